@@ -1,0 +1,26 @@
+"""costpanel: live, exact token and dollar costs of an LLM agent session.
+
+Importing this package never imports Dear PyGui (``costpanel.gui`` does) nor pydantic (loaded
+when price files are first read), so headless users and test suites stay fast.
+"""
+
+from .events import Event
+from .pricing import Catalog, PricingError, load_catalog
+from .snapshot import Row, Snapshot
+from .tracker import Attempt, CostTracker
+from .usage import Usage
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Attempt",
+    "Catalog",
+    "CostTracker",
+    "Event",
+    "PricingError",
+    "Row",
+    "Snapshot",
+    "Usage",
+    "__version__",
+    "load_catalog",
+]

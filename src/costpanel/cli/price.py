@@ -1,0 +1,73 @@
+"""``costpanel price MODEL``: the exact cost of one call."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ..money import format_usd, usd_str
+from ..pricing import PricingError, load_catalog
+from ..quote import quote
+from ..usage import BUCKETS, Usage
+from . import args as types
+from .output import console, error, print_json
+
+EXIT_UNKNOWN_MODEL = 3
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("price", help="price one call of a model", description="Price one model call exactly.")
+    p.add_argument("model", help="model name as your code sends it (prefixes and date suffixes are understood)")
+    for bucket in BUCKETS:
+        flag = "--" + bucket.replace("_", "-")
+        default = 1 if bucket == "requests" else 0
+        p.add_argument(flag, dest=bucket, type=types.count, default=default, metavar="N",
+                       help=f"{bucket.replace('_', ' ')} {'count' if bucket == 'requests' else 'tokens'} (default {default})")
+    p.add_argument("--at", type=types.when, default=None, metavar="DATE",
+                   help="price the call as of this date/time (price history); default now")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        catalog = load_catalog()
+    except PricingError as exc:
+        error(str(exc))
+        return 1
+    usage = Usage(**{b: getattr(args, b) for b in BUCKETS})
+    q = quote(catalog, args.model, usage, args.at)
+    if args.json:
+        print_json(q.to_json())
+    if not q.priced:
+        close = catalog.suggestions(args.model)
+        hint = f" Close model ids: {', '.join(close)}." if close else ""
+        error(f"unknown model {args.model!r}: no price in the catalog.{hint} "
+              "Add it in a pricing override file (see `costpanel pricing check`).")
+        return EXIT_UNKNOWN_MODEL
+    if not args.json:
+        _print_table(q)
+    return 0
+
+
+def _print_table(q: Any) -> None:
+    from rich.table import Table
+
+    title = f"{q.model}" + (f" → {q.matched} ({q.provider})" if q.matched != q.model else f" ({q.provider})")
+    t = Table(title=title, title_justify="left")
+    t.add_column("bucket")
+    t.add_column("count", justify="right")
+    t.add_column("cost (USD)", justify="right")
+    for bucket in BUCKETS:
+        n = getattr(q.usage, bucket)
+        if n or q.breakdown[bucket]:
+            t.add_row(bucket, f"{n:,}", usd_str(q.breakdown[bucket]))
+    t.add_row("[bold]total[/]", f"{q.usage.total_tokens:,} tokens", f"[bold]{usd_str(q.cost_usd)}[/]")
+    c = console()
+    c.print(t)
+    note = f"≈ {format_usd(q.cost_usd)}; prices as of {q.at.date().isoformat()}"
+    if q.tier_threshold is not None:
+        note += f"; long-context tier (prompt > {q.tier_threshold:,} tokens) applied to the whole request"
+    c.print(note)
+    if q.source:
+        c.print(f"source: {q.source}")

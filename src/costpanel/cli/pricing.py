@@ -1,0 +1,137 @@
+"""``costpanel pricing check|list|import-litellm``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+from ..money import usd_str
+from ..pricing import PricingError, check_files, load_catalog
+from ..pricing.files import bundled_dir, config_dir, override_paths, provider_paths
+from ..pricing.listing import extremes, list_models
+from .output import console, error, print_json
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("pricing", help="check, list and import price data",
+                       description="Inspect and extend the price catalog.")
+    cmds = p.add_subparsers(dest="pricing_command", metavar="ACTION", required=True)
+
+    c = cmds.add_parser("check", help="validate price files (bundled + overrides, or the FILEs given)")
+    c.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                   help="override files to check on top of the bundled prices")
+    c.set_defaults(handler=check)
+
+    ls = cmds.add_parser("list", help="list priced models with their current prices")
+    ls.add_argument("--provider", metavar="P", help="only this provider (e.g. openai)")
+    ls.add_argument("--sort", choices=("input", "output", "id"), default="id", help="sort order (default id)")
+    ls.add_argument("--no-retired", action="store_true", help="hide retired models")
+    ls.add_argument("--json", action="store_true", help="machine-readable output")
+    ls.set_defaults(handler=list_)
+
+    imp = cmds.add_parser("import-litellm", help="turn LiteLLM's price JSON into an override file")
+    imp.add_argument("file", type=Path, metavar="FILE", help="model_prices_and_context_window.json")
+    imp.add_argument("-o", "--output", type=Path, default=None, metavar="OUT",
+                     help="where to write the TOML (default: <config dir>/pricing/litellm.toml; - for stdout)")
+    imp.add_argument("--replace", action="store_true",
+                     help="also import models the bundled catalog already prices (LiteLLM's price wins)")
+    imp.set_defaults(handler=import_litellm)
+
+
+def check(args: argparse.Namespace) -> int:
+    for path in args.files:
+        if not path.is_file():
+            error(f"{path}: no such file")
+            return 2
+    problems = check_files(args.files)
+    out = console()
+    if problems:
+        for line in problems:
+            out.print(f"[red]✗[/] {_escape(line)}")
+        out.print(f"{len(problems)} problem(s) found.")
+        return 1
+    catalog = load_catalog(extra=args.files)
+    files = args.files or [*provider_paths(bundled_dir()), *override_paths()]
+    out.print(f"[green]✓[/] {len(catalog)} models from {len(catalog.providers)} providers, "
+              f"{len(files)} file(s) valid.")
+    return 0
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def list_(args: argparse.Namespace) -> int:
+    try:
+        catalog = load_catalog()
+    except PricingError as exc:
+        error(str(exc))
+        return 1
+    if args.provider is not None and args.provider not in catalog.providers:
+        error(f"unknown provider {args.provider!r}; known: {', '.join(catalog.providers)}")
+        return 2
+    rows = list_models(catalog, provider=args.provider, sort=args.sort, include_retired=not args.no_retired)
+    cheapest, dearest = extremes(rows)
+    if args.json:
+        print_json({
+            "models": [r.to_json() for r in rows],
+            "cheapest": cheapest.id if cheapest else None,
+            "most_expensive": dearest.id if dearest else None,
+        })
+        return 0
+    from rich.table import Table
+
+    t = Table(title="Prices in USD per 1M tokens (current period)", title_justify="left")
+    for col in ("model", "provider", "input", "output", "cache read", "cache write", "write 1h", "per 1k req", "notes"):
+        t.add_column(col, justify="left" if col in ("model", "provider", "notes") else "right")
+    for r in rows:
+        notes = ", ".join(filter(None, [
+            "free" if r.entry.free else "",
+            "retired" if r.entry.retired else "",
+            *(f">{n // 1000}k tier" for n in r.tiers),
+        ]))
+        t.add_row(r.id, r.entry.provider, *(usd_str(r.rates[k]) or "—" for k in r.rates),
+                  usd_str(r.per_1k_requests) or "—", notes)
+    out = console()
+    out.print(t)
+    if cheapest and dearest:
+        out.print(f"cheapest: {cheapest.id} · most expensive: {dearest.id} (input + output, current paid models)")
+    return 0
+
+
+def import_litellm(args: argparse.Namespace) -> int:
+    from ..pricing.litellm_import import convert_litellm, load_litellm_json
+
+    try:
+        data = load_litellm_json(args.file)
+        catalog = load_catalog(overrides=False)
+    except (ValueError, OSError) as exc:
+        error(str(exc))
+        return 1
+    known = (lambda name: False) if args.replace else (lambda name: catalog.match(name) is not None)
+    result = convert_litellm(data, checked=dt.datetime.now(dt.timezone.utc).date(), skip_known=known)
+    out = console(stderr=str(args.output) == "-")
+    out.print(f"imported {len(result.imported)} model(s); skipped {len(result.skipped)} "
+              "(not chat models, no token prices, or already priced by costpanel)")
+    if not result.toml_text:
+        error("nothing to write: no model could be imported")
+        return 1
+    if str(args.output) == "-":
+        print(result.toml_text, end="")
+        return 0
+    target = args.output or config_dir() / "pricing" / "litellm.toml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".toml.tmp")
+    tmp.write_text(result.toml_text, encoding="utf-8")
+    os.replace(tmp, target)  # never leave a half-written override behind
+    problems = check_files([target])
+    if problems:
+        error("the written file does not validate:\n  " + "\n  ".join(problems))
+        return 1
+    out.print(f"wrote {target}")
+    return 0

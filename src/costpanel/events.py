@@ -1,0 +1,47 @@
+"""What ``record()`` returns and what subscribers (the ledger) receive: one priced call."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import NamedTuple
+
+from .money import units_to_usd
+from .usage import Usage
+
+COMMITTED = "committed"  # counted in the session totals
+PENDING = "pending"  # recorded inside an attempt that has not finished yet
+DISCARDED = "discarded"  # a superseded fallback attempt: shown apart, not in the totals
+DUPLICATE = "duplicate"  # its event_id was already counted: not counted again
+
+
+class Event(NamedTuple):
+    """Immutable record of one model call. A NamedTuple because it is built on the hot path."""
+
+    model: str  # the name as given
+    matched: str | None  # canonical catalog id, None when unknown
+    provider: str | None
+    tier: str
+    session: str
+    usage: Usage
+    cost_units: int | None  # 1e-12 USD; None when unpriced
+    ts: float  # epoch seconds (UTC) of the call
+    event_id: str | None
+    status: str
+
+    @property
+    def cost_usd(self) -> Decimal | None:
+        """Exact cost; None when the model is unpriced (never a silent zero)."""
+        return None if self.cost_units is None else units_to_usd(self.cost_units)
+
+    @property
+    def priced(self) -> bool:
+        return self.cost_units is not None
+
+    @property
+    def counted(self) -> bool:
+        return self.status == COMMITTED
+
+    @property
+    def at(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.ts, dt.timezone.utc)

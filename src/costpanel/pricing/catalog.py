@@ -1,0 +1,251 @@
+"""The price catalog: every model's compiled price history, and deliberate name matching.
+
+Matching order (and nothing else — no longest-prefix or substring guessing):
+1. the name exactly, then lower-cased and trimmed, as a model id or declared alias;
+2. routing prefixes stripped (``openai/``, ``models/`` …, repeatedly), looked up again;
+3. one date suffix stripped (``-2024-08-06``, ``-20250929``, ``@20250929``), looked up again.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import re
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from ..usage import Usage
+from .files import (
+    PricingError,
+    bundled_dir,
+    load_matching_rules,
+    load_provider_file,
+    override_paths,
+    provider_paths,
+)
+from .rates import ZERO_RATES, Period, Rates, breakdown_units, compile_rates, cost_units
+
+if TYPE_CHECKING:
+    from .schema import ModelSpec, PricePeriod, ProviderFile
+
+_EARLIEST = float("-inf")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelEntry:
+    """One priced model with its compiled price periods (oldest first)."""
+
+    id: str
+    provider: str
+    provider_name: str
+    name: str
+    aliases: tuple[str, ...]
+    free: bool
+    retired: bool
+    periods: tuple[Period, ...]
+    origin: str
+    spec: ModelSpec = field(repr=False, compare=False)
+
+    def period_at(self, ts: float) -> Period:
+        """The period in force at ``ts``; the first period also covers earlier calls."""
+        periods = self.periods
+        if ts >= periods[-1].start_ts:
+            return periods[-1]
+        i = bisect.bisect_right([p.start_ts for p in periods], ts) - 1
+        return periods[max(i, 0)]
+
+    def cost_units(self, usage: Usage, ts: float) -> int:
+        return cost_units(self.period_at(ts), usage)
+
+    def breakdown_units(self, usage: Usage, ts: float) -> dict[str, int]:
+        return breakdown_units(self.period_at(ts), usage)
+
+    @property
+    def current(self) -> Period:
+        return self.periods[-1]
+
+    @property
+    def current_spec(self) -> PricePeriod | None:
+        return self.spec.prices[-1] if self.spec.prices else None
+
+
+def _ts(day: dt.date) -> float:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp()
+
+
+def _compile_period(p: PricePeriod) -> Period:
+    base = compile_rates(p.input, p.output, p.cache_read, p.cache_write, p.cache_write_1h, p.per_1k_requests)
+    tiers = tuple(
+        (t.above_prompt_tokens, compile_rates(t.input, t.output, t.cache_read, t.cache_write, t.cache_write_1h, p.per_1k_requests))
+        for t in p.tiers
+    )
+    return Period(_ts(p.effective), base, tiers, p.source)
+
+
+def _entry(pf: ProviderFile, spec: ModelSpec, origin: str) -> ModelEntry:
+    periods = tuple(_compile_period(p) for p in spec.prices)
+    if spec.free and not periods:
+        periods = (Period(_EARLIEST, ZERO_RATES, (), pf.sources[0]),)
+    return ModelEntry(
+        id=spec.id,
+        provider=pf.provider,
+        provider_name=pf.name,
+        name=spec.name or spec.id,
+        aliases=spec.aliases,
+        free=spec.free,
+        retired=spec.retired,
+        periods=periods,
+        origin=origin,
+        spec=spec,
+    )
+
+
+class Catalog:
+    """Immutable after construction; safe to share between trackers and threads."""
+
+    def __init__(self, entries: Iterable[ModelEntry], prefixes: Sequence[str], suffixes: Sequence[str]) -> None:
+        self._models: dict[str, ModelEntry] = {}
+        index: dict[str, ModelEntry] = {}
+        problems: list[str] = []
+        for e in entries:
+            self._models[e.id] = e
+            for name in (e.id, *e.aliases):
+                key = name.strip().lower()
+                other = index.get(key)
+                if other is not None and other is not e:
+                    problems.append(
+                        f"{e.origin}: model {e.id!r}: name {name!r} is already used by model {other.id!r} "
+                        f"in {other.origin}; remove one of them or give it another alias"
+                    )
+                index[key] = e
+        if problems:
+            raise PricingError(problems)
+        self._index = index
+        # Longest first so `vertex_ai_beta/` wins over a shorter prefix of it.
+        self._prefixes = tuple(sorted({p.lower() for p in prefixes}, key=len, reverse=True))
+        self._suffixes = tuple(re.compile(s) for s in suffixes)
+        self.models: Mapping[str, ModelEntry] = MappingProxyType(self._models)
+
+    def __len__(self) -> int:
+        return len(self._models)
+
+    @property
+    def providers(self) -> tuple[str, ...]:
+        return tuple(sorted({e.provider for e in self._models.values()}))
+
+    def normalise(self, name: str) -> str:
+        """Lower-case, trimmed, routing prefixes removed."""
+        n = name.strip().lower()
+        changed = True
+        while changed:
+            changed = False
+            for p in self._prefixes:
+                if n.startswith(p) and len(n) > len(p):
+                    n = n[len(p) :]
+                    changed = True
+        return n
+
+    def match(self, name: str) -> ModelEntry | None:
+        """The model ``name`` denotes, or None. See the module docstring for the rules."""
+        index = self._index
+        entry = index.get(name) or index.get(name.strip().lower())
+        if entry is not None:
+            return entry
+        n = self.normalise(name)
+        entry = index.get(n)
+        if entry is not None:
+            return entry
+        for rx in self._suffixes:
+            bare = rx.sub("", n, count=1)
+            if bare != n and (entry := index.get(bare)) is not None:
+                return entry
+        return None
+
+    def suggestions(self, name: str, n: int = 5) -> list[str]:
+        """Close model ids, for an error message about an unknown name."""
+        import difflib
+
+        return difflib.get_close_matches(self.normalise(name), sorted(self._models), n=n, cutoff=0.5)
+
+
+def build_catalog(bundled: Sequence[Path], overrides: Sequence[Path], rules_folder: Path) -> Catalog:
+    """Validate every file, collect every problem, then apply overrides by model id."""
+    rules = load_matching_rules(rules_folder)
+    problems: list[str] = []
+    loaded: list[tuple[Path, ProviderFile, bool]] = []
+    for path, is_override in [*((p, False) for p in bundled), *((p, True) for p in overrides)]:
+        try:
+            loaded.append((path, load_provider_file(path), is_override))
+        except PricingError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise PricingError(problems)
+
+    entries: dict[str, ModelEntry] = {}
+    prefixes = list(rules.strip_prefixes)
+    for path, pf, is_override in loaded:
+        prefixes.extend(pf.prefixes)
+        for spec in pf.models:
+            if spec.id in entries and not is_override:
+                problems.append(
+                    f"{path}: model {spec.id!r} is also defined in {entries[spec.id].origin}; "
+                    "a model id may appear in one bundled file only"
+                )
+                continue
+            entries[spec.id] = _entry(pf, spec, str(path))  # an override replaces the whole model
+    if problems:
+        raise PricingError(problems)
+    return Catalog(entries.values(), prefixes, rules.strip_suffixes)
+
+
+_cache_lock = threading.Lock()
+_cache: dict[tuple[object, ...], Catalog] = {}
+
+
+def _stamp(paths: Iterable[Path]) -> tuple[object, ...]:
+    out: list[object] = []
+    for p in paths:
+        st = p.stat()
+        out.append((str(p), st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
+def load_catalog(*, overrides: bool = True, extra: Sequence[Path | str] = ()) -> Catalog:
+    """Bundled prices plus user overrides (and ``extra`` files), validated.
+
+    Cached per process while no file changes, so creating many trackers (tests) stays cheap.
+    """
+    folder = bundled_dir()
+    bundled = provider_paths(folder)
+    user = [*(override_paths() if overrides else []), *(Path(p) for p in extra)]
+    for p in user:
+        if not p.is_file():
+            raise PricingError([f"{p}: no such pricing file"])
+    key = (_stamp([*bundled, folder / "_matching.toml"]), _stamp(user))
+    with _cache_lock:
+        cached = _cache.get(key)
+        if cached is None:
+            cached = build_catalog(bundled, user, folder)
+            _cache.clear()
+            _cache[key] = cached
+        return cached
+
+
+def check_files(paths: Sequence[Path]) -> list[str]:
+    """Problems in the given files, or in the bundled files plus overrides when none are given."""
+    try:
+        if paths:  # checked as overrides on top of the bundled files, so clashes show too
+            folder = bundled_dir()
+            build_catalog(provider_paths(folder), list(paths), folder)
+        else:
+            load_catalog()
+    except PricingError as exc:
+        return list(exc.problems)
+    return []
+
+
+__all__ = ["Catalog", "ModelEntry", "PricingError", "Rates", "build_catalog", "check_files", "load_catalog"]

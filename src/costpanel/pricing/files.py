@@ -1,0 +1,136 @@
+"""Finding, reading and validating pricing files.
+
+Bundled files come from the top-level ``pricing/`` folder (inside the wheel as
+``costpanel/_pricing``). User overrides come from ``<user config dir>/pricing/*.toml`` (or
+``pricing.toml`` there) and from ``COSTPANEL_PRICING`` (files or folders, ``os.pathsep``-separated).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pydantic is imported only when files are actually read
+    from .schema import MatchingRules, ProviderFile
+
+MATCHING_FILE = "_matching.toml"
+ENV_PRICING = "COSTPANEL_PRICING"
+ENV_CONFIG_DIR = "COSTPANEL_CONFIG_DIR"
+
+
+class PricingError(ValueError):
+    """One or more pricing files are malformed. ``problems`` holds one line per problem, each
+    naming the file, the model id and the field."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("invalid pricing data:\n  " + "\n  ".join(self.problems))
+
+
+def bundled_dir() -> Path:
+    """The shipped price files: package data in a wheel, the repo's ``pricing/`` when editable."""
+    packaged = Path(__file__).resolve().parent.parent / "_pricing"
+    if packaged.is_dir():
+        return packaged
+    repo = Path(__file__).resolve().parents[3] / "pricing"
+    if repo.is_dir():
+        return repo
+    raise PricingError([f"bundled pricing folder not found (looked in {packaged} and {repo})"])
+
+
+def config_dir() -> Path:
+    """costpanel's user config folder (``COSTPANEL_CONFIG_DIR`` overrides platformdirs)."""
+    env = os.environ.get(ENV_CONFIG_DIR)
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("costpanel", appauthor=False))
+
+
+def override_paths() -> list[Path]:
+    """User override files in load order: config dir first, then ``COSTPANEL_PRICING``."""
+    paths: list[Path] = []
+    base = config_dir()
+    if (base / "pricing.toml").is_file():
+        paths.append(base / "pricing.toml")
+    if (base / "pricing").is_dir():
+        paths.extend(sorted((base / "pricing").glob("*.toml")))
+    for item in filter(None, os.environ.get(ENV_PRICING, "").split(os.pathsep)):
+        p = Path(item).expanduser()
+        if p.is_dir():
+            paths.extend(sorted(p.glob("*.toml")))
+        elif p.is_file():
+            paths.append(p)
+        else:
+            raise PricingError([f"{ENV_PRICING}: {item}: no such file or folder"])
+    return paths
+
+
+def provider_paths(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.toml") if not p.name.startswith("_"))
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        raise PricingError([f"{path}: not valid TOML: {exc}"]) from None
+    except OSError as exc:
+        raise PricingError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+
+
+def _describe_location(data: dict[str, Any], loc: tuple[int | str, ...]) -> str:
+    """``model 'gpt-4o' field prices[0].input`` from pydantic's ``('models', 3, 'prices', 0, 'input')``."""
+    where = ""
+    rest: Iterable[int | str] = loc
+    if len(loc) >= 2 and loc[0] == "models" and isinstance(loc[1], int):
+        models = data.get("models")
+        model = models[loc[1]] if isinstance(models, list) and loc[1] < len(models) else None
+        model_id = model.get("id") if isinstance(model, dict) else None
+        where = f"model {model_id!r} (models[{loc[1]}]) " if model_id else f"models[{loc[1]}] "
+        rest = loc[2:]
+    path = ""
+    for part in rest:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return where + (f"field {path}" if path else "")
+
+
+def validate_provider(path: Path, data: dict[str, Any]) -> ProviderFile:
+    from pydantic import ValidationError
+
+    from .schema import ProviderFile
+
+    try:
+        return ProviderFile.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False):
+            loc = _describe_location(data, tuple(err["loc"])) or "file"
+            value = err.get("input")
+            shown = "" if isinstance(value, (dict, list)) or err["type"] == "missing" else f" (got {value!r})"
+            problems.append(f"{path}: {loc}: {err['msg']}{shown}")
+        raise PricingError(problems) from None
+
+
+def load_provider_file(path: Path) -> ProviderFile:
+    return validate_provider(path, read_toml(path))
+
+
+def load_matching_rules(folder: Path) -> MatchingRules:
+    from pydantic import ValidationError
+
+    from .schema import MatchingRules
+
+    path = folder / MATCHING_FILE
+    data = read_toml(path)
+    try:
+        return MatchingRules.model_validate(data)
+    except ValidationError as exc:
+        raise PricingError([f"{path}: {e['loc']}: {e['msg']}" for e in exc.errors(include_url=False)]) from None

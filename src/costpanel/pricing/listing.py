@@ -1,0 +1,79 @@
+"""The catalog as rows (``costpanel pricing list``), with the cheapest and costliest model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+
+from ..money import usd_str
+from .catalog import Catalog, ModelEntry
+
+SortKey = Literal["input", "output", "id"]
+RATE_FIELDS = ("input", "output", "cache_read", "cache_write", "cache_write_1h")
+
+
+@dataclass(frozen=True, slots=True)
+class ListedModel:
+    entry: ModelEntry
+    rates: dict[str, Decimal | None]  # current period, USD per 1M tokens as written in the file
+    per_1k_requests: Decimal | None
+    tiers: tuple[int, ...]
+    effective: str | None
+
+    @property
+    def id(self) -> str:
+        return self.entry.id
+
+    def to_json(self) -> dict[str, Any]:
+        e = self.entry
+        return {
+            "id": e.id,
+            "provider": e.provider,
+            "name": e.name,
+            "aliases": list(e.aliases),
+            "free": e.free,
+            "retired": e.retired,
+            "effective": self.effective,
+            **{k: usd_str(v) for k, v in self.rates.items()},
+            "per_1k_requests": usd_str(self.per_1k_requests),
+            "tiers_above_prompt_tokens": list(self.tiers),
+            "source": e.current.source,
+        }
+
+
+def _listed(e: ModelEntry) -> ListedModel:
+    p = e.current_spec
+    if p is None:  # a free model without price periods
+        zero = Decimal(0)
+        return ListedModel(e, {f: zero for f in RATE_FIELDS}, None, (), None)
+    return ListedModel(
+        e,
+        {f: getattr(p, f) for f in RATE_FIELDS},
+        p.per_1k_requests,
+        tuple(t.above_prompt_tokens for t in p.tiers),
+        p.effective.isoformat(),
+    )
+
+
+def list_models(catalog: Catalog, *, provider: str | None = None, sort: SortKey = "id",
+                include_retired: bool = True) -> list[ListedModel]:
+    rows = [
+        _listed(e) for e in catalog.models.values()
+        if (provider is None or e.provider == provider) and (include_retired or not e.retired)
+    ]
+    if sort == "id":
+        rows.sort(key=lambda r: (r.entry.provider, r.id))
+    else:
+        rows.sort(key=lambda r: (r.rates[sort] or Decimal(0), r.id))
+    return rows
+
+
+def extremes(rows: list[ListedModel]) -> tuple[ListedModel | None, ListedModel | None]:
+    """Cheapest and most expensive current, paid model by input + output price."""
+    paid = [r for r in rows if not r.entry.free and not r.entry.retired]
+    if not paid:
+        return None, None
+    def key(r: ListedModel) -> tuple[Decimal, str]:
+        return ((r.rates["input"] or Decimal(0)) + (r.rates["output"] or Decimal(0)), r.id)
+    return min(paid, key=key), max(paid, key=key)

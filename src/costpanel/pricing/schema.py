@@ -1,0 +1,151 @@
+"""The shape of a pricing file (``pricing/<provider>.toml``), validated with pydantic.
+
+Numbers are read with ``tomllib``'s ``parse_float=Decimal`` so ``0.075`` stays exactly 0.075.
+All token prices are USD per 1,000,000 tokens; the per-request fee is USD per 1,000 requests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+# Costs are kept as integers of 1e-12 USD; a price per 1M tokens with more than 6 decimals
+# would not be a whole number of those units per token.
+MAX_DECIMALS = 6
+
+ModelId = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^\S+$")]
+
+
+def _check_price(value: Decimal | None) -> Decimal | None:
+    if value is None:
+        return None
+    if not value.is_finite() or value < 0:
+        raise ValueError(f"price must be a finite number >= 0, got {value}")
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_DECIMALS:
+        raise ValueError(f"price {value} has more than {MAX_DECIMALS} decimals (USD per 1M tokens)")
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class Rates(_Strict):
+    """Token prices in USD per 1M tokens. A bucket left out is not offered by the model and is
+    billed at the uncached input rate (``cache_write_1h`` falls back to ``cache_write`` first)."""
+
+    input: Decimal = Field(description="Uncached prompt tokens, USD per 1M.")
+    output: Decimal = Field(description="Output tokens including reasoning, USD per 1M.")
+    cache_read: Decimal | None = Field(default=None, description="Cached prompt tokens read, USD per 1M.")
+    cache_write: Decimal | None = Field(default=None, description="Prompt tokens written to a 5-minute cache, USD per 1M.")
+    cache_write_1h: Decimal | None = Field(default=None, description="Prompt tokens written to a 1-hour cache, USD per 1M.")
+
+    @field_validator("input", "output", "cache_read", "cache_write", "cache_write_1h", mode="after")
+    @classmethod
+    def _valid_price(cls, v: Decimal | None) -> Decimal | None:
+        return _check_price(v)
+
+
+class CliffTier(Rates):
+    """A price set that applies to the *whole* request once its prompt (uncached + cache read +
+    cache writes) is above ``above_prompt_tokens``."""
+
+    above_prompt_tokens: int = Field(gt=0, description="Threshold on the request's total prompt tokens.")
+
+
+class PricePeriod(Rates):
+    """Prices in force from ``effective`` (UTC midnight) until the next period starts."""
+
+    effective: dt.date = Field(description="First day these prices apply (UTC).")
+    source: str = Field(min_length=8, description="URL of the page these prices were read from.")
+    per_1k_requests: Decimal | None = Field(default=None, description="Fee per 1,000 requests, USD.")
+    tiers: tuple[CliffTier, ...] = Field(default=(), description="Cliff tiers, lowest threshold first.")
+    note: str | None = None
+
+    @field_validator("per_1k_requests", mode="after")
+    @classmethod
+    def _valid_fee(cls, v: Decimal | None) -> Decimal | None:
+        v = _check_price(v)
+        if v is not None and v.normalize().as_tuple().exponent < -(MAX_DECIMALS + 3):  # type: ignore[operator]
+            raise ValueError(f"per_1k_requests {v} is finer than 1e-12 USD per request")
+        return v
+
+    @field_validator("source", mode="after")
+    @classmethod
+    def _valid_source(cls, v: str) -> str:
+        if not v.startswith(("https://", "http://")):
+            raise ValueError(f"source must be a URL, got {v!r}")
+        return v
+
+    @model_validator(mode="after")
+    def _tiers_ascending(self) -> PricePeriod:
+        thresholds = [t.above_prompt_tokens for t in self.tiers]
+        if thresholds != sorted(set(thresholds)):
+            raise ValueError(f"tiers must have strictly increasing above_prompt_tokens, got {thresholds}")
+        return self
+
+
+class ModelSpec(_Strict):
+    """One model: its canonical id, other names it is called by, and its price history."""
+
+    id: ModelId
+    name: str | None = Field(default=None, description="Display name.")
+    aliases: tuple[ModelId, ...] = Field(default=(), description="Other exact names (dated snapshots, `-latest`).")
+    free: bool = Field(default=False, description="Priced at zero on purpose (e.g. Pollinations' free models).")
+    retired: bool = Field(default=False, description="Withdrawn by the provider; kept so history stays priced.")
+    prices: tuple[PricePeriod, ...] = Field(default=(), description="Price periods, oldest first.")
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _prices_consistent(self) -> ModelSpec:
+        if not self.free and not self.prices:
+            raise ValueError("a model that is not free needs at least one [[models.prices]] period")
+        if self.free and any(
+            p.input or p.output or p.cache_read or p.cache_write or p.cache_write_1h or p.per_1k_requests
+            for p in self.prices
+        ):
+            raise ValueError("a free model cannot have non-zero prices")
+        dates = [p.effective for p in self.prices]
+        if dates != sorted(set(dates)):
+            raise ValueError(f"price periods must be in strictly increasing effective order, got {dates}")
+        if self.id in self.aliases:
+            raise ValueError(f"alias {self.id!r} repeats the model id")
+        if len(set(self.aliases)) != len(self.aliases):
+            raise ValueError("aliases contain duplicates")
+        return self
+
+
+class ProviderFile(_Strict):
+    """A whole ``pricing/<provider>.toml`` file."""
+
+    provider: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")] = Field(
+        description="Provider key, lower case (e.g. `openai`)."
+    )
+    name: str = Field(description="Display name (e.g. `OpenAI`).")
+    sources: tuple[str, ...] = Field(min_length=1, description="Pricing pages this file was built from.")
+    checked: dt.date = Field(description="When the prices were last compared with the sources.")
+    prefixes: tuple[str, ...] = Field(
+        default=(), description="Routing prefixes that name this provider (`openai/`), stripped before matching."
+    )
+    models: tuple[ModelSpec, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> ProviderFile:
+        seen: set[str] = set()
+        for m in self.models:
+            for name in (m.id, *m.aliases):
+                if name in seen:
+                    raise ValueError(f"model name {name!r} appears twice in this file")
+                seen.add(name)
+        return self
+
+
+class MatchingRules(_Strict):
+    """``pricing/_matching.toml``: how a dressed model name is normalised before lookup."""
+
+    strip_prefixes: tuple[str, ...] = Field(description="Routing prefixes stripped (repeatedly) from the front.")
+    strip_suffixes: tuple[str, ...] = Field(description="Regular expressions stripped once from the end (dates).")

@@ -1,0 +1,244 @@
+"""An immutable view of a tracker at one instant, and its rows.
+
+The tracker copies its small per-(tier, model) integer cells under its lock; every other figure
+(per tier, per model, totals, shares, rates) is derived here from that copy, lazily and once. The
+rows and the total are sums of the same integers, so they agree to the last unit by construction,
+and taking a snapshot costs the same after a million events as after one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+from types import MappingProxyType
+
+from .money import units_to_usd
+from array import array
+
+from .series import SeriesView, merge_views
+
+# Cell layout: counts in BUCKETS order, then cost units and unpriced calls.
+CALLS, INPUT, CACHE_READ, CACHE_WRITE, CACHE_WRITE_1H, OUTPUT, REQUESTS, COST, UNPRICED = range(9)
+ZERO_CELL: tuple[int, ...] = (0,) * 9
+
+Cell = tuple[int, ...]
+TierModel = tuple[str, str]
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(label: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key under which ``Tier 2`` < ``Tier 10`` and text sorts case-insensitively."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p.casefold()) for p in _DIGITS.split(label) if p)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """Totals for one tier, model, tier×model pair, or the whole session."""
+
+    key: str | TierModel
+    calls: int
+    input: int
+    cache_read: int
+    cache_write: int
+    cache_write_1h: int
+    output: int
+    requests: int
+    cost_units: int  # priced calls only
+    unpriced_calls: int
+    share: float  # of the session's priced cost, 0..1 (display only)
+    models: tuple[str, ...] = ()  # for tier rows: the models it used, costliest first
+    provider: str | None = None  # for model rows
+    matched: str | None = None  # for model rows: catalog id, None when unpriced
+
+    @property
+    def tokens(self) -> int:
+        return self.input + self.cache_read + self.cache_write + self.cache_write_1h + self.output
+
+    @property
+    def priced_calls(self) -> int:
+        return self.calls - self.unpriced_calls
+
+    @property
+    def fully_priced(self) -> bool:
+        return self.unpriced_calls == 0
+
+    @property
+    def cost_usd(self) -> Decimal | None:
+        """Exact cost of the priced calls; None when every call of the row is unpriced."""
+        if self.calls and not self.priced_calls:
+            return None
+        return units_to_usd(self.cost_units)
+
+    @property
+    def usd_per_call(self) -> Decimal | None:
+        """Average over priced calls (display figure, rounded to 1e-12 USD)."""
+        if not self.priced_calls:
+            return None
+        return units_to_usd(self.cost_units // self.priced_calls)
+
+
+def tier_sums(cells: Mapping[TierModel, Cell]) -> dict[str, tuple[int, int]]:
+    """(cost units, tokens) per tier."""
+    sums: dict[str, tuple[int, int]] = {}
+    for (tier, _), c in cells.items():
+        cost, tokens = sums.get(tier, (0, 0))
+        sums[tier] = (cost + c[COST], tokens + c[INPUT] + c[CACHE_READ] + c[CACHE_WRITE] + c[CACHE_WRITE_1H] + c[OUTPUT])
+    return sums
+
+
+def _sum_cells(cells: Iterable[Cell]) -> Cell:
+    acc = [0] * 9
+    for c in cells:
+        for i, v in enumerate(c):
+            acc[i] += v
+    return tuple(acc)
+
+
+def _row(key: str | TierModel, c: Cell, total_units: int, **extra: object) -> Row:
+    share = c[COST] / total_units if total_units else 0.0
+    return Row(key, *c, share=share, **extra)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the panel and reports show, frozen at ``version``."""
+
+    version: int
+    session: str
+    started_at: dt.datetime
+    taken_at: dt.datetime
+    elapsed_s: float
+    pending_calls: int
+    pending_units: int
+    _cells: Mapping[TierModel, Cell] = field(repr=False)
+    _discarded: Mapping[TierModel, Cell] = field(repr=False)
+    _models: Mapping[str, tuple[str | None, str | None]] = field(repr=False)  # key -> (matched, provider)
+    _series: Mapping[str, SeriesView] = field(repr=False)  # placed part of each tier's series
+    _placed: Mapping[str, tuple[int, int]] = field(repr=False)  # what those rings already hold
+    _roll_sec: int | None = field(repr=False)  # the second the unplaced remainder belongs to
+    series_window_s: int = 3600
+
+    # -- totals ---------------------------------------------------------------------------------
+    @cached_property
+    def total(self) -> Row:
+        c = _sum_cells(self._cells.values())
+        return _row("total", c, c[COST])
+
+    @property
+    def total_usd(self) -> Decimal:
+        """Exact cost of every priced call; see :attr:`unpriced` for what it leaves out."""
+        return units_to_usd(self.total.cost_units)
+
+    @property
+    def calls(self) -> int:
+        return self.total.calls
+
+    @property
+    def tokens(self) -> int:
+        return self.total.tokens
+
+    @property
+    def unpriced_calls(self) -> int:
+        return self.total.unpriced_calls
+
+    @cached_property
+    def unpriced(self) -> tuple[str, ...]:
+        """Model names recorded without a price (their tokens are counted, their cost is not)."""
+        names = {model for (_, model), c in self._cells.items() if c[UNPRICED]}
+        return tuple(sorted(names))
+
+    @property
+    def pending_usd(self) -> Decimal:
+        """Cost recorded inside attempts that are still open (not yet in the totals)."""
+        return units_to_usd(self.pending_units)
+
+    # -- breakdowns -----------------------------------------------------------------------------
+    @cached_property
+    def by_tier(self) -> Mapping[str, Row]:
+        """Tiers in natural order (``Tier 1`` … ``Tier 10``)."""
+        grouped: dict[str, list[tuple[str, Cell]]] = {}
+        for (tier, model), c in self._cells.items():
+            grouped.setdefault(tier, []).append((model, c))
+        total = self.total.cost_units
+        rows = {}
+        for tier in sorted(grouped, key=natural_key):
+            members = sorted(grouped[tier], key=lambda mc: (-mc[1][COST], mc[0]))
+            rows[tier] = _row(tier, _sum_cells(c for _, c in members), total, models=tuple(m for m, _ in members))
+        return MappingProxyType(rows)
+
+    @cached_property
+    def by_model(self) -> Mapping[str, Row]:
+        """Models, costliest first; unknown models keyed by the name given."""
+        grouped: dict[str, list[Cell]] = {}
+        for (_, model), c in self._cells.items():
+            grouped.setdefault(model, []).append(c)
+        total = self.total.cost_units
+        sums = {m: _sum_cells(cs) for m, cs in grouped.items()}
+        rows = {}
+        for model in sorted(sums, key=lambda m: (-sums[m][COST], m)):
+            matched, provider = self._models.get(model, (None, None))
+            rows[model] = _row(model, sums[model], total, matched=matched, provider=provider)
+        return MappingProxyType(rows)
+
+    @cached_property
+    def by_tier_model(self) -> Mapping[TierModel, Row]:
+        """(tier, model) pairs, tiers in natural order, costliest model first within a tier."""
+        return MappingProxyType(self._pairs(self._cells, self.total.cost_units))
+
+    def _pairs(self, cells: Mapping[TierModel, Cell], total: int) -> dict[TierModel, Row]:
+        keys = sorted(cells, key=lambda k: (natural_key(k[0]), -cells[k][COST], k[1]))
+        rows = {}
+        for key in keys:
+            matched, provider = self._models.get(key[1], (None, None))
+            rows[key] = _row(key, cells[key], total, matched=matched, provider=provider)
+        return rows
+
+    # -- discarded fallback attempts --------------------------------------------------------------
+    @cached_property
+    def discarded(self) -> Row:
+        """Calls of discarded attempts: spent, shown apart, not part of :attr:`total_usd`."""
+        c = _sum_cells(self._discarded.values())
+        return _row("discarded", c, c[COST])
+
+    @cached_property
+    def discarded_by_tier_model(self) -> Mapping[TierModel, Row]:
+        return MappingProxyType(self._pairs(self._discarded, self.discarded.cost_units))
+
+    # -- time -------------------------------------------------------------------------------------
+    @cached_property
+    def series(self) -> Mapping[str, SeriesView]:
+        """Per-tier per-second series over the tracker's window (event time)."""
+        views = dict(self._series)
+        for tier, (cost, tokens) in tier_sums(self._cells).items():
+            placed_cost, placed_tokens = self._placed.get(tier, (0, 0))
+            if (cost != placed_cost or tokens != placed_tokens) and self._roll_sec is not None:
+                pending = (self._roll_sec, float(cost - placed_cost), float(tokens - placed_tokens))
+                view = views.get(tier) or SeriesView(
+                    self.series_window_s, None, array("d"), array("d"), 0.0, 0.0
+                )
+                views[tier] = view.with_pending(pending)
+        return MappingProxyType(dict(sorted(views.items(), key=lambda kv: natural_key(kv[0]))))
+
+    @cached_property
+    def total_series(self) -> SeriesView | None:
+        return merge_views(list(self.series.values()))
+
+    def burn_rate_usd_per_hour(self, window_s: float | None = 300.0) -> float:
+        """$/hour over the last ``window_s`` seconds of wall time (None: the whole session).
+
+        A young session is measured over its age, not the full window.
+        """
+        if window_s is None:
+            hours = self.elapsed_s / 3600
+            return float(self.total_usd) / hours if hours > 0 else 0.0
+        span = min(window_s, self.elapsed_s)
+        if span <= 0 or self.total_series is None:
+            return 0.0
+        span = max(span, 1.0)  # whole seconds: the series' resolution
+        now = int(self.taken_at.timestamp())
+        return self.total_series.cost_usd_between(now - int(span) + 1, now) * 3600 / span
