@@ -7,7 +7,8 @@ when price files are first read), so headless users and test suites stay fast.
 from .events import Event
 from .pricing import Catalog, PricingError, load_catalog
 from .snapshot import Row, Snapshot
-from .tracker import Attempt, CostTracker
+from .attempts import Attempt
+from .tracker import CostTracker
 from .usage import Usage
 
 __version__ = "0.1.0"

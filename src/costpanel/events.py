@@ -15,6 +15,15 @@ DISCARDED = "discarded"  # a superseded fallback attempt: shown apart, not in th
 DUPLICATE = "duplicate"  # its event_id was already counted: not counted again
 
 
+def timestamp_of(at: object) -> float:
+    """Epoch seconds of an aware datetime; a naive one is refused rather than guessed local."""
+    if not isinstance(at, dt.datetime):
+        raise TypeError(f"at must be a timezone-aware datetime, got {type(at).__name__} {at!r}")
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(f"at must be timezone-aware, got naive datetime {at.isoformat()}")
+    return at.timestamp()
+
+
 class Event(NamedTuple):
     """Immutable record of one model call. A NamedTuple because it is built on the hot path."""
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from .events import timestamp_of
 from .money import units_to_usd, usd_str
 from .pricing import Catalog
 from .usage import BUCKETS, Usage
@@ -49,11 +50,12 @@ class Quote:
 def quote(catalog: Catalog, model: str, usage: Usage, at: dt.datetime | None = None) -> Quote:
     """Price one call exactly as the tracker would."""
     when = at or dt.datetime.now(dt.timezone.utc)
+    ts = timestamp_of(when)
     entry = catalog.match(model)
     if entry is None:
         return Quote(model, None, None, usage, when, None, None, None)
-    period = entry.period_at(when.timestamp())
-    units = entry.breakdown_units(usage, when.timestamp())
+    period = entry.period_at(ts)
+    units = entry.breakdown_units(usage, ts)
     threshold = None
     for limit, _ in period.tiers:
         if usage.prompt_tokens > limit:

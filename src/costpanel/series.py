@@ -9,7 +9,9 @@ is for display (charts, $/hour); the exact money lives in the tracker's integer 
 from __future__ import annotations
 
 from array import array
-from dataclasses import dataclass
+from itertools import accumulate
+from operator import add
+from typing import NamedTuple
 
 from .money import UNITS_PER_USD
 
@@ -62,9 +64,12 @@ class RingSeries:
 Pending = tuple[int, float, float]  # (second, cost units, tokens) not yet added to the ring
 
 
-@dataclass(frozen=True, slots=True)
-class SeriesView:
-    """An immutable copy of one ring, with what charts and rates need."""
+class SeriesView(NamedTuple):
+    """An immutable copy of one ring, with what charts and rates need.
+
+    The work is done on whole arrays (slices, ``map``, ``accumulate``) so a view of an hour of
+    seconds costs tens of microseconds, not a Python loop per second.
+    """
 
     window: int
     head: int | None
@@ -75,9 +80,7 @@ class SeriesView:
     pending: Pending | None = None  # the current second, still accumulating in the tracker
 
     def with_pending(self, pending: Pending | None) -> SeriesView:
-        return self if pending is None else SeriesView(
-            self.window, self.head, self.cost, self.tokens, self.base_cost, self.base_tokens, pending
-        )
+        return self if pending is None else self._replace(pending=pending)
 
     @property
     def newest(self) -> int | None:
@@ -85,64 +88,86 @@ class SeriesView:
             return self.head
         return self.pending[0] if self.head is None else max(self.head, self.pending[0])
 
-    def points(self) -> list[tuple[int, float, float]]:
-        """(second, cost USD, tokens) for each non-empty bucket, oldest first."""
-        return [(sec, c / UNITS_PER_USD, t) for sec, c, t in self.raw_points()]
-
-    def raw_points(self) -> list[tuple[int, float, float]]:
-        """(second, cost units, tokens) for each non-empty bucket, oldest first."""
-        w, cost, tokens = self.window, self.cost, self.tokens
-        buckets: dict[int, list[float]] = {}
-        if self.head is not None:
-            for sec in range(self.head - w + 1, self.head + 1):
-                c, t = cost[sec % w], tokens[sec % w]
-                if c or t:
-                    buckets[sec] = [c, t]
+    def ordered(self) -> tuple[int, list[float], list[float], float, float]:
+        """(first second, cost units per second, tokens per second, base cost, base tokens),
+        oldest first over the window ending at :attr:`newest`, the pending second folded in."""
+        newest = self.newest
+        w = self.window
+        if newest is None:
+            return 0, [], [], self.base_cost, self.base_tokens
+        first = newest - w + 1
+        base_cost, base_tokens = self.base_cost, self.base_tokens
+        if self.head is None:
+            cost, tokens = [0.0] * w, [0.0] * w
+        else:
+            start = (self.head + 1) % w  # slot of the ring's oldest second
+            cost = self.cost[start:].tolist() + self.cost[:start].tolist()
+            tokens = self.tokens[start:].tolist() + self.tokens[:start].tolist()
+            shift = newest - self.head  # seconds the pending call moved the window on
+            if shift:
+                k = min(shift, w)
+                base_cost += sum(cost[:k])
+                base_tokens += sum(tokens[:k])
+                cost = cost[k:] + [0.0] * k
+                tokens = tokens[k:] + [0.0] * k
         if self.pending is not None:
             sec, c, t = self.pending
-            b = buckets.setdefault(sec, [0.0, 0.0])
-            b[0] += c
-            b[1] += t
-        return [(sec, b[0], b[1]) for sec, b in sorted(buckets.items())]
+            if sec >= first:
+                cost[sec - first] += c
+                tokens[sec - first] += t
+            else:
+                base_cost += c
+                base_tokens += t
+        return first, cost, tokens, base_cost, base_tokens
+
+    def raw_points(self) -> list[tuple[int, float, float]]:
+        """(second, cost units, tokens) for each non-empty second, oldest first."""
+        first, cost, tokens, _, _ = self.ordered()
+        return [(first + k, c, t) for k, (c, t) in enumerate(zip(cost, tokens)) if c or t]
+
+    def points(self) -> list[tuple[int, float, float]]:
+        """(second, cost USD, tokens) for each non-empty second, oldest first."""
+        return [(sec, c / UNITS_PER_USD, t) for sec, c, t in self.raw_points()]
 
     def cumulative_usd(self) -> tuple[list[float], list[float]]:
-        """x (epoch seconds) and y (cumulative USD) of the non-empty buckets, baseline included."""
-        xs: list[float] = []
-        ys: list[float] = []
-        running = self.base_cost / UNITS_PER_USD
-        for sec, c, _ in self.points():
-            running += c
-            xs.append(float(sec))
-            ys.append(running)
+        """x (epoch seconds) and y (cumulative USD) at each non-empty second, baseline included."""
+        first, cost, tokens, base_cost, _ = self.ordered()
+        running = list(accumulate(cost, initial=base_cost))[1:]
+        xs = [float(first + k) for k, (c, t) in enumerate(zip(cost, tokens)) if c or t]
+        ys = [running[k] / UNITS_PER_USD for k, (c, t) in enumerate(zip(cost, tokens)) if c or t]
         return xs, ys
 
     def cost_usd_between(self, first: int, last: int) -> float:
-        """Cost of the buckets of seconds ``first``..``last`` inclusive; only the window is known."""
-        total = 0.0
-        if self.head is not None:
-            w = self.window
-            lo = max(first, self.head - w + 1)
-            hi = min(last, self.head)
-            total = sum(self.cost[s % w] for s in range(lo, hi + 1))
-        if self.pending is not None and first <= self.pending[0] <= last:
-            total += self.pending[1]
-        return total / UNITS_PER_USD
+        """Cost of seconds ``first``..``last`` inclusive; only the window is known."""
+        start, cost, _, _, _ = self.ordered()
+        lo, hi = max(first - start, 0), min(last - start, len(cost) - 1)
+        return sum(cost[lo : hi + 1]) / UNITS_PER_USD if hi >= lo else 0.0
 
 
 def merge_views(views: list[SeriesView]) -> SeriesView | None:
     """One view summing several (the total line); None when there are none."""
     if not views:
         return None
-    window = views[0].window
+    w = views[0].window
     newest = [n for v in views if (n := v.newest) is not None]
     if not newest:
         return views[0]
-    ring = RingSeries(window)
+    head = max(newest)
+    cost, tokens = [0.0] * w, [0.0] * w
+    base_cost = base_tokens = 0.0
     for v in views:
-        ring.base_cost += v.base_cost
-        ring.base_tokens += v.base_tokens
-    ring.add(max(newest), 0, 0)
-    for v in views:
-        for sec, c, t in v.raw_points():
-            ring.add(sec, c, t)
-    return ring.view()
+        first, c, t, bc, bt = v.ordered()
+        base_cost += bc
+        base_tokens += bt
+        if not c:
+            continue
+        shift = min(head - (first + w - 1), w)  # how far this view's window lags the total's
+        base_cost += sum(c[:shift])
+        base_tokens += sum(t[:shift])
+        cost[: w - shift] = map(add, cost[: w - shift], c[shift:])
+        tokens[: w - shift] = map(add, tokens[: w - shift], t[shift:])
+    # Laid out as a ring again so the merged view has the same shape as any other.
+    start = (head + 1) % w
+    ring_cost = array("d", cost[w - start :] + cost[: w - start])
+    ring_tokens = array("d", tokens[w - start :] + tokens[: w - start])
+    return SeriesView(w, head, ring_cost, ring_tokens, base_cost, base_tokens)

@@ -9,17 +9,15 @@ and taking a snapshot costs the same after a million events as after one.
 from __future__ import annotations
 
 import datetime as dt
-import re
+from array import array
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 from types import MappingProxyType
+from typing import NamedTuple
 
 from .money import units_to_usd
-from array import array
-
-from .series import SeriesView, merge_views
+from .series import SeriesView
 
 # Cell layout: counts in BUCKETS order, then cost units and unpriced calls.
 CALLS, INPUT, CACHE_READ, CACHE_WRITE, CACHE_WRITE_1H, OUTPUT, REQUESTS, COST, UNPRICED = range(9)
@@ -28,16 +26,15 @@ ZERO_CELL: tuple[int, ...] = (0,) * 9
 Cell = tuple[int, ...]
 TierModel = tuple[str, str]
 
-_DIGITS = re.compile(r"(\d+)")
-
-
+@lru_cache(maxsize=1024)
 def natural_key(label: str) -> tuple[tuple[int, int | str], ...]:
     """Sort key under which ``Tier 2`` < ``Tier 10`` and text sorts case-insensitively."""
-    return tuple((0, int(p)) if p.isdigit() else (1, p.casefold()) for p in _DIGITS.split(label) if p)
+    import re  # kept off `import costpanel`'s path
+
+    return tuple((0, int(p)) if p.isdigit() else (1, p.casefold()) for p in re.split(r"(\d+)", label) if p)
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
     """Totals for one tier, model, tier×model pair, or the whole session."""
 
     key: str | TierModel
@@ -101,12 +98,14 @@ def _sum_cells(cells: Iterable[Cell]) -> Cell:
 
 def _row(key: str | TierModel, c: Cell, total_units: int, **extra: object) -> Row:
     share = c[COST] / total_units if total_units else 0.0
-    return Row(key, *c, share=share, **extra)  # type: ignore[arg-type]
+    return Row(key, *c, share=share, **extra)  # type: ignore[arg-type,misc]
 
 
-@dataclass(frozen=True)
 class Snapshot:
-    """Everything the panel and reports show, frozen at ``version``."""
+    """Everything the panel and reports show, frozen at ``version``.
+
+    Derived figures are computed on first access and cached; the object cannot be changed.
+    """
 
     version: int
     session: str
@@ -115,13 +114,27 @@ class Snapshot:
     elapsed_s: float
     pending_calls: int
     pending_units: int
-    _cells: Mapping[TierModel, Cell] = field(repr=False)
-    _discarded: Mapping[TierModel, Cell] = field(repr=False)
-    _models: Mapping[str, tuple[str | None, str | None]] = field(repr=False)  # key -> (matched, provider)
-    _series: Mapping[str, SeriesView] = field(repr=False)  # placed part of each tier's series
-    _placed: Mapping[str, tuple[int, int]] = field(repr=False)  # what those rings already hold
-    _roll_sec: int | None = field(repr=False)  # the second the unplaced remainder belongs to
-    series_window_s: int = 3600
+    series_window_s: int
+    _cells: Mapping[TierModel, Cell]
+    _discarded: Mapping[TierModel, Cell]
+    _models: Mapping[str, tuple[str | None, str | None]]  # row key -> (matched id, provider)
+    _series: Mapping[str, SeriesView]  # placed part of each tier's series
+    _total_series: SeriesView  # placed part of the total series
+    _placed: Mapping[str, tuple[int, int]]  # what those rings already hold
+    _roll_sec: int | None  # the second the unplaced remainder belongs to
+
+    def __init__(self, **fields: object) -> None:
+        self.__dict__.update(fields)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Snapshot is immutable (tried to set {name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Snapshot is immutable (tried to delete {name!r})")
+
+    def __repr__(self) -> str:
+        return (f"Snapshot(session={self.session!r}, version={self.version}, calls={self.calls}, "
+                f"total_usd={self.total_usd}, unpriced_calls={self.unpriced_calls})")
 
     # -- totals ---------------------------------------------------------------------------------
     @cached_property
@@ -211,22 +224,36 @@ class Snapshot:
 
     # -- time -------------------------------------------------------------------------------------
     @cached_property
-    def series(self) -> Mapping[str, SeriesView]:
-        """Per-tier per-second series over the tracker's window (event time)."""
-        views = dict(self._series)
+    def _pending(self) -> dict[str, tuple[int, int]]:
+        """Per tier: (cost units, tokens) recorded but not yet placed in the rings."""
+        out = {}
         for tier, (cost, tokens) in tier_sums(self._cells).items():
             placed_cost, placed_tokens = self._placed.get(tier, (0, 0))
-            if (cost != placed_cost or tokens != placed_tokens) and self._roll_sec is not None:
-                pending = (self._roll_sec, float(cost - placed_cost), float(tokens - placed_tokens))
-                view = views.get(tier) or SeriesView(
-                    self.series_window_s, None, array("d"), array("d"), 0.0, 0.0
-                )
-                views[tier] = view.with_pending(pending)
+            if cost != placed_cost or tokens != placed_tokens:
+                out[tier] = (cost - placed_cost, tokens - placed_tokens)
+        return out
+
+    def _empty_view(self) -> SeriesView:
+        return SeriesView(self.series_window_s, None, array("d"), array("d"), 0.0, 0.0)
+
+    @cached_property
+    def series(self) -> Mapping[str, SeriesView]:
+        """Per-tier per-second series over the tracker's window (event time), tiers in natural order."""
+        views = dict(self._series)
+        if self._roll_sec is not None:
+            for tier, (cost, tokens) in self._pending.items():
+                base = views.get(tier) or self._empty_view()
+                views[tier] = base.with_pending((self._roll_sec, float(cost), float(tokens)))
         return MappingProxyType(dict(sorted(views.items(), key=lambda kv: natural_key(kv[0]))))
 
     @cached_property
-    def total_series(self) -> SeriesView | None:
-        return merge_views(list(self.series.values()))
+    def total_series(self) -> SeriesView:
+        """The per-second series of the whole session (what the tier series add up to)."""
+        if self._roll_sec is None or not self._pending:
+            return self._total_series
+        cost = sum(c for c, _ in self._pending.values())
+        tokens = sum(t for _, t in self._pending.values())
+        return self._total_series.with_pending((self._roll_sec, float(cost), float(tokens)))
 
     def burn_rate_usd_per_hour(self, window_s: float | None = 300.0) -> float:
         """$/hour over the last ``window_s`` seconds of wall time (None: the whole session).
@@ -237,7 +264,7 @@ class Snapshot:
             hours = self.elapsed_s / 3600
             return float(self.total_usd) / hours if hours > 0 else 0.0
         span = min(window_s, self.elapsed_s)
-        if span <= 0 or self.total_series is None:
+        if span <= 0:
             return 0.0
         span = max(span, 1.0)  # whole seconds: the series' resolution
         now = int(self.taken_at.timestamp())

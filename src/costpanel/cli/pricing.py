@@ -113,25 +113,36 @@ def import_litellm(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:
         error(str(exc))
         return 1
-    known = (lambda name: False) if args.replace else (lambda name: catalog.match(name) is not None)
+    def known(name: str) -> bool:
+        entry = catalog.match(name)
+        if entry is None:
+            return False
+        if not args.replace:
+            return True
+        # --replace swaps a bundled model by id; a name that is only a bundled *alias* would
+        # clash with that model's aliases, so its price keeps coming from the model's entry.
+        return name.strip().lower() != entry.id.lower()
+
     result = convert_litellm(data, checked=dt.datetime.now(dt.timezone.utc).date(), skip_known=known)
-    out = console(stderr=str(args.output) == "-")
+    to_stdout = str(args.output) == "-"
+    out = console(stderr=to_stdout)
     out.print(f"imported {len(result.imported)} model(s); skipped {len(result.skipped)} "
               "(not chat models, no token prices, or already priced by costpanel)")
     if not result.toml_text:
         error("nothing to write: no model could be imported")
         return 1
-    if str(args.output) == "-":
+    if to_stdout:
         print(result.toml_text, end="")
         return 0
     target = args.output or config_dir() / "pricing" / "litellm.toml"
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".toml.tmp")
+    tmp = target.with_name(target.name + ".tmp")
     tmp.write_text(result.toml_text, encoding="utf-8")
-    os.replace(tmp, target)  # never leave a half-written override behind
-    problems = check_files([target])
+    problems = check_files([tmp])  # validated before it can affect any later load
     if problems:
-        error("the written file does not validate:\n  " + "\n  ".join(problems))
+        tmp.unlink()
+        error("the converted file does not validate; nothing written:\n  " + "\n  ".join(problems))
         return 1
+    os.replace(tmp, target)  # atomic: never a half-written override
     out.print(f"wrote {target}")
     return 0

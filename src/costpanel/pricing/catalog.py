@@ -10,33 +10,24 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..usage import Usage
-from .files import (
-    PricingError,
-    bundled_dir,
-    load_matching_rules,
-    load_provider_file,
-    override_paths,
-    provider_paths,
-)
+from .errors import PricingError
 from .rates import ZERO_RATES, Period, Rates, breakdown_units, compile_rates, cost_units
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # file handling (pathlib, tomllib, pydantic) loads only when prices are read
+    from pathlib import Path
+
     from .schema import ModelSpec, PricePeriod, ProviderFile
 
 _EARLIEST = float("-inf")
 
 
-@dataclass(frozen=True, slots=True)
-class ModelEntry:
+class ModelEntry(NamedTuple):
     """One priced model with its compiled price periods (oldest first)."""
 
     id: str
@@ -48,7 +39,10 @@ class ModelEntry:
     retired: bool
     periods: tuple[Period, ...]
     origin: str
-    spec: ModelSpec = field(repr=False, compare=False)
+    spec: ModelSpec
+
+    def __repr__(self) -> str:
+        return f"ModelEntry(id={self.id!r}, provider={self.provider!r}, periods={len(self.periods)})"
 
     def period_at(self, ts: float) -> Period:
         """The period in force at ``ts``; the first period also covers earlier calls."""
@@ -125,6 +119,8 @@ class Catalog:
         if problems:
             raise PricingError(problems)
         self._index = index
+        import re
+
         # Longest first so `vertex_ai_beta/` wins over a shorter prefix of it.
         self._prefixes = tuple(sorted({p.lower() for p in prefixes}, key=len, reverse=True))
         self._suffixes = tuple(re.compile(s) for s in suffixes)
@@ -174,6 +170,8 @@ class Catalog:
 
 def build_catalog(bundled: Sequence[Path], overrides: Sequence[Path], rules_folder: Path) -> Catalog:
     """Validate every file, collect every problem, then apply overrides by model id."""
+    from .files import load_matching_rules, load_provider_file
+
     rules = load_matching_rules(rules_folder)
     problems: list[str] = []
     loaded: list[tuple[Path, ProviderFile, bool]] = []
@@ -219,6 +217,10 @@ def load_catalog(*, overrides: bool = True, extra: Sequence[Path | str] = ()) ->
 
     Cached per process while no file changes, so creating many trackers (tests) stays cheap.
     """
+    from pathlib import Path
+
+    from .files import bundled_dir, override_paths, provider_paths
+
     folder = bundled_dir()
     bundled = provider_paths(folder)
     user = [*(override_paths() if overrides else []), *(Path(p) for p in extra)]
@@ -237,6 +239,8 @@ def load_catalog(*, overrides: bool = True, extra: Sequence[Path | str] = ()) ->
 
 def check_files(paths: Sequence[Path]) -> list[str]:
     """Problems in the given files, or in the bundled files plus overrides when none are given."""
+    from .files import bundled_dir, provider_paths
+
     try:
         if paths:  # checked as overrides on top of the bundled files, so clashes show too
             folder = bundled_dir()

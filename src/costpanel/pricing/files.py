@@ -13,21 +13,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .errors import PricingError
+
 if TYPE_CHECKING:  # pydantic is imported only when files are actually read
     from .schema import MatchingRules, ProviderFile
 
 MATCHING_FILE = "_matching.toml"
 ENV_PRICING = "COSTPANEL_PRICING"
 ENV_CONFIG_DIR = "COSTPANEL_CONFIG_DIR"
-
-
-class PricingError(ValueError):
-    """One or more pricing files are malformed. ``problems`` holds one line per problem, each
-    naming the file, the model id and the field."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        self.problems = tuple(problems)
-        super().__init__("invalid pricing data:\n  " + "\n  ".join(self.problems))
 
 
 def bundled_dir() -> Path:
@@ -99,7 +92,7 @@ def _describe_location(data: dict[str, Any], loc: tuple[int | str, ...]) -> str:
     path = ""
     for part in rest:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return where + (f"field {path}" if path else "")
+    return (where + (f"field {path}" if path else "")).strip()
 
 
 def validate_provider(path: Path, data: dict[str, Any]) -> ProviderFile:
@@ -110,11 +103,18 @@ def validate_provider(path: Path, data: dict[str, Any]) -> ProviderFile:
     try:
         return ProviderFile.model_validate(data)
     except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        model_errors = any(len(e["loc"]) > 1 and e["loc"][0] == "models" for e in errors)
         problems = []
-        for err in exc.errors(include_url=False):
+        for err in errors:
+            if model_errors and tuple(err["loc"]) == ("models",) and err["type"] == "too_short":
+                continue  # pydantic's follow-on of the invalid models already listed
             loc = _describe_location(data, tuple(err["loc"])) or "file"
             value = err.get("input")
-            shown = "" if isinstance(value, (dict, list)) or err["type"] == "missing" else f" (got {value!r})"
+            shown = ""
+            if not isinstance(value, (dict, list)) and err["type"] != "missing" and repr(value) not in err["msg"] \
+                    and str(value) not in err["msg"]:
+                shown = f" (got {value!r})"
             problems.append(f"{path}: {loc}: {err['msg']}{shown}")
         raise PricingError(problems) from None
 

@@ -104,18 +104,20 @@ class ModelSpec(_Strict):
     def _prices_consistent(self) -> ModelSpec:
         if not self.free and not self.prices:
             raise ValueError("a model that is not free needs at least one [[models.prices]] period")
-        if self.free and any(
-            p.input or p.output or p.cache_read or p.cache_write or p.cache_write_1h or p.per_1k_requests
-            for p in self.prices
-        ):
-            raise ValueError("a free model cannot have non-zero prices")
+        if self.free:
+            for n, p in enumerate(self.prices):
+                for name in ("input", "output", "cache_read", "cache_write", "cache_write_1h", "per_1k_requests"):
+                    if getattr(p, name):
+                        raise ValueError(f"a free model cannot have non-zero prices: prices[{n}].{name} = {getattr(p, name)}")
         dates = [p.effective for p in self.prices]
         if dates != sorted(set(dates)):
-            raise ValueError(f"price periods must be in strictly increasing effective order, got {dates}")
+            shown = ", ".join(d.isoformat() for d in dates)
+            raise ValueError(f"price periods must be in strictly increasing effective order, got {shown}")
         if self.id in self.aliases:
             raise ValueError(f"alias {self.id!r} repeats the model id")
-        if len(set(self.aliases)) != len(self.aliases):
-            raise ValueError("aliases contain duplicates")
+        repeated = sorted({a for a in self.aliases if self.aliases.count(a) > 1})
+        if repeated:
+            raise ValueError(f"aliases list {', '.join(map(repr, repeated))} more than once")
         return self
 
 
@@ -135,12 +137,12 @@ class ProviderFile(_Strict):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> ProviderFile:
-        seen: set[str] = set()
+        seen: dict[str, str] = {}
         for m in self.models:
-            for name in (m.id, *m.aliases):
+            for name in dict.fromkeys((m.id, *m.aliases)):
                 if name in seen:
-                    raise ValueError(f"model name {name!r} appears twice in this file")
-                seen.add(name)
+                    raise ValueError(f"model name {name!r} is used by both model {seen[name]!r} and model {m.id!r}")
+                seen[name] = m.id
         return self
 
 

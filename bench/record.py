@@ -1,0 +1,91 @@
+"""record() latency beside a bare dict+lock integer accumulator (the floor) and genai-prices.
+
+Targets (issue 3): median <= 2 us and <= 3x the bare floor measured in the same run.
+Run: python bench/record.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import threading
+
+from _common import batch_mean_ns, check, header, per_call_ns, percentile
+
+from costpanel import CostTracker, Usage
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--calls", type=int, default=200_000)
+    args = parser.parse_args()
+    header("record() latency")
+
+    lock = threading.Lock()
+    acc: dict[tuple[str, str], int] = {}
+    rates = {"gpt-4o": (2_500_000, 10_000_000)}  # integer micro-micro-dollars per token
+
+    def bare_record(model: str, usage: Usage, tier: str) -> None:
+        # The floor: a function taking the same arguments, a dict + lock adding integer money.
+        r_in, r_out = rates[model]
+        cost = usage.input * r_in + usage.output * r_out
+        with lock:
+            key = (tier, model)
+            acc[key] = acc.get(key, 0) + cost
+
+    tracker = CostTracker()
+    usage = Usage(input=1200, output=300)
+    record = tracker.record
+
+    def bare() -> None:
+        bare_record("gpt-4o", usage, "Tier 3")
+
+    def rec() -> None:
+        record("gpt-4o", usage, "Tier 3")
+
+    def rec_with_usage() -> None:  # what a caller pays including building the Usage
+        record("gpt-4o", Usage(input=1200, output=300), "Tier 3")
+
+    def rec_tiered() -> None:  # a model with a long-context cliff tier
+        record("claude-sonnet-4-5", usage, "Tier 2")
+
+    rows = []
+    for label, fn in (("bare dict+lock floor", bare), ("record() priced", rec),
+                      ("record() + Usage(...)", rec_with_usage), ("record() tiered model", rec_tiered)):
+        for _ in range(20_000):
+            fn()  # warm up
+        batches = batch_mean_ns(fn, 1_000, max(50, args.calls // 1_000))
+        calls = per_call_ns(fn, args.calls)
+        rows.append((label, statistics.median(batches), percentile(calls, 50), percentile(calls, 99)))
+
+    try:
+        from decimal import Decimal
+
+        import genai_prices
+        from genai_prices import Usage as GUsage
+
+        gusage = GUsage(input_tokens=1200, output_tokens=300)
+
+        def genai() -> None:
+            genai_prices.calc_price(gusage, model_ref="gpt-4o", provider_id="openai")
+
+        assert genai_prices.calc_price(gusage, model_ref="gpt-4o", provider_id="openai").total_price == Decimal("0.006")
+        for _ in range(200):
+            genai()
+        batches = batch_mean_ns(genai, 100, 20)
+        calls = per_call_ns(genai, 2_000)
+        rows.append(("genai_prices.calc_price", statistics.median(batches), percentile(calls, 50), percentile(calls, 99)))
+    except ImportError:
+        print("# genai-prices not installed: pip install -e '.[bench]' to compare")
+
+    floor = rows[0][1]
+    print(f"{'case':28} {'mean/batch us':>14} {'median us':>10} {'p99 us':>8} {'x floor':>8}")
+    for label, mean, med, p99 in rows:
+        print(f"{label:28} {mean / 1000:14.3f} {med / 1000:10.3f} {p99 / 1000:8.3f} {mean / floor:8.2f}")
+    priced = rows[1]
+    print(check("target median <= 2 us", priced[1] / 1000 <= 2.0))
+    print(check("target <= 3x bare floor", priced[1] / floor <= 3.0))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""Fallback attempts: a model call whose usage counts only if the attempt is committed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import TYPE_CHECKING, NamedTuple
+
+from .events import PENDING, Event
+from .usage import Usage
+
+if TYPE_CHECKING:
+    from .pricing.catalog import ModelEntry
+    from .tracker import CostTracker
+
+
+class Held(NamedTuple):
+    """A validated, priced call that has not been counted yet."""
+
+    model: str  # as given
+    key: str  # row key: catalog id, or the name given when unknown
+    entry: ModelEntry | None
+    usage: Usage
+    cost: int | None
+    ts: float
+
+
+class Attempt:
+    """Calls of one logical model call that may fail over; see :meth:`CostTracker.attempt`."""
+
+    def __init__(self, tracker: CostTracker, tier: str, session: str | None) -> None:
+        self._tracker = tracker
+        self.tier = tier
+        self.session = session
+        self._held: list[tuple[Held, str | None]] = []
+        self._lock = threading.Lock()
+        self.open = True
+        self.events: tuple[Event, ...] = ()
+
+    def record(self, model: str, usage: Usage, *, event_id: str | None = None, at: dt.datetime | None = None) -> Event:
+        """Record a call of this attempt; pending until commit or discard."""
+        from .tracker import check_label
+
+        check_label("event_id", event_id, optional=True)
+        held = self._tracker.price(model, usage, self.tier, at)
+        with self._lock:
+            if not self.open:
+                raise RuntimeError("this attempt is already finished; open a new one")
+            session = self._tracker.hold(held, event_id)
+            self._held.append((held, event_id))
+        entry = held.entry
+        return Event(held.model, None if entry is None else entry.id, None if entry is None else entry.provider,
+                     self.tier, self.session or session, held.usage, held.cost, held.ts, event_id, PENDING)
+
+    def _finish(self, keep: bool) -> tuple[Event, ...]:
+        with self._lock:
+            if not self.open:
+                raise RuntimeError("this attempt is already finished")
+            self.open = False
+            held, self._held = self._held, []
+        self.events = self._tracker.settle(held, self.tier, self.session, keep)
+        return self.events
+
+    def commit(self) -> tuple[Event, ...]:
+        """Count this attempt's calls in the totals."""
+        return self._finish(True)
+
+    def discard(self) -> tuple[Event, ...]:
+        """Move this attempt's calls to the discarded figures (not in the totals)."""
+        return self._finish(False)

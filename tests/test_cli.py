@@ -1,0 +1,195 @@
+"""The ``costpanel`` command, run as a real subprocess (``python -m costpanel``).
+
+Each test inherits os.environ, so the per-test config dir set by conftest applies to the child.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from costpanel.pricing import Catalog, load_catalog
+
+LITELLM_SAMPLE = Path(__file__).parent / "data" / "litellm" / "model_prices_sample.json"
+IMPORTED = "bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0"  # in the sample, unknown to the catalog
+
+
+def costpanel(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    run_env = {**os.environ, "COLUMNS": "200", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "costpanel", *args], capture_output=True, text=True,
+                          env=run_env, timeout=60)
+
+
+def pricing_file(path: Path, body: str) -> Path:
+    path.write_text('provider = "acme"\nname = "Acme"\nsources = ["https://acme.example/p"]\n'
+                    f"checked = 2026-01-01\n{body}", encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------------------------- price
+
+
+def test_price_prints_a_table_with_the_exact_total() -> None:
+    r = costpanel("price", "openai/gpt-4o-2024-08-06", "--input", "1,200", "--output", "300")
+    assert r.returncode == 0, r.stderr
+    assert "openai/gpt-4o-2024-08-06 → gpt-4o-2024-08-06 (openai)" in r.stdout
+    assert re.search(r"input\s*│\s*1,200\s*│\s*0\.003\b", r.stdout)
+    assert re.search(r"total\s*│\s*1,500 tokens\s*│\s*0\.006\b", r.stdout)
+    assert "source: https://" in r.stdout
+
+
+def test_price_json_has_the_documented_shape() -> None:
+    r = costpanel("price", "gpt-4o", "--input", "1200", "--cache-read", "1000", "--output", "300",
+                  "--at", "2025-06-01", "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert set(data) == {"model", "matched", "priced", "cost_usd", "breakdown", "provider", "usage", "at",
+                         "tier_above_prompt_tokens", "source"}
+    assert data["model"] == "gpt-4o" and data["matched"] == "gpt-4o" and data["priced"] is True
+    assert data["cost_usd"] == "0.00725"  # 1200 x 2.5/M + 1000 x 1.25/M + 300 x 10/M, a decimal string
+    assert data["breakdown"] == {"input": "0.003", "cache_read": "0.00125", "cache_write": "0",
+                                 "cache_write_1h": "0", "output": "0.003", "requests": "0"}
+    assert sum(Decimal(v) for v in data["breakdown"].values()) == Decimal(data["cost_usd"])
+    assert data["usage"] == {"input": 1200, "cache_read": 1000, "cache_write": 0, "cache_write_1h": 0,
+                             "output": 300, "requests": 1}
+    assert data["provider"] == "openai" and data["tier_above_prompt_tokens"] is None
+    assert data["at"].startswith("2025-06-01T00:00:00") and data["source"].startswith("https://")
+
+
+def test_price_at_an_older_date_uses_that_period() -> None:
+    r = costpanel("price", "gpt-4o", "--input", "1000000", "--output", "1000000", "--at", "2024-06-01", "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["breakdown"]["input"] == "5" and data["breakdown"]["output"] == "15"  # launch price
+    assert data["cost_usd"] == "20"
+
+
+def test_price_applies_the_long_context_cliff_to_the_whole_request() -> None:
+    r = costpanel("price", "claude-sonnet-4-5", "--input", "250000", "--output", "2000", "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["tier_above_prompt_tokens"] == 200_000
+    assert data["breakdown"]["input"] == "1.5"  # 250k x $6/M, not $3/M
+    assert data["breakdown"]["output"] == "0.045"  # 2k x $22.50/M
+    assert data["cost_usd"] == "1.545"
+
+
+def test_price_of_an_unknown_model_exits_3_with_close_ids() -> None:
+    r = costpanel("price", "gpt-4o-mni", "--input", "5")
+    assert r.returncode == 3
+    assert "unknown model 'gpt-4o-mni'" in r.stderr
+    assert "gpt-4o-mini" in r.stderr.split("Close model ids:")[1]
+    assert r.stdout == ""
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--input", "-5"), ("--output", "1.5"), ("--input", "abc")])
+def test_price_rejects_bad_numbers_naming_the_flag(flag: str, value: str) -> None:
+    r = costpanel("price", "gpt-4o", flag, value)
+    assert r.returncode == 2
+    assert f"argument {flag}:" in r.stderr and repr(value) in r.stderr
+    assert r.stdout == ""
+
+
+# -------------------------------------------------------------------------------- pricing
+
+
+def test_pricing_check_accepts_the_bundled_data() -> None:
+    r = costpanel("pricing", "check")
+    assert r.returncode == 0, r.stdout + r.stderr
+    match = re.search(r"(\d+) models from (\d+) providers", r.stdout)
+    assert match and int(match[1]) >= 60 and int(match[2]) >= 7
+
+
+def test_pricing_check_lists_the_problems_of_a_malformed_file(tmp_path: Path) -> None:
+    bad = pricing_file(tmp_path / "bad.toml", '[[models]]\nid = "acme-1"\n[[models.prices]]\neffective = 2025-01-01\n'
+                       'source = "https://acme.example/p"\ninput = -1\noutput = 0.12345678\n')
+    r = costpanel("pricing", "check", str(bad))
+    assert r.returncode == 1
+    assert re.search(rf"✗ {re.escape(str(bad))}: model 'acme-1' .*prices\[0\]\.input.*-1", r.stdout)
+    assert re.search(rf"✗ {re.escape(str(bad))}: model 'acme-1' .*prices\[0\]\.output.*0\.12345678", r.stdout)
+    assert re.search(r"\d+ problem\(s\) found", r.stdout)
+
+
+def test_pricing_list_sorts_by_output_and_names_the_extremes() -> None:
+    r = costpanel("pricing", "list", "--provider", "openai", "--sort", "output", "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert set(data) == {"models", "cheapest", "most_expensive"}
+    rows = data["models"]
+    assert len(rows) >= 30 and {m["provider"] for m in rows} == {"openai"}
+    outputs = [Decimal(m["output"]) for m in rows]
+    assert outputs == sorted(outputs)
+    paid = [m for m in rows if not m["free"] and not m["retired"]]
+    by_total = sorted(paid, key=lambda m: (Decimal(m["input"]) + Decimal(m["output"]), m["id"]))
+    assert data["cheapest"] == by_total[0]["id"] == "gpt-5-nano"
+    assert data["most_expensive"] == by_total[-1]["id"] == "o1-pro"
+    gpt4o = next(m for m in rows if m["id"] == "gpt-4o")
+    assert (gpt4o["input"], gpt4o["output"], gpt4o["cache_read"], gpt4o["cache_write"]) == ("2.5", "10", "1.25", None)
+
+
+def test_pricing_list_of_an_unknown_provider_exits_2() -> None:
+    r = costpanel("pricing", "list", "--provider", "nope")
+    assert r.returncode == 2
+    assert "unknown provider 'nope'" in r.stderr and "openai" in r.stderr
+
+
+def test_imported_litellm_prices_validate_and_price_a_new_model(tmp_path: Path, catalog: Catalog) -> None:
+    assert catalog.match(IMPORTED) is None
+    out = tmp_path / "litellm.toml"
+    r = costpanel("pricing", "import-litellm", str(LITELLM_SAMPLE), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert f"wrote {out}" in r.stdout
+    with out.open("rb") as f:
+        ids = {m["id"] for m in tomllib.load(f)["models"]}
+    assert IMPORTED in ids and "gpt-4o" not in ids  # models already bundled are skipped
+
+    check = costpanel("pricing", "check", str(out))
+    assert check.returncode == 0, check.stdout + check.stderr
+
+    priced = costpanel("price", IMPORTED, "--input", "1000", "--output", "1000", "--json",
+                       env={"COSTPANEL_PRICING": str(out)})
+    assert priced.returncode == 0, priced.stderr
+    data = json.loads(priced.stdout)
+    assert data["matched"] == IMPORTED and data["provider"] == "litellm"
+    assert data["cost_usd"] == "0.0048"  # 1000 x $0.80/M + 1000 x $4/M
+
+
+def test_import_litellm_to_stdout_writes_toml() -> None:
+    r = costpanel("pricing", "import-litellm", str(LITELLM_SAMPLE), "-o", "-")
+    assert r.returncode == 0, r.stderr
+    data = tomllib.loads(r.stdout)
+    assert data["provider"] == "litellm" and IMPORTED in {m["id"] for m in data["models"]}
+    assert "imported" in r.stderr  # the summary goes to stderr, keeping stdout pure TOML
+
+
+# ----------------------------------------------------------------------------------- demo
+
+
+def test_demo_prints_the_tier_table_and_a_total() -> None:
+    r = costpanel("demo", "--seconds", "1", "--rate", "100")
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"Session \S+: \$[\d,]+\.\d+ · [\d,]+ tokens · [\d,]+ calls", r.stdout)
+    assert "By tier" in r.stdout and "Est. cost" in r.stdout
+    for tier in ("Tier 1", "Tier 2", "Tier 3", "Tier 4"):
+        assert re.search(rf"│ {tier}\s*│", r.stdout), tier
+
+
+def test_import_litellm_never_leaves_an_invalid_override_behind(tmp_path: Path, isolated_user_dirs: Path) -> None:
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"gpt-4o-mini-2024-07-18": {
+        "input_cost_per_token": 1.5e-07, "output_cost_per_token": 6e-07, "litellm_provider": "openai", "mode": "chat",
+    }}), encoding="utf-8")
+    r = costpanel("pricing", "import-litellm", str(prices), "--replace")
+    target = isolated_user_dirs / "pricing" / "litellm.toml"
+    if r.returncode == 0:
+        load_catalog()  # what it wrote must load
+    else:
+        assert not target.exists(), r.stderr
