@@ -104,3 +104,42 @@ def test_sum_of_rows_equals_total_for_any_sequence(calls: list) -> None:
         assert sum(r.calls for r in rows.values()) == s.calls
         assert sum(r.tokens for r in rows.values()) == s.tokens
     assert s.calls + s.discarded.calls == len(calls)
+
+
+def test_reset_during_recording_puts_each_call_in_exactly_one_session(catalog: Catalog) -> None:
+    tracker = CostTracker(catalog)
+    sessions: list[list[str]] = [[] for _ in range(4)]
+
+    def producer(k: int) -> None:
+        for _ in range(20_000):
+            sessions[k].append(tracker.record("gpt-4o", Usage(input=10), tier="Tier 1").session)
+
+    threads = [threading.Thread(target=producer, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(0.02)
+    new_session = tracker.reset()
+    for t in threads:
+        t.join()
+    landed = sum(s.count(new_session) for s in sessions)
+    assert 0 < landed < 80_000, "the reset happened mid-stream"
+    snap = tracker.snapshot()
+    assert snap.session == new_session
+    assert snap.calls == landed
+    assert snap.total.cost_units == landed * catalog.match("gpt-4o").cost_units(Usage(input=10), time.time())
+
+
+def test_short_lived_threads_are_folded_and_nothing_is_lost(catalog: Catalog) -> None:
+    tracker = CostTracker(catalog)
+
+    def one_call() -> None:
+        tracker.record("gpt-4o-mini", Usage(input=100, output=10), tier="Tier 4")
+
+    for _ in range(300):  # a thread per call, as some orchestrators do
+        t = threading.Thread(target=one_call)
+        t.start()
+        t.join()
+    s = tracker.snapshot()
+    assert s.calls == 300
+    assert s.by_model["gpt-4o-mini"].input == 30_000
+    assert len(tracker._s.shards) <= 65, "shards of ended threads are folded"
