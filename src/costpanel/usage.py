@@ -32,6 +32,20 @@ def check_count(name: str, value: object) -> int:
     return value
 
 
+def _adapter(name: str, doc: str) -> Any:
+    """A ``Usage.from_*`` classmethod that calls ``costpanel.adapters.<name>``."""
+
+    def convert(cls: type, payload: Any) -> Usage:
+        from . import adapters
+
+        result: Usage = getattr(adapters, name)(payload)
+        return result
+
+    convert.__name__ = convert.__qualname__ = name
+    convert.__doc__ = doc
+    return classmethod(convert)
+
+
 class Usage(tuple):
     """Immutable token counts of one call.
 
@@ -114,38 +128,9 @@ class Usage(tuple):
     def __getnewargs__(self) -> tuple[int, ...]:  # pickling: __new__ takes keyword order, not BUCKETS order
         return (self[0], self[4], self[1], self[2], self[3], self[5])
 
-    # Provider adapters; implemented in costpanel.adapters to keep this module tiny.
-    @classmethod
-    def from_openai(cls, obj: Any) -> Usage:
-        """Chat Completions or Responses usage (SDK object or dict): cached tokens moved out of input."""
-        from .adapters import from_openai
-
-        return from_openai(obj)
-
-    @classmethod
-    def from_anthropic(cls, obj: Any) -> Usage:
-        """Anthropic Messages usage: input already excludes the cache; 5m and 1h writes split."""
-        from .adapters import from_anthropic
-
-        return from_anthropic(obj)
-
-    @classmethod
-    def from_gemini(cls, obj: Any) -> Usage:
-        """Gemini ``usage_metadata``: cached tokens moved out of the prompt; thoughts billed as output."""
-        from .adapters import from_gemini
-
-        return from_gemini(obj)
-
-    @classmethod
-    def from_litellm(cls, obj: Any) -> Usage:
-        """LiteLLM's OpenAI-shaped usage, including its Anthropic cache fields when present."""
-        from .adapters import from_litellm
-
-        return from_litellm(obj)
-
-    @classmethod
-    def from_otel(cls, attributes: Any) -> Usage:
-        """OpenTelemetry GenAI span attributes (``gen_ai.usage.*``)."""
-        from .adapters import from_otel
-
-        return from_otel(attributes)
+    # Provider adapters (implemented in costpanel.adapters, imported on first use).
+    from_openai = _adapter("from_openai", "Chat Completions or Responses usage (SDK object or dict): cached tokens moved out of input.")
+    from_anthropic = _adapter("from_anthropic", "Anthropic Messages usage: input already excludes the cache; 5m and 1h writes split.")
+    from_gemini = _adapter("from_gemini", "Gemini ``usage_metadata``: cached tokens moved out of the prompt; thoughts billed as output.")
+    from_litellm = _adapter("from_litellm", "LiteLLM's OpenAI-shaped usage, including its Anthropic cache fields when present.")
+    from_otel = _adapter("from_otel", "OpenTelemetry GenAI span attributes (``gen_ai.usage.*``).")

@@ -22,3 +22,14 @@ def error(message: str) -> None:
     from rich.markup import escape
 
     console(stderr=True).print(f"[bold red]error:[/] {escape(message)}")
+
+
+def catalog_or_none() -> Any:
+    """The catalog, or None after printing why it could not be loaded (exit code 1)."""
+    from ..pricing import PricingError, load_catalog
+
+    try:
+        return load_catalog()
+    except PricingError as exc:
+        error(str(exc))
+        return None

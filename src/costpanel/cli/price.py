@@ -6,11 +6,11 @@ import argparse
 from typing import Any
 
 from ..money import format_usd, usd_str
-from ..pricing import PricingError, load_catalog
+
 from ..quote import quote
 from ..usage import BUCKETS, Usage
 from . import args as types
-from .output import console, error, print_json
+from .output import catalog_or_none, console, error, print_json
 
 EXIT_UNKNOWN_MODEL = 3
 
@@ -30,10 +30,8 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        catalog = load_catalog()
-    except PricingError as exc:
-        error(str(exc))
+    catalog = catalog_or_none()
+    if catalog is None:
         return 1
     usage = Usage(**{b: getattr(args, b) for b in BUCKETS})
     q = quote(catalog, args.model, usage, args.at)

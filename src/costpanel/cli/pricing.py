@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from ..money import usd_str
-from ..pricing import PricingError, check_files, load_catalog
+from ..pricing import check_files, load_catalog
 from ..pricing.files import bundled_dir, config_dir, override_paths, provider_paths
 from ..pricing.listing import extremes, list_models
-from .output import console, error, print_json
+from .output import catalog_or_none, console, error, print_json
 
 
 def add_parser(sub: Any) -> None:
@@ -67,10 +67,8 @@ def _escape(text: str) -> str:
 
 
 def list_(args: argparse.Namespace) -> int:
-    try:
-        catalog = load_catalog()
-    except PricingError as exc:
-        error(str(exc))
+    catalog = catalog_or_none()
+    if catalog is None:
         return 1
     if args.provider is not None and args.provider not in catalog.providers:
         error(f"unknown provider {args.provider!r}; known: {', '.join(catalog.providers)}")
