@@ -15,6 +15,7 @@ from costpanel.pricing import Catalog, load_catalog
 def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     config = tmp_path_factory.mktemp("config")
     monkeypatch.setenv("COSTPANEL_CONFIG_DIR", str(config))
+    monkeypatch.setenv("COSTPANEL_DATA_DIR", str(tmp_path_factory.mktemp("data")))
     monkeypatch.delenv("COSTPANEL_PRICING", raising=False)
     yield config
 

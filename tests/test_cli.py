@@ -174,7 +174,7 @@ def test_import_litellm_to_stdout_writes_toml() -> None:
 
 
 def test_demo_prints_the_tier_table_and_a_total() -> None:
-    r = costpanel("demo", "--seconds", "1", "--rate", "100")
+    r = costpanel("demo", "--headless", "--seconds", "1", "--rate", "100")
     assert r.returncode == 0, r.stderr
     assert re.search(r"Session \S+: \$[\d,]+\.\d+ · [\d,]+ tokens · [\d,]+ calls", r.stdout)
     assert "By tier" in r.stdout and "Est. cost" in r.stdout

@@ -109,20 +109,26 @@ def test_sum_of_rows_equals_total_for_any_sequence(calls: list) -> None:
 def test_reset_during_recording_puts_each_call_in_exactly_one_session(catalog: Catalog) -> None:
     tracker = CostTracker(catalog)
     sessions: list[list[str]] = [[] for _ in range(4)]
+    stop = threading.Event()
 
     def producer(k: int) -> None:
-        for _ in range(20_000):
+        while not stop.is_set():
             sessions[k].append(tracker.record("gpt-4o", Usage(input=10), tier="Tier 1").session)
 
     threads = [threading.Thread(target=producer, args=(k,)) for k in range(4)]
     for t in threads:
         t.start()
-    time.sleep(0.02)
+    while tracker.snapshot().calls < 2_000:  # recording is under way
+        time.sleep(0.001)
     new_session = tracker.reset()
+    while tracker.snapshot().calls < 2_000:  # and goes on after the reset
+        time.sleep(0.001)
+    stop.set()
     for t in threads:
         t.join()
     landed = sum(s.count(new_session) for s in sessions)
-    assert 0 < landed < 80_000, "the reset happened mid-stream"
+    total = sum(len(s) for s in sessions)
+    assert 2_000 <= landed < total
     snap = tracker.snapshot()
     assert snap.session == new_session
     assert snap.calls == landed

@@ -1,48 +1,87 @@
-"""``costpanel demo``: the simulated four-tier conductor feeding a tracker."""
+"""``costpanel demo``: the simulated four-tier conductor feeding a live panel (or a table)."""
 
 from __future__ import annotations
 
 import argparse
 import time
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from ..money import format_usd
 from ..pricing import PricingError
 from .output import console, error
 
+NO_DISPLAY_HINT = ("run it under a virtual display (`xvfb-run -a costpanel demo …`, Debian package xvfb) "
+                   "or use `costpanel demo --headless` to print the tables instead")
+
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("demo", help="run the simulated orchestrator and show its costs",
-                       description="Run a simulated four-tier agent session and show what it costs.")
-    p.add_argument("--rate", type=float, default=200.0, metavar="EVENTS_PER_S",
-                   help="simulated model calls per second (default 200)")
-    p.add_argument("--seconds", type=float, default=3.0, metavar="S", help="how long to run (default 3)")
+    p = sub.add_parser("demo", help="a simulated agent session in the live panel",
+                       description="Run a simulated four-tier agent session and watch what it costs.")
+    p.add_argument("--rate", type=float, default=40.0, metavar="EVENTS_PER_S",
+                   help="simulated model calls per second (default 40)")
+    p.add_argument("--budget", type=_budget, default=None, metavar="USD", help="session budget, e.g. 5.00")
+    p.add_argument("--screenshot", type=Path, default=None, metavar="FILE",
+                   help="render --frames frames, write a PNG of the window and exit")
+    p.add_argument("--frames", type=int, default=60, metavar="N", help="frames to render with --screenshot (default 60)")
+    p.add_argument("--headless", action="store_true", help="no window: run --seconds and print the tables")
+    p.add_argument("--seconds", type=float, default=3.0, metavar="S", help="how long --headless runs (default 3)")
     p.add_argument("--seed", type=int, default=0, help="random seed")
     p.set_defaults(handler=run)
+
+
+def _budget(text: str) -> Decimal:
+    from ..gui.budget import parse_budget  # plain Python: no Dear PyGui
+
+    try:
+        value = parse_budget(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if value is None:
+        raise argparse.ArgumentTypeError("expected an amount in USD, e.g. 5.00")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
     from ..sim import Conductor
     from ..tracker import CostTracker
 
-    if args.rate <= 0:
-        error(f"--rate must be > 0, got {args.rate}")
-        return 2
-    if args.seconds <= 0:
-        error(f"--seconds must be > 0, got {args.seconds}")
-        return 2
+    for flag, value in (("--rate", args.rate), ("--seconds", args.seconds), ("--frames", args.frames)):
+        if value <= 0:
+            error(f"{flag} must be > 0, got {value}")
+            return 2
     try:
         tracker = CostTracker()
     except PricingError as exc:
         error(str(exc))
         return 1
+    if not args.headless:
+        from ..gui.display import display_problem
+
+        problem = display_problem()
+        if problem is not None:
+            error(f"cannot open the panel: {problem}; {NO_DISPLAY_HINT}")
+            return 2
     conductor = Conductor(tracker, seed=args.seed)
     conductor.start(rate=args.rate)
     try:
-        time.sleep(args.seconds)
+        if args.headless:
+            time.sleep(args.seconds)
+        else:
+            from ..gui import CostPanel
+
+            panel = CostPanel(tracker, budget=args.budget, persist_settings=args.screenshot is None)
+            if args.screenshot is not None:
+                args.screenshot.parent.mkdir(parents=True, exist_ok=True)
+                panel.run(frames=args.frames, screenshot=args.screenshot, title="costpanel demo")
+                console().print(f"wrote {args.screenshot}")
+            else:
+                panel.run(title="costpanel demo")
     finally:
         conductor.stop()
-    print_snapshot(tracker.snapshot())
+    if args.headless:
+        print_snapshot(tracker.snapshot())
     return 0
 
 

@@ -15,7 +15,10 @@ def print_json(data: Any) -> None:
 def console(stderr: bool = False) -> Any:
     from rich.console import Console  # rich is imported only by commands that print tables
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    c = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    if not c.is_terminal:  # piped or captured: rich would assume 80 columns and squeeze tables
+        c = Console(stderr=stderr, highlight=False, soft_wrap=True, width=160)
+    return c
 
 
 def error(message: str) -> None:

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from ..money import format_usd, usd_str
+from ..paths import config_dir
 
 from ..quote import quote
 from ..usage import BUCKETS, Usage
@@ -40,8 +41,9 @@ def run(args: argparse.Namespace) -> int:
     if not q.priced:
         close = catalog.suggestions(args.model)
         hint = f" Close model ids: {', '.join(close)}." if close else ""
-        error(f"unknown model {args.model!r}: no price in the catalog.{hint} "
-              "Add it in a pricing override file (see `costpanel pricing check`).")
+        error(f"unknown model {args.model!r}: no price in the catalog.{hint} To price it, add a TOML file "
+              f"to {config_dir() / 'pricing'} (or point COSTPANEL_PRICING at one; schema in docs/pricing.md) "
+              "and validate it with `costpanel pricing check`.")
         return EXIT_UNKNOWN_MODEL
     if not args.json:
         _print_table(q)

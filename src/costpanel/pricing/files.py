@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..paths import config_dir
 from .errors import PricingError
 
 if TYPE_CHECKING:  # pydantic is imported only when files are actually read
@@ -20,7 +21,6 @@ if TYPE_CHECKING:  # pydantic is imported only when files are actually read
 
 MATCHING_FILE = "_matching.toml"
 ENV_PRICING = "COSTPANEL_PRICING"
-ENV_CONFIG_DIR = "COSTPANEL_CONFIG_DIR"
 
 
 def bundled_dir() -> Path:
@@ -32,16 +32,6 @@ def bundled_dir() -> Path:
     if repo.is_dir():
         return repo
     raise PricingError([f"bundled pricing folder not found (looked in {packaged} and {repo})"])
-
-
-def config_dir() -> Path:
-    """costpanel's user config folder (``COSTPANEL_CONFIG_DIR`` overrides platformdirs)."""
-    env = os.environ.get(ENV_CONFIG_DIR)
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("costpanel", appauthor=False))
 
 
 def override_paths() -> list[Path]:
@@ -95,6 +85,13 @@ def _describe_location(data: dict[str, Any], loc: tuple[int | str, ...]) -> str:
     return (where + (f"field {path}" if path else "")).strip()
 
 
+def _plain(message: str, kind: str) -> str:
+    """pydantic's wording, minus its jargon."""
+    if kind == "extra_forbidden":
+        return "unknown field (not part of the schema: see docs/pricing.md)"
+    return message.removeprefix("Value error, ")
+
+
 def validate_provider(path: Path, data: dict[str, Any]) -> ProviderFile:
     from pydantic import ValidationError
 
@@ -115,7 +112,7 @@ def validate_provider(path: Path, data: dict[str, Any]) -> ProviderFile:
             if not isinstance(value, (dict, list)) and err["type"] != "missing" and repr(value) not in err["msg"] \
                     and str(value) not in err["msg"]:
                 shown = f" (got {value!r})"
-            problems.append(f"{path}: {loc}: {err['msg']}{shown}")
+            problems.append(f"{path}: {loc}: {_plain(err['msg'], err['type'])}{shown}")
         raise PricingError(problems) from None
 
 

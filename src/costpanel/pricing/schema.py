@@ -15,8 +15,16 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 # Costs are kept as integers of 1e-12 USD; a price per 1M tokens with more than 6 decimals
 # would not be a whole number of those units per token.
 MAX_DECIMALS = 6
+MAX_PRICE = Decimal(1_000_000)  # USD per 1M tokens: $1 a token; anything above is a typo
 
 ModelId = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^\S+$")]
+
+
+def _numbers_only(value: object) -> object:
+    """TOML numbers arrive as int or Decimal; a quoted "3" or a boolean is a mistake in the file."""
+    if value is not None and (isinstance(value, (str, bool)) or not isinstance(value, (int, Decimal))):
+        raise ValueError(f"price must be a number, got {type(value).__name__} {value!r}")
+    return value
 
 
 def _check_price(value: Decimal | None) -> Decimal | None:
@@ -24,6 +32,8 @@ def _check_price(value: Decimal | None) -> Decimal | None:
         return None
     if not value.is_finite() or value < 0:
         raise ValueError(f"price must be a finite number >= 0, got {value}")
+    if value > MAX_PRICE:
+        raise ValueError(f"price {value} is above {MAX_PRICE} USD per 1M tokens; a typo?")
     exponent = value.normalize().as_tuple().exponent
     if isinstance(exponent, int) and exponent < -MAX_DECIMALS:
         raise ValueError(f"price {value} has more than {MAX_DECIMALS} decimals (USD per 1M tokens)")
@@ -43,6 +53,11 @@ class Rates(_Strict):
     cache_read: Decimal | None = Field(default=None, description="Cached prompt tokens read, USD per 1M.")
     cache_write: Decimal | None = Field(default=None, description="Prompt tokens written to a 5-minute cache, USD per 1M.")
     cache_write_1h: Decimal | None = Field(default=None, description="Prompt tokens written to a 1-hour cache, USD per 1M.")
+
+    @field_validator("input", "output", "cache_read", "cache_write", "cache_write_1h", mode="before")
+    @classmethod
+    def _number(cls, v: object) -> object:
+        return _numbers_only(v)
 
     @field_validator("input", "output", "cache_read", "cache_write", "cache_write_1h", mode="after")
     @classmethod
@@ -65,6 +80,11 @@ class PricePeriod(Rates):
     per_1k_requests: Decimal | None = Field(default=None, description="Fee per 1,000 requests, USD.")
     tiers: tuple[CliffTier, ...] = Field(default=(), description="Cliff tiers, lowest threshold first.")
     note: str | None = None
+
+    @field_validator("per_1k_requests", mode="before")
+    @classmethod
+    def _fee_number(cls, v: object) -> object:
+        return _numbers_only(v)
 
     @field_validator("per_1k_requests", mode="after")
     @classmethod

@@ -1,0 +1,195 @@
+"""Builds the panel's widgets once; the panel then only sets values. Row pools grow when a new
+tier or model appears, and never shrink (unused rows are hidden)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import dearpygui.dearpygui as dpg
+
+from .tags import Tags
+from .viewmodel import TABLES, Column
+
+BIG_TEXT_SIZE = 40
+HEADER_FIELDS = ("tokens", "calls", "elapsed", "burn_5m", "burn_session", "projection")
+MODEL_TABLE_HEIGHT = 260  # px at 100 %; scaled with the font
+NOTICE_FIELDS = ("unpriced", "pending", "discarded")
+TOOLTIP_COLUMNS = {"models", "cost", "cache_write", "input", "cache_read", "output", "tokens", "model"}
+
+
+@dataclass
+class PooledRow:
+    tag: str
+    cells: list[str]
+    tips: list[str | None]  # text item inside the cell's tooltip, None when the column has none
+
+
+@dataclass
+class RowPool:
+    """Pre-created table rows; ``ensure(n)`` adds rows when more are needed."""
+
+    name: str
+    table: str
+    columns: tuple[Column, ...]
+    tags: Tags
+    rows: list[PooledRow] = field(default_factory=list)
+
+    def ensure(self, n: int) -> None:
+        while len(self.rows) < n:
+            k = len(self.rows)
+            row_tag = self.tags(self.name, "row", k)
+            cells, tips = [], []
+            with dpg.table_row(parent=self.table, tag=row_tag, show=False):
+                for c, col in enumerate(self.columns):
+                    cell = dpg.add_text("", tag=self.tags(self.name, k, c))
+                    cells.append(cell)
+                    if col.key in TOOLTIP_COLUMNS:
+                        with dpg.tooltip(cell, tag=self.tags(self.name, k, c, "tooltip")):
+                            tips.append(dpg.add_text("", tag=self.tags(self.name, k, c, "tip")))
+                    else:
+                        tips.append(None)
+            self.rows.append(PooledRow(row_tag, cells, tips))
+
+
+@dataclass
+class Widgets:
+    root: int | str
+    big_cost: str
+    big_cost_tip: str
+    header: dict[str, str]
+    notices: dict[str, str]
+    alert_text: str
+    alert_group: str
+    budget_input: str
+    budget_bar: str
+    budget_label: str
+    pools: dict[str, RowPool]
+    plot_y: str
+    plot_x: str
+    series: dict[str, str]
+    reset_modal: str
+    theme_toggle: str
+    font_scale: str
+
+
+@dataclass(frozen=True)
+class Actions:
+    """Callbacks the layout wires to widgets (implemented by the panel)."""
+
+    reset_requested: Callable[[], None]
+    reset_confirmed: Callable[[], None]
+    reset_cancelled: Callable[[], None]
+    export: Callable[[str], None]
+    set_budget: Callable[[str], None]
+    theme: Callable[[str], None]
+    font_scale: Callable[[str], None]
+    sort: Callable[[str, object], None]
+    dismiss_alerts: Callable[[], None]
+
+
+def _table(t: Tags, name: str, parent: int | str, on_sort: Callable[[str, object], None], height: int) -> str:
+    tag = t(name, "table")
+    with dpg.table(tag=tag, parent=parent, header_row=True, sortable=True, resizable=True,
+                   policy=dpg.mvTable_SizingStretchProp, row_background=True, borders_innerH=True,
+                   borders_outerH=True, borders_innerV=True, borders_outerV=True, scrollY=height > 0,
+                   height=height, freeze_rows=1, callback=lambda sender, app_data: on_sort(name, app_data)):
+        for c, col in enumerate(TABLES[name]):
+            wide = col.key in ("models", "model", "tier") and name != "tiers" or col.key == "models"
+            dpg.add_table_column(label=col.label, tag=t(name, "col", c), init_width_or_weight=2.2 if wide else 1.0,
+                                 prefer_sort_descending=col.numeric, prefer_sort_ascending=not col.numeric)
+    return tag
+
+
+def build(t: Tags, actions: Actions, parent: int | str | None, *, theme_name: str, font_scale: float) -> Widgets:
+    """All widgets of one panel under ``parent`` (a new window when None)."""
+    if parent is None:
+        parent = dpg.add_window(tag=t("window"), label="costpanel", no_title_bar=True, no_collapse=True)
+    root = dpg.add_group(parent=parent, tag=t("root"))
+
+    # Header: the session cost in large type, then the figures around it.
+    with dpg.group(horizontal=True, parent=root):
+        with dpg.group(tag=t("big", "group")):
+            with dpg.drawlist(width=300, height=BIG_TEXT_SIZE + 8, tag=t("big", "canvas")):
+                big = dpg.draw_text((0, 2), "$0.00", size=BIG_TEXT_SIZE, tag=t("big", "cost"))
+        with dpg.tooltip(t("big", "group")):
+            big_tip = dpg.add_text("", tag=t("big", "tip"))
+        with dpg.group():
+            with dpg.group(horizontal=True):
+                header = {}
+                for k in HEADER_FIELDS[:3]:
+                    header[k] = dpg.add_text("", tag=t("header", k))
+                    dpg.add_spacer(width=12)
+            with dpg.group(horizontal=True):
+                dpg.add_text("burn rate", color=(150, 150, 160, 255))
+                for k in HEADER_FIELDS[3:5]:
+                    header[k] = dpg.add_text("", tag=t("header", k))
+                    dpg.add_spacer(width=12)
+            header["projection"] = dpg.add_text("", tag=t("header", "projection"))
+    notices = {k: dpg.add_text("", tag=t("notice", k), parent=root, show=False) for k in NOTICE_FIELDS}
+
+    # Budget and controls.
+    with dpg.group(horizontal=True, parent=root):
+        dpg.add_text("Budget $")
+        budget_input = dpg.add_input_text(tag=t("budget", "input"), width=90, hint="none", on_enter=True,
+                                          callback=lambda s, a: actions.set_budget(a))
+        dpg.add_button(label="Set", callback=lambda: actions.set_budget(dpg.get_value(budget_input)))
+        budget_bar = dpg.add_progress_bar(tag=t("budget", "bar"), default_value=0.0, width=220, overlay="no budget")
+        budget_label = dpg.add_text("", tag=t("budget", "label"))
+        dpg.add_spacer(width=20)
+        dpg.add_button(label="Reset", tag=t("button", "reset"), callback=lambda: actions.reset_requested())
+        dpg.add_button(label="Export CSV", tag=t("button", "csv"), callback=lambda: actions.export("csv"))
+        dpg.add_button(label="Export JSON", tag=t("button", "json"), callback=lambda: actions.export("json"))
+        theme_toggle = dpg.add_combo(("dark", "light"), default_value=theme_name, width=90, tag=t("theme"),
+                                     callback=lambda s, a: actions.theme(a))
+        font = dpg.add_combo(("100%", "125%", "150%"), default_value=f"{round(font_scale * 100)}%", width=90,
+                             tag=t("font"), callback=lambda s, a: actions.font_scale(a))
+    with dpg.group(horizontal=True, parent=root, tag=t("alerts"), show=False) as alert_group:
+        alert_text = dpg.add_text("", tag=t("alerts", "text"), color=(255, 120, 90, 255))
+        dpg.add_button(label="Dismiss", callback=lambda: actions.dismiss_alerts())
+
+    # Tables and chart.
+    pools: dict[str, RowPool] = {}
+    with dpg.tab_bar(parent=root, tag=t("tabs")):
+        with dpg.tab(label="Overview", tag=t("tab", "overview")) as overview:
+            dpg.add_text("By tier", color=(150, 150, 160, 255))
+            pools["tiers"] = RowPool("tiers", _table(t, "tiers", overview, actions.sort, 0), TABLES["tiers"], t)
+            dpg.add_text("By model", color=(150, 150, 160, 255))
+            pools["models"] = RowPool("models", _table(t, "models", overview, actions.sort, MODEL_TABLE_HEIGHT),
+                                      TABLES["models"], t)
+            with dpg.plot(tag=t("plot"), height=-1, width=-1, label="Cumulative cost (USD)"):
+                dpg.add_plot_legend(location=dpg.mvPlot_Location_NorthWest)
+                plot_x = dpg.add_plot_axis(dpg.mvXAxis, scale=dpg.mvPlotScale_Time, tag=t("plot", "x"))
+                plot_y = dpg.add_plot_axis(dpg.mvYAxis, label="USD", tag=t("plot", "y"))
+        with dpg.tab(label="Tier x model", tag=t("tab", "pairs")) as pairs:
+            pools["pairs"] = RowPool("pairs", _table(t, "pairs", pairs, actions.sort, 0), TABLES["pairs"], t)
+            dpg.add_text("Discarded fallback attempts (spent, not in the total)", color=(150, 150, 160, 255))
+            pools["discarded"] = RowPool("discarded", _table(t, "discarded", pairs, actions.sort, 0),
+                                         TABLES["discarded"], t)
+    pools["tiers"].ensure(6)
+    pools["models"].ensure(16)
+    pools["pairs"].ensure(24)
+    pools["discarded"].ensure(4)
+
+    # Reset confirmation.
+    with dpg.window(label="Reset session?", modal=True, show=False, tag=t("reset", "modal"), no_resize=True,
+                    width=380, height=120, pos=(300, 200)) as modal:
+        dpg.add_text("Start a new session? The current totals go to zero\n(the history is kept by the ledger).")
+        with dpg.group(horizontal=True):
+            dpg.add_button(label="Reset", tag=t("reset", "confirm"), width=90, callback=lambda: actions.reset_confirmed())
+            dpg.add_button(label="Cancel", tag=t("reset", "cancel"), width=90, callback=lambda: actions.reset_cancelled())
+
+    return Widgets(
+        root=root, big_cost=big, big_cost_tip=big_tip, header=header, notices=notices,
+        alert_text=alert_text, alert_group=alert_group, budget_input=budget_input, budget_bar=budget_bar,
+        budget_label=budget_label, pools=pools, plot_y=plot_y, plot_x=plot_x, series={}, reset_modal=modal,
+        theme_toggle=theme_toggle, font_scale=font,
+    )
+
+
+def ensure_series(w: Widgets, t: Tags, label: str) -> str:
+    """A line series per tier appears the first time that tier has a point."""
+    tag = w.series.get(label)
+    if tag is None:
+        tag = w.series[label] = dpg.add_line_series([], [], label=label, parent=w.plot_y, tag=t("series", label))
+    return tag

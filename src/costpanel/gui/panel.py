@@ -1,0 +1,356 @@
+"""CostPanel: the live view of a tracker. Only the thread that owns the Dear PyGui context calls it.
+
+Each frame ``update()`` takes one snapshot if the tracker's version changed (or once a second for
+the clock), turns it into texts with the view model, and writes only the cells whose text changed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import dearpygui.dearpygui as dpg
+
+from ..export import write_export
+from ..money import usd_str
+from ..paths import config_dir, data_dir
+from ..snapshot import Snapshot
+from ..tracker import CostTracker
+from . import layout
+from .budget import BudgetAlerts, parse_budget
+from .settings import PanelSettings, load_settings, save_settings
+from .tags import Tags
+from .theme import MUTED_COLOUR, NOTICE_COLOUR, UNPRICED_COLOUR, Themes, build_themes
+from .viewmodel import TABLES, PanelView, RowView, build_view
+
+CLOCK_REFRESH_S = 1.0  # elapsed time and burn rate move even when no call arrives
+CHART_REFRESH_S = 0.5  # the chart is the costliest widget to feed: a few times a second is plenty
+INPUT_GRACE_S = 1.0  # full frame rate for this long after the last mouse or key event
+_UNSET = object()
+
+
+class CostPanel:
+    """``CostPanel(tracker).run()`` owns a viewport and its loop; ``build(parent)`` + ``update()``
+    each frame embeds it in an application that already runs Dear PyGui."""
+
+    def __init__(
+        self,
+        tracker: CostTracker,
+        *,
+        budget: Decimal | None = None,
+        settings: PanelSettings | None = None,
+        export_dir: Path | None = None,
+        persist_settings: bool = True,
+    ) -> None:
+        self.tracker = tracker
+        self.settings = settings if settings is not None else load_settings()
+        self.persist_settings = persist_settings
+        self.budget = budget if budget is not None else self.settings.budget_usd
+        self.export_dir = export_dir or data_dir() / "exports"
+        self.alerts = BudgetAlerts()
+        self.tags = Tags()
+        self.widgets: layout.Widgets | None = None
+        self.themes: Themes | None = None
+        self.view: PanelView | None = None
+        self.snapshot: Snapshot | None = None
+        self.notices: list[str] = []
+        self.set_value_calls = 0  # cells actually written: a bench/test figure
+        self._values: dict[Any, Any] = {}
+        self._seen_version: int | None = None
+        self._last_refresh = 0.0
+        self._last_chart = 0.0
+        self._dirty = True
+        self._last_input = 0.0
+        self._sort_columns: dict[int, tuple[str, str]] = {}
+
+    # -- building -----------------------------------------------------------------------------------
+    def build(self, parent: int | str | None = None) -> int | str:
+        """Create the widgets (under ``parent``, or in a new window). Needs a Dear PyGui context."""
+        actions = layout.Actions(
+            reset_requested=self.request_reset, reset_confirmed=self.confirm_reset,
+            reset_cancelled=self.cancel_reset, export=self.export, set_budget=self.set_budget,
+            theme=self.set_theme, font_scale=self.set_font_scale, sort=self.on_sort,
+            dismiss_alerts=self.dismiss_alerts,
+        )
+        self.themes = build_themes(self.tags)
+        self.widgets = layout.build(self.tags, actions, parent, theme_name=self.settings.theme,
+                                    font_scale=self.settings.font_scale)
+        for name, columns in TABLES.items():
+            for c, col in enumerate(columns):
+                self._sort_columns[dpg.get_alias_id(self.tags(name, "col", c))] = (name, col.key)
+        if self.budget is not None:
+            dpg.set_value(self.widgets.budget_input, usd_str(self.budget))
+        self.set_theme(self.settings.theme)
+        self.set_font_scale(f"{round(self.settings.font_scale * 100)}%")
+        self._dirty = True
+        return self.widgets.root
+
+    # -- per frame ----------------------------------------------------------------------------------
+    def update(self, *, force: bool = False) -> bool:
+        """Refresh from the tracker if anything changed; returns True when something was redrawn."""
+        w = self.widgets
+        if w is None:
+            raise RuntimeError("call build() before update()")
+        now = time.monotonic()
+        version = self.tracker.version
+        if not (force or self._dirty or version != self._seen_version or now - self._last_refresh >= CLOCK_REFRESH_S):
+            return False
+        data_changed = force or self._dirty or version != self._seen_version
+        snap = self.tracker.snapshot()
+        chart_due = data_changed and now - self._last_chart >= CHART_REFRESH_S
+        view = build_view(snap, budget=self.budget, sort=self.settings.sort, config_dir=str(config_dir()),
+                          chart=chart_due or self._dirty)
+        self.snapshot, self.view = snap, view
+        self._seen_version, self._last_refresh, self._dirty = snap.version, now, False
+        self._apply_header(view)
+        self._apply_budget(view)
+        if data_changed:
+            for name, rows in view.tables.items():
+                self._apply_rows(w.pools[name], rows)
+        if view.chart:
+            self._apply_chart(view.chart)
+            self._last_chart = now
+        return data_changed
+
+    def _set(self, item: Any, value: Any) -> None:
+        if self._values.get(item) != value:
+            dpg.set_value(item, value)
+            self._values[item] = value
+            self.set_value_calls += 1
+
+    def _configure(self, item: Any, **options: Any) -> None:
+        changed = {k: v for k, v in options.items() if self._values.get((item, k), _UNSET) != v}
+        if changed:
+            dpg.configure_item(item, **changed)
+            self._values.update(((item, k), v) for k, v in changed.items())
+            self.set_value_calls += 1
+
+    def _apply_header(self, view: PanelView) -> None:
+        w = self.widgets
+        assert w is not None
+        h = view.header
+        self._configure(w.big_cost, text=h.cost)
+        self._set(w.big_cost_tip, f"{h.cost_exact}\nsession {h.session}")
+        for name, tag in w.header.items():
+            self._set(tag, getattr(h, name))
+        for name, tag in w.notices.items():
+            text = getattr(h, name)
+            self._set(tag, text)
+            self._configure(tag, show=bool(text),
+                            color=UNPRICED_COLOUR if name == "unpriced" else MUTED_COLOUR)
+
+    def _apply_budget(self, view: PanelView) -> None:
+        w = self.widgets
+        assert w is not None and self.themes is not None
+        status = view.budget
+        if status is None:
+            self._set(w.budget_bar, 0.0)
+            self._configure(w.budget_bar, overlay="no budget")
+            self._set(w.budget_label, "")
+            return
+        self._set(w.budget_bar, min(status.fraction, 1.0))
+        self._configure(w.budget_bar, overlay=f"{status.percent}%")
+        self._set(w.budget_label, status.label)
+        theme = self.themes.budget[status.level]
+        if self._values.get((w.budget_bar, "bound theme")) != theme:
+            dpg.bind_item_theme(w.budget_bar, theme)
+            self._values[(w.budget_bar, "bound theme")] = theme
+        for notice in self.alerts.check(status):
+            self.notify(notice)
+
+    def _apply_rows(self, pool: layout.RowPool, rows: list[RowView]) -> None:
+        pool.ensure(len(rows))
+        for k, pooled in enumerate(pool.rows):
+            if k >= len(rows):
+                self._configure(pooled.tag, show=False)
+                continue
+            row = rows[k]
+            self._configure(pooled.tag, show=True)
+            for c, cell in enumerate(pooled.cells):
+                self._set(cell, row.cells[c])
+                tip = pooled.tips[c]
+                if tip is not None:
+                    self._set(tip, row.tooltips[c] or row.cells[c])
+            name_cell = pooled.cells[0] if pool.name in ("tiers", "models") else pooled.cells[1]
+            self._configure(name_cell, color=UNPRICED_COLOUR if row.unpriced else (-255, 0, 0, 255))
+
+    def _apply_chart(self, chart: Mapping[str, tuple[list[float], list[float]]]) -> None:
+        w = self.widgets
+        assert w is not None
+        for label, (xs, ys) in chart.items():
+            if not xs and label not in w.series:
+                continue
+            tag = layout.ensure_series(w, self.tags, label)
+            dpg.set_value(tag, [xs, ys])
+        if chart.get("Total", ([], []))[0]:
+            dpg.fit_axis_data(w.plot_x)
+            dpg.fit_axis_data(w.plot_y)
+
+    # -- actions (run on the main thread: callbacks are queued and run by the loop) ------------------
+    def notify(self, message: str) -> None:
+        w = self.widgets
+        self.notices = [*self.notices[-3:], message]
+        if w is not None:
+            self._set(w.alert_text, "\n".join(self.notices))
+            self._configure(w.alert_group, show=True)
+
+    def dismiss_alerts(self) -> None:
+        self.notices = []
+        if self.widgets is not None:
+            self._configure(self.widgets.alert_group, show=False)
+
+    def request_reset(self) -> None:
+        if self.widgets is not None:
+            dpg.configure_item(self.widgets.reset_modal, show=True)
+
+    def cancel_reset(self) -> None:
+        if self.widgets is not None:
+            dpg.configure_item(self.widgets.reset_modal, show=False)
+
+    def confirm_reset(self) -> None:
+        """Start a new session; the next update shows zeros."""
+        self.tracker.reset()
+        self.alerts.rearm()
+        self.cancel_reset()
+        self._dirty = True
+
+    def export(self, fmt: str) -> Path | None:
+        try:
+            path = write_export(self.tracker.snapshot(), self.export_dir, fmt)  # type: ignore[arg-type]
+        except OSError as exc:
+            self.notify(f"Export failed: {exc}")
+            return None
+        self.notify(f"Saved {fmt.upper()}: {path}")
+        return path
+
+    def set_budget(self, text: str) -> None:
+        try:
+            budget = parse_budget(text)
+        except ValueError as exc:
+            self.notify(f"Budget not changed: {exc}")
+            return
+        self.budget = budget
+        self._remember(budget_usd=budget)
+        self.alerts.rearm()
+        self._dirty = True
+
+    def set_theme(self, name: str) -> None:
+        if self.themes is None or name not in ("dark", "light"):
+            return
+        dpg.bind_theme(self.themes.light if name == "light" else 0)
+        if self.widgets is not None:
+            colour = self.themes.big_text_light if name == "light" else self.themes.big_text_dark
+            dpg.configure_item(self.widgets.big_cost, color=colour)
+            self._set(self.widgets.theme_toggle, name)
+        self._remember(theme=name)
+
+    def set_font_scale(self, label: str) -> None:
+        try:
+            scale = int(label.rstrip("%")) / 100
+        except ValueError:
+            return
+        dpg.set_global_font_scale(scale)
+        if self.widgets is not None:
+            size = layout.BIG_TEXT_SIZE * scale
+            dpg.configure_item(self.widgets.big_cost, size=size)
+            dpg.configure_item(self.tags("big", "canvas"), width=int(300 * scale), height=int(size + 8))
+            dpg.configure_item(self.tags("models", "table"), height=int(layout.MODEL_TABLE_HEIGHT * scale))
+            self._set(self.widgets.font_scale, f"{round(scale * 100)}%")
+        self._remember(font_scale=scale)
+
+    def on_sort(self, table: str, sort_specs: object) -> None:
+        """Dear PyGui reports [[column id, direction]]; rows are ordered by the view model."""
+        spec = None
+        if isinstance(sort_specs, (list, tuple)) and sort_specs:
+            column, direction = sort_specs[0]
+            name, key = self._sort_columns.get(column, (table, ""))
+            if key:
+                spec = (key, direction < 0)
+        sort = dict(self.settings.sort)
+        if spec is None:
+            sort.pop(table, None)
+        else:
+            sort[table] = spec
+        self._remember(sort=sort)
+        self._dirty = True
+
+    def _remember(self, **values: Any) -> None:
+        """Keep a setting for the next run; one the settings refuse is used now but not saved."""
+        try:
+            self.settings = self.settings.model_validate({**self.settings.model_dump(), **values})
+        except ValueError:
+            pass
+
+    def on_input(self, *_: object) -> None:
+        self._last_input = time.monotonic()
+
+    # -- owning the viewport ---------------------------------------------------------------------------
+    def save_settings(self) -> None:
+        if not self.persist_settings:
+            return
+        update: dict[str, Any] = {}
+        try:
+            x, y = dpg.get_viewport_pos()
+            update = {"width": dpg.get_viewport_width(), "height": dpg.get_viewport_height(), "x": int(x), "y": int(y)}
+        except Exception:  # embedded, or the viewport is gone: keep the last known geometry
+            pass
+        try:
+            self.settings = self.settings.model_validate({**self.settings.model_dump(), **update})
+        except ValueError:
+            pass  # a minimised window reports a size the settings refuse: keep the previous one
+        save_settings(self.settings)
+
+    def run(self, *, frames: int | None = None, screenshot: Path | None = None, fps: float = 60.0,
+            idle_fps: float = 4.0, title: str = "costpanel") -> None:
+        """Open a viewport and render until it is closed (or for ``frames`` frames).
+
+        Full frame rate while data arrives or the user interacts; ``idle_fps`` otherwise, so a panel
+        left open costs little. With ``screenshot`` a PNG of the window is written before returning.
+        """
+        dpg.create_context()
+        try:
+            dpg.configure_app(manual_callback_management=True)
+            self.build(None)
+            with dpg.handler_registry():
+                for add in (dpg.add_mouse_move_handler, dpg.add_mouse_click_handler,
+                            dpg.add_mouse_wheel_handler, dpg.add_key_press_handler):
+                    add(callback=self.on_input)
+            s = self.settings
+            dpg.create_viewport(title=title, width=s.width, height=s.height, x_pos=s.x, y_pos=s.y, vsync=False)
+            dpg.setup_dearpygui()
+            dpg.show_viewport()
+            dpg.set_primary_window(self.tags("window"), True)
+            self._loop(frames, screenshot, fps, idle_fps)
+        finally:
+            try:
+                self.save_settings()
+            finally:
+                dpg.destroy_context()
+
+    def _loop(self, frames: int | None, screenshot: Path | None, fps: float, idle_fps: float) -> None:
+        shot_at = None if screenshot is None or frames is None else max(1, frames - 3)
+        n = 0
+        next_frame = time.monotonic()
+        while dpg.is_dearpygui_running():
+            jobs = dpg.get_callback_queue()
+            if jobs:
+                dpg.run_callbacks(jobs)
+            changed = self.update()
+            dpg.render_dearpygui_frame()
+            n += 1
+            if shot_at is not None and n == shot_at:
+                dpg.output_frame_buffer(file=str(screenshot))  # written on a later frame
+            if frames is not None and n >= frames and (screenshot is None or screenshot.exists()):
+                break
+            if frames is not None and n >= frames + 30:
+                raise RuntimeError(f"screenshot {screenshot} was not written after {n} frames")
+            active = changed or time.monotonic() - self._last_input < INPUT_GRACE_S
+            next_frame += 1.0 / (fps if active else idle_fps)
+            delay = next_frame - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            else:
+                next_frame = time.monotonic()

@@ -1,0 +1,223 @@
+"""Snapshot → everything the panel displays, as plain strings and lists. No Dear PyGui here.
+
+The panel only copies these texts into widgets, so every number on screen is tested headless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ..snapshot import Row, Snapshot, natural_key
+from . import format as fmt
+from .budget import BudgetStatus, budget_status
+
+STANDARD_TIERS = ("Tier 1", "Tier 2", "Tier 3", "Tier 4")  # always shown, zero until used
+# The built-in font has ASCII only: no dashes, arrows or approximately-equal signs in texts.
+UNPRICED_HINT = (
+    "No price for {model!r}: its tokens are counted, its cost is not.\n"
+    "Add it to a TOML file in {config}/pricing/ (see docs/pricing.md),\n"
+    "then run `costpanel pricing check`."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    label: str
+    numeric: bool = True
+
+
+TIER_COLUMNS = (
+    Column("tier", "Tier", False), Column("models", "Model(s)", False), Column("calls", "Calls"),
+    Column("input", "Input"), Column("cache_read", "Cache read"), Column("cache_write", "Cache write"),
+    Column("output", "Output"), Column("cost", "Est. cost"), Column("share", "Share"),
+)
+MODEL_COLUMNS = (
+    Column("model", "Model", False), Column("provider", "Provider", False), Column("calls", "Calls"),
+    Column("input", "Input"), Column("cache_read", "Cache read"), Column("cache_write", "Cache write"),
+    Column("output", "Output"), Column("cost", "Est. cost"), Column("per_call", "$/call"), Column("share", "Share"),
+)
+PAIR_COLUMNS = (
+    Column("tier", "Tier", False), Column("model", "Model", False), Column("calls", "Calls"),
+    Column("tokens", "Tokens"), Column("cost", "Est. cost"), Column("share", "Share"),
+)
+TABLES: dict[str, tuple[Column, ...]] = {
+    "tiers": TIER_COLUMNS, "models": MODEL_COLUMNS, "pairs": PAIR_COLUMNS, "discarded": PAIR_COLUMNS,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RowView:
+    """One table row: display texts, optional tooltips (exact figures), and sort values."""
+
+    key: str
+    cells: tuple[str, ...]
+    tooltips: tuple[str | None, ...]
+    sort_values: tuple[object, ...]
+    unpriced: bool = False  # the whole row has no price: shown with a badge colour
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderView:
+    cost: str
+    cost_exact: str
+    tokens: str
+    calls: str
+    elapsed: str
+    burn_5m: str
+    burn_session: str
+    projection: str  # session cost an hour from now at the last-5-minutes rate
+    unpriced: str  # "" when every call is priced
+    pending: str  # open attempts, "" when none
+    discarded: str  # discarded fallback attempts, "" when none
+    session: str
+
+
+@dataclass(frozen=True, slots=True)
+class PanelView:
+    header: HeaderView
+    tables: Mapping[str, list[RowView]]
+    chart: Mapping[str, tuple[list[float], list[float]]]  # line label → (x epoch s, y cumulative USD)
+    budget: BudgetStatus | None
+
+
+# -- cells ------------------------------------------------------------------------------------------
+def _cost_cell(row: Row) -> tuple[str, str | None]:
+    cost = row.cost_usd
+    if cost is None:
+        return "unpriced", f"{row.unpriced_calls:,} unpriced call(s): cost unknown"
+    text = fmt.usd(cost)
+    tip = f"{fmt.usd_exact(cost)} exactly"
+    if row.unpriced_calls:
+        text += " +?"
+        tip += f"; plus {row.unpriced_calls:,} unpriced call(s) not included"
+    return text, tip
+
+
+def _tokens_cell(n: int) -> tuple[str, str | None]:
+    short = fmt.tokens(n, short=True)
+    exact = fmt.tokens(n)
+    return short, (f"{exact} tokens" if short != exact else None)
+
+
+def _cache_write_cell(row: Row) -> tuple[str, str | None]:
+    text, _ = _tokens_cell(row.cache_write + row.cache_write_1h)
+    return text, f"5-minute writes {fmt.tokens(row.cache_write)}, 1-hour writes {fmt.tokens(row.cache_write_1h)}"
+
+
+def _cost_sort(row: Row) -> object:
+    return row.cost_units if row.priced_calls else -1  # unpriced sorts below $0
+
+
+def _tier_row(name: str, row: Row | None) -> RowView:
+    if row is None:  # a standard tier not used yet
+        zero = "0"
+        return RowView(name, (name, fmt.NONE, zero, zero, zero, zero, zero, fmt.usd(Decimal(0)), fmt.share(0.0)),
+                       (None,) * 9, (natural_key(name), "", 0, 0, 0, 0, 0, 0, 0.0))
+    cells = [
+        (name, None),
+        (", ".join(row.models), ", ".join(row.models) if len(row.models) > 1 else None),
+        (f"{row.calls:,}", None),
+        _tokens_cell(row.input), _tokens_cell(row.cache_read), _cache_write_cell(row), _tokens_cell(row.output),
+        _cost_cell(row), (fmt.share(row.share), None),
+    ]
+    sort = (natural_key(name), ", ".join(row.models), row.calls, row.input, row.cache_read,
+            row.cache_write + row.cache_write_1h, row.output, _cost_sort(row), row.share)
+    return RowView(name, tuple(c for c, _ in cells), tuple(t for _, t in cells), sort,
+                   unpriced=row.cost_usd is None)
+
+
+def _model_row(name: str, row: Row, config_dir: str) -> RowView:
+    unpriced = row.matched is None
+    label = f"{name} [unpriced]" if unpriced else name
+    tip = UNPRICED_HINT.format(model=name, config=config_dir) if unpriced else None
+    cells = [
+        (label, tip), (row.provider or fmt.NONE, None), (f"{row.calls:,}", None),
+        _tokens_cell(row.input), _tokens_cell(row.cache_read), _cache_write_cell(row), _tokens_cell(row.output),
+        _cost_cell(row), (fmt.per_call(row.usd_per_call), None), (fmt.share(row.share), None),
+    ]
+    sort = (name.casefold(), row.provider or "", row.calls, row.input, row.cache_read,
+            row.cache_write + row.cache_write_1h, row.output, _cost_sort(row),
+            row.usd_per_call if row.usd_per_call is not None else Decimal(-1), row.share)
+    return RowView(name, tuple(c for c, _ in cells), tuple(t for _, t in cells), sort, unpriced=unpriced)
+
+
+def _pair_row(tier: str, model: str, row: Row) -> RowView:
+    cells = [(tier, None), (f"{model} [unpriced]" if row.matched is None else model, None),
+             (f"{row.calls:,}", None), _tokens_cell(row.tokens), _cost_cell(row), (fmt.share(row.share), None)]
+    sort = (natural_key(tier), model.casefold(), row.calls, row.tokens, _cost_sort(row), row.share)
+    return RowView(f"{tier}\x1f{model}", tuple(c for c, _ in cells), tuple(t for _, t in cells), sort,
+                   unpriced=row.matched is None)
+
+
+def sort_rows(rows: list[RowView], columns: Sequence[Column], spec: tuple[str, bool] | None) -> list[RowView]:
+    """Rows ordered by ``spec`` = (column key, descending); the default order when None."""
+    if spec is None:
+        return rows
+    key, descending = spec
+    index = next((i for i, c in enumerate(columns) if c.key == key), None)
+    if index is None:
+        return rows
+    return sorted(rows, key=lambda r: r.sort_values[index], reverse=descending)  # type: ignore[return-value]
+
+
+# -- the whole view -------------------------------------------------------------------------------------
+def header_view(s: Snapshot) -> HeaderView:
+    burn_5m = s.burn_rate_usd_per_hour(300)
+    unpriced = ""
+    if s.unpriced_calls:
+        unpriced = f"{s.unpriced_calls:,} call(s) unpriced: {', '.join(s.unpriced)}"
+    pending = f"{s.pending_calls:,} call(s) pending ({fmt.usd(s.pending_usd)})" if s.pending_calls else ""
+    discarded = ""
+    if s.discarded.calls:
+        discarded = f"{s.discarded.calls:,} discarded fallback call(s), {fmt.usd(s.discarded.cost_usd)} not in the total"
+    return HeaderView(
+        cost=fmt.usd(s.total_usd),
+        cost_exact=f"{fmt.usd_exact(s.total_usd)} exactly",
+        tokens=f"{fmt.tokens(s.tokens)} tokens",
+        calls=f"{s.calls:,} calls",
+        elapsed=f"elapsed {fmt.duration(s.elapsed_s)}",
+        burn_5m=f"{fmt.rate(burn_5m)} (5 min)",
+        burn_session=f"{fmt.rate(s.burn_rate_usd_per_hour(None))} (session)",
+        projection=f"in 1 h at this rate: {fmt.usd(s.total_usd + Decimal(str(round(burn_5m, 6))))}",
+        unpriced=unpriced,
+        pending=pending,
+        discarded=discarded,
+        session=s.session,
+    )
+
+
+def chart_series(s: Snapshot) -> dict[str, tuple[list[float], list[float]]]:
+    """Cumulative cost per tier and in total, over the tracker's series window."""
+    lines = {tier: view.cumulative_usd() for tier, view in s.series.items()}
+    lines["Total"] = s.total_series.cumulative_usd()
+    return lines
+
+
+def build_view(
+    s: Snapshot,
+    *,
+    budget: Decimal | None = None,
+    sort: Mapping[str, tuple[str, bool]] | None = None,
+    config_dir: str = "~/.config/costpanel",
+    chart: bool = True,
+) -> PanelView:
+    sort = sort or {}
+    by_tier = s.by_tier
+    tiers = [_tier_row(t, by_tier.get(t)) for t in STANDARD_TIERS]
+    tiers += [_tier_row(t, r) for t, r in by_tier.items() if t not in STANDARD_TIERS]
+    tiers.sort(key=lambda r: r.sort_values[0])  # natural order: Tier 1 … Tier 4, Tier 10, then labels
+    tables: dict[str, list[RowView]] = {
+        "tiers": tiers,
+        "models": [_model_row(m, r, config_dir) for m, r in s.by_model.items()],
+        "pairs": [_pair_row(t, m, r) for (t, m), r in s.by_tier_model.items()],
+        "discarded": [_pair_row(t, m, r) for (t, m), r in s.discarded_by_tier_model.items()],
+    }
+    for name, rows in tables.items():
+        tables[name] = sort_rows(rows, TABLES[name], sort.get(name))
+    return PanelView(header_view(s), tables, chart_series(s) if chart else {}, budget_status(s.total_usd, budget))
+
+
+ViewBuilder = Callable[[Snapshot], PanelView]

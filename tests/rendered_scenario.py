@@ -1,0 +1,109 @@
+"""Run in a child process under a display by test_panel_rendered.py (one viewport per process).
+
+A worker thread records simulated calls while the main thread renders frames; then the scenario
+checks what the window shows against the tracker, writes a screenshot, presses Reset, renders the
+next frame and checks the zeros. Prints one JSON object with what it saw.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+
+import dearpygui.dearpygui as dpg
+
+from costpanel import CostTracker
+from costpanel.gui import CostPanel
+from costpanel.gui import format as fmt
+from costpanel.sim import Conductor
+
+
+def frame() -> None:
+    jobs = dpg.get_callback_queue()
+    if jobs:
+        dpg.run_callbacks(jobs)
+    dpg.render_dearpygui_frame()
+
+
+def texts(panel: CostPanel, name: str) -> list[list[str]]:
+    return [[dpg.get_value(c) for c in row.cells] for row in panel.widgets.pools[name].rows if dpg.is_item_shown(row.tag)]
+
+
+def main(out_dir: Path, events: int) -> dict[str, object]:
+    tracker = CostTracker()
+    panel = CostPanel(tracker, persist_settings=False)
+    dpg.create_context()
+    dpg.configure_app(manual_callback_management=True)
+    panel.build()
+    dpg.create_viewport(title="costpanel test", width=1280, height=800, vsync=False)
+    dpg.setup_dearpygui()
+    dpg.show_viewport()
+    dpg.set_primary_window(panel.tags("window"), True)
+
+    conductor = Conductor(tracker, seed=3)
+    worker = threading.Thread(target=conductor.run, args=(events,), kwargs={"workers": 2, "rate": 10_000})
+    worker.start()
+    frames_while_recording = 0
+    while worker.is_alive():
+        panel.update()
+        frame()
+        frames_while_recording += 1
+    worker.join()
+    panel.update()
+    frame()
+
+    snap = tracker.snapshot()
+    shown_total_tip = dpg.get_value(panel.widgets.big_cost_tip).split("\n")[0]
+    shown_total = dpg.get_item_configuration(panel.widgets.big_cost)["text"]
+    tiers = texts(panel, "tiers")
+    models = texts(panel, "models")
+
+    shot = out_dir / "panel.png"
+    dpg.output_frame_buffer(file=str(shot))
+    for _ in range(30):
+        frame()
+        if shot.exists() and shot.stat().st_size > 0:
+            break
+        time.sleep(0.01)
+    frame()
+
+    # Press Reset as a user would: the button's callback opens the confirmation, its Reset confirms.
+    reset_button = panel.tags("button", "reset")
+    dpg.get_item_callback(reset_button)()
+    modal_shown = dpg.get_item_configuration(panel.widgets.reset_modal)["show"]
+    dpg.get_item_callback(panel.tags("reset", "confirm"))()
+    panel.update()
+    frame()
+    after = {
+        "total": dpg.get_item_configuration(panel.widgets.big_cost)["text"],
+        "calls": dpg.get_value(panel.widgets.header["calls"]),
+        "tiers": texts(panel, "tiers"),
+        "models": texts(panel, "models"),
+    }
+    width, height = dpg.get_viewport_client_width(), dpg.get_viewport_client_height()
+    dpg.destroy_context()
+    return {
+        "events_sent": conductor.stats.calls,
+        "frames_while_recording": frames_while_recording,
+        "tracker_calls": snap.calls,
+        "tracker_total_exact": f"{fmt.usd_exact(snap.total_usd)} exactly",
+        "tracker_total": fmt.usd(snap.total_usd),
+        "shown_total_tip": shown_total_tip,
+        "shown_total": shown_total,
+        "tracker_tiers": {t: r.calls for t, r in snap.by_tier.items()},
+        "shown_tiers": {r[0]: r[2] for r in tiers},
+        "tracker_models": {m: fmt.usd(r.cost_usd) for m, r in snap.by_model.items()},
+        "shown_models": {r[0].removesuffix(" [unpriced]"): r[7] for r in models},
+        "screenshot": str(shot),
+        "viewport": [width, height],
+        "reset_modal_shown": modal_shown,
+        "after_reset": after,
+    }
+
+
+if __name__ == "__main__":
+    result = main(Path(sys.argv[1]), int(sys.argv[2]))
+    print(json.dumps(result))

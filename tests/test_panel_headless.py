@@ -1,0 +1,184 @@
+"""The panel's widgets, built with only a Dear PyGui context (no viewport, no display needed):
+every cell must show what the snapshot says."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+
+dpg = pytest.importorskip("dearpygui.dearpygui")
+
+from costpanel import CostTracker, Usage  # noqa: E402
+from costpanel.gui import CostPanel  # noqa: E402
+from costpanel.gui import format as fmt  # noqa: E402
+from costpanel.gui.viewmodel import STANDARD_TIERS, TABLES  # noqa: E402
+
+
+@pytest.fixture
+def panel(tracker: CostTracker) -> Iterator[CostPanel]:
+    dpg.create_context()
+    try:
+        p = CostPanel(tracker, persist_settings=False)
+        p.build()
+        yield p
+    finally:
+        dpg.destroy_context()
+
+
+def table_texts(panel: CostPanel, name: str) -> list[list[str]]:
+    """The visible rows of a table, as the user reads them."""
+    pool = panel.widgets.pools[name]
+    return [[dpg.get_value(c) for c in row.cells] for row in pool.rows if dpg.is_item_shown(row.tag)]
+
+
+def column(name: str, key: str) -> int:
+    return [c.key for c in TABLES[name]].index(key)
+
+
+def feed(tracker: CostTracker) -> None:
+    tracker.record("gpt-4o", Usage(input=120_000, output=3_000), tier="Tier 1")
+    tracker.record("claude-sonnet-4-5", Usage(input=2_000, cache_read=40_000, output=900), tier="Tier 2")
+    tracker.record("gpt-5-nano", Usage(input=500, output=100), tier="Tier 4")
+    tracker.record("acme-local-7b", Usage(input=800, output=80), tier="Tier 4")
+    tracker.record("gpt-4o-mini", Usage(input=10, output=10), tier="Tier 10")
+
+
+def test_header_shows_the_exact_session_total(panel: CostPanel, tracker: CostTracker) -> None:
+    feed(tracker)
+    assert panel.update()
+    snap = tracker.snapshot()
+    w = panel.widgets
+    assert dpg.get_item_configuration(w.big_cost)["text"] == fmt.usd(snap.total_usd)
+    assert dpg.get_value(w.big_cost_tip).startswith(f"{fmt.usd_exact(snap.total_usd)} exactly")
+    assert dpg.get_value(w.header["tokens"]) == f"{snap.tokens:,} tokens"
+    assert dpg.get_value(w.header["calls"]) == "5 calls"
+    unpriced = dpg.get_value(w.notices["unpriced"])
+    assert "1 call(s) unpriced" in unpriced and "acme-local-7b" in unpriced
+    assert dpg.get_item_configuration(w.notices["unpriced"])["show"] is True
+
+
+def test_tier_table_has_tiers_1_to_4_always_and_matches_the_snapshot(panel: CostPanel, tracker: CostTracker) -> None:
+    panel.update()
+    rows = table_texts(panel, "tiers")
+    assert [r[0] for r in rows] == list(STANDARD_TIERS)
+    assert all(r[column("tiers", "calls")] == "0" for r in rows)
+    feed(tracker)
+    panel.update()
+    snap = tracker.snapshot()
+    rows = table_texts(panel, "tiers")
+    assert [r[0] for r in rows] == ["Tier 1", "Tier 2", "Tier 3", "Tier 4", "Tier 10"]
+    for r in rows:
+        tier = snap.by_tier.get(r[0])
+        calls = tier.calls if tier else 0
+        assert r[column("tiers", "calls")] == f"{calls:,}"
+    tier4 = rows[3]
+    assert tier4[column("tiers", "cost")] == fmt.usd(snap.by_tier["Tier 4"].cost_usd) + " +?"  # partly unpriced
+    assert tier4[column("tiers", "models")] == "gpt-5-nano, acme-local-7b"
+
+
+def test_model_table_marks_unpriced_models_with_a_badge_and_a_hint(panel: CostPanel, tracker: CostTracker) -> None:
+    feed(tracker)
+    panel.update()
+    rows = {r[0]: r for r in table_texts(panel, "models")}
+    assert "acme-local-7b [unpriced]" in rows
+    assert rows["acme-local-7b [unpriced]"][column("models", "cost")] == "unpriced"
+    snap = tracker.snapshot()
+    assert rows["gpt-4o"][column("models", "cost")] == fmt.usd(snap.by_model["gpt-4o"].cost_usd)
+    assert rows["gpt-4o"][column("models", "provider")] == "openai"
+    pool = panel.widgets.pools["models"]
+    k = [r[0] for r in table_texts(panel, "models")].index("acme-local-7b [unpriced]")
+    assert dpg.get_item_configuration(pool.rows[k].cells[0])["color"][:3] != (-255.0, 0.0, 0.0)
+    assert "costpanel pricing check" in dpg.get_value(pool.rows[k].tips[0])
+    cost_tip = dpg.get_value(pool.rows[0].tips[column("models", "cost")])
+    assert cost_tip.endswith("exactly") and cost_tip.startswith("$")
+
+
+def test_tier_by_model_and_discarded_tables(panel: CostPanel, tracker: CostTracker) -> None:
+    feed(tracker)
+    with pytest.raises(TimeoutError):
+        with tracker.attempt(tier="Tier 2") as a:
+            a.record("gpt-5", Usage(input=1000, output=10))
+            raise TimeoutError
+    panel.update()
+    pairs = table_texts(panel, "pairs")
+    assert len(pairs) == len(tracker.snapshot().by_tier_model) == 5
+    discarded = table_texts(panel, "discarded")
+    assert discarded == [["Tier 2", "gpt-5", "1", "1.01k", "$0.0014", "100%"]]
+    assert "1 discarded fallback call(s)" in dpg.get_value(panel.widgets.notices["discarded"])
+
+
+def test_reset_zeroes_the_header_and_tables_on_the_next_update(panel: CostPanel, tracker: CostTracker) -> None:
+    feed(tracker)
+    panel.update()
+    old_session = tracker.session
+    panel.request_reset()
+    assert dpg.get_item_configuration(panel.widgets.reset_modal)["show"] is True
+    assert tracker.session == old_session, "nothing happens before the user confirms"
+    panel.confirm_reset()
+    assert dpg.get_item_configuration(panel.widgets.reset_modal)["show"] is False
+    panel.update()
+    assert tracker.session != old_session
+    assert dpg.get_item_configuration(panel.widgets.big_cost)["text"] == "$0.00"
+    assert dpg.get_value(panel.widgets.header["calls"]) == "0 calls"
+    assert table_texts(panel, "models") == []
+    assert [r[column("tiers", "calls")] for r in table_texts(panel, "tiers")] == ["0"] * 4
+    assert dpg.get_item_configuration(panel.widgets.notices["unpriced"])["show"] is False
+
+
+def test_unchanged_cells_are_not_written_again(panel: CostPanel, tracker: CostTracker) -> None:
+    feed(tracker)
+    panel.update()
+    writes = panel.set_value_calls
+    assert panel.update() is False  # nothing new: no snapshot, no writes
+    assert panel.set_value_calls == writes
+    tracker.record("gpt-4o", Usage(input=1, output=1), tier="Tier 1")
+    panel.update()
+    changed = panel.set_value_calls - writes
+    assert 0 < changed < 25, f"one new call rewrote {changed} cells"
+
+
+def test_sorting_a_column_reorders_rows(panel: CostPanel, tracker: CostTracker) -> None:
+    feed(tracker)
+    panel.update()
+    calls_col = dpg.get_alias_id(panel.tags("models", "col", column("models", "input")))
+    panel.on_sort("models", [[calls_col, 1]])  # ascending input tokens
+    panel.update()
+    snap = tracker.snapshot()
+    ascending = sorted(snap.by_model, key=lambda m: snap.by_model[m].input)
+    shown = [r[0].removesuffix(" [unpriced]") for r in table_texts(panel, "models")]
+    assert shown == ascending
+    panel.on_sort("models", [[calls_col, -1]])
+    panel.update()
+    assert [r[0].removesuffix(" [unpriced]") for r in table_texts(panel, "models")] == ascending[::-1]
+    assert panel.settings.sort["models"] == ("input", True)
+
+
+def test_budget_bar_levels_and_notices(panel: CostPanel, tracker: CostTracker) -> None:
+    panel.set_budget("1.00")
+    tracker.record("gpt-4o", Usage(input=240_000), tier="Tier 1")  # $0.60
+    panel.update()
+    assert dpg.get_value(panel.widgets.budget_bar) == pytest.approx(0.6)
+    assert panel.notices == []
+    tracker.record("gpt-4o", Usage(input=100_000), tier="Tier 1")  # $0.85
+    panel.update()
+    assert any("80%" in n for n in panel.notices)
+    tracker.record("gpt-4o", Usage(input=100_000), tier="Tier 1")  # $1.10
+    panel.update()
+    assert dpg.get_value(panel.widgets.budget_bar) == 1.0
+    assert any("exceeded" in n.lower() for n in panel.notices)
+    assert dpg.is_item_shown(panel.widgets.alert_group)
+    panel.set_budget("-3")
+    assert panel.budget == Decimal("1.00"), "a bad budget changes nothing"
+    assert "-3" in panel.notices[-1]
+
+
+def test_export_buttons_write_the_current_view(panel: CostPanel, tracker: CostTracker, tmp_path) -> None:
+    panel.export_dir = tmp_path / "exports"
+    feed(tracker)
+    csv_path = panel.export("csv")
+    json_path = panel.export("json")
+    assert csv_path is not None and csv_path.exists() and json_path is not None and json_path.exists()
+    assert "acme-local-7b" in csv_path.read_text()
+    assert str(csv_path) in panel.notices[-2]
