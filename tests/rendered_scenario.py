@@ -15,7 +15,7 @@ from pathlib import Path
 
 import dearpygui.dearpygui as dpg
 
-from costpanel import CostTracker
+from costpanel import CostTracker, Usage
 from costpanel.gui import CostPanel
 from costpanel.gui import format as fmt
 from costpanel.sim import Conductor
@@ -28,8 +28,18 @@ def frame() -> None:
     dpg.render_dearpygui_frame()
 
 
-def texts(panel: CostPanel, name: str) -> list[list[str]]:
-    return [[dpg.get_value(c) for c in row.cells] for row in panel.widgets.pools[name].rows if dpg.is_item_shown(row.tag)]
+def texts(panel: CostPanel, name: str, *, in_view: bool = False) -> list[list[str]]:
+    """Rows of a table; with ``in_view`` only those drawn on the last frame (what a user sees)."""
+    rows = panel.widgets.pools[name].rows
+    return [[dpg.get_value(c) for c in row.cells] for row in rows
+            if dpg.is_item_shown(row.tag) and (not in_view or dpg.is_item_visible(row.cells[0]))]
+
+
+def frames_for(panel: CostPanel, seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        panel.update()
+        frame()
 
 
 def main(out_dir: Path, events: int) -> dict[str, object]:
@@ -43,6 +53,9 @@ def main(out_dir: Path, events: int) -> dict[str, object]:
     dpg.show_viewport()
     dpg.set_primary_window(panel.tags("window"), True)
 
+    extra = sorted(e.id for e in tracker.catalog.models.values() if not e.free and not e.retired)[:30]
+    for name in extra:  # enough models that the model table scrolls
+        tracker.record(name, Usage(input=1000, output=100), tier="Tier 3")
     conductor = Conductor(tracker, seed=3)
     worker = threading.Thread(target=conductor.run, args=(events,), kwargs={"workers": 2, "rate": 10_000})
     worker.start()
@@ -52,14 +65,19 @@ def main(out_dir: Path, events: int) -> dict[str, object]:
         frame()
         frames_while_recording += 1
     worker.join()
-    panel.update()
-    frame()
+    frames_for(panel, 0.3)  # a few more frames, as a user keeps watching: rows catch up
 
     snap = tracker.snapshot()
     shown_total_tip = dpg.get_value(panel.widgets.big_cost_tip).split("\n")[0]
     shown_total = dpg.get_item_configuration(panel.widgets.big_cost)["text"]
     tiers = texts(panel, "tiers")
-    models = texts(panel, "models")
+    models = texts(panel, "models", in_view=True)  # the top of the scrolling table...
+    table = panel.tags("models", "table")
+    dpg.set_y_scroll(table, dpg.get_y_scroll_max(table))
+    frames_for(panel, 0.3)
+    models += texts(panel, "models", in_view=True)  # ...and its bottom, after scrolling
+    dpg.set_y_scroll(table, 0)
+    frames_for(panel, 0.2)
 
     shot = out_dir / "panel.png"
     dpg.output_frame_buffer(file=str(shot))
@@ -75,7 +93,7 @@ def main(out_dir: Path, events: int) -> dict[str, object]:
     dpg.get_item_callback(reset_button)()
     modal_shown = dpg.get_item_configuration(panel.widgets.reset_modal)["show"]
     dpg.get_item_callback(panel.tags("reset", "confirm"))()
-    panel.update()
+    panel.update()  # the next frame
     frame()
     after = {
         "total": dpg.get_item_configuration(panel.widgets.big_cost)["text"],
@@ -86,7 +104,8 @@ def main(out_dir: Path, events: int) -> dict[str, object]:
     width, height = dpg.get_viewport_client_width(), dpg.get_viewport_client_height()
     dpg.destroy_context()
     return {
-        "events_sent": conductor.stats.calls,
+        "events_sent": conductor.stats.calls + len(extra),
+        "model_order": list(snap.by_model),
         "frames_while_recording": frames_while_recording,
         "tracker_calls": snap.calls,
         "tracker_total_exact": f"{fmt.usd_exact(snap.total_usd)} exactly",

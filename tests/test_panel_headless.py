@@ -20,7 +20,7 @@ from costpanel.gui.viewmodel import STANDARD_TIERS, TABLES  # noqa: E402
 def panel(tracker: CostTracker) -> Iterator[CostPanel]:
     dpg.create_context()
     try:
-        p = CostPanel(tracker, persist_settings=False)
+        p = CostPanel(tracker, persist_settings=False, table_refresh_s=0, detail_refresh_s=0)
         p.build()
         yield p
     finally:
@@ -91,8 +91,10 @@ def test_model_table_marks_unpriced_models_with_a_badge_and_a_hint(panel: CostPa
     k = [r[0] for r in table_texts(panel, "models")].index("acme-local-7b [unpriced]")
     assert dpg.get_item_configuration(pool.rows[k].cells[0])["color"][:3] != (-255.0, 0.0, 0.0)
     assert "costpanel pricing check" in dpg.get_value(pool.rows[k].tips[0])
-    cost_tip = dpg.get_value(pool.rows[0].tips[column("models", "cost")])
-    assert cost_tip.endswith("exactly") and cost_tip.startswith("$")
+    gpt4o = [r[0] for r in table_texts(panel, "models")].index("gpt-4o")
+    cost_tip = dpg.get_value(pool.rows[gpt4o].tips[column("models", "cost")])
+    assert cost_tip.startswith(f"{fmt.usd_exact(snap.by_model['gpt-4o'].cost_usd)} exactly")
+    assert "input 120,000" in cost_tip and "output 3,000 tokens" in cost_tip  # exact figures behind 120k
 
 
 def test_tier_by_model_and_discarded_tables(panel: CostPanel, tracker: CostTracker) -> None:
@@ -101,6 +103,9 @@ def test_tier_by_model_and_discarded_tables(panel: CostPanel, tracker: CostTrack
         with tracker.attempt(tier="Tier 2") as a:
             a.record("gpt-5", Usage(input=1000, output=10))
             raise TimeoutError
+    panel.update()
+    assert table_texts(panel, "pairs") == [], "a hidden tab's tables are not filled"
+    dpg.set_value(panel.tags("tabs"), panel.tags("tab", "pairs"))  # the user opens the tab
     panel.update()
     pairs = table_texts(panel, "pairs")
     assert len(pairs) == len(tracker.snapshot().by_tier_model) == 5
@@ -182,3 +187,22 @@ def test_export_buttons_write_the_current_view(panel: CostPanel, tracker: CostTr
     assert csv_path is not None and csv_path.exists() and json_path is not None and json_path.exists()
     assert "acme-local-7b" in csv_path.read_text()
     assert str(csv_path) in panel.notices[-2]
+
+
+def test_rows_refresh_at_most_at_the_table_rate_but_never_stay_stale(tracker: CostTracker) -> None:
+    dpg.create_context()
+    try:
+        panel = CostPanel(tracker, persist_settings=False, table_refresh_s=0.2, detail_refresh_s=0.2)
+        panel.build()
+        panel.update()
+        tracker.record("gpt-4o", Usage(input=1000), tier="Tier 1")
+        panel.update()  # just after the first refresh: the header follows, the rows wait
+        assert dpg.get_value(panel.widgets.header["calls"]) == "1 call"
+        assert table_texts(panel, "models") == []
+        import time
+
+        time.sleep(0.25)
+        panel.update()  # no new call since, but the rows were behind: refreshed now
+        assert [r[0] for r in table_texts(panel, "models")] == ["gpt-4o"]
+    finally:
+        dpg.destroy_context()

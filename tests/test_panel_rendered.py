@@ -83,7 +83,10 @@ def test_panel_renders_while_a_thread_records_and_then_shows_the_exact_total(sce
     assert scenario["shown_total_tip"] == scenario["tracker_total_exact"]
     assert scenario["shown_total"] == scenario["tracker_total"]
     assert {t: int(c.replace(",", "")) for t, c in scenario["shown_tiers"].items()} == scenario["tracker_tiers"]
-    assert scenario["shown_models"] == scenario["tracker_models"]
+    shown, tracked = scenario["shown_models"], scenario["tracker_models"]
+    assert len(tracked) > 30, "the model table scrolls"
+    assert {m: tracked[m] for m in shown} == shown, "every model row in view shows the tracker's cost"
+    assert scenario["model_order"][0] in shown and scenario["model_order"][-1] in shown, "top and bottom were seen"
 
 
 def test_screenshot_has_the_window_size_and_is_not_blank(scenario: dict) -> None:

@@ -78,3 +78,15 @@ def test_views_with_different_heads_and_a_pending_second_merge_exactly() -> None
     assert xs == [104.0, 111.0, 112.0]
     assert [round(y * UNITS_PER_USD) for y in ys] == [3, 7, 15]
     assert merged.cost_usd_between(111, 112) * UNITS_PER_USD == pytest.approx(12)
+
+
+@pytest.mark.parametrize("pending", [None, (112, 8.0, 1.0), (125, 8.0, 1.0), (90, 8.0, 1.0)])
+@pytest.mark.parametrize(("first", "last"), [(0, 200), (104, 111), (111, 112), (113, 130), (103, 103), (100, 115)])
+def test_cost_between_agrees_with_the_ordered_view(pending, first: int, last: int) -> None:
+    ring = RingSeries(10)
+    for sec, cost in ((100, 1), (104, 2), (108, 3), (111, 4)):
+        ring.add(sec, cost, 1)
+    view = ring.view().with_pending(pending)
+    start, cost, _, _, _ = view.ordered()
+    expected = sum(c for k, c in enumerate(cost) if first <= start + k <= last)
+    assert view.cost_usd_between(first, last) * UNITS_PER_USD == pytest.approx(expected)

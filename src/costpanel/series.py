@@ -138,10 +138,27 @@ class SeriesView(NamedTuple):
         return xs, ys
 
     def cost_usd_between(self, first: int, last: int) -> float:
-        """Cost of seconds ``first``..``last`` inclusive; only the window is known."""
-        start, cost, _, _, _ = self.ordered()
-        lo, hi = max(first - start, 0), min(last - start, len(cost) - 1)
-        return sum(cost[lo : hi + 1]) / UNITS_PER_USD if hi >= lo else 0.0
+        """Cost of seconds ``first``..``last`` inclusive; only the window is known.
+
+        Sums ring slices directly (no reordering): the header asks for this every frame."""
+        total = 0.0
+        head, w = self.head, self.window
+        if head is not None:
+            lo, hi = max(first, head - w + 1), min(last, head)
+            if hi >= lo:
+                a, b = lo % w, hi % w
+                cost = self.cost
+                total = sum(cost[a : b + 1]) if a <= b else sum(cost[a:]) + sum(cost[: b + 1])
+        if self.pending is not None:
+            sec, c, _ = self.pending
+            newest = self.newest
+            assert newest is not None
+            if first <= sec <= last and sec > newest - w:
+                total += c
+            if head is not None and newest > head:  # the pending second pushed old seconds out
+                for gone in range(max(head - w + 1, first), min(newest - w, last, head) + 1):
+                    total -= self.cost[gone % w]
+        return total / UNITS_PER_USD
 
 
 def merge_views(views: list[SeriesView]) -> SeriesView | None:

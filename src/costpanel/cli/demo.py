@@ -24,7 +24,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--budget", type=_budget, default=None, metavar="USD", help="session budget, e.g. 5.00")
     p.add_argument("--screenshot", type=Path, default=None, metavar="FILE",
                    help="render --frames frames, write a PNG of the window and exit")
-    p.add_argument("--frames", type=int, default=60, metavar="N", help="frames to render with --screenshot (default 60)")
+    p.add_argument("--frames", type=int, default=None, metavar="N",
+                   help="render N frames and exit (default: until the window is closed; 60 with --screenshot)")
     p.add_argument("--headless", action="store_true", help="no window: run --seconds and print the tables")
     p.add_argument("--seconds", type=float, default=3.0, metavar="S", help="how long --headless runs (default 3)")
     p.add_argument("--seed", type=int, default=0, help="random seed")
@@ -47,7 +48,9 @@ def run(args: argparse.Namespace) -> int:
     from ..sim import Conductor
     from ..tracker import CostTracker
 
-    for flag, value in (("--rate", args.rate), ("--seconds", args.seconds), ("--frames", args.frames)):
+    if args.screenshot is not None and args.frames is None:
+        args.frames = 60
+    for flag, value in (("--rate", args.rate), ("--seconds", args.seconds), ("--frames", args.frames or 1)):
         if value <= 0:
             error(f"{flag} must be > 0, got {value}")
             return 2
@@ -77,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
                 panel.run(frames=args.frames, screenshot=args.screenshot, title="costpanel demo")
                 console().print(f"wrote {args.screenshot}")
             else:
-                panel.run(title="costpanel demo")
+                panel.run(title="costpanel demo", frames=args.frames)
     finally:
         conductor.stop()
     if args.headless:

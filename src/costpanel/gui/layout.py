@@ -14,8 +14,9 @@ from .viewmodel import TABLES, Column
 BIG_TEXT_SIZE = 40
 HEADER_FIELDS = ("tokens", "calls", "elapsed", "burn_5m", "burn_session", "projection")
 MODEL_TABLE_HEIGHT = 260  # px at 100 %; scaled with the font
+PLOT_HEIGHT = 200
 NOTICE_FIELDS = ("unpriced", "pending", "discarded")
-TOOLTIP_COLUMNS = {"models", "cost", "cache_write", "input", "cache_read", "output", "tokens", "model"}
+TOOLTIP_COLUMNS = {"models", "model", "cost"}  # the cost cell's tooltip carries every exact figure
 
 
 @dataclass
@@ -33,7 +34,9 @@ class RowPool:
     table: str
     columns: tuple[Column, ...]
     tags: Tags
+    scrolls: bool = False  # a scrolling table: only the rows in view are written
     rows: list[PooledRow] = field(default_factory=list)
+    stale: set[int] = field(default_factory=set)  # rows not written at the last refresh (out of view)
 
     def ensure(self, n: int) -> None:
         while len(self.rows) < n:
@@ -91,9 +94,9 @@ class Actions:
 def _table(t: Tags, name: str, parent: int | str, on_sort: Callable[[str, object], None], height: int) -> str:
     tag = t(name, "table")
     with dpg.table(tag=tag, parent=parent, header_row=True, sortable=True, resizable=True,
-                   policy=dpg.mvTable_SizingStretchProp, row_background=True, borders_innerH=True,
-                   borders_outerH=True, borders_innerV=True, borders_outerV=True, scrollY=height > 0,
-                   height=height, freeze_rows=1, callback=lambda sender, app_data: on_sort(name, app_data)):
+                   policy=dpg.mvTable_SizingStretchProp, row_background=True, borders_innerH=False,
+                   borders_outerH=True, borders_innerV=False, borders_outerV=True, scrollY=height > 0,
+                   height=height, freeze_rows=1, clipper=height > 0, callback=lambda sender, app_data: on_sort(name, app_data)):
         for c, col in enumerate(TABLES[name]):
             wide = col.key in ("models", "model", "tier") and name != "tiers" or col.key == "models"
             dpg.add_table_column(label=col.label, tag=t(name, "col", c), init_width_or_weight=2.2 if wide else 1.0,
@@ -156,10 +159,13 @@ def build(t: Tags, actions: Actions, parent: int | str | None, *, theme_name: st
             pools["tiers"] = RowPool("tiers", _table(t, "tiers", overview, actions.sort, 0), TABLES["tiers"], t)
             dpg.add_text("By model", color=(150, 150, 160, 255))
             pools["models"] = RowPool("models", _table(t, "models", overview, actions.sort, MODEL_TABLE_HEIGHT),
-                                      TABLES["models"], t)
-            with dpg.plot(tag=t("plot"), height=-1, width=-1, label="Cumulative cost (USD)"):
+                                      TABLES["models"], t, scrolls=True)
+            # Software rendering pays per pixel: no vertical grid lines or mouse read-out, which
+            # cost several milliseconds a frame under llvmpipe for little reading value.
+            with dpg.plot(tag=t("plot"), height=PLOT_HEIGHT, width=-1, label="Cumulative cost (USD)", no_mouse_pos=True):
                 dpg.add_plot_legend(location=dpg.mvPlot_Location_NorthWest)
-                plot_x = dpg.add_plot_axis(dpg.mvXAxis, scale=dpg.mvPlotScale_Time, tag=t("plot", "x"))
+                plot_x = dpg.add_plot_axis(dpg.mvXAxis, scale=dpg.mvPlotScale_Time, tag=t("plot", "x"),
+                                           no_gridlines=True)
                 plot_y = dpg.add_plot_axis(dpg.mvYAxis, label="USD", tag=t("plot", "y"))
         with dpg.tab(label="Tier x model", tag=t("tab", "pairs")) as pairs:
             pools["pairs"] = RowPool("pairs", _table(t, "pairs", pairs, actions.sort, 0), TABLES["pairs"], t)

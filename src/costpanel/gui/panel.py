@@ -27,7 +27,8 @@ from .theme import MUTED_COLOUR, NOTICE_COLOUR, UNPRICED_COLOUR, Themes, build_t
 from .viewmodel import TABLES, PanelView, RowView, build_view
 
 CLOCK_REFRESH_S = 1.0  # elapsed time and burn rate move even when no call arrives
-CHART_REFRESH_S = 0.5  # the chart is the costliest widget to feed: a few times a second is plenty
+TABLE_REFRESH_S = 1 / 15  # rows: faster than anyone reads, slower than the frame rate
+DETAIL_REFRESH_S = 0.5  # tooltips (hidden until hovered) and the chart, the costliest widget to feed
 INPUT_GRACE_S = 1.0  # full frame rate for this long after the last mouse or key event
 _UNSET = object()
 
@@ -44,6 +45,8 @@ class CostPanel:
         settings: PanelSettings | None = None,
         export_dir: Path | None = None,
         persist_settings: bool = True,
+        table_refresh_s: float = TABLE_REFRESH_S,
+        detail_refresh_s: float = DETAIL_REFRESH_S,
     ) -> None:
         self.tracker = tracker
         self.settings = settings if settings is not None else load_settings()
@@ -60,8 +63,14 @@ class CostPanel:
         self.set_value_calls = 0  # cells actually written: a bench/test figure
         self._values: dict[Any, Any] = {}
         self._seen_version: int | None = None
-        self._last_refresh = 0.0
-        self._last_chart = 0.0
+        self.table_refresh_s = table_refresh_s
+        self.detail_refresh_s = detail_refresh_s
+        self._last_refresh = self._last_tables = self._last_details = 0.0
+        self._tables_version: int | None = None
+        self._details_version: int | None = None
+        self._active_tab: object = None
+        self._pairs_tab: tuple[object, ...] = ()
+        self._last_rows: dict[str, list[RowView]] = {}  # what each table was last refreshed with
         self._dirty = True
         self._last_input = 0.0
         self._sort_columns: dict[int, tuple[str, str]] = {}
@@ -78,6 +87,8 @@ class CostPanel:
         self.themes = build_themes(self.tags)
         self.widgets = layout.build(self.tags, actions, parent, theme_name=self.settings.theme,
                                     font_scale=self.settings.font_scale)
+        pairs = self.tags("tab", "pairs")
+        self._pairs_tab = (pairs, dpg.get_alias_id(pairs))
         for name, columns in TABLES.items():
             for c, col in enumerate(columns):
                 self._sort_columns[dpg.get_alias_id(self.tags(name, "col", c))] = (name, col.key)
@@ -90,30 +101,49 @@ class CostPanel:
 
     # -- per frame ----------------------------------------------------------------------------------
     def update(self, *, force: bool = False) -> bool:
-        """Refresh from the tracker if anything changed; returns True when something was redrawn."""
+        """Refresh from the tracker; returns True when new data arrived since the last call.
+
+        The header follows every frame; table rows at most ``table_refresh_s`` apart (numbers that
+        change 60 times a second cannot be read anyway); tooltips and the chart at most
+        ``detail_refresh_s`` apart; tables on a hidden tab not at all until it is shown.
+        """
         w = self.widgets
         if w is None:
             raise RuntimeError("call build() before update()")
         now = time.monotonic()
         version = self.tracker.version
-        if not (force or self._dirty or version != self._seen_version or now - self._last_refresh >= CLOCK_REFRESH_S):
+        visible = self._visible_tables()
+        everything = force or self._dirty
+        data_changed = everything or version != self._seen_version
+        if not (data_changed or now - self._last_refresh >= CLOCK_REFRESH_S or version != self._tables_version):
+            self._catch_up_rows()
             return False
-        data_changed = force or self._dirty or version != self._seen_version
+        tables_due = everything or (version != self._tables_version and now - self._last_tables >= self.table_refresh_s)
+        details_due = everything or (version != self._details_version and now - self._last_details >= self.detail_refresh_s)
         snap = self.tracker.snapshot()
-        chart_due = data_changed and now - self._last_chart >= CHART_REFRESH_S
         view = build_view(snap, budget=self.budget, sort=self.settings.sort, config_dir=str(config_dir()),
-                          chart=chart_due or self._dirty)
+                          chart=details_due, tables=visible if tables_due else ())
         self.snapshot, self.view = snap, view
         self._seen_version, self._last_refresh, self._dirty = snap.version, now, False
         self._apply_header(view)
         self._apply_budget(view)
-        if data_changed:
+        if tables_due:
             for name, rows in view.tables.items():
-                self._apply_rows(w.pools[name], rows)
-        if view.chart:
+                self._apply_rows(w.pools[name], rows, tooltips=details_due, everything=everything)
+                self._last_rows[name] = rows
+            self._tables_version, self._last_tables = snap.version, now
+        if details_due:
             self._apply_chart(view.chart)
-            self._last_chart = now
+            self._details_version, self._last_details = snap.version, now
         return data_changed
+
+    def _visible_tables(self) -> tuple[str, ...]:
+        """Tables on the active tab; switching tabs refreshes the newly shown ones at once."""
+        active = dpg.get_value(self.tags("tabs"))
+        if active != self._active_tab:
+            self._active_tab = active
+            self._dirty = True
+        return ("pairs", "discarded") if active in self._pairs_tab else ("tiers", "models")
 
     def _set(self, item: Any, value: Any) -> None:
         if self._values.get(item) != value:
@@ -161,26 +191,59 @@ class CostPanel:
         for notice in self.alerts.check(status):
             self.notify(notice)
 
-    def _apply_rows(self, pool: layout.RowPool, rows: list[RowView]) -> None:
+    def _apply_rows(self, pool: layout.RowPool, rows: list[RowView], *, tooltips: bool = True,
+                    everything: bool = False) -> None:
+        """Write the rows a user can see (a scrolled table shows about ten of forty), plus two on
+        either side for scrolling; rows out of sight are marked stale and written when they
+        come into view (:meth:`_catch_up_rows`)."""
         pool.ensure(len(rows))
+        lo, hi = (0, len(rows)) if everything else self._rows_in_view(pool, len(rows))
+        pool.stale.clear()
         for k, pooled in enumerate(pool.rows):
             if k >= len(rows):
                 self._configure(pooled.tag, show=False)
                 continue
-            row = rows[k]
             self._configure(pooled.tag, show=True)
-            for c, cell in enumerate(pooled.cells):
-                self._set(cell, row.cells[c])
-                tip = pooled.tips[c]
-                if tip is not None:
-                    self._set(tip, row.tooltips[c] or row.cells[c])
-            name_cell = pooled.cells[0] if pool.name in ("tiers", "models") else pooled.cells[1]
-            self._configure(name_cell, color=UNPRICED_COLOUR if row.unpriced else (-255, 0, 0, 255))
+            if lo <= k < hi:
+                self._write_row(pool, k, rows[k], tooltips)
+            else:
+                pool.stale.add(k)
+
+    def _write_row(self, pool: layout.RowPool, k: int, row: RowView, tooltips: bool = True) -> None:
+        pooled = pool.rows[k]
+        texts, tips = row.cells, row.tooltips
+        for c, cell in enumerate(pooled.cells):
+            self._set(cell, texts[c])
+            tip = pooled.tips[c]
+            if tooltips and tip is not None:
+                self._set(tip, tips[c] or texts[c])
+        name_cell = pooled.cells[0] if pool.name in ("tiers", "models") else pooled.cells[1]
+        self._configure(name_cell, color=UNPRICED_COLOUR if row.unpriced else (-255, 0, 0, 255))
+
+    def _catch_up_rows(self) -> None:
+        """Rows skipped while out of view, written as soon as they scroll into view."""
+        if self.widgets is None:
+            return
+        for name, rows in self._last_rows.items():
+            pool = self.widgets.pools[name]
+            for k in [k for k in pool.stale if k < len(rows) and dpg.is_item_visible(pool.rows[k].cells[0])]:
+                for near in range(max(0, k - 2), min(len(rows), k + 3)):  # and its neighbours
+                    if near in pool.stale:
+                        self._write_row(pool, near, rows[near])
+                        pool.stale.discard(near)
+
+    def _rows_in_view(self, pool: layout.RowPool, n: int) -> tuple[int, int]:
+        if not pool.scrolls:
+            return 0, n
+        seen = [k for k in range(min(n, len(pool.rows))) if dpg.is_item_visible(pool.rows[k].cells[0])]
+        if not seen:  # not rendered yet (or no viewport at all): write everything
+            return 0, n
+        return max(0, seen[0] - 2), seen[-1] + 3
 
     def _apply_chart(self, chart: Mapping[str, tuple[list[float], list[float]]]) -> None:
         w = self.widgets
         assert w is not None
-        for label, (xs, ys) in chart.items():
+        for label, (xs, ys) in chart.items():  # an empty chart (tables-only refresh) changes nothing
             if not xs and label not in w.series:
                 continue
             tag = layout.ensure_series(w, self.tags, label)
@@ -304,11 +367,13 @@ class CostPanel:
         save_settings(self.settings)
 
     def run(self, *, frames: int | None = None, screenshot: Path | None = None, fps: float = 60.0,
-            idle_fps: float = 4.0, title: str = "costpanel") -> None:
+            data_fps: float = 24.0, idle_fps: float = 2.0, title: str = "costpanel",
+            seconds: float | None = None) -> None:
         """Open a viewport and render until it is closed (or for ``frames`` frames).
 
-        Full frame rate while data arrives or the user interacts; ``idle_fps`` otherwise, so a panel
-        left open costs little. With ``screenshot`` a PNG of the window is written before returning.
+        ``fps`` while the user interacts (smooth scrolling and clicks), ``data_fps`` while only new
+        data arrives (numbers stay live, and the agent's own threads keep the GIL more often), and
+        ``idle_fps`` otherwise, so a panel left open costs little. With ``screenshot`` a PNG of the window is written before returning.
         """
         dpg.create_context()
         try:
@@ -323,18 +388,24 @@ class CostPanel:
             dpg.setup_dearpygui()
             dpg.show_viewport()
             dpg.set_primary_window(self.tags("window"), True)
-            self._loop(frames, screenshot, fps, idle_fps)
+            self.loop(frames=frames, screenshot=screenshot, fps=fps, data_fps=data_fps, idle_fps=idle_fps,
+                      seconds=seconds)
         finally:
             try:
                 self.save_settings()
             finally:
                 dpg.destroy_context()
 
-    def _loop(self, frames: int | None, screenshot: Path | None, fps: float, idle_fps: float) -> None:
+    def loop(self, *, frames: int | None = None, screenshot: Path | None = None, fps: float = 60.0,
+             data_fps: float = 24.0, idle_fps: float = 2.0, seconds: float | None = None) -> int:
+        """The render loop of :meth:`run` on an existing viewport; returns the frames rendered.
+        Stops when the window closes, after ``frames`` frames or after ``seconds``."""
         shot_at = None if screenshot is None or frames is None else max(1, frames - 3)
         n = 0
-        next_frame = time.monotonic()
+        next_frame = start = time.monotonic()
         while dpg.is_dearpygui_running():
+            if seconds is not None and time.monotonic() - start >= seconds:
+                break
             jobs = dpg.get_callback_queue()
             if jobs:
                 dpg.run_callbacks(jobs)
@@ -347,10 +418,14 @@ class CostPanel:
                 break
             if frames is not None and n >= frames + 30:
                 raise RuntimeError(f"screenshot {screenshot} was not written after {n} frames")
-            active = changed or time.monotonic() - self._last_input < INPUT_GRACE_S
-            next_frame += 1.0 / (fps if active else idle_fps)
+            if time.monotonic() - self._last_input < INPUT_GRACE_S:
+                rate = fps
+            else:
+                rate = data_fps if changed else idle_fps
+            next_frame += 1.0 / rate
             delay = next_frame - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
             else:
                 next_frame = time.monotonic()
+        return n

@@ -48,15 +48,38 @@ TABLES: dict[str, tuple[Column, ...]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class RowView:
-    """One table row: display texts, optional tooltips (exact figures), and sort values."""
+Cells = list[tuple[str, "str | None"]]  # (text, tooltip) per column
 
-    key: str
-    cells: tuple[str, ...]
-    tooltips: tuple[str | None, ...]
-    sort_values: tuple[object, ...]
-    unpriced: bool = False  # the whole row has no price: shown with a badge colour
+
+class RowView:
+    """One table row: sort values now, display texts on first use — a panel formats only the rows
+    a user can see (a scrolled 40-row table shows about ten)."""
+
+    __slots__ = ("key", "sort_values", "unpriced", "_make", "_cells")
+
+    def __init__(self, key: str, sort_values: tuple[object, ...], make: Callable[[], Cells],
+                 *, unpriced: bool = False) -> None:
+        self.key = key
+        self.sort_values = sort_values
+        self.unpriced = unpriced  # the whole row has no price: shown with a badge colour
+        self._make: Callable[[], Cells] | None = make
+        self._cells: Cells = []
+
+    def _texts(self) -> Cells:
+        if self._make is not None:
+            self._cells, self._make = self._make(), None
+        return self._cells
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        return tuple(text for text, _ in self._texts())
+
+    @property
+    def tooltips(self) -> tuple[str | None, ...]:
+        return tuple(tip for _, tip in self._texts())
+
+    def __repr__(self) -> str:
+        return f"RowView({self.key!r}, {self.cells!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,15 +108,20 @@ class PanelView:
 
 # -- cells ------------------------------------------------------------------------------------------
 def _cost_cell(row: Row) -> tuple[str, str | None]:
+    """The cost, and one tooltip with every exact figure of the row (one tooltip per row keeps
+    software rendering cheap; the token columns show short forms like 1.23M)."""
+    exact = (f"input {fmt.tokens(row.input)}, cache read {fmt.tokens(row.cache_read)}, "
+             f"cache write {fmt.tokens(row.cache_write)} (5 min) + {fmt.tokens(row.cache_write_1h)} (1 h), "
+             f"output {fmt.tokens(row.output)} tokens; {row.requests:,} request(s)")
     cost = row.cost_usd
     if cost is None:
-        return "unpriced", f"{row.unpriced_calls:,} unpriced call(s): cost unknown"
+        return "unpriced", f"{row.unpriced_calls:,} unpriced call(s): cost unknown\n{exact}"
     text = fmt.usd(cost)
     tip = f"{fmt.usd_exact(cost)} exactly"
     if row.unpriced_calls:
         text += " +?"
         tip += f"; plus {row.unpriced_calls:,} unpriced call(s) not included"
-    return text, tip
+    return text, f"{tip}\n{exact}"
 
 
 def _tokens_cell(n: int) -> tuple[str, str | None]:
@@ -113,43 +141,50 @@ def _cost_sort(row: Row) -> object:
 
 def _tier_row(name: str, row: Row | None) -> RowView:
     if row is None:  # a standard tier not used yet
-        zero = "0"
-        return RowView(name, (name, fmt.NONE, zero, zero, zero, zero, zero, fmt.usd(Decimal(0)), fmt.share(0.0)),
-                       (None,) * 9, (natural_key(name), "", 0, 0, 0, 0, 0, 0, 0.0))
-    cells = [
-        (name, None),
-        (", ".join(row.models), ", ".join(row.models) if len(row.models) > 1 else None),
-        (f"{row.calls:,}", None),
-        _tokens_cell(row.input), _tokens_cell(row.cache_read), _cache_write_cell(row), _tokens_cell(row.output),
-        _cost_cell(row), (fmt.share(row.share), None),
-    ]
+        def zero() -> Cells:
+            return [(name, None), (fmt.NONE, None), *[("0", None)] * 5, (fmt.usd(Decimal(0)), None),
+                    (fmt.share(0.0), None)]
+
+        return RowView(name, (natural_key(name), "", 0, 0, 0, 0, 0, 0, 0.0), zero)
+
+    def cells() -> Cells:
+        models = ", ".join(row.models)
+        return [
+            (name, None), (models, models if len(row.models) > 1 else None), (f"{row.calls:,}", None),
+            _tokens_cell(row.input), _tokens_cell(row.cache_read), _cache_write_cell(row), _tokens_cell(row.output),
+            _cost_cell(row), (fmt.share(row.share), None),
+        ]
+
     sort = (natural_key(name), ", ".join(row.models), row.calls, row.input, row.cache_read,
             row.cache_write + row.cache_write_1h, row.output, _cost_sort(row), row.share)
-    return RowView(name, tuple(c for c, _ in cells), tuple(t for _, t in cells), sort,
-                   unpriced=row.cost_usd is None)
+    return RowView(name, sort, cells, unpriced=row.cost_usd is None)
 
 
 def _model_row(name: str, row: Row, config_dir: str) -> RowView:
     unpriced = row.matched is None
-    label = f"{name} [unpriced]" if unpriced else name
-    tip = UNPRICED_HINT.format(model=name, config=config_dir) if unpriced else None
-    cells = [
-        (label, tip), (row.provider or fmt.NONE, None), (f"{row.calls:,}", None),
-        _tokens_cell(row.input), _tokens_cell(row.cache_read), _cache_write_cell(row), _tokens_cell(row.output),
-        _cost_cell(row), (fmt.per_call(row.usd_per_call), None), (fmt.share(row.share), None),
-    ]
+
+    def cells() -> Cells:
+        label = f"{name} [unpriced]" if unpriced else name
+        tip = UNPRICED_HINT.format(model=name, config=config_dir) if unpriced else None
+        return [
+            (label, tip), (row.provider or fmt.NONE, None), (f"{row.calls:,}", None),
+            _tokens_cell(row.input), _tokens_cell(row.cache_read), _cache_write_cell(row), _tokens_cell(row.output),
+            _cost_cell(row), (fmt.per_call(row.usd_per_call), None), (fmt.share(row.share), None),
+        ]
+
     sort = (name.casefold(), row.provider or "", row.calls, row.input, row.cache_read,
             row.cache_write + row.cache_write_1h, row.output, _cost_sort(row),
-            row.usd_per_call if row.usd_per_call is not None else Decimal(-1), row.share)
-    return RowView(name, tuple(c for c, _ in cells), tuple(t for _, t in cells), sort, unpriced=unpriced)
+            row.cost_units // row.priced_calls if row.priced_calls else -1, row.share)
+    return RowView(name, sort, cells, unpriced=unpriced)
 
 
 def _pair_row(tier: str, model: str, row: Row) -> RowView:
-    cells = [(tier, None), (f"{model} [unpriced]" if row.matched is None else model, None),
-             (f"{row.calls:,}", None), _tokens_cell(row.tokens), _cost_cell(row), (fmt.share(row.share), None)]
+    def cells() -> Cells:
+        return [(tier, None), (f"{model} [unpriced]" if row.matched is None else model, None),
+                (f"{row.calls:,}", None), _tokens_cell(row.tokens), _cost_cell(row), (fmt.share(row.share), None)]
+
     sort = (natural_key(tier), model.casefold(), row.calls, row.tokens, _cost_sort(row), row.share)
-    return RowView(f"{tier}\x1f{model}", tuple(c for c, _ in cells), tuple(t for _, t in cells), sort,
-                   unpriced=row.matched is None)
+    return RowView(f"{tier}\x1f{model}", sort, cells, unpriced=row.matched is None)
 
 
 def sort_rows(rows: list[RowView], columns: Sequence[Column], spec: tuple[str, bool] | None) -> list[RowView]:
@@ -177,7 +212,7 @@ def header_view(s: Snapshot) -> HeaderView:
         cost=fmt.usd(s.total_usd),
         cost_exact=f"{fmt.usd_exact(s.total_usd)} exactly",
         tokens=f"{fmt.tokens(s.tokens)} tokens",
-        calls=f"{s.calls:,} calls",
+        calls=f"{s.calls:,} call{'' if s.calls == 1 else 's'}",
         elapsed=f"elapsed {fmt.duration(s.elapsed_s)}",
         burn_5m=f"{fmt.rate(burn_5m)} (5 min)",
         burn_session=f"{fmt.rate(s.burn_rate_usd_per_hour(None))} (session)",
@@ -203,21 +238,26 @@ def build_view(
     sort: Mapping[str, tuple[str, bool]] | None = None,
     config_dir: str = "~/.config/costpanel",
     chart: bool = True,
+    tables: Sequence[str] = tuple(TABLES),
 ) -> PanelView:
+    """The header always; the named ``tables`` (the ones on screen) and the chart when asked."""
     sort = sort or {}
+    builders: dict[str, Callable[[], list[RowView]]] = {
+        "tiers": lambda: _tier_rows(s),
+        "models": lambda: [_model_row(m, r, config_dir) for m, r in s.by_model.items()],
+        "pairs": lambda: [_pair_row(t, m, r) for (t, m), r in s.by_tier_model.items()],
+        "discarded": lambda: [_pair_row(t, m, r) for (t, m), r in s.discarded_by_tier_model.items()],
+    }
+    rows = {name: sort_rows(builders[name](), TABLES[name], sort.get(name)) for name in tables}
+    return PanelView(header_view(s), rows, chart_series(s) if chart else {}, budget_status(s.total_usd, budget))
+
+
+def _tier_rows(s: Snapshot) -> list[RowView]:
     by_tier = s.by_tier
     tiers = [_tier_row(t, by_tier.get(t)) for t in STANDARD_TIERS]
     tiers += [_tier_row(t, r) for t, r in by_tier.items() if t not in STANDARD_TIERS]
-    tiers.sort(key=lambda r: r.sort_values[0])  # natural order: Tier 1 … Tier 4, Tier 10, then labels
-    tables: dict[str, list[RowView]] = {
-        "tiers": tiers,
-        "models": [_model_row(m, r, config_dir) for m, r in s.by_model.items()],
-        "pairs": [_pair_row(t, m, r) for (t, m), r in s.by_tier_model.items()],
-        "discarded": [_pair_row(t, m, r) for (t, m), r in s.discarded_by_tier_model.items()],
-    }
-    for name, rows in tables.items():
-        tables[name] = sort_rows(rows, TABLES[name], sort.get(name))
-    return PanelView(header_view(s), tables, chart_series(s) if chart else {}, budget_status(s.total_usd, budget))
+    tiers.sort(key=lambda r: r.sort_values[0])  # natural order: Tier 1 ... Tier 4, Tier 10, then labels
+    return tiers
 
 
 ViewBuilder = Callable[[Snapshot], PanelView]
