@@ -206,3 +206,14 @@ def test_rows_refresh_at_most_at_the_table_rate_but_never_stay_stale(tracker: Co
         assert [r[0] for r in table_texts(panel, "models")] == ["gpt-4o"]
     finally:
         dpg.destroy_context()
+
+
+def test_theme_and_font_scale_switches_are_applied_and_remembered(panel: CostPanel) -> None:
+    panel.set_theme("light")
+    assert panel.settings.theme == "light"
+    assert dpg.get_value(panel.widgets.theme_toggle) == "light"
+    panel.set_font_scale("150%")
+    assert panel.settings.font_scale == 1.5
+    assert dpg.get_item_configuration(panel.widgets.big_cost)["size"] == pytest.approx(60.0)
+    panel.set_theme("purple")  # not a theme: ignored
+    assert panel.settings.theme == "light"

@@ -122,3 +122,17 @@ def test_demo_without_a_display_says_how_to_get_one(tmp_path: Path) -> None:
     assert run.returncode == 2
     assert "xvfb-run" in run.stderr and "--headless" in run.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_window_geometry_theme_and_scale_are_remembered_between_runs(display: dict[str, str], tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "panel.json").write_text(json.dumps({"width": 1000, "height": 700, "theme": "light", "font_scale": 1.5}))
+    env = {**display, "COSTPANEL_CONFIG_DIR": str(config), "COSTPANEL_DATA_DIR": str(tmp_path / "data")}
+    run = subprocess.run([sys.executable, "-m", "costpanel", "demo", "--frames", "10"],
+                         env=env, capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stderr[-3000:]
+    saved = json.loads((config / "panel.json").read_text())
+    assert (saved["width"], saved["height"]) == (1000, 700), "the window opened at, and saved, the remembered size"
+    assert saved["theme"] == "light" and saved["font_scale"] == 1.5
+    assert oct((config / "panel.json").stat().st_mode & 0o777) == "0o600"

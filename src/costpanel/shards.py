@@ -42,8 +42,9 @@ class Shard:
 
 
 def merge_cells(parts: list[dict[TierModel, Cell]]) -> dict[TierModel, Cell]:
-    if len(parts) == 1:
-        return parts[0]
+    parts = [p for p in parts if p]
+    if len(parts) <= 1:
+        return parts[0] if parts else {}
     merged: dict[TierModel, Cell] = {}
     add = operator.add
     for part in parts:

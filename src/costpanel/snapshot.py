@@ -89,11 +89,8 @@ def tier_sums(cells: Mapping[TierModel, Cell]) -> dict[str, tuple[int, int]]:
 
 
 def _sum_cells(cells: Iterable[Cell]) -> Cell:
-    acc = [0] * 9
-    for c in cells:
-        for i, v in enumerate(c):
-            acc[i] += v
-    return tuple(acc)
+    sums = tuple(map(sum, zip(*cells)))  # column sums in C: this runs for every row of every frame
+    return sums if sums else ZERO_CELL
 
 
 def _row(key: str | TierModel, c: Cell, total_units: int, **extra: object) -> Row:
@@ -249,10 +246,13 @@ class Snapshot:
     @cached_property
     def total_series(self) -> SeriesView:
         """The per-second series of the whole session (what the tier series add up to)."""
-        if self._roll_sec is None or not self._pending:
+        if self._roll_sec is None:
             return self._total_series
-        cost = sum(c for c, _ in self._pending.values())
-        tokens = sum(t for _, t in self._pending.values())
+        total = self.total
+        cost = total.cost_units - sum(c for c, _ in self._placed.values())
+        tokens = total.tokens - sum(t for _, t in self._placed.values())
+        if not (cost or tokens):
+            return self._total_series
         return self._total_series.with_pending((self._roll_sec, float(cost), float(tokens)))
 
     def burn_rate_usd_per_hour(self, window_s: float | None = 300.0) -> float:

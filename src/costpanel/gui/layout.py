@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import dearpygui.dearpygui as dpg
 
 from .tags import Tags
-from .viewmodel import TABLES, Column
+from .viewmodel import STANDARD_TIERS, TABLES, Column
 
 BIG_TEXT_SIZE = 40
 HEADER_FIELDS = ("tokens", "calls", "elapsed", "burn_5m", "burn_session", "projection")
@@ -185,12 +185,15 @@ def build(t: Tags, actions: Actions, parent: int | str | None, *, theme_name: st
             dpg.add_button(label="Reset", tag=t("reset", "confirm"), width=90, callback=lambda: actions.reset_confirmed())
             dpg.add_button(label="Cancel", tag=t("reset", "cancel"), width=90, callback=lambda: actions.reset_cancelled())
 
-    return Widgets(
+    widgets = Widgets(
         root=root, big_cost=big, big_cost_tip=big_tip, header=header, notices=notices,
         alert_text=alert_text, alert_group=alert_group, budget_input=budget_input, budget_bar=budget_bar,
         budget_label=budget_label, pools=pools, plot_y=plot_y, plot_x=plot_x, series={}, reset_modal=modal,
         theme_toggle=theme_toggle, font_scale=font,
     )
+    for label in (*STANDARD_TIERS, "Total"):  # legend in reading order, whichever tier spends first
+        ensure_series(widgets, t, label)
+    return widgets
 
 
 def ensure_series(w: Widgets, t: Tags, label: str) -> str:

@@ -227,7 +227,12 @@ def header_view(s: Snapshot) -> HeaderView:
 def chart_series(s: Snapshot) -> dict[str, tuple[list[float], list[float]]]:
     """Cumulative cost per tier and in total, over the tracker's series window."""
     lines = {tier: view.cumulative_usd() for tier, view in s.series.items()}
-    lines["Total"] = s.total_series.cumulative_usd()
+    lines["Total"] = total = s.total_series.cumulative_usd()
+    if total[0]:
+        for xs, ys in lines.values():  # a tier quiet lately stays flat up to the latest second
+            if xs and xs[-1] < total[0][-1]:
+                xs.append(total[0][-1])
+                ys.append(ys[-1])
     return lines
 
 
