@@ -146,6 +146,17 @@ class SessionState:
         sec = int(ts // 1)
         self.roll_sec, self.roll_from, self.roll_at = sec, float(sec), float(sec + 1)
 
+    def restore_series_baseline(self) -> None:
+        """Totals restored from the ledger predate this process: they start each line's height
+        (the rings' baseline) instead of landing in the current second."""
+        for tier, (cost, tokens) in tier_sums(self.cells()).items():
+            ring = self.ring(tier)
+            ring.base_cost += cost
+            ring.base_tokens += tokens
+            self.total_ring.base_cost += cost
+            self.total_ring.base_tokens += tokens
+            self.placed[tier] = (cost, tokens)
+
     def series_views(self) -> tuple[dict[str, SeriesView], SeriesView]:
         """Copies of the tier rings and the total ring, each reused while it has not changed
         (a ring changes about once a second)."""

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from .attempts import Attempt, Held
 from .events import COMMITTED, DISCARDED, DUPLICATE, Event, timestamp_of
@@ -22,6 +23,11 @@ from .pricing.rates import Period, rates_for
 from .shards import SessionState, Shard
 from .snapshot import ZERO_CELL, Cell, Snapshot, TierModel
 from .usage import Usage
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .ledger import Ledger
 
 DEFAULT_TIER = "default"
 Subscriber = Callable[[Event], None]
@@ -73,10 +79,17 @@ class CostTracker:
         *,
         session: str | None = None,
         series_seconds: int = 3600,
+        ledger: Ledger | str | Path | bool | None = None,
+        resume: bool = False,
     ) -> None:
+        """``ledger``: None/False keeps everything in memory (tests, notebooks); True uses the
+        default ledger file; a path or a :class:`~costpanel.ledger.Ledger` persists there.
+        ``resume`` continues the ledger's last open session with its totals restored exactly."""
         check_label("session", session, optional=True)
         if type(series_seconds) is not int or series_seconds < 1:
             raise ValueError(f"series_seconds must be a positive int, got {series_seconds!r}")
+        if resume and not ledger:
+            raise ValueError("resume=True needs a ledger to resume from (ledger=True or a path)")
         self.catalog = catalog if catalog is not None else load_catalog()
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -85,6 +98,41 @@ class CostTracker:
         self._subscribers: tuple[Subscriber, ...] = ()
         self._series_seconds = series_seconds
         self._s = SessionState(session, series_seconds, version_base=1)
+        self.ledger: Ledger | None = None
+        self._owns_ledger = False
+        if ledger:
+            self._attach_ledger(ledger, resume=resume, session=session)
+
+    # -- persistence ------------------------------------------------------------------------------
+    def _attach_ledger(self, ledger: Ledger | str | Path | bool, *, resume: bool, session: str | None) -> None:
+        from .ledger import Ledger
+        from .ledger.resume import restore_session
+
+        if isinstance(ledger, Ledger):
+            self.ledger = ledger
+        else:
+            self.ledger = Ledger(None if ledger is True else ledger)  # type: ignore[arg-type]
+            self._owns_ledger = True
+        if resume:
+            restored = restore_session(self.ledger, self._series_seconds, session)
+            if restored is not None:
+                self._s = restored
+        self.ledger.session_started(self._s.id, self._s.started_wall)
+        self.subscribe(self.ledger.append)
+
+    def close(self) -> None:
+        """Flush the ledger (and close it if this tracker opened it). Idempotent."""
+        if self.ledger is not None:
+            if self._owns_ledger:
+                self.ledger.close()
+            else:
+                self.ledger.flush()
+
+    def __enter__(self) -> CostTracker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def session(self) -> str:
@@ -251,7 +299,10 @@ class CostTracker:
             new = SessionState(session, self._series_seconds, version_base=old.version() + 1)
             new.pending_calls, new.pending_units = old.pending_calls, old.pending_units
             self._s = new
-            return new.id
+        if self.ledger is not None:  # history is kept: the old session is closed, not deleted
+            self.ledger.session_ended(old.id, time.time())
+            self.ledger.session_started(new.id, new.started_wall)
+        return new.id
 
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Call ``callback(event)`` after every counted or discarded event, on the recording thread.

@@ -29,6 +29,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--headless", action="store_true", help="no window: run --seconds and print the tables")
     p.add_argument("--seconds", type=float, default=3.0, metavar="S", help="how long --headless runs (default 3)")
     p.add_argument("--seed", type=int, default=0, help="random seed")
+    p.add_argument("--db", type=Path, default=None, metavar="PATH",
+                   help="ledger file (default: COSTPANEL_DB or the user data dir)")
+    p.add_argument("--no-ledger", action="store_true", help="keep nothing on disk")
     p.set_defaults(handler=run)
 
 
@@ -54,10 +57,15 @@ def run(args: argparse.Namespace) -> int:
         if value <= 0:
             error(f"{flag} must be > 0, got {value}")
             return 2
+    from ..ledger import LedgerError
+
     try:
-        tracker = CostTracker()
+        tracker = CostTracker(ledger=None if args.no_ledger else (args.db or True))
     except PricingError as exc:
         error(str(exc))
+        return 1
+    except LedgerError as exc:
+        error(f"{exc} (use --no-ledger to run without one)")
         return 1
     if not args.headless:
         from ..gui.display import display_problem
@@ -83,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
                 panel.run(title="costpanel demo", frames=args.frames)
     finally:
         conductor.stop()
+        tracker.close()
     if args.headless:
         print_snapshot(tracker.snapshot())
     return 0

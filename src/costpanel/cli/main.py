@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import demo, price, pricing
+from . import demo, history, price, pricing
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_UNKNOWN_MODEL = 0, 1, 2, 3
 
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     price.add_parser(sub)
     pricing.add_parser(sub)
     demo.add_parser(sub)
+    history.add_parsers(sub)
     return parser
 
 

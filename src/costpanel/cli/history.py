@@ -1,0 +1,240 @@
+"""``costpanel report``, ``costpanel export`` and ``costpanel budget``: the ledger's history."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from ..money import format_usd, usd_str
+from .output import console, error, print_json
+
+
+def add_parsers(sub: Any) -> None:
+    r = sub.add_parser("report", help="costs from the ledger, grouped", description="History from the ledger.")
+    _common(r)
+    r.add_argument("--by", choices=("day", "model", "provider", "tier", "session"), default="day",
+                   help="group by (default day, in your local time zone)")
+    fmt = r.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="machine-readable output")
+    fmt.add_argument("--csv", action="store_true", help="CSV output (spreadsheet-safe)")
+    r.set_defaults(handler=run_report)
+
+    e = sub.add_parser("export", help="write the ledger's rows for a range to a file",
+                       description="Export grouped history as CSV or JSON (file mode 0600).")
+    _common(e)
+    e.add_argument("--format", choices=("csv", "json"), required=True)
+    e.add_argument("--by", choices=("day", "model", "provider", "tier", "session"), default="day")
+    e.add_argument("file", type=Path, metavar="FILE")
+    e.set_defaults(handler=run_export)
+
+    b = sub.add_parser("budget", help="daily and monthly budgets", description="Set or show budgets.")
+    bsub = b.add_subparsers(dest="budget_command", metavar="ACTION", required=True)
+    s = bsub.add_parser("set", help="set budgets in USD (0 removes one)")
+    s.add_argument("--daily", type=_amount, default=None, metavar="USD")
+    s.add_argument("--monthly", type=_amount, default=None, metavar="USD")
+    s.set_defaults(handler=run_budget_set)
+    show = bsub.add_parser("show", help="spent, remaining and projection against the budgets")
+    show.add_argument("--db", type=Path, default=None, metavar="PATH", help="ledger file (default: COSTPANEL_DB or "
+                      "the user data dir)")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=run_budget_show)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--range", default="7d", metavar="RANGE",
+                   help="today, 7d, 30d, month, all, or FROM..TO as YYYY-MM-DD..YYYY-MM-DD (default 7d)")
+    p.add_argument("--db", type=Path, default=None, metavar="PATH",
+                   help="ledger file (default: COSTPANEL_DB or the user data dir)")
+
+
+def _amount(text: str) -> Any:
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(text.replace("$", "").replace(",", ""))
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"expected an amount in USD, got {text!r}") from None
+    if not value.is_finite() or value < 0:
+        raise argparse.ArgumentTypeError(f"expected an amount >= 0, got {text!r}")
+    return value
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from ..ledger.queries import open_read_only
+    from ..ledger.store import default_path
+
+    return open_read_only(args.db.expanduser() if args.db else default_path())
+
+
+def _rows(args: argparse.Namespace) -> tuple[Any, list[Any], Any]:
+    from ..ledger.queries import discarded_total, parse_range, report
+
+    span = parse_range(args.range)
+    conn = _open(args)
+    try:
+        return span, report(conn, span, args.by), discarded_total(conn, span)
+    finally:
+        conn.close()
+
+
+def _guarded(fn: Any, args: argparse.Namespace) -> int:
+    from ..ledger.schema import LedgerError
+
+    try:
+        return int(fn(args))
+    except LedgerError as exc:
+        error(str(exc))
+        return 1
+    except ValueError as exc:
+        error(str(exc))
+        return 2
+
+
+def _row_dict(by: str, r: Any) -> dict[str, Any]:
+    return {by: r.key, "calls": r.calls, "input": r.input, "cache_read": r.cache_read, "cache_write": r.cache_write,
+            "cache_write_1h": r.cache_write_1h, "output": r.output, "requests": r.requests, "tokens": r.tokens,
+            "cost_usd": usd_str(r.cost_usd), "unpriced_calls": r.unpriced_calls}
+
+
+def _csv_text(by: str, rows: list[Any]) -> str:
+    from ..export import safe_cell
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    fields = list(_row_dict(by, rows[0]).keys()) if rows else [by]
+    writer.writerow(fields)
+    for r in rows:
+        writer.writerow([safe_cell(str(v)) if isinstance(v, str) else v for v in _row_dict(by, r).values()])
+    return out.getvalue()
+
+
+def _json_data(span: Any, by: str, rows: list[Any], discarded: Any) -> dict[str, Any]:
+    from ..ledger.queries import total
+
+    return {"range": span.label, "by": by, "rows": [_row_dict(by, r) for r in rows],
+            "total": _row_dict(by, total(rows)), "discarded": _row_dict(by, discarded)}
+
+
+def run_report(args: argparse.Namespace) -> int:
+    return _guarded(_report, args)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from ..ledger.queries import total
+
+    span, rows, discarded = _rows(args)
+    if args.json:
+        print_json(_json_data(span, args.by, rows, discarded))
+        return 0
+    if args.csv:
+        print(_csv_text(args.by, rows), end="")
+        return 0
+    from rich.table import Table
+
+    t = Table(title=f"Costs by {args.by}, range {span.label}", title_justify="left")
+    for col in (args.by.capitalize(), "Calls", "Tokens", "Cost", "Unpriced calls"):
+        t.add_column(col, justify="left" if col == args.by.capitalize() else "right")
+    for r in rows:
+        t.add_row(r.key, f"{r.calls:,}", f"{r.tokens:,}", _cost(r), f"{r.unpriced_calls:,}")
+    whole = total(rows)
+    t.add_row("[bold]total[/]", f"{whole.calls:,}", f"{whole.tokens:,}", f"[bold]{_cost(whole)}[/]",
+              f"{whole.unpriced_calls:,}")
+    out = console()
+    out.print(t)
+    if discarded.calls:
+        out.print(f"discarded fallback attempts: {discarded.calls:,} calls, {_cost(discarded)} "
+                  "(not in the total)")
+    if not rows:
+        out.print("no calls recorded in this range")
+    return 0
+
+
+def _cost(r: Any) -> str:
+    text = format_usd(r.cost_usd)
+    return f"{text} +?" if r.unpriced_calls and r.cost_usd is not None else text
+
+
+def run_export(args: argparse.Namespace) -> int:
+    return _guarded(_export, args)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from ..paths import write_private_file
+
+    span, rows, discarded = _rows(args)
+    if args.format == "csv":
+        data = _csv_text(args.by, rows).encode()
+    else:
+        data = (json.dumps(_json_data(span, args.by, rows, discarded), indent=2) + "\n").encode()
+    target = args.file.expanduser()
+    if not target.parent.exists():
+        error(f"{target.parent}: no such folder")
+        return 2
+    write_private_file(target, data)
+    console(stderr=True).print(f"wrote {len(rows)} row(s) to {target}")
+    return 0
+
+
+def run_budget_set(args: argparse.Namespace) -> int:
+    from ..ledger.budgets import load_budgets, save_budgets
+
+    if args.daily is None and args.monthly is None:
+        error("give --daily USD and/or --monthly USD (0 removes a budget)")
+        return 2
+    try:
+        budgets = load_budgets()
+    except ValueError as exc:
+        error(str(exc))
+        return 1
+    update = {}
+    if args.daily is not None:
+        update["daily_usd"] = args.daily or None
+    if args.monthly is not None:
+        update["monthly_usd"] = args.monthly or None
+    path = save_budgets(budgets.model_copy(update=update))
+    console().print(f"saved {path}")
+    return 0
+
+
+def run_budget_show(args: argparse.Namespace) -> int:
+    return _guarded(_budget_show, args)
+
+
+def _budget_show(args: argparse.Namespace) -> int:
+    from ..ledger.budgets import budget_lines, load_budgets
+
+    budgets = load_budgets()
+    conn = _open(args)
+    try:
+        lines = budget_lines(conn, budgets)
+    finally:
+        conn.close()
+    if args.json:
+        print_json([{
+            "period": line.period, "spent_usd": usd_str(line.spent), "unpriced_calls": line.unpriced_calls,
+            "budget_usd": usd_str(line.status.budget) if line.status else None,
+            "remaining_usd": usd_str(line.status.remaining) if line.status else None,
+            "percent": line.status.percent if line.status else None,
+            "level": line.status.level.name if line.status else None,
+            "projected_month_end_usd": usd_str(line.projected),
+        } for line in lines])
+        return 0
+    out = console()
+    for line in lines:
+        name = "Today" if line.period == "today" else "This month"
+        text = f"{name}: spent {format_usd(line.spent)}"
+        if line.status is not None:
+            text += (f" of {format_usd(line.status.budget)} ({line.status.percent}%, "
+                     f"{format_usd(line.status.remaining)} left) [{line.status.level.name}]")
+        else:
+            text += " (no budget set: costpanel budget set --daily/--monthly USD)"
+        if line.projected is not None:
+            text += f"; projected month end {format_usd(line.projected)}"
+        if line.unpriced_calls:
+            text += f"; {line.unpriced_calls:,} unpriced call(s) not included"
+        out.print(text)
+    return 0

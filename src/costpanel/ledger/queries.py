@@ -1,0 +1,162 @@
+"""History from the ledger: time ranges in the user's local time zone, grouped totals, trends.
+
+Reports read the 15-minute roll-ups, never the raw events, so a month of a million calls is a
+few thousand rows. Day and month boundaries are local midnight (a 15-minute bucket never
+straddles one: every real UTC offset is a multiple of 15 minutes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal, NamedTuple
+
+from ..money import units_to_usd
+from .schema import BUCKET_SECONDS, LedgerError
+
+GroupBy = Literal["day", "model", "provider", "tier", "session"]
+GROUPS: tuple[str, ...] = ("day", "model", "provider", "tier", "session")
+RANGES = ("today", "7d", "30d", "month", "all")
+_SUMS = ("SUM(calls), SUM(input), SUM(cache_read), SUM(cache_write), SUM(cache_write_1h), SUM(output), "
+         "SUM(requests), SUM(cost_units), SUM(unpriced_calls)")
+_COLUMN = {"model": "model_key", "provider": "COALESCE(provider, '')", "tier": "tier", "session": "session"}
+
+
+class TimeRange(NamedTuple):
+    """[start, end) in epoch seconds; ``label`` as the user wrote it."""
+
+    start: float
+    end: float
+    label: str
+
+
+class ReportRow(NamedTuple):
+    key: str
+    calls: int
+    input: int
+    cache_read: int
+    cache_write: int
+    cache_write_1h: int
+    output: int
+    requests: int
+    cost_units: int
+    unpriced_calls: int
+
+    @property
+    def tokens(self) -> int:
+        return self.input + self.cache_read + self.cache_write + self.cache_write_1h + self.output
+
+    @property
+    def cost_usd(self) -> Decimal | None:
+        """Exact cost of the priced calls (``unpriced_calls`` says what it leaves out); None when
+        every call of the row is unpriced — never a silent $0."""
+        if self.calls and self.unpriced_calls == self.calls:
+            return None
+        return units_to_usd(self.cost_units)
+
+
+def local_midnight(day: dt.date) -> float:
+    """Epoch seconds of local midnight (``TZ`` and DST respected)."""
+    return dt.datetime(day.year, day.month, day.day).astimezone().timestamp()
+
+
+def parse_range(text: str, *, now: dt.datetime | None = None) -> TimeRange:
+    """``today``, ``7d``, ``30d``, ``month``, ``all``, or ``FROM..TO`` (local dates, TO inclusive)."""
+    now = now or dt.datetime.now().astimezone()
+    today = now.date()
+    end = now.timestamp() + 1
+    if text == "today":
+        return TimeRange(local_midnight(today), end, text)
+    if m := re.fullmatch(r"(\d+)d", text):
+        days = int(m.group(1))
+        if days < 1:
+            raise ValueError(f"range {text!r}: the number of days must be >= 1")
+        return TimeRange(local_midnight(today - dt.timedelta(days=days - 1)), end, text)
+    if text == "month":
+        return TimeRange(local_midnight(today.replace(day=1)), end, text)
+    if text == "all":
+        return TimeRange(0.0, end, text)
+    if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", text):
+        try:
+            first, last = dt.date.fromisoformat(m.group(1)), dt.date.fromisoformat(m.group(2))
+        except ValueError as exc:
+            raise ValueError(f"range {text!r}: {exc}") from None
+        if last < first:
+            raise ValueError(f"range {text!r}: the end date is before the start date")
+        return TimeRange(local_midnight(first), local_midnight(last + dt.timedelta(days=1)), text)
+    raise ValueError(f"range must be one of {', '.join(RANGES)} or FROM..TO (YYYY-MM-DD..YYYY-MM-DD), got {text!r}")
+
+
+def open_read_only(path: Path) -> sqlite3.Connection:
+    """A reader that cannot change the file (and does not create one)."""
+    if not path.exists():
+        raise LedgerError(f"no ledger at {path} yet: record with CostTracker(ledger=True) or run `costpanel demo`")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+        conn.execute("SELECT COUNT(*) FROM costpanel_migrations").fetchone()
+        conn.execute("SELECT 1 FROM rollup LIMIT 1").fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise LedgerError(f"{path} is not a costpanel ledger ({exc})") from None
+    return conn
+
+
+def report(conn: sqlite3.Connection, span: TimeRange, by: GroupBy) -> list[ReportRow]:
+    """Committed calls in ``span`` grouped ``by``; days in order, other groups costliest first."""
+    where = "WHERE bucket >= ? AND bucket < ? AND status = 'committed'"
+    lo, hi = _bucket_bounds(span)
+    if by == "day":
+        days: dict[str, list[int]] = {}
+        for bucket, *sums in conn.execute(f"SELECT bucket, {_SUMS} FROM rollup {where} GROUP BY bucket", (lo, hi)):
+            day = dt.datetime.fromtimestamp(bucket).date().isoformat()  # local date of the bucket
+            acc = days.setdefault(day, [0] * 9)
+            for k, v in enumerate(sums):
+                acc[k] += v or 0
+        return [ReportRow(day, *acc) for day, acc in sorted(days.items())]
+    if by not in _COLUMN:
+        raise ValueError(f"--by must be one of {', '.join(GROUPS)}, got {by!r}")
+    rows = [ReportRow(key or "-", *(v or 0 for v in sums)) for key, *sums in conn.execute(
+        f"SELECT {_COLUMN[by]}, {_SUMS} FROM rollup {where} GROUP BY 1", (lo, hi))]
+    return sorted(rows, key=lambda r: (-r.cost_units, r.key))
+
+
+def discarded_total(conn: sqlite3.Connection, span: TimeRange) -> ReportRow:
+    lo, hi = _bucket_bounds(span)
+    sums = conn.execute(f"SELECT {_SUMS} FROM rollup WHERE bucket >= ? AND bucket < ? AND status = 'discarded'",
+                        (lo, hi)).fetchone()
+    return ReportRow("discarded", *(v or 0 for v in sums))
+
+
+def total(rows: Sequence[ReportRow], key: str = "total") -> ReportRow:
+    return ReportRow(key, *(sum(getattr(r, f) for r in rows) for f in ReportRow._fields[1:]))
+
+
+def top_sessions(conn: sqlite3.Connection, span: TimeRange, n: int = 10) -> list[ReportRow]:
+    return report(conn, span, "session")[:n]
+
+
+def daily_trend(conn: sqlite3.Connection, span: TimeRange, window: int = 7) -> list[tuple[str, Decimal, Decimal]]:
+    """(local day, cost, moving average over the last ``window`` days incl. empty days)."""
+    by_day = {r.key: units_to_usd(r.cost_units) for r in report(conn, span, "day")}
+    if not by_day:
+        return []
+    first = dt.date.fromisoformat(min(by_day))
+    last = dt.date.fromisoformat(max(by_day))
+    out, recent = [], []
+    day = first
+    while day <= last:
+        cost = by_day.get(day.isoformat(), Decimal(0))
+        recent = [*recent[-(window - 1):], cost] if window > 1 else [cost]
+        out.append((day.isoformat(), cost, sum(recent, Decimal(0)) / len(recent)))
+        day += dt.timedelta(days=1)
+    return out
+
+
+def _bucket_bounds(span: TimeRange) -> tuple[int, int]:
+    """Buckets whose start lies in the span (local midnights are bucket boundaries)."""
+    lo = int(span.start // BUCKET_SECONDS * BUCKET_SECONDS)
+    hi = int(-(-span.end // BUCKET_SECONDS) * BUCKET_SECONDS)
+    return lo, hi

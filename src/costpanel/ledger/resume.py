@@ -1,0 +1,45 @@
+"""Continuing a session after a restart: its totals rebuilt exactly from the ledger."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..shards import SessionState
+from ..snapshot import TierModel
+
+if TYPE_CHECKING:
+    from .store import Ledger
+
+
+def restore_session(ledger: Ledger, series_seconds: int, session: str | None = None) -> SessionState | None:
+    """The named session, or the last one still open, rebuilt from the ledger; None if none."""
+    ledger.flush()
+    if session is None:
+        row = ledger.read("SELECT id, started_at FROM sessions WHERE ended_at IS NULL "
+                          "ORDER BY started_at DESC LIMIT 1")
+    else:
+        row = ledger.read("SELECT id, started_at FROM sessions WHERE id = ?", (session,))
+    if not row:
+        return None
+    session_id, started_at = row[0]
+    state = SessionState(session_id, series_seconds, version_base=1)
+    state.started_wall = float(started_at)
+    committed: dict[TierModel, tuple[int, ...]] = {}
+    discarded: dict[TierModel, tuple[int, ...]] = {}
+    models: dict[str, tuple[str | None, str | None]] = {}
+    for (tier, key, matched, provider, status, calls, i, cr, cw, cw1, o, rq, cost, unpriced) in ledger.read(
+        "SELECT tier, model_key, MAX(matched), MAX(provider), status, SUM(calls), SUM(input), SUM(cache_read), "
+        "SUM(cache_write), SUM(cache_write_1h), SUM(output), SUM(requests), SUM(cost_units), SUM(unpriced_calls) "
+        "FROM rollup WHERE session = ? GROUP BY tier, model_key, status", (session_id,)
+    ):
+        cell = (calls, i, cr, cw, cw1, o, rq, cost, unpriced)
+        (committed if status == "committed" else discarded)[(tier, key)] = cell
+        models[key] = (matched, provider)
+    for key, meta in models.items():
+        state.add_model(key, meta)
+    state.retired.cells = committed
+    state.retired.writes = sum(c[0] for c in committed.values())
+    state.discarded = discarded
+    state.restore_series_baseline()
+    state.seen_ids = {r[0] for r in ledger.read("SELECT event_id FROM events WHERE session = ?", (session_id,))}
+    return state

@@ -1,0 +1,151 @@
+"""The ledger's SQLite schema: forward migrations, an append-only list of small named functions.
+
+The applied names are kept in ``costpanel_migrations``; ``PRAGMA application_id`` marks the file
+as costpanel's, so a foreign or corrupt database is refused with a clear error, never rewritten.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+
+APPLICATION_ID = 0x43505331  # "CPS1"
+BUCKET_SECONDS = 900  # roll-ups per 15 minutes: every real UTC offset is a multiple of 15 minutes
+
+
+class LedgerError(RuntimeError):
+    """The ledger file cannot be used (foreign, corrupt, newer schema, unwritable)."""
+
+
+def _run(conn: sqlite3.Connection, script: str) -> None:
+    """Statements one by one (``executescript`` would commit half-way through a migration)."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            conn.execute(pending)
+            pending = ""
+    if pending.strip():
+        conn.execute(pending)
+
+
+def m001_events(conn: sqlite3.Connection) -> None:
+    _run(
+        conn,
+        """
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            event_id TEXT NOT NULL UNIQUE,
+            ts REAL NOT NULL,               -- epoch seconds, UTC
+            session TEXT NOT NULL,
+            tier TEXT NOT NULL,
+            model TEXT NOT NULL,            -- the name as the caller gave it
+            model_key TEXT NOT NULL,        -- catalog id, or the name when unknown
+            matched TEXT,                   -- catalog id, NULL when unpriced
+            provider TEXT,
+            input INTEGER NOT NULL,
+            cache_read INTEGER NOT NULL,
+            cache_write INTEGER NOT NULL,
+            cache_write_1h INTEGER NOT NULL,
+            output INTEGER NOT NULL,
+            requests INTEGER NOT NULL,
+            cost_units INTEGER,             -- 1e-12 USD, exact; NULL when unpriced
+            status TEXT NOT NULL            -- committed | discarded
+        );
+        CREATE INDEX events_ts ON events(ts);
+        CREATE INDEX events_session ON events(session, ts);
+        CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,
+            started_at REAL NOT NULL,
+            ended_at REAL
+        )
+        """,
+    )
+
+
+def m002_rollups(conn: sqlite3.Connection) -> None:
+    """Per 15-minute totals, so reports over a million calls read thousands of rows."""
+    _run(
+        conn,
+        f"""
+        CREATE TABLE rollup (
+            bucket INTEGER NOT NULL,        -- epoch seconds // {BUCKET_SECONDS} * {BUCKET_SECONDS}
+            session TEXT NOT NULL,
+            tier TEXT NOT NULL,
+            model_key TEXT NOT NULL,
+            matched TEXT,
+            provider TEXT,
+            status TEXT NOT NULL,
+            calls INTEGER NOT NULL,
+            input INTEGER NOT NULL,
+            cache_read INTEGER NOT NULL,
+            cache_write INTEGER NOT NULL,
+            cache_write_1h INTEGER NOT NULL,
+            output INTEGER NOT NULL,
+            requests INTEGER NOT NULL,
+            cost_units INTEGER NOT NULL,
+            unpriced_calls INTEGER NOT NULL,
+            PRIMARY KEY (bucket, session, tier, model_key, status)
+        ) WITHOUT ROWID;
+        INSERT INTO rollup
+        SELECT CAST(ts / {BUCKET_SECONDS} AS INTEGER) * {BUCKET_SECONDS}, session, tier, model_key,
+               MAX(matched), MAX(provider), status, COUNT(*), SUM(input), SUM(cache_read),
+               SUM(cache_write), SUM(cache_write_1h), SUM(output), SUM(requests),
+               COALESCE(SUM(cost_units), 0), SUM(cost_units IS NULL)
+        FROM events
+        GROUP BY 1, session, tier, model_key, status
+        """,
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (m001_events, m002_rollups)
+
+
+def _is_costpanel(conn: sqlite3.Connection) -> tuple[bool, bool]:
+    """(ours, empty) for an open database."""
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return app_id == APPLICATION_ID, not tables
+
+
+def migrate(conn: sqlite3.Connection, *, where: str = "database") -> list[str]:
+    """Bring ``conn``'s costpanel tables up to date; returns the migrations applied now.
+
+    Creates them in an empty database (also one an application already uses for its own data,
+    for same-transaction writes), refuses a file another program owns or a newer schema.
+    """
+    try:
+        ours, empty = _is_costpanel(conn)
+    except sqlite3.DatabaseError as exc:
+        raise LedgerError(f"{where} is not a usable SQLite database ({exc}); costpanel will not touch it") from None
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not ours and not empty and "costpanel_migrations" not in tables:
+        if conn.execute("PRAGMA application_id").fetchone()[0] not in (0, APPLICATION_ID):
+            raise LedgerError(f"{where} belongs to another program (application_id is not costpanel's); "
+                              "costpanel will not touch it")
+    conn.execute("CREATE TABLE IF NOT EXISTS costpanel_migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)")
+    applied = {r[0] for r in conn.execute("SELECT name FROM costpanel_migrations")}
+    known = {m.__name__ for m in MIGRATIONS}
+    unknown = applied - known
+    if unknown:
+        raise LedgerError(f"{where} was written by a newer costpanel (migrations {sorted(unknown)}); upgrade costpanel")
+    done = []
+    for migration in MIGRATIONS:
+        if migration.__name__ in applied:
+            continue
+        # A savepoint makes each migration all-or-nothing whatever transaction mode the
+        # connection uses (the application's own connection, for same-transaction writes).
+        conn.execute(f"SAVEPOINT {migration.__name__}")
+        try:
+            migration(conn)
+            conn.execute("INSERT INTO costpanel_migrations VALUES (?, ?)", (migration.__name__, time.time()))
+        except BaseException:
+            conn.execute(f"ROLLBACK TO {migration.__name__}")
+            conn.execute(f"RELEASE {migration.__name__}")
+            raise
+        conn.execute(f"RELEASE {migration.__name__}")
+        done.append(migration.__name__)
+    if empty or ours:
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    return done

@@ -1,0 +1,279 @@
+"""The durable ledger: every recorded call in SQLite, written by a background thread in batches.
+
+``record()`` only appends the event to an in-memory queue (a ``deque.append``); a writer thread
+commits what has queued every ``flush_interval`` seconds in one transaction. A crash loses at most
+that interval; WAL keeps the file consistent whatever happens. A failing write (disk full,
+read-only file) is reported by :meth:`Ledger.health` and retried — events are never dropped.
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import os
+import signal
+import sqlite3
+import threading
+import time
+import uuid
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..events import COMMITTED, Event
+from ..paths import data_dir, ensure_private_dir
+from .schema import BUCKET_SECONDS, LedgerError, migrate
+
+ENV_DB = "COSTPANEL_DB"
+DEFAULT_FLUSH_INTERVAL = 0.25
+BUSY_TIMEOUT_MS = 10_000
+
+_EVENT_COLUMNS = ("event_id, ts, session, tier, model, model_key, matched, provider, input, cache_read, "
+                  "cache_write, cache_write_1h, output, requests, cost_units, status")
+_INSERT = f"INSERT OR IGNORE INTO events ({_EVENT_COLUMNS}) VALUES ({', '.join('?' * 16)})"
+_ROLLUP_FROM_NEW = f"""
+INSERT INTO rollup
+SELECT CAST(ts / {BUCKET_SECONDS} AS INTEGER) * {BUCKET_SECONDS}, session, tier, model_key, MAX(matched),
+       MAX(provider), status, COUNT(*), SUM(input), SUM(cache_read), SUM(cache_write), SUM(cache_write_1h),
+       SUM(output), SUM(requests), COALESCE(SUM(cost_units), 0), SUM(cost_units IS NULL)
+FROM events WHERE id > ? GROUP BY 1, session, tier, model_key, status
+ON CONFLICT (bucket, session, tier, model_key, status) DO UPDATE SET
+    calls = calls + excluded.calls, input = input + excluded.input,
+    cache_read = cache_read + excluded.cache_read, cache_write = cache_write + excluded.cache_write,
+    cache_write_1h = cache_write_1h + excluded.cache_write_1h, output = output + excluded.output,
+    requests = requests + excluded.requests, cost_units = cost_units + excluded.cost_units,
+    unpriced_calls = unpriced_calls + excluded.unpriced_calls,
+    matched = COALESCE(excluded.matched, matched), provider = COALESCE(excluded.provider, provider)
+"""
+_SESSIONS_FROM_NEW = """
+INSERT INTO sessions (id, started_at) SELECT session, MIN(ts) FROM events WHERE id > ? GROUP BY session
+ON CONFLICT (id) DO UPDATE SET started_at = MIN(started_at, excluded.started_at)
+"""
+
+
+def default_path() -> Path:
+    """``COSTPANEL_DB``, else ``<user data dir>/ledger.sqlite3``."""
+    env = os.environ.get(ENV_DB)
+    return Path(env).expanduser() if env else data_dir() / "ledger.sqlite3"
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), WAL, with a busy timeout."""
+    new = not path.exists()
+    ensure_private_dir(path.parent)
+    if new:  # created 0600 before SQLite opens it
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        conn.execute("PRAGMA synchronous = NORMAL")  # with WAL: durable across crashes of the process
+    except sqlite3.DatabaseError as exc:
+        raise LedgerError(f"{path} is not a usable SQLite database ({exc}); costpanel will not touch it") from None
+    if str(mode).lower() != "wal":
+        raise LedgerError(f"{path}: could not switch to WAL mode (got {mode!r})")
+    migrate(conn, where=str(path))
+    return conn
+
+
+def event_row(e: Event, event_id: str | None = None) -> tuple[object, ...]:
+    """The ``events`` row of one event (also for same-transaction writes on the caller's connection)."""
+    u = e.usage
+    return (event_id or e.event_id or uuid.uuid4().hex, e.ts, e.session, e.tier, e.model, e.matched or e.model.strip(),
+            e.matched, e.provider, u[0], u[1], u[2], u[3], u[4], u[5], e.cost_units, e.status)
+
+
+def write_events(conn: sqlite3.Connection, events: Iterable[Event]) -> int:
+    """Insert events and their roll-ups on ``conn`` inside the caller's transaction (no commit).
+
+    For applications that keep their own data in SQLite: call ``migrate(conn)`` once, then this in
+    the same transaction as the content the calls paid for. Returns the rows actually inserted
+    (an event id already present is ignored).
+    """
+    rows = [event_row(e) for e in events if e.status in (COMMITTED, "discarded")]
+    last = conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
+    conn.executemany(_INSERT, rows)
+    inserted = conn.execute("SELECT COUNT(*) FROM events WHERE id > ?", (last,)).fetchone()[0]
+    if inserted:
+        conn.execute(_ROLLUP_FROM_NEW, (last,))
+        conn.execute(_SESSIONS_FROM_NEW, (last,))
+    return int(inserted)
+
+
+@dataclass(frozen=True)
+class Health:
+    ok: bool
+    queued: int  # events waiting for the writer
+    written: int  # events this process wrote
+    last_error: str | None  # the latest write failure, kept until a write succeeds
+    last_flush: float | None  # epoch seconds of the last successful write
+
+
+class Ledger:
+    """A SQLite ledger file with a background writer. Thread-safe; one per file per process."""
+
+    def __init__(self, path: Path | str | None = None, *, flush_interval: float = DEFAULT_FLUSH_INTERVAL,
+                 install_signal_handlers: bool = True) -> None:
+        self.path = Path(path).expanduser() if path is not None else default_path()
+        if flush_interval <= 0:
+            raise ValueError(f"flush_interval must be > 0 seconds, got {flush_interval}")
+        self.flush_interval = flush_interval
+        self._conn = connect(self.path)
+        self._lock = threading.Lock()  # guards the connection
+        self._queue: collections.deque[Any] = collections.deque()
+        self._wake = threading.Event()
+        self._closed = False
+        self._written = 0
+        self._last_error: str | None = None
+        self._last_flush: float | None = None
+        self._writer = threading.Thread(target=self._run, name="costpanel-ledger-writer", daemon=True)
+        self._writer.start()
+        _open_ledgers.add(self)
+        if install_signal_handlers:
+            _install_sigterm_flush()
+
+    # -- feeding ------------------------------------------------------------------------------------
+    def append(self, event: Event) -> None:
+        """The tracker's subscriber: O(1), never touches the disk."""
+        self._queue.append(event)
+
+    def session_started(self, session: str, ts: float) -> None:
+        self._queue.append(("start", session, ts))
+
+    def session_ended(self, session: str, ts: float) -> None:
+        self._queue.append(("end", session, ts))
+
+    # -- writing ------------------------------------------------------------------------------------
+    def _run(self) -> None:
+        backoff = self.flush_interval
+        while True:
+            self._wake.wait(backoff)
+            self._wake.clear()
+            closing = self._closed
+            ok = self._flush_queue()
+            backoff = self.flush_interval if ok else min(backoff * 2, 5.0)
+            if closing and (ok or not self._queue):
+                return
+
+    def _flush_queue(self) -> bool:
+        """Write everything queued; on failure keep it queued (in order) for the next try.
+        One flusher at a time (the lock), so batches land in the order they were queued."""
+        with self._lock:
+            if not self._queue:
+                return True
+            batch = []
+            while self._queue:
+                try:
+                    batch.append(self._queue.popleft())
+                except IndexError:
+                    break
+            try:
+                self._write(batch)
+            except (sqlite3.Error, OSError) as exc:
+                self._queue.extendleft(reversed(batch))
+                self._last_error = f"{type(exc).__name__}: {exc}"
+                import logging
+
+                logging.getLogger(__name__).warning("costpanel ledger %s: write failed, will retry: %s",
+                                                    self.path, exc)
+                return False
+            self._written += sum(1 for item in batch if isinstance(item, Event))
+            self._last_error = None
+            self._last_flush = time.time()
+            return True
+
+    def _write(self, batch: Sequence[Any]) -> None:
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            events = [item for item in batch if isinstance(item, Event)]
+            if events:
+                write_events(conn, events)
+            for item in batch:
+                if isinstance(item, tuple) and item[0] == "start":
+                    conn.execute("INSERT INTO sessions (id, started_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING",
+                                 (item[1], item[2]))
+                elif isinstance(item, tuple) and item[0] == "end":
+                    conn.execute("INSERT INTO sessions (id, started_at, ended_at) VALUES (?, ?, ?) "
+                                 "ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at",
+                                 (item[1], item[2], item[2]))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Write everything queued so far; True once it is on disk."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._flush_queue() and not self._queue:
+                return True
+            time.sleep(0.05)
+        return False
+
+    def health(self) -> Health:
+        return Health(self._last_error is None, len(self._queue), self._written, self._last_error, self._last_flush)
+
+    def close(self) -> None:
+        """Flush and stop the writer. Safe to call twice; also runs at interpreter exit."""
+        if self._closed:
+            return
+        self._closed = True
+        self._wake.set()
+        self._writer.join(timeout=30)
+        self._flush_queue()
+        with self._lock:
+            self._conn.close()
+        if self._queue:
+            import logging
+
+            logging.getLogger(__name__).error("costpanel ledger %s: %d event(s) could not be written: %s",
+                                              self.path, len(self._queue), self._last_error)
+        _open_ledgers.discard(self)
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reading ------------------------------------------------------------------------------------
+    def read(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """A read on the writer's connection (reports open their own, read-only)."""
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+
+_open_ledgers: weakref.WeakSet[Ledger] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    for ledger in list(_open_ledgers):
+        try:
+            ledger.close()
+        except Exception:  # exiting: report, keep closing the others
+            import logging
+
+            logging.getLogger(__name__).exception("costpanel ledger %s: could not flush at exit", ledger.path)
+
+
+_sigterm_installed = False
+
+
+def _install_sigterm_flush() -> None:
+    """SIGTERM's default kills without running atexit; turn it into a normal exit, which flushes.
+    Only when nobody else handles SIGTERM and only from the main thread (signal's own rule)."""
+    global _sigterm_installed
+    if _sigterm_installed or threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    _sigterm_installed = True
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
