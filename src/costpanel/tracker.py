@@ -250,8 +250,13 @@ class CostTracker:
         shard.writes += 1
         event = _tuple_new(Event, (model, matched, provider, tier, session or state.id, usage, cost, ts,
                                    event_id, COMMITTED))
-        if self._subscribers:
-            self._notify((event,))
+        subscribers = self._subscribers
+        if subscribers:  # inlined: the ledger's append is called once per call
+            for callback in subscribers:
+                try:
+                    callback(event)
+                except Exception:  # a broken listener must not break the agent's hot path
+                    self._subscriber_failed(callback, event)
         return event
 
     def _first_call(self, state: SessionState, key: str, entry: ModelEntry | None) -> None:
@@ -324,9 +329,13 @@ class CostTracker:
                 try:
                     callback(event)
                 except Exception:  # a broken listener must not break the agent's hot path
-                    import logging  # only on this rare path: keeps `import costpanel` light
+                    self._subscriber_failed(callback, event)
 
-                    logging.getLogger(__name__).exception("costpanel subscriber %r failed on event %r", callback, event)
+    @staticmethod
+    def _subscriber_failed(callback: Subscriber, event: Event) -> None:
+        import logging  # only on this rare path: keeps `import costpanel` light
+
+        logging.getLogger(__name__).exception("costpanel subscriber %r failed on event %r", callback, event)
 
     @contextmanager
     def attempt(self, tier: str = DEFAULT_TIER, session: str | None = None) -> Iterator[Attempt]:

@@ -41,5 +41,6 @@ def restore_session(ledger: Ledger, series_seconds: int, session: str | None = N
     state.retired.writes = sum(c[0] for c in committed.values())
     state.discarded = discarded
     state.restore_series_baseline()
-    state.seen_ids = {r[0] for r in ledger.read("SELECT event_id FROM events WHERE session = ?", (session_id,))}
+    state.seen_ids = {r[0] for r in ledger.read(
+        "SELECT event_id FROM events WHERE session = ? AND event_id IS NOT NULL", (session_id,))}
     return state

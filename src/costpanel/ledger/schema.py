@@ -36,7 +36,7 @@ def m001_events(conn: sqlite3.Connection) -> None:
         """
         CREATE TABLE events (
             id INTEGER PRIMARY KEY,
-            event_id TEXT NOT NULL UNIQUE,
+            event_id TEXT,                  -- the caller's id (idempotence); NULL when none was given
             ts REAL NOT NULL,               -- epoch seconds, UTC
             session TEXT NOT NULL,
             tier TEXT NOT NULL,
@@ -53,8 +53,9 @@ def m001_events(conn: sqlite3.Connection) -> None:
             cost_units INTEGER,             -- 1e-12 USD, exact; NULL when unpriced
             status TEXT NOT NULL            -- committed | discarded
         );
-        CREATE INDEX events_ts ON events(ts);
-        CREATE INDEX events_session ON events(session, ts);
+        -- Only ids callers gave are unique-checked: a partial index skips the rest, which keeps
+        -- ingest at a few microseconds a row. Reports read the roll-ups, not this table.
+        CREATE UNIQUE INDEX events_event_id ON events(event_id) WHERE event_id IS NOT NULL;
         CREATE TABLE sessions (
             id TEXT PRIMARY KEY,
             started_at REAL NOT NULL,

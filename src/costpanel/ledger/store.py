@@ -15,7 +15,6 @@ import signal
 import sqlite3
 import threading
 import time
-import uuid
 import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -32,27 +31,7 @@ BUSY_TIMEOUT_MS = 10_000
 
 _EVENT_COLUMNS = ("event_id, ts, session, tier, model, model_key, matched, provider, input, cache_read, "
                   "cache_write, cache_write_1h, output, requests, cost_units, status")
-_INSERT = f"INSERT OR IGNORE INTO events ({_EVENT_COLUMNS}) VALUES ({', '.join('?' * 16)})"
-_ROLLUP_FROM_NEW = f"""
-INSERT INTO rollup
-SELECT CAST(ts / {BUCKET_SECONDS} AS INTEGER) * {BUCKET_SECONDS}, session, tier, model_key, MAX(matched),
-       MAX(provider), status, COUNT(*), SUM(input), SUM(cache_read), SUM(cache_write), SUM(cache_write_1h),
-       SUM(output), SUM(requests), COALESCE(SUM(cost_units), 0), SUM(cost_units IS NULL)
-FROM events WHERE id > ? GROUP BY 1, session, tier, model_key, status
-ON CONFLICT (bucket, session, tier, model_key, status) DO UPDATE SET
-    calls = calls + excluded.calls, input = input + excluded.input,
-    cache_read = cache_read + excluded.cache_read, cache_write = cache_write + excluded.cache_write,
-    cache_write_1h = cache_write_1h + excluded.cache_write_1h, output = output + excluded.output,
-    requests = requests + excluded.requests, cost_units = cost_units + excluded.cost_units,
-    unpriced_calls = unpriced_calls + excluded.unpriced_calls,
-    matched = COALESCE(excluded.matched, matched), provider = COALESCE(excluded.provider, provider)
-"""
-_SESSIONS_FROM_NEW = """
-INSERT INTO sessions (id, started_at) SELECT session, MIN(ts) FROM events WHERE id > ? GROUP BY session
-ON CONFLICT (id) DO UPDATE SET started_at = MIN(started_at, excluded.started_at)
-"""
-
-
+_INSERT = f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES ({', '.join('?' * 16)})"
 def default_path() -> Path:
     """``COSTPANEL_DB``, else ``<user data dir>/ledger.sqlite3``."""
     env = os.environ.get(ENV_DB)
@@ -71,6 +50,7 @@ def connect(path: Path) -> sqlite3.Connection:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         conn.execute("PRAGMA synchronous = NORMAL")  # with WAL: durable across crashes of the process
+        conn.execute("PRAGMA wal_autocheckpoint = 10000")  # fewer checkpoints during a large ingest
     except sqlite3.DatabaseError as exc:
         raise LedgerError(f"{path} is not a usable SQLite database ({exc}); costpanel will not touch it") from None
     if str(mode).lower() != "wal":
@@ -79,11 +59,54 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def event_row(e: Event, event_id: str | None = None) -> tuple[object, ...]:
+def event_row(e: Event) -> tuple[object, ...]:
     """The ``events`` row of one event (also for same-transaction writes on the caller's connection)."""
-    u = e.usage
-    return (event_id or e.event_id or uuid.uuid4().hex, e.ts, e.session, e.tier, e.model, e.matched or e.model.strip(),
-            e.matched, e.provider, u[0], u[1], u[2], u[3], u[4], u[5], e.cost_units, e.status)
+    # Field indexes, not names: this runs for every call recorded.
+    model, matched, provider, tier, session, u, cost, ts, event_id, status = e
+    return (event_id, ts, session, tier, model, matched or model.strip(), matched, provider,
+            u[0], u[1], u[2], u[3], u[4], u[5], cost, status)
+
+
+def _rollup_rows(rows: Iterable[tuple[object, ...]]) -> list[tuple[object, ...]]:
+    """Batch totals per (bucket, session, tier, model, status), summed in Python: cheaper than a
+    GROUP BY over the freshly inserted rows."""
+    acc: dict[tuple[object, ...], list[Any]] = {}
+    for (_, ts, session, tier, _, key, matched, provider, i, cr, cw, cw1, o, rq, cost, status) in rows:
+        k = (int(ts // BUCKET_SECONDS) * BUCKET_SECONDS, session, tier, key, status)  # type: ignore[operator]
+        a = acc.get(k)
+        if a is None:
+            acc[k] = [matched, provider, 1, i, cr, cw, cw1, o, rq, cost or 0, cost is None]
+        else:
+            a[2] += 1
+            a[3] += i
+            a[4] += cr
+            a[5] += cw
+            a[6] += cw1
+            a[7] += o
+            a[8] += rq
+            if cost is None:
+                a[10] += 1
+            else:
+                a[9] += cost
+    return [(*k[:4], a[0], a[1], k[4], *a[2:10], int(a[10])) for k, a in acc.items()]
+
+
+_UPSERT_ROLLUP = f"""
+INSERT INTO rollup (bucket, session, tier, model_key, matched, provider, status, calls, input, cache_read,
+                    cache_write, cache_write_1h, output, requests, cost_units, unpriced_calls)
+VALUES ({', '.join('?' * 16)})
+ON CONFLICT (bucket, session, tier, model_key, status) DO UPDATE SET
+    calls = calls + excluded.calls, input = input + excluded.input,
+    cache_read = cache_read + excluded.cache_read, cache_write = cache_write + excluded.cache_write,
+    cache_write_1h = cache_write_1h + excluded.cache_write_1h, output = output + excluded.output,
+    requests = requests + excluded.requests, cost_units = cost_units + excluded.cost_units,
+    unpriced_calls = unpriced_calls + excluded.unpriced_calls,
+    matched = COALESCE(excluded.matched, matched), provider = COALESCE(excluded.provider, provider)
+"""
+_UPSERT_SESSION = """
+INSERT INTO sessions (id, started_at) VALUES (?, ?)
+ON CONFLICT (id) DO UPDATE SET started_at = MIN(started_at, excluded.started_at)
+"""
 
 
 def write_events(conn: sqlite3.Connection, events: Iterable[Event]) -> int:
@@ -91,16 +114,34 @@ def write_events(conn: sqlite3.Connection, events: Iterable[Event]) -> int:
 
     For applications that keep their own data in SQLite: call ``migrate(conn)`` once, then this in
     the same transaction as the content the calls paid for. Returns the rows actually inserted
-    (an event id already present is ignored).
+    (an event whose id is already in the ledger, or twice in ``events``, is written once).
     """
-    rows = [event_row(e) for e in events if e.status in (COMMITTED, "discarded")]
-    last = conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
+    rows = [event_row(e) for e in events if e[9] in (COMMITTED, "discarded")]
+    given = [r[0] for r in rows if r[0] is not None]
+    if given:  # drop ids already stored (or repeated in this batch) before anything is counted
+        seen: set[object] = set()
+        for chunk in range(0, len(given), 500):
+            part = given[chunk:chunk + 500]
+            seen.update(r[0] for r in conn.execute(
+                f"SELECT event_id FROM events WHERE event_id IN ({', '.join('?' * len(part))})", part))
+        kept = []
+        for r in rows:
+            if r[0] is not None:
+                if r[0] in seen:
+                    continue
+                seen.add(r[0])
+            kept.append(r)
+        rows = kept
+    if not rows:
+        return 0
     conn.executemany(_INSERT, rows)
-    inserted = conn.execute("SELECT COUNT(*) FROM events WHERE id > ?", (last,)).fetchone()[0]
-    if inserted:
-        conn.execute(_ROLLUP_FROM_NEW, (last,))
-        conn.execute(_SESSIONS_FROM_NEW, (last,))
-    return int(inserted)
+    conn.executemany(_UPSERT_ROLLUP, _rollup_rows(rows))
+    starts: dict[object, float] = {}
+    for r in rows:
+        if r[2] not in starts or r[1] < starts[r[2]]:  # type: ignore[operator]
+            starts[r[2]] = r[1]  # type: ignore[assignment]
+    conn.executemany(_UPSERT_SESSION, starts.items())
+    return len(rows)
 
 
 @dataclass(frozen=True)

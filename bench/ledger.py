@@ -1,0 +1,133 @@
+"""The ledger: ingest speed, its cost on record(), report latency and memory over 1M events.
+
+Targets (issue 5):
+- 1,000,000 events through the writer <= 5 s;
+- record() with the ledger attached <= 1.2x record() without (same run);
+- `report --range 30d --by day` and `--by model` over 1,000,000 events <= 50 ms;
+- process memory growth <= 20 MB while 1,000,000 events stream through.
+Run: python bench/ledger.py [--events 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from _common import batch_mean_ns, check, header
+
+from costpanel import CostTracker, Usage
+from costpanel.ledger import Ledger
+from costpanel.ledger.queries import open_read_only, parse_range, report
+
+TIERS = ["Tier 1", "Tier 2", "Tier 3", "Tier 4"]
+MODELS = ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-5", "gpt-5-nano", "claude-sonnet-4-5",
+          "claude-haiku-4-5", "gemini-2.5-pro", "gemini-2.5-flash"]
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    args = parser.parse_args()
+    header("ledger")
+    n = args.events
+    folder = Path(tempfile.mkdtemp(prefix="costpanel-bench-"))
+
+    # 1. record() with and without a ledger attached (same process, alternating)
+    plain = CostTracker()
+    ledgered = CostTracker(ledger=folder / "overhead.sqlite3")
+    usage = Usage(input=1200, output=300)
+    without, with_ledger = [], []
+    for _ in range(5):
+        without.append(statistics.median(batch_mean_ns(lambda: plain.record("gpt-4o", usage, "Tier 3"), 1000, 40)))
+        with_ledger.append(statistics.median(batch_mean_ns(lambda: ledgered.record("gpt-4o", usage, "Tier 3"), 1000, 40)))
+    ledgered.close()
+    ratio = statistics.median(w / o for w, o in zip(with_ledger, without))
+
+    # 2. n live calls (at=None) recorded as fast as one thread can, through the writer
+    tracker = CostTracker(ledger=folder / "live.sqlite3")
+    usages = [Usage(input=500 + k % 3000, output=50 + k % 400) for k in range(1000)]
+    rss0 = peak = rss_mb()
+    t0 = time.perf_counter()
+    for k in range(n):
+        tracker.record(MODELS[k % 10], usages[k % 1000], TIERS[k // 10 % 4])
+        if k % 10_000 == 0:
+            peak = max(peak, rss_mb())
+    recorded = time.perf_counter() - t0
+    assert tracker.ledger is not None
+    tracker.ledger.flush(timeout=600)
+    ingest = time.perf_counter() - t0
+    peak = max(peak, rss_mb())
+    written = tracker.ledger.health().written
+    tracker.close()
+
+    # 2b. the same n calls at a steady 50,000 a second (five times a very busy agent fleet)
+    steady = CostTracker(ledger=folder / "steady.sqlite3")
+    rss1 = steady_peak = rss_mb()
+    t1 = time.perf_counter()
+    for k in range(n):
+        steady.record(MODELS[k % 10], usages[k % 1000], TIERS[k // 10 % 4])
+        if k % 5_000 == 4_999:
+            steady_peak = max(steady_peak, rss_mb())
+            delay = t1 + (k + 1) / 50_000 - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+    steady.close()
+    steady_peak = max(steady_peak, rss_mb())
+
+    # 2c. a month of history (n calls spread over 30 days) through the writer, for the reports
+    from costpanel.events import COMMITTED, Event
+
+    history = Ledger(folder / "ledger.sqlite3")
+    start = time.time() - 29.5 * 86400
+    step = 29.5 * 86400 / n
+    expected_units = 0
+    for k in range(n):
+        u = usages[k % 1000]
+        entry = plain.catalog.match(MODELS[k % 10])
+        cost = entry.cost_units(u, start + k * step)
+        expected_units += cost
+        history.append(Event(MODELS[k % 10], entry.id, entry.provider, TIERS[k // 10 % 4], "history", u, cost,
+                             start + k * step, None, COMMITTED))
+    history.close()
+    # 3. reports over the 30 days
+    conn = open_read_only(folder / "ledger.sqlite3")
+    span = parse_range("30d")
+    timings = {}
+    for by in ("day", "model"):
+        samples = []
+        for _ in range(7):
+            t = time.perf_counter()
+            rows = report(conn, span, by)
+            samples.append((time.perf_counter() - t) * 1000)
+        timings[by] = statistics.median(samples)
+    everything = report(conn, parse_range("all"), "model")
+    assert sum(r.cost_units for r in everything) == expected_units, "the ledger's totals are exact"
+    conn.close()
+
+    print(f"record(): {statistics.median(without) / 1000:.2f} us without a ledger, "
+          f"{statistics.median(with_ledger) / 1000:.2f} us with one (x{ratio:.2f}, median of 5 paired runs)")
+    print(f"{n:,} live events, one thread at full speed: recorded in {recorded:.2f} s, all on disk after "
+          f"{ingest:.2f} s ({n / ingest:,.0f} events/s); writer wrote {written:,}; "
+          f"memory +{peak - rss0:.1f} MB at peak (the queue while the writer catches up)")
+    print(f"{n:,} events at a steady 50,000/s: memory +{steady_peak - rss1:.1f} MB at peak")
+    print(f"report --range 30d --by day: {timings['day']:.1f} ms; --by model: {timings['model']:.1f} ms")
+    print(check("target ingest 1M <= 5 s", ingest <= 5.0 * n / 1_000_000))
+    print(check("target record() with ledger <= 1.2x", ratio <= 1.2))
+    print(check("target reports <= 50 ms", max(timings.values()) <= 50))
+    print(check("target memory growth <= 20 MB (steady stream)", steady_peak - rss1 <= 20))
+
+
+if __name__ == "__main__":
+    main()
