@@ -10,20 +10,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from ..money import units_to_usd
-from .schema import BUCKET_SECONDS, LedgerError
+from .schema import BUCKET_SECONDS, HOUR, LedgerError
 
 GroupBy = Literal["day", "model", "provider", "tier", "session"]
 GROUPS: tuple[str, ...] = ("day", "model", "provider", "tier", "session")
 RANGES = ("today", "7d", "30d", "month", "all")
 _SUMS = ("SUM(calls), SUM(input), SUM(cache_read), SUM(cache_write), SUM(cache_write_1h), SUM(output), "
          "SUM(requests), SUM(cost_units), SUM(unpriced_calls)")
-_COLUMN = {"model": "model_key", "provider": "COALESCE(provider, '')", "tier": "tier", "session": "session"}
+_COLUMN = {"model": "model_key", "provider": "COALESCE(provider, '')", "tier": "tier"}
 
 
 class TimeRange(NamedTuple):
@@ -104,30 +104,57 @@ def open_read_only(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _pieces(span: TimeRange, status: str, column: str) -> list[tuple[str, tuple[object, ...]]]:
+    """(SQL, params) covering ``span`` exactly: whole hours from the hourly table, the partial
+    hours at either end (fractional-offset time zones) from the 15-minute table."""
+    lo, hi = _bucket_bounds(span)
+    first_hour = -(-lo // HOUR) * HOUR
+    last_hour = hi // HOUR * HOUR
+    key15, key60 = column.replace("{b}", "bucket"), column.replace("{b}", "hour")
+    if first_hour >= last_hour:
+        return [(f"SELECT {key15}, {_SUMS} FROM rollup WHERE bucket >= ? AND bucket < ? AND status = ? GROUP BY 1",
+                 (lo, hi, status))]
+    parts = [(f"SELECT {key60}, {_SUMS} FROM rollup_hour WHERE hour >= ? AND hour < ? AND status = ? GROUP BY 1",
+              (first_hour, last_hour, status))]
+    for a, b in ((lo, first_hour), (last_hour, hi)):
+        if a < b:
+            parts.append((f"SELECT {key15}, {_SUMS} FROM rollup WHERE bucket >= ? AND bucket < ? AND status = ? "
+                          "GROUP BY 1", (a, b, status)))
+    return parts
+
+
+def _grouped(conn: sqlite3.Connection, span: TimeRange, column: str, status: str = "committed",
+             name: Callable[[Any], str] = str) -> dict[str, list[int]]:
+    acc: dict[str, list[int]] = {}
+    for sql, params in _pieces(span, status, column):
+        for key, *sums in conn.execute(sql, params):
+            row = acc.setdefault(name(key), [0] * 9)
+            for k, v in enumerate(sums):
+                row[k] += v or 0
+    return acc
+
+
 def report(conn: sqlite3.Connection, span: TimeRange, by: GroupBy) -> list[ReportRow]:
     """Committed calls in ``span`` grouped ``by``; days in order, other groups costliest first."""
-    where = "WHERE bucket >= ? AND bucket < ? AND status = 'committed'"
-    lo, hi = _bucket_bounds(span)
     if by == "day":
-        days: dict[str, list[int]] = {}
-        for bucket, *sums in conn.execute(f"SELECT bucket, {_SUMS} FROM rollup {where} GROUP BY bucket", (lo, hi)):
-            day = dt.datetime.fromtimestamp(bucket).date().isoformat()  # local date of the bucket
-            acc = days.setdefault(day, [0] * 9)
-            for k, v in enumerate(sums):
-                acc[k] += v or 0
+        days = _grouped(conn, span, "{b}", name=lambda b: dt.datetime.fromtimestamp(b).date().isoformat())
         return [ReportRow(day, *acc) for day, acc in sorted(days.items())]
+    if by == "session":
+        lo, hi = _bucket_bounds(span)
+        rows = [ReportRow(key, *(v or 0 for v in sums)) for key, *sums in conn.execute(
+            f"SELECT session, {_SUMS} FROM rollup WHERE bucket >= ? AND bucket < ? AND status = 'committed' "
+            "GROUP BY 1", (lo, hi))]
+        return sorted(rows, key=lambda r: (-r.cost_units, r.key))
     if by not in _COLUMN:
         raise ValueError(f"--by must be one of {', '.join(GROUPS)}, got {by!r}")
-    rows = [ReportRow(key or "-", *(v or 0 for v in sums)) for key, *sums in conn.execute(
-        f"SELECT {_COLUMN[by]}, {_SUMS} FROM rollup {where} GROUP BY 1", (lo, hi))]
+    groups = _grouped(conn, span, _COLUMN[by], name=lambda k: k or "-")
+    rows = [ReportRow(key, *acc) for key, acc in groups.items()]
     return sorted(rows, key=lambda r: (-r.cost_units, r.key))
 
 
 def discarded_total(conn: sqlite3.Connection, span: TimeRange) -> ReportRow:
-    lo, hi = _bucket_bounds(span)
-    sums = conn.execute(f"SELECT {_SUMS} FROM rollup WHERE bucket >= ? AND bucket < ? AND status = 'discarded'",
-                        (lo, hi)).fetchone()
-    return ReportRow("discarded", *(v or 0 for v in sums))
+    acc = _grouped(conn, span, "'discarded'", status="discarded")
+    return ReportRow("discarded", *acc.get("discarded", [0] * 9))
 
 
 def total(rows: Sequence[ReportRow], key: str = "total") -> ReportRow:

@@ -100,7 +100,44 @@ def m002_rollups(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (m001_events, m002_rollups)
+HOUR = 3600
+
+
+def m003_hourly(conn: sqlite3.Connection) -> None:
+    """Hourly totals without the session: a month of reports reads 720 buckets, not 2,880 × sessions.
+    Local days are whole hours in most time zones; the 15-minute table serves the edges of the
+    rest (India, Nepal, parts of Australia)."""
+    _run(
+        conn,
+        f"""
+        CREATE TABLE rollup_hour (
+            hour INTEGER NOT NULL,
+            tier TEXT NOT NULL,
+            model_key TEXT NOT NULL,
+            matched TEXT,
+            provider TEXT,
+            status TEXT NOT NULL,
+            calls INTEGER NOT NULL,
+            input INTEGER NOT NULL,
+            cache_read INTEGER NOT NULL,
+            cache_write INTEGER NOT NULL,
+            cache_write_1h INTEGER NOT NULL,
+            output INTEGER NOT NULL,
+            requests INTEGER NOT NULL,
+            cost_units INTEGER NOT NULL,
+            unpriced_calls INTEGER NOT NULL,
+            PRIMARY KEY (hour, tier, model_key, status)
+        ) WITHOUT ROWID;
+        INSERT INTO rollup_hour
+        SELECT bucket / {HOUR} * {HOUR}, tier, model_key, MAX(matched), MAX(provider), status, SUM(calls),
+               SUM(input), SUM(cache_read), SUM(cache_write), SUM(cache_write_1h), SUM(output), SUM(requests),
+               SUM(cost_units), SUM(unpriced_calls)
+        FROM rollup GROUP BY 1, tier, model_key, status
+        """,
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (m001_events, m002_rollups, m003_hourly)
 
 
 def _is_costpanel(conn: sqlite3.Connection) -> tuple[bool, bool]:

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..events import COMMITTED, Event
 from ..paths import data_dir, ensure_private_dir
-from .schema import BUCKET_SECONDS, LedgerError, migrate
+from .schema import BUCKET_SECONDS, HOUR, LedgerError, migrate
 
 ENV_DB = "COSTPANEL_DB"
 DEFAULT_FLUSH_INTERVAL = 0.25
@@ -103,6 +103,34 @@ ON CONFLICT (bucket, session, tier, model_key, status) DO UPDATE SET
     unpriced_calls = unpriced_calls + excluded.unpriced_calls,
     matched = COALESCE(excluded.matched, matched), provider = COALESCE(excluded.provider, provider)
 """
+_UPSERT_HOUR = f"""
+INSERT INTO rollup_hour (hour, tier, model_key, matched, provider, status, calls, input, cache_read,
+                         cache_write, cache_write_1h, output, requests, cost_units, unpriced_calls)
+VALUES ({', '.join('?' * 15)})
+ON CONFLICT (hour, tier, model_key, status) DO UPDATE SET
+    calls = calls + excluded.calls, input = input + excluded.input,
+    cache_read = cache_read + excluded.cache_read, cache_write = cache_write + excluded.cache_write,
+    cache_write_1h = cache_write_1h + excluded.cache_write_1h, output = output + excluded.output,
+    requests = requests + excluded.requests, cost_units = cost_units + excluded.cost_units,
+    unpriced_calls = unpriced_calls + excluded.unpriced_calls,
+    matched = COALESCE(excluded.matched, matched), provider = COALESCE(excluded.provider, provider)
+"""
+
+
+def _hourly_rows(rollups: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The batch's 15-minute roll-ups folded into hours, without the session."""
+    acc: dict[tuple[Any, ...], list[Any]] = {}
+    for bucket, _, tier, key, matched, provider, status, *sums in rollups:
+        k = (bucket // HOUR * HOUR, tier, key, status)
+        a = acc.get(k)
+        if a is None:
+            acc[k] = [matched, provider, *sums]
+        else:
+            for n, v in enumerate(sums, 2):
+                a[n] += v
+    return [(k[0], k[1], k[2], a[0], a[1], k[3], *a[2:]) for k, a in acc.items()]
+
+
 _UPSERT_SESSION = """
 INSERT INTO sessions (id, started_at) VALUES (?, ?)
 ON CONFLICT (id) DO UPDATE SET started_at = MIN(started_at, excluded.started_at)
@@ -135,7 +163,9 @@ def write_events(conn: sqlite3.Connection, events: Iterable[Event]) -> int:
     if not rows:
         return 0
     conn.executemany(_INSERT, rows)
-    conn.executemany(_UPSERT_ROLLUP, _rollup_rows(rows))
+    rollups = _rollup_rows(rows)
+    conn.executemany(_UPSERT_ROLLUP, rollups)
+    conn.executemany(_UPSERT_HOUR, _hourly_rows(rollups))
     starts: dict[object, float] = {}
     for r in rows:
         if r[2] not in starts or r[1] < starts[r[2]]:  # type: ignore[operator]
