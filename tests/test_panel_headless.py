@@ -217,3 +217,35 @@ def test_theme_and_font_scale_switches_are_applied_and_remembered(panel: CostPan
     assert dpg.get_item_configuration(panel.widgets.big_cost)["size"] == pytest.approx(60.0)
     panel.set_theme("purple")  # not a theme: ignored
     assert panel.settings.theme == "light"
+
+
+def test_history_tab_shows_the_ledger_by_day_model_and_tier(catalog, tmp_path) -> None:
+    import datetime as dt
+
+    tracker = CostTracker(catalog, ledger=tmp_path / "ledger.sqlite3")
+    yesterday = dt.datetime.now().astimezone() - dt.timedelta(days=1)
+    tracker.record("gpt-4o", Usage(input=1_000_000), tier="Tier 1", at=yesterday)
+    tracker.record("gpt-4o-mini", Usage(input=1_000_000), tier="Tier 4")
+    tracker.record("mystery", Usage(input=5), tier="Tier 4")
+    tracker.ledger.flush()
+    dpg.create_context()
+    try:
+        panel = CostPanel(tracker, persist_settings=False, table_refresh_s=0, detail_refresh_s=0)
+        panel.build()
+        dpg.set_value(panel.tags("tabs"), panel.tags("tab", "history"))
+        panel.update()
+        h = panel.widgets.history
+        assert dpg.get_value(h.summary).startswith("7d: $2.65 over 3 calls (1 unpriced")
+        models = [[dpg.get_value(c) for c in r.cells] for r in h.pools["model"].rows if dpg.is_item_shown(r.tag)]
+        assert models[0][:2] == ["gpt-4o", "1"] and models[0][3] == "$2.50"
+        assert ["mystery", "1"] == models[-1][:2] and models[-1][3] == "unpriced"
+        xs, ys = dpg.get_value(h.bars)[:2]
+        assert len(xs) == 2 and ys == pytest.approx([2.5, 0.15])
+        panel.set_history_range("today")
+        panel.update()
+        assert dpg.get_value(h.summary).startswith("today: $0.15 over 2 calls")
+        path = panel.export_history("csv")
+        assert path is not None and "0.15" in path.read_text()
+    finally:
+        dpg.destroy_context()
+        tracker.close()

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 from pathlib import Path
 from typing import Any
 
 from ..money import format_usd, usd_str
+from ..ledger.report_files import report_csv, report_json
 from .output import console, error, print_json
 
 
@@ -94,31 +93,6 @@ def _guarded(fn: Any, args: argparse.Namespace) -> int:
         return 2
 
 
-def _row_dict(by: str, r: Any) -> dict[str, Any]:
-    return {by: r.key, "calls": r.calls, "input": r.input, "cache_read": r.cache_read, "cache_write": r.cache_write,
-            "cache_write_1h": r.cache_write_1h, "output": r.output, "requests": r.requests, "tokens": r.tokens,
-            "cost_usd": usd_str(r.cost_usd), "unpriced_calls": r.unpriced_calls}
-
-
-def _csv_text(by: str, rows: list[Any]) -> str:
-    from ..export import safe_cell
-
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    fields = list(_row_dict(by, rows[0]).keys()) if rows else [by]
-    writer.writerow(fields)
-    for r in rows:
-        writer.writerow([safe_cell(str(v)) if isinstance(v, str) else v for v in _row_dict(by, r).values()])
-    return out.getvalue()
-
-
-def _json_data(span: Any, by: str, rows: list[Any], discarded: Any) -> dict[str, Any]:
-    from ..ledger.queries import total
-
-    return {"range": span.label, "by": by, "rows": [_row_dict(by, r) for r in rows],
-            "total": _row_dict(by, total(rows)), "discarded": _row_dict(by, discarded)}
-
-
 def run_report(args: argparse.Namespace) -> int:
     return _guarded(_report, args)
 
@@ -128,10 +102,10 @@ def _report(args: argparse.Namespace) -> int:
 
     span, rows, discarded = _rows(args)
     if args.json:
-        print_json(_json_data(span, args.by, rows, discarded))
+        print_json(report_json(span, args.by, rows, discarded))
         return 0
     if args.csv:
-        print(_csv_text(args.by, rows), end="")
+        print(report_csv(args.by, rows), end="")
         return 0
     from rich.table import Table
 
@@ -167,9 +141,9 @@ def _export(args: argparse.Namespace) -> int:
 
     span, rows, discarded = _rows(args)
     if args.format == "csv":
-        data = _csv_text(args.by, rows).encode()
+        data = report_csv(args.by, rows).encode()
     else:
-        data = (json.dumps(_json_data(span, args.by, rows, discarded), indent=2) + "\n").encode()
+        data = (json.dumps(report_json(span, args.by, rows, discarded), indent=2) + "\n").encode()
     target = args.file.expanduser()
     if not target.parent.exists():
         error(f"{target.parent}: no such folder")

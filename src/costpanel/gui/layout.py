@@ -74,6 +74,19 @@ class Widgets:
     reset_modal: str
     theme_toggle: str
     font_scale: str
+    history: HistoryWidgets | None = None
+
+
+@dataclass
+class HistoryWidgets:
+    range_combo: str
+    summary: str
+    budget_bars: list[str]
+    budget_labels: list[str]
+    bars: str
+    plot_x: str
+    plot_y: str
+    pools: dict[str, RowPool]
 
 
 @dataclass(frozen=True)
@@ -89,6 +102,8 @@ class Actions:
     font_scale: Callable[[str], None]
     sort: Callable[[str, object], None]
     dismiss_alerts: Callable[[], None]
+    history_range: Callable[[str], None]
+    history_export: Callable[[str], None]
 
 
 def _table(t: Tags, name: str, parent: int | str, on_sort: Callable[[str, object], None], height: int) -> str:
@@ -172,6 +187,8 @@ def build(t: Tags, actions: Actions, parent: int | str | None, *, theme_name: st
             dpg.add_text("Discarded fallback attempts (spent, not in the total)", color=(150, 150, 160, 255))
             pools["discarded"] = RowPool("discarded", _table(t, "discarded", pairs, actions.sort, 0),
                                          TABLES["discarded"], t)
+        with dpg.tab(label="History", tag=t("tab", "history")) as history_tab:
+            history = _history(t, actions, history_tab)
     pools["tiers"].ensure(6)
     pools["models"].ensure(16)
     pools["pairs"].ensure(24)
@@ -189,11 +206,50 @@ def build(t: Tags, actions: Actions, parent: int | str | None, *, theme_name: st
         root=root, big_cost=big, big_cost_tip=big_tip, header=header, notices=notices,
         alert_text=alert_text, alert_group=alert_group, budget_input=budget_input, budget_bar=budget_bar,
         budget_label=budget_label, pools=pools, plot_y=plot_y, plot_x=plot_x, series={}, reset_modal=modal,
-        theme_toggle=theme_toggle, font_scale=font,
+        theme_toggle=theme_toggle, font_scale=font, history=history,
     )
     for label in (*STANDARD_TIERS, "Total"):  # legend in reading order, whichever tier spends first
         ensure_series(widgets, t, label)
     return widgets
+
+
+HISTORY_TABLE_COLUMNS = (Column("name", "Name", False), Column("calls", "Calls"), Column("htokens", "Tokens"),
+                         Column("hcost", "Cost"), Column("unpriced", "Unpriced calls"))
+
+
+def _history(t: Tags, actions: Actions, parent: int | str) -> HistoryWidgets:
+    """The History tab: range, budgets, daily cost bars, by-model and by-tier tables (from the ledger)."""
+    from .history import HISTORY_RANGES
+
+    with dpg.group(horizontal=True, parent=parent):
+        dpg.add_text("Range")
+        combo = dpg.add_combo(HISTORY_RANGES, default_value="7d", width=90, tag=t("history", "range"),
+                              callback=lambda s, a: actions.history_range(a))
+        dpg.add_button(label="Export CSV", tag=t("history", "csv"), callback=lambda: actions.history_export("csv"))
+        dpg.add_button(label="Export JSON", tag=t("history", "json"), callback=lambda: actions.history_export("json"))
+    summary = dpg.add_text("", tag=t("history", "summary"), parent=parent, wrap=0)
+    bars, labels = [], []
+    for period in ("daily", "monthly"):
+        with dpg.group(horizontal=True, parent=parent):
+            bars.append(dpg.add_progress_bar(tag=t("history", "budget", period), width=220, default_value=0.0,
+                                             overlay="no budget"))
+            labels.append(dpg.add_text("", tag=t("history", "budget", period, "label")))
+    with dpg.plot(tag=t("history", "plot"), height=180, width=-1, label="Cost per day (USD, local days)",
+                  parent=parent, no_mouse_pos=True):
+        x = dpg.add_plot_axis(dpg.mvXAxis, scale=dpg.mvPlotScale_Time, tag=t("history", "x"), no_gridlines=True)
+        y = dpg.add_plot_axis(dpg.mvYAxis, label="USD", tag=t("history", "y"))
+        series = dpg.add_bar_series([], [], weight=86400 * 0.8, parent=y, tag=t("history", "bars"))
+    pools = {}
+    for name in ("model", "tier"):
+        dpg.add_text(f"By {name}", color=(150, 150, 160, 255), parent=parent)
+        tag = t("history", name, "table")
+        with dpg.table(tag=tag, parent=parent, header_row=True, policy=dpg.mvTable_SizingStretchProp,
+                       row_background=True, borders_outerH=True, borders_outerV=True):
+            for c, col in enumerate(HISTORY_TABLE_COLUMNS):
+                dpg.add_table_column(label=col.label, init_width_or_weight=2.2 if c == 0 else 1.0)
+        pools[name] = RowPool(f"history-{name}", tag, HISTORY_TABLE_COLUMNS, t)
+        pools[name].ensure(4)
+    return HistoryWidgets(combo, summary, bars, labels, series, x, y, pools)
 
 
 def ensure_series(w: Widgets, t: Tags, label: str) -> str:

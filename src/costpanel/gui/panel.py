@@ -29,6 +29,7 @@ from .viewmodel import TABLES, PanelView, RowView, build_view
 CLOCK_REFRESH_S = 1.0  # elapsed time and burn rate move even when no call arrives
 TABLE_REFRESH_S = 1 / 15  # rows: faster than anyone reads, slower than the frame rate
 DETAIL_REFRESH_S = 0.5  # tooltips (hidden until hovered) and the chart, the costliest widget to feed
+HISTORY_REFRESH_S = 5.0  # the ledger only changes a few times a second; history is not live-critical
 INPUT_GRACE_S = 1.0  # full frame rate for this long after the last mouse or key event
 _UNSET = object()
 
@@ -70,7 +71,12 @@ class CostPanel:
         self._details_version: int | None = None
         self._active_tab: object = None
         self._pairs_tab: tuple[object, ...] = ()
+        self._history_tab: tuple[object, ...] = ()
         self._last_rows: dict[str, list[RowView]] = {}  # what each table was last refreshed with
+        self.history_range = "7d"
+        self.history: Any = None  # the last HistoryView shown
+        self._history_due = 0.0  # monotonic time of the next History refresh
+        self._history_conn: Any = None
         self._dirty = True
         self._last_input = 0.0
         self._sort_columns: dict[int, tuple[str, str]] = {}
@@ -82,13 +88,16 @@ class CostPanel:
             reset_requested=self.request_reset, reset_confirmed=self.confirm_reset,
             reset_cancelled=self.cancel_reset, export=self.export, set_budget=self.set_budget,
             theme=self.set_theme, font_scale=self.set_font_scale, sort=self.on_sort,
-            dismiss_alerts=self.dismiss_alerts,
+            dismiss_alerts=self.dismiss_alerts, history_range=self.set_history_range,
+            history_export=self.export_history,
         )
         self.themes = build_themes(self.tags)
         self.widgets = layout.build(self.tags, actions, parent, theme_name=self.settings.theme,
                                     font_scale=self.settings.font_scale)
         pairs = self.tags("tab", "pairs")
         self._pairs_tab = (pairs, dpg.get_alias_id(pairs))
+        history = self.tags("tab", "history")
+        self._history_tab = (history, dpg.get_alias_id(history))
         for name, columns in TABLES.items():
             for c, col in enumerate(columns):
                 self._sort_columns[dpg.get_alias_id(self.tags(name, "col", c))] = (name, col.key)
@@ -113,6 +122,8 @@ class CostPanel:
         now = time.monotonic()
         version = self.tracker.version
         visible = self._visible_tables()
+        if self._active_tab in self._history_tab and (force or now >= self._history_due):
+            self.refresh_history()
         everything = force or self._dirty
         data_changed = everything or version != self._seen_version
         if not (data_changed or now - self._last_refresh >= CLOCK_REFRESH_S or version != self._tables_version):
@@ -143,6 +154,9 @@ class CostPanel:
         if active != self._active_tab:
             self._active_tab = active
             self._dirty = True
+            self._history_due = 0.0
+        if active in self._history_tab:
+            return ()
         return ("pairs", "discarded") if active in self._pairs_tab else ("tiers", "models")
 
     def _set(self, item: Any, value: Any) -> None:
@@ -346,6 +360,82 @@ class CostPanel:
             self.settings = self.settings.model_validate({**self.settings.model_dump(), **values})
         except ValueError:
             pass
+
+    # -- History tab (reads the ledger on this thread, with its own read-only connection) -----------
+    def refresh_history(self) -> None:
+        from .history import history_view
+
+        w = self.widgets
+        assert w is not None and w.history is not None and self.themes is not None
+        self._history_due = time.monotonic() + HISTORY_REFRESH_S
+        h = w.history
+        ledger = self.tracker.ledger
+        if ledger is None:
+            self._set(h.summary, "No ledger: history needs CostTracker(ledger=True) (costpanel demo keeps one).")
+            return
+        try:
+            if self._history_conn is None:
+                from .history import open_history
+
+                ledger.flush(timeout=5)
+                self._history_conn = open_history(ledger.path)
+            view = history_view(self._history_conn, self.history_range)
+        except Exception as exc:  # a history problem must not take the live view down
+            self._set(h.summary, f"History unavailable: {exc}")
+            return
+        self.history = view
+        self._set(h.summary, view.summary)
+        for bar, label, line, text in zip(h.budget_bars, h.budget_labels, view.budgets, view.budget_texts):
+            self._set(label, text)
+            status = line.status
+            self._set(bar, 0.0 if status is None else min(status.fraction, 1.0))
+            self._configure(bar, overlay="no budget" if status is None else f"{status.percent}%")
+            if status is not None:
+                dpg.bind_item_theme(bar, self.themes.budget[status.level])
+        dpg.set_value(h.bars, [view.bars[0], view.bars[1]])
+        if view.bars[0]:
+            dpg.fit_axis_data(h.plot_x)
+            dpg.fit_axis_data(h.plot_y)
+        for name, rows in view.tables.items():
+            pool = h.pools[name]
+            pool.ensure(len(rows))
+            for k, pooled in enumerate(pool.rows):
+                self._configure(pooled.tag, show=k < len(rows))
+                if k < len(rows):
+                    for cell, text in zip(pooled.cells, rows[k]):
+                        self._set(cell, text)
+
+    def set_history_range(self, label: str) -> None:
+        self.history_range = label
+        self._history_due = 0.0
+
+    def export_history(self, fmt: str) -> Path | None:
+        """The History tab's range, grouped by day, as CSV or JSON in the export folder."""
+        from ..ledger.queries import discarded_total, parse_range, report
+        from ..ledger.report_files import report_csv, report_json
+        from ..paths import ensure_private_dir, write_private_file
+
+        if self.tracker.ledger is None or self._history_conn is None:
+            self.notify("Export failed: no ledger to export from")
+            return None
+        span = parse_range(self.history_range)
+        rows = report(self._history_conn, span, "day")
+        if fmt == "csv":
+            data = report_csv("day", rows).encode()
+        else:
+            import json
+
+            data = (json.dumps(report_json(span, "day", rows, discarded_total(self._history_conn, span)),
+                               indent=2) + "\n").encode()
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        path = ensure_private_dir(self.export_dir) / f"costpanel-history-{self.history_range}-{stamp}.{fmt}"
+        try:
+            write_private_file(path, data)
+        except OSError as exc:
+            self.notify(f"Export failed: {exc}")
+            return None
+        self.notify(f"Saved {fmt.upper()}: {path}")
+        return path
 
     def on_input(self, *_: object) -> None:
         self._last_input = time.monotonic()

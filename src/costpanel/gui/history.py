@@ -1,0 +1,74 @@
+"""The History tab's content from the ledger, as plain texts and series. No Dear PyGui here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..ledger.budgets import BudgetLine, budget_lines, load_budgets
+from ..ledger.queries import ReportRow, discarded_total, open_read_only, parse_range, report, total
+from ..money import units_to_usd
+from . import format as fmt
+
+HISTORY_RANGES = ("today", "7d", "30d", "month", "all")
+HISTORY_COLUMNS = ("Name", "Calls", "Tokens", "Cost", "Unpriced")
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryView:
+    range_label: str
+    summary: str  # "30d: $123.45 over 4,321 calls (12 unpriced) - 3 discarded ($0.02) not in the total"
+    bars: tuple[list[float], list[float]]  # local noon of each day (epoch seconds), cost USD that day
+    tables: dict[str, list[tuple[str, ...]]]  # "model" / "tier" -> rows of HISTORY_COLUMNS texts
+    budgets: list[BudgetLine]
+    budget_texts: list[str]
+
+
+def _row_texts(r: ReportRow) -> tuple[str, ...]:
+    cost = fmt.usd(r.cost_usd)
+    if r.unpriced_calls and r.cost_usd is not None:
+        cost += " +?"
+    return (r.key, f"{r.calls:,}", fmt.tokens(r.tokens, short=True), cost, f"{r.unpriced_calls:,}")
+
+
+def _budget_text(line: BudgetLine) -> str:
+    name = "Today" if line.period == "today" else "This month"
+    if line.status is None:
+        text = f"{name}: {fmt.usd(line.spent)} (no budget: costpanel budget set)"
+    else:
+        text = f"{name}: {line.status.label}"
+    if line.projected is not None:
+        text += f", month end ~{fmt.usd(line.projected)}"
+    return text
+
+
+def history_view(conn: sqlite3.Connection, range_label: str, *, now: dt.datetime | None = None,
+                 budgets_path: Path | None = None) -> HistoryView:
+    span = parse_range(range_label, now=now)
+    days = report(conn, span, "day")
+    whole = total(days)
+    discarded = discarded_total(conn, span)
+    summary = f"{range_label}: {fmt.usd(units_to_usd(whole.cost_units))} over {whole.calls:,} calls"
+    if whole.unpriced_calls:
+        summary += f" ({whole.unpriced_calls:,} unpriced, not in the cost)"
+    if discarded.calls:
+        summary += f"; {discarded.calls:,} discarded fallback calls ({fmt.usd(discarded.cost_usd)}) not in the total"
+    # bars centred on local noon, so each covers its own day on the time axis
+    xs = [dt.datetime.combine(dt.date.fromisoformat(r.key), dt.time(12)).astimezone().timestamp() for r in days]
+    ys = [float(units_to_usd(r.cost_units)) for r in days]
+    lines = budget_lines(conn, load_budgets(budgets_path), now=now)
+    return HistoryView(
+        range_label=range_label,
+        summary=summary,
+        bars=(xs, ys),
+        tables={by: [_row_texts(r) for r in report(conn, span, by)] for by in ("model", "tier")},  # type: ignore[arg-type]
+        budgets=lines,
+        budget_texts=[_budget_text(line) for line in lines],
+    )
+
+
+def open_history(path: Path) -> sqlite3.Connection:
+    """A read-only connection for the panel's thread (the writer keeps its own)."""
+    return open_read_only(path)
