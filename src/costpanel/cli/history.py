@@ -107,13 +107,14 @@ def _report(args: argparse.Namespace) -> int:
     if args.csv:
         print(report_csv(args.by, rows), end="")
         return 0
+    from rich.markup import escape
     from rich.table import Table
 
     t = Table(title=f"Costs by {args.by}, range {span.label}", title_justify="left")
     for col in (args.by.capitalize(), "Calls", "Tokens", "Cost", "Unpriced calls"):
         t.add_column(col, justify="left" if col == args.by.capitalize() else "right")
     for r in rows:
-        t.add_row(r.key, f"{r.calls:,}", f"{r.tokens:,}", _cost(r), f"{r.unpriced_calls:,}")
+        t.add_row(escape(r.key), f"{r.calls:,}", f"{r.tokens:,}", _cost(r), f"{r.unpriced_calls:,}")
     whole = total(rows)
     t.add_row("[bold]total[/]", f"{whole.calls:,}", f"{whole.tokens:,}", f"[bold]{_cost(whole)}[/]",
               f"{whole.unpriced_calls:,}")

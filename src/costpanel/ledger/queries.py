@@ -92,26 +92,56 @@ def parse_range(text: str, *, now: dt.datetime | None = None) -> TimeRange:
 
 
 def open_read_only(path: Path) -> sqlite3.Connection:
-    """A reader that cannot change the file (and does not create one)."""
+    """A reader that cannot change the file (and does not create one). A ledger written by an
+    older costpanel is first brought up to date by a short read-write open."""
+    from .schema import check_owner, pending_migrations
+
     if not path.exists():
         raise LedgerError(f"no ledger at {path} yet: record with CostTracker(ledger=True) or run `costpanel demo`")
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
-        conn.execute("SELECT COUNT(*) FROM costpanel_migrations").fetchone()
-        conn.execute("SELECT 1 FROM rollup LIMIT 1").fetchall()
-    except sqlite3.DatabaseError as exc:
-        raise LedgerError(f"{path} is not a costpanel ledger ({exc})") from None
-    return conn
+    for attempt in (1, 2):
+        try:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+        except sqlite3.DatabaseError as exc:
+            raise LedgerError(f"{path} is not a costpanel ledger ({exc})") from None
+        try:
+            check_owner(conn, where=str(path))
+            if not pending_migrations(conn):
+                return conn
+        except BaseException:
+            conn.close()
+            raise
+        conn.close()
+        if attempt == 2:
+            break
+        from .store import connect
+
+        try:
+            connect(path).close()  # migrates, then read again
+        except (OSError, sqlite3.Error) as exc:
+            raise LedgerError(f"{path} was written by an older costpanel and could not be upgraded ({exc})") from None
+    raise LedgerError(f"{path}: migrations still pending after an upgrade")
 
 
-def _pieces(span: TimeRange, status: str, column: str) -> list[tuple[str, tuple[object, ...]]]:
+def _whole_hour_offsets(span: TimeRange) -> bool:
+    """Is the local UTC offset a whole number of hours throughout ``span``? (Checked at its ends
+    and at midwinter and midsummer of every year in between, which covers DST offsets.)"""
+    start = dt.datetime.fromtimestamp(max(span.start, 0)).astimezone()
+    end = dt.datetime.fromtimestamp(span.end).astimezone()
+    moments = [start, end]
+    for year in range(start.year, end.year + 1):
+        moments += [dt.datetime(year, 1, 1).astimezone(), dt.datetime(year, 7, 1).astimezone()]
+    return all((m.utcoffset() or dt.timedelta()).total_seconds() % HOUR == 0 for m in moments)
+
+
+def _pieces(span: TimeRange, status: str, column: str, *, by_day: bool = False) -> list[tuple[str, tuple[object, ...]]]:
     """(SQL, params) covering ``span`` exactly: whole hours from the hourly table, the partial
-    hours at either end (fractional-offset time zones) from the 15-minute table."""
+    hours at either end from the 15-minute table. Days in a time zone with a fractional offset
+    (India, Nepal) do not start on the hour, so day reports there read 15-minute buckets only."""
     lo, hi = _bucket_bounds(span)
     first_hour = -(-lo // HOUR) * HOUR
     last_hour = hi // HOUR * HOUR
     key15, key60 = column.replace("{b}", "bucket"), column.replace("{b}", "hour")
-    if first_hour >= last_hour:
+    if first_hour >= last_hour or (by_day and not _whole_hour_offsets(span)):
         return [(f"SELECT {key15}, {_SUMS} FROM rollup WHERE bucket >= ? AND bucket < ? AND status = ? GROUP BY 1",
                  (lo, hi, status))]
     parts = [(f"SELECT {key60}, {_SUMS} FROM rollup_hour WHERE hour >= ? AND hour < ? AND status = ? GROUP BY 1",
@@ -124,9 +154,9 @@ def _pieces(span: TimeRange, status: str, column: str) -> list[tuple[str, tuple[
 
 
 def _grouped(conn: sqlite3.Connection, span: TimeRange, column: str, status: str = "committed",
-             name: Callable[[Any], str] = str) -> dict[str, list[int]]:
+             name: Callable[[Any], str] = str, by_day: bool = False) -> dict[str, list[int]]:
     acc: dict[str, list[int]] = {}
-    for sql, params in _pieces(span, status, column):
+    for sql, params in _pieces(span, status, column, by_day=by_day):
         for key, *sums in conn.execute(sql, params):
             row = acc.setdefault(name(key), [0] * 9)
             for k, v in enumerate(sums):
@@ -137,7 +167,8 @@ def _grouped(conn: sqlite3.Connection, span: TimeRange, column: str, status: str
 def report(conn: sqlite3.Connection, span: TimeRange, by: GroupBy) -> list[ReportRow]:
     """Committed calls in ``span`` grouped ``by``; days in order, other groups costliest first."""
     if by == "day":
-        days = _grouped(conn, span, "{b}", name=lambda b: dt.datetime.fromtimestamp(b).date().isoformat())
+        days = _grouped(conn, span, "{b}", name=lambda b: dt.datetime.fromtimestamp(b).date().isoformat(),
+                        by_day=True)
         return [ReportRow(day, *acc) for day, acc in sorted(days.items())]
     if by == "session":
         lo, hi = _bucket_bounds(span)

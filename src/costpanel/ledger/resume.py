@@ -16,7 +16,7 @@ def restore_session(ledger: Ledger, series_seconds: int, session: str | None = N
     ledger.flush()
     if session is None:
         row = ledger.read("SELECT id, started_at FROM sessions WHERE ended_at IS NULL "
-                          "ORDER BY started_at DESC LIMIT 1")
+                          "ORDER BY rowid DESC LIMIT 1")  # the last one opened, whatever its events' dates
     else:
         row = ledger.read("SELECT id, started_at FROM sessions WHERE id = ?", (session,))
     if not row:
@@ -42,5 +42,6 @@ def restore_session(ledger: Ledger, series_seconds: int, session: str | None = N
     state.discarded = discarded
     state.restore_series_baseline()
     state.seen_ids = {r[0] for r in ledger.read(
-        "SELECT event_id FROM events WHERE session = ? AND event_id IS NOT NULL", (session_id,))}
+        "SELECT event_id FROM events WHERE session = ? AND event_id IS NOT NULL AND status = 'committed'",
+        (session_id,))}
     return state

@@ -137,14 +137,50 @@ def m003_hourly(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (m001_events, m002_rollups, m003_hourly)
+def m004_committed_ids(conn: sqlite3.Connection) -> None:
+    """Ids are unique per status: a discarded fallback attempt retried under the same id must
+    still count once committed, and the same event written twice still counts once."""
+    _run(
+        conn,
+        """
+        DROP INDEX IF EXISTS events_event_id;
+        CREATE UNIQUE INDEX events_id_status ON events(event_id, status) WHERE event_id IS NOT NULL
+        """,
+    )
 
 
-def _is_costpanel(conn: sqlite3.Connection) -> tuple[bool, bool]:
-    """(ours, empty) for an open database."""
-    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (m001_events, m002_rollups, m003_hourly,
+                                                                m004_committed_ids)
+
+
+def check_owner(conn: sqlite3.Connection, *, where: str = "database", shared: bool = False) -> None:
+    """Refuse a corrupt file, another program's database, or a newer costpanel's — reading only,
+    before anything (even the journal mode) is changed.
+
+    ``shared``: an application's own database that costpanel's tables join (same-transaction
+    writes) — its tables are expected; only a file stamped by another program is refused.
+    """
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError as exc:
+        raise LedgerError(f"{where} is not a costpanel ledger ({exc}); costpanel will not touch it") from None
+    ours = app_id == APPLICATION_ID or "costpanel_migrations" in tables
+    if app_id not in (0, APPLICATION_ID) or not (ours or not tables or shared):
+        raise LedgerError(f"{where} belongs to another program (it is not a costpanel ledger); "
+                          "costpanel will not touch it")
+    if "costpanel_migrations" in tables:
+        unknown = {r[0] for r in conn.execute("SELECT name FROM costpanel_migrations")} - {m.__name__ for m in MIGRATIONS}
+        if unknown:
+            raise LedgerError(f"{where} was written by a newer costpanel (migrations {sorted(unknown)}); "
+                              "upgrade costpanel")
+
+
+def pending_migrations(conn: sqlite3.Connection) -> list[str]:
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    return app_id == APPLICATION_ID, not tables
+    applied = set() if "costpanel_migrations" not in tables else {
+        r[0] for r in conn.execute("SELECT name FROM costpanel_migrations")}
+    return [m.__name__ for m in MIGRATIONS if m.__name__ not in applied]
 
 
 def migrate(conn: sqlite3.Connection, *, where: str = "database") -> list[str]:
@@ -153,21 +189,11 @@ def migrate(conn: sqlite3.Connection, *, where: str = "database") -> list[str]:
     Creates them in an empty database (also one an application already uses for its own data,
     for same-transaction writes), refuses a file another program owns or a newer schema.
     """
-    try:
-        ours, empty = _is_costpanel(conn)
-    except sqlite3.DatabaseError as exc:
-        raise LedgerError(f"{where} is not a usable SQLite database ({exc}); costpanel will not touch it") from None
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if not ours and not empty and "costpanel_migrations" not in tables:
-        if conn.execute("PRAGMA application_id").fetchone()[0] not in (0, APPLICATION_ID):
-            raise LedgerError(f"{where} belongs to another program (application_id is not costpanel's); "
-                              "costpanel will not touch it")
+    check_owner(conn, where=where, shared=True)
+    empty = not conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+    ours = conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
     conn.execute("CREATE TABLE IF NOT EXISTS costpanel_migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)")
     applied = {r[0] for r in conn.execute("SELECT name FROM costpanel_migrations")}
-    known = {m.__name__ for m in MIGRATIONS}
-    unknown = applied - known
-    if unknown:
-        raise LedgerError(f"{where} was written by a newer costpanel (migrations {sorted(unknown)}); upgrade costpanel")
     done = []
     for migration in MIGRATIONS:
         if migration.__name__ in applied:

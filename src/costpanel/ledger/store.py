@@ -16,18 +16,19 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..events import COMMITTED, Event
 from ..paths import data_dir, ensure_private_dir
-from .schema import BUCKET_SECONDS, HOUR, LedgerError, migrate
+from .schema import BUCKET_SECONDS, HOUR, LedgerError, check_owner, migrate, pending_migrations
 
 ENV_DB = "COSTPANEL_DB"
 DEFAULT_FLUSH_INTERVAL = 0.25
-BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_MS = 10_000  # opening and reading; the writer uses a short one and retries instead
+WRITER_BUSY_TIMEOUT_MS = 1_000
 
 _EVENT_COLUMNS = ("event_id, ts, session, tier, model, model_key, matched, provider, input, cache_read, "
                   "cache_write, cache_write_1h, output, requests, cost_units, status")
@@ -38,25 +39,53 @@ def default_path() -> Path:
     return Path(env).expanduser() if env else data_dir() / "ledger.sqlite3"
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """A connection in autocommit mode (transactions are explicit), WAL, with a busy timeout."""
-    new = not path.exists()
+def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), WAL, with a busy timeout.
+
+    The file's owner is checked before anything is changed; several processes may open a new
+    ledger at the same moment (creation, migration and the WAL switch each tolerate the others).
+    """
     ensure_private_dir(path.parent)
-    if new:  # created 0600 before SQLite opens it
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-        os.close(fd)
+    try:  # created 0600 before SQLite opens it
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass  # there already, or another process just made it
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000)
     try:
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
+        check_owner(conn, where=str(path))
+        mode = _retry_busy(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+        if str(mode).lower() != "wal":
+            raise LedgerError(f"{path}: could not switch to WAL mode (got {mode!r})")
         conn.execute("PRAGMA synchronous = NORMAL")  # with WAL: durable across crashes of the process
         conn.execute("PRAGMA wal_autocheckpoint = 10000")  # fewer checkpoints during a large ingest
+        if pending_migrations(conn):
+            conn.execute("BEGIN IMMEDIATE")  # one process migrates; the others then find it done
+            try:
+                migrate(conn, where=str(path))
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
     except sqlite3.DatabaseError as exc:
-        raise LedgerError(f"{path} is not a usable SQLite database ({exc}); costpanel will not touch it") from None
-    if str(mode).lower() != "wal":
-        raise LedgerError(f"{path}: could not switch to WAL mode (got {mode!r})")
-    migrate(conn, where=str(path))
+        conn.close()
+        raise LedgerError(f"{path} is not a costpanel ledger ({exc}); costpanel will not touch it") from None
+    except BaseException:
+        conn.close()
+        raise
     return conn
+
+
+def _retry_busy(step: Callable[[], Any], attempts: int = 50) -> Any:
+    for n in range(attempts):
+        try:
+            return step()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or n == attempts - 1:
+                raise
+            time.sleep(0.02 * (n + 1))
+    raise AssertionError("unreachable")
 
 
 def event_row(e: Event) -> tuple[object, ...]:
@@ -146,18 +175,18 @@ def write_events(conn: sqlite3.Connection, events: Iterable[Event]) -> int:
     """
     rows = [event_row(e) for e in events if e[9] in (COMMITTED, "discarded")]
     given = [r[0] for r in rows if r[0] is not None]
-    if given:  # drop ids already stored (or repeated in this batch) before anything is counted
-        seen: set[object] = set()
+    if given:  # drop (id, status) pairs already stored or repeated here before anything is counted
+        seen: set[tuple[object, object]] = set()
         for chunk in range(0, len(given), 500):
             part = given[chunk:chunk + 500]
-            seen.update(r[0] for r in conn.execute(
-                f"SELECT event_id FROM events WHERE event_id IN ({', '.join('?' * len(part))})", part))
+            seen.update(conn.execute(
+                f"SELECT event_id, status FROM events WHERE event_id IN ({', '.join('?' * len(part))})", part))
         kept = []
         for r in rows:
             if r[0] is not None:
-                if r[0] in seen:
+                if (r[0], r[15]) in seen:
                     continue
-                seen.add(r[0])
+                seen.add((r[0], r[15]))
             kept.append(r)
         rows = kept
     if not rows:
@@ -192,7 +221,7 @@ class Ledger:
         if flush_interval <= 0:
             raise ValueError(f"flush_interval must be > 0 seconds, got {flush_interval}")
         self.flush_interval = flush_interval
-        self._conn = connect(self.path)
+        self._conn = connect(self.path, busy_timeout_ms=WRITER_BUSY_TIMEOUT_MS)
         self._lock = threading.Lock()  # guards the connection
         self._queue: collections.deque[Any] = collections.deque()
         self._wake = threading.Event()
@@ -209,6 +238,8 @@ class Ledger:
     # -- feeding ------------------------------------------------------------------------------------
     def append(self, event: Event) -> None:
         """The tracker's subscriber: O(1), never touches the disk."""
+        if self._closed:  # the tracker logs this: a call after close() would otherwise vanish
+            raise RuntimeError(f"ledger {self.path} is closed; this call is not stored")
         self._queue.append(event)
 
     def session_started(self, session: str, ts: float) -> None:
@@ -273,7 +304,8 @@ class Ledger:
                                  (item[1], item[2], item[2]))
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite may have rolled back already (a full disk does)
+                conn.execute("ROLLBACK")
             raise
 
     def flush(self, timeout: float = 30.0) -> bool:

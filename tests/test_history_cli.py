@@ -1,0 +1,342 @@
+"""``costpanel report``, ``export`` and ``budget``, run as real subprocesses on ledgers written here.
+
+Each child inherits os.environ (so the per-test config dir from conftest applies) with ``TZ=UTC``,
+so the days it reports are the UTC days this file expects.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import datetime as dt
+import io
+import json
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from costpanel import CostTracker, Usage
+from costpanel.events import COMMITTED, Event
+from costpanel.pricing import Catalog
+
+UTC = dt.timezone.utc
+GROUPS = ("model", "tier", "provider", "session", "day")
+COLUMNS = ("calls", "input", "cache_read", "cache_write", "cache_write_1h", "output", "requests", "tokens", "cost_usd",
+           "unpriced_calls")
+EVIL_MODEL = '=HYPERLINK("x")'
+EVIL_TIER = "@SUM(1)"
+
+
+def costpanel(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    run_env = {**os.environ, "COLUMNS": "200", "TZ": "UTC", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "costpanel", *args], capture_output=True, text=True, env=run_env,
+                          timeout=60)
+
+
+def usd(units: int) -> str:
+    """Exact decimal string of an amount of 1e-12 USD, computed independently of costpanel.money."""
+    whole, frac = divmod(units, 10**12)
+    return f"{whole}.{frac:012d}".rstrip("0").rstrip(".") if frac else str(whole)
+
+
+def key_of(e: Event, by: str) -> str:
+    return {
+        "model": e.matched or e.model.strip(),
+        "tier": e.tier,
+        "provider": e.provider or "-",
+        "session": e.session,
+        "day": dt.datetime.fromtimestamp(e.ts, UTC).date().isoformat(),
+    }[by]
+
+
+def row_dict(by: str, key: str, events: list[Event]) -> dict[str, object]:
+    """The report row the ledger must produce for these events, summed here from the events."""
+    units = sum(e.cost_units or 0 for e in events)
+    unpriced = sum(e.cost_units is None for e in events)
+    counts = {f: sum(getattr(e.usage, f) for e in events) for f in COLUMNS[1:7]}
+    return {by: key, "calls": len(events), **counts, "tokens": sum(e.usage.total_tokens for e in events),
+            "cost_usd": None if events and unpriced == len(events) else usd(units), "unpriced_calls": unpriced}
+
+
+def expected_rows(events: list[Event], by: str) -> list[dict[str, object]]:
+    groups: dict[str, list[Event]] = {}
+    for e in events:
+        if e.status == COMMITTED:
+            groups.setdefault(key_of(e, by), []).append(e)
+
+    def order(k: str) -> tuple[object, ...]:
+        return (k,) if by == "day" else (-sum(e.cost_units or 0 for e in groups[k]), k)
+
+    return [row_dict(by, k, groups[k]) for k in sorted(groups, key=order)]
+
+
+class History:
+    def __init__(self, db: Path, events: list[Event]) -> None:
+        self.db, self.events = db, events
+
+
+@pytest.fixture
+def history(tmp_path: Path, catalog: Catalog) -> History:
+    """Two sessions over three UTC days: priced, cached, unpriced with hostile names, a discarded attempt."""
+    db = tmp_path / "history.sqlite3"
+
+    def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
+        return dt.datetime(2026, 1, day, hour, minute, tzinfo=UTC)
+
+    tracker = CostTracker(catalog, ledger=db, session="cli-one")
+    events = [
+        tracker.record("gpt-4o", Usage(input=1200, output=300), tier="Tier 1", event_id="h1", at=at(10, 12)),
+        tracker.record("claude-sonnet-4", Usage(input=1000, cache_read=500, cache_write=100, output=20),
+                       tier="Tier 2", event_id="h2", at=at(10, 13)),
+        tracker.record(EVIL_MODEL, Usage(input=10, output=5), tier=EVIL_TIER, event_id="h3", at=at(11, 9)),
+    ]
+    with pytest.raises(TimeoutError), tracker.attempt("Tier 2") as attempt:
+        attempt.record("gpt-4o", Usage(input=100, output=50), event_id="h4", at=at(11, 10))
+        raise TimeoutError
+    events += attempt.events
+    tracker.reset("cli-two")
+    events += [
+        tracker.record("gpt-4o-mini", Usage(input=4000, output=400), tier="Tier 1", event_id="h5", at=at(12, 8)),
+        tracker.record("gpt-4o", Usage(input=2000, output=100, requests=3), tier="Tier 1", at=at(12, 23, 59)),
+    ]
+    tracker.close()
+    return History(db, events)
+
+
+# -- report ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("by", GROUPS)
+def test_report_json_gives_exact_decimal_strings_per_group(history: History, by: str) -> None:
+    r = costpanel("report", "--db", str(history.db), "--range", "all", "--by", by, "--json")
+    assert r.returncode == 0, r.stderr
+
+    def no_floats(text: str) -> object:
+        raise AssertionError(f"a float in the JSON: {text}")
+
+    data = json.loads(r.stdout, parse_float=no_floats)
+    assert data["range"] == "all" and data["by"] == by
+    rows = expected_rows(history.events, by)
+    assert data["rows"] == rows
+    committed = [e for e in history.events if e.status == COMMITTED]
+    assert data["total"] == row_dict(by, "total", committed)
+    assert data["discarded"] == row_dict(by, "discarded", [e for e in history.events if e.status != COMMITTED])
+    assert sum(Decimal(row["cost_usd"] or 0) for row in data["rows"]) == Decimal(data["total"]["cost_usd"])
+
+
+def test_report_json_keeps_names_as_given(history: History) -> None:
+    r = costpanel("report", "--db", str(history.db), "--range", "all", "--by", "model", "--json")
+    assert EVIL_MODEL in [row["model"] for row in json.loads(r.stdout)["rows"]]  # JSON is data, not a sheet
+
+
+@pytest.mark.parametrize("by", GROUPS)
+def test_report_prints_a_table_per_group_with_the_total(history: History, by: str) -> None:
+    r = costpanel("report", "--db", str(history.db), "--range", "all", "--by", by)
+    assert r.returncode == 0, r.stderr
+    assert f"Costs by {by}, range all" in r.stdout
+    lines = r.stdout.splitlines()
+    for row in expected_rows(history.events, by):
+        assert any(f"│ {row[by]} " in line and f" {row['calls']:,} │" in line for line in lines), row[by]
+    # 0.006 + 0.003825 + 0.00084 + 0.006 = $0.016665, shown to two significant digits below $1; the
+    # priced total carries "+?" because one call is unpriced.
+    assert sum(e.cost_units or 0 for e in history.events if e.status == COMMITTED) == 16_665_000_000
+    assert any(line.startswith("│ total") and "$0.017 +?" in line for line in lines), r.stdout
+    assert "discarded fallback attempts: 1 calls, $0.00075 (not in the total)" in r.stdout
+
+
+@pytest.mark.parametrize(("by", "cell"), [("model", "'" + EVIL_MODEL), ("tier", "'" + EVIL_TIER)])
+def test_report_csv_neutralises_formulas_in_names(history: History, by: str, cell: str) -> None:
+    r = costpanel("report", "--db", str(history.db), "--range", "all", "--by", by, "--csv")
+    assert r.returncode == 0, r.stderr
+    table = list(csv.reader(io.StringIO(r.stdout)))
+    assert table[0] == [by, *COLUMNS]
+    rows = expected_rows(history.events, by)
+    assert [t[0] for t in table[1:]] == ["'" + str(row[by]) if str(row[by])[0] in "=+-@" else row[by] for row in rows]
+    assert cell in [t[0] for t in table[1:]]
+    assert not any(t[0].startswith(("=", "+", "-", "@")) for t in table[1:])
+    for t, row in zip(table[1:], rows):  # the same exact numbers as the JSON
+        assert t[1:] == ["" if row[c] is None else str(row[c]) for c in COLUMNS]
+
+
+def test_report_prints_names_with_brackets_as_they_are(tmp_path: Path, catalog: Catalog) -> None:
+    db = tmp_path / "brackets.sqlite3"
+    tracker = CostTracker(catalog, ledger=db, session="sess[/]ion")
+    tracker.record("weird[/]model", Usage(input=1, output=1), tier="[red]red")
+    tracker.close()
+    for by, name in (("tier", "[red]red"), ("model", "weird[/]model"), ("session", "sess[/]ion")):
+        r = costpanel("report", "--db", str(db), "--range", "all", "--by", by)
+        assert r.returncode == 0, r.stderr[-300:]
+        assert name in r.stdout
+
+
+def test_report_of_an_empty_range_says_so(history: History) -> None:
+    r = costpanel("report", "--db", str(history.db), "--range", "2025-01-01..2025-01-31")
+    assert r.returncode == 0, r.stderr
+    assert "no calls recorded in this range" in r.stdout
+
+
+def test_report_reads_the_ledger_named_by_costpanel_db(history: History) -> None:
+    r = costpanel("report", "--range", "all", "--by", "session", "--json", env={"COSTPANEL_DB": str(history.db)})
+    assert r.returncode == 0, r.stderr
+    assert [row["session"] for row in json.loads(r.stdout)["rows"]] == ["cli-one", "cli-two"]
+
+
+@pytest.mark.parametrize(("command", "text"), [("report", "yesterday"), ("report", "2026-02-30..2026-03-01"),
+                                               ("report", "2026-03-02..2026-03-01"), ("export", "0d")])
+def test_a_bad_range_exits_2_naming_the_value(history: History, tmp_path: Path, command: str, text: str) -> None:
+    extra = ["--format", "csv", str(tmp_path / "out.csv")] if command == "export" else []
+    r = costpanel(command, "--db", str(history.db), "--range", text, *extra)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert f"'{text}'" in r.stderr
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_no_ledger_yet_exits_1_with_a_hint_and_creates_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "ledger.sqlite3"
+    for args, env in ((["--db", str(missing)], None), ([], {"COSTPANEL_DB": str(missing)})):
+        r = costpanel("report", "--range", "all", *args, env=env)
+        assert r.returncode == 1, r.stdout + r.stderr
+        assert f"no ledger at {missing}" in r.stderr and "CostTracker(ledger=True)" in r.stderr
+    r = costpanel("budget", "show", "--db", str(missing))
+    assert r.returncode == 1 and "no ledger at" in r.stderr
+    assert not missing.parent.exists()
+
+
+def test_the_default_ledger_is_looked_for_in_the_data_dir(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    r = costpanel("report", env={"COSTPANEL_DATA_DIR": str(data), "COSTPANEL_DB": ""})
+    assert r.returncode == 1
+    assert str(data / "ledger.sqlite3") in r.stderr
+
+
+@pytest.mark.parametrize("kind", ["random bytes", "another program's database"])
+def test_a_file_that_is_not_a_ledger_exits_1_and_is_left_untouched(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "not-a-ledger.db"
+    if kind == "random bytes":
+        path.write_bytes(bytes(range(256)) * 64)
+    else:
+        conn = sqlite3.connect(path)
+        conn.execute("CREATE TABLE notes (text TEXT)")
+        conn.execute("PRAGMA application_id = 305419896")
+        conn.commit()
+        conn.close()
+    before = path.read_bytes()
+    r = costpanel("report", "--db", str(path), "--range", "all")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "error:" in r.stderr and "is not a costpanel ledger" in r.stderr and "Traceback" not in r.stderr
+    assert str(path) in r.stderr.replace("\n", "")
+    assert path.read_bytes() == before
+
+
+V1_FIXTURE = Path(__file__).parent / "data" / "ledger" / "v1.sqlite3"
+
+
+@pytest.mark.parametrize("applied", [("m001_events",), ("m001_events", "m002_rollups")], ids=["v1", "v2"])
+def test_report_reads_a_ledger_written_by_an_older_costpanel(tmp_path: Path, applied: tuple[str, ...]) -> None:
+    from costpanel.ledger import schema
+
+    db = tmp_path / "older.sqlite3"
+    db.write_bytes(V1_FIXTURE.read_bytes())
+    conn = sqlite3.connect(db, isolation_level=None)
+    for name in applied[1:]:
+        getattr(schema, name)(conn)
+        conn.execute("INSERT INTO costpanel_migrations VALUES (?, 0)", (name,))
+    expected = conn.execute("SELECT COUNT(*), SUM(cost_units) FROM events WHERE status = 'committed'").fetchone()
+    conn.close()
+    r = costpanel("report", "--db", str(db), "--range", "all", "--by", "model", "--json")
+    assert r.returncode == 0, r.stderr[-400:]
+    total = json.loads(r.stdout)["total"]
+    assert (total["calls"], Decimal(total["cost_usd"])) == (expected[0], Decimal(expected[1]).scaleb(-12))
+
+
+# -- export ----------------------------------------------------------------------------------------------
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_export_writes_a_private_file_with_the_reports_numbers(history: History, tmp_path: Path, fmt: str) -> None:
+    target = tmp_path / f"history.{fmt}"
+    target.write_text("old content")
+    os.chmod(target, 0o644)  # an existing file is replaced, and made private
+    r = costpanel("export", "--db", str(history.db), "--format", fmt, "--range", "all", "--by", "model", str(target))
+    assert r.returncode == 0, r.stderr
+    assert "wrote 4 row(s)" in r.stderr
+    assert mode(target) == 0o600
+    report = costpanel("report", "--db", str(history.db), "--range", "all", "--by", "model", f"--{fmt}")
+    if fmt == "json":
+        assert json.loads(target.read_text()) == json.loads(report.stdout)
+        assert json.loads(target.read_text())["rows"] == expected_rows(history.events, "model")
+    else:
+        assert target.read_text() == report.stdout
+        assert "'" + EVIL_MODEL in [row[0] for row in csv.reader(io.StringIO(target.read_text()))]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temp file left
+
+
+def test_export_into_a_missing_folder_exits_2(history: History, tmp_path: Path) -> None:
+    r = costpanel("export", "--db", str(history.db), "--format", "json", "--range", "all",
+                  str(tmp_path / "missing" / "out.json"))
+    assert r.returncode == 2
+    assert "no such folder" in r.stderr
+
+
+# -- budget ----------------------------------------------------------------------------------------------
+def test_budget_set_then_show_reports_spent_percent_level_and_projection(tmp_path: Path, catalog: Catalog,
+                                                                          isolated_user_dirs: Path) -> None:
+    db = tmp_path / "today.sqlite3"
+    tracker = CostTracker(catalog, ledger=db)
+    spent = tracker.record("gpt-4o", Usage(input=1_300_000, output=0), event_id="today-1")
+    tracker.record("mystery-model-x", Usage(input=5, output=5), event_id="today-2")
+    tracker.close()
+    assert spent.cost_units == 3_250_000_000_000  # $3.25: 1.3M input tokens at $2.50/M
+
+    r = costpanel("budget", "set", "--daily", "5", "--monthly", "$100")
+    assert r.returncode == 0, r.stderr
+    saved = isolated_user_dirs / "budgets.json"
+    assert json.loads(saved.read_text()) == {"daily_usd": "5", "monthly_usd": "100"}
+    assert mode(saved) == 0o600
+
+    now_before = dt.datetime.now(UTC)
+    r = costpanel("budget", "show", "--db", str(db), "--json")
+    now_after = dt.datetime.now(UTC)
+    assert r.returncode == 0, r.stderr
+    today, month = json.loads(r.stdout)
+    assert today == {"period": "today", "spent_usd": "3.25", "unpriced_calls": 1, "budget_usd": "5",
+                     "remaining_usd": "1.75", "percent": 65, "level": "WATCH", "projected_month_end_usd": None}
+    projected = month.pop("projected_month_end_usd")
+    assert month == {"period": "month", "spent_usd": "3.25", "unpriced_calls": 1, "budget_usd": "100",
+                     "remaining_usd": "96.75", "percent": 3, "level": "OK"}
+    # Month end at this month's daily average so far: 3.25 / elapsed days × days in the month.
+    days = calendar.monthrange(now_before.year, now_before.month)[1]
+
+    def projection(now: dt.datetime) -> Decimal:
+        elapsed = (now - now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)).total_seconds() / 86400
+        return Decimal("3.25") / Decimal(str(elapsed)) * days
+
+    assert projection(now_after) - Decimal("0.01") <= Decimal(projected) <= projection(now_before) + Decimal("0.01")
+
+    r = costpanel("budget", "show", "--db", str(db))
+    assert r.returncode == 0, r.stderr
+    assert "Today: spent $3.25 of $5.00 (65%, $1.75 left) [WATCH]" in r.stdout
+    assert "This month: spent $3.25 of $100.00 (3%, $96.75 left) [OK]" in r.stdout
+    assert "1 unpriced call(s) not included" in r.stdout
+
+
+def test_budget_set_zero_removes_a_budget(isolated_user_dirs: Path) -> None:
+    assert costpanel("budget", "set", "--daily", "5", "--monthly", "100").returncode == 0
+    assert costpanel("budget", "set", "--daily", "0").returncode == 0
+    assert json.loads((isolated_user_dirs / "budgets.json").read_text()) == {"daily_usd": None, "monthly_usd": "100"}
+
+
+@pytest.mark.parametrize("args", [["--daily", "-5"], ["--monthly", "-0.01"], ["--daily", "five"], ["--daily", "NaN"],
+                                  []])
+def test_budget_set_refuses_bad_amounts_with_exit_2(args: list[str], isolated_user_dirs: Path) -> None:
+    r = costpanel("budget", "set", *args)
+    assert r.returncode == 2, r.stdout + r.stderr
+    if args:
+        assert repr(args[1]) in r.stderr
+    assert not (isolated_user_dirs / "budgets.json").exists()
