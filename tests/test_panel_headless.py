@@ -249,3 +249,55 @@ def test_history_tab_shows_the_ledger_by_day_model_and_tier(catalog, tmp_path) -
     finally:
         dpg.destroy_context()
         tracker.close()
+
+
+def test_history_budgets_set_in_the_panel_are_shared_with_the_cli(catalog, tmp_path) -> None:
+    from costpanel.ledger.budgets import load_budgets
+
+    tracker = CostTracker(catalog, ledger=tmp_path / "ledger.sqlite3")
+    tracker.record("gpt-4o", Usage(input=1_000_000), tier="Tier 1")  # $2.50 today
+    dpg.create_context()
+    try:
+        panel = CostPanel(tracker, persist_settings=False)
+        panel.build()
+        dpg.set_value(panel.tags("tabs"), panel.tags("tab", "history"))
+        panel.set_history_budgets("3", "")
+        budgets = load_budgets()
+        assert budgets.daily_usd == Decimal(3) and budgets.monthly_usd is None
+        panel.update()
+        h = panel.widgets.history
+        assert dpg.get_value(h.budget_labels[0]) == "Today: $2.50 of $3.00 (83%)"
+        assert dpg.get_value(h.budget_bars[0]) == pytest.approx(2.5 / 3)
+        panel.set_history_budgets("abc", "")
+        assert "abc" in panel.notices[-1] and load_budgets().daily_usd == Decimal(3)
+    finally:
+        dpg.destroy_context()
+        tracker.close()
+
+
+def test_a_ledger_that_cannot_write_is_shown_as_a_notice(catalog, tmp_path) -> None:
+    from costpanel.ledger import Ledger
+
+    ledger = Ledger(tmp_path / "ledger.sqlite3", flush_interval=0.05)
+    tracker = CostTracker(catalog, ledger=ledger)
+    blocker = __import__("sqlite3").connect(tmp_path / "ledger.sqlite3", isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")  # another process holding the file
+    dpg.create_context()
+    try:
+        panel = CostPanel(tracker, persist_settings=False)
+        panel.build()
+        tracker.record("gpt-4o", Usage(input=10), tier="Tier 1")
+        import time
+
+        deadline = time.monotonic() + 10
+        while ledger.health().ok and time.monotonic() < deadline:
+            time.sleep(0.05)
+        panel.update(force=True)
+        assert any("Ledger cannot write" in n and "kept in memory" in n for n in panel.notices)
+        blocker.execute("ROLLBACK")
+        assert ledger.flush(timeout=10)
+    finally:
+        blocker.close()
+        dpg.destroy_context()
+        tracker.close()
+        ledger.close()

@@ -104,6 +104,7 @@ class Actions:
     dismiss_alerts: Callable[[], None]
     history_range: Callable[[str], None]
     history_export: Callable[[str], None]
+    history_budgets: Callable[[str, str], None]
 
 
 def _table(t: Tags, name: str, parent: int | str, on_sort: Callable[[str, object], None], height: int) -> str:
@@ -227,6 +228,13 @@ def _history(t: Tags, actions: Actions, parent: int | str) -> HistoryWidgets:
                               callback=lambda s, a: actions.history_range(a))
         dpg.add_button(label="Export CSV", tag=t("history", "csv"), callback=lambda: actions.history_export("csv"))
         dpg.add_button(label="Export JSON", tag=t("history", "json"), callback=lambda: actions.history_export("json"))
+        dpg.add_spacer(width=20)
+        dpg.add_text("Budgets: daily $")
+        daily = dpg.add_input_text(tag=t("history", "daily"), width=80, hint="none", on_enter=True)
+        dpg.add_text("monthly $")
+        monthly = dpg.add_input_text(tag=t("history", "monthly"), width=80, hint="none", on_enter=True)
+        dpg.add_button(label="Set budgets", tag=t("history", "set"),
+                       callback=lambda: actions.history_budgets(dpg.get_value(daily), dpg.get_value(monthly)))
     summary = dpg.add_text("", tag=t("history", "summary"), parent=parent, wrap=0)
     bars, labels = [], []
     for period in ("daily", "monthly"):

@@ -77,6 +77,7 @@ class CostPanel:
         self.history: Any = None  # the last HistoryView shown
         self._history_due = 0.0  # monotonic time of the next History refresh
         self._history_conn: Any = None
+        self._ledger_error: str | None = None
         self._dirty = True
         self._last_input = 0.0
         self._sort_columns: dict[int, tuple[str, str]] = {}
@@ -89,7 +90,7 @@ class CostPanel:
             reset_cancelled=self.cancel_reset, export=self.export, set_budget=self.set_budget,
             theme=self.set_theme, font_scale=self.set_font_scale, sort=self.on_sort,
             dismiss_alerts=self.dismiss_alerts, history_range=self.set_history_range,
-            history_export=self.export_history,
+            history_export=self.export_history, history_budgets=self.set_history_budgets,
         )
         self.themes = build_themes(self.tags)
         self.widgets = layout.build(self.tags, actions, parent, theme_name=self.settings.theme,
@@ -138,6 +139,7 @@ class CostPanel:
         self._seen_version, self._last_refresh, self._dirty = snap.version, now, False
         self._apply_header(view)
         self._apply_budget(view)
+        self._check_ledger()
         if tables_due:
             for name, rows in view.tables.items():
                 self._apply_rows(w.pools[name], rows, tooltips=details_due, everything=everything)
@@ -361,6 +363,17 @@ class CostPanel:
         except ValueError:
             pass
 
+    def _check_ledger(self) -> None:
+        """A ledger that cannot write is said on screen, once per new error (it keeps retrying)."""
+        ledger = self.tracker.ledger
+        if ledger is None:
+            return
+        health = ledger.health()
+        if not health.ok and health.last_error != self._ledger_error:
+            self.notify(f"Ledger cannot write ({health.queued:,} calls waiting, kept in memory and retried): "
+                        f"{health.last_error}")
+        self._ledger_error = health.last_error
+
     # -- History tab (reads the ledger on this thread, with its own read-only connection) -----------
     def refresh_history(self) -> None:
         from .history import history_view
@@ -385,6 +398,9 @@ class CostPanel:
             return
         self.history = view
         self._set(h.summary, view.summary)
+        for tag, line in zip((self.tags("history", "daily"), self.tags("history", "monthly")), view.budgets):
+            if line.status is not None and not dpg.get_value(tag):
+                dpg.set_value(tag, usd_str(line.status.budget))
         for bar, label, line, text in zip(h.budget_bars, h.budget_labels, view.budgets, view.budget_texts):
             self._set(label, text)
             status = line.status
@@ -404,6 +420,19 @@ class CostPanel:
                 if k < len(rows):
                     for cell, text in zip(pooled.cells, rows[k]):
                         self._set(cell, text)
+
+    def set_history_budgets(self, daily: str, monthly: str) -> None:
+        """Daily and monthly budgets (``<config dir>/budgets.json``, shared with `costpanel budget`);
+        an empty field removes that budget."""
+        from ..ledger.budgets import Budgets, save_budgets
+
+        try:
+            budgets = Budgets(daily_usd=parse_budget(daily), monthly_usd=parse_budget(monthly))
+        except ValueError as exc:
+            self.notify(f"Budgets not changed: {exc}")
+            return
+        save_budgets(budgets)
+        self._history_due = 0.0
 
     def set_history_range(self, label: str) -> None:
         self.history_range = label
