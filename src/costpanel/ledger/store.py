@@ -227,6 +227,7 @@ class Ledger:
         self._wake = threading.Event()
         self._closed = False
         self._written = 0
+        self._in_flight = 0
         self._last_error: str | None = None
         self._last_flush: float | None = None
         self._writer = threading.Thread(target=self._run, name="costpanel-ledger-writer", daemon=True)
@@ -272,10 +273,12 @@ class Ledger:
                     batch.append(self._queue.popleft())
                 except IndexError:
                     break
+            self._in_flight = len(batch)  # still "queued" for health() until it is on disk
             try:
                 self._write(batch)
             except (sqlite3.Error, OSError) as exc:
                 self._queue.extendleft(reversed(batch))
+                self._in_flight = 0
                 self._last_error = f"{type(exc).__name__}: {exc}"
                 import logging
 
@@ -283,6 +286,7 @@ class Ledger:
                                                     self.path, exc)
                 return False
             self._written += sum(1 for item in batch if isinstance(item, Event))
+            self._in_flight = 0
             self._last_error = None
             self._last_flush = time.time()
             return True
@@ -318,7 +322,8 @@ class Ledger:
         return False
 
     def health(self) -> Health:
-        return Health(self._last_error is None, len(self._queue), self._written, self._last_error, self._last_flush)
+        return Health(self._last_error is None, len(self._queue) + self._in_flight, self._written,
+                      self._last_error, self._last_flush)
 
     def close(self) -> None:
         """Flush and stop the writer. Safe to call twice; also runs at interpreter exit."""
