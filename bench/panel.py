@@ -5,7 +5,7 @@ Targets (issue 4), measured in the same run because software rendering under Xvf
   (update + render) <= 2.5x the frame of an empty window;
 - cells whose text did not change are not written;
 - record() on a worker thread slowed by <= 20 % while the panel runs its loop (new data keeps it
-  at its data frame rate, 30 fps; 60 fps is for interaction);
+  at its data frame rate, 24 fps; 60 fps is for interaction);
 - left open with no new events, < 10 % of one core.
 Run: xvfb-run -a -s "-screen 0 1280x800x24" python bench/panel.py
 """

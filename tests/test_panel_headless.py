@@ -301,3 +301,29 @@ def test_a_ledger_that_cannot_write_is_shown_as_a_notice(catalog, tmp_path) -> N
         dpg.destroy_context()
         tracker.close()
         ledger.close()
+
+
+def test_an_embedded_panel_leaves_the_hosts_theme_and_font_scale_alone(tracker: CostTracker) -> None:
+    from costpanel.gui.settings import PanelSettings
+
+    dpg.create_context()
+    try:
+        with dpg.theme() as host_theme:
+            pass
+        dpg.bind_theme(host_theme)
+        dpg.set_global_font_scale(1.25)
+        host = dpg.add_window(label="host app")
+        panel = CostPanel(tracker, persist_settings=False, settings=PanelSettings(theme="light", font_scale=1.5))
+        panel.build(host)
+        assert dpg.get_global_font_scale() == pytest.approx(1.25)
+        assert dpg.get_item_theme(panel.widgets.root) == panel.themes.light  # the panel alone is light
+        tracker.record("mystery", Usage(input=5), tier="Tier 1")
+        panel.update()
+        k = [dpg.get_value(r.cells[0]) for r in panel.widgets.pools["models"].rows].index("mystery [unpriced]")
+        light_badge = dpg.get_item_configuration(panel.widgets.pools["models"].rows[k].cells[0])["color"]
+        panel.set_theme("dark")
+        panel.update()
+        dark_badge = dpg.get_item_configuration(panel.widgets.pools["models"].rows[k].cells[0])["color"]
+        assert light_badge != dark_badge, "the badge colour keeps its contrast on each background"
+    finally:
+        dpg.destroy_context()

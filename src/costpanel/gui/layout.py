@@ -198,7 +198,7 @@ def build(t: Tags, actions: Actions, parent: int | str | None, *, theme_name: st
     # Reset confirmation.
     with dpg.window(label="Reset session?", modal=True, show=False, tag=t("reset", "modal"), no_resize=True,
                     width=380, height=120, pos=(300, 200)) as modal:
-        dpg.add_text("Start a new session? The current totals go to zero\n(the history is kept by the ledger).")
+        dpg.add_text("Start a new session? The current totals go to zero.", tag=t("reset", "text"))
         with dpg.group(horizontal=True):
             dpg.add_button(label="Reset", tag=t("reset", "confirm"), width=90, callback=lambda: actions.reset_confirmed())
             dpg.add_button(label="Cancel", tag=t("reset", "cancel"), width=90, callback=lambda: actions.reset_cancelled())

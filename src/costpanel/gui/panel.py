@@ -23,13 +23,14 @@ from . import layout
 from .budget import BudgetAlerts, parse_budget
 from .settings import PanelSettings, load_settings, save_settings
 from .tags import Tags
-from .theme import MUTED_COLOUR, NOTICE_COLOUR, UNPRICED_COLOUR, Themes, build_themes
+from .theme import DARK_PALETTE, LIGHT_PALETTE, Themes, build_themes
 from .viewmodel import TABLES, PanelView, RowView, build_view
 
 CLOCK_REFRESH_S = 1.0  # elapsed time and burn rate move even when no call arrives
 TABLE_REFRESH_S = 1 / 15  # rows: faster than anyone reads, slower than the frame rate
 DETAIL_REFRESH_S = 0.5  # tooltips (hidden until hovered) and the chart, the costliest widget to feed
 HISTORY_REFRESH_S = 5.0  # the ledger only changes a few times a second; history is not live-critical
+DATA_GRACE_S = 2.0  # full data frame rate for this long after the last new call
 INPUT_GRACE_S = 1.0  # full frame rate for this long after the last mouse or key event
 _UNSET = object()
 
@@ -53,6 +54,8 @@ class CostPanel:
         self.settings = settings if settings is not None else load_settings()
         self.persist_settings = persist_settings
         self.budget = budget if budget is not None else self.settings.budget_usd
+        if budget is not None:
+            self._remember(budget_usd=budget)
         self.export_dir = export_dir or data_dir() / "exports"
         self.alerts = BudgetAlerts()
         self.tags = Tags()
@@ -70,6 +73,9 @@ class CostPanel:
         self._tables_version: int | None = None
         self._details_version: int | None = None
         self._active_tab: object = None
+        self._owns_window = True
+        self._palette = DARK_PALETTE
+        self._last_data = 0.0
         self._pairs_tab: tuple[object, ...] = ()
         self._history_tab: tuple[object, ...] = ()
         self._last_rows: dict[str, list[RowView]] = {}  # what each table was last refreshed with
@@ -84,7 +90,15 @@ class CostPanel:
 
     # -- building -----------------------------------------------------------------------------------
     def build(self, parent: int | str | None = None) -> int | str:
-        """Create the widgets (under ``parent``, or in a new window). Needs a Dear PyGui context."""
+        """Create the widgets (under ``parent``, or in a new window). Needs a Dear PyGui context.
+
+        Embedded in another application (a ``parent`` given), the panel's theme applies to the panel
+        only and the global font scale is left to the host; with ``parent=None`` (and in
+        :meth:`run`) the panel owns the window and sets both. Hosts should run Dear PyGui with
+        ``configure_app(manual_callback_management=True)`` and ``run_callbacks(...)`` in their loop,
+        so the panel's buttons run on the main thread like ``update()``.
+        """
+        self._owns_window = parent is None
         actions = layout.Actions(
             reset_requested=self.request_reset, reset_confirmed=self.confirm_reset,
             reset_cancelled=self.cancel_reset, export=self.export, set_budget=self.set_budget,
@@ -104,6 +118,9 @@ class CostPanel:
                 self._sort_columns[dpg.get_alias_id(self.tags(name, "col", c))] = (name, col.key)
         if self.budget is not None:
             dpg.set_value(self.widgets.budget_input, usd_str(self.budget))
+        kept = (f"The history stays in the ledger ({self.tracker.ledger.path})." if self.tracker.ledger is not None
+                else "Without a ledger, this session's figures are gone for good.")
+        dpg.set_value(self.tags("reset", "text"), f"Start a new session? The current totals go to zero.\n{kept}")
         self.set_theme(self.settings.theme)
         self.set_font_scale(f"{round(self.settings.font_scale * 100)}%")
         self._dirty = True
@@ -186,7 +203,7 @@ class CostPanel:
             text = getattr(h, name)
             self._set(tag, text)
             self._configure(tag, show=bool(text),
-                            color=UNPRICED_COLOUR if name == "unpriced" else MUTED_COLOUR)
+                            color=self._palette.unpriced if name == "unpriced" else self._palette.muted)
 
     def _apply_budget(self, view: PanelView) -> None:
         w = self.widgets
@@ -198,7 +215,7 @@ class CostPanel:
             self._set(w.budget_label, "")
             return
         self._set(w.budget_bar, min(status.fraction, 1.0))
-        self._configure(w.budget_bar, overlay=f"{status.percent}%")
+        self._configure(w.budget_bar, overlay=f"{status.percent:,}%")
         self._set(w.budget_label, status.label)
         theme = self.themes.budget[status.level]
         if self._values.get((w.budget_bar, "bound theme")) != theme:
@@ -234,7 +251,7 @@ class CostPanel:
             if tooltips and tip is not None:
                 self._set(tip, tips[c] or texts[c])
         name_cell = pooled.cells[0] if pool.name in ("tiers", "models") else pooled.cells[1]
-        self._configure(name_cell, color=UNPRICED_COLOUR if row.unpriced else (-255, 0, 0, 255))
+        self._configure(name_cell, color=self._palette.unpriced if row.unpriced else (-255, 0, 0, 255))
 
     def _catch_up_rows(self) -> None:
         """Rows skipped while out of view, written as soon as they scroll into view."""
@@ -314,12 +331,20 @@ class CostPanel:
         self.budget = budget
         self._remember(budget_usd=budget)
         self.alerts.rearm()
+        self.dismiss_alerts()  # earlier budget notices no longer apply
         self._dirty = True
 
     def set_theme(self, name: str) -> None:
         if self.themes is None or name not in ("dark", "light"):
             return
-        dpg.bind_theme(self.themes.light if name == "light" else 0)
+        theme = self.themes.light if name == "light" else 0
+        if self._owns_window:
+            dpg.bind_theme(theme)
+        elif self.widgets is not None:
+            dpg.bind_item_theme(self.widgets.root, theme)  # a host's own theme stays as it is
+        self._palette = LIGHT_PALETTE if name == "light" else DARK_PALETTE
+        self._values = {k: v for k, v in self._values.items() if not (isinstance(k, tuple) and k[1:] == ("color",))}
+        self._dirty = True  # rewrite colours for the new background
         if self.widgets is not None:
             colour = self.themes.big_text_light if name == "light" else self.themes.big_text_dark
             dpg.configure_item(self.widgets.big_cost, color=colour)
@@ -331,12 +356,14 @@ class CostPanel:
             scale = int(label.rstrip("%")) / 100
         except ValueError:
             return
-        dpg.set_global_font_scale(scale)
+        if self._owns_window:  # a global setting: an embedding host keeps its own
+            dpg.set_global_font_scale(scale)
         if self.widgets is not None:
             size = layout.BIG_TEXT_SIZE * scale
             dpg.configure_item(self.widgets.big_cost, size=size)
             dpg.configure_item(self.tags("big", "canvas"), width=int(300 * scale), height=int(size + 8))
             dpg.configure_item(self.tags("models", "table"), height=int(layout.MODEL_TABLE_HEIGHT * scale))
+            dpg.configure_item(self.widgets.reset_modal, width=int(380 * scale), height=int(130 * scale))
             self._set(self.widgets.font_scale, f"{round(scale * 100)}%")
         self._remember(font_scale=scale)
 
@@ -537,10 +564,13 @@ class CostPanel:
                 break
             if frames is not None and n >= frames + 30:
                 raise RuntimeError(f"screenshot {screenshot} was not written after {n} frames")
-            if time.monotonic() - self._last_input < INPUT_GRACE_S:
+            now = time.monotonic()
+            if changed:
+                self._last_data = now
+            if now - self._last_input < INPUT_GRACE_S:
                 rate = fps
-            else:
-                rate = data_fps if changed else idle_fps
+            else:  # calls arrive in bursts: stay at the data rate for a while after the last one
+                rate = data_fps if now - self._last_data < DATA_GRACE_S else idle_fps
             next_frame += 1.0 / rate
             delay = next_frame - time.monotonic()
             if delay > 0:

@@ -9,9 +9,18 @@ import dearpygui.dearpygui as dpg
 from .budget import LEVEL_COLOURS, BudgetLevel
 from .tags import Tags
 
-UNPRICED_COLOUR = (255, 176, 32, 255)  # amber: a badge for "no price", never mistaken for $0
-NOTICE_COLOUR = (255, 120, 90, 255)
-MUTED_COLOUR = (150, 150, 160, 255)
+@dataclass(frozen=True, slots=True)
+class Palette:
+    """Text colours that keep their contrast on the theme's background."""
+
+    unpriced: tuple[int, int, int, int]  # a badge for "no price", never mistaken for $0
+    notice: tuple[int, int, int, int]
+    muted: tuple[int, int, int, int]
+
+
+DARK_PALETTE = Palette((255, 176, 32, 255), (255, 120, 90, 255), (150, 150, 160, 255))
+# On the light background (246, 246, 248): each at least 4.5:1.
+LIGHT_PALETTE = Palette((160, 80, 0, 255), (176, 40, 20, 255), (85, 85, 95, 255))
 
 _LIGHT = {
     dpg.mvThemeCol_WindowBg: (246, 246, 248),
