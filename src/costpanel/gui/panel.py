@@ -74,6 +74,7 @@ class CostPanel:
         self._details_version: int | None = None
         self._active_tab: object = None
         self._owns_window = True
+        self._config_dir = str(config_dir())  # shown in the unpriced tooltip; looked up once
         self._palette = DARK_PALETTE
         self._last_data = 0.0
         self._pairs_tab: tuple[object, ...] = ()
@@ -150,7 +151,7 @@ class CostPanel:
         tables_due = everything or (version != self._tables_version and now - self._last_tables >= self.table_refresh_s)
         details_due = everything or (version != self._details_version and now - self._last_details >= self.detail_refresh_s)
         snap = self.tracker.snapshot()
-        view = build_view(snap, budget=self.budget, sort=self.settings.sort, config_dir=str(config_dir()),
+        view = build_view(snap, budget=self.budget, sort=self.settings.sort, config_dir=self._config_dir,
                           chart=details_due, tables=visible if tables_due else ())
         self.snapshot, self.view = snap, view
         self._seen_version, self._last_refresh, self._dirty = snap.version, now, False
