@@ -93,14 +93,20 @@ def main() -> None:
     start = time.time() - 29.5 * 86400
     step = 29.5 * 86400 / n
     expected_units = 0
+    events = []
     for k in range(n):
         u = usages[k % 1000]
         entry = plain.catalog.match(MODELS[k % 10])
         cost = entry.cost_units(u, start + k * step)
         expected_units += cost
-        history.append(Event(MODELS[k % 10], entry.id, entry.provider, TIERS[k // 10 % 4], "history", u, cost,
+        events.append(Event(MODELS[k % 10], entry.id, entry.provider, TIERS[k // 10 % 4], "history", u, cost,
                              start + k * step, None, COMMITTED))
+    t2 = time.perf_counter()
+    for e in events:  # the writer on its own: events already made, nothing else competing
+        history.append(e)
     history.close()
+    writer_only = time.perf_counter() - t2
+    del events
     # 3. reports over the 30 days
     conn = open_read_only(folder / "ledger.sqlite3")
     span = parse_range("30d")
@@ -122,8 +128,11 @@ def main() -> None:
           f"{ingest:.2f} s ({n / ingest:,.0f} events/s); writer wrote {written:,}; "
           f"memory +{peak - rss0:.1f} MB at peak (the queue while the writer catches up)")
     print(f"{n:,} events at a steady 50,000/s: memory +{steady_peak - rss1:.1f} MB at peak")
+    print(f"{n:,} prepared events through the writer alone (append, then close): {writer_only:.2f} s "
+          f"({n / writer_only:,.0f} events/s)")
     print(f"report --range 30d --by day: {timings['day']:.1f} ms; --by model: {timings['model']:.1f} ms")
-    print(check("target ingest 1M <= 5 s", ingest <= 5.0 * n / 1_000_000))
+    print(check("target ingest 1M <= 5 s (writer alone)", writer_only <= 5.0 * n / 1_000_000))
+    print(check("target ingest 1M <= 5 s (while recording at full speed)", ingest <= 5.0 * n / 1_000_000))
     print(check("target record() with ledger <= 1.2x", ratio <= 1.2))
     print(check("target reports <= 50 ms", max(timings.values()) <= 50))
     print(check("target memory growth <= 20 MB (steady stream)", steady_peak - rss1 <= 20))
