@@ -720,3 +720,43 @@ def test_costpanel_db_chooses_the_ledger_file(tmp_path: Path, catalog: Catalog,
 def test_a_ledger_needs_a_positive_flush_interval(db: Path) -> None:
     with pytest.raises(ValueError, match="flush_interval"):
         Ledger(db, flush_interval=0)
+
+
+def test_range_all_includes_calls_dated_in_the_future(tmp_path: Path, catalog: Catalog) -> None:
+    import datetime as dt
+
+    from costpanel.ledger.queries import open_read_only, parse_range, report
+
+    tracker = CostTracker(catalog, ledger=tmp_path / "future.sqlite3")
+    tracker.record("gpt-4o", Usage(input=1_000_000), tier="Tier 1",
+                   at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=3))  # a skewed clock elsewhere
+    tracker.close()
+    conn = open_read_only(tmp_path / "future.sqlite3")
+    try:
+        assert sum(r.calls for r in report(conn, parse_range("all"), "model")) == 1
+        assert sum(r.calls for r in report(conn, parse_range("7d"), "model")) == 0
+    finally:
+        conn.close()
+
+
+def test_a_call_sqlite_cannot_store_is_set_aside_and_the_rest_still_land(tmp_path: Path, catalog: Catalog) -> None:
+    import json
+
+    from costpanel.ledger import Ledger
+
+    ledger = Ledger(tmp_path / "poison.sqlite3", flush_interval=0.05)
+    tracker = CostTracker(catalog, ledger=ledger)
+    tracker.record("gpt-4o", Usage(input=10), tier="Tier 1", event_id="before")
+    # 10^12 output tokens of Opus: a cost beyond SQLite's 64-bit integers
+    huge = tracker.record("claude-opus-4-1", Usage(output=10**12), tier="Tier 1", event_id="huge")
+    tracker.record("gpt-4o", Usage(input=20), tier="Tier 1", event_id="after")
+    assert ledger.flush()
+    health = ledger.health()
+    assert health.rejected == 1 and not health.ok and "rejected.jsonl" in health.last_error
+    rows = query(tmp_path / "poison.sqlite3", "SELECT event_id FROM events ORDER BY id")
+    assert rows == [("before",), ("after",)]
+    kept = [json.loads(line) for line in ledger.rejected_path.read_text().splitlines()]
+    assert kept[0]["event_id"] == "huge" and kept[0]["cost_units"] == str(huge.cost_units)
+    assert oct(ledger.rejected_path.stat().st_mode & 0o777) == "0o600"
+    tracker.close()
+    ledger.close()

@@ -210,6 +210,7 @@ class Health:
     written: int  # events this process wrote
     last_error: str | None  # the latest write failure, kept until a write succeeds
     last_flush: float | None  # epoch seconds of the last successful write
+    rejected: int = 0  # calls that could not be stored at all, kept in <ledger>.rejected.jsonl
 
 
 class Ledger:
@@ -228,6 +229,8 @@ class Ledger:
         self._closed = False
         self._written = 0
         self._in_flight = 0
+        self._rejected = 0
+        self.rejected_path = self.path.with_name(self.path.name + ".rejected.jsonl")
         self._last_error: str | None = None
         self._last_flush: float | None = None
         self._writer = threading.Thread(target=self._run, name="costpanel-ledger-writer", daemon=True)
@@ -276,7 +279,7 @@ class Ledger:
             self._in_flight = len(batch)  # still "queued" for health() until it is on disk
             try:
                 self._write(batch)
-            except (sqlite3.Error, OSError) as exc:
+            except (sqlite3.OperationalError, OSError) as exc:  # busy, full, I/O: the file's trouble
                 self._queue.extendleft(reversed(batch))
                 self._in_flight = 0
                 self._last_error = f"{type(exc).__name__}: {exc}"
@@ -285,11 +288,52 @@ class Ledger:
                 logging.getLogger(__name__).warning("costpanel ledger %s: write failed, will retry: %s",
                                                     self.path, exc)
                 return False
+            except Exception as exc:  # something in the batch itself: find it, keep the rest
+                self._in_flight = 0
+                self._isolate(batch, exc)
+                return True
             self._written += sum(1 for item in batch if isinstance(item, Event))
             self._in_flight = 0
             self._last_error = None
             self._last_flush = time.time()
             return True
+
+    def _isolate(self, batch: Sequence[Any], first_error: Exception) -> None:
+        """Write a failing batch one item at a time; an item that still fails is set aside in
+        ``<ledger>.rejected.jsonl`` (never silently dropped, never blocking the queue)."""
+        for item in batch:
+            try:
+                self._write([item])
+            except (sqlite3.OperationalError, OSError):
+                self._queue.append(item)  # the file's trouble after all: retry later
+            except Exception as exc:
+                self._reject(item, exc)
+            else:
+                if isinstance(item, Event):
+                    self._written += 1
+        self._last_flush = time.time()
+
+    def _reject(self, item: Any, exc: Exception) -> None:
+        import json
+        import logging
+
+        self._rejected += 1
+        self._last_error = (f"{self._rejected} call(s) could not be stored ({type(exc).__name__}: {exc}); "
+                            f"kept in {self.rejected_path}")
+        record = {"error": f"{type(exc).__name__}: {exc}"}
+        if isinstance(item, Event):
+            record.update({k: v for k, v in item._asdict().items() if k != "usage"})
+            record["usage"] = item.usage.as_dict()
+            record["cost_units"] = None if item.cost_units is None else str(item.cost_units)
+        else:
+            record["item"] = repr(item)
+        line = (json.dumps(record) + "\n").encode()
+        fd = os.open(self.rejected_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            os.write(fd, line)
+        finally:
+            os.close(fd)
+        logging.getLogger(__name__).error("costpanel ledger %s: %s", self.path, self._last_error)
 
     def _write(self, batch: Sequence[Any]) -> None:
         conn = self._conn
@@ -323,7 +367,7 @@ class Ledger:
 
     def health(self) -> Health:
         return Health(self._last_error is None, len(self._queue) + self._in_flight, self._written,
-                      self._last_error, self._last_flush)
+                      self._last_error, self._last_flush, self._rejected)
 
     def close(self) -> None:
         """Flush and stop the writer. Safe to call twice; also runs at interpreter exit."""
