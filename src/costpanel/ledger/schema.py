@@ -30,6 +30,12 @@ def _run(conn: sqlite3.Connection, script: str) -> None:
         conn.execute(pending)
 
 
+# The summed columns every roll-up table carries.
+_TOTALS = ("calls INTEGER NOT NULL, input INTEGER NOT NULL, cache_read INTEGER NOT NULL, "
+           "cache_write INTEGER NOT NULL, cache_write_1h INTEGER NOT NULL, output INTEGER NOT NULL, "
+           "requests INTEGER NOT NULL, cost_units INTEGER NOT NULL, unpriced_calls INTEGER NOT NULL,")
+
+
 def m001_events(conn: sqlite3.Connection) -> None:
     _run(
         conn,
@@ -78,15 +84,7 @@ def m002_rollups(conn: sqlite3.Connection) -> None:
             matched TEXT,
             provider TEXT,
             status TEXT NOT NULL,
-            calls INTEGER NOT NULL,
-            input INTEGER NOT NULL,
-            cache_read INTEGER NOT NULL,
-            cache_write INTEGER NOT NULL,
-            cache_write_1h INTEGER NOT NULL,
-            output INTEGER NOT NULL,
-            requests INTEGER NOT NULL,
-            cost_units INTEGER NOT NULL,
-            unpriced_calls INTEGER NOT NULL,
+            {_TOTALS}
             PRIMARY KEY (bucket, session, tier, model_key, status)
         ) WITHOUT ROWID;
         INSERT INTO rollup
@@ -117,15 +115,7 @@ def m003_hourly(conn: sqlite3.Connection) -> None:
             matched TEXT,
             provider TEXT,
             status TEXT NOT NULL,
-            calls INTEGER NOT NULL,
-            input INTEGER NOT NULL,
-            cache_read INTEGER NOT NULL,
-            cache_write INTEGER NOT NULL,
-            cache_write_1h INTEGER NOT NULL,
-            output INTEGER NOT NULL,
-            requests INTEGER NOT NULL,
-            cost_units INTEGER NOT NULL,
-            unpriced_calls INTEGER NOT NULL,
+            {_TOTALS}
             PRIMARY KEY (hour, tier, model_key, status)
         ) WITHOUT ROWID;
         INSERT INTO rollup_hour

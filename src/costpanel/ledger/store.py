@@ -120,30 +120,24 @@ def _rollup_rows(rows: Iterable[tuple[object, ...]]) -> list[tuple[object, ...]]
     return [(*k[:4], a[0], a[1], k[4], *a[2:10], int(a[10])) for k, a in acc.items()]
 
 
+_ADD_TOTALS = """
+    calls = calls + excluded.calls, input = input + excluded.input,
+    cache_read = cache_read + excluded.cache_read, cache_write = cache_write + excluded.cache_write,
+    cache_write_1h = cache_write_1h + excluded.cache_write_1h, output = output + excluded.output,
+    requests = requests + excluded.requests, cost_units = cost_units + excluded.cost_units,
+    unpriced_calls = unpriced_calls + excluded.unpriced_calls,
+    matched = COALESCE(excluded.matched, matched), provider = COALESCE(excluded.provider, provider)
+"""
 _UPSERT_ROLLUP = f"""
 INSERT INTO rollup (bucket, session, tier, model_key, matched, provider, status, calls, input, cache_read,
                     cache_write, cache_write_1h, output, requests, cost_units, unpriced_calls)
 VALUES ({', '.join('?' * 16)})
-ON CONFLICT (bucket, session, tier, model_key, status) DO UPDATE SET
-    calls = calls + excluded.calls, input = input + excluded.input,
-    cache_read = cache_read + excluded.cache_read, cache_write = cache_write + excluded.cache_write,
-    cache_write_1h = cache_write_1h + excluded.cache_write_1h, output = output + excluded.output,
-    requests = requests + excluded.requests, cost_units = cost_units + excluded.cost_units,
-    unpriced_calls = unpriced_calls + excluded.unpriced_calls,
-    matched = COALESCE(excluded.matched, matched), provider = COALESCE(excluded.provider, provider)
-"""
+ON CONFLICT (bucket, session, tier, model_key, status) DO UPDATE SET {_ADD_TOTALS}"""
 _UPSERT_HOUR = f"""
 INSERT INTO rollup_hour (hour, tier, model_key, matched, provider, status, calls, input, cache_read,
                          cache_write, cache_write_1h, output, requests, cost_units, unpriced_calls)
 VALUES ({', '.join('?' * 15)})
-ON CONFLICT (hour, tier, model_key, status) DO UPDATE SET
-    calls = calls + excluded.calls, input = input + excluded.input,
-    cache_read = cache_read + excluded.cache_read, cache_write = cache_write + excluded.cache_write,
-    cache_write_1h = cache_write_1h + excluded.cache_write_1h, output = output + excluded.output,
-    requests = requests + excluded.requests, cost_units = cost_units + excluded.cost_units,
-    unpriced_calls = unpriced_calls + excluded.unpriced_calls,
-    matched = COALESCE(excluded.matched, matched), provider = COALESCE(excluded.provider, provider)
-"""
+ON CONFLICT (hour, tier, model_key, status) DO UPDATE SET {_ADD_TOTALS}"""
 
 
 def _hourly_rows(rollups: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
