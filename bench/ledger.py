@@ -117,6 +117,7 @@ def main() -> None:
             t = time.perf_counter()
             rows = report(conn, span, by)
             samples.append((time.perf_counter() - t) * 1000)
+            assert rows, "the month has calls to report"
         timings[by] = statistics.median(samples)
     everything = report(conn, parse_range("all"), "model")
     assert sum(r.cost_units for r in everything) == expected_units, "the ledger's totals are exact"

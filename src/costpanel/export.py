@@ -8,14 +8,11 @@ atomically and readable by their owner only: they describe what an agent did.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import io
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any, Literal
 

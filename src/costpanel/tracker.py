@@ -21,7 +21,7 @@ from .pricing import Catalog, load_catalog
 from .pricing.catalog import ModelEntry
 from .pricing.rates import Period, rates_for
 from .shards import SessionState, Shard
-from .snapshot import ZERO_CELL, Cell, Snapshot, TierModel
+from .snapshot import ZERO_CELL, Cell, Snapshot
 from .usage import Usage
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ Bundled files come from the top-level ``pricing/`` folder (inside the wheel as
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
