@@ -90,3 +90,15 @@ def test_cost_between_agrees_with_the_ordered_view(pending, first: int, last: in
     start, cost, _, _, _ = view.ordered()
     expected = sum(c for k, c in enumerate(cost) if first <= start + k <= last)
     assert view.cost_usd_between(first, last) * UNITS_PER_USD == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("gap", [1, 7, 59, 3599, 3600, 3601, 86_400])
+def test_folding_keeps_every_unit_whatever_the_gap_between_calls(gap: int) -> None:
+    ring = RingSeries(window=3600)
+    for k in range(300):
+        ring.add(1_000_000 + k * gap, 3, 2)
+    view = ring.view()
+    kept_cost = sum(c for _, c, _ in view.raw_points())
+    assert view.base_cost + kept_cost == 900
+    assert view.base_tokens + sum(t for _, _, t in view.raw_points()) == 600
+    assert ring.window_cost == kept_cost

@@ -19,7 +19,7 @@ from .money import UNITS_PER_USD
 class RingSeries:
     """Not thread-safe on its own: the tracker calls it under its lock."""
 
-    __slots__ = ("window", "head", "cost", "tokens", "base_cost", "base_tokens", "changes")
+    __slots__ = ("window", "head", "cost", "tokens", "base_cost", "base_tokens", "changes", "window_cost", "window_tokens")
 
     def __init__(self, window: int) -> None:
         self.window = window
@@ -29,6 +29,8 @@ class RingSeries:
         self.base_cost = 0.0  # folded from buckets that left the window
         self.base_tokens = 0.0
         self.changes = 0  # lets a snapshot reuse its last copy while nothing changed
+        self.window_cost = 0.0  # what the window's buckets hold, so emptying it needs no sum
+        self.window_tokens = 0.0
 
     def add(self, second: int, cost_units: float, tokens: float) -> None:
         self.changes += 1
@@ -45,17 +47,35 @@ class RingSeries:
         slot = second % self.window
         self.cost[slot] += cost_units
         self.tokens[slot] += tokens
+        self.window_cost += cost_units
+        self.window_tokens += tokens
 
     def _advance(self, head: int, new_head: int) -> None:
-        """Fold and clear the buckets that the move from ``head`` to ``new_head`` pushes out."""
+        """Fold and clear the buckets that the move from ``head`` to ``new_head`` pushes out.
+        Slices, not a loop per second: a log import can jump hours between calls."""
         w = self.window
-        cost, tokens = self.cost, self.tokens
-        for sec in range(head - w + 1, min(head, new_head - w) + 1):
-            slot = sec % w
-            self.base_cost += cost[slot]
-            self.base_tokens += tokens[slot]
-            cost[slot] = 0.0
-            tokens[slot] = 0.0
+        first, last = head - w + 1, min(head, new_head - w)  # seconds leaving the window
+        if last < first:
+            return
+        if last - first + 1 >= w:  # all of it
+            if self.window_cost or self.window_tokens:
+                self.base_cost += self.window_cost
+                self.base_tokens += self.window_tokens
+                self.window_cost = self.window_tokens = 0.0
+                self.cost = array("d", bytes(8 * w))
+                self.tokens = array("d", bytes(8 * w))
+            return
+        a, b = first % w, last % w
+        spans = [(a, b + 1)] if a <= b else [(a, w), (0, b + 1)]
+        for lo, hi in spans:
+            gone_cost, gone_tokens = sum(self.cost[lo:hi]), sum(self.tokens[lo:hi])
+            self.base_cost += gone_cost
+            self.base_tokens += gone_tokens
+            self.window_cost -= gone_cost
+            self.window_tokens -= gone_tokens
+            zeros = array("d", bytes(8 * (hi - lo)))
+            self.cost[lo:hi] = zeros
+            self.tokens[lo:hi] = zeros
 
     def view(self) -> SeriesView:
         return SeriesView(self.window, self.head, self.cost[:], self.tokens[:], self.base_cost, self.base_tokens)
