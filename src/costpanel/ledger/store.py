@@ -29,6 +29,7 @@ ENV_DB = "COSTPANEL_DB"
 DEFAULT_FLUSH_INTERVAL = 0.25
 BUSY_TIMEOUT_MS = 10_000  # opening and reading; the writer uses a short one and retries instead
 WRITER_BUSY_TIMEOUT_MS = 1_000
+MAX_BATCH = 20_000  # events per transaction: a backlog is written in several, keeping memory flat
 
 _EVENT_COLUMNS = ("event_id, ts, session, tier, model, model_key, matched, provider, input, cache_read, "
                   "cache_write, cache_write_1h, output, requests, cost_units, status")
@@ -97,27 +98,27 @@ def event_row(e: Event) -> tuple[object, ...]:
 
 
 def _rollup_rows(rows: Iterable[tuple[object, ...]]) -> list[tuple[object, ...]]:
-    """Batch totals per (bucket, session, tier, model, status), summed in Python: cheaper than a
-    GROUP BY over the freshly inserted rows."""
-    acc: dict[tuple[object, ...], list[Any]] = {}
-    for (_, ts, session, tier, _, key, matched, provider, i, cr, cw, cw1, o, rq, cost, status) in rows:
-        k = (int(ts // BUCKET_SECONDS) * BUCKET_SECONDS, session, tier, key, status)  # type: ignore[operator]
-        a = acc.get(k)
-        if a is None:
-            acc[k] = [matched, provider, 1, i, cr, cw, cw1, o, rq, cost or 0, cost is None]
+    """Batch totals per (bucket, session, tier, model, status), summed in Python (cheaper than a
+    GROUP BY over the freshly inserted rows): rows are grouped by key, then each group's columns
+    are summed in C (``zip``/``sum``)."""
+    groups: dict[tuple[object, ...], list[tuple[object, ...]]] = {}
+    size = BUCKET_SECONDS
+    for r in rows:
+        key = (int(r[1] // size) * size, r[2], r[3], r[5], r[15])  # type: ignore[operator]
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [r]
         else:
-            a[2] += 1
-            a[3] += i
-            a[4] += cr
-            a[5] += cw
-            a[6] += cw1
-            a[7] += o
-            a[8] += rq
-            if cost is None:
-                a[10] += 1
-            else:
-                a[9] += cost
-    return [(*k[:4], a[0], a[1], k[4], *a[2:10], int(a[10])) for k, a in acc.items()]
+            group.append(r)
+    out = []
+    for (bucket, session, tier, model_key, status), group in groups.items():
+        cols = list(zip(*group))
+        costs = cols[14]
+        unpriced = costs.count(None)
+        cost = sum(c for c in costs if c is not None) if unpriced else sum(costs)  # type: ignore[arg-type]
+        out.append((bucket, session, tier, model_key, group[0][6], group[0][7], status, len(group),
+                    *(sum(cols[i]) for i in range(8, 14)), cost, unpriced))  # type: ignore[arg-type]
+    return out
 
 
 _ADD_TOTALS = """
@@ -254,6 +255,8 @@ class Ledger:
             self._wake.clear()
             closing = self._closed
             ok = self._flush_queue()
+            while ok and self._queue:  # a backlog: the next batch at once
+                ok = self._flush_queue()
             backoff = self.flush_interval if ok else min(backoff * 2, 5.0)
             if closing and (ok or not self._queue):
                 return
@@ -265,7 +268,7 @@ class Ledger:
             if not self._queue:
                 return True
             batch = []
-            while self._queue:
+            while self._queue and len(batch) < MAX_BATCH:
                 try:
                     batch.append(self._queue.popleft())
                 except IndexError:
@@ -370,7 +373,8 @@ class Ledger:
         self._closed = True
         self._wake.set()
         self._writer.join(timeout=30)
-        self._flush_queue()
+        while self._queue and self._flush_queue():
+            pass
         with self._lock:
             self._conn.close()
         if self._queue:
