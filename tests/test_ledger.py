@@ -474,10 +474,14 @@ def test_a_v1_ledger_is_upgraded_and_its_rollups_built_exactly(tmp_path: Path, c
     raw = query(path, "SELECT ts, session, tier, model_key, status, input, cache_read, cache_write, cache_write_1h, "
                       "output, requests, cost_units FROM events")
     assert len(raw) == 40
+    every_column = "SELECT * FROM events ORDER BY id"
+    before = query(path, every_column)
 
     conn = connect(path)
     conn.close()
     assert [r[0] for r in query(path, "SELECT name FROM costpanel_migrations ORDER BY name")] == ALL_MIGRATIONS
+    assert query(path, every_column) == before  # the v1 rows, column for column, through the events view
+    assert query(path, "SELECT type FROM sqlite_master WHERE name = 'events'") == [("view",)]
     # The roll-ups equal the events aggregated here, in Python, per (bucket, session, tier, model, status).
     expected: dict[tuple[object, ...], list[int]] = {}
     for ts, session, tier, key, status, *counts, cost in raw:

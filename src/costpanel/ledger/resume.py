@@ -41,7 +41,7 @@ def restore_session(ledger: Ledger, series_seconds: int, session: str | None = N
     state.retired.writes = sum(c[0] for c in committed.values())
     state.discarded = discarded
     state.restore_series_baseline()
-    state.seen_ids = {r[0] for r in ledger.read(
-        "SELECT event_id FROM events WHERE session = ? AND event_id IS NOT NULL AND status = 'committed'",
-        (session_id,))}
+    state.seen_ids = {r[0] for r in ledger.read(  # through the id index: only calls that have one
+        "SELECT c.event_id FROM calls AS c JOIN dims AS d ON d.id = c.dim "
+        "WHERE c.event_id IS NOT NULL AND c.committed = 1 AND d.session = ?", (session_id,))}
     return state

@@ -1,0 +1,289 @@
+"""How a batch of events becomes ledger rows: ``calls``, their ``dims``, roll-ups and sessions.
+
+This runs for every call ever recorded, so the per-event work is done by C-level passes over the
+batch (``map``/``itemgetter``, slice assignment, multi-row ``INSERT``), not Python statements per
+event: a million calls are written in a few seconds and the writer allocates almost nothing the
+garbage collector has to trace (the queued events already are a million tracked objects).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from itertools import chain, islice, repeat
+from operator import floordiv, itemgetter, le, mul
+from typing import Any
+
+from ..events import COMMITTED, DISCARDED, Event
+from .schema import BUCKET_SECONDS, HOUR
+
+_WRITTEN = frozenset((COMMITTED, DISCARDED))  # pending attempts and duplicates are not stored
+_FIELD = [itemgetter(i) for i in range(10)]  # Event fields, by position
+_BUCKET = [itemgetter(i) for i in range(6)]  # Usage buckets, by position
+
+_ROWS_PER_STATEMENT = 50  # rows per INSERT: at most 800 parameters, under SQLite's oldest limit (999)
+
+
+class _Insert:
+    """An INSERT run as few multi-row statements: per row, SQLite's per-statement work and Python's
+    per-call overhead are paid once per ``_ROWS_PER_STATEMENT`` rows instead of once per row."""
+
+    def __init__(self, head: str, values: str, tail: str = "") -> None:
+        self.width = values.count("?")
+        self.one = f"{head} VALUES {values} {tail}"
+        self.many = f"{head} VALUES {', '.join([values] * _ROWS_PER_STATEMENT)} {tail}"
+
+    def run(self, conn: sqlite3.Connection, flat: list[Any]) -> None:
+        """Insert the rows laid end to end in ``flat``."""
+        step = _ROWS_PER_STATEMENT * self.width
+        full = len(flat) // step * step
+        if full:
+            conn.executemany(self.many, [flat[i:i + step] for i in range(0, full, step)])
+        if full < len(flat):
+            conn.executemany(self.one, [flat[i:i + self.width] for i in range(full, len(flat), self.width)])
+
+    def run_rows(self, conn: sqlite3.Connection, rows: Iterable[Sequence[Any]]) -> None:
+        self.run(conn, list(chain.from_iterable(rows)))
+
+
+# ``calls`` as bound. A batch without ids leaves the column out; ``None`` among values is bound as a
+# sentinel that SQL turns back into NULL (Python's sqlite3 binds None through its adapter lookup,
+# several times slower than a str or int). An id already stored (or repeated in the batch) is
+# skipped by the unique index, not looked up first: the writer then compares the rows that
+# landed with the batch (rare: re-imports).
+_NO_ID = ""  # the tracker refuses empty ids, so "" can stand for "none given"
+_NO_COST = -1  # costs are never negative
+_CALL_COLUMNS = "ts, dim, committed, input, cache_read, cache_write, cache_write_1h, output, requests, cost_units"
+
+
+def _calls_insert(ids: str, costs: str) -> _Insert:
+    """``ids``: "" (no column), "?" or "NULLIF(?, '')"; ``costs``: "?" or "NULLIF(?, -1)"."""
+    head = f"INSERT INTO calls ({'event_id, ' if ids else ''}{_CALL_COLUMNS})"
+    return _Insert(head, f"({ids + ', ' if ids else ''}?, ?, ?, ?, ?, ?, ?, ?, ?, {costs})", "ON CONFLICT DO NOTHING")
+
+
+_CALLS = {(ids, costs): _calls_insert(ids, costs)
+          for ids in ("", "?", f"NULLIF(?, '{_NO_ID}')") for costs in ("?", f"NULLIF(?, {_NO_COST})")}
+_ADD_TOTALS = """
+    calls = calls + excluded.calls, input = input + excluded.input,
+    cache_read = cache_read + excluded.cache_read, cache_write = cache_write + excluded.cache_write,
+    cache_write_1h = cache_write_1h + excluded.cache_write_1h, output = output + excluded.output,
+    requests = requests + excluded.requests, cost_units = cost_units + excluded.cost_units,
+    unpriced_calls = unpriced_calls + excluded.unpriced_calls,
+    matched = COALESCE(excluded.matched, matched), provider = COALESCE(excluded.provider, provider)
+"""
+_ROLLUP = _Insert("INSERT INTO rollup (bucket, session, tier, model_key, matched, provider, status, calls, input, "
+                  "cache_read, cache_write, cache_write_1h, output, requests, cost_units, unpriced_calls)",
+                  f"({', '.join('?' * 16)})",
+                  f"ON CONFLICT (bucket, session, tier, model_key, status) DO UPDATE SET {_ADD_TOTALS}")
+_HOURLY = _Insert("INSERT INTO rollup_hour (hour, tier, model_key, matched, provider, status, calls, input, "
+                  "cache_read, cache_write, cache_write_1h, output, requests, cost_units, unpriced_calls)",
+                  f"({', '.join('?' * 15)})",
+                  f"ON CONFLICT (hour, tier, model_key, status) DO UPDATE SET {_ADD_TOTALS}")
+_UPSERT_SESSION = """
+INSERT INTO sessions (id, started_at) VALUES (?, ?)
+ON CONFLICT (id) DO UPDATE SET started_at = MIN(started_at, excluded.started_at)
+"""
+
+DimKey = tuple[str, "str | None", "str | None", str, str]  # model, matched, provider, tier, session
+DimInfo = tuple[str, str, str, "str | None", "str | None"]  # session, tier, model_key, matched, provider
+_DIM_KEY = itemgetter(slice(0, 5))  # an Event's first five fields are its DimKey
+
+
+class Dims:
+    """The ``dims`` ids of (model, matched model, provider, tier, session), cached.
+
+    Ids are never changed or deleted once committed, so the cache stays valid across batches and
+    processes; :meth:`forget` drops it when a transaction that may have created ids rolls back.
+    """
+
+    def __init__(self) -> None:
+        self.ids: dict[DimKey, int] = {}
+        self.info: dict[int, DimInfo] = {}
+
+    def forget(self) -> None:
+        self.ids.clear()
+        self.info.clear()
+
+    def resolve(self, conn: sqlite3.Connection, events: list[Event]) -> list[int]:
+        """The dims id of each event."""
+        ids = list(map(self.ids.get, map(_DIM_KEY, events)))
+        if None in ids:
+            for n, e in enumerate(events):
+                if ids[n] is None:
+                    key: DimKey = e[:5]
+                    ids[n] = self.ids.get(key) or self._fetch(conn, key)
+        return ids  # type: ignore[return-value]
+
+    def _fetch(self, conn: sqlite3.Connection, key: DimKey) -> int:
+        model, matched, provider, tier, session = key
+        values = (session, tier, model, matched or "", provider or "")
+        where = "session = ? AND tier = ? AND model = ? AND matched = ? AND provider = ?"
+        row = conn.execute(f"SELECT id FROM dims WHERE {where}", values).fetchone()
+        if row is None:  # ON CONFLICT: another connection may have added it since
+            conn.execute("INSERT INTO dims (session, tier, model, matched, provider, model_key) "
+                         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", (*values, matched or model.strip()))
+            row = conn.execute(f"SELECT id FROM dims WHERE {where}", values).fetchone()
+        dim = int(row[0])
+        self.ids[key] = dim
+        self.info[dim] = (session, tier, matched or model.strip(), matched, provider)
+        return dim
+
+
+def _last_call(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT MAX(id) FROM calls").fetchone()[0] or 0
+
+
+def _inserted(conn: sqlite3.Connection, events: list[Event], last: int) -> list[Event]:
+    """The events whose rows were inserted after row ``last``: an id already stored, or repeated
+    earlier in the batch, was skipped by the unique index (the first of a batch's repeats lands)."""
+    landed = set(conn.execute("SELECT event_id, committed FROM calls WHERE id > ? AND event_id IS NOT NULL",
+                              (last,)))
+    kept = []
+    for e in events:
+        if e[8] is not None:
+            key = (e[8], int(e[9] == COMMITTED))
+            if key not in landed:
+                continue
+            landed.remove(key)
+        kept.append(e)
+    return kept
+
+
+class _Columns:
+    """A batch as the column lists the writer binds and sums (C-level passes, no per-event code)."""
+
+    def __init__(self, conn: sqlite3.Connection, dims: Dims, batch: list[Event]) -> None:
+        n = len(batch)
+        usages, self.costs, self.tss, event_ids, statuses = (list(map(_FIELD[k], batch)) for k in range(5, 10))
+        self.dims = dims.resolve(conn, batch)
+        self.flags = [1] * n if DISCARDED not in statuses else list(map(int, map(COMMITTED.__eq__, statuses)))
+        self.sums = [list(map(bucket, usages)) for bucket in _BUCKET]
+        missing = event_ids.count(None)
+        self.ids = event_ids if not missing else None if missing == n else [
+            _NO_ID if i is None else i for i in event_ids]
+        self.ids_mode = "" if self.ids is None else "?" if not missing else f"NULLIF(?, '{_NO_ID}')"
+
+    def insert(self, conn: sqlite3.Connection) -> None:
+        """One ``calls`` row per event, the columns interleaved by slice assignment."""
+        costs: list[int | None] = self.costs
+        costs_mode = "?"
+        if None in costs:
+            costs, costs_mode = [_NO_COST if c is None else c for c in costs], f"NULLIF(?, {_NO_COST})"
+        statement = _CALLS[(self.ids_mode, costs_mode)]
+        columns = [self.tss, self.dims, self.flags, *self.sums, costs]
+        if self.ids is not None:
+            columns.insert(0, self.ids)
+        width = statement.width
+        flat: list[object] = [None] * (len(self.tss) * width)
+        for k, column in enumerate(columns):
+            flat[k::width] = column
+        statement.run(conn, flat)
+
+
+def _groups(tss: list[float], ids: list[int], flags: list[int]) -> dict[tuple[int, int, int], list[int]]:
+    """The batch's events (their indexes) per (15-minute bucket, dims id, committed flag)."""
+    size = BUCKET_SECONDS
+    tags: Sequence[Any] = ids if 0 not in flags else list(zip(ids, flags))
+    groups: dict[tuple[int, int, int], list[int]] = {}
+    if all(map(le, tss, islice(tss, 1, None))):
+        # Calls in time order (the usual batch): each bucket is one run, found by bisection, so
+        # only the dims id is looked at per call.
+        a, n = 0, len(tss)
+        while a < n:
+            bucket = int(tss[a] // size) * size
+            b = bisect_left(tss, bucket + size, a)
+            run: defaultdict[Any, list[int]] = defaultdict(list)
+            for i, tag in zip(range(a, b), tags[a:b]):
+                run[tag].append(i)
+            for tag, members in run.items():
+                groups[(bucket, tag, 1) if tags is ids else (bucket, *tag)] = members
+            a = b
+        return groups
+    buckets = map(mul, map(int, map(floordiv, tss, repeat(float(size)))), repeat(size))
+    for i, key in enumerate(zip(buckets, ids, flags)):
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [i]
+        else:
+            group.append(i)
+    return groups
+
+
+def _rollups(dims: Dims, columns: _Columns) -> tuple[list[tuple[Any, ...]], dict[str, float]]:
+    """Per (15-minute bucket, dims id, status): the roll-up rows of the batch, and each session's
+    first call. Each group's columns are summed in C."""
+    tss, sums, costs = columns.tss, columns.sums, columns.costs
+    groups = _groups(tss, columns.dims, columns.flags)
+    rows = []
+    starts: dict[str, float] = {}
+    live = [(k, column) for k, column in enumerate(sums) if any(column)]  # many buckets are all zero
+    zeros = [0] * len(sums)
+    for (bucket, dim, flag), members in groups.items():
+        totals = zeros.copy()
+        if len(members) == 1:
+            n = members[0]
+            for k, column in live:
+                totals[k] = column[n]
+            group_costs: Sequence[int | None] = (costs[n],)
+            first = tss[n]
+        else:
+            pick = itemgetter(*members)
+            for k, column in live:
+                totals[k] = sum(pick(column))
+            group_costs = pick(costs)
+            first = min(pick(tss))
+        unpriced = group_costs.count(None)
+        cost = sum(c for c in group_costs if c is not None) if unpriced else sum(group_costs)  # type: ignore[arg-type]
+        session, tier, model_key, matched, provider = dims.info[dim]
+        rows.append((bucket, session, tier, model_key, matched, provider, COMMITTED if flag else DISCARDED,
+                     len(members), *totals, cost, unpriced))
+        if first < starts.get(session, first + 1):
+            starts[session] = first
+    return rows, starts
+
+
+def _hourly_rows(rollups: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The batch's 15-minute roll-ups folded into hours, without the session."""
+    acc: dict[tuple[Any, ...], list[Any]] = {}
+    for bucket, _, tier, key, matched, provider, status, *totals in rollups:
+        k = (bucket // HOUR * HOUR, tier, key, status)
+        a = acc.get(k)
+        if a is None:
+            acc[k] = [matched, provider, *totals]
+        else:
+            for n, v in enumerate(totals, 2):
+                a[n] += v
+    return [(k[0], k[1], k[2], a[0], a[1], k[3], *a[2:]) for k, a in acc.items()]
+
+
+def write_events(conn: sqlite3.Connection, events: Iterable[Event], dims: Dims | None = None) -> int:
+    """Insert events and their roll-ups on ``conn`` inside the caller's transaction (no commit).
+
+    For applications that keep their own data in SQLite: call ``migrate(conn)`` once, then this in
+    the same transaction as the content the calls paid for. Returns the rows actually inserted
+    (an event whose id is already in the ledger, or twice in ``events``, is written once).
+    ``dims`` is the writer's cache of dimension ids; without one, ids are looked up per call.
+    """
+    batch = events if isinstance(events, list) else list(events)
+    if not _WRITTEN.issuperset(map(_FIELD[9], batch)):
+        batch = [e for e in batch if e[9] in _WRITTEN]
+    if not batch:
+        return 0
+    dims = dims if dims is not None else Dims()
+    columns = _Columns(conn, dims, batch)
+    has_ids = any(map(_FIELD[8], batch))
+    last = _last_call(conn) if has_ids else 0
+    columns.insert(conn)
+    if has_ids and _last_call(conn) - last != len(batch):  # ids stored already, or repeated here
+        batch = _inserted(conn, batch, last)
+        if not batch:
+            return 0
+        columns = _Columns(conn, dims, batch)
+    rollups, starts = _rollups(dims, columns)
+    _ROLLUP.run_rows(conn, rollups)
+    _HOURLY.run_rows(conn, _hourly_rows(rollups))
+    conn.executemany(_UPSERT_SESSION, starts.items())
+    return len(batch)
