@@ -277,6 +277,56 @@ def test_export_writes_a_private_file_with_the_reports_numbers(history: History,
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temp file left
 
 
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_export_by_call_writes_every_call_with_its_exact_cost(history: History, tmp_path: Path, fmt: str) -> None:
+    target = tmp_path / f"calls.{fmt}"  # the format comes from the file's extension
+    r = costpanel("export", "--db", str(history.db), "--range", "all", "--by", "call", str(target))
+    assert r.returncode == 0, r.stderr
+    assert f"wrote {len(history.events):,} call(s)" in r.stderr
+    assert mode(target) == 0o600
+    if fmt == "json":
+        body = json.loads(target.read_text())
+        assert (body["range"], body["by"]) == ("all", "call")
+        calls = body["calls"]
+    else:
+        calls = list(csv.DictReader(io.StringIO(target.read_text())))
+    expected = sorted(history.events, key=lambda e: e.ts)
+    assert len(calls) == len(expected)
+    for row, e in zip(calls, expected):
+        assert row["time_utc"] == dt.datetime.fromtimestamp(e.ts, UTC).isoformat(timespec="microseconds")
+        assert (row["session"], row["status"]) == (e.session, e.status)
+        assert row["model"] == (e.model if fmt == "json" or not e.model.startswith("=") else "'" + e.model)
+        assert int(row["input"]) == e.usage.input and int(row["output"]) == e.usage.output
+        assert (row["cost_usd"] in (None, "")) if e.cost_units is None else row["cost_usd"] == usd(e.cost_units)
+    committed = sum(Decimal(c["cost_usd"]) for c in calls if c["status"] == COMMITTED and c["cost_usd"])
+    report = json.loads(costpanel("report", "--db", str(history.db), "--range", "all", "--json").stdout)
+    assert committed == Decimal(report["total"]["cost_usd"])  # the calls add up to the report
+
+
+def test_export_by_call_of_a_range_keeps_only_its_days(history: History, tmp_path: Path) -> None:
+    target = tmp_path / "day.csv"
+    r = costpanel("export", "--db", str(history.db), "--range", "2026-01-11..2026-01-11", "--by", "call", str(target))
+    assert r.returncode == 0, r.stderr
+    calls = list(csv.DictReader(io.StringIO(target.read_text())))
+    assert [c["time_utc"][:10] for c in calls] == ["2026-01-11", "2026-01-11"]  # a call and a discarded attempt
+
+
+def test_export_to_a_folder_or_an_unknown_extension_says_what_to_do(history: History, tmp_path: Path) -> None:
+    r = costpanel("export", "--db", str(history.db), "--format", "csv", str(tmp_path))
+    assert r.returncode == 2 and "is a folder: give a file name" in r.stderr and "Traceback" not in r.stderr
+    r = costpanel("export", "--db", str(history.db), str(tmp_path / "costs.txt"))
+    assert r.returncode == 2 and "--format csv or --format json" in r.stderr
+    assert not (tmp_path / "costs.txt").exists()
+
+
+def test_report_on_an_empty_file_does_not_turn_it_into_a_ledger(tmp_path: Path) -> None:
+    path = tmp_path / "empty.sqlite3"
+    path.touch()
+    r = costpanel("report", "--db", str(path), "--range", "all")
+    assert r.returncode == 1 and "not a costpanel ledger yet" in r.stderr and "Traceback" not in r.stderr
+    assert path.read_bytes() == b""
+
+
 def test_export_into_a_missing_folder_exits_2(history: History, tmp_path: Path) -> None:
     r = costpanel("export", "--db", str(history.db), "--format", "json", "--range", "all",
                   str(tmp_path / "missing" / "out.json"))

@@ -238,6 +238,57 @@ def test_a_full_disk_is_reported_by_health_and_nothing_is_dropped(db: Path, cata
     assert query(db, "SELECT COUNT(*) FROM events") == [(500,)]
 
 
+def test_a_tight_recording_loop_keeps_pace_with_the_writer_instead_of_queueing_without_bound(
+        db: Path, catalog: Catalog, opened: list[Ledger]) -> None:
+    ledger = Ledger(db, max_backlog=2_000)
+    opened.append(ledger)
+    tracker = CostTracker(catalog, ledger=ledger)
+    most_queued = 0
+    n = 200_000
+    for k in range(n):  # as fast as one thread can: left alone, the queue would reach ~n
+        tracker.record("gpt-4o", Usage(input=k % 97 + 1, output=1))
+        if k % 100 == 0:
+            most_queued = max(most_queued, ledger.health().queued)
+    # Beyond the limit, record() waits until the writer has stored half of it: what is queued is
+    # at most the limit, plus the batch being written (taken from a queue at most that long), plus
+    # the session's start mark.
+    assert most_queued <= 2 * (2_000 + 1) + 1, most_queued
+    assert ledger.flush()
+    assert ledger.health().written == n
+    assert query(db, "SELECT COUNT(*), SUM(input) FROM events") == [(n, sum(k % 97 + 1 for k in range(n)))]
+
+
+def test_while_writes_fail_record_does_not_wait_for_the_backlog_to_clear(
+        db: Path, catalog: Catalog, opened: list[Ledger]) -> None:
+    ledger = Ledger(db, flush_interval=0.05, max_backlog=500)
+    opened.append(ledger)
+    tracker = CostTracker(catalog, ledger=ledger)
+    _fill_the_disk(ledger, tracker, 500)
+    deadline = time.monotonic() + 5
+    while ledger.health().ok and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not ledger.health().ok
+    try:
+        slowest = 0.0
+        for k in range(5_000):  # ten times the backlog limit
+            t0 = time.perf_counter()
+            tracker.record("gpt-4o", Usage(input=k + 1, output=1))
+            slowest = max(slowest, time.perf_counter() - t0)
+        assert ledger.health().queued == 5_500  # all kept in memory, none waited for
+        assert slowest < 0.05, f"record() waited {slowest * 1000:.1f} ms while the disk was full"
+    finally:
+        ledger.read("PRAGMA max_page_count = 1073741823")
+    assert ledger.flush()
+    assert query(db, "SELECT COUNT(*) FROM events") == [(5_500,)]
+
+
+@pytest.mark.parametrize("bad", [0, -5, 1.5, "100"])
+def test_a_bad_backlog_limit_is_refused(db: Path, bad: object) -> None:
+    with pytest.raises(ValueError, match="max_backlog must be a positive int"):
+        Ledger(db, max_backlog=bad)  # type: ignore[arg-type]
+    assert not db.exists()
+
+
 def test_health_names_the_real_write_failure(db: Path, catalog: Catalog, opened: list[Ledger]) -> None:
     ledger = Ledger(db, flush_interval=0.05)
     opened.append(ledger)
@@ -277,6 +328,10 @@ def test_resume_continues_the_open_session_with_exactly_the_same_totals(db: Path
     tracker.record("gemini-2.5-pro", Usage(input=3000, output=700), tier="Tier 3", event_id="second-g")
     before = tracker.snapshot()
     tracker.close()
+    conn = sqlite3.connect(db)  # as if the session had started an hour earlier
+    with conn:
+        conn.execute("UPDATE sessions SET started_at = started_at - 3600 WHERE id = 'second'")
+    conn.close()
 
     resumed = CostTracker(catalog, ledger=db, resume=True)
     try:
@@ -289,6 +344,11 @@ def test_resume_continues_the_open_session_with_exactly_the_same_totals(db: Path
         assert after.discarded == before.discarded
         assert dict(after.discarded_by_tier_model) == dict(before.discarded_by_tier_model)
         assert after.unpriced == before.unpriced and after.unpriced_calls == before.unpriced_calls == 1
+        # the session's age goes on from its start (an hour ago, see below), so its burn rate is
+        # its cost over that hour, not the whole cost over the seconds since the restart
+        assert after.started_at == before.started_at - dt.timedelta(hours=1)
+        assert after.elapsed_s == pytest.approx(before.elapsed_s + 3600, abs=5)
+        assert after.burn_rate_usd_per_hour(None) == pytest.approx(float(after.total_usd) / (after.elapsed_s / 3600))
 
         new = resumed.record("gpt-4o", Usage(input=2000, output=100), tier="Tier 1", event_id="second-new")
         assert new.status == COMMITTED
@@ -317,6 +377,33 @@ def test_resume_without_an_open_session_starts_a_new_one(db: Path, catalog: Cata
     try:
         assert resumed.session not in ("only", "next")
         assert resumed.snapshot().calls == 0
+    finally:
+        resumed.close()
+
+
+def test_closing_with_end_session_means_the_next_resume_starts_afresh(db: Path, catalog: Catalog) -> None:
+    tracker = CostTracker(catalog, ledger=db, session="finished")
+    tracker.record("gpt-4o", Usage(input=1, output=1))
+    tracker.close(end_session=True)
+    tracker.close(end_session=True)  # twice is harmless
+    ((ended,),) = query(db, "SELECT ended_at FROM sessions WHERE id = 'finished'")
+    assert ended is not None
+    resumed = CostTracker(catalog, ledger=db, resume=True)
+    try:
+        assert resumed.session != "finished" and resumed.snapshot().calls == 0
+    finally:
+        resumed.close()
+
+
+def test_the_demo_keeps_its_simulated_calls_in_a_demo_session_it_ends(db: Path, catalog: Catalog) -> None:
+    r = subprocess.run([sys.executable, "-m", "costpanel", "demo", "--headless", "--seconds", "0.5", "--rate", "200",
+                        "--db", str(db)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    ((session, ended, calls),) = query(db, "SELECT s.id, s.ended_at, (SELECT COUNT(*) FROM events) FROM sessions s")
+    assert session.startswith("demo-") and ended is not None and calls > 0
+    resumed = CostTracker(catalog, ledger=db, resume=True)  # a real agent never continues the demo
+    try:
+        assert not resumed.session.startswith("demo-")
     finally:
         resumed.close()
 
@@ -474,7 +561,10 @@ def test_a_v1_ledger_is_upgraded_and_its_rollups_built_exactly(tmp_path: Path, c
     raw = query(path, "SELECT ts, session, tier, model_key, status, input, cache_read, cache_write, cache_write_1h, "
                       "output, requests, cost_units FROM events")
     assert len(raw) == 40
-    every_column = "SELECT * FROM events ORDER BY id"
+    v1_columns = ["id", "event_id", "ts", "session", "tier", "model", "model_key", "matched", "provider", "input",
+                  "cache_read", "cache_write", "cache_write_1h", "output", "requests", "cost_units", "status"]
+    assert [c[1] for c in query(path, "PRAGMA table_info(events)")] == v1_columns
+    every_column = f"SELECT {', '.join(v1_columns)} FROM events ORDER BY id"
     before = query(path, every_column)
 
     conn = connect(path)
@@ -482,6 +572,12 @@ def test_a_v1_ledger_is_upgraded_and_its_rollups_built_exactly(tmp_path: Path, c
     assert [r[0] for r in query(path, "SELECT name FROM costpanel_migrations ORDER BY name")] == ALL_MIGRATIONS
     assert query(path, every_column) == before  # the v1 rows, column for column, through the events view
     assert query(path, "SELECT type FROM sqlite_master WHERE name = 'events'") == [("view",)]
+    # and two columns for people: the time in ISO 8601 and the exact cost in dollars
+    readable = query(path, "SELECT ts, time_utc, cost_units, cost_usd FROM events ORDER BY id")
+    for ts, time_utc, units, usd in readable:
+        assert time_utc == dt.datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        assert (usd is None) if units is None else Decimal(usd) == units_to_usd(units)
+    assert sum(u is None for _, _, u, _ in readable) == 9 + 1  # unpriced calls keep a NULL cost
     # The roll-ups equal the events aggregated here, in Python, per (bucket, session, tier, model, status).
     expected: dict[tuple[object, ...], list[int]] = {}
     for ts, session, tier, key, status, *counts, cost in raw:

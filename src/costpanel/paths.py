@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 ENV_CONFIG_DIR = "COSTPANEL_CONFIG_DIR"
@@ -53,8 +54,9 @@ def ensure_private_dir(path: Path) -> Path:
     return path
 
 
-def write_private_file(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically (temp file + ``os.replace``), mode 0600.
+def write_private_file(path: Path, data: bytes | Iterable[str]) -> None:
+    """Replace ``path`` with ``data`` (bytes, or text chunks written as they come: large exports
+    need not fit in memory) atomically (temp file + ``os.replace``), mode 0600.
 
     Readers see the old file or the new one, never half of one; a failed write leaves no temp file.
     """
@@ -62,7 +64,11 @@ def write_private_file(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # created 0600
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            if isinstance(data, bytes):
+                f.write(data)
+            else:
+                for chunk in data:
+                    f.write(chunk.encode("utf-8"))
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o600)

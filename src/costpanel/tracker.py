@@ -120,9 +120,14 @@ class CostTracker:
         self.ledger.session_started(self._s.id, self._s.started_wall)
         self.subscribe(self.ledger.append)
 
-    def close(self) -> None:
-        """Flush the ledger (and close it if this tracker opened it). Idempotent."""
+    def close(self, *, end_session: bool = False) -> None:
+        """Flush the ledger (and close it if this tracker opened it). Idempotent.
+
+        ``end_session=True`` also marks the session finished in the ledger, so a later
+        ``resume=True`` starts a new one instead of continuing it."""
         if self.ledger is not None:
+            if end_session and not self.ledger.closed:
+                self.ledger.session_ended(self._s.id, time.time())
             if self._owns_ledger:
                 self.ledger.close()
             else:

@@ -31,7 +31,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed")
     p.add_argument("--db", type=Path, default=None, metavar="PATH",
                    help="ledger file (default: COSTPANEL_DB or the user data dir)")
-    p.add_argument("--no-ledger", action="store_true", help="keep nothing on disk")
+    p.add_argument("--no-ledger", action="store_true",
+                   help="keep nothing on disk (by default the simulated calls go to your ledger, in a demo-… session)")
     p.set_defaults(handler=run)
 
 
@@ -48,6 +49,7 @@ def _budget(text: str) -> Decimal:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..shards import new_session_id
     from ..sim import Conductor
     from ..tracker import CostTracker
 
@@ -60,7 +62,10 @@ def run(args: argparse.Namespace) -> int:
     from ..ledger import LedgerError
 
     try:
-        tracker = CostTracker(ledger=None if args.no_ledger else (args.db or True))
+        # A simulated session, named so in the history, and ended at exit: `resume=True`
+        # never continues it.
+        tracker = CostTracker(ledger=None if args.no_ledger else (args.db or True),
+                              session=f"demo-{new_session_id()}")
     except PricingError as exc:
         error(str(exc))
         return 1
@@ -91,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
                 panel.run(title="costpanel demo", frames=args.frames)
     finally:
         conductor.stop()
-        tracker.close()
+        tracker.close(end_session=True)
     if args.headless:
         print_snapshot(tracker.snapshot())
     return 0

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..money import format_usd, usd_str
 from ..ledger.report_files import report_csv, report_json
+from ..money import format_usd, usd_str
 from .output import console, error, print_json
 
 
@@ -22,11 +22,14 @@ def add_parsers(sub: Any) -> None:
     fmt.add_argument("--csv", action="store_true", help="CSV output (spreadsheet-safe)")
     r.set_defaults(handler=run_report)
 
-    e = sub.add_parser("export", help="write the ledger's rows for a range to a file",
-                       description="Export grouped history as CSV or JSON (file mode 0600).")
+    e = sub.add_parser("export", help="write grouped history, or every call, for a range to a file",
+                       description="Export history as CSV or JSON (file mode 0600): totals grouped by day, model, "
+                                   "provider, tier or session, or every call (--by call).")
     _common(e)
-    e.add_argument("--format", choices=("csv", "json"), required=True)
-    e.add_argument("--by", choices=("day", "model", "provider", "tier", "session"), default="day")
+    e.add_argument("--format", choices=("csv", "json"), default=None,
+                   help="file format (default: from FILE's extension, .csv or .json)")
+    e.add_argument("--by", choices=("day", "model", "provider", "tier", "session", "call"), default="day",
+                   help="group by (default day), or 'call' for one row per recorded call")
     e.add_argument("file", type=Path, metavar="FILE")
     e.set_defaults(handler=run_export)
 
@@ -140,17 +143,53 @@ def run_export(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from ..paths import write_private_file
 
-    span, rows, discarded = _rows(args)
-    if args.format == "csv":
-        data = report_csv(args.by, rows).encode()
-    else:
-        data = (json.dumps(report_json(span, args.by, rows, discarded), indent=2) + "\n").encode()
     target = args.file.expanduser()
+    suffix = target.suffix.lower().lstrip(".")
+    fmt = args.format or (suffix if suffix in ("csv", "json") else None)
+    if fmt is None:
+        error(f"{target}: say --format csv or --format json (or name the file .csv or .json)")
+        return 2
+    if target.is_dir():
+        error(f"{target} is a folder: give a file name, e.g. {target / ('costs.' + fmt)}")
+        return 2
     if not target.parent.exists():
         error(f"{target.parent}: no such folder")
         return 2
+    if suffix in ("csv", "json") and suffix != fmt:
+        console(stderr=True).print(f"note: writing {fmt.upper()} to a file named .{suffix}")
+    if args.by == "call":
+        return _export_calls(args, target, fmt)
+    span, rows, discarded = _rows(args)
+    if fmt == "csv":
+        data = report_csv(args.by, rows).encode()
+    else:
+        data = (json.dumps(report_json(span, args.by, rows, discarded), indent=2) + "\n").encode()
     write_private_file(target, data)
     console(stderr=True).print(f"wrote {len(rows)} row(s) to {target}")
+    return 0
+
+
+def _export_calls(args: argparse.Namespace, target: Path, fmt: str) -> int:
+    from ..ledger.queries import calls_in, parse_range
+    from ..ledger.report_files import calls_csv, calls_json
+    from ..paths import write_private_file
+
+    span = parse_range(args.range)
+    conn = _open(args)
+    count = 0
+
+    def counted(rows: Any) -> Any:
+        nonlocal count
+        for r in rows:
+            count += 1
+            yield r
+
+    try:
+        calls = counted(calls_in(conn, span))
+        write_private_file(target, calls_csv(calls) if fmt == "csv" else calls_json(span, calls))
+    finally:
+        conn.close()
+    console(stderr=True).print(f"wrote {count:,} call(s) to {target}")
     return 0
 
 

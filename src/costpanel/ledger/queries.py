@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
@@ -105,6 +105,10 @@ def open_read_only(path: Path) -> sqlite3.Connection:
             raise LedgerError(f"{path} is not a costpanel ledger ({exc})") from None
         try:
             check_owner(conn, where=str(path))
+            if "costpanel_migrations" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}:
+                # an empty file (or one costpanel never wrote): a report does not make it a ledger
+                raise LedgerError(f"{path} is not a costpanel ledger yet (it holds no costpanel tables): "
+                                  "record with CostTracker(ledger=True) or run `costpanel demo`")
             if not pending_migrations(conn):
                 return conn
         except BaseException:
@@ -181,6 +185,36 @@ def report(conn: sqlite3.Connection, span: TimeRange, by: GroupBy) -> list[Repor
     groups = _grouped(conn, span, _COLUMN[by], name=lambda k: k or "-")
     rows = [ReportRow(key, *acc) for key, acc in groups.items()]
     return sorted(rows, key=lambda r: (-r.cost_units, r.key))
+
+
+class CallRow(NamedTuple):
+    """One recorded call, as ``costpanel export --by call`` writes it."""
+
+    ts: float
+    session: str
+    tier: str
+    model: str
+    matched: str | None
+    provider: str | None
+    input: int
+    cache_read: int
+    cache_write: int
+    cache_write_1h: int
+    output: int
+    requests: int
+    cost_units: int | None
+    status: str
+    event_id: str | None
+
+
+def calls_in(conn: sqlite3.Connection, span: TimeRange) -> Iterator[CallRow]:
+    """Every call in ``span`` (the same 15-minute edges as the reports, so the committed calls
+    add up to them), oldest first; discarded attempts included, marked by their status."""
+    lo, hi = _bucket_bounds(span)
+    cursor = conn.execute(f"SELECT {', '.join(CallRow._fields)} FROM events WHERE ts >= ? AND ts < ? ORDER BY ts, id",
+                          (lo, hi))
+    for row in cursor:
+        yield CallRow(*row)
 
 
 def discarded_total(conn: sqlite3.Connection, span: TimeRange) -> ReportRow:

@@ -4,10 +4,13 @@ panel's History tab."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import json
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ..money import usd_str
+from ..money import units_to_usd, usd_str
 
 
 def row_dict(by: str, r: Any) -> dict[str, Any]:
@@ -35,3 +38,42 @@ def report_json(span: Any, by: str, rows: list[Any], discarded: Any) -> dict[str
             "total": row_dict(by, total(rows)), "discarded": row_dict(by, discarded)}
 
 
+
+
+CALL_FIELDS = ("time_utc", "session", "tier", "model", "matched", "provider", "input", "cache_read", "cache_write",
+               "cache_write_1h", "output", "requests", "cost_usd", "status", "event_id")
+
+
+def call_dict(r: Any) -> dict[str, Any]:
+    """One call for an export: UTC time, names, buckets, exact cost (None when unpriced)."""
+    return dict(zip(CALL_FIELDS, (
+        dt.datetime.fromtimestamp(r.ts, dt.timezone.utc).isoformat(timespec="microseconds"),
+        r.session, r.tier, r.model, r.matched, r.provider, r.input, r.cache_read, r.cache_write, r.cache_write_1h,
+        r.output, r.requests, None if r.cost_units is None else usd_str(units_to_usd(r.cost_units)), r.status,
+        r.event_id)))
+
+
+def calls_csv(rows: Iterable[Any]) -> Iterator[str]:
+    """Every call as CSV lines, streamed (text cells spreadsheet-safe; unpriced cost left empty)."""
+    from ..export import safe_cell
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CALL_FIELDS)
+    for r in rows:
+        writer.writerow([safe_cell(v) if isinstance(v, str) else v for v in call_dict(r).values()])
+        if out.tell() > 1 << 16:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
+
+
+def calls_json(span: Any, rows: Iterable[Any]) -> Iterator[str]:
+    """``{"range": ..., "by": "call", "calls": [...]}``, streamed one call per line."""
+    yield f'{{"range": {json.dumps(span.label)}, "by": "call", "calls": ['
+    first = True
+    for r in rows:
+        yield ("\n  " if first else ",\n  ") + json.dumps(call_dict(r))
+        first = False
+    yield "\n]}\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from ..shards import SessionState
@@ -24,6 +25,9 @@ def restore_session(ledger: Ledger, series_seconds: int, session: str | None = N
     session_id, started_at = row[0]
     state = SessionState(session_id, series_seconds, version_base=1)
     state.started_wall = float(started_at)
+    # The session's age counts from its start, not from this restart: elapsed time and the
+    # session's burn rate go on where they were (downtime included, as on a wall clock).
+    state.started_mono = time.monotonic() - max(0.0, time.time() - state.started_wall)
     committed: dict[TierModel, tuple[int, ...]] = {}
     discarded: dict[TierModel, tuple[int, ...]] = {}
     models: dict[str, tuple[str | None, str | None]] = {}

@@ -23,26 +23,47 @@ _WRITTEN = frozenset((COMMITTED, DISCARDED))  # pending attempts and duplicates 
 _FIELD = [itemgetter(i) for i in range(10)]  # Event fields, by position
 _BUCKET = [itemgetter(i) for i in range(6)]  # Usage buckets, by position
 
-_ROWS_PER_STATEMENT = 50  # rows per INSERT: at most 800 parameters, under SQLite's oldest limit (999)
+_MAX_ROWS_PER_STATEMENT = 2048
 
 
 class _Insert:
-    """An INSERT run as few multi-row statements: per row, SQLite's per-statement work and Python's
-    per-call overhead are paid once per ``_ROWS_PER_STATEMENT`` rows instead of once per row."""
+    """An INSERT of many rows run as few multi-row statements.
+
+    Few statements, not one per row: besides SQLite's and Python's per-statement work, each
+    statement hands Python's GIL to other threads while SQLite runs, and a thread recording calls
+    in a tight loop then keeps it for a whole switch interval (5 ms). A batch of 20,000 calls is a
+    handful of statements: as many rows as the connection's parameter limit allows, then the rest
+    in power-of-two sizes (a few distinct statements, so SQLite's statement cache keeps them).
+    """
 
     def __init__(self, head: str, values: str, tail: str = "") -> None:
         self.width = values.count("?")
-        self.one = f"{head} VALUES {values} {tail}"
-        self.many = f"{head} VALUES {', '.join([values] * _ROWS_PER_STATEMENT)} {tail}"
+        self._head, self._values, self._tail = head, values, tail
+        self._sql: dict[int, str] = {}
+
+    def sql(self, rows: int) -> str:
+        text = self._sql.get(rows)
+        if text is None:
+            text = self._sql[rows] = f"{self._head} VALUES {', '.join([self._values] * rows)} {self._tail}"
+        return text
 
     def run(self, conn: sqlite3.Connection, flat: list[Any]) -> None:
         """Insert the rows laid end to end in ``flat``."""
-        step = _ROWS_PER_STATEMENT * self.width
-        full = len(flat) // step * step
+        width = self.width
+        # a power of two, so a batch of a multiple of it (MAX_BATCH is) leaves no remainder
+        limit = min(_MAX_ROWS_PER_STATEMENT, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
+        most = 1 << (limit.bit_length() - 1)
+        rows = len(flat) // width
+        full = rows // most * most * width
         if full:
-            conn.executemany(self.many, [flat[i:i + step] for i in range(0, full, step)])
-        if full < len(flat):
-            conn.executemany(self.one, [flat[i:i + self.width] for i in range(full, len(flat), self.width)])
+            step = most * width
+            conn.executemany(self.sql(most), [flat[i:i + step] for i in range(0, full, step)])
+        rest = rows % most
+        while rest:
+            size = 1 << (rest.bit_length() - 1)
+            conn.execute(self.sql(size), flat[full:full + size * width])
+            full += size * width
+            rest -= size
 
     def run_rows(self, conn: sqlite3.Connection, rows: Iterable[Sequence[Any]]) -> None:
         self.run(conn, list(chain.from_iterable(rows)))
@@ -82,10 +103,8 @@ _HOURLY = _Insert("INSERT INTO rollup_hour (hour, tier, model_key, matched, prov
                   "cache_read, cache_write, cache_write_1h, output, requests, cost_units, unpriced_calls)",
                   f"({', '.join('?' * 15)})",
                   f"ON CONFLICT (hour, tier, model_key, status) DO UPDATE SET {_ADD_TOTALS}")
-_UPSERT_SESSION = """
-INSERT INTO sessions (id, started_at) VALUES (?, ?)
-ON CONFLICT (id) DO UPDATE SET started_at = MIN(started_at, excluded.started_at)
-"""
+_SESSIONS = _Insert("INSERT INTO sessions (id, started_at)", "(?, ?)",
+                    "ON CONFLICT (id) DO UPDATE SET started_at = MIN(started_at, excluded.started_at)")
 
 DimKey = tuple[str, "str | None", "str | None", str, str]  # model, matched, provider, tier, session
 DimInfo = tuple[str, str, str, "str | None", "str | None"]  # session, tier, model_key, matched, provider
@@ -285,5 +304,5 @@ def write_events(conn: sqlite3.Connection, events: Iterable[Event], dims: Dims |
     rollups, starts = _rollups(dims, columns)
     _ROLLUP.run_rows(conn, rollups)
     _HOURLY.run_rows(conn, _hourly_rows(rollups))
-    conn.executemany(_UPSERT_SESSION, starts.items())
+    _SESSIONS.run_rows(conn, starts.items())
     return len(batch)

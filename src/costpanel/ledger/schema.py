@@ -143,7 +143,10 @@ EVENTS_VIEW = """
 CREATE VIEW events AS
 SELECT c.id, c.event_id, c.ts, d.session, d.tier, d.model, d.model_key, NULLIF(d.matched, '') AS matched,
        NULLIF(d.provider, '') AS provider, c.input, c.cache_read, c.cache_write, c.cache_write_1h, c.output,
-       c.requests, c.cost_units, CASE c.committed WHEN 1 THEN 'committed' ELSE 'discarded' END AS status
+       c.requests, c.cost_units, CASE c.committed WHEN 1 THEN 'committed' ELSE 'discarded' END AS status,
+       strftime('%Y-%m-%dT%H:%M:%fZ', c.ts, 'unixepoch') AS time_utc,
+       CASE WHEN c.cost_units IS NOT NULL
+            THEN printf('%d.%012d', c.cost_units / 1000000000000, c.cost_units % 1000000000000) END AS cost_usd
 FROM calls AS c JOIN dims AS d ON d.id = c.dim
 """
 
@@ -151,7 +154,8 @@ FROM calls AS c JOIN dims AS d ON d.id = c.dim
 def m005_lean_calls(conn: sqlite3.Connection) -> None:
     """One narrow row per call: the repeated names (session, tier, model, provider) move to ``dims``
     and the status becomes a flag, so a million calls are written in seconds and take a third of the
-    space. The view ``events`` keeps the v1 columns for readers and ad-hoc SQL."""
+    space. The view ``events`` keeps the v1 columns for readers and ad-hoc SQL, plus ``time_utc``
+    (ISO 8601) and ``cost_usd`` (exact, as text; NULL when unpriced) for people."""
     _run(
         conn,
         f"""

@@ -30,7 +30,8 @@ ENV_DB = "COSTPANEL_DB"
 DEFAULT_FLUSH_INTERVAL = 0.25
 BUSY_TIMEOUT_MS = 10_000  # opening and reading; the writer uses a short one and retries instead
 WRITER_BUSY_TIMEOUT_MS = 1_000
-MAX_BATCH = 20_000  # events per transaction: a backlog is written in several, keeping memory flat
+MAX_BATCH = 20_480  # events per transaction (a multiple of 2,048): a backlog is written in several
+MAX_BACKLOG = 20_000  # queued calls (~4 MB) beyond which record() keeps pace with the writer
 
 
 
@@ -107,16 +108,22 @@ class Ledger:
     """A SQLite ledger file with a background writer. Thread-safe; one per file per process."""
 
     def __init__(self, path: Path | str | None = None, *, flush_interval: float = DEFAULT_FLUSH_INTERVAL,
-                 install_signal_handlers: bool = True) -> None:
+                 max_backlog: int = MAX_BACKLOG, install_signal_handlers: bool = True) -> None:
+        """``max_backlog``: calls queued beyond this while writes succeed make ``record()`` keep
+        pace with the writer (until half of it is written) instead of growing memory without bound."""
         self.path = Path(path).expanduser() if path is not None else default_path()
         if flush_interval <= 0:
             raise ValueError(f"flush_interval must be > 0 seconds, got {flush_interval}")
+        if type(max_backlog) is not int or max_backlog < 1:
+            raise ValueError(f"max_backlog must be a positive int (calls), got {max_backlog!r}")
         self.flush_interval = flush_interval
+        self.max_backlog = max_backlog
         self._conn = connect(self.path, busy_timeout_ms=WRITER_BUSY_TIMEOUT_MS)
         self._lock = threading.Lock()  # guards the connection
         self._queue: collections.deque[Event] = collections.deque()
         self._marks: collections.deque[tuple[str, str, float]] = collections.deque()  # session start/end
         self._dims = Dims()
+        self._progress = threading.Condition()  # notified after every batch
         self._wake = threading.Event()
         self._closed = False
         self._written = 0
@@ -136,7 +143,24 @@ class Ledger:
         """The tracker's subscriber: O(1), never touches the disk."""
         if self._closed:  # the tracker logs this: a call after close() would otherwise vanish
             raise RuntimeError(f"ledger {self.path} is closed; this call is not stored")
-        self._queue.append(event)
+        queue = self._queue
+        queue.append(event)
+        if len(queue) > self.max_backlog:
+            self._keep_pace()
+
+    def _keep_pace(self) -> None:
+        """Calls arrive faster than the writer stores them (a tight recording loop starves it of
+        the GIL): wait until half the backlog is written rather than let memory grow without
+        bound. Never while writes fail: then calls wait in memory, as promised, not the caller."""
+        queue = self._queue
+        with self._progress:
+            while len(queue) > self.max_backlog // 2 and not self._closed and self._last_error is None:
+                self._wake.set()
+                self._progress.wait(0.05)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def session_started(self, session: str, ts: float) -> None:
         self._marks.append(("start", session, ts))
@@ -176,7 +200,6 @@ class Ledger:
             except (sqlite3.OperationalError, OSError) as exc:  # busy, full, I/O: the file's trouble
                 self._queue.extendleft(reversed(batch))
                 self._marks.extendleft(reversed(marks))
-                self._in_flight = 0
                 self._last_error = f"{type(exc).__name__}: {exc}"
                 import logging
 
@@ -187,11 +210,18 @@ class Ledger:
                 self._in_flight = 0
                 self._isolate(batch, marks, exc)
                 return True
-            self._written += len(batch)
-            self._in_flight = 0
-            self._last_error = None
-            self._last_flush = time.time()
-            return True
+            else:
+                self._written += len(batch)
+                self._last_error = None
+                self._last_flush = time.time()
+                return True
+            finally:
+                self._in_flight = 0
+                self._notify_progress()
+
+    def _notify_progress(self) -> None:
+        with self._progress:
+            self._progress.notify_all()
 
     def _isolate(self, batch: Sequence[Event], marks: Sequence[tuple[str, str, float]],
                  first_error: Exception) -> None:
@@ -271,6 +301,7 @@ class Ledger:
         if self._closed:
             return
         self._closed = True
+        self._notify_progress()  # a recorder keeping pace with the writer goes on
         self._wake.set()
         self._writer.join(timeout=30)
         while self._pending() and self._flush_queue():
