@@ -22,8 +22,8 @@ from _common import batch_mean_ns, check, header
 
 from costpanel import CostTracker, Usage
 from costpanel.ledger import Ledger
-from costpanel.ledger.store import MAX_BACKLOG
 from costpanel.ledger.queries import open_read_only, parse_range, report
+from costpanel.ledger.store import MAX_BACKLOG
 
 TIERS = ["Tier 1", "Tier 2", "Tier 3", "Tier 4"]
 MODELS = ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-5", "gpt-5-nano", "claude-sonnet-4-5",
