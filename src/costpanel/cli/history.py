@@ -48,7 +48,7 @@ def add_parsers(sub: Any) -> None:
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--range", default="7d", metavar="RANGE",
-                   help="today, 7d, 30d, month, all, or FROM..TO as YYYY-MM-DD..YYYY-MM-DD (default 7d)")
+                   help="today, 7d, 30d (any Nd), month, all, or FROM..TO as YYYY-MM-DD..YYYY-MM-DD (default 7d)")
     p.add_argument("--db", type=Path, default=None, metavar="PATH",
                    help="ledger file (default: COSTPANEL_DB or the user data dir)")
 
