@@ -140,7 +140,8 @@ class Ledger:
 
     # -- feeding ------------------------------------------------------------------------------------
     def append(self, event: Event) -> None:
-        """The tracker's subscriber: O(1), never touches the disk."""
+        """The tracker's subscriber: O(1), never touches the disk (past ``max_backlog`` queued
+        calls it waits for the writer: see :meth:`_keep_pace`)."""
         if self._closed:  # the tracker logs this: a call after close() would otherwise vanish
             raise RuntimeError(f"ledger {self.path} is closed; this call is not stored")
         queue = self._queue
@@ -154,7 +155,8 @@ class Ledger:
         bound. Never while writes fail: then calls wait in memory, as promised, not the caller."""
         queue = self._queue
         with self._progress:
-            while len(queue) > self.max_backlog // 2 and not self._closed and self._last_error is None:
+            while (len(queue) > self.max_backlog // 2 and not self._closed and self._last_error is None
+                   and self._writer.is_alive()):
                 self._wake.set()
                 self._progress.wait(0.05)
 
@@ -175,9 +177,16 @@ class Ledger:
             self._wake.wait(backoff)
             self._wake.clear()
             closing = self._closed
-            ok = self._flush_queue()
-            while ok and self._pending():  # a backlog: the next batch at once
+            try:
                 ok = self._flush_queue()
+                while ok and self._pending():  # a backlog: the next batch at once
+                    ok = self._flush_queue()
+            except Exception as exc:  # a bug, not the file: report it, keep the writer alive
+                import logging
+
+                ok = False
+                self._last_error = f"{type(exc).__name__}: {exc}"
+                logging.getLogger(__name__).exception("costpanel ledger %s: writer error", self.path)
             backoff = self.flush_interval if ok else min(backoff * 2, 5.0)
             if closing and (ok or not self._pending()):
                 return
@@ -236,7 +245,11 @@ class Ledger:
                 self._queue.extend(events)
                 self._marks.extend(one_mark)
             except Exception as exc:
-                self._reject(events[0] if events else one_mark[0], exc)
+                try:
+                    self._reject(events[0] if events else one_mark[0], exc)
+                except OSError:  # not even the side file can be written (a full disk): keep it queued
+                    self._queue.extend(events)
+                    self._marks.extend(one_mark)
             else:
                 self._written += len(events)
         self._last_flush = time.time()
@@ -245,9 +258,6 @@ class Ledger:
         import json
         import logging
 
-        self._rejected += 1
-        self._last_error = (f"{self._rejected} call(s) could not be stored ({type(exc).__name__}: {exc}); "
-                            f"kept in {self.rejected_path}")
         record = {"error": f"{type(exc).__name__}: {exc}"}
         if isinstance(item, Event):
             record.update({k: v for k, v in item._asdict().items() if k != "usage"})
@@ -261,6 +271,9 @@ class Ledger:
             os.write(fd, line)
         finally:
             os.close(fd)
+        self._rejected += 1
+        self._last_error = (f"{self._rejected} call(s) could not be stored ({type(exc).__name__}: {exc}); "
+                            f"kept in {self.rejected_path}")
         logging.getLogger(__name__).error("costpanel ledger %s: %s", self.path, self._last_error)
 
     def _write(self, events: Sequence[Event], marks: Sequence[tuple[str, str, float]]) -> None:
