@@ -293,7 +293,7 @@ def test_export_by_call_writes_every_call_with_its_exact_cost(history: History, 
     expected = sorted(history.events, key=lambda e: e.ts)
     assert len(calls) == len(expected)
     for row, e in zip(calls, expected):
-        assert row["time_utc"] == dt.datetime.fromtimestamp(e.ts, UTC).isoformat(timespec="microseconds")
+        assert row["time_utc"] == dt.datetime.fromtimestamp(e.ts, UTC).isoformat(timespec="microseconds")[:-6] + "Z"
         assert (row["session"], row["status"]) == (e.session, e.status)
         assert row["model"] == (e.model if fmt == "json" or not e.model.startswith("=") else "'" + e.model)
         assert int(row["input"]) == e.usage.input and int(row["output"]) == e.usage.output
@@ -312,8 +312,10 @@ def test_export_by_call_of_a_range_keeps_only_its_days(history: History, tmp_pat
 
 
 def test_export_to_a_folder_or_an_unknown_extension_says_what_to_do(history: History, tmp_path: Path) -> None:
-    r = costpanel("export", "--db", str(history.db), "--format", "csv", str(tmp_path))
-    assert r.returncode == 2 and "is a folder: give a file name" in r.stderr and "Traceback" not in r.stderr
+    for folder in (str(tmp_path), str(tmp_path / "not-yet.csv") + "/"):  # with or without --format
+        r = costpanel("export", "--db", str(history.db), folder)
+        assert r.returncode == 2 and "is a folder: give a file name" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "not-yet.csv").exists()
     r = costpanel("export", "--db", str(history.db), str(tmp_path / "costs.txt"))
     assert r.returncode == 2 and "--format csv or --format json" in r.stderr
     assert not (tmp_path / "costs.txt").exists()

@@ -381,6 +381,33 @@ def test_resume_without_an_open_session_starts_a_new_one(db: Path, catalog: Cata
         resumed.close()
 
 
+def test_resume_puts_the_last_hours_calls_back_in_their_seconds(db: Path, catalog: Catalog) -> None:
+    now = dt.datetime.now(UTC)
+    tracker = CostTracker(catalog, ledger=db, session="busy")
+    old = tracker.record("gpt-4o", Usage(input=9000, output=900), tier="Tier 1", at=now - dt.timedelta(hours=3))
+    recent = [tracker.record("gpt-4o", Usage(input=1000 * (k + 1), output=100), tier=f"Tier {k % 2 + 1}",
+                             at=now - dt.timedelta(seconds=30 * k)) for k in range(6)]
+    before = tracker.snapshot()
+    tracker.close()
+
+    resumed = CostTracker(catalog, ledger=db, resume=True)
+    try:
+        after = resumed.snapshot()
+    finally:
+        resumed.close()
+    assert after.total == before.total
+    recent_usd = sum(units_to_usd(e.cost_units) for e in recent)  # all within the last 5 minutes
+    assert float(recent_usd) > 0 and old.cost_units
+    assert after.elapsed_s > 3 * 3600 - 5  # the session began with its 3-hour-old call
+    assert after.burn_rate_usd_per_hour() == pytest.approx(float(recent_usd) * 3600 / 300)  # the last 5 minutes
+    # the cumulative line: the 3-hour-old call in its baseline, the recent ones at their seconds,
+    # ending at the session's total
+    xs, ys = after.total_series.cumulative_usd()
+    assert xs == [float(int(e.ts)) for e in sorted(recent, key=lambda e: e.ts)]
+    assert ys[0] == pytest.approx(float(units_to_usd(old.cost_units + min(recent, key=lambda e: e.ts).cost_units)))
+    assert ys[-1] == pytest.approx(float(after.total_usd))
+
+
 def test_closing_with_end_session_means_the_next_resume_starts_afresh(db: Path, catalog: Catalog) -> None:
     tracker = CostTracker(catalog, ledger=db, session="finished")
     tracker.record("gpt-4o", Usage(input=1, output=1))

@@ -241,6 +241,8 @@ def test_history_tab_shows_the_ledger_by_day_model_and_tier(catalog, tmp_path) -
         assert ["mystery", "1"] == models[-1][:2] and models[-1][3] == "unpriced"
         xs, ys = dpg.get_value(h.bars)[:2]
         assert len(xs) == 2 and ys == pytest.approx([2.5, 0.15])
+        first, last = panel.history.days_shown  # a week of days on the axis, not two bars filling it
+        assert last - first == pytest.approx(7 * 86400, abs=3600) and first < xs[0] < xs[1] < last
         panel.set_history_range("today")
         panel.update()
         assert dpg.get_value(h.summary).startswith("today: $0.15 over 2 calls")

@@ -16,7 +16,7 @@ import operator
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
 from .series import RingSeries, SeriesView
@@ -146,15 +146,22 @@ class SessionState:
         sec = int(ts // 1)
         self.roll_sec, self.roll_from, self.roll_at = sec, float(sec), float(sec + 1)
 
-    def restore_series_baseline(self) -> None:
-        """Totals restored from the ledger predate this process: they start each line's height
-        (the rings' baseline) instead of landing in the current second."""
-        for tier, (cost, tokens) in tier_sums(self.cells()).items():
-            ring = self.ring(tier)
-            ring.base_cost += cost
-            ring.base_tokens += tokens
-            self.total_ring.base_cost += cost
-            self.total_ring.base_tokens += tokens
+    def restore_series(self, recent: Iterable[tuple[float, str, int, int]]) -> None:
+        """Totals restored from the ledger predate this process. ``recent`` calls (ts, tier, cost,
+        tokens) go back to their own seconds, so a burn rate over the last minutes goes on across
+        a restart; the rest starts each line's height (the rings' baseline)."""
+        sums = tier_sums(self.cells())
+        back: dict[str, tuple[int, int]] = {}
+        for ts, tier, cost, tokens in sorted(recent):
+            self.ring(tier).add(int(ts), cost, tokens)
+            self.total_ring.add(int(ts), cost, tokens)
+            c, t = back.get(tier, (0, 0))
+            back[tier] = (c + cost, t + tokens)
+        for tier, (cost, tokens) in sums.items():
+            placed_cost, placed_tokens = back.get(tier, (0, 0))
+            for ring in (self.ring(tier), self.total_ring):
+                ring.base_cost += cost - placed_cost
+                ring.base_tokens += tokens - placed_tokens
             self.placed[tier] = (cost, tokens)
 
     def series_views(self) -> tuple[dict[str, SeriesView], SeriesView]:

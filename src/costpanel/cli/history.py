@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ def add_parsers(sub: Any) -> None:
                    help="file format (default: from FILE's extension, .csv or .json)")
     e.add_argument("--by", choices=("day", "model", "provider", "tier", "session", "call"), default="day",
                    help="group by (default day), or 'call' for one row per recorded call")
-    e.add_argument("file", type=Path, metavar="FILE")
+    e.add_argument("file", metavar="FILE")
     e.set_defaults(handler=run_export)
 
     b = sub.add_parser("budget", help="daily and monthly budgets", description="Set or show budgets.")
@@ -143,14 +144,14 @@ def run_export(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from ..paths import write_private_file
 
-    target = args.file.expanduser()
+    target = Path(args.file).expanduser()
     suffix = target.suffix.lower().lstrip(".")
     fmt = args.format or (suffix if suffix in ("csv", "json") else None)
+    if target.is_dir() or args.file.endswith(("/", os.sep)):
+        error(f"{target} is a folder: give a file name, e.g. {target / ('costs.' + (fmt or 'csv'))}")
+        return 2
     if fmt is None:
         error(f"{target}: say --format csv or --format json (or name the file .csv or .json)")
-        return 2
-    if target.is_dir():
-        error(f"{target} is a folder: give a file name, e.g. {target / ('costs.' + fmt)}")
         return 2
     if not target.parent.exists():
         error(f"{target.parent}: no such folder")

@@ -14,6 +14,7 @@ from . import format as fmt
 
 HISTORY_RANGES = ("today", "7d", "30d", "month", "all")
 HISTORY_COLUMNS = ("Name", "Calls", "Tokens", "Cost", "Unpriced")
+HALF_DAY = 12 * 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,7 @@ class HistoryView:
     range_label: str
     summary: str  # "30d: $123.45 over 4,321 calls (12 unpriced) - 3 discarded ($0.02) not in the total"
     bars: tuple[list[float], list[float]]  # local noon of each day (epoch seconds), cost USD that day
+    days_shown: tuple[float, float]  # the x axis: the days with calls, widened to at least a week
     tables: dict[str, list[tuple[str, ...]]]  # "model" / "tier" -> rows of HISTORY_COLUMNS texts
     budgets: list[BudgetLine]
     budget_texts: list[str]
@@ -58,11 +60,16 @@ def history_view(conn: sqlite3.Connection, range_label: str, *, now: dt.datetime
     # bars centred on local noon, so each covers its own day on the time axis
     xs = [dt.datetime.combine(dt.date.fromisoformat(r.key), dt.time(12)).astimezone().timestamp() for r in days]
     ys = [float(units_to_usd(r.cost_units)) for r in days]
+    # One bar alone would fill the plot (with hour ticks): show at least a week, ending on the last day.
+    last = xs[-1] + HALF_DAY if xs else dt.datetime.combine(now.date() if now else dt.date.today(),
+                                                           dt.time(0)).astimezone().timestamp() + 2 * HALF_DAY
+    first = min(xs[0] - HALF_DAY, last - 7 * 2 * HALF_DAY) if xs else last - 7 * 2 * HALF_DAY
     lines = budget_lines(conn, load_budgets(budgets_path), now=now)
     return HistoryView(
         range_label=range_label,
         summary=summary,
         bars=(xs, ys),
+        days_shown=(first, last),
         tables={by: [_row_texts(r) for r in report(conn, span, by)] for by in ("model", "tier")},  # type: ignore[arg-type]
         budgets=lines,
         budget_texts=[_budget_text(line) for line in lines],

@@ -437,8 +437,8 @@ class CostPanel:
             if status is not None:
                 dpg.bind_item_theme(bar, self.themes.budget[status.level])
         dpg.set_value(h.bars, [view.bars[0], view.bars[1]])
+        dpg.set_axis_limits(h.plot_x, *view.days_shown)
         if view.bars[0]:
-            dpg.fit_axis_data(h.plot_x)
             dpg.fit_axis_data(h.plot_y)
         for name, rows in view.tables.items():
             pool = h.pools[name]

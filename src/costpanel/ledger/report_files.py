@@ -47,7 +47,7 @@ CALL_FIELDS = ("time_utc", "session", "tier", "model", "matched", "provider", "i
 def call_dict(r: Any) -> dict[str, Any]:
     """One call for an export: UTC time, names, buckets, exact cost (None when unpriced)."""
     return dict(zip(CALL_FIELDS, (
-        dt.datetime.fromtimestamp(r.ts, dt.timezone.utc).isoformat(timespec="microseconds"),
+        dt.datetime.fromtimestamp(r.ts, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),  # as the view, in µs
         r.session, r.tier, r.model, r.matched, r.provider, r.input, r.cache_read, r.cache_write, r.cache_write_1h,
         r.output, r.requests, None if r.cost_units is None else usd_str(units_to_usd(r.cost_units)), r.status,
         r.event_id)))

@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from .store import Ledger
 
 
+RECENT_ROWS = 1_000_000  # how far back (in rows) a restart looks for the series' window
+
+
 def restore_session(ledger: Ledger, series_seconds: int, session: str | None = None) -> SessionState | None:
     """The named session, or the last one still open, rebuilt from the ledger; None if none."""
     ledger.flush()
@@ -44,7 +47,14 @@ def restore_session(ledger: Ledger, series_seconds: int, session: str | None = N
     state.retired.cells = committed
     state.retired.writes = sum(c[0] for c in committed.values())
     state.discarded = discarded
-    state.restore_series_baseline()
+    # The calls of the series' window go back to their seconds (the 5-minute burn rate goes on).
+    # Recent calls are the ledger's last rows, so only those are scanned, whatever its size.
+    last = ledger.read("SELECT MAX(id) FROM calls")[0][0] or 0
+    state.restore_series(ledger.read(
+        "SELECT c.ts, d.tier, IFNULL(c.cost_units, 0), c.input + c.cache_read + c.cache_write + c.cache_write_1h "
+        "+ c.output FROM calls AS c JOIN dims AS d ON d.id = c.dim "
+        "WHERE c.id > ? AND c.committed = 1 AND d.session = ? AND c.ts >= ?",
+        (last - RECENT_ROWS, session_id, time.time() - series_seconds)))
     state.seen_ids = {r[0] for r in ledger.read(  # through the id index: only calls that have one
         "SELECT c.event_id FROM calls AS c JOIN dims AS d ON d.id = c.dim "
         "WHERE c.event_id IS NOT NULL AND c.committed = 1 AND d.session = ?", (session_id,))}
