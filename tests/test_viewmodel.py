@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from costpanel import CostTracker, Usage
-from costpanel.gui.viewmodel import STANDARD_TIERS, build_view, chart_series, sort_rows, MODEL_COLUMNS
+from costpanel.gui.viewmodel import MODEL_COLUMNS, STANDARD_TIERS, build_view, chart_series, sort_rows
 
 UTC = dt.timezone.utc
 

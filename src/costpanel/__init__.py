@@ -4,10 +4,10 @@ Importing this package never imports Dear PyGui (``costpanel.gui`` does) nor pyd
 when price files are first read), so headless users and test suites stay fast.
 """
 
+from .attempts import Attempt
 from .events import Event
 from .pricing import Catalog, PricingError, load_catalog
 from .snapshot import Row, Snapshot
-from .attempts import Attempt
 from .tracker import CostTracker
 from .usage import Usage
 

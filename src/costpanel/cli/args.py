@@ -24,5 +24,6 @@ def when(text: str) -> dt.datetime:
     try:
         value = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date like 2025-06-01 or 2025-06-01T12:00:00+00:00, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a date like 2025-06-01 or 2025-06-01T12:00:00+00:00, got {text!r}") from None
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)

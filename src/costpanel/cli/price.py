@@ -7,7 +7,6 @@ from typing import Any
 
 from ..money import format_usd, usd_str
 from ..paths import config_dir
-
 from ..quote import quote
 from ..usage import BUCKETS, Usage
 from . import args as types
@@ -23,7 +22,8 @@ def add_parser(sub: Any) -> None:
         flag = "--" + bucket.replace("_", "-")
         default = 1 if bucket == "requests" else 0
         p.add_argument(flag, dest=bucket, type=types.count, default=default, metavar="N",
-                       help=f"{bucket.replace('_', ' ')} {'count' if bucket == 'requests' else 'tokens'} (default {default})")
+                       help=f"{bucket.replace('_', ' ')} {'count' if bucket == 'requests' else 'tokens'} "
+                            f"(default {default})")
     p.add_argument("--at", type=types.when, default=None, metavar="DATE",
                    help="price the call as of this date/time (price history); default now")
     p.add_argument("--json", action="store_true", help="machine-readable output")

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from ..money import usd_str
-from ..pricing import check_files, load_catalog
 from ..paths import config_dir
+from ..pricing import check_files, load_catalog
 from ..pricing.files import bundled_dir, override_paths, provider_paths
 from ..pricing.listing import extremes, list_models
 from .output import catalog_or_none, console, error, print_json

@@ -9,6 +9,7 @@ import dearpygui.dearpygui as dpg
 from .budget import LEVEL_COLOURS, BudgetLevel
 from .tags import Tags
 
+
 @dataclass(frozen=True, slots=True)
 class Palette:
     """Text colours that keep their contrast on the theme's background."""
