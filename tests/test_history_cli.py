@@ -73,7 +73,16 @@ def expected_rows(events: list[Event], by: str) -> list[dict[str, object]]:
     def order(k: str) -> tuple[object, ...]:
         return (k,) if by == "day" else (-sum(e.cost_units or 0 for e in groups[k]), k)
 
-    return [row_dict(by, k, groups[k]) for k in sorted(groups, key=order)]
+    rows = [row_dict(by, k, groups[k]) for k in sorted(groups, key=order)]
+    if by == "day":  # the 7-day moving average: the day and up to 6 before it since the first, $0 days too
+        first = dt.date.fromisoformat(min(groups))
+        units = {k: sum(e.cost_units or 0 for e in v) for k, v in groups.items()}
+        for row in rows:
+            day = dt.date.fromisoformat(str(row["day"]))
+            window = [day - dt.timedelta(days=k) for k in range(7) if day - dt.timedelta(days=k) >= first]
+            average = Decimal(sum(units.get(d.isoformat(), 0) for d in window)) / len(window)
+            row["avg_7d_usd"] = usd(int(average.to_integral_value(rounding="ROUND_HALF_EVEN")))
+    return rows
 
 
 class History:
@@ -126,6 +135,29 @@ def test_report_json_gives_exact_decimal_strings_per_group(history: History, by:
     assert data["total"] == row_dict(by, "total", committed)
     assert data["discarded"] == row_dict(by, "discarded", [e for e in history.events if e.status != COMMITTED])
     assert sum(Decimal(row["cost_usd"] or 0) for row in data["rows"]) == Decimal(data["total"]["cost_usd"])
+
+
+def test_report_top_keeps_the_costliest_groups(history: History) -> None:
+    r = costpanel("report", "--db", str(history.db), "--range", "all", "--by", "session", "--top", "1", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["rows"] == expected_rows(history.events, "session")[:1]
+    table = costpanel("report", "--db", str(history.db), "--range", "all", "--by", "model", "--top", "2")
+    assert "top 2" in table.stdout
+    shown = [row["model"] for row in expected_rows(history.events, "model")]
+    assert all(m in table.stdout for m in shown[:2]) and shown[2] not in table.stdout
+    for bad in (["--top", "0"], ["--top", "x"], ["--by", "day", "--top", "3"]):
+        r = costpanel("report", "--db", str(history.db), *bad)
+        assert r.returncode == 2 and "Traceback" not in r.stderr, bad
+
+
+def test_the_day_report_table_shows_the_7_day_average(history: History) -> None:
+    r = costpanel("report", "--db", str(history.db), "--range", "all", "--by", "day")
+    assert r.returncode == 0 and "7-day avg" in r.stdout
+    from costpanel.money import format_usd  # the table's own formatting of the amount computed here
+
+    for row in expected_rows(history.events, "day"):
+        (line,) = [ln for ln in r.stdout.splitlines() if str(row["day"]) in ln]
+        assert line.rstrip(" │").endswith(format_usd(Decimal(str(row["avg_7d_usd"])))), line
 
 
 def test_report_json_keeps_names_as_given(history: History) -> None:

@@ -17,7 +17,9 @@ def add_parsers(sub: Any) -> None:
     r = sub.add_parser("report", help="costs from the ledger, grouped", description="History from the ledger.")
     _common(r)
     r.add_argument("--by", choices=("day", "model", "provider", "tier", "session"), default="day",
-                   help="group by (default day, in your local time zone)")
+                   help="group by (default day, in your local time zone, with a 7-day moving average)")
+    r.add_argument("--top", type=_positive, default=None, metavar="N",
+                   help="only the N costliest groups (e.g. the top sessions; not with --by day)")
     fmt = r.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="machine-readable output")
     fmt.add_argument("--csv", action="store_true", help="CSV output (spreadsheet-safe)")
@@ -73,13 +75,30 @@ def _open(args: argparse.Namespace) -> Any:
     return open_read_only(args.db.expanduser() if args.db else default_path())
 
 
-def _rows(args: argparse.Namespace) -> tuple[Any, list[Any], Any]:
-    from ..ledger.queries import discarded_total, parse_range, report
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
 
+
+def _rows(args: argparse.Namespace) -> tuple[Any, list[Any], Any, dict[str, Any] | None]:
+    """The range, its rows (``--top`` applied), the discarded total, and for day reports each
+    day's 7-day moving average of cost."""
+    from ..ledger.queries import daily_trend, discarded_total, parse_range, report
+
+    top = getattr(args, "top", None)
+    if top is not None and args.by == "day":
+        raise ValueError("--top picks the costliest groups: use it with --by model, provider, tier or session")
     span = parse_range(args.range)
     conn = _open(args)
     try:
-        return span, report(conn, span, args.by), discarded_total(conn, span)
+        rows = report(conn, span, args.by)
+        averages = {day: avg for day, _, avg in daily_trend(conn, span)} if args.by == "day" else None
+        return span, rows[:top] if top else rows, discarded_total(conn, span), averages
     finally:
         conn.close()
 
@@ -104,21 +123,28 @@ def run_report(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from ..ledger.queries import total
 
-    span, rows, discarded = _rows(args)
+    span, rows, discarded, averages = _rows(args)
     if args.json:
-        print_json(report_json(span, args.by, rows, discarded))
+        print_json(report_json(span, args.by, rows, discarded, averages))
         return 0
     if args.csv:
-        print(report_csv(args.by, rows), end="")
+        print(report_csv(args.by, rows, averages), end="")
         return 0
     from rich.markup import escape
     from rich.table import Table
 
-    t = Table(title=f"Costs by {args.by}, range {span.label}", title_justify="left")
-    for col in (args.by.capitalize(), "Calls", "Tokens", "Cost", "Unpriced calls"):
+    top = f", top {args.top}" if getattr(args, "top", None) else ""
+    t = Table(title=f"Costs by {args.by}, range {span.label}{top}", title_justify="left")
+    columns = [args.by.capitalize(), "Calls", "Tokens", "Cost", "Unpriced calls"]
+    if averages is not None:
+        columns.append("7-day avg")
+    for col in columns:
         t.add_column(col, justify="left" if col == args.by.capitalize() else "right")
     for r in rows:
-        t.add_row(escape(r.key), f"{r.calls:,}", f"{r.tokens:,}", _cost(r), f"{r.unpriced_calls:,}")
+        cells = [escape(r.key), f"{r.calls:,}", f"{r.tokens:,}", _cost(r), f"{r.unpriced_calls:,}"]
+        if averages is not None:
+            cells.append(format_usd(averages.get(r.key)))
+        t.add_row(*cells)
     whole = total(rows)
     t.add_row("[bold]total[/]", f"{whole.calls:,}", f"{whole.tokens:,}", f"[bold]{_cost(whole)}[/]",
               f"{whole.unpriced_calls:,}")
@@ -160,11 +186,11 @@ def _export(args: argparse.Namespace) -> int:
         console(stderr=True).print(f"note: writing {fmt.upper()} to a file named .{suffix}")
     if args.by == "call":
         return _export_calls(args, target, fmt)
-    span, rows, discarded = _rows(args)
+    span, rows, discarded, averages = _rows(args)
     if fmt == "csv":
-        data = report_csv(args.by, rows).encode()
+        data = report_csv(args.by, rows, averages).encode()
     else:
-        data = (json.dumps(report_json(span, args.by, rows, discarded), indent=2) + "\n").encode()
+        data = (json.dumps(report_json(span, args.by, rows, discarded, averages), indent=2) + "\n").encode()
     write_private_file(target, data)
     console(stderr=True).print(f"wrote {len(rows)} row(s) to {target}")
     return 0

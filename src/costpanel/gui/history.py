@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..ledger.budgets import BudgetLine, budget_lines, load_budgets
-from ..ledger.queries import ReportRow, discarded_total, open_read_only, parse_range, report, total
+from ..ledger.queries import ReportRow, daily_trend, discarded_total, open_read_only, parse_range, report, total
 from ..money import units_to_usd
 from . import format as fmt
 
@@ -23,9 +23,15 @@ class HistoryView:
     summary: str  # "30d: $123.45 over 4,321 calls (12 unpriced) - 3 discarded ($0.02) not in the total"
     bars: tuple[list[float], list[float]]  # local noon of each day (epoch seconds), cost USD that day
     days_shown: tuple[float, float]  # the x axis: the days with calls, widened to at least a week
+    trend: tuple[list[float], list[float]]  # local noon of each day, 7-day moving average USD
     tables: dict[str, list[tuple[str, ...]]]  # "model" / "tier" -> rows of HISTORY_COLUMNS texts
     budgets: list[BudgetLine]
     budget_texts: list[str]
+
+
+def _noon(day: str) -> float:
+    """Epoch seconds of local noon on ``day`` (bars are centred there, covering their own day)."""
+    return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(12)).astimezone().timestamp()
 
 
 def _row_texts(r: ReportRow) -> tuple[str, ...]:
@@ -58,7 +64,8 @@ def history_view(conn: sqlite3.Connection, range_label: str, *, now: dt.datetime
     if discarded.calls:
         summary += f"; {discarded.calls:,} discarded fallback calls ({fmt.usd(discarded.cost_usd)}) not in the total"
     # bars centred on local noon, so each covers its own day on the time axis
-    xs = [dt.datetime.combine(dt.date.fromisoformat(r.key), dt.time(12)).astimezone().timestamp() for r in days]
+    xs = [_noon(r.key) for r in days]
+    averages = daily_trend(conn, span)
     ys = [float(units_to_usd(r.cost_units)) for r in days]
     # One bar alone would fill the plot (with hour ticks): show at least a week, ending on the last day.
     last = xs[-1] + HALF_DAY if xs else dt.datetime.combine(now.date() if now else dt.date.today(),
@@ -70,6 +77,7 @@ def history_view(conn: sqlite3.Connection, range_label: str, *, now: dt.datetime
         summary=summary,
         bars=(xs, ys),
         days_shown=(first, last),
+        trend=([_noon(day) for day, _, _ in averages], [float(avg) for _, _, avg in averages]),
         tables={by: [_row_texts(r) for r in report(conn, span, by)] for by in ("model", "tier")},  # type: ignore[arg-type]
         budgets=lines,
         budget_texts=[_budget_text(line) for line in lines],

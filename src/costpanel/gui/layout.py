@@ -87,6 +87,7 @@ class HistoryWidgets:
     plot_x: str
     plot_y: str
     pools: dict[str, RowPool]
+    trend: str = ""  # the 7-day moving average, a line over the bars
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ def build(t: Tags, actions: Actions, parent: int | str | None, *, theme_name: st
             # Software rendering pays per pixel: no vertical grid lines or mouse read-out, which
             # cost several milliseconds a frame under llvmpipe for little reading value.
             with dpg.plot(tag=t("plot"), height=PLOT_HEIGHT, width=-1, label="Cumulative cost (USD)", no_mouse_pos=True):
-                dpg.add_plot_legend(location=dpg.mvPlot_Location_NorthWest)
+                dpg.add_plot_legend(location=dpg.mvPlot_Location_North, horizontal=True)
                 plot_x = dpg.add_plot_axis(dpg.mvXAxis, scale=dpg.mvPlotScale_Time, tag=t("plot", "x"),
                                            no_gridlines=True)
                 plot_y = dpg.add_plot_axis(dpg.mvYAxis, label="USD", tag=t("plot", "y"))
@@ -244,9 +245,11 @@ def _history(t: Tags, actions: Actions, parent: int | str) -> HistoryWidgets:
             labels.append(dpg.add_text("", tag=t("history", "budget", period, "label")))
     with dpg.plot(tag=t("history", "plot"), height=180, width=-1, label="Cost per day (USD, local days)",
                   parent=parent, no_mouse_pos=True):
+        dpg.add_plot_legend(location=dpg.mvPlot_Location_North, horizontal=True)
         x = dpg.add_plot_axis(dpg.mvXAxis, scale=dpg.mvPlotScale_Time, tag=t("history", "x"), no_gridlines=True)
         y = dpg.add_plot_axis(dpg.mvYAxis, label="USD", tag=t("history", "y"))
-        series = dpg.add_bar_series([], [], weight=86400 * 0.8, parent=y, tag=t("history", "bars"))
+        series = dpg.add_bar_series([], [], weight=86400 * 0.8, parent=y, tag=t("history", "bars"), label="day")
+        trend = dpg.add_line_series([], [], parent=y, tag=t("history", "trend"), label="7-day average")
     pools = {}
     for name in ("model", "tier"):
         dpg.add_text(f"By {name}", color=(150, 150, 160, 255), parent=parent)
@@ -257,7 +260,7 @@ def _history(t: Tags, actions: Actions, parent: int | str) -> HistoryWidgets:
                 dpg.add_table_column(label=col.label, init_width_or_weight=2.2 if c == 0 else 1.0)
         pools[name] = RowPool(f"history-{name}", tag, HISTORY_TABLE_COLUMNS, t)
         pools[name].ensure(4)
-    return HistoryWidgets(combo, summary, bars, labels, series, x, y, pools)
+    return HistoryWidgets(combo, summary, bars, labels, series, x, y, pools, trend)
 
 
 def ensure_series(w: Widgets, t: Tags, label: str) -> str:

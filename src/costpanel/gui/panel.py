@@ -437,9 +437,10 @@ class CostPanel:
             if status is not None:
                 dpg.bind_item_theme(bar, self.themes.budget[status.level])
         dpg.set_value(h.bars, [view.bars[0], view.bars[1]])
+        dpg.set_value(h.trend, [view.trend[0], view.trend[1]])
         dpg.set_axis_limits(h.plot_x, *view.days_shown)
-        if view.bars[0]:
-            dpg.fit_axis_data(h.plot_y)
+        top = max([*view.bars[1], *view.trend[1], 0.0])
+        dpg.set_axis_limits(h.plot_y, 0.0, top * 1.15 if top > 0 else 1.0)  # headroom for the tallest bar
         for name, rows in view.tables.items():
             pool = h.pools[name]
             pool.ensure(len(rows))

@@ -23,6 +23,7 @@ GROUPS: tuple[str, ...] = ("day", "model", "provider", "tier", "session")
 RANGES = ("today", "7d", "30d", "month", "all")
 _SUMS = ("SUM(calls), SUM(input), SUM(cache_read), SUM(cache_write), SUM(cache_write_1h), SUM(output), "
          "SUM(requests), SUM(cost_units), SUM(unpriced_calls)")
+_UNIT = Decimal("1e-12")  # averages are rounded to the ledger's unit of 10^-12 USD
 _COLUMN = {"model": "model_key", "provider": "COALESCE(provider, '')", "tier": "tier"}
 
 
@@ -242,7 +243,7 @@ def daily_trend(conn: sqlite3.Connection, span: TimeRange, window: int = 7) -> l
     while day <= last:
         cost = by_day.get(day.isoformat(), Decimal(0))
         recent = [*recent[-(window - 1):], cost] if window > 1 else [cost]
-        out.append((day.isoformat(), cost, sum(recent, Decimal(0)) / len(recent)))
+        out.append((day.isoformat(), cost, (sum(recent, Decimal(0)) / len(recent)).quantize(_UNIT)))
         day += dt.timedelta(days=1)
     return out
 

@@ -13,28 +13,33 @@ from typing import Any
 from ..money import units_to_usd, usd_str
 
 
-def row_dict(by: str, r: Any) -> dict[str, Any]:
-    return {by: r.key, "calls": r.calls, "input": r.input, "cache_read": r.cache_read, "cache_write": r.cache_write,
-            "cache_write_1h": r.cache_write_1h, "output": r.output, "requests": r.requests, "tokens": r.tokens,
-            "cost_usd": usd_str(r.cost_usd), "unpriced_calls": r.unpriced_calls}
+def row_dict(by: str, r: Any, averages: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A report row; with ``averages`` (day reports) also the 7-day moving average of cost."""
+    d = {by: r.key, "calls": r.calls, "input": r.input, "cache_read": r.cache_read, "cache_write": r.cache_write,
+         "cache_write_1h": r.cache_write_1h, "output": r.output, "requests": r.requests, "tokens": r.tokens,
+         "cost_usd": usd_str(r.cost_usd), "unpriced_calls": r.unpriced_calls}
+    if averages is not None:
+        d["avg_7d_usd"] = usd_str(averages.get(r.key))
+    return d
 
 
-def report_csv(by: str, rows: list[Any]) -> str:
+def report_csv(by: str, rows: list[Any], averages: dict[str, Any] | None = None) -> str:
     from ..export import safe_cell
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    fields = list(row_dict(by, rows[0]).keys()) if rows else [by]
+    fields = list(row_dict(by, rows[0], averages).keys()) if rows else [by]
     writer.writerow(fields)
     for r in rows:
-        writer.writerow([safe_cell(str(v)) if isinstance(v, str) else v for v in row_dict(by, r).values()])
+        writer.writerow([safe_cell(str(v)) if isinstance(v, str) else v for v in row_dict(by, r, averages).values()])
     return out.getvalue()
 
 
-def report_json(span: Any, by: str, rows: list[Any], discarded: Any) -> dict[str, Any]:
+def report_json(span: Any, by: str, rows: list[Any], discarded: Any,
+                averages: dict[str, Any] | None = None) -> dict[str, Any]:
     from .queries import total
 
-    return {"range": span.label, "by": by, "rows": [row_dict(by, r) for r in rows],
+    return {"range": span.label, "by": by, "rows": [row_dict(by, r, averages) for r in rows],
             "total": row_dict(by, total(rows)), "discarded": row_dict(by, discarded)}
 
 
