@@ -25,7 +25,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--screenshot", type=Path, default=None, metavar="FILE",
                    help="render --frames frames, write a PNG of the window and exit")
     p.add_argument("--frames", type=int, default=None, metavar="N",
-                   help="render N frames and exit (default: until the window is closed; 60 with --screenshot)")
+                   help="render N frames and exit (default: until the window is closed; 180 with --screenshot)")
     p.add_argument("--headless", action="store_true", help="no window: run --seconds and print the tables")
     p.add_argument("--seconds", type=float, default=3.0, metavar="S", help="how long --headless runs (default 3)")
     p.add_argument("--seed", type=int, default=0, help="random seed")
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from ..tracker import CostTracker
 
     if args.screenshot is not None and args.frames is None:
-        args.frames = 60
+        args.frames = 180  # a few seconds of calls: the cumulative chart has lines to show
     for flag, value in (("--rate", args.rate), ("--seconds", args.seconds), ("--frames", args.frames or 1)):
         if value <= 0:
             error(f"{flag} must be > 0, got {value}")
