@@ -208,12 +208,16 @@ def test_record_returns_at_once_while_the_file_is_locked_and_every_call_lands_af
 
 
 def _fill_the_disk(ledger: Ledger, tracker: CostTracker, n: int) -> None:
-    """Make every write fail with SQLITE_FULL (as a full disk would): cap the file at its size."""
+    """Make every write fail with SQLITE_FULL (as a full disk would): cap the file at its size,
+    record ``n`` calls, and wait until the writer reports the failure."""
     assert ledger.flush()
     pages = ledger.read("PRAGMA page_count")[0][0]
     ledger.read(f"PRAGMA max_page_count = {pages}")
     for k in range(n):
         tracker.record("gpt-4o", Usage(input=k + 1, output=1), event_id=f"full-{k:05d}-{'x' * 60}")
+    deadline = time.monotonic() + 5  # until the writer has tried, failed and said so
+    while ledger.health().ok and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def test_a_full_disk_is_reported_by_health_and_nothing_is_dropped(db: Path, catalog: Catalog,
@@ -223,9 +227,6 @@ def test_a_full_disk_is_reported_by_health_and_nothing_is_dropped(db: Path, cata
     tracker = CostTracker(catalog, ledger=ledger)
     try:
         _fill_the_disk(ledger, tracker, 500)
-        deadline = time.monotonic() + 5
-        while ledger.health().ok and time.monotonic() < deadline:
-            time.sleep(0.02)
         health = ledger.health()
         assert not health.ok and health.last_error
         assert health.queued == 500 and health.written == 0
@@ -264,9 +265,6 @@ def test_while_writes_fail_record_does_not_wait_for_the_backlog_to_clear(
     opened.append(ledger)
     tracker = CostTracker(catalog, ledger=ledger)
     _fill_the_disk(ledger, tracker, 500)
-    deadline = time.monotonic() + 5
-    while ledger.health().ok and time.monotonic() < deadline:
-        time.sleep(0.02)
     assert not ledger.health().ok
     try:
         slowest = 0.0
@@ -295,9 +293,6 @@ def test_health_names_the_real_write_failure(db: Path, catalog: Catalog, opened:
     tracker = CostTracker(catalog, ledger=ledger)
     try:
         _fill_the_disk(ledger, tracker, 500)
-        deadline = time.monotonic() + 5
-        while ledger.health().ok and time.monotonic() < deadline:
-            time.sleep(0.02)
         error = ledger.health().last_error
     finally:
         ledger.read("PRAGMA max_page_count = 1073741823")
