@@ -88,7 +88,7 @@ def _positive(text: str) -> int:
 def _rows(args: argparse.Namespace) -> tuple[Any, list[Any], Any, dict[str, Any] | None]:
     """The range, its rows (``--top`` applied), the discarded total, and for day reports each
     day's 7-day moving average of cost."""
-    from ..ledger.queries import daily_trend, discarded_total, parse_range, report
+    from ..ledger.queries import discarded_total, moving_average, parse_range, report
 
     top = getattr(args, "top", None)
     if top is not None and args.by == "day":
@@ -97,7 +97,7 @@ def _rows(args: argparse.Namespace) -> tuple[Any, list[Any], Any, dict[str, Any]
     conn = _open(args)
     try:
         rows = report(conn, span, args.by)
-        averages = {day: avg for day, _, avg in daily_trend(conn, span)} if args.by == "day" else None
+        averages = {day: avg for day, _, avg in moving_average(rows)} if args.by == "day" else None
         return span, rows[:top] if top else rows, discarded_total(conn, span), averages
     finally:
         conn.close()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..ledger.budgets import BudgetLine, budget_lines, load_budgets
-from ..ledger.queries import ReportRow, daily_trend, discarded_total, open_read_only, parse_range, report, total
+from ..ledger.queries import ReportRow, discarded_total, moving_average, open_read_only, parse_range, report, total
 from ..money import units_to_usd
 from . import format as fmt
 
@@ -65,12 +65,12 @@ def history_view(conn: sqlite3.Connection, range_label: str, *, now: dt.datetime
         summary += f"; {discarded.calls:,} discarded fallback calls ({fmt.usd(discarded.cost_usd)}) not in the total"
     # bars centred on local noon, so each covers its own day on the time axis
     xs = [_noon(r.key) for r in days]
-    averages = daily_trend(conn, span)
+    averages = moving_average(days)
     ys = [float(units_to_usd(r.cost_units)) for r in days]
     # One bar alone would fill the plot (with hour ticks): show at least a week, ending on the last day.
-    last = xs[-1] + HALF_DAY if xs else dt.datetime.combine(now.date() if now else dt.date.today(),
-                                                           dt.time(0)).astimezone().timestamp() + 2 * HALF_DAY
-    first = min(xs[0] - HALF_DAY, last - 7 * 2 * HALF_DAY) if xs else last - 7 * 2 * HALF_DAY
+    today = (now or dt.datetime.now().astimezone()).date().isoformat()
+    last = (xs[-1] if xs else _noon(today)) + HALF_DAY
+    first = min(xs[0] - HALF_DAY if xs else last, last - 14 * HALF_DAY)
     lines = budget_lines(conn, load_budgets(budgets_path), now=now)
     return HistoryView(
         range_label=range_label,

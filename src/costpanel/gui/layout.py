@@ -87,7 +87,7 @@ class HistoryWidgets:
     plot_x: str
     plot_y: str
     pools: dict[str, RowPool]
-    trend: str = ""  # the 7-day moving average, a line over the bars
+    trend: str  # the 7-day moving average, a line over the bars
 
 
 @dataclass(frozen=True)

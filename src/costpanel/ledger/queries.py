@@ -233,7 +233,12 @@ def top_sessions(conn: sqlite3.Connection, span: TimeRange, n: int = 10) -> list
 
 def daily_trend(conn: sqlite3.Connection, span: TimeRange, window: int = 7) -> list[tuple[str, Decimal, Decimal]]:
     """(local day, cost, moving average over the last ``window`` days incl. empty days)."""
-    by_day = {r.key: units_to_usd(r.cost_units) for r in report(conn, span, "day")}
+    return moving_average(report(conn, span, "day"), window)
+
+
+def moving_average(days: Sequence[ReportRow], window: int = 7) -> list[tuple[str, Decimal, Decimal]]:
+    """``daily_trend`` of day rows a caller already has (a day report is not read twice)."""
+    by_day = {r.key: units_to_usd(r.cost_units) for r in days}
     if not by_day:
         return []
     first = dt.date.fromisoformat(min(by_day))

@@ -43,8 +43,6 @@ def report_json(span: Any, by: str, rows: list[Any], discarded: Any,
             "total": row_dict(by, total(rows)), "discarded": row_dict(by, discarded)}
 
 
-
-
 CALL_FIELDS = ("time_utc", "session", "tier", "model", "matched", "provider", "input", "cache_read", "cache_write",
                "cache_write_1h", "output", "requests", "cost_usd", "status", "event_id")
 

@@ -76,17 +76,19 @@ class _Insert:
 # landed with the batch (rare: re-imports).
 _NO_ID = ""  # the tracker refuses empty ids, so "" can stand for "none given"
 _NO_COST = -1  # costs are never negative
+_ID_OR_NULL = f"NULLIF(?, '{_NO_ID}')"
+_COST_OR_NULL = f"NULLIF(?, {_NO_COST})"
 _CALL_COLUMNS = "ts, dim, committed, input, cache_read, cache_write, cache_write_1h, output, requests, cost_units"
 
 
 def _calls_insert(ids: str, costs: str) -> _Insert:
-    """``ids``: "" (no column), "?" or "NULLIF(?, '')"; ``costs``: "?" or "NULLIF(?, -1)"."""
+    """``ids``: "" (no column), "?" or ``_ID_OR_NULL``; ``costs``: "?" or ``_COST_OR_NULL``."""
     head = f"INSERT INTO calls ({'event_id, ' if ids else ''}{_CALL_COLUMNS})"
     return _Insert(head, f"({ids + ', ' if ids else ''}?, ?, ?, ?, ?, ?, ?, ?, ?, {costs})", "ON CONFLICT DO NOTHING")
 
 
 _CALLS = {(ids, costs): _calls_insert(ids, costs)
-          for ids in ("", "?", f"NULLIF(?, '{_NO_ID}')") for costs in ("?", f"NULLIF(?, {_NO_COST})")}
+          for ids in ("", "?", _ID_OR_NULL) for costs in ("?", _COST_OR_NULL)}
 _ADD_TOTALS = """
     calls = calls + excluded.calls, input = input + excluded.input,
     cache_read = cache_read + excluded.cache_read, cache_write = cache_write + excluded.cache_write,
@@ -183,14 +185,14 @@ class _Columns:
         missing = event_ids.count(None)
         self.ids = event_ids if not missing else None if missing == n else [
             _NO_ID if i is None else i for i in event_ids]
-        self.ids_mode = "" if self.ids is None else "?" if not missing else f"NULLIF(?, '{_NO_ID}')"
+        self.ids_mode = "" if self.ids is None else "?" if not missing else _ID_OR_NULL
 
     def insert(self, conn: sqlite3.Connection) -> None:
         """One ``calls`` row per event, the columns interleaved by slice assignment."""
         costs: list[int | None] = self.costs
         costs_mode = "?"
         if None in costs:
-            costs, costs_mode = [_NO_COST if c is None else c for c in costs], f"NULLIF(?, {_NO_COST})"
+            costs, costs_mode = [_NO_COST if c is None else c for c in costs], _COST_OR_NULL
         statement = _CALLS[(self.ids_mode, costs_mode)]
         columns = [self.tss, self.dims, self.flags, *self.sums, costs]
         if self.ids is not None:

@@ -34,7 +34,6 @@ MAX_BATCH = 20_480  # events per transaction (a multiple of 2,048): a backlog is
 MAX_BACKLOG = 20_000  # queued calls (~4 MB) beyond which record() keeps pace with the writer
 
 
-
 def default_path() -> Path:
     """``COSTPANEL_DB``, else ``<user data dir>/ledger.sqlite3``."""
     env = os.environ.get(ENV_DB)
@@ -216,7 +215,6 @@ class Ledger:
                                                     self.path, exc)
                 return False
             except Exception as exc:  # something in the batch itself: find it, keep the rest
-                self._in_flight = 0
                 self._isolate(batch, marks, exc)
                 return True
             else:
@@ -241,17 +239,18 @@ class Ledger:
         for events, one_mark in items:
             try:
                 self._write(events, one_mark)
+                self._written += len(events)
+                continue
             except (sqlite3.OperationalError, OSError):  # the file's trouble after all: retry later
-                self._queue.extend(events)
-                self._marks.extend(one_mark)
+                pass
             except Exception as exc:
                 try:
                     self._reject(events[0] if events else one_mark[0], exc)
+                    continue
                 except OSError:  # not even the side file can be written (a full disk): keep it queued
-                    self._queue.extend(events)
-                    self._marks.extend(one_mark)
-            else:
-                self._written += len(events)
+                    pass
+            self._queue.extend(events)
+            self._marks.extend(one_mark)
         self._last_flush = time.time()
 
     def _reject(self, item: Any, exc: Exception) -> None:
