@@ -16,17 +16,15 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from .money import usd_str
 from .paths import ensure_private_dir, write_private_file
 from .snapshot import Row, Snapshot
+from .usage import BUCKETS, REGISTRY
 
 ExportFormat = Literal["csv", "json"]
-CSV_HEADER = (
-    "section", "tier", "model", "provider", "calls", "input", "cache_read", "cache_write", "cache_write_1h",
-    "output", "requests", "tokens", "cost_usd", "unpriced_calls", "share",
-)
+CSV_HEADER = ("section", "tier", "model", "provider", "calls", *BUCKETS, "tokens", "cost_usd", "unpriced_calls", "share")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 _MAX_NAME = 80
@@ -34,36 +32,30 @@ _MAX_NAME = 80
 
 # -- private files ----------------------------------------------------------------------------------
 # -- JSON models ----------------------------------------------------------------------------------
-class RowExport(BaseModel):
-    """One row: token buckets, calls and the exact cost as a decimal string (None: all unpriced)."""
+_ROW_EXPORT_FIELDS: dict[str, Any] = {
+    "tier": (str | None, None),
+    "model": (str | None, None),
+    "provider": (str | None, None),
+    "matched": (str | None, Field(None, description="Catalog id of a model row; None when unpriced.")),
+    "models": (list[str], Field(default_factory=list, description="Of a tier row: its models, costliest first.")),
+    "calls": (int, ...),
+    **{b.name: (int, Field(description=b.doc)) for b in REGISTRY},
+    "tokens": (int, ...),
+    "cost_usd": (str | None, Field(description="Exact, as a decimal string; None when every call is unpriced.")),
+    "unpriced_calls": (int, ...),
+    "share": (float, Field(description="Of the session's priced cost (of the discarded cost for discarded rows).")),
+}
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    tier: str | None = None
-    model: str | None = None
-    provider: str | None = None
-    matched: str | None = None  # catalog id of a model row; None when unpriced
-    models: list[str] = Field(default_factory=list)  # of a tier row: the models it used, costliest first
-    calls: int
-    input: int
-    cache_read: int
-    cache_write: int
-    cache_write_1h: int
-    output: int
-    requests: int
-    tokens: int
-    cost_usd: str | None
-    unpriced_calls: int
-    share: float  # of the session's priced cost (of the discarded cost for discarded rows)
+class RowExport(create_model("_RowExportFields", __config__=ConfigDict(extra="forbid", frozen=True),  # type: ignore[misc]
+                             **_ROW_EXPORT_FIELDS)):
+    """One row: calls, a count per bucket (the registry's), tokens and the exact cost."""
 
     @classmethod
     def of(cls, row: Row, *, tier: str | None = None, model: str | None = None) -> RowExport:
-        return cls(
-            tier=tier, model=model, provider=row.provider, matched=row.matched, models=list(row.models),
-            calls=row.calls, input=row.input, cache_read=row.cache_read, cache_write=row.cache_write,
-            cache_write_1h=row.cache_write_1h, output=row.output, requests=row.requests, tokens=row.tokens,
-            cost_usd=usd_str(row.cost_usd), unpriced_calls=row.unpriced_calls, share=row.share,
-        )
+        return cls(tier=tier, model=model, provider=row.provider, matched=row.matched, models=list(row.models),
+                   calls=row.calls, **row.usage.as_dict(), tokens=row.tokens, cost_usd=usd_str(row.cost_usd),
+                   unpriced_calls=row.unpriced_calls, share=row.share)
 
 
 class SnapshotExport(BaseModel):
@@ -114,7 +106,7 @@ def safe_cell(value: str) -> str:
 
 def _csv_row(section: str, r: RowExport) -> list[str]:
     text = [safe_cell(v or "") for v in (r.tier, r.model, r.provider)]
-    counts = [r.calls, r.input, r.cache_read, r.cache_write, r.cache_write_1h, r.output, r.requests, r.tokens]
+    counts = [r.calls, *(getattr(r, b) for b in BUCKETS), r.tokens]
     return [section, *text, *map(str, counts), r.cost_usd or "", str(r.unpriced_calls), repr(r.share)]
 
 

@@ -12,16 +12,22 @@ import datetime as dt
 from array import array
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from collections import namedtuple
 from functools import cached_property, lru_cache
+from operator import attrgetter, itemgetter
 from types import MappingProxyType
-from typing import NamedTuple
 
 from .money import units_to_usd
 from .series import SeriesView
+from .usage import BUCKETS, TOKEN_BUCKETS, Usage
 
-# Cell layout: counts in BUCKETS order, then cost units and unpriced calls.
-CALLS, INPUT, CACHE_READ, CACHE_WRITE, CACHE_WRITE_1H, OUTPUT, REQUESTS, COST, UNPRICED = range(9)
-ZERO_CELL: tuple[int, ...] = (0,) * 9
+# A cell: calls, one count per bucket (REGISTRY order), then cost units and unpriced calls.
+CALLS = 0
+COST = 1 + len(BUCKETS)
+UNPRICED = COST + 1
+CELL_WIDTH = UNPRICED + 1
+ZERO_CELL: tuple[int, ...] = (0,) * CELL_WIDTH
+_CELL_TOKENS = itemgetter(*(1 + BUCKETS.index(b) for b in TOKEN_BUCKETS))  # the token counts of a cell
 
 Cell = tuple[int, ...]
 TierModel = tuple[str, str]
@@ -34,27 +40,24 @@ def natural_key(label: str) -> tuple[tuple[int, int | str], ...]:
     return tuple((0, int(p)) if p.isdigit() else (1, p.casefold()) for p in re.split(r"(\d+)", label) if p)
 
 
-class Row(NamedTuple):
-    """Totals for one tier, model, tier×model pair, or the whole session."""
+class Totals:
+    """What rows of totals share: ``calls``, one count per bucket (REGISTRY order),
+    ``cost_units`` of the priced calls and ``unpriced_calls``. A mixin for the row tuples below and
+    the ledger's report rows."""
 
-    key: str | TierModel
+    __slots__ = ()
     calls: int
-    input: int
-    cache_read: int
-    cache_write: int
-    cache_write_1h: int
-    output: int
-    requests: int
-    cost_units: int  # priced calls only
+    cost_units: int
     unpriced_calls: int
-    share: float  # of the session's priced cost, 0..1 (display only)
-    models: tuple[str, ...] = ()  # for tier rows: the models it used, costliest first
-    provider: str | None = None  # for model rows
-    matched: str | None = None  # for model rows: catalog id, None when unpriced
 
     @property
     def tokens(self) -> int:
-        return self.input + self.cache_read + self.cache_write + self.cache_write_1h + self.output
+        return sum(_ROW_TOKENS(self))
+
+    @property
+    def usage(self) -> Usage:
+        """The bucket counts as a :class:`Usage` (``requests`` = billable requests)."""
+        return tuple.__new__(Usage, _ROW_BUCKETS(self))  # sums of validated counts, in BUCKETS order
 
     @property
     def priced_calls(self) -> int:
@@ -66,10 +69,29 @@ class Row(NamedTuple):
 
     @property
     def cost_usd(self) -> Decimal | None:
-        """Exact cost of the priced calls; None when every call of the row is unpriced."""
+        """Exact cost of the priced calls (``unpriced_calls`` says what it leaves out); None when
+        every call of the row is unpriced — never a silent $0."""
         if self.calls and not self.priced_calls:
             return None
         return units_to_usd(self.cost_units)
+
+
+_ROW_TOKENS = attrgetter(*TOKEN_BUCKETS)
+_ROW_BUCKETS = attrgetter(*BUCKETS)
+# key, then the cell's fields by name, then what a row adds (fields derived from the registry).
+ROW_FIELDS = ("key", "calls", *BUCKETS, "cost_units", "unpriced_calls", "share", "models", "provider", "matched")
+
+
+class Row(Totals, namedtuple("Row", ROW_FIELDS, defaults=((), None, None))):  # type: ignore[misc]
+    """Totals for one tier, model, tier×model pair, or the whole session.
+
+    ``key`` (tier, model name, (tier, model) or "total"), ``calls``, one count per bucket,
+    ``cost_units`` (priced calls only), ``unpriced_calls``, ``share`` of the session's priced cost
+    (0..1, display only), ``models`` (tier rows: the models it used, costliest first),
+    ``provider`` and ``matched`` (model rows: catalog id, None when unpriced).
+    """
+
+    __slots__ = ()
 
     @property
     def usd_per_call(self) -> Decimal | None:
@@ -84,7 +106,7 @@ def tier_sums(cells: Mapping[TierModel, Cell]) -> dict[str, tuple[int, int]]:
     sums: dict[str, tuple[int, int]] = {}
     for (tier, _), c in cells.items():
         cost, tokens = sums.get(tier, (0, 0))
-        sums[tier] = (cost + c[COST], tokens + c[INPUT] + c[CACHE_READ] + c[CACHE_WRITE] + c[CACHE_WRITE_1H] + c[OUTPUT])
+        sums[tier] = (cost + c[COST], tokens + sum(_CELL_TOKENS(c)))
     return sums
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from operator import add
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from types import MappingProxyType
@@ -19,10 +20,10 @@ from .attempts import Attempt, Held
 from .events import COMMITTED, DISCARDED, DUPLICATE, Event, timestamp_of
 from .pricing import Catalog, load_catalog
 from .pricing.catalog import ModelEntry
-from .pricing.rates import Period, rates_for
+from .pricing.rates import IN, OUT, PER_REQUEST, READ, WRITE, WRITE_1H, Period, rates_for
 from .shards import SessionState, Shard
-from .snapshot import ZERO_CELL, Cell, Snapshot
-from .usage import Usage
+from .snapshot import CELL_WIDTH, ZERO_CELL, Cell, Snapshot
+from .usage import BUCKETS, Usage
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -51,19 +52,24 @@ def _coerce_usage(usage: object) -> Usage:
     if isinstance(usage, Usage):
         return usage
     if isinstance(usage, Mapping):
-        unknown = set(usage) - {"input", "output", "cache_read", "cache_write", "cache_write_1h", "requests"}
+        unknown = set(usage) - set(BUCKETS)
         if unknown:
-            raise TypeError(f"usage has unknown bucket(s) {sorted(unknown)}")
+            raise TypeError(f"usage has unknown bucket(s) {sorted(map(str, unknown))}; buckets are {', '.join(BUCKETS)}")
         return Usage(**usage)
     raise TypeError(f"usage must be a costpanel.Usage (or a mapping of buckets), got {type(usage).__name__} {usage!r}")
 
 
-def add_to_cell(c: Cell, u: Usage, cost: int | None) -> Cell:
-    """The cell after one more call (the hot path inlines this)."""
-    i, cr, cw, cw1, o, rq = u
-    if cost is None:
-        return (c[0] + 1, c[1] + i, c[2] + cr, c[3] + cw, c[4] + cw1, c[5] + o, c[6] + rq, c[7], c[8] + 1)
-    return (c[0] + 1, c[1] + i, c[2] + cr, c[3] + cw, c[4] + cw1, c[5] + o, c[6] + rq, c[7] + cost, c[8])
+# record() unpacks usage and cells into named locals (the fastest readable form): a new bucket
+# in the registry must be added there too, so say so at import rather than miscount silently.
+if BUCKETS != ("input", "cache_read", "cache_write", "cache_write_1h", "output", "requests") or CELL_WIDTH != 9:
+    raise ImportError("costpanel.usage.REGISTRY changed: extend CostTracker.record()'s unpacking and cost line")
+
+
+def add_to_cell(cell: Cell, usage: Usage, cost: int | None) -> Cell:
+    """The cell after one more call (record() writes this out inline)."""
+    priced = cost is not None
+    return (cell[0] + 1, *map(add, cell[1:-2], usage), cell[-2] + (cost if priced else 0),  # type: ignore[operator]
+            cell[-1] + (not priced))
 
 
 class CostTracker:
@@ -199,7 +205,9 @@ class CostTracker:
         ``at`` (aware datetime, default now) picks the price period and places the call in time.
         The same ``event_id`` recorded twice counts once (the second returns status ``duplicate``).
         """
-        # Hand-inlined: this runs thousands of times a second on the agent's own threads.
+        # Written out by hand, not split into helpers: this runs thousands of times a second on the
+        # agent's own threads, and every call layer or lookup here shows in bench/record.py.
+        # -- validate (a tier and a model name are fully checked once, then remembered) --
         if type(usage) is not Usage:
             usage = _coerce_usage(usage)
         if type(tier) is not str or tier not in self._tiers_seen:
@@ -210,18 +218,20 @@ class CostTracker:
         ts = _now() if at is None else timestamp_of(at)
         resolved = self._resolved.get(model) if type(model) is str else None
         key, entry, matched, provider, period = resolved if resolved is not None else self._resolve(model)
-        i, cr, cw, cw1, o, rq = usage
+
+        # -- price, in integer units of 1e-12 USD (rates: pricing/rates.py, REGISTRY order) --
+        uncached, cache_read, cache_write, cache_write_1h, output, requests = usage
         if period is None:
-            cost = None
+            cost = None  # unknown model: counted, shown as unpriced, never as $0
         else:
-            if ts < period.start_ts:
+            if ts < period.start_ts:  # a call dated back: the prices in force then
                 period = entry.period_at(ts)  # type: ignore[union-attr]
-            r = rates_for(period, usage) if period.tiers else period.base
-            cost = i * r[0] + o * r[4]
-            if cr or cw or cw1:  # most calls have no cache traffic: skip three big-int products
-                cost += cr * r[1] + cw * r[2] + cw1 * r[3]
-            if rq and r[5]:
-                cost += rq * r[5]
+            rate = rates_for(period, usage) if period.tiers else period.base
+            cost = uncached * rate[IN] + output * rate[OUT]
+            if cache_read or cache_write or cache_write_1h:  # most calls have none: skip three products
+                cost += cache_read * rate[READ] + cache_write * rate[WRITE] + cache_write_1h * rate[WRITE_1H]
+            if requests and rate[PER_REQUEST]:
+                cost += requests * rate[PER_REQUEST]
 
         state = self._s
         if event_id is not None:
@@ -236,23 +246,29 @@ class CostTracker:
                     state.roll(ts)  # first call of a new second: place the previous second's cost
         else:
             with self._lock:
-                state.place(tier, ts, cost or 0, i + cr + cw + cw1 + o)
+                state.place(tier, ts, cost or 0, uncached + cache_read + cache_write + cache_write_1h + output)
+
+        # -- add to this thread's shard: one immutable cell per (tier, model), replaced whole --
         shard = getattr(self._local, "shard", None)
         if shard is None or shard.session is not state:
             shard = self._shard(state)
         cells = shard.cells
         pair = (tier, key)
-        c = cells.get(pair)
-        if c is None:
+        cell = cells.get(pair)
+        if cell is None:
             self._first_call(state, key, entry)
-            cells[pair] = add_to_cell(ZERO_CELL, usage, cost)
-        elif cost is None:
-            cells[pair] = (c[0] + 1, c[1] + i, c[2] + cr, c[3] + cw, c[4] + cw1, c[5] + o, c[6] + rq, c[7], c[8] + 1)
-        elif cr or cw or cw1:
-            cells[pair] = (c[0] + 1, c[1] + i, c[2] + cr, c[3] + cw, c[4] + cw1, c[5] + o, c[6] + rq, c[7] + cost, c[8])
+            cell = ZERO_CELL
+        calls, c_uncached, c_read, c_write, c_write_1h, c_output, c_requests, c_cost, c_unpriced = cell
+        if cost is None:
+            cells[pair] = (calls + 1, c_uncached + uncached, c_read + cache_read, c_write + cache_write,
+                           c_write_1h + cache_write_1h, c_output + output, c_requests + requests,
+                           c_cost, c_unpriced + 1)
         else:
-            cells[pair] = (c[0] + 1, c[1] + i, c[2], c[3], c[4], c[5] + o, c[6] + rq, c[7] + cost, c[8])
+            cells[pair] = (calls + 1, c_uncached + uncached, c_read + cache_read, c_write + cache_write,
+                           c_write_1h + cache_write_1h, c_output + output, c_requests + requests,
+                           c_cost + cost, c_unpriced)
         shard.writes += 1
+
         event = _tuple_new(Event, (model, matched, provider, tier, session or state.id, usage, cost, ts,
                                    event_id, COMMITTED))
         subscribers = self._subscribers

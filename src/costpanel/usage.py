@@ -8,11 +8,42 @@ normalise each provider's shape into them.
 
 from __future__ import annotations
 
-from typing import Any
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-BUCKETS: tuple[str, ...] = ("input", "cache_read", "cache_write", "cache_write_1h", "output", "requests")
-TOKEN_BUCKETS: tuple[str, ...] = BUCKETS[:5]
-PROMPT_BUCKETS: tuple[str, ...] = BUCKETS[:4]
+class Bucket(NamedTuple):
+    """One kind of billable usage. :data:`REGISTRY` is the single list of them: ``Usage``, the
+    tracker's cells, row types, export and report columns, the ledger's column lists and the
+    compiled rates all derive from it."""
+
+    name: str  # attribute, column and price-file field name
+    label: str  # for people (table headers)
+    doc: str
+    unit: str  # "tokens" or "requests"
+    in_prompt: bool  # part of the prompt a long-context price cliff is measured on
+    price_field: str  # the price file's field (USD per 1M tokens, or per 1,000 requests)
+    default: int = 0  # what ``Usage(...)`` assumes when it is not given
+
+
+# Storage order of a Usage tuple, a tracker cell and a ledger row. To add a bucket, append it here,
+# add a ledger migration for its column and its price field in pricing/schema.py; record() prices
+# buckets by position, so extend its cost line too (an import-time check in tracker.py says so).
+REGISTRY: tuple[Bucket, ...] = (
+    Bucket("input", "Input", "Uncached prompt tokens.", "tokens", True, "input"),
+    Bucket("cache_read", "Cache read", "Prompt tokens read from the cache.", "tokens", True, "cache_read"),
+    Bucket("cache_write", "Cache write (5 min)", "Prompt tokens written to a 5-minute cache.", "tokens", True,
+           "cache_write"),
+    Bucket("cache_write_1h", "Cache write (1 h)", "Prompt tokens written to a 1-hour cache.", "tokens", True,
+           "cache_write_1h"),
+    Bucket("output", "Output", "Output tokens, reasoning included.", "tokens", False, "output"),
+    Bucket("requests", "Requests", "Billable requests (per-request fees).", "requests", False, "per_1k_requests",
+           default=1),
+)
+BUCKETS: tuple[str, ...] = tuple(b.name for b in REGISTRY)
+TOKEN_BUCKETS: tuple[str, ...] = tuple(b.name for b in REGISTRY if b.unit == "tokens")
+PROMPT_BUCKETS: tuple[str, ...] = tuple(b.name for b in REGISTRY if b.in_prompt)
+# Usage(...)'s positional order: input and output first (``Usage(1200, 300)``), then the rest.
+USAGE_ARGS: tuple[str, ...] = ("input", "output", *(b for b in BUCKETS if b not in ("input", "output")))
 
 # Far above any real call (the largest context windows are ~2M tokens); keeps a typo such as
 # a timestamp passed as a token count from poisoning a session's totals.
@@ -32,6 +63,21 @@ def check_count(name: str, value: object) -> int:
     return value
 
 
+def _make_new() -> Any:
+    """``Usage.__new__`` written out for the registry's buckets, as ``namedtuple`` does: one
+    chained fast check (built-in ints in range), and per-field errors only when it fails.
+    A loop over the buckets would cost a microsecond per ``Usage(...)`` on the agent's hot path."""
+    params = ", ".join(f"{b.name}={b.default}" for b in sorted(REGISTRY, key=lambda b: USAGE_ARGS.index(b.name)))
+    fast = " and ".join([f"type({n}) is int" for n in BUCKETS] + [f"0 <= {n} <= MAX_COUNT" for n in BUCKETS])
+    slow = "".join(f"        {n} = check_count({n!r}, {n})\n" for n in BUCKETS)
+    source = (f"def __new__(cls, {params}):\n"
+              f"    if not ({fast}):\n{slow}"
+              f"    return tuple_new(cls, ({', '.join(BUCKETS)},))\n")
+    namespace: dict[str, Any] = {"MAX_COUNT": MAX_COUNT, "check_count": check_count, "tuple_new": tuple.__new__}
+    exec(source, namespace)  # noqa: S102 - our own text, built from the registry above
+    return namespace["__new__"]
+
+
 def _adapter(name: str, doc: str) -> Any:
     """A ``Usage.from_*`` classmethod that calls ``costpanel.adapters.<name>``."""
 
@@ -46,67 +92,45 @@ def _adapter(name: str, doc: str) -> Any:
     return classmethod(convert)
 
 
+_PROMPT = itemgetter(*(BUCKETS.index(n) for n in PROMPT_BUCKETS))
+_TOKENS = itemgetter(*(BUCKETS.index(n) for n in TOKEN_BUCKETS))
+_NEW_ARGS = itemgetter(*(BUCKETS.index(n) for n in USAGE_ARGS))
+
+
 class Usage(tuple):
-    """Immutable token counts of one call.
+    """Immutable counts of one call, one per bucket of :data:`REGISTRY`.
 
-    ``input`` is the uncached prompt; ``cache_read``/``cache_write``/``cache_write_1h`` are the
-    cached parts (5-minute and 1-hour writes); ``output`` includes reasoning tokens; ``requests``
-    counts billable requests (per-request fees), 1 by default.
+    ``Usage(input=1200, output=300, cache_read=..., cache_write=..., cache_write_1h=...,
+    requests=1)``: ``input`` is the uncached prompt; ``cache_read``/``cache_write``/
+    ``cache_write_1h`` are the cached parts (5-minute and 1-hour writes); ``output`` includes
+    reasoning tokens; ``requests`` counts billable requests (per-request fees), 1 by default.
 
-    A tuple subclass so that creating one costs a fraction of a microsecond on the hot path.
+    A tuple subclass (stored in ``BUCKETS`` order) so creating one costs a fraction of a
+    microsecond on the hot path; the fields are also readable by name.
     """
 
     __slots__ = ()
+    __new__ = _make_new()
 
-    def __new__(
-        cls,
-        input: int = 0,
-        output: int = 0,
-        cache_read: int = 0,
-        cache_write: int = 0,
-        cache_write_1h: int = 0,
-        requests: int = 1,
-    ) -> Usage:
-        t = int
-        if not (
-            type(input) is t
-            and type(output) is t
-            and type(cache_read) is t
-            and type(cache_write) is t
-            and type(cache_write_1h) is t
-            and type(requests) is t
-            and 0 <= input <= MAX_COUNT
-            and 0 <= output <= MAX_COUNT
-            and 0 <= cache_read <= MAX_COUNT
-            and 0 <= cache_write <= MAX_COUNT
-            and 0 <= cache_write_1h <= MAX_COUNT
-            and 0 <= requests <= MAX_COUNT
-        ):
-            input = check_count("input", input)
-            cache_read = check_count("cache_read", cache_read)
-            cache_write = check_count("cache_write", cache_write)
-            cache_write_1h = check_count("cache_write_1h", cache_write_1h)
-            output = check_count("output", output)
-            requests = check_count("requests", requests)
-        # Stored in BUCKETS order.
-        return tuple.__new__(cls, (input, cache_read, cache_write, cache_write_1h, output, requests))
+    if TYPE_CHECKING:  # for type checkers only: at run time each is a property made from REGISTRY below
+        input: int
+        cache_read: int
+        cache_write: int
+        cache_write_1h: int
+        output: int
+        requests: int
 
-    # Field access by name; tuple indexing stays available for the hot path.
-    input = property(lambda self: self[0], doc="Uncached prompt tokens.")
-    cache_read = property(lambda self: self[1], doc="Prompt tokens read from the cache.")
-    cache_write = property(lambda self: self[2], doc="Prompt tokens written to a 5-minute cache.")
-    cache_write_1h = property(lambda self: self[3], doc="Prompt tokens written to a 1-hour cache.")
-    output = property(lambda self: self[4], doc="Output tokens, reasoning included.")
-    requests = property(lambda self: self[5], doc="Billable requests.")
+        def __new__(cls, input: int = 0, output: int = 0, cache_read: int = 0, cache_write: int = 0,
+                    cache_write_1h: int = 0, requests: int = 1) -> Usage: ...
 
     @property
     def prompt_tokens(self) -> int:
         """All prompt tokens, cached or not: what a provider's price cliffs are measured on."""
-        return self[0] + self[1] + self[2] + self[3]
+        return sum(_PROMPT(self))
 
     @property
     def total_tokens(self) -> int:
-        return self[0] + self[1] + self[2] + self[3] + self[4]
+        return sum(_TOKENS(self))
 
     def as_dict(self) -> dict[str, int]:
         return dict(zip(BUCKETS, self))
@@ -125,8 +149,8 @@ class Usage(tuple):
         parts = ", ".join(f"{k}={v}" for k, v in zip(BUCKETS, self) if v or k in ("input", "output"))
         return f"Usage({parts})"
 
-    def __getnewargs__(self) -> tuple[int, ...]:  # pickling: __new__ takes keyword order, not BUCKETS order
-        return (self[0], self[4], self[1], self[2], self[3], self[5])
+    def __getnewargs__(self) -> tuple[int, ...]:  # pickling: __new__ takes USAGE_ARGS order
+        return _NEW_ARGS(self)  # type: ignore[no-any-return]
 
     # Provider adapters (implemented in costpanel.adapters, imported on first use).
     from_openai = _adapter("from_openai", "Chat Completions or Responses usage (SDK object or dict): cached tokens moved out of input.")
@@ -134,3 +158,9 @@ class Usage(tuple):
     from_gemini = _adapter("from_gemini", "Gemini ``usage_metadata``: cached tokens moved out of the prompt; thoughts billed as output.")
     from_litellm = _adapter("from_litellm", "LiteLLM's OpenAI-shaped usage, including its Anthropic cache fields when present.")
     from_otel = _adapter("from_otel", "OpenTelemetry GenAI span attributes (``gen_ai.usage.*``).")
+
+
+# Field access by name (``usage.cache_read``); indexing stays available for the hot path.
+for _k, _b in enumerate(REGISTRY):
+    setattr(Usage, _b.name, property(itemgetter(_k), doc=_b.doc))
+del _k, _b

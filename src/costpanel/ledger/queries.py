@@ -13,16 +13,19 @@ import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
+from collections import namedtuple
 from typing import Any, Literal, NamedTuple
 
 from ..money import units_to_usd
+from ..snapshot import Totals
+from ..usage import BUCKETS
 from .schema import BUCKET_SECONDS, HOUR, LedgerError
 
 GroupBy = Literal["day", "model", "provider", "tier", "session"]
 GROUPS: tuple[str, ...] = ("day", "model", "provider", "tier", "session")
 RANGES = ("today", "7d", "30d", "month", "all")
-_SUMS = ("SUM(calls), SUM(input), SUM(cache_read), SUM(cache_write), SUM(cache_write_1h), SUM(output), "
-         "SUM(requests), SUM(cost_units), SUM(unpriced_calls)")
+_TOTALS = ("calls", *BUCKETS, "cost_units", "unpriced_calls")  # a roll-up's summed columns
+_SUMS = ", ".join(f"SUM({c})" for c in _TOTALS)
 _UNIT = Decimal("1e-12")  # averages are rounded to the ledger's unit of 10^-12 USD
 _COLUMN = {"model": "model_key", "provider": "COALESCE(provider, '')", "tier": "tier"}
 
@@ -35,29 +38,11 @@ class TimeRange(NamedTuple):
     label: str
 
 
-class ReportRow(NamedTuple):
-    key: str
-    calls: int
-    input: int
-    cache_read: int
-    cache_write: int
-    cache_write_1h: int
-    output: int
-    requests: int
-    cost_units: int
-    unpriced_calls: int
+class ReportRow(Totals, namedtuple("ReportRow", ("key", *_TOTALS))):  # type: ignore[misc]
+    """One group of a report: ``key``, ``calls``, one count per bucket, ``cost_units`` of the priced
+    calls and ``unpriced_calls`` (``cost_usd`` is None when every call is unpriced)."""
 
-    @property
-    def tokens(self) -> int:
-        return self.input + self.cache_read + self.cache_write + self.cache_write_1h + self.output
-
-    @property
-    def cost_usd(self) -> Decimal | None:
-        """Exact cost of the priced calls (``unpriced_calls`` says what it leaves out); None when
-        every call of the row is unpriced — never a silent $0."""
-        if self.calls and self.unpriced_calls == self.calls:
-            return None
-        return units_to_usd(self.cost_units)
+    __slots__ = ()
 
 
 def local_midnight(day: dt.date) -> float:
@@ -163,7 +148,7 @@ def _grouped(conn: sqlite3.Connection, span: TimeRange, column: str, status: str
     acc: dict[str, list[int]] = {}
     for sql, params in _pieces(span, status, column, by_day=by_day):
         for key, *sums in conn.execute(sql, params):
-            row = acc.setdefault(name(key), [0] * 9)
+            row = acc.setdefault(name(key), [0] * len(_TOTALS))
             for k, v in enumerate(sums):
                 row[k] += v or 0
     return acc
@@ -188,24 +173,12 @@ def report(conn: sqlite3.Connection, span: TimeRange, by: GroupBy) -> list[Repor
     return sorted(rows, key=lambda r: (-r.cost_units, r.key))
 
 
-class CallRow(NamedTuple):
-    """One recorded call, as ``costpanel export --by call`` writes it."""
+class CallRow(namedtuple("CallRow", ("ts", "session", "tier", "model", "matched", "provider", *BUCKETS,  # type: ignore[misc]
+                                     "cost_units", "status", "event_id"))):
+    """One recorded call, as ``costpanel export --by call`` writes it (``cost_units`` None when
+    unpriced)."""
 
-    ts: float
-    session: str
-    tier: str
-    model: str
-    matched: str | None
-    provider: str | None
-    input: int
-    cache_read: int
-    cache_write: int
-    cache_write_1h: int
-    output: int
-    requests: int
-    cost_units: int | None
-    status: str
-    event_id: str | None
+    __slots__ = ()
 
 
 def calls_in(conn: sqlite3.Connection, span: TimeRange) -> Iterator[CallRow]:
@@ -220,7 +193,7 @@ def calls_in(conn: sqlite3.Connection, span: TimeRange) -> Iterator[CallRow]:
 
 def discarded_total(conn: sqlite3.Connection, span: TimeRange) -> ReportRow:
     acc = _grouped(conn, span, "'discarded'", status="discarded")
-    return ReportRow("discarded", *acc.get("discarded", [0] * 9))
+    return ReportRow("discarded", *acc.get("discarded", [0] * len(_TOTALS)))
 
 
 def total(rows: Sequence[ReportRow], key: str = "total") -> ReportRow:

@@ -10,13 +10,15 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from operator import attrgetter
+
 from ..money import units_to_usd, usd_str
+from ..usage import BUCKETS
 
 
 def row_dict(by: str, r: Any, averages: dict[str, Any] | None = None) -> dict[str, Any]:
     """A report row; with ``averages`` (day reports) also the 7-day moving average of cost."""
-    d = {by: r.key, "calls": r.calls, "input": r.input, "cache_read": r.cache_read, "cache_write": r.cache_write,
-         "cache_write_1h": r.cache_write_1h, "output": r.output, "requests": r.requests, "tokens": r.tokens,
+    d = {by: r.key, "calls": r.calls, **{b: getattr(r, b) for b in BUCKETS}, "tokens": r.tokens,
          "cost_usd": usd_str(r.cost_usd), "unpriced_calls": r.unpriced_calls}
     if averages is not None:
         d["avg_7d_usd"] = usd_str(averages.get(r.key))
@@ -43,16 +45,16 @@ def report_json(span: Any, by: str, rows: list[Any], discarded: Any,
             "total": row_dict(by, total(rows)), "discarded": row_dict(by, discarded)}
 
 
-CALL_FIELDS = ("time_utc", "session", "tier", "model", "matched", "provider", "input", "cache_read", "cache_write",
-               "cache_write_1h", "output", "requests", "cost_usd", "status", "event_id")
+_NAMES = ("session", "tier", "model", "matched", "provider")
+CALL_FIELDS = ("time_utc", *_NAMES, *BUCKETS, "cost_usd", "status", "event_id")
+_CALL_NAMES_AND_BUCKETS = attrgetter(*_NAMES, *BUCKETS)
 
 
 def call_dict(r: Any) -> dict[str, Any]:
     """One call for an export: UTC time, names, buckets, exact cost (None when unpriced)."""
     return dict(zip(CALL_FIELDS, (
         dt.datetime.fromtimestamp(r.ts, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),  # as the view, in µs
-        r.session, r.tier, r.model, r.matched, r.provider, r.input, r.cache_read, r.cache_write, r.cache_write_1h,
-        r.output, r.requests, None if r.cost_units is None else usd_str(units_to_usd(r.cost_units)), r.status,
+        *_CALL_NAMES_AND_BUCKETS(r), None if r.cost_units is None else usd_str(units_to_usd(r.cost_units)), r.status,
         r.event_id)))
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from ..shards import SessionState
 from ..snapshot import TierModel
+from ..usage import BUCKETS, TOKEN_BUCKETS
 
 if TYPE_CHECKING:
     from .store import Ledger
@@ -34,13 +35,12 @@ def restore_session(ledger: Ledger, series_seconds: int, session: str | None = N
     committed: dict[TierModel, tuple[int, ...]] = {}
     discarded: dict[TierModel, tuple[int, ...]] = {}
     models: dict[str, tuple[str | None, str | None]] = {}
-    for (tier, key, matched, provider, status, calls, i, cr, cw, cw1, o, rq, cost, unpriced) in ledger.read(
-        "SELECT tier, model_key, MAX(matched), MAX(provider), status, SUM(calls), SUM(input), SUM(cache_read), "
-        "SUM(cache_write), SUM(cache_write_1h), SUM(output), SUM(requests), SUM(cost_units), SUM(unpriced_calls) "
+    sums = ", ".join(f"SUM({c})" for c in ("calls", *BUCKETS, "cost_units", "unpriced_calls"))  # a cell's layout
+    for tier, key, matched, provider, status, *cell in ledger.read(
+        f"SELECT tier, model_key, MAX(matched), MAX(provider), status, {sums} "
         "FROM rollup WHERE session = ? GROUP BY tier, model_key, status", (session_id,)
     ):
-        cell = (calls, i, cr, cw, cw1, o, rq, cost, unpriced)
-        (committed if status == "committed" else discarded)[(tier, key)] = cell
+        (committed if status == "committed" else discarded)[(tier, key)] = tuple(cell)
         models[key] = (matched, provider)
     for key, meta in models.items():
         state.add_model(key, meta)
@@ -51,8 +51,8 @@ def restore_session(ledger: Ledger, series_seconds: int, session: str | None = N
     # Recent calls are the ledger's last rows, so only those are scanned, whatever its size.
     last = ledger.read("SELECT MAX(id) FROM calls")[0][0] or 0
     state.restore_series(ledger.read(
-        "SELECT c.ts, d.tier, IFNULL(c.cost_units, 0), c.input + c.cache_read + c.cache_write + c.cache_write_1h "
-        "+ c.output FROM calls AS c JOIN dims AS d ON d.id = c.dim "
+        f"SELECT c.ts, d.tier, IFNULL(c.cost_units, 0), {' + '.join(f'c.{b}' for b in TOKEN_BUCKETS)} "
+        "FROM calls AS c JOIN dims AS d ON d.id = c.dim "
         "WHERE c.id > ? AND c.committed = 1 AND d.session = ? AND c.ts >= ?",
         (last - RECENT_ROWS, session_id, time.time() - series_seconds)))
     state.seen_ids = {r[0] for r in ledger.read(  # through the id index: only calls that have one

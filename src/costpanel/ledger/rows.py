@@ -13,15 +13,18 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import chain, islice, repeat
-from operator import floordiv, itemgetter, le, mul
+from operator import attrgetter, floordiv, itemgetter, le, mul
 from typing import Any
 
 from ..events import COMMITTED, DISCARDED, Event
+from ..usage import BUCKETS
 from .schema import BUCKET_SECONDS, HOUR
 
 _WRITTEN = frozenset((COMMITTED, DISCARDED))  # pending attempts and duplicates are not stored
-_FIELD = [itemgetter(i) for i in range(10)]  # Event fields, by position
-_BUCKET = [itemgetter(i) for i in range(6)]  # Usage buckets, by position
+# Event fields by name (C-level getters: as fast as indexes, and a reordered Event stays correct).
+_USAGE, _COST, _TS, _EVENT_ID, _STATUS = map(attrgetter, ("usage", "cost_units", "ts", "event_id", "status"))
+_BUCKET = [itemgetter(k) for k in range(len(BUCKETS))]  # a Usage is a tuple in BUCKETS order
+_TOTALS = ("calls", *BUCKETS, "cost_units", "unpriced_calls")  # the summed columns of a roll-up
 
 _MAX_ROWS_PER_STATEMENT = 2048
 
@@ -78,39 +81,38 @@ _NO_ID = ""  # the tracker refuses empty ids, so "" can stand for "none given"
 _NO_COST = -1  # costs are never negative
 _ID_OR_NULL = f"NULLIF(?, '{_NO_ID}')"
 _COST_OR_NULL = f"NULLIF(?, {_NO_COST})"
-_CALL_COLUMNS = "ts, dim, committed, input, cache_read, cache_write, cache_write_1h, output, requests, cost_units"
+_CALL_COLUMNS = ("ts", "dim", "committed", *BUCKETS, "cost_units")
 
 
 def _calls_insert(ids: str, costs: str) -> _Insert:
     """``ids``: "" (no column), "?" or ``_ID_OR_NULL``; ``costs``: "?" or ``_COST_OR_NULL``."""
-    head = f"INSERT INTO calls ({'event_id, ' if ids else ''}{_CALL_COLUMNS})"
-    return _Insert(head, f"({ids + ', ' if ids else ''}?, ?, ?, ?, ?, ?, ?, ?, ?, {costs})", "ON CONFLICT DO NOTHING")
+    head = f"INSERT INTO calls ({'event_id, ' if ids else ''}{', '.join(_CALL_COLUMNS)})"
+    values = [*(["?"] * (len(_CALL_COLUMNS) - 1)), costs]
+    return _Insert(head, f"({ids + ', ' if ids else ''}{', '.join(values)})", "ON CONFLICT DO NOTHING")
 
 
 _CALLS = {(ids, costs): _calls_insert(ids, costs)
           for ids in ("", "?", _ID_OR_NULL) for costs in ("?", _COST_OR_NULL)}
-_ADD_TOTALS = """
-    calls = calls + excluded.calls, input = input + excluded.input,
-    cache_read = cache_read + excluded.cache_read, cache_write = cache_write + excluded.cache_write,
-    cache_write_1h = cache_write_1h + excluded.cache_write_1h, output = output + excluded.output,
-    requests = requests + excluded.requests, cost_units = cost_units + excluded.cost_units,
-    unpriced_calls = unpriced_calls + excluded.unpriced_calls,
-    matched = COALESCE(excluded.matched, matched), provider = COALESCE(excluded.provider, provider)
-"""
-_ROLLUP = _Insert("INSERT INTO rollup (bucket, session, tier, model_key, matched, provider, status, calls, input, "
-                  "cache_read, cache_write, cache_write_1h, output, requests, cost_units, unpriced_calls)",
-                  f"({', '.join('?' * 16)})",
-                  f"ON CONFLICT (bucket, session, tier, model_key, status) DO UPDATE SET {_ADD_TOTALS}")
-_HOURLY = _Insert("INSERT INTO rollup_hour (hour, tier, model_key, matched, provider, status, calls, input, "
-                  "cache_read, cache_write, cache_write_1h, output, requests, cost_units, unpriced_calls)",
-                  f"({', '.join('?' * 15)})",
-                  f"ON CONFLICT (hour, tier, model_key, status) DO UPDATE SET {_ADD_TOTALS}")
+_ADD_TOTALS = ", ".join([f"{c} = {c} + excluded.{c}" for c in _TOTALS] + [
+    "matched = COALESCE(excluded.matched, matched)", "provider = COALESCE(excluded.provider, provider)"])
+
+
+def _rollup_insert(table: str, keys: tuple[str, ...], conflict: str) -> _Insert:
+    columns = (*keys, *_TOTALS)
+    return _Insert(f"INSERT INTO {table} ({', '.join(columns)})", f"({', '.join('?' * len(columns))})",
+                   f"ON CONFLICT ({conflict}) DO UPDATE SET {_ADD_TOTALS}")
+
+
+_ROLLUP = _rollup_insert("rollup", ("bucket", "session", "tier", "model_key", "matched", "provider", "status"),
+                         "bucket, session, tier, model_key, status")
+_HOURLY = _rollup_insert("rollup_hour", ("hour", "tier", "model_key", "matched", "provider", "status"),
+                         "hour, tier, model_key, status")
 _SESSIONS = _Insert("INSERT INTO sessions (id, started_at)", "(?, ?)",
                     "ON CONFLICT (id) DO UPDATE SET started_at = MIN(started_at, excluded.started_at)")
 
 DimKey = tuple[str, "str | None", "str | None", str, str]  # model, matched, provider, tier, session
 DimInfo = tuple[str, str, str, "str | None", "str | None"]  # session, tier, model_key, matched, provider
-_DIM_KEY = itemgetter(slice(0, 5))  # an Event's first five fields are its DimKey
+_DIM_KEY = attrgetter("model", "matched", "provider", "tier", "session")
 
 
 class Dims:
@@ -134,7 +136,7 @@ class Dims:
         if None in ids:
             for n, e in enumerate(events):
                 if ids[n] is None:
-                    key: DimKey = e[:5]
+                    key: DimKey = _DIM_KEY(e)
                     ids[n] = self.ids.get(key) or self._fetch(conn, key)
         return ids  # type: ignore[return-value]
 
@@ -164,8 +166,8 @@ def _inserted(conn: sqlite3.Connection, events: list[Event], last: int) -> list[
                               (last,)))
     kept = []
     for e in events:
-        if e[8] is not None:
-            key = (e[8], int(e[9] == COMMITTED))
+        if e.event_id is not None:
+            key = (e.event_id, int(e.status == COMMITTED))
             if key not in landed:
                 continue
             landed.remove(key)
@@ -178,7 +180,8 @@ class _Columns:
 
     def __init__(self, conn: sqlite3.Connection, dims: Dims, batch: list[Event]) -> None:
         n = len(batch)
-        usages, self.costs, self.tss, event_ids, statuses = (list(map(_FIELD[k], batch)) for k in range(5, 10))
+        usages, self.costs, self.tss, event_ids, statuses = (list(map(field, batch)) for field in (
+            _USAGE, _COST, _TS, _EVENT_ID, _STATUS))
         self.dims = dims.resolve(conn, batch)
         self.flags = [1] * n if DISCARDED not in statuses else list(map(int, map(COMMITTED.__eq__, statuses)))
         self.sums = [list(map(bucket, usages)) for bucket in _BUCKET]
@@ -289,13 +292,13 @@ def write_events(conn: sqlite3.Connection, events: Iterable[Event], dims: Dims |
     ``dims`` is the writer's cache of dimension ids; without one, ids are looked up per call.
     """
     batch = events if isinstance(events, list) else list(events)
-    if not _WRITTEN.issuperset(map(_FIELD[9], batch)):
-        batch = [e for e in batch if e[9] in _WRITTEN]
+    if not _WRITTEN.issuperset(map(_STATUS, batch)):
+        batch = [e for e in batch if e.status in _WRITTEN]
     if not batch:
         return 0
     dims = dims if dims is not None else Dims()
     columns = _Columns(conn, dims, batch)
-    has_ids = any(map(_FIELD[8], batch))
+    has_ids = any(map(_EVENT_ID, batch))
     last = _last_call(conn) if has_ids else 0
     columns.insert(conn)
     if has_ids and _last_call(conn) - last != len(batch):  # ids stored already, or repeated here

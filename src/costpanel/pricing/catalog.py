@@ -72,11 +72,10 @@ def _ts(day: dt.date) -> float:
 
 
 def _compile_period(p: PricePeriod) -> Period:
-    base = compile_rates(p.input, p.output, p.cache_read, p.cache_write, p.cache_write_1h, p.per_1k_requests)
-    tiers = tuple(
-        (t.above_prompt_tokens, compile_rates(t.input, t.output, t.cache_read, t.cache_write, t.cache_write_1h, p.per_1k_requests))
-        for t in p.tiers
-    )
+    base = compile_rates(dict(p))
+    # A cliff tier re-prices the tokens; a per-request fee is the period's whatever the prompt.
+    tiers = tuple((t.above_prompt_tokens, compile_rates({**dict(t), "per_1k_requests": p.per_1k_requests}))
+                  for t in p.tiers)
     return Period(_ts(p.effective), base, tiers, p.source)
 
 

@@ -8,9 +8,10 @@ from typing import Any, Literal
 
 from ..money import usd_str
 from .catalog import Catalog, ModelEntry
+from .schema import TOKEN_PRICE_FIELDS
 
 SortKey = Literal["input", "output", "id"]
-RATE_FIELDS = ("input", "output", "cache_read", "cache_write", "cache_write_1h")
+RATE_FIELDS = tuple(sorted(TOKEN_PRICE_FIELDS, key=lambda f: (f not in ("input", "output"), f != "input")))  # in, out, rest
 
 
 @dataclass(frozen=True, slots=True)

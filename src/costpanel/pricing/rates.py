@@ -6,10 +6,13 @@ price periods into these plain tuples once, at load time.
 
 from __future__ import annotations
 
+from collections import namedtuple
+from collections.abc import Mapping
 from decimal import Decimal
+from operator import mul
 from typing import NamedTuple
 
-from ..usage import BUCKETS, Usage
+from ..usage import BUCKETS, REGISTRY, Usage
 
 # 1e-12 USD units per token for a price given in USD per 1M tokens, and per request for a fee
 # given in USD per 1,000 requests.
@@ -17,15 +20,12 @@ _PER_TOKEN = 10**6
 _PER_REQUEST = 10**9
 
 
-class Rates(NamedTuple):
-    """Integer units per token for each bucket, in ``BUCKETS`` order, then per request."""
-
-    input: int
-    cache_read: int
-    cache_write: int
-    cache_write_1h: int
-    output: int
-    request: int
+# Integer units per token for each bucket (per request for ``requests``), in REGISTRY order, so a
+# call's cost is ``sum(count * rate)`` over the pair of tuples.
+Rates = namedtuple("Rates", BUCKETS)  # type: ignore[misc]
+# Positions record() reads without attribute lookups (its hot path).
+IN, READ, WRITE, WRITE_1H, OUT, PER_REQUEST = (BUCKETS.index(n) for n in (
+    "input", "cache_read", "cache_write", "cache_write_1h", "output", "requests"))
 
 
 class Period(NamedTuple):
@@ -46,36 +46,32 @@ def _units(price: Decimal | None, scale: int) -> int:
     return int(scaled)
 
 
-def compile_rates(
-    input: Decimal,
-    output: Decimal,
-    cache_read: Decimal | None,
-    cache_write: Decimal | None,
-    cache_write_1h: Decimal | None,
-    per_1k_requests: Decimal | None = None,
-) -> Rates:
-    """Apply the fallbacks of a bucket a model does not offer: billed at the input rate (a 1-hour
-    write at the 5-minute rate first), never at zero."""
-    base = _units(input, _PER_TOKEN)
-    write = _units(cache_write, _PER_TOKEN) if cache_write is not None else base
-    return Rates(
-        input=base,
-        cache_read=_units(cache_read, _PER_TOKEN) if cache_read is not None else base,
-        cache_write=write,
-        cache_write_1h=_units(cache_write_1h, _PER_TOKEN) if cache_write_1h is not None else write,
-        output=_units(output, _PER_TOKEN),
-        request=_units(per_1k_requests, _PER_REQUEST),
-    )
+# A bucket a model does not offer is billed at another bucket's rate, never at zero: a cache read
+# or 5-minute write at the input rate, a 1-hour write at the 5-minute write rate.
+FALLBACK = {"cache_read": "input", "cache_write": "input", "cache_write_1h": "cache_write"}
 
 
-ZERO_RATES = Rates(0, 0, 0, 0, 0, 0)
+def compile_rates(prices: Mapping[str, Decimal | None]) -> Rates:
+    """Integer rates from a price period's fields (``Bucket.price_field`` of each bucket: USD per
+    1M tokens, or per 1,000 requests), with the fallbacks above applied."""
+    units: dict[str, int] = {}
+    for bucket in REGISTRY:  # REGISTRY order: a fallback's target comes first
+        price = prices.get(bucket.price_field)
+        if price is None and bucket.name in FALLBACK:
+            units[bucket.name] = units[FALLBACK[bucket.name]]
+        else:
+            units[bucket.name] = _units(price, _PER_TOKEN if bucket.unit == "tokens" else _PER_REQUEST)
+    return Rates(**units)
+
+
+ZERO_RATES = Rates(*(0 for _ in BUCKETS))
 
 
 def rates_for(period: Period, usage: Usage) -> Rates:
     """The rate set for this request: a cliff tier re-prices the *whole* request."""
     rates = period.base
     if period.tiers:
-        prompt = usage[0] + usage[1] + usage[2] + usage[3]
+        prompt = usage.prompt_tokens
         for threshold, tier_rates in period.tiers:
             if prompt > threshold:
                 rates = tier_rates
@@ -84,12 +80,11 @@ def rates_for(period: Period, usage: Usage) -> Rates:
 
 def cost_units(period: Period, usage: Usage) -> int:
     """Total cost of one call in 1e-12 USD."""
-    r = rates_for(period, usage) if period.tiers else period.base
-    i, cr, cw, cw1, o, rq = usage
-    return i * r[0] + cr * r[1] + cw * r[2] + cw1 * r[3] + o * r[4] + rq * r[5]
+    rates = rates_for(period, usage) if period.tiers else period.base
+    return sum(map(mul, usage, rates))
 
 
 def breakdown_units(period: Period, usage: Usage) -> dict[str, int]:
     """Cost per bucket (``requests`` is the per-request fee), summing to :func:`cost_units`."""
-    r = rates_for(period, usage)
-    return {bucket: count * rate for bucket, count, rate in zip(BUCKETS, usage, r)}
+    rates = rates_for(period, usage)
+    return {bucket: count * rate for bucket, count, rate in zip(BUCKETS, usage, rates)}

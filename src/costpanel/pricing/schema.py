@@ -12,6 +12,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from ..usage import REGISTRY
+
+# The price fields of the registry's buckets: per 1M tokens (on every rate set), per 1,000 requests.
+PRICE_FIELDS: tuple[str, ...] = tuple(b.price_field for b in REGISTRY)
+TOKEN_PRICE_FIELDS: tuple[str, ...] = tuple(b.price_field for b in REGISTRY if b.unit == "tokens")
+
 # Costs are kept as integers of 1e-12 USD; a price per 1M tokens with more than 6 decimals
 # would not be a whole number of those units per token.
 MAX_DECIMALS = 6
@@ -54,12 +60,12 @@ class Rates(_Strict):
     cache_write: Decimal | None = Field(default=None, description="Prompt tokens written to a 5-minute cache, USD per 1M.")
     cache_write_1h: Decimal | None = Field(default=None, description="Prompt tokens written to a 1-hour cache, USD per 1M.")
 
-    @field_validator("input", "output", "cache_read", "cache_write", "cache_write_1h", mode="before")
+    @field_validator(*TOKEN_PRICE_FIELDS, mode="before")
     @classmethod
     def _number(cls, v: object) -> object:
         return _numbers_only(v)
 
-    @field_validator("input", "output", "cache_read", "cache_write", "cache_write_1h", mode="after")
+    @field_validator(*TOKEN_PRICE_FIELDS, mode="after")
     @classmethod
     def _valid_price(cls, v: Decimal | None) -> Decimal | None:
         return _check_price(v)
@@ -126,7 +132,7 @@ class ModelSpec(_Strict):
             raise ValueError("a model that is not free needs at least one [[models.prices]] period")
         if self.free:
             for n, p in enumerate(self.prices):
-                for name in ("input", "output", "cache_read", "cache_write", "cache_write_1h", "per_1k_requests"):
+                for name in PRICE_FIELDS:
                     if getattr(p, name):
                         raise ValueError(f"a free model cannot have non-zero prices: prices[{n}].{name} = {getattr(p, name)}")
         dates = [p.effective for p in self.prices]
