@@ -34,6 +34,8 @@ DEFAULT_TIER = "default"
 Subscriber = Callable[[Event], None]
 # (row key, entry, id, provider, latest price period): all a priced call needs, in one lookup
 Resolved = tuple[str, "ModelEntry | None", "str | None", "str | None", "Period | None"]
+# The same with the cell key (tier, row key) in place of the row key: record()'s per-pair lookup
+Plan = tuple[tuple[str, str], "ModelEntry | None", "str | None", "str | None", "Period | None"]
 _RESOLVE_CACHE_MAX = 4096
 _now = time.time
 _tuple_new = tuple.__new__  # builds an Event without its Python-level __new__
@@ -101,6 +103,7 @@ class CostTracker:
         self._local = threading.local()
         self._resolved: dict[str, Resolved] = {}
         self._tiers_seen: set[str] = set()
+        self._plans: dict[str, dict[str, Plan]] = {}  # tier -> model name -> what record() needs
         self._subscribers: tuple[Subscriber, ...] = ()
         self._series_seconds = series_seconds
         self._s = SessionState(session, series_seconds, version_base=1)
@@ -172,6 +175,24 @@ class CostTracker:
         self._resolved[model] = resolved
         return resolved
 
+    def _plan(self, tier: object, model: object) -> Plan:
+        """Validate a (tier, model) pair record() has not seen and remember what it needs: the
+        cell key, the catalog entry and its latest price period. Bad input raises here."""
+        if type(tier) is not str or tier not in self._tiers_seen:
+            self._check_tier(tier)
+        resolved = self._resolved.get(model) if type(model) is str else None  # type: ignore[call-overload]
+        key, entry, matched, provider, period = resolved if resolved is not None else self._resolve(model)
+        plan: Plan = ((tier, key), entry, matched, provider, period)  # type: ignore[assignment]
+        plans = self._plans.get(tier)  # type: ignore[call-overload]
+        if plans is None:
+            if len(self._plans) >= _RESOLVE_CACHE_MAX:  # a stream of distinct tier labels
+                self._plans.clear()
+            plans = self._plans[tier] = {}  # type: ignore[index]
+        elif len(plans) >= _RESOLVE_CACHE_MAX:  # a stream of distinct unknown names
+            plans.clear()
+        plans[model] = plan  # type: ignore[index]
+        return plan
+
     def price(self, model: object, usage: object, tier: object, at: object) -> Held:
         """Validate and price one call without touching any state (the attempts' path)."""
         if type(usage) is not Usage:
@@ -207,17 +228,17 @@ class CostTracker:
         """
         # Written out by hand, not split into helpers: this runs thousands of times a second on the
         # agent's own threads, and every call layer or lookup here shows in bench/record.py.
-        # -- validate (a tier and a model name are fully checked once, then remembered) --
+        # -- validate: usage every call; a (tier, model) pair once, then its plan is looked up --
         if type(usage) is not Usage:
             usage = _coerce_usage(usage)
-        if type(tier) is not str or tier not in self._tiers_seen:
-            self._check_tier(tier)
+        try:  # free in Python 3.11 unless it raises: a new pair, or an argument of the wrong type
+            pair, entry, matched, provider, period = self._plans[tier][model]
+        except (KeyError, TypeError):
+            pair, entry, matched, provider, period = self._plan(tier, model)
         if session is not None or event_id is not None:
             check_label("session", session, optional=True)
             check_label("event_id", event_id, optional=True)
         ts = _now() if at is None else timestamp_of(at)
-        resolved = self._resolved.get(model) if type(model) is str else None
-        key, entry, matched, provider, period = resolved if resolved is not None else self._resolve(model)
 
         # -- price, in integer units of 1e-12 USD (rates: pricing/rates.py, REGISTRY order) --
         uncached, cache_read, cache_write, cache_write_1h, output, requests = usage
@@ -253,12 +274,11 @@ class CostTracker:
         if shard is None or shard.session is not state:
             shard = self._shard(state)
         cells = shard.cells
-        pair = (tier, key)
-        cell = cells.get(pair)
-        if cell is None:
-            self._first_call(state, key, entry)
-            cell = ZERO_CELL
-        calls, c_uncached, c_read, c_write, c_write_1h, c_output, c_requests, c_cost, c_unpriced = cell
+        try:
+            calls, c_uncached, c_read, c_write, c_write_1h, c_output, c_requests, c_cost, c_unpriced = cells[pair]
+        except KeyError:  # this thread's first call of the pair in this session
+            self._first_call(state, pair[1], entry)
+            calls, c_uncached, c_read, c_write, c_write_1h, c_output, c_requests, c_cost, c_unpriced = ZERO_CELL
         if cost is None:
             cells[pair] = (calls + 1, c_uncached + uncached, c_read + cache_read, c_write + cache_write,
                            c_write_1h + cache_write_1h, c_output + output, c_requests + requests,
