@@ -9,8 +9,8 @@ is for display (charts, $/hour); the exact money lives in the tracker's integer 
 from __future__ import annotations
 
 from array import array
-from itertools import accumulate
-from operator import add
+from itertools import accumulate, compress, repeat
+from operator import add, truediv, truth
 from typing import NamedTuple
 
 from .money import UNITS_PER_USD
@@ -152,9 +152,12 @@ class SeriesView(NamedTuple):
     def cumulative_usd(self) -> tuple[list[float], list[float]]:
         """x (epoch seconds) and y (cumulative USD) at each non-empty second, baseline included."""
         first, cost, tokens, base_cost, _ = self.ordered()
-        running = list(accumulate(cost, initial=base_cost))[1:]
-        xs = [float(first + k) for k, (c, t) in enumerate(zip(cost, tokens)) if c or t]
-        ys = [running[k] / UNITS_PER_USD for k, (c, t) in enumerate(zip(cost, tokens)) if c or t]
+        # C-level passes over the window (an hour of seconds): the chart asks twice a second per line.
+        busy = list(map(truth, map(add, cost, tokens)))  # both are >= 0: a second with any cost or tokens
+        running = accumulate(cost, initial=base_cost)
+        next(running)  # the baseline itself is not a point
+        xs = list(map(float, compress(range(first, first + len(cost)), busy)))
+        ys = list(map(truediv, compress(running, busy), repeat(UNITS_PER_USD)))
         return xs, ys
 
     def cost_usd_between(self, first: int, last: int) -> float:
