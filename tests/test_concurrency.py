@@ -148,4 +148,4 @@ def test_short_lived_threads_are_folded_and_nothing_is_lost(catalog: Catalog) ->
     s = tracker.snapshot()
     assert s.calls == 300
     assert s.by_model["gpt-4o-mini"].input == 30_000
-    assert len(tracker._s.shards) <= 65, "shards of ended threads are folded"
+    assert len(tracker._state.shards) <= 65, "shards of ended threads are folded"

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from .tracker import CostTracker
 
 
-class Held(NamedTuple):
+class HeldCall(NamedTuple):
     """A validated, priced call that has not been counted yet."""
 
     model: str  # as given
@@ -32,7 +32,7 @@ class Attempt:
         self._tracker = tracker
         self.tier = tier
         self.session = session
-        self._held: list[tuple[Held, str | None]] = []
+        self._held: list[tuple[HeldCall, str | None]] = []
         self._lock = threading.Lock()
         self.open = True
         self.events: tuple[Event, ...] = ()
@@ -58,7 +58,7 @@ class Attempt:
                 raise RuntimeError("this attempt is already finished")
             self.open = False
             held, self._held = self._held, []
-        self.events = self._tracker.settle(held, self.tier, self.session, keep)
+        self.events = self._tracker.finish_attempt(held, self.tier, self.session, keep)
         return self.events
 
     def commit(self) -> tuple[Event, ...]:

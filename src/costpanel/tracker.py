@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from .attempts import Attempt, Held
+from .attempts import Attempt, HeldCall
 from .events import COMMITTED, DISCARDED, DUPLICATE, Event, timestamp_of
 from .pricing import Catalog, load_catalog
 from .pricing.catalog import ModelEntry
@@ -106,7 +106,7 @@ class CostTracker:
         self._plans: dict[str, dict[str, Plan]] = {}  # tier -> model name -> what record() needs
         self._subscribers: tuple[Subscriber, ...] = ()
         self._series_seconds = series_seconds
-        self._s = SessionState(session, series_seconds, version_base=1)
+        self._state = SessionState(session, series_seconds, version_base=1)
         self.ledger: Ledger | None = None
         self._owns_ledger = False
         if ledger:
@@ -125,8 +125,8 @@ class CostTracker:
         if resume:
             restored = restore_session(self.ledger, self._series_seconds, session)
             if restored is not None:
-                self._s = restored
-        self.ledger.session_started(self._s.id, self._s.started_wall)
+                self._state = restored
+        self.ledger.session_started(self._state.id, self._state.started_wall)
         self.subscribe(self.ledger.append)
 
     def close(self, *, end_session: bool = False) -> None:
@@ -136,7 +136,7 @@ class CostTracker:
         ``resume=True`` starts a new one instead of continuing it."""
         if self.ledger is not None:
             if end_session and not self.ledger.closed:
-                self.ledger.session_ended(self._s.id, time.time())
+                self.ledger.session_ended(self._state.id, time.time())
             if self._owns_ledger:
                 self.ledger.close()
             else:
@@ -150,12 +150,12 @@ class CostTracker:
 
     @property
     def session(self) -> str:
-        return self._s.id
+        return self._state.id
 
     @property
     def version(self) -> int:
         """Changes whenever anything a snapshot shows changes (a GUI skips frames while it does not)."""
-        return self._s.version()
+        return self._state.version()
 
     # -- validation and pricing ---------------------------------------------------------------------
     def _check_tier(self, tier: object) -> None:
@@ -193,7 +193,7 @@ class CostTracker:
         plans[model] = plan  # type: ignore[index]
         return plan
 
-    def price(self, model: object, usage: object, tier: object, at: object) -> Held:
+    def price(self, model: object, usage: object, tier: object, at: object) -> HeldCall:
         """Validate and price one call without touching any state (the attempts' path)."""
         if type(usage) is not Usage:
             usage = _coerce_usage(usage)
@@ -203,7 +203,7 @@ class CostTracker:
         resolved = self._resolved.get(model) if type(model) is str else None  # type: ignore[call-overload]
         key, entry, _, _, _ = resolved if resolved is not None else self._resolve(model)
         cost = None if entry is None else entry.cost_units(usage, ts)  # type: ignore[arg-type]
-        return Held(model, key, entry, usage, cost, ts)  # type: ignore[arg-type]
+        return HeldCall(model, key, entry, usage, cost, ts)  # type: ignore[arg-type]
 
     def _shard(self, state: SessionState) -> Shard:
         with self._lock:
@@ -254,7 +254,7 @@ class CostTracker:
             if requests and rate[PER_REQUEST]:
                 cost += requests * rate[PER_REQUEST]
 
-        state = self._s
+        state = self._state
         if event_id is not None:
             with self._lock:
                 if event_id in state.seen_ids:
@@ -308,7 +308,7 @@ class CostTracker:
     def snapshot(self) -> Snapshot:
         """An immutable view of the current session."""
         with self._lock:  # orders it with rolls, attempts and resets; recorders never wait on it
-            state = self._s
+            state = self._state
             version = state.version()  # read before the cells: a later call may show, never hide
             parts = [dict(sh.cells) for sh in state.shards]
             discarded = dict(state.discarded)
@@ -341,10 +341,10 @@ class CostTracker:
         land in the new session when they commit."""
         check_label("session", session, optional=True)
         with self._lock:
-            old = self._s
+            old = self._state
             new = SessionState(session, self._series_seconds, version_base=old.version() + 1)
             new.pending_calls, new.pending_units = old.pending_calls, old.pending_units
-            self._s = new
+            self._state = new
         if self.ledger is not None:  # history is kept: the old session is closed, not deleted
             self.ledger.session_ended(old.id, time.time())
             self.ledger.session_started(new.id, new.started_wall)
@@ -399,10 +399,10 @@ class CostTracker:
             a.commit()
 
     # -- attempt support ----------------------------------------------------------------------------
-    def hold(self, held: Held, event_id: str | None) -> str:
+    def hold(self, held: HeldCall, event_id: str | None) -> str:
         """Count a call as pending; returns the session it would land in."""
         with self._lock:
-            state = self._s
+            state = self._state
             if event_id is not None:
                 if event_id in state.seen_ids:
                     raise ValueError(f"event_id {event_id!r} was already recorded")
@@ -412,15 +412,15 @@ class CostTracker:
             state.locked_changes += 1
             return state.id
 
-    def settle(self, held: list[tuple[Held, str | None]], tier: str, session: str | None,
-               keep: bool) -> tuple[Event, ...]:
+    def finish_attempt(self, held: list[tuple[HeldCall, str | None]], tier: str, session: str | None,
+                       keep: bool) -> tuple[Event, ...]:
         """Move an attempt's pending calls into the totals (keep) or the discarded figures."""
-        state = self._s
+        state = self._state
         shard = getattr(self._local, "shard", None)
         if keep and (shard is None or shard.session is not state):
             shard = self._shard(state)
         with self._lock:
-            state = self._s
+            state = self._state
             for h, event_id in held:
                 state.pending_calls -= 1
                 state.pending_units -= h.cost or 0
