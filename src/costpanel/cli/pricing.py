@@ -19,7 +19,8 @@ from .output import catalog_or_none, console, error, print_json
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("pricing", help="check, list and import price data",
                        description="Inspect and extend the price catalog.")
-    cmds = p.add_subparsers(dest="pricing_command", metavar="ACTION", required=True)
+    cmds = p.add_subparsers(dest="pricing_command", metavar="ACTION")
+    p.set_defaults(handler=None, parser=p)  # no ACTION: print this help (see main)
 
     c = cmds.add_parser("check", help="validate price files (bundled + overrides, or the FILEs given)")
     c.add_argument("files", nargs="*", type=Path, metavar="FILE",
