@@ -22,7 +22,8 @@ def test_no_arguments_prints_the_help_with_every_command() -> None:
         assert f"    {command} " in r.stdout, command
 
 
-@pytest.mark.parametrize(("group", "actions"), [("pricing", ("check", "list", "import-litellm"))])
+@pytest.mark.parametrize(("group", "actions"), [("pricing", ("check", "list", "import-litellm")),
+                                                ("budget", ("set", "show"))])
 def test_a_command_group_alone_prints_its_actions(group: str, actions: tuple[str, ...]) -> None:
     r = costpanel(group)
     assert r.returncode == 2 and r.stderr == ""

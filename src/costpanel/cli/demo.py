@@ -42,14 +42,16 @@ def add_parser(sub: Any) -> None:
 
 
 def _budget(text: str) -> Decimal:
-    from ..gui.budget import parse_budget  # plain Python: no Dear PyGui
+    """The one money parser (:func:`costpanel.budgets.parse_amount`). Unlike ``budget set``, 0 is
+    refused: the panel would fall back to the budget it remembers, not to none."""
+    from ..budgets import parse_amount
 
     try:
-        value = parse_budget(text)
+        value = parse_amount(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-    if value is None:
-        raise argparse.ArgumentTypeError("expected an amount in USD, e.g. 5.00")
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"a budget must be more than $0, got {text!r} (leave out --budget for none)")
     return value
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import demo, history, price, pricing
+from . import budget, demo, history, price, pricing
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_UNKNOWN_MODEL = 0, 1, 2, 3
 
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     pricing.add_parser(sub)
     demo.add_parser(sub)
     history.add_parsers(sub)
+    budget.add_parser(sub)
     return parser
 
 

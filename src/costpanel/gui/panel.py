@@ -14,13 +14,13 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
+from ..budgets import BudgetAlerts, budget_conflict, parse_budget
 from ..export import write_export
 from ..money import usd_str
 from ..paths import config_dir, data_dir
 from ..snapshot import Snapshot
 from ..tracker import CostTracker
 from . import layout
-from .budget import BudgetAlerts, parse_budget
 from .settings import PanelSettings, load_settings, save_settings
 from .tags import Tags
 from .theme import DARK_PALETTE, LIGHT_PALETTE, Themes, build_themes
@@ -457,10 +457,16 @@ class CostPanel:
 
         try:
             budgets = Budgets(daily_usd=parse_budget(daily), monthly_usd=parse_budget(monthly))
+            save_budgets(budgets)
         except ValueError as exc:
             self.notify(f"Budgets not changed: {exc}")
             return
-        save_budgets(budgets)
+        except OSError as exc:
+            self.notify(f"Budgets not saved: {exc}")
+            return
+        warning = budget_conflict(budgets.daily_usd, budgets.monthly_usd)
+        if warning:
+            self.notify(f"Budgets saved; note: {warning}")
         self._history_due = 0.0
 
     def set_history_range(self, label: str) -> None:
