@@ -12,7 +12,7 @@ from typing import Any
 from ..money import format_usd
 from ..pricing import PricingError
 from . import args as types
-from .output import console, error
+from .output import console, error, pricing_problems
 
 MAX_RATE = 1_000_000.0  # calls per second: far past what one process can record
 MAX_SECONDS = 7 * 86_400.0  # a week; time.sleep() overflows on absurd values
@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         tracker = CostTracker(ledger=None if args.no_ledger else (args.db or True),
                               session=f"demo-{new_session_id()}")
     except PricingError as exc:
-        error(str(exc))
+        error(pricing_problems(exc))
         return 1
     except LedgerError as exc:
         error(f"{exc} (use --no-ledger to run without one)")
