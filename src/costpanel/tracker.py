@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from .attempts import Attempt, Held
 from .events import COMMITTED, DISCARDED, DUPLICATE, Event, timestamp_of
+from .labels import check_label
 from .pricing import Catalog, load_catalog
 from .pricing.catalog import ModelEntry
 from .pricing.rates import Period, rates_for
@@ -36,15 +37,6 @@ Resolved = tuple[str, "ModelEntry | None", "str | None", "str | None", "Period |
 _RESOLVE_CACHE_MAX = 4096
 _now = time.time
 _tuple_new = tuple.__new__  # builds an Event without its Python-level __new__
-
-
-def check_label(field: str, value: object, *, optional: bool = False) -> None:
-    if value is None and optional:
-        return
-    if type(value) is not str:
-        raise TypeError(f"{field} must be a str, got {type(value).__name__} {value!r}")
-    if not value.strip():
-        raise ValueError(f"{field} must be a non-empty string, got {value!r}")
 
 
 def _coerce_usage(usage: object) -> Usage:
@@ -95,6 +87,7 @@ class CostTracker:
         self._local = threading.local()
         self._resolved: dict[str, Resolved] = {}
         self._tiers_seen: set[str] = set()
+        self._sessions_seen: set[str] = set()  # per-call session labels already validated
         self._subscribers: tuple[Subscriber, ...] = ()
         self._series_seconds = series_seconds
         self._s = SessionState(session, series_seconds, version_base=1)
@@ -153,6 +146,12 @@ class CostTracker:
         check_label("tier", tier)
         self._tiers_seen.add(tier)  # type: ignore[arg-type]  # validated once, then a set lookup
 
+    def _check_session(self, session: object) -> None:
+        check_label("session", session)
+        if len(self._sessions_seen) >= _RESOLVE_CACHE_MAX:  # a stream of distinct labels
+            self._sessions_seen.clear()
+        self._sessions_seen.add(session)  # type: ignore[arg-type]  # validated once, then a set lookup
+
     def _resolve(self, model: object) -> Resolved:
         check_label("model", model)
         assert isinstance(model, str)
@@ -205,8 +204,9 @@ class CostTracker:
         if type(tier) is not str or tier not in self._tiers_seen:
             self._check_tier(tier)
         if session is not None or event_id is not None:
-            check_label("session", session, optional=True)
-            check_label("event_id", event_id, optional=True)
+            if session is not None and (type(session) is not str or session not in self._sessions_seen):
+                self._check_session(session)
+            check_label("event_id", event_id, optional=True)  # new every call: only cheap checks
         ts = _now() if at is None else timestamp_of(at)
         resolved = self._resolved.get(model) if type(model) is str else None
         key, entry, matched, provider, period = resolved if resolved is not None else self._resolve(model)
