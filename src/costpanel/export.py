@@ -23,6 +23,7 @@ from .paths import ensure_private_dir, write_private_file
 from .snapshot import Row, Snapshot
 
 ExportFormat = Literal["csv", "json"]
+EXPORT_FORMATS: tuple[ExportFormat, ...] = ("csv", "json")
 CSV_HEADER = (
     "section", "tier", "model", "provider", "calls", "input", "cache_read", "cache_write", "cache_write_1h",
     "output", "requests", "tokens", "cost_usd", "unpriced_calls", "share",
@@ -136,6 +137,12 @@ def snapshot_to_csv(s: Snapshot) -> str:
 
 
 # -- files ----------------------------------------------------------------------------------------
+def format_of(name: str | Path) -> ExportFormat | None:
+    """The format a file name asks for by its extension (``.csv``, ``.json``, any case), or None."""
+    suffix = Path(name).suffix.lower().lstrip(".")
+    return suffix if suffix in EXPORT_FORMATS else None  # type: ignore[return-value]
+
+
 def export_name(s: Snapshot, fmt: ExportFormat) -> str:
     """``costpanel-<session>-<UTC yyyymmddThhmmssZ>.<fmt>``; the session made safe for a file name."""
     session = _UNSAFE_NAME.sub("_", s.session).strip("._")[:_MAX_NAME] or "session"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from pathlib import Path
 from typing import Any
 
-from ..ledger.report_files import report_csv, report_json
+from ..export import format_of
+from ..ledger.report_files import report_csv, report_file, report_json
 from ..money import format_usd
 from .output import console, error, print_json
 
@@ -147,8 +147,8 @@ def _export(args: argparse.Namespace) -> int:
     from ..paths import write_private_file
 
     target = Path(args.file).expanduser()
-    suffix = target.suffix.lower().lstrip(".")
-    fmt = args.format or (suffix if suffix in ("csv", "json") else None)
+    named = format_of(target)
+    fmt = args.format or named
     if target.is_dir() or args.file.endswith(("/", os.sep)):
         error(f"{target} is a folder: give a file name, e.g. {target / ('costs.' + (fmt or 'csv'))}")
         return 2
@@ -158,15 +158,12 @@ def _export(args: argparse.Namespace) -> int:
     if not target.parent.exists():
         error(f"{target.parent}: no such folder")
         return 2
-    if suffix in ("csv", "json") and suffix != fmt:
-        console(stderr=True).print(f"note: writing {fmt.upper()} to a file named .{suffix}")
+    if named is not None and named != fmt:
+        console(stderr=True).print(f"note: writing {fmt.upper()} to a file named .{named}")
     if args.by == "call":
         return _export_calls(args, target, fmt)
     span, rows, discarded, averages = _rows(args)
-    if fmt == "csv":
-        data = report_csv(args.by, rows, averages).encode()
-    else:
-        data = (json.dumps(report_json(span, args.by, rows, discarded, averages), indent=2) + "\n").encode()
+    data = report_file(fmt, span, args.by, rows, discarded, averages)
     write_private_file(target, data)
     console(stderr=True).print(f"wrote {len(rows)} row(s) to {target}")
     return 0

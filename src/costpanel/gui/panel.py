@@ -476,7 +476,7 @@ class CostPanel:
     def export_history(self, fmt: str) -> Path | None:
         """The History tab's range, grouped by day, as CSV or JSON in the export folder."""
         from ..ledger.queries import discarded_total, parse_range, report
-        from ..ledger.report_files import report_csv, report_json
+        from ..ledger.report_files import report_file
         from ..paths import ensure_private_dir, write_private_file
 
         if self.tracker.ledger is None or self._history_conn is None:
@@ -484,13 +484,7 @@ class CostPanel:
             return None
         span = parse_range(self.history_range)
         rows = report(self._history_conn, span, "day")
-        if fmt == "csv":
-            data = report_csv("day", rows).encode()
-        else:
-            import json
-
-            data = (json.dumps(report_json(span, "day", rows, discarded_total(self._history_conn, span)),
-                               indent=2) + "\n").encode()
+        data = report_file(fmt, span, "day", rows, discarded_total(self._history_conn, span))  # as `costpanel export`
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         path = ensure_private_dir(self.export_dir) / f"costpanel-history-{self.history_range}-{stamp}.{fmt}"
         try:

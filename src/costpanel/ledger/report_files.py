@@ -43,6 +43,17 @@ def report_json(span: Any, by: str, rows: list[Any], discarded: Any,
             "total": row_dict(by, total(rows)), "discarded": row_dict(by, discarded)}
 
 
+def report_file(fmt: str, span: Any, by: str, rows: list[Any], discarded: Any,
+                averages: dict[str, Any] | None = None) -> bytes:
+    """A grouped report as the bytes of a ``csv`` or ``json`` file (`costpanel export`, the History
+    tab's Export buttons)."""
+    if fmt == "csv":
+        return report_csv(by, rows, averages).encode("utf-8")
+    if fmt == "json":
+        return (json.dumps(report_json(span, by, rows, discarded, averages), indent=2) + "\n").encode("utf-8")
+    raise ValueError(f"export format must be 'csv' or 'json', got {fmt!r}")
+
+
 CALL_FIELDS = ("time_utc", "session", "tier", "model", "matched", "provider", "input", "cache_read", "cache_write",
                "cache_write_1h", "output", "requests", "cost_usd", "status", "event_id")
 
