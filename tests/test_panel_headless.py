@@ -270,7 +270,7 @@ def test_history_budgets_set_in_the_panel_are_shared_with_the_cli(catalog, tmp_p
         assert budgets.daily_usd == Decimal(3) and budgets.monthly_usd is None
         panel.update()
         h = panel.widgets.history
-        assert dpg.get_value(h.budget_labels[0]) == "Today: $2.50 of $3.00 (83%)"
+        assert dpg.get_value(h.budget_labels[0]) == "Today: spent $2.50 of $3.00 (83%, $0.50 left)"  # as `budget show`
         assert dpg.get_value(h.budget_bars[0]) == pytest.approx(2.5 / 3)
         panel.set_history_budgets("abc", "")
         assert "abc" in panel.notices[-1] and load_budgets().daily_usd == Decimal(3)

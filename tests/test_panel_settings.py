@@ -57,15 +57,15 @@ def test_save_then_load_round_trips_every_field(isolated_user_dirs: Path) -> Non
 
 
 def test_budget_is_stored_as_plain_exact_decimal_text(tmp_path: Path) -> None:
-    path = save_settings(PanelSettings(budget_usd=Decimal("1E-7")), tmp_path / "panel.json")
-    assert json.loads(path.read_text())["budget_usd"] == "0.0000001"  # not "1E-7"
-    assert load_settings(path).budget_usd == Decimal("0.0000001")
+    path = save_settings(PanelSettings(budget_usd=Decimal("1E+3")), tmp_path / "panel.json")
+    assert json.loads(path.read_text())["budget_usd"] == "1000"  # not "1E+3"
+    assert load_settings(path).budget_usd == Decimal("1000")
 
 
 def test_a_number_budget_in_a_hand_edited_file_is_read_exactly(tmp_path: Path) -> None:
-    path = write(tmp_path / "panel.json", '{"budget_usd": 12.345678901234567891, "font_scale": 1.5}')
+    path = write(tmp_path / "panel.json", '{"budget_usd": 12345678.91, "font_scale": 1.5}')
     s = load_settings(path)
-    assert s.budget_usd == Decimal("12.345678901234567891")  # more digits than a float holds
+    assert s.budget_usd == Decimal("12345678.91")  # as a float it would be 12345678.9100000001...
     assert s.font_scale == 1.5
 
 
@@ -118,6 +118,8 @@ def test_an_unreadable_path_gives_defaults_and_a_warning(tmp_path: Path) -> None
         ("budget_usd", "-5"),
         ("budget_usd", "0"),
         ("budget_usd", "NaN"),
+        ("budget_usd", "0.001"),  # a budget is whole cents, as the budget field accepts
+        ("budget_usd", "5.005"),
         ("budget_usd", "lots"),
         ("sort", {"tiers": ["cost"]}),
         ("sort", ["cost", True]),

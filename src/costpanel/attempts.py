@@ -7,6 +7,7 @@ import threading
 from typing import TYPE_CHECKING, NamedTuple
 
 from .events import PENDING, Event
+from .labels import check_label
 from .usage import Usage
 
 if TYPE_CHECKING:
@@ -39,8 +40,6 @@ class Attempt:
 
     def record(self, model: str, usage: Usage, *, event_id: str | None = None, at: dt.datetime | None = None) -> Event:
         """Record a call of this attempt; pending until commit or discard."""
-        from .tracker import check_label
-
         check_label("event_id", event_id, optional=True)
         held = self._tracker.price(model, usage, self.tier, at)
         with self._lock:

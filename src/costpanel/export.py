@@ -24,6 +24,7 @@ from .snapshot import Row, Snapshot
 from .usage import BUCKETS, REGISTRY
 
 ExportFormat = Literal["csv", "json"]
+EXPORT_FORMATS: tuple[ExportFormat, ...] = ("csv", "json")
 CSV_HEADER = ("section", "tier", "model", "provider", "calls", *BUCKETS, "tokens", "cost_usd", "unpriced_calls", "share")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -128,6 +129,12 @@ def snapshot_to_csv(s: Snapshot) -> str:
 
 
 # -- files ----------------------------------------------------------------------------------------
+def format_of(name: str | Path) -> ExportFormat | None:
+    """The format a file name asks for by its extension (``.csv``, ``.json``, any case), or None."""
+    suffix = Path(name).suffix.lower().lstrip(".")
+    return suffix if suffix in EXPORT_FORMATS else None  # type: ignore[return-value]
+
+
 def export_name(s: Snapshot, fmt: ExportFormat) -> str:
     """``costpanel-<session>-<UTC yyyymmddThhmmssZ>.<fmt>``; the session made safe for a file name."""
     session = _UNSAFE_NAME.sub("_", s.session).strip("._")[:_MAX_NAME] or "session"

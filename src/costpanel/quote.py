@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from .events import timestamp_of
+from .labels import check_label
 from .money import units_to_usd, usd_str
 from .pricing import Catalog
 from .usage import BUCKETS, Usage
@@ -48,7 +49,8 @@ class Quote:
 
 
 def quote(catalog: Catalog, model: str, usage: Usage, at: dt.datetime | None = None) -> Quote:
-    """Price one call exactly as the tracker would."""
+    """Price one call exactly as the tracker would (and refuse the names it refuses)."""
+    check_label("model", model)
     when = at or dt.datetime.now(dt.timezone.utc)
     ts = timestamp_of(when)
     entry = catalog.match(model)

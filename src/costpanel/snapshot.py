@@ -278,16 +278,19 @@ class Snapshot:
         return self._total_series.with_pending((self._roll_sec, float(cost), float(tokens)))
 
     def burn_rate_usd_per_hour(self, window_s: float | None = 300.0) -> float:
-        """$/hour over the last ``window_s`` seconds of wall time (None: the whole session).
+        """$/hour over the last ``window_s`` seconds of event time (None: the whole session).
 
-        A young session is measured over its age, not the full window.
+        A session younger than the window is measured over its age, from the second it started:
+        every call timed since then counts, those of its first (partial) second included, so the
+        rate then equals the session's. Older sessions: the ``window_s`` whole seconds up to now.
         """
         if window_s is None:
             hours = self.elapsed_s / 3600
             return float(self.total_usd) / hours if hours > 0 else 0.0
-        span = min(window_s, self.elapsed_s)
-        if span <= 0:
-            return 0.0
-        span = max(span, 1.0)  # whole seconds: the series' resolution
         now = int(self.taken_at.timestamp())
-        return self.total_series.cost_usd_between(now - int(span) + 1, now) * 3600 / span
+        if self.elapsed_s < window_s:
+            if self.elapsed_s <= 0:
+                return 0.0
+            first = int(self.started_at.timestamp())  # the start's own second, partial as it is
+            return self.total_series.cost_usd_between(first, now) * 3600 / self.elapsed_s
+        return self.total_series.cost_usd_between(now - int(window_s) + 1, now) * 3600 / window_s

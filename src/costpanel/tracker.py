@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from .attempts import Attempt, HeldCall
 from .events import COMMITTED, DISCARDED, DUPLICATE, Event, timestamp_of
+from .labels import check_label
 from .pricing import Catalog, load_catalog
 from .pricing.catalog import ModelEntry
 from .pricing.rates import IN, OUT, PER_REQUEST, READ, WRITE, WRITE_1H, Period, rates_for
@@ -39,15 +40,6 @@ Plan = tuple[tuple[str, str], "ModelEntry | None", "str | None", "str | None", "
 _RESOLVE_CACHE_MAX = 4096
 _now = time.time
 _tuple_new = tuple.__new__  # builds an Event without its Python-level __new__
-
-
-def check_label(field: str, value: object, *, optional: bool = False) -> None:
-    if value is None and optional:
-        return
-    if type(value) is not str:
-        raise TypeError(f"{field} must be a str, got {type(value).__name__} {value!r}")
-    if not value.strip():
-        raise ValueError(f"{field} must be a non-empty string, got {value!r}")
 
 
 def _coerce_usage(usage: object) -> Usage:
@@ -104,6 +96,7 @@ class CostTracker:
         self._resolved: dict[str, Resolved] = {}
         self._tiers_seen: set[str] = set()
         self._plans: dict[str, dict[str, Plan]] = {}  # tier -> model name -> what record() needs
+        self._sessions_seen: set[str] = set()  # per-call session labels already validated
         self._subscribers: tuple[Subscriber, ...] = ()
         self._series_seconds = series_seconds
         self._state = SessionState(session, series_seconds, version_base=1)
@@ -161,6 +154,12 @@ class CostTracker:
     def _check_tier(self, tier: object) -> None:
         check_label("tier", tier)
         self._tiers_seen.add(tier)  # type: ignore[arg-type]  # validated once, then a set lookup
+
+    def _check_session(self, session: object) -> None:
+        check_label("session", session)
+        if len(self._sessions_seen) >= _RESOLVE_CACHE_MAX:  # a stream of distinct labels
+            self._sessions_seen.clear()
+        self._sessions_seen.add(session)  # type: ignore[arg-type]  # validated once, then a set lookup
 
     def _resolve(self, model: object) -> Resolved:
         check_label("model", model)
@@ -236,8 +235,9 @@ class CostTracker:
         except (KeyError, TypeError):
             pair, entry, matched, provider, period = self._plan(tier, model)
         if session is not None or event_id is not None:
-            check_label("session", session, optional=True)
-            check_label("event_id", event_id, optional=True)
+            if session is not None and (type(session) is not str or session not in self._sessions_seen):
+                self._check_session(session)
+            check_label("event_id", event_id, optional=True)  # new every call: only cheap checks
         ts = _now() if at is None else timestamp_of(at)
 
         # -- price, in integer units of 1e-12 USD (rates: pricing/rates.py, REGISTRY order) --

@@ -1,27 +1,78 @@
-"""Argument types shared by commands: each rejects bad input with a message naming the value."""
+"""Argument types shared by commands: each rejects bad input with a message naming the value.
+
+Numbers follow one rule (:mod:`costpanel.digits`): ASCII digits, ``_`` or thousands ``,``
+separators, no ``nan``/``inf``, no exponent. argparse turns ``ArgumentTypeError`` into
+``argument --flag: <message>`` and exit 2, before any command runs.
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
+from collections.abc import Callable
 
+from ..digits import parse_decimal, parse_whole
 from ..usage import MAX_COUNT
 
 
 def count(text: str) -> int:
-    """A token or request count: a whole number >= 0 (``1_000`` and ``1,000`` allowed)."""
-    cleaned = text.replace("_", "").replace(",", "")
-    if not cleaned.isdigit():
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
-    value = int(cleaned)
+    """A token or request count: a whole number >= 0 (``1200``, ``1_200`` or ``1,200``)."""
+    value = whole(text)
     if value > MAX_COUNT:
         raise argparse.ArgumentTypeError(f"{text!r} is implausibly large (> {MAX_COUNT:,})")
     return value
 
 
+def whole(text: str) -> int:
+    """A whole number >= 0."""
+    try:
+        return parse_whole(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def positive_int(text: str) -> int:
+    """A whole number >= 1 (a count of frames, rows ...)."""
+    value = whole(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def signed_int(text: str) -> int:
+    """Any whole number, e.g. a random seed."""
+    try:
+        return parse_whole(text, signed=True)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def positive_float(limit: float) -> Callable[[str], float]:
+    """A number > 0 and <= ``limit`` (finite by construction: ``nan`` and ``inf`` are not digits)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = parse_decimal(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+        if value > limit:
+            raise argparse.ArgumentTypeError(f"{text!r} is too large (at most {limit:,g})")
+        number = float(value)
+        assert math.isfinite(number)
+        return number
+
+    parse.__name__ = "number"  # argparse names the type in some messages
+    return parse
+
+
 def when(text: str) -> dt.datetime:
     """A date (``2025-06-01``, UTC midnight) or an ISO datetime; naive times are UTC."""
     try:
+        if not text.isascii():  # one rule for digits: ASCII only, whatever this Python accepts
+            raise ValueError(text)
         value = dt.datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -10,8 +11,11 @@ from typing import Any
 
 from ..money import format_usd
 from ..pricing import PricingError
-from .output import console, error
+from . import args as types
+from .output import console, error, pricing_problems
 
+MAX_RATE = 1_000_000.0  # calls per second: far past what one process can record
+MAX_SECONDS = 7 * 86_400.0  # a week; time.sleep() overflows on absurd values
 NO_DISPLAY_HINT = ("run it under a virtual display (`xvfb-run -a costpanel demo …`, Debian package xvfb) "
                    "or use `costpanel demo --headless` to print the tables instead")
 
@@ -19,16 +23,17 @@ NO_DISPLAY_HINT = ("run it under a virtual display (`xvfb-run -a costpanel demo 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("demo", help="a simulated agent session in the live panel",
                        description="Run a simulated four-tier agent session and watch what it costs.")
-    p.add_argument("--rate", type=float, default=40.0, metavar="EVENTS_PER_S",
+    p.add_argument("--rate", type=types.positive_float(MAX_RATE), default=40.0, metavar="EVENTS_PER_S",
                    help="simulated model calls per second (default 40)")
     p.add_argument("--budget", type=_budget, default=None, metavar="USD", help="session budget, e.g. 5.00")
-    p.add_argument("--screenshot", type=Path, default=None, metavar="FILE",
+    p.add_argument("--screenshot", type=_png_path, default=None, metavar="FILE.png",
                    help="render --frames frames, write a PNG of the window and exit")
-    p.add_argument("--frames", type=int, default=None, metavar="N",
+    p.add_argument("--frames", type=types.positive_int, default=None, metavar="N",
                    help="render N frames and exit (default: until the window is closed; 180 with --screenshot)")
     p.add_argument("--headless", action="store_true", help="no window: run --seconds and print the tables")
-    p.add_argument("--seconds", type=float, default=3.0, metavar="S", help="how long --headless runs (default 3)")
-    p.add_argument("--seed", type=int, default=0, help="random seed")
+    p.add_argument("--seconds", type=types.positive_float(MAX_SECONDS), default=3.0, metavar="S",
+                   help="how long --headless runs (default 3)")
+    p.add_argument("--seed", type=types.signed_int, default=0, help="random seed")
     p.add_argument("--db", type=Path, default=None, metavar="PATH",
                    help="ledger file (default: COSTPANEL_DB or the user data dir)")
     p.add_argument("--no-ledger", action="store_true",
@@ -37,15 +42,29 @@ def add_parser(sub: Any) -> None:
 
 
 def _budget(text: str) -> Decimal:
-    from ..gui.budget import parse_budget  # plain Python: no Dear PyGui
+    """The one money parser (:func:`costpanel.budgets.parse_amount`). Unlike ``budget set``, 0 is
+    refused: the panel would fall back to the budget it remembers, not to none."""
+    from ..budgets import parse_amount
 
     try:
-        value = parse_budget(text)
+        value = parse_amount(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-    if value is None:
-        raise argparse.ArgumentTypeError("expected an amount in USD, e.g. 5.00")
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"a budget must be more than $0, got {text!r} (leave out --budget for none)")
     return value
+
+
+def _png_path(text: str) -> Path:
+    """Dear PyGui's frame buffer is written as PNG only; checked before anything is created."""
+    path = Path(text).expanduser()
+    if text.endswith(("/", os.sep)) or path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a folder: give a file name, e.g. {path / 'shot.png'}")
+    if path.suffix.lower() != ".png":
+        raise argparse.ArgumentTypeError(f"{text!r}: only PNG pictures are written: name the file .png")
+    if path.parent.exists() and not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r}: {path.parent} is not a folder")
+    return path
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,11 +72,19 @@ def run(args: argparse.Namespace) -> int:
     from ..sim import Conductor
     from ..tracker import CostTracker
 
+    # Flags were checked by argparse; what needs the machine (a display) is checked before the
+    # ledger opens, so a demo that cannot start leaves no session and no file behind.
+    if args.screenshot is not None and args.headless:
+        error("--screenshot pictures the window: leave out --headless")
+        return 2
     if args.screenshot is not None and args.frames is None:
         args.frames = 180  # a few seconds of calls: the cumulative chart has lines to show
-    for flag, value in (("--rate", args.rate), ("--seconds", args.seconds), ("--frames", args.frames or 1)):
-        if value <= 0:
-            error(f"{flag} must be > 0, got {value}")
+    if not args.headless:
+        from ..gui.display import display_problem
+
+        problem = display_problem()
+        if problem is not None:
+            error(f"cannot open the panel: {problem}; {NO_DISPLAY_HINT}")
             return 2
     from ..ledger import LedgerError
 
@@ -67,18 +94,11 @@ def run(args: argparse.Namespace) -> int:
         tracker = CostTracker(ledger=None if args.no_ledger else (args.db or True),
                               session=f"demo-{new_session_id()}")
     except PricingError as exc:
-        error(str(exc))
+        error(pricing_problems(exc))
         return 1
     except LedgerError as exc:
         error(f"{exc} (use --no-ledger to run without one)")
         return 1
-    if not args.headless:
-        from ..gui.display import display_problem
-
-        problem = display_problem()
-        if problem is not None:
-            error(f"cannot open the panel: {problem}; {NO_DISPLAY_HINT}")
-            return 2
     conductor = Conductor(tracker, seed=args.seed)
     conductor.start(rate=args.rate)
     try:

@@ -1,15 +1,15 @@
-"""``costpanel report``, ``costpanel export`` and ``costpanel budget``: the ledger's history."""
+"""``costpanel report`` and ``costpanel export``: the ledger's history."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from pathlib import Path
 from typing import Any
 
-from ..ledger.report_files import report_csv, report_json
-from ..money import format_usd, usd_str
+from ..export import format_of
+from ..ledger.report_files import report_csv, report_file, report_json
+from ..money import format_usd
 from .output import console, error, print_json
 
 
@@ -36,36 +36,12 @@ def add_parsers(sub: Any) -> None:
     e.add_argument("file", metavar="FILE")
     e.set_defaults(handler=run_export)
 
-    b = sub.add_parser("budget", help="daily and monthly budgets", description="Set or show budgets.")
-    bsub = b.add_subparsers(dest="budget_command", metavar="ACTION", required=True)
-    s = bsub.add_parser("set", help="set budgets in USD (0 removes one)")
-    s.add_argument("--daily", type=_amount, default=None, metavar="USD")
-    s.add_argument("--monthly", type=_amount, default=None, metavar="USD")
-    s.set_defaults(handler=run_budget_set)
-    show = bsub.add_parser("show", help="spent, remaining and projection against the budgets")
-    show.add_argument("--db", type=Path, default=None, metavar="PATH", help="ledger file (default: COSTPANEL_DB or "
-                      "the user data dir)")
-    show.add_argument("--json", action="store_true")
-    show.set_defaults(handler=run_budget_show)
-
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--range", default="7d", metavar="RANGE",
                    help="today, 7d, 30d (any Nd), month, all, or FROM..TO as YYYY-MM-DD..YYYY-MM-DD (default 7d)")
     p.add_argument("--db", type=Path, default=None, metavar="PATH",
                    help="ledger file (default: COSTPANEL_DB or the user data dir)")
-
-
-def _amount(text: str) -> Any:
-    from decimal import Decimal, InvalidOperation
-
-    try:
-        value = Decimal(text.replace("$", "").replace(",", ""))
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"expected an amount in USD, got {text!r}") from None
-    if not value.is_finite() or value < 0:
-        raise argparse.ArgumentTypeError(f"expected an amount >= 0, got {text!r}")
-    return value
 
 
 def _open(args: argparse.Namespace) -> Any:
@@ -171,8 +147,8 @@ def _export(args: argparse.Namespace) -> int:
     from ..paths import write_private_file
 
     target = Path(args.file).expanduser()
-    suffix = target.suffix.lower().lstrip(".")
-    fmt = args.format or (suffix if suffix in ("csv", "json") else None)
+    named = format_of(target)
+    fmt = args.format or named
     if target.is_dir() or args.file.endswith(("/", os.sep)):
         error(f"{target} is a folder: give a file name, e.g. {target / ('costs.' + (fmt or 'csv'))}")
         return 2
@@ -182,15 +158,12 @@ def _export(args: argparse.Namespace) -> int:
     if not target.parent.exists():
         error(f"{target.parent}: no such folder")
         return 2
-    if suffix in ("csv", "json") and suffix != fmt:
-        console(stderr=True).print(f"note: writing {fmt.upper()} to a file named .{suffix}")
+    if named is not None and named != fmt:
+        console(stderr=True).print(f"note: writing {fmt.upper()} to a file named .{named}")
     if args.by == "call":
         return _export_calls(args, target, fmt)
     span, rows, discarded, averages = _rows(args)
-    if fmt == "csv":
-        data = report_csv(args.by, rows, averages).encode()
-    else:
-        data = (json.dumps(report_json(span, args.by, rows, discarded, averages), indent=2) + "\n").encode()
+    data = report_file(fmt, span, args.by, rows, discarded, averages)
     write_private_file(target, data)
     console(stderr=True).print(f"wrote {len(rows)} row(s) to {target}")
     return 0
@@ -217,65 +190,4 @@ def _export_calls(args: argparse.Namespace, target: Path, fmt: str) -> int:
     finally:
         conn.close()
     console(stderr=True).print(f"wrote {count:,} call(s) to {target}")
-    return 0
-
-
-def run_budget_set(args: argparse.Namespace) -> int:
-    from ..ledger.budgets import load_budgets, save_budgets
-
-    if args.daily is None and args.monthly is None:
-        error("give --daily USD and/or --monthly USD (0 removes a budget)")
-        return 2
-    try:
-        budgets = load_budgets()
-    except ValueError as exc:
-        error(str(exc))
-        return 1
-    update = {}
-    if args.daily is not None:
-        update["daily_usd"] = args.daily or None
-    if args.monthly is not None:
-        update["monthly_usd"] = args.monthly or None
-    path = save_budgets(budgets.model_copy(update=update))
-    console().print(f"saved {path}")
-    return 0
-
-
-def run_budget_show(args: argparse.Namespace) -> int:
-    return _guarded(_budget_show, args)
-
-
-def _budget_show(args: argparse.Namespace) -> int:
-    from ..ledger.budgets import budget_lines, load_budgets
-
-    budgets = load_budgets()
-    conn = _open(args)
-    try:
-        lines = budget_lines(conn, budgets)
-    finally:
-        conn.close()
-    if args.json:
-        print_json([{
-            "period": line.period, "spent_usd": usd_str(line.spent), "unpriced_calls": line.unpriced_calls,
-            "budget_usd": usd_str(line.status.budget) if line.status else None,
-            "remaining_usd": usd_str(line.status.remaining) if line.status else None,
-            "percent": line.status.percent if line.status else None,
-            "level": line.status.level.name if line.status else None,
-            "projected_month_end_usd": usd_str(line.projected),
-        } for line in lines])
-        return 0
-    out = console()
-    for line in lines:
-        name = "Today" if line.period == "today" else "This month"
-        text = f"{name}: spent {format_usd(line.spent)}"
-        if line.status is not None:
-            text += (f" of {format_usd(line.status.budget)} ({line.status.percent}%, "
-                     f"{format_usd(line.status.remaining)} left) [{line.status.level.name}]")
-        else:
-            text += " (no budget set: costpanel budget set --daily/--monthly USD)"
-        if line.projected is not None:
-            text += f"; projected month end {format_usd(line.projected)}"
-        if line.unpriced_calls:
-            text += f"; {line.unpriced_calls:,} unpriced call(s) not included"
-        out.print(text)
     return 0

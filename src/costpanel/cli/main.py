@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import demo, history, price, pricing
+from . import budget, demo, history, price, pricing
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_UNKNOWN_MODEL = 0, 1, 2, 3
 
@@ -17,11 +17,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Live, exact token and dollar costs of LLM agent sessions.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.set_defaults(handler=None, parser=parser)  # no COMMAND: print the help (see main)
     price.add_parser(sub)
     pricing.add_parser(sub)
     demo.add_parser(sub)
     history.add_parsers(sub)
+    budget.add_parser(sub)
     return parser
 
 
@@ -34,6 +36,9 @@ def _version() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # exits 2 with the flag named on bad usage
+    if args.handler is None:  # `costpanel` or `costpanel pricing` alone: what can I do here?
+        args.parser.print_help(sys.stdout)
+        return EXIT_USAGE  # nothing was done: a script must not take it for success
     try:
         return int(args.handler(args))
     except BrokenPipeError:  # `costpanel pricing list | head`

@@ -27,6 +27,13 @@ def error(message: str) -> None:
     console(stderr=True).print(f"[bold red]error:[/] {escape(message)}")
 
 
+def pricing_problems(exc: Any) -> str:
+    """A PricingError for the terminal: one line for one problem, a list for several."""
+    if len(exc.problems) == 1:
+        return f"invalid pricing data: {exc.problems[0]}"
+    return str(exc)
+
+
 def catalog_or_none() -> Any:
     """The catalog, or None after printing why it could not be loaded (exit code 1)."""
     from ..pricing import PricingError, load_catalog
@@ -34,5 +41,5 @@ def catalog_or_none() -> Any:
     try:
         return load_catalog()
     except PricingError as exc:
-        error(str(exc))
+        error(pricing_problems(exc))
         return None

@@ -35,7 +35,11 @@ def run(args: argparse.Namespace) -> int:
     if catalog is None:
         return 1
     usage = Usage(**{b: getattr(args, b) for b in BUCKETS})
-    q = quote(catalog, args.model, usage, args.at)
+    try:
+        q = quote(catalog, args.model, usage, args.at)
+    except ValueError as exc:  # a name no call could have: too long, control characters
+        error(str(exc))
+        return 2
     if args.json:
         print_json(q.to_json())
     if not q.priced:

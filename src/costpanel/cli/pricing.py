@@ -10,8 +10,9 @@ from typing import Any
 
 from ..money import usd_str
 from ..paths import config_dir
-from ..pricing import check_files, load_catalog
-from ..pricing.files import bundled_dir, override_paths, provider_paths
+from ..pricing import PricingError
+from ..pricing.catalog import checked_catalog, load_catalog, replacement_notes
+from ..pricing.files import bundled_dir, override_paths, provider_paths, write_override
 from ..pricing.listing import extremes, list_models
 from .output import catalog_or_none, console, error, print_json
 
@@ -19,7 +20,8 @@ from .output import catalog_or_none, console, error, print_json
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("pricing", help="check, list and import price data",
                        description="Inspect and extend the price catalog.")
-    cmds = p.add_subparsers(dest="pricing_command", metavar="ACTION", required=True)
+    cmds = p.add_subparsers(dest="pricing_command", metavar="ACTION")
+    p.set_defaults(handler=None, parser=p)  # no ACTION: print this help (see main)
 
     c = cmds.add_parser("check", help="validate price files (bundled + overrides, or the FILEs given)")
     c.add_argument("files", nargs="*", type=Path, metavar="FILE",
@@ -35,26 +37,39 @@ def add_parser(sub: Any) -> None:
 
     imp = cmds.add_parser("import-litellm", help="turn LiteLLM's price JSON into an override file")
     imp.add_argument("file", type=Path, metavar="FILE", help="model_prices_and_context_window.json")
-    imp.add_argument("-o", "--output", type=Path, default=None, metavar="OUT",
+    imp.add_argument("-o", "--output", type=_output_path, default=None, metavar="OUT",
                      help="where to write the TOML (default: <config dir>/pricing/litellm.toml; - for stdout)")
     imp.add_argument("--replace", action="store_true",
                      help="also import models the bundled catalog already prices (LiteLLM's price wins)")
     imp.set_defaults(handler=import_litellm)
 
 
+def _output_path(text: str) -> Path:
+    """Where import-litellm writes: ``-`` (stdout) or a file, never an existing folder."""
+    path = Path(text).expanduser()
+    if text != "-" and (text.endswith(("/", os.sep)) or path.is_dir()):
+        raise argparse.ArgumentTypeError(f"{text!r} is a folder: give a file name, e.g. {path / 'litellm.toml'}")
+    return path
+
+
 def check(args: argparse.Namespace) -> int:
     for path in args.files:
+        if path.is_dir():
+            error(f"{path} is a folder: give the price files in it, e.g. costpanel pricing check {path / '*.toml'}")
+            return 2
         if not path.is_file():
             error(f"{path}: no such file")
             return 2
-    problems = check_files(args.files)
     out = console()
-    if problems:
-        for line in problems:
+    try:
+        catalog = checked_catalog(args.files)
+    except PricingError as exc:
+        for line in exc.problems:
             out.print(f"[red]✗[/] {_escape(line)}")
-        out.print(f"{len(problems)} problem(s) found.")
+        out.print(f"{len(exc.problems)} problem(s) found.")
         return 1
-    catalog = load_catalog(extra=args.files)
+    for note in replacement_notes(catalog):  # deliberate or not, a replaced price is worth knowing
+        out.print(note, markup=False)
     files = args.files or [*provider_paths(bundled_dir()), *override_paths()]
     out.print(f"[green]✓[/] {len(catalog)} models from {len(catalog.providers)} providers, "
               f"{len(files)} file(s) valid.")
@@ -71,7 +86,7 @@ def list_(args: argparse.Namespace) -> int:
     catalog = catalog_or_none()
     if catalog is None:
         return 1
-    if args.provider is not None and args.provider not in catalog.providers:
+    if args.provider is not None and args.provider.casefold() not in {p.casefold() for p in catalog.providers}:
         error(f"unknown provider {args.provider!r}; known: {', '.join(catalog.providers)}")
         return 2
     rows = list_models(catalog, provider=args.provider, sort=args.sort, include_retired=not args.no_retired)
@@ -134,14 +149,13 @@ def import_litellm(args: argparse.Namespace) -> int:
         print(result.toml_text, end="")
         return 0
     target = args.output or config_dir() / "pricing" / "litellm.toml"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(result.toml_text, encoding="utf-8")
-    problems = check_files([tmp])  # validated before it can affect any later load
-    if problems:
-        tmp.unlink()
-        error("the converted file does not validate; nothing written:\n  " + "\n  ".join(problems))
+    try:
+        write_override(target, result.toml_text)  # checked, then atomic: never a half-written override
+    except PricingError as exc:
+        error("the converted file does not validate; nothing written:\n  " + "\n  ".join(exc.problems))
         return 1
-    os.replace(tmp, target)  # atomic: never a half-written override
-    out.print(f"wrote {target}")
+    except OSError as exc:
+        error(f"cannot write {target}: {exc.strerror or exc}; nothing written")
+        return 1
+    out.print(f"wrote {target}", markup=False)
     return 0

@@ -7,7 +7,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..ledger.budgets import BudgetLine, budget_lines, load_budgets
+from ..budgets import BudgetLine, budget_line_text
+from ..ledger.budgets import budget_lines, load_budgets
 from ..ledger.queries import ReportRow, discarded_total, moving_average, open_read_only, parse_range, report, total
 from ..money import units_to_usd
 from . import format as fmt
@@ -15,6 +16,7 @@ from . import format as fmt
 HISTORY_RANGES = ("today", "7d", "30d", "month", "all")
 HISTORY_COLUMNS = ("Name", "Calls", "Tokens", "Cost", "Unpriced")
 HALF_DAY = 12 * 3600
+BUDGET_HINT = "type one above and Set budgets"  # the fields beside the bars
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,17 +41,6 @@ def _row_texts(r: ReportRow) -> tuple[str, ...]:
     if r.unpriced_calls and r.cost_usd is not None:
         cost += " +?"
     return (r.key, f"{r.calls:,}", fmt.tokens(r.tokens, short=True), cost, f"{r.unpriced_calls:,}")
-
-
-def _budget_text(line: BudgetLine) -> str:
-    name = "Today" if line.period == "today" else "This month"
-    if line.status is None:
-        text = f"{name}: {fmt.usd(line.spent)} (no budget: costpanel budget set)"
-    else:
-        text = f"{name}: {line.status.label}"
-    if line.projected is not None:
-        text += f", month end ~{fmt.usd(line.projected)}"
-    return text
 
 
 def history_view(conn: sqlite3.Connection, range_label: str, *, now: dt.datetime | None = None,
@@ -80,7 +71,7 @@ def history_view(conn: sqlite3.Connection, range_label: str, *, now: dt.datetime
         trend=([_noon(day) for day, _, _ in averages], [float(avg) for _, _, avg in averages]),
         tables={by: [_row_texts(r) for r in report(conn, span, by)] for by in ("model", "tier")},  # type: ignore[arg-type]
         budgets=lines,
-        budget_texts=[_budget_text(line) for line in lines],
+        budget_texts=[budget_line_text(line, level=False, hint=BUDGET_HINT) for line in lines],  # as `budget show`
     )
 
 

@@ -14,13 +14,13 @@ from typing import Any
 
 import dearpygui.dearpygui as dpg
 
+from ..budgets import BudgetAlerts, budget_conflict, parse_budget
 from ..export import write_export
 from ..money import usd_str
 from ..paths import config_dir, data_dir
 from ..snapshot import Snapshot
 from ..tracker import CostTracker
 from . import layout
-from .budget import BudgetAlerts, parse_budget
 from .settings import PanelSettings, load_settings, save_settings
 from .tags import Tags
 from .theme import DARK_PALETTE, LIGHT_PALETTE, Themes, build_themes
@@ -457,10 +457,16 @@ class CostPanel:
 
         try:
             budgets = Budgets(daily_usd=parse_budget(daily), monthly_usd=parse_budget(monthly))
+            save_budgets(budgets)
         except ValueError as exc:
             self.notify(f"Budgets not changed: {exc}")
             return
-        save_budgets(budgets)
+        except OSError as exc:
+            self.notify(f"Budgets not saved: {exc}")
+            return
+        warning = budget_conflict(budgets.daily_usd, budgets.monthly_usd)
+        if warning:
+            self.notify(f"Budgets saved; note: {warning}")
         self._history_due = 0.0
 
     def set_history_range(self, label: str) -> None:
@@ -470,7 +476,7 @@ class CostPanel:
     def export_history(self, fmt: str) -> Path | None:
         """The History tab's range, grouped by day, as CSV or JSON in the export folder."""
         from ..ledger.queries import discarded_total, parse_range, report
-        from ..ledger.report_files import report_csv, report_json
+        from ..ledger.report_files import report_file
         from ..paths import ensure_private_dir, write_private_file
 
         if self.tracker.ledger is None or self._history_conn is None:
@@ -478,13 +484,7 @@ class CostPanel:
             return None
         span = parse_range(self.history_range)
         rows = report(self._history_conn, span, "day")
-        if fmt == "csv":
-            data = report_csv("day", rows).encode()
-        else:
-            import json
-
-            data = (json.dumps(report_json(span, "day", rows, discarded_total(self._history_conn, span)),
-                               indent=2) + "\n").encode()
+        data = report_file(fmt, span, "day", rows, discarded_total(self._history_conn, span))  # as `costpanel export`
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         path = ensure_private_dir(self.export_dir) / f"costpanel-history-{self.history_range}-{stamp}.{fmt}"
         try:

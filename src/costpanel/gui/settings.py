@@ -11,10 +11,11 @@ import json
 import warnings
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_serializer
 
+from ..budgets import check_budget
 from ..money import usd_str
 from ..paths import config_dir, write_private_file
 
@@ -40,7 +41,7 @@ class PanelSettings(BaseModel):
     font_scale: float = Field(1.0, ge=0.75, le=2.5)
     sort: dict[str, tuple[str, bool]] = Field(default_factory=dict)
     """Table name → (column key, descending)."""
-    budget_usd: Decimal | None = Field(None, gt=0, allow_inf_nan=False)
+    budget_usd: Annotated[Decimal, AfterValidator(check_budget)] | None = None  # as the budget field accepts
 
     @field_serializer("budget_usd")
     def _plain_budget(self, value: Decimal | None) -> str | None:

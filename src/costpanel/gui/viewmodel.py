@@ -9,9 +9,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..budgets import BudgetStatus, budget_status
 from ..snapshot import Row, Snapshot, natural_key
 from . import format as fmt
-from .budget import BudgetStatus, budget_status
 
 STANDARD_TIERS = ("Tier 1", "Tier 2", "Tier 3", "Tier 4")  # always shown, zero until used
 # The built-in font has ASCII only: no dashes, arrows or approximately-equal signs in texts.

@@ -1,4 +1,7 @@
-"""Daily and monthly budgets over the ledger's history, with a month-end projection."""
+"""Daily and monthly budgets over the ledger's history, with a month-end projection.
+
+The budget maths (status, levels, texts) is :mod:`costpanel.budgets`; this module reads and writes
+``budgets.json`` and measures the spend against it."""
 
 from __future__ import annotations
 
@@ -8,22 +11,28 @@ import json
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
-from typing import NamedTuple
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
-from ..gui.budget import BudgetStatus, budget_status
+from ..budgets import NO_BUDGET_HINT, BudgetLine, budget_status, check_budget
 from ..money import units_to_usd
 from ..paths import config_dir, write_private_file
 from .queries import parse_range, report, total
+
+Budget = Annotated[Decimal, AfterValidator(check_budget)]  # > $0, whole cents: what the parser accepts
 
 
 class Budgets(BaseModel):
     """``<config dir>/budgets.json``."""
 
     model_config = ConfigDict(extra="forbid")
-    daily_usd: Decimal | None = Field(default=None, gt=0)
-    monthly_usd: Decimal | None = Field(default=None, gt=0)
+    daily_usd: Budget | None = None
+    monthly_usd: Budget | None = None
+
+
+class BudgetsFileError(ValueError):
+    """``budgets.json`` cannot be used; the message names the file and how to fix it."""
 
 
 def budgets_path() -> Path:
@@ -31,28 +40,37 @@ def budgets_path() -> Path:
 
 
 def load_budgets(path: Path | None = None) -> Budgets:
+    """The saved budgets (none when there is no file). Raises BudgetsFileError for a file that
+    cannot be used, and never changes it."""
     path = path or budgets_path()
-    if not path.exists():
-        return Budgets()
+    if path.is_dir():
+        raise BudgetsFileError(f"{path} is a folder, not a budgets file: remove it, then set budgets with "
+                               f"`{NO_BUDGET_HINT}`")
+    fix = "correct it, delete it, or replace it with `costpanel budget set --daily USD --monthly USD`"
     try:
-        return Budgets.model_validate(json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal))
-    except (ValueError, ValidationError) as exc:
-        raise ValueError(f"{path}: not a valid budgets file ({exc})") from None
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Budgets()
+    except OSError as exc:
+        raise BudgetsFileError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise BudgetsFileError(f"{path}: not a budgets file (not UTF-8 text); {fix}") from None
+    try:
+        return Budgets.model_validate(json.loads(text, parse_float=Decimal))
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'file'}: {e['msg'].removeprefix('Value error, ')}"
+                             for e in exc.errors(include_url=False))
+        raise BudgetsFileError(f"{path}: not a valid budgets file ({problems}); {fix}") from None
+    except ValueError as exc:  # JSON syntax
+        raise BudgetsFileError(f"{path}: not valid JSON ({exc}); {fix}") from None
 
 
 def save_budgets(budgets: Budgets, path: Path | None = None) -> Path:
+    """Write atomically (0600); raises OSError when the config folder cannot be written."""
     path = path or budgets_path()
     data = {k: (None if v is None else format(v, "f")) for k, v in budgets.model_dump().items()}
     write_private_file(path, (json.dumps(data, indent=2) + "\n").encode())
     return path
-
-
-class BudgetLine(NamedTuple):
-    period: str  # "today" or "month"
-    status: BudgetStatus | None  # None when no budget is set for the period
-    spent: Decimal
-    unpriced_calls: int
-    projected: Decimal | None  # month-end spend at this month's daily average so far
 
 
 def budget_lines(conn: sqlite3.Connection, budgets: Budgets, *, now: dt.datetime | None = None) -> list[BudgetLine]:

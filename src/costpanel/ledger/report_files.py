@@ -45,6 +45,17 @@ def report_json(span: Any, by: str, rows: list[Any], discarded: Any,
             "total": row_dict(by, total(rows)), "discarded": row_dict(by, discarded)}
 
 
+def report_file(fmt: str, span: Any, by: str, rows: list[Any], discarded: Any,
+                averages: dict[str, Any] | None = None) -> bytes:
+    """A grouped report as the bytes of a ``csv`` or ``json`` file (`costpanel export`, the History
+    tab's Export buttons)."""
+    if fmt == "csv":
+        return report_csv(by, rows, averages).encode("utf-8")
+    if fmt == "json":
+        return (json.dumps(report_json(span, by, rows, discarded, averages), indent=2) + "\n").encode("utf-8")
+    raise ValueError(f"export format must be 'csv' or 'json', got {fmt!r}")
+
+
 _NAMES = ("session", "tier", "model", "matched", "provider")
 CALL_FIELDS = ("time_utc", *_NAMES, *BUCKETS, "cost_usd", "status", "event_id")
 _CALL_NAMES_AND_BUCKETS = attrgetter(*_NAMES, *BUCKETS)

@@ -97,10 +97,21 @@ def _entry(pf: ProviderFile, spec: ModelSpec, origin: str) -> ModelEntry:
     )
 
 
+class Replacement(NamedTuple):
+    """An override file's model that replaced one loaded before it (same id)."""
+
+    model: str
+    origin: str  # the file whose model is in force
+    replaced_origin: str  # the file it replaced
+    bundled: bool  # whether the replaced model was a bundled one
+
+
 class Catalog:
     """Immutable after construction; safe to share between trackers and threads."""
 
-    def __init__(self, entries: Iterable[ModelEntry], prefixes: Sequence[str], suffixes: Sequence[str]) -> None:
+    def __init__(self, entries: Iterable[ModelEntry], prefixes: Sequence[str], suffixes: Sequence[str],
+                 replaced: Sequence[Replacement] = ()) -> None:
+        self.replaced: tuple[Replacement, ...] = tuple(replaced)  # said by `pricing check`, never an error
         self._models: dict[str, ModelEntry] = {}
         index: dict[str, ModelEntry] = {}
         problems: list[str] = []
@@ -183,20 +194,27 @@ def build_catalog(bundled: Sequence[Path], overrides: Sequence[Path], rules_fold
         raise PricingError(problems)
 
     entries: dict[str, ModelEntry] = {}
+    bundled_ids: set[str] = set()
+    replaced: list[Replacement] = []
     prefixes = list(rules.strip_prefixes)
     for path, pf, is_override in loaded:
         prefixes.extend(pf.prefixes)
         for spec in pf.models:
-            if spec.id in entries and not is_override:
+            before = entries.get(spec.id)
+            if before is not None and not is_override:
                 problems.append(
-                    f"{path}: model {spec.id!r} is also defined in {entries[spec.id].origin}; "
+                    f"{path}: model {spec.id!r} is also defined in {before.origin}; "
                     "a model id may appear in one bundled file only"
                 )
                 continue
+            if before is not None:
+                replaced.append(Replacement(spec.id, str(path), before.origin, spec.id in bundled_ids))
+            elif not is_override:
+                bundled_ids.add(spec.id)
             entries[spec.id] = _entry(pf, spec, str(path))  # an override replaces the whole model
     if problems:
         raise PricingError(problems)
-    return Catalog(entries.values(), prefixes, rules.strip_suffixes)
+    return Catalog(entries.values(), prefixes, rules.strip_suffixes, replaced)
 
 
 _cache_lock = threading.Lock()
@@ -236,19 +254,33 @@ def load_catalog(*, overrides: bool = True, extra: Sequence[Path | str] = ()) ->
         return cached
 
 
-def check_files(paths: Sequence[Path]) -> list[str]:
-    """Problems in the given files, or in the bundled files plus overrides when none are given."""
+def checked_catalog(paths: Sequence[Path]) -> Catalog:
+    """The catalog of the given files as overrides on top of the bundled ones (so clashes show
+    too), or of the bundled files plus the user's overrides when none are given. Raises
+    PricingError listing every problem."""
     from .files import bundled_dir, provider_paths
 
+    if paths:
+        folder = bundled_dir()
+        return build_catalog(provider_paths(folder), list(paths), folder)
+    return load_catalog()
+
+
+def check_files(paths: Sequence[Path]) -> list[str]:
+    """Problems in the given files, or in the bundled files plus overrides when none are given."""
     try:
-        if paths:  # checked as overrides on top of the bundled files, so clashes show too
-            folder = bundled_dir()
-            build_catalog(provider_paths(folder), list(paths), folder)
-        else:
-            load_catalog()
+        checked_catalog(paths)
     except PricingError as exc:
         return list(exc.problems)
     return []
 
 
-__all__ = ["Catalog", "ModelEntry", "PricingError", "Rates", "build_catalog", "check_files", "load_catalog"]
+def replacement_notes(catalog: Catalog) -> list[str]:
+    """``note: <file> overrides bundled model gpt-4o``, one per replaced model (intended or not)."""
+    return [f"note: {r.origin} overrides bundled model {r.model}" if r.bundled
+            else f"note: {r.origin} overrides model {r.model} from {r.replaced_origin}"
+            for r in catalog.replaced]
+
+
+__all__ = ["Catalog", "ModelEntry", "PricingError", "Rates", "Replacement", "build_catalog", "check_files",
+           "checked_catalog", "load_catalog", "replacement_notes"]

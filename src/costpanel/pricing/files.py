@@ -7,6 +7,7 @@ Bundled files come from the top-level ``pricing/`` folder (inside the wheel as
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable
 from decimal import Decimal
@@ -65,8 +66,38 @@ def read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(f, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise PricingError([f"{path}: not valid TOML: {exc}"]) from None
+    except UnicodeDecodeError as exc:  # TOML is UTF-8 by definition; tomllib does not say which file
+        raise PricingError([f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}): "
+                            "save it as UTF-8"]) from None
+    except IsADirectoryError:
+        raise PricingError([f"{path}: is a folder, not a price file"]) from None
     except OSError as exc:
         raise PricingError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+
+
+def write_override(path: Path, text: str) -> None:
+    """Write a price file only if it validates on top of the bundled prices, atomically.
+
+    The text goes to a temp file next to ``path``, is checked, then renamed over ``path``; the
+    temp file never outlives this call, whatever fails. Raises PricingError (the problems, naming
+    ``path``) or OSError (``path`` cannot be written)."""
+    import tempfile
+
+    from .catalog import check_files
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        problems = check_files([Path(tmp)])  # validated before it can affect any later load
+        if problems:
+            raise PricingError([p.replace(tmp, str(path)) for p in problems])
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
 
 def _describe_location(data: dict[str, Any], loc: tuple[int | str, ...]) -> str:

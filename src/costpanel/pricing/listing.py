@@ -59,9 +59,10 @@ def _listed(e: ModelEntry) -> ListedModel:
 
 def list_models(catalog: Catalog, *, provider: str | None = None, sort: SortKey = "id",
                 include_retired: bool = True) -> list[ListedModel]:
+    wanted = None if provider is None else provider.casefold()  # `--provider OpenAI` is openai
     rows = [
         _listed(e) for e in catalog.models.values()
-        if (provider is None or e.provider == provider) and (include_retired or not e.retired)
+        if (wanted is None or e.provider.casefold() == wanted) and (include_retired or not e.retired)
     ]
     if sort == "id":
         rows.sort(key=lambda r: (r.entry.provider, r.id))
