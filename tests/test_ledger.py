@@ -182,11 +182,10 @@ def test_record_returns_at_once_while_the_file_is_locked_and_every_call_lands_af
     blocker = sqlite3.connect(db, isolation_level=None)
     try:
         blocker.execute("BEGIN EXCLUSIVE")
-        slowest = 0.0
+        t0 = time.perf_counter()
         for n in range(300):
-            t0 = time.perf_counter()
             tracker.record("gpt-4o", Usage(input=n + 1, output=1), event_id=f"locked-{n}")
-            slowest = max(slowest, time.perf_counter() - t0)
+        recording = time.perf_counter() - t0
         deadline = time.monotonic() + 5
         while ledger.health().ok and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -197,7 +196,9 @@ def test_record_returns_at_once_while_the_file_is_locked_and_every_call_lands_af
         assert query(db, "SELECT COUNT(*) FROM events") == [(0,)]
     finally:
         blocker.close()  # releases the lock (the open transaction is rolled back)
-    assert slowest < 0.05, f"record() took {slowest * 1000:.1f} ms while the ledger file was locked"
+    # A record() that waited on the file would wait its 100 ms busy timeout each time: 30 s in all.
+    # Only that fault crosses this bound (a garbage-collection pause does not).
+    assert recording < 5, f"300 calls took {recording:.1f} s while the ledger file was locked"
     deadline = time.monotonic() + 8  # the writer's back-off is at most 5 s
     while (ledger.health().queued or not ledger.health().ok) and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -254,6 +255,7 @@ def test_a_tight_recording_loop_keeps_pace_with_the_writer_instead_of_queueing_w
     # at most the limit, plus the batch being written (taken from a queue at most that long), plus
     # the session's start mark.
     assert most_queued <= 2 * (2_000 + 1) + 1, most_queued
+    assert ledger.pace_waits > 0  # the counter the full-disk test relies on does count the waits
     assert ledger.flush()
     assert ledger.health().written == n
     assert query(db, "SELECT COUNT(*), SUM(input) FROM events") == [(n, sum(k % 97 + 1 for k in range(n)))]
@@ -267,13 +269,10 @@ def test_while_writes_fail_record_does_not_wait_for_the_backlog_to_clear(
     _fill_the_disk(ledger, tracker, 500)
     assert not ledger.health().ok
     try:
-        slowest = 0.0
         for k in range(5_000):  # ten times the backlog limit
-            t0 = time.perf_counter()
             tracker.record("gpt-4o", Usage(input=k + 1, output=1))
-            slowest = max(slowest, time.perf_counter() - t0)
-        assert ledger.health().queued == 5_500  # all kept in memory, none waited for
-        assert slowest < 0.05, f"record() waited {slowest * 1000:.1f} ms while the disk was full"
+        assert ledger.health().queued == 5_500  # all kept in memory
+        assert ledger.pace_waits == 0  # and record() never waited for the writer to catch up
     finally:
         ledger.read("PRAGMA max_page_count = 1073741823")
     assert ledger.flush()

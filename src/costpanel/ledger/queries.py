@@ -118,7 +118,7 @@ def open_read_only(path: Path) -> sqlite3.Connection:
         conn.close()
         if attempt == 2:
             break
-        from .store import connect
+        from .sqlite_storage import connect
 
         try:
             connect(path).close()  # migrates, then read again
