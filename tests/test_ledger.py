@@ -20,7 +20,7 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -706,6 +706,28 @@ def test_another_programs_database_is_left_byte_for_byte_unchanged(db: Path) -> 
         connect(db)
     assert db.read_bytes() == before
     assert sorted(p.name for p in db.parent.iterdir()) == [db.name]
+
+
+def folder_contents(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize("locked", ["the file", "its folder", "the folder of a new ledger"])
+def test_a_ledger_that_cannot_be_written_is_refused_at_open_and_left_unchanged(
+        tmp_path: Path, catalog: Catalog, make_unwritable: Callable[[Path], None], locked: str) -> None:
+    folder = tmp_path / "ledgers"
+    folder.mkdir()
+    db = folder / "ledger.sqlite3"
+    if locked != "the folder of a new ledger":
+        CostTracker(catalog, ledger=db).close()
+    before = folder_contents(folder)
+    make_unwritable(db if locked == "the file" else folder)
+    for opener in (Ledger, lambda p: CostTracker(catalog, ledger=p)):
+        with pytest.raises(LedgerError) as info:
+            opener(db)  # refused now, not accepted and its calls dropped at close()
+        message = str(info.value)
+        assert str(db) in message and "cannot be" in message and "writable" in message, message
+    assert folder_contents(folder) == before
 
 
 # -- 10. local days, DST -------------------------------------------------------------------------------

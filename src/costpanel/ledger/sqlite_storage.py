@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from ..events import Event
 from ..paths import data_dir, ensure_private_dir
@@ -23,6 +24,8 @@ ENV_DB = "COSTPANEL_DB"
 BUSY_TIMEOUT_MS = 10_000  # opening and reading; the writer uses a short one and retries instead
 WRITER_BUSY_TIMEOUT_MS = 1_000
 _BUSY_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+_WRITABLE_HINT = ("make the file and its folder writable (chmod u+w; chattr -i), or use another ledger "
+                  "(--db PATH or COSTPANEL_DB)")
 
 
 def default_path() -> Path:
@@ -37,11 +40,19 @@ def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Co
     The file's owner is checked before anything is changed; several processes may open a new
     ledger at the same moment (creation, migration and the WAL switch each tolerate the others).
     """
-    ensure_private_dir(path.parent)
-    try:  # created 0600 before SQLite opens it
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass  # there already, or another process just made it
+    if path.is_dir():
+        raise LedgerError(f"{path} is a folder: give the ledger a file name, e.g. {path / 'ledger.sqlite3'}")
+    try:
+        ensure_private_dir(path.parent)
+        try:  # created 0600 before SQLite opens it
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:  # there already, or another process just made it
+            # SQLite would open a read-only file without a word and leave its -wal and -shm behind
+            if not os.access(path, os.R_OK | os.W_OK):
+                raise LedgerError(f"{path} cannot be written (it is read-only or immutable): "
+                                  f"{_WRITABLE_HINT}") from None
+    except OSError as exc:  # a folder that cannot be made or written, a file in the way of one
+        raise LedgerError(f"{path} cannot be created ({exc.strerror or exc}): {_WRITABLE_HINT}") from None
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000)
     try:
         conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
@@ -61,9 +72,10 @@ def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Co
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+        _probe_write(conn)
     except sqlite3.OperationalError as exc:  # locked for too long, unreadable, read-only: not the content
         conn.close()
-        raise LedgerError(f"{path} cannot be opened for writing ({exc})") from None
+        raise LedgerError(f"{path} cannot be written ({exc}): {_WRITABLE_HINT}") from None
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise LedgerError(f"{path} is not a costpanel ledger ({exc}); costpanel will not touch it") from None
@@ -71,6 +83,73 @@ def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Co
         conn.close()
         raise
     return conn
+
+
+def open_read_only(path: Path) -> sqlite3.Connection:
+    """A reader that cannot change the file (and does not create one). A ledger written by an
+    older costpanel is first brought up to date by a short read-write open."""
+    if not path.exists():
+        raise LedgerError(f"no ledger at {path} yet: record with CostTracker(ledger=True) or run `costpanel demo`")
+    if path.is_dir():
+        raise LedgerError(f"{path} is a folder: give the ledger's file, e.g. {path / 'ledger.sqlite3'}")
+    for attempt in (1, 2):
+        conn = _connect_read_only(path)
+        try:
+            check_owner(conn, where=str(path))
+            if "costpanel_migrations" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}:
+                # an empty file (or one costpanel never wrote): a report does not make it a ledger
+                raise LedgerError(f"{path} is not a costpanel ledger yet (it holds no costpanel tables): "
+                                  "record with CostTracker(ledger=True) or run `costpanel demo`")
+            if not pending_migrations(conn):
+                return conn
+        except sqlite3.OperationalError as exc:  # unreadable, locked for too long: not the content
+            conn.close()
+            raise LedgerError(f"{path} cannot be read ({exc}): check the permissions of the file and "
+                              "its folder") from None
+        except BaseException:
+            conn.close()
+            raise
+        conn.close()
+        if attempt == 2:
+            break
+        try:
+            connect(path).close()  # migrates, then read again
+        except LedgerError as exc:
+            raise LedgerError(f"{path} was written by an older costpanel and could not be upgraded ({exc})") from None
+    raise LedgerError(f"{path}: migrations still pending after an upgrade")
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """``mode=ro``; in a folder that cannot be written and with no ``-wal`` file, ``immutable=1``:
+    a WAL reader needs to make a ``-shm`` file next to the ledger, and there no writer can be
+    changing it (its WAL could not be made either)."""
+    uri = f"file:{quote(str(path))}?mode=ro"
+    if not os.access(path.parent, os.W_OK) and not path.with_name(path.name + "-wal").exists():
+        uri += "&immutable=1"
+    try:
+        return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.DatabaseError as exc:
+        raise LedgerError(f"{path} cannot be read ({exc})") from None
+
+
+def _probe_write(conn: sqlite3.Connection) -> None:
+    """Fail now, not at the first flush, on a file SQLite can only read (a read-only or immutable
+    file: SQLite opens it read-only without a word; a folder where the WAL's side files cannot be
+    made fails earlier, at the first read). A row is changed and the change rolled back: SQLite
+    refuses to change a page of a read-only file, and nothing reaches the disk. A lock held by
+    another writer proves nothing either way: it is left to the writer's retries."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode & 0xFF in _BUSY_CODES:
+            return
+        raise
+    try:
+        conn.execute("UPDATE costpanel_migrations SET applied_at = applied_at "
+                     "WHERE rowid = (SELECT MIN(rowid) FROM costpanel_migrations)")
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
 
 
 def _retry_busy(step: Callable[[], Any], attempts: int = 50) -> Any:
