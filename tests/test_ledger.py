@@ -299,6 +299,66 @@ def test_health_names_the_real_write_failure(db: Path, catalog: Catalog, opened:
 
 
 # -- 3. reset keeps history, restart resumes ---------------------------------------------------------------
+def test_calls_close_cannot_store_are_saved_beside_the_ledger_and_close_says_how_many_and_where(
+        db: Path, catalog: Catalog) -> None:
+    tracker = CostTracker(catalog, ledger=db, session="unlucky")
+    ledger = tracker.ledger
+    assert ledger is not None
+    _fill_the_disk(ledger, tracker, 300)  # the file became unwritable after it was opened
+    with pytest.raises(LedgerError) as info:
+        tracker.close(end_session=True)
+    message = str(info.value)
+    assert f"{db}: 300 call(s) and 1 session start/end mark(s) could not be stored" in message, message
+    assert "full" in message and message.endswith(f"saved in {ledger.rejected_path}")
+    lines = [json.loads(line) for line in ledger.rejected_path.read_text().splitlines()]
+    assert lines[0]["item"].startswith("('end', 'unlucky', ")  # the session's end mark, kept too
+    calls = lines[1:]
+    assert [c["event_id"] for c in calls] == [f"full-{k:05d}-{'x' * 60}" for k in range(300)]
+    assert [c["usage"]["input"] for c in calls] == list(range(1, 301))
+    assert all(c["error"].startswith("not stored: OperationalError: database or disk is full") for c in lines)
+    assert stat.S_IMODE(ledger.rejected_path.stat().st_mode) == 0o600
+    tracker.close()  # idempotent: said once, not raised again
+    ledger.close()
+    assert query(db, "SELECT COUNT(*) FROM events") == [(0,)]
+
+
+def test_when_the_side_file_cannot_be_written_either_close_saves_the_calls_in_the_temp_folder(
+        tmp_path: Path, catalog: Catalog, make_unwritable: Callable[[Path], None],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    folder, temp = tmp_path / "ledgers", tmp_path / "temp"
+    folder.mkdir()
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))  # what TMPDIR sets for tempfile.gettempdir()
+    tracker = CostTracker(catalog, ledger=folder / "ledger.sqlite3")
+    ledger = tracker.ledger
+    assert ledger is not None
+    _fill_the_disk(ledger, tracker, 200)
+    make_unwritable(folder)  # no <ledger>.rejected.jsonl can be made there
+    with pytest.raises(LedgerError) as info:
+        tracker.close()
+    (saved,) = temp.iterdir()
+    message = str(info.value)
+    assert "200 call(s) could not be stored" in message and message.endswith(f"saved in {saved}"), message
+    calls = [json.loads(line) for line in saved.read_text().splitlines()]
+    assert [c["event_id"] for c in calls] == [f"full-{k:05d}-{'x' * 60}" for k in range(200)]
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    assert not ledger.rejected_path.exists()
+
+
+def test_at_exit_unstorable_calls_are_saved_and_one_line_says_where_without_a_traceback(db: Path) -> None:
+    r = run_writer("full", str(db), "--count", "150", "--prefix", "exit-")
+    assert r.returncode == 0, r.stderr
+    rejected = db.with_name(db.name + ".rejected.jsonl")
+    errors = [line for line in r.stderr.splitlines() if line.startswith("costpanel: error:")]
+    assert errors == [f"costpanel: error: {db}: 150 call(s) could not be stored (OperationalError: database or disk "
+                      f"is full); saved in {rejected}"], r.stderr
+    assert "Traceback" not in r.stderr
+    assert [json.loads(line)["event_id"] for line in rejected.read_text().splitlines()] == [
+        f"exit-{n}-{'x' * 200}" for n in range(150)]
+
+
 def test_reset_closes_the_session_and_keeps_its_history(db: Path, catalog: Catalog) -> None:
     tracker = CostTracker(catalog, ledger=db, session="before-reset")
     first = record_mix(tracker, "one")
@@ -427,6 +487,38 @@ def test_the_demo_keeps_its_simulated_calls_in_a_demo_session_it_ends(db: Path, 
         assert not resumed.session.startswith("demo-")
     finally:
         resumed.close()
+
+
+def stored_calls(db: Path) -> int:
+    """Calls in a ledger another process is creating (0 until its tables exist)."""
+    try:
+        return int(query(db, "SELECT COUNT(*) FROM events")[0][0]) if db.exists() else 0  # type: ignore[call-overload]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def test_a_demo_whose_ledger_becomes_unwritable_exits_1_saying_where_its_calls_went(
+        db: Path, make_unwritable: Callable[[Path], None]) -> None:
+    demo = subprocess.Popen([sys.executable, "-m", "costpanel", "demo", "--headless", "--seconds", "3", "--rate", "200",
+                             "--db", str(db)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not stored_calls(db):
+            assert time.monotonic() < deadline and demo.poll() is None, "the demo wrote nothing"
+            time.sleep(0.05)
+        make_unwritable(db)
+        make_unwritable(db.with_name(db.name + "-wal"))  # where its next commits would go
+        out, err = demo.communicate(timeout=60)
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+    rejected = db.with_name(db.name + ".rejected.jsonl")
+    assert demo.returncode == 1, out + err
+    (line,) = [line for line in err.splitlines() if line.startswith("error:")]
+    assert "call(s)" in line and "could not be stored" in line and line.endswith(f"saved in {rejected}"), err
+    assert "Traceback" not in err
+    saved = [json.loads(text) for text in rejected.read_text().splitlines()]
+    assert any(s.get("session", "").startswith("demo-") for s in saved)
 
 
 @pytest.mark.parametrize("ledger", [None, False])

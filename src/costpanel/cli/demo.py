@@ -81,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
     conductor = Conductor(tracker, seed=args.seed)
     conductor.start(rate=args.rate)
+    unstored = False
     try:
         if args.headless:
             time.sleep(args.seconds)
@@ -96,7 +97,13 @@ def run(args: argparse.Namespace) -> int:
                 panel.run(title="costpanel demo", frames=args.frames)
     finally:
         conductor.stop()
-        tracker.close(end_session=True)
+        try:
+            tracker.close(end_session=True)
+        except LedgerError as exc:  # the ledger became unwritable: its message says where the calls went
+            error(str(exc))
+            unstored = True
+    if unstored:
+        return 1
     if args.headless:
         print_snapshot(tracker.snapshot())
     return 0

@@ -1,9 +1,11 @@
-"""The durable ledger: every recorded call in SQLite, written by a background thread in batches.
+"""The durable ledger: every recorded call stored by a background thread in batches.
 
 ``record()`` only appends the event to an in-memory queue (a ``deque.append``); a writer thread
-commits what has queued every ``flush_interval`` seconds in one transaction. A crash loses at most
-that interval; WAL keeps the file consistent whatever happens. A failing write (disk full,
-read-only file) is reported by :meth:`Ledger.health` and retried — events are never dropped.
+hands what has queued to the store (:mod:`.storage`; a SQLite file, :mod:`.sqlite_storage`) every
+``flush_interval`` seconds, one transaction per batch. A crash loses at most that interval; WAL
+keeps the file consistent whatever happens. A failing write (disk full, file made read-only) is
+reported by :meth:`Ledger.health` and retried; what still cannot be stored at :meth:`Ledger.close`
+is saved to a side file and ``close()`` raises, naming it — events are never dropped silently.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import atexit
 import collections
 import os
 import signal
+import sys
 import threading
 import time
 import weakref
@@ -34,6 +37,7 @@ __all__ = ["ENV_DB", "Health", "Ledger", "LedgerError", "connect", "default_path
 DEFAULT_FLUSH_INTERVAL = 0.25
 MAX_BATCH = 20_480  # events per transaction (a multiple of 2,048): a backlog is written in several
 MAX_BACKLOG = 20_000  # queued calls (~4 MB) beyond which record() keeps pace with the writer
+CLOSE_BUSY_WAIT = 10.0  # seconds close() waits for a store another writer holds (a full disk: not at all)
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ class Ledger:
         self._in_flight = 0
         self._rejected = 0
         self.pace_waits = 0  # times record() waited for the writer (never while writes fail)
+        self._busy = False  # the last failure was another writer holding the store
         self._last_error: str | None = None
         self._last_flush: float | None = None
         self._writer = threading.Thread(target=self._run, name="costpanel-ledger-writer", daemon=True)
@@ -126,20 +131,25 @@ class Ledger:
         while True:
             self._wake.wait(backoff)
             self._wake.clear()
-            closing = self._closed
-            try:
-                ok = self._flush_queue()
-                while ok and self._pending():  # a backlog: the next batch at once
-                    ok = self._flush_queue()
-            except Exception as exc:  # a bug, not the store: report it, keep the writer alive
-                import logging
-
-                ok = False
-                self._last_error = f"{type(exc).__name__}: {exc}"
-                logging.getLogger(__name__).exception("costpanel ledger %s: writer error", self.storage.name)
+            if self._closed:
+                return  # close() writes what is left, in the closing thread
+            ok = self._drain()
             backoff = self.flush_interval if ok else min(backoff * 2, 5.0)
-            if closing and (ok or not self._pending()):
-                return
+
+    def _drain(self) -> bool:
+        """Write everything queued, batch after batch; False as soon as a write fails."""
+        try:
+            ok = self._flush_queue()
+            while ok and self._pending():  # a backlog: the next batch at once
+                ok = self._flush_queue()
+            return ok
+        except Exception as exc:  # a bug, not the store: report it, keep the writer alive
+            import logging
+
+            self._last_error = f"{type(exc).__name__}: {exc}"
+            self._busy = False
+            logging.getLogger(__name__).exception("costpanel ledger %s: writer error", self.storage.name)
+            return False
 
     def _pending(self) -> int:
         return len(self._queue) + len(self._marks)
@@ -159,15 +169,15 @@ class Ledger:
             except StorageUnavailable as exc:  # busy, full, read-only: the store's trouble, not the batch's
                 self._queue.extendleft(reversed(batch))
                 self._marks.extendleft(reversed(marks))
-                self._last_error = str(exc)
-                import logging
+                self._last_error, self._busy = str(exc), exc.busy
+                if not self._closed:  # closing, it is not retried: close() says what became of the calls
+                    import logging
 
-                logging.getLogger(__name__).warning("costpanel ledger %s: write failed, will retry: %s",
-                                                    self.storage.name, exc)
+                    logging.getLogger(__name__).warning("costpanel ledger %s: write failed, will retry: %s",
+                                                        self.storage.name, exc)
                 return False
-            except Exception as exc:  # something in the batch itself: find it, keep the rest
-                self._isolate(batch, marks, exc)
-                return True
+            except Exception:  # something in the batch itself: find it, keep the rest
+                return self._isolate(batch, marks)
             else:
                 self._written += len(batch)
                 self._last_error = None
@@ -181,27 +191,32 @@ class Ledger:
         with self._progress:
             self._progress.notify_all()
 
-    def _isolate(self, batch: Sequence[Event], marks: Sequence[Mark], first_error: Exception) -> None:
+    def _isolate(self, batch: Sequence[Event], marks: Sequence[Mark]) -> bool:
         """Write a failing batch one item at a time; an item that still fails is set aside in
-        ``<ledger>.rejected.jsonl`` (never silently dropped, never blocking the queue)."""
+        ``<ledger>.rejected.jsonl`` (never silently dropped, never blocking the queue). False when
+        some item had to stay queued (the store or the side file failed): retried later."""
         items: list[tuple[Sequence[Event], Sequence[Mark]]] = [((), (m,)) for m in marks]
         items += [((e,), ()) for e in batch]
+        kept = False
         for events, one_mark in items:
             try:
                 self.storage.write(events, one_mark)
                 self._written += len(events)
                 continue
-            except StorageUnavailable:  # the store's trouble after all: retry later
-                pass
+            except StorageUnavailable as exc:  # the store's trouble after all: retry later
+                self._last_error, self._busy = str(exc), exc.busy
             except Exception as exc:
                 try:
                     self._reject(events[0] if events else one_mark[0], exc)
                     continue
-                except OSError:  # not even the side file can be written (a full disk): keep it queued
-                    pass
+                except OSError as side:  # not even the side file can be written (a full disk)
+                    self._last_error, self._busy = (f"{type(exc).__name__}: {exc}; and {self.rejected_path}: "
+                                                    f"{side.strerror or side}"), False
             self._queue.extend(events)
             self._marks.extend(one_mark)
+            kept = True
         self._last_flush = time.time()
+        return not kept
 
     def _reject(self, item: Event | Mark, exc: Exception) -> None:
         import logging
@@ -226,23 +241,49 @@ class Ledger:
                       self._last_error, self._last_flush, self._rejected)
 
     def close(self) -> None:
-        """Flush and stop the writer. Safe to call twice; also runs at interpreter exit."""
+        """Write what is queued and stop the writer. Safe to call twice; also runs at interpreter exit.
+
+        Raises :class:`LedgerError` when calls could not be stored (the store became unwritable):
+        they are saved to ``<ledger>.rejected.jsonl``, or if that fails to a file in the temp
+        folder, and the message says how many and where. Nothing is dropped without a word."""
         if self._closed:
             return
         self._closed = True
         self._notify_progress()  # a recorder keeping pace with the writer goes on
         self._wake.set()
-        self._writer.join(timeout=30)
-        while self._pending() and self._flush_queue():
-            pass
-        with self._lock:
-            self.storage.close()
-        if self._pending():
-            import logging
+        self._writer.join(timeout=30)  # it finishes the batch it is writing
+        busy_until = time.monotonic() + CLOSE_BUSY_WAIT
+        while not self._drain() and self._busy and time.monotonic() < busy_until:
+            time.sleep(0.05)  # another process holds the store: it lets go within seconds
+        problem = self._save_unstored() if self._pending() else None
+        try:
+            with self._lock:
+                self.storage.close()
+        finally:
+            _open_ledgers.discard(self)
+        if problem is not None:
+            raise LedgerError(problem)
 
-            logging.getLogger(__name__).error("costpanel ledger %s: %d event(s) could not be written: %s",
-                                              self.storage.name, self._pending(), self._last_error)
-        _open_ledgers.discard(self)
+    def _save_unstored(self) -> str:
+        """Everything still queued, appended to the rejected side file (else to a new file in the
+        temp folder) as JSON lines; returns what :meth:`close` raises."""
+        marks, events = list(self._marks), list(self._queue)
+        self._marks.clear()
+        self._queue.clear()
+        reason = self._last_error or "the writer stopped"
+        lines = [_json_line(item, f"not stored: {reason}") for item in (*marks, *events)]
+        what = f"{len(events):,} call(s)" + (f" and {len(marks):,} session start/end mark(s)" if marks else "")
+        failed = []
+        import tempfile
+
+        for target in (self.rejected_path, None):
+            try:
+                saved = _save_lines(target, lines)
+            except OSError as exc:
+                failed.append(f"{target or tempfile.gettempdir()}: {exc.strerror or exc}")
+                continue
+            return f"{self.storage.name}: {what} could not be stored ({reason}); saved in {saved}"
+        return f"{self.storage.name}: {what} could not be stored ({reason}) nor saved ({'; '.join(failed)}); lost"
 
     def __enter__(self) -> Ledger:
         return self
@@ -285,6 +326,19 @@ def _append_lines(path: Path, lines: list[bytes]) -> None:
         f.writelines(lines)
 
 
+def _save_lines(path: Path | None, lines: list[bytes]) -> Path:
+    """Append to ``path``, or (None) to a new private file in the temp folder; returns the file."""
+    if path is not None:
+        _append_lines(path, lines)
+        return path
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix="costpanel-unstored-", suffix=".jsonl")  # 0600, a name of its own
+    with os.fdopen(fd, "wb") as f:
+        f.writelines(lines)
+    return Path(name)
+
+
 _open_ledgers: weakref.WeakSet[Ledger] = weakref.WeakSet()
 
 
@@ -293,10 +347,10 @@ def _close_all() -> None:
     for ledger in list(_open_ledgers):
         try:
             ledger.close()
-        except Exception:  # exiting: report, keep closing the others
-            import logging
-
-            logging.getLogger(__name__).exception("costpanel ledger %s: could not flush at exit", ledger.path)
+        except Exception as exc:  # exiting: one line each (no traceback), and close the others
+            text = str(exc) if isinstance(exc, LedgerError) else (
+                f"ledger {ledger.storage.name} could not be closed ({type(exc).__name__}: {exc})")
+            sys.stderr.write(f"costpanel: error: {text}\n")
 
 
 _sigterm_installed = False
