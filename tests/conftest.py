@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import stat
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -28,3 +31,31 @@ def catalog() -> Catalog:
 @pytest.fixture
 def tracker(catalog: Catalog) -> CostTracker:
     return CostTracker(catalog)
+
+
+@pytest.fixture
+def make_unwritable() -> Iterator[Callable[[Path], None]]:
+    """``make_unwritable(path)``: a file or folder nobody can change until the test ends — even
+    root, who ignores file modes: as root ``chattr +i`` (immutable), otherwise ``chmod a-w``."""
+    done: list[tuple[Path, int]] = []
+    as_root = os.geteuid() == 0
+
+    def lock(path: Path) -> None:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if as_root:
+            try:
+                r = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
+            except FileNotFoundError:
+                pytest.skip("chattr is not installed (Debian package e2fsprogs)")
+            if r.returncode:
+                pytest.skip(f"this file system cannot make {path} immutable: {r.stderr.strip()}")
+        else:
+            os.chmod(path, mode & ~0o222)
+        done.append((path, mode))
+
+    yield lock
+    for path, mode in reversed(done):
+        if as_root:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+        else:
+            os.chmod(path, mode)

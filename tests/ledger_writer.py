@@ -7,6 +7,9 @@ pytest: its name does not start with ``test_``). Modes:
             with ``--no-close``, just return and leave the flush to the atexit hook).
 ``stream``  record one call about every ``--every`` seconds, printing ``recorded N at T`` (T: this
             process's ``time.time()``) after each, until killed or ``--seconds`` have passed.
+``full``    record ``--count`` calls (ids ``<prefix><n>-xxx…``, 200 x's: they need new pages) into a
+            ledger whose file cannot grow (as on a full disk), wait
+            until the writer reports it, and exit without ``close()`` (the atexit hook's turn).
 ``open``    print ``ready``, wait for the file ``--go`` to appear, then ``connect()`` and print
             ``ok`` or the error (several of these started together race to create one ledger).
 ``days``    read JSON ``{"events": [[iso, input], ...], "ranges": [...]}`` on stdin, record the
@@ -42,6 +45,19 @@ def batch(args: argparse.Namespace) -> None:
     print(f"recorded {args.count}", flush=True)
     if not args.no_close:
         tracker.ledger.close()  # type: ignore[union-attr]
+
+
+def full(args: argparse.Namespace) -> None:
+    tracker = _tracker(args)
+    ledger = tracker.ledger
+    assert ledger is not None and ledger.flush()
+    ledger.read(f"PRAGMA max_page_count = {ledger.read('PRAGMA page_count')[0][0]}")
+    for n in range(args.count):
+        tracker.record(MODEL, Usage(input=n + 1, output=1), event_id=f"{args.prefix}{n}-{'x' * 200}")  # pages
+    deadline = time.monotonic() + 10
+    while ledger.health().ok and time.monotonic() < deadline:
+        time.sleep(0.02)
+    print(f"recorded {args.count}; writer: {ledger.health().last_error}", flush=True)
 
 
 def stream(args: argparse.Namespace) -> None:
@@ -100,7 +116,7 @@ def days(args: argparse.Namespace) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=("batch", "stream", "open", "days"))
+    p.add_argument("mode", choices=("batch", "stream", "full", "open", "days"))
     p.add_argument("path")
     p.add_argument("--count", type=int, default=100)
     p.add_argument("--prefix", default="e")
@@ -111,7 +127,7 @@ def main() -> None:
     p.add_argument("--no-close", action="store_true")
     p.add_argument("--go", default="")
     args = p.parse_args()
-    {"batch": batch, "stream": stream, "open": open_when_told, "days": days}[args.mode](args)
+    {"batch": batch, "stream": stream, "full": full, "open": open_when_told, "days": days}[args.mode](args)
 
 
 if __name__ == "__main__":

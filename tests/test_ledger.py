@@ -20,7 +20,7 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -182,11 +182,10 @@ def test_record_returns_at_once_while_the_file_is_locked_and_every_call_lands_af
     blocker = sqlite3.connect(db, isolation_level=None)
     try:
         blocker.execute("BEGIN EXCLUSIVE")
-        slowest = 0.0
+        t0 = time.perf_counter()
         for n in range(300):
-            t0 = time.perf_counter()
             tracker.record("gpt-4o", Usage(input=n + 1, output=1), event_id=f"locked-{n}")
-            slowest = max(slowest, time.perf_counter() - t0)
+        recording = time.perf_counter() - t0
         deadline = time.monotonic() + 5
         while ledger.health().ok and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -197,7 +196,9 @@ def test_record_returns_at_once_while_the_file_is_locked_and_every_call_lands_af
         assert query(db, "SELECT COUNT(*) FROM events") == [(0,)]
     finally:
         blocker.close()  # releases the lock (the open transaction is rolled back)
-    assert slowest < 0.05, f"record() took {slowest * 1000:.1f} ms while the ledger file was locked"
+    # A record() that waited on the file would wait its 100 ms busy timeout each time: 30 s in all.
+    # Only that fault crosses this bound (a garbage-collection pause does not).
+    assert recording < 5, f"300 calls took {recording:.1f} s while the ledger file was locked"
     deadline = time.monotonic() + 8  # the writer's back-off is at most 5 s
     while (ledger.health().queued or not ledger.health().ok) and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -254,6 +255,7 @@ def test_a_tight_recording_loop_keeps_pace_with_the_writer_instead_of_queueing_w
     # at most the limit, plus the batch being written (taken from a queue at most that long), plus
     # the session's start mark.
     assert most_queued <= 2 * (2_000 + 1) + 1, most_queued
+    assert ledger.pace_waits > 0  # the counter the full-disk test relies on does count the waits
     assert ledger.flush()
     assert ledger.health().written == n
     assert query(db, "SELECT COUNT(*), SUM(input) FROM events") == [(n, sum(k % 97 + 1 for k in range(n)))]
@@ -267,13 +269,10 @@ def test_while_writes_fail_record_does_not_wait_for_the_backlog_to_clear(
     _fill_the_disk(ledger, tracker, 500)
     assert not ledger.health().ok
     try:
-        slowest = 0.0
         for k in range(5_000):  # ten times the backlog limit
-            t0 = time.perf_counter()
             tracker.record("gpt-4o", Usage(input=k + 1, output=1))
-            slowest = max(slowest, time.perf_counter() - t0)
-        assert ledger.health().queued == 5_500  # all kept in memory, none waited for
-        assert slowest < 0.05, f"record() waited {slowest * 1000:.1f} ms while the disk was full"
+        assert ledger.health().queued == 5_500  # all kept in memory
+        assert ledger.pace_waits == 0  # and record() never waited for the writer to catch up
     finally:
         ledger.read("PRAGMA max_page_count = 1073741823")
     assert ledger.flush()
@@ -300,6 +299,66 @@ def test_health_names_the_real_write_failure(db: Path, catalog: Catalog, opened:
 
 
 # -- 3. reset keeps history, restart resumes ---------------------------------------------------------------
+def test_calls_close_cannot_store_are_saved_beside_the_ledger_and_close_says_how_many_and_where(
+        db: Path, catalog: Catalog) -> None:
+    tracker = CostTracker(catalog, ledger=db, session="unlucky")
+    ledger = tracker.ledger
+    assert ledger is not None
+    _fill_the_disk(ledger, tracker, 300)  # the file became unwritable after it was opened
+    with pytest.raises(LedgerError) as info:
+        tracker.close(end_session=True)
+    message = str(info.value)
+    assert f"{db}: 300 call(s) and 1 session start/end mark(s) could not be stored" in message, message
+    assert "full" in message and message.endswith(f"saved in {ledger.rejected_path}")
+    lines = [json.loads(line) for line in ledger.rejected_path.read_text().splitlines()]
+    assert lines[0]["item"].startswith("('end', 'unlucky', ")  # the session's end mark, kept too
+    calls = lines[1:]
+    assert [c["event_id"] for c in calls] == [f"full-{k:05d}-{'x' * 60}" for k in range(300)]
+    assert [c["usage"]["input"] for c in calls] == list(range(1, 301))
+    assert all(c["error"].startswith("not stored: OperationalError: database or disk is full") for c in lines)
+    assert stat.S_IMODE(ledger.rejected_path.stat().st_mode) == 0o600
+    tracker.close()  # idempotent: said once, not raised again
+    ledger.close()
+    assert query(db, "SELECT COUNT(*) FROM events") == [(0,)]
+
+
+def test_when_the_side_file_cannot_be_written_either_close_saves_the_calls_in_the_temp_folder(
+        tmp_path: Path, catalog: Catalog, make_unwritable: Callable[[Path], None],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    folder, temp = tmp_path / "ledgers", tmp_path / "temp"
+    folder.mkdir()
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))  # what TMPDIR sets for tempfile.gettempdir()
+    tracker = CostTracker(catalog, ledger=folder / "ledger.sqlite3")
+    ledger = tracker.ledger
+    assert ledger is not None
+    _fill_the_disk(ledger, tracker, 200)
+    make_unwritable(folder)  # no <ledger>.rejected.jsonl can be made there
+    with pytest.raises(LedgerError) as info:
+        tracker.close()
+    (saved,) = temp.iterdir()
+    message = str(info.value)
+    assert "200 call(s) could not be stored" in message and message.endswith(f"saved in {saved}"), message
+    calls = [json.loads(line) for line in saved.read_text().splitlines()]
+    assert [c["event_id"] for c in calls] == [f"full-{k:05d}-{'x' * 60}" for k in range(200)]
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    assert not ledger.rejected_path.exists()
+
+
+def test_at_exit_unstorable_calls_are_saved_and_one_line_says_where_without_a_traceback(db: Path) -> None:
+    r = run_writer("full", str(db), "--count", "150", "--prefix", "exit-")
+    assert r.returncode == 0, r.stderr
+    rejected = db.with_name(db.name + ".rejected.jsonl")
+    errors = [line for line in r.stderr.splitlines() if line.startswith("costpanel: error:")]
+    assert errors == [f"costpanel: error: {db}: 150 call(s) could not be stored (OperationalError: database or disk "
+                      f"is full); saved in {rejected}"], r.stderr
+    assert "Traceback" not in r.stderr
+    assert [json.loads(line)["event_id"] for line in rejected.read_text().splitlines()] == [
+        f"exit-{n}-{'x' * 200}" for n in range(150)]
+
+
 def test_reset_closes_the_session_and_keeps_its_history(db: Path, catalog: Catalog) -> None:
     tracker = CostTracker(catalog, ledger=db, session="before-reset")
     first = record_mix(tracker, "one")
@@ -428,6 +487,38 @@ def test_the_demo_keeps_its_simulated_calls_in_a_demo_session_it_ends(db: Path, 
         assert not resumed.session.startswith("demo-")
     finally:
         resumed.close()
+
+
+def stored_calls(db: Path) -> int:
+    """Calls in a ledger another process is creating (0 until its tables exist)."""
+    try:
+        return int(query(db, "SELECT COUNT(*) FROM events")[0][0]) if db.exists() else 0  # type: ignore[call-overload]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def test_a_demo_whose_ledger_becomes_unwritable_exits_1_saying_where_its_calls_went(
+        db: Path, make_unwritable: Callable[[Path], None]) -> None:
+    demo = subprocess.Popen([sys.executable, "-m", "costpanel", "demo", "--headless", "--seconds", "3", "--rate", "200",
+                             "--db", str(db)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not stored_calls(db):
+            assert time.monotonic() < deadline and demo.poll() is None, "the demo wrote nothing"
+            time.sleep(0.05)
+        make_unwritable(db)
+        make_unwritable(db.with_name(db.name + "-wal"))  # where its next commits would go
+        out, err = demo.communicate(timeout=60)
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+    rejected = db.with_name(db.name + ".rejected.jsonl")
+    assert demo.returncode == 1, out + err
+    (line,) = [line for line in err.splitlines() if line.startswith("error:")]
+    assert "call(s)" in line and "could not be stored" in line and line.endswith(f"saved in {rejected}"), err
+    assert "Traceback" not in err
+    saved = [json.loads(text) for text in rejected.read_text().splitlines()]
+    assert any(s.get("session", "").startswith("demo-") for s in saved)
 
 
 @pytest.mark.parametrize("ledger", [None, False])
@@ -707,6 +798,28 @@ def test_another_programs_database_is_left_byte_for_byte_unchanged(db: Path) -> 
         connect(db)
     assert db.read_bytes() == before
     assert sorted(p.name for p in db.parent.iterdir()) == [db.name]
+
+
+def folder_contents(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize("locked", ["the file", "its folder", "the folder of a new ledger"])
+def test_a_ledger_that_cannot_be_written_is_refused_at_open_and_left_unchanged(
+        tmp_path: Path, catalog: Catalog, make_unwritable: Callable[[Path], None], locked: str) -> None:
+    folder = tmp_path / "ledgers"
+    folder.mkdir()
+    db = folder / "ledger.sqlite3"
+    if locked != "the folder of a new ledger":
+        CostTracker(catalog, ledger=db).close()
+    before = folder_contents(folder)
+    make_unwritable(db if locked == "the file" else folder)
+    for opener in (Ledger, lambda p: CostTracker(catalog, ledger=p)):
+        with pytest.raises(LedgerError) as info:
+            opener(db)  # refused now, not accepted and its calls dropped at close()
+        message = str(info.value)
+        assert str(db) in message and "cannot be" in message and "writable" in message, message
+    assert folder_contents(folder) == before
 
 
 # -- 10. local days, DST -------------------------------------------------------------------------------

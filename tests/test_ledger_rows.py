@@ -188,9 +188,9 @@ def gated(tmp_path: Path) -> Iterator[tuple[Ledger, list[bool]]]:
 
     ledger.read("SELECT 1")  # the writer's connection is open
     with ledger._lock:  # the UDF belongs to the writer's own connection
-        ledger._conn.create_function("costpanel_test_gate", 0, check)
-        ledger._conn.execute("CREATE TEMP TRIGGER gate BEFORE INSERT ON main.calls BEGIN "
-                             "SELECT costpanel_test_gate(); END")
+        ledger.storage.conn.create_function("costpanel_test_gate", 0, check)  # type: ignore[attr-defined]
+        ledger.storage.conn.execute("CREATE TEMP TRIGGER gate BEFORE INSERT ON main.calls BEGIN "  # type: ignore
+                                    "SELECT costpanel_test_gate(); END")
     yield ledger, gate
     ledger.close()
 

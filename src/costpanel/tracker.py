@@ -126,7 +126,9 @@ class CostTracker:
         """Flush the ledger (and close it if this tracker opened it). Idempotent.
 
         ``end_session=True`` also marks the session finished in the ledger, so a later
-        ``resume=True`` starts a new one instead of continuing it."""
+        ``resume=True`` starts a new one instead of continuing it. Raises
+        :class:`~costpanel.ledger.LedgerError` if calls could not be stored (the file became
+        unwritable): the message says how many and the file they were saved in."""
         if self.ledger is not None:
             if end_session and not self.ledger.closed:
                 self.ledger.session_ended(self._state.id, time.time())

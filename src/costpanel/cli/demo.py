@@ -101,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     conductor = Conductor(tracker, seed=args.seed)
     conductor.start(rate=args.rate)
+    unstored = False
     try:
         if args.headless:
             time.sleep(args.seconds)
@@ -116,7 +117,13 @@ def run(args: argparse.Namespace) -> int:
                 panel.run(title="costpanel demo", frames=args.frames)
     finally:
         conductor.stop()
-        tracker.close(end_session=True)
+        try:
+            tracker.close(end_session=True)
+        except LedgerError as exc:  # the ledger became unwritable: its message says where the calls went
+            error(str(exc))
+            unstored = True
+    if unstored:
+        return 1
     if args.headless:
         print_snapshot(tracker.snapshot())
     return 0

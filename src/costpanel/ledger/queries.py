@@ -12,14 +12,14 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
-from pathlib import Path
 from collections import namedtuple
 from typing import Any, Literal, NamedTuple
 
 from ..money import units_to_usd
 from ..snapshot import Totals
 from ..usage import BUCKETS
-from .schema import BUCKET_SECONDS, HOUR, LedgerError
+from .schema import BUCKET_SECONDS, HOUR
+from .sqlite_storage import open_read_only  # noqa: F401  (readers have always imported it from here)
 
 GroupBy = Literal["day", "model", "provider", "tier", "session"]
 GROUPS: tuple[str, ...] = ("day", "model", "provider", "tier", "session")
@@ -75,41 +75,6 @@ def parse_range(text: str, *, now: dt.datetime | None = None) -> TimeRange:
             raise ValueError(f"range {text!r}: the end date is before the start date")
         return TimeRange(local_midnight(first), local_midnight(last + dt.timedelta(days=1)), text)
     raise ValueError(f"range must be one of {', '.join(RANGES)} or FROM..TO (YYYY-MM-DD..YYYY-MM-DD), got {text!r}")
-
-
-def open_read_only(path: Path) -> sqlite3.Connection:
-    """A reader that cannot change the file (and does not create one). A ledger written by an
-    older costpanel is first brought up to date by a short read-write open."""
-    from .schema import check_owner, pending_migrations
-
-    if not path.exists():
-        raise LedgerError(f"no ledger at {path} yet: record with CostTracker(ledger=True) or run `costpanel demo`")
-    for attempt in (1, 2):
-        try:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
-        except sqlite3.DatabaseError as exc:
-            raise LedgerError(f"{path} is not a costpanel ledger ({exc})") from None
-        try:
-            check_owner(conn, where=str(path))
-            if "costpanel_migrations" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}:
-                # an empty file (or one costpanel never wrote): a report does not make it a ledger
-                raise LedgerError(f"{path} is not a costpanel ledger yet (it holds no costpanel tables): "
-                                  "record with CostTracker(ledger=True) or run `costpanel demo`")
-            if not pending_migrations(conn):
-                return conn
-        except BaseException:
-            conn.close()
-            raise
-        conn.close()
-        if attempt == 2:
-            break
-        from .store import connect
-
-        try:
-            connect(path).close()  # migrates, then read again
-        except (OSError, sqlite3.Error) as exc:
-            raise LedgerError(f"{path} was written by an older costpanel and could not be upgraded ({exc})") from None
-    raise LedgerError(f"{path}: migrations still pending after an upgrade")
 
 
 def _whole_hour_offsets(span: TimeRange) -> bool:

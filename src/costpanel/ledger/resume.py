@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..shards import SessionState
 from ..snapshot import TierModel
@@ -12,18 +13,22 @@ from ..usage import BUCKETS, TOKEN_BUCKETS
 if TYPE_CHECKING:
     from .store import Ledger
 
-
+Read = Callable[[str, Sequence[object]], list[tuple[Any, ...]]]
 RECENT_ROWS = 1_000_000  # how far back (in rows) a restart looks for the series' window
 
 
 def restore_session(ledger: Ledger, series_seconds: int, session: str | None = None) -> SessionState | None:
     """The named session, or the last one still open, rebuilt from the ledger; None if none."""
-    ledger.flush()
+    return ledger.restore(series_seconds, session)
+
+
+def restore_from(read: Read, series_seconds: int, session: str | None = None) -> SessionState | None:
+    """:func:`restore_session` on a SQL connection's ``read`` (the SQLite store's)."""
     if session is None:
-        row = ledger.read("SELECT id, started_at FROM sessions WHERE ended_at IS NULL "
-                          "ORDER BY rowid DESC LIMIT 1")  # the last one opened, whatever its events' dates
+        row = read("SELECT id, started_at FROM sessions WHERE ended_at IS NULL "
+                   "ORDER BY rowid DESC LIMIT 1", ())  # the last one opened, whatever its events' dates
     else:
-        row = ledger.read("SELECT id, started_at FROM sessions WHERE id = ?", (session,))
+        row = read("SELECT id, started_at FROM sessions WHERE id = ?", (session,))
     if not row:
         return None
     session_id, started_at = row[0]
@@ -36,7 +41,7 @@ def restore_session(ledger: Ledger, series_seconds: int, session: str | None = N
     discarded: dict[TierModel, tuple[int, ...]] = {}
     models: dict[str, tuple[str | None, str | None]] = {}
     sums = ", ".join(f"SUM({c})" for c in ("calls", *BUCKETS, "cost_units", "unpriced_calls"))  # a cell's layout
-    for tier, key, matched, provider, status, *cell in ledger.read(
+    for tier, key, matched, provider, status, *cell in read(
         f"SELECT tier, model_key, MAX(matched), MAX(provider), status, {sums} "
         "FROM rollup WHERE session = ? GROUP BY tier, model_key, status", (session_id,)
     ):
@@ -49,13 +54,13 @@ def restore_session(ledger: Ledger, series_seconds: int, session: str | None = N
     state.discarded = discarded
     # The calls of the series' window go back to their seconds (the 5-minute burn rate goes on).
     # Recent calls are the ledger's last rows, so only those are scanned, whatever its size.
-    last = ledger.read("SELECT MAX(id) FROM calls")[0][0] or 0
-    state.restore_series(ledger.read(
+    last = read("SELECT MAX(id) FROM calls", ())[0][0] or 0
+    state.restore_series(read(
         f"SELECT c.ts, d.tier, IFNULL(c.cost_units, 0), {' + '.join(f'c.{b}' for b in TOKEN_BUCKETS)} "
         "FROM calls AS c JOIN dims AS d ON d.id = c.dim "
         "WHERE c.id > ? AND c.committed = 1 AND d.session = ? AND c.ts >= ?",
         (last - RECENT_ROWS, session_id, time.time() - series_seconds)))
-    state.seen_ids = {r[0] for r in ledger.read(  # through the id index: only calls that have one
+    state.seen_ids = {r[0] for r in read(  # through the id index: only calls that have one
         "SELECT c.event_id FROM calls AS c JOIN dims AS d ON d.id = c.dim "
         "WHERE c.event_id IS NOT NULL AND c.committed = 1 AND d.session = ?", (session_id,))}
     return state

@@ -212,6 +212,8 @@ def check_owner(conn: sqlite3.Connection, *, where: str = "database", shared: bo
     try:
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.OperationalError:  # cannot be opened or read (permissions, locks): not the content
+        raise
     except sqlite3.DatabaseError as exc:
         raise LedgerError(f"{where} is not a costpanel ledger ({exc}); costpanel will not touch it") from None
     ours = app_id == APPLICATION_ID or "costpanel_migrations" in tables

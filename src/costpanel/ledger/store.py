@@ -1,9 +1,11 @@
-"""The durable ledger: every recorded call in SQLite, written by a background thread in batches.
+"""The durable ledger: every recorded call stored by a background thread in batches.
 
 ``record()`` only appends the event to an in-memory queue (a ``deque.append``); a writer thread
-commits what has queued every ``flush_interval`` seconds in one transaction. A crash loses at most
-that interval; WAL keeps the file consistent whatever happens. A failing write (disk full,
-read-only file) is reported by :meth:`Ledger.health` and retried — events are never dropped.
+hands what has queued to the store (:mod:`.storage`; a SQLite file, :mod:`.sqlite_storage`) every
+``flush_interval`` seconds, one transaction per batch. A crash loses at most that interval; WAL
+keeps the file consistent whatever happens. A failing write (disk full, file made read-only) is
+reported by :meth:`Ledger.health` and retried; what still cannot be stored at :meth:`Ledger.close`
+is saved to a side file and ``close()`` raises, naming it — events are never dropped silently.
 """
 
 from __future__ import annotations
@@ -12,85 +14,30 @@ import atexit
 import collections
 import os
 import signal
-import sqlite3
+import sys
 import threading
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..events import Event
-from ..paths import data_dir, ensure_private_dir
-from .rows import Dims, write_events
-from .schema import LedgerError, check_owner, migrate, pending_migrations
+from .rows import write_events
+from .schema import LedgerError
+from .sqlite_storage import ENV_DB, SqliteStorage, connect, default_path
+from .storage import Mark, Storage, StorageUnavailable
 
-ENV_DB = "COSTPANEL_DB"
+if TYPE_CHECKING:
+    from ..shards import SessionState
+
+__all__ = ["ENV_DB", "Health", "Ledger", "LedgerError", "connect", "default_path", "write_events"]
+
 DEFAULT_FLUSH_INTERVAL = 0.25
-BUSY_TIMEOUT_MS = 10_000  # opening and reading; the writer uses a short one and retries instead
-WRITER_BUSY_TIMEOUT_MS = 1_000
 MAX_BATCH = 20_480  # events per transaction (a multiple of 2,048): a backlog is written in several
 MAX_BACKLOG = 20_000  # queued calls (~4 MB) beyond which record() keeps pace with the writer
-
-
-def default_path() -> Path:
-    """``COSTPANEL_DB``, else ``<user data dir>/ledger.sqlite3``."""
-    env = os.environ.get(ENV_DB)
-    return Path(env).expanduser() if env else data_dir() / "ledger.sqlite3"
-
-
-def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
-    """A connection in autocommit mode (transactions are explicit), WAL, with a busy timeout.
-
-    The file's owner is checked before anything is changed; several processes may open a new
-    ledger at the same moment (creation, migration and the WAL switch each tolerate the others).
-    """
-    ensure_private_dir(path.parent)
-    try:  # created 0600 before SQLite opens it
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass  # there already, or another process just made it
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000)
-    try:
-        conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
-        check_owner(conn, where=str(path))
-        mode = _retry_busy(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
-        if str(mode).lower() != "wal":
-            raise LedgerError(f"{path}: could not switch to WAL mode (got {mode!r})")
-        conn.execute("PRAGMA synchronous = NORMAL")  # with WAL: durable across crashes of the process
-        conn.execute("PRAGMA wal_autocheckpoint = 10000")  # fewer checkpoints during a large ingest
-        if pending_migrations(conn):
-            # One process migrates (a large ledger takes seconds); the others wait, then find it done.
-            _retry_busy(lambda: conn.execute("BEGIN IMMEDIATE"))
-            try:
-                migrate(conn, where=str(path))
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-    except sqlite3.OperationalError as exc:  # locked for too long, unreadable, read-only: not the content
-        conn.close()
-        raise LedgerError(f"{path} cannot be opened for writing ({exc})") from None
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        raise LedgerError(f"{path} is not a costpanel ledger ({exc}); costpanel will not touch it") from None
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-def _retry_busy(step: Callable[[], Any], attempts: int = 50) -> Any:
-    for n in range(attempts):
-        try:
-            return step()
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or n == attempts - 1:
-                raise
-            time.sleep(0.02 * (n + 1))
-    raise AssertionError("unreachable")
+CLOSE_BUSY_WAIT = 10.0  # seconds close() waits for a store another writer holds (a full disk: not at all)
 
 
 @dataclass(frozen=True)
@@ -104,31 +51,39 @@ class Health:
 
 
 class Ledger:
-    """A SQLite ledger file with a background writer. Thread-safe; one per file per process."""
+    """A ledger with a background writer: the queue, back-pressure and flush-at-exit, in front of a
+    :class:`~.storage.Storage` (a SQLite file unless one is given). Thread-safe; one per file per process."""
 
     def __init__(self, path: Path | str | None = None, *, flush_interval: float = DEFAULT_FLUSH_INTERVAL,
-                 max_backlog: int = MAX_BACKLOG, install_signal_handlers: bool = True) -> None:
+                 max_backlog: int = MAX_BACKLOG, install_signal_handlers: bool = True,
+                 storage: Storage | None = None) -> None:
         """``max_backlog``: calls queued beyond this while writes succeed make ``record()`` keep
-        pace with the writer (until half of it is written) instead of growing memory without bound."""
-        self.path = Path(path).expanduser() if path is not None else default_path()
+        pace with the writer (until half of it is written) instead of growing memory without bound.
+        ``storage``: another store than the SQLite file at ``path`` (which is then not given)."""
         if flush_interval <= 0:
             raise ValueError(f"flush_interval must be > 0 seconds, got {flush_interval}")
         if type(max_backlog) is not int or max_backlog < 1:
             raise ValueError(f"max_backlog must be a positive int (calls), got {max_backlog!r}")
+        if storage is not None and path is not None:
+            raise ValueError("give a ledger path or a storage, not both")
         self.flush_interval = flush_interval
         self.max_backlog = max_backlog
-        self._conn = connect(self.path, busy_timeout_ms=WRITER_BUSY_TIMEOUT_MS)
-        self._lock = threading.Lock()  # guards the connection
+        if storage is None:
+            storage = SqliteStorage(Path(path).expanduser() if path is not None else default_path())
+        self.storage = storage
+        self.path = storage.path
+        self.rejected_path = storage.rejected_path
+        self._lock = threading.Lock()  # one caller of the store at a time
         self._queue: collections.deque[Event] = collections.deque()
-        self._marks: collections.deque[tuple[str, str, float]] = collections.deque()  # session start/end
-        self._dims = Dims()
+        self._marks: collections.deque[Mark] = collections.deque()  # session start/end
         self._progress = threading.Condition()  # notified after every batch
         self._wake = threading.Event()
         self._closed = False
         self._written = 0
         self._in_flight = 0
         self._rejected = 0
-        self.rejected_path = self.path.with_name(self.path.name + ".rejected.jsonl")
+        self.pace_waits = 0  # times record() waited for the writer (never while writes fail)
+        self._busy = False  # the last failure was another writer holding the store
         self._last_error: str | None = None
         self._last_flush: float | None = None
         self._writer = threading.Thread(target=self._run, name="costpanel-ledger-writer", daemon=True)
@@ -142,7 +97,7 @@ class Ledger:
         """The tracker's subscriber: O(1), never touches the disk (past ``max_backlog`` queued
         calls it waits for the writer: see :meth:`_keep_pace`)."""
         if self._closed:  # the tracker logs this: a call after close() would otherwise vanish
-            raise RuntimeError(f"ledger {self.path} is closed; this call is not stored")
+            raise RuntimeError(f"ledger {self.storage.name} is closed; this call is not stored")
         queue = self._queue
         queue.append(event)
         if len(queue) > self.max_backlog:
@@ -157,6 +112,7 @@ class Ledger:
             while (len(queue) > self.max_backlog // 2 and not self._closed and self._last_error is None
                    and self._writer.is_alive()):
                 self._wake.set()
+                self.pace_waits += 1
                 self._progress.wait(0.05)
 
     @property
@@ -175,20 +131,25 @@ class Ledger:
         while True:
             self._wake.wait(backoff)
             self._wake.clear()
-            closing = self._closed
-            try:
-                ok = self._flush_queue()
-                while ok and self._pending():  # a backlog: the next batch at once
-                    ok = self._flush_queue()
-            except Exception as exc:  # a bug, not the file: report it, keep the writer alive
-                import logging
-
-                ok = False
-                self._last_error = f"{type(exc).__name__}: {exc}"
-                logging.getLogger(__name__).exception("costpanel ledger %s: writer error", self.path)
+            if self._closed:
+                return  # close() writes what is left, in the closing thread
+            ok = self._drain()
             backoff = self.flush_interval if ok else min(backoff * 2, 5.0)
-            if closing and (ok or not self._pending()):
-                return
+
+    def _drain(self) -> bool:
+        """Write everything queued, batch after batch; False as soon as a write fails."""
+        try:
+            ok = self._flush_queue()
+            while ok and self._pending():  # a backlog: the next batch at once
+                ok = self._flush_queue()
+            return ok
+        except Exception as exc:  # a bug, not the store: report it, keep the writer alive
+            import logging
+
+            self._last_error = f"{type(exc).__name__}: {exc}"
+            self._busy = False
+            logging.getLogger(__name__).exception("costpanel ledger %s: writer error", self.storage.name)
+            return False
 
     def _pending(self) -> int:
         return len(self._queue) + len(self._marks)
@@ -202,21 +163,21 @@ class Ledger:
             popleft = self._queue.popleft  # one popper at a time (the lock): the length only grows
             batch = [popleft() for _ in range(min(len(self._queue), MAX_BATCH))]
             marks = [self._marks.popleft() for _ in range(len(self._marks))]
-            self._in_flight = len(batch) + len(marks)  # still "queued" for health() until on disk
+            self._in_flight = len(batch) + len(marks)  # still "queued" for health() until stored
             try:
-                self._write(batch, marks)
-            except (sqlite3.OperationalError, OSError) as exc:  # busy, full, I/O: the file's trouble
+                self.storage.write(batch, marks)
+            except StorageUnavailable as exc:  # busy, full, read-only: the store's trouble, not the batch's
                 self._queue.extendleft(reversed(batch))
                 self._marks.extendleft(reversed(marks))
-                self._last_error = f"{type(exc).__name__}: {exc}"
-                import logging
+                self._last_error, self._busy = str(exc), exc.busy
+                if not self._closed:  # closing, it is not retried: close() says what became of the calls
+                    import logging
 
-                logging.getLogger(__name__).warning("costpanel ledger %s: write failed, will retry: %s",
-                                                    self.path, exc)
+                    logging.getLogger(__name__).warning("costpanel ledger %s: write failed, will retry: %s",
+                                                        self.storage.name, exc)
                 return False
-            except Exception as exc:  # something in the batch itself: find it, keep the rest
-                self._isolate(batch, marks, exc)
-                return True
+            except Exception:  # something in the batch itself: find it, keep the rest
+                return self._isolate(batch, marks)
             else:
                 self._written += len(batch)
                 self._last_error = None
@@ -230,73 +191,44 @@ class Ledger:
         with self._progress:
             self._progress.notify_all()
 
-    def _isolate(self, batch: Sequence[Event], marks: Sequence[tuple[str, str, float]],
-                 first_error: Exception) -> None:
+    def _isolate(self, batch: Sequence[Event], marks: Sequence[Mark]) -> bool:
         """Write a failing batch one item at a time; an item that still fails is set aside in
-        ``<ledger>.rejected.jsonl`` (never silently dropped, never blocking the queue)."""
-        items: list[tuple[Sequence[Event], Sequence[tuple[str, str, float]]]] = [((), (m,)) for m in marks]
+        ``<ledger>.rejected.jsonl`` (never silently dropped, never blocking the queue). False when
+        some item had to stay queued (the store or the side file failed): retried later."""
+        items: list[tuple[Sequence[Event], Sequence[Mark]]] = [((), (m,)) for m in marks]
         items += [((e,), ()) for e in batch]
+        kept = False
         for events, one_mark in items:
             try:
-                self._write(events, one_mark)
+                self.storage.write(events, one_mark)
                 self._written += len(events)
                 continue
-            except (sqlite3.OperationalError, OSError):  # the file's trouble after all: retry later
-                pass
+            except StorageUnavailable as exc:  # the store's trouble after all: retry later
+                self._last_error, self._busy = str(exc), exc.busy
             except Exception as exc:
                 try:
                     self._reject(events[0] if events else one_mark[0], exc)
                     continue
-                except OSError:  # not even the side file can be written (a full disk): keep it queued
-                    pass
+                except OSError as side:  # not even the side file can be written (a full disk)
+                    self._last_error, self._busy = (f"{type(exc).__name__}: {exc}; and {self.rejected_path}: "
+                                                    f"{side.strerror or side}"), False
             self._queue.extend(events)
             self._marks.extend(one_mark)
+            kept = True
         self._last_flush = time.time()
+        return not kept
 
-    def _reject(self, item: Any, exc: Exception) -> None:
-        import json
+    def _reject(self, item: Event | Mark, exc: Exception) -> None:
         import logging
 
-        record = {"error": f"{type(exc).__name__}: {exc}"}
-        if isinstance(item, Event):
-            record.update({k: v for k, v in item._asdict().items() if k != "usage"})
-            record["usage"] = item.usage.as_dict()
-            record["cost_units"] = None if item.cost_units is None else str(item.cost_units)
-        else:
-            record["item"] = repr(item)
-        line = (json.dumps(record) + "\n").encode()
-        fd = os.open(self.rejected_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        try:
-            os.write(fd, line)
-        finally:
-            os.close(fd)
+        _append_lines(self.rejected_path, [_json_line(item, f"{type(exc).__name__}: {exc}")])
         self._rejected += 1
         self._last_error = (f"{self._rejected} call(s) could not be stored ({type(exc).__name__}: {exc}); "
                             f"kept in {self.rejected_path}")
-        logging.getLogger(__name__).error("costpanel ledger %s: %s", self.path, self._last_error)
-
-    def _write(self, events: Sequence[Event], marks: Sequence[tuple[str, str, float]]) -> None:
-        conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for kind, session, ts in marks:
-                if kind == "start":
-                    conn.execute("INSERT INTO sessions (id, started_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING",
-                                 (session, ts))
-                else:
-                    conn.execute("INSERT INTO sessions (id, started_at, ended_at) VALUES (?, ?, ?) "
-                                 "ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at", (session, ts, ts))
-            if events:
-                write_events(conn, events, self._dims)
-            conn.execute("COMMIT")
-        except BaseException:
-            self._dims.forget()  # ids this transaction made are gone with it
-            if conn.in_transaction:  # SQLite may have rolled back already (a full disk does)
-                conn.execute("ROLLBACK")
-            raise
+        logging.getLogger(__name__).error("costpanel ledger %s: %s", self.storage.name, self._last_error)
 
     def flush(self, timeout: float = 30.0) -> bool:
-        """Write everything queued so far; True once it is on disk."""
+        """Write everything queued so far; True once it is stored."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._flush_queue() and not self._pending():
@@ -309,23 +241,49 @@ class Ledger:
                       self._last_error, self._last_flush, self._rejected)
 
     def close(self) -> None:
-        """Flush and stop the writer. Safe to call twice; also runs at interpreter exit."""
+        """Write what is queued and stop the writer. Safe to call twice; also runs at interpreter exit.
+
+        Raises :class:`LedgerError` when calls could not be stored (the store became unwritable):
+        they are saved to ``<ledger>.rejected.jsonl``, or if that fails to a file in the temp
+        folder, and the message says how many and where. Nothing is dropped without a word."""
         if self._closed:
             return
         self._closed = True
         self._notify_progress()  # a recorder keeping pace with the writer goes on
         self._wake.set()
-        self._writer.join(timeout=30)
-        while self._pending() and self._flush_queue():
-            pass
-        with self._lock:
-            self._conn.close()
-        if self._pending():
-            import logging
+        self._writer.join(timeout=30)  # it finishes the batch it is writing
+        busy_until = time.monotonic() + CLOSE_BUSY_WAIT
+        while not self._drain() and self._busy and time.monotonic() < busy_until:
+            time.sleep(0.05)  # another process holds the store: it lets go within seconds
+        problem = self._save_unstored() if self._pending() else None
+        try:
+            with self._lock:
+                self.storage.close()
+        finally:
+            _open_ledgers.discard(self)
+        if problem is not None:
+            raise LedgerError(problem)
 
-            logging.getLogger(__name__).error("costpanel ledger %s: %d event(s) could not be written: %s",
-                                              self.path, self._pending(), self._last_error)
-        _open_ledgers.discard(self)
+    def _save_unstored(self) -> str:
+        """Everything still queued, appended to the rejected side file (else to a new file in the
+        temp folder) as JSON lines; returns what :meth:`close` raises."""
+        marks, events = list(self._marks), list(self._queue)
+        self._marks.clear()
+        self._queue.clear()
+        reason = self._last_error or "the writer stopped"
+        lines = [_json_line(item, f"not stored: {reason}") for item in (*marks, *events)]
+        what = f"{len(events):,} call(s)" + (f" and {len(marks):,} session start/end mark(s)" if marks else "")
+        failed = []
+        import tempfile
+
+        for target in (self.rejected_path, None):
+            try:
+                saved = _save_lines(target, lines)
+            except OSError as exc:
+                failed.append(f"{target or tempfile.gettempdir()}: {exc.strerror or exc}")
+                continue
+            return f"{self.storage.name}: {what} could not be stored ({reason}); saved in {saved}"
+        return f"{self.storage.name}: {what} could not be stored ({reason}) nor saved ({'; '.join(failed)}); lost"
 
     def __enter__(self) -> Ledger:
         return self
@@ -335,9 +293,50 @@ class Ledger:
 
     # -- reading ------------------------------------------------------------------------------------
     def read(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
-        """A read on the writer's connection (reports open their own, read-only)."""
+        """A read through the writer's store (reports open their own, read-only connection)."""
         with self._lock:
-            return self._conn.execute(sql, params).fetchall()
+            return self.storage.read(sql, params)
+
+    def restore(self, series_seconds: int, session: str | None = None) -> SessionState | None:
+        """The named session, or the last open one that is not a demo, rebuilt from what is stored
+        (everything queued is written first)."""
+        self.flush()
+        with self._lock:
+            return self.storage.restore(series_seconds, session)
+
+
+def _json_line(item: Event | Mark, error: str) -> bytes:
+    """A call (or session mark) the store did not take, as one JSON line a person or a script can
+    read back: the error, the event's fields, its usage buckets and its exact cost as a string."""
+    import json
+
+    record: dict[str, Any] = {"error": error}
+    if isinstance(item, Event):
+        record.update({k: v for k, v in item._asdict().items() if k != "usage"})
+        record["usage"] = item.usage.as_dict()
+        record["cost_units"] = None if item.cost_units is None else str(item.cost_units)
+    else:
+        record["item"] = repr(item)
+    return (json.dumps(record) + "\n").encode()
+
+
+def _append_lines(path: Path, lines: list[bytes]) -> None:
+    """Append to a private (0600) file."""
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as f:
+        f.writelines(lines)
+
+
+def _save_lines(path: Path | None, lines: list[bytes]) -> Path:
+    """Append to ``path``, or (None) to a new private file in the temp folder; returns the file."""
+    if path is not None:
+        _append_lines(path, lines)
+        return path
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix="costpanel-unstored-", suffix=".jsonl")  # 0600, a name of its own
+    with os.fdopen(fd, "wb") as f:
+        f.writelines(lines)
+    return Path(name)
 
 
 _open_ledgers: weakref.WeakSet[Ledger] = weakref.WeakSet()
@@ -348,10 +347,10 @@ def _close_all() -> None:
     for ledger in list(_open_ledgers):
         try:
             ledger.close()
-        except Exception:  # exiting: report, keep closing the others
-            import logging
-
-            logging.getLogger(__name__).exception("costpanel ledger %s: could not flush at exit", ledger.path)
+        except Exception as exc:  # exiting: one line each (no traceback), and close the others
+            text = str(exc) if isinstance(exc, LedgerError) else (
+                f"ledger {ledger.storage.name} could not be closed ({type(exc).__name__}: {exc})")
+            sys.stderr.write(f"costpanel: error: {text}\n")
 
 
 _sigterm_installed = False
