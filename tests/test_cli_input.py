@@ -105,3 +105,10 @@ def test_demo_with_no_display_leaves_no_ledger_behind(tmp_path: Path) -> None:
 def test_demo_seed_may_be_negative() -> None:
     r = costpanel("demo", "--headless", "--seconds", "0.2", "--no-ledger", "--seed", "-3")
     assert r.returncode == 0, r.stderr
+
+
+def test_demo_screenshot_with_headless_is_a_usage_error(tmp_path: Path) -> None:
+    db = tmp_path / "ledger.sqlite3"
+    r = costpanel("demo", "--headless", "--db", str(db), "--screenshot", str(tmp_path / "shot.png"))
+    assert r.returncode == 2 and "leave out --headless" in r.stderr and "Traceback" not in r.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -1,7 +1,8 @@
 """The Dear PyGui panel. ``CostPanel`` (and only it) imports Dear PyGui, on first use.
 
-Layering: ``viewmodel`` (plain Python: snapshot → texts, rows, series), ``format``, ``budget``,
-``settings`` (no Dear PyGui, tested headless) → ``layout`` (builds widgets), ``theme``,
+Layering: ``viewmodel`` (plain Python: snapshot → texts, rows, series), ``format``, ``budget``
+(the bar's colours; the budget maths is the domain module ``costpanel.budgets``), ``settings``
+(no Dear PyGui, tested headless) → ``layout`` (builds widgets), ``theme``,
 ``panel`` (CostPanel: update loop, actions). The plain modules stay importable without Dear PyGui.
 """
 
