@@ -15,6 +15,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import sqlite3
 import stat
 import subprocess
@@ -487,6 +488,64 @@ def test_the_demo_keeps_its_simulated_calls_in_a_demo_session_it_ends(db: Path, 
         assert not resumed.session.startswith("demo-")
     finally:
         resumed.close()
+
+
+def real_session_left_open(db: Path, catalog: Catalog) -> tuple[int, ...]:
+    """A user's session with two calls, not ended (the process will resume it); its figures."""
+    tracker = CostTracker(catalog, ledger=db, session="real-work")
+    tracker.record("gpt-4o", Usage(input=1200, output=300), tier="Tier 1")
+    tracker.record("claude-sonnet-4", Usage(input=1000, output=20), tier="Tier 2")
+    snap = tracker.snapshot()
+    tracker.close()
+    return figures(snap.total)
+
+
+def resumed_session(db: Path, catalog: Catalog) -> tuple[str, tuple[int, ...]]:
+    tracker = CostTracker(catalog, ledger=db, resume=True)
+    try:
+        return tracker.session, figures(tracker.snapshot().total)
+    finally:
+        tracker.close()
+
+
+@pytest.mark.parametrize("stop", ["SIGKILL", "timeout"])
+def test_a_demo_killed_mid_run_is_never_resumed_the_users_last_session_is(db: Path, catalog: Catalog,
+                                                                          stop: str) -> None:
+    real = real_session_left_open(db, catalog)
+    cmd = [sys.executable, "-m", "costpanel", "demo", "--headless", "--seconds", "60", "--rate", "200", "--db", str(db)]
+    if stop == "timeout":  # what `timeout 5 costpanel demo` or a CI step's limit does
+        with pytest.raises(subprocess.TimeoutExpired):  # run() kills the child with SIGKILL at its timeout
+            subprocess.run(cmd, capture_output=True, timeout=6)
+    else:
+        demo = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 30
+            while stored_calls(db) < 10:
+                assert time.monotonic() < deadline and demo.poll() is None, "the demo wrote nothing"
+                time.sleep(0.05)
+        finally:
+            demo.send_signal(signal.SIGKILL)
+            demo.wait(timeout=30)
+    ((demo_id,),) = query(db, "SELECT id FROM sessions WHERE id LIKE 'demo-%' AND ended_at IS NULL")
+    assert demo_id  # killed: its session was left open (and is the last one opened)
+    assert resumed_session(db, catalog) == ("real-work", real)
+    named = CostTracker(catalog, ledger=db, resume=True, session=demo_id)  # named, a demo can still be resumed
+    try:
+        assert named.session == demo_id and named.snapshot().calls > 0
+    finally:
+        named.close()
+
+
+@pytest.mark.parametrize("why", ["no display", "bad flags"])
+def test_a_demo_that_fails_to_start_leaves_no_session_behind(db: Path, catalog: Catalog, why: str) -> None:
+    real = real_session_left_open(db, catalog)
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    args = ["--frames", "5"] if why == "no display" else ["--headless", "--rate", "0"]
+    r = subprocess.run([sys.executable, "-m", "costpanel", "demo", "--db", str(db), *args], env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert query(db, "SELECT id FROM sessions") == [("real-work",)]
+    assert resumed_session(db, catalog) == ("real-work", real)
 
 
 def stored_calls(db: Path) -> int:

@@ -59,26 +59,27 @@ def run(args: argparse.Namespace) -> int:
         if value <= 0:
             error(f"{flag} must be > 0, got {value}")
             return 2
-    from ..ledger import LedgerError
-
-    try:
-        # A simulated session, named so in the history, and ended at exit: `resume=True`
-        # never continues it.
-        tracker = CostTracker(ledger=None if args.no_ledger else (args.db or True),
-                              session=f"demo-{new_session_id()}")
-    except PricingError as exc:
-        error(str(exc))
-        return 1
-    except LedgerError as exc:
-        error(f"{exc} (use --no-ledger to run without one)")
-        return 1
-    if not args.headless:
+    if not args.headless:  # before the ledger is opened: a demo that cannot start leaves nothing behind
         from ..gui.display import display_problem
 
         problem = display_problem()
         if problem is not None:
             error(f"cannot open the panel: {problem}; {NO_DISPLAY_HINT}")
             return 2
+    from ..ledger import LedgerError
+    from ..ledger.resume import DEMO_PREFIX
+
+    try:
+        # A simulated session, named so in the history, and ended at exit; `resume=True` never
+        # continues it, even when the demo is killed before it can end it.
+        tracker = CostTracker(ledger=None if args.no_ledger else (args.db or True),
+                              session=f"{DEMO_PREFIX}{new_session_id()}")
+    except PricingError as exc:
+        error(str(exc))
+        return 1
+    except LedgerError as exc:
+        error(f"{exc} (use --no-ledger to run without one)")
+        return 1
     conductor = Conductor(tracker, seed=args.seed)
     conductor.start(rate=args.rate)
     unstored = False
