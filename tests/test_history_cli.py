@@ -264,6 +264,46 @@ def test_a_file_that_is_not_a_ledger_exits_1_and_is_left_untouched(tmp_path: Pat
     assert path.read_bytes() == before
 
 
+def damage(db: Path, catalog: Catalog) -> None:
+    """A ledger of 3,000 calls whose middle page has its header and cell pointers overwritten (a
+    disk fault, a copy taken mid-write): the file still opens, and SQLite's integrity check fails."""
+    tracker = CostTracker(catalog, ledger=db)
+    for k in range(3_000):
+        tracker.record("gpt-4o", Usage(input=k + 1, output=1), tier=f"Tier {k % 4}", event_id=f"call-{k:05d}")
+    tracker.close()  # the last connection: the WAL is folded into the file and removed
+    conn = sqlite3.connect(db)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    pages = db.stat().st_size // page_size
+    with open(db, "r+b") as f:
+        f.seek(pages // 2 * page_size)
+        f.write(b"\xff" * 64)
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        assert conn.execute("PRAGMA quick_check").fetchone() != ("ok",), "the damage went unnoticed"
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("args", [["report", "--range", "all"], ["report", "--by", "model", "--json"],
+                                  ["export", "--range", "all", "OUT.csv"], ["export", "--by", "call", "OUT.json"],
+                                  ["budget", "show"], ["demo", "--headless", "--seconds", "0.2"]],
+                         ids=["report", "report-json", "export", "export-calls", "budget-show", "demo"])
+def test_a_damaged_ledger_gives_one_line_and_exit_1_and_never_figures(tmp_path: Path, catalog: Catalog,
+                                                                       args: list[str]) -> None:
+    db = tmp_path / "ledger.sqlite3"
+    damage(db, catalog)
+    before = db.read_bytes()
+    r = costpanel(*[a.replace("OUT", str(tmp_path / "out")) for a in args], "--db", str(db))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert r.stdout == ""  # no figures
+    (line,) = r.stderr.splitlines()
+    assert line.startswith(f"error: {db} is damaged") and "restore it from a backup" in line, line
+    assert db.read_bytes() == before
+    made = {p.name for p in tmp_path.iterdir()} - {"ledger.sqlite3", "ledger.sqlite3-wal", "ledger.sqlite3-shm"}
+    assert made == set()  # no export, no rejected calls (a reader's -wal and -shm are SQLite's own)
+
+
 V1_FIXTURE = Path(__file__).parent / "data" / "ledger" / "v1.sqlite3"
 
 

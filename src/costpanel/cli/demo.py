@@ -68,8 +68,11 @@ def run(args: argparse.Namespace) -> int:
             return 2
     from ..ledger import LedgerError
     from ..ledger.resume import DEMO_PREFIX
+    from ..ledger.sqlite_storage import check_integrity, default_path
 
     try:
+        if not args.no_ledger:  # a damaged ledger is said before a demo adds to it
+            check_integrity(args.db.expanduser() if args.db else default_path())
         # A simulated session, named so in the history, and ended at exit; `resume=True` never
         # continues it, even when the demo is killed before it can end it.
         tracker = CostTracker(ledger=None if args.no_ledger else (args.db or True),

@@ -68,11 +68,17 @@ def _amount(text: str) -> Any:
     return value
 
 
-def _open(args: argparse.Namespace) -> Any:
-    from ..ledger.queries import open_read_only
-    from ..ledger.store import default_path
+def _db(args: argparse.Namespace) -> Path:
+    from ..ledger.sqlite_storage import default_path
 
-    return open_read_only(args.db.expanduser() if args.db else default_path())
+    return args.db.expanduser() if args.db else default_path()
+
+
+def _open(args: argparse.Namespace) -> Any:
+    """The ledger, read-only, after SQLite's integrity check: no figures from a damaged file."""
+    from ..ledger.sqlite_storage import open_read_only
+
+    return open_read_only(_db(args), verify=True)
 
 
 def _positive(text: str) -> int:
@@ -104,12 +110,18 @@ def _rows(args: argparse.Namespace) -> tuple[Any, list[Any], Any, dict[str, Any]
 
 
 def _guarded(fn: Any, args: argparse.Namespace) -> int:
+    import sqlite3
+
     from ..ledger.schema import LedgerError
+    from ..ledger.sqlite_storage import damaged
 
     try:
         return int(fn(args))
     except LedgerError as exc:
         error(str(exc))
+        return 1
+    except sqlite3.DatabaseError as exc:  # a page damaged since the check, or one it cannot see
+        error(str(damaged(_db(args), exc)))
         return 1
     except ValueError as exc:
         error(str(exc))
