@@ -74,13 +74,14 @@ def expected_rows(events: list[Event], by: str) -> list[dict[str, object]]:
         return (k,) if by == "day" else (-sum(e.cost_units or 0 for e in groups[k]), k)
 
     rows = [row_dict(by, k, groups[k]) for k in sorted(groups, key=order)]
-    if by == "day":  # the 7-day moving average: the day and up to 6 before it since the first, $0 days too
-        first = dt.date.fromisoformat(min(groups))
-        units = {k: sum(e.cost_units or 0 for e in v) for k, v in groups.items()}
+    if by == "day":  # the 7-day moving average: the day and the six before it (in the range or not), $0 days too
+        units: dict[str, int] = {}
+        for e in events:
+            if e.status == COMMITTED:
+                units[key_of(e, "day")] = units.get(key_of(e, "day"), 0) + (e.cost_units or 0)
         for row in rows:
             day = dt.date.fromisoformat(str(row["day"]))
-            window = [day - dt.timedelta(days=k) for k in range(7) if day - dt.timedelta(days=k) >= first]
-            average = Decimal(sum(units.get(d.isoformat(), 0) for d in window)) / len(window)
+            average = Decimal(sum(units.get((day - dt.timedelta(days=k)).isoformat(), 0) for k in range(7))) / 7
             row["avg_7d_usd"] = usd(int(average.to_integral_value(rounding="ROUND_HALF_EVEN")))
     return rows
 
@@ -160,6 +161,18 @@ def test_the_day_report_table_shows_the_7_day_average(history: History) -> None:
         assert line.rstrip(" │").endswith(format_usd(Decimal(str(row["avg_7d_usd"])))), line
 
 
+@pytest.mark.parametrize("fmt", ["--json", "--csv"])
+def test_the_7_day_average_of_a_day_counts_the_six_days_before_it_even_outside_the_range(
+        history: History, fmt: str) -> None:
+    r = costpanel("report", "--db", str(history.db), "--range", "2026-01-12..2026-01-12", "--by", "day", fmt)
+    assert r.returncode == 0, r.stderr
+    (expected,) = [row for row in expected_rows(history.events, "day") if row["day"] == "2026-01-12"]
+    assert expected["avg_7d_usd"] != usd(sum(e.cost_units or 0 for e in history.events
+                                            if key_of(e, "day") == "2026-01-12" and e.status == COMMITTED) // 7)
+    rows = json.loads(r.stdout)["rows"] if fmt == "--json" else list(csv.DictReader(io.StringIO(r.stdout)))
+    assert [row["avg_7d_usd"] for row in rows] == [expected["avg_7d_usd"]]  # the 10th and 11th count
+
+
 def test_report_json_keeps_names_as_given(history: History) -> None:
     r = costpanel("report", "--db", str(history.db), "--range", "all", "--by", "model", "--json")
     assert EVIL_MODEL in [row["model"] for row in json.loads(r.stdout)["rows"]]  # JSON is data, not a sheet
@@ -218,13 +231,75 @@ def test_report_reads_the_ledger_named_by_costpanel_db(history: History) -> None
 
 
 @pytest.mark.parametrize(("command", "text"), [("report", "yesterday"), ("report", "2026-02-30..2026-03-01"),
-                                               ("report", "2026-03-02..2026-03-01"), ("export", "0d")])
+                                               ("report", "2026-03-02..2026-03-01"), ("export", "0d"),
+                                               ("report", "99999999d"), ("export", "99999999d"), ("report", "７d"),
+                                               ("report", "1٣d"), ("report", "２０２６-01-01..2026-01-31"),
+                                               ("report", "1__0d"), ("report", "_10d")])
 def test_a_bad_range_exits_2_naming_the_value(history: History, tmp_path: Path, command: str, text: str) -> None:
     extra = ["--format", "csv", str(tmp_path / "out.csv")] if command == "export" else []
+    before = history.db.read_bytes()
     r = costpanel(command, "--db", str(history.db), "--range", text, *extra)
     assert r.returncode == 2, r.stdout + r.stderr
-    assert f"'{text}'" in r.stderr
+    (line,) = r.stderr.splitlines()  # one line, no traceback
+    assert f"'{text}'" in line
     assert not (tmp_path / "out.csv").exists()
+    assert history.db.read_bytes() == before
+
+
+def test_day_counts_may_use_underscores_as_documented(history: History) -> None:
+    r = costpanel("report", "--db", str(history.db), "--range", "100_000d", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["total"]["calls"] == sum(e.status == COMMITTED for e in history.events)
+
+
+@pytest.mark.parametrize("top", ["７", "٣", " 3", "+3", "3.0"])
+def test_top_takes_ascii_digits_only(history: History, top: str) -> None:
+    r = costpanel("report", "--db", str(history.db), "--by", "model", "--top", top)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert repr(top) in r.stderr and "Traceback" not in r.stderr
+
+
+# Any time an aware datetime can hold, in the past, now and far ahead (another machine's clock, an import).
+FAR_TIMES = [dt.datetime(1, 1, 1, 0, 30, tzinfo=UTC), dt.datetime(1971, 1, 1, tzinfo=UTC),
+             dt.datetime(2026, 1, 10, 12, tzinfo=UTC), dt.datetime(2200, 1, 1, tzinfo=UTC),
+             dt.datetime(9999, 12, 31, 23, 30, tzinfo=UTC)]
+
+
+@pytest.fixture
+def far(tmp_path: Path, catalog: Catalog) -> History:
+    db = tmp_path / "far.sqlite3"
+    tracker = CostTracker(catalog, ledger=db, session="far")
+    events = [tracker.record("gpt-4o", Usage(input=1000 * (k + 1), output=1), tier="Tier 1", at=at, event_id=f"far-{k}")
+              for k, at in enumerate(FAR_TIMES)]
+    tracker.close()
+    return History(db, events)
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Asia/Tokyo", "America/New_York"])
+@pytest.mark.parametrize("by", GROUPS)
+def test_range_all_has_no_time_filter(far: History, tz: str, by: str) -> None:
+    r = costpanel("report", "--db", str(far.db), "--range", "all", "--by", by, "--json", env={"TZ": tz})
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["total"] == row_dict(by, "total", far.events)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_range_all_exports_every_call_whenever_it_was_made(far: History, tmp_path: Path, fmt: str) -> None:
+    target = tmp_path / f"calls.{fmt}"
+    r = costpanel("export", "--db", str(far.db), "--range", "all", "--by", "call", str(target))
+    assert r.returncode == 0, r.stderr
+    calls = json.loads(target.read_text())["calls"] if fmt == "json" else list(csv.DictReader(io.StringIO(target.read_text())))
+    assert [c["event_id"] for c in calls] == [e.event_id for e in far.events]
+
+
+@pytest.mark.parametrize(("text", "expected"), [("0001-01-01..9999-12-31", FAR_TIMES),
+                                                ("9999-12-31..9999-12-31", FAR_TIMES[-1:]),
+                                                ("0001-01-01..0001-01-01", FAR_TIMES[:1])])
+def test_ranges_at_the_ends_of_the_calendar_report_their_calls(far: History, text: str,
+                                                                expected: list[dt.datetime]) -> None:
+    r = costpanel("report", "--db", str(far.db), "--range", text, "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["total"]["calls"] == len(expected)
 
 
 def test_no_ledger_yet_exits_1_with_a_hint_and_creates_nothing(tmp_path: Path) -> None:

@@ -966,12 +966,17 @@ def test_top_sessions_and_the_daily_trend_come_from_the_ledger(db: Path, catalog
         span = parse_range("2026-01-01..2026-01-31")
         assert [r.key for r in top_sessions(conn, span, 2)] == ["dear", "cheap"]
         trend = daily_trend(conn, span, window=2)
+        later = daily_trend(conn, parse_range("2026-01-11..2026-01-31"), window=2)  # day 10 is before it
     finally:
         conn.close()
     day10 = units_to_usd(cheap.cost_units + dear[0].cost_units)
     day12 = units_to_usd(dear[1].cost_units)
-    assert trend == [("2026-01-10", day10, day10), ("2026-01-11", Decimal(0), day10 / 2),
-                     ("2026-01-12", day12, day12 / 2)]
+    zero = Decimal(0)
+    # each day's average is over that day and the one before, $0 days included; listed: the days
+    # where it is not $0 and the $0 day either side (a line through them is right on every day)
+    assert trend == [("2026-01-09", zero, zero), ("2026-01-10", day10, day10 / 2), ("2026-01-11", zero, day10 / 2),
+                     ("2026-01-12", day12, day12 / 2), ("2026-01-13", zero, day12 / 2), ("2026-01-14", zero, zero)]
+    assert later == trend[2:]  # the range starts on the 11th: its average still counts the 10th
 
 
 # -- 12. permissions ------------------------------------------------------------------------------------

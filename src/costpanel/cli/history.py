@@ -82,19 +82,20 @@ def _open(args: argparse.Namespace) -> Any:
 
 
 def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
+    """A whole number >= 1 in ASCII digits (``1_000`` allowed): ``int()`` alone would also take
+    ``'７'``, ``' 7'`` or ``'+7'``."""
+    import re
+
+    value = int(text) if re.fullmatch(r"[0-9]+(?:_[0-9]+)*", text) else 0
     if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1 (ASCII digits), got {text!r}")
     return value
 
 
 def _rows(args: argparse.Namespace) -> tuple[Any, list[Any], Any, dict[str, Any] | None]:
     """The range, its rows (``--top`` applied), the discarded total, and for day reports each
     day's 7-day moving average of cost."""
-    from ..ledger.queries import discarded_total, moving_average, parse_range, report
+    from ..ledger.queries import daily_trend, discarded_total, parse_range, report
 
     top = getattr(args, "top", None)
     if top is not None and args.by == "day":
@@ -103,7 +104,7 @@ def _rows(args: argparse.Namespace) -> tuple[Any, list[Any], Any, dict[str, Any]
     conn = _open(args)
     try:
         rows = report(conn, span, args.by)
-        averages = {day: avg for day, _, avg in moving_average(rows)} if args.by == "day" else None
+        averages = {day: avg for day, _, avg in daily_trend(conn, span, days=rows)} if args.by == "day" else None
         return span, rows[:top] if top else rows, discarded_total(conn, span), averages
     finally:
         conn.close()
