@@ -151,6 +151,23 @@ def test_report_top_keeps_the_costliest_groups(history: History) -> None:
         assert r.returncode == 2 and "Traceback" not in r.stderr, bad
 
 
+def test_the_total_of_a_top_n_report_says_it_covers_the_top_n_and_the_grand_total_follows(history: History) -> None:
+    committed = [e for e in history.events if e.status == COMMITTED]
+    shown = [row["model"] for row in expected_rows(history.events, "model")][:2]
+    top2 = [e for e in committed if key_of(e, "model") in shown]
+    assert len(top2) < len(committed)  # the top 2 leave calls out
+    args = ("report", "--db", str(history.db), "--range", "all", "--by", "model", "--top", "2")
+    data = json.loads(costpanel(*args, "--json").stdout)
+    assert data["total"] == row_dict("model", "total (top 2)", top2)
+    assert data["all"] == row_dict("model", "all models", committed)
+    table = list(csv.reader(io.StringIO(costpanel(*args, "--csv").stdout)))
+    assert [line[0] for line in table[-2:]] == ["total (top 2)", "all models"]
+    assert table[-1][1:] == ["" if v is None else str(v) for v in list(data["all"].values())[1:]]
+    text = costpanel(*args).stdout
+    assert any(line.startswith("│ total (top 2) ") and f" {len(top2):,} │" in line for line in text.splitlines()), text
+    assert any(line.startswith("│ all models ") and f" {len(committed):,} │" in line for line in text.splitlines()), text
+
+
 def test_the_day_report_table_shows_the_7_day_average(history: History) -> None:
     r = costpanel("report", "--db", str(history.db), "--range", "all", "--by", "day")
     assert r.returncode == 0 and "7-day avg" in r.stdout

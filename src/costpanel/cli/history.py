@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..ledger.report_files import report_csv, report_json
 from ..money import format_usd, usd_str
@@ -19,7 +19,8 @@ def add_parsers(sub: Any) -> None:
     r.add_argument("--by", choices=("day", "model", "provider", "tier", "session"), default="day",
                    help="group by (default day, in your local time zone, with a 7-day moving average)")
     r.add_argument("--top", type=_positive, default=None, metavar="N",
-                   help="only the N costliest groups (e.g. the top sessions; not with --by day)")
+                   help="only the N costliest groups (e.g. the top sessions; not with --by day); the total row "
+                        "then reads 'total (top N)' and a row 'all <groups>' gives the grand total")
     fmt = r.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="machine-readable output")
     fmt.add_argument("--csv", action="store_true", help="CSV output (spreadsheet-safe)")
@@ -92,10 +93,16 @@ def _positive(text: str) -> int:
     return value
 
 
-def _rows(args: argparse.Namespace) -> tuple[Any, list[Any], Any, dict[str, Any] | None]:
-    """The range, its rows (``--top`` applied), the discarded total, and for day reports each
-    day's 7-day moving average of cost."""
-    from ..ledger.queries import daily_trend, discarded_total, parse_range, report
+class _Report(NamedTuple):
+    span: Any
+    rows: list[Any]  # ``--top`` applied
+    discarded: Any
+    averages: dict[str, Any] | None  # day reports: each day's 7-day moving average of cost
+    overall: Any  # with ``--top``: the total of every group, not only the top N; else None
+
+
+def _rows(args: argparse.Namespace) -> _Report:
+    from ..ledger.queries import daily_trend, discarded_total, parse_range, report, total
 
     top = getattr(args, "top", None)
     if top is not None and args.by == "day":
@@ -105,7 +112,8 @@ def _rows(args: argparse.Namespace) -> tuple[Any, list[Any], Any, dict[str, Any]
     try:
         rows = report(conn, span, args.by)
         averages = {day: avg for day, _, avg in daily_trend(conn, span, days=rows)} if args.by == "day" else None
-        return span, rows[:top] if top else rows, discarded_total(conn, span), averages
+        overall = total(rows, f"all {args.by}s") if top else None
+        return _Report(span, rows[:top] if top else rows, discarded_total(conn, span), averages, overall)
     finally:
         conn.close()
 
@@ -136,18 +144,18 @@ def run_report(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from ..ledger.queries import total
 
-    span, rows, discarded, averages = _rows(args)
+    span, rows, discarded, averages, overall = _rows(args)
+    top = getattr(args, "top", None)
     if args.json:
-        print_json(report_json(span, args.by, rows, discarded, averages))
+        print_json(report_json(span, args.by, rows, discarded, averages, top=top, overall=overall))
         return 0
     if args.csv:
-        print(report_csv(args.by, rows, averages), end="")
+        print(report_csv(args.by, rows, averages, top=top, overall=overall), end="")
         return 0
     from rich.markup import escape
     from rich.table import Table
 
-    top = f", top {args.top}" if getattr(args, "top", None) else ""
-    t = Table(title=f"Costs by {args.by}, range {span.label}{top}", title_justify="left")
+    t = Table(title=f"Costs by {args.by}, range {span.label}{f', top {top}' if top else ''}", title_justify="left")
     columns = [args.by.capitalize(), "Calls", "Tokens", "Cost", "Unpriced calls"]
     if averages is not None:
         columns.append("7-day avg")
@@ -158,9 +166,10 @@ def _report(args: argparse.Namespace) -> int:
         if averages is not None:
             cells.append(format_usd(averages.get(r.key)))
         t.add_row(*cells)
-    whole = total(rows)
-    t.add_row("[bold]total[/]", f"{whole.calls:,}", f"{whole.tokens:,}", f"[bold]{_cost(whole)}[/]",
-              f"{whole.unpriced_calls:,}")
+    whole = total(rows, "total" if overall is None else f"total (top {top})")
+    for row in (whole, overall) if overall is not None else (whole,):  # the top N's total, then everyone's
+        t.add_row(f"[bold]{row.key}[/]", f"{row.calls:,}", f"{row.tokens:,}", f"[bold]{_cost(row)}[/]",
+                  f"{row.unpriced_calls:,}")
     out = console()
     out.print(t)
     if discarded.calls:
@@ -199,7 +208,7 @@ def _export(args: argparse.Namespace) -> int:
         console(stderr=True).print(f"note: writing {fmt.upper()} to a file named .{suffix}")
     if args.by == "call":
         return _export_calls(args, target, fmt)
-    span, rows, discarded, averages = _rows(args)
+    span, rows, discarded, averages, _ = _rows(args)
     if fmt == "csv":
         data = report_csv(args.by, rows, averages).encode()
     else:
