@@ -16,6 +16,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -321,13 +322,80 @@ def test_ranges_at_the_ends_of_the_calendar_report_their_calls(far: History, tex
 
 def test_no_ledger_yet_exits_1_with_a_hint_and_creates_nothing(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere" / "ledger.sqlite3"
-    for args, env in ((["--db", str(missing)], None), ([], {"COSTPANEL_DB": str(missing)})):
-        r = costpanel("report", "--range", "all", *args, env=env)
-        assert r.returncode == 1, r.stdout + r.stderr
-        assert f"no ledger at {missing}" in r.stderr and "CostTracker(ledger=True)" in r.stderr
-    r = costpanel("budget", "show", "--db", str(missing))
-    assert r.returncode == 1 and "no ledger at" in r.stderr
+    for command in (["report", "--range", "all"], ["export", "--range", "all", str(tmp_path / "out.csv")]):
+        for args, env in ((["--db", str(missing)], None), ([], {"COSTPANEL_DB": str(missing)})):
+            r = costpanel(*command, *args, env=env)
+            assert r.returncode == 1, r.stdout + r.stderr
+            (line,) = r.stderr.splitlines()
+            assert f"no ledger at {missing}" in line and "CostTracker(ledger=True)" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("json_out", [False, True])
+def test_budget_show_before_any_ledger_shows_0_spent_and_the_budgets_and_creates_nothing(
+        tmp_path: Path, json_out: bool) -> None:
+    assert costpanel("budget", "set", "--daily", "5", "--monthly", "100").returncode == 0
+    missing = tmp_path / "nowhere" / "ledger.sqlite3"
+    r = costpanel("budget", "show", "--db", str(missing), *(["--json"] if json_out else []))
+    assert r.returncode == 0, r.stdout + r.stderr
+    if json_out:
+        today, month = json.loads(r.stdout)
+        assert (today["spent_usd"], today["budget_usd"], today["remaining_usd"]) == ("0", "5", "5")
+        assert (month["spent_usd"], month["budget_usd"], month["projected_month_end_usd"]) == ("0", "100", "0")
+    else:
+        assert "Today: spent $0.00 of $5.00 (0%, $5.00 left) [OK]" in r.stdout
+        assert "This month: spent $0.00 of $100.00" in r.stdout
     assert not missing.parent.exists()
+
+
+LEDGER_COMMANDS = {"report": ["report", "--range", "all"], "export": ["export", "--range", "all", "OUT/out.csv"],
+                   "budget show": ["budget", "show"], "demo": ["demo", "--headless", "--seconds", "0.2"]}
+
+
+@pytest.mark.parametrize("command", LEDGER_COMMANDS)
+def test_a_db_that_is_a_folder_exits_2_in_one_line_and_changes_nothing(tmp_path: Path, command: str) -> None:
+    folder = tmp_path / "ledgers"
+    folder.mkdir()
+    args = [a.replace("OUT", str(tmp_path)) for a in LEDGER_COMMANDS[command]]
+    r = costpanel(*args, "--db", str(folder))
+    assert r.returncode == 2, r.stdout + r.stderr
+    (line,) = r.stderr.splitlines()
+    assert f"{folder} is a folder" in line and str(folder / "ledger.sqlite3") in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledgers"] and not any(folder.iterdir())
+
+
+@pytest.mark.parametrize("command", LEDGER_COMMANDS)
+def test_a_db_in_a_folder_that_cannot_be_written(tmp_path: Path, catalog: Catalog, command: str,
+                                                 make_unwritable: Callable[[Path], None]) -> None:
+    """Reading needs no writing: report, export and budget show read a ledger there (and say
+    "no ledger" where there is none); the demo, which writes, is refused at once."""
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    db, missing = folder / "ledger.sqlite3", folder / "missing.sqlite3"
+    tracker = CostTracker(catalog, ledger=db)
+    tracker.record("gpt-4o", Usage(input=1_000_000), tier="Tier 1")  # $2.50 today
+    tracker.close()
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    make_unwritable(folder)
+    out = tmp_path / "out"
+    out.mkdir()
+    args = [a.replace("OUT", str(out)) for a in LEDGER_COMMANDS[command]]
+    r = costpanel(*args, "--db", str(db))
+    if command == "demo":
+        assert r.returncode == 1, r.stdout + r.stderr
+        (line,) = r.stderr.splitlines()
+        assert str(db) in line and "cannot be written" in line and "--no-ledger" in line
+    else:
+        assert r.returncode == 0, r.stderr
+        assert ("$2.50" in r.stdout) if command != "export" else (",2.5," in (out / "out.csv").read_text())
+        r = costpanel(*args, "--db", str(missing))
+        if command == "budget show":  # no ledger yet: $0 spent
+            assert r.returncode == 0 and "spent $0.00" in r.stdout, r.stdout + r.stderr
+        else:
+            assert r.returncode == 1 and r.stderr.splitlines() == [f"error: no ledger at {missing} yet: record with "
+                                                                   "CostTracker(ledger=True) or run `costpanel demo`"]
+    assert "Traceback" not in r.stderr
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
 
 
 def test_the_default_ledger_is_looked_for_in_the_data_dir(tmp_path: Path) -> None:

@@ -59,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
         if value <= 0:
             error(f"{flag} must be > 0, got {value}")
             return 2
+    if args.db is not None and not args.no_ledger and args.db.expanduser().is_dir():
+        error(f"--db {args.db} is a folder: give the ledger's file, e.g. {args.db / 'ledger.sqlite3'}")
+        return 2
     if not args.headless:  # before the ledger is opened: a demo that cannot start leaves nothing behind
         from ..gui.display import display_problem
 

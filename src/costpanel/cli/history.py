@@ -70,9 +70,13 @@ def _amount(text: str) -> Any:
 
 
 def _db(args: argparse.Namespace) -> Path:
+    """The ledger file: ``--db``, else ``COSTPANEL_DB`` or the data dir. A folder is a usage error."""
     from ..ledger.sqlite_storage import default_path
 
-    return args.db.expanduser() if args.db else default_path()
+    path = args.db.expanduser() if args.db else default_path()
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder: give the ledger's file with --db, e.g. {path / 'ledger.sqlite3'}")
+    return path
 
 
 def _open(args: argparse.Namespace) -> Any:
@@ -122,7 +126,7 @@ def _guarded(fn: Any, args: argparse.Namespace) -> int:
     import sqlite3
 
     from ..ledger.schema import LedgerError
-    from ..ledger.sqlite_storage import damaged
+    from ..ledger.sqlite_storage import damaged, default_path
 
     try:
         return int(fn(args))
@@ -130,7 +134,7 @@ def _guarded(fn: Any, args: argparse.Namespace) -> int:
         error(str(exc))
         return 1
     except sqlite3.DatabaseError as exc:  # a page damaged since the check, or one it cannot see
-        error(str(damaged(_db(args), exc)))
+        error(str(damaged(args.db or default_path(), exc)))
         return 1
     except ValueError as exc:
         error(str(exc))
@@ -271,11 +275,12 @@ def _budget_show(args: argparse.Namespace) -> int:
     from ..ledger.budgets import budget_lines, load_budgets
 
     budgets = load_budgets()
-    conn = _open(args)
+    conn = _open(args) if _db(args).exists() else None  # no ledger yet: $0 spent, and no file made
     try:
         lines = budget_lines(conn, budgets)
     finally:
-        conn.close()
+        if conn is not None:
+            conn.close()
     if args.json:
         print_json([{
             "period": line.period, "spent_usd": usd_str(line.spent), "unpriced_calls": line.unpriced_calls,
