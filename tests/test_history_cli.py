@@ -388,6 +388,7 @@ def test_a_db_in_a_folder_that_cannot_be_written(tmp_path: Path, catalog: Catalo
     else:
         assert r.returncode == 0, r.stderr
         assert ("$2.50" in r.stdout) if command != "export" else (",2.5," in (out / "out.csv").read_text())
+        (out / "out.csv").unlink(missing_ok=True)
         r = costpanel(*args, "--db", str(missing))
         if command == "budget show":  # no ledger yet: $0 spent
             assert r.returncode == 0 and "spent $0.00" in r.stdout, r.stdout + r.stderr
@@ -494,8 +495,13 @@ def mode(path: Path) -> int:
 def test_export_writes_a_private_file_with_the_reports_numbers(history: History, tmp_path: Path, fmt: str) -> None:
     target = tmp_path / f"history.{fmt}"
     target.write_text("old content")
-    os.chmod(target, 0o644)  # an existing file is replaced, and made private
-    r = costpanel("export", "--db", str(history.db), "--format", fmt, "--range", "all", "--by", "model", str(target))
+    os.chmod(target, 0o644)
+    args = ("export", "--db", str(history.db), "--format", fmt, "--range", "all", "--by", "model", str(target))
+    r = costpanel(*args)  # an existing file is not replaced without a word
+    assert r.returncode == 1 and r.stderr.splitlines() == [
+        f"error: {target} exists: add --force to replace it, or choose another file name"]
+    assert target.read_text() == "old content"
+    r = costpanel(*args, "--force")  # with --force it is replaced, and made private
     assert r.returncode == 0, r.stderr
     assert "wrote 4 row(s)" in r.stderr
     assert mode(target) == 0o600
@@ -533,6 +539,23 @@ def test_export_by_call_writes_every_call_with_its_exact_cost(history: History, 
     committed = sum(Decimal(c["cost_usd"]) for c in calls if c["status"] == COMMITTED and c["cost_usd"])
     report = json.loads(costpanel("report", "--db", str(history.db), "--range", "all", "--json").stdout)
     assert committed == Decimal(report["total"]["cost_usd"])  # the calls add up to the report
+
+
+@pytest.mark.parametrize("locked", ["file", "folder"])
+@pytest.mark.parametrize("by", ["model", "call"])
+def test_export_onto_a_file_that_cannot_be_replaced_exits_1_in_one_line_and_leaves_no_temp_file(
+        history: History, tmp_path: Path, make_unwritable: Callable[[Path], None], locked: str, by: str) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    target = folder / "costs.csv"
+    target.write_text("last month's figures")
+    make_unwritable(target if locked == "file" else folder)
+    r = costpanel("export", "--db", str(history.db), "--range", "all", "--by", by, "--force", str(target))
+    assert r.returncode == 1, r.stdout + r.stderr
+    (line,) = r.stderr.splitlines()
+    assert line.startswith(f"error: {target} cannot be written (") and "chattr -i" in line, line
+    assert [p.name for p in folder.iterdir()] == ["costs.csv"]  # no temp file left behind
+    assert target.read_text() == "last month's figures"
 
 
 def test_export_by_call_of_a_range_keeps_only_its_days(history: History, tmp_path: Path) -> None:

@@ -34,6 +34,7 @@ def add_parsers(sub: Any) -> None:
                    help="file format (default: from FILE's extension, .csv or .json)")
     e.add_argument("--by", choices=("day", "model", "provider", "tier", "session", "call"), default="day",
                    help="group by (default day), or 'call' for one row per recorded call")
+    e.add_argument("--force", action="store_true", help="replace FILE if it exists")
     e.add_argument("file", metavar="FILE")
     e.set_defaults(handler=run_export)
 
@@ -194,8 +195,6 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from ..paths import write_private_file
-
     target = Path(args.file).expanduser()
     suffix = target.suffix.lower().lstrip(".")
     fmt = args.format or (suffix if suffix in ("csv", "json") else None)
@@ -208,6 +207,12 @@ def _export(args: argparse.Namespace) -> int:
     if not target.parent.exists():
         error(f"{target.parent}: no such folder")
         return 2
+    from ..ledger.queries import parse_range
+
+    parse_range(args.range)  # a bad range is said first (exit 2)
+    if target.exists() and not args.force:
+        error(f"{target} exists: add --force to replace it, or choose another file name")
+        return 1
     if suffix in ("csv", "json") and suffix != fmt:
         console(stderr=True).print(f"note: writing {fmt.upper()} to a file named .{suffix}")
     if args.by == "call":
@@ -217,15 +222,29 @@ def _export(args: argparse.Namespace) -> int:
         data = report_csv(args.by, rows, averages).encode()
     else:
         data = (json.dumps(report_json(span, args.by, rows, discarded, averages), indent=2) + "\n").encode()
-    write_private_file(target, data)
+    if not _write(target, data):
+        return 1
     console(stderr=True).print(f"wrote {len(rows)} row(s) to {target}")
     return 0
+
+
+def _write(target: Path, data: Any) -> bool:
+    """Write an export atomically (a failed write leaves the old file and no temp file); False
+    after saying why it could not be written."""
+    from ..paths import write_private_file
+
+    try:
+        write_private_file(target, data)
+    except OSError as exc:  # an immutable or read-only file or folder, a full disk
+        error(f"{target} cannot be written ({exc.strerror or exc}): make it and its folder writable "
+              "(chmod u+w; chattr -i), or choose another file")
+        return False
+    return True
 
 
 def _export_calls(args: argparse.Namespace, target: Path, fmt: str) -> int:
     from ..ledger.queries import calls_in, parse_range
     from ..ledger.report_files import calls_csv, calls_json
-    from ..paths import write_private_file
 
     span = parse_range(args.range)
     conn = _open(args)
@@ -239,7 +258,8 @@ def _export_calls(args: argparse.Namespace, target: Path, fmt: str) -> int:
 
     try:
         calls = counted(calls_in(conn, span))
-        write_private_file(target, calls_csv(calls) if fmt == "csv" else calls_json(span, calls))
+        if not _write(target, calls_csv(calls) if fmt == "csv" else calls_json(span, calls)):
+            return 1
     finally:
         conn.close()
     console(stderr=True).print(f"wrote {count:,} call(s) to {target}")
