@@ -129,7 +129,7 @@ def open_read_only(path: Path, *, verify: bool = False) -> sqlite3.Connection:
 
 def check_integrity(path: Path) -> None:
     """Raise :class:`LedgerError` if the ledger at ``path`` (when there is one) is damaged: SQLite's
-    ``PRAGMA quick_check``, read-only. It reads the whole file (~0.27 s for a million calls), so
+    ``PRAGMA quick_check``, read-only. It reads the whole file (~0.2 s for a million calls), so
     it runs where a person waits for one answer — the CLI's reads and ``costpanel demo --db`` —
     not on every open: the writer and the panel turn a damaged page into an error when they meet it."""
     if not path.is_file() or not path.stat().st_size:
