@@ -75,6 +75,8 @@ def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Co
         _probe_write(conn)
     except sqlite3.OperationalError as exc:  # locked for too long, unreadable, read-only: not the content
         conn.close()
+        if exc.sqlite_errorcode & 0xFF in _BUSY_CODES:
+            raise LedgerError(f"{path} is locked by another process ({exc}); try again once it is done") from None
         raise LedgerError(f"{path} cannot be written ({exc}): {_WRITABLE_HINT}") from None
     except sqlite3.DatabaseError as exc:
         conn.close()
@@ -151,13 +153,14 @@ def check_integrity(path: Path) -> None:
 def _quick_check(conn: sqlite3.Connection, path: Path) -> None:
     problems = [r[0] for r in conn.execute("PRAGMA quick_check(3)")]
     if problems != ["ok"]:  # one line: "*** in database main ***\nPage 31: ..." → "Page 31: ..."
-        raise damaged(path, "; ".join(" ".join(p.replace("*** in database main ***", "").split()) for p in problems))
+        found = "; ".join(" ".join(p.replace("*** in database main ***", "").split()) for p in problems)
+        raise damaged(path, f"SQLite's integrity check: {found}")
 
 
 def damaged(path: Path | str, detail: object) -> LedgerError:
     """The error for a ledger whose pages are damaged (a disk fault, a copy made mid-write)."""
-    return LedgerError(f"{path} is damaged (SQLite's integrity check: {detail}); no figures are read from it: "
-                       f"restore it from a backup, or recover what is left with `sqlite3 {path} .recover`")
+    return LedgerError(f"{path} is damaged ({detail}); no figures are read from it: restore it from a backup, "
+                       f"or recover what is left with `sqlite3 {path} .recover`")
 
 
 def is_damage(exc: BaseException) -> bool:
@@ -180,11 +183,11 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
 
 
 def _probe_write(conn: sqlite3.Connection) -> None:
-    """Fail now, not at the first flush, on a file SQLite can only read (a read-only or immutable
-    file: SQLite opens it read-only without a word; a folder where the WAL's side files cannot be
-    made fails earlier, at the first read). A row is changed and the change rolled back: SQLite
-    refuses to change a page of a read-only file, and nothing reaches the disk. A lock held by
-    another writer proves nothing either way: it is left to the writer's retries."""
+    """Fail now, not at the first flush, on a file SQLite opened read-only without a word where
+    ``access()`` said it was writable (root squash on NFS, ACLs, a change between the check and
+    the open). A row is changed and the change rolled back: SQLite refuses to change a page of a
+    read-only file, and nothing reaches the disk. A lock held by another writer proves nothing
+    either way: it is left to the writer's retries."""
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as exc:
@@ -246,7 +249,10 @@ class SqliteStorage:
         except BaseException as exc:
             self._dims.forget()  # ids this transaction made are gone with it
             if conn.in_transaction:  # SQLite may have rolled back already (a full disk does)
-                conn.execute("ROLLBACK")
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:  # the file's trouble again: the first error says more
+                    pass
             unavailable = _unavailable(exc)
             if unavailable is not None:
                 raise unavailable from exc
