@@ -16,9 +16,12 @@ from costpanel.pricing import Catalog, load_catalog
 
 @pytest.fixture(autouse=True)
 def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Config and data dirs of the test's own; no ``COSTPANEL_DB`` (the default ledger is then in
+    that data dir) and no ``COSTPANEL_PRICING``: a user's real ledger and prices stay untouched."""
     config = tmp_path_factory.mktemp("config")
     monkeypatch.setenv("COSTPANEL_CONFIG_DIR", str(config))
     monkeypatch.setenv("COSTPANEL_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    monkeypatch.delenv("COSTPANEL_DB", raising=False)
     monkeypatch.delenv("COSTPANEL_PRICING", raising=False)
     yield config
 

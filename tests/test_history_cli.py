@@ -16,6 +16,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -74,13 +75,14 @@ def expected_rows(events: list[Event], by: str) -> list[dict[str, object]]:
         return (k,) if by == "day" else (-sum(e.cost_units or 0 for e in groups[k]), k)
 
     rows = [row_dict(by, k, groups[k]) for k in sorted(groups, key=order)]
-    if by == "day":  # the 7-day moving average: the day and up to 6 before it since the first, $0 days too
-        first = dt.date.fromisoformat(min(groups))
-        units = {k: sum(e.cost_units or 0 for e in v) for k, v in groups.items()}
+    if by == "day":  # the 7-day moving average: the day and the six before it (in the range or not), $0 days too
+        units: dict[str, int] = {}
+        for e in events:
+            if e.status == COMMITTED:
+                units[key_of(e, "day")] = units.get(key_of(e, "day"), 0) + (e.cost_units or 0)
         for row in rows:
             day = dt.date.fromisoformat(str(row["day"]))
-            window = [day - dt.timedelta(days=k) for k in range(7) if day - dt.timedelta(days=k) >= first]
-            average = Decimal(sum(units.get(d.isoformat(), 0) for d in window)) / len(window)
+            average = Decimal(sum(units.get((day - dt.timedelta(days=k)).isoformat(), 0) for k in range(7))) / 7
             row["avg_7d_usd"] = usd(int(average.to_integral_value(rounding="ROUND_HALF_EVEN")))
     return rows
 
@@ -150,6 +152,23 @@ def test_report_top_keeps_the_costliest_groups(history: History) -> None:
         assert r.returncode == 2 and "Traceback" not in r.stderr, bad
 
 
+def test_the_total_of_a_top_n_report_says_it_covers_the_top_n_and_the_grand_total_follows(history: History) -> None:
+    committed = [e for e in history.events if e.status == COMMITTED]
+    shown = [row["model"] for row in expected_rows(history.events, "model")][:2]
+    top2 = [e for e in committed if key_of(e, "model") in shown]
+    assert len(top2) < len(committed)  # the top 2 leave calls out
+    args = ("report", "--db", str(history.db), "--range", "all", "--by", "model", "--top", "2")
+    data = json.loads(costpanel(*args, "--json").stdout)
+    assert data["total"] == row_dict("model", "total (top 2)", top2)
+    assert data["all"] == row_dict("model", "all models", committed)
+    table = list(csv.reader(io.StringIO(costpanel(*args, "--csv").stdout)))
+    assert [line[0] for line in table[-2:]] == ["total (top 2)", "all models"]
+    assert table[-1][1:] == ["" if v is None else str(v) for v in list(data["all"].values())[1:]]
+    text = costpanel(*args).stdout
+    assert any(line.startswith("│ total (top 2) ") and f" {len(top2):,} │" in line for line in text.splitlines()), text
+    assert any(line.startswith("│ all models ") and f" {len(committed):,} │" in line for line in text.splitlines()), text
+
+
 def test_the_day_report_table_shows_the_7_day_average(history: History) -> None:
     r = costpanel("report", "--db", str(history.db), "--range", "all", "--by", "day")
     assert r.returncode == 0 and "7-day avg" in r.stdout
@@ -158,6 +177,18 @@ def test_the_day_report_table_shows_the_7_day_average(history: History) -> None:
     for row in expected_rows(history.events, "day"):
         (line,) = [ln for ln in r.stdout.splitlines() if str(row["day"]) in ln]
         assert line.rstrip(" │").endswith(format_usd(Decimal(str(row["avg_7d_usd"])))), line
+
+
+@pytest.mark.parametrize("fmt", ["--json", "--csv"])
+def test_the_7_day_average_of_a_day_counts_the_six_days_before_it_even_outside_the_range(
+        history: History, fmt: str) -> None:
+    r = costpanel("report", "--db", str(history.db), "--range", "2026-01-12..2026-01-12", "--by", "day", fmt)
+    assert r.returncode == 0, r.stderr
+    (expected,) = [row for row in expected_rows(history.events, "day") if row["day"] == "2026-01-12"]
+    assert expected["avg_7d_usd"] != usd(sum(e.cost_units or 0 for e in history.events
+                                            if key_of(e, "day") == "2026-01-12" and e.status == COMMITTED) // 7)
+    rows = json.loads(r.stdout)["rows"] if fmt == "--json" else list(csv.DictReader(io.StringIO(r.stdout)))
+    assert [row["avg_7d_usd"] for row in rows] == [expected["avg_7d_usd"]]  # the 10th and 11th count
 
 
 def test_report_json_keeps_names_as_given(history: History) -> None:
@@ -218,24 +249,154 @@ def test_report_reads_the_ledger_named_by_costpanel_db(history: History) -> None
 
 
 @pytest.mark.parametrize(("command", "text"), [("report", "yesterday"), ("report", "2026-02-30..2026-03-01"),
-                                               ("report", "2026-03-02..2026-03-01"), ("export", "0d")])
+                                               ("report", "2026-03-02..2026-03-01"), ("export", "0d"),
+                                               ("report", "99999999d"), ("export", "99999999d"), ("report", "７d"),
+                                               ("report", "1٣d"), ("report", "２０２６-01-01..2026-01-31"),
+                                               ("report", "1__0d"), ("report", "_10d")])
 def test_a_bad_range_exits_2_naming_the_value(history: History, tmp_path: Path, command: str, text: str) -> None:
     extra = ["--format", "csv", str(tmp_path / "out.csv")] if command == "export" else []
+    before = history.db.read_bytes()
     r = costpanel(command, "--db", str(history.db), "--range", text, *extra)
     assert r.returncode == 2, r.stdout + r.stderr
-    assert f"'{text}'" in r.stderr
+    (line,) = r.stderr.splitlines()  # one line, no traceback
+    assert f"'{text}'" in line
     assert not (tmp_path / "out.csv").exists()
+    assert history.db.read_bytes() == before
+
+
+def test_day_counts_may_use_underscores_as_documented(history: History) -> None:
+    r = costpanel("report", "--db", str(history.db), "--range", "100_000d", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["total"]["calls"] == sum(e.status == COMMITTED for e in history.events)
+
+
+@pytest.mark.parametrize("top", ["７", "٣", " 3", "+3", "3.0"])
+def test_top_takes_ascii_digits_only(history: History, top: str) -> None:
+    r = costpanel("report", "--db", str(history.db), "--by", "model", "--top", top)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert repr(top) in r.stderr and "Traceback" not in r.stderr
+
+
+# Any time an aware datetime can hold, in the past, now and far ahead (another machine's clock, an import).
+FAR_TIMES = [dt.datetime(1, 1, 1, 0, 30, tzinfo=UTC), dt.datetime(1971, 1, 1, tzinfo=UTC),
+             dt.datetime(2026, 1, 10, 12, tzinfo=UTC), dt.datetime(2200, 1, 1, tzinfo=UTC),
+             dt.datetime(9999, 12, 31, 23, 30, tzinfo=UTC)]
+
+
+@pytest.fixture
+def far(tmp_path: Path, catalog: Catalog) -> History:
+    db = tmp_path / "far.sqlite3"
+    tracker = CostTracker(catalog, ledger=db, session="far")
+    events = [tracker.record("gpt-4o", Usage(input=1000 * (k + 1), output=1), tier="Tier 1", at=at, event_id=f"far-{k}")
+              for k, at in enumerate(FAR_TIMES)]
+    tracker.close()
+    return History(db, events)
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Asia/Tokyo", "America/New_York"])
+@pytest.mark.parametrize("by", GROUPS)
+def test_range_all_has_no_time_filter(far: History, tz: str, by: str) -> None:
+    r = costpanel("report", "--db", str(far.db), "--range", "all", "--by", by, "--json", env={"TZ": tz})
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["total"] == row_dict(by, "total", far.events)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_range_all_exports_every_call_whenever_it_was_made(far: History, tmp_path: Path, fmt: str) -> None:
+    target = tmp_path / f"calls.{fmt}"
+    r = costpanel("export", "--db", str(far.db), "--range", "all", "--by", "call", str(target))
+    assert r.returncode == 0, r.stderr
+    calls = json.loads(target.read_text())["calls"] if fmt == "json" else list(csv.DictReader(io.StringIO(target.read_text())))
+    assert [c["event_id"] for c in calls] == [e.event_id for e in far.events]
+
+
+@pytest.mark.parametrize(("text", "expected"), [("0001-01-01..9999-12-31", FAR_TIMES),
+                                                ("9999-12-31..9999-12-31", FAR_TIMES[-1:]),
+                                                ("0001-01-01..0001-01-01", FAR_TIMES[:1])])
+def test_ranges_at_the_ends_of_the_calendar_report_their_calls(far: History, text: str,
+                                                                expected: list[dt.datetime]) -> None:
+    r = costpanel("report", "--db", str(far.db), "--range", text, "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["total"]["calls"] == len(expected)
 
 
 def test_no_ledger_yet_exits_1_with_a_hint_and_creates_nothing(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere" / "ledger.sqlite3"
-    for args, env in ((["--db", str(missing)], None), ([], {"COSTPANEL_DB": str(missing)})):
-        r = costpanel("report", "--range", "all", *args, env=env)
-        assert r.returncode == 1, r.stdout + r.stderr
-        assert f"no ledger at {missing}" in r.stderr and "CostTracker(ledger=True)" in r.stderr
-    r = costpanel("budget", "show", "--db", str(missing))
-    assert r.returncode == 1 and "no ledger at" in r.stderr
+    for command in (["report", "--range", "all"], ["export", "--range", "all", str(tmp_path / "out.csv")]):
+        for args, env in ((["--db", str(missing)], None), ([], {"COSTPANEL_DB": str(missing)})):
+            r = costpanel(*command, *args, env=env)
+            assert r.returncode == 1, r.stdout + r.stderr
+            (line,) = r.stderr.splitlines()
+            assert f"no ledger at {missing}" in line and "CostTracker(ledger=True)" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("json_out", [False, True])
+def test_budget_show_before_any_ledger_shows_0_spent_and_the_budgets_and_creates_nothing(
+        tmp_path: Path, json_out: bool) -> None:
+    assert costpanel("budget", "set", "--daily", "5", "--monthly", "100").returncode == 0
+    missing = tmp_path / "nowhere" / "ledger.sqlite3"
+    r = costpanel("budget", "show", "--db", str(missing), *(["--json"] if json_out else []))
+    assert r.returncode == 0, r.stdout + r.stderr
+    if json_out:
+        today, month = json.loads(r.stdout)
+        assert (today["spent_usd"], today["budget_usd"], today["remaining_usd"]) == ("0", "5", "5")
+        assert (month["spent_usd"], month["budget_usd"], month["projected_month_end_usd"]) == ("0", "100", "0")
+    else:
+        assert "Today: spent $0.00 of $5.00 (0%, $5.00 left) [OK]" in r.stdout
+        assert "This month: spent $0.00 of $100.00" in r.stdout
     assert not missing.parent.exists()
+
+
+LEDGER_COMMANDS = {"report": ["report", "--range", "all"], "export": ["export", "--range", "all", "OUT/out.csv"],
+                   "budget show": ["budget", "show"], "demo": ["demo", "--headless", "--seconds", "0.2"]}
+
+
+@pytest.mark.parametrize("command", LEDGER_COMMANDS)
+def test_a_db_that_is_a_folder_exits_2_in_one_line_and_changes_nothing(tmp_path: Path, command: str) -> None:
+    folder = tmp_path / "ledgers"
+    folder.mkdir()
+    args = [a.replace("OUT", str(tmp_path)) for a in LEDGER_COMMANDS[command]]
+    r = costpanel(*args, "--db", str(folder))
+    assert r.returncode == 2, r.stdout + r.stderr
+    (line,) = r.stderr.splitlines()
+    assert f"{folder} is a folder" in line and str(folder / "ledger.sqlite3") in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledgers"] and not any(folder.iterdir())
+
+
+@pytest.mark.parametrize("command", LEDGER_COMMANDS)
+def test_a_db_in_a_folder_that_cannot_be_written(tmp_path: Path, catalog: Catalog, command: str,
+                                                 make_unwritable: Callable[[Path], None]) -> None:
+    """Reading needs no writing: report, export and budget show read a ledger there (and say
+    "no ledger" where there is none); the demo, which writes, is refused at once."""
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    db, missing = folder / "ledger.sqlite3", folder / "missing.sqlite3"
+    tracker = CostTracker(catalog, ledger=db)
+    tracker.record("gpt-4o", Usage(input=1_000_000), tier="Tier 1")  # $2.50 today
+    tracker.close()
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    make_unwritable(folder)
+    out = tmp_path / "out"
+    out.mkdir()
+    args = [a.replace("OUT", str(out)) for a in LEDGER_COMMANDS[command]]
+    r = costpanel(*args, "--db", str(db))
+    if command == "demo":
+        assert r.returncode == 1, r.stdout + r.stderr
+        (line,) = r.stderr.splitlines()
+        assert str(db) in line and "cannot be written" in line and "--no-ledger" in line
+    else:
+        assert r.returncode == 0, r.stderr
+        assert ("$2.50" in r.stdout) if command != "export" else (",2.5," in (out / "out.csv").read_text())
+        (out / "out.csv").unlink(missing_ok=True)
+        r = costpanel(*args, "--db", str(missing))
+        if command == "budget show":  # no ledger yet: $0 spent
+            assert r.returncode == 0 and "spent $0.00" in r.stdout, r.stdout + r.stderr
+        else:
+            assert r.returncode == 1 and r.stderr.splitlines() == [f"error: no ledger at {missing} yet: record with "
+                                                                   "CostTracker(ledger=True) or run `costpanel demo`"]
+    assert "Traceback" not in r.stderr
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
 
 
 def test_the_default_ledger_is_looked_for_in_the_data_dir(tmp_path: Path) -> None:
@@ -262,6 +423,46 @@ def test_a_file_that_is_not_a_ledger_exits_1_and_is_left_untouched(tmp_path: Pat
     assert "error:" in r.stderr and "is not a costpanel ledger" in r.stderr and "Traceback" not in r.stderr
     assert str(path) in r.stderr.replace("\n", "")
     assert path.read_bytes() == before
+
+
+def damage(db: Path, catalog: Catalog) -> None:
+    """A ledger of 3,000 calls whose middle page has its header and cell pointers overwritten (a
+    disk fault, a copy taken mid-write): the file still opens, and SQLite's integrity check fails."""
+    tracker = CostTracker(catalog, ledger=db)
+    for k in range(3_000):
+        tracker.record("gpt-4o", Usage(input=k + 1, output=1), tier=f"Tier {k % 4}", event_id=f"call-{k:05d}")
+    tracker.close()  # the last connection: the WAL is folded into the file and removed
+    conn = sqlite3.connect(db)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    pages = db.stat().st_size // page_size
+    with open(db, "r+b") as f:
+        f.seek(pages // 2 * page_size)
+        f.write(b"\xff" * 64)
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        assert conn.execute("PRAGMA quick_check").fetchone() != ("ok",), "the damage went unnoticed"
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("args", [["report", "--range", "all"], ["report", "--by", "model", "--json"],
+                                  ["export", "--range", "all", "OUT.csv"], ["export", "--by", "call", "OUT.json"],
+                                  ["budget", "show"], ["demo", "--headless", "--seconds", "0.2"]],
+                         ids=["report", "report-json", "export", "export-calls", "budget-show", "demo"])
+def test_a_damaged_ledger_gives_one_line_and_exit_1_and_never_figures(tmp_path: Path, catalog: Catalog,
+                                                                       args: list[str]) -> None:
+    db = tmp_path / "ledger.sqlite3"
+    damage(db, catalog)
+    before = db.read_bytes()
+    r = costpanel(*[a.replace("OUT", str(tmp_path / "out")) for a in args], "--db", str(db))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert r.stdout == ""  # no figures
+    (line,) = r.stderr.splitlines()
+    assert line.startswith(f"error: {db} is damaged") and "restore it from a backup" in line, line
+    assert db.read_bytes() == before
+    made = {p.name for p in tmp_path.iterdir()} - {"ledger.sqlite3", "ledger.sqlite3-wal", "ledger.sqlite3-shm"}
+    assert made == set()  # no export, no rejected calls (a reader's -wal and -shm are SQLite's own)
 
 
 V1_FIXTURE = Path(__file__).parent / "data" / "ledger" / "v1.sqlite3"
@@ -294,8 +495,13 @@ def mode(path: Path) -> int:
 def test_export_writes_a_private_file_with_the_reports_numbers(history: History, tmp_path: Path, fmt: str) -> None:
     target = tmp_path / f"history.{fmt}"
     target.write_text("old content")
-    os.chmod(target, 0o644)  # an existing file is replaced, and made private
-    r = costpanel("export", "--db", str(history.db), "--format", fmt, "--range", "all", "--by", "model", str(target))
+    os.chmod(target, 0o644)
+    args = ("export", "--db", str(history.db), "--format", fmt, "--range", "all", "--by", "model", str(target))
+    r = costpanel(*args)  # an existing file is not replaced without a word
+    assert r.returncode == 1 and r.stderr.splitlines() == [
+        f"error: {target} exists: add --force to replace it, or choose another file name"]
+    assert target.read_text() == "old content"
+    r = costpanel(*args, "--force")  # with --force it is replaced, and made private
     assert r.returncode == 0, r.stderr
     assert "wrote 4 row(s)" in r.stderr
     assert mode(target) == 0o600
@@ -333,6 +539,23 @@ def test_export_by_call_writes_every_call_with_its_exact_cost(history: History, 
     committed = sum(Decimal(c["cost_usd"]) for c in calls if c["status"] == COMMITTED and c["cost_usd"])
     report = json.loads(costpanel("report", "--db", str(history.db), "--range", "all", "--json").stdout)
     assert committed == Decimal(report["total"]["cost_usd"])  # the calls add up to the report
+
+
+@pytest.mark.parametrize("locked", ["file", "folder"])
+@pytest.mark.parametrize("by", ["model", "call"])
+def test_export_onto_a_file_that_cannot_be_replaced_exits_1_in_one_line_and_leaves_no_temp_file(
+        history: History, tmp_path: Path, make_unwritable: Callable[[Path], None], locked: str, by: str) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    target = folder / "costs.csv"
+    target.write_text("last month's figures")
+    make_unwritable(target if locked == "file" else folder)
+    r = costpanel("export", "--db", str(history.db), "--range", "all", "--by", by, "--force", str(target))
+    assert r.returncode == 1, r.stdout + r.stderr
+    (line,) = r.stderr.splitlines()
+    assert line.startswith(f"error: {target} cannot be written (") and "chattr -i" in line, line
+    assert [p.name for p in folder.iterdir()] == ["costs.csv"]  # no temp file left behind
+    assert target.read_text() == "last month's figures"
 
 
 def test_export_by_call_of_a_range_keeps_only_its_days(history: History, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import sqlite3
 import stat
 import subprocess
@@ -489,6 +490,64 @@ def test_the_demo_keeps_its_simulated_calls_in_a_demo_session_it_ends(db: Path, 
         resumed.close()
 
 
+def real_session_left_open(db: Path, catalog: Catalog) -> tuple[int, ...]:
+    """A user's session with two calls, not ended (the process will resume it); its figures."""
+    tracker = CostTracker(catalog, ledger=db, session="real-work")
+    tracker.record("gpt-4o", Usage(input=1200, output=300), tier="Tier 1")
+    tracker.record("claude-sonnet-4", Usage(input=1000, output=20), tier="Tier 2")
+    snap = tracker.snapshot()
+    tracker.close()
+    return figures(snap.total)
+
+
+def resumed_session(db: Path, catalog: Catalog) -> tuple[str, tuple[int, ...]]:
+    tracker = CostTracker(catalog, ledger=db, resume=True)
+    try:
+        return tracker.session, figures(tracker.snapshot().total)
+    finally:
+        tracker.close()
+
+
+@pytest.mark.parametrize("stop", ["SIGKILL", "timeout"])
+def test_a_demo_killed_mid_run_is_never_resumed_the_users_last_session_is(db: Path, catalog: Catalog,
+                                                                          stop: str) -> None:
+    real = real_session_left_open(db, catalog)
+    cmd = [sys.executable, "-m", "costpanel", "demo", "--headless", "--seconds", "60", "--rate", "200", "--db", str(db)]
+    if stop == "timeout":  # what `timeout 5 costpanel demo` or a CI step's limit does
+        with pytest.raises(subprocess.TimeoutExpired):  # run() kills the child with SIGKILL at its timeout
+            subprocess.run(cmd, capture_output=True, timeout=6)
+    else:
+        demo = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 30
+            while stored_calls(db) < 10:
+                assert time.monotonic() < deadline and demo.poll() is None, "the demo wrote nothing"
+                time.sleep(0.05)
+        finally:
+            demo.send_signal(signal.SIGKILL)
+            demo.wait(timeout=30)
+    ((demo_id,),) = query(db, "SELECT id FROM sessions WHERE id LIKE 'demo-%' AND ended_at IS NULL")
+    assert demo_id  # killed: its session was left open (and is the last one opened)
+    assert resumed_session(db, catalog) == ("real-work", real)
+    named = CostTracker(catalog, ledger=db, resume=True, session=demo_id)  # named, a demo can still be resumed
+    try:
+        assert named.session == demo_id and named.snapshot().calls > 0
+    finally:
+        named.close()
+
+
+@pytest.mark.parametrize("why", ["no display", "bad flags"])
+def test_a_demo_that_fails_to_start_leaves_no_session_behind(db: Path, catalog: Catalog, why: str) -> None:
+    real = real_session_left_open(db, catalog)
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    args = ["--frames", "5"] if why == "no display" else ["--headless", "--rate", "0"]
+    r = subprocess.run([sys.executable, "-m", "costpanel", "demo", "--db", str(db), *args], env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert query(db, "SELECT id FROM sessions") == [("real-work",)]
+    assert resumed_session(db, catalog) == ("real-work", real)
+
+
 def stored_calls(db: Path) -> int:
     """Calls in a ledger another process is creating (0 until its tables exist)."""
     try:
@@ -907,12 +966,17 @@ def test_top_sessions_and_the_daily_trend_come_from_the_ledger(db: Path, catalog
         span = parse_range("2026-01-01..2026-01-31")
         assert [r.key for r in top_sessions(conn, span, 2)] == ["dear", "cheap"]
         trend = daily_trend(conn, span, window=2)
+        later = daily_trend(conn, parse_range("2026-01-11..2026-01-31"), window=2)  # day 10 is before it
     finally:
         conn.close()
     day10 = units_to_usd(cheap.cost_units + dear[0].cost_units)
     day12 = units_to_usd(dear[1].cost_units)
-    assert trend == [("2026-01-10", day10, day10), ("2026-01-11", Decimal(0), day10 / 2),
-                     ("2026-01-12", day12, day12 / 2)]
+    zero = Decimal(0)
+    # each day's average is over that day and the one before, $0 days included; listed: the days
+    # where it is not $0 and the $0 day either side (a line through them is right on every day)
+    assert trend == [("2026-01-09", zero, zero), ("2026-01-10", day10, day10 / 2), ("2026-01-11", zero, day10 / 2),
+                     ("2026-01-12", day12, day12 / 2), ("2026-01-13", zero, day12 / 2), ("2026-01-14", zero, zero)]
+    assert later == trend[2:]  # the range starts on the 11th: its average still counts the 10th
 
 
 # -- 12. permissions ------------------------------------------------------------------------------------

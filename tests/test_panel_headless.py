@@ -241,9 +241,9 @@ def test_history_tab_shows_the_ledger_by_day_model_and_tier(catalog, tmp_path) -
         assert ["mystery", "1"] == models[-1][:2] and models[-1][3] == "unpriced"
         xs, ys = dpg.get_value(h.bars)[:2]
         assert len(xs) == 2 and ys == pytest.approx([2.5, 0.15])
-        trend_x, trend_y = dpg.get_value(h.trend)[:2]  # the 7-day average, day by day (yesterday, today)
-        assert trend_x == xs and trend_y == pytest.approx([2.5, (2.5 + 0.15) / 2])
-        first, last = panel.history.days_shown  # a week of days on the axis, not two bars filling it
+        trend_x, trend_y = dpg.get_value(h.trend)[:2]  # the 7-day average: the day and the six before it
+        assert trend_x[1:] == xs and trend_y == pytest.approx([0, 2.5 / 7, (2.5 + 0.15) / 7])  # from $0 the day before
+        first, last = panel.history.days_shown  # the range's seven days on the axis, today the last
         assert last - first == pytest.approx(7 * 86400, abs=3600) and first < xs[0] < xs[1] < last
         panel.set_history_range("today")
         panel.update()

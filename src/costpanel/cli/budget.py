@@ -73,17 +73,22 @@ def run_set(args: argparse.Namespace) -> int:
 def run_show(args: argparse.Namespace) -> int:
     from ..budgets import budget_line_json, budget_line_text
     from ..ledger.budgets import BudgetsFileError, budget_lines, load_budgets
-    from ..ledger.queries import open_read_only
     from ..ledger.schema import LedgerError
-    from ..ledger.store import default_path
+    from .history import ledger_path, open_ledger
 
     try:
+        path = ledger_path(args)
+    except ValueError as exc:  # --db names a folder
+        error(str(exc))
+        return 2
+    try:
         budgets = load_budgets()
-        conn = open_read_only(args.db.expanduser() if args.db else default_path())
+        conn = open_ledger(args) if path.exists() else None  # no ledger yet: $0 spent, and no file made
         try:
             lines = budget_lines(conn, budgets)
         finally:
-            conn.close()
+            if conn is not None:
+                conn.close()
     except (BudgetsFileError, LedgerError) as exc:
         error(str(exc))
         return 1

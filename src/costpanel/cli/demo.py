@@ -79,6 +79,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.screenshot is not None and args.frames is None:
         args.frames = 180  # a few seconds of calls: the cumulative chart has lines to show
+    if args.db is not None and not args.no_ledger and args.db.expanduser().is_dir():
+        error(f"--db {args.db} is a folder: give the ledger's file, e.g. {args.db / 'ledger.sqlite3'}")
+        return 2
     if not args.headless:
         from ..gui.display import display_problem
 
@@ -87,12 +90,16 @@ def run(args: argparse.Namespace) -> int:
             error(f"cannot open the panel: {problem}; {NO_DISPLAY_HINT}")
             return 2
     from ..ledger import LedgerError
+    from ..ledger.resume import DEMO_PREFIX
+    from ..ledger.sqlite_storage import check_integrity, default_path
 
     try:
-        # A simulated session, named so in the history, and ended at exit: `resume=True`
-        # never continues it.
+        if not args.no_ledger:  # a damaged ledger is said before a demo adds to it
+            check_integrity(args.db.expanduser() if args.db else default_path())
+        # A simulated session, named so in the history, and ended at exit; `resume=True` never
+        # continues it, even when the demo is killed before it can end it.
         tracker = CostTracker(ledger=None if args.no_ledger else (args.db or True),
-                              session=f"demo-{new_session_id()}")
+                              session=f"{DEMO_PREFIX}{new_session_id()}")
     except PricingError as exc:
         error(pricing_problems(exc))
         return 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..export import format_of
 from ..ledger.report_files import report_csv, report_file, report_json
@@ -19,7 +19,8 @@ def add_parsers(sub: Any) -> None:
     r.add_argument("--by", choices=("day", "model", "provider", "tier", "session"), default="day",
                    help="group by (default day, in your local time zone, with a 7-day moving average)")
     r.add_argument("--top", type=_positive, default=None, metavar="N",
-                   help="only the N costliest groups (e.g. the top sessions; not with --by day)")
+                   help="only the N costliest groups (e.g. the top sessions; not with --by day); the total row "
+                        "then reads 'total (top N)' and a row 'all <groups>' gives the grand total")
     fmt = r.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="machine-readable output")
     fmt.add_argument("--csv", action="store_true", help="CSV output (spreadsheet-safe)")
@@ -33,6 +34,7 @@ def add_parsers(sub: Any) -> None:
                    help="file format (default: from FILE's extension, .csv or .json)")
     e.add_argument("--by", choices=("day", "model", "provider", "tier", "session", "call"), default="day",
                    help="group by (default day), or 'call' for one row per recorded call")
+    e.add_argument("--force", action="store_true", help="replace FILE if it exists")
     e.add_argument("file", metavar="FILE")
     e.set_defaults(handler=run_export)
 
@@ -44,48 +46,72 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="ledger file (default: COSTPANEL_DB or the user data dir)")
 
 
-def _open(args: argparse.Namespace) -> Any:
-    from ..ledger.queries import open_read_only
-    from ..ledger.store import default_path
+def ledger_path(args: argparse.Namespace) -> Path:
+    """The ledger file: ``--db``, else ``COSTPANEL_DB`` or the data dir. A folder is a usage error."""
+    from ..ledger.sqlite_storage import default_path
 
-    return open_read_only(args.db.expanduser() if args.db else default_path())
+    path = args.db.expanduser() if args.db else default_path()
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder: give the ledger's file with --db, e.g. {path / 'ledger.sqlite3'}")
+    return path
+
+
+def open_ledger(args: argparse.Namespace) -> Any:
+    """The ledger, read-only, after SQLite's integrity check: no figures from a damaged file."""
+    from ..ledger.sqlite_storage import open_read_only
+
+    return open_read_only(ledger_path(args), verify=True)
 
 
 def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
+    """A whole number >= 1 in ASCII digits (``1_000`` allowed): ``int()`` alone would also take
+    ``'７'``, ``' 7'`` or ``'+7'``."""
+    import re
+
+    value = int(text) if re.fullmatch(r"[0-9]+(?:_[0-9]+)*", text) else 0
     if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1 (ASCII digits), got {text!r}")
     return value
 
 
-def _rows(args: argparse.Namespace) -> tuple[Any, list[Any], Any, dict[str, Any] | None]:
-    """The range, its rows (``--top`` applied), the discarded total, and for day reports each
-    day's 7-day moving average of cost."""
-    from ..ledger.queries import discarded_total, moving_average, parse_range, report
+class _Report(NamedTuple):
+    span: Any
+    rows: list[Any]  # ``--top`` applied
+    discarded: Any
+    averages: dict[str, Any] | None  # day reports: each day's 7-day moving average of cost
+    overall: Any  # with ``--top``: the total of every group, not only the top N; else None
+
+
+def _rows(args: argparse.Namespace) -> _Report:
+    from ..ledger.queries import daily_trend, discarded_total, parse_range, report, total
 
     top = getattr(args, "top", None)
     if top is not None and args.by == "day":
         raise ValueError("--top picks the costliest groups: use it with --by model, provider, tier or session")
     span = parse_range(args.range)
-    conn = _open(args)
+    conn = open_ledger(args)
     try:
         rows = report(conn, span, args.by)
-        averages = {day: avg for day, _, avg in moving_average(rows)} if args.by == "day" else None
-        return span, rows[:top] if top else rows, discarded_total(conn, span), averages
+        averages = {day: avg for day, _, avg in daily_trend(conn, span, days=rows)} if args.by == "day" else None
+        overall = total(rows, f"all {args.by}s") if top else None
+        return _Report(span, rows[:top] if top else rows, discarded_total(conn, span), averages, overall)
     finally:
         conn.close()
 
 
 def _guarded(fn: Any, args: argparse.Namespace) -> int:
+    import sqlite3
+
     from ..ledger.schema import LedgerError
+    from ..ledger.sqlite_storage import damaged, default_path
 
     try:
         return int(fn(args))
     except LedgerError as exc:
         error(str(exc))
+        return 1
+    except sqlite3.DatabaseError as exc:  # a page damaged since the check, or one it cannot see
+        error(str(damaged(args.db or default_path(), exc)))
         return 1
     except ValueError as exc:
         error(str(exc))
@@ -99,18 +125,18 @@ def run_report(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from ..ledger.queries import total
 
-    span, rows, discarded, averages = _rows(args)
+    span, rows, discarded, averages, overall = _rows(args)
+    top = getattr(args, "top", None)
     if args.json:
-        print_json(report_json(span, args.by, rows, discarded, averages))
+        print_json(report_json(span, args.by, rows, discarded, averages, top=top, overall=overall))
         return 0
     if args.csv:
-        print(report_csv(args.by, rows, averages), end="")
+        print(report_csv(args.by, rows, averages, top=top, overall=overall), end="")
         return 0
     from rich.markup import escape
     from rich.table import Table
 
-    top = f", top {args.top}" if getattr(args, "top", None) else ""
-    t = Table(title=f"Costs by {args.by}, range {span.label}{top}", title_justify="left")
+    t = Table(title=f"Costs by {args.by}, range {span.label}{f', top {top}' if top else ''}", title_justify="left")
     columns = [args.by.capitalize(), "Calls", "Tokens", "Cost", "Unpriced calls"]
     if averages is not None:
         columns.append("7-day avg")
@@ -121,9 +147,10 @@ def _report(args: argparse.Namespace) -> int:
         if averages is not None:
             cells.append(format_usd(averages.get(r.key)))
         t.add_row(*cells)
-    whole = total(rows)
-    t.add_row("[bold]total[/]", f"{whole.calls:,}", f"{whole.tokens:,}", f"[bold]{_cost(whole)}[/]",
-              f"{whole.unpriced_calls:,}")
+    whole = total(rows, "total" if overall is None else f"total (top {top})")
+    for row in (whole, overall) if overall is not None else (whole,):  # the top N's total, then everyone's
+        t.add_row(f"[bold]{row.key}[/]", f"{row.calls:,}", f"{row.tokens:,}", f"[bold]{_cost(row)}[/]",
+                  f"{row.unpriced_calls:,}")
     out = console()
     out.print(t)
     if discarded.calls:
@@ -144,8 +171,6 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from ..paths import write_private_file
-
     target = Path(args.file).expanduser()
     named = format_of(target)
     fmt = args.format or named
@@ -158,24 +183,43 @@ def _export(args: argparse.Namespace) -> int:
     if not target.parent.exists():
         error(f"{target.parent}: no such folder")
         return 2
+    from ..ledger.queries import parse_range
+
+    parse_range(args.range)  # a bad range is said first (exit 2)
+    if target.exists() and not args.force:
+        error(f"{target} exists: add --force to replace it, or choose another file name")
+        return 1
     if named is not None and named != fmt:
         console(stderr=True).print(f"note: writing {fmt.upper()} to a file named .{named}")
     if args.by == "call":
         return _export_calls(args, target, fmt)
-    span, rows, discarded, averages = _rows(args)
-    data = report_file(fmt, span, args.by, rows, discarded, averages)
-    write_private_file(target, data)
+    span, rows, discarded, averages, _ = _rows(args)
+    if not _write(target, report_file(fmt, span, args.by, rows, discarded, averages)):
+        return 1
     console(stderr=True).print(f"wrote {len(rows)} row(s) to {target}")
     return 0
+
+
+def _write(target: Path, data: Any) -> bool:
+    """Write an export atomically (a failed write leaves the old file and no temp file); False
+    after saying why it could not be written."""
+    from ..paths import write_private_file
+
+    try:
+        write_private_file(target, data)
+    except OSError as exc:  # an immutable or read-only file or folder, a full disk
+        error(f"{target} cannot be written ({exc.strerror or exc}): make it and its folder writable "
+              "(chmod u+w; chattr -i), or choose another file")
+        return False
+    return True
 
 
 def _export_calls(args: argparse.Namespace, target: Path, fmt: str) -> int:
     from ..ledger.queries import calls_in, parse_range
     from ..ledger.report_files import calls_csv, calls_json
-    from ..paths import write_private_file
 
     span = parse_range(args.range)
-    conn = _open(args)
+    conn = open_ledger(args)
     count = 0
 
     def counted(rows: Any) -> Any:
@@ -186,7 +230,8 @@ def _export_calls(args: argparse.Namespace, target: Path, fmt: str) -> int:
 
     try:
         calls = counted(calls_in(conn, span))
-        write_private_file(target, calls_csv(calls) if fmt == "csv" else calls_json(span, calls))
+        if not _write(target, calls_csv(calls) if fmt == "csv" else calls_json(span, calls)):
+            return 1
     finally:
         conn.close()
     console(stderr=True).print(f"wrote {count:,} call(s) to {target}")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from ..budgets import BudgetLine, budget_line_text
 from ..ledger.budgets import budget_lines, load_budgets
-from ..ledger.queries import ReportRow, discarded_total, moving_average, open_read_only, parse_range, report, total
+from ..ledger.queries import (ReportRow, daily_trend, day_bounds, discarded_total, open_read_only, parse_range,
+                              report, total)
 from ..money import units_to_usd
 from . import format as fmt
 
@@ -24,8 +25,8 @@ class HistoryView:
     range_label: str
     summary: str  # "30d: $123.45 over 4,321 calls (12 unpriced) - 3 discarded ($0.02) not in the total"
     bars: tuple[list[float], list[float]]  # local noon of each day (epoch seconds), cost USD that day
-    days_shown: tuple[float, float]  # the x axis: the days with calls, widened to at least a week
-    trend: tuple[list[float], list[float]]  # local noon of each day, 7-day moving average USD
+    days_shown: tuple[float, float]  # the x axis: exactly the range's days (for "all": first call to today)
+    trend: tuple[list[float], list[float]]  # local noon of days, 7-day moving average USD (a line: $0 between)
     tables: dict[str, list[tuple[str, ...]]]  # "model" / "tier" -> rows of HISTORY_COLUMNS texts
     budgets: list[BudgetLine]
     budget_texts: list[str]
@@ -56,18 +57,16 @@ def history_view(conn: sqlite3.Connection, range_label: str, *, now: dt.datetime
         summary += f"; {discarded.calls:,} discarded fallback calls ({fmt.usd(discarded.cost_usd)}) not in the total"
     # bars centred on local noon, so each covers its own day on the time axis
     xs = [_noon(r.key) for r in days]
-    averages = moving_average(days)
     ys = [float(units_to_usd(r.cost_units)) for r in days]
-    # One bar alone would fill the plot (with hour ticks): show at least a week, ending on the last day.
-    today = (now or dt.datetime.now().astimezone()).date().isoformat()
-    last = (xs[-1] if xs else _noon(today)) + HALF_DAY
-    first = min(xs[0] - HALF_DAY if xs else last, last - 14 * HALF_DAY)
+    today = (now or dt.datetime.now().astimezone()).date()
+    averages = daily_trend(conn, span, days=days, today=today)
+    first, last = day_bounds(span, days, today)  # exactly the range's days, today included
     lines = budget_lines(conn, load_budgets(budgets_path), now=now)
     return HistoryView(
         range_label=range_label,
         summary=summary,
         bars=(xs, ys),
-        days_shown=(first, last),
+        days_shown=(_noon(first.isoformat()) - HALF_DAY, _noon(last.isoformat()) + HALF_DAY),
         trend=([_noon(day) for day, _, _ in averages], [float(avg) for _, _, avg in averages]),
         tables={by: [_row_texts(r) for r in report(conn, span, by)] for by in ("model", "tier")},  # type: ignore[arg-type]
         budgets=lines,

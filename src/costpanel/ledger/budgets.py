@@ -73,11 +73,13 @@ def save_budgets(budgets: Budgets, path: Path | None = None) -> Path:
     return path
 
 
-def budget_lines(conn: sqlite3.Connection, budgets: Budgets, *, now: dt.datetime | None = None) -> list[BudgetLine]:
+def budget_lines(conn: sqlite3.Connection | None, budgets: Budgets, *,
+                 now: dt.datetime | None = None) -> list[BudgetLine]:
+    """Today's and this month's spend against the budgets; ``conn`` None: no ledger yet, $0 spent."""
     now = now or dt.datetime.now().astimezone()
     lines = []
     for period, budget in (("today", budgets.daily_usd), ("month", budgets.monthly_usd)):
-        spent_row = total(report(conn, parse_range(period, now=now), "day"))
+        spent_row = total(report(conn, parse_range(period, now=now), "day") if conn is not None else [])
         spent = units_to_usd(spent_row.cost_units)
         projected = None
         if period == "month":

@@ -8,6 +8,7 @@ straddles one: every real UTC offset is a multiple of 15 minutes).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
@@ -28,10 +29,15 @@ _TOTALS = ("calls", *BUCKETS, "cost_units", "unpriced_calls")  # a roll-up's sum
 _SUMS = ", ".join(f"SUM({c})" for c in _TOTALS)
 _UNIT = Decimal("1e-12")  # averages are rounded to the ledger's unit of 10^-12 USD
 _COLUMN = {"model": "model_key", "provider": "COALESCE(provider, '')", "tier": "tier"}
+_FAR = 2**62  # seconds: beyond any time a datetime can hold (year 9999), within SQLite's integers
+_COUNT = r"[0-9]+(?:_[0-9]+)*"  # ASCII digits, `_` between them (Python's \d and int() take any script's)
+_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_LOCAL_TIME_ERRORS = (OverflowError, ValueError, OSError)  # a time the platform's local clock cannot express
 
 
 class TimeRange(NamedTuple):
-    """[start, end) in epoch seconds; ``label`` as the user wrote it."""
+    """[start, end) in epoch seconds (``-inf``/``inf``: no bound, as ``all``); ``label`` as the
+    user wrote it."""
 
     start: float
     end: float
@@ -46,57 +52,94 @@ class ReportRow(Totals, namedtuple("ReportRow", ("key", *_TOTALS))):  # type: ig
 
 
 def local_midnight(day: dt.date) -> float:
-    """Epoch seconds of local midnight (``TZ`` and DST respected)."""
-    return dt.datetime(day.year, day.month, day.day).astimezone().timestamp()
+    """Epoch seconds of local midnight (``TZ`` and DST respected); ``-inf``/``inf`` at the ends of
+    the calendar where the local clock cannot say (year 1 east of UTC, after 9999-12-31)."""
+    try:
+        return dt.datetime(day.year, day.month, day.day).astimezone().timestamp()
+    except _LOCAL_TIME_ERRORS:
+        return -math.inf if day.year < 1970 else math.inf
+
+
+def local_day(ts: float) -> dt.date:
+    """The local date of an instant (its UTC date where the local clock cannot say)."""
+    try:
+        return dt.datetime.fromtimestamp(ts).date()
+    except _LOCAL_TIME_ERRORS:
+        return dt.datetime.fromtimestamp(ts, dt.timezone.utc).date()
+
+
+def _after(day: dt.date) -> float:
+    """Local midnight at the end of ``day``."""
+    return math.inf if day == dt.date.max else local_midnight(day + dt.timedelta(days=1))
 
 
 def parse_range(text: str, *, now: dt.datetime | None = None) -> TimeRange:
-    """``today``, ``7d``, ``30d``, ``month``, ``all``, or ``FROM..TO`` (local dates, TO inclusive)."""
+    """``today``, ``7d``, ``30d`` (any ``Nd``), ``month``, ``all`` (no bound at all), or ``FROM..TO``
+    (local dates, TO inclusive). Numbers are ASCII digits (``1_000d`` allowed)."""
     now = now or dt.datetime.now().astimezone()
     today = now.date()
     end = now.timestamp() + 1
     if text == "today":
         return TimeRange(local_midnight(today), end, text)
-    if m := re.fullmatch(r"(\d+)d", text):
+    if m := re.fullmatch(f"({_COUNT})d", text):
         days = int(m.group(1))
+        back = (today - dt.date.min).days + 1  # the most days a calendar has before tomorrow
         if days < 1:
             raise ValueError(f"range {text!r}: the number of days must be >= 1")
+        if days > back:
+            raise ValueError(f"range {text!r}: goes back before the year 1 (at most {back:,} days back from today); "
+                             "use --range all for every call")
         return TimeRange(local_midnight(today - dt.timedelta(days=days - 1)), end, text)
     if text == "month":
         return TimeRange(local_midnight(today.replace(day=1)), end, text)
-    if text == "all":  # includes calls dated ahead of this clock (another machine's, or a test's)
-        return TimeRange(0.0, end + 10 * 366 * 86400, text)
-    if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", text):
+    if text == "all":  # no filter: calls dated far back or ahead of this clock are in it too
+        return TimeRange(-math.inf, math.inf, text)
+    if m := re.fullmatch(f"({_DATE})\\.\\.({_DATE})", text):
         try:
             first, last = dt.date.fromisoformat(m.group(1)), dt.date.fromisoformat(m.group(2))
         except ValueError as exc:
             raise ValueError(f"range {text!r}: {exc}") from None
         if last < first:
             raise ValueError(f"range {text!r}: the end date is before the start date")
-        return TimeRange(local_midnight(first), local_midnight(last + dt.timedelta(days=1)), text)
-    raise ValueError(f"range must be one of {', '.join(RANGES)} or FROM..TO (YYYY-MM-DD..YYYY-MM-DD), got {text!r}")
+        return TimeRange(local_midnight(first), _after(last), text)
+    raise ValueError(f"range must be one of {', '.join(RANGES)}, Nd or FROM..TO (YYYY-MM-DD..YYYY-MM-DD), "
+                     f"got {text!r}")
 
 
-def _whole_hour_offsets(span: TimeRange) -> bool:
-    """Is the local UTC offset a whole number of hours throughout ``span``? (Checked at its ends
-    and at midwinter and midsummer of every year in between, which covers DST offsets.)"""
-    start = dt.datetime.fromtimestamp(max(span.start, 0)).astimezone()
-    end = dt.datetime.fromtimestamp(span.end).astimezone()
-    moments = [start, end]
-    for year in range(start.year, end.year + 1):
-        moments += [dt.datetime(year, 1, 1).astimezone(), dt.datetime(year, 7, 1).astimezone()]
+def _whole_hour_offsets(lo: int, hi: int) -> bool:
+    """Is the local UTC offset a whole number of hours throughout [lo, hi)? (Checked at its ends
+    and at midwinter and midsummer of every year in between, which covers DST offsets; where the
+    local clock cannot say, no: the 15-minute table is then read, which is exact anyway.)"""
+    try:
+        start = dt.datetime.fromtimestamp(lo).astimezone()
+        end = dt.datetime.fromtimestamp(hi).astimezone()
+        moments = [start, end]
+        for year in range(start.year, end.year + 1):
+            moments += [dt.datetime(year, 1, 1).astimezone(), dt.datetime(year, 7, 1).astimezone()]
+    except _LOCAL_TIME_ERRORS:
+        return False
     return all((m.utcoffset() or dt.timedelta()).total_seconds() % HOUR == 0 for m in moments)
 
 
-def _pieces(span: TimeRange, status: str, column: str, *, by_day: bool = False) -> list[tuple[str, tuple[object, ...]]]:
-    """(SQL, params) covering ``span`` exactly: whole hours from the hourly table, the partial
+def _stored_bounds(conn: sqlite3.Connection, span: TimeRange) -> tuple[int, int] | None:
+    """The span's buckets narrowed to those that hold calls (two index lookups): an unbounded
+    ``all`` becomes the ledger's own first and last buckets. None when nothing is stored there."""
+    lo, hi = _bucket_bounds(span)
+    first, last = conn.execute("SELECT (SELECT MIN(bucket) FROM rollup), (SELECT MAX(bucket) FROM rollup)").fetchone()
+    if first is None:
+        return None
+    lo, hi = max(lo, first), min(hi, last + BUCKET_SECONDS)
+    return (lo, hi) if lo < hi else None
+
+
+def _pieces(lo: int, hi: int, status: str, column: str, *, by_day: bool = False) -> list[tuple[str, tuple[object, ...]]]:
+    """(SQL, params) covering [lo, hi) exactly: whole hours from the hourly table, the partial
     hours at either end from the 15-minute table. Days in a time zone with a fractional offset
     (India, Nepal) do not start on the hour, so day reports there read 15-minute buckets only."""
-    lo, hi = _bucket_bounds(span)
     first_hour = -(-lo // HOUR) * HOUR
     last_hour = hi // HOUR * HOUR
     key15, key60 = column.replace("{b}", "bucket"), column.replace("{b}", "hour")
-    if first_hour >= last_hour or (by_day and not _whole_hour_offsets(span)):
+    if first_hour >= last_hour or (by_day and not _whole_hour_offsets(lo, hi)):
         return [(f"SELECT {key15}, {_SUMS} FROM rollup WHERE bucket >= ? AND bucket < ? AND status = ? GROUP BY 1",
                  (lo, hi, status))]
     parts = [(f"SELECT {key60}, {_SUMS} FROM rollup_hour WHERE hour >= ? AND hour < ? AND status = ? GROUP BY 1",
@@ -111,7 +154,10 @@ def _pieces(span: TimeRange, status: str, column: str, *, by_day: bool = False) 
 def _grouped(conn: sqlite3.Connection, span: TimeRange, column: str, status: str = "committed",
              name: Callable[[Any], str] = str, by_day: bool = False) -> dict[str, list[int]]:
     acc: dict[str, list[int]] = {}
-    for sql, params in _pieces(span, status, column, by_day=by_day):
+    bounds = _stored_bounds(conn, span)
+    if bounds is None:
+        return acc
+    for sql, params in _pieces(*bounds, status, column, by_day=by_day):
         for key, *sums in conn.execute(sql, params):
             row = acc.setdefault(name(key), [0] * len(_TOTALS))
             for k, v in enumerate(sums):
@@ -122,8 +168,7 @@ def _grouped(conn: sqlite3.Connection, span: TimeRange, column: str, status: str
 def report(conn: sqlite3.Connection, span: TimeRange, by: GroupBy) -> list[ReportRow]:
     """Committed calls in ``span`` grouped ``by``; days in order, other groups costliest first."""
     if by == "day":
-        days = _grouped(conn, span, "{b}", name=lambda b: dt.datetime.fromtimestamp(b).date().isoformat(),
-                        by_day=True)
+        days = _grouped(conn, span, "{b}", name=lambda b: local_day(b).isoformat(), by_day=True)
         return [ReportRow(day, *acc) for day, acc in sorted(days.items())]
     if by == "session":
         lo, hi = _bucket_bounds(span)
@@ -169,30 +214,62 @@ def top_sessions(conn: sqlite3.Connection, span: TimeRange, n: int = 10) -> list
     return report(conn, span, "session")[:n]
 
 
-def daily_trend(conn: sqlite3.Connection, span: TimeRange, window: int = 7) -> list[tuple[str, Decimal, Decimal]]:
-    """(local day, cost, moving average over the last ``window`` days incl. empty days)."""
-    return moving_average(report(conn, span, "day"), window)
+def daily_trend(conn: sqlite3.Connection, span: TimeRange, window: int = 7, *,
+                days: Sequence[ReportRow] | None = None, today: dt.date | None = None,
+                ) -> list[tuple[str, Decimal, Decimal]]:
+    """(local day, cost, average cost of that day and the ``window - 1`` days before it), whatever
+    the range: the days before ``span`` are read for its first days' averages, and days without
+    calls count as $0. ``days``: the span's day report, when the caller has it already.
+
+    The days listed are those of ``span`` (up to ``today``, or the last call, for ``all``) where
+    the average is not $0, and the $0 day either side of each run of them: a line through the
+    points is the average on every day, however long the range."""
+    days = report(conn, span, "day") if days is None else days
+    first = None if span.start == -math.inf else local_day(span.start)
+    earlier: list[ReportRow] = []
+    if first is not None and window > 1:
+        earlier = report(conn, TimeRange(local_midnight(_shift(first, 1 - window) or dt.date.min), span.start,
+                                         "before"), "day")
+    first, last = day_bounds(span, days, today or dt.date.today())
+    return moving_average(days, window, earlier=earlier, first=first, last=last)
 
 
-def moving_average(days: Sequence[ReportRow], window: int = 7) -> list[tuple[str, Decimal, Decimal]]:
-    """``daily_trend`` of day rows a caller already has (a day report is not read twice)."""
-    by_day = {r.key: units_to_usd(r.cost_units) for r in days}
-    if not by_day:
-        return []
-    first = dt.date.fromisoformat(min(by_day))
-    last = dt.date.fromisoformat(max(by_day))
-    out, recent = [], []
-    day = first
-    while day <= last:
-        cost = by_day.get(day.isoformat(), Decimal(0))
-        recent = [*recent[-(window - 1):], cost] if window > 1 else [cost]
-        out.append((day.isoformat(), cost, (sum(recent, Decimal(0)) / len(recent)).quantize(_UNIT)))
-        day += dt.timedelta(days=1)
+def day_bounds(span: TimeRange, days: Sequence[ReportRow], today: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last local day of ``span`` (a chart's axis): its own days, today included for
+    a range that ends now; for ``all``, from its first call (or today) to today (or its last call)."""
+    called = [dt.date.fromisoformat(r.key) for r in days[:1] + days[-1:]] if days else []
+    first = local_day(span.start) if span.start > -math.inf else min([today, *called])
+    last = local_day(span.end - 1) if span.end < math.inf else max([today, *called])
+    return first, last
+
+
+def moving_average(days: Sequence[ReportRow], window: int = 7, *, earlier: Sequence[ReportRow] = (),
+                   first: dt.date | None = None, last: dt.date | None = None) -> list[tuple[str, Decimal, Decimal]]:
+    """:func:`daily_trend` of day rows a caller already has: ``days`` (in order), ``earlier`` (the
+    ``window - 1`` days before them), listed within [``first``, ``last``]."""
+    units = {r.key: r.cost_units for r in (*earlier, *days)}
+    points: set[dt.date] = set()
+    for key in units:  # where the average can differ from $0, and the $0 day either side
+        day = dt.date.fromisoformat(key)
+        points.update(d for k in range(-1, window + 1) if (d := _shift(day, k)) is not None)
+    out = []
+    for day in sorted(p for p in points if (first is None or p >= first) and (last is None or p <= last)):
+        window_units = sum(units.get(d.isoformat(), 0) for k in range(window) if (d := _shift(day, -k)) is not None)
+        out.append((day.isoformat(), units_to_usd(units.get(day.isoformat(), 0)),
+                    (units_to_usd(window_units) / window).quantize(_UNIT)))
     return out
+
+
+def _shift(day: dt.date, days: int) -> dt.date | None:
+    """``day`` moved by ``days``; None past either end of the calendar."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return None
 
 
 def _bucket_bounds(span: TimeRange) -> tuple[int, int]:
     """Buckets whose start lies in the span (local midnights are bucket boundaries)."""
-    lo = int(span.start // BUCKET_SECONDS * BUCKET_SECONDS)
-    hi = int(-(-span.end // BUCKET_SECONDS) * BUCKET_SECONDS)
+    lo = -_FAR if span.start == -math.inf else int(span.start // BUCKET_SECONDS * BUCKET_SECONDS)
+    hi = _FAR if span.end == math.inf else int(-(-span.end // BUCKET_SECONDS) * BUCKET_SECONDS)
     return lo, hi

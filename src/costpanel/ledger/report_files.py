@@ -25,24 +25,37 @@ def row_dict(by: str, r: Any, averages: dict[str, Any] | None = None) -> dict[st
     return d
 
 
-def report_csv(by: str, rows: list[Any], averages: dict[str, Any] | None = None) -> str:
+def report_csv(by: str, rows: list[Any], averages: dict[str, Any] | None = None, *, top: int | None = None,
+               overall: Any = None) -> str:
+    """The rows; with ``top`` (``report --top N``), then a ``total (top N)`` row and ``overall``,
+    the grand total of every group (keyed ``all <groups>``)."""
     from ..export import safe_cell
+    from .queries import total
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     fields = list(row_dict(by, rows[0], averages).keys()) if rows else [by]
     writer.writerow(fields)
-    for r in rows:
-        writer.writerow([safe_cell(str(v)) if isinstance(v, str) else v for v in row_dict(by, r, averages).values()])
+    lines = [row_dict(by, r, averages) for r in rows]
+    if top is not None:  # (never with day rows: no averages to leave out)
+        lines += [row_dict(by, r) for r in (total(rows, f"total (top {top})"), overall) if r is not None]
+    for line in lines:
+        writer.writerow([safe_cell(str(v)) if isinstance(v, str) else v for v in line.values()])
     return out.getvalue()
 
 
-def report_json(span: Any, by: str, rows: list[Any], discarded: Any,
-                averages: dict[str, Any] | None = None) -> dict[str, Any]:
+def report_json(span: Any, by: str, rows: list[Any], discarded: Any, averages: dict[str, Any] | None = None, *,
+                top: int | None = None, overall: Any = None) -> dict[str, Any]:
+    """With ``top`` (``report --top N``) the total covers those N rows (keyed ``total (top N)``)
+    and ``all`` is the grand total of every group."""
     from .queries import total
 
-    return {"range": span.label, "by": by, "rows": [row_dict(by, r, averages) for r in rows],
-            "total": row_dict(by, total(rows)), "discarded": row_dict(by, discarded)}
+    data = {"range": span.label, "by": by, "rows": [row_dict(by, r, averages) for r in rows],
+            "total": row_dict(by, total(rows, "total" if top is None else f"total (top {top})")),
+            "discarded": row_dict(by, discarded)}
+    if overall is not None:
+        data["all"] = row_dict(by, overall)
+    return data
 
 
 def report_file(fmt: str, span: Any, by: str, rows: list[Any], discarded: Any,

@@ -14,19 +14,23 @@ if TYPE_CHECKING:
     from .store import Ledger
 
 Read = Callable[[str, Sequence[object]], list[tuple[Any, ...]]]
+DEMO_PREFIX = "demo-"  # `costpanel demo`'s sessions: history, never resumed without being named
 RECENT_ROWS = 1_000_000  # how far back (in rows) a restart looks for the series' window
 
 
 def restore_session(ledger: Ledger, series_seconds: int, session: str | None = None) -> SessionState | None:
-    """The named session, or the last one still open, rebuilt from the ledger; None if none."""
+    """The named session, or the last one still open that is not a demo, rebuilt from the ledger;
+    None if none."""
     return ledger.restore(series_seconds, session)
 
 
 def restore_from(read: Read, series_seconds: int, session: str | None = None) -> SessionState | None:
     """:func:`restore_session` on a SQL connection's ``read`` (the SQLite store's)."""
     if session is None:
-        row = read("SELECT id, started_at FROM sessions WHERE ended_at IS NULL "
-                   "ORDER BY rowid DESC LIMIT 1", ())  # the last one opened, whatever its events' dates
+        # The last one opened, whatever its events' dates, and never a demo's: a demo killed before
+        # it could end its session must not become the user's session.
+        row = read(f"SELECT id, started_at FROM sessions WHERE ended_at IS NULL AND substr(id, 1, "
+                   f"{len(DEMO_PREFIX)}) <> ? ORDER BY rowid DESC LIMIT 1", (DEMO_PREFIX,))
     else:
         row = read("SELECT id, started_at FROM sessions WHERE id = ?", (session,))
     if not row:
