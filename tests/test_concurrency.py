@@ -21,6 +21,7 @@ def test_many_threads_recording_lose_nothing_and_rows_agree(catalog: Catalog) ->
     now = time.time()
     usages = [Usage(input=100 + n, cache_read=n % 7, cache_write=n % 3, output=n % 50) for n in range(per_thread)]
     snapshots = []
+    disagreements = []  # asserted in the test's own thread: a failed assert in a thread would go unseen
     stop = threading.Event()
 
     def producer(k: int) -> None:
@@ -31,7 +32,8 @@ def test_many_threads_recording_lose_nothing_and_rows_agree(catalog: Catalog) ->
     def reader() -> None:  # a 'GUI' taking snapshots while producers run
         while not stop.is_set():
             s = tracker.snapshot()
-            assert s.total.cost_units == sum(r.cost_units for r in s.by_tier.values())
+            if s.total.cost_units != sum(r.cost_units for r in s.by_tier.values()):
+                disagreements.append(s)
             snapshots.append(s.calls)
 
     workers = [threading.Thread(target=producer, args=(k,)) for k in range(threads)]
@@ -45,6 +47,8 @@ def test_many_threads_recording_lose_nothing_and_rows_agree(catalog: Catalog) ->
     watcher.join()
 
     s = tracker.snapshot()
+    assert disagreements == [], "a snapshot taken while threads recorded had rows that did not add up"
+    assert snapshots, "the reader never took a snapshot"
     assert s.calls == per_thread * threads
     expected = 0
     for k in range(threads):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import dearpygui.dearpygui as dpg  # a dependency of costpanel: never skipped
 import pytest
@@ -12,6 +13,9 @@ import pytest
 from costpanel import CostTracker, Usage
 from costpanel.gui import CostPanel
 from costpanel.gui.viewmodel import STANDARD_TIERS, TABLES
+
+if TYPE_CHECKING:
+    from conftest import Clock
 
 
 @pytest.fixture
@@ -189,19 +193,19 @@ def test_export_buttons_write_the_current_view(panel: CostPanel, tracker: CostTr
     assert str(csv_path) in panel.notices[-2]
 
 
-def test_rows_refresh_at_most_at_the_table_rate_but_never_stay_stale(tracker: CostTracker) -> None:
+def test_rows_refresh_at_most_at_the_table_rate_but_never_stay_stale(catalog, clock: Clock) -> None:
+    tracker = CostTracker(catalog)  # the panel's intervals run on the test's clock: no sleeping, no race
     dpg.create_context()
     try:
         panel = CostPanel(tracker, persist_settings=False, table_refresh_s=0.2, detail_refresh_s=0.2)
         panel.build()
         panel.update()
-        tracker.record("gpt-4o", Usage(input=1000), tier="Tier 1")
-        panel.update()  # just after the first refresh: the header follows, the rows wait
+        tracker.record("gpt-4o", Usage(input=1000), tier="Tier 1", at=clock.ago(0))
+        clock.advance(0.1)
+        panel.update()  # 0.1 s after the first refresh: the header follows, the rows wait
         assert dpg.get_value(panel.widgets.header["calls"]) == "1 call"
         assert table_texts(panel, "models") == []
-        import time
-
-        time.sleep(0.25)
+        clock.advance(0.15)
         panel.update()  # no new call since, but the rows were behind: refreshed now
         assert [r[0] for r in table_texts(panel, "models")] == ["gpt-4o"]
     finally:
