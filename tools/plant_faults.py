@@ -18,6 +18,7 @@ every fault is CAUGHT.
 
     python tools/plant_faults.py             # every fault, 2 at a time
     python tools/plant_faults.py --list      # the faults, their files and test files
+    python tools/plant_faults.py --list --markdown   # the table in docs/testing.md
     python tools/plant_faults.py --only 3 --only d1 -j 1
     python tools/plant_faults.py --full      # each fault against the whole suite (slow)
     python tools/plant_faults.py --all-failures --only 6   # every test that catches it, not just the first
@@ -73,17 +74,19 @@ T_DATA = "tests/test_pricing_data.py"
 T_VIEW = "tests/test_viewmodel.py"
 
 FAULTS: tuple[Fault, ...] = (
-    # -- pricing maths ------------------------------------------------------------------------------
+    # -- 1-12: the faults issue 9 names ---------------------------------------------------------------
     Fault("1", "cache reads priced at the input rate (compiled rates)", RATES,
           "cache_read=_units(cache_read, _PER_TOKEN) if cache_read is not None else base,",
           "cache_read=base,",
           (T_CATALOG, T_TRACKER, T_DATA),
           ("tests/test_catalog.py::test_cliff_threshold_counts_every_prompt_bucket_and_not_output",
-           "tests/test_tracker.py::test_each_row_carries_every_bucket_calls_cost_and_share")),
+           "tests/test_tracker.py::test_each_row_carries_every_bucket_calls_cost_and_share",
+           "tests/test_pricing_data.py::test_long_context_and_cached_cost_agree_with_genai_prices")),
     Fault("1b", "cache reads priced at the input rate (record() hot path)", TRACKER,
           "cr * r[1]", "cr * r[0]",
           (T_TRACKER,),
-          ("tests/test_tracker.py::test_each_row_carries_every_bucket_calls_cost_and_share",)),
+          ("tests/test_tracker.py::test_each_row_carries_every_bucket_calls_cost_and_share",
+           "tests/test_tracker.py::test_long_context_cliff_reprices_the_whole_request")),
     Fault("2", "1-hour cache writes priced at the 5-minute rate (compiled rates)", RATES,
           "cache_write_1h=_units(cache_write_1h, _PER_TOKEN) if cache_write_1h is not None else write,",
           "cache_write_1h=write,",
@@ -98,11 +101,13 @@ FAULTS: tuple[Fault, ...] = (
           "if prompt > threshold:", "if prompt >= threshold:",
           (T_CATALOG, T_TRACKER, T_DATA),
           ("tests/test_catalog.py::test_cliff_tier_applies_only_strictly_above_the_threshold",
+           "tests/test_pricing_data.py::test_the_cliff_starts_one_token_above_the_threshold_as_in_genai_prices",
            "tests/test_tracker.py::test_long_context_cliff_reprices_the_whole_request")),
     Fault("3b", "long-context cliff off by one: not applied one token above the threshold", RATES,
           "if prompt > threshold:", "if prompt > threshold + 1:",
           (T_CATALOG, T_TRACKER, T_DATA),
           ("tests/test_catalog.py::test_cliff_tier_applies_only_strictly_above_the_threshold",
+           "tests/test_pricing_data.py::test_the_cliff_starts_one_token_above_the_threshold_as_in_genai_prices",
            "tests/test_tracker.py::test_long_context_cliff_reprices_the_whole_request")),
     Fault("4", "unknown names matched by longest prefix (gpt-4o-mini-foo -> gpt-4o-mini)", CATALOG,
           "                return entry\n        return None\n",
@@ -110,58 +115,29 @@ FAULTS: tuple[Fault, ...] = (
           "        prefixes = [k for k in index if n.startswith(k)]\n"
           "        return index[max(prefixes, key=len)] if prefixes else None\n",
           (T_CATALOG, T_TRACKER),
-          ("tests/test_catalog.py::test_model_names_match_deliberately",)),
+          ("tests/test_catalog.py::test_model_names_match_deliberately",
+           "tests/test_catalog.py::test_an_unknown_model_is_unpriced_not_zero")),
     Fault("5", "a tier dropped from the session total", "src/costpanel/snapshot.py",
           "c = _sum_cells(self._cells.values())\n",
           "c = _sum_cells(v for (t, _), v in self._cells.items() if t != max(t for t, _ in self._cells))\n",
           (T_TRACKER,),
-          ("tests/test_tracker.py::test_the_session_total_is_the_sum_of_every_tier",)),
-    # -- tracker semantics --------------------------------------------------------------------------
+          ("tests/test_tracker.py::test_the_session_total_is_the_sum_of_every_tier",
+           "tests/test_tracker.py::test_rows_and_total_agree_to_the_last_unit")),
     Fault("6", "event_id ignored: a duplicate is counted twice", TRACKER,
           "if event_id in state.seen_ids:\n                    return _tuple_new(Event",
           "if False:\n                    return _tuple_new(Event",
           (T_TRACKER,),
-          ("tests/test_tracker.py::test_idempotent_event_id_counts_once",)),
+          ("tests/test_tracker.py::test_idempotent_event_id_counts_once",
+           "tests/test_tracker.py::test_version_changes_with_every_counted_call_only")),
     Fault("7", "a discarded attempt counted in the totals", TRACKER,
           "state.discarded[pair] = add_to_cell(state.discarded.get(pair, ZERO_CELL), h.usage, h.cost)",
           "state.discarded[pair] = add_to_cell(state.discarded.get(pair, ZERO_CELL), h.usage, h.cost); "
           "state.retired.cells[pair] = add_to_cell(state.retired.cells.get(pair, ZERO_CELL), h.usage, h.cost)",
           (T_TRACKER,),
-          ("tests/test_tracker.py::test_attempt_commit_counts_and_discard_is_shown_apart",)),
-    Fault("11", "`at` ignored for price periods: priced at today's period (record() hot path)", TRACKER,
-          "if ts < period.start_ts:", "if False:",
-          (T_TRACKER, T_CATALOG),
-          ("tests/test_tracker.py::test_at_picks_the_price_period_in_effect",)),
-    Fault("11b", "`at` ignored for price periods: priced at today's period (catalog: attempts, quote)", CATALOG,
-          "if ts >= periods[-1].start_ts:", "if True:",
-          (T_CATALOG, T_TRACKER),
-          ("tests/test_catalog.py::test_a_call_is_priced_with_the_period_in_effect_at_its_time",
-           "tests/test_tracker.py::test_an_attempt_is_priced_with_the_period_in_force_at_its_time")),
-    Fault("b", "record() drops the per-request fee", TRACKER,
-          "cost += rq * r[5]", "cost += 0",
-          (T_TRACKER,),
-          ("tests/test_tracker.py::test_record_adds_the_per_request_fee_to_the_token_cost",)),
-    # -- adapters and exports -----------------------------------------------------------------------
-    Fault("12", "OpenAI cached tokens not subtracted from input", "src/costpanel/adapters.py",
-          "input=_within(_named(u, prompt), cached)", "input=_named(u, prompt)[1]",
-          ("tests/test_adapters.py",),
-          ("tests/test_adapters.py::test_recorded_payload_normalises_to_disjoint_buckets",)),
-    Fault("10", "CSV formula neutralisation removed", "src/costpanel/export.py",
-          """return "'" + value if value.startswith(_FORMULA_STARTS) else value""", "return value",
-          ("tests/test_export.py", "tests/test_history_cli.py"),
-          ("tests/test_export.py::test_csv_neutralises_formulas_in_user_controlled_names",
-           "tests/test_history_cli.py::test_report_csv_neutralises_formulas_in_names")),
-    # -- ledger -------------------------------------------------------------------------------------
+          ("tests/test_tracker.py::test_attempt_commit_counts_and_discard_is_shown_apart",
+           "tests/test_tracker.py::test_attempt_explicit_discard_and_finished_attempt_refuses_more")),
     Fault("8", "the ledger writer's flush interval raised to seconds", STORE,
           "self._wake.wait(backoff)", "self._wake.wait(max(backoff, 5.0))",
-          ("tests/test_ledger_crash.py",),
-          ("tests/test_ledger_crash.py::test_kill_9_loses_only_calls_of_the_last_flush_interval",)),
-    Fault("a", "the ledger's default flush interval raised from 0.25 s to 5 s", STORE,
-          "DEFAULT_FLUSH_INTERVAL = 0.25", "DEFAULT_FLUSH_INTERVAL = 5.0",
-          ("tests/test_ledger_crash.py",),
-          ("tests/test_ledger_crash.py::test_the_default_flush_interval_is_the_documented_quarter_second",)),
-    Fault("a2", "a Ledger() made without flush_interval ignores the default (5 s)", STORE,
-          "flush_interval: float = DEFAULT_FLUSH_INTERVAL", "flush_interval: float = 5.0",
           ("tests/test_ledger_crash.py",),
           ("tests/test_ledger_crash.py::test_kill_9_loses_only_calls_of_the_last_flush_interval",)),
     Fault("9", "day buckets in UTC instead of local time (report by day)", QUERIES,
@@ -173,11 +149,45 @@ FAULTS: tuple[Fault, ...] = (
           "dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp()",
           ("tests/test_ledger.py",),
           ("tests/test_ledger.py::test_days_and_date_ranges_follow_the_local_time_zone",)),
+    Fault("10", "CSV formula neutralisation removed", "src/costpanel/export.py",
+          """return "'" + value if value.startswith(_FORMULA_STARTS) else value""", "return value",
+          ("tests/test_export.py", "tests/test_history_cli.py"),
+          ("tests/test_export.py::test_csv_neutralises_formulas_in_user_controlled_names",
+           "tests/test_export.py::test_safe_cell_prefixes_only_formula_starts",
+           "tests/test_history_cli.py::test_report_csv_neutralises_formulas_in_names")),
+    Fault("11", "`at` ignored for price periods: priced at today's period (record() hot path)", TRACKER,
+          "if ts < period.start_ts:", "if False:",
+          (T_TRACKER, T_CATALOG),
+          ("tests/test_tracker.py::test_at_picks_the_price_period_in_effect",
+           "tests/test_catalog.py::test_tracker_prices_history_like_quote")),
+    Fault("11b", "`at` ignored for price periods: priced at today's period (catalog: attempts, quote)", CATALOG,
+          "if ts >= periods[-1].start_ts:", "if True:",
+          (T_CATALOG, T_TRACKER),
+          ("tests/test_catalog.py::test_a_call_is_priced_with_the_period_in_effect_at_its_time",
+           "tests/test_tracker.py::test_an_attempt_is_priced_with_the_period_in_force_at_its_time")),
+    Fault("12", "OpenAI cached tokens not subtracted from input", "src/costpanel/adapters.py",
+          "input=_within(_named(u, prompt), cached)", "input=_named(u, prompt)[1]",
+          ("tests/test_adapters.py",),
+          ("tests/test_adapters.py::test_recorded_payload_normalises_to_disjoint_buckets",
+           "tests/test_adapters.py::test_openai_cached_and_uncached_input_always_add_up_to_the_prompt")),
+    # -- a-d: the six a check of the suite before issue 9 missed ---------------------------------------
+    Fault("a", "the ledger's default flush interval raised from 0.25 s to 5 s", STORE,
+          "DEFAULT_FLUSH_INTERVAL = 0.25", "DEFAULT_FLUSH_INTERVAL = 5.0",
+          ("tests/test_ledger_crash.py",),
+          ("tests/test_ledger_crash.py::test_the_default_flush_interval_is_the_documented_quarter_second",)),
+    Fault("a2", "a Ledger() made without flush_interval ignores the default (5 s)", STORE,
+          "flush_interval: float = DEFAULT_FLUSH_INTERVAL", "flush_interval: float = 5.0",
+          ("tests/test_ledger_crash.py",),
+          ("tests/test_ledger_crash.py::test_the_default_flush_interval_is_the_documented_quarter_second",
+           "tests/test_ledger_crash.py::test_kill_9_loses_only_calls_of_the_last_flush_interval")),
+    Fault("b", "record() drops the per-request fee", TRACKER,
+          "cost += rq * r[5]", "cost += 0",
+          (T_TRACKER,),
+          ("tests/test_tracker.py::test_record_adds_the_per_request_fee_to_the_token_cost",)),
     Fault("c", "the daily budget sums the last 7 days instead of today", "src/costpanel/ledger/budgets.py",
           "parse_range(period, now=now)", 'parse_range("7d" if period == "today" else period, now=now)',
           ("tests/test_history_cli.py",),
           ("tests/test_history_cli.py::test_the_daily_budget_counts_only_todays_calls",)),
-    # -- panel view model ---------------------------------------------------------------------------
     Fault("d1", "the panel's 1-hour projection uses the session-average rate, not the last 5 minutes", VIEWMODEL,
           "Decimal(str(round(burn_5m, 6)))", "Decimal(str(round(s.burn_rate_usd_per_hour(None), 6)))",
           (T_VIEW, "tests/test_panel_headless.py"),
@@ -185,7 +195,8 @@ FAULTS: tuple[Fault, ...] = (
     Fault("d2", "the discarded notice shows the wrong amount (the session total)", VIEWMODEL,
           "fmt.usd(s.discarded.cost_usd)} not in the total", "fmt.usd(s.total_usd)} not in the total",
           (T_VIEW, "tests/test_panel_headless.py"),
-          ("tests/test_viewmodel.py::test_discarded_and_pending_notices_name_their_own_amounts",)),
+          ("tests/test_viewmodel.py::test_discarded_and_pending_notices_name_their_own_amounts",
+           "tests/test_panel_headless.py::test_tier_by_model_and_discarded_tables")),
     Fault("d3", "a tier whose calls are all unpriced is not flagged", VIEWMODEL,
           "return RowView(name, sort, cells, unpriced=row.cost_usd is None)",
           "return RowView(name, sort, cells, unpriced=False)",
@@ -196,6 +207,11 @@ FAULTS: tuple[Fault, ...] = (
           (T_VIEW, "tests/test_panel_headless.py"),
           ("tests/test_viewmodel.py::test_a_tier_with_unpriced_calls_is_flagged",
            "tests/test_panel_headless.py::test_tier_table_has_tiers_1_to_4_always_and_shows_fixed_figures")),
+    # -- more ---------------------------------------------------------------------------------------------
+    Fault("e", "the tracker keeps every call it records (memory grows with the session)", TRACKER,
+          "shard.writes += 1\n", 'shard.writes += 1\n        self.__dict__.setdefault("_calls", []).append(usage)\n',
+          ("tests/test_series.py",),
+          ("tests/test_series.py::test_a_long_session_keeps_one_cell_per_tier_and_model_not_one_per_call",)),
 )
 
 
@@ -248,12 +264,21 @@ def plant(fault: Fault, root: Path) -> None:
 
 # -- running ----------------------------------------------------------------------------------------
 def failing_tests(output: str) -> tuple[str, ...]:
-    """Node ids from pytest's short summary (``FAILED tests/x.py::t - msg``, ``ERROR ...``)."""
+    """Node ids from pytest's short summary (``FAILED tests/x.py::t - msg``, ``ERROR tests/...``);
+    lines before the summary (captured log lines also start with ``ERROR``) are not read."""
     found = []
+    in_summary = False
     for line in output.splitlines():
+        if "short test summary info" in line:
+            in_summary = True
+            continue
         for word in ("FAILED ", "ERROR "):
-            if line.startswith(word):
-                found.append(line[len(word):].split(" - ", 1)[0].strip())
+            if in_summary and line.startswith(word + "tests/"):
+                rest = line[len(word):]
+                nodeid = rest.split(" - ", 1)[0]
+                if "[" in nodeid and "]" not in nodeid:  # a parameter id with " - " in it
+                    nodeid = rest[: rest.find("]") + 1] if "]" in rest else rest
+                found.append(nodeid.strip())
     return tuple(dict.fromkeys(found))
 
 
@@ -303,7 +328,14 @@ def table(rows: list[tuple[str, ...]]) -> str:
     return "\n".join(lines)
 
 
-def list_faults(faults: list[Fault]) -> None:
+def list_faults(faults: list[Fault], markdown: bool = False) -> None:
+    if markdown:  # the table in docs/testing.md
+        print("| fault | what it breaks | planted in | caught by |")
+        print("|---|---|---|---|")
+        for f in faults:
+            caught = "<br>".join(f"`{Path(t.split('::')[0]).name}::{t.split('::')[1]}`" for t in f.catches)
+            print(f"| {f.id} | {f.title.replace('|', '/')} | `{f.file.removeprefix('src/costpanel/')}` | {caught} |")
+        return
     rows = [("fault", "file", "tests run", "what it breaks")]
     for f in faults:
         rows.append((f.id, f.file.removeprefix("src/costpanel/"), " ".join(Path(t).name for t in f.tests), f.title))
@@ -325,6 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", action="append", default=[], metavar="ID",
                    help="run only this fault (repeat, or give a comma-separated list)")
     p.add_argument("--list", action="store_true", help="list the faults and exit")
+    p.add_argument("--markdown", action="store_true", help="with --list: the table docs/testing.md shows")
     p.add_argument("-j", "--jobs", type=int, default=2, help="pytest runs at a time (default 2)")
     p.add_argument("--full", action="store_true", help="run the whole suite for each fault, not only its test files")
     p.add_argument("--all-failures", action="store_true",
@@ -337,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
 
     faults = pick(args.only)
     if args.list:
-        list_faults(faults)
+        list_faults(faults, markdown=args.markdown)
         return 0
 
     results: dict[str, Result] = {}
