@@ -102,8 +102,7 @@ def test_each_row_carries_every_bucket_calls_cost_and_share(tracker: CostTracker
     assert row.tokens == 15
     # $3×1 + $0.30×2 + $3.75×3 + $6×4 + $15×5 per million tokens
     assert row.cost_usd == Decimal("0.00011385")
-    total = tracker.snapshot().total.cost_units
-    assert row.share == pytest.approx(row.cost_units / total)
+    assert row.share == pytest.approx(0.00011385 / (0.00011385 + 2.5))  # of the session's $2.50011385
 
 
 def test_tiers_sort_naturally(tracker: CostTracker) -> None:
