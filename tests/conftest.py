@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import stat
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -62,3 +64,38 @@ def make_unwritable() -> Iterator[Callable[[Path], None]]:
             subprocess.run(["chattr", "-i", str(path)], check=True)
         else:
             os.chmod(path, mode)
+
+
+class Clock:
+    """costpanel's view of time, moved only by the test: ``time.time`` and ``time.monotonic``
+    return fixed values until :meth:`advance`. Calls in such a test pass ``at=`` (a call without it
+    is timed by the real clock), so every figure derived from time is known in advance."""
+
+    START = 1_773_144_000.0  # 2026-03-10 12:00:00 UTC
+
+    def __init__(self) -> None:
+        self.wall = self.START
+        self.mono = 500_000.0  # any value: only differences of it are used
+
+    def time(self) -> float:
+        return self.wall
+
+    def monotonic(self) -> float:
+        return self.mono
+
+    def advance(self, seconds: float) -> None:
+        self.wall += seconds
+        self.mono += seconds
+
+    def ago(self, seconds: float) -> dt.datetime:
+        """The aware UTC instant ``seconds`` before the clock's now."""
+        return dt.datetime.fromtimestamp(self.wall - seconds, dt.timezone.utc)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """A frozen clock for costpanel; create the tracker after taking this fixture."""
+    c = Clock()
+    monkeypatch.setattr(time, "time", c.time)
+    monkeypatch.setattr(time, "monotonic", c.monotonic)
+    return c

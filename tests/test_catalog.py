@@ -79,6 +79,11 @@ MATCH_CASES = [
     ("claude-sonnet", None),
     ("gemini", None),
     ("gpt-4o-mini-high", None),
+    ("gpt-4o-mini-foo", None),  # never the longest id it starts with
+    ("gpt-4o-minimal", None),
+    ("claude-sonnet-4-5-latest", None),
+    ("gemini-2.5-pro-max", None),
+    ("o3-mini-ultra", None),
     ("gpt-4o-mini-2024", None),  # not a whole date stamp
     ("4o-mini", None),  # substring
     ("o-mini", None),
@@ -283,13 +288,15 @@ def test_config_dir_override_adds_a_new_model(isolated_user_dirs: Path) -> None:
     entry = cat.match("acme-one")
     assert entry is not None and entry.id == "acme-1" and entry.origin == str(path)
     assert usd("acme-1", cat, input=10**6, output=10**6)["total"] == Decimal(3)
-    assert cat.match("gpt-4o") is not None  # bundled models stay
+    assert cat.match("gpt-4o").id == "gpt-4o"  # bundled models stay
     assert load_catalog(overrides=False).match("acme-1") is None
 
 
 def test_config_dir_single_pricing_toml_is_read(isolated_user_dirs: Path) -> None:
-    write(isolated_user_dirs / "pricing.toml", HEAD + model_toml())
-    assert load_catalog().match("acme-1") is not None
+    path = write(isolated_user_dirs / "pricing.toml", HEAD + model_toml())
+    cat = load_catalog()
+    assert cat.match("acme-1").origin == str(path)
+    assert usd("acme-1", cat, input=10**6, output=10**6)["total"] == Decimal(3)  # $1 + $2 per 1M
 
 
 def test_env_override_file_adds_a_new_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -304,7 +311,8 @@ def test_env_override_folder_and_path_list(tmp_path: Path, monkeypatch: pytest.M
     b = write(tmp_path / "b.toml", HEAD.replace('"acme"', '"beta"') + model_toml(mid="beta-1"))
     monkeypatch.setenv("COSTPANEL_PRICING", os.pathsep.join([str(tmp_path / "dir"), str(b)]))
     cat = load_catalog()
-    assert cat.match("acme-1") is not None and cat.match("beta-1") is not None
+    assert cat.match("acme-1").origin == str(tmp_path / "dir" / "a.toml")
+    assert cat.match("beta-1").origin == str(b)
 
 
 REPLACE_GPT4 = HEAD.replace('"acme"', '"mine"') + model_toml("input = 1\noutput = 2\n", mid="gpt-4",
@@ -348,8 +356,8 @@ def test_load_catalog_picks_up_an_edited_override(isolated_user_dirs: Path) -> N
 
 def test_load_catalog_picks_up_a_new_override_file(isolated_user_dirs: Path) -> None:
     assert load_catalog().match("acme-1") is None
-    write(isolated_user_dirs / "pricing" / "acme.toml", HEAD + model_toml())
-    assert load_catalog().match("acme-1") is not None
+    path = write(isolated_user_dirs / "pricing" / "acme.toml", HEAD + model_toml())
+    assert load_catalog().match("acme-1").origin == str(path)
 
 
 def test_env_override_pointing_at_a_missing_path_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -365,7 +373,7 @@ def test_a_bad_override_fails_loading_with_its_problems(isolated_user_dirs: Path
     with pytest.raises(PricingError) as info:
         load_catalog()
     assert any(line.startswith(f"{path}:") and "prices[0].input" in line for line in info.value.problems)
-    assert load_catalog(overrides=False).match("gpt-4o") is not None
+    assert load_catalog(overrides=False).match("gpt-4o").id == "gpt-4o"  # the bundled prices still load
 
 
 # ----------------------------------------------------------------------------- price history
@@ -494,20 +502,17 @@ def test_an_unknown_model_is_unpriced_not_zero(catalog: Catalog) -> None:
     assert not q.priced and q.cost_usd is None and q.breakdown is None
 
 
-def test_quote_never_reads_a_naive_datetime_as_local_time(catalog: Catalog) -> None:
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "Asia/Tokyo"
-    time.tzset()
+def test_quote_refuses_a_naive_datetime_instead_of_reading_it_as_local_time(
+        catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    # In Tokyo, 2024-10-02 03:00 local is still 2024-10-01 in UTC: the gpt-4o period before 2.5/M.
+    # Read as local time the call would get the old price; costpanel refuses to guess, as record() does.
     try:
-        naive = dt.datetime(2024, 10, 2, 3, 0)  # as UTC: the 2024-10-02 gpt-4o period (2.5/M)
-        try:
-            q = quote(catalog, "gpt-4o", Usage(input=10**6), naive)
-        except (TypeError, ValueError):
-            return  # rejected, as CostTracker.record does
-        assert q.cost_usd == Decimal("2.5")
+        with monkeypatch.context() as tz:
+            tz.setenv("TZ", "Asia/Tokyo")
+            time.tzset()
+            naive = dt.datetime(2024, 10, 2, 3, 0)
+            with pytest.raises(ValueError,
+                               match=r"^at must be timezone-aware, got naive datetime 2024-10-02T03:00:00$"):
+                quote(catalog, "gpt-4o", Usage(input=10**6), naive)
     finally:
-        if old is None:
-            os.environ.pop("TZ", None)
-        else:
-            os.environ["TZ"] = old
-        time.tzset()
+        time.tzset()  # back to the process's own zone

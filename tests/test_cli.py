@@ -182,14 +182,38 @@ def test_demo_prints_the_tier_table_and_a_total() -> None:
         assert re.search(rf"│ {tier}\s*│", r.stdout), tier
 
 
-def test_import_litellm_never_leaves_an_invalid_override_behind(tmp_path: Path, isolated_user_dirs: Path) -> None:
-    prices = tmp_path / "prices.json"
-    prices.write_text(json.dumps({"gpt-4o-mini-2024-07-18": {
-        "input_cost_per_token": 1.5e-07, "output_cost_per_token": 6e-07, "litellm_provider": "openai", "mode": "chat",
-    }}), encoding="utf-8")
+def litellm_json(path: Path, prices: dict[str, tuple[float, float]]) -> Path:
+    """A LiteLLM price list: model -> (USD per input token, USD per output token)."""
+    path.write_text(json.dumps({name: {"input_cost_per_token": i, "output_cost_per_token": o,
+                                       "litellm_provider": "openai", "mode": "chat"}
+                                for name, (i, o) in prices.items()}), encoding="utf-8")
+    return path
+
+
+def test_import_litellm_replace_never_replaces_a_bundled_alias(tmp_path: Path, isolated_user_dirs: Path) -> None:
+    # gpt-4o-mini-2024-07-18 is an alias of the bundled gpt-4o-mini: as an override id it would clash
+    # with that model's aliases, so it is skipped, and with nothing else to import nothing is written.
+    prices = litellm_json(tmp_path / "prices.json", {"gpt-4o-mini-2024-07-18": (1.5e-07, 6e-07)})
+    r = costpanel("pricing", "import-litellm", str(prices), "--replace")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "imported 0 model(s); skipped 1" in r.stdout
+    assert "nothing to write: no model could be imported" in r.stderr
+    assert not (isolated_user_dirs / "pricing").exists() or list((isolated_user_dirs / "pricing").iterdir()) == []
+    assert load_catalog().match("gpt-4o-mini-2024-07-18").origin.endswith("openai.toml")
+
+
+def test_import_litellm_replace_swaps_a_bundled_model_and_the_override_loads(tmp_path: Path,
+                                                                              isolated_user_dirs: Path) -> None:
+    prices = litellm_json(tmp_path / "prices.json", {"gpt-4o-mini-2024-07-18": (1.5e-07, 6e-07),  # an alias: skipped
+                                                     "gpt-4o-mini": (2e-07, 8e-07)})  # the id: replaced
     r = costpanel("pricing", "import-litellm", str(prices), "--replace")
     target = isolated_user_dirs / "pricing" / "litellm.toml"
-    if r.returncode == 0:
-        load_catalog()  # what it wrote must load
-    else:
-        assert not target.exists(), r.stderr
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "imported 1 model(s); skipped 1" in r.stdout and f"wrote {target}" in r.stdout
+    assert [p.name for p in target.parent.iterdir()] == ["litellm.toml"]  # no .tmp left behind
+    catalog = load_catalog()
+    entry = catalog.match("gpt-4o-mini")
+    assert (entry.origin, entry.provider) == (str(target), "litellm")
+    priced = costpanel("price", "gpt-4o-mini-2024-07-18", "--input", "1000000", "--output", "1000000", "--json")
+    assert priced.returncode == 0, priced.stderr
+    assert json.loads(priced.stdout)["cost_usd"] == "1"  # $0.20 + $0.80 per 1M: the replacement's prices

@@ -647,3 +647,31 @@ def test_budget_set_refuses_bad_amounts_with_exit_2(args: list[str], isolated_us
     if args:
         assert repr(args[1]) in r.stderr
     assert not (isolated_user_dirs / "budgets.json").exists()
+
+
+def test_the_daily_budget_counts_only_todays_calls(tmp_path: Path, catalog: Catalog) -> None:
+    """Calls of the six days before today are in the ledger, but not in today's spend. The children run
+    with TZ=UTC, so "today" is the UTC date."""
+    for _ in range(2):  # run again if the UTC date changed while the test ran (at midnight)
+        now = dt.datetime.now(UTC)
+        midnight = dt.datetime(now.year, now.month, now.day, tzinfo=UTC)
+        db = tmp_path / f"days-{now.timestamp()}.sqlite3"
+        tracker = CostTracker(catalog, ledger=db)
+        # gpt-4o input at $2.50 per 1M tokens: 400k = $1, 800k = $2, 1.6M = $4, 3.2M = $8, 6.4M = $16
+        calls = [(midnight + dt.timedelta(seconds=1), 400_000),  # today, in its first second
+                 (midnight - dt.timedelta(hours=12), 800_000),  # yesterday
+                 (midnight - dt.timedelta(days=3) + dt.timedelta(hours=12), 1_600_000),
+                 (midnight - dt.timedelta(days=6) + dt.timedelta(hours=12), 3_200_000),  # 7d includes it
+                 (midnight - dt.timedelta(days=10), 6_400_000)]
+        for when, tokens in calls:
+            tracker.record("gpt-4o", Usage(input=tokens), tier="Tier 1", at=when)
+        tracker.close()
+        assert costpanel("budget", "set", "--daily", "5").returncode == 0
+        r = costpanel("budget", "show", "--db", str(db), "--json")
+        if dt.datetime.now(UTC).date() == now.date():
+            break
+    assert r.returncode == 0, r.stderr
+    today, month = json.loads(r.stdout)
+    assert (today["period"], today["spent_usd"], today["level"]) == ("today", "1", "OK")  # $1 of $5
+    in_month = sum(tokens for when, tokens in calls if when >= midnight.replace(day=1))
+    assert month["period"] == "month" and Decimal(month["spent_usd"]) == Decimal(in_month) * Decimal("0.0000025")

@@ -1,19 +1,21 @@
 """The panel's widgets, built with only a Dear PyGui context (no viewport, no display needed):
-every cell must show what the snapshot says."""
+every cell must show the figure worked out by hand from the price files."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
+import dearpygui.dearpygui as dpg  # a dependency of costpanel: never skipped
 import pytest
 
-dpg = pytest.importorskip("dearpygui.dearpygui")
+from costpanel import CostTracker, Usage
+from costpanel.gui import CostPanel
+from costpanel.gui.viewmodel import STANDARD_TIERS, TABLES
 
-from costpanel import CostTracker, Usage  # noqa: E402
-from costpanel.gui import CostPanel  # noqa: E402
-from costpanel.gui import format as fmt  # noqa: E402
-from costpanel.gui.viewmodel import STANDARD_TIERS, TABLES  # noqa: E402
+if TYPE_CHECKING:
+    from conftest import Clock
 
 
 @pytest.fixture
@@ -38,44 +40,45 @@ def column(name: str, key: str) -> int:
 
 
 def feed(tracker: CostTracker) -> None:
-    tracker.record("gpt-4o", Usage(input=120_000, output=3_000), tier="Tier 1")
-    tracker.record("claude-sonnet-4-5", Usage(input=2_000, cache_read=40_000, output=900), tier="Tier 2")
-    tracker.record("gpt-5-nano", Usage(input=500, output=100), tier="Tier 4")
-    tracker.record("acme-local-7b", Usage(input=800, output=80), tier="Tier 4")
-    tracker.record("gpt-4o-mini", Usage(input=10, output=10), tier="Tier 10")
+    """Per 1M tokens: gpt-4o $2.50 in / $10 out; claude-sonnet-4-5 $3 in, $0.30 cache read, $15 out;
+    gpt-5-nano $0.05 / $0.40; gpt-4o-mini $0.15 / $0.60; acme-local-7b has no price."""
+    tracker.record("gpt-4o", Usage(input=120_000, output=3_000), tier="Tier 1")  # 0.30 + 0.03
+    tracker.record("claude-sonnet-4-5", Usage(input=2_000, cache_read=40_000, output=900),
+                   tier="Tier 2")  # 0.006 + 0.012 + 0.0135
+    tracker.record("gpt-5-nano", Usage(input=500, output=100), tier="Tier 4")  # 0.000025 + 0.00004
+    tracker.record("acme-local-7b", Usage(input=800, output=80), tier="Tier 4")  # unpriced
+    tracker.record("gpt-4o-mini", Usage(input=10, output=10), tier="Tier 10")  # 0.0000015 + 0.000006
+
+
+FED_TOTAL = "$0.3615725"  # 0.33 + 0.0315 + 0.000065 + 0.0000075
+FED_TOKENS = "167,400"  # 123,000 + 42,900 + 600 + 880 + 20
 
 
 def test_header_shows_the_exact_session_total(panel: CostPanel, tracker: CostTracker) -> None:
     feed(tracker)
     assert panel.update()
-    snap = tracker.snapshot()
     w = panel.widgets
-    assert dpg.get_item_configuration(w.big_cost)["text"] == fmt.usd(snap.total_usd)
-    assert dpg.get_value(w.big_cost_tip).startswith(f"{fmt.usd_exact(snap.total_usd)} exactly")
-    assert dpg.get_value(w.header["tokens"]) == f"{snap.tokens:,} tokens"
+    assert dpg.get_item_configuration(w.big_cost)["text"] == "$0.36"
+    assert dpg.get_value(w.big_cost_tip).startswith(f"{FED_TOTAL} exactly")
+    assert dpg.get_value(w.header["tokens"]) == f"{FED_TOKENS} tokens"
     assert dpg.get_value(w.header["calls"]) == "5 calls"
     unpriced = dpg.get_value(w.notices["unpriced"])
     assert "1 call(s) unpriced" in unpriced and "acme-local-7b" in unpriced
     assert dpg.get_item_configuration(w.notices["unpriced"])["show"] is True
 
 
-def test_tier_table_has_tiers_1_to_4_always_and_matches_the_snapshot(panel: CostPanel, tracker: CostTracker) -> None:
+def test_tier_table_has_tiers_1_to_4_always_and_shows_fixed_figures(panel: CostPanel, tracker: CostTracker) -> None:
     panel.update()
     rows = table_texts(panel, "tiers")
     assert [r[0] for r in rows] == list(STANDARD_TIERS)
     assert all(r[column("tiers", "calls")] == "0" for r in rows)
     feed(tracker)
     panel.update()
-    snap = tracker.snapshot()
     rows = table_texts(panel, "tiers")
     assert [r[0] for r in rows] == ["Tier 1", "Tier 2", "Tier 3", "Tier 4", "Tier 10"]
-    for r in rows:
-        tier = snap.by_tier.get(r[0])
-        calls = tier.calls if tier else 0
-        assert r[column("tiers", "calls")] == f"{calls:,}"
-    tier4 = rows[3]
-    assert tier4[column("tiers", "cost")] == fmt.usd(snap.by_tier["Tier 4"].cost_usd) + " +?"  # partly unpriced
-    assert tier4[column("tiers", "models")] == "gpt-5-nano, acme-local-7b"
+    assert [r[column("tiers", "calls")] for r in rows] == ["1", "1", "0", "2", "1"]
+    assert [r[column("tiers", "cost")] for r in rows] == ["$0.33", "$0.032", "$0.00", "$0.000065 +?", "$0.0000075"]
+    assert rows[3][column("tiers", "models")] == "gpt-5-nano, acme-local-7b"
 
 
 def test_model_table_marks_unpriced_models_with_a_badge_and_a_hint(panel: CostPanel, tracker: CostTracker) -> None:
@@ -84,8 +87,7 @@ def test_model_table_marks_unpriced_models_with_a_badge_and_a_hint(panel: CostPa
     rows = {r[0]: r for r in table_texts(panel, "models")}
     assert "acme-local-7b [unpriced]" in rows
     assert rows["acme-local-7b [unpriced]"][column("models", "cost")] == "unpriced"
-    snap = tracker.snapshot()
-    assert rows["gpt-4o"][column("models", "cost")] == fmt.usd(snap.by_model["gpt-4o"].cost_usd)
+    assert rows["gpt-4o"][column("models", "cost")] == "$0.33"
     assert rows["gpt-4o"][column("models", "provider")] == "openai"
     pool = panel.widgets.pools["models"]
     k = [r[0] for r in table_texts(panel, "models")].index("acme-local-7b [unpriced]")
@@ -93,7 +95,7 @@ def test_model_table_marks_unpriced_models_with_a_badge_and_a_hint(panel: CostPa
     assert "costpanel pricing check" in dpg.get_value(pool.rows[k].tips[0])
     gpt4o = [r[0] for r in table_texts(panel, "models")].index("gpt-4o")
     cost_tip = dpg.get_value(pool.rows[gpt4o].tips[column("models", "cost")])
-    assert cost_tip.startswith(f"{fmt.usd_exact(snap.by_model['gpt-4o'].cost_usd)} exactly")
+    assert cost_tip.startswith("$0.33 exactly")
     assert "input 120,000" in cost_tip and "output 3,000 tokens" in cost_tip  # exact figures behind 120k
 
 
@@ -108,10 +110,13 @@ def test_tier_by_model_and_discarded_tables(panel: CostPanel, tracker: CostTrack
     dpg.set_value(panel.tags("tabs"), panel.tags("tab", "pairs"))  # the user opens the tab
     panel.update()
     pairs = table_texts(panel, "pairs")
-    assert len(pairs) == len(tracker.snapshot().by_tier_model) == 5
+    assert [(r[0], r[1]) for r in pairs] == [("Tier 1", "gpt-4o"), ("Tier 2", "claude-sonnet-4-5"),
+                                             ("Tier 4", "gpt-5-nano"), ("Tier 4", "acme-local-7b [unpriced]"),
+                                             ("Tier 10", "gpt-4o-mini")]
     discarded = table_texts(panel, "discarded")
+    # gpt-5: 1000 x $1.25/M + 10 x $10/M = $0.00135
     assert discarded == [["Tier 2", "gpt-5", "1", "1.01k", "$0.0014", "100%"]]
-    assert "1 discarded fallback call(s)" in dpg.get_value(panel.widgets.notices["discarded"])
+    assert dpg.get_value(panel.widgets.notices["discarded"]) == "1 discarded fallback call(s), $0.0014 not in the total"
 
 
 def test_reset_zeroes_the_header_and_tables_on_the_next_update(panel: CostPanel, tracker: CostTracker) -> None:
@@ -150,8 +155,7 @@ def test_sorting_a_column_reorders_rows(panel: CostPanel, tracker: CostTracker) 
     calls_col = dpg.get_alias_id(panel.tags("models", "col", column("models", "input")))
     panel.on_sort("models", [[calls_col, 1]])  # ascending input tokens
     panel.update()
-    snap = tracker.snapshot()
-    ascending = sorted(snap.by_model, key=lambda m: snap.by_model[m].input)
+    ascending = ["gpt-4o-mini", "gpt-5-nano", "acme-local-7b", "claude-sonnet-4-5", "gpt-4o"]  # 10 .. 120,000 input
     shown = [r[0].removesuffix(" [unpriced]") for r in table_texts(panel, "models")]
     assert shown == ascending
     panel.on_sort("models", [[calls_col, -1]])
@@ -189,19 +193,19 @@ def test_export_buttons_write_the_current_view(panel: CostPanel, tracker: CostTr
     assert str(csv_path) in panel.notices[-2]
 
 
-def test_rows_refresh_at_most_at_the_table_rate_but_never_stay_stale(tracker: CostTracker) -> None:
+def test_rows_refresh_at_most_at_the_table_rate_but_never_stay_stale(catalog, clock: Clock) -> None:
+    tracker = CostTracker(catalog)  # the panel's intervals run on the test's clock: no sleeping, no race
     dpg.create_context()
     try:
         panel = CostPanel(tracker, persist_settings=False, table_refresh_s=0.2, detail_refresh_s=0.2)
         panel.build()
         panel.update()
-        tracker.record("gpt-4o", Usage(input=1000), tier="Tier 1")
-        panel.update()  # just after the first refresh: the header follows, the rows wait
+        tracker.record("gpt-4o", Usage(input=1000), tier="Tier 1", at=clock.ago(0))
+        clock.advance(0.1)
+        panel.update()  # 0.1 s after the first refresh: the header follows, the rows wait
         assert dpg.get_value(panel.widgets.header["calls"]) == "1 call"
         assert table_texts(panel, "models") == []
-        import time
-
-        time.sleep(0.25)
+        clock.advance(0.15)
         panel.update()  # no new call since, but the rows were behind: refreshed now
         assert [r[0] for r in table_texts(panel, "models")] == ["gpt-4o"]
     finally:

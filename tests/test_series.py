@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import sys
+import tracemalloc
+from decimal import Decimal
 
 import pytest
 
@@ -57,12 +61,57 @@ def test_snapshot_series_is_bounded_and_places_events_at_their_time(catalog: Cat
     assert xs[-1] == (base + dt.timedelta(seconds=599)).timestamp()
 
 
-def test_snapshot_cost_does_not_depend_on_event_count(catalog: Catalog) -> None:
-    tracker = CostTracker(catalog)
-    for n in range(20_000):
-        tracker.record("gpt-4o", Usage(input=n), tier=f"Tier {n % 4 + 1}")
-    s = tracker.snapshot()
-    assert len(s._cells) == 4  # one integer cell per (tier, model), not per event
+def _python_calls_to_read(tracker: CostTracker) -> int:
+    """Function calls (Python and C) made to take a snapshot and read every figure a panel shows."""
+    count = 0
+
+    def profile(frame: object, event: str, arg: object) -> None:
+        nonlocal count
+        if event in ("call", "c_call"):
+            count += 1
+
+    sys.setprofile(profile)
+    try:
+        s = tracker.snapshot()
+        s.total, s.by_tier, s.by_model, s.by_tier_model, s.discarded, s.series, s.total_series  # noqa: B018
+        s.burn_rate_usd_per_hour(300)
+    finally:
+        sys.setprofile(None)
+    return count
+
+
+def test_a_long_session_keeps_one_cell_per_tier_and_model_not_one_per_call(catalog: Catalog) -> None:
+    """5,000 more calls leave the tracker's memory and the work of a snapshot as they were: both
+    depend on the (tier, model) rows and the series window, not on how many calls were recorded."""
+    base = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.timezone.utc)
+
+    def fill(tracker: CostTracker, first: int, n: int) -> None:  # gpt-4o in four tiers over ten minutes
+        for k in range(first, first + n):
+            tracker.record("gpt-4o", Usage(input=k), tier=f"Tier {k % 4 + 1}",
+                           at=base + dt.timedelta(seconds=k % 600))
+
+    short, long = CostTracker(catalog), CostTracker(catalog)
+    fill(short, 0, 1_000)
+    fill(long, 0, 1_000)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        fill(long, 1_000, 5_000)
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    # Keeping the calls would take most of a megabyte (an Event is ~150 bytes); even bare references 40 kB.
+    assert grown < 16_000, f"the tracker grew by {grown:,} bytes over 5,000 calls"
+    for _ in range(2):  # warm: first reads fill caches (sort keys, lazy imports)
+        _python_calls_to_read(short), _python_calls_to_read(long)
+    assert _python_calls_to_read(long) == _python_calls_to_read(short)
+    # and the long session's figures are exact: input 0 + 1 + ... + 5,999 tokens at $2.50 per 1M
+    s = long.snapshot()
+    assert s.total.input == 5_999 * 6_000 // 2 == 17_997_000 and s.calls == 6_000
+    assert s.total_usd == Decimal("44.9925")
+    assert s.by_tier["Tier 1"].input == 1_500 * 5_996 // 2 == 4_497_000  # 0 + 4 + ... + 5,996
 
 
 def test_views_with_different_heads_and_a_pending_second_merge_exactly() -> None:

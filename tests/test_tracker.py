@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import time
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import pytest
 
 from costpanel import CostTracker, Usage
 from costpanel.events import COMMITTED, DISCARDED, DUPLICATE, PENDING
+
+if TYPE_CHECKING:
+    from conftest import Clock
 
 UTC = dt.timezone.utc
 
@@ -98,8 +102,7 @@ def test_each_row_carries_every_bucket_calls_cost_and_share(tracker: CostTracker
     assert row.tokens == 15
     # $3×1 + $0.30×2 + $3.75×3 + $6×4 + $15×5 per million tokens
     assert row.cost_usd == Decimal("0.00011385")
-    total = tracker.snapshot().total.cost_units
-    assert row.share == pytest.approx(row.cost_units / total)
+    assert row.share == pytest.approx(0.00011385 / (0.00011385 + 2.5))  # of the session's $2.50011385
 
 
 def test_tiers_sort_naturally(tracker: CostTracker) -> None:
@@ -284,15 +287,73 @@ def test_usage_mapping_is_accepted(tracker: CostTracker) -> None:
     assert ev.usage == Usage(input=1000, output=10)
 
 
-def test_burn_rate_and_series_follow_event_time(tracker: CostTracker) -> None:
-    now = dt.datetime.now(UTC)
-    tracker.record("gpt-4o", Usage(input=1_000_000), tier="Tier 1", at=now - dt.timedelta(seconds=10))
-    tracker.record("gpt-4o", Usage(input=1_000_000), tier="Tier 2")
+def test_burn_rates_and_series_are_the_hand_computed_figures(catalog, clock: Clock) -> None:
+    tracker = CostTracker(catalog)  # the session starts at the clock's START
+    clock.advance(3600)  # an hour later: the session-average rate is the total per hour
+    # gpt-4o: $2.50 per 1M input tokens, $10 per 1M output tokens
+    tracker.record("gpt-4o", Usage(input=2_000_000), tier="Tier 1", at=clock.ago(3000))  # $5.00
+    tracker.record("gpt-4o", Usage(input=100_000), tier="Tier 1", at=clock.ago(400))  # $0.25, before the 5 min
+    tracker.record("gpt-4o", Usage(input=400_000), tier="Tier 2", at=clock.ago(120))  # $1.00
+    tracker.record("gpt-4o", Usage(output=50_000), tier="Tier 2", at=clock.ago(30))  # $0.50
     s = tracker.snapshot()
+    assert s.elapsed_s == 3600
+    assert s.total_usd == Decimal("6.75")
+    assert s.burn_rate_usd_per_hour(None) == pytest.approx(6.75)  # $6.75 in one hour
+    assert s.burn_rate_usd_per_hour(300) == pytest.approx(18.0)  # ($1.00 + $0.50) in 300 s = $18/h
+    assert s.burn_rate_usd_per_hour(60) == pytest.approx(30.0)  # $0.50 in 60 s = $30/h
     assert set(s.series) == {"Tier 1", "Tier 2"}
     xs, ys = s.total_series.cumulative_usd()
-    assert ys[-1] == pytest.approx(5.0)
-    assert xs[0] == int((now - dt.timedelta(seconds=10)).timestamp())
-    # session-average burn rate uses the exact total over the elapsed wall time
-    assert s.burn_rate_usd_per_hour(None) == pytest.approx(5.0 * 3600 / s.elapsed_s)
-    assert s.burn_rate_usd_per_hour(300) > 0
+    start = clock.START
+    assert xs == [start + 600, start + 3200, start + 3480, start + 3570]
+    assert ys == pytest.approx([5.0, 5.25, 6.25, 6.75])
+
+
+def test_a_young_session_burns_at_its_rate_over_its_age_not_over_five_minutes(catalog, clock: Clock) -> None:
+    tracker = CostTracker(catalog)
+    clock.advance(100)
+    tracker.record("gpt-4o", Usage(input=400_000), tier="Tier 1", at=clock.ago(50))  # $1.00
+    s = tracker.snapshot()
+    # $1.00 over the session's 100 s, not over 300 s: $36/h (over 300 s it would read $12/h)
+    assert s.burn_rate_usd_per_hour(300) == pytest.approx(36.0)
+    assert s.burn_rate_usd_per_hour(None) == pytest.approx(36.0)
+
+
+AT = dt.datetime(2026, 11, 1, tzinfo=UTC)  # a fixed instant: the price periods in force are known
+
+
+def test_record_adds_the_per_request_fee_to_the_token_cost(tracker: CostTracker) -> None:
+    # pricing/perplexity.toml, sonar: input $1/M, output $1/M, per_1k_requests $5 ($0.005 a request)
+    first = tracker.record("sonar", Usage(input=1000, output=500), tier="Tier 3", at=AT)
+    assert first.cost_usd == Decimal("0.001") + Decimal("0.0005") + Decimal("0.005")
+    second = tracker.record("sonar", Usage(input=2000, output=0, requests=2), tier="Tier 3", at=AT)
+    assert second.cost_usd == Decimal("0.002") + 2 * Decimal("0.005")
+    with tracker.attempt(tier="Tier 3") as a:  # the attempts' pricing path adds it too
+        a.record("sonar", Usage(input=0, output=0), at=AT)
+    s = tracker.snapshot()
+    assert s.total_usd == Decimal("0.0065") + Decimal("0.012") + Decimal("0.005")
+    assert s.by_model["sonar"].requests == 4
+    assert s.by_tier["Tier 3"].cost_usd == Decimal("0.0235")
+
+
+def test_the_session_total_is_the_sum_of_every_tier(tracker: CostTracker) -> None:
+    # per 1M tokens: opus-4-1 $15 in / $75 out, sonnet-4-5 $3 / $15, gpt-5-mini $0.25 / $2, gpt-5-nano $0.05 / $0.40
+    tracker.record("claude-opus-4-1", Usage(input=10_000, output=2_000), tier="Tier 1", at=AT)  # 0.15 + 0.15
+    tracker.record("claude-sonnet-4-5", Usage(input=20_000, output=4_000), tier="Tier 2", at=AT)  # 0.06 + 0.06
+    tracker.record("gpt-5-mini", Usage(input=40_000, output=5_000), tier="Tier 3", at=AT)  # 0.01 + 0.01
+    tracker.record("gpt-5-nano", Usage(input=100_000, output=10_000), tier="Tier 4", at=AT)  # 0.005 + 0.004
+    tracker.record("mystery", Usage(input=7, output=7), tier="Tier 4", at=AT)  # unpriced: not in the total
+    s = tracker.snapshot()
+    assert {t: r.cost_usd for t, r in s.by_tier.items()} == {
+        "Tier 1": Decimal("0.30"), "Tier 2": Decimal("0.12"), "Tier 3": Decimal("0.02"), "Tier 4": Decimal("0.009")}
+    assert s.total_usd == Decimal("0.449")
+    assert s.total.calls == 5 and s.total.unpriced_calls == 1
+    assert s.tokens == 12_000 + 24_000 + 45_000 + 110_000 + 14
+
+
+def test_an_attempt_is_priced_with_the_period_in_force_at_its_time(tracker: CostTracker) -> None:
+    # pricing/openai.toml, o3: $10/M input until 2025-06-10, then $2/M
+    with tracker.attempt(tier="Tier 1") as a:
+        before = a.record("o3", Usage(input=1_000_000), at=dt.datetime(2025, 5, 1, tzinfo=UTC))
+        after = a.record("o3", Usage(input=1_000_000), at=dt.datetime(2025, 7, 1, tzinfo=UTC))
+    assert (before.cost_usd, after.cost_usd) == (Decimal(10), Decimal(2))
+    assert tracker.snapshot().total_usd == Decimal(12)

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import pytest
 
 from costpanel import CostTracker, Usage
-from costpanel.gui.viewmodel import MODEL_COLUMNS, STANDARD_TIERS, build_view, chart_series, sort_rows
+from costpanel.gui.budget import BudgetLevel
+from costpanel.gui.viewmodel import MODEL_COLUMNS, STANDARD_TIERS, PanelView, build_view, chart_series, sort_rows
+from costpanel.pricing import Catalog
+
+if TYPE_CHECKING:
+    from conftest import Clock
 
 UTC = dt.timezone.utc
 
@@ -43,3 +52,68 @@ def test_sort_by_cost_puts_unpriced_below_zero(tracker: CostTracker) -> None:
     rows = build_view(tracker.snapshot()).tables["models"]
     ordered = sort_rows(rows, MODEL_COLUMNS, ("cost", True))
     assert [r.key for r in ordered] == ["gpt-4o", "gpt-4o-mini", "mystery"]
+
+
+# -- fixed figures: a session of known calls at known times, every text worked out by hand ------------------
+@pytest.fixture
+def hour_old_session(catalog: Catalog, clock: Clock) -> PanelView:
+    """A session one hour old. Prices per 1M tokens: gpt-4o $2.50 in / $10 out, gpt-4o-mini $0.15 / $0.60,
+    gpt-5 $1.25 / $10; acme-local-7b has no price."""
+    tracker = CostTracker(catalog)
+    clock.advance(3600)
+    tracker.record("gpt-4o", Usage(input=2_000_000), tier="Tier 1", at=clock.ago(3000))  # $5.00
+    tracker.record("gpt-4o", Usage(input=100_000), tier="Tier 1", at=clock.ago(400))  # $0.25
+    tracker.record("gpt-4o-mini", Usage(input=1000, output=1000), tier="Tier 4", at=clock.ago(1000))  # $0.00075
+    tracker.record("acme-local-7b", Usage(input=10), tier="Tier 4", at=clock.ago(900))  # unpriced
+    # the last 5 minutes: $1.50
+    tracker.record("gpt-4o", Usage(input=400_000), tier="Tier 2", at=clock.ago(120))  # $1.00
+    tracker.record("gpt-4o", Usage(output=50_000), tier="Tier 2", at=clock.ago(30))  # $0.50
+    tracker.record("acme-local-7b", Usage(input=800, output=80), tier="Tier 3", at=clock.ago(20))  # unpriced
+    with pytest.raises(TimeoutError), tracker.attempt(tier="Tier 2") as failed:
+        failed.record("gpt-5", Usage(input=1000, output=10), at=clock.ago(10))  # $0.00125 + $0.0001, discarded
+        raise TimeoutError
+    open_attempt = tracker.attempt(tier="Tier 1")
+    open_attempt.__enter__().record("gpt-4o", Usage(input=1000), at=clock.ago(5))  # $0.0025, pending
+    return build_view(tracker.snapshot(), budget=Decimal(10))
+
+
+def test_header_rates_and_projection_are_the_hand_computed_figures(hour_old_session: PanelView) -> None:
+    h = hour_old_session.header
+    # total: 5 + 0.25 + 0.00075 + 1 + 0.5 = $6.75075
+    assert (h.cost, h.cost_exact) == ("$6.75", "$6.75075 exactly")
+    assert h.calls == "7 calls"
+    assert h.tokens == "2,552,890 tokens"  # 2,100,000 + 2,000 + 10 + 400,000 + 50,000 + 880
+    assert h.elapsed == "elapsed 1:00:00"
+    assert h.burn_5m == "$18.00/h (5 min)"  # $1.50 in the last 300 s, x 12
+    assert h.burn_session == "$6.75/h (session)"  # $6.75075 in one hour
+    assert h.projection == "in 1 h at this rate: $24.75"  # $6.75075 now + $18.00 at the 5-minute rate
+
+
+def test_discarded_and_pending_notices_name_their_own_amounts(hour_old_session: PanelView) -> None:
+    h = hour_old_session.header
+    assert h.discarded == "1 discarded fallback call(s), $0.0014 not in the total"  # $0.00135, 2 digits
+    assert h.pending == "1 call(s) pending ($0.0025)"
+    assert h.unpriced == "2 call(s) unpriced: acme-local-7b"
+
+
+def test_a_tier_with_unpriced_calls_is_flagged(hour_old_session: PanelView) -> None:
+    rows = {r.key: r for r in hour_old_session.tables["tiers"]}
+    assert list(rows) == ["Tier 1", "Tier 2", "Tier 3", "Tier 4"]
+    assert rows["Tier 1"].cells == ("Tier 1", "gpt-4o", "2", "2.10M", "0", "0", "0", "$5.25", "77.8%")
+    assert rows["Tier 2"].cells == ("Tier 2", "gpt-4o", "2", "400k", "0", "0", "50.0k", "$1.50", "22.2%")
+    # only unpriced calls: no cost at all, and the row is badged
+    assert rows["Tier 3"].cells == ("Tier 3", "acme-local-7b", "1", "800", "0", "0", "80", "unpriced", "0%")
+    assert rows["Tier 3"].unpriced is True
+    assert rows["Tier 3"].tooltips[7].startswith("1 unpriced call(s): cost unknown")
+    # some unpriced calls: the priced part, marked as incomplete
+    assert rows["Tier 4"].cells == ("Tier 4", "gpt-4o-mini, acme-local-7b", "2", "1.01k", "0", "0", "1.00k",
+                                    "$0.00075 +?", "<0.1%")
+    assert rows["Tier 4"].tooltips[7].startswith("$0.00075 exactly; plus 1 unpriced call(s) not included")
+    assert [rows[t].unpriced for t in ("Tier 1", "Tier 2", "Tier 4")] == [False, False, False]
+
+
+def test_the_budget_bar_reads_the_exact_total(hour_old_session: PanelView) -> None:
+    budget = hour_old_session.budget
+    assert budget is not None
+    assert (budget.label, budget.level, budget.remaining) == ("$6.75 of $10.00 (67%)", BudgetLevel.WATCH,
+                                                              Decimal("3.24925"))

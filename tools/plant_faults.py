@@ -1,0 +1,434 @@
+#!/usr/bin/env python3
+"""Plant known faults in a copy of costpanel, one at a time, and check the tests catch each one.
+
+Each fault is an exact text substitution in one source file: the behaviour a test claims to
+protect, broken the way a careless edit would break it. For each fault the script copies the
+repository's ``src/``, ``tests/``, ``pricing/`` (and the few files tests read) into a temporary
+folder, makes the substitution there (the checkout is never touched), and runs pytest on the test
+files that cover that behaviour, with ``PYTHONPATH`` pointing at the copy's ``src``:
+
+    CAUGHT   pytest failed (exit 1): some test noticed
+    MISSED   pytest passed (exit 0): no test noticed; the suite has a hole
+    ERROR    anything else: the anchor text moved (update FAULTS below), the planted code does not
+             compile, pytest could not run, or the run timed out
+
+A baseline run with no fault planted comes first; if it is red the faults are not run (a red
+suite catches everything and proves nothing). Exit status 0 only when the baseline is green and
+every fault is CAUGHT.
+
+    python tools/plant_faults.py             # every fault, 2 at a time
+    python tools/plant_faults.py --list      # the faults, their files and test files
+    python tools/plant_faults.py --list --markdown   # the table in docs/testing.md
+    python tools/plant_faults.py --only 3 --only d1 -j 1
+    python tools/plant_faults.py --full      # each fault against the whole suite (slow)
+    python tools/plant_faults.py --all-failures --only 6   # every test that catches it, not just the first
+
+Standard library only. Run it with the interpreter that runs the tests (it is reused for pytest).
+When the source moves, a fault whose anchor is gone (or no longer unique) is reported as
+``fault N: anchor not found — update tools/plant_faults.py`` and counted as an error: keep anchors
+small and distinctive, and re-anchor them after a refactor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# What the tests need from the checkout: the package, the tests and their data, the price files,
+# and the files some tests read (pyproject's pytest settings, the README's documented figures).
+COPIED = ("src", "tests", "pricing", "pyproject.toml", "README.md", "docs")
+IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".hypothesis")
+RUN_TIMEOUT_S = 900  # one pytest run; a planted fault that hangs a test ends in pytest-timeout first
+
+
+@dataclasses.dataclass(frozen=True)
+class Fault:
+    id: str
+    title: str
+    file: str  # relative to the repository root
+    old: str  # must occur exactly once in ``file``
+    new: str
+    tests: tuple[str, ...]  # pytest arguments: the test files covering this behaviour
+    catches: tuple[str, ...] = ()  # tests known to catch it (documentation; see docs/testing.md)
+
+
+TRACKER = "src/costpanel/tracker.py"
+RATES = "src/costpanel/pricing/rates.py"
+CATALOG = "src/costpanel/pricing/catalog.py"
+STORE = "src/costpanel/ledger/store.py"
+QUERIES = "src/costpanel/ledger/queries.py"
+VIEWMODEL = "src/costpanel/gui/viewmodel.py"
+
+T_TRACKER = "tests/test_tracker.py"
+T_CATALOG = "tests/test_catalog.py"
+T_DATA = "tests/test_pricing_data.py"
+T_VIEW = "tests/test_viewmodel.py"
+
+FAULTS: tuple[Fault, ...] = (
+    # -- 1-12: the faults issue 9 names ---------------------------------------------------------------
+    Fault("1", "cache reads priced at the input rate (compiled rates)", RATES,
+          "cache_read=_units(cache_read, _PER_TOKEN) if cache_read is not None else base,",
+          "cache_read=base,",
+          (T_CATALOG, T_TRACKER, T_DATA),
+          ("tests/test_catalog.py::test_cliff_threshold_counts_every_prompt_bucket_and_not_output",
+           "tests/test_tracker.py::test_each_row_carries_every_bucket_calls_cost_and_share",
+           "tests/test_pricing_data.py::test_long_context_and_cached_cost_agree_with_genai_prices")),
+    Fault("1b", "cache reads priced at the input rate (record() hot path)", TRACKER,
+          "cr * r[1]", "cr * r[0]",
+          (T_TRACKER,),
+          ("tests/test_tracker.py::test_each_row_carries_every_bucket_calls_cost_and_share",
+           "tests/test_tracker.py::test_long_context_cliff_reprices_the_whole_request")),
+    Fault("2", "1-hour cache writes priced at the 5-minute rate (compiled rates)", RATES,
+          "cache_write_1h=_units(cache_write_1h, _PER_TOKEN) if cache_write_1h is not None else write,",
+          "cache_write_1h=write,",
+          (T_CATALOG, T_TRACKER, T_DATA),
+          ("tests/test_catalog.py::test_cliff_threshold_counts_every_prompt_bucket_and_not_output",
+           "tests/test_tracker.py::test_each_row_carries_every_bucket_calls_cost_and_share")),
+    Fault("2b", "1-hour cache writes priced at the 5-minute rate (record() hot path)", TRACKER,
+          "cw1 * r[3]", "cw1 * r[2]",
+          (T_TRACKER,),
+          ("tests/test_tracker.py::test_each_row_carries_every_bucket_calls_cost_and_share",)),
+    Fault("3", "long-context cliff off by one: applied AT the threshold, not only above it", RATES,
+          "if prompt > threshold:", "if prompt >= threshold:",
+          (T_CATALOG, T_TRACKER, T_DATA),
+          ("tests/test_catalog.py::test_cliff_tier_applies_only_strictly_above_the_threshold",
+           "tests/test_pricing_data.py::test_the_cliff_starts_one_token_above_the_threshold_as_in_genai_prices",
+           "tests/test_tracker.py::test_long_context_cliff_reprices_the_whole_request")),
+    Fault("3b", "long-context cliff off by one: not applied one token above the threshold", RATES,
+          "if prompt > threshold:", "if prompt > threshold + 1:",
+          (T_CATALOG, T_TRACKER, T_DATA),
+          ("tests/test_catalog.py::test_cliff_tier_applies_only_strictly_above_the_threshold",
+           "tests/test_pricing_data.py::test_the_cliff_starts_one_token_above_the_threshold_as_in_genai_prices",
+           "tests/test_tracker.py::test_long_context_cliff_reprices_the_whole_request")),
+    Fault("4", "unknown names matched by longest prefix (gpt-4o-mini-foo -> gpt-4o-mini)", CATALOG,
+          "                return entry\n        return None\n",
+          "                return entry\n"
+          "        prefixes = [k for k in index if n.startswith(k)]\n"
+          "        return index[max(prefixes, key=len)] if prefixes else None\n",
+          (T_CATALOG, T_TRACKER),
+          ("tests/test_catalog.py::test_model_names_match_deliberately",
+           "tests/test_catalog.py::test_an_unknown_model_is_unpriced_not_zero")),
+    Fault("5", "a tier dropped from the session total", "src/costpanel/snapshot.py",
+          "c = _sum_cells(self._cells.values())\n",
+          "c = _sum_cells(v for (t, _), v in self._cells.items() if t != max(t for t, _ in self._cells))\n",
+          (T_TRACKER,),
+          ("tests/test_tracker.py::test_the_session_total_is_the_sum_of_every_tier",
+           "tests/test_tracker.py::test_rows_and_total_agree_to_the_last_unit")),
+    Fault("6", "event_id ignored: a duplicate is counted twice", TRACKER,
+          "if event_id in state.seen_ids:\n                    return _tuple_new(Event",
+          "if False:\n                    return _tuple_new(Event",
+          (T_TRACKER,),
+          ("tests/test_tracker.py::test_idempotent_event_id_counts_once",
+           "tests/test_tracker.py::test_version_changes_with_every_counted_call_only")),
+    Fault("7", "a discarded attempt counted in the totals", TRACKER,
+          "state.discarded[pair] = add_to_cell(state.discarded.get(pair, ZERO_CELL), h.usage, h.cost)",
+          "state.discarded[pair] = add_to_cell(state.discarded.get(pair, ZERO_CELL), h.usage, h.cost); "
+          "state.retired.cells[pair] = add_to_cell(state.retired.cells.get(pair, ZERO_CELL), h.usage, h.cost)",
+          (T_TRACKER,),
+          ("tests/test_tracker.py::test_attempt_commit_counts_and_discard_is_shown_apart",
+           "tests/test_tracker.py::test_attempt_explicit_discard_and_finished_attempt_refuses_more")),
+    Fault("8", "the ledger writer's flush interval raised to seconds", STORE,
+          "self._wake.wait(backoff)", "self._wake.wait(max(backoff, 5.0))",
+          ("tests/test_ledger_crash.py",),
+          ("tests/test_ledger_crash.py::test_kill_9_loses_only_calls_of_the_last_flush_interval",)),
+    Fault("9", "day buckets in UTC instead of local time (report by day)", QUERIES,
+          "fromtimestamp(b).date().isoformat()", "fromtimestamp(b, dt.timezone.utc).date().isoformat()",
+          ("tests/test_ledger.py",),
+          ("tests/test_ledger.py::test_days_and_date_ranges_follow_the_local_time_zone",)),
+    Fault("9b", "day boundaries at UTC midnight instead of local midnight (ranges, budgets)", QUERIES,
+          "dt.datetime(day.year, day.month, day.day).astimezone().timestamp()",
+          "dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp()",
+          ("tests/test_ledger.py",),
+          ("tests/test_ledger.py::test_days_and_date_ranges_follow_the_local_time_zone",)),
+    Fault("10", "CSV formula neutralisation removed", "src/costpanel/export.py",
+          """return "'" + value if value.startswith(_FORMULA_STARTS) else value""", "return value",
+          ("tests/test_export.py", "tests/test_history_cli.py"),
+          ("tests/test_export.py::test_csv_neutralises_formulas_in_user_controlled_names",
+           "tests/test_export.py::test_safe_cell_prefixes_only_formula_starts",
+           "tests/test_history_cli.py::test_report_csv_neutralises_formulas_in_names")),
+    Fault("11", "`at` ignored for price periods: priced at today's period (record() hot path)", TRACKER,
+          "if ts < period.start_ts:", "if False:",
+          (T_TRACKER, T_CATALOG),
+          ("tests/test_tracker.py::test_at_picks_the_price_period_in_effect",
+           "tests/test_catalog.py::test_tracker_prices_history_like_quote")),
+    Fault("11b", "`at` ignored for price periods: priced at today's period (catalog: attempts, quote)", CATALOG,
+          "if ts >= periods[-1].start_ts:", "if True:",
+          (T_CATALOG, T_TRACKER),
+          ("tests/test_catalog.py::test_a_call_is_priced_with_the_period_in_effect_at_its_time",
+           "tests/test_tracker.py::test_an_attempt_is_priced_with_the_period_in_force_at_its_time")),
+    Fault("12", "OpenAI cached tokens not subtracted from input", "src/costpanel/adapters.py",
+          "input=_within(_named(u, prompt), cached)", "input=_named(u, prompt)[1]",
+          ("tests/test_adapters.py",),
+          ("tests/test_adapters.py::test_recorded_payload_normalises_to_disjoint_buckets",
+           "tests/test_adapters.py::test_openai_cached_and_uncached_input_always_add_up_to_the_prompt")),
+    # -- a-d: the six a check of the suite before issue 9 missed ---------------------------------------
+    Fault("a", "the ledger's default flush interval raised from 0.25 s to 5 s", STORE,
+          "DEFAULT_FLUSH_INTERVAL = 0.25", "DEFAULT_FLUSH_INTERVAL = 5.0",
+          ("tests/test_ledger_crash.py",),
+          ("tests/test_ledger_crash.py::test_the_default_flush_interval_is_the_documented_quarter_second",)),
+    Fault("a2", "a Ledger() made without flush_interval ignores the default (5 s)", STORE,
+          "flush_interval: float = DEFAULT_FLUSH_INTERVAL", "flush_interval: float = 5.0",
+          ("tests/test_ledger_crash.py",),
+          ("tests/test_ledger_crash.py::test_the_default_flush_interval_is_the_documented_quarter_second",
+           "tests/test_ledger_crash.py::test_kill_9_loses_only_calls_of_the_last_flush_interval")),
+    Fault("b", "record() drops the per-request fee", TRACKER,
+          "cost += rq * r[5]", "cost += 0",
+          (T_TRACKER,),
+          ("tests/test_tracker.py::test_record_adds_the_per_request_fee_to_the_token_cost",)),
+    Fault("c", "the daily budget sums the last 7 days instead of today", "src/costpanel/ledger/budgets.py",
+          "parse_range(period, now=now)", 'parse_range("7d" if period == "today" else period, now=now)',
+          ("tests/test_history_cli.py",),
+          ("tests/test_history_cli.py::test_the_daily_budget_counts_only_todays_calls",)),
+    Fault("d1", "the panel's 1-hour projection uses the session-average rate, not the last 5 minutes", VIEWMODEL,
+          "Decimal(str(round(burn_5m, 6)))", "Decimal(str(round(s.burn_rate_usd_per_hour(None), 6)))",
+          (T_VIEW, "tests/test_panel_headless.py"),
+          ("tests/test_viewmodel.py::test_header_rates_and_projection_are_the_hand_computed_figures",)),
+    Fault("d2", "the discarded notice shows the wrong amount (the session total)", VIEWMODEL,
+          "fmt.usd(s.discarded.cost_usd)} not in the total", "fmt.usd(s.total_usd)} not in the total",
+          (T_VIEW, "tests/test_panel_headless.py"),
+          ("tests/test_viewmodel.py::test_discarded_and_pending_notices_name_their_own_amounts",
+           "tests/test_panel_headless.py::test_tier_by_model_and_discarded_tables")),
+    Fault("d3", "a tier whose calls are all unpriced is not flagged", VIEWMODEL,
+          "return RowView(name, sort, cells, unpriced=row.cost_usd is None)",
+          "return RowView(name, sort, cells, unpriced=False)",
+          (T_VIEW, "tests/test_panel_headless.py"),
+          ("tests/test_viewmodel.py::test_a_tier_with_unpriced_calls_is_flagged",)),
+    Fault("d4", "a tier with some unpriced calls shows its priced cost without the +? mark", VIEWMODEL,
+          'text += " +?"', 'text += ""',
+          (T_VIEW, "tests/test_panel_headless.py"),
+          ("tests/test_viewmodel.py::test_a_tier_with_unpriced_calls_is_flagged",
+           "tests/test_panel_headless.py::test_tier_table_has_tiers_1_to_4_always_and_shows_fixed_figures")),
+    # -- more ---------------------------------------------------------------------------------------------
+    Fault("e", "the tracker keeps every call it records (memory grows with the session)", TRACKER,
+          "shard.writes += 1\n", 'shard.writes += 1\n        self.__dict__.setdefault("_calls", []).append(usage)\n',
+          ("tests/test_series.py",),
+          ("tests/test_series.py::test_a_long_session_keeps_one_cell_per_tier_and_model_not_one_per_call",)),
+)
+
+
+@dataclasses.dataclass
+class Result:
+    id: str
+    status: str  # CAUGHT | MISSED | ERROR | GREEN | RED (the last two for the baseline)
+    first: str = ""  # the first failing test, or what went wrong
+    failing: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+
+# -- planting ---------------------------------------------------------------------------------------
+def anchor_problem(fault: Fault, root: Path = ROOT) -> str | None:
+    """Why ``fault`` cannot be planted in ``root`` as written, or None."""
+    path = root / fault.file
+    if not path.is_file():
+        return f"fault {fault.id}: {fault.file} does not exist — update tools/plant_faults.py"
+    text = path.read_text(encoding="utf-8")
+    count = text.count(fault.old)
+    if count == 0:
+        return f"fault {fault.id}: anchor not found in {fault.file} — update tools/plant_faults.py"
+    if count > 1:
+        return f"fault {fault.id}: anchor found {count} times in {fault.file} (must be once) — update tools/plant_faults.py"
+    planted = text.replace(fault.old, fault.new, 1)
+    if planted == text:
+        return f"fault {fault.id}: the substitution changes nothing — update tools/plant_faults.py"
+    if path.suffix == ".py":
+        try:
+            compile(planted, str(path), "exec")
+        except SyntaxError as exc:
+            return f"fault {fault.id}: the planted {fault.file} does not compile ({exc}) — update tools/plant_faults.py"
+    return None
+
+
+def copy_repo(dest: Path) -> None:
+    for name in COPIED:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=IGNORED)
+        elif src.is_file():
+            shutil.copy2(src, dest / name)
+
+
+def plant(fault: Fault, root: Path) -> None:
+    path = root / fault.file
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(fault.old, fault.new, 1), encoding="utf-8")
+
+
+# -- running ----------------------------------------------------------------------------------------
+def failing_tests(output: str) -> tuple[str, ...]:
+    """Node ids from pytest's short summary (``FAILED tests/x.py::t - msg``, ``ERROR tests/...``);
+    lines before the summary (captured log lines also start with ``ERROR``) are not read."""
+    found = []
+    in_summary = False
+    for line in output.splitlines():
+        if "short test summary info" in line:
+            in_summary = True
+            continue
+        for word in ("FAILED ", "ERROR "):
+            if in_summary and line.startswith(word + "tests/"):
+                rest = line[len(word):]
+                nodeid = rest.split(" - ", 1)[0]
+                if "[" in nodeid and "]" not in nodeid:  # a parameter id with " - " in it
+                    nodeid = rest[: rest.find("]") + 1] if "]" in rest else rest
+                found.append(nodeid.strip())
+    return tuple(dict.fromkeys(found))
+
+
+def run(fault: Fault | None, tests: list[str], python: str, stop_at_first: bool) -> Result:
+    ident = fault.id if fault else "baseline"
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix=f"costpanel-fault-{ident}-") as tmp:
+        root = Path(tmp)
+        copy_repo(root)
+        if fault is not None:
+            problem = anchor_problem(fault, root)
+            if problem:
+                return Result(ident, "ERROR", problem)
+            plant(fault, root)
+        env = {k: v for k, v in os.environ.items() if k not in ("COSTPANEL_DB", "COSTPANEL_PRICING")}
+        env["PYTHONPATH"] = str(root / "src")
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        where = subprocess.run([python, "-c", "import costpanel; print(costpanel.__file__)"], cwd=root, env=env,
+                               capture_output=True, text=True, timeout=120)
+        imported = where.stdout.strip()
+        if where.returncode != 0 or not Path(imported).resolve().is_relative_to(root.resolve()):
+            return Result(ident, "ERROR", f"costpanel imports from {imported or where.stderr.strip()[-200:]}, "
+                                          "not from the copy", seconds=time.monotonic() - started)
+        cmd = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *(["-x"] if stop_at_first else []), *tests]
+        try:
+            done = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            return Result(ident, "ERROR", f"pytest ran longer than {RUN_TIMEOUT_S} s",
+                          seconds=time.monotonic() - started)
+    seconds = time.monotonic() - started
+    output = done.stdout + done.stderr
+    failing = failing_tests(output)
+    if done.returncode == 0:
+        return Result(ident, "MISSED" if fault else "GREEN", "", (), seconds)
+    if done.returncode == 1:
+        first = failing[0] if failing else "(a test failed; see pytest's output)"
+        return Result(ident, "CAUGHT" if fault else "RED", first, failing, seconds)
+    tail = " | ".join(line for line in output.strip().splitlines()[-3:])
+    return Result(ident, "ERROR", f"pytest exit {done.returncode}: {tail[-300:]}", failing, seconds)
+
+
+# -- reporting --------------------------------------------------------------------------------------
+def table(rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def list_faults(faults: list[Fault], markdown: bool = False) -> None:
+    if markdown:  # the table in docs/testing.md
+        print("| fault | what it breaks | planted in | caught by |")
+        print("|---|---|---|---|")
+        for f in faults:
+            caught = "<br>".join(f"`{Path(t.split('::')[0]).name}::{t.split('::')[1]}`" for t in f.catches)
+            print(f"| {f.id} | {f.title.replace('|', '/')} | `{f.file.removeprefix('src/costpanel/')}` | {caught} |")
+        return
+    rows = [("fault", "file", "tests run", "what it breaks")]
+    for f in faults:
+        rows.append((f.id, f.file.removeprefix("src/costpanel/"), " ".join(Path(t).name for t in f.tests), f.title))
+    print(table(rows))
+
+
+def pick(only: list[str]) -> list[Fault]:
+    wanted = [i.strip() for spec in only for i in spec.split(",") if i.strip()]
+    known = {f.id: f for f in FAULTS}
+    unknown = [i for i in wanted if i not in known]
+    if unknown:
+        raise SystemExit(f"unknown fault id(s): {', '.join(unknown)}; known: {', '.join(known)}")
+    return [known[i] for i in wanted] if wanted else list(FAULTS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--only", action="append", default=[], metavar="ID",
+                   help="run only this fault (repeat, or give a comma-separated list)")
+    p.add_argument("--list", action="store_true", help="list the faults and exit")
+    p.add_argument("--markdown", action="store_true", help="with --list: the table docs/testing.md shows")
+    p.add_argument("-j", "--jobs", type=int, default=2, help="pytest runs at a time (default 2)")
+    p.add_argument("--full", action="store_true", help="run the whole suite for each fault, not only its test files")
+    p.add_argument("--all-failures", action="store_true",
+                   help="do not stop at the first failure: list every test that catches each fault")
+    p.add_argument("--no-baseline", action="store_true", help="skip the run without a fault (not recommended)")
+    p.add_argument("--python", default=sys.executable, help="interpreter for pytest (default: this one)")
+    args = p.parse_args(argv)
+    if args.jobs < 1:
+        p.error("-j must be at least 1")
+
+    faults = pick(args.only)
+    if args.list:
+        list_faults(faults, markdown=args.markdown)
+        return 0
+
+    results: dict[str, Result] = {}
+    runnable = []
+    for fault in faults:
+        problem = anchor_problem(fault)
+        if problem:
+            print(problem, flush=True)
+            results[fault.id] = Result(fault.id, "ERROR", problem)
+        else:
+            runnable.append(fault)
+
+    def tests_for(fault: Fault | None) -> list[str]:
+        if args.full:
+            return ["tests"]
+        if fault is not None:
+            return list(fault.tests)
+        return list(dict.fromkeys(t for f in runnable for t in f.tests))
+
+    started = time.monotonic()
+    if not args.no_baseline and runnable:
+        print(f"baseline (no fault): {' '.join(tests_for(None))}", flush=True)
+        base = run(None, tests_for(None), args.python, stop_at_first=True)
+        if base.status != "GREEN":
+            print(f"the baseline is red: {base.status} {base.first}\n"
+                  "fix the suite (or the checkout) first: with failing tests every fault looks caught", flush=True)
+            return 1
+        print(f"baseline: green in {base.seconds:.0f} s", flush=True)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        futures = {pool.submit(run, f, tests_for(f), args.python, not args.all_failures): f for f in runnable}
+        for future in concurrent.futures.as_completed(futures):
+            fault = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # the runner itself failed: report it as this fault's error
+                result = Result(fault.id, "ERROR", f"{type(exc).__name__}: {exc}")
+            results[fault.id] = result
+            print(f"fault {fault.id}: {result.status} {result.first} ({result.seconds:.0f} s)", flush=True)
+
+    rows = [("fault", "result", "first failing test", "what it breaks")]
+    for fault in faults:
+        r = results[fault.id]
+        rows.append((fault.id, r.status, r.first, fault.title))
+    print()
+    print(table(rows))
+    if args.all_failures:
+        print()
+        for fault in faults:
+            r = results[fault.id]
+            print(f"fault {fault.id}: {len(r.failing)} failing test(s)")
+            for nodeid in r.failing:
+                print(f"    {nodeid}")
+    counts = {s: sum(r.status == s for r in results.values()) for s in ("CAUGHT", "MISSED", "ERROR")}
+    print(f"\n{counts['CAUGHT']} caught, {counts['MISSED']} missed, {counts['ERROR']} error(s) "
+          f"of {len(faults)} fault(s) in {time.monotonic() - started:.0f} s")
+    return 0 if counts["CAUGHT"] == len(faults) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
