@@ -68,11 +68,6 @@ def local_day(ts: float) -> dt.date:
         return dt.datetime.fromtimestamp(ts, dt.timezone.utc).date()
 
 
-def _after(day: dt.date) -> float:
-    """Local midnight at the end of ``day``."""
-    return math.inf if day == dt.date.max else local_midnight(day + dt.timedelta(days=1))
-
-
 def parse_range(text: str, *, now: dt.datetime | None = None) -> TimeRange:
     """``today``, ``7d``, ``30d`` (any ``Nd``), ``month``, ``all`` (no bound at all), or ``FROM..TO``
     (local dates, TO inclusive). Numbers are ASCII digits (``1_000d`` allowed)."""
@@ -101,7 +96,10 @@ def parse_range(text: str, *, now: dt.datetime | None = None) -> TimeRange:
             raise ValueError(f"range {text!r}: {exc}") from None
         if last < first:
             raise ValueError(f"range {text!r}: the end date is before the start date")
-        return TimeRange(local_midnight(first), _after(last), text)
+        if last == dt.date.max:  # a range ends at the midnight after its last day; the calendar has none
+            raise ValueError(f"range {text!r}: the last day can be 9999-12-30 at the latest; "
+                             "use --range all for every call")
+        return TimeRange(local_midnight(first), local_midnight(last + dt.timedelta(days=1)), text)
     raise ValueError(f"range must be one of {', '.join(RANGES)}, Nd or FROM..TO (YYYY-MM-DD..YYYY-MM-DD), "
                      f"got {text!r}")
 
