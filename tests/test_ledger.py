@@ -1062,3 +1062,24 @@ def test_a_call_sqlite_cannot_store_is_set_aside_and_the_rest_still_land(tmp_pat
     assert oct(ledger.rejected_path.stat().st_mode & 0o777) == "0o600"
     tracker.close()
     ledger.close()
+
+
+def test_a_call_after_the_ledger_is_closed_is_logged_not_queued_and_not_raised(
+        db: Path, catalog: Catalog, caplog: pytest.LogCaptureFixture) -> None:
+    """record() appends to the ledger's queue inline; once the ledger is closed that append is
+    taken back and said, never left in a queue nobody will write."""
+    ledger = Ledger(db, install_signal_handlers=False)
+    tracker = CostTracker(catalog, ledger=ledger)
+    tracker.record("gpt-4o", Usage(input=1000, output=10), tier="Tier 1")
+    with tracker.attempt(tier="Tier 2") as a:
+        a.record("gpt-4o", Usage(input=5, output=5))
+    ledger.close()
+    with caplog.at_level("ERROR", logger="costpanel.tracker"):
+        late = tracker.record("gpt-4o", Usage(input=7, output=7), tier="Tier 1")
+        with tracker.attempt(tier="Tier 2") as a:
+            a.record("gpt-4o", Usage(input=3, output=3))
+    assert late.counted and tracker.snapshot().calls == 4  # the session still counts it
+    assert len(ledger.queue) == 0 and ledger.health().queued == 0
+    assert sum("is closed; this call is not stored" in r.getMessage() + str(r.exc_info) for r in caplog.records) == 2
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*), SUM(input) FROM events").fetchone() == (2, 1005)

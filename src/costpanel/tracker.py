@@ -7,6 +7,7 @@ Everything else (per-tier and per-model rows, totals, shares, series) is derived
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import threading
 import time
@@ -101,6 +102,7 @@ class CostTracker:
         self._series_seconds = series_seconds
         self._state = SessionState(session, series_seconds, version_base=1)
         self.ledger: Ledger | None = None
+        self._ledger_queue: collections.deque[Event] | None = None
         self._owns_ledger = False
         if ledger:
             self._attach_ledger(ledger, resume=resume, session=session)
@@ -120,7 +122,7 @@ class CostTracker:
             if restored is not None:
                 self._state = restored
         self.ledger.session_started(self._state.id, self._state.started_wall)
-        self.subscribe(self.ledger.append)
+        self._ledger_queue = self.ledger.queue  # record() appends inline (see Ledger.append)
 
     def close(self, *, end_session: bool = False) -> None:
         """Flush the ledger (and close it if this tracker opened it). Idempotent.
@@ -293,8 +295,13 @@ class CostTracker:
 
         event = _tuple_new(Event, (model, matched, provider, tier, session or state.id, usage, cost, ts,
                                    event_id, COMMITTED))
+        queue = self._ledger_queue
+        if queue is not None:  # Ledger.append, inlined: a deque append, no disk
+            queue.append(event)
+            if len(queue) > self.ledger.accept_limit:  # type: ignore[union-attr]
+                self._ledger_overflow(event)
         subscribers = self._subscribers
-        if subscribers:  # inlined: the ledger's append is called once per call
+        if subscribers:
             for callback in subscribers:
                 try:
                     callback(event)
@@ -366,7 +373,19 @@ class CostTracker:
 
         return unsubscribe
 
+    def _ledger_overflow(self, event: Event) -> None:
+        try:
+            self.ledger.overflow(event)  # type: ignore[union-attr]
+        except Exception:  # a closed ledger: logged like a failing subscriber, never raised
+            self._subscriber_failed(self.ledger.append, event)  # type: ignore[union-attr]
+
     def _notify(self, events: tuple[Event, ...]) -> None:
+        if self._ledger_queue is not None:
+            for event in events:
+                try:
+                    self.ledger.append(event)  # type: ignore[union-attr]
+                except Exception:  # a closed ledger: logged, never raised
+                    self._subscriber_failed(self.ledger.append, event)  # type: ignore[union-attr]
         for callback in self._subscribers:
             for event in events:
                 try:
@@ -446,6 +465,6 @@ class CostTracker:
                   tier, sess, h.usage, h.cost, h.ts, event_id, status)
             for h, event_id in held
         )
-        if self._subscribers:
+        if self._subscribers or self._ledger_queue is not None:
             self._notify(events)
         return events

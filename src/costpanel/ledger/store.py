@@ -68,6 +68,8 @@ class Ledger:
             raise ValueError("give a ledger path or a storage, not both")
         self.flush_interval = flush_interval
         self.max_backlog = max_backlog
+        # Queue length past which an append calls overflow(): the backlog, or -1 once closed.
+        self.accept_limit = max_backlog
         if storage is None:
             storage = SqliteStorage(Path(path).expanduser() if path is not None else default_path())
         self.storage = storage
@@ -94,14 +96,32 @@ class Ledger:
 
     # -- feeding ------------------------------------------------------------------------------------
     def append(self, event: Event) -> None:
-        """The tracker's subscriber: O(1), never touches the disk (past ``max_backlog`` queued
-        calls it waits for the writer: see :meth:`_keep_pace`)."""
-        if self._closed:  # the tracker logs this: a call after close() would otherwise vanish
-            raise RuntimeError(f"ledger {self.storage.name} is closed; this call is not stored")
+        """O(1), never touches the disk (past ``max_backlog`` queued calls it waits for the writer:
+        see :meth:`_keep_pace`). A tracker does the same inline: ``queue.append(event)``, then
+        :meth:`overflow` once the queue is longer than :attr:`accept_limit`."""
         queue = self._queue
         queue.append(event)
-        if len(queue) > self.max_backlog:
-            self._keep_pace()
+        if len(queue) > self.accept_limit:
+            self.overflow(event)
+
+    @property
+    def queue(self) -> collections.deque[Event]:
+        """The writer's queue, for :class:`CostTracker`'s inline append (a method call per event
+        costs more than the append itself)."""
+        return self._queue
+
+    def overflow(self, event: Event) -> None:
+        """After an append past :attr:`accept_limit`: keep pace with the writer, or, once the
+        ledger is closed (the limit is then -1), take the event back out and say it is not stored."""
+        if self._closed:  # the tracker logs this: a call after close() would otherwise vanish
+            try:
+                self._queue.remove(event)
+            except ValueError:
+                pass  # close() took it after all: stored or saved with the rest
+            else:
+                raise RuntimeError(f"ledger {self.storage.name} is closed; this call is not stored")
+            return
+        self._keep_pace()
 
     def _keep_pace(self) -> None:
         """Calls arrive faster than the writer stores them (a tight recording loop starves it of
@@ -249,6 +269,7 @@ class Ledger:
         if self._closed:
             return
         self._closed = True
+        self.accept_limit = -1  # every later append goes to overflow(), which refuses it
         self._notify_progress()  # a recorder keeping pace with the writer goes on
         self._wake.set()
         self._writer.join(timeout=30)  # it finishes the batch it is writing
