@@ -4,16 +4,12 @@ traceback, nothing changed."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from cli_run import costpanel, immutable, one_line_error
 
 from costpanel import CostTracker, Usage
 from costpanel.budgets import (
@@ -29,30 +25,6 @@ from costpanel.ledger.budgets import Budgets
 from costpanel.pricing import Catalog
 
 D = Decimal
-
-
-def costpanel(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "costpanel", *args], capture_output=True, text=True,
-                          env={**os.environ, "COLUMNS": "200"}, timeout=60)
-
-
-def one_line_error(r: subprocess.CompletedProcess[str]) -> str:
-    """The error a handler printed: exactly one line, no traceback."""
-    assert "Traceback" not in r.stderr, r.stderr
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1, r.stderr
-    return lines[0]
-
-
-@contextlib.contextmanager
-def immutable(folder: Path) -> Iterator[None]:
-    """Root ignores file modes: only the immutable attribute makes a folder unwritable here."""
-    if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode != 0:
-        pytest.skip("chattr +i is not available on this file system")
-    try:
-        yield
-    finally:
-        subprocess.run(["chattr", "-i", str(folder)], check=True)
 
 
 # -- the parser ------------------------------------------------------------------------------------------

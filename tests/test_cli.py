@@ -6,26 +6,18 @@ Each test inherits os.environ, so the per-test config dir set by conftest applie
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import tomllib
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from cli_run import costpanel
 
 from costpanel.pricing import Catalog, load_catalog
 
 LITELLM_SAMPLE = Path(__file__).parent / "data" / "litellm" / "model_prices_sample.json"
 IMPORTED = "bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0"  # in the sample, unknown to the catalog
-
-
-def costpanel(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    run_env = {**os.environ, "COLUMNS": "200", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "costpanel", *args], capture_output=True, text=True,
-                          env=run_env, timeout=60)
 
 
 def pricing_file(path: Path, body: str) -> Path:

@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
-
-
-def costpanel(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "costpanel", *args], capture_output=True, text=True,
-                          env={**os.environ, "COLUMNS": "200"}, timeout=60)
+from cli_run import costpanel
 
 
 def test_no_arguments_prints_the_help_with_every_command() -> None:

@@ -3,19 +3,13 @@ never a traceback. Numbers follow one rule: ASCII digits with ``_`` or thousands
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_run import costpanel
 
 from costpanel.digits import parse_decimal, parse_whole
-
-
-def costpanel(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "costpanel", *args], capture_output=True, text=True,
-                          env={**os.environ, "COLUMNS": "200", **(env or {})}, timeout=60)
 
 
 def usage_error(r: subprocess.CompletedProcess[str], flag: str, value: str) -> None:

@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from cli_run import costpanel
 
 from costpanel import CostTracker, Usage
 from costpanel.budgets import budget_line_text
@@ -18,11 +16,6 @@ from costpanel.ledger.budgets import Budgets, budget_lines, save_budgets
 from costpanel.ledger.queries import discarded_total, open_read_only, parse_range, report
 from costpanel.ledger.report_files import report_file
 from costpanel.pricing import Catalog
-
-
-def costpanel(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "costpanel", *args], capture_output=True, text=True,
-                          env={**os.environ, "COLUMNS": "200"}, timeout=60)
 
 
 @pytest.fixture

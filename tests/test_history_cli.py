@@ -15,12 +15,12 @@ import os
 import sqlite3
 import stat
 import subprocess
-import sys
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from cli_run import costpanel as run_costpanel
 
 from costpanel import CostTracker, Usage
 from costpanel.events import COMMITTED, Event
@@ -35,9 +35,7 @@ EVIL_TIER = "@SUM(1)"
 
 
 def costpanel(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    run_env = {**os.environ, "COLUMNS": "200", "TZ": "UTC", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "costpanel", *args], capture_output=True, text=True, env=run_env,
-                          timeout=60)
+    return run_costpanel(*args, env={"TZ": "UTC", **(env or {})})
 
 
 def usd(units: int) -> str:

@@ -3,15 +3,13 @@ nothing left behind; overrides that replace a bundled model are said; providers 
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_run import costpanel as run_costpanel
+from cli_run import immutable, one_line_error
 
 from costpanel.pricing import PricingError, load_catalog
 from costpanel.pricing.files import write_override
@@ -35,25 +33,7 @@ output = 2
 
 
 def costpanel(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "costpanel", *args], capture_output=True, text=True,
-                          env={**os.environ, "COLUMNS": "300", **(env or {})}, timeout=60)
-
-
-def one_line_error(r: subprocess.CompletedProcess[str]) -> str:
-    assert "Traceback" not in r.stderr, r.stderr
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1, r.stderr
-    return lines[0]
-
-
-@contextlib.contextmanager
-def immutable(folder: Path) -> Iterator[None]:
-    if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode != 0:
-        pytest.skip("chattr +i is not available on this file system")
-    try:
-        yield
-    finally:
-        subprocess.run(["chattr", "-i", str(folder)], check=True)
+    return run_costpanel(*args, env=env, columns=300)
 
 
 # -- import-litellm ----------------------------------------------------------------------------------------

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from array import array
+from collections import namedtuple
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from collections import namedtuple
 from functools import cached_property, lru_cache
 from operator import attrgetter, itemgetter
 from types import MappingProxyType

@@ -11,9 +11,9 @@ import collections
 import datetime as dt
 import threading
 import time
-from operator import add
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from operator import add
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+
 class Bucket(NamedTuple):
     """One kind of billable usage. :data:`REGISTRY` is the single list of them: ``Usage``, the
     tracker's cells, row types, export and report columns, the ledger's column lists and the

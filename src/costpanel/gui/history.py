@@ -9,8 +9,16 @@ from pathlib import Path
 
 from ..budgets import BudgetLine, budget_line_text
 from ..ledger.budgets import budget_lines, load_budgets
-from ..ledger.queries import (ReportRow, daily_trend, day_bounds, discarded_total, open_read_only, parse_range,
-                              report, total)
+from ..ledger.queries import (
+    ReportRow,
+    daily_trend,
+    day_bounds,
+    discarded_total,
+    open_read_only,
+    parse_range,
+    report,
+    total,
+)
 from ..money import units_to_usd
 from . import format as fmt
 

@@ -11,9 +11,9 @@ import datetime as dt
 import math
 import re
 import sqlite3
+from collections import namedtuple
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
-from collections import namedtuple
 from typing import Any, Literal, NamedTuple
 
 from ..money import units_to_usd

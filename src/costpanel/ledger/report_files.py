@@ -8,9 +8,8 @@ import datetime as dt
 import io
 import json
 from collections.abc import Iterable, Iterator
-from typing import Any
-
 from operator import attrgetter
+from typing import Any
 
 from ..money import units_to_usd, usd_str
 from ..usage import BUCKETS
