@@ -136,3 +136,22 @@ def test_window_geometry_theme_and_scale_are_remembered_between_runs(display: di
     assert (saved["width"], saved["height"]) == (1000, 700), "the window opened at, and saved, the remembered size"
     assert saved["theme"] == "light" and saved["font_scale"] == 1.5
     assert oct((config / "panel.json").stat().st_mode & 0o777) == "0o600"
+
+
+def test_demo_with_a_config_folder_it_cannot_write_says_so_in_one_line_and_exits_1(display: dict[str, str],
+                                                                                tmp_path: Path) -> None:
+    from cli_run import immutable
+
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "panel.json").write_text(json.dumps({"theme": "light"}))
+    before = (config / "panel.json").read_bytes()
+    env = {**display, "COSTPANEL_CONFIG_DIR": str(config), "COSTPANEL_DATA_DIR": str(tmp_path / "data")}
+    with immutable(config):
+        run = subprocess.run([sys.executable, "-m", "costpanel", "demo", "--frames", "10", "--no-ledger"],
+                             env=env, capture_output=True, text=True, timeout=180)
+    assert run.returncode == 1, run.stderr[-3000:]
+    assert "Traceback" not in run.stderr
+    (line,) = [x for x in run.stderr.splitlines() if "error" in x]
+    assert f"panel settings not saved to {config / 'panel.json'}" in line
+    assert (config / "panel.json").read_bytes() == before

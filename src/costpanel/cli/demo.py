@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     conductor = Conductor(tracker, seed=args.seed)
     conductor.start(rate=args.rate)
-    unstored = False
+    unstored = False  # calls or settings that could not be kept: exit 1
     try:
         if args.headless:
             time.sleep(args.seconds)
@@ -122,6 +122,9 @@ def run(args: argparse.Namespace) -> int:
                 console().print(f"wrote {args.screenshot}")
             else:
                 panel.run(title="costpanel demo", frames=args.frames)
+            if panel.settings_error is not None:  # e.g. a read-only config folder
+                error(panel.settings_error)
+                unstored = True
     finally:
         conductor.stop()
         try:

@@ -21,7 +21,7 @@ from ..paths import config_dir, data_dir
 from ..snapshot import Snapshot
 from ..tracker import CostTracker
 from . import layout
-from .settings import PanelSettings, load_settings, save_settings
+from .settings import PanelSettings, load_settings, save_settings, settings_path
 from .tags import Tags
 from .theme import DARK_PALETTE, LIGHT_PALETTE, Themes, build_themes
 from .viewmodel import TABLES, PanelView, RowView, build_view
@@ -65,6 +65,7 @@ class CostPanel:
         self.snapshot: Snapshot | None = None
         self.notices: list[str] = []
         self.set_value_calls = 0  # cells actually written: a bench/test figure
+        self.settings_error: str | None = None  # why the settings could not be saved at the end, if so
         self._values: dict[Any, Any] = {}
         self._seen_version: int | None = None
         self.table_refresh_s = table_refresh_s
@@ -512,7 +513,15 @@ class CostPanel:
             self.settings = self.settings.model_validate({**self.settings.model_dump(), **update})
         except ValueError:
             pass  # a minimised window reports a size the settings refuse: keep the previous one
-        save_settings(self.settings)
+        try:
+            save_settings(self.settings)
+        except OSError as exc:  # a read-only or full config folder: the panel ran; say what was not kept
+            import logging
+
+            self.settings_error = f"panel settings not saved to {settings_path()}: {exc.strerror or exc}"
+            # Kept in ``settings_error`` for the caller to show (the demo exits 1 with it); logged at
+            # INFO so it is not said twice on a terminal.
+            logging.getLogger(__name__).info("costpanel: %s", self.settings_error)
 
     def run(self, *, frames: int | None = None, screenshot: Path | None = None, fps: float = 60.0,
             data_fps: float = 24.0, idle_fps: float = 2.0, title: str = "costpanel",
