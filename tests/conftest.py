@@ -16,6 +16,19 @@ from costpanel import CostTracker
 from costpanel.pricing import Catalog, load_catalog
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Before any fixture runs (a session-scoped one may copy the environment for its child
+    processes before the per-test isolation below): the whole run's user folders and ledger point
+    at a folder of its own, and prices at the bundled ones only."""
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="costpanel-tests-"))
+    os.environ["COSTPANEL_CONFIG_DIR"] = str(root / "config")
+    os.environ["COSTPANEL_DATA_DIR"] = str(root / "data")
+    os.environ["COSTPANEL_DB"] = str(root / "data" / "ledger.sqlite3")
+    os.environ.pop("COSTPANEL_PRICING", None)
+
+
 @pytest.fixture(autouse=True)
 def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Config and data dirs of the test's own; no ``COSTPANEL_DB`` (the default ledger is then in

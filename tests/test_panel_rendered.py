@@ -28,9 +28,19 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"{reason}; {ENABLE}")
 
 
+@pytest.fixture
+def display(xvfb: str) -> dict[str, str]:
+    """The environment for a child process that draws: this test's own (its isolated user folders
+    and ledger, see conftest) with the private Xvfb as its display."""
+    env = {**os.environ, "DISPLAY": xvfb}
+    env.pop("WAYLAND_DISPLAY", None)
+    return env
+
+
 @pytest.fixture(scope="session")
-def display() -> Iterator[dict[str, str]]:
-    """A private Xvfb server for this test session, probed with a real viewport in a child process."""
+def xvfb() -> Iterator[str]:
+    """A private Xvfb server for this test session (its DISPLAY), probed with a real viewport in a
+    child process."""
     xvfb = shutil.which("Xvfb")
     if xvfb is None:
         _unavailable("Xvfb is not installed")
@@ -52,7 +62,7 @@ def display() -> Iterator[dict[str, str]]:
         server.kill()
         _unavailable(f"no viewport opens on Xvfb: {probe.stdout.strip()} {probe.stderr.strip()[-300:]}")
     try:
-        yield env
+        yield env["DISPLAY"]
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -68,9 +78,11 @@ def png_size_and_colours(path: Path) -> tuple[tuple[int, int], int]:
 
 
 @pytest.fixture(scope="module")
-def scenario(display: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict:
+def scenario(xvfb: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp_path_factory.mktemp("rendered")
-    env = {**display, "PYTHONPATH": os.pathsep.join([str(HERE), display.get("PYTHONPATH", "")])}
+    # The run's own user folders (conftest's pytest_configure), with a ledger-free tracker anyway.
+    env = {**os.environ, "DISPLAY": xvfb, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
+    env.pop("WAYLAND_DISPLAY", None)
     run = subprocess.run([sys.executable, str(HERE / "rendered_scenario.py"), str(out), "12000"],
                          env=env, capture_output=True, text=True, timeout=240)
     assert run.returncode == 0, run.stderr[-3000:]

@@ -15,6 +15,12 @@ from costpanel import CostTracker, Usage
 from costpanel.pricing import Catalog
 
 CHILD_TEST = '''
+import os
+import subprocess
+import sys
+
+import pytest
+
 from costpanel import CostTracker, Usage
 from costpanel.ledger import default_path
 from costpanel.ledger.budgets import Budgets, save_budgets
@@ -26,6 +32,20 @@ def test_a_test_that_records_into_the_default_ledger_and_saves_budgets():
     tracker.close(end_session=True)
     save_budgets(Budgets(daily_usd=1))
     assert default_path().exists()
+
+
+@pytest.fixture(scope="session")
+def early_env():
+    # A session fixture runs before the per-test isolation: an environment copied here (as a
+    # fixture for child processes may do) must still point away from the user's files.
+    return dict(os.environ)
+
+
+def test_a_child_process_given_an_environment_copied_before_the_tests_ran(early_env):
+    r = subprocess.run([sys.executable, "-m", "costpanel", "demo", "--headless", "--seconds", "0.2"],
+                       env=early_env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "demo-" in r.stdout
 '''
 
 
@@ -55,5 +75,5 @@ def test_a_test_run_leaves_the_users_ledger_and_folders_as_they_were(tmp_path: P
            "COSTPANEL_CONFIG_DIR": str(config), "PYTHONPATH": str(Path(costpanel.__file__).parents[1])}
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(run)], cwd=run, env=env,
                        capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0 and "1 passed" in r.stdout, r.stdout + r.stderr
+    assert r.returncode == 0 and "2 passed" in r.stdout, r.stdout + r.stderr
     assert state(ledger.parent, data, config) == before
