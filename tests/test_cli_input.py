@@ -15,7 +15,8 @@ from costpanel.digits import parse_decimal, parse_whole
 def usage_error(r: subprocess.CompletedProcess[str], flag: str, value: str) -> None:
     assert r.returncode == 2, r.stdout + r.stderr
     assert "Traceback" not in r.stderr
-    assert f"argument {flag}: " in r.stderr and repr(value) in r.stderr, r.stderr
+    (line,) = r.stderr.splitlines()  # one line: no usage block burying it
+    assert f"argument {flag}: " in line and repr(value) in line, r.stderr
     assert r.stdout == ""
 
 

@@ -34,7 +34,10 @@ def whole(text: str) -> int:
 
 def positive_int(text: str) -> int:
     """A whole number >= 1 (a count of frames, rows ...)."""
-    value = whole(text)
+    try:
+        value = parse_whole(text, signed=True)  # a sign is read, so "-1" is told it must be >= 1
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1 in digits 0-9, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
     return value

@@ -5,16 +5,27 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from . import budget, demo, history, price, pricing
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_UNKNOWN_MODEL = 0, 1, 2, 3
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Bad usage is one line naming the problem and where the help is (exit 2); argparse's own
+    ``error`` prints the whole usage block first, which buries the line that matters."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="costpanel",
         description="Live, exact token and dollar costs of LLM agent sessions.",
+        epilog="Exit codes: 0 done; 1 a problem with a file, the ledger or prices; 2 bad usage "
+               "(a flag or value); 3 `price` of a model with no price.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -41,7 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE  # nothing was done: a script must not take it for success
     try:
         return int(args.handler(args))
-    except BrokenPipeError:  # `costpanel pricing list | head`
+    except BrokenPipeError:  # `costpanel pricing list | head`: the reader has what it wanted
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit's flush
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
