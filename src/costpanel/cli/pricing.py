@@ -39,6 +39,8 @@ def add_parser(sub: Any) -> None:
     imp.add_argument("file", type=Path, metavar="FILE", help="model_prices_and_context_window.json")
     imp.add_argument("-o", "--output", type=_output_path, default=None, metavar="OUT",
                      help="where to write the TOML (default: <config dir>/pricing/litellm.toml; - for stdout)")
+    imp.add_argument("--force", action="store_true",
+                     help="replace OUT if it exists (the default file, the previous import, is always replaced)")
     imp.add_argument("--replace", action="store_true",
                      help="also import models the bundled catalog already prices (LiteLLM's price wins)")
     imp.set_defaults(handler=import_litellm)
@@ -47,8 +49,13 @@ def add_parser(sub: Any) -> None:
 def _output_path(text: str) -> Path:
     """Where import-litellm writes: ``-`` (stdout) or a file, never an existing folder."""
     path = Path(text).expanduser()
-    if text != "-" and (text.endswith(("/", os.sep)) or path.is_dir()):
+    if text == "-":
+        return path
+    if text.endswith(("/", os.sep)) or path.is_dir():
         raise argparse.ArgumentTypeError(f"{text!r} is a folder: give a file name, e.g. {path / 'litellm.toml'}")
+    if path.suffix.lower() != ".toml":  # costpanel loads *.toml overrides only; never write over a .csv
+        raise argparse.ArgumentTypeError(f"{text!r}: a price override file is named .toml, e.g. "
+                                         f"{path.with_suffix('.toml').name}")
     return path
 
 
@@ -121,6 +128,13 @@ def list_(args: argparse.Namespace) -> int:
 def import_litellm(args: argparse.Namespace) -> int:
     from ..pricing.litellm_import import convert_litellm, load_litellm_json
 
+    if args.output is not None and str(args.output) != "-":  # said before any work, like `export`
+        if args.output.exists() and args.file.exists() and args.output.samefile(args.file):
+            error(f"{args.output} is the file being imported: write the TOML elsewhere")
+            return 2
+        if args.output.exists() and not args.force:
+            error(f"{args.output} exists: add --force to replace it, or choose another file name")
+            return 1
     try:
         data = load_litellm_json(args.file)
         catalog = load_catalog(overrides=False)
