@@ -107,3 +107,19 @@ def test_demo_screenshot_with_headless_is_a_usage_error(tmp_path: Path) -> None:
     r = costpanel("demo", "--headless", "--db", str(db), "--screenshot", str(tmp_path / "shot.png"))
     assert r.returncode == 2 and "leave out --headless" in r.stderr and "Traceback" not in r.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("locked", ["file", "folder"])
+def test_a_screenshot_that_cannot_be_written_is_refused_before_anything_runs(tmp_path: Path, locked: str) -> None:
+    from cli_run import immutable
+
+    folder = tmp_path / "shots"
+    folder.mkdir()
+    old = folder / "old.png"
+    old.write_bytes(b"an earlier picture")
+    target = old if locked == "file" else folder / "new.png"
+    with immutable(old if locked == "file" else folder):
+        r = costpanel("demo", "--screenshot", str(target))
+    usage_error(r, "--screenshot", str(target))
+    assert "cannot be written" in r.stderr
+    assert old.read_bytes() == b"an earlier picture" and sorted(p.name for p in folder.iterdir()) == ["old.png"]

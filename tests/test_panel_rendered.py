@@ -167,3 +167,14 @@ def test_demo_with_a_config_folder_it_cannot_write_says_so_in_one_line_and_exits
     (line,) = [x for x in run.stderr.splitlines() if "error" in x]
     assert f"panel settings not saved to {config / 'panel.json'}" in line
     assert (config / "panel.json").read_bytes() == before
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs a /proc that takes no new files")
+def test_a_screenshot_the_system_does_not_write_is_one_error_line_not_wrote(display: dict[str, str]) -> None:
+    run = subprocess.run([sys.executable, "-m", "costpanel", "demo", "--no-ledger", "--frames", "10",
+                          "--screenshot", "/proc/costpanel-shot.png"],
+                         env=display, capture_output=True, text=True, timeout=180)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "Traceback" not in run.stderr and "wrote" not in run.stdout
+    (line,) = run.stderr.strip().splitlines()
+    assert "screenshot /proc/costpanel-shot.png was not written" in line

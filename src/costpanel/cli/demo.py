@@ -64,6 +64,10 @@ def _png_path(text: str) -> Path:
         raise argparse.ArgumentTypeError(f"{text!r}: only PNG pictures are written: name the file .png")
     if path.parent.exists() and not path.parent.is_dir():
         raise argparse.ArgumentTypeError(f"{text!r}: {path.parent} is not a folder")
+    folder = next((p for p in (path.parent, *path.parent.parents) if p.exists()), None)
+    if (folder is not None and not os.access(folder, os.W_OK)) or (path.exists() and not os.access(path, os.W_OK)):
+        # os.access sees read-only and immutable files and folders, even for root
+        raise argparse.ArgumentTypeError(f"{text!r} cannot be written (read-only or immutable file or folder)")
     return path
 
 
@@ -118,8 +122,13 @@ def run(args: argparse.Namespace) -> int:
             panel = CostPanel(tracker, budget=args.budget, persist_settings=args.screenshot is None)
             if args.screenshot is not None:
                 args.screenshot.parent.mkdir(parents=True, exist_ok=True)
-                panel.run(frames=args.frames, screenshot=args.screenshot, title="costpanel demo")
-                console().print(f"wrote {args.screenshot}")
+                try:
+                    panel.run(frames=args.frames, screenshot=args.screenshot, title="costpanel demo")
+                except RuntimeError as exc:  # the frame buffer never reached the file
+                    error(str(exc))
+                    unstored = True
+                else:
+                    console().print(f"wrote {args.screenshot}")
             else:
                 panel.run(title="costpanel demo", frames=args.frames)
             if panel.settings_error is not None:  # e.g. a read-only config folder

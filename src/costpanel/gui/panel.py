@@ -35,6 +35,15 @@ INPUT_GRACE_S = 1.0  # full frame rate for this long after the last mouse or key
 _UNSET = object()
 
 
+def _stamp(path: Path | None) -> tuple[int, int, int] | None:
+    """(inode, size, mtime ns) of a file, None when there is none: tells a newly written file."""
+    try:
+        st = path.stat()  # type: ignore[union-attr]
+    except (OSError, AttributeError):
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
 class CostPanel:
     """``CostPanel(tracker).run()`` owns a viewport and its loop; ``build(parent)`` + ``update()``
     each frame embeds it in an application that already runs Dear PyGui."""
@@ -570,8 +579,9 @@ class CostPanel:
             dpg.render_dearpygui_frame()
             n += 1
             if shot_at is not None and n == shot_at:
+                old = _stamp(screenshot)  # a file already there is not proof of this picture
                 dpg.output_frame_buffer(file=str(screenshot))  # written on a later frame
-            if frames is not None and n >= frames and (screenshot is None or screenshot.exists()):
+            if frames is not None and n >= frames and (screenshot is None or _stamp(screenshot) not in (None, old)):
                 break
             if frames is not None and n >= frames + 30:
                 raise RuntimeError(f"screenshot {screenshot} was not written after {n} frames")
