@@ -364,6 +364,13 @@ def test_a_db_that_is_a_folder_exits_2_in_one_line_and_changes_nothing(tmp_path:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ledgers"] and not any(folder.iterdir())
 
 
+def test_a_costpanel_db_that_is_a_folder_is_named_as_coming_from_the_environment(tmp_path: Path) -> None:
+    r = costpanel("report", env={"COSTPANEL_DB": str(tmp_path)})
+    assert r.returncode == 2, r.stdout + r.stderr
+    (line,) = r.stderr.splitlines()
+    assert f"{tmp_path} is a folder (from COSTPANEL_DB)" in line
+
+
 @pytest.mark.parametrize("command", LEDGER_COMMANDS)
 def test_a_db_in_a_folder_that_cannot_be_written(tmp_path: Path, catalog: Catalog, command: str,
                                                  make_unwritable: Callable[[Path], None]) -> None:

@@ -52,7 +52,8 @@ def ledger_path(args: argparse.Namespace) -> Path:
 
     path = args.db.expanduser() if args.db else default_path()
     if path.is_dir():
-        raise ValueError(f"{path} is a folder: give the ledger's file with --db, e.g. {path / 'ledger.sqlite3'}")
+        named = "--db" if args.db else "COSTPANEL_DB" if os.environ.get("COSTPANEL_DB") else "the data folder"
+        raise ValueError(f"{path} is a folder (from {named}): name the ledger's file, e.g. {path / 'ledger.sqlite3'}")
     return path
 
 

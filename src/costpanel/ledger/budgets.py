@@ -46,7 +46,7 @@ def load_budgets(path: Path | None = None) -> Budgets:
     if path.is_dir():
         raise BudgetsFileError(f"{path} is a folder, not a budgets file: remove it, then set budgets with "
                                f"`{NO_BUDGET_HINT}`")
-    fix = "correct it, delete it, or replace it with `costpanel budget set --daily USD --monthly USD`"
+    fix = "correct it, delete it, or replace it by giving both budgets: `costpanel budget set --daily USD --monthly USD`"
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
