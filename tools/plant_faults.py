@@ -65,6 +65,7 @@ TRACKER = "src/costpanel/tracker.py"
 RATES = "src/costpanel/pricing/rates.py"
 CATALOG = "src/costpanel/pricing/catalog.py"
 STORE = "src/costpanel/ledger/store.py"
+ROWS = "src/costpanel/ledger/rows.py"
 QUERIES = "src/costpanel/ledger/queries.py"
 VIEWMODEL = "src/costpanel/gui/viewmodel.py"
 
@@ -213,6 +214,15 @@ FAULTS: tuple[Fault, ...] = (
           "shard.writes += 1\n", 'shard.writes += 1\n        self.__dict__.setdefault("_calls", []).append(usage)\n',
           ("tests/test_series.py",),
           ("tests/test_series.py::test_a_long_session_keeps_one_cell_per_tier_and_model_not_one_per_call",)),
+    Fault("f", "record() stops feeding the ledger (its inline append to the writer's queue dropped)", TRACKER,
+          "            queue.append(event)\n", "            pass\n",
+          ("tests/test_ledger.py",),
+          ("tests/test_ledger.py::test_every_call_lands_with_its_exact_cost_and_rollups_equal_the_snapshot",)),
+    Fault("g", "the ledger reads an Event field by position: a reordered Event stores the wrong column", ROWS,
+          '_USAGE, _COST, _TS, _EVENT_ID, _STATUS = map(attrgetter, ("usage", "cost_units", "ts", "event_id", "status"))',
+          "_USAGE, _COST, _TS, _EVENT_ID, _STATUS = map(itemgetter, (5, 6, 7, 8, 9))",
+          ("tests/test_buckets.py",),
+          ("tests/test_buckets.py::test_the_ledger_reads_events_by_name_so_a_reordered_event_is_stored_the_same",)),
 )
 
 
