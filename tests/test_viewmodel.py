@@ -117,3 +117,15 @@ def test_the_budget_bar_reads_the_exact_total(hour_old_session: PanelView) -> No
     assert budget is not None
     assert (budget.label, budget.level, budget.remaining) == ("$6.75 of $10.00 (67%)", BudgetLevel.WATCH,
                                                               Decimal("3.24925"))
+
+
+def test_a_tier_lists_whole_model_names_that_fit_and_counts_the_rest() -> None:
+    from costpanel.gui.viewmodel import models_text
+
+    assert models_text(("gpt-5-nano", "acme-local-7b")) == "gpt-5-nano, acme-local-7b"
+    # 3 names of 5 + 14 + 17 characters: all three would take 40 characters (more than 34), so the third is counted
+    assert models_text(("gpt-5", "gemini-2.5-pro", "claude-sonnet-4-5")) == "gpt-5, gemini-2.5-pro +1"
+    # a name is never cut: one too long for the cell is shown whole (the column clips its end)
+    assert models_text(("claude-sonnet-4-5-20250929-a-very-long-name", "gpt-4o-mini")) == (
+        "claude-sonnet-4-5-20250929-a-very-long-name +1")
+    assert models_text(()) == ""

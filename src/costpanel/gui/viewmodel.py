@@ -139,6 +139,23 @@ def _cost_sort(row: Row) -> object:
     return row.cost_units if row.priced_calls else -1  # unpriced sorts below $0
 
 
+MODELS_CELL_CHARS = 34  # what the tier table's Model(s) column shows at 100 % before it would clip
+
+
+def models_text(models: tuple[str, ...], limit: int = MODELS_CELL_CHARS) -> str:
+    """A tier's models, costliest first, as many whole names as fit and ``+N`` for the rest:
+    a name cut by the column's edge could read as another model (``gpt-4o-mini`` as ``gpt-4``)."""
+    shown: list[str] = []
+    for k, model in enumerate(models):
+        rest = len(models) - k - 1
+        text = ", ".join([*shown, model]) + (f" +{rest}" if rest else "")
+        if shown and len(text) > limit:
+            break
+        shown.append(model)
+    hidden = len(models) - len(shown)
+    return ", ".join(shown) + (f" +{hidden}" if hidden else "")
+
+
 def _tier_row(name: str, row: Row | None) -> RowView:
     if row is None:  # a standard tier not used yet
         def zero() -> Cells:
@@ -148,9 +165,9 @@ def _tier_row(name: str, row: Row | None) -> RowView:
         return RowView(name, (natural_key(name), "", 0, 0, 0, 0, 0, 0, 0.0), zero)
 
     def cells() -> Cells:
-        models = ", ".join(row.models)
+        models = models_text(row.models)
         return [
-            (name, None), (models, models if len(row.models) > 1 else None), (f"{row.calls:,}", None),
+            (name, None), (models, ", ".join(row.models) if len(row.models) > 1 else None), (f"{row.calls:,}", None),
             _tokens_cell(row.input), _tokens_cell(row.cache_read), _cache_write_cell(row), _tokens_cell(row.output),
             _cost_cell(row), (fmt.share(row.share), None),
         ]
