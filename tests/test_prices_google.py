@@ -59,6 +59,14 @@ CASES = [
     ("gemini-3.8-flash", Usage(input=4_000, output=1_000, cache_read=20_000), JAN27, "0.0165"),
     # no cliff on Flash: 500,000 × $0.75/M = $0.375
     ("gemini-3.8-flash", Usage(input=500_000), NOW, "0.375"),
+    # 3.7 Flash from its release (2026-08-13): 0.003 + 0.00375 + 0.0015
+    ("gemini-3.7-flash", Usage(input=4_000, output=1_000, cache_read=20_000),
+     dt.datetime(2026, 8, 14, tzinfo=dt.timezone.utc), "0.00825"),
+    # --- Gemini Robotics ER 2 Preview: $1 / $5 / $0.10 through 2026-12-31, then $2 / $10 / $0.20
+    # 10,000 in × $1/M + 2,000 out × $5/M + 10,000 cached × $0.10/M = 0.01 + 0.01 + 0.001
+    ("gemini-robotics-er-2-preview", Usage(input=10_000, output=2_000, cache_read=10_000), NOW, "0.021"),
+    # 10,000 × $2/M + 2,000 × $10/M + 10,000 × $0.20/M = 0.02 + 0.02 + 0.002
+    ("gemini-robotics-er-2-preview", Usage(input=10_000, output=2_000, cache_read=10_000), JAN27, "0.042"),
     # --- Gemini 4 Argon: $2 / $10 / $0.10 through 2026-11-30, then $4 / $20 / $0.20
     # 1,000 in × $2/M + 1,000 out × $10/M + 10,000 cached × $0.10/M = 0.002 + 0.01 + 0.001
     ("gemini-4-argon", Usage(input=1_000, output=1_000, cache_read=10_000), NOV, "0.013"),
@@ -108,7 +116,23 @@ def test_names_match_the_right_model(catalog: Catalog, name: str, model_id: str)
     "gemini-4-argon-mini",
     "gemini-hydrogen-latest",
     "gemini-3.5",
+    "gemini-robotics-er-2-streaming-preview",  # Live API endpoint, not priced here
+    "gemini-robotics-er-2",
 ])
 def test_names_that_must_not_match(catalog: Catalog, name: str) -> None:
     q = quote(catalog, name, Usage(input=1_000), NOW)
     assert not q.priced, f"{name} matched {q.matched}"
+
+
+@pytest.mark.parametrize("model_id", ["gemini-2.5-pro", "gemini-2.5-flash", "gemini-3-pro-preview"])
+def test_shut_down_models_are_retired_but_still_priced(catalog: Catalog, model_id: str) -> None:
+    assert catalog.models[model_id].retired
+    # Gemini 2.5 Pro before its shutdown: 1,000 in × $1.25/M + 1,000 out × $10/M = $0.01125
+    if model_id == "gemini-2.5-pro":
+        assert quote(catalog, model_id, Usage(input=1_000, output=1_000), NOV).cost_usd == Decimal("0.01125")
+
+
+@pytest.mark.parametrize("model_id", ["gemini-2.5-flash-lite", "gemini-3-flash-preview", "gemini-3.1-pro-preview",
+                                      "gemini-3.8-flash", "gemini-4-argon", "gemini-4-hydrogen"])
+def test_current_models_are_not_retired(catalog: Catalog, model_id: str) -> None:
+    assert not catalog.models[model_id].retired
