@@ -516,3 +516,19 @@ def test_quote_refuses_a_naive_datetime_instead_of_reading_it_as_local_time(
                 quote(catalog, "gpt-4o", Usage(input=10**6), naive)
     finally:
         time.tzset()  # back to the process's own zone
+
+
+def test_a_scheduled_price_change_is_not_listed_as_current_before_its_day(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from costpanel.pricing.listing import list_models
+
+    later = '\n[[models.prices]]\neffective = 2100-01-01\nsource = "https://acme.example/pricing"\ninput = 5\noutput = 9\n'
+    path = write(tmp_path / "mine.toml", HEAD + model_toml() + later)
+    monkeypatch.setenv("COSTPANEL_PRICING", str(path))
+    cat = load_catalog()
+    entry = cat.match("acme-1")
+    assert entry.current.base.input == 1 * 10**6  # $1/M today, in units of 1e-12 USD per token
+    assert entry.current_spec.input == Decimal(1) and entry.current_spec.effective == dt.date(2025, 1, 1)
+    (row,) = [r for r in list_models(cat, provider="acme") if r.id == "acme-1"]
+    assert (row.rates["input"], row.rates["output"], row.effective) == (Decimal(1), Decimal(2), "2025-01-01")
+    assert usd("acme-1", cat, input=10**6, output=10**6)["total"] == Decimal(3)  # today's price: $1 + $2

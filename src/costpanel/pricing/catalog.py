@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
@@ -49,8 +50,10 @@ class ModelEntry(NamedTuple):
         periods = self.periods
         if ts >= periods[-1].start_ts:
             return periods[-1]
-        i = bisect.bisect_right([p.start_ts for p in periods], ts) - 1
-        return periods[max(i, 0)]
+        return periods[self._index_at(ts)]
+
+    def _index_at(self, ts: float) -> int:
+        return max(bisect.bisect_right([p.start_ts for p in self.periods], ts) - 1, 0)
 
     def cost_units(self, usage: Usage, ts: float) -> int:
         return cost_units(self.period_at(ts), usage)
@@ -60,11 +63,13 @@ class ModelEntry(NamedTuple):
 
     @property
     def current(self) -> Period:
-        return self.periods[-1]
+        """The period in force now (a file may already hold a scheduled price change)."""
+        return self.period_at(time.time())
 
     @property
     def current_spec(self) -> PricePeriod | None:
-        return self.spec.prices[-1] if self.spec.prices else None
+        """The price file's period in force now (periods are compiled one for one from it)."""
+        return self.spec.prices[self._index_at(time.time())] if self.spec.prices else None
 
 
 def _ts(day: dt.date) -> float:
