@@ -1,0 +1,92 @@
+"""OpenAI models and prices added or changed on 2026-12-03 (issue 10, OpenAI slice).
+
+Every expected cost is worked out by hand from the published USD-per-1M rates, with the
+arithmetic in the comment next to it; ``quote`` must agree to the last digit. Rates were read from
+genai-prices 0.2.3 and LiteLLM 1.110.2 (no copy of https://developers.openai.com/api/docs/pricing
+was available, so the periods carry ``unverified`` notes where the two had to stand in for it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from costpanel import Usage
+from costpanel.pricing import Catalog
+from costpanel.quote import quote
+
+UTC = dt.timezone.utc
+AT = dt.datetime(2026, 12, 3, 12, tzinfo=UTC)  # after every period added here
+
+# (name as sent, matched id, usage, expected USD, at)
+CASES: list[tuple[str, str, Usage, str, dt.datetime]] = [
+    # ---------------------------------------------------------------- GPT-5.3
+    # 10,000 in × $1.75/M = 0.0175; 20,000 cache read × $0.175/M = 0.0035; 2,000 out × $14/M = 0.028
+    ("gpt-5.3-codex", "gpt-5.3-codex", Usage(input=10_000, cache_read=20_000, output=2_000), "0.049", AT),
+    # retired, still priced: 1,000 in × $1.75/M = 0.00175; 1,000 out × $14/M = 0.014
+    ("gpt-5.3-chat", "gpt-5.3-chat-latest", Usage(input=1_000, output=1_000), "0.01575", AT),
+    ("gpt-5.3-chat-latest", "gpt-5.3-chat-latest", Usage(input=1_000, output=1_000), "0.01575",
+     dt.datetime(2026, 5, 1, tzinfo=UTC)),
+    # ---------------------------------------------------------------- GPT-5.4 pro (no cached price)
+    # 100,000 in × $30/M = 3; 10,000 out × $180/M = 1.8
+    ("gpt-5.4-pro", "gpt-5.4-pro", Usage(input=100_000, output=10_000), "4.8", AT),
+    # cache read billed at input: 10,000 × $30/M = 0.3; 90,000 in × $30/M = 2.7; 10,000 out × $180/M = 1.8
+    ("gpt-5.4-pro-2026-03-05", "gpt-5.4-pro", Usage(input=90_000, cache_read=10_000, output=10_000), "4.8", AT),
+    # cliff: prompt exactly 272,000 stays on the base rates: 272,000 × $30/M = 8.16; 1,000 × $180/M = 0.18
+    ("gpt-5.4-pro", "gpt-5.4-pro", Usage(input=272_000, output=1_000), "8.34", AT),
+    # 272,001: the whole request at 2x input, 1.5x output: 272,001 × $60/M = 16.32006; 1,000 × $270/M = 0.27
+    ("gpt-5.4-pro", "gpt-5.4-pro", Usage(input=272_001, output=1_000), "16.59006", AT),
+    # ---------------------------------------------------------------- GPT-5.5 pro
+    # 100,000 in × $30/M = 3; 10,000 out × $180/M = 1.8
+    ("gpt-5.5-pro-2026-04-23", "gpt-5.5-pro", Usage(input=100_000, output=10_000), "4.8", AT),
+    # 200,000 in + 72,000 cache read = 272,000: base; 272,000 × $30/M = 8.16; 2,000 out × $180/M = 0.36
+    ("gpt-5.5-pro", "gpt-5.5-pro", Usage(input=200_000, cache_read=72_000, output=2_000), "8.52", AT),
+    # 200,000 in + 72,001 cache read = 272,001: tier; 272,001 × $60/M = 16.32006; 2,000 × $270/M = 0.54
+    ("gpt-5.5-pro", "gpt-5.5-pro", Usage(input=200_000, cache_read=72_001, output=2_000), "16.86006", AT),
+    # ---------------------------------------------------------------- new aliases of existing models
+    # gpt-5.2: 1,000 in × $1.75/M = 0.00175; 1,000 out × $14/M = 0.014
+    ("gpt-5.2-codex", "gpt-5.2", Usage(input=1_000, output=1_000), "0.01575", AT),
+    ("gpt-5.2-chat", "gpt-5.2", Usage(input=1_000, output=1_000), "0.01575", AT),
+    # gpt-5 / gpt-5.1: 1,000 in × $1.25/M = 0.00125; 1,000 out × $10/M = 0.01
+    ("gpt-5-chat", "gpt-5", Usage(input=1_000, output=1_000), "0.01125", AT),
+    ("gpt-5.1-chat", "gpt-5.1", Usage(input=1_000, output=1_000), "0.01125", AT),
+    # gpt-5.5: 1,000 in × $5/M = 0.005; 1,000 cache read × $0.5/M = 0.0005; 1,000 out × $30/M = 0.03
+    ("gpt-5.5-codex", "gpt-5.5", Usage(input=1_000, cache_read=1_000, output=1_000), "0.0355", AT),
+    ("gpt-5.5-chat-latest", "gpt-5.5", Usage(input=1_000, cache_read=1_000, output=1_000), "0.0355", AT),
+]
+
+
+@pytest.mark.parametrize(("name", "matched", "usage", "expected", "when"), CASES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_cost_matches_the_hand_computed_price(
+    catalog: Catalog, name: str, matched: str, usage: Usage, expected: str, when: dt.datetime
+) -> None:
+    q = quote(catalog, name, usage, when)
+    assert q.matched == matched
+    assert q.provider == "openai"
+    assert q.cost_usd == Decimal(expected)
+
+
+# Names that must not borrow a neighbour's price: no prefix, suffix or fuzzy matching.
+UNKNOWN = [
+    "gpt-5.3-codex-mini", "gpt-5.4-pro-mini", "gpt-5.5-pro-max", "gpt-5.3-codex-spark", "gpt-5.3-instant",
+]
+
+
+@pytest.mark.parametrize("name", UNKNOWN)
+def test_near_names_stay_unpriced(catalog: Catalog, name: str) -> None:
+    assert catalog.match(name) is None
+    assert not quote(catalog, name, Usage(input=1_000, output=1_000), AT).priced
+
+
+@pytest.mark.parametrize(("name", "other"), [("gpt-5.4-pro", "gpt-5.4"), ("gpt-5.5-pro", "gpt-5.5"),
+                                             ("gpt-5.3-codex", "gpt-5.3-chat-latest")])
+def test_a_variant_is_its_own_model(catalog: Catalog, name: str, other: str) -> None:
+    assert catalog.match(name).id == name
+    assert catalog.match(name) is not catalog.match(other)
+
+
+def test_retired_models_are_marked(catalog: Catalog) -> None:
+    assert catalog.models["gpt-5.3-chat-latest"].retired
