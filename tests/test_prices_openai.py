@@ -55,6 +55,43 @@ CASES: list[tuple[str, str, Usage, str, dt.datetime]] = [
     # gpt-5.5: 1,000 in × $5/M = 0.005; 1,000 cache read × $0.5/M = 0.0005; 1,000 out × $30/M = 0.03
     ("gpt-5.5-codex", "gpt-5.5", Usage(input=1_000, cache_read=1_000, output=1_000), "0.0355", AT),
     ("gpt-5.5-chat-latest", "gpt-5.5", Usage(input=1_000, cache_read=1_000, output=1_000), "0.0355", AT),
+    # ---------------------------------------------------------------- GPT-6.1 Terra
+    # 10,000 in × $1/M = 0.01; 30,000 cache read × $0.05/M = 0.0015; 4,000 cache write × $1.25/M = 0.005;
+    # 2,000 out × $5/M = 0.01
+    ("gpt-6.1-terra", "gpt-6.1-terra", Usage(input=10_000, cache_read=30_000, cache_write=4_000, output=2_000),
+     "0.0265", AT),
+    # dated snapshot names reach it by date stripping: 1,000 in × $1/M = 0.001; 1,000 out × $5/M = 0.005
+    ("gpt-6.1-terra-2026-10-26", "gpt-6.1-terra", Usage(input=1_000, output=1_000), "0.006", AT),
+    # cliff: 250,000 in + 22,000 cache read = 272,000 (base): 250,000 × $1/M = 0.25; 22,000 × $0.05/M = 0.0011;
+    # 1,000 out × $5/M = 0.005
+    ("gpt-6.1-terra", "gpt-6.1-terra", Usage(input=250_000, cache_read=22_000, output=1_000), "0.2561", AT),
+    # 272,001 (tier): 250,000 × $2/M = 0.5; 22,001 × $0.10/M = 0.0022001; 1,000 out × $7.50/M = 0.0075
+    ("gpt-6.1-terra", "gpt-6.1-terra", Usage(input=250_000, cache_read=22_001, output=1_000), "0.5097001", AT),
+    # ---------------------------------------------------------------- GPT-6 Rosalind
+    # 10,000 in × $15/M = 0.15; 10,000 cache read × $1.50/M = 0.015; 10,000 cache write × $18.75/M = 0.1875;
+    # 1,000 out × $75/M = 0.075
+    ("gpt-6-rosalind", "gpt-6-rosalind",
+     Usage(input=10_000, cache_read=10_000, cache_write=10_000, output=1_000), "0.4275", AT),
+    # cliff at 272,000 / 272,001 prompt tokens: 272,000 × $15/M = 4.08 + 1,000 × $75/M = 0.075
+    ("gpt-6-rosalind", "gpt-6-rosalind", Usage(input=272_000, output=1_000), "4.155", AT),
+    # 272,001 × $30/M = 8.16003; 1,000 × $112.50/M = 0.1125
+    ("gpt-6-rosalind", "gpt-6-rosalind", Usage(input=272_001, output=1_000), "8.27253", AT),
+    # ---------------------------------------------------------------- GPT-6 Cyber (no long-context tier)
+    # 10,000 in × $20/M = 0.2; 10,000 cache read × $2/M = 0.02; 10,000 cache write × $25/M = 0.25;
+    # 1,000 out × $100/M = 0.1
+    ("gpt-6-cyber", "gpt-6-cyber", Usage(input=10_000, cache_read=10_000, cache_write=10_000, output=1_000),
+     "0.57", AT),
+    # no tier: 300,000 in × $20/M = 6; 1,000 out × $100/M = 0.1
+    ("gpt-6-cyber", "gpt-6-cyber", Usage(input=300_000, output=1_000), "6.1", AT),
+    # ---------------------------------------------------------------- GPT-6 Astra Law (LiteLLM's rates only)
+    # 10,000 in × $10/M = 0.1; 10,000 cache read × $1/M = 0.01; 1,000 out × $50/M = 0.05
+    ("gpt-6-astra-law", "gpt-6-astra-law", Usage(input=10_000, cache_read=10_000, output=1_000), "0.16", AT),
+    # ---------------------------------------------------------------- GPT-Rosalind
+    # 10,000 in × $5/M = 0.05; 10,000 cache read × $0.50/M = 0.005; 1,000 out × $25/M = 0.025
+    ("gpt-rosalind-research", "gpt-rosalind-research", Usage(input=10_000, cache_read=10_000, output=1_000),
+     "0.08", AT),
+    ("gpt-rosalind-discovery", "gpt-rosalind-discovery", Usage(input=10_000, cache_read=10_000, output=1_000),
+     "0.08", AT),
 ]
 
 
@@ -72,6 +109,7 @@ def test_cost_matches_the_hand_computed_price(
 # Names that must not borrow a neighbour's price: no prefix, suffix or fuzzy matching.
 UNKNOWN = [
     "gpt-5.3-codex-mini", "gpt-5.4-pro-mini", "gpt-5.5-pro-max", "gpt-5.3-codex-spark", "gpt-5.3-instant",
+    "gpt-6.1-terra-mini", "gpt-6.1", "gpt-6.1-luna", "gpt-6", "gpt-6-rosalind-mini", "gpt-rosalind", "gpt-6-astra-legal",
 ]
 
 
@@ -82,7 +120,8 @@ def test_near_names_stay_unpriced(catalog: Catalog, name: str) -> None:
 
 
 @pytest.mark.parametrize(("name", "other"), [("gpt-5.4-pro", "gpt-5.4"), ("gpt-5.5-pro", "gpt-5.5"),
-                                             ("gpt-5.3-codex", "gpt-5.3-chat-latest")])
+                                             ("gpt-5.3-codex", "gpt-5.3-chat-latest"),
+                                             ("gpt-6.1-terra", "gpt-5.6-terra"), ("gpt-6-astra-law", "gpt-6-astra")])
 def test_a_variant_is_its_own_model(catalog: Catalog, name: str, other: str) -> None:
     assert catalog.match(name).id == name
     assert catalog.match(name) is not catalog.match(other)
