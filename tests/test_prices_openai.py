@@ -92,6 +92,37 @@ CASES: list[tuple[str, str, Usage, str, dt.datetime]] = [
      "0.08", AT),
     ("gpt-rosalind-discovery", "gpt-rosalind-discovery", Usage(input=10_000, cache_read=10_000, output=1_000),
      "0.08", AT),
+    # ---------------------------------------------------------------- GPT-5.5 Cyber (price history)
+    # before 2026-10-19 no cached price: 10,000 in × $12.50/M = 0.125; 10,000 cache read billed as input
+    # × $12.50/M = 0.125; 1,000 out × $75/M = 0.075
+    ("gpt-5.5-cyber", "gpt-5.5-cyber", Usage(input=10_000, cache_read=10_000, output=1_000), "0.325",
+     dt.datetime(2026, 10, 18, 23, 59, tzinfo=UTC)),
+    # from 2026-10-19: 10,000 in × $12.50/M = 0.125; 10,000 cache read × $1.25/M = 0.0125; 1,000 out × $75/M = 0.075
+    ("gpt-5.5-cyber", "gpt-5.5-cyber", Usage(input=10_000, cache_read=10_000, output=1_000), "0.2125",
+     dt.datetime(2026, 10, 19, tzinfo=UTC)),
+    ("gpt-5.5-cyber-preview", "gpt-5.5-cyber", Usage(input=10_000, cache_read=10_000, output=1_000), "0.2125", AT),
+    # ---------------------------------------------------------------- GPT-5.6 Cyber (no tier)
+    # 10,000 in × $12.50/M = 0.125; 10,000 cache read × $1.25/M = 0.0125; 8,000 cache write × $15.625/M = 0.125;
+    # 1,000 out × $75/M = 0.075
+    ("gpt-5.6-cyber", "gpt-5.6-cyber", Usage(input=10_000, cache_read=10_000, cache_write=8_000, output=1_000),
+     "0.3375", AT),
+    # ---------------------------------------------------------------- Daybreak (LiteLLM only)
+    # red: 10,000 in × $12.50/M = 0.125; 8,000 cache write × $15.625/M = 0.125; 1,000 out × $75/M = 0.075
+    ("daybreak-red-latest", "gpt-daybreak-red-latest", Usage(input=10_000, cache_write=8_000, output=1_000),
+     "0.325", AT),
+    # red cliff: 272,000 × $12.50/M = 3.4 + 1,000 × $75/M = 0.075; 272,001 × $25/M = 6.800025 + 1,000 × $112.50/M
+    ("gpt-daybreak-red-latest", "gpt-daybreak-red-latest", Usage(input=272_000, output=1_000), "3.475", AT),
+    ("gpt-daybreak-red-latest", "gpt-daybreak-red-latest", Usage(input=272_001, output=1_000), "6.912525", AT),
+    # blue: 10,000 in × $4/M = 0.04; 10,000 cache read × $0.40/M = 0.004; 1,000 out × $20/M = 0.02
+    ("daybreak-blue-latest", "gpt-daybreak-blue-latest", Usage(input=10_000, cache_read=10_000, output=1_000),
+     "0.064", AT),
+    # blue above 272k: 272,001 × $8/M = 2.176008; 1,000 out × $30/M = 0.03
+    ("gpt-daybreak-blue-latest", "gpt-daybreak-blue-latest", Usage(input=272_001, output=1_000), "2.206008", AT),
+    # ---------------------------------------------------------------- chat-latest
+    # 10,000 in × $5/M = 0.05; 10,000 cache read × $0.50/M = 0.005; 1,000 out × $30/M = 0.03
+    ("chat-latest", "chat-latest", Usage(input=10_000, cache_read=10_000, output=1_000), "0.085", AT),
+    ("gpt-chat-latest", "chat-latest", Usage(input=10_000, cache_read=10_000, output=1_000), "0.085", AT),
+    ("openai/chat-latest", "chat-latest", Usage(input=10_000, cache_read=10_000, output=1_000), "0.085", AT),
 ]
 
 
@@ -110,6 +141,8 @@ def test_cost_matches_the_hand_computed_price(
 UNKNOWN = [
     "gpt-5.3-codex-mini", "gpt-5.4-pro-mini", "gpt-5.5-pro-max", "gpt-5.3-codex-spark", "gpt-5.3-instant",
     "gpt-6.1-terra-mini", "gpt-6.1", "gpt-6.1-luna", "gpt-6", "gpt-6-rosalind-mini", "gpt-rosalind", "gpt-6-astra-legal",
+    "gpt-5.5-cyber-mini", "gpt-5.6-cyber-preview", "gpt-cyber", "daybreak-red", "gpt-daybreak-blue", "chat",
+    "chatgpt-latest", "gpt-chat",
 ]
 
 
