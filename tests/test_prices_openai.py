@@ -123,6 +123,27 @@ CASES: list[tuple[str, str, Usage, str, dt.datetime]] = [
     ("chat-latest", "chat-latest", Usage(input=10_000, cache_read=10_000, output=1_000), "0.085", AT),
     ("gpt-chat-latest", "chat-latest", Usage(input=10_000, cache_read=10_000, output=1_000), "0.085", AT),
     ("openai/chat-latest", "chat-latest", Usage(input=10_000, cache_read=10_000, output=1_000), "0.085", AT),
+    # ---------------------------------------------------------------- search models (search fees not modelled)
+    # gpt-5-search-api: 10,000 in × $1.25/M = 0.0125; 10,000 cache read × $0.125/M = 0.00125; 1,000 out × $10/M = 0.01
+    ("gpt-5-search-api", "gpt-5-search-api", Usage(input=10_000, cache_read=10_000, output=1_000), "0.02375", AT),
+    ("gpt-5-search-api-2025-10-14", "gpt-5-search-api", Usage(input=10_000, cache_read=10_000, output=1_000),
+     "0.02375", AT),
+    # gpt-4o-search-preview, no cached price: 10,000 in × $2.50/M = 0.025; 10,000 cache read billed as input
+    # × $2.50/M = 0.025; 1,000 out × $10/M = 0.01
+    ("gpt-4o-search-preview", "gpt-4o-search-preview", Usage(input=10_000, cache_read=10_000, output=1_000),
+     "0.06", AT),
+    # gpt-4o-mini-search-preview: 10,000 in × $0.15/M = 0.0015; 10,000 cache read × $0.075/M = 0.00075;
+    # 1,000 out × $0.60/M = 0.0006
+    ("gpt-4o-mini-search-preview-2025-03-11", "gpt-4o-mini-search-preview",
+     Usage(input=10_000, cache_read=10_000, output=1_000), "0.00285", AT),
+    # ---------------------------------------------------------------- older models the catalog lacked (retired)
+    # o1-mini: 10,000 in × $1.10/M = 0.011; 10,000 cache read × $0.55/M = 0.0055; 1,000 out × $4.40/M = 0.0044
+    ("o1-mini", "o1-mini", Usage(input=10_000, cache_read=10_000, output=1_000), "0.0209", AT),
+    ("o1-mini-2024-09-12", "o1-mini", Usage(input=10_000, cache_read=10_000, output=1_000), "0.0209", AT),
+    # codex-mini: 10,000 in × $1.50/M = 0.015; 10,000 cache read × $0.375/M = 0.00375; 1,000 out × $6/M = 0.006
+    ("codex-mini-latest", "codex-mini-latest", Usage(input=10_000, cache_read=10_000, output=1_000), "0.02475", AT),
+    # computer-use-preview: 10,000 in × $3/M = 0.03; 1,000 out × $12/M = 0.012
+    ("computer-use-preview-2025-03-11", "computer-use-preview", Usage(input=10_000, output=1_000), "0.042", AT),
 ]
 
 
@@ -143,6 +164,7 @@ UNKNOWN = [
     "gpt-6.1-terra-mini", "gpt-6.1", "gpt-6.1-luna", "gpt-6", "gpt-6-rosalind-mini", "gpt-rosalind", "gpt-6-astra-legal",
     "gpt-5.5-cyber-mini", "gpt-5.6-cyber-preview", "gpt-cyber", "daybreak-red", "gpt-daybreak-blue", "chat",
     "chatgpt-latest", "gpt-chat",
+    "gpt-5-search", "gpt-4o-search", "gpt-4o-mini-search", "o1-mini-high", "codex", "computer-use",
 ]
 
 
@@ -160,5 +182,11 @@ def test_a_variant_is_its_own_model(catalog: Catalog, name: str, other: str) -> 
     assert catalog.match(name) is not catalog.match(other)
 
 
-def test_retired_models_are_marked(catalog: Catalog) -> None:
-    assert catalog.models["gpt-5.3-chat-latest"].retired
+@pytest.mark.parametrize("model_id", ["gpt-5.3-chat-latest", "o1-mini", "codex-mini-latest", "computer-use-preview"])
+def test_retired_models_are_marked(catalog: Catalog, model_id: str) -> None:
+    assert catalog.models[model_id].retired
+
+
+def test_mini_search_is_not_the_full_search_model(catalog: Catalog) -> None:
+    assert catalog.match("gpt-4o-mini-search-preview").id == "gpt-4o-mini-search-preview"
+    assert catalog.match("gpt-4o-search-preview").id == "gpt-4o-search-preview"
