@@ -182,9 +182,27 @@ def test_a_variant_is_its_own_model(catalog: Catalog, name: str, other: str) -> 
     assert catalog.match(name) is not catalog.match(other)
 
 
-@pytest.mark.parametrize("model_id", ["gpt-5.3-chat-latest", "o1-mini", "codex-mini-latest", "computer-use-preview"])
-def test_retired_models_are_marked(catalog: Catalog, model_id: str) -> None:
-    assert catalog.models[model_id].retired
+RETIRED = [
+    # added here, already withdrawn
+    "gpt-5.3-chat-latest", "o1-mini", "codex-mini-latest", "computer-use-preview",
+    # marked retired on 2026-12-03 (shutdown dates in each model's note)
+    "gpt-3.5-turbo", "gpt-3.5-turbo-1106", "gpt-3.5-turbo-instruct", "gpt-4", "gpt-4-turbo", "gpt-4o-2024-05-13",
+    "gpt-4.1-nano", "chatgpt-4o-latest", "gpt-5.1-codex-mini", "o1", "o3-mini", "o4-mini", "o3-deep-research",
+    "o4-mini-deep-research",
+]
+
+
+@pytest.mark.parametrize("model_id", RETIRED)
+def test_retired_models_are_marked_and_still_priced(catalog: Catalog, model_id: str) -> None:
+    entry = catalog.models[model_id]
+    assert entry.retired
+    assert "Retired" in (entry.spec.note or ""), "the model's note gives the shutdown date"
+    assert quote(catalog, model_id, Usage(input=1_000, output=1_000), AT).cost_usd > 0
+
+
+# Retiring changes no price: the periods are untouched. 1,000 in × $1.10/M = 0.0011; 1,000 out × $4.40/M = 0.0044
+def test_a_retired_model_keeps_its_price(catalog: Catalog) -> None:
+    assert quote(catalog, "o4-mini-2025-04-16", Usage(input=1_000, output=1_000), AT).cost_usd == Decimal("0.0055")
 
 
 def test_mini_search_is_not_the_full_search_model(catalog: Catalog) -> None:
