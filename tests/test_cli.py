@@ -17,7 +17,9 @@ from cli_run import costpanel
 from costpanel.pricing import Catalog, load_catalog
 
 LITELLM_SAMPLE = Path(__file__).parent / "data" / "litellm" / "model_prices_sample.json"
-IMPORTED = "bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0"  # in the sample, unknown to the catalog
+IMPORTED = "openrouter/acme/no-mode-model"  # in the sample, unknown to the catalog
+# In the sample too, but the catalog prices it (Bedrock rules in _matching.toml): not imported.
+BEDROCK_KNOWN = "bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0"
 
 
 def pricing_file(path: Path, body: str) -> Path:
@@ -142,6 +144,7 @@ def test_imported_litellm_prices_validate_and_price_a_new_model(tmp_path: Path, 
     with out.open("rb") as f:
         ids = {m["id"] for m in tomllib.load(f)["models"]}
     assert IMPORTED in ids and "gpt-4o" not in ids  # models already bundled are skipped
+    assert catalog.match(BEDROCK_KNOWN).id == "claude-3-5-haiku" and BEDROCK_KNOWN not in ids
 
     check = costpanel("pricing", "check", str(out))
     assert check.returncode == 0, check.stdout + check.stderr
@@ -151,7 +154,7 @@ def test_imported_litellm_prices_validate_and_price_a_new_model(tmp_path: Path, 
     assert priced.returncode == 0, priced.stderr
     data = json.loads(priced.stdout)
     assert data["matched"] == IMPORTED and data["provider"] == "litellm"
-    assert data["cost_usd"] == "0.0048"  # 1000 x $0.80/M + 1000 x $4/M
+    assert data["cost_usd"] == "0.002"  # 1000 x $0.50/M + 1000 x $1.50/M
 
 
 def test_import_litellm_to_stdout_writes_toml() -> None:

@@ -1,9 +1,13 @@
 """The price catalog: every model's compiled price history, and deliberate name matching.
 
-Matching order (and nothing else — no longest-prefix or substring guessing):
+Matching order (and nothing else — no longest-prefix or substring guessing); the rules are data
+in ``pricing/_matching.toml`` and every step ends in an exact id/alias lookup:
 1. the name exactly, then lower-cased and trimmed, as a model id or declared alias;
-2. routing prefixes stripped (``openai/``, ``models/`` …, repeatedly), looked up again;
-3. one date suffix stripped (``-2024-08-06``, ``-20250929``, ``@20250929``), looked up again.
+2. routing prefixes stripped (``openai/``, ``models/``, ``bedrock/`` …, repeatedly);
+3. whole-name rewrites, in file order, each at most once (Bedrock ids and regions, ``@default``,
+   OpenRouter's dotted Claude versions);
+4. exact renames (Azure's ``gpt-35-turbo``);
+5. one date suffix stripped (``-2024-08-06``, ``-20250929``, ``@20250929``).
 """
 
 from __future__ import annotations
@@ -115,7 +119,8 @@ class Catalog:
     """Immutable after construction; safe to share between trackers and threads."""
 
     def __init__(self, entries: Iterable[ModelEntry], prefixes: Sequence[str], suffixes: Sequence[str],
-                 replaced: Sequence[Replacement] = ()) -> None:
+                 replaced: Sequence[Replacement] = (), rewrites: Sequence[tuple[str, str]] = (),
+                 renames: Mapping[str, str] | None = None) -> None:
         self.replaced: tuple[Replacement, ...] = tuple(replaced)  # said by `pricing check`, never an error
         self._models: dict[str, ModelEntry] = {}
         index: dict[str, ModelEntry] = {}
@@ -139,6 +144,8 @@ class Catalog:
         # Longest first so `vertex_ai_beta/` wins over a shorter prefix of it.
         self._prefixes = tuple(sorted({p.lower() for p in prefixes}, key=len, reverse=True))
         self._suffixes = tuple(re.compile(s) for s in suffixes)
+        self._rewrites = tuple((re.compile(p), r) for p, r in rewrites)
+        self._renames: Mapping[str, str] = MappingProxyType(dict(renames or {}))
         self.models: Mapping[str, ModelEntry] = MappingProxyType(self._models)
 
     def __len__(self) -> int:
@@ -160,6 +167,14 @@ class Catalog:
                     changed = True
         return n
 
+    def rewrite(self, n: str) -> str:
+        """``n`` after the whole-name rewrites (in order, each at most once)."""
+        for rx, template in self._rewrites:
+            m = rx.fullmatch(n)
+            if m is not None:
+                n = m.expand(template)
+        return n
+
     def match(self, name: str) -> ModelEntry | None:
         """The model ``name`` denotes, or None. See the module docstring for the rules."""
         index = self._index
@@ -167,6 +182,11 @@ class Catalog:
         if entry is not None:
             return entry
         n = self.normalise(name)
+        entry = index.get(n)
+        if entry is not None:
+            return entry
+        n = self.rewrite(n)
+        n = self._renames.get(n, n)
         entry = index.get(n)
         if entry is not None:
             return entry
@@ -219,7 +239,8 @@ def build_catalog(bundled: Sequence[Path], overrides: Sequence[Path], rules_fold
             entries[spec.id] = _entry(pf, spec, str(path))  # an override replaces the whole model
     if problems:
         raise PricingError(problems)
-    return Catalog(entries.values(), prefixes, rules.strip_suffixes, replaced)
+    return Catalog(entries.values(), prefixes, rules.strip_suffixes, replaced,
+                   rewrites=[(r.pattern, r.replace) for r in rules.rewrites], renames=rules.renames)
 
 
 _cache_lock = threading.Lock()

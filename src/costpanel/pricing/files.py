@@ -161,4 +161,5 @@ def load_matching_rules(folder: Path) -> MatchingRules:
     try:
         return MatchingRules.model_validate(data)
     except ValidationError as exc:
-        raise PricingError([f"{path}: {e['loc']}: {e['msg']}" for e in exc.errors(include_url=False)]) from None
+        raise PricingError([f"{path}: {_describe_location(data, tuple(e['loc'])) or 'file'}: {_plain(e['msg'], e['type'])}"
+                            for e in exc.errors(include_url=False)]) from None

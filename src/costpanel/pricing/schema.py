@@ -7,6 +7,7 @@ All token prices are USD per 1,000,000 tokens; the per-request fee is USD per 1,
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated
 
@@ -172,8 +173,78 @@ class ProviderFile(_Strict):
         return self
 
 
+def _compiled(pattern: str, what: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"{what}: {pattern!r} is not a valid regular expression: {exc}") from None
+
+
+RuleName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+
+
+class RewriteRule(_Strict):
+    """One named rewrite: a regular expression that must match the *whole* (lower-cased,
+    prefix-stripped) name, and the name it is rewritten to (``\\1``, ``\\g<name>`` refer to groups)."""
+
+    name: RuleName = Field(description="Rule name, shown in errors and docs (`bedrock-anthropic`).")
+    pattern: str = Field(min_length=1, description="Regular expression matched against the whole name.")
+    replace: str = Field(description="The rewritten name (a re template).")
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _valid(self) -> RewriteRule:
+        rx = _compiled(self.pattern, f"rewrite {self.name!r}: pattern")
+        for ref in re.findall(r"\\(\d+)|\\g<([^>]*)>", self.replace):
+            number, named = ref
+            group = named or number
+            if group.isdigit() and int(group) > rx.groups or not group.isdigit() and group not in rx.groupindex:
+                raise ValueError(f"rewrite {self.name!r}: replace {self.replace!r} refers to group {group!r}, "
+                                 f"which pattern {self.pattern!r} does not have")
+        if not self.replace.strip():
+            raise ValueError(f"rewrite {self.name!r}: replace must not be empty")
+        return self
+
+
 class MatchingRules(_Strict):
-    """``pricing/_matching.toml``: how a dressed model name is normalised before lookup."""
+    """``pricing/_matching.toml``: how a dressed model name is normalised before lookup.
+
+    Order (see docs/pricing.md): exact -> lower-cased -> ``strip_prefixes`` -> ``rewrites`` (in file
+    order, each at most once) -> ``renames`` -> one of ``strip_suffixes``; an exact lookup after each."""
 
     strip_prefixes: tuple[str, ...] = Field(description="Routing prefixes stripped (repeatedly) from the front.")
+    rewrites: tuple[RewriteRule, ...] = Field(default=(), description="Whole-name regex rewrites, in order.")
+    renames: dict[ModelId, ModelId] = Field(default_factory=dict, description="Exact name -> catalog name.")
     strip_suffixes: tuple[str, ...] = Field(description="Regular expressions stripped once from the end (dates).")
+
+    @field_validator("strip_prefixes", mode="after")
+    @classmethod
+    def _prefixes(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for p in v:
+            if not p or p != p.strip().lower():
+                raise ValueError(f"strip_prefixes: {p!r} must be non-empty, lower case, without spaces around it")
+        return v
+
+    @field_validator("strip_suffixes", mode="after")
+    @classmethod
+    def _suffixes(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for s in v:
+            _compiled(s, "strip_suffixes")
+            if not s.endswith("$"):
+                raise ValueError(f"strip_suffixes: {s!r} must end with $ (it strips a suffix)")
+        return v
+
+    @model_validator(mode="after")
+    def _unique_renames_and_rules(self) -> MatchingRules:
+        names = [r.name for r in self.rewrites]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"rewrite names must be unique: {', '.join(map(repr, repeated))} repeated")
+        for old, new in self.renames.items():
+            if old != old.lower() or new != new.lower():
+                raise ValueError(f"renames: {old!r} = {new!r}: names are matched lower-cased, write them in lower case")
+            if old == new:
+                raise ValueError(f"renames: {old!r} renames to itself")
+            if new in self.renames:
+                raise ValueError(f"renames: {old!r} = {new!r}, which is renamed again; renames are applied once")
+        return self
