@@ -177,7 +177,7 @@ def _compiled(pattern: str, what: str) -> re.Pattern[str]:
     try:
         return re.compile(pattern)
     except re.error as exc:
-        raise ValueError(f"{what}: {pattern!r} is not a valid regular expression: {exc}") from None
+        raise ValueError(f"{what} {pattern!r} is not a valid regular expression: {exc}") from None
 
 
 RuleName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
