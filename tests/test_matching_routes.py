@@ -247,3 +247,26 @@ def test_the_bundled_rules_file_is_valid_and_loads() -> None:
     folder = bundled_dir()
     catalog = build_catalog(provider_paths(folder), [], folder)
     assert catalog.match("us.anthropic.claude-sonnet-4-5-20250929-v1:0") is not None
+
+
+# ------------------------------------------------------- a deployment name, mapped by the user
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "pricing.md"
+
+
+def test_the_documented_deployment_override_maps_an_azure_deployment_name(tmp_path: Path,
+                                                                         catalog: Catalog) -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    section = text[text.index("### A name only your deployment knows"):]
+    example = section[section.index("```toml\n") + len("```toml\n"):section.index("```\n", section.index("```toml"))]
+    override = tmp_path / "azure-deployments.toml"
+    override.write_text(example, encoding="utf-8")
+    assert catalog.match("azure/my-gpt4o-prod") is None
+    folder = bundled_dir()
+    mine = build_catalog(provider_paths(folder), [override], folder)
+    usage = Usage(input=1_000_000, output=1_000_000, cache_read=1_000_000)
+    when = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
+    for name in ("azure/my-gpt4o-prod", "my-gpt4o-prod", "azure/my-gpt4o-staging"):
+        q = quote(mine, name, usage, when)
+        assert (q.matched, q.provider) == ("my-gpt4o-prod", "my-azure")
+        assert q.cost_usd == quote(catalog, "gpt-4o", usage, when).cost_usd
