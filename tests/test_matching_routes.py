@@ -162,7 +162,7 @@ def test_every_rewrite_rule_is_exercised_by_the_table(catalog: Catalog) -> None:
 def test_a_routed_name_costs_exactly_what_the_anthropic_id_costs(catalog: Catalog, bedrock: str) -> None:
     # Regional Bedrock surcharges are not modelled (see _matching.toml): list price everywhere.
     usage = Usage(input=123_457, output=9_876, cache_read=50_001, cache_write=7_777)
-    when = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     routed = quote(catalog, bedrock, usage, when)
     direct = quote(catalog, "claude-sonnet-4-5-20250929", usage, when)
     assert routed.cost_usd is not None
@@ -177,7 +177,7 @@ def test_a_routed_name_costs_exactly_what_the_anthropic_id_costs(catalog: Catalo
 
 def test_gpt_35_turbo_costs_what_gpt_3_5_turbo_costs(catalog: Catalog) -> None:
     usage = Usage(input=1_000_000, output=1_000_000)
-    when = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     assert quote(catalog, "azure/gpt-35-turbo", usage, when).cost_usd == \
         quote(catalog, "gpt-3.5-turbo", usage, when).cost_usd is not None
 
@@ -265,7 +265,7 @@ def test_the_documented_deployment_override_maps_an_azure_deployment_name(tmp_pa
     folder = bundled_dir()
     mine = build_catalog(provider_paths(folder), [override], folder)
     usage = Usage(input=1_000_000, output=1_000_000, cache_read=1_000_000)
-    when = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     for name in ("azure/my-gpt4o-prod", "my-gpt4o-prod", "azure/my-gpt4o-staging"):
         q = quote(mine, name, usage, when)
         assert (q.matched, q.provider) == ("my-gpt4o-prod", "my-azure")
