@@ -270,3 +270,9 @@ def test_the_documented_deployment_override_maps_an_azure_deployment_name(tmp_pa
         q = quote(mine, name, usage, when)
         assert (q.matched, q.provider) == ("my-gpt4o-prod", "my-azure")
         assert q.cost_usd == quote(catalog, "gpt-4o", usage, when).cost_usd
+
+
+def test_an_unknown_routed_name_gets_suggestions_after_the_rules(catalog: Catalog) -> None:
+    # Suggestions only: the name itself stays unpriced.
+    assert catalog.match("us.anthropic.claude-sonnet-4-5-mini-v1:0") is None
+    assert "claude-sonnet-4-5" in catalog.suggestions("us.anthropic.claude-sonnet-4-5-mini-v1:0")

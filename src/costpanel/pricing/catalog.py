@@ -200,7 +200,7 @@ class Catalog:
         """Close model ids, for an error message about an unknown name."""
         import difflib
 
-        return difflib.get_close_matches(self.normalise(name), sorted(self._models), n=n, cutoff=0.6)
+        return difflib.get_close_matches(self.rewrite(self.normalise(name)), sorted(self._models), n=n, cutoff=0.6)
 
 
 def build_catalog(bundled: Sequence[Path], overrides: Sequence[Path], rules_folder: Path) -> Catalog:
