@@ -67,7 +67,7 @@ TEXT_PRICE_KEYS = frozenset({
     "output_reasoning_mtok", "output_citation_mtok",
 })
 NON_TEXT_WORDS = ("embed", "image", "tts", "audio", "realtime", "transcribe", "whisper", "voice",
-                  "moderation", "ocr", "live", "decider")
+                  "moderation", "ocr", "live")
 
 
 def is_text_model(model_id: str, price_keys: Iterable[str]) -> bool:
