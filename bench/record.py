@@ -96,7 +96,7 @@ def main() -> None:
         calls = per_call_ns(genai, 2_000)
         rows.append(("genai_prices.calc_price", statistics.median(batches), percentile(calls, 50), percentile(calls, 99)))
     except ImportError:
-        print("# genai-prices not installed: pip install -e '.[bench]' to compare")
+        print("# genai-prices not installed: pip install -e . to compare")
 
     inline_floor, bare_floor = rows[0][1], rows[1][1]
     print(f"{'case':28} {'mean/batch us':>14} {'median us':>10} {'p99 us':>8} {'x inline':>9} {'x bare':>7}")

@@ -71,6 +71,7 @@ def main(out_dir: Path, events: int) -> dict[str, object]:
     shown_total_tip = dpg.get_value(panel.widgets.big_cost_tip).split("\n")[0]
     shown_total = dpg.get_item_configuration(panel.widgets.big_cost)["text"]
     tiers = texts(panel, "tiers")
+    table_order = [r[0].removesuffix(" [unpriced]") for r in texts(panel, "models")]  # as drawn, top to bottom
     models = texts(panel, "models", in_view=True)  # the top of the scrolling table...
     table = panel.tags("models", "table")
     dpg.set_y_scroll(table, dpg.get_y_scroll_max(table))
@@ -106,6 +107,7 @@ def main(out_dir: Path, events: int) -> dict[str, object]:
     return {
         "events_sent": conductor.stats.calls + len(extra),
         "model_order": list(snap.by_model),
+        "table_order": table_order,
         "frames_while_recording": frames_while_recording,
         "tracker_calls": snap.calls,
         "tracker_total_exact": f"{fmt.usd_exact(snap.total_usd)} exactly",

@@ -22,6 +22,11 @@ AT = dt.datetime(2026, 12, 3, 12, tzinfo=UTC)  # after every period added here
 
 # (name as sent, matched id, usage, expected USD, at)
 CASES: list[tuple[str, str, Usage, str, dt.datetime]] = [
+    # ---------------------------------------------------------------- base models (completions)
+    # babbage-002: 100,000 in × $0.40/M = 0.04; 50,000 out × $0.40/M = 0.02
+    ("babbage-002", "babbage-002", Usage(input=100_000, output=50_000), "0.06", AT),
+    # davinci-002: 12,345 in × $2/M = 0.02469; 6,789 out × $2/M = 0.013578
+    ("openai/davinci-002", "davinci-002", Usage(input=12_345, output=6_789), "0.038268", AT),
     # ---------------------------------------------------------------- GPT-5.3
     # 10,000 in × $1.75/M = 0.0175; 20,000 cache read × $0.175/M = 0.0035; 2,000 out × $14/M = 0.028
     ("gpt-5.3-codex", "gpt-5.3-codex", Usage(input=10_000, cache_read=20_000, output=2_000), "0.049", AT),

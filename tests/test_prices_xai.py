@@ -134,3 +134,16 @@ def test_names_that_must_not_match(catalog: Catalog, name: str) -> None:
 def test_retired_flags(catalog: Catalog, name: str, retired: bool) -> None:
     entry = catalog.match(name)
     assert entry is not None and entry.retired is retired
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    # 1,000,000 in x $5/M + 100,000 out x $25/M = $5 + $2.50
+    ("grok-3-fast", "7.5"),
+    # 1,000,000 in x $0.60/M + 100,000 out x $4/M = $0.60 + $0.40
+    ("grok-3-mini-fast-latest", "1"),
+    # 1,000,000 in x $2/M + 100,000 out x $10/M = $2 + $1
+    ("grok-2-vision", "3"),
+])
+def test_older_grok_ids_genai_prices_lists_are_priced(catalog: Catalog, name: str, expected: str) -> None:
+    q = quote(catalog, name, Usage(input=1_000_000, output=100_000), dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc))
+    assert q.cost_usd == Decimal(expected)

@@ -214,7 +214,7 @@ def genai_prices():
         import genai_prices
 
         return genai_prices
-    return pytest.importorskip("genai_prices", reason="genai-prices is not installed (pip install '.[test]')")
+    return pytest.importorskip("genai_prices", reason="genai-prices is not installed (a dependency: pip install -e .)")
 
 
 @pytest.mark.parametrize(("model_id", "provider_id"), CROSS_CHECK.items())

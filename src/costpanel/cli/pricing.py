@@ -1,4 +1,4 @@
-"""``costpanel pricing check|list|import-litellm``."""
+"""``costpanel pricing check|list|import-litellm|diff``."""
 
 from __future__ import annotations
 
@@ -44,6 +44,16 @@ def add_parser(sub: Any) -> None:
     imp.add_argument("--replace", action="store_true",
                      help="also import models the bundled catalog already prices (LiteLLM's price wins)")
     imp.set_defaults(handler=import_litellm)
+
+    d = cmds.add_parser("diff", help="compare the catalog with genai-prices (and LiteLLM's JSON)",
+                        description="Compare the catalog (bundled + overrides) with the installed genai-prices "
+                                    "and, given --litellm, LiteLLM's price JSON. Exit 0: no differences beyond "
+                                    "the known ones (pricing/_known_differences.toml); 1: new differences "
+                                    "(or a file that cannot be read).")
+    d.add_argument("--litellm", type=Path, metavar="FILE", help="also compare with model_prices_and_context_window.json")
+    d.add_argument("--provider", metavar="P", help="only this provider (e.g. openai)")
+    d.add_argument("--json", action="store_true", help="machine-readable output")
+    d.set_defaults(handler=diff)
 
 
 def _output_path(text: str) -> Path:
@@ -173,3 +183,50 @@ def import_litellm(args: argparse.Namespace) -> int:
         return 1
     out.print(f"wrote {target}", markup=False)
     return 0
+
+
+def diff(args: argparse.Namespace) -> int:
+    """Exit 0 when every difference is a known one, 1 when there are new ones (or a bad file)."""
+    from ..pricing.diff import GENAI_PROVIDERS, diff_catalog, load_known_differences
+    from ..pricing.litellm_import import load_litellm_json
+
+    covered = sorted(set(GENAI_PROVIDERS.values()))
+    providers = covered
+    if args.provider is not None:
+        if args.provider.casefold() not in covered:
+            error(f"unknown provider {args.provider!r}; compared: {', '.join(covered)}")
+            return 2
+        providers = [args.provider.casefold()]
+    if args.litellm is not None and not args.litellm.is_file():
+        error(f"{args.litellm}: {'a folder, not a file' if args.litellm.is_dir() else 'no such file'}")
+        return 2
+    catalog = catalog_or_none()
+    if catalog is None:
+        return 1
+    try:
+        litellm = load_litellm_json(args.litellm) if args.litellm is not None else None
+        rows = diff_catalog(catalog, providers=providers, litellm=litellm, known=load_known_differences())
+    except PricingError as exc:
+        error("; ".join(exc.problems))
+        return 1
+    except (ValueError, OSError) as exc:
+        error(str(exc))
+        return 1
+    new = sum(r.status == "new" for r in rows)
+    if args.json:
+        print_json({"differences": [r.to_json() for r in rows], "new": new, "known": len(rows) - new})
+        return 1 if new else 0
+    from rich.table import Table
+
+    t = Table(title="Catalog vs other sources (USD per 1M tokens, period in force now)", title_justify="left")
+    for col in ("source", "provider", "kind", "model", "their id", "field", "ours", "theirs", "status", "reason"):
+        t.add_column(col, justify="right" if col in ("ours", "theirs") else "left")
+    for r in sorted(rows, key=lambda r: (r.status != "new", r.source, r.provider, r.kind, r.model, r.field)):
+        t.add_row(*(_escape(v) for v in (r.source, r.provider, r.kind, r.model,
+                                         "" if r.their_id == r.model else r.their_id, r.field, r.ours, r.theirs)),
+                  "[yellow]new[/]" if r.status == "new" else "known", _escape(r.reason))
+    out = console()
+    if rows:
+        out.print(t)
+    out.print(f"{new} new difference(s), {len(rows) - new} known.")
+    return 1 if new else 0

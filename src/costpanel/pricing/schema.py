@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -247,4 +247,29 @@ class MatchingRules(_Strict):
                 raise ValueError(f"renames: {old!r} renames to itself")
             if new in self.renames:
                 raise ValueError(f"renames: {old!r} = {new!r}, which is renamed again; renames are applied once")
+        return self
+
+DiffField = Literal["model", "input", "output", "cache_read", "cache_write", "cache_write_1h", "retired"]
+
+
+class KnownDifference(_Strict):
+    """One deliberate difference between the catalog and genai-prices / LiteLLM."""
+
+    model: ModelId = Field(description="Our model id (or the source's id, for a model we do not price).")
+    field: DiffField = Field(description="`model` (listed on one side only), a rate, or `retired`.")
+    reason: Annotated[str, StringConstraints(min_length=3, strip_whitespace=True)] = Field(
+        description="Why the difference is deliberate.")
+
+
+class KnownDifferencesFile(_Strict):
+    """``pricing/_known_differences.toml``: what ``costpanel pricing diff`` shows as known."""
+
+    differences: tuple[KnownDifference, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique(self) -> KnownDifferencesFile:
+        keys = [(d.model, d.field) for d in self.differences]
+        repeated = sorted({k for k in keys if keys.count(k) > 1})
+        if repeated:
+            raise ValueError("listed more than once: " + ", ".join(f"{m} {f}" for m, f in repeated))
         return self
