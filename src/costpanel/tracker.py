@@ -380,12 +380,12 @@ class CostTracker:
             self._subscriber_failed(self.ledger.append, event)  # type: ignore[union-attr]
 
     def _notify(self, events: tuple[Event, ...]) -> None:
-        if self._ledger_queue is not None:
+        queue = self._ledger_queue
+        if queue is not None:  # as record() does: append, and past the limit the ledger decides
             for event in events:
-                try:
-                    self.ledger.append(event)  # type: ignore[union-attr]
-                except Exception:  # a closed ledger: logged, never raised
-                    self._subscriber_failed(self.ledger.append, event)  # type: ignore[union-attr]
+                queue.append(event)
+                if len(queue) > self.ledger.accept_limit:  # type: ignore[union-attr]
+                    self._ledger_overflow(event)
         for callback in self._subscribers:
             for event in events:
                 try:
