@@ -21,7 +21,7 @@ from costpanel.pricing.rates import Rates
 from costpanel.snapshot import CELL_WIDTH, Row
 from costpanel.usage import BUCKETS, REGISTRY, USAGE_ARGS
 
-EXPECTED = ("input", "cache_read", "cache_write", "cache_write_1h", "output", "requests")
+EXPECTED = ("input", "cache_read", "cache_write", "cache_write_1h", "output", "requests", "web_search")
 
 
 def in_order(names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
@@ -29,11 +29,11 @@ def in_order(names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return tuple(n for n in names if n in BUCKETS)
 
 
-def test_the_registry_lists_the_six_buckets_in_storage_order() -> None:
+def test_the_registry_lists_the_seven_buckets_in_storage_order() -> None:
     assert BUCKETS == EXPECTED
     assert [b.name for b in REGISTRY] == list(EXPECTED)
-    assert USAGE_ARGS == ("input", "output", "cache_read", "cache_write", "cache_write_1h", "requests")
-    assert Usage(1200, 300) == (1200, 0, 0, 0, 300, 1)  # positional: input, output; requests defaults to 1
+    assert USAGE_ARGS == ("input", "output", "cache_read", "cache_write", "cache_write_1h", "requests", "web_search")
+    assert Usage(1200, 300) == (1200, 0, 0, 0, 300, 1, 0)  # positional: input, output; requests defaults to 1
 
 
 @pytest.mark.parametrize("fields", [
@@ -68,7 +68,8 @@ def test_the_ledger_reads_events_by_name_so_a_reordered_event_is_stored_the_same
     events = [
         tracker.record("gpt-4o", Usage(input=1200, output=300, cache_read=100), tier="Tier 1", event_id="a"),
         tracker.record("claude-sonnet-4", Usage(input=10, output=5, cache_write_1h=7), tier="Tier 2"),
-        tracker.record("no-such-model", Usage(input=3, output=4), tier="Tier 3", event_id="c"),
+        tracker.record("no-such-model", Usage(input=3, output=4, web_search=2), tier="Tier 3", event_id="c",
+                       variant="batch"),
     ]
     Reordered = namedtuple("Reordered", tuple(reversed(Event._fields)))  # type: ignore[misc]
     shuffled = [Reordered(**e._asdict()) for e in events]
@@ -82,11 +83,12 @@ def test_the_ledger_reads_events_by_name_so_a_reordered_event_is_stored_the_same
         assert write_events(conn, batch) == 3  # type: ignore[arg-type]
         conn.execute("COMMIT")
         return conn.execute(
-            "SELECT event_id, ts, session, tier, model, matched, provider, input, cache_read, cache_write, "
-            "cache_write_1h, output, requests, cost_units, status FROM events ORDER BY id").fetchall()
+            f"SELECT event_id, ts, session, tier, model, matched, provider, {', '.join(BUCKETS)}, cost_units, status, "
+            "variant, source FROM events ORDER BY id").fetchall()
 
     expected = [(e.event_id, e.ts, e.session, e.tier, e.model, e.matched, e.provider, *e.usage, e.cost_units,
-                 COMMITTED) for e in events]
+                 COMMITTED, e.variant, e.source) for e in events]
+    assert events[2].variant == "batch" and events[1].source == "catalog" and events[2].usage.web_search == 2
     assert rows(events) == expected  # type: ignore[arg-type]
     assert rows(shuffled) == expected
     # gpt-4o: 1,200 uncached at $2.50/M + 100 cache reads at $1.25/M + 300 out at $10/M = $0.006125

@@ -437,6 +437,7 @@ def test_cliff_threshold_counts_every_prompt_bucket_and_not_output(catalog: Cata
         "cache_write_1h": Decimal("0.600012"),  # 12/M
         "output": Decimal("0.000225"),  # 22.5/M
         "requests": Decimal(0),
+        "web_search": Decimal(0),
         "total": Decimal("1.305237"),
     }
     below = usd("claude-sonnet-4-5", catalog, input=50_000, cache_read=50_000, cache_write=50_000,

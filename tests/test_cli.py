@@ -46,14 +46,15 @@ def test_price_json_has_the_documented_shape() -> None:
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert set(data) == {"model", "matched", "priced", "cost_usd", "breakdown", "provider", "usage", "at",
-                         "tier_above_prompt_tokens", "source"}
+                         "tier_above_prompt_tokens", "source", "variant", "priced_by"}
+    assert data["variant"] is None and data["priced_by"] == "catalog"
     assert data["model"] == "gpt-4o" and data["matched"] == "gpt-4o" and data["priced"] is True
     assert data["cost_usd"] == "0.00725"  # 1200 x 2.5/M + 1000 x 1.25/M + 300 x 10/M, a decimal string
     assert data["breakdown"] == {"input": "0.003", "cache_read": "0.00125", "cache_write": "0",
-                                 "cache_write_1h": "0", "output": "0.003", "requests": "0"}
+                                 "cache_write_1h": "0", "output": "0.003", "requests": "0", "web_search": "0"}
     assert sum(Decimal(v) for v in data["breakdown"].values()) == Decimal(data["cost_usd"])
     assert data["usage"] == {"input": 1200, "cache_read": 1000, "cache_write": 0, "cache_write_1h": 0,
-                             "output": 300, "requests": 1}
+                             "output": 300, "requests": 1, "web_search": 0}
     assert data["provider"] == "openai" and data["tier_above_prompt_tokens"] is None
     assert data["at"].startswith("2025-06-01T00:00:00") and data["source"].startswith("https://")
 

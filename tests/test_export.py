@@ -171,7 +171,7 @@ def test_csv_has_the_documented_header_and_sections_in_order(snap: Snapshot) -> 
     header, rows = parsed_csv(snap)
     assert header == list(CSV_HEADER) == [
         "section", "tier", "model", "provider", "calls", "input", "cache_read", "cache_write", "cache_write_1h",
-        "output", "requests", "tokens", "cost_usd", "unpriced_calls", "share",
+        "output", "requests", "web_search", "tokens", "cost_usd", "unpriced_calls", "share",
     ]
     sections = [r["section"] for r in rows]
     expected = (["total"] + ["tier"] * len(snap.by_tier) + ["model"] * len(snap.by_model)

@@ -28,7 +28,8 @@ from costpanel.pricing import Catalog
 
 UTC = dt.timezone.utc
 GROUPS = ("model", "tier", "provider", "session", "day")
-COLUMNS = ("calls", "input", "cache_read", "cache_write", "cache_write_1h", "output", "requests", "tokens", "cost_usd",
+COLUMNS = ("calls", "input", "cache_read", "cache_write", "cache_write_1h", "output", "requests", "web_search", "tokens",
+           "cost_usd",
            "unpriced_calls")
 EVIL_MODEL = '=HYPERLINK("x")'
 EVIL_TIER = "@SUM(1)"
@@ -58,7 +59,7 @@ def row_dict(by: str, key: str, events: list[Event]) -> dict[str, object]:
     """The report row the ledger must produce for these events, summed here from the events."""
     units = sum(e.cost_units or 0 for e in events)
     unpriced = sum(e.cost_units is None for e in events)
-    counts = {f: sum(getattr(e.usage, f) for e in events) for f in COLUMNS[1:7]}
+    counts = {f: sum(getattr(e.usage, f) for e in events) for f in COLUMNS[1:8]}
     return {by: key, "calls": len(events), **counts, "tokens": sum(e.usage.total_tokens for e in events),
             "cost_usd": None if events and unpriced == len(events) else usd(units), "unpriced_calls": unpriced}
 
@@ -449,6 +450,8 @@ def damage(db: Path, catalog: Catalog) -> None:
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         assert conn.execute("PRAGMA quick_check").fetchone() != ("ok",), "the damage went unnoticed"
+    except sqlite3.DatabaseError:
+        pass  # the page hit holds part of the schema: SQLite refuses the file outright, also a damaged ledger
     finally:
         conn.close()
 

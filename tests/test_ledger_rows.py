@@ -24,17 +24,18 @@ from costpanel.ledger.rows import Dims
 from costpanel.ledger.schema import BUCKET_SECONDS, HOUR
 from costpanel.ledger.store import connect
 from costpanel.pricing import Catalog
+from costpanel.usage import BUCKETS
 
-FIGURES = "calls, input, cache_read, cache_write, cache_write_1h, output, requests, cost_units, unpriced_calls"
-EVENT_COLUMNS = ("event_id, ts, session, tier, model, model_key, matched, provider, input, cache_read, cache_write, "
-                 "cache_write_1h, output, requests, cost_units, status")
+FIGURES = ", ".join(("calls", *BUCKETS, "cost_units", "unpriced_calls"))
+EVENT_COLUMNS = ", ".join(("event_id", "ts", "session", "tier", "model", "model_key", "matched", "provider", *BUCKETS,
+                           "cost_units", "status", "variant", "source"))
 MODELS = [("gpt-4o", "gpt-4o", "openai"), ("claude-sonnet-4", "claude-sonnet-4", "anthropic"),
           (" mystery-model ", None, None), ("gpt-4o-mini", "gpt-4o-mini", "openai")]
 
 
 def as_row(e: Event) -> tuple[object, ...]:
     return (e.event_id, e.ts, e.session, e.tier, e.model, e.matched or e.model.strip(), e.matched, e.provider,
-            *e.usage, e.cost_units, e.status)
+            *e.usage, e.cost_units, e.status, e.variant, e.source)
 
 
 def stored(events: list[Event]) -> list[Event]:
@@ -56,7 +57,7 @@ def naive_rollups(events: list[Event], size: int, with_session: bool) -> dict[tu
         key: tuple[object, ...] = (int(e.ts // size) * size, e.tier, e.matched or e.model.strip(), e.status)
         if with_session:
             key = (key[0], e.session, *key[1:])
-        acc = out.setdefault(key, [0] * 9)
+        acc = out.setdefault(key, [0] * (len(BUCKETS) + 3))
         for k, v in enumerate((1, *e.usage, e.cost_units or 0, e.cost_units is None)):
             acc[k] += int(v)
     return out
@@ -99,12 +100,15 @@ def batches(draw: st.DrawFn) -> list[Event]:
         ts += gaps[k]
         model, matched, provider = MODELS[draw(st.integers(0, len(MODELS) - 1))]
         usage = Usage(input=draw(st.integers(0, 10**6)), cache_read=draw(st.sampled_from([0, 0, 5, 10**9])),
-                      output=draw(st.integers(0, 5000)), requests=draw(st.integers(1, 3)))
+                      output=draw(st.integers(0, 5000)), requests=draw(st.integers(1, 3)),
+                      web_search=draw(st.sampled_from([0, 0, 2])))
         cost = None if matched is None else draw(st.integers(0, 10**15))
+        variant = draw(st.sampled_from([None, None, "batch", "fast+us"]))
+        source = None if cost is None else draw(st.sampled_from(["catalog", "catalog", "genai-prices 0.2.3"]))
         event_id = draw(st.sampled_from([None, None, f"id-{k}", "id-repeated"]))
         events.append(Event(model, matched, provider, draw(st.sampled_from(["Tier 1", "Tier 2"])),
                             draw(st.sampled_from(["s-a", "s-b"])), usage, cost, ts, event_id,
-                            draw(st.sampled_from([COMMITTED, COMMITTED, COMMITTED, DISCARDED]))))
+                            draw(st.sampled_from([COMMITTED, COMMITTED, COMMITTED, DISCARDED])), variant, source))
     if not ordered:
         random.Random(draw(st.integers(0, 2**32))).shuffle(events)
     return events

@@ -24,6 +24,8 @@ class HeldCall(NamedTuple):
     usage: Usage
     cost: int | None
     ts: float
+    variant: str | None = None  # canonical, the name's implied variant included
+    source: str | None = None  # what priced it; None when unpriced
 
 
 class Attempt:
@@ -38,10 +40,11 @@ class Attempt:
         self.open = True
         self.events: tuple[Event, ...] = ()
 
-    def record(self, model: str, usage: Usage, *, event_id: str | None = None, at: dt.datetime | None = None) -> Event:
+    def record(self, model: str, usage: Usage, *, event_id: str | None = None, at: dt.datetime | None = None,
+               variant: str | None = None) -> Event:
         """Record a call of this attempt; pending until commit or discard."""
         check_label("event_id", event_id, optional=True)
-        held = self._tracker.price(model, usage, self.tier, at)
+        held = self._tracker.price(model, usage, self.tier, at, variant)
         with self._lock:
             if not self.open:
                 raise RuntimeError("this attempt is already finished; open a new one")
@@ -49,7 +52,8 @@ class Attempt:
             self._held.append((held, event_id))
         entry = held.entry
         return Event(held.model, None if entry is None else entry.id, None if entry is None else entry.provider,
-                     self.tier, self.session or session, held.usage, held.cost, held.ts, event_id, PENDING)
+                     self.tier, self.session or session, held.usage, held.cost, held.ts, event_id, PENDING,
+                     held.variant, held.source)
 
     def _finish(self, keep: bool) -> tuple[Event, ...]:
         with self._lock:

@@ -37,6 +37,8 @@ class Event(NamedTuple):
     ts: float  # epoch seconds (UTC) of the call
     event_id: str | None
     status: str
+    variant: str | None = None  # price variant billed (``batch``, ``fast+us`` …); None: standard
+    source: str | None = None  # what priced it: ``catalog`` or ``genai-prices x.y.z``; None when unpriced
 
     @property
     def cost_usd(self) -> Decimal | None:

@@ -11,7 +11,9 @@ from .events import timestamp_of
 from .labels import check_label
 from .money import units_to_usd, usd_str
 from .pricing import Catalog
+from .pricing.rates import breakdown_units, unstated, with_variant
 from .usage import BUCKETS, Usage
+from .variants import canonical_variant, combine
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +25,11 @@ class Quote:
     at: dt.datetime
     breakdown: dict[str, Decimal] | None  # per bucket; None when unpriced
     tier_threshold: int | None  # the cliff tier that applied, if any
-    source: str | None
+    source: str | None  # the price page's URL
+    variant: str | None = None  # the price variant billed (the name's implied one included)
+    priced_by: str | None = None  # ``catalog`` or ``genai-prices x.y.z``
+    offered: tuple[str, ...] = ()  # the variants the model's period offers (for a message)
+    unstated: tuple[str, ...] = ()  # buckets used whose fee the catalog does not state (why unpriced)
 
     @property
     def priced(self) -> bool:
@@ -45,24 +51,36 @@ class Quote:
             "at": self.at.isoformat(),
             "tier_above_prompt_tokens": self.tier_threshold,
             "source": self.source,
+            "variant": self.variant,
+            "priced_by": self.priced_by,
         }
 
 
-def quote(catalog: Catalog, model: str, usage: Usage, at: dt.datetime | None = None) -> Quote:
-    """Price one call exactly as the tracker would (and refuse the names it refuses)."""
+def quote(catalog: Catalog, model: str, usage: Usage, at: dt.datetime | None = None,
+          variant: str | None = None) -> Quote:
+    """Price one call exactly as the tracker would (and refuse the names and variants it refuses)."""
     check_label("model", model)
+    given = canonical_variant(variant)
     when = at or dt.datetime.now(dt.timezone.utc)
     ts = timestamp_of(when)
-    entry = catalog.match(model)
+    entry, implied = catalog.resolve(model)
     if entry is None:
-        return Quote(model, None, None, usage, when, None, None, None)
+        return Quote(model, None, None, usage, when, None, None, None, given)
+    variant = combine(implied, given)
     period = entry.period_at(ts)
-    units = entry.breakdown_units(usage, ts)
+    offered = tuple(sorted(period.variants))
+    billed = period if variant is None else with_variant(period, variant)
+    if billed is None:  # the model has no price for this variant: unpriced, as the tracker counts it
+        return Quote(model, entry.id, entry.provider, usage, when, None, None, None, variant, None, offered)
+    units = breakdown_units(billed, usage)
+    if units is None:  # web searches of a model whose search fee the catalog does not state
+        return Quote(model, entry.id, entry.provider, usage, when, None, None, None, variant, None, offered,
+                     unstated(billed, usage))
     threshold = None
-    for limit, _ in period.tiers:
+    for limit, _ in billed.tiers:
         if usage.prompt_tokens > limit:
             threshold = limit
     return Quote(
         model, entry.id, entry.provider, usage, when,
-        {b: units_to_usd(units[b]) for b in BUCKETS}, threshold, period.source,
+        {b: units_to_usd(units[b]) for b in BUCKETS}, threshold, billed.source, variant, entry.source, offered,
     )

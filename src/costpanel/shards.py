@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
 from .series import RingSeries, SeriesView
-from .snapshot import Cell, TierModel, tier_sums
+from .snapshot import Cell, ModelMeta, TierModel, tier_sums
 
 _MAX_SHARDS = 64  # past this, shards of threads that have ended are folded into one
 
@@ -68,7 +68,7 @@ class SessionState:
         self.locked_changes = 0  # version bumps made under the lock (attempts, placements)
         self.discarded: dict[TierModel, Cell] = {}
         # Copy-on-write so a snapshot can keep a reference instead of copying it.
-        self.models: Mapping[str, tuple[str | None, str | None]] = MappingProxyType({})
+        self.models: Mapping[str, ModelMeta] = MappingProxyType({})
         self.seen_ids: set[str] = set()
         self.pending_calls = 0
         self.pending_units = 0
@@ -112,7 +112,7 @@ class SessionState:
             self.retired.writes += sh.writes
         self.shards = keep
 
-    def add_model(self, key: str, meta: tuple[str | None, str | None]) -> None:
+    def add_model(self, key: str, meta: ModelMeta) -> None:
         if key not in self.models:
             models = dict(self.models)
             models[key] = meta

@@ -26,6 +26,8 @@ CALLS = 0
 COST = 1 + len(BUCKETS)
 UNPRICED = COST + 1
 CELL_WIDTH = UNPRICED + 1
+ModelMeta = tuple["str | None", "str | None", "str | None"]  # a model row's matched id, provider, price source
+NO_META: ModelMeta = (None, None, None)
 ZERO_CELL: tuple[int, ...] = (0,) * CELL_WIDTH
 _CELL_TOKENS = itemgetter(*(1 + BUCKETS.index(b) for b in TOKEN_BUCKETS))  # the token counts of a cell
 
@@ -79,16 +81,18 @@ class Totals:
 _ROW_TOKENS = attrgetter(*TOKEN_BUCKETS)
 _ROW_BUCKETS = attrgetter(*BUCKETS)
 # key, then the cell's fields by name, then what a row adds (fields derived from the registry).
-ROW_FIELDS = ("key", "calls", *BUCKETS, "cost_units", "unpriced_calls", "share", "models", "provider", "matched")
+ROW_FIELDS = ("key", "calls", *BUCKETS, "cost_units", "unpriced_calls", "share", "models", "provider", "matched",
+              "source")
 
 
-class Row(Totals, namedtuple("Row", ROW_FIELDS, defaults=((), None, None))):  # type: ignore[misc]
+class Row(Totals, namedtuple("Row", ROW_FIELDS, defaults=((), None, None, None))):  # type: ignore[misc]
     """Totals for one tier, model, tier×model pair, or the whole session.
 
     ``key`` (tier, model name, (tier, model) or "total"), ``calls``, one count per bucket,
     ``cost_units`` (priced calls only), ``unpriced_calls``, ``share`` of the session's priced cost
     (0..1, display only), ``models`` (tier rows: the models it used, costliest first),
-    ``provider`` and ``matched`` (model rows: catalog id, None when unpriced).
+    ``provider`` and ``matched`` (model rows: catalog id, None when unpriced) and ``source``
+    (model rows: what priced it, ``catalog`` or ``genai-prices x.y.z``; None when unknown).
     """
 
     __slots__ = ()
@@ -136,7 +140,7 @@ class Snapshot:
     series_window_s: int
     _cells: Mapping[TierModel, Cell]
     _discarded: Mapping[TierModel, Cell]
-    _models: Mapping[str, tuple[str | None, str | None]]  # row key -> (matched id, provider)
+    _models: Mapping[str, ModelMeta]  # row key -> (matched id, provider, price source)
     _series: Mapping[str, SeriesView]  # placed part of each tier's series
     _total_series: SeriesView  # placed part of the total series
     _placed: Mapping[str, tuple[int, int]]  # what those rings already hold
@@ -213,8 +217,8 @@ class Snapshot:
         sums = {m: _sum_cells(cs) for m, cs in grouped.items()}
         rows = {}
         for model in sorted(sums, key=lambda m: (-sums[m][COST], m)):
-            matched, provider = self._models.get(model, (None, None))
-            rows[model] = _row(model, sums[model], total, matched=matched, provider=provider)
+            matched, provider, source = self._models.get(model, NO_META)
+            rows[model] = _row(model, sums[model], total, matched=matched, provider=provider, source=source)
         return MappingProxyType(rows)
 
     @cached_property
@@ -226,8 +230,8 @@ class Snapshot:
         keys = sorted(cells, key=lambda k: (natural_key(k[0]), -cells[k][COST], k[1]))
         rows = {}
         for key in keys:
-            matched, provider = self._models.get(key[1], (None, None))
-            rows[key] = _row(key, cells[key], total, matched=matched, provider=provider)
+            matched, provider, source = self._models.get(key[1], NO_META)
+            rows[key] = _row(key, cells[key], total, matched=matched, provider=provider, source=source)
         return rows
 
     # -- discarded fallback attempts --------------------------------------------------------------

@@ -22,10 +22,12 @@ from .events import COMMITTED, DISCARDED, DUPLICATE, Event, timestamp_of
 from .labels import check_label
 from .pricing import Catalog, load_catalog
 from .pricing.catalog import ModelEntry
-from .pricing.rates import IN, OUT, PER_REQUEST, READ, WRITE, WRITE_1H, Period, rates_for
+from .pricing.rates import cost_units
+from .pricing.rates import IN, OUT, PER_REQUEST, READ, WEB_SEARCH, WRITE, WRITE_1H, Period, rates_for, with_variant
 from .shards import SessionState, Shard
-from .snapshot import CELL_WIDTH, ZERO_CELL, Cell, Snapshot
+from .snapshot import CELL_WIDTH, NO_META, ZERO_CELL, Cell, Snapshot
 from .usage import BUCKETS, Usage
+from .variants import canonical_variant, combine
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -34,10 +36,12 @@ if TYPE_CHECKING:
 
 DEFAULT_TIER = "default"
 Subscriber = Callable[[Event], None]
-# (row key, entry, id, provider, latest price period): all a priced call needs, in one lookup
-Resolved = tuple[str, "ModelEntry | None", "str | None", "str | None", "Period | None"]
+# (row key, entry, id, provider, latest price period, price source, variant the name implies):
+# all a priced call needs, in one lookup
+Resolved = tuple[str, "ModelEntry | None", "str | None", "str | None", "Period | None", "str | None", "str | None"]
 # The same with the cell key (tier, row key) in place of the row key: record()'s per-pair lookup
-Plan = tuple[tuple[str, str], "ModelEntry | None", "str | None", "str | None", "Period | None"]
+Plan = tuple[tuple[str, str], "ModelEntry | None", "str | None", "str | None", "Period | None", "str | None",
+             "str | None"]
 _RESOLVE_CACHE_MAX = 4096
 _now = time.time
 _tuple_new = tuple.__new__  # builds an Event without its Python-level __new__
@@ -56,7 +60,8 @@ def _coerce_usage(usage: object) -> Usage:
 
 # record() unpacks usage and cells into named locals (the fastest readable form): a new bucket
 # in the registry must be added there too, so say so at import rather than miscount silently.
-if BUCKETS != ("input", "cache_read", "cache_write", "cache_write_1h", "output", "requests") or CELL_WIDTH != 9:
+if BUCKETS != ("input", "cache_read", "cache_write", "cache_write_1h", "output", "requests", "web_search") \
+        or CELL_WIDTH != 10:
     raise ImportError("costpanel.usage.REGISTRY changed: extend CostTracker.record()'s unpacking and cost line")
 
 
@@ -98,6 +103,9 @@ class CostTracker:
         self._tiers_seen: set[str] = set()
         self._plans: dict[str, dict[str, Plan]] = {}  # tier -> model name -> what record() needs
         self._sessions_seen: set[str] = set()  # per-call session labels already validated
+        self._variants: dict[str, str | None] = {}  # variant as given -> canonical, once validated
+        # (model id, period start, variant) -> the period as billed, None when not offered
+        self._variant_periods: dict[tuple[str, float, str], Period | None] = {}
         self._subscribers: tuple[Subscriber, ...] = ()
         self._series_seconds = series_seconds
         self._state = SessionState(session, series_seconds, version_base=1)
@@ -165,14 +173,46 @@ class CostTracker:
             self._sessions_seen.clear()
         self._sessions_seen.add(session)  # type: ignore[arg-type]  # validated once, then a set lookup
 
+    def _check_variant(self, variant: object) -> str | None:
+        canonical = canonical_variant(variant)
+        if len(self._variants) >= _RESOLVE_CACHE_MAX:
+            self._variants.clear()
+        self._variants[variant] = canonical  # type: ignore[index]
+        return canonical
+
+    def _period_for(self, entry: ModelEntry, period: Period, ts: float, variant: str | None) -> Period | None:
+        """The period billed for a call at ``ts`` under ``variant``: None when the model has no price
+        for that variant then (counted unpriced, never guessed, and said once in the log)."""
+        if ts < period.start_ts:  # a call dated back: the prices in force then
+            period = entry.period_at(ts)
+        if variant is None:
+            return period
+        key = (entry.id, period.start_ts, variant)
+        try:
+            return self._variant_periods[key]
+        except KeyError:
+            pass
+        billed = with_variant(period, variant)
+        if billed is None:
+            import logging
+
+            offered = ", ".join(sorted(period.variants)) or "none"
+            logging.getLogger(__name__).warning(
+                "costpanel: %s has no %r price (variants offered: %s); its calls are counted unpriced",
+                entry.id, variant, offered)
+        if len(self._variant_periods) >= _RESOLVE_CACHE_MAX:
+            self._variant_periods.clear()
+        self._variant_periods[key] = billed
+        return billed
+
     def _resolve(self, model: object) -> Resolved:
         check_label("model", model)
         assert isinstance(model, str)
-        entry = self.catalog.match(model)
+        entry, implied = self.catalog.resolve(model)
         if entry is None:
-            resolved: Resolved = (model.strip(), None, None, None, None)
+            resolved: Resolved = (model.strip(), None, None, None, None, None, None)
         else:
-            resolved = (entry.id, entry, entry.id, entry.provider, entry.periods[-1])
+            resolved = (entry.id, entry, entry.id, entry.provider, entry.periods[-1], entry.source, implied)
         if len(self._resolved) >= _RESOLVE_CACHE_MAX:  # a stream of distinct unknown names
             self._resolved.clear()
         self._resolved[model] = resolved
@@ -184,8 +224,9 @@ class CostTracker:
         if type(tier) is not str or tier not in self._tiers_seen:
             self._check_tier(tier)
         resolved = self._resolved.get(model) if type(model) is str else None  # type: ignore[call-overload]
-        key, entry, matched, provider, period = resolved if resolved is not None else self._resolve(model)
-        plan: Plan = ((tier, key), entry, matched, provider, period)  # type: ignore[assignment]
+        key, entry, matched, provider, period, source, implied = resolved if resolved is not None else \
+            self._resolve(model)
+        plan: Plan = ((tier, key), entry, matched, provider, period, source, implied)  # type: ignore[assignment]
         plans = self._plans.get(tier)  # type: ignore[call-overload]
         if plans is None:
             if len(self._plans) >= _RESOLVE_CACHE_MAX:  # a stream of distinct tier labels
@@ -196,17 +237,20 @@ class CostTracker:
         plans[model] = plan  # type: ignore[index]
         return plan
 
-    def price(self, model: object, usage: object, tier: object, at: object) -> HeldCall:
+    def price(self, model: object, usage: object, tier: object, at: object, variant: object = None) -> HeldCall:
         """Validate and price one call without touching any state (the attempts' path)."""
         if type(usage) is not Usage:
             usage = _coerce_usage(usage)
         if type(tier) is not str or tier not in self._tiers_seen:
             self._check_tier(tier)
+        given = canonical_variant(variant)
         ts = time.time() if at is None else timestamp_of(at)
         resolved = self._resolved.get(model) if type(model) is str else None  # type: ignore[call-overload]
-        key, entry, _, _, _ = resolved if resolved is not None else self._resolve(model)
-        cost = None if entry is None else entry.cost_units(usage, ts)  # type: ignore[arg-type]
-        return HeldCall(model, key, entry, usage, cost, ts)  # type: ignore[arg-type]
+        key, entry, _, _, period, source, implied = resolved if resolved is not None else self._resolve(model)
+        variant = combine(implied, given)
+        billed = None if entry is None else self._period_for(entry, period, ts, variant)  # type: ignore[arg-type]
+        cost = None if billed is None else cost_units(billed, usage)  # type: ignore[arg-type]
+        return HeldCall(model, key, entry, usage, cost, ts, variant, source if cost is not None else None)  # type: ignore[arg-type]
 
     def _shard(self, state: SessionState) -> Shard:
         with self._lock:
@@ -223,11 +267,15 @@ class CostTracker:
         session: str | None = None,
         event_id: str | None = None,
         at: dt.datetime | None = None,
+        variant: str | None = None,
     ) -> Event:
         """Count one model call. Bad input raises (naming the field) and changes nothing.
 
         ``at`` (aware datetime, default now) picks the price period and places the call in time.
         The same ``event_id`` recorded twice counts once (the second returns status ``duplicate``).
+        ``variant`` is the price variant the call was billed under (``batch``, ``flex``,
+        ``priority``, ``fast``, ``us`` …, several joined by ``+``; see :mod:`costpanel.variants`);
+        one the model has no price for counts the call as unpriced, never at the standard price.
         """
         # Written out by hand, not split into helpers: this runs thousands of times a second on the
         # agent's own threads, and every call layer or lookup here shows in bench/record.py.
@@ -235,9 +283,18 @@ class CostTracker:
         if type(usage) is not Usage:
             usage = _coerce_usage(usage)
         try:  # free in Python 3.11 unless it raises: a new pair, or an argument of the wrong type
-            pair, entry, matched, provider, period = self._plans[tier][model]
+            pair, entry, matched, provider, period, source, implied = self._plans[tier][model]
         except (KeyError, TypeError):
-            pair, entry, matched, provider, period = self._plan(tier, model)
+            pair, entry, matched, provider, period, source, implied = self._plan(tier, model)
+        if variant is not None:
+            try:
+                variant = self._variants[variant]
+            except (KeyError, TypeError):
+                variant = self._check_variant(variant)
+            if implied is not None:
+                variant = combine(implied, variant)
+        elif implied is not None:
+            variant = implied
         if session is not None or event_id is not None:
             if session is not None and (type(session) is not str or session not in self._sessions_seen):
                 self._check_session(session)
@@ -245,25 +302,30 @@ class CostTracker:
         ts = _now() if at is None else timestamp_of(at)
 
         # -- price, in integer units of 1e-12 USD (rates: pricing/rates.py, REGISTRY order) --
-        uncached, cache_read, cache_write, cache_write_1h, output, requests = usage
+        uncached, cache_read, cache_write, cache_write_1h, output, requests, web_search = usage
+        if period is not None and (variant is not None or ts < period.start_ts):
+            period = self._period_for(entry, period, ts, variant)  # type: ignore[arg-type]
         if period is None:
-            cost = None  # unknown model: counted, shown as unpriced, never as $0
+            cost = source = None  # unknown model or variant: counted, shown as unpriced, never as $0
         else:
-            if ts < period.start_ts:  # a call dated back: the prices in force then
-                period = entry.period_at(ts)  # type: ignore[union-attr]
             rate = rates_for(period, usage) if period.tiers else period.base
             cost = uncached * rate[IN] + output * rate[OUT]
             if cache_read or cache_write or cache_write_1h:  # most calls have none: skip three products
                 cost += cache_read * rate[READ] + cache_write * rate[WRITE] + cache_write_1h * rate[WRITE_1H]
             if requests and rate[PER_REQUEST]:
                 cost += requests * rate[PER_REQUEST]
+            if web_search:
+                if rate[WEB_SEARCH] < 0:  # searches of a model without a stated search fee: never $0
+                    cost = source = None
+                else:
+                    cost += web_search * rate[WEB_SEARCH]
 
         state = self._state
         if event_id is not None:
             with self._lock:
                 if event_id in state.seen_ids:
                     return _tuple_new(Event, (model, matched, provider, tier, session or state.id, usage, cost, ts,
-                                              event_id, DUPLICATE))
+                                              event_id, DUPLICATE, variant, source))
                 state.seen_ids.add(event_id)
         if at is None:
             if not (state.roll_from <= ts < state.roll_at):
@@ -279,22 +341,24 @@ class CostTracker:
             shard = self._shard(state)
         cells = shard.cells
         try:
-            calls, c_uncached, c_read, c_write, c_write_1h, c_output, c_requests, c_cost, c_unpriced = cells[pair]
+            (calls, c_uncached, c_read, c_write, c_write_1h, c_output, c_requests, c_search, c_cost,
+             c_unpriced) = cells[pair]
         except KeyError:  # this thread's first call of the pair in this session
             self._first_call(state, pair[1], entry)
-            calls, c_uncached, c_read, c_write, c_write_1h, c_output, c_requests, c_cost, c_unpriced = ZERO_CELL
+            (calls, c_uncached, c_read, c_write, c_write_1h, c_output, c_requests, c_search, c_cost,
+             c_unpriced) = ZERO_CELL
         if cost is None:
             cells[pair] = (calls + 1, c_uncached + uncached, c_read + cache_read, c_write + cache_write,
                            c_write_1h + cache_write_1h, c_output + output, c_requests + requests,
-                           c_cost, c_unpriced + 1)
+                           c_search + web_search, c_cost, c_unpriced + 1)
         else:
             cells[pair] = (calls + 1, c_uncached + uncached, c_read + cache_read, c_write + cache_write,
                            c_write_1h + cache_write_1h, c_output + output, c_requests + requests,
-                           c_cost + cost, c_unpriced)
+                           c_search + web_search, c_cost + cost, c_unpriced)
         shard.writes += 1
 
         event = _tuple_new(Event, (model, matched, provider, tier, session or state.id, usage, cost, ts,
-                                   event_id, COMMITTED))
+                                   event_id, COMMITTED, variant, source))
         queue = self._ledger_queue
         if queue is not None:  # Ledger.append, inlined: a deque append, no disk
             queue.append(event)
@@ -312,7 +376,7 @@ class CostTracker:
     def _first_call(self, state: SessionState, key: str, entry: ModelEntry | None) -> None:
         if key not in state.models:
             with self._lock:
-                state.add_model(key, (entry.id, entry.provider) if entry is not None else (None, None))
+                state.add_model(key, (entry.id, entry.provider, entry.source) if entry is not None else NO_META)
 
     def snapshot(self) -> Snapshot:
         """An immutable view of the current session."""
@@ -446,7 +510,8 @@ class CostTracker:
                 state.pending_calls -= 1
                 state.pending_units -= h.cost or 0
                 pair = (tier, h.key)
-                state.add_model(h.key, (h.entry.id, h.entry.provider) if h.entry is not None else (None, None))
+                state.add_model(h.key, (h.entry.id, h.entry.provider, h.entry.source) if h.entry is not None
+                                else NO_META)
                 if keep and shard is not None and shard.session is state:
                     shard.cells[pair] = add_to_cell(shard.cells.get(pair, ZERO_CELL), h.usage, h.cost)
                     state.place(tier, h.ts, h.cost or 0, h.usage.total_tokens)
@@ -462,7 +527,7 @@ class CostTracker:
         status = COMMITTED if keep else DISCARDED
         events = tuple(
             Event(h.model, None if h.entry is None else h.entry.id, None if h.entry is None else h.entry.provider,
-                  tier, sess, h.usage, h.cost, h.ts, event_id, status)
+                  tier, sess, h.usage, h.cost, h.ts, event_id, status, h.variant, h.source)
             for h, event_id in held
         )
         if self._subscribers or self._ledger_queue is not None:

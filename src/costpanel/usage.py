@@ -39,6 +39,8 @@ REGISTRY: tuple[Bucket, ...] = (
     Bucket("output", "Output", "Output tokens, reasoning included.", "tokens", False, "output"),
     Bucket("requests", "Requests", "Billable requests (per-request fees).", "requests", False, "per_1k_requests",
            default=1),
+    Bucket("web_search", "Web searches", "Server-side web searches the provider bills per 1,000.", "requests", False,
+           "web_search_per_1k"),
 )
 BUCKETS: tuple[str, ...] = tuple(b.name for b in REGISTRY)
 TOKEN_BUCKETS: tuple[str, ...] = tuple(b.name for b in REGISTRY if b.unit == "tokens")
@@ -104,7 +106,8 @@ class Usage(tuple):
     ``Usage(input=1200, output=300, cache_read=..., cache_write=..., cache_write_1h=...,
     requests=1)``: ``input`` is the uncached prompt; ``cache_read``/``cache_write``/
     ``cache_write_1h`` are the cached parts (5-minute and 1-hour writes); ``output`` includes
-    reasoning tokens; ``requests`` counts billable requests (per-request fees), 1 by default.
+    reasoning tokens; ``requests`` counts billable requests (per-request fees), 1 by default;
+    ``web_search`` counts server-side web searches (billed per 1,000 where the provider does).
 
     A tuple subclass (stored in ``BUCKETS`` order) so creating one costs a fraction of a
     microsecond on the hot path; the fields are also readable by name.
@@ -120,9 +123,10 @@ class Usage(tuple):
         cache_write_1h: int
         output: int
         requests: int
+        web_search: int
 
         def __new__(cls, input: int = 0, output: int = 0, cache_read: int = 0, cache_write: int = 0,
-                    cache_write_1h: int = 0, requests: int = 1) -> Usage: ...
+                    cache_write_1h: int = 0, requests: int = 1, web_search: int = 0) -> Usage: ...
 
     @property
     def prompt_tokens(self) -> int:

@@ -8,7 +8,7 @@ from typing import Any
 from ..money import format_usd, usd_str
 from ..paths import config_dir
 from ..quote import quote
-from ..usage import BUCKETS, Usage
+from ..usage import BUCKETS, REGISTRY, Usage
 from . import args as types
 from .output import catalog_or_none, console, error, print_json
 
@@ -18,14 +18,15 @@ EXIT_UNKNOWN_MODEL = 3
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("price", help="price one call of a model", description="Price one model call exactly.")
     p.add_argument("model", help="model name as your code sends it (prefixes and date suffixes are understood)")
-    for bucket in BUCKETS:
-        flag = "--" + bucket.replace("_", "-")
-        default = 1 if bucket == "requests" else 0
-        p.add_argument(flag, dest=bucket, type=types.count, default=default, metavar="N",
-                       help=f"{bucket.replace('_', ' ')} {'count' if bucket == 'requests' else 'tokens'} "
-                            f"(default {default})")
+    for bucket in REGISTRY:
+        p.add_argument("--" + bucket.name.replace("_", "-"), dest=bucket.name, type=types.count,
+                       default=bucket.default, metavar="N",
+                       help=f"{bucket.label.lower()} ({'tokens' if bucket.unit == 'tokens' else 'count'}, "
+                            f"default {bucket.default})")
     p.add_argument("--at", type=types.when, default=None, metavar="DATE",
                    help="price the call as of this date/time (price history); default now")
+    p.add_argument("--variant", default=None, metavar="NAME",
+                   help="price variant: batch, flex, priority, fast, us … (several joined by +); default standard")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=run)
 
@@ -36,12 +37,21 @@ def run(args: argparse.Namespace) -> int:
         return 1
     usage = Usage(**{b: getattr(args, b) for b in BUCKETS})
     try:
-        q = quote(catalog, args.model, usage, args.at)
+        q = quote(catalog, args.model, usage, args.at, args.variant)
     except ValueError as exc:  # a name no call could have: too long, control characters
         error(str(exc))
         return 2
     if args.json:
         print_json(q.to_json())
+    if not q.priced and q.unstated:
+        error(f"{q.matched} has no {', '.join(b.replace('_', ' ') for b in q.unstated)} price in the catalog; "
+              "a call with them is counted unpriced, never at $0")
+        return EXIT_UNKNOWN_MODEL
+    if not q.priced and q.matched is not None:
+        offered = ", ".join(q.offered) or "none"
+        error(f"{q.matched} has no {q.variant!r} price in the catalog (variants it offers: {offered}); "
+              "a call billed so is counted unpriced")
+        return EXIT_UNKNOWN_MODEL
     if not q.priced:
         close = catalog.suggestions(args.model)
         hint = f" Close model ids: {', '.join(close)}." if close else ""
@@ -58,6 +68,8 @@ def _print_table(q: Any) -> None:
     from rich.table import Table
 
     title = f"{q.model}" + (f" → {q.matched} ({q.provider})" if q.matched != q.model else f" ({q.provider})")
+    if q.variant:
+        title += f" [{q.variant}]"
     t = Table(title=title, title_justify="left")
     t.add_column("bucket")
     t.add_column("count", justify="right")
@@ -69,7 +81,7 @@ def _print_table(q: Any) -> None:
     t.add_row("[bold]total[/]", f"{q.usage.total_tokens:,} tokens", f"[bold]{usd_str(q.cost_usd)}[/]")
     c = console()
     c.print(t)
-    note = f"≈ {format_usd(q.cost_usd)}; prices as of {q.at.date().isoformat()}"
+    note = f"≈ {format_usd(q.cost_usd)}; prices as of {q.at.date().isoformat()}; priced by {q.priced_by}"
     if q.tier_threshold is not None:
         note += f"; long-context tier (prompt > {q.tier_threshold:,} tokens) applied to the whole request"
     c.print(note)

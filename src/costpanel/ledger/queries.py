@@ -182,9 +182,9 @@ def report(conn: sqlite3.Connection, span: TimeRange, by: GroupBy) -> list[Repor
 
 
 class CallRow(namedtuple("CallRow", ("ts", "session", "tier", "model", "matched", "provider", *BUCKETS,  # type: ignore[misc]
-                                     "cost_units", "status", "event_id"))):
+                                     "cost_units", "status", "event_id", "variant", "source"))):
     """One recorded call, as ``costpanel export --by call`` writes it (``cost_units`` None when
-    unpriced)."""
+    unpriced; ``variant`` None when standard-priced; ``source`` what priced it)."""
 
     __slots__ = ()
 

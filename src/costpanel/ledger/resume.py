@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..shards import SessionState
-from ..snapshot import TierModel
+from ..snapshot import ModelMeta, TierModel
 from ..usage import BUCKETS, TOKEN_BUCKETS
 
 if TYPE_CHECKING:
@@ -43,14 +43,14 @@ def restore_from(read: Read, series_seconds: int, session: str | None = None) ->
     state.started_mono = time.monotonic() - max(0.0, time.time() - state.started_wall)
     committed: dict[TierModel, tuple[int, ...]] = {}
     discarded: dict[TierModel, tuple[int, ...]] = {}
-    models: dict[str, tuple[str | None, str | None]] = {}
+    models: dict[str, ModelMeta] = {}
     sums = ", ".join(f"SUM({c})" for c in ("calls", *BUCKETS, "cost_units", "unpriced_calls"))  # a cell's layout
-    for tier, key, matched, provider, status, *cell in read(
-        f"SELECT tier, model_key, MAX(matched), MAX(provider), status, {sums} "
+    for tier, key, matched, provider, source, status, *cell in read(
+        f"SELECT tier, model_key, MAX(matched), MAX(provider), MAX(source), status, {sums} "
         "FROM rollup WHERE session = ? GROUP BY tier, model_key, status", (session_id,)
     ):
         (committed if status == "committed" else discarded)[(tier, key)] = tuple(cell)
-        models[key] = (matched, provider)
+        models[key] = (matched, provider, source)
     for key, meta in models.items():
         state.add_model(key, meta)
     state.retired.cells = committed

@@ -94,7 +94,7 @@ def _calls_insert(ids: str, costs: str) -> _Insert:
 _CALLS = {(ids, costs): _calls_insert(ids, costs)
           for ids in ("", "?", _ID_OR_NULL) for costs in ("?", _COST_OR_NULL)}
 _ADD_TOTALS = ", ".join([f"{c} = {c} + excluded.{c}" for c in _TOTALS] + [
-    "matched = COALESCE(excluded.matched, matched)", "provider = COALESCE(excluded.provider, provider)"])
+    f"{c} = COALESCE(excluded.{c}, {c})" for c in ("matched", "provider", "source")])
 
 
 def _rollup_insert(table: str, keys: tuple[str, ...], conflict: str) -> _Insert:
@@ -103,20 +103,21 @@ def _rollup_insert(table: str, keys: tuple[str, ...], conflict: str) -> _Insert:
                    f"ON CONFLICT ({conflict}) DO UPDATE SET {_ADD_TOTALS}")
 
 
-_ROLLUP = _rollup_insert("rollup", ("bucket", "session", "tier", "model_key", "matched", "provider", "status"),
-                         "bucket, session, tier, model_key, status")
-_HOURLY = _rollup_insert("rollup_hour", ("hour", "tier", "model_key", "matched", "provider", "status"),
+_ROLLUP = _rollup_insert("rollup", ("bucket", "session", "tier", "model_key", "matched", "provider", "source",
+                                    "status"), "bucket, session, tier, model_key, status")
+_HOURLY = _rollup_insert("rollup_hour", ("hour", "tier", "model_key", "matched", "provider", "source", "status"),
                          "hour, tier, model_key, status")
 _SESSIONS = _Insert("INSERT INTO sessions (id, started_at)", "(?, ?)",
                     "ON CONFLICT (id) DO UPDATE SET started_at = MIN(started_at, excluded.started_at)")
 
-DimKey = tuple[str, "str | None", "str | None", str, str]  # model, matched, provider, tier, session
-DimInfo = tuple[str, str, str, "str | None", "str | None"]  # session, tier, model_key, matched, provider
-_DIM_KEY = attrgetter("model", "matched", "provider", "tier", "session")
+# model, matched, provider, tier, session, variant, source
+DimKey = tuple[str, "str | None", "str | None", str, str, "str | None", "str | None"]
+DimInfo = tuple[str, str, str, "str | None", "str | None", "str | None"]  # session, tier, model_key, matched, provider, source
+_DIM_KEY = attrgetter("model", "matched", "provider", "tier", "session", "variant", "source")
 
 
 class Dims:
-    """The ``dims`` ids of (model, matched model, provider, tier, session), cached.
+    """The ``dims`` ids of (model, matched model, provider, tier, session, variant, price source), cached.
 
     Ids are never changed or deleted once committed, so the cache stays valid across batches and
     processes; :meth:`forget` drops it when a transaction that may have created ids rolls back.
@@ -141,17 +142,17 @@ class Dims:
         return ids  # type: ignore[return-value]
 
     def _fetch(self, conn: sqlite3.Connection, key: DimKey) -> int:
-        model, matched, provider, tier, session = key
-        values = (session, tier, model, matched or "", provider or "")
-        where = "session = ? AND tier = ? AND model = ? AND matched = ? AND provider = ?"
+        model, matched, provider, tier, session, variant, source = key
+        values = (session, tier, model, matched or "", provider or "", variant or "", source or "")
+        where = "session = ? AND tier = ? AND model = ? AND matched = ? AND provider = ? AND variant = ? AND source = ?"
         row = conn.execute(f"SELECT id FROM dims WHERE {where}", values).fetchone()
         if row is None:  # ON CONFLICT: another connection may have added it since
-            conn.execute("INSERT INTO dims (session, tier, model, matched, provider, model_key) "
-                         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", (*values, matched or model.strip()))
+            conn.execute("INSERT INTO dims (session, tier, model, matched, provider, variant, source, model_key) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", (*values, matched or model.strip()))
             row = conn.execute(f"SELECT id FROM dims WHERE {where}", values).fetchone()
         dim = int(row[0])
         self.ids[key] = dim
-        self.info[dim] = (session, tier, matched or model.strip(), matched, provider)
+        self.info[dim] = (session, tier, matched or model.strip(), matched, provider, source)
         return dim
 
 
@@ -261,8 +262,8 @@ def _rollups(dims: Dims, columns: _Columns) -> tuple[list[tuple[Any, ...]], dict
             first = min(pick(tss))
         unpriced = group_costs.count(None)
         cost = sum(c for c in group_costs if c is not None) if unpriced else sum(group_costs)  # type: ignore[arg-type]
-        session, tier, model_key, matched, provider = dims.info[dim]
-        rows.append((bucket, session, tier, model_key, matched, provider, COMMITTED if flag else DISCARDED,
+        session, tier, model_key, matched, provider, source = dims.info[dim]
+        rows.append((bucket, session, tier, model_key, matched, provider, source, COMMITTED if flag else DISCARDED,
                      len(members), *totals, cost, unpriced))
         if first < starts.get(session, first + 1):
             starts[session] = first
@@ -272,15 +273,17 @@ def _rollups(dims: Dims, columns: _Columns) -> tuple[list[tuple[Any, ...]], dict
 def _hourly_rows(rollups: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """The batch's 15-minute roll-ups folded into hours, without the session."""
     acc: dict[tuple[Any, ...], list[Any]] = {}
-    for bucket, _, tier, key, matched, provider, status, *totals in rollups:
+    for bucket, _, tier, key, matched, provider, source, status, *totals in rollups:
         k = (bucket // HOUR * HOUR, tier, key, status)
         a = acc.get(k)
         if a is None:
-            acc[k] = [matched, provider, *totals]
+            acc[k] = [matched, provider, source, *totals]
         else:
-            for n, v in enumerate(totals, 2):
+            if source is not None:  # a model priced by the catalog and, for an old call, by nothing
+                a[2] = source
+            for n, v in enumerate(totals, 3):
                 a[n] += v
-    return [(k[0], k[1], k[2], a[0], a[1], k[3], *a[2:]) for k, a in acc.items()]
+    return [(k[0], k[1], k[2], a[0], a[1], a[2], k[3], *a[3:]) for k, a in acc.items()]
 
 
 def write_events(conn: sqlite3.Connection, events: Iterable[Event], dims: Dims | None = None) -> int:

@@ -198,8 +198,59 @@ def m005_lean_calls(conn: sqlite3.Connection) -> None:
     )
 
 
+EVENTS_VIEW_V6 = """
+CREATE VIEW events AS
+SELECT c.id, c.event_id, c.ts, d.session, d.tier, d.model, d.model_key, NULLIF(d.matched, '') AS matched,
+       NULLIF(d.provider, '') AS provider, c.input, c.cache_read, c.cache_write, c.cache_write_1h, c.output,
+       c.requests, c.web_search, c.cost_units, CASE c.committed WHEN 1 THEN 'committed' ELSE 'discarded' END AS status,
+       NULLIF(d.variant, '') AS variant, NULLIF(d.source, '') AS source,
+       strftime('%Y-%m-%dT%H:%M:%fZ', c.ts, 'unixepoch') AS time_utc,
+       CASE WHEN c.cost_units IS NOT NULL
+            THEN printf('%d.%012d', c.cost_units / 1000000000000, c.cost_units % 1000000000000) END AS cost_usd
+FROM calls AS c JOIN dims AS d ON d.id = c.dim
+"""
+
+
+def m006_variants_and_search(conn: sqlite3.Connection) -> None:
+    """Web searches become a bucket (a column of ``calls`` and the roll-ups); a call's price variant
+    (``batch``, ``priority`` …) and what priced it (``catalog``, ``genai-prices x.y.z``) join its
+    dimensions. Calls stored before were standard-priced by the catalog, and are marked so."""
+    _run(
+        conn,
+        f"""
+        DROP VIEW events;
+        ALTER TABLE calls ADD COLUMN web_search INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE rollup ADD COLUMN web_search INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE rollup ADD COLUMN source TEXT;
+        ALTER TABLE rollup_hour ADD COLUMN web_search INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE rollup_hour ADD COLUMN source TEXT;
+        UPDATE rollup SET source = 'catalog' WHERE matched IS NOT NULL;
+        UPDATE rollup_hour SET source = 'catalog' WHERE matched IS NOT NULL;
+        CREATE TABLE dims_v6 (
+            id INTEGER PRIMARY KEY,
+            session TEXT NOT NULL,
+            tier TEXT NOT NULL,
+            model TEXT NOT NULL,            -- the name as the caller gave it
+            matched TEXT NOT NULL,          -- catalog id, '' when unpriced
+            provider TEXT NOT NULL,         -- '' when unknown
+            model_key TEXT NOT NULL,        -- catalog id, or the name when unknown
+            variant TEXT NOT NULL,          -- price variant ('batch', 'fast+us' …), '' when standard
+            source TEXT NOT NULL,           -- 'catalog', 'genai-prices x.y.z'; '' when unpriced
+            UNIQUE (session, tier, model, matched, provider, variant, source)
+        );
+        INSERT INTO dims_v6 (id, session, tier, model, matched, provider, model_key, variant, source)
+        SELECT id, session, tier, model, matched, provider, model_key, '',
+               CASE WHEN matched != '' THEN 'catalog' ELSE '' END FROM dims;
+        DROP TABLE dims;
+        ALTER TABLE dims_v6 RENAME TO dims;
+        {EVENTS_VIEW_V6}
+        """,
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (m001_events, m002_rollups, m003_hourly,
-                                                                m004_committed_ids, m005_lean_calls)
+                                                                m004_committed_ids, m005_lean_calls,
+                                                                m006_variants_and_search)
 
 
 def check_owner(conn: sqlite3.Connection, *, where: str = "database", shared: bool = False) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from fractions import Fraction
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,14 +23,16 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from ..usage import Usage
 from .errors import PricingError
-from .rates import ZERO_RATES, Period, Rates, breakdown_units, compile_rates, cost_units
+from .rates import FEE_FIELDS, ZERO_RATES, Period, Variant, Rates, breakdown_units, compile_rates, cost_units
 
 if TYPE_CHECKING:  # file handling (pathlib, tomllib, pydantic) loads only when prices are read
     from pathlib import Path
 
-    from .schema import ModelSpec, PricePeriod, ProviderFile
+    from .schema import CliffTier, ModelSpec, PricePeriod, ProviderFile, ProviderVariant, VariantPrice
 
 _EARLIEST = float("-inf")
+CATALOG_SOURCE = "catalog"
+FALLBACK_ORIGIN_PREFIX = "genai-prices"  # the origin of entries priced by the genai-prices fallback
 
 
 class ModelEntry(NamedTuple):
@@ -59,11 +62,17 @@ class ModelEntry(NamedTuple):
     def _index_at(self, ts: float) -> int:
         return max(bisect.bisect_right([p.start_ts for p in self.periods], ts) - 1, 0)
 
-    def cost_units(self, usage: Usage, ts: float) -> int:
+    def cost_units(self, usage: Usage, ts: float) -> int | None:
         return cost_units(self.period_at(ts), usage)
 
-    def breakdown_units(self, usage: Usage, ts: float) -> dict[str, int]:
+    def breakdown_units(self, usage: Usage, ts: float) -> dict[str, int] | None:
         return breakdown_units(self.period_at(ts), usage)
+
+    @property
+    def source(self) -> str:
+        """What priced it, as events, snapshots and reports say: ``catalog`` (bundled or override
+        files) or the library it came from (``genai-prices 0.2.3``)."""
+        return self.origin if self.origin.startswith(FALLBACK_ORIGIN_PREFIX) else CATALOG_SOURCE
 
     @property
     def current(self) -> Period:
@@ -80,16 +89,29 @@ def _ts(day: dt.date) -> float:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp()
 
 
-def _compile_period(p: PricePeriod) -> Period:
-    base = compile_rates(dict(p))
-    # A cliff tier re-prices the tokens; a per-request fee is the period's whatever the prompt.
-    tiers = tuple((t.above_prompt_tokens, compile_rates({**dict(t), "per_1k_requests": p.per_1k_requests}))
-                  for t in p.tiers)
-    return Period(_ts(p.effective), base, tiers, p.source)
+def _compile_tiers(tiers: Iterable[CliffTier], fees: Mapping[str, object]) -> tuple[tuple[int, Rates], ...]:
+    # A cliff tier re-prices the tokens; per-request fees are the period's whatever the prompt.
+    return tuple((t.above_prompt_tokens, compile_rates({**dict(t), **fees})) for t in tiers)
+
+
+def _compile_variant(p: PricePeriod, fees: Mapping[str, object], v: VariantPrice | ProviderVariant) -> Variant:
+    factor = Fraction(v.multiplier) if v.multiplier is not None else Fraction(1)
+    if not getattr(v, "explicit", False):  # a file-wide variant is always a multiplier
+        return Variant(factor, None)
+    own = Period(_ts(p.effective), compile_rates({**dict(v), **fees}), _compile_tiers(v.tiers, fees),
+                 v.source or p.source)
+    return Variant(factor, own)
+
+
+def _compile_period(p: PricePeriod, shared: Mapping[str, ProviderVariant] | None = None) -> Period:
+    fees = {f: getattr(p, f) for f in FEE_FIELDS}
+    variants = {name: _compile_variant(p, fees, v) for name, v in {**(shared or {}), **p.variants}.items()}
+    return Period(_ts(p.effective), compile_rates(dict(p)), _compile_tiers(p.tiers, fees), p.source, variants)
 
 
 def _entry(pf: ProviderFile, spec: ModelSpec, origin: str) -> ModelEntry:
-    periods = tuple(_compile_period(p) for p in spec.prices)
+    shared = pf.variants_for(spec.id)
+    periods = tuple(_compile_period(p, shared) for p in spec.prices)
     if spec.free and not periods:
         periods = (Period(_EARLIEST, ZERO_RATES, (), pf.sources[0]),)
     return ModelEntry(
@@ -120,7 +142,8 @@ class Catalog:
 
     def __init__(self, entries: Iterable[ModelEntry], prefixes: Sequence[str], suffixes: Sequence[str],
                  replaced: Sequence[Replacement] = (), rewrites: Sequence[tuple[str, str]] = (),
-                 renames: Mapping[str, str] | None = None) -> None:
+                 renames: Mapping[str, str] | None = None,
+                 rewrite_variants: Sequence[str | None] = ()) -> None:
         self.replaced: tuple[Replacement, ...] = tuple(replaced)  # said by `pricing check`, never an error
         self._models: dict[str, ModelEntry] = {}
         index: dict[str, ModelEntry] = {}
@@ -144,7 +167,8 @@ class Catalog:
         # Longest first so `vertex_ai_beta/` wins over a shorter prefix of it.
         self._prefixes = tuple(sorted({p.lower() for p in prefixes}, key=len, reverse=True))
         self._suffixes = tuple(re.compile(s) for s in suffixes)
-        self._rewrites = tuple((re.compile(p), r) for p, r in rewrites)
+        variants = tuple(rewrite_variants) or (None,) * len(rewrites)
+        self._rewrites = tuple((re.compile(p), r, v) for (p, r), v in zip(rewrites, variants, strict=True))
         self._renames: Mapping[str, str] = MappingProxyType(dict(renames or {}))
         self.models: Mapping[str, ModelEntry] = MappingProxyType(self._models)
 
@@ -169,32 +193,44 @@ class Catalog:
 
     def rewrite(self, n: str) -> str:
         """``n`` after the whole-name rewrites (in order, each at most once)."""
-        for rx, template in self._rewrites:
+        return self._rewritten(n)[0]
+
+    def _rewritten(self, n: str) -> tuple[str, str | None]:
+        """``n`` rewritten, and the price variant the applied rules imply (e.g. ``regional``)."""
+        implied: list[str] = []
+        for rx, template, variant in self._rewrites:
             m = rx.fullmatch(n)
             if m is not None:
                 n = m.expand(template)
-        return n
+                if variant is not None:
+                    implied.append(variant)
+        return n, "+".join(sorted(set(implied))) or None
 
     def match(self, name: str) -> ModelEntry | None:
         """The model ``name`` denotes, or None. See the module docstring for the rules."""
+        return self.resolve(name)[0]
+
+    def resolve(self, name: str) -> tuple[ModelEntry | None, str | None]:
+        """The model ``name`` denotes (or None), and the price variant its name implies (a Bedrock
+        regional endpoint's ``us.`` prefix: ``regional``), or None."""
         index = self._index
         entry = index.get(name) or index.get(name.strip().lower())
         if entry is not None:
-            return entry
+            return entry, None
         n = self.normalise(name)
         entry = index.get(n)
         if entry is not None:
-            return entry
-        n = self.rewrite(n)
+            return entry, None
+        n, implied = self._rewritten(n)
         n = self._renames.get(n, n)
         entry = index.get(n)
         if entry is not None:
-            return entry
+            return entry, implied
         for rx in self._suffixes:
             bare = rx.sub("", n, count=1)
             if bare != n and (entry := index.get(bare)) is not None:
-                return entry
-        return None
+                return entry, implied
+        return None, None
 
     def suggestions(self, name: str, n: int = 5) -> list[str]:
         """Close model ids, for an error message about an unknown name."""
@@ -240,7 +276,8 @@ def build_catalog(bundled: Sequence[Path], overrides: Sequence[Path], rules_fold
     if problems:
         raise PricingError(problems)
     return Catalog(entries.values(), prefixes, rules.strip_suffixes, replaced,
-                   rewrites=[(r.pattern, r.replace) for r in rules.rewrites], renames=rules.renames)
+                   rewrites=[(r.pattern, r.replace) for r in rules.rewrites], renames=rules.renames,
+                   rewrite_variants=[r.variant for r in rules.rewrites])
 
 
 _cache_lock = threading.Lock()

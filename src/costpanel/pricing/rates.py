@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Mapping
 from decimal import Decimal
+from fractions import Fraction
 from operator import mul
 from typing import NamedTuple
 
@@ -24,17 +25,29 @@ _PER_REQUEST = 10**9
 # call's cost is ``sum(count * rate)`` over the pair of tuples.
 Rates = namedtuple("Rates", BUCKETS)  # type: ignore[misc]
 # Positions record() reads without attribute lookups (its hot path).
-IN, READ, WRITE, WRITE_1H, OUT, PER_REQUEST = (BUCKETS.index(n) for n in (
-    "input", "cache_read", "cache_write", "cache_write_1h", "output", "requests"))
+IN, READ, WRITE, WRITE_1H, OUT, PER_REQUEST, WEB_SEARCH = (BUCKETS.index(n) for n in (
+    "input", "cache_read", "cache_write", "cache_write_1h", "output", "requests", "web_search"))
+# The price fields that are per-request fees: a cliff tier re-prices tokens, never these.
+FEE_FIELDS: tuple[str, ...] = tuple(b.price_field for b in REGISTRY if b.unit != "tokens")
+
+
+class Variant(NamedTuple):
+    """How one price variant (``batch``, ``priority``, ``fast`` …) changes a period: its own rates
+    (``explicit``), a factor on the token rates, or both (a factor applied to explicit rates)."""
+
+    factor: Fraction
+    explicit: Period | None
 
 
 class Period(NamedTuple):
-    """One price period, compiled: base rates and cliff tiers (threshold, rates), ascending."""
+    """One price period, compiled: base rates and cliff tiers (threshold, rates), ascending, and
+    the price variants offered in it, by name."""
 
     start_ts: float
     base: Rates
     tiers: tuple[tuple[int, Rates], ...]
     source: str
+    variants: Mapping[str, Variant] = {}  # noqa: RUF012 - never mutated; a dict pickles (the catalog cache)
 
 
 def _units(price: Decimal | None, scale: int) -> int:
@@ -49,6 +62,10 @@ def _units(price: Decimal | None, scale: int) -> int:
 # A bucket a model does not offer is billed at another bucket's rate, never at zero: a cache read
 # or 5-minute write at the input rate, a 1-hour write at the 5-minute write rate.
 FALLBACK = {"cache_read": "input", "cache_write": "input", "cache_write_1h": "cache_write"}
+# A fee the catalog does not state for a model, where a count of it must not be billed as $0: a
+# call with web searches of a model without a web-search price is unpriced (``0`` states "free").
+UNSTATED = -1
+UNSTATED_WHEN_MISSING = frozenset(("web_search",))
 
 
 def compile_rates(prices: Mapping[str, Decimal | None]) -> Rates:
@@ -59,6 +76,8 @@ def compile_rates(prices: Mapping[str, Decimal | None]) -> Rates:
         price = prices.get(bucket.price_field)
         if price is None and bucket.name in FALLBACK:
             units[bucket.name] = units[FALLBACK[bucket.name]]
+        elif price is None and bucket.name in UNSTATED_WHEN_MISSING:
+            units[bucket.name] = UNSTATED
         else:
             units[bucket.name] = _units(price, _PER_TOKEN if bucket.unit == "tokens" else _PER_REQUEST)
     return Rates(**units)
@@ -78,13 +97,54 @@ def rates_for(period: Period, usage: Usage) -> Rates:
     return rates
 
 
-def cost_units(period: Period, usage: Usage) -> int:
-    """Total cost of one call in 1e-12 USD."""
+def cost_units(period: Period, usage: Usage) -> int | None:
+    """Total cost of one call in 1e-12 USD; None when it uses a fee the catalog does not state."""
     rates = rates_for(period, usage) if period.tiers else period.base
+    if any(count and rate == UNSTATED for count, rate in zip(usage, rates)):
+        return None
     return sum(map(mul, usage, rates))
 
 
-def breakdown_units(period: Period, usage: Usage) -> dict[str, int]:
-    """Cost per bucket (``requests`` is the per-request fee), summing to :func:`cost_units`."""
+def breakdown_units(period: Period, usage: Usage) -> dict[str, int] | None:
+    """Cost per bucket (``requests`` is the per-request fee), summing to :func:`cost_units`; None
+    when the call uses a fee the catalog does not state."""
     rates = rates_for(period, usage)
+    if any(count and rate == UNSTATED for count, rate in zip(usage, rates)):
+        return None
     return {bucket: count * rate for bucket, count, rate in zip(BUCKETS, usage, rates)}
+
+
+def unstated(period: Period, usage: Usage) -> tuple[str, ...]:
+    """The buckets of ``usage`` whose fee the period does not state (why a call is unpriced)."""
+    rates = rates_for(period, usage)
+    return tuple(b for b, count, rate in zip(BUCKETS, usage, rates) if count and rate == UNSTATED)
+
+
+_TOKEN_POSITIONS = tuple(k for k, b in enumerate(REGISTRY) if b.unit == "tokens")
+
+
+def _scaled(rates: Rates, factor: Fraction) -> Rates:
+    """Token rates times ``factor`` (fees unchanged: a batch discount is on tokens), rounded to the
+    nearest 1e-12 USD — exact for every published multiplier on a price with at most 6 decimals."""
+    if factor == 1:
+        return rates
+    return Rates(*(round(r * factor) if k in _TOKEN_POSITIONS else r for k, r in enumerate(rates)))  # fees as they are
+
+
+def with_variant(period: Period, variant: str) -> Period | None:
+    """The period as billed under ``variant`` (names joined by ``+``, e.g. ``fast+us``), or None when
+    a part is not offered for this model in this period — the call is then unpriced, never guessed.
+    At most one part may bring its own rates; the others' factors apply on top of them."""
+    base: Period = period
+    factor = Fraction(1)
+    for name in variant.split("+"):
+        rule = period.variants.get(name)
+        if rule is None:
+            return None
+        if rule.explicit is not None:
+            if base is not period:
+                return None  # two explicit price sets for one call: no provider bills that way
+            base = rule.explicit
+        factor *= rule.factor
+    return Period(period.start_ts, _scaled(base.base, factor),
+                  tuple((threshold, _scaled(rates, factor)) for threshold, rates in base.tiers), base.source)

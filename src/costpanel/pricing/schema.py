@@ -11,13 +11,14 @@ import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from ..usage import REGISTRY
 
 # The price fields of the registry's buckets: per 1M tokens (on every rate set), per 1,000 requests.
 PRICE_FIELDS: tuple[str, ...] = tuple(b.price_field for b in REGISTRY)
 TOKEN_PRICE_FIELDS: tuple[str, ...] = tuple(b.price_field for b in REGISTRY if b.unit == "tokens")
+FEE_PRICE_FIELDS: tuple[str, ...] = tuple(b.price_field for b in REGISTRY if b.unit != "tokens")
 
 # Costs are kept as integers of 1e-12 USD; a price per 1M tokens with more than 6 decimals
 # would not be a whole number of those units per token.
@@ -79,26 +80,87 @@ class CliffTier(Rates):
     above_prompt_tokens: int = Field(gt=0, description="Threshold on the request's total prompt tokens.")
 
 
+VariantName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)]
+MAX_MULTIPLIER = Decimal(100)
+
+
+def _check_multiplier(v: Decimal | None) -> Decimal | None:
+    if v is not None and not (v.is_finite() and 0 < v <= MAX_MULTIPLIER):
+        raise ValueError(f"multiplier must be above 0 and at most {MAX_MULTIPLIER}, got {v}")
+    return v
+
+
+class VariantPrice(_Strict):
+    """A price variant of one period (``[models.prices.variants.<name>]``): its own token prices
+    (``input`` and ``output`` at least, cache buckets as in a period), a ``multiplier`` on the
+    period's token prices, or both (the multiplier applies to the variant's own prices).
+    Per-request and web-search fees are the period's."""
+
+    multiplier: Decimal | None = Field(default=None, description="Factor on the token prices (0.5 = half price).")
+    input: Decimal | None = None
+    output: Decimal | None = None
+    cache_read: Decimal | None = None
+    cache_write: Decimal | None = None
+    cache_write_1h: Decimal | None = None
+    tiers: tuple[CliffTier, ...] = Field(default=(), description="The variant's own cliff tiers (with own prices).")
+    source: str | None = Field(default=None, description="URL, when not the period's source.")
+    note: str | None = None
+
+    @field_validator("multiplier", *TOKEN_PRICE_FIELDS, mode="before")
+    @classmethod
+    def _number(cls, v: object) -> object:
+        return _numbers_only(v)
+
+    @field_validator(*TOKEN_PRICE_FIELDS, mode="after")
+    @classmethod
+    def _valid_price(cls, v: Decimal | None) -> Decimal | None:
+        return _check_price(v)
+
+    @field_validator("multiplier", mode="after")
+    @classmethod
+    def _valid_multiplier(cls, v: Decimal | None) -> Decimal | None:
+        return _check_multiplier(v)
+
+    @property
+    def explicit(self) -> bool:
+        return self.input is not None or self.output is not None
+
+    @model_validator(mode="after")
+    def _complete(self) -> VariantPrice:
+        if self.explicit and (self.input is None or self.output is None):
+            raise ValueError("a variant with its own prices needs both input and output")
+        if not self.explicit and self.multiplier is None:
+            raise ValueError("a variant needs a multiplier or its own input and output prices")
+        if not self.explicit and (self.tiers or any(getattr(self, f) is not None for f in TOKEN_PRICE_FIELDS)):
+            raise ValueError("cache prices or tiers of a variant need its own input and output prices too")
+        if self.source is not None and not self.source.startswith(("https://", "http://")):
+            raise ValueError(f"source must be a URL, got {self.source!r}")
+        return self
+
+
 class PricePeriod(Rates):
     """Prices in force from ``effective`` (UTC midnight) until the next period starts."""
 
     effective: dt.date = Field(description="First day these prices apply (UTC).")
     source: str = Field(min_length=8, description="URL of the page these prices were read from.")
     per_1k_requests: Decimal | None = Field(default=None, description="Fee per 1,000 requests, USD.")
+    web_search_per_1k: Decimal | None = Field(default=None, description="Fee per 1,000 server-side web searches, USD.")
     tiers: tuple[CliffTier, ...] = Field(default=(), description="Cliff tiers, lowest threshold first.")
+    variants: dict[VariantName, VariantPrice] = Field(
+        default_factory=dict, description="Price variants of this period (batch, priority, fast …), by name.")
     note: str | None = None
 
-    @field_validator("per_1k_requests", mode="before")
+    @field_validator(*FEE_PRICE_FIELDS, mode="before")
     @classmethod
     def _fee_number(cls, v: object) -> object:
         return _numbers_only(v)
 
-    @field_validator("per_1k_requests", mode="after")
+    @field_validator(*FEE_PRICE_FIELDS, mode="after")
     @classmethod
-    def _valid_fee(cls, v: Decimal | None) -> Decimal | None:
+    def _valid_fee(cls, v: Decimal | None, info: ValidationInfo) -> Decimal | None:
         v = _check_price(v)
         if v is not None and v.normalize().as_tuple().exponent < -(MAX_DECIMALS + 3):  # type: ignore[operator]
-            raise ValueError(f"per_1k_requests {v} is finer than 1e-12 USD per request")
+            raise ValueError(f"{info.field_name} {v} is finer than 1e-12 USD per request")
         return v
 
     @field_validator("source", mode="after")
@@ -113,6 +175,15 @@ class PricePeriod(Rates):
         thresholds = [t.above_prompt_tokens for t in self.tiers]
         if thresholds != sorted(set(thresholds)):
             raise ValueError(f"tiers must have strictly increasing above_prompt_tokens, got {thresholds}")
+        for name, v in self.variants.items():
+            # A variant with its own prices but no cliffs would under-price a long prompt silently.
+            if self.tiers and v.explicit and not v.tiers:
+                raise ValueError(f"variant {name!r} has its own prices but no tiers while the period has cliff "
+                                 "tiers: give its tiers too, or use a multiplier")
+            thresholds = [t.above_prompt_tokens for t in v.tiers]
+            if thresholds != sorted(set(thresholds)):
+                raise ValueError(f"variant {name!r}: tiers must have strictly increasing above_prompt_tokens, "
+                                 f"got {thresholds}")
         return self
 
 
@@ -148,6 +219,37 @@ class ModelSpec(_Strict):
         return self
 
 
+class ProviderVariant(_Strict):
+    """A variant that applies to many models of a file (``[[variants]]``): a multiplier on their
+    token prices, e.g. the 50 % batch discount. A period's own variant of the same name wins."""
+
+    name: VariantName
+    multiplier: Decimal = Field(description="Factor on the token prices (0.5 = half price).")
+    source: str = Field(min_length=8, description="URL of the page that states it.")
+    models: tuple[ModelId, ...] | None = Field(
+        default=None, description="Model ids it applies to; left out: every model of the file not listed "
+                                  "under another entry of the same name.")
+    note: str | None = None
+
+    @field_validator("multiplier", mode="before")
+    @classmethod
+    def _number(cls, v: object) -> object:
+        return _numbers_only(v)
+
+    @field_validator("multiplier", mode="after")
+    @classmethod
+    def _valid_multiplier(cls, v: Decimal) -> Decimal:
+        _check_multiplier(v)
+        return v
+
+    @field_validator("source", mode="after")
+    @classmethod
+    def _valid_source(cls, v: str) -> str:
+        if not v.startswith(("https://", "http://")):
+            raise ValueError(f"source must be a URL, got {v!r}")
+        return v
+
+
 class ProviderFile(_Strict):
     """A whole ``pricing/<provider>.toml`` file."""
 
@@ -161,6 +263,7 @@ class ProviderFile(_Strict):
         default=(), description="Routing prefixes that name this provider (`openai/`), stripped before matching."
     )
     models: tuple[ModelSpec, ...] = Field(min_length=1)
+    variants: tuple[ProviderVariant, ...] = Field(default=(), description="Variants for many models at once.")
 
     @model_validator(mode="after")
     def _unique_ids(self) -> ProviderFile:
@@ -170,7 +273,30 @@ class ProviderFile(_Strict):
                 if name in seen:
                     raise ValueError(f"model name {name!r} is used by both model {seen[name]!r} and model {m.id!r}")
                 seen[name] = m.id
+        ids = {m.id for m in self.models}
+        claimed: dict[tuple[str, str], int] = {}
+        catch_all: set[str] = set()
+        for n, v in enumerate(self.variants):
+            if v.models is None:
+                if v.name in catch_all:
+                    raise ValueError(f"variants[{n}]: a second {v.name!r} entry without models; list the models "
+                                     "of all but one")
+                catch_all.add(v.name)
+                continue
+            for model in v.models:
+                if model not in ids:
+                    raise ValueError(f"variants[{n}] ({v.name!r}): model {model!r} is not in this file")
+                if (v.name, model) in claimed:
+                    raise ValueError(f"variants[{n}] ({v.name!r}): model {model!r} is already listed in "
+                                     f"variants[{claimed[(v.name, model)]}]")
+                claimed[(v.name, model)] = n
         return self
+
+    def variants_for(self, model_id: str) -> dict[str, ProviderVariant]:
+        """The file-wide variants that apply to ``model_id``, by name."""
+        listed = {v.name: v for v in self.variants if v.models is not None and model_id in v.models}
+        rest = {v.name: v for v in self.variants if v.models is None and v.name not in listed}
+        return {**rest, **listed}
 
 
 def _compiled(pattern: str, what: str) -> re.Pattern[str]:
@@ -190,6 +316,8 @@ class RewriteRule(_Strict):
     name: RuleName = Field(description="Rule name, shown in errors and docs (`bedrock-anthropic`).")
     pattern: str = Field(min_length=1, description="Regular expression matched against the whole name.")
     replace: str = Field(description="The rewritten name (a re template).")
+    variant: VariantName | None = Field(default=None, description="A price variant the name implies "
+                                        "(`regional` for a Bedrock region prefix).")
     note: str | None = None
 
     @model_validator(mode="after")
