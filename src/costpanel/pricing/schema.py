@@ -137,6 +137,10 @@ class ModelSpec(_Strict):
             hint = "write the day it was retired, e.g. retired = 2025-07-14" if v else "leave the field out"
             raise ValueError(f"retired must be a date (the day the provider retired the model, UTC), "
                              f"not the boolean {v}: {hint}")
+        if v is not None and (isinstance(v, dt.datetime) or not isinstance(v, dt.date)):
+            # a quoted "2025-07-14", a number or a time of day is a slip: a TOML date is unambiguous
+            raise ValueError(f"retired must be a TOML date without quotes or time, e.g. retired = 2025-07-14; "
+                             f"got {type(v).__name__} {v!r}")
         return v
 
     @model_validator(mode="after")
