@@ -54,7 +54,7 @@ def test_render_groups_models_by_provider_kind_and_reason(tool: ModuleType) -> N
     block = tool.render(differences, names, {"acme": "Acme AI"}, {"acme-x": "acme"})
     lines = block.splitlines()
     assert lines[0] == tool.START and lines[-1] == tool.END
-    assert "**Acme AI** (6)" in lines and "**other** (1)" in lines
+    assert "#### Acme AI (6)" in lines and "#### other (1)" in lines
     acme_rows = [line for line in lines if line.startswith("| `acme")]
     assert acme_rows == [
         "| `acme-x` | missing | model | their fine-tune |",

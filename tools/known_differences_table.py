@@ -90,7 +90,7 @@ def render(differences: Differences, names: Mapping[str, str], titles: Mapping[s
         for (kind, reason, field), models in by_field[provider].items():
             rows[(kind, reason, tuple(sorted(models)))].append(field)
         count = sum(len(models) * len(fields) for (_, _, models), fields in rows.items())
-        lines += [f"**{titles.get(provider, provider)}** ({count})", "",
+        lines += [f"#### {titles.get(provider, provider)} ({count})", "",
                   "| models | kind | fields | reason |", "|---|---|---|---|"]
         for (kind, reason, models), fields in sorted(
                 rows.items(), key=lambda kv: (KIND_ORDER.index(kv[0][0]), kv[0][2], kv[0][1])):

@@ -139,7 +139,7 @@ class ModelSpec(_Strict):
                              f"not the boolean {v}: {hint}")
         if v is not None and (isinstance(v, dt.datetime) or not isinstance(v, dt.date)):
             # a quoted "2025-07-14", a number or a time of day is a slip: a TOML date is unambiguous
-            raise ValueError(f"retired must be a TOML date without quotes or time, e.g. retired = 2025-07-14; "
+            raise ValueError(f"retired must be a TOML date without quotes or time, e.g. retired = 2025-07-14; "  # noqa: TRY004 (pydantic reports ValueError)
                              f"got {type(v).__name__} {v!r}")
         return v
 
