@@ -18,6 +18,7 @@ import dearpygui.dearpygui as dpg
 from costpanel import CostTracker, Usage
 from costpanel.gui import CostPanel
 from costpanel.gui import format as fmt
+from costpanel.pricing.retirement import is_retired
 from costpanel.sim import Conductor
 
 
@@ -53,7 +54,7 @@ def main(out_dir: Path, events: int) -> dict[str, object]:
     dpg.show_viewport()
     dpg.set_primary_window(panel.tags("window"), True)
 
-    extra = sorted(e.id for e in tracker.catalog.models.values() if not e.free and not e.retired)[:30]
+    extra = sorted(e.id for e in tracker.catalog.models.values() if not e.free and not is_retired(e.retired))[:30]
     for name in extra:  # enough models that the model table scrolls
         tracker.record(name, Usage(input=1000, output=100), tier="Tier 3")
     conductor = Conductor(tracker, seed=3)

@@ -122,10 +122,14 @@ def test_pricing_list_sorts_by_output_and_names_the_extremes() -> None:
     assert len(rows) >= 30 and {m["provider"] for m in rows} == {"openai"}
     outputs = [Decimal(m["output"]) for m in rows]
     assert outputs == sorted(outputs)
-    paid = [m for m in rows if not m["free"] and not m["retired"]]
+    paid = [m for m in rows if not m["free"] and m["retirement"] != "retired"]
     by_total = sorted(paid, key=lambda m: (Decimal(m["input"]) + Decimal(m["output"]), m["id"]))
+    # gpt-5-nano's retirement is only scheduled (2026-12-11): still current. o1-pro ($150 / $600) was
+    # shut down on 2026-10-23, so the most expensive model a user can still call is a Pro model.
     assert data["cheapest"] == by_total[0]["id"] == "gpt-5-nano"
-    assert data["most_expensive"] == by_total[-1]["id"] == "o1-pro"
+    assert data["most_expensive"] == by_total[-1]["id"] == "gpt-5.5-pro"
+    o1_pro = next(m for m in rows if m["id"] == "o1-pro")
+    assert (o1_pro["retired"], o1_pro["retirement"], o1_pro["output"]) == ("2026-10-23", "retired", "600")
     gpt4o = next(m for m in rows if m["id"] == "gpt-4o")
     assert (gpt4o["input"], gpt4o["output"], gpt4o["cache_read"], gpt4o["cache_write"]) == ("2.5", "10", "1.25", None)
 

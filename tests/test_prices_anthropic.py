@@ -17,6 +17,7 @@ from decimal import Decimal
 import pytest
 
 from costpanel.pricing import Catalog
+from costpanel.pricing.retirement import is_retired
 from costpanel.quote import quote
 from costpanel.usage import Usage
 
@@ -126,7 +127,7 @@ def test_sonnet_5_5_cache_read_cut_is_a_new_period(catalog: Catalog) -> None:
 ])
 def test_retired_models_stay_priced(catalog: Catalog, name: str) -> None:
     entry = catalog.models[name]
-    assert entry.retired
+    assert is_retired(entry.retired, dt.date(2026, 12, 3))
     assert quote(catalog, name, Usage(input=1_000), NOW).priced
 
 

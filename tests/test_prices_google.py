@@ -10,6 +10,7 @@ import pytest
 
 from costpanel import Usage
 from costpanel.pricing import Catalog
+from costpanel.pricing.retirement import is_retired
 from costpanel.quote import quote
 
 NOW = dt.datetime(2026, 12, 3, 12, 0, tzinfo=dt.timezone.utc)
@@ -126,7 +127,7 @@ def test_names_that_must_not_match(catalog: Catalog, name: str) -> None:
 
 @pytest.mark.parametrize("model_id", ["gemini-2.5-pro", "gemini-2.5-flash", "gemini-3-pro-preview"])
 def test_shut_down_models_are_retired_but_still_priced(catalog: Catalog, model_id: str) -> None:
-    assert catalog.models[model_id].retired
+    assert is_retired(catalog.models[model_id].retired, dt.date(2026, 12, 3))
     # Gemini 2.5 Pro before its shutdown: 1,000 in × $1.25/M + 1,000 out × $10/M = $0.01125
     if model_id == "gemini-2.5-pro":
         assert quote(catalog, model_id, Usage(input=1_000, output=1_000), NOV).cost_usd == Decimal("0.01125")
@@ -135,4 +136,4 @@ def test_shut_down_models_are_retired_but_still_priced(catalog: Catalog, model_i
 @pytest.mark.parametrize("model_id", ["gemini-2.5-flash-lite", "gemini-3-flash-preview", "gemini-3.1-pro-preview",
                                       "gemini-3.8-flash", "gemini-4-argon", "gemini-4-hydrogen"])
 def test_current_models_are_not_retired(catalog: Catalog, model_id: str) -> None:
-    assert not catalog.models[model_id].retired
+    assert catalog.models[model_id].retired is None

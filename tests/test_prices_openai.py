@@ -15,10 +15,12 @@ import pytest
 
 from costpanel import Usage
 from costpanel.pricing import Catalog
+from costpanel.pricing.retirement import is_retired
 from costpanel.quote import quote
 
 UTC = dt.timezone.utc
 AT = dt.datetime(2026, 12, 3, 12, tzinfo=UTC)  # after every period added here
+TODAY = AT.date()
 
 # (name as sent, matched id, usage, expected USD, at)
 CASES: list[tuple[str, str, Usage, str, dt.datetime]] = [
@@ -202,7 +204,7 @@ RETIRED = [
 @pytest.mark.parametrize("model_id", RETIRED)
 def test_retired_models_are_marked_and_still_priced(catalog: Catalog, model_id: str) -> None:
     entry = catalog.models[model_id]
-    assert entry.retired
+    assert is_retired(entry.retired, TODAY)
     assert "Retired" in (entry.spec.note or ""), "the model's note gives the shutdown date"
     assert quote(catalog, model_id, Usage(input=1_000, output=1_000), AT).cost_usd > 0
 
@@ -229,12 +231,13 @@ RETIRED_COSTS = [
 @pytest.mark.parametrize(("name", "expected"), RETIRED_COSTS)
 def test_a_retired_model_keeps_its_price(catalog: Catalog, name: str, expected: str) -> None:
     q = quote(catalog, name, Usage(input=1_000, output=1_000), AT)
-    assert catalog.models[q.matched].retired
+    assert is_retired(catalog.models[q.matched].retired, TODAY)
     assert q.cost_usd == Decimal(expected)
 
 
-def test_o1_pro_stays_current(catalog: Catalog) -> None:
-    # LiteLLM 1.110.2 dates its shutdown 2026-10-23, but no copy of OpenAI's page confirmed it (see its note).
+def test_o1_pro_is_retired_and_keeps_its_price(catalog: Catalog) -> None:
+    # Shut down 2026-10-23 (OpenAI's deprecations page, see its note); history stays priced:
     # 1,000 in × $150/M = 0.15; 1,000 out × $600/M = 0.6
-    assert not catalog.models["o1-pro"].retired
+    assert catalog.models["o1-pro"].retired == dt.date(2026, 10, 23)
+    assert is_retired(catalog.models["o1-pro"].retired, TODAY)
     assert quote(catalog, "o1-pro", Usage(input=1_000, output=1_000), AT).cost_usd == Decimal("0.75")

@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 
 from costpanel.pricing import Catalog
+from costpanel.pricing.retirement import is_retired
 from costpanel.quote import quote
 from costpanel.usage import Usage
 
@@ -133,7 +134,7 @@ def test_names_that_must_not_match(catalog: Catalog, name: str) -> None:
 ])
 def test_retired_flags(catalog: Catalog, name: str, retired: bool) -> None:
     entry = catalog.match(name)
-    assert entry is not None and entry.retired is retired
+    assert entry is not None and is_retired(entry.retired, dt.date(2026, 12, 3)) is retired
 
 
 @pytest.mark.parametrize(("name", "expected"), [

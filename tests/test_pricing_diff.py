@@ -59,7 +59,7 @@ id = "acme-house-model-1"
 
 [[models]]
 id = "gpt-4o"
-retired = true
+retired = 2026-01-01
   [[models.prices]]
   effective = 2024-01-01
   source = "https://example.com/pricing"
@@ -101,7 +101,7 @@ def test_our_model_the_source_does_not_list_and_a_retirement_it_does_not_share(o
     [unlisted] = _rows(rows, model="acme-house-model-1")
     assert (unlisted.kind, unlisted.field, unlisted.status) == ("unlisted", "model", "new")
     retired = _rows(rows, kind="retirement", model="gpt-4o")
-    assert retired and all((r.ours, r.theirs) == ("retired", "current") for r in retired)
+    assert retired and all((r.ours, r.theirs) == ("retired 2026-01-01", "current") for r in retired)
 
 
 def test_a_difference_listed_in_the_known_file_is_known_with_its_reason(overridden: Path, tmp_path: Path) -> None:

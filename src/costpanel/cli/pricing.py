@@ -31,7 +31,8 @@ def add_parser(sub: Any) -> None:
     ls = cmds.add_parser("list", help="list priced models with their current prices")
     ls.add_argument("--provider", metavar="P", help="only this provider (e.g. openai)")
     ls.add_argument("--sort", choices=("input", "output", "id"), default="id", help="sort order (default id)")
-    ls.add_argument("--no-retired", action="store_true", help="hide retired models")
+    ls.add_argument("--no-retired", action="store_true",
+                    help="hide models already retired (a scheduled retirement is still shown)")
     ls.add_argument("--json", action="store_true", help="machine-readable output")
     ls.set_defaults(handler=list_)
 
@@ -106,6 +107,8 @@ def list_(args: argparse.Namespace) -> int:
     if args.provider is not None and args.provider.casefold() not in {p.casefold() for p in catalog.providers}:
         error(f"unknown provider {args.provider!r}; known: {', '.join(catalog.providers)}")
         return 2
+    from ..pricing.retirement import describe
+
     rows = list_models(catalog, provider=args.provider, sort=args.sort, include_retired=not args.no_retired)
     cheapest, dearest = extremes(rows)
     if args.json:
@@ -123,7 +126,7 @@ def list_(args: argparse.Namespace) -> int:
     for r in rows:
         notes = ", ".join(filter(None, [
             "free" if r.entry.free else "",
-            "retired" if r.entry.retired else "",
+            describe(r.entry.retired),  # "retired 2025-07-14" or, scheduled, "retires 2027-01-15"
             *(f">{n // 1000}k tier" for n in r.tiers),
         ]))
         t.add_row(r.id, r.entry.provider, *(usd_str(r.rates[k]) or "—" for k in r.rates),

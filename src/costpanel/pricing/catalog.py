@@ -44,7 +44,7 @@ class ModelEntry(NamedTuple):
     name: str
     aliases: tuple[str, ...]
     free: bool
-    retired: bool
+    retired: dt.date | None  # the provider's retirement day (UTC); a future day is scheduled
     periods: tuple[Period, ...]
     origin: str
     spec: ModelSpec

@@ -22,6 +22,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
+from .retirement import is_retired
+
 if TYPE_CHECKING:
     from .catalog import Catalog, ModelEntry
 
@@ -253,8 +255,10 @@ def compare(catalog: Catalog, theirs: Sequence[TheirModel], *, source: str,
             if t.current and t.text:
                 row(t.provider, "missing", t.id, t.id, "model", "—", "listed", "not in the catalog")
             continue
-        if entry.retired == t.current:
-            row(t.provider, "retirement", entry.id, t.id, "retired", "retired" if entry.retired else "current",
+        retired = is_retired(entry.retired)  # as of today: a scheduled retirement is still current
+        if retired == t.current:
+            ours = f"retired {entry.retired}" if retired else "current"
+            row(t.provider, "retirement", entry.id, t.id, "retired", ours,
                 "current" if t.current else "deprecated", "retired on one side only")
         spec = entry.current_spec
         if spec is None or entry.free or not t.text:
@@ -268,7 +272,7 @@ def compare(catalog: Catalog, theirs: Sequence[TheirModel], *, source: str,
                     "differs now")
 
     for entry in catalog.models.values():
-        if entry.provider not in covered or entry.retired or entry.free:
+        if entry.provider not in covered or is_retired(entry.retired) or entry.free:
             continue
         names = (entry.id, *entry.aliases)
         if not any(t.provider == entry.provider and t.matches(n) for t in theirs for n in names):

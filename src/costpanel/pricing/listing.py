@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from ..money import usd_str
 from .catalog import Catalog, ModelEntry
+from .retirement import is_retired, retirement_status
 from .schema import TOKEN_PRICE_FIELDS
 
 SortKey = Literal["input", "output", "id"]
@@ -34,7 +35,8 @@ class ListedModel:
             "name": e.name,
             "aliases": list(e.aliases),
             "free": e.free,
-            "retired": e.retired,
+            "retired": e.retired.isoformat() if e.retired else None,  # the day, past or scheduled
+            "retirement": retirement_status(e.retired),  # current | scheduled | retired (as of today, UTC)
             "effective": self.effective,
             **{k: usd_str(v) for k, v in self.rates.items()},
             "per_1k_requests": usd_str(self.per_1k_requests),
@@ -62,7 +64,7 @@ def list_models(catalog: Catalog, *, provider: str | None = None, sort: SortKey 
     wanted = None if provider is None else provider.casefold()  # `--provider OpenAI` is openai
     rows = [
         _listed(e) for e in catalog.models.values()
-        if (wanted is None or e.provider.casefold() == wanted) and (include_retired or not e.retired)
+        if (wanted is None or e.provider.casefold() == wanted) and (include_retired or not is_retired(e.retired))
     ]
     if sort == "id":
         rows.sort(key=lambda r: (r.entry.provider, r.id))
@@ -72,8 +74,9 @@ def list_models(catalog: Catalog, *, provider: str | None = None, sort: SortKey 
 
 
 def extremes(rows: list[ListedModel]) -> tuple[ListedModel | None, ListedModel | None]:
-    """Cheapest and most expensive current, paid model by input + output price."""
-    paid = [r for r in rows if not r.entry.free and not r.entry.retired]
+    """Cheapest and most expensive current, paid model by input + output price (a model whose
+    retirement is only scheduled is still current)."""
+    paid = [r for r in rows if not r.entry.free and not is_retired(r.entry.retired)]
     if not paid:
         return None, None
     def key(r: ListedModel) -> tuple[Decimal, str]:

@@ -194,9 +194,25 @@ class ModelSpec(_Strict):
     name: str | None = Field(default=None, description="Display name.")
     aliases: tuple[ModelId, ...] = Field(default=(), description="Other exact names (dated snapshots, `-latest`).")
     free: bool = Field(default=False, description="Priced at zero on purpose (e.g. Pollinations' free models).")
-    retired: bool = Field(default=False, description="Withdrawn by the provider; kept so history stays priced.")
+    retired: dt.date | None = Field(
+        default=None, description="Day (UTC) the provider retired the model; a future day is a scheduled retirement. "
+                                  "Kept so history stays priced.")
     prices: tuple[PricePeriod, ...] = Field(default=(), description="Price periods, oldest first.")
     note: str | None = None
+
+    @field_validator("retired", mode="before")
+    @classmethod
+    def _retired_is_a_date(cls, v: object) -> object:
+        # `retired` was a boolean before it became a date: say how to convert, not "invalid date".
+        if isinstance(v, bool):
+            hint = "write the day it was retired, e.g. retired = 2025-07-14" if v else "leave the field out"
+            raise ValueError(f"retired must be a date (the day the provider retired the model, UTC), "
+                             f"not the boolean {v}: {hint}")
+        if v is not None and (isinstance(v, dt.datetime) or not isinstance(v, dt.date)):
+            # a quoted "2025-07-14", a number or a time of day is a slip: a TOML date is unambiguous
+            raise ValueError(f"retired must be a TOML date without quotes or time, e.g. retired = 2025-07-14; "  # noqa: TRY004 (pydantic reports ValueError)
+                             f"got {type(v).__name__} {v!r}")
+        return v
 
     @model_validator(mode="after")
     def _prices_consistent(self) -> ModelSpec:
