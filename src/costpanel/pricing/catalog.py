@@ -13,12 +13,13 @@ in ``pricing/_matching.toml`` and every step ends in an exact id/alias lookup:
 from __future__ import annotations
 
 import bisect
+import contextlib
 import datetime as dt
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..usage import Usage
 from .errors import PricingError
@@ -30,6 +31,44 @@ if TYPE_CHECKING:  # file handling (pathlib, tomllib, pydantic) loads only when 
     from .schema import ModelSpec, PricePeriod, ProviderFile
 
 _EARLIEST = float("-inf")
+
+
+class SpecRef:
+    """A model's validated price-file spec, validated from its raw TOML table on first use.
+
+    A catalog loaded from the compiled cache carries only the raw table (plain dicts, Decimals and
+    dates), so pricing calls never imports pydantic; listings and ``pricing diff`` pay for it on
+    first access. Validating one model alone gives the same spec as validating its whole file
+    (the file's own check only compares ids across models)."""
+
+    __slots__ = ("_raw", "_spec")
+
+    def __init__(self, raw: Mapping[str, Any], spec: ModelSpec | None = None) -> None:
+        self._raw = raw
+        self._spec = spec
+
+    def get(self) -> ModelSpec:
+        spec = self._spec
+        if spec is None:  # two threads may both validate: same result, no lock needed
+            from .schema import ModelSpec
+
+            spec = self._spec = ModelSpec.model_validate(self._raw)
+        return spec
+
+    def __getstate__(self) -> Mapping[str, Any]:
+        return self._raw  # the spec is rebuilt on demand, not pickled (that would need pydantic)
+
+    def __setstate__(self, raw: Mapping[str, Any]) -> None:
+        self._raw, self._spec = raw, None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SpecRef) and self._raw == other._raw
+
+    def __hash__(self) -> int:
+        return hash(self._raw.get("id"))  # equal raw tables have equal ids
+
+    def __repr__(self) -> str:
+        return f"SpecRef({self._raw.get('id')!r})"
 
 
 class ModelEntry(NamedTuple):
@@ -44,7 +83,7 @@ class ModelEntry(NamedTuple):
     retired: bool
     periods: tuple[Period, ...]
     origin: str
-    spec: ModelSpec
+    spec_ref: SpecRef
 
     def __repr__(self) -> str:
         return f"ModelEntry(id={self.id!r}, provider={self.provider!r}, periods={len(self.periods)})"
@@ -64,6 +103,11 @@ class ModelEntry(NamedTuple):
 
     def breakdown_units(self, usage: Usage, ts: float) -> dict[str, int]:
         return breakdown_units(self.period_at(ts), usage)
+
+    @property
+    def spec(self) -> ModelSpec:
+        """The model as validated from its price file (see SpecRef)."""
+        return self.spec_ref.get()
 
     @property
     def current(self) -> Period:
@@ -88,7 +132,7 @@ def _compile_period(p: PricePeriod) -> Period:
     return Period(_ts(p.effective), base, tiers, p.source)
 
 
-def _entry(pf: ProviderFile, spec: ModelSpec, origin: str) -> ModelEntry:
+def _entry(pf: ProviderFile, spec: ModelSpec, origin: str, raw: Mapping[str, Any]) -> ModelEntry:
     periods = tuple(_compile_period(p) for p in spec.prices)
     if spec.free and not periods:
         periods = (Period(_EARLIEST, ZERO_RATES, (), pf.sources[0]),)
@@ -102,7 +146,7 @@ def _entry(pf: ProviderFile, spec: ModelSpec, origin: str) -> ModelEntry:
         retired=spec.retired,
         periods=periods,
         origin=origin,
-        spec=spec,
+        spec_ref=SpecRef(raw, spec),
     )
 
 
@@ -147,6 +191,18 @@ class Catalog:
         self._rewrites = tuple((re.compile(p), r) for p, r in rewrites)
         self._renames: Mapping[str, str] = MappingProxyType(dict(renames or {}))
         self.models: Mapping[str, ModelEntry] = MappingProxyType(self._models)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled whole for the compiled cache (see compiled_cache.py); read-only views cannot be
+        # pickled, so they are dropped here and rebuilt over the restored dicts.
+        state = {k: v for k, v in self.__dict__.items() if not isinstance(v, MappingProxyType)}
+        state["_renames"] = dict(self._renames)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._renames = MappingProxyType(state["_renames"])
+        self.models = MappingProxyType(self._models)
 
     def __len__(self) -> int:
         return len(self._models)
@@ -205,14 +261,17 @@ class Catalog:
 
 def build_catalog(bundled: Sequence[Path], overrides: Sequence[Path], rules_folder: Path) -> Catalog:
     """Validate every file, collect every problem, then apply overrides by model id."""
-    from .files import load_matching_rules, load_provider_file
+    from .files import load_matching_rules, read_toml, validate_provider
 
     rules = load_matching_rules(rules_folder)
     problems: list[str] = []
-    loaded: list[tuple[Path, ProviderFile, bool]] = []
+    loaded: list[tuple[Path, ProviderFile, list[Any], bool]] = []
     for path, is_override in [*((p, False) for p in bundled), *((p, True) for p in overrides)]:
         try:
-            loaded.append((path, load_provider_file(path), is_override))
+            data = read_toml(path)
+            # The raw model tables go with the entries: their spec is re-validated from them on
+            # demand after a cache hit (one to one with pf.models once the file validated).
+            loaded.append((path, validate_provider(path, data), data["models"], is_override))
         except PricingError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -222,9 +281,9 @@ def build_catalog(bundled: Sequence[Path], overrides: Sequence[Path], rules_fold
     bundled_ids: set[str] = set()
     replaced: list[Replacement] = []
     prefixes = list(rules.strip_prefixes)
-    for path, pf, is_override in loaded:
+    for path, pf, raw_models, is_override in loaded:
         prefixes.extend(pf.prefixes)
-        for spec in pf.models:
+        for spec, raw in zip(pf.models, raw_models, strict=True):
             before = entries.get(spec.id)
             if before is not None and not is_override:
                 problems.append(
@@ -236,7 +295,7 @@ def build_catalog(bundled: Sequence[Path], overrides: Sequence[Path], rules_fold
                 replaced.append(Replacement(spec.id, str(path), before.origin, spec.id in bundled_ids))
             elif not is_override:
                 bundled_ids.add(spec.id)
-            entries[spec.id] = _entry(pf, spec, str(path))  # an override replaces the whole model
+            entries[spec.id] = _entry(pf, spec, str(path), raw)  # an override replaces the whole model
     if problems:
         raise PricingError(problems)
     return Catalog(entries.values(), prefixes, rules.strip_suffixes, replaced,
@@ -244,25 +303,20 @@ def build_catalog(bundled: Sequence[Path], overrides: Sequence[Path], rules_fold
 
 
 _cache_lock = threading.Lock()
-_cache: dict[tuple[object, ...], Catalog] = {}
-
-
-def _stamp(paths: Iterable[Path]) -> tuple[object, ...]:
-    out: list[object] = []
-    for p in paths:
-        st = p.stat()
-        out.append((str(p), st.st_mtime_ns, st.st_size))
-    return tuple(out)
+_cache: dict[bytes, Catalog] = {}
 
 
 def load_catalog(*, overrides: bool = True, extra: Sequence[Path | str] = ()) -> Catalog:
     """Bundled prices plus user overrides (and ``extra`` files), validated.
 
-    Cached per process while no file changes, so creating many trackers (tests) stays cheap.
+    Keyed by the files' contents: the same catalog object per process while they are unchanged
+    (many trackers share it), and across processes through the compiled cache on disk, so only
+    a change to a price file pays for validating and compiling them again.
     """
     from pathlib import Path
 
-    from .files import bundled_dir, override_paths, provider_paths
+    from . import compiled_cache
+    from .files import MATCHING_FILE, bundled_dir, override_paths, provider_paths
 
     folder = bundled_dir()
     bundled = provider_paths(folder)
@@ -270,14 +324,29 @@ def load_catalog(*, overrides: bool = True, extra: Sequence[Path | str] = ()) ->
     for p in user:
         if not p.is_file():
             raise PricingError([f"{p}: no such pricing file"])
-    key = (_stamp([*bundled, folder / "_matching.toml"]), _stamp(user))
+    inputs = [*(("bundled", p) for p in bundled), ("rules", folder / MATCHING_FILE), *(("override", p) for p in user)]
+    try:
+        key: bytes | None = compiled_cache.content_key(inputs)
+    except OSError:  # an unreadable file: the build below names it as a pricing problem
+        key = None
     with _cache_lock:
-        cached = _cache.get(key)
-        if cached is None:
-            cached = build_catalog(bundled, user, folder)
+        if key is not None:
+            cached = _cache.get(key)
+            if cached is None:
+                cached = compiled_cache.load(key)
+            if cached is not None:
+                _cache.clear()
+                _cache[key] = cached
+                return cached
+        catalog = build_catalog(bundled, user, folder)  # raises PricingError: nothing is cached
+        if key is not None:
+            # Stored only if no file changed while it was built, so the key describes its contents.
+            with contextlib.suppress(OSError):
+                if compiled_cache.content_key(inputs) == key:
+                    compiled_cache.store(key, catalog)
             _cache.clear()
-            _cache[key] = cached
-        return cached
+            _cache[key] = catalog
+        return catalog
 
 
 def checked_catalog(paths: Sequence[Path]) -> Catalog:
