@@ -36,39 +36,53 @@ _EARLIEST = float("-inf")
 class SpecRef:
     """A model's validated price-file spec, validated from its raw TOML table on first use.
 
-    A catalog loaded from the compiled cache carries only the raw table (plain dicts, Decimals and
-    dates), so pricing calls never imports pydantic; listings and ``pricing diff`` pay for it on
+    A catalog loaded from the compiled cache carries only the raw table, itself still pickled
+    (decoding ~200 tables of Decimals and dates would be half the cost of a hit, and grow with the
+    catalog), so pricing calls never imports pydantic; listings and ``pricing diff`` pay for it on
     first access. Validating one model alone gives the same spec as validating its whole file
     (the file's own check only compares ids across models)."""
 
     __slots__ = ("_raw", "_spec")
 
-    def __init__(self, raw: Mapping[str, Any], spec: ModelSpec | None = None) -> None:
-        self._raw = raw
+    def __init__(self, raw: Mapping[str, Any] | bytes, spec: ModelSpec | None = None) -> None:
+        self._raw = raw  # the table, or its pickle until first use
         self._spec = spec
+
+    def raw(self) -> Mapping[str, Any]:
+        raw = self._raw
+        if isinstance(raw, bytes):
+            import pickle
+
+            raw = self._raw = pickle.loads(raw)
+        return raw
 
     def get(self) -> ModelSpec:
         spec = self._spec
         if spec is None:  # two threads may both validate: same result, no lock needed
             from .schema import ModelSpec
 
-            spec = self._spec = ModelSpec.model_validate(self._raw)
+            spec = self._spec = ModelSpec.model_validate(self.raw())
         return spec
 
-    def __getstate__(self) -> Mapping[str, Any]:
-        return self._raw  # the spec is rebuilt on demand, not pickled (that would need pydantic)
+    def __getstate__(self) -> bytes:
+        # The table only (the spec would need pydantic to unpickle), pickled on its own so that
+        # loading the catalog copies bytes instead of decoding it.
+        import pickle
 
-    def __setstate__(self, raw: Mapping[str, Any]) -> None:
+        raw = self._raw
+        return raw if isinstance(raw, bytes) else pickle.dumps(raw, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def __setstate__(self, raw: bytes) -> None:
         self._raw, self._spec = raw, None
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, SpecRef) and self._raw == other._raw
+        return isinstance(other, SpecRef) and self.raw() == other.raw()
 
     def __hash__(self) -> int:
-        return hash(self._raw.get("id"))  # equal raw tables have equal ids
+        return hash(self.raw().get("id"))  # equal tables have equal ids
 
     def __repr__(self) -> str:
-        return f"SpecRef({self._raw.get('id')!r})"
+        return f"SpecRef({self.raw().get('id')!r})"
 
 
 class ModelEntry(NamedTuple):
