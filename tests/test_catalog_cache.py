@@ -263,3 +263,19 @@ def test_a_hit_imports_no_pydantic(cache_dir: Path) -> None:
 
     assert probe() == ["True", "True", "True"]  # cold: validated the files
     assert probe() == ["False", "False", "True"]  # warm: pydantic only once a spec is asked for
+
+
+def test_the_key_covers_the_code_that_shapes_the_pickle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # An editable install keeps its version while ModelEntry or Period change under it.
+    path = tmp_path / "acme.toml"
+    path.write_text(acme(), encoding="utf-8")
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in compiled_cache._CODE:
+        target = src / "pricing" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes((Path(compiled_cache.__file__).parent / name).read_bytes())
+    monkeypatch.setattr(compiled_cache, "__file__", str(src / "pricing" / "compiled_cache.py"))
+    before = compiled_cache.content_key([("override", path)])
+    (src / "pricing" / "catalog.py").write_text("# ModelEntry gained a field\n", encoding="utf-8")
+    assert compiled_cache.content_key([("override", path)]) != before

@@ -15,11 +15,10 @@ from __future__ import annotations
 import pickle
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from .catalog import Catalog
 
 try:  # CPython's own BLAKE2: `hashlib` would load OpenSSL first (~5 ms of a ~25 ms cache hit)
@@ -30,6 +29,10 @@ except ImportError:  # pragma: no cover - another Python
 FORMAT = 1  # bump when what is pickled changes shape in a way the key would not notice
 _MAGIC = b"costpanel-catalog\n"
 FILE_NAME = "catalog.pickle"
+# The modules whose code decides what the pickle holds (entries, periods, rates, the buckets).
+# Hashed too: an editable install keeps its version while these change under it, and a pickle
+# of yesterday's ModelEntry may still load into today's class with a field meaning another thing.
+_CODE = ("catalog.py", "compiled_cache.py", "files.py", "rates.py", "schema.py", "../usage.py")
 
 
 def cache_path() -> Path:
@@ -47,6 +50,14 @@ def content_key(inputs: Sequence[tuple[str, Path]]) -> bytes:
     for part in (f"costpanel {__version__}", f"format {FORMAT}", sys.implementation.cache_tag or "",
                  sys.version):
         h.update(part.encode() + b"\0")
+    here = Path(__file__).parent
+    for name in _CODE:
+        try:
+            code = (here / name).read_bytes()
+        except OSError:  # no sources beside the bytecode: the version alone has to tell
+            code = b"?"
+        h.update(f"{name}\0{len(code)}\0".encode())
+        h.update(code)
     for role, path in inputs:
         data = path.read_bytes()
         # Lengths delimit the fields, so no two different inputs hash the same bytes.
