@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from costpanel.pricing import PricingError, catalog as catalog_mod, compiled_cache, load_catalog
+from costpanel.pricing import PricingError, compiled_cache, load_catalog
+from costpanel.pricing import catalog as catalog_mod
 from costpanel.pricing.catalog import Catalog, build_catalog
 from costpanel.pricing.files import bundled_dir, provider_paths
 
@@ -184,7 +185,7 @@ def test_a_damaged_cache_gives_no_traceback_on_the_command_line(cache_dir: Path)
     cache_dir.mkdir()
     (cache_dir / compiled_cache.FILE_NAME).write_bytes(b"costpanel-catalog\n" + b"\0" * 40)
     env = {**os.environ, "COSTPANEL_CACHE_DIR": str(cache_dir)}
-    r = subprocess.run([sys.executable, "-m", "costpanel", "price", "gpt-4o", "--input", "1000000", "--json"],
+    r = subprocess.run([sys.executable, "-m", "costpanel", "price", "gpt-4o", "--input", "1000000", "--json"], check=False,
                        capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 0 and r.stderr == "", r.stderr
     assert '"cost_usd": "2.5"' in r.stdout
@@ -226,8 +227,8 @@ def test_a_cache_for_other_files_is_never_served(cache_dir: Path, tmp_path: Path
 def test_a_file_with_problems_is_reported_as_before_and_never_cached(cache_dir: Path, tmp_path: Path) -> None:
     path = tmp_path / "acme.toml"
     path.write_text(acme("-1"), encoding="utf-8")
-    expected = (f"{path}: model 'acme-1' (models[0]) field prices[0].input: "
-                "price must be a finite number >= 0, got -1",)
+    expected = ((f"{path}: model 'acme-1' (models[0]) field prices[0].input: "
+                 "price must be a finite number >= 0, got -1"),)
     for _ in range(2):  # not held in this process either
         with pytest.raises(PricingError) as info:
             load_catalog(extra=[path])
@@ -256,7 +257,7 @@ def test_a_hit_imports_no_pydantic(cache_dir: Path) -> None:
     env = {**os.environ, "COSTPANEL_CACHE_DIR": str(cache_dir)}
 
     def probe() -> list[str]:
-        r = subprocess.run([sys.executable, "-c", HIT_PROBE], capture_output=True, text=True, env=env, timeout=60)
+        r = subprocess.run([sys.executable, "-c", HIT_PROBE], check=False, capture_output=True, text=True, env=env, timeout=60)
         assert r.returncode == 0, r.stderr
         lines = r.stdout.splitlines()
         return [lines[0].split()[1], lines[-2], lines[-1]]

@@ -105,7 +105,8 @@ def list_(args: argparse.Namespace) -> int:
     if args.provider is not None and args.provider.casefold() not in {p.casefold() for p in catalog.providers}:
         error(f"unknown provider {args.provider!r}; known: {', '.join(catalog.providers)}")
         return 2
-    from ..pricing.listing import extremes, list_models  # here: it imports the pydantic schema
+    # Imported here: it imports the pydantic schema, which other commands need not load.
+    from ..pricing.listing import extremes, list_models
 
     rows = list_models(catalog, provider=args.provider, sort=args.sort, include_retired=not args.no_retired)
     cheapest, dearest = extremes(rows)
