@@ -280,3 +280,14 @@ def test_the_key_covers_the_code_that_shapes_the_pickle(tmp_path: Path, monkeypa
     before = compiled_cache.content_key([("override", path)])
     (src / "pricing" / "catalog.py").write_text("# ModelEntry gained a field\n", encoding="utf-8")
     assert compiled_cache.content_key([("override", path)]) != before
+
+
+def test_a_cache_file_others_can_write_is_not_read(cache_dir: Path, no_build: Callable[[], None]) -> None:
+    # Unpickling runs code the file names: a file a stranger could have written is a miss.
+    load_catalog(overrides=False)
+    cache = cache_dir / compiled_cache.FILE_NAME
+    assert cache.stat().st_mode & 0o777 == 0o600
+    key = cache.read_bytes()[len(b"costpanel-catalog\n"):][:32]
+    assert compiled_cache.load(key) is not None
+    cache.chmod(0o622)
+    assert compiled_cache.load(key) is None

@@ -6,12 +6,14 @@ The key hashes every input file's bytes (not mtimes: a ``git checkout`` can rest
 new prices), its role and path, plus costpanel's version, this format's version and the Python
 build (pickle compatibility). The cache is an optimisation only: whatever is wrong with it
 (missing, truncated, corrupt, another key, unreadable, unwritable) the caller builds from the
-files. It lives in the user's own private cache folder, so unpickling it trusts nothing a
-stranger could write.
+files. Unpickling runs code named in the file, so only a file this user owns and nobody else
+can write is read (it is written 0600 in a 0700 folder); ``COSTPANEL_CACHE_DIR`` may point
+anywhere.
 """
 
 from __future__ import annotations
 
+import os
 import pickle
 import sys
 from collections.abc import Sequence
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .catalog import Catalog
 
-try:  # CPython's own BLAKE2: `hashlib` would load OpenSSL first (~5 ms of a ~25 ms cache hit)
+try:  # CPython's own BLAKE2: `hashlib` would load OpenSSL first (~5 ms, as much as the rest of a hit)
     from _blake2 import blake2b
 except ImportError:  # pragma: no cover - another Python
     from hashlib import blake2b
@@ -72,7 +74,10 @@ def load(key: bytes) -> Catalog | None:
     from .catalog import Catalog
 
     try:
-        blob = cache_path().read_bytes()
+        with cache_path().open("rb") as f:
+            if not _private(os.fstat(f.fileno())):
+                return None
+            blob = f.read()
         head = _MAGIC + key
         if not blob.startswith(head):  # another key (or not our file): never trusted
             return None
@@ -80,6 +85,13 @@ def load(key: bytes) -> Catalog | None:
     except Exception:  # noqa: BLE001 - any damage at all is a miss; the files are the truth
         return None
     return catalog if isinstance(catalog, Catalog) else None
+
+
+def _private(st: os.stat_result) -> bool:
+    """Owned by this user and writable by no one else (where the OS has such owners)."""
+    if not hasattr(os, "geteuid"):
+        return True
+    return st.st_uid == os.geteuid() and not st.st_mode & 0o022
 
 
 def store(key: bytes, catalog: Catalog) -> bool:
