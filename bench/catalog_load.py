@@ -148,7 +148,7 @@ def main() -> None:
     print(f"{'models':48} {b['models']:10.0f} {d['models']:10.0f} {d['models'] / b['models']:17.2f}×")
     print(f"{'price files read and hashed (bytes)':48} {b['bytes']:10.0f} {d['bytes']:10.0f} "
           f"{d['bytes'] / b['bytes']:17.2f}×")
-    print(f"{'  content key (read + hash), µs':48} {b['key_us']:10.0f} {d['key_us']:10.0f} "
+    print(f"{'  content key (price files + code), µs':48} {b['key_us']:10.0f} {d['key_us']:10.0f} "
           f"{d['key_us'] / b['key_us']:17.2f}×")
     for name, what in (("build", "build_catalog from the files (baseline), ms"),
                        ("cold", "load_catalog, no cache file (build + write), ms"),
