@@ -1,6 +1,7 @@
 """The test suite never touches the user's files: a pytest run started with ``COSTPANEL_DB``,
-``COSTPANEL_DATA_DIR`` and ``COSTPANEL_CONFIG_DIR`` pointing at a user's real ledger and folders
-leaves them exactly as they were (bytes and modification times), whatever its tests record."""
+``COSTPANEL_DATA_DIR``, ``COSTPANEL_CONFIG_DIR`` and ``COSTPANEL_CACHE_DIR`` pointing at a user's
+real ledger and folders leaves them exactly as they were (bytes and modification times), whatever
+its tests record."""
 
 from __future__ import annotations
 
@@ -58,13 +59,15 @@ def state(*paths: Path) -> dict[str, tuple[bytes, int]]:
 def test_a_test_run_leaves_the_users_ledger_and_folders_as_they_were(tmp_path: Path, catalog: Catalog) -> None:
     user = tmp_path / "user"
     ledger, data, config = user / "ledger" / "mine.sqlite3", user / "data", user / "config"
-    for folder in (data, config):
+    cache = user / "cache"
+    for folder in (data, config, cache):
         folder.mkdir(parents=True)
     tracker = CostTracker(catalog, ledger=ledger, session="users-own")
     tracker.record("gpt-4o", Usage(input=1000, output=100), tier="Tier 1")
     tracker.close()
     (config / "budgets.json").write_text('{"daily_usd": "5", "monthly_usd": null}\n')
-    before = state(ledger.parent, data, config)
+    (cache / "catalog.pickle").write_bytes(b"the user's own compiled catalog")
+    before = state(ledger.parent, data, config, cache)
 
     run = tmp_path / "run"  # a tiny test file beside a copy of this suite's conftest
     run.mkdir()
@@ -72,8 +75,8 @@ def test_a_test_run_leaves_the_users_ledger_and_folders_as_they_were(tmp_path: P
     (run / "pytest.ini").write_text("[pytest]\nfilterwarnings = error\n")
     (run / "test_child.py").write_text(CHILD_TEST)
     env = {**os.environ, "COSTPANEL_DB": str(ledger), "COSTPANEL_DATA_DIR": str(data),
-           "COSTPANEL_CONFIG_DIR": str(config), "PYTHONPATH": str(Path(costpanel.__file__).parents[1])}
+           "COSTPANEL_CONFIG_DIR": str(config), "COSTPANEL_CACHE_DIR": str(cache), "PYTHONPATH": str(Path(costpanel.__file__).parents[1])}
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(run)], cwd=run, env=env,
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and "2 passed" in r.stdout, r.stdout + r.stderr
-    assert state(ledger.parent, data, config) == before
+    assert state(ledger.parent, data, config, cache) == before

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 ENV_CONFIG_DIR = "COSTPANEL_CONFIG_DIR"
 ENV_DATA_DIR = "COSTPANEL_DATA_DIR"
+ENV_CACHE_DIR = "COSTPANEL_CACHE_DIR"
 
 
 def config_dir() -> Path:
@@ -31,6 +31,17 @@ def data_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("costpanel", appauthor=False))
+
+
+def cache_dir() -> Path:
+    """Files costpanel can rebuild at will, e.g. the compiled price catalog
+    (``COSTPANEL_CACHE_DIR`` overrides platformdirs)."""
+    env = os.environ.get(ENV_CACHE_DIR)
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("costpanel", appauthor=False))
 
 
 def ensure_private_dir(path: Path) -> Path:
@@ -60,6 +71,8 @@ def write_private_file(path: Path, data: bytes | Iterable[str]) -> None:
 
     Readers see the old file or the new one, never half of one; a failed write leaves no temp file.
     """
+    import tempfile  # here, not at the top: it costs ~7 ms, and reading prices needs none of it
+
     ensure_private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # created 0600
     try:

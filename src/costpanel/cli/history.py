@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..export import format_of
-from ..ledger.report_files import report_csv, report_file, report_json
+# The export and report modules (pydantic, sqlite) load in the handlers: building the parser for
+# any command, `costpanel price` included, must not pay ~0.1 s for them.
 from ..money import format_usd
 from .output import console, error, print_json
 
@@ -125,6 +125,7 @@ def run_report(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from ..ledger.queries import total
+    from ..ledger.report_files import report_csv, report_json
 
     span, rows, discarded, averages, overall = _rows(args)
     top = getattr(args, "top", None)
@@ -172,6 +173,9 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from ..export import format_of
+    from ..ledger.report_files import report_file
+
     target = Path(args.file).expanduser()
     named = format_of(target)
     fmt = args.format or named

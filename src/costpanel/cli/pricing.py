@@ -13,7 +13,6 @@ from ..paths import config_dir
 from ..pricing import PricingError
 from ..pricing.catalog import checked_catalog, load_catalog, replacement_notes
 from ..pricing.files import bundled_dir, override_paths, provider_paths, write_override
-from ..pricing.listing import extremes, list_models
 from .output import catalog_or_none, console, error, print_json
 
 
@@ -107,6 +106,8 @@ def list_(args: argparse.Namespace) -> int:
     if args.provider is not None and args.provider.casefold() not in {p.casefold() for p in catalog.providers}:
         error(f"unknown provider {args.provider!r}; known: {', '.join(catalog.providers)}")
         return 2
+    # Imported here: it imports the pydantic schema, which other commands need not load.
+    from ..pricing.listing import extremes, list_models
     from ..pricing.retirement import describe
 
     rows = list_models(catalog, provider=args.provider, sort=args.sort, include_retired=not args.no_retired)

@@ -13,13 +13,14 @@ in ``pricing/_matching.toml`` and every step ends in an exact id/alias lookup:
 from __future__ import annotations
 
 import bisect
+import contextlib
 import datetime as dt
-from fractions import Fraction
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from fractions import Fraction
 from types import MappingProxyType
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..usage import Usage
 from .errors import PricingError
@@ -35,6 +36,58 @@ CATALOG_SOURCE = "catalog"
 FALLBACK_ORIGIN_PREFIX = "genai-prices"  # the origin of entries priced by the genai-prices fallback
 
 
+class SpecRef:
+    """A model's validated price-file spec, validated from its raw TOML table on first use.
+
+    A catalog loaded from the compiled cache carries only the raw table, itself still pickled
+    (decoding ~200 tables of Decimals and dates would be half the cost of a hit, and grow with the
+    catalog), so pricing calls never imports pydantic; listings and ``pricing diff`` pay for it on
+    first access. Validating one model alone gives the same spec as validating its whole file
+    (the file's own check only compares ids across models)."""
+
+    __slots__ = ("_raw", "_spec")
+
+    def __init__(self, raw: Mapping[str, Any] | bytes, spec: ModelSpec | None = None) -> None:
+        self._raw = raw  # the table, or its pickle until first use
+        self._spec = spec
+
+    def raw(self) -> Mapping[str, Any]:
+        raw = self._raw
+        if isinstance(raw, bytes):
+            import pickle
+
+            raw = self._raw = pickle.loads(raw)
+        return raw
+
+    def get(self) -> ModelSpec:
+        spec = self._spec
+        if spec is None:  # two threads may both validate: same result, no lock needed
+            from .schema import ModelSpec
+
+            spec = self._spec = ModelSpec.model_validate(self.raw())
+        return spec
+
+    def __getstate__(self) -> bytes:
+        # The table only (the spec would need pydantic to unpickle), pickled on its own so that
+        # loading the catalog copies bytes instead of decoding it.
+        import pickle
+
+        raw = self._raw
+        return raw if isinstance(raw, bytes) else pickle.dumps(raw, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def __setstate__(self, raw: bytes) -> None:
+        self._raw, self._spec = raw, None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SpecRef) and self.raw() == other.raw()
+
+    def __hash__(self) -> int:
+        return hash(self.raw().get("id"))  # equal tables have equal ids
+
+    def __repr__(self) -> str:
+        return f"SpecRef({self.raw().get('id')!r})"
+
+
 class ModelEntry(NamedTuple):
     """One priced model with its compiled price periods (oldest first)."""
 
@@ -47,7 +100,7 @@ class ModelEntry(NamedTuple):
     retired: dt.date | None  # the provider's retirement day (UTC); a future day is scheduled
     periods: tuple[Period, ...]
     origin: str
-    spec: ModelSpec
+    spec_ref: SpecRef
 
     def __repr__(self) -> str:
         return f"ModelEntry(id={self.id!r}, provider={self.provider!r}, periods={len(self.periods)})"
@@ -73,6 +126,11 @@ class ModelEntry(NamedTuple):
         """What priced it, as events, snapshots and reports say: ``catalog`` (bundled or override
         files) or the library it came from (``genai-prices 0.2.3``)."""
         return self.origin if self.origin.startswith(FALLBACK_ORIGIN_PREFIX) else CATALOG_SOURCE
+
+    @property
+    def spec(self) -> ModelSpec:
+        """The model as validated from its price file (see SpecRef)."""
+        return self.spec_ref.get()
 
     @property
     def current(self) -> Period:
@@ -109,7 +167,7 @@ def _compile_period(p: PricePeriod, shared: Mapping[str, ProviderVariant] | None
     return Period(_ts(p.effective), compile_rates(dict(p)), _compile_tiers(p.tiers, fees), p.source, variants)
 
 
-def _entry(pf: ProviderFile, spec: ModelSpec, origin: str) -> ModelEntry:
+def _entry(pf: ProviderFile, spec: ModelSpec, origin: str, raw: Mapping[str, Any]) -> ModelEntry:
     shared = pf.variants_for(spec.id)
     periods = tuple(_compile_period(p, shared) for p in spec.prices)
     if spec.free and not periods:
@@ -124,7 +182,7 @@ def _entry(pf: ProviderFile, spec: ModelSpec, origin: str) -> ModelEntry:
         retired=spec.retired,
         periods=periods,
         origin=origin,
-        spec=spec,
+        spec_ref=SpecRef(raw, spec),
     )
 
 
@@ -171,6 +229,18 @@ class Catalog:
         self._rewrites = tuple((re.compile(p), r, v) for (p, r), v in zip(rewrites, variants, strict=True))
         self._renames: Mapping[str, str] = MappingProxyType(dict(renames or {}))
         self.models: Mapping[str, ModelEntry] = MappingProxyType(self._models)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled whole for the compiled cache (see compiled_cache.py); read-only views cannot be
+        # pickled, so they are dropped here and rebuilt over the restored dicts.
+        state = {k: v for k, v in self.__dict__.items() if not isinstance(v, MappingProxyType)}
+        state["_renames"] = dict(self._renames)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._renames = MappingProxyType(state["_renames"])
+        self.models = MappingProxyType(self._models)
 
     def __len__(self) -> int:
         return len(self._models)
@@ -241,14 +311,17 @@ class Catalog:
 
 def build_catalog(bundled: Sequence[Path], overrides: Sequence[Path], rules_folder: Path) -> Catalog:
     """Validate every file, collect every problem, then apply overrides by model id."""
-    from .files import load_matching_rules, load_provider_file
+    from .files import load_matching_rules, read_toml, validate_provider
 
     rules = load_matching_rules(rules_folder)
     problems: list[str] = []
-    loaded: list[tuple[Path, ProviderFile, bool]] = []
+    loaded: list[tuple[Path, ProviderFile, list[Any], bool]] = []
     for path, is_override in [*((p, False) for p in bundled), *((p, True) for p in overrides)]:
         try:
-            loaded.append((path, load_provider_file(path), is_override))
+            data = read_toml(path)
+            # The raw model tables go with the entries: their spec is re-validated from them on
+            # demand after a cache hit (one to one with pf.models once the file validated).
+            loaded.append((path, validate_provider(path, data), data["models"], is_override))
         except PricingError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -258,9 +331,9 @@ def build_catalog(bundled: Sequence[Path], overrides: Sequence[Path], rules_fold
     bundled_ids: set[str] = set()
     replaced: list[Replacement] = []
     prefixes = list(rules.strip_prefixes)
-    for path, pf, is_override in loaded:
+    for path, pf, raw_models, is_override in loaded:
         prefixes.extend(pf.prefixes)
-        for spec in pf.models:
+        for spec, raw in zip(pf.models, raw_models, strict=True):
             before = entries.get(spec.id)
             if before is not None and not is_override:
                 problems.append(
@@ -272,7 +345,7 @@ def build_catalog(bundled: Sequence[Path], overrides: Sequence[Path], rules_fold
                 replaced.append(Replacement(spec.id, str(path), before.origin, spec.id in bundled_ids))
             elif not is_override:
                 bundled_ids.add(spec.id)
-            entries[spec.id] = _entry(pf, spec, str(path))  # an override replaces the whole model
+            entries[spec.id] = _entry(pf, spec, str(path), raw)  # an override replaces the whole model
     if problems:
         raise PricingError(problems)
     return Catalog(entries.values(), prefixes, rules.strip_suffixes, replaced,
@@ -281,25 +354,20 @@ def build_catalog(bundled: Sequence[Path], overrides: Sequence[Path], rules_fold
 
 
 _cache_lock = threading.Lock()
-_cache: dict[tuple[object, ...], Catalog] = {}
-
-
-def _stamp(paths: Iterable[Path]) -> tuple[object, ...]:
-    out: list[object] = []
-    for p in paths:
-        st = p.stat()
-        out.append((str(p), st.st_mtime_ns, st.st_size))
-    return tuple(out)
+_cache: dict[bytes, Catalog] = {}
 
 
 def load_catalog(*, overrides: bool = True, extra: Sequence[Path | str] = ()) -> Catalog:
     """Bundled prices plus user overrides (and ``extra`` files), validated.
 
-    Cached per process while no file changes, so creating many trackers (tests) stays cheap.
+    Keyed by the files' contents: the same catalog object per process while they are unchanged
+    (many trackers share it), and across processes through the compiled cache on disk, so only
+    a change to a price file pays for validating and compiling them again.
     """
     from pathlib import Path
 
-    from .files import bundled_dir, override_paths, provider_paths
+    from . import compiled_cache
+    from .files import MATCHING_FILE, bundled_dir, override_paths, provider_paths
 
     folder = bundled_dir()
     bundled = provider_paths(folder)
@@ -307,14 +375,29 @@ def load_catalog(*, overrides: bool = True, extra: Sequence[Path | str] = ()) ->
     for p in user:
         if not p.is_file():
             raise PricingError([f"{p}: no such pricing file"])
-    key = (_stamp([*bundled, folder / "_matching.toml"]), _stamp(user))
+    inputs = [*(("bundled", p) for p in bundled), ("rules", folder / MATCHING_FILE), *(("override", p) for p in user)]
+    try:
+        key: bytes | None = compiled_cache.content_key(inputs)
+    except OSError:  # an unreadable file: the build below names it as a pricing problem
+        key = None
     with _cache_lock:
-        cached = _cache.get(key)
-        if cached is None:
-            cached = build_catalog(bundled, user, folder)
+        if key is not None:
+            cached = _cache.get(key)
+            if cached is None:
+                cached = compiled_cache.load(key)
+            if cached is not None:
+                _cache.clear()
+                _cache[key] = cached
+                return cached
+        catalog = build_catalog(bundled, user, folder)  # raises PricingError: nothing is cached
+        if key is not None:
+            # Stored only if no file changed while it was built, so the key describes its contents.
+            with contextlib.suppress(OSError):
+                if compiled_cache.content_key(inputs) == key:
+                    compiled_cache.store(key, catalog)
             _cache.clear()
-            _cache[key] = cached
-        return cached
+            _cache[key] = catalog
+        return catalog
 
 
 def checked_catalog(paths: Sequence[Path]) -> Catalog:
