@@ -1,0 +1,352 @@
+"""Price variants (batch, priority, fast …) and web-search fees: how the catalog states them, how
+a call carries them, and that a variant or fee the catalog does not state is never billed as $0.
+
+The numbers here come from a test price file, so they check the mechanics; the bundled prices of
+each provider's variants are checked in test_prices_variants.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import shutil
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from costpanel import CostTracker, Usage
+from costpanel.pricing import Catalog, PricingError
+from costpanel.pricing.catalog import build_catalog
+from costpanel.pricing.files import MATCHING_FILE, bundled_dir, provider_paths
+from costpanel.quote import quote
+from costpanel.variants import canonical_variant, combine
+
+UTC = dt.timezone.utc
+NOW = dt.datetime(2026, 12, 1, tzinfo=UTC)
+OLD = dt.datetime(2026, 1, 15, tzinfo=UTC)
+
+# Two periods so a call dated back is billed with the variants of its own period.
+PRICES = """
+provider = "acme"
+name = "Acme"
+sources = ["https://acme.example/pricing"]
+checked = 2026-12-01
+
+[[variants]]
+name = "batch"
+multiplier = 0.5
+source = "https://acme.example/batch"
+
+[[variants]]
+name = "regional"
+multiplier = 1.1
+source = "https://acme.example/regions"
+models = ["acme-big"]
+
+[[variants]]
+name = "regional"
+multiplier = 1
+source = "https://acme.example/regions"
+note = "older models cost the same everywhere"
+
+[[models]]
+id = "acme-big"
+
+[[models.prices]]
+effective = 2026-01-01
+source = "https://acme.example/pricing"
+input = 2
+output = 8
+
+[models.prices.variants.priority]
+input = 4
+output = 16
+
+[[models.prices]]
+effective = 2026-06-01
+source = "https://acme.example/pricing"
+input = 3
+output = 15
+cache_read = 0.3
+cache_write = 3.75
+cache_write_1h = 6
+web_search_per_1k = 10
+per_1k_requests = 1
+
+[[models.prices.tiers]]
+above_prompt_tokens = 2000000
+input = 6
+output = 22.5
+cache_read = 0.6
+cache_write = 7.5
+cache_write_1h = 12
+
+[models.prices.variants.fast]
+multiplier = 6
+
+[models.prices.variants.us]
+multiplier = 1.1
+
+[models.prices.variants.batch]
+multiplier = 0.25
+note = "this period's own batch price wins over the file-wide one"
+
+[[models]]
+id = "acme-small"
+
+[[models.prices]]
+effective = 2026-01-01
+source = "https://acme.example/pricing"
+input = 1
+output = 5
+
+[models.prices.variants.priority]
+input = 2
+output = 10
+cache_read = 0.2
+multiplier = 0.5
+"""
+
+REGIONAL_RULE = """
+[[rewrites]]
+name = "acme-region"
+pattern = '(?:us|eu)\\.acme\\.(.+)'
+replace = '\\1'
+variant = "regional"
+"""
+
+
+@pytest.fixture(scope="module")
+def acme(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    folder = tmp_path_factory.mktemp("variants") / "pricing"
+    shutil.copytree(bundled_dir(), folder)
+    (folder / "acme.toml").write_text(PRICES, encoding="utf-8")
+    with (folder / MATCHING_FILE).open("a", encoding="utf-8") as f:
+        f.write(REGIONAL_RULE)
+    return build_catalog(provider_paths(folder), [], folder)
+
+
+def cost(catalog: Catalog, model: str, usage: Usage, variant: str | None = None,
+         at: dt.datetime = NOW) -> Decimal | None:
+    return quote(catalog, model, usage, at, variant).cost_usd
+
+
+M = 1_000_000
+
+
+# -------------------------------------------------------------------------- what each variant costs
+@pytest.mark.parametrize(("model", "usage", "variant", "at", "expected"), [
+    # standard: 1M in x $3 + 1M out x $15, plus the $1/1k request fee
+    ("acme-big", Usage(M, M), None, NOW, "18.001"),
+    # a multiplier scales every token bucket, caches included, never the fees
+    ("acme-big", Usage(M, M), "fast", NOW, "108.001"),
+    ("acme-big", Usage(M, M, cache_read=M // 4, cache_write=M // 4, cache_write_1h=M // 4), "fast", NOW,
+     str(6 * (3 + 15 + (Decimal("0.3") + Decimal("3.75") + 6) / 4) + Decimal("0.001"))),
+    # the period's own batch (x0.25) wins over the file-wide x0.5
+    ("acme-big", Usage(M, M), "batch", NOW, "4.501"),
+    # stacked multipliers multiply: 6 x 1.1
+    ("acme-big", Usage(M, M), "fast+us", NOW, str(Decimal("6.6") * 18 + Decimal("0.001"))),
+    ("acme-big", Usage(M, M), "us+fast", NOW, str(Decimal("6.6") * 18 + Decimal("0.001"))),
+    # a cliff tier is re-priced by the variant too: 2,000,001 prompt tokens at $6 x 6
+    ("acme-big", Usage(2 * M + 1, 0), "fast", NOW, str(Decimal(2 * M + 1) * 36 / M + Decimal("0.001"))),
+    # a call dated back gets that period's variants: priority was explicit then
+    ("acme-big", Usage(M, M), "priority", OLD, "20"),
+    ("acme-big", Usage(M, M), "batch", OLD, "5"),  # file-wide batch applies to every period
+    # explicit prices with a multiplier on top; a cache bucket left out falls back to the variant's input
+    ("acme-small", Usage(M, M, cache_read=M, cache_write=M), "priority", NOW, str(Decimal("0.5") * (2 + 10 + Decimal("0.2") + 2))),
+    # explicit + file-wide multiplier stack
+    ("acme-small", Usage(M, M), "batch+priority", NOW, str(Decimal("0.25") * 12)),
+    # the file-wide catch-all regional entry (x1) applies to models not listed under the x1.1 one
+    ("acme-small", Usage(M, M), "regional", NOW, "6"),
+    ("acme-big", Usage(M, M), "regional", NOW, str(Decimal("1.1") * 18 + Decimal("0.001"))),
+    # web searches at $10 per 1,000
+    ("acme-big", Usage(M, 0, web_search=3), None, NOW, str(3 + Decimal("0.03") + Decimal("0.001"))),
+    # a variant does not scale the search fee
+    ("acme-big", Usage(0, 0, web_search=1000), "fast", NOW, "10.001"),
+])
+def test_a_variant_is_billed_as_the_catalog_states_it(acme: Catalog, model: str, usage: Usage, variant: str | None,
+                                                      at: dt.datetime, expected: str) -> None:
+    assert cost(acme, model, usage, variant, at) == Decimal(expected)
+    if variant is not None:  # the tracker bills it the same, to the last unit
+        event = CostTracker(acme).record(model, usage, variant=variant, at=at)
+        assert event.cost_usd == Decimal(expected)
+        assert event.variant == canonical_variant(variant)
+
+
+@pytest.mark.parametrize(("model", "usage", "variant", "at"), [
+    ("acme-big", Usage(M, M), "flex", NOW),  # not offered at all
+    ("acme-big", Usage(M, M), "fast", OLD),  # offered in a later period only
+    ("acme-big", Usage(M, M), "priority", NOW),  # offered in an earlier period only
+    ("acme-big", Usage(M, M), "fast+flex", NOW),  # one part not offered
+    ("acme-small", Usage(M, M), "fast", NOW),
+    ("acme-small", Usage(1, 1, web_search=1), None, NOW),  # searches, but no search price stated
+])
+def test_a_variant_or_fee_the_catalog_does_not_state_is_unpriced_never_standard_or_zero(
+        acme: Catalog, model: str, usage: Usage, variant: str | None, at: dt.datetime,
+        caplog: pytest.LogCaptureFixture) -> None:
+    assert not quote(acme, model, usage, at, variant).priced
+    tracker = CostTracker(acme)
+    with caplog.at_level(logging.WARNING, logger="costpanel.tracker"):
+        first = tracker.record(model, usage, variant=variant, at=at)
+        second = tracker.record(model, usage, variant=variant, at=at)
+    assert first.cost_units is None and first.source is None and second.cost_units is None
+    total = tracker.snapshot().total
+    assert total.unpriced_calls == 2 and total.cost_units == 0
+    if variant is not None:  # said once, naming the model and the variant
+        said = [r.getMessage() for r in caplog.records if "counted unpriced" in r.getMessage()]
+        assert len(said) == 1 and model in said[0] and repr(canonical_variant(variant)) in said[0]
+
+
+def test_two_explicit_price_sets_for_one_call_are_unpriced(tmp_path: Path) -> None:
+    text = PRICES.replace("[models.prices.variants.us]\nmultiplier = 1.1",
+                          "[models.prices.variants.us]\ninput = 3.3\noutput = 16.5\n"
+                          "[[models.prices.variants.us.tiers]]\nabove_prompt_tokens = 2000000\ninput = 6.6\noutput = 24.75")
+    text = text.replace("[models.prices.variants.fast]\nmultiplier = 6",
+                        "[models.prices.variants.fast]\ninput = 18\noutput = 90\n"
+                        "[[models.prices.variants.fast.tiers]]\nabove_prompt_tokens = 2000000\ninput = 36\noutput = 135")
+    catalog = _catalog_with(tmp_path, text)
+    assert cost(catalog, "acme-big", Usage(M, M), "us") == Decimal("19.801")
+    assert cost(catalog, "acme-big", Usage(M, M), "fast") == Decimal("108.001")
+    assert cost(catalog, "acme-big", Usage(M, M), "fast+us") is None
+
+
+# ------------------------------------------------------------------ names that imply a variant
+def test_a_rewrite_rule_can_imply_a_variant_and_it_stacks_with_the_calls_own(acme: Catalog) -> None:
+    tracker = CostTracker(acme)
+    plain = tracker.record("acme-big", Usage(M, M))
+    regional = tracker.record("us.acme.acme-big", Usage(M, M))
+    both = tracker.record("eu.acme.acme-big", Usage(M, M), variant="batch")
+    assert (plain.variant, regional.variant, both.variant) == (None, "regional", "batch+regional")
+    assert regional.cost_usd == Decimal("1.1") * 18 + Decimal("0.001")
+    assert both.cost_usd == Decimal("0.275") * 18 + Decimal("0.001")
+    assert regional.matched == "acme-big"
+    rows = tracker.snapshot().by_model
+    assert list(rows) == ["acme-big"]  # one row per model whatever the variant
+    assert rows["acme-big"].cost_usd == plain.cost_usd + regional.cost_usd + both.cost_usd
+
+
+def test_the_bundled_bedrock_global_prefix_implies_no_variant(catalog: Catalog) -> None:
+    entry, implied = catalog.resolve("global.anthropic.claude-sonnet-4-5-20250929-v1:0")
+    assert entry is not None and entry.id == "claude-sonnet-4-5" and implied is None
+
+
+# ---------------------------------------------------------------------- the variant a call carries
+@pytest.mark.parametrize(("given", "expected"), [
+    (None, None), ("batch", "batch"), ("Batch", "batch"), (" fast ", "fast"), ("US+Fast", "fast+us"),
+    ("fast+us+fast", "fast+us"), ("standard", None), ("default", None), ("auto", None), ("fast+standard", "fast"),
+    ("priority", "priority"), ("data_zone-2", "data_zone-2"),
+])
+def test_a_variant_is_named_canonically(given: str | None, expected: str | None) -> None:
+    assert canonical_variant(given) == expected
+
+
+@pytest.mark.parametrize(("bad", "error", "words"), [
+    (1, TypeError, "variant must be a str or None, got int 1"),
+    (b"fast", TypeError, "got bytes"),
+    ("", ValueError, "each part must be a name"),
+    ("fast++us", ValueError, "each part must be a name"),
+    ("fast mode", ValueError, "each part must be a name"),
+    ("-fast", ValueError, "each part must be a name"),
+    ("fa\x00st", ValueError, "each part must be a name"),
+    ("x" * 121, ValueError, "at most 120"),
+])
+def test_a_bad_variant_is_refused_naming_it_and_changes_nothing(catalog: Catalog, bad: object, error: type,
+                                                                words: str) -> None:
+    tracker = CostTracker(catalog)
+    tracker.record("gpt-4o", Usage(10, 10))
+    before = tracker.snapshot()
+    with pytest.raises(error, match=None) as exc:
+        tracker.record("gpt-4o", Usage(10, 10), variant=bad)  # type: ignore[arg-type]
+    assert words in str(exc.value)
+    with pytest.raises(error):
+        quote(catalog, "gpt-4o", Usage(10, 10), variant=bad)  # type: ignore[arg-type]
+    after = tracker.snapshot()
+    assert after.version == before.version and after.total == before.total
+
+
+def test_combine_stacks_and_drops_nothing() -> None:
+    assert combine(None, None) is None
+    assert combine("regional", None) == "regional"
+    assert combine("regional", "fast+us") == "fast+regional+us"
+
+
+def test_an_attempt_carries_its_variant(acme: Catalog) -> None:
+    tracker = CostTracker(acme)
+    with tracker.attempt("Tier 1") as attempt:
+        pending = attempt.record("acme-big", Usage(M, M), variant="fast")
+    assert pending.variant == "fast" and pending.cost_usd == Decimal("108.001")
+    committed = attempt.events[0]
+    assert committed.variant == "fast" and committed.source == "catalog"
+    assert tracker.snapshot().total.cost_usd == Decimal("108.001")
+
+
+# ------------------------------------------------------------------------------------ the ledger
+def test_the_ledger_keeps_each_calls_variant_source_and_searches(acme: Catalog, tmp_path: Path) -> None:
+    db = tmp_path / "ledger.sqlite3"
+    with CostTracker(acme, ledger=db) as tracker:
+        tracker.record("acme-big", Usage(M, M, web_search=3), variant="fast", event_id="a")
+        tracker.record("acme-big", Usage(M, M), event_id="b")
+        tracker.record("no-such-model", Usage(5, 5), variant="batch", event_id="c")
+    conn = sqlite3.connect(db)
+    rows = conn.execute("SELECT event_id, variant, source, web_search, cost_usd FROM events ORDER BY event_id").fetchall()
+    assert rows == [("a", "fast", "catalog", 3, "108.031000000000"), ("b", None, "catalog", 0, "18.001000000000"),
+                    ("c", "batch", None, 0, None)]
+    sums = conn.execute("SELECT SUM(web_search), MAX(source) FROM rollup WHERE model_key = 'acme-big'").fetchone()
+    assert sums == (3, "catalog")
+    resumed = CostTracker(acme, ledger=db, resume=True)
+    try:
+        row = resumed.snapshot().by_model["acme-big"]
+        assert row.source == "catalog" and row.web_search == 3 and row.cost_usd == Decimal("126.032")
+    finally:
+        resumed.close()
+
+
+# ----------------------------------------------------------------------- the file is validated
+def _catalog_with(tmp_path: Path, text: str) -> Catalog:
+    folder = tmp_path / "pricing"
+    shutil.copytree(bundled_dir(), folder)
+    (folder / "acme.toml").write_text(text, encoding="utf-8")
+    return build_catalog(provider_paths(folder), [], folder)
+
+
+@pytest.mark.parametrize(("old", "new", "words"), [
+    ("[models.prices.variants.fast]\nmultiplier = 6", "[models.prices.variants.fast]\nnote = 'x'",
+     ["variants.fast", "needs a multiplier or its own input and output prices"]),
+    ("[models.prices.variants.fast]\nmultiplier = 6", "[models.prices.variants.fast]\nmultiplier = 0",
+     ["variants.fast.multiplier", "above 0"]),
+    ("[models.prices.variants.fast]\nmultiplier = 6", "[models.prices.variants.fast]\nmultiplier = '6'",
+     ["variants.fast.multiplier", "must be a number"]),
+    ("[models.prices.variants.fast]\nmultiplier = 6", "[models.prices.variants.fast]\ninput = 18",
+     ["needs both input and output"]),
+    ("[models.prices.variants.fast]\nmultiplier = 6", "[models.prices.variants.fast]\ninput = 18\noutput = 90",
+     ["variant 'fast' has its own prices but no tiers"]),
+    ("[models.prices.variants.fast]\nmultiplier = 6", "[models.prices.variants.fast]\ncache_read = 1\nmultiplier = 2",
+     ["need its own input and output prices too"]),
+    ("[models.prices.variants.fast]\nmultiplier = 6", "[models.prices.variants.Fast]\nmultiplier = 6", ["Fast"]),
+    ('models = ["acme-big"]', 'models = ["acme-huge"]', ["'acme-huge' is not in this file"]),
+    ('models = ["acme-big"]', 'models = ["acme-big", "acme-big"]', ["'acme-big' is already listed"]),
+    ('note = "older models cost the same everywhere"', 'models = ["acme-big"]', ["'acme-big' is already listed"]),
+    ('models = ["acme-big"]\n', "", ["a second 'regional' entry without models"]),
+    ('source = "https://acme.example/batch"', 'source = "acme batch page"', ["source must be a URL"]),
+])
+def test_a_malformed_variant_is_one_clear_problem_naming_the_file_and_field(tmp_path: Path, old: str, new: str,
+                                                                            words: list[str]) -> None:
+    assert old in PRICES
+    with pytest.raises(PricingError) as exc:
+        _catalog_with(tmp_path, PRICES.replace(old, new, 1))
+    problems = exc.value.problems
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(str(tmp_path / "pricing" / "acme.toml")), problems[0]
+    for w in words:
+        assert w in problems[0], problems[0]
+
+
+def test_a_rewrite_rules_variant_must_be_a_variant_name(tmp_path: Path) -> None:
+    folder = tmp_path / "pricing"
+    shutil.copytree(bundled_dir(), folder)
+    with (folder / MATCHING_FILE).open("a", encoding="utf-8") as f:
+        f.write(REGIONAL_RULE.replace('variant = "regional"', 'variant = "Regional Endpoint"'))
+    with pytest.raises(PricingError) as exc:
+        build_catalog(provider_paths(folder), [], folder)
+    assert len(exc.value.problems) == 1 and "variant" in exc.value.problems[0]
