@@ -73,6 +73,7 @@ T_TRACKER = "tests/test_tracker.py"
 T_CATALOG = "tests/test_catalog.py"
 T_DATA = "tests/test_pricing_data.py"
 T_VIEW = "tests/test_viewmodel.py"
+T_VARIANTS = "tests/test_variants.py"
 
 FAULTS: tuple[Fault, ...] = (
     # -- 1-12: the faults issue 9 names ---------------------------------------------------------------
@@ -158,7 +159,7 @@ FAULTS: tuple[Fault, ...] = (
            "tests/test_export.py::test_safe_cell_prefixes_only_formula_starts",
            "tests/test_history_cli.py::test_report_csv_neutralises_formulas_in_names")),
     Fault("11", "`at` ignored for price periods: priced at today's period (record() hot path)", TRACKER,
-          "if ts < period.start_ts:", "if False:",
+          "(variant is not None or ts < period.start_ts)", "(variant is not None)",
           (T_TRACKER, T_CATALOG),
           ("tests/test_tracker.py::test_at_picks_the_price_period_in_effect",
            "tests/test_catalog.py::test_tracker_prices_history_like_quote")),
@@ -224,6 +225,33 @@ FAULTS: tuple[Fault, ...] = (
           "_USAGE, _COST, _TS, _EVENT_ID, _STATUS = map(itemgetter, (5, 6, 7, 8, 9))",
           ("tests/test_buckets.py",),
           ("tests/test_buckets.py::test_the_ledger_reads_events_by_name_so_a_reordered_event_is_stored_the_same",)),
+    # -- h-j: price variants and web searches (issue 10) ----------------------------------------------------
+    Fault("h", "a variant's multiplier ignored: fast mode billed at the standard price", RATES,
+          "factor *= rule.factor", "factor *= 1",
+          (T_VARIANTS,),
+          ("tests/test_variants.py::test_a_variant_is_billed_as_the_catalog_states_it",)),
+    Fault("h2", "a variant the model does not offer billed at the standard price", RATES,
+          "        if rule is None:\n            return None\n", "        if rule is None:\n            continue\n",
+          (T_VARIANTS,),
+          ("tests/test_variants.py::test_a_variant_or_fee_the_catalog_does_not_state_is_unpriced_never_standard_or_zero",)),
+    Fault("h3", "stacked variants: only the last multiplier applies", RATES,
+          "factor *= rule.factor", "factor = rule.factor",
+          (T_VARIANTS,),
+          ("tests/test_variants.py::test_a_variant_is_billed_as_the_catalog_states_it",)),
+    Fault("i", "record() drops the web-search fee", TRACKER,
+          "cost += web_search * rate[WEB_SEARCH]", "cost += 0",
+          (T_VARIANTS,),
+          ("tests/test_variants.py::test_a_variant_is_billed_as_the_catalog_states_it",
+           "tests/test_variants.py::test_the_ledger_keeps_each_calls_variant_source_and_searches")),
+    Fault("i2", "web searches of a model without a stated search fee billed at $0", RATES,
+          "elif price is None and bucket.name in UNSTATED_WHEN_MISSING:", "elif False:",
+          (T_VARIANTS,),
+          ("tests/test_variants.py::test_a_variant_or_fee_the_catalog_does_not_state_is_unpriced_never_standard_or_zero",)),
+    Fault("j", "the ledger drops each call's variant", ROWS,
+          'matched or "", provider or "", variant or "", source or "")', 'matched or "", provider or "", "", source or "")',
+          (T_VARIANTS, "tests/test_ledger_rows.py"),
+          ("tests/test_variants.py::test_the_ledger_keeps_each_calls_variant_source_and_searches",
+           "tests/test_ledger_rows.py::test_any_two_batches_land_exactly_as_computed_here")),
 )
 
 
