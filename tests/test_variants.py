@@ -350,3 +350,29 @@ def test_a_rewrite_rules_variant_must_be_a_variant_name(tmp_path: Path) -> None:
     with pytest.raises(PricingError) as exc:
         build_catalog(provider_paths(folder), [], folder)
     assert len(exc.value.problems) == 1 and "variant" in exc.value.problems[0]
+
+
+# --------------------------------------------------------------------- pricing diff compares variants
+def test_pricing_diff_compares_litellms_variant_prices_with_ours(acme: Catalog) -> None:
+    from costpanel.pricing.diff import compare, litellm_models
+
+    litellm = {
+        "acme-big": {"litellm_provider": "mistral", "mode": "chat", "input_cost_per_token": 3e-06,
+                     "output_cost_per_token": 1.5e-05, "cache_read_input_token_cost": 3e-07,
+                     # batch: ours is x0.25 (the period's own) -> 0.75 / 3.75 / 0.075; theirs 1.5 in: differs
+                     "input_cost_per_token_batches": 1.5e-06, "output_cost_per_token_batches": 3.75e-06,
+                     "cache_read_input_token_cost_batches": 7.5e-08,
+                     # priority: not offered in the period in force now
+                     "input_cost_per_token_priority": 6e-06, "output_cost_per_token_priority": 3e-05},
+    }
+    theirs = [t for t in litellm_models(litellm, ["mistral"]) if t.id == "acme-big"]
+    assert theirs and set(theirs[0].variants) == {"batch", "priority"}
+    # the test catalog's acme models belong to "acme": compare them as that provider
+    theirs = [t._replace(provider="acme") for t in theirs]
+    rows = [r for r in compare(acme, theirs, source="litellm", providers=["acme"]) if r.kind == "variant"]
+    shown = {(r.field, r.ours, r.theirs) for r in rows}
+    assert shown == {("batch.input", "0.75", "1.5"), ("priority", "—", "priced")}
+    assert all(r.status == "new" and r.model == "acme-big" for r in rows)
+    known = {("acme-big", "batch.input"): "ours is the provider's own batch page", ("acme-big", "priority"): "x"}
+    rows = [r for r in compare(acme, theirs, source="litellm", providers=["acme"], known=known) if r.kind == "variant"]
+    assert {r.status for r in rows} == {"known"}

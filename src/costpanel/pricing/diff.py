@@ -7,7 +7,9 @@ The tool a maintainer runs before a release. Each other source is first read int
 - ``missing``    — the source lists a current text model that the catalog does not match;
 - ``unlisted``   — a current catalog model the source does not list;
 - ``price``      — a rate of the period in force now differs (Decimals compared exactly);
-- ``retirement`` — one side says retired/deprecated, the other current.
+- ``retirement`` — one side says retired/deprecated, the other current;
+- ``variant``    — a price variant (batch, flex, priority) the source prices: missing here, or a
+  rate of it that differs (field ``<variant>.<rate>``, e.g. ``batch.input``).
 
 Deliberate differences live in data, ``pricing/_known_differences.toml``; a row they cover is
 ``known`` (with the reason), every other row is ``new``. genai-prices is imported only here,
@@ -94,9 +96,13 @@ class TheirModel(NamedTuple):
     rates: Mapping[str, Decimal | None]  # RATE_FIELDS names, USD per 1M, period in force now
     matches: Callable[[str], bool]  # whether a name denotes this model, by the source's own rules
     names: tuple[str, ...]  # its id, then the exact names its match rules list (tried in turn)
+    variants: Mapping[str, Mapping[str, Decimal | None]] = {}  # noqa: RUF012 - variant -> rates, never mutated
 
 
-DiffKind = Literal["missing", "unlisted", "price", "retirement"]
+DiffKind = Literal["missing", "unlisted", "price", "retirement", "variant"]
+# LiteLLM's field suffix of each variant it prices (``input_cost_per_token_batches``) -> our variant.
+LITELLM_VARIANTS: Mapping[str, str] = {"batches": "batch", "flex": "flex", "priority": "priority"}
+VARIANT_RATES = ("input", "output", "cache_read")  # the rates LiteLLM gives per variant
 
 
 class DiffRow(NamedTuple):
@@ -209,8 +215,33 @@ def litellm_models(data: Mapping[str, Any], providers: Iterable[str] | None = No
         current = not (isinstance(deprecation, str) and deprecation[:10] <= today.isoformat())
         bare = key.split("/", 1)[1] if "/" in key else key
         names = {key.lower(), bare.lower()}
-        out.append(TheirModel(ours, bare, current, text, rates, lambda n, names=names: n.lower() in names, (bare,)))
+        variants = {ours_name: _litellm_variant(entry, suffix) for suffix, ours_name in LITELLM_VARIANTS.items()
+                    if isinstance(entry.get(f"input_cost_per_token_{suffix}"), (int, float))}
+        out.append(TheirModel(ours, bare, current, text, rates, lambda n, names=names: n.lower() in names, (bare,),
+                              variants))
     return out
+
+
+def _per_million(v: object) -> Decimal | None:
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return None
+    return (Decimal(repr(v)) if isinstance(v, float) else Decimal(v)).scaleb(6).normalize()
+
+
+def _litellm_variant(entry: Mapping[str, Any], suffix: str) -> dict[str, Decimal | None]:
+    fields = {"input": "input_cost_per_token", "output": "output_cost_per_token",
+              "cache_read": "cache_read_input_token_cost"}
+    return {name: _per_million(entry.get(f"{field}_{suffix}")) for name, field in fields.items()}
+
+
+def _variant_rates(entry: ModelEntry, variant: str) -> dict[str, Decimal] | None:
+    """Our rates (USD per 1M, below any cliff) for ``variant`` in the period in force now, or None."""
+    from .rates import with_variant
+
+    billed = with_variant(entry.current, variant)
+    if billed is None:
+        return None
+    return {name: Decimal(getattr(billed.base, name)).scaleb(-6).normalize() for name in VARIANT_RATES}
 
 
 # --------------------------------------------------------------------------- comparison
@@ -270,6 +301,16 @@ def compare(catalog: Catalog, theirs: Sequence[TheirModel], *, source: str,
             if _billed(mine, name) != _billed(t.rates, name):
                 row(t.provider, "price", entry.id, t.id, name, _show(mine[name]), _show(t.rates.get(name)),
                     "differs now")
+        for variant, theirs_rates in t.variants.items():
+            ours_rates = _variant_rates(entry, variant)
+            if ours_rates is None:
+                row(t.provider, "variant", entry.id, t.id, variant, "—", "priced", "variant not in the catalog")
+                continue
+            for name in VARIANT_RATES:
+                them = _billed(theirs_rates, name)
+                if them is not None and ours_rates[name] != them:
+                    row(t.provider, "variant", entry.id, t.id, f"{variant}.{name}", _show(ours_rates[name]),
+                        _show(them), "variant rate differs now")
 
     for entry in catalog.models.values():
         if entry.provider not in covered or is_retired(entry.retired) or entry.free:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
@@ -393,14 +393,18 @@ class MatchingRules(_Strict):
                 raise ValueError(f"renames: {old!r} = {new!r}, which is renamed again; renames are applied once")
         return self
 
-DiffField = Literal["model", "input", "output", "cache_read", "cache_write", "cache_write_1h", "retired"]
+# `model` (listed on one side only), a rate, `retired`, a variant (`batch`) or one of its rates (`batch.input`).
+DiffField = Annotated[str, StringConstraints(
+    pattern=r"^(model|input|output|cache_read|cache_write|cache_write_1h|retired"
+            r"|(batch|flex|priority)(\.(input|output|cache_read))?)$")]  # the variants `pricing diff` compares
 
 
 class KnownDifference(_Strict):
     """One deliberate difference between the catalog and genai-prices / LiteLLM."""
 
     model: ModelId = Field(description="Our model id (or the source's id, for a model we do not price).")
-    field: DiffField = Field(description="`model` (listed on one side only), a rate, or `retired`.")
+    field: DiffField = Field(description="`model` (listed on one side only), a rate, `retired`, a variant "
+                                         "(`batch`) or a variant's rate (`batch.input`).")
     reason: Annotated[str, StringConstraints(min_length=3, strip_whitespace=True)] = Field(
         description="Why the difference is deliberate.")
 
