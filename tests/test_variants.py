@@ -376,3 +376,13 @@ def test_pricing_diff_compares_litellms_variant_prices_with_ours(acme: Catalog) 
     known = {("acme-big", "batch.input"): "ours is the provider's own batch page", ("acme-big", "priority"): "x"}
     rows = [r for r in compare(acme, theirs, source="litellm", providers=["acme"], known=known) if r.kind == "variant"]
     assert {r.status for r in rows} == {"known"}
+
+
+def test_pricing_list_says_which_variants_and_search_fee_a_model_has(acme: Catalog) -> None:
+    from costpanel.pricing.listing import list_models
+
+    rows = {r.id: r.to_json() for r in list_models(acme, provider="acme")}
+    assert rows["acme-big"]["variants"] == ["batch", "fast", "regional", "us"]
+    assert rows["acme-big"]["web_search_per_1k"] == "10"
+    assert rows["acme-small"]["variants"] == ["batch", "priority", "regional"]
+    assert rows["acme-small"]["web_search_per_1k"] is None

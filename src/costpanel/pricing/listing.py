@@ -22,6 +22,8 @@ class ListedModel:
     per_1k_requests: Decimal | None
     tiers: tuple[int, ...]
     effective: str | None
+    web_search_per_1k: Decimal | None = None
+    variants: tuple[str, ...] = ()  # price variants offered in the current period (batch, priority …)
 
     @property
     def id(self) -> str:
@@ -40,6 +42,8 @@ class ListedModel:
             "effective": self.effective,
             **{k: usd_str(v) for k, v in self.rates.items()},
             "per_1k_requests": usd_str(self.per_1k_requests),
+            "web_search_per_1k": usd_str(self.web_search_per_1k),
+            "variants": list(self.variants),
             "tiers_above_prompt_tokens": list(self.tiers),
             "source": e.current.source,
         }
@@ -56,6 +60,8 @@ def _listed(e: ModelEntry) -> ListedModel:
         p.per_1k_requests,
         tuple(t.above_prompt_tokens for t in p.tiers),
         p.effective.isoformat(),
+        p.web_search_per_1k,
+        tuple(sorted(e.current.variants)),
     )
 
 
