@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -14,7 +15,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, Field
 
-from costpanel.adapters import from_anthropic, from_gemini, from_litellm, from_openai, from_otel
+import costpanel
+from costpanel import CostTracker, load_catalog
+from costpanel.adapters import from_anthropic, from_gemini, from_litellm, from_openai, from_otel, variant_of
 from costpanel.usage import MAX_COUNT, Usage
 
 DATA = Path(__file__).parent / "data" / "usage"
@@ -305,6 +308,12 @@ BAD_COUNTS = [
     ("otel", {"gen_ai.usage.input_tokens": 10.0}, "gen_ai.usage.input_tokens", "10.0"),
     ("otel", {"gen_ai.usage.input_tokens": 10, "gen_ai.usage.cache_read.input_tokens": True},
      "gen_ai.usage.cache_read.input_tokens", "True"),
+    ("anthropic", {"input_tokens": 1, "output_tokens": 2, "server_tool_use": {"web_search_requests": -1}},
+     "server_tool_use.web_search_requests", "-1"),
+    ("anthropic", {"input_tokens": 1, "output_tokens": 2, "server_tool_use": {"web_search_requests": "3"}},
+     "server_tool_use.web_search_requests", "'3'"),
+    ("litellm", {"prompt_tokens": 10, "completion_tokens": 2, "server_tool_use": {"web_search_requests": 1.0}},
+     "server_tool_use.web_search_requests", "1.0"),
 ]
 
 
@@ -388,3 +397,339 @@ def test_litellm_current_convention_never_counts_a_token_twice(
         {"input_tokens": uncached, "cache_read_input_tokens": read, "cache_creation_input_tokens": write,
          "output_tokens": output}
     )
+
+
+# --- server-side web searches (the web_search bucket)
+
+# (fixture, adapter, expected buckets of the whole response, web searches its usage block alone shows)
+SEARCH_CASES: list[tuple[str, Adapter, Usage, int]] = [
+    # server_tool_use: 3 searches (billed) and 2 fetches (free: tokens only, not counted)
+    ("anthropic_web_search_fast_us.json", from_anthropic, Usage(input=24810, output=912, web_search=3), 3),
+    # three web_search_call output items (two searches, one open_page): the usage block has no count
+    ("openai_responses_web_search.json", from_openai,
+     Usage(input=14244, cache_read=4096, output=1250, web_search=3), 0),
+    # Gemini 3: four webSearchQueries, one empty and one repeated: two distinct billable queries
+    ("gemini_grounded_search.json", from_gemini, Usage(input=216, output=194, web_search=2), 0),
+]
+SEARCH_IDS = [case[0].removesuffix(".json") for case in SEARCH_CASES]
+USAGE_MEMBER = {from_anthropic: "usage", from_openai: "usage", from_gemini: "usageMetadata"}
+
+
+@pytest.mark.parametrize(("fixture", "adapter", "expected", "block_searches"), SEARCH_CASES, ids=SEARCH_IDS)
+def test_a_whole_response_counts_its_billable_web_searches(
+    fixture: str, adapter: Adapter, expected: Usage, block_searches: int
+) -> None:
+    payload = load(fixture)
+    assert adapter(payload) == expected
+    assert adapter(to_namespace(payload)) == expected  # SDK objects read the same
+    alone = adapter(payload[USAGE_MEMBER[adapter]])
+    assert alone.web_search == block_searches
+    assert alone.as_dict() | {"web_search": 0} == expected.as_dict() | {"web_search": 0}  # tokens alike
+
+
+def test_anthropic_web_fetches_cost_nothing_and_are_not_counted() -> None:
+    usage = {"input_tokens": 900, "output_tokens": 40, "server_tool_use": {"web_search_requests": 0,
+                                                                          "web_fetch_requests": 4}}
+    assert from_anthropic(usage) == Usage(input=900, output=40)
+
+
+def test_anthropic_null_server_tool_use_is_no_search() -> None:
+    assert from_anthropic(load("anthropic_cache_1h.json")).web_search == 0  # "server_tool_use": null
+
+
+def test_litellm_reads_anthropic_server_tool_use_passed_through() -> None:
+    payload = load("litellm_anthropic.json")
+    payload["usage"]["server_tool_use"] = {"web_search_requests": 2}  # litellm.types.utils.ServerToolUse
+    assert from_litellm(payload) == Usage(input=10, cache_read=66360, cache_write=32435, output=5120, web_search=2)
+    assert from_litellm(to_namespace(payload["usage"])).web_search == 2
+
+
+def test_openai_chat_completions_search_model_bills_through_its_own_price() -> None:
+    # gpt-4o-search-preview: the search is in the model's per-request price, not a tool call
+    payload = load("openai_chat_cached.json")
+    payload["model"] = "gpt-4o-search-preview-2025-03-11"
+    payload["choices"][0]["message"]["annotations"] = [
+        {"type": "url_citation", "url_citation": {"url": "https://example.org", "title": "x",
+                                                  "start_index": 0, "end_index": 5}}]
+    assert from_openai(payload).web_search == 0
+
+
+@pytest.mark.parametrize("output", ["text", {"text": "hi"}, None], ids=["str", "dict", "none"])
+def test_openai_output_that_is_not_a_list_counts_no_search(output: object) -> None:
+    payload = {"output": output, "usage": {"input_tokens": 5, "output_tokens": 1}}
+    assert from_openai(payload) == Usage(input=5, output=1)
+
+
+def test_gemini_searches_of_every_candidate_are_counted_once() -> None:
+    payload = load("gemini_grounded_search.json")
+    second = json.loads(json.dumps(payload["candidates"][0]))
+    second["index"] = 1
+    second["groundingMetadata"]["webSearchQueries"] = ["Spain vs England Euro 2024 final score", "Euro 2024 top scorer"]
+    payload["candidates"].append(second)
+    assert from_gemini(payload).web_search == 3
+
+
+def test_gemini_python_sdk_snake_case_grounding_metadata() -> None:
+    payload = load("gemini_sdk_snake.json")
+    payload["model_version"] = "gemini-3-pro-preview"
+    payload["candidates"] = [{"index": 0, "grounding_metadata": {"web_search_queries": ["a", "b", " ", "c"]}}]
+    assert from_gemini(payload).web_search == 3
+    assert from_gemini(to_namespace(payload)).web_search == 3
+
+
+@pytest.mark.parametrize(
+    ("model_version", "queries", "expected"),
+    [("gemini-2.5-flash", ["a", "b", "c"], 1), ("gemini-2.0-flash-001", ["a"], 1), ("gemini-2.5-pro", [""], 0),
+     ("gemini-1.5-pro-002", ["a", "b"], 1), ("gemini-3-flash-preview", ["a", "b", "c"], 3),
+     ("gemini-3.1-pro-preview", ["a", "b"], 2), ("models/gemini-2.5-flash-lite", ["a", "b"], 1),
+     (None, ["a", "b"], 2)],
+)
+def test_gemini_before_3_bills_one_grounded_prompt_gemini_3_each_query(
+    model_version: str | None, queries: list[str], expected: int
+) -> None:
+    payload = load("gemini_grounded_search.json")
+    payload["modelVersion"] = model_version
+    payload["candidates"][0]["groundingMetadata"]["webSearchQueries"] = queries
+    assert from_gemini(payload).web_search == expected
+
+
+@pytest.mark.parametrize("queries", ["one query", [1, 2], [None]], ids=["str", "ints", "none"])
+def test_gemini_malformed_search_queries_are_rejected_naming_the_field(queries: object) -> None:
+    payload = load("gemini_grounded_search.json")
+    payload["candidates"][0]["groundingMetadata"]["webSearchQueries"] = queries
+    with pytest.raises(ValueError, match=r"groundingMetadata\.webSearchQueries must be a list of strings"):
+        from_gemini(payload)
+
+
+def test_gemini_without_grounding_counts_no_search() -> None:
+    assert from_gemini(load("gemini_rest_thinking.json")).web_search == 0
+
+
+def test_otel_has_no_web_search_attribute_so_counts_none() -> None:
+    attrs = {"gen_ai.usage.input_tokens": 10, "gen_ai.usage.output_tokens": 2, "gen_ai.tool.name": "web_search"}
+    assert from_otel(attrs) == Usage(input=10, output=2)
+
+
+# pydantic models shaped like anthropic.types.beta.BetaUsage / BetaServerToolUsage and
+# openai.types.responses.Response (the SDKs themselves are not dependencies)
+
+
+class _ServerToolUsage(BaseModel):
+    web_fetch_requests: int
+    web_search_requests: int
+
+
+class _BetaUsage(BaseModel):
+    input_tokens: int
+    output_tokens: int
+    cache_creation_input_tokens: int | None = None
+    cache_read_input_tokens: int | None = None
+    cache_creation: _CacheCreation | None = None
+    inference_geo: str | None = None
+    server_tool_use: _ServerToolUsage | None = None
+    service_tier: str | None = None  # Literal["standard", "priority", "batch"]
+    speed: str | None = None  # Literal["standard", "fast"]
+
+
+class _BetaMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+    model: str
+    usage: _BetaUsage
+
+
+class _ResponseItem(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: str
+
+
+class _ResponsesUsage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    input_tokens: int
+    output_tokens: int
+    input_tokens_details: _PromptDetails
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+    output: list[_ResponseItem]
+    service_tier: str | None = None  # Literal["auto", "default", "flex", "scale", "priority"]
+    usage: _ResponsesUsage
+
+
+def test_pydantic_anthropic_message_gives_searches_and_variant() -> None:
+    message = _BetaMessage.model_validate(load("anthropic_web_search_fast_us.json"))
+    assert from_anthropic(message) == Usage(input=24810, output=912, web_search=3)
+    assert variant_of(message) == "fast+us"
+    assert variant_of(message.usage) == "fast+us"
+
+
+def test_pydantic_openai_response_gives_searches_and_variant() -> None:
+    response = _Response.model_validate(load("openai_responses_web_search.json"))
+    assert from_openai(response) == Usage(input=14244, cache_read=4096, output=1250, web_search=3)
+    assert variant_of(response) == "flex"
+
+
+# --- variant_of: the price variant a response says its call was billed under
+
+
+def anthropic_usage(**fields: object) -> dict[str, object]:
+    return {"id": "msg_1", "type": "message", "model": "claude-opus-4-6",
+            "usage": {"input_tokens": 10, "output_tokens": 5, **fields}}
+
+
+def openai_response(tier: object) -> dict[str, object]:
+    return {"id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-5",
+            "usage": {"prompt_tokens": 10, "completion_tokens": 5}, "service_tier": tier}
+
+
+VARIANTS: list[tuple[str, object, str | None]] = [
+    ("anthropic fast in the US", anthropic_usage(service_tier="standard", speed="fast", inference_geo="us"), "fast+us"),
+    ("anthropic priority", anthropic_usage(service_tier="priority", speed="standard", inference_geo="global"),
+     "priority"),
+    ("anthropic batch", anthropic_usage(service_tier="batch"), "batch"),
+    ("anthropic batch in the US", anthropic_usage(service_tier="batch", inference_geo="us"), "batch+us"),
+    ("anthropic priority fast US", anthropic_usage(service_tier="priority", speed="fast", inference_geo="us"),
+     "fast+priority+us"),
+    ("anthropic standard", anthropic_usage(service_tier="standard", speed="standard", inference_geo="global"), None),
+    ("anthropic geo not available", anthropic_usage(inference_geo="not_available"), None),
+    ("anthropic fields missing", anthropic_usage(), None),
+    ("anthropic fields null", anthropic_usage(service_tier=None, speed=None, inference_geo=None), None),
+    ("anthropic not strings", anthropic_usage(service_tier=7, speed=True, inference_geo=["us"]), None),
+    ("anthropic upper case", anthropic_usage(speed="FAST", inference_geo="US"), "fast+us"),
+    ("anthropic unknown geo passes through", anthropic_usage(inference_geo="eu"), "eu"),
+    ("anthropic unknown speed passes through", anthropic_usage(speed="Turbo"), "turbo"),
+    ("openai flex", openai_response("flex"), "flex"),
+    ("openai priority", openai_response("priority"), "priority"),
+    ("openai scale", openai_response("scale"), "scale"),
+    ("openai default", openai_response("default"), None),
+    ("openai auto", openai_response("auto"), None),
+    ("openai null", openai_response(None), None),
+    ("openai not a string", openai_response(2), None),
+    ("openai unknown passes through", openai_response("Express"), "express"),
+    ("recorded chat completion", load("openai_chat_cached.json"), None),
+    ("recorded responses flex", load("openai_responses_web_search.json"), "flex"),
+    ("recorded anthropic standard", load("anthropic_cache_1h.json"), None),
+    ("recorded anthropic fast us", load("anthropic_web_search_fast_us.json"), "fast+us"),
+    ("gemini has no such field", load("gemini_grounded_search.json"), None),
+    ("not a response", None, None),
+]
+
+
+@pytest.mark.parametrize(("payload", "expected"), [case[1:] for case in VARIANTS], ids=[case[0] for case in VARIANTS])
+def test_variant_of_reads_tier_speed_and_geography(payload: object, expected: str | None) -> None:
+    assert variant_of(payload) == expected
+    assert variant_of(to_namespace(payload)) == expected  # SDK objects read the same
+    usage = payload.get("usage") if isinstance(payload, dict) else None
+    if isinstance(payload, dict) and isinstance(usage, dict) and "service_tier" not in payload:
+        assert variant_of(usage) == expected  # Anthropic: the usage block alone carries it all
+
+
+def test_the_response_field_wins_over_the_same_field_in_usage() -> None:
+    # OpenRouter puts Anthropic's service_tier in usage and OpenAI's at the top: never both, but
+    # if a proxy sends both, the response's own field is the one it answered with.
+    assert variant_of({"service_tier": "flex", "usage": {"service_tier": "standard"}}) == "flex"
+    assert variant_of({"service_tier": None, "usage": {"service_tier": "priority"}}) == "priority"
+
+
+@pytest.mark.parametrize(("field", "value"), [("inference_geo", "us east"), ("service_tier", "flex!"),
+                                              ("speed", "-fast")])
+def test_variant_of_rejects_a_string_that_is_no_variant_name_naming_the_field(field: str, value: str) -> None:
+    with pytest.raises(ValueError, match=rf"^{field}: variant {re.escape(repr(value))}"):
+        variant_of(anthropic_usage(**{field: value}))
+
+
+def test_variant_of_is_exported_from_the_package() -> None:
+    assert costpanel.variant_of is variant_of
+    assert "variant_of" in costpanel.__all__
+
+
+# --- end to end: adapters and variant_of feeding a tracker, priced by a catalog of our own
+
+ACME = """\
+provider = "acme"
+name = "Acme"
+sources = ["https://acme.example/pricing"]
+checked = 2026-01-01
+
+[[models]]
+id = "acme-search-1"
+
+[[models.prices]]
+effective = 2025-01-01
+source = "https://acme.example/pricing"
+input = 2
+output = 10
+web_search_per_1k = 10
+
+[models.prices.variants.fast]
+multiplier = 6
+
+[models.prices.variants.us]
+multiplier = 1.1
+
+[models.prices.variants.priority]
+input = 4
+output = 20
+"""
+
+
+@pytest.fixture
+def acme_tracker(tmp_path: Path) -> CostTracker:
+    path = tmp_path / "acme.toml"
+    path.write_text(ACME, encoding="utf-8")
+    return CostTracker(load_catalog(overrides=False, extra=[path]))
+
+
+# (payload, adapter, expected variant, web searches, expected cost): 1M input at $2/M, 100k output at
+# $10/M, searches at $10 per 1,000 (fees are not scaled by a variant's multiplier)
+END_TO_END: list[tuple[str, dict[str, Any], Adapter, str | None, int, Decimal | None]] = [
+    ("standard, 3 searches",
+     {"usage": {"input_tokens": 10**6, "output_tokens": 10**5, "service_tier": "standard",
+                "server_tool_use": {"web_search_requests": 3, "web_fetch_requests": 1}}},
+     from_anthropic, None, 3, Decimal("3.03")),
+    ("fast in the US: tokens x 6 x 1.1",
+     {"usage": {"input_tokens": 10**6, "output_tokens": 10**5, "speed": "fast", "inference_geo": "us",
+                "server_tool_use": {"web_search_requests": 3, "web_fetch_requests": 0}}},
+     from_anthropic, "fast+us", 3, Decimal("19.83")),
+    ("priority: its own prices",
+     {"usage": {"input_tokens": 10**6, "output_tokens": 10**5, "service_tier": "priority"}},
+     from_anthropic, "priority", 0, Decimal(6)),
+    ("batch is not offered: unpriced, never standard",
+     {"usage": {"input_tokens": 10**6, "output_tokens": 10**5, "service_tier": "batch",
+                "server_tool_use": {"web_search_requests": 1, "web_fetch_requests": 0}}},
+     from_anthropic, "batch", 1, None),
+    ("openai flex is not offered: unpriced",
+     {"service_tier": "flex", "output": [{"type": "web_search_call"}, {"type": "message"}],
+      "usage": {"input_tokens": 10**6, "output_tokens": 10**5, "input_tokens_details": {"cached_tokens": 0}}},
+     from_openai, "flex", 1, None),
+    ("openai default, 2 search calls",
+     {"service_tier": "default", "output": [{"type": "web_search_call"}, {"type": "web_search_call"}],
+      "usage": {"input_tokens": 10**6, "output_tokens": 10**5, "input_tokens_details": {"cached_tokens": 0}}},
+     from_openai, None, 2, Decimal("3.02")),
+]
+
+
+@pytest.mark.parametrize(("payload", "adapter", "variant", "searches", "cost"), [c[1:] for c in END_TO_END],
+                         ids=[c[0] for c in END_TO_END])
+def test_a_recorded_response_carries_its_variant_and_searches_into_the_price(
+    acme_tracker: CostTracker, payload: dict[str, Any], adapter: Adapter, variant: str | None, searches: int,
+    cost: Decimal | None,
+) -> None:
+    event = acme_tracker.record("acme-search-1", adapter(payload), tier="Tier 1", variant=variant_of(payload))
+    assert (event.variant, event.usage.web_search, event.cost_usd) == (variant, searches, cost)
+    snap = acme_tracker.snapshot()
+    assert snap.total.usage.web_search == searches
+    assert snap.total.unpriced_calls == (cost is None)
+
+
+def test_the_bundled_catalog_records_variant_and_searches_of_real_responses(tracker: CostTracker) -> None:
+    # Prices of variants and search fees come with the price data; what the call carries must not.
+    message = load("anthropic_web_search_fast_us.json")
+    event = tracker.record(message["model"], Usage.from_anthropic(message), tier="Tier 1", variant=variant_of(message))
+    assert (event.variant, event.usage.web_search, event.matched) == ("fast+us", 3, "claude-opus-4-6")
+    response = load("openai_responses_web_search.json")
+    event = tracker.record(response["model"], Usage.from_openai(response), tier="Tier 2", variant=variant_of(response))
+    assert (event.variant, event.usage.web_search) == ("flex", 3)
+    assert tracker.snapshot().total.usage.web_search == 6

@@ -4,6 +4,7 @@ Importing this package never imports Dear PyGui (``costpanel.gui`` does) nor pyd
 when price files are first read), so headless users and test suites stay fast.
 """
 
+from .adapters import variant_of
 from .attempts import Attempt
 from .events import Event
 from .pricing import Catalog, PricingError, load_catalog
@@ -24,4 +25,5 @@ __all__ = [
     "Usage",
     "__version__",
     "load_catalog",
+    "variant_of",
 ]

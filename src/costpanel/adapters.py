@@ -6,16 +6,24 @@ or a whole response that carries it. Missing or ``None`` counts are 0. Anything 
 plain non-negative int, and any cached count larger than the total that should contain it,
 raises ``ValueError`` naming the provider's field and value: a wrong bill is worse than none,
 so nothing is clamped.
+
+Server-side web searches (the ``web_search`` bucket) are read where the payload reports them:
+Anthropic's and LiteLLM's ``usage.server_tool_use.web_search_requests``; OpenAI's Responses
+``output`` items and Gemini's grounding metadata, which only a whole response carries (pass the
+response, not its ``usage``, to count them). :func:`variant_of` reads the price variant a call
+was billed under (``service_tier``, ``speed``, ``inference_geo``) for ``CostTracker.record``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from .usage import MAX_COUNT, Usage
+from .variants import canonical_variant, combine
 
-__all__ = ["from_anthropic", "from_gemini", "from_litellm", "from_openai", "from_otel"]
+__all__ = ["from_anthropic", "from_gemini", "from_litellm", "from_openai", "from_otel", "variant_of"]
 
 
 def _get(obj: Any, *path: str) -> Any:
@@ -96,23 +104,44 @@ def _cache_writes(obj: Any, totals: tuple[str, ...], detail: str) -> tuple[int, 
     return _within((total_name, total), w5, w1h) + w5[1], w1h[1]
 
 
+def _openai_web_searches(obj: Any) -> int:
+    """Web search tool calls of a whole Responses API response: its ``output`` items of type
+    ``web_search_call`` (OpenAI bills the web search tool per call, whatever the call's action).
+
+    A usage block alone carries no such count, so it gives 0. Chat Completions' search models
+    (``gpt-4o-search-preview`` …) bill search per request through the model's own price, so a
+    chat completion gives 0 here too. An ``output`` that is not a list (another provider's shape
+    under the same name) counts nothing.
+    """
+    items = _get(obj, "output")
+    if not isinstance(items, (list, tuple)):
+        return 0
+    return sum(1 for item in items if _get(item, "type") == "web_search_call")
+
+
 def from_openai(obj: Any) -> Usage:
     """OpenAI Chat Completions (``prompt_tokens``) or Responses API (``input_tokens``) usage.
 
     Both count cached tokens inside the prompt total and reasoning tokens inside the output,
-    so only the cached part has to move: input = prompt - cached.
+    so only the cached part has to move: input = prompt - cached. Given a whole Responses API
+    response, its ``web_search_call`` output items are the ``web_search`` count.
     """
     u = _unwrap(obj, "openai", ("prompt_tokens", "completion_tokens", "input_tokens", "output_tokens"))
     chat = _get(u, "prompt_tokens") is not None or _get(u, "completion_tokens") is not None
     prompt, out = ("prompt_tokens", "completion_tokens") if chat else ("input_tokens", "output_tokens")
     cached = _named(u, f"{prompt}_details.cached_tokens")
-    return Usage(input=_within(_named(u, prompt), cached), cache_read=cached[1], output=_count(u, out))
+    return Usage(input=_within(_named(u, prompt), cached), cache_read=cached[1], output=_count(u, out),
+                 web_search=_openai_web_searches(obj))
 
 
 def from_anthropic(obj: Any) -> Usage:
     """Anthropic Messages usage: ``input_tokens`` already excludes cache reads and writes.
 
-    Cache writes are split by TTL using ``cache_creation`` when the API sends it.
+    Cache writes are split by TTL using ``cache_creation`` when the API sends it. Web searches
+    are ``server_tool_use.web_search_requests`` ($10 per 1,000 at Anthropic). Its sibling
+    ``web_fetch_requests`` is not read: "Web fetch usage has no additional charges beyond standard
+    token costs" (platform.claude.com/docs/en/agents-and-tools/tool-use/web-fetch-tool), and the
+    fetched pages are already in ``input_tokens``.
     """
     markers = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
     u = _unwrap(obj, "anthropic", markers)
@@ -123,6 +152,7 @@ def from_anthropic(obj: Any) -> Usage:
         cache_write=w5,
         cache_write_1h=w1h,
         output=_count(u, "output_tokens"),
+        web_search=_count(u, "server_tool_use.web_search_requests"),
     )
 
 
@@ -137,6 +167,9 @@ def from_gemini(obj: Any) -> Usage:
     ``prompt_token_count`` includes ``cached_content_token_count``; ``tool_use_prompt_token_count``
     (tool results fed back to the model) is outside it but billed as input; ``thoughts_token_count``
     is outside ``candidates_token_count`` but billed as output.
+
+    Given a whole response, Grounding with Google Search fills ``web_search``: see
+    :func:`_gemini_web_searches`. ``usage_metadata`` alone carries no search count (0).
     """
     keys = ("prompt_token_count", "candidates_token_count", "total_token_count")
     u = _unwrap(obj, "gemini", keys + tuple(map(_camel, keys)), ("usage_metadata", "usageMetadata"))
@@ -149,7 +182,41 @@ def from_gemini(obj: Any) -> Usage:
         input=_within(field("prompt_token_count"), cached) + field("tool_use_prompt_token_count")[1],
         cache_read=cached[1],
         output=field("candidates_token_count")[1] + field("thoughts_token_count")[1],
+        web_search=_gemini_web_searches(obj),
     )
+
+
+def _gemini_web_searches(response: Any) -> int:
+    """Billable Google Search groundings of a whole ``GenerateContentResponse``.
+
+    "When you use Grounding with Google Search with Gemini 3, your project is billed for each
+    search query that the model decides to execute [...] For billing purposes, we ignore the empty
+    web search queries when counting unique queries. [...] with Gemini 2.5 or older models, your
+    project is billed per prompt." (ai.google.dev/gemini-api/docs/google-search#pricing). So: the
+    distinct non-empty ``candidates[].grounding_metadata.web_search_queries`` (``groundingMetadata
+    .webSearchQueries`` in REST JSON); at most 1 when ``model_version`` names a Gemini 1.x or 2.x
+    model. Without a ``model_version`` the Gemini 3 rule (per query) applies.
+    """
+    candidates = _get(response, "candidates")
+    if not isinstance(candidates, (list, tuple)):
+        return 0
+    queries: set[str] = set()
+    for candidate in candidates:
+        for meta in ("grounding_metadata", "groundingMetadata"):
+            for key in ("web_search_queries", "webSearchQueries"):
+                found = _get(candidate, meta, key)
+                if found is None:
+                    continue
+                if not isinstance(found, (list, tuple)) or not all(isinstance(q, str) for q in found):
+                    raise ValueError(f"{meta}.{key} must be a list of strings, got {type(found).__name__} "
+                                     f"{found!r:.80}")
+                queries.update(q.strip() for q in found if q.strip())
+    version = _get(response, "model_version") or _get(response, "modelVersion")
+    if isinstance(version, str):
+        major = re.search(r"(?:^|/)gemini-(\d+)", version.lower())
+        if major and int(major.group(1)) < 3:
+            return min(len(queries), 1)
+    return len(queries)
 
 
 def from_litellm(obj: Any) -> Usage:
@@ -163,6 +230,8 @@ def from_litellm(obj: Any) -> Usage:
     cache_creation_tokens`` as uncached; some 2025 releases (v1.74, BerriAI/litellm#13207) added
     only the reads. So writes are subtracted when they fit inside what is left of
     ``prompt_tokens`` and taken as outside it when they cannot; no token is counted twice.
+    Web searches are ``server_tool_use.web_search_requests`` (``litellm.types.utils.ServerToolUse``,
+    filled from Anthropic's usage) when present.
     """
     u = _unwrap(obj, "litellm", ("prompt_tokens", "completion_tokens"))
     read = _named(u, "prompt_tokens_details.cached_tokens", "cache_read_input_tokens")
@@ -172,7 +241,7 @@ def from_litellm(obj: Any) -> Usage:
     if w5 + w1h <= uncached:
         uncached -= w5 + w1h
     return Usage(input=uncached, cache_read=read[1], cache_write=w5, cache_write_1h=w1h,
-                 output=_count(u, "completion_tokens"))
+                 output=_count(u, "completion_tokens"), web_search=_count(u, "server_tool_use.web_search_requests"))
 
 
 _OTEL_INPUT = ("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens")  # the latter: pre-rename name
@@ -188,6 +257,7 @@ def from_otel(attributes: Any) -> Usage:
     ``gen_ai.usage.cache_read.input_tokens`` and ``gen_ai.usage.cache_creation.input_tokens``
     SHOULD be included in it, so both are subtracted. The conventions carry no cache TTL, so
     writes count as 5-minute writes. Counts may be ints or ASCII-digit strings (OTLP/JSON int64).
+    The conventions define no web search count either, so ``web_search`` stays 0.
     """
     attrs = attributes if isinstance(attributes, (list, tuple)) else _get(attributes, "attributes")
     attrs = attributes if attrs is None else attrs
@@ -203,3 +273,45 @@ def from_otel(attributes: Any) -> Usage:
         cache_write=write[1],
         output=_count(u, *_OTEL_OUTPUT, flat=True),
     )
+
+
+# Field values that mean "no variant" beyond costpanel.variants.STANDARD (standard / default / auto):
+# Anthropic's ``inference_geo`` when the request ran anywhere ("global") or the API cannot say.
+_NO_VARIANT = {"inference_geo": frozenset(("global", "not_available"))}
+_VARIANT_FIELDS = ("service_tier", "speed", "inference_geo")
+
+
+def variant_of(payload: Any) -> str | None:
+    """The price variant a provider response says its call was billed under, for
+    ``CostTracker.record(..., variant=...)``; None for the standard price.
+
+    Reads, from the response or its ``usage`` (SDK object or dict; the response's own field wins):
+
+    - ``service_tier``: OpenAI Chat Completions and Responses (top level: ``flex``, ``priority``,
+      ``scale``; ``default`` / ``auto`` are standard) and Anthropic ``usage`` (``priority``,
+      ``batch``; ``standard`` is standard);
+    - ``speed`` (Anthropic ``usage``): ``fast``; ``standard`` is standard;
+    - ``inference_geo`` (Anthropic ``usage``): ``us`` (US-only inference); ``global`` and
+      ``not_available`` are standard.
+
+    Several stack into one canonical name (fast mode run in the US: ``"fast+us"``). Any other string
+    passes through lower-cased, so a value the catalog does not price leaves the call unpriced rather
+    than silently standard. Values that are not strings (``None``, a number, an enum the SDK did not
+    map) are ignored; a string that is not a variant name (``"us east"``) raises ``ValueError``
+    naming the field.
+    """
+    usage = _get(payload, "usage")
+    parts: list[str | None] = []
+    for name in _VARIANT_FIELDS:
+        value = _get(payload, name)
+        if not isinstance(value, str):
+            value = _get(usage, name)
+        if not isinstance(value, str):
+            continue
+        if value.strip().lower() in _NO_VARIANT.get(name, ()):
+            continue
+        try:
+            parts.append(canonical_variant(value))
+        except ValueError as error:
+            raise ValueError(f"{name}: {error}") from None
+    return combine(*parts)
