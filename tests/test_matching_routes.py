@@ -154,13 +154,13 @@ def test_every_rewrite_rule_is_exercised_by_the_table(catalog: Catalog) -> None:
 
 @pytest.mark.parametrize("bedrock", [
     "anthropic.claude-sonnet-4-5-20250929-v1:0",
-    "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
     "bedrock/global.anthropic.claude-sonnet-4-5-20250929-v1:0",
     "vertex_ai/claude-sonnet-4-5@20250929",
     "anthropic/claude-sonnet-4.5",
 ])
 def test_a_routed_name_costs_exactly_what_the_anthropic_id_costs(catalog: Catalog, bedrock: str) -> None:
-    # Regional Bedrock surcharges are not modelled (see _matching.toml): list price everywhere.
+    # The list price through every route without a price variant (a regional `us.` profile is the
+    # `regional` variant: +10 %, tests/test_prices_variants.py).
     usage = Usage(input=123_457, output=9_876, cache_read=50_001, cache_write=7_777)
     when = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     routed = quote(catalog, bedrock, usage, when)
@@ -202,7 +202,7 @@ def _problems(folder: Path) -> list[str]:
     return list(exc.value.problems)
 
 
-BAD_RULES = [
+BAD_RULES = [  # rewrites[6]: the rule appended after the 6 bundled ones
     ('\n[[rewrites]]\nname = "broken"\npattern = \'(claude-.+\'\nreplace = \'\\1\'\n',
      ["rewrite 'broken': pattern '(claude-.+' is not a valid regular expression"]),
     ('\n[[rewrites]]\nname = "no-group"\npattern = \'claude-.+\'\nreplace = \'\\2\'\n',
@@ -210,11 +210,11 @@ BAD_RULES = [
     ('\n[[rewrites]]\nname = "named"\npattern = \'(?P<m>claude-.+)\'\nreplace = \'\\g<x>\'\n',
      ["rewrite 'named'", "group 'x'"]),
     ('\n[[rewrites]]\nname = "typo"\npattern = \'(.+)@x\'\nreplace = \'\\1\'\nreplacement = "oops"\n',
-     ["rewrites[4].replacement", "unknown field"]),
-    ('\n[[rewrites]]\nname = "no-replace"\npattern = \'(.+)@x\'\n', ["rewrites[4].replace", "required"]),
+     ["rewrites[6].replacement", "unknown field"]),
+    ('\n[[rewrites]]\nname = "no-replace"\npattern = \'(.+)@x\'\n', ["rewrites[6].replace", "required"]),
     ('\n[[rewrites]]\nname = "vertex-default"\npattern = \'(.+)@y\'\nreplace = \'\\1\'\n',
      ["rewrite names must be unique", "'vertex-default'"]),
-    ('\n[[rewrites]]\nname = "Bad Name"\npattern = \'(.+)@y\'\nreplace = \'\\1\'\n', ["rewrites[4].name"]),
+    ('\n[[rewrites]]\nname = "Bad Name"\npattern = \'(.+)@y\'\nreplace = \'\\1\'\n', ["rewrites[6].name"]),
 ]
 
 
