@@ -9,7 +9,7 @@ each computed by hand from the provider's published figures (USD per 1M tokens; 
 - Amazon Bedrock: regional (geo) profiles +10 % from Sonnet 4.5 on, GovCloud +20 % (LiteLLM 1.110.2).
 - OpenAI: developers.openai.com/api/docs/pricing, Flex / Priority / Batch tables (via LiteLLM 1.110.2);
   web search $10 / 1k calls (reasoning models), $25 / 1k (gpt-4o, gpt-4.1 families).
-- Gemini: batch 50 %; Search grounding $14 / 1k queries (Gemini 3+), $35 / 1k grounded prompts (2.x).
+- Gemini: batch 50 %, Flex 50 %, Priority 180 % (LiteLLM 1.110.2, unverified); Search grounding $14 / 1k queries (Gemini 3+), $35 / 1k grounded prompts (2.x).
 - xAI: batch 20 % off (Grok 4.20 / 4.3 / 4.7); web search $5 / 1k calls. Mistral: batch 50 % off.
 """
 
@@ -108,6 +108,13 @@ PRICED = [
     ("gemini-3.1-pro-preview", Usage(input=1_000, output=100, web_search=5), NOW, None, "0.0732"),
     # 2.5 Flash $35 / 1k grounded prompts: 1k×$0.30 + 1×$0.035
     ("gemini-2.5-flash", Usage(input=1_000, web_search=1), NOV, None, "0.0353"),
+    # --- Gemini Flex (0.5x) and Priority (1.8x): 2.5 Flash $0.30 / $2.50 / $0.03
+    #   flex: 100k×$0.15 + 10k×$1.25 + 50k×$0.015 = 0.015 + 0.0125 + 0.00075
+    ("gemini-2.5-flash", OAI, NOV, "flex", "0.02825"),
+    #   priority: 100k×$0.54 + 10k×$4.50 + 50k×$0.054 = 0.054 + 0.045 + 0.0027
+    ("gemini-2.5-flash", OAI, NOV, "priority", "0.1017"),
+    # 3.1 Pro above 200k, priority: 1.8x its long-context $4 / $18: 300k×$7.20 + 100×$32.40
+    ("gemini-3.1-pro-preview", Usage(input=300_000, output=100), NOW, "priority", "2.16324"),
     # --- Gemini batch: 2.5 Pro above 200k, half its long-context $2.50 / $15: 300k×$1.25 + 100×$7.50
     ("gemini-2.5-pro", Usage(input=300_000, output=100), NOV, "batch", "0.37575"),
     # --- xAI: batch 20 % off, Grok 4.3 $1.25 / $2.50 / $0.20 → $1 / $2 / $0.16: 0.10 + 0.02 + 0.008
@@ -143,7 +150,7 @@ UNPRICED = [
     ("gpt-4", Usage(input=10, web_search=1), NOW, None),  # no web search tool
     ("gpt-5.1", OAI, NOW, "scale"),  # Scale Tier: not priced per token
     ("gemini-2.0-flash-lite", Usage(input=10, web_search=1), dt.datetime(2026, 1, 1, tzinfo=UTC), None),
-    ("gemini-2.5-flash", OAI, NOV, "flex"),  # Gemini Flex / Priority not modelled
+    ("gemini-2.0-flash", OAI, NOV, "flex"),  # Gemini Flex / Priority: 2.5 and later only
     ("grok-4.5", OAI, NOW, "batch"),  # no batch price found
     ("grok-3", Usage(input=10, web_search=1), dt.datetime(2025, 6, 1, tzinfo=UTC), None),  # Live Search: per source
     ("zai-glm-5-3", OAI, NOW, "batch"),  # third-party model on Mistral: no batch price
