@@ -109,8 +109,21 @@ ROUTE_CASES: list[tuple[str, str | None]] = [
     ("gemini-flash-latest", "gemini-3.8-flash"),
     ("google/gemini-flash-latest", "gemini-3.8-flash"),
     ("vertex_ai/gemini-flash-latest", "gemini-3.8-flash"),
-    ("mistral-large", None),  # not an alias: it named models with different prices (mistral.toml)
-    ("mistralai/mistral-large", None),
+    ("mistral-large", "mistral-large-latest"),  # short names: aliases of the family's -latest model
+    ("mistralai/mistral-large", "mistral-large-latest"),
+    ("mistral/mistral-medium", "mistral-medium-latest"),
+    ("mistral-small", "mistral-small-latest"),
+    # --- OpenAI fine-tunes: ft:<base>:<org>:<suffix>:<id> -> the catalog's ft:<base> model
+    ("ft:gpt-4o-mini-2024-07-18:acme::9abc", "ft:gpt-4o-mini-2024-07-18"),
+    ("ft:gpt-4o-2024-08-06:my-org:custom-suffix:abc123", "ft:gpt-4o-2024-08-06"),
+    ("openai/ft:gpt-4.1-2025-04-14:acme:support-bot:Bx12", "ft:gpt-4.1-2025-04-14"),
+    ("FT:GPT-4.1-MINI-2025-04-14:Acme::xyz", "ft:gpt-4.1-mini-2025-04-14"),
+    ("ft:gpt-4o-2024-11-20:acme::z9", "ft:gpt-4o-2024-08-06"),  # an alias, same fine-tuned rates
+    ("ft:gpt-4o-mini-2024-07-18", "ft:gpt-4o-mini-2024-07-18"),  # the bare ft: id
+    ("ft:gpt-3.5-turbo-0125:acme::x1", None),  # a base the catalog has no fine-tuned price for
+    ("ft:gpt-4o-mini:acme::x1", None),         # undated base: not rewritten into a dated one
+    ("ft:unknown-model:acme::x1", None),
+    ("gpt-4o-mini-2024-07-18:acme::9abc", None),  # not ft: no rewrite
 ]
 
 
@@ -210,11 +223,11 @@ BAD_RULES = [
     ('\n[[rewrites]]\nname = "named"\npattern = \'(?P<m>claude-.+)\'\nreplace = \'\\g<x>\'\n',
      ["rewrite 'named'", "group 'x'"]),
     ('\n[[rewrites]]\nname = "typo"\npattern = \'(.+)@x\'\nreplace = \'\\1\'\nreplacement = "oops"\n',
-     ["rewrites[4].replacement", "unknown field"]),
-    ('\n[[rewrites]]\nname = "no-replace"\npattern = \'(.+)@x\'\n', ["rewrites[4].replace", "required"]),
+     ["rewrites[5].replacement", "unknown field"]),
+    ('\n[[rewrites]]\nname = "no-replace"\npattern = \'(.+)@x\'\n', ["rewrites[5].replace", "required"]),
     ('\n[[rewrites]]\nname = "vertex-default"\npattern = \'(.+)@y\'\nreplace = \'\\1\'\n',
      ["rewrite names must be unique", "'vertex-default'"]),
-    ('\n[[rewrites]]\nname = "Bad Name"\npattern = \'(.+)@y\'\nreplace = \'\\1\'\n', ["rewrites[4].name"]),
+    ('\n[[rewrites]]\nname = "Bad Name"\npattern = \'(.+)@y\'\nreplace = \'\\1\'\n', ["rewrites[5].name"]),
 ]
 
 

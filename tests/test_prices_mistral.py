@@ -99,9 +99,6 @@ def test_current_models_are_not_retired(catalog: Catalog, model_id: str) -> None
 
 
 @pytest.mark.parametrize("name", [
-    "mistral-large",          # ambiguous short name: Large 2, 3 or 4 at different prices
-    "mistral-medium",
-    "mistral-small",
     "mistral-large-4-1",
     "mistral-large-5",
     "mistral-large-4-latest",

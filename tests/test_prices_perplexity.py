@@ -67,7 +67,7 @@ def test_perplexity_prices(catalog: Catalog, name: str, usage: Usage, expected: 
     "glm-5.3",
     "deepseek-v4-pro-0813",
     "perplexity/kimi-k3-mini",
-    "perplexity/glm-5.2",             # not listed: sources disagree on its cache price
+    "perplexity/glm-5.1",
     "perplexity/glm-5.3-flashx",
     "perplexity/nemotron-3.5-super",
     "perplexity/sonar-mini",

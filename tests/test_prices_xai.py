@@ -120,7 +120,7 @@ def test_xai_cliff_is_inclusive_at_200k(catalog: Catalog, name: str, usage: Usag
 @pytest.mark.parametrize("name", [
     "grok-4.2", "grok-4.8", "grok-4.70", "grok-4.7-mini", "grok-4.7-fast", "grok-4.6-fast",
     "grok-4.3-fast", "grok-4.3-mini", "grok-4.20-mini", "grok-4.5-build", "grok-build",
-    "grok-latest", "grok-build-latest", "grok-4.20-multi", "grok-5",
+    "grok-latest", "grok-build-latest-2", "grok-4.20-multi", "grok-5",
 ])
 def test_names_that_must_not_match(catalog: Catalog, name: str) -> None:
     q = quote(catalog, name, Usage(input=1_000, output=1_000), NOW)
