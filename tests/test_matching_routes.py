@@ -188,6 +188,29 @@ def test_a_routed_name_costs_exactly_what_the_anthropic_id_costs(catalog: Catalo
                                + Decimal(7_777) * Decimal("3.75")) / 1_000_000
 
 
+@pytest.mark.parametrize(("sent", "ft_id", "base", "expected"), [
+    # 1,000,000 in + 1,000,000 out: fine-tuned 0.30 + 1.20 = 1.50; base gpt-4o-mini 0.15 + 0.60 = 0.75
+    ("ft:gpt-4o-mini-2024-07-18:acme::9abc", "ft:gpt-4o-mini-2024-07-18", "gpt-4o-mini-2024-07-18", "1.50"),
+    # fine-tuned 3.75 + 15 = 18.75; base gpt-4o-2024-08-06 2.50 + 10 = 12.50
+    ("ft:gpt-4o-2024-08-06:my-org:custom-suffix:abc123", "ft:gpt-4o-2024-08-06", "gpt-4o-2024-08-06", "18.75"),
+    # fine-tuned 3 + 12 = 15; base gpt-4.1 2 + 8 = 10
+    ("azure/ft:gpt-4.1-2025-04-14:org:s:id", "ft:gpt-4.1-2025-04-14", "gpt-4.1-2025-04-14", "15"),
+    # fine-tuned 0.80 + 3.20 = 4; base gpt-4.1-mini 0.40 + 1.60 = 2
+    ("ft:gpt-4.1-mini-2025-04-14:org::id", "ft:gpt-4.1-mini-2025-04-14", "gpt-4.1-mini-2025-04-14", "4"),
+])
+def test_a_fine_tune_costs_the_fine_tuned_rate_and_its_base_never_does(catalog: Catalog, sent: str, ft_id: str,
+                                                                        base: str, expected: str) -> None:
+    from decimal import Decimal
+
+    usage = Usage(input=1_000_000, output=1_000_000)
+    when = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    tuned = quote(catalog, sent, usage, when)
+    assert tuned.matched == ft_id and tuned.cost_usd == Decimal(expected)
+    plain = quote(catalog, base, usage, when)
+    assert plain.matched is not None and not plain.matched.startswith("ft:")
+    assert plain.cost_usd is not None and plain.cost_usd < tuned.cost_usd
+
+
 def test_gpt_35_turbo_costs_what_gpt_3_5_turbo_costs(catalog: Catalog) -> None:
     usage = Usage(input=1_000_000, output=1_000_000)
     when = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
