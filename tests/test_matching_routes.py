@@ -109,8 +109,21 @@ ROUTE_CASES: list[tuple[str, str | None]] = [
     ("gemini-flash-latest", "gemini-3.8-flash"),
     ("google/gemini-flash-latest", "gemini-3.8-flash"),
     ("vertex_ai/gemini-flash-latest", "gemini-3.8-flash"),
-    ("mistral-large", None),  # not an alias: it named models with different prices (mistral.toml)
-    ("mistralai/mistral-large", None),
+    ("mistral-large", "mistral-large-latest"),  # short names: aliases of the family's -latest model
+    ("mistralai/mistral-large", "mistral-large-latest"),
+    ("mistral/mistral-medium", "mistral-medium-latest"),
+    ("mistral-small", "mistral-small-latest"),
+    # --- OpenAI fine-tunes: ft:<base>:<org>:<suffix>:<id> -> the catalog's ft:<base> model
+    ("ft:gpt-4o-mini-2024-07-18:acme::9abc", "ft:gpt-4o-mini-2024-07-18"),
+    ("ft:gpt-4o-2024-08-06:my-org:custom-suffix:abc123", "ft:gpt-4o-2024-08-06"),
+    ("openai/ft:gpt-4.1-2025-04-14:acme:support-bot:Bx12", "ft:gpt-4.1-2025-04-14"),
+    ("FT:GPT-4.1-MINI-2025-04-14:Acme::xyz", "ft:gpt-4.1-mini-2025-04-14"),
+    ("ft:gpt-4o-2024-11-20:acme::z9", "ft:gpt-4o-2024-08-06"),  # an alias, same fine-tuned rates
+    ("ft:gpt-4o-mini-2024-07-18", "ft:gpt-4o-mini-2024-07-18"),  # the bare ft: id
+    ("ft:gpt-3.5-turbo-0125:acme::x1", None),  # a base the catalog has no fine-tuned price for
+    ("ft:gpt-4o-mini:acme::x1", None),         # undated base: not rewritten into a dated one
+    ("ft:unknown-model:acme::x1", None),
+    ("gpt-4o-mini-2024-07-18:acme::9abc", None),  # not ft: no rewrite
 ]
 
 
@@ -175,6 +188,29 @@ def test_a_routed_name_costs_exactly_what_the_anthropic_id_costs(catalog: Catalo
                                + Decimal(7_777) * Decimal("3.75")) / 1_000_000
 
 
+@pytest.mark.parametrize(("sent", "ft_id", "base", "expected"), [
+    # 1,000,000 in + 1,000,000 out: fine-tuned 0.30 + 1.20 = 1.50; base gpt-4o-mini 0.15 + 0.60 = 0.75
+    ("ft:gpt-4o-mini-2024-07-18:acme::9abc", "ft:gpt-4o-mini-2024-07-18", "gpt-4o-mini-2024-07-18", "1.50"),
+    # fine-tuned 3.75 + 15 = 18.75; base gpt-4o-2024-08-06 2.50 + 10 = 12.50
+    ("ft:gpt-4o-2024-08-06:my-org:custom-suffix:abc123", "ft:gpt-4o-2024-08-06", "gpt-4o-2024-08-06", "18.75"),
+    # fine-tuned 3 + 12 = 15; base gpt-4.1 2 + 8 = 10
+    ("azure/ft:gpt-4.1-2025-04-14:org:s:id", "ft:gpt-4.1-2025-04-14", "gpt-4.1-2025-04-14", "15"),
+    # fine-tuned 0.80 + 3.20 = 4; base gpt-4.1-mini 0.40 + 1.60 = 2
+    ("ft:gpt-4.1-mini-2025-04-14:org::id", "ft:gpt-4.1-mini-2025-04-14", "gpt-4.1-mini-2025-04-14", "4"),
+])
+def test_a_fine_tune_costs_the_fine_tuned_rate_and_its_base_never_does(catalog: Catalog, sent: str, ft_id: str,
+                                                                        base: str, expected: str) -> None:
+    from decimal import Decimal
+
+    usage = Usage(input=1_000_000, output=1_000_000)
+    when = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    tuned = quote(catalog, sent, usage, when)
+    assert tuned.matched == ft_id and tuned.cost_usd == Decimal(expected)
+    plain = quote(catalog, base, usage, when)
+    assert plain.matched is not None and not plain.matched.startswith("ft:")
+    assert plain.cost_usd is not None and plain.cost_usd < tuned.cost_usd
+
+
 def test_gpt_35_turbo_costs_what_gpt_3_5_turbo_costs(catalog: Catalog) -> None:
     usage = Usage(input=1_000_000, output=1_000_000)
     when = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
@@ -202,7 +238,7 @@ def _problems(folder: Path) -> list[str]:
     return list(exc.value.problems)
 
 
-BAD_RULES = [  # rewrites[6]: the rule appended after the 6 bundled ones
+BAD_RULES = [  # rewrites[7]: the rule appended after the 7 bundled ones
     ('\n[[rewrites]]\nname = "broken"\npattern = \'(claude-.+\'\nreplace = \'\\1\'\n',
      ["rewrite 'broken': pattern '(claude-.+' is not a valid regular expression"]),
     ('\n[[rewrites]]\nname = "no-group"\npattern = \'claude-.+\'\nreplace = \'\\2\'\n',
@@ -210,11 +246,11 @@ BAD_RULES = [  # rewrites[6]: the rule appended after the 6 bundled ones
     ('\n[[rewrites]]\nname = "named"\npattern = \'(?P<m>claude-.+)\'\nreplace = \'\\g<x>\'\n',
      ["rewrite 'named'", "group 'x'"]),
     ('\n[[rewrites]]\nname = "typo"\npattern = \'(.+)@x\'\nreplace = \'\\1\'\nreplacement = "oops"\n',
-     ["rewrites[6].replacement", "unknown field"]),
-    ('\n[[rewrites]]\nname = "no-replace"\npattern = \'(.+)@x\'\n', ["rewrites[6].replace", "required"]),
+     ["rewrites[7].replacement", "unknown field"]),
+    ('\n[[rewrites]]\nname = "no-replace"\npattern = \'(.+)@x\'\n', ["rewrites[7].replace", "required"]),
     ('\n[[rewrites]]\nname = "vertex-default"\npattern = \'(.+)@y\'\nreplace = \'\\1\'\n',
      ["rewrite names must be unique", "'vertex-default'"]),
-    ('\n[[rewrites]]\nname = "Bad Name"\npattern = \'(.+)@y\'\nreplace = \'\\1\'\n', ["rewrites[6].name"]),
+    ('\n[[rewrites]]\nname = "Bad Name"\npattern = \'(.+)@y\'\nreplace = \'\\1\'\n', ["rewrites[7].name"]),
 ]
 
 

@@ -64,6 +64,22 @@ def test_flash_before_the_v4_1_switch_keeps_its_august_price(catalog: Catalog) -
     "deepseek-v4.1-flash",
     "deepseek-flash-mini",
     "deepseek",
+    "deepseek-r1",             # third-party hosts' names: DeepSeek's API says deepseek-reasoner / deepseek-chat
+    "deepseek-v3",
 ])
+
 def test_names_deepseek_does_not_serve_are_unpriced(catalog: Catalog, name: str) -> None:
     assert not quote(catalog, name, Usage(input=1, output=1), AT).priced
+
+
+@pytest.mark.parametrize(("when", "expected"), [
+    # V2.5 / V3 promotion period: 1,000,000 x 0.14/M + 1,000,000 x 0.28/M + 1,000,000 x 0.014/M = $0.434
+    (dt.datetime(2024, 10, 1, tzinfo=UTC), "0.434"),
+    # after the 2025-02-09 change: deepseek-chat's price then (0.27 / 1.10 / 0.07): 0.27 + 1.10 + 0.07 = $1.44
+    (dt.datetime(2025, 3, 1, tzinfo=UTC), "1.44"),
+])
+def test_deepseek_coder_is_deepseek_chat_with_its_history(catalog: Catalog, when: dt.datetime, expected: str) -> None:
+    usage = Usage(input=1_000_000, output=1_000_000, cache_read=1_000_000)
+    q = quote(catalog, "deepseek-coder", usage, when)
+    assert q.matched == "deepseek-chat"
+    assert q.cost_usd == Decimal(expected) == quote(catalog, "deepseek-chat", usage, when).cost_usd

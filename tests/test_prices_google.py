@@ -78,6 +78,19 @@ CASES = [
     # --- Gemini 4 Hydrogen: $1.50 / $7.50 / $0.075
     # 1,000 in × $1.50/M + 1,000 out × $7.50/M + 10,000 cached × $0.075/M = 0.0015 + 0.0075 + 0.00075
     ("gemini-4-hydrogen", Usage(input=1_000, output=1_000, cache_read=10_000), NOW, "0.00975"),
+    # --- Gemini Omni 1.2 Flash, text buckets only: 1,000 in × $1.50/M + 1,000 out × $9/M = 0.0015 + 0.009;
+    # no cached-input price: 10,000 cached bill as input × $1.50/M = 0.015
+    ("gemini-omni-1.2-flash", Usage(input=1_000, output=1_000), NOW, "0.0105"),
+    ("gemini/gemini-omni-1.2-flash", Usage(cache_read=10_000), NOW, "0.015"),
+    # --- Gemma on the Gemini API and the old experiments: free, priced at exactly 0
+    ("gemma-3-27b-it", Usage(input=1_000_000, output=1_000_000), NOW, "0"),
+    ("models/gemma-4-31b-it", Usage(input=1_000_000, output=1_000_000), NOW, "0"),
+    ("gemma-4-26b-a4b-it", Usage(input=1_000_000, output=1_000_000), NOW, "0"),
+    ("gemini-exp-1114", Usage(input=1_000_000, output=1_000_000), NOV, "0"),
+    ("learnlm-1.5-pro-experimental", Usage(input=1_000_000, output=1_000_000), NOV, "0"),
+    # --- the 3.1 Flash-Lite preview, split out (retired), same price:
+    # 1,000 in × $0.25/M + 1,000 out × $1.50/M = 0.00025 + 0.0015
+    ("gemini-3.1-flash-lite-preview", Usage(input=1_000, output=1_000), NOW, "0.00175"),
 ]
 
 
@@ -98,6 +111,7 @@ def test_cliff_tier_reported(catalog: Catalog) -> None:
     ("gemini-3.5-flash-lite", "gemini-3.5-flash-lite"),  # not gemini-3.5-flash
     ("gemini-3.5-flash", "gemini-3.5-flash"),
     ("gemini-3.1-flash-lite", "gemini-3.1-flash-lite"),
+    ("gemini-3.1-flash-lite-preview", "gemini-3.1-flash-lite-preview"),
     ("gemini-flash-latest", "gemini-3.8-flash"),
     ("gemini-flash-lite-latest", "gemini-3.5-flash-lite"),
     ("gemini-pro-latest", "gemini-3.1-pro-preview"),
@@ -119,13 +133,19 @@ def test_names_match_the_right_model(catalog: Catalog, name: str, model_id: str)
     "gemini-3.5",
     "gemini-robotics-er-2-streaming-preview",  # Live API endpoint, not priced here
     "gemini-robotics-er-2",
+    "gemini-omni-1.2-flash-lite",
+    "gemma-3-27b",               # not the Gemini API id (-it)
+    "gemini-gemma-2-27b-it",     # LiteLLM's own name
+    "lyria-3-pro-preview",       # music model, not priced
+    "deep-research-preview-04-2026",  # agent product, not priced
 ])
 def test_names_that_must_not_match(catalog: Catalog, name: str) -> None:
     q = quote(catalog, name, Usage(input=1_000), NOW)
     assert not q.priced, f"{name} matched {q.matched}"
 
 
-@pytest.mark.parametrize("model_id", ["gemini-2.5-pro", "gemini-2.5-flash", "gemini-3-pro-preview"])
+@pytest.mark.parametrize("model_id", ["gemini-2.5-pro", "gemini-2.5-flash", "gemini-3-pro-preview",
+                                      "gemini-3.1-flash-lite-preview"])
 def test_shut_down_models_are_retired_but_still_priced(catalog: Catalog, model_id: str) -> None:
     assert is_retired(catalog.models[model_id].retired, dt.date(2026, 12, 3))
     # Gemini 2.5 Pro before its shutdown: 1,000 in × $1.25/M + 1,000 out × $10/M = $0.01125
@@ -134,6 +154,7 @@ def test_shut_down_models_are_retired_but_still_priced(catalog: Catalog, model_i
 
 
 @pytest.mark.parametrize("model_id", ["gemini-2.5-flash-lite", "gemini-3-flash-preview", "gemini-3.1-pro-preview",
-                                      "gemini-3.8-flash", "gemini-4-argon", "gemini-4-hydrogen"])
+                                      "gemini-3.8-flash", "gemini-4-argon", "gemini-4-hydrogen",
+                                      "gemini-3.1-flash-lite", "gemini-omni-1.2-flash"])
 def test_current_models_are_not_retired(catalog: Catalog, model_id: str) -> None:
     assert catalog.models[model_id].retired is None

@@ -54,11 +54,32 @@ CASES: list[tuple[str, str, Usage, str, dt.datetime]] = [
     ("gpt-5.5-pro", "gpt-5.5-pro", Usage(input=200_000, cache_read=72_001, output=2_000), "16.86006", AT),
     # ---------------------------------------------------------------- new aliases of existing models
     # gpt-5.2: 1,000 in × $1.75/M = 0.00175; 1,000 out × $14/M = 0.014
-    ("gpt-5.2-codex", "gpt-5.2", Usage(input=1_000, output=1_000), "0.01575", AT),
-    ("gpt-5.2-chat", "gpt-5.2", Usage(input=1_000, output=1_000), "0.01575", AT),
+    ("gpt-5.2-codex", "gpt-5.2-codex", Usage(input=1_000, output=1_000), "0.01575", AT),
+    ("gpt-5.2-chat", "gpt-5.2-chat-latest", Usage(input=1_000, output=1_000), "0.01575", AT),
     # gpt-5 / gpt-5.1: 1,000 in × $1.25/M = 0.00125; 1,000 out × $10/M = 0.01
-    ("gpt-5-chat", "gpt-5", Usage(input=1_000, output=1_000), "0.01125", AT),
-    ("gpt-5.1-chat", "gpt-5.1", Usage(input=1_000, output=1_000), "0.01125", AT),
+    ("gpt-5-chat", "gpt-5-chat-latest", Usage(input=1_000, output=1_000), "0.01125", AT),
+    ("gpt-5.1-chat", "gpt-5.1-chat-latest", Usage(input=1_000, output=1_000), "0.01125", AT),
+    # variants split from their base model (own shutdown date), same price as the base
+    ("gpt-5-codex", "gpt-5-codex", Usage(input=1_000, output=1_000), "0.01125", AT),
+    ("gpt-5.1-codex-max", "gpt-5.1-codex-max", Usage(input=1_000, output=1_000), "0.01125", AT),
+    # ---------------------------------------------------------------- fine-tuned models (issue 10)
+    # ft:gpt-4o-2024-08-06: 10,000 in × $3.75/M = 0.0375; 10,000 cache read × $1.875/M = 0.01875;
+    # 1,000 out × $15/M = 0.015
+    ("ft:gpt-4o-2024-08-06:acme:bot:abc123", "ft:gpt-4o-2024-08-06",
+     Usage(input=10_000, cache_read=10_000, output=1_000), "0.07125", AT),
+    # ft:gpt-4o-mini-2024-07-18: 100,000 in × $0.30/M = 0.03; 10,000 out × $1.20/M = 0.012
+    ("ft:gpt-4o-mini-2024-07-18:acme::9abc", "ft:gpt-4o-mini-2024-07-18",
+     Usage(input=100_000, output=10_000), "0.042", AT),
+    # the base snapshot keeps the base price: 100,000 × $0.15/M = 0.015; 10,000 × $0.60/M = 0.006
+    ("gpt-4o-mini-2024-07-18", "gpt-4o-mini", Usage(input=100_000, output=10_000), "0.021", AT),
+    # ft:gpt-4.1-2025-04-14: 1,000,000 in × $3/M = 3; 100,000 cache read × $0.75/M = 0.075;
+    # 100,000 out × $12/M = 1.2
+    ("ft:gpt-4.1-2025-04-14:org:x:y", "ft:gpt-4.1-2025-04-14",
+     Usage(input=1_000_000, cache_read=100_000, output=100_000), "4.275", AT),
+    # ft:gpt-4.1-mini-2025-04-14: 1,000 in × $0.80/M = 0.0008; 1,000 cache read × $0.20/M = 0.0002;
+    # 1,000 out × $3.20/M = 0.0032
+    ("ft:gpt-4.1-mini-2025-04-14:org::z", "ft:gpt-4.1-mini-2025-04-14",
+     Usage(input=1_000, cache_read=1_000, output=1_000), "0.0042", AT),
     # gpt-5.5: 1,000 in × $5/M = 0.005; 1,000 cache read × $0.5/M = 0.0005; 1,000 out × $30/M = 0.03
     ("gpt-5.5-codex", "gpt-5.5", Usage(input=1_000, cache_read=1_000, output=1_000), "0.0355", AT),
     ("gpt-5.5-chat-latest", "gpt-5.5", Usage(input=1_000, cache_read=1_000, output=1_000), "0.0355", AT),
@@ -137,13 +158,13 @@ CASES: list[tuple[str, str, Usage, str, dt.datetime]] = [
     ("gpt-5-search-api-2025-10-14", "gpt-5-search-api", Usage(input=10_000, cache_read=10_000, output=1_000),
      "0.02375", AT),
     # gpt-4o-search-preview, no cached price: 10,000 in × $2.50/M = 0.025; 10,000 cache read billed as input
-    # × $2.50/M = 0.025; 1,000 out × $10/M = 0.01
+    # × $2.50/M = 0.025; 1,000 out × $10/M = 0.01; every request searches: 1 × $25/1,000 = 0.025
     ("gpt-4o-search-preview", "gpt-4o-search-preview", Usage(input=10_000, cache_read=10_000, output=1_000),
-     "0.06", AT),
+     "0.085", AT),
     # gpt-4o-mini-search-preview: 10,000 in × $0.15/M = 0.0015; 10,000 cache read × $0.075/M = 0.00075;
-    # 1,000 out × $0.60/M = 0.0006
-    ("gpt-4o-mini-search-preview-2025-03-11", "gpt-4o-mini-search-preview",
-     Usage(input=10_000, cache_read=10_000, output=1_000), "0.00285", AT),
+    # 1,000 out × $0.60/M = 0.0006; the request's search $0.025
+    ("gpt-4o-mini-search-preview-2025-03-11", "gpt-4o-mini-search-preview-2025-03-11",
+     Usage(input=10_000, cache_read=10_000, output=1_000), "0.02785", AT),
     # ---------------------------------------------------------------- older models the catalog lacked (retired)
     # o1-mini: 10,000 in × $1.10/M = 0.011; 10,000 cache read × $0.55/M = 0.0055; 1,000 out × $4.40/M = 0.0044
     ("o1-mini", "o1-mini", Usage(input=10_000, cache_read=10_000, output=1_000), "0.0209", AT),

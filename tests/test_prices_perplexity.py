@@ -52,6 +52,9 @@ CASES = [
     ("perplexity/nemotron-3-ultra-550b-a55b", ONE_M_EACH, "3.00", "perplexity/nemotron-3-ultra-550b-a55b"),
     # hosted models have no request fee: 1,000 requests with no tokens cost $0
     ("perplexity/kimi-k3", Usage(requests=1_000), "0", "perplexity/kimi-k3"),
+    # GLM-5.2 hosted by Perplexity: 1,000,000 x 1.40/M + 1,000,000 x 4.40/M + 1,000,000 x 0.14/M = $5.94
+    ("perplexity/glm-5.2", ONE_M_EACH, "5.94", "perplexity/glm-5.2"),
+    ("perplexity/perplexity/glm-5.2", ONE_M_EACH, "5.94", "perplexity/glm-5.2"),
 ]
 
 
@@ -67,7 +70,9 @@ def test_perplexity_prices(catalog: Catalog, name: str, usage: Usage, expected: 
     "glm-5.3",
     "deepseek-v4-pro-0813",
     "perplexity/kimi-k3-mini",
-    "perplexity/glm-5.2",             # not listed: sources disagree on its cache price
+    "perplexity/glm-5.1",
+    "pplx-70b-online",                # legacy 2023-24 models, removed before this catalog's history
+    "sonar-small-chat",
     "perplexity/glm-5.3-flashx",
     "perplexity/nemotron-3.5-super",
     "perplexity/sonar-mini",

@@ -98,6 +98,20 @@ CASES = [
     ("grok-3", "grok-3", Usage(cache_read=100_000), NOW, "0.02"),  # cached as grok-4.3: 100,000 × 0.20/M
     ("grok-4-0709", "grok-4-0709", Usage(input=200_000), NOW,
      "0.5"),  # grok-4.3's long-context rate: 200,000 × 2.50/M
+    # Grok 4.20 `-gv2` names: grok-4.20's rates. 10,000 × 1.25/M + 1,000 × 2.50/M = 0.0125 + 0.0025
+    ("grok-4.20-reasoning-gv2", "grok-4.20", Usage(input=10_000, output=1_000), NOW, "0.015"),
+    ("xai/grok-4.20-non-reasoning-gv2", "grok-4.20", Usage(input=10_000, output=1_000), NOW, "0.015"),
+    # 200,000 prompt tokens (inclusive cliff): 200,000 × 2.50/M = 0.5
+    ("grok-4.20-reasoning-gv2", "grok-4.20", Usage(input=200_000), NOW, "0.5"),
+    # grok-build-latest: 1,000 × 2/M + 1,000 × 6/M + 10,000 cached × 0.30/M = 0.002 + 0.006 + 0.003
+    ("grok-build-latest", "grok-build-latest", Usage(input=1_000, output=1_000, cache_read=10_000), NOW, "0.011"),
+    # at 200,000 prompt tokens the whole request: 190,000 × 4/M + 10,000 × 0.60/M + 1,000 × 12/M
+    #   = 0.76 + 0.006 + 0.012
+    ("grok-build-latest", "grok-build-latest", Usage(input=190_000, cache_read=10_000, output=1_000), NOW,
+     "0.778"),
+    # one token below: 189,999 × 2/M + 10,000 × 0.30/M + 1,000 × 6/M = 0.379998 + 0.003 + 0.006
+    ("grok-build-latest", "grok-build-latest", Usage(input=189_999, cache_read=10_000, output=1_000), NOW,
+     "0.388998"),
 ]
 
 
@@ -120,7 +134,7 @@ def test_xai_cliff_is_inclusive_at_200k(catalog: Catalog, name: str, usage: Usag
 @pytest.mark.parametrize("name", [
     "grok-4.2", "grok-4.8", "grok-4.70", "grok-4.7-mini", "grok-4.7-fast", "grok-4.6-fast",
     "grok-4.3-fast", "grok-4.3-mini", "grok-4.20-mini", "grok-4.5-build", "grok-build",
-    "grok-latest", "grok-build-latest", "grok-4.20-multi", "grok-5",
+    "grok-latest", "grok-build-latest-2", "grok-4.20-multi", "grok-5",
 ])
 def test_names_that_must_not_match(catalog: Catalog, name: str) -> None:
     q = quote(catalog, name, Usage(input=1_000, output=1_000), NOW)
