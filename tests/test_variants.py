@@ -386,3 +386,39 @@ def test_pricing_list_says_which_variants_and_search_fee_a_model_has(acme: Catal
     assert rows["acme-big"]["web_search_per_1k"] == "10"
     assert rows["acme-small"]["variants"] == ["batch", "priority", "regional"]
     assert rows["acme-small"]["web_search_per_1k"] is None
+
+
+# ------------------------------------------------------------------------------ costpanel price
+def test_costpanel_price_takes_a_variant_and_web_searches() -> None:
+    import json
+
+    from cli_run import costpanel
+
+    # Opus 4.6 fast (6x $5 / $25) in the US (1.1x): 10k x $33/M + 1k x $165/M; 2 searches x $10/1k
+    r = costpanel("price", "claude-opus-4-6", "--input", "10000", "--output", "1000", "--variant", "US+Fast",
+                  "--web-search", "2", "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert (data["variant"], data["priced_by"], data["cost_usd"]) == ("fast+us", "catalog", "0.515")
+    assert data["breakdown"]["web_search"] == "0.02" and data["usage"]["web_search"] == 2
+    table = costpanel("price", "claude-opus-4-6", "--input", "10000", "--variant", "fast")
+    assert table.returncode == 0 and "claude-opus-4-6 (anthropic) · fast" in table.stdout
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["claude-opus-4-6", "--variant", "flex"], "claude-opus-4-6 has no 'flex' price in the catalog (variants it offers: "),
+    (["claude-2.1", "--web-search", "1"], "claude-2.1 has no web search price in the catalog"),
+])
+def test_costpanel_price_of_an_unpriced_variant_or_search_is_one_line_exit_3(args: list[str], words: str) -> None:
+    from cli_run import costpanel
+
+    r = costpanel("price", *args)
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert words in r.stderr and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+
+
+def test_costpanel_price_refuses_a_malformed_variant_with_exit_2() -> None:
+    from cli_run import costpanel
+
+    r = costpanel("price", "gpt-4o", "--variant", "fast mode")
+    assert r.returncode == 2 and "variant 'fast mode'" in r.stderr and "Traceback" not in r.stderr

@@ -69,7 +69,7 @@ def _print_table(q: Any) -> None:
 
     title = f"{q.model}" + (f" → {q.matched} ({q.provider})" if q.matched != q.model else f" ({q.provider})")
     if q.variant:
-        title += f" [{q.variant}]"
+        title += f" · {q.variant}"
     t = Table(title=title, title_justify="left")
     t.add_column("bucket")
     t.add_column("count", justify="right")
