@@ -153,7 +153,12 @@ class CostTracker:
         ``end_session=True`` also marks the session finished in the ledger, so a later
         ``resume=True`` starts a new one instead of continuing it. Raises
         :class:`~costpanel.ledger.LedgerError` if calls could not be stored (the file became
-        unwritable): the message says how many and the file they were saved in."""
+        unwritable): the message says how many and the file they were saved in.
+
+        Calls waiting for a genai-prices lookup are committed first: close waits for the lookup
+        up to ``SETTLE_TIMEOUT_S`` (its first load takes ~0.3 s), then counts what is left unpriced."""
+        if self._waiting:
+            self.settle()
         if self.ledger is not None:
             if end_session and not self.ledger.closed:
                 self.ledger.session_ended(self._state.id, time.time())
