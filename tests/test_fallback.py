@@ -29,7 +29,8 @@ from costpanel.pricing.rates import cost_units
 from costpanel.quote import quote
 
 SOURCE = f"genai-prices {version('genai-prices')}"
-LONG_TAIL = "llama-3.1-8b-instant"  # Groq's; not in the catalog, listed by genai-prices under this exact name
+LONG_TAIL = "groq/llama-3.1-8b-instant"  # Groq's; not in the catalog, listed by genai-prices under this exact name
+KEY = "llama-3.1-8b-instant"  # its id: the model row's key
 AT = dt.datetime(2026, 11, 2, 12, 0, tzinfo=dt.timezone.utc)
 
 
@@ -51,11 +52,12 @@ def test_version_is_the_one_this_suite_expects() -> None:
 # -- exact prices ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", [
     LONG_TAIL,
-    "groq/llama-3.3-70b-versatile",  # a provider's own prefix
+    "groq/llama-3.3-70b-versatile",
+    "command-r-plus",  # routed by genai-prices' own provider rules, no prefix
     "minimax/MiniMax-M3",  # cliff tiers
     "minimax/MiniMax-M2",  # cache read and write prices
     "fireworks/accounts/fireworks/models/gpt-oss-120b",  # a price change: two periods
-    "google/gemini-pro-1.5",  # an older Gemini the catalog does not list, tiered
+    "openrouter/bytedance-seed/seed-1.6",  # tiered
 ])
 @pytest.mark.parametrize("usage", [
     Usage(input=1200, output=300),
@@ -110,22 +112,53 @@ def test_zero_only_when_genai_prices_states_zero() -> None:
         compile_period(0.0, ModelPrice(), "test")
 
 
-def test_off_peak_prices_are_refused(catalog: Catalog) -> None:
-    found = shared_fallback().resolve_now("deepseek/deepseek-chat")
-    assert found.entry is None and "time-of-day" in found.why
+def test_off_peak_prices_are_refused() -> None:
+    from costpanel.pricing.fallback import compile_model
+
+    snapshot = shared_fallback()._load()
+    provider = next(p for p in snapshot.providers if p.id == "deepseek")
+    model = next(m for m in provider.models if m.id == "deepseek-chat")
+    with pytest.raises(Unpriceable, match="time-of-day"):
+        compile_model(provider, model, SOURCE)
 
 
 # -- what is trusted ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["claude-sonnet-4-5-weird", "claude-opus-4-1-x", "gemini-2.5-pro-weird"])
+@pytest.mark.parametrize("name", ["claude-sonnet-4-5-weird", "claude-opus-4-1-x", "gemini-2.5-pro-weird",
+                                  "google/claude-sonnet-4-5-x"])
 def test_never_a_loose_match_onto_a_catalog_model(catalog: Catalog, name: str) -> None:
-    found = shared_fallback().resolve_now(name)
-    assert found.entry is not None, "genai-prices itself matches it loosely (else this test proves nothing)"
-    assert catalog.match(found.entry.id) is not None  # ...onto a model the catalog prices
-    assert accepted(found, catalog) is None
+    match = find_model(shared_fallback()._load(), name)
+    assert match is not None, "genai-prices itself matches it (else this test proves nothing)"
+    assert catalog.match(name) is None and catalog.match(match[1].id) is not None  # loosely, onto a catalog model
+    assert accepted(shared_fallback().resolve_now(name), catalog) is None
     tracker = CostTracker(catalog)
     e = tracker.record(name, Usage(input=10, output=10))
     assert e.cost_units is None and e.source is None and e.matched is None and e.status == COMMITTED
     assert quote(catalog, name, Usage(input=10)).priced is False
+
+
+def test_the_catalog_guard_refuses_any_genai_model_the_catalog_prices(catalog: Catalog) -> None:
+    found = shared_fallback().resolve_now(LONG_TAIL)
+    assert accepted(found, catalog) is not None
+    assert accepted(found._replace(names=(*found.names, "gpt-4o-mini")), catalog) is None
+
+
+@pytest.mark.parametrize(("name", "why"), [
+    ("gemini-3.8-flash-tts", "covers"),  # a provider the catalog covers: the catalog is the authority
+    ("magistral-medium", "covers"),  # a floating alias the catalog refuses on purpose
+    ("grok-4.7-fast", "does not know"),  # only a reseller (Cursor) lists it: no routing rule, not guessed
+    ("llama-3.1-8b-instant", "does not know"),  # likewise without its provider's prefix
+    ("groq/canopylabs/orpheus-v1-english", "not a text model"),
+])
+def test_what_the_fallback_leaves_unpriced(catalog: Catalog, name: str, why: str) -> None:
+    found = shared_fallback().resolve_now(name)
+    assert accepted(found, catalog) is None and why in found.why
+
+
+def test_covered_providers_are_the_ones_pricing_diff_compares() -> None:
+    from costpanel.pricing.diff import GENAI_PROVIDERS
+    from costpanel.pricing.fallback import COVERED_PROVIDERS
+
+    assert set(GENAI_PROVIDERS) == COVERED_PROVIDERS
 
 
 def test_unknown_to_both_is_unpriced_and_looked_up_once(catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -153,14 +186,14 @@ def test_event_snapshot_and_panel_say_genai_prices(catalog: Catalog) -> None:
     tracker = CostTracker(catalog)  # the process's fallback, loaded (conftest): resolved inside record()
     usage = Usage(input=1200, output=300)
     e = tracker.record(LONG_TAIL, usage, tier="Tier 2", at=AT)
-    assert e.status == COMMITTED and e.source == SOURCE and e.matched == LONG_TAIL and e.provider == "groq"
+    assert e.status == COMMITTED and e.source == SOURCE and e.matched == KEY and e.provider == "groq"
     assert e.cost_usd == genai_total(LONG_TAIL, usage, AT) == Decimal("0.000084")
     tracker.record("gpt-4o", usage, tier="Tier 2", at=AT)
     snap = tracker.snapshot()
-    assert snap.by_model[LONG_TAIL].source == SOURCE and snap.by_model["gpt-4o"].source == "catalog"
+    assert snap.by_model[KEY].source == SOURCE and snap.by_model["gpt-4o"].source == "catalog"
     assert snap.total_usd == e.cost_usd + tracker.catalog.match("gpt-4o").cost_units(usage, AT.timestamp()) / Decimal(10**12)
     rows = {r.key: (r.cells[0], r.tooltips[0]) for r in build_view(snap).tables["models"]}
-    assert rows[LONG_TAIL] == (LONG_TAIL + FALLBACK_MARK, f"priced by {SOURCE}: {LONG_TAIL} is not in costpanel's catalog")
+    assert rows[KEY] == (KEY + FALLBACK_MARK, f"priced by {SOURCE}: {KEY} is not in costpanel's catalog")
     assert rows["gpt-4o"] == ("gpt-4o", None)
 
 
@@ -178,7 +211,7 @@ def test_record_returns_at_once_while_genai_prices_loads(catalog: Catalog) -> No
     assert first.cost_units is None and first.source is None
     tracker.record("gpt-4o", usage, tier="Tier 1")  # a catalog name is never held up
     snap = tracker.snapshot()
-    assert snap.pending_calls == 2 and snap.calls == 1 and LONG_TAIL not in snap.by_model
+    assert snap.pending_calls == 2 and snap.calls == 1 and KEY not in snap.by_model
     assert [e.model for e in seen] == ["gpt-4o"]  # the ledger and subscribers get them once priced
 
     gate.set()
@@ -186,10 +219,10 @@ def test_record_returns_at_once_while_genai_prices_loads(catalog: Catalog) -> No
     snap = tracker.snapshot()
     exact = genai_total(LONG_TAIL, usage, AT)
     assert snap.pending_calls == 0 and snap.pending_usd == 0
-    assert snap.by_model[LONG_TAIL].calls == 2 and snap.by_model[LONG_TAIL].cost_usd == 2 * exact
-    assert snap.by_model[LONG_TAIL].source == SOURCE
+    assert snap.by_model[KEY].calls == 2 and snap.by_model[KEY].cost_usd == 2 * exact
+    assert snap.by_model[KEY].source == SOURCE
     priced = [e for e in seen if e.model == LONG_TAIL]
-    assert {(e.status, e.source, e.cost_usd, e.matched) for e in priced} == {(COMMITTED, SOURCE, exact, LONG_TAIL)}
+    assert {(e.status, e.source, e.cost_usd, e.matched) for e in priced} == {(COMMITTED, SOURCE, exact, KEY)}
     assert sorted((e.tier, e.session == tracker.session) for e in priced) == [("Tier 1", True), ("Tier 2", False)]
     # from now on the name takes the ordinary path: counted at once
     again = tracker.record(LONG_TAIL, usage, at=AT)
@@ -205,7 +238,7 @@ def test_the_lookup_settles_calls_on_its_own_thread(catalog: Catalog) -> None:
     tracker.record(LONG_TAIL, Usage(input=10, output=10))
     gate.set()
     assert done.wait(30)
-    assert tracker.snapshot().by_model[LONG_TAIL].source == SOURCE
+    assert tracker.snapshot().by_model[KEY].source == SOURCE
 
 
 def test_a_lookup_still_running_when_settling_gives_up_is_counted_unpriced(catalog: Catalog) -> None:
@@ -215,6 +248,7 @@ def test_a_lookup_still_running_when_settling_gives_up_is_counted_unpriced(catal
     tracker.settle(timeout=0.01)  # never lost: counted, unpriced (never $0)
     snap = tracker.snapshot()
     assert snap.pending_calls == 0 and snap.unpriced_calls == 1 and snap.by_model[LONG_TAIL].cost_usd is None
+    assert snap.by_model[LONG_TAIL].source is None  # unresolved: the name as given is its row
     gate.set()
 
 
@@ -231,13 +265,14 @@ def test_close_waits_for_lookups_and_the_ledger_stores_the_source(catalog: Catal
         stored = dict(conn.execute("SELECT model, source FROM events").fetchall())
         rolled = dict(conn.execute("SELECT model_key, MAX(source) FROM rollup GROUP BY 1").fetchall())
     assert stored == {LONG_TAIL: SOURCE, "gpt-4o": "catalog", "no-such-model": None}
-    assert rolled == stored
+    by_key = {KEY: SOURCE, "gpt-4o": "catalog", "no-such-model": None}
+    assert rolled == by_key
 
     r = costpanel("report", "--db", str(db), "--range", "all", "--by", "model", "--json")
     assert r.returncode == 0, r.stderr
     rows = {row["model"]: row for row in json.loads(r.stdout)["rows"]}
-    assert {m: row["priced_by"] for m, row in rows.items()} == stored
-    assert Decimal(rows[LONG_TAIL]["cost_usd"]) == genai_total(LONG_TAIL, Usage(input=1200, output=300), AT)
+    assert {m: row["priced_by"] for m, row in rows.items()} == by_key
+    assert Decimal(rows[KEY]["cost_usd"]) == genai_total(LONG_TAIL, Usage(input=1200, output=300), AT)
     table = costpanel("report", "--db", str(db), "--range", "all", "--by", "model")
     assert "Priced by" in table.stdout and SOURCE in table.stdout
     from costpanel.ledger.queries import TimeRange, calls_in
@@ -253,7 +288,7 @@ def test_an_attempt_waits_for_the_lookup(catalog: Catalog) -> None:
     with tracker.attempt() as a:
         e = a.record(LONG_TAIL, Usage(input=10, output=10))
     assert e.source == SOURCE and e.cost_units is not None
-    assert tracker.snapshot().by_model[LONG_TAIL].source == SOURCE
+    assert tracker.snapshot().by_model[KEY].source == SOURCE
 
 
 # -- costpanel price -----------------------------------------------------------------------------------------
@@ -278,7 +313,7 @@ t = costpanel.CostTracker(ledger=False)
 t.record('gpt-4o', costpanel.Usage(input=1, output=1))
 t.record('openai/gpt-4o-mini-2024-07-18', costpanel.Usage(input=1, output=1))
 assert 'genai_prices' not in sys.modules, 'catalog names'
-e = t.record('llama-3.1-8b-instant', costpanel.Usage(input=1, output=1))
+e = t.record('groq/llama-3.1-8b-instant', costpanel.Usage(input=1, output=1))
 assert e.status == 'pending', e
 t.close()
 assert t.snapshot().by_model['llama-3.1-8b-instant'].source.startswith('genai-prices'), t.snapshot().by_model

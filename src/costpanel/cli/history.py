@@ -132,14 +132,10 @@ def _report(args: argparse.Namespace) -> int:
     span, rows, discarded, averages, overall, sources = _rows(args)
     top = getattr(args, "top", None)
     if args.json:
-        data = report_json(span, args.by, rows, discarded, averages, top=top, overall=overall)
-        if sources is not None:  # by model: what priced each one (None: all its calls unpriced)
-            for row in data["rows"]:
-                row["priced_by"] = sources.get(row["model"])
-        print_json(data)
+        print_json(report_json(span, args.by, rows, discarded, averages, top=top, overall=overall, priced_by=sources))
         return 0
     if args.csv:
-        print(report_csv(args.by, rows, averages, top=top, overall=overall), end="")
+        print(report_csv(args.by, rows, averages, top=top, overall=overall, priced_by=sources), end="")
         return 0
     from rich.markup import escape
     from rich.table import Table
@@ -208,8 +204,8 @@ def _export(args: argparse.Namespace) -> int:
         console(stderr=True).print(f"note: writing {fmt.upper()} to a file named .{named}")
     if args.by == "call":
         return _export_calls(args, target, fmt)
-    span, rows, discarded, averages, *_ = _rows(args)
-    if not _write(target, report_file(fmt, span, args.by, rows, discarded, averages)):
+    span, rows, discarded, averages, _, sources = _rows(args)
+    if not _write(target, report_file(fmt, span, args.by, rows, discarded, averages, sources)):
         return 1
     console(stderr=True).print(f"wrote {len(rows)} row(s) to {target}")
     return 0

@@ -59,6 +59,11 @@ PRICE_KEYS: dict[str, str] = {
     "web_searches_kcount": "web_search_per_1k",
 }
 _REQUIRED = ("input_mtok", "output_mtok")
+# genai-prices' providers whose models the catalog itself prices (pricing/diff.py GENAI_PROVIDERS):
+# for them the catalog is the authority — a name it does not match is either refused on purpose
+# (floating aliases, Live/TTS endpoints, names of a price variant) or a gap `costpanel pricing
+# diff` reports as missing — so the fallback never prices them.
+COVERED_PROVIDERS = frozenset({"openai", "anthropic", "google", "x-ai", "mistral", "deepseek", "perplexity"})
 _MAX_NAMES = 16384  # distinct names remembered (a stream of made-up names must not grow it forever)
 _EARLIEST = float("-inf")
 
@@ -213,6 +218,15 @@ class GenaiPricesFallback:
             return _UNKNOWN
         provider, model = match
         names = (model.id.lower(), *(n.lower() for n in equals_names(model.match)))
+        owner = next((p.id for p in snapshot.providers if any(m is model for m in p.models)), provider.id)
+        if owner in COVERED_PROVIDERS:
+            return Found(None, names, f"genai-prices' {owner}/{model.id}: {owner} is a provider the catalog "
+                                      "covers (a name of it the catalog does not match is refused or missing there)")
+        from .diff import is_text_model
+
+        prices = model.prices if not isinstance(model.prices, list) else model.prices[-1].prices
+        if not is_text_model(model.id, prices._comparable_values()):
+            return Found(None, names, f"genai-prices' {provider.id}/{model.id} is not a text model")
         try:
             entry = compile_model(provider, model, f"{FALLBACK_ORIGIN_PREFIX} {self._version}")
         except Unpriceable as exc:
@@ -232,9 +246,10 @@ def equals_names(clause: Any) -> list[str]:
 
 
 def find_model(snapshot: Any, name: str) -> tuple[Any, Any] | None:
-    """genai-prices' (provider, model) for ``name``: ``provider/model`` with one of its provider
-    ids; else its provider-by-model routing; else a model some single provider lists under
-    exactly this name (several providers listing it at their own prices: ambiguous, None)."""
+    """genai-prices' (provider, model) for ``name``, as its own ``calc_price`` finds them:
+    ``provider/model`` with one of its provider ids, else its provider-by-model routing. A bare
+    name only some reseller lists (no routing rule) is not guessed: which of them served the call
+    cannot be known, and their prices differ."""
     ref = name.strip().lower()
     providers = snapshot.providers
     if "/" in ref:
@@ -246,11 +261,7 @@ def find_model(snapshot: Any, name: str) -> tuple[Any, Any] | None:
     try:
         return snapshot.find_provider_model(ref, None, None, None)
     except LookupError:
-        pass
-    exact = [(p, m) for p in providers for m in p.models if ref in (n.lower() for n in equals_names(m.match))]
-    if len({p.id for p, _ in exact}) == 1:
-        return exact[0]
-    return None
+        return None
 
 
 def accepted(found: Found, catalog: Catalog) -> ModelEntry | None:
