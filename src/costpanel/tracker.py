@@ -470,10 +470,11 @@ class CostTracker:
             self.finish_attempt(held, tier, session, True)
 
     def settle(self, timeout: float | None = SETTLE_TIMEOUT_S) -> None:
-        """Wait (up to ``timeout`` per name) for genai-prices lookups in flight and commit the
-        calls recorded meanwhile; what is still unresolved then is committed unpriced."""
+        """Wait (up to ``timeout`` in all) for genai-prices lookups in flight and commit the calls
+        recorded meanwhile; what is still unresolved then is committed unpriced."""
+        deadline = None if timeout is None else time.monotonic() + timeout  # one wait for all names
         for model in list(self._waiting):
-            self._settle(model, timeout)
+            self._settle(model, None if deadline is None else max(0.0, deadline - time.monotonic()))
 
     def _first_call(self, state: SessionState, key: str, entry: ModelEntry | None) -> None:
         if key not in state.models:

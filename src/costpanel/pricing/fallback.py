@@ -8,14 +8,16 @@ is resolved once, on that thread, into a :class:`~costpanel.pricing.catalog.Mode
 integer rates and ``origin = "genai-prices x.y.z"`` (its ``source``); the tracker counts the name's
 first calls as pending meanwhile and prices them when the lookup completes (see tracker.py).
 
-What is trusted (:func:`accepted`):
-- a name genai-prices matches to a model our catalog does not price: any of its clause kinds
-  (``equals``, and ``starts_with``/``regex``/``contains``, which can only land on a model the
-  catalog lacks);
-- never a match onto a model the catalog prices (by its genai-prices id or any exact name its
-  match rule lists): ``gpt-4o-mini-foo`` or ``claude-sonnet-4-5-weird`` stay unpriced instead of
-  being billed as ``gpt-4o-mini`` / ``claude-sonnet-4-5`` by a loose prefix, and a catalog model's
-  row never has two prices.
+What is trusted (docs/pricing.md says the same):
+- genai-prices' own lookup only, as its ``calc_price`` finds a model: ``provider/model`` with one
+  of its provider ids, or a bare name its provider rules route; a bare name only some reseller
+  lists is not guessed (:func:`find_model`);
+- never a model the catalog prices (:func:`accepted`: its genai-prices id or any exact name its
+  match rule lists resolves in the catalog): ``claude-sonnet-4-5-weird``, which genai-prices
+  matches to ``claude-sonnet-4-5`` by ``starts_with``, stays unpriced instead of being billed as
+  it, and a catalog model's row never has two prices. So ``equals`` clauses are trusted, and
+  ``starts_with``/``regex``/``contains`` ones only where they land on a model the catalog lacks;
+- never a provider the catalog covers (:data:`COVERED_PROVIDERS`), and text models only.
 
 What is priced, exactly or not at all (:func:`compile_model`; anything else is unpriced, never $0):
 - prices of ``input_mtok``, ``output_mtok`` (both required, so a model genai-prices lists as free
