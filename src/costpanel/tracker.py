@@ -232,7 +232,8 @@ class CostTracker:
         assert isinstance(model, str)
         entry, implied = self.catalog.resolve(model)
         if entry is None and self._fallback is not None:
-            from .pricing.fallback import PENDING as LOOKING_UP, accepted
+            from .pricing.fallback import PENDING as LOOKING_UP
+            from .pricing.fallback import accepted
 
             found = self._fallback.lookup(model)
             if found is LOOKING_UP:

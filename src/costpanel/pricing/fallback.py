@@ -38,8 +38,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from decimal import Decimal
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .catalog import FALLBACK_ORIGIN_PREFIX, ModelEntry, SpecRef
@@ -297,7 +298,7 @@ def compile_model(provider: Any, model: Any, origin: str) -> ModelEntry:
                 dated.append((_day_ts(cp.constraint.start_date), cp.prices))
             else:
                 raise Unpriceable("time-of-day prices (off-peak) cannot be represented")
-        if any(a[0] >= b[0] for a, b in zip(dated, dated[1:])):
+        if any(a[0] >= b[0] for a, b in pairwise(dated)):
             raise Unpriceable("price dates are not in order")
     source = (provider.pricing_urls or [""])[0] or f"genai-prices: {provider.id}"
     periods = tuple(compile_period(start, price, source) for start, price in dated)
@@ -365,9 +366,5 @@ def shared_fallback() -> GenaiPricesFallback:
     return _shared
 
 
-def fallback_names(found: Iterable[Found]) -> list[str]:  # pragma: no cover - debugging aid
-    return [f.entry.id for f in found if f.entry is not None]
-
-
-__all__ = ["Found", "GenaiPricesFallback", "PENDING", "Unpriceable", "accepted", "compile_model",
-           "compile_period", "find_model", "shared_fallback"]
+__all__ = ["COVERED_PROVIDERS", "PENDING", "Found", "GenaiPricesFallback", "Unpriceable", "accepted",
+           "compile_model", "compile_period", "find_model", "shared_fallback"]
