@@ -44,6 +44,17 @@ def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     yield config
 
 
+@pytest.fixture(scope="session", autouse=True)
+def genai_prices_loaded() -> None:
+    """The process's genai-prices fallback loaded up front: a name the catalog lacks is then
+    resolved inside record() (once), so tests of unknown names see their calls counted at once.
+    The pending path (calls recorded while it loads) is tested with a fallback of its own in
+    tests/test_fallback.py."""
+    from costpanel.pricing.fallback import shared_fallback
+
+    shared_fallback().load()
+
+
 @pytest.fixture
 def catalog() -> Catalog:
     return load_catalog(overrides=False)

@@ -13,7 +13,7 @@ from costpanel import CostTracker, Usage
 from costpanel.budgets import budget_line_text
 from costpanel.export import format_of
 from costpanel.ledger.budgets import Budgets, budget_lines, save_budgets
-from costpanel.ledger.queries import discarded_total, open_read_only, parse_range, report
+from costpanel.ledger.queries import discarded_total, open_read_only, parse_range, priced_by, report
 from costpanel.ledger.report_files import report_file
 from costpanel.pricing import Catalog
 
@@ -42,7 +42,8 @@ def test_export_writes_exactly_the_library_report_file(fmt: str, ledger: Path, t
     conn = open_read_only(ledger)
     try:
         span = parse_range("all")
-        expected = report_file(fmt, span, "model", report(conn, span, "model"), discarded_total(conn, span))
+        expected = report_file(fmt, span, "model", report(conn, span, "model"), discarded_total(conn, span),
+                               priced_by=priced_by(conn, span))
     finally:
         conn.close()
     assert target.read_bytes() == expected

@@ -74,6 +74,9 @@ def expected_rows(events: list[Event], by: str) -> list[dict[str, object]]:
         return (k,) if by == "day" else (-sum(e.cost_units or 0 for e in groups[k]), k)
 
     rows = [row_dict(by, k, groups[k]) for k in sorted(groups, key=order)]
+    if by == "model":  # what priced each model (None: all its calls unpriced)
+        for row in rows:
+            row["priced_by"] = max((e.source for e in groups[str(row["model"])] if e.source), default=None)
     if by == "day":  # the 7-day moving average: the day and the six before it (in the range or not), $0 days too
         units: dict[str, int] = {}
         for e in events:
@@ -215,13 +218,14 @@ def test_report_csv_neutralises_formulas_in_names(history: History, by: str, cel
     r = costpanel("report", "--db", str(history.db), "--range", "all", "--by", by, "--csv")
     assert r.returncode == 0, r.stderr
     table = list(csv.reader(io.StringIO(r.stdout)))
-    assert table[0] == [by, *COLUMNS]
+    extra = ["priced_by"] if by == "model" else []  # by model: what priced each one
+    assert table[0] == [by, *COLUMNS, *extra]
     rows = expected_rows(history.events, by)
     assert [t[0] for t in table[1:]] == ["'" + str(row[by]) if str(row[by])[0] in "=+-@" else row[by] for row in rows]
     assert cell in [t[0] for t in table[1:]]
     assert not any(t[0].startswith(("=", "+", "-", "@")) for t in table[1:])
     for t, row in zip(table[1:], rows):  # the same exact numbers as the JSON
-        assert t[1:] == ["" if row[c] is None else str(row[c]) for c in COLUMNS]
+        assert t[1:] == ["" if row[c] is None else str(row[c]) for c in (*COLUMNS, *extra)]
 
 
 def test_report_prints_names_with_brackets_as_they_are(tmp_path: Path, catalog: Catalog) -> None:

@@ -78,4 +78,7 @@ def test_perplexity_prices(catalog: Catalog, name: str, usage: Usage, expected: 
     "perplexity/sonar-mini",
 ])
 def test_names_that_must_not_match(catalog: Catalog, name: str) -> None:
-    assert not quote(catalog, name, Usage(input=1, output=1), AT).priced
+    assert not quote(catalog, name, Usage(input=1, output=1), AT, fallback=False).priced
+    # genai-prices may price Moonshot's or Z.ai's own model under the bare name, never as Perplexity's
+    q = quote(catalog, name, Usage(input=1, output=1), AT)
+    assert not q.priced or (q.priced_by != "catalog" and q.provider != "perplexity")

@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from .attempts import Attempt, HeldCall
-from .events import COMMITTED, DISCARDED, DUPLICATE, Event, timestamp_of
+from .events import COMMITTED, DISCARDED, DUPLICATE, PENDING, Event, timestamp_of
 from .labels import check_label
 from .pricing import Catalog, load_catalog
 from .pricing.catalog import ModelEntry
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from .ledger import Ledger
+    from .pricing.fallback import GenaiPricesFallback
 
 DEFAULT_TIER = "default"
 Subscriber = Callable[[Event], None]
@@ -43,6 +44,9 @@ Resolved = tuple[str, "ModelEntry | None", "str | None", "str | None", "Period |
 Plan = tuple[tuple[str, str], "ModelEntry | None", "str | None", "str | None", "Period | None", "str | None",
              "str | None"]
 _RESOLVE_CACHE_MAX = 4096
+# How long close() (and a settle() without timeout) waits for genai-prices lookups in flight; a
+# lookup still running after it commits its calls unpriced (counted, never lost, never $0).
+SETTLE_TIMEOUT_S = 10.0
 _now = time.time
 _tuple_new = tuple.__new__  # builds an Event without its Python-level __new__
 
@@ -87,10 +91,14 @@ class CostTracker:
         series_seconds: int = 3600,
         ledger: Ledger | str | Path | bool | None = None,
         resume: bool = False,
+        fallback: bool | GenaiPricesFallback = True,
     ) -> None:
         """``ledger``: None/False keeps everything in memory (tests, notebooks); True uses the
         default ledger file; a path or a :class:`~costpanel.ledger.Ledger` persists there.
-        ``resume`` continues the ledger's last open session with its totals restored exactly."""
+        ``resume`` continues the ledger's last open session with its totals restored exactly.
+        ``fallback``: price names the catalog does not know from genai-prices (True: the
+        process's shared :class:`~costpanel.pricing.fallback.GenaiPricesFallback`, loaded only
+        when such a name is first recorded); False counts them unpriced."""
         check_label("session", session, optional=True)
         if type(series_seconds) is not int or series_seconds < 1:
             raise ValueError(f"series_seconds must be a positive int, got {series_seconds!r}")
@@ -112,6 +120,13 @@ class CostTracker:
         self.ledger: Ledger | None = None
         self._ledger_queue: collections.deque[Event] | None = None
         self._owns_ledger = False
+        if fallback is True:
+            from .pricing.fallback import shared_fallback  # imports nothing heavy
+
+            fallback = shared_fallback()
+        self._fallback: GenaiPricesFallback | None = fallback or None  # type: ignore[assignment]
+        # name -> its calls recorded while genai-prices looks it up: (usage, tier, session, event_id, ts, variant)
+        self._waiting: dict[str, list[tuple[Usage, str, str | None, str | None, float, str | None]]] = {}
         if ledger:
             self._attach_ledger(ledger, resume=resume, session=session)
 
@@ -138,7 +153,12 @@ class CostTracker:
         ``end_session=True`` also marks the session finished in the ledger, so a later
         ``resume=True`` starts a new one instead of continuing it. Raises
         :class:`~costpanel.ledger.LedgerError` if calls could not be stored (the file became
-        unwritable): the message says how many and the file they were saved in."""
+        unwritable): the message says how many and the file they were saved in.
+
+        Calls waiting for a genai-prices lookup are committed first: close waits for the lookup
+        up to ``SETTLE_TIMEOUT_S`` (its first load takes ~0.3 s), then counts what is left unpriced."""
+        if self._waiting:
+            self.settle()
         if self.ledger is not None:
             if end_session and not self.ledger.closed:
                 self.ledger.session_ended(self._state.id, time.time())
@@ -205,10 +225,20 @@ class CostTracker:
         self._variant_periods[key] = billed
         return billed
 
-    def _resolve(self, model: object) -> Resolved:
+    def _resolve(self, model: object) -> Resolved | None:
+        """What the name denotes: the catalog's model, else genai-prices' (once per name), else
+        unpriced. None while genai-prices is still looking it up (nothing is cached then)."""
         check_label("model", model)
         assert isinstance(model, str)
         entry, implied = self.catalog.resolve(model)
+        if entry is None and self._fallback is not None:
+            from .pricing.fallback import PENDING as LOOKING_UP
+            from .pricing.fallback import accepted
+
+            found = self._fallback.lookup(model)
+            if found is LOOKING_UP:
+                return None
+            entry = accepted(found, self.catalog)  # type: ignore[arg-type]
         if entry is None:
             resolved: Resolved = (model.strip(), None, None, None, None, None, None)
         else:
@@ -218,14 +248,18 @@ class CostTracker:
         self._resolved[model] = resolved
         return resolved
 
-    def _plan(self, tier: object, model: object) -> Plan:
+    def _plan(self, tier: object, model: object) -> Plan | None:
         """Validate a (tier, model) pair record() has not seen and remember what it needs: the
-        cell key, the catalog entry and its latest price period. Bad input raises here."""
+        cell key, the catalog entry and its latest price period. Bad input raises here. None
+        (nothing remembered) while genai-prices is looking the name up."""
         if type(tier) is not str or tier not in self._tiers_seen:
             self._check_tier(tier)
         resolved = self._resolved.get(model) if type(model) is str else None  # type: ignore[call-overload]
-        key, entry, matched, provider, period, source, implied = resolved if resolved is not None else \
-            self._resolve(model)
+        if resolved is None:
+            resolved = self._resolve(model)
+            if resolved is None:
+                return None
+        key, entry, matched, provider, period, source, implied = resolved
         plan: Plan = ((tier, key), entry, matched, provider, period, source, implied)  # type: ignore[assignment]
         plans = self._plans.get(tier)  # type: ignore[call-overload]
         if plans is None:
@@ -246,7 +280,11 @@ class CostTracker:
         given = canonical_variant(variant)
         ts = time.time() if at is None else timestamp_of(at)
         resolved = self._resolved.get(model) if type(model) is str else None  # type: ignore[call-overload]
-        key, entry, _, _, period, source, implied = resolved if resolved is not None else self._resolve(model)
+        if resolved is None:
+            resolved = self._resolve(model)
+            if resolved is None:  # an attempt's call waits for the lookup (once per name; see docs)
+                resolved = self._resolve_waiting(model, SETTLE_TIMEOUT_S)
+        key, entry, _, _, period, source, implied = resolved
         variant = combine(implied, given)
         billed = None if entry is None else self._period_for(entry, period, ts, variant)  # type: ignore[arg-type]
         cost = None if billed is None else cost_units(billed, usage)  # type: ignore[arg-type]
@@ -285,7 +323,10 @@ class CostTracker:
         try:  # free in Python 3.11 unless it raises: a new pair, or an argument of the wrong type
             pair, entry, matched, provider, period, source, implied = self._plans[tier][model]
         except (KeyError, TypeError):
-            pair, entry, matched, provider, period, source, implied = self._plan(tier, model)
+            plan = self._plan(tier, model)
+            if plan is None:  # a name genai-prices is still looking up: pending until it is priced
+                return self._record_pending(model, usage, tier, session, event_id, at, variant)
+            pair, entry, matched, provider, period, source, implied = plan
         if variant is not None:
             try:
                 variant = self._variants[variant]
@@ -372,6 +413,69 @@ class CostTracker:
                 except Exception:  # a broken listener must not break the agent's hot path
                     self._subscriber_failed(callback, event)
         return event
+
+    # -- genai-prices fallback: calls of a name being looked up ---------------------------------------
+    def _record_pending(self, model: str, usage: Usage, tier: str, session: str | None, event_id: str | None,
+                        at: dt.datetime | None, variant: str | None) -> Event:
+        """Count a call of a name genai-prices is looking up as pending; it is priced and committed
+        (reaching the ledger and subscribers) when the lookup completes (:meth:`_settle`)."""
+        if variant is not None:
+            variant = self._check_variant(variant)
+        if session is not None:
+            self._check_session(session)
+        check_label("event_id", event_id, optional=True)
+        ts = _now() if at is None else timestamp_of(at)
+        with self._lock:
+            state = self._state
+            if event_id is not None:
+                if event_id in state.seen_ids:
+                    return Event(model, None, None, tier, session or state.id, usage, None, ts, event_id,
+                                 DUPLICATE, variant, None)
+                state.seen_ids.add(event_id)
+            state.pending_calls += 1
+            state.locked_changes += 1
+            self._waiting.setdefault(model, []).append((usage, tier, session, event_id, ts, variant))
+            sess = session or state.id
+        from .pricing.fallback import PENDING as LOOKING_UP
+
+        if self._fallback.lookup(model, self._settle) is not LOOKING_UP:  # type: ignore[union-attr]
+            self._settle(model)  # resolved meanwhile: its callbacks ran before this call was added
+        return Event(model, None, None, tier, sess, usage, None, ts, event_id, PENDING, variant, None)
+
+    def _resolve_waiting(self, model: str, timeout: float | None) -> Resolved:
+        resolved = None
+        if self._fallback is not None and self._fallback.wait(model, timeout) is not None:
+            resolved = self._resolve(model)
+        return resolved if resolved is not None else (model.strip(), None, None, None, None, None, None)
+
+    def _settle(self, model: str, timeout: float | None = 0) -> None:
+        """Price and commit the calls of ``model`` recorded while it was looked up (on the lookup's
+        thread, or in settle()/close(), which wait up to ``timeout``)."""
+        with self._lock:
+            waiting = self._waiting.pop(model, None)
+        if not waiting:
+            return
+        key, entry, _, _, period, source, implied = self._resolve_waiting(model, timeout)
+        groups: dict[tuple[str, str | None], list[tuple[HeldCall, str | None]]] = {}
+        added = 0
+        for usage, tier, session, event_id, ts, given in waiting:
+            variant = combine(implied, given)
+            billed = None if entry is None else self._period_for(entry, period, ts, variant)  # type: ignore[arg-type]
+            cost = None if billed is None else cost_units(billed, usage)
+            added += cost or 0
+            held = HeldCall(model, key, entry, usage, cost, ts, variant, source if cost is not None else None)
+            groups.setdefault((tier, session), []).append((held, event_id))
+        with self._lock:  # finish_attempt takes each call's cost off the pending figures
+            self._state.pending_units += added
+        for (tier, session), held in groups.items():
+            self.finish_attempt(held, tier, session, True)
+
+    def settle(self, timeout: float | None = SETTLE_TIMEOUT_S) -> None:
+        """Wait (up to ``timeout`` in all) for genai-prices lookups in flight and commit the calls
+        recorded meanwhile; what is still unresolved then is committed unpriced."""
+        deadline = None if timeout is None else time.monotonic() + timeout  # one wait for all names
+        for model in list(self._waiting):
+            self._settle(model, None if deadline is None else max(0.0, deadline - time.monotonic()))
 
     def _first_call(self, state: SessionState, key: str, entry: ModelEntry | None) -> None:
         if key not in state.models:

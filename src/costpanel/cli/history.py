@@ -81,10 +81,11 @@ class _Report(NamedTuple):
     discarded: Any
     averages: dict[str, Any] | None  # day reports: each day's 7-day moving average of cost
     overall: Any  # with ``--top``: the total of every group, not only the top N; else None
+    priced_by: dict[str, str] | None = None  # by model: what priced each model (``catalog``, ``genai-prices x.y.z``)
 
 
 def _rows(args: argparse.Namespace) -> _Report:
-    from ..ledger.queries import daily_trend, discarded_total, parse_range, report, total
+    from ..ledger.queries import daily_trend, discarded_total, parse_range, priced_by, report, total
 
     top = getattr(args, "top", None)
     if top is not None and args.by == "day":
@@ -95,7 +96,8 @@ def _rows(args: argparse.Namespace) -> _Report:
         rows = report(conn, span, args.by)
         averages = {day: avg for day, _, avg in daily_trend(conn, span, days=rows)} if args.by == "day" else None
         overall = total(rows, f"all {args.by}s") if top else None
-        return _Report(span, rows[:top] if top else rows, discarded_total(conn, span), averages, overall)
+        sources = priced_by(conn, span) if args.by == "model" else None
+        return _Report(span, rows[:top] if top else rows, discarded_total(conn, span), averages, overall, sources)
     finally:
         conn.close()
 
@@ -127,13 +129,13 @@ def _report(args: argparse.Namespace) -> int:
     from ..ledger.queries import total
     from ..ledger.report_files import report_csv, report_json
 
-    span, rows, discarded, averages, overall = _rows(args)
+    span, rows, discarded, averages, overall, sources = _rows(args)
     top = getattr(args, "top", None)
     if args.json:
-        print_json(report_json(span, args.by, rows, discarded, averages, top=top, overall=overall))
+        print_json(report_json(span, args.by, rows, discarded, averages, top=top, overall=overall, priced_by=sources))
         return 0
     if args.csv:
-        print(report_csv(args.by, rows, averages, top=top, overall=overall), end="")
+        print(report_csv(args.by, rows, averages, top=top, overall=overall, priced_by=sources), end="")
         return 0
     from rich.markup import escape
     from rich.table import Table
@@ -142,12 +144,16 @@ def _report(args: argparse.Namespace) -> int:
     columns = [args.by.capitalize(), "Calls", "Tokens", "Cost", "Unpriced calls"]
     if averages is not None:
         columns.append("7-day avg")
+    if sources is not None:
+        columns.append("Priced by")
     for col in columns:
         t.add_column(col, justify="left" if col == args.by.capitalize() else "right")
     for r in rows:
         cells = [escape(r.key), f"{r.calls:,}", f"{r.tokens:,}", _cost(r), f"{r.unpriced_calls:,}"]
         if averages is not None:
             cells.append(format_usd(averages.get(r.key)))
+        if sources is not None:
+            cells.append(escape(sources.get(r.key, "—")))
         t.add_row(*cells)
     whole = total(rows, "total" if overall is None else f"total (top {top})")
     for row in (whole, overall) if overall is not None else (whole,):  # the top N's total, then everyone's
@@ -198,8 +204,8 @@ def _export(args: argparse.Namespace) -> int:
         console(stderr=True).print(f"note: writing {fmt.upper()} to a file named .{named}")
     if args.by == "call":
         return _export_calls(args, target, fmt)
-    span, rows, discarded, averages, _ = _rows(args)
-    if not _write(target, report_file(fmt, span, args.by, rows, discarded, averages)):
+    span, rows, discarded, averages, _, sources = _rows(args)
+    if not _write(target, report_file(fmt, span, args.by, rows, discarded, averages, sources)):
         return 1
     console(stderr=True).print(f"wrote {len(rows)} row(s) to {target}")
     return 0

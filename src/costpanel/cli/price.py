@@ -44,24 +44,29 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(q.to_json())
     if not q.priced and q.unstated:
-        error(f"{q.matched} has no {', '.join(b.replace('_', ' ') for b in q.unstated)} price in the catalog; "
+        error(f"{q.matched} has no {', '.join(b.replace('_', ' ') for b in q.unstated)} price in {_where(q)}; "
               "a call with them is counted unpriced, never at $0")
         return EXIT_UNKNOWN_MODEL
     if not q.priced and q.matched is not None:
         offered = ", ".join(q.offered) or "none"
-        error(f"{q.matched} has no {q.variant!r} price in the catalog (variants it offers: {offered}); "
+        error(f"{q.matched} has no {q.variant!r} price in {_where(q)} (variants it offers: {offered}); "
               "a call billed so is counted unpriced")
         return EXIT_UNKNOWN_MODEL
     if not q.priced:
         close = catalog.suggestions(args.model)
         hint = f" Close model ids: {', '.join(close)}." if close else ""
-        error(f"unknown model {args.model!r}: no price in the catalog.{hint} To price it, add a TOML file "
+        error(f"unknown model {args.model!r}: no price in the catalog nor in genai-prices.{hint} To price it, add a TOML file "
               f"to {config_dir() / 'pricing'} (or point COSTPANEL_PRICING at one; schema in docs/pricing.md) "
               "and validate it with `costpanel pricing check`.")
         return EXIT_UNKNOWN_MODEL
     if not args.json:
         _print_table(q)
     return 0
+
+
+def _where(q: Any) -> str:
+    """Where the matched model's prices come from, for a message."""
+    return q.priced_by if q.priced_by and q.priced_by != "catalog" else "the catalog"
 
 
 def _print_table(q: Any) -> None:

@@ -181,6 +181,16 @@ def report(conn: sqlite3.Connection, span: TimeRange, by: GroupBy) -> list[Repor
     return sorted(rows, key=lambda r: (-r.cost_units, r.key))
 
 
+def priced_by(conn: sqlite3.Connection, span: TimeRange) -> dict[str, str]:
+    """What priced each model's committed calls in ``span`` (``catalog``, ``genai-prices x.y.z``),
+    by model key, from the 15-minute roll-ups; models whose calls were all unpriced are absent.
+    If a model was priced by more than one source in the span, the greatest name is shown."""
+    lo, hi = _bucket_bounds(span)
+    return {key: src for key, src in conn.execute(
+        "SELECT model_key, MAX(source) FROM rollup WHERE bucket >= ? AND bucket < ? AND status = 'committed' "
+        "GROUP BY 1", (lo, hi)) if src}
+
+
 class CallRow(namedtuple("CallRow", ("ts", "session", "tier", "model", "matched", "provider", *BUCKETS,  # type: ignore[misc]
                                      "cost_units", "status", "event_id", "variant", "source"))):
     """One recorded call, as ``costpanel export --by call`` writes it (``cost_units`` None when

@@ -15,17 +15,22 @@ from ..money import units_to_usd, usd_str
 from ..usage import BUCKETS
 
 
-def row_dict(by: str, r: Any, averages: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A report row; with ``averages`` (day reports) also the 7-day moving average of cost."""
+def row_dict(by: str, r: Any, averages: dict[str, Any] | None = None,
+             priced_by: dict[str, str] | None = None) -> dict[str, Any]:
+    """A report row; with ``averages`` (day reports) also the 7-day moving average of cost; with
+    ``priced_by`` (model reports) what priced the model (``catalog``, ``genai-prices x.y.z``; None
+    when all its calls are unpriced)."""
     d = {by: r.key, "calls": r.calls, **{b: getattr(r, b) for b in BUCKETS}, "tokens": r.tokens,
          "cost_usd": usd_str(r.cost_usd), "unpriced_calls": r.unpriced_calls}
     if averages is not None:
         d["avg_7d_usd"] = usd_str(averages.get(r.key))
+    if priced_by is not None:
+        d["priced_by"] = priced_by.get(r.key)
     return d
 
 
 def report_csv(by: str, rows: list[Any], averages: dict[str, Any] | None = None, *, top: int | None = None,
-               overall: Any = None) -> str:
+               overall: Any = None, priced_by: dict[str, str] | None = None) -> str:
     """The rows; with ``top`` (``report --top N``), then a ``total (top N)`` row and ``overall``,
     the grand total of every group (keyed ``all <groups>``)."""
     from ..export import safe_cell
@@ -33,9 +38,9 @@ def report_csv(by: str, rows: list[Any], averages: dict[str, Any] | None = None,
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    fields = list(row_dict(by, rows[0], averages).keys()) if rows else [by]
+    fields = list(row_dict(by, rows[0], averages, priced_by).keys()) if rows else [by]
     writer.writerow(fields)
-    lines = [row_dict(by, r, averages) for r in rows]
+    lines = [row_dict(by, r, averages, priced_by) for r in rows]
     if top is not None:  # (never with day rows: no averages to leave out)
         lines += [row_dict(by, r) for r in (total(rows, f"total (top {top})"), overall) if r is not None]
     for line in lines:
@@ -44,12 +49,12 @@ def report_csv(by: str, rows: list[Any], averages: dict[str, Any] | None = None,
 
 
 def report_json(span: Any, by: str, rows: list[Any], discarded: Any, averages: dict[str, Any] | None = None, *,
-                top: int | None = None, overall: Any = None) -> dict[str, Any]:
+                top: int | None = None, overall: Any = None, priced_by: dict[str, str] | None = None) -> dict[str, Any]:
     """With ``top`` (``report --top N``) the total covers those N rows (keyed ``total (top N)``)
     and ``all`` is the grand total of every group."""
     from .queries import total
 
-    data = {"range": span.label, "by": by, "rows": [row_dict(by, r, averages) for r in rows],
+    data = {"range": span.label, "by": by, "rows": [row_dict(by, r, averages, priced_by) for r in rows],
             "total": row_dict(by, total(rows, "total" if top is None else f"total (top {top})")),
             "discarded": row_dict(by, discarded)}
     if overall is not None:
@@ -58,13 +63,14 @@ def report_json(span: Any, by: str, rows: list[Any], discarded: Any, averages: d
 
 
 def report_file(fmt: str, span: Any, by: str, rows: list[Any], discarded: Any,
-                averages: dict[str, Any] | None = None) -> bytes:
+                averages: dict[str, Any] | None = None, priced_by: dict[str, str] | None = None) -> bytes:
     """A grouped report as the bytes of a ``csv`` or ``json`` file (`costpanel export`, the History
     tab's Export buttons)."""
     if fmt == "csv":
-        return report_csv(by, rows, averages).encode("utf-8")
+        return report_csv(by, rows, averages, priced_by=priced_by).encode("utf-8")
     if fmt == "json":
-        return (json.dumps(report_json(span, by, rows, discarded, averages), indent=2) + "\n").encode("utf-8")
+        return (json.dumps(report_json(span, by, rows, discarded, averages, priced_by=priced_by), indent=2)
+                + "\n").encode("utf-8")
     raise ValueError(f"export format must be 'csv' or 'json', got {fmt!r}")
 
 
