@@ -60,7 +60,8 @@ PRICE = ["-m", "costpanel", "price", "claude-sonnet-4-5", "--input", "1000", "--
 
 
 def doubled_pricing(folder: Path, out: Path) -> Path:
-    """A copy of each provider file with every model id and alias given a ``-dup`` suffix."""
+    """A copy of each provider file with every model id and alias given a ``-dup`` suffix (and the
+    model lists of its file-wide variants)."""
     out.mkdir()
     for path in sorted(folder.glob("*.toml")):
         if path.name.startswith("_"):
@@ -68,11 +69,11 @@ def doubled_pricing(folder: Path, out: Path) -> Path:
         lines, in_aliases = [], False
         for line in path.read_text(encoding="utf-8").splitlines():
             stripped = line.lstrip()
-            starts = stripped.startswith(("id = ", "aliases = ["))
+            starts = stripped.startswith(("id = ", "aliases = [", "models = ["))
             if starts or in_aliases:
                 code, _, comment = line.partition("#")
                 line = re.sub(r'"([^"]*)"', r'"\1-dup"', code) + (f"#{comment}" if comment else "")
-                if stripped.startswith("aliases = [") and "]" not in code:
+                if stripped.startswith(("aliases = [", "models = [")) and "]" not in code:
                     in_aliases = True
                 elif in_aliases and "]" in code:
                     in_aliases = False
