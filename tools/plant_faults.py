@@ -74,6 +74,8 @@ T_CATALOG = "tests/test_catalog.py"
 T_DATA = "tests/test_pricing_data.py"
 T_VIEW = "tests/test_viewmodel.py"
 T_VARIANTS = "tests/test_variants.py"
+T_FALLBACK = "tests/test_fallback.py"
+FALLBACK = "src/costpanel/pricing/fallback.py"
 
 FAULTS: tuple[Fault, ...] = (
     # -- 1-12: the faults issue 9 names ---------------------------------------------------------------
@@ -112,10 +114,10 @@ FAULTS: tuple[Fault, ...] = (
            "tests/test_pricing_data.py::test_the_cliff_starts_one_token_above_the_threshold_as_in_genai_prices",
            "tests/test_tracker.py::test_long_context_cliff_reprices_the_whole_request")),
     Fault("4", "unknown names matched by longest prefix (gpt-4o-mini-foo -> gpt-4o-mini)", CATALOG,
-          "                return entry\n        return None\n",
-          "                return entry\n"
+          "                return entry, implied\n        return None, None\n",
+          "                return entry, implied\n"
           "        prefixes = [k for k in index if n.startswith(k)]\n"
-          "        return index[max(prefixes, key=len)] if prefixes else None\n",
+          "        return (index[max(prefixes, key=len)] if prefixes else None), None\n",
           (T_CATALOG, T_TRACKER),
           ("tests/test_catalog.py::test_model_names_match_deliberately",
            "tests/test_catalog.py::test_an_unknown_model_is_unpriced_not_zero")),
@@ -252,6 +254,16 @@ FAULTS: tuple[Fault, ...] = (
           (T_VARIANTS, "tests/test_ledger_rows.py"),
           ("tests/test_variants.py::test_the_ledger_keeps_each_calls_variant_source_and_searches",
            "tests/test_ledger_rows.py::test_any_two_batches_land_exactly_as_computed_here")),
+    # -- k: the genai-prices fallback (issue 10 section 4) ------------------------------------------------
+    Fault("k", "the fallback trusts genai-prices' loose match onto a model the catalog prices", FALLBACK,
+          "    if any(catalog.match(n) is not None for n in found.names):\n        return None\n",
+          "    pass\n",
+          (T_FALLBACK,),
+          ("tests/test_fallback.py::test_never_a_loose_match_onto_a_catalog_model",)),
+    Fault("k2", "the fallback prices models of the providers the catalog covers", FALLBACK,
+          "        if owner in COVERED_PROVIDERS:", "        if False:",
+          (T_FALLBACK,),
+          ("tests/test_fallback.py::test_what_the_fallback_leaves_unpriced",)),
 )
 
 
