@@ -105,7 +105,7 @@ def history(tmp_path: Path, catalog: Catalog) -> History:
     tracker = CostTracker(catalog, ledger=db, session="cli-one")
     events = [
         tracker.record("gpt-4o", Usage(input=1200, output=300), tier="Tier 1", event_id="h1", at=at(10, 12)),
-        tracker.record("claude-sonnet-4", Usage(input=1000, cache_read=500, cache_write=100, output=20),
+        tracker.record("claude-sonnet-4", Usage(input=1000, cache_read=500, cache_write=100, output=20, web_search=2),
                        tier="Tier 2", event_id="h2", at=at(10, 13)),
         tracker.record(EVIL_MODEL, Usage(input=10, output=5), tier=EVIL_TIER, event_id="h3", at=at(11, 9)),
     ]
@@ -115,7 +115,8 @@ def history(tmp_path: Path, catalog: Catalog) -> History:
     events += attempt.events
     tracker.reset("cli-two")
     events += [
-        tracker.record("gpt-4o-mini", Usage(input=4000, output=400), tier="Tier 1", event_id="h5", at=at(12, 8)),
+        tracker.record("gpt-4o-mini", Usage(input=4000, output=400), tier="Tier 1", event_id="h5", at=at(12, 8),
+                       variant="batch"),
         tracker.record("gpt-4o", Usage(input=2000, output=100, requests=3), tier="Tier 1", at=at(12, 23, 59)),
     ]
     tracker.close()
@@ -206,10 +207,10 @@ def test_report_prints_a_table_per_group_with_the_total(history: History, by: st
     lines = r.stdout.splitlines()
     for row in expected_rows(history.events, by):
         assert any(f"│ {row[by]} " in line and f" {row['calls']:,} │" in line for line in lines), row[by]
-    # 0.006 + 0.003825 + 0.00084 + 0.006 = $0.016665, shown to two significant digits below $1; the
-    # priced total carries "+?" because one call is unpriced.
-    assert sum(e.cost_units or 0 for e in history.events if e.status == COMMITTED) == 16_665_000_000
-    assert any(line.startswith("│ total") and "$0.017 +?" in line for line in lines), r.stdout
+    # 0.006 + (0.003825 + 2 searches x $10/1k) + 0.00084 in batch (x0.5) + 0.006 = $0.036245, shown to
+    # two significant digits below $1; the priced total carries "+?" because one call is unpriced.
+    assert sum(e.cost_units or 0 for e in history.events if e.status == COMMITTED) == 36_245_000_000
+    assert any(line.startswith("│ total") and "$0.036 +?" in line for line in lines), r.stdout
     assert "discarded fallback attempts: 1 calls, $0.00075 (not in the total)" in r.stdout
 
 
@@ -550,6 +551,11 @@ def test_export_by_call_writes_every_call_with_its_exact_cost(history: History, 
         assert row["model"] == (e.model if fmt == "json" or not e.model.startswith("=") else "'" + e.model)
         assert int(row["input"]) == e.usage.input and int(row["output"]) == e.usage.output
         assert (row["cost_usd"] in (None, "")) if e.cost_units is None else row["cost_usd"] == usd(e.cost_units)
+        assert int(row["web_search"]) == e.usage.web_search
+        assert (row["variant"] or None, row["priced_by"] or None) == (e.variant, e.source)
+    assert {c["variant"] or None for c in calls} == {None, "batch"}
+    assert {c["priced_by"] or None for c in calls} == {None, "catalog"}
+    assert any(int(c["web_search"]) == 2 for c in calls)
     committed = sum(Decimal(c["cost_usd"]) for c in calls if c["status"] == COMMITTED and c["cost_usd"])
     report = json.loads(costpanel("report", "--db", str(history.db), "--range", "all", "--json").stdout)
     assert committed == Decimal(report["total"]["cost_usd"])  # the calls add up to the report
