@@ -11,7 +11,8 @@ import re
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationInfo,
+                      field_validator, model_validator)
 
 from ..usage import REGISTRY
 
@@ -48,6 +49,12 @@ def _check_price(value: Decimal | None) -> Decimal | None:
     return value
 
 
+# A token price (USD per 1M): a TOML number, finite, >= 0, at most 6 decimals. The validators wrap
+# the optional type whole, so a bad value is one problem, not one per branch of the union.
+Price = Annotated[Decimal, BeforeValidator(_numbers_only), AfterValidator(_check_price)]
+OptionalPrice = Annotated["Decimal | None", BeforeValidator(_numbers_only), AfterValidator(_check_price)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
@@ -56,21 +63,11 @@ class Rates(_Strict):
     """Token prices in USD per 1M tokens. A bucket left out is not offered by the model and is
     billed at the uncached input rate (``cache_write_1h`` falls back to ``cache_write`` first)."""
 
-    input: Decimal = Field(description="Uncached prompt tokens, USD per 1M.")
-    output: Decimal = Field(description="Output tokens including reasoning, USD per 1M.")
-    cache_read: Decimal | None = Field(default=None, description="Cached prompt tokens read, USD per 1M.")
-    cache_write: Decimal | None = Field(default=None, description="Prompt tokens written to a 5-minute cache, USD per 1M.")
-    cache_write_1h: Decimal | None = Field(default=None, description="Prompt tokens written to a 1-hour cache, USD per 1M.")
-
-    @field_validator(*TOKEN_PRICE_FIELDS, mode="before")
-    @classmethod
-    def _number(cls, v: object) -> object:
-        return _numbers_only(v)
-
-    @field_validator(*TOKEN_PRICE_FIELDS, mode="after")
-    @classmethod
-    def _valid_price(cls, v: Decimal | None) -> Decimal | None:
-        return _check_price(v)
+    input: Price = Field(description="Uncached prompt tokens, USD per 1M.")
+    output: Price = Field(description="Output tokens including reasoning, USD per 1M.")
+    cache_read: OptionalPrice = Field(default=None, description="Cached prompt tokens read, USD per 1M.")
+    cache_write: OptionalPrice = Field(default=None, description="Prompt tokens written to a 5-minute cache, USD per 1M.")
+    cache_write_1h: OptionalPrice = Field(default=None, description="Prompt tokens written to a 1-hour cache, USD per 1M.")
 
 
 class CliffTier(Rates):
@@ -90,36 +87,25 @@ def _check_multiplier(v: Decimal | None) -> Decimal | None:
     return v
 
 
+OptionalMultiplier = Annotated["Decimal | None", BeforeValidator(_numbers_only), AfterValidator(_check_multiplier)]
+Multiplier = Annotated[Decimal, BeforeValidator(_numbers_only), AfterValidator(_check_multiplier)]
+
+
 class VariantPrice(_Strict):
     """A price variant of one period (``[models.prices.variants.<name>]``): its own token prices
     (``input`` and ``output`` at least, cache buckets as in a period), a ``multiplier`` on the
     period's token prices, or both (the multiplier applies to the variant's own prices).
     Per-request and web-search fees are the period's."""
 
-    multiplier: Decimal | None = Field(default=None, description="Factor on the token prices (0.5 = half price).")
-    input: Decimal | None = None
-    output: Decimal | None = None
-    cache_read: Decimal | None = None
-    cache_write: Decimal | None = None
-    cache_write_1h: Decimal | None = None
+    multiplier: OptionalMultiplier = Field(default=None, description="Factor on the token prices (0.5 = half price).")
+    input: OptionalPrice = None
+    output: OptionalPrice = None
+    cache_read: OptionalPrice = None
+    cache_write: OptionalPrice = None
+    cache_write_1h: OptionalPrice = None
     tiers: tuple[CliffTier, ...] = Field(default=(), description="The variant's own cliff tiers (with own prices).")
     source: str | None = Field(default=None, description="URL, when not the period's source.")
     note: str | None = None
-
-    @field_validator("multiplier", *TOKEN_PRICE_FIELDS, mode="before")
-    @classmethod
-    def _number(cls, v: object) -> object:
-        return _numbers_only(v)
-
-    @field_validator(*TOKEN_PRICE_FIELDS, mode="after")
-    @classmethod
-    def _valid_price(cls, v: Decimal | None) -> Decimal | None:
-        return _check_price(v)
-
-    @field_validator("multiplier", mode="after")
-    @classmethod
-    def _valid_multiplier(cls, v: Decimal | None) -> Decimal | None:
-        return _check_multiplier(v)
 
     @property
     def explicit(self) -> bool:
@@ -240,23 +226,12 @@ class ProviderVariant(_Strict):
     token prices, e.g. the 50 % batch discount. A period's own variant of the same name wins."""
 
     name: VariantName
-    multiplier: Decimal = Field(description="Factor on the token prices (0.5 = half price).")
+    multiplier: Multiplier = Field(description="Factor on the token prices (0.5 = half price).")
     source: str = Field(min_length=8, description="URL of the page that states it.")
     models: tuple[ModelId, ...] | None = Field(
         default=None, description="Model ids it applies to; left out: every model of the file not listed "
                                   "under another entry of the same name.")
     note: str | None = None
-
-    @field_validator("multiplier", mode="before")
-    @classmethod
-    def _number(cls, v: object) -> object:
-        return _numbers_only(v)
-
-    @field_validator("multiplier", mode="after")
-    @classmethod
-    def _valid_multiplier(cls, v: Decimal) -> Decimal:
-        _check_multiplier(v)
-        return v
 
     @field_validator("source", mode="after")
     @classmethod
