@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from decimal import Decimal
 from importlib.metadata import version
 from pathlib import Path
@@ -35,7 +36,7 @@ from costpanel.quote import quote
 
 SOURCE = f"genai-prices {version('genai-prices')}"
 LONG_TAIL = "groq/llama-3.1-8b-instant"  # Groq's; not in the catalog, listed by genai-prices under this exact name
-KEY = "llama-3.1-8b-instant"  # its id: the model row's key
+KEY = "groq/llama-3.1-8b-instant"  # provider/id: the model row's key
 AT = dt.datetime(2026, 11, 2, 12, 0, tzinfo=dt.timezone.utc)
 
 
@@ -321,7 +322,7 @@ assert 'genai_prices' not in sys.modules, 'catalog names'
 e = t.record('groq/llama-3.1-8b-instant', costpanel.Usage(input=1, output=1))
 assert e.status == 'pending', e
 t.close()
-assert t.snapshot().by_model['llama-3.1-8b-instant'].source.startswith('genai-prices'), t.snapshot().by_model
+assert t.snapshot().by_model['groq/llama-3.1-8b-instant'].source.startswith('genai-prices'), t.snapshot().by_model
 print('ok')
 """
 
@@ -329,3 +330,68 @@ print('ok')
 def test_genai_prices_loads_only_for_a_name_the_catalog_lacks() -> None:
     r = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=120, check=False)
     assert r.stdout.strip() == "ok", r.stderr
+
+
+def test_close_waits_for_calls_the_lookup_thread_is_committing(catalog: Catalog, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lookup's thread takes the waiting calls and commits them; a close() in that window must
+    wait for it, or the calls would be committed into a closed ledger and lost."""
+    gate = threading.Event()
+    db = tmp_path / "ledger.sqlite3"
+    tracker = CostTracker(catalog, fallback=GenaiPricesFallback(gate=gate), ledger=db)
+    taken = threading.Event()
+    commit = tracker._commit_waiting
+
+    def slow_commit(*args: object) -> None:  # widen the window between taking the calls and committing them
+        taken.set()
+        time.sleep(0.3)
+        commit(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tracker, "_commit_waiting", slow_commit)
+    tracker.record(LONG_TAIL, Usage(input=1200, output=300), at=AT, variant="batch")
+    tracker.record(LONG_TAIL, Usage(input=1200, output=300), at=AT)
+    gate.set()
+    assert taken.wait(30)  # the lookup's thread holds the calls; none is waiting any more
+    assert not tracker._waiting
+    tracker.close()  # no LedgerError: nothing is left unstored
+    with sqlite3.connect(db) as conn:
+        stored = conn.execute("SELECT model, variant, source FROM events ORDER BY id").fetchall()
+    assert sorted(stored, key=repr) == sorted([(LONG_TAIL, "batch", None), (LONG_TAIL, None, SOURCE)], key=repr)
+    snap = tracker.snapshot()
+    assert snap.pending_calls == 0 and snap.by_model[KEY].calls == 2
+
+
+def test_settle_returns_only_when_the_lookup_threads_commits_are_done(catalog: Catalog,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = threading.Event()
+    tracker = CostTracker(catalog, fallback=GenaiPricesFallback(gate=gate))
+    taken = threading.Event()
+    commit = tracker._commit_waiting
+
+    def slow_commit(*args: object) -> None:
+        taken.set()
+        time.sleep(0.3)
+        commit(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tracker, "_commit_waiting", slow_commit)
+    tracker.record(LONG_TAIL, Usage(input=1200, output=300), at=AT)
+    gate.set()
+    assert taken.wait(30)
+    tracker.settle()
+    snap = tracker.snapshot()
+    assert snap.pending_calls == 0 and snap.by_model[KEY].calls == 1 and snap.by_model[KEY].priced_calls == 1
+
+
+def test_the_same_model_at_two_hosts_is_two_rows(catalog: Catalog) -> None:
+    """genai-prices lists one model id at several hosts at different prices: each host's is a row."""
+    tracker = CostTracker(catalog)
+    usage = Usage(input=1_000_000, output=1_000_000)
+    a = tracker.record("openrouter/meta-llama/llama-3.1-8b-instruct", usage, at=AT)
+    b = tracker.record("novita/meta-llama/llama-3.1-8b-instruct", usage, at=AT)
+    c = tracker.record("meta-llama/llama-3.1-8b-instruct", usage, at=AT)
+    tracker.settle()
+    rows = tracker.snapshot().by_model
+    assert a.matched != b.matched and a.provider != b.provider
+    assert rows[a.matched].provider == a.provider and rows[b.matched].provider == b.provider
+    assert rows[a.matched].calls == rows[b.matched].calls == 1
+    assert c.matched is None or c.matched not in (a.matched, b.matched)

@@ -264,6 +264,10 @@ FAULTS: tuple[Fault, ...] = (
           "        if owner in COVERED_PROVIDERS:", "        if False:",
           (T_FALLBACK,),
           ("tests/test_fallback.py::test_what_the_fallback_leaves_unpriced",)),
+    Fault("k3", "close() does not wait for calls the lookup's thread is committing (they are lost)", TRACKER,
+          "        if self._waiting or self._settling:\n", "        if self._waiting:\n",
+          (T_FALLBACK,),
+          ("tests/test_fallback.py::test_close_waits_for_calls_the_lookup_thread_is_committing",)),
 )
 
 

@@ -44,6 +44,7 @@ Resolved = tuple[str, "ModelEntry | None", "str | None", "str | None", "Period |
 Plan = tuple[tuple[str, str], "ModelEntry | None", "str | None", "str | None", "Period | None", "str | None",
              "str | None"]
 _RESOLVE_CACHE_MAX = 4096
+_COMMIT_GRACE_S = 2.0  # settle(): how long to wait for a commit already under way on another thread
 # How long close() (and a settle() without timeout) waits for genai-prices lookups in flight; a
 # lookup still running after it commits its calls unpriced (counted, never lost, never $0).
 SETTLE_TIMEOUT_S = 10.0
@@ -127,6 +128,10 @@ class CostTracker:
         self._fallback: GenaiPricesFallback | None = fallback or None  # type: ignore[assignment]
         # name -> its calls recorded while genai-prices looks it up: (usage, tier, session, event_id, ts, variant)
         self._waiting: dict[str, list[tuple[Usage, str, str | None, str | None, float, str | None]]] = {}
+        # Names whose waiting calls a thread has taken and is committing: settle()/close() wait for
+        # them too, or a lookup finishing during close() would commit into a closed ledger.
+        self._settling = 0
+        self._settled = threading.Condition(self._lock)
         if ledger:
             self._attach_ledger(ledger, resume=resume, session=session)
 
@@ -157,7 +162,7 @@ class CostTracker:
 
         Calls waiting for a genai-prices lookup are committed first: close waits for the lookup
         up to ``SETTLE_TIMEOUT_S`` (its first load takes ~0.3 s), then counts what is left unpriced."""
-        if self._waiting:
+        if self._waiting or self._settling:
             self.settle()
         if self.ledger is not None:
             if end_session and not self.ledger.closed:
@@ -453,8 +458,18 @@ class CostTracker:
         thread, or in settle()/close(), which wait up to ``timeout``)."""
         with self._lock:
             waiting = self._waiting.pop(model, None)
-        if not waiting:
-            return
+            if not waiting:
+                return
+            self._settling += 1
+        try:
+            self._commit_waiting(model, waiting, timeout)
+        finally:
+            with self._lock:
+                self._settling -= 1
+                self._settled.notify_all()
+
+    def _commit_waiting(self, model: str, waiting: list[tuple[Usage, str, str | None, str | None, float, str | None]],
+                        timeout: float | None) -> None:
         key, entry, _, _, period, source, implied = self._resolve_waiting(model, timeout)
         groups: dict[tuple[str, str | None], list[tuple[HeldCall, str | None]]] = {}
         added = 0
@@ -474,8 +489,25 @@ class CostTracker:
         """Wait (up to ``timeout`` in all) for genai-prices lookups in flight and commit the calls
         recorded meanwhile; what is still unresolved then is committed unpriced."""
         deadline = None if timeout is None else time.monotonic() + timeout  # one wait for all names
-        for model in list(self._waiting):
-            self._settle(model, None if deadline is None else max(0.0, deadline - time.monotonic()))
+
+        def left() -> float | None:
+            return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+        while True:
+            for model in list(self._waiting):
+                self._settle(model, left())
+            with self._lock:
+                # Calls another thread (the lookup's) is committing: only pricing is left to do
+                # there, so wait for it even past the deadline, briefly, rather than lose a call.
+                remaining = left()
+                self._settled.wait_for(lambda: not self._settling,
+                                       None if remaining is None else max(remaining, _COMMIT_GRACE_S))
+                if not self._waiting or left() == 0.0:
+                    done = not self._waiting
+                    break
+        if not done:  # new calls of a name still being looked up arrived meanwhile: counted unpriced
+            for model in list(self._waiting):
+                self._settle(model, 0)
 
     def _first_call(self, state: SessionState, key: str, entry: ModelEntry | None) -> None:
         if key not in state.models:

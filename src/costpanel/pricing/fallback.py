@@ -302,10 +302,13 @@ def compile_model(provider: Any, model: Any, origin: str) -> ModelEntry:
             raise Unpriceable("price dates are not in order")
     source = (provider.pricing_urls or [""])[0] or f"genai-prices: {provider.id}"
     periods = tuple(compile_period(start, price, source) for start, price in dated)
+    # The row key names the provider too: the same model id at two hosts (OpenRouter's and Novita's
+    # meta-llama/llama-3.1-8b-instruct) has two prices and must not share one row.
+    key = f"{provider.id}/{model.id}"
     return ModelEntry(
-        id=model.id, provider=provider.id, provider_name=provider.name, name=model.name or model.id,
+        id=key, provider=provider.id, provider_name=provider.name, name=model.name or model.id,
         aliases=(), free=False, retired=None, periods=periods, origin=origin,
-        spec_ref=SpecRef({"id": model.id, "name": model.name or model.id, "prices": []}),
+        spec_ref=SpecRef({"id": key, "name": model.name or model.id, "prices": []}),
     )
 
 
