@@ -695,3 +695,14 @@ def test_the_daily_budget_counts_only_todays_calls(tmp_path: Path, catalog: Cata
     assert (today["period"], today["spent_usd"], today["level"]) == ("today", "1", "OK")  # $1 of $5
     in_month = sum(tokens for when, tokens in calls if when >= midnight.replace(day=1))
     assert month["period"] == "month" and Decimal(month["spent_usd"]) == Decimal(in_month) * Decimal("0.0000025")
+
+
+def test_the_report_table_shows_web_searches_when_calls_searched(history: History) -> None:
+    r = costpanel("report", "--db", str(history.db), "--range", "all", "--by", "model")
+    assert r.returncode == 0, r.stderr
+    header = next(line for line in r.stdout.splitlines() if "Calls" in line)
+    assert "Web searches" in header
+    row = next(line for line in r.stdout.splitlines() if line.startswith("│ claude-sonnet-4 "))
+    cells = [c.strip() for c in row.strip("│").split("│")]
+    names = [c.strip() for c in header.strip("┃│").replace("┃", "│").split("│")]
+    assert cells[names.index("Web searches")] == "2"

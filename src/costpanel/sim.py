@@ -34,15 +34,17 @@ class TierPlan:
     fail_rate: float = 0.0  # probability the primary fails over
 
 
+# Today's models (December 2026), some under the names agents send (a routing prefix, a dated
+# snapshot, Google's `models/` and `-latest` names), and one the catalog does not know.
 DEFAULT_PLAN: tuple[TierPlan, ...] = (
-    TierPlan("Tier 1", (("claude-opus-4-1", 3), ("anthropic/claude-sonnet-4-5-20250929", 1)), 1,
+    TierPlan("Tier 1", (("claude-opus-4-8", 3), ("anthropic/claude-sonnet-5-5", 1)), 1,
              (6_000, 24_000), 0.8, 0.7, (800, 3_000)),
-    TierPlan("Tier 2", (("gpt-5", 2), ("gemini-2.5-pro", 1)), 3, (3_000, 12_000), 0.6, 0.5, (300, 1_500),
-             fallback=("gpt-5", "claude-sonnet-4-5"), fail_rate=0.03),
-    TierPlan("Tier 3", (("gpt-4.1-mini", 2), ("models/gemini-2.5-flash", 2), ("gpt-4o-mini-2024-07-18", 1)), 6,
+    TierPlan("Tier 2", (("gpt-5.5", 2), ("gemini-pro-latest", 1)), 3, (3_000, 12_000), 0.6, 0.5, (300, 1_500),
+             fallback=("gpt-5.5", "claude-sonnet-5-5"), fail_rate=0.03),
+    TierPlan("Tier 3", (("gpt-5.4-mini-2026-03-17", 2), ("models/gemini-3.5-flash", 2), ("gpt-6.1-terra", 1)), 6,
              (1_000, 6_000), 0.5, 0.4, (100, 800)),
-    TierPlan("Tier 4", (("gpt-5-nano", 3), ("gemini-2.5-flash-lite", 2), ("claude-haiku-4-5", 2), (UNPRICED_MODEL, 1)), 10,
-             (300, 3_000), 0.3, 0.3, (20, 400)),
+    TierPlan("Tier 4", (("gpt-5.4-nano", 3), ("gemini-3.5-flash-lite", 2), ("claude-haiku-5-5", 2), (UNPRICED_MODEL, 1)),
+             10, (300, 3_000), 0.3, 0.3, (20, 400)),
 )
 
 

@@ -142,6 +142,9 @@ def _report(args: argparse.Namespace) -> int:
 
     t = Table(title=f"Costs by {args.by}, range {span.label}{f', top {top}' if top else ''}", title_justify="left")
     columns = [args.by.capitalize(), "Calls", "Tokens", "Cost", "Unpriced calls"]
+    searches = any(r.web_search for r in rows)  # a column only when some call searched
+    if searches:
+        columns.insert(3, "Web searches")
     if averages is not None:
         columns.append("7-day avg")
     if sources is not None:
@@ -150,6 +153,8 @@ def _report(args: argparse.Namespace) -> int:
         t.add_column(col, justify="left" if col == args.by.capitalize() else "right")
     for r in rows:
         cells = [escape(r.key), f"{r.calls:,}", f"{r.tokens:,}", _cost(r), f"{r.unpriced_calls:,}"]
+        if searches:
+            cells.insert(3, f"{r.web_search:,}")
         if averages is not None:
             cells.append(format_usd(averages.get(r.key)))
         if sources is not None:
@@ -157,8 +162,8 @@ def _report(args: argparse.Namespace) -> int:
         t.add_row(*cells)
     whole = total(rows, "total" if overall is None else f"total (top {top})")
     for row in (whole, overall) if overall is not None else (whole,):  # the top N's total, then everyone's
-        t.add_row(f"[bold]{row.key}[/]", f"{row.calls:,}", f"{row.tokens:,}", f"[bold]{_cost(row)}[/]",
-                  f"{row.unpriced_calls:,}")
+        t.add_row(f"[bold]{row.key}[/]", f"{row.calls:,}", f"{row.tokens:,}",
+                  *([f"{row.web_search:,}"] if searches else []), f"[bold]{_cost(row)}[/]", f"{row.unpriced_calls:,}")
     out = console()
     out.print(t)
     if discarded.calls:
