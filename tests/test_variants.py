@@ -218,6 +218,18 @@ def test_two_explicit_price_sets_for_one_call_are_unpriced(tmp_path: Path) -> No
 
 
 # ------------------------------------------------------------------ names that imply a variant
+def test_a_search_fee_charged_per_request_is_one_fee_a_call_under_every_variant(tmp_path: Path) -> None:
+    catalog = _catalog_with(tmp_path, PRICES.replace("web_search_per_1k = 10", 'web_search_per_1k = 10\nweb_search_per = "request"'))
+    usage = Usage(M, 0, web_search=7)
+    # 1M x $3 + one $0.01 search fee + the $0.001 request fee; under fast (x6) and batch (x0.25) alike
+    for variant, tokens in ((None, 3), ("fast", 18), ("batch", Decimal("0.75"))):
+        q = quote(catalog, "acme-big", usage, NOW, variant)
+        assert q.cost_usd == tokens + Decimal("0.011") and q.breakdown["web_search"] == Decimal("0.01"), variant
+        assert q.usage.web_search == 7
+        assert CostTracker(catalog).record("acme-big", usage, at=NOW, variant=variant).cost_usd == q.cost_usd
+    assert cost(catalog, "acme-big", Usage(M, 0, web_search=0)) == Decimal("3.001")  # no search, no fee
+
+
 def test_a_rewrite_rule_can_imply_a_variant_and_it_stacks_with_the_calls_own(acme: Catalog) -> None:
     tracker = CostTracker(acme)
     plain = tracker.record("acme-big", Usage(M, M))
@@ -389,6 +401,7 @@ def _catalog_with(tmp_path: Path, text: str) -> Catalog:
     ('note = "older models cost the same everywhere"', 'models = ["acme-big"]', ["'acme-big' is already listed"]),
     ('models = ["acme-big"]\n', "", ["a second 'regional' entry without models"]),
     ('source = "https://acme.example/batch"', 'source = "acme batch page"', ["source must be a URL"]),
+    ("web_search_per_1k = 10", 'web_search_per_1k = 10\nweb_search_per = "query"', ["web_search_per", "'search'", "'request'"]),
 ])
 def test_a_malformed_variant_is_one_clear_problem_naming_the_file_and_field(tmp_path: Path, old: str, new: str,
                                                                             words: list[str]) -> None:
