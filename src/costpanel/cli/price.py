@@ -92,3 +92,21 @@ def _print_table(q: Any) -> None:
     c.print(note)
     if q.source:
         c.print(f"source: {q.source}")
+    retirement = _retirement_note(q)
+    if retirement:
+        c.print(retirement, markup=False, highlight=False)
+
+
+def _retirement_note(q: Any) -> str:
+    """A line saying the model is retired (or when it will be), or ``""`` for a current model."""
+    from ..pricing.retirement import retirement_status
+
+    status = retirement_status(q.retired)
+    if status == "current":
+        return ""
+    day = q.retired.isoformat()
+    if status == "scheduled":
+        return f"note: {q.matched} retires on {day}; calls after that day will fail or be redirected"
+    if q.at.date() >= q.retired:
+        return f"note: {q.matched} was retired on {day}; priced at its last price (calls now fail or are redirected)"
+    return f"note: {q.matched} was retired on {day} (calls now fail or are redirected)"
