@@ -65,8 +65,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _where(q: Any) -> str:
-    """Where the matched model's prices come from, for a message."""
-    return q.priced_by if q.priced_by and q.priced_by != "catalog" else "the catalog"
+    """Where the matched model's prices come from, for a message (``priced_by`` is None when the
+    call is unpriced: the entry's own source says it)."""
+    source = q.priced_by or q.listed_by
+    return source if source and source != "catalog" else "the catalog"
 
 
 def _print_table(q: Any) -> None:
