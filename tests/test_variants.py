@@ -510,3 +510,23 @@ def test_costpanel_price_refuses_a_malformed_variant_with_exit_2() -> None:
 
     r = costpanel("price", "gpt-4o", "--variant", "fast mode")
     assert r.returncode == 2 and "variant 'fast mode'" in r.stderr and "Traceback" not in r.stderr
+
+
+# ------------------------------------------------------------------------------ snapshot rows
+def test_a_model_row_of_only_unpriced_calls_has_no_price_source(acme: Catalog, catalog: Catalog) -> None:
+    tracker = CostTracker(acme)
+    tracker.record("acme-big", Usage(M, M), variant="flex")  # flex is not offered: unpriced
+    tracker.record("acme-big", Usage(M, M), tier="Tier 2", variant="flex")
+    snap = tracker.snapshot()
+    row = snap.by_model["acme-big"]
+    assert (row.calls, row.unpriced_calls, row.cost_usd, row.matched) == (2, 2, None, "acme-big")
+    assert row.source is None and {r.source for r in snap.by_tier_model.values()} == {None}
+    tracker.record("acme-big", Usage(M, M), tier="Tier 2")  # one priced call: the row says what priced it
+    snap = tracker.snapshot()
+    assert snap.by_model["acme-big"].source == "catalog"
+    assert snap.by_tier_model[("Tier 2", "acme-big")].source == "catalog"
+    assert snap.by_tier_model[("default", "acme-big")].source is None
+    free = CostTracker(catalog)
+    free_model = next(e.id for e in catalog.models.values() if e.free)  # $0 on purpose: still priced
+    free.record(free_model, Usage(10, 10))
+    assert free.snapshot().by_model[free_model].source == "catalog"
