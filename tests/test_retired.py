@@ -240,8 +240,8 @@ def test_every_retirement_day_is_sourced(catalog: Catalog) -> None:
 
 
 @pytest.mark.parametrize(("model_id", "args", "note"), [
-    ("acme-old", (), "note: acme-old was retired on 2025-07-14; priced at its last price "
-                     "(calls now fail or are redirected)"),
+    ("acme-old", (), ("note: acme-old was retired on 2025-07-14; priced at its last price "
+                      "(calls now fail or are redirected)")),
     ("acme-old", ("--at", "2025-03-01"), "note: acme-old was retired on 2025-07-14 (calls now fail or are redirected)"),
     ("acme-soon", (), "note: acme-soon retires on 2099-01-15; calls after that day will fail or be redirected"),
     ("acme-now", (), None),

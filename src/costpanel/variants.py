@@ -29,8 +29,8 @@ EXCLUSIVE: tuple[frozenset[str], ...] = (
 _WHY = dict(zip(EXCLUSIVE, (
     "are service tiers; a call has one",
     "do not stack: Anthropic's fast mode is not offered through the Batch API",
-    "are different endpoints (Anthropic API US-only inference, Bedrock regional, Bedrock GovCloud); "
-    "a call goes through one",
+    ("are different endpoints (Anthropic API US-only inference, Bedrock regional, Bedrock GovCloud); "
+     "a call goes through one"),
 ), strict=True))
 
 
