@@ -46,8 +46,8 @@ def test_price_json_has_the_documented_shape() -> None:
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert set(data) == {"model", "matched", "priced", "cost_usd", "breakdown", "provider", "usage", "at",
-                         "tier_above_prompt_tokens", "source", "variant", "priced_by"}
-    assert data["variant"] is None and data["priced_by"] == "catalog"
+                         "tier_above_prompt_tokens", "source", "variant", "priced_by", "retired"}
+    assert data["variant"] is None and data["priced_by"] == "catalog" and data["retired"] == "2027-01-14"
     assert data["model"] == "gpt-4o" and data["matched"] == "gpt-4o" and data["priced"] is True
     assert data["cost_usd"] == "0.00725"  # 1200 x 2.5/M + 1000 x 1.25/M + 300 x 10/M, a decimal string
     assert data["breakdown"] == {"input": "0.003", "cache_read": "0.00125", "cache_write": "0",

@@ -310,6 +310,16 @@ def test_price_falls_back_and_says_so(catalog: Catalog) -> None:
     assert unknown.returncode == 3 and "nor in genai-prices" in unknown.stderr
 
 
+@pytest.mark.parametrize(("args", "words"), [
+    (["--variant", "batch"], f"llama-3.1-8b-instant has no 'batch' price in {SOURCE} (variants it offers: none)"),
+    (["--web-search", "2"], f"llama-3.1-8b-instant has no web search price in {SOURCE};"),
+])
+def test_price_of_a_fallback_model_says_genai_prices_lacks_the_variant_or_fee(args: list[str], words: str) -> None:
+    r = costpanel("price", LONG_TAIL, "--input", "10", *args)
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert words in r.stderr and "catalog" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
 # -- what is not loaded ------------------------------------------------------------------------------------
 PROBE = """
 import sys

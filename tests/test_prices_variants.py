@@ -108,6 +108,10 @@ PRICED = [
     ("gemini-3.1-pro-preview", Usage(input=1_000, output=100, web_search=5), NOW, None, "0.0732"),
     # 2.5 Flash $35 / 1k grounded prompts: 1k×$0.30 + 1×$0.035
     ("gemini-2.5-flash", Usage(input=1_000, web_search=1), NOV, None, "0.0353"),
+    # ... one fee per call however many queries it ran (web_search_per = "request"), under a variant too
+    ("gemini-2.5-flash", Usage(input=1_000, web_search=3), NOV, None, "0.0353"),
+    ("gemini-2.5-flash", Usage(input=1_000, web_search=3), NOV, "batch", "0.03515"),
+    ("gemini-2.5-pro", Usage(input=1_000, web_search=4), NOV, None, "0.03625"),
     # --- Gemini Flex (0.5x) and Priority (1.8x): 2.5 Flash $0.30 / $2.50 / $0.03
     #   flex: 100k×$0.15 + 10k×$1.25 + 50k×$0.015 = 0.015 + 0.0125 + 0.00075
     ("gemini-2.5-flash", OAI, NOV, "flex", "0.02825"),
@@ -203,3 +207,38 @@ def test_every_variant_named_in_the_catalog_is_one_a_call_can_carry(catalog: Cat
             seen.update(period.variants)
     assert seen <= known, seen - known
     assert {"batch", "flex", "priority", "fast", "us", "regional", "govcloud"} <= seen
+
+
+# ----------------------------------------------- Gemini 2.x grounding: one fee per grounded prompt
+@pytest.mark.parametrize(("model", "at", "fees", "expected"), [
+    ("gemini-2.5-flash", NOV, 1, "0.0353"),  # 1k×$0.30 + 1×$0.035, whatever the 3 queries
+    ("gemini-2.0-flash", NOV, 1, "0.0351"),  # 1k×$0.10 + 1×$0.035
+    ("gemini-3.1-pro-preview", NOW, 3, "0.044"),  # 1k×$2 + 3×$0.014: Gemini 3 bills each query
+])
+def test_gemini_2_grounding_is_one_fee_per_call_and_gemini_3_one_per_query(
+        catalog: Catalog, model: str, at: dt.datetime, fees: int, expected: str) -> None:
+    import json
+
+    from cli_run import costpanel
+
+    usage = Usage(input=1_000, web_search=3)
+    q = quote(catalog, model, usage, at)
+    assert q.cost_usd == Decimal(expected) and q.usage.web_search == 3
+    fee = catalog.match(model).period_at(at.timestamp()).base.web_search
+    assert q.breakdown["web_search"] == Decimal(fees * fee).scaleb(-12)
+
+    tracker = CostTracker(catalog)
+    event = tracker.record(model, usage, at=at)
+    assert event.cost_usd == Decimal(expected)  # record()'s own arithmetic, not cost_units
+    held = tracker.price(model, usage, "Tier 1", at)
+    assert held.cost == event.cost_units
+    total = tracker.snapshot().total
+    assert total.cost_usd == Decimal(expected) and total.usage.web_search == 3
+
+    r = costpanel("price", model, "--input", "1000", "--web-search", "3", "--at", at.date().isoformat(), "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["cost_usd"] == expected and data["usage"]["web_search"] == 3
+    table = costpanel("price", model, "--input", "1000", "--web-search", "3", "--at", at.date().isoformat())
+    row = [line.replace("│", " ").split() for line in table.stdout.splitlines() if "web_search" in line]
+    assert table.returncode == 0 and row == [["web_search", "3", str(Decimal(fees * fee).scaleb(-12).normalize())]]

@@ -175,6 +175,25 @@ def test_json_output_and_exit_code_agree(overridden: Path) -> None:
     assert plain.returncode == (1 if json.loads(plain.stdout)["new"] else 0)
 
 
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_new_shows_only_the_new_differences_and_counts_both(overridden: Path, provider: str) -> None:
+    env = {"COSTPANEL_PRICING": str(overridden)}
+    full = json.loads(costpanel("pricing", "diff", "--provider", provider, "--json", env=env).stdout)
+    assert full["known"] > 0  # there is something for --new to leave out
+    r = costpanel("pricing", "diff", "--provider", provider, "--new", "--json", env=env)
+    data = json.loads(r.stdout)
+    assert data["differences"] == [d for d in full["differences"] if d["status"] == "new"]
+    assert (data["new"], data["known"]) == (full["new"], full["known"])
+    assert r.returncode == (1 if full["new"] else 0)
+    table = costpanel("pricing", "diff", "--provider", provider, "--new", env=env, columns=400)
+    plain = costpanel("pricing", "diff", "--provider", provider, env=env, columns=400)
+    assert table.returncode == plain.returncode == r.returncode
+    assert " known " not in table.stdout and " known " in plain.stdout
+    summary = f"{full['new']} new difference(s), {full['known']} known."
+    assert table.stdout.strip().splitlines()[-1] == plain.stdout.strip().splitlines()[-1] == summary
+    assert len(table.stdout.splitlines()) < len(plain.stdout.splitlines())
+
+
 def test_a_bad_litellm_file_is_one_line_and_exit_1(tmp_path: Path) -> None:
     bad = tmp_path / "prices.json"
     bad.write_text("{not json", encoding="utf-8")

@@ -234,3 +234,42 @@ def test_every_retirement_day_is_sourced(catalog: Catalog) -> None:
     bare = [e.id for e in catalog.models.values()
             if e.retired is not None and not (e.spec.note or "") and not any(p.note for p in e.spec.prices)]
     assert bare == []
+
+
+# ------------------------------------------------------------------------------------ costpanel price
+
+
+@pytest.mark.parametrize(("model_id", "args", "note"), [
+    ("acme-old", (), ("note: acme-old was retired on 2025-07-14; priced at its last price "
+                      "(calls now fail or are redirected)")),
+    ("acme-old", ("--at", "2025-03-01"), "note: acme-old was retired on 2025-07-14 (calls now fail or are redirected)"),
+    ("acme-soon", (), "note: acme-soon retires on 2099-01-15; calls after that day will fail or be redirected"),
+    ("acme-now", (), None),
+])
+def test_price_says_a_model_is_retired_or_when_it_retires(acme: Path, model_id: str, args: tuple[str, ...],
+                                                          note: str | None) -> None:
+    r = costpanel("price", model_id, "--input", "1000", *args, env={"COSTPANEL_PRICING": str(acme)}, columns=250)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.strip().splitlines()
+    notes = [line for line in lines if line.startswith("note:")]
+    assert notes == ([] if note is None else [note])
+    if note is not None:
+        assert lines[-1] == note and "total" in r.stdout.split(note)[0]  # after the table
+
+
+@pytest.mark.parametrize(("model_id", "retired"), [
+    ("acme-old", "2025-07-14"), ("acme-soon", "2099-01-15"), ("acme-now", None),
+])
+def test_price_json_carries_the_retirement_day(acme: Path, model_id: str, retired: str | None) -> None:
+    r = costpanel("price", model_id, "--input", "1000", "--json", env={"COSTPANEL_PRICING": str(acme)})
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["retired"] == retired and data["priced"]
+
+
+def test_price_of_the_bundled_claude_3_opus_says_it_is_retired() -> None:
+    r = costpanel("price", "claude-3-opus", "--input", "1000", columns=250)
+    assert r.returncode == 0, r.stderr
+    assert ("note: claude-3-opus was retired on 2026-01-05; priced at its last price "
+            "(calls now fail or are redirected)") in r.stdout
+    assert json.loads(costpanel("price", "claude-3-opus", "--input", "1000", "--json").stdout)["retired"] == "2026-01-05"

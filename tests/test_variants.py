@@ -50,6 +50,12 @@ multiplier = 1
 source = "https://acme.example/regions"
 note = "older models cost the same everywhere"
 
+[[variants]]
+name = "us"
+multiplier = 1.2
+source = "https://acme.example/regions"
+models = ["acme-small"]
+
 [[models]]
 id = "acme-big"
 
@@ -155,8 +161,8 @@ M = 1_000_000
     ("acme-big", Usage(M, M), "batch", OLD, "5"),  # file-wide batch applies to every period
     # explicit prices with a multiplier on top; a cache bucket left out falls back to the variant's input
     ("acme-small", Usage(M, M, cache_read=M, cache_write=M), "priority", NOW, str(Decimal("0.5") * (2 + 10 + Decimal("0.2") + 2))),
-    # explicit + file-wide multiplier stack
-    ("acme-small", Usage(M, M), "batch+priority", NOW, str(Decimal("0.25") * 12)),
+    # explicit + file-wide multiplier stack (batch+priority would be two service tiers: refused)
+    ("acme-small", Usage(M, M), "priority+us", NOW, str(Decimal("0.5") * Decimal("1.2") * 12)),
     # the file-wide catch-all regional entry (x1) applies to models not listed under the x1.1 one
     ("acme-small", Usage(M, M), "regional", NOW, "6"),
     ("acme-big", Usage(M, M), "regional", NOW, str(Decimal("1.1") * 18 + Decimal("0.001"))),
@@ -212,6 +218,18 @@ def test_two_explicit_price_sets_for_one_call_are_unpriced(tmp_path: Path) -> No
 
 
 # ------------------------------------------------------------------ names that imply a variant
+def test_a_search_fee_charged_per_request_is_one_fee_a_call_under_every_variant(tmp_path: Path) -> None:
+    catalog = _catalog_with(tmp_path, PRICES.replace("web_search_per_1k = 10", 'web_search_per_1k = 10\nweb_search_per = "request"'))
+    usage = Usage(M, 0, web_search=7)
+    # 1M x $3 + one $0.01 search fee + the $0.001 request fee; under fast (x6) and batch (x0.25) alike
+    for variant, tokens in ((None, 3), ("fast", 18), ("batch", Decimal("0.75"))):
+        q = quote(catalog, "acme-big", usage, NOW, variant)
+        assert q.cost_usd == tokens + Decimal("0.011") and q.breakdown["web_search"] == Decimal("0.01"), variant
+        assert q.usage.web_search == 7
+        assert CostTracker(catalog).record("acme-big", usage, at=NOW, variant=variant).cost_usd == q.cost_usd
+    assert cost(catalog, "acme-big", Usage(M, 0, web_search=0)) == Decimal("3.001")  # no search, no fee
+
+
 def test_a_rewrite_rule_can_imply_a_variant_and_it_stacks_with_the_calls_own(acme: Catalog) -> None:
     tracker = CostTracker(acme)
     plain = tracker.record("acme-big", Usage(M, M))
@@ -268,7 +286,61 @@ def test_a_bad_variant_is_refused_naming_it_and_changes_nothing(catalog: Catalog
 def test_combine_stacks_and_drops_nothing() -> None:
     assert combine(None, None) is None
     assert combine("regional", None) == "regional"
-    assert combine("regional", "fast+us") == "fast+regional+us"
+    assert combine("regional", "batch") == "batch+regional"
+    assert combine("us", "fast+priority") == "fast+priority+us"
+
+
+@pytest.mark.parametrize(("given", "words"), [
+    ("batch+flex", "variant 'batch+flex': batch and flex are service tiers; a call has one"),
+    ("Flex+Priority", "variant 'Flex+Priority': flex and priority are service tiers; a call has one"),
+    ("batch+priority", "batch and priority are service tiers"),
+    ("batch+flex+priority", "batch, flex and priority are service tiers"),
+    ("fast+batch", "variant 'fast+batch': batch and fast do not stack"),
+    ("us+govcloud", "govcloud and us are different endpoints"),
+    ("regional+govcloud", "govcloud and regional are different endpoints"),
+])
+def test_a_variant_no_call_can_carry_is_refused_naming_the_clash(catalog: Catalog, given: str, words: str) -> None:
+    with pytest.raises(ValueError, match="variant") as exc:
+        canonical_variant(given)
+    assert words in str(exc.value)
+    with pytest.raises(ValueError, match="variant"):
+        combine(*given.lower().split("+"))
+    tracker = CostTracker(catalog)
+    tracker.record("gpt-5.5", Usage(10, 10))
+    before = tracker.snapshot()
+    with pytest.raises(ValueError, match=words.split(":")[-1].strip()):
+        tracker.record("gpt-5.5", Usage(10, 10), variant=given)
+    with pytest.raises(ValueError, match="variant"):
+        quote(catalog, "gpt-5.5", Usage(10, 10), variant=given)
+    after = tracker.snapshot()
+    assert after.version == before.version and after.total == before.total and after.total.calls == 1
+
+
+def test_combinations_that_do_exist_still_stack() -> None:
+    assert canonical_variant("fast+us") == "fast+us"
+    assert canonical_variant("batch+regional") == "batch+regional"
+    assert canonical_variant("batch+us") == "batch+us"
+    assert combine("regional", "batch") == "batch+regional"
+
+
+def test_a_variant_clashing_with_the_one_the_name_implies_is_refused_and_changes_nothing(catalog: Catalog) -> None:
+    # us. is a Bedrock regional profile; "us" is the Anthropic API's US-only inference
+    assert catalog.resolve("us.anthropic.claude-opus-4-6-v1")[1] == "regional"
+    tracker = CostTracker(catalog)
+    tracker.record("us.anthropic.claude-opus-4-6-v1", Usage(10, 10))
+    before = tracker.snapshot()
+    for _ in range(2):  # the second time from record()'s cached plan and variant
+        with pytest.raises(ValueError, match="variant 'regional\\+us': regional and us are different endpoints"):
+            tracker.record("us.anthropic.claude-opus-4-6-v1", Usage(10, 10), variant="us")
+    with pytest.raises(ValueError, match="regional and us"):
+        tracker.price("us.anthropic.claude-opus-4-6-v1", Usage(10, 10), "Tier 1", None, "us")
+    with pytest.raises(ValueError, match="regional and us"):
+        quote(catalog, "us.anthropic.claude-opus-4-6-v1", Usage(10, 10), variant="us")
+    after = tracker.snapshot()
+    assert after.version == before.version and after.total == before.total and after.total.calls == 1
+    with pytest.raises(ValueError, match="regional and us"), tracker.attempt("Tier 1") as attempt:
+        attempt.record("us.anthropic.claude-opus-4-6-v1", Usage(10, 10), variant="US")
+    assert tracker.snapshot().total == before.total
 
 
 def test_an_attempt_carries_its_variant(acme: Catalog) -> None:
@@ -329,6 +401,7 @@ def _catalog_with(tmp_path: Path, text: str) -> Catalog:
     ('note = "older models cost the same everywhere"', 'models = ["acme-big"]', ["'acme-big' is already listed"]),
     ('models = ["acme-big"]\n', "", ["a second 'regional' entry without models"]),
     ('source = "https://acme.example/batch"', 'source = "acme batch page"', ["source must be a URL"]),
+    ("web_search_per_1k = 10", 'web_search_per_1k = 10\nweb_search_per = "query"', ["web_search_per", "'search'", "'request'"]),
 ])
 def test_a_malformed_variant_is_one_clear_problem_naming_the_file_and_field(tmp_path: Path, old: str, new: str,
                                                                             words: list[str]) -> None:
@@ -384,7 +457,7 @@ def test_pricing_list_says_which_variants_and_search_fee_a_model_has(acme: Catal
     rows = {r.id: r.to_json() for r in list_models(acme, provider="acme")}
     assert rows["acme-big"]["variants"] == ["batch", "fast", "regional", "us"]
     assert rows["acme-big"]["web_search_per_1k"] == "10"
-    assert rows["acme-small"]["variants"] == ["batch", "priority", "regional"]
+    assert rows["acme-small"]["variants"] == ["batch", "priority", "regional", "us"]
     assert rows["acme-small"]["web_search_per_1k"] is None
 
 
@@ -417,8 +490,43 @@ def test_costpanel_price_of_an_unpriced_variant_or_search_is_one_line_exit_3(arg
     assert words in r.stderr and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
 
 
+@pytest.mark.parametrize(("args", "words"), [
+    (["gpt-5.5", "--variant", "batch+flex"], "variant 'batch+flex': batch and flex are service tiers; a call has one"),
+    (["gpt-5.5", "--variant", "flex+priority"], "flex and priority are service tiers"),
+    (["gpt-5.5", "--variant", "batch+priority"], "batch and priority are service tiers"),
+    (["claude-opus-4-6", "--variant", "fast+batch"], "batch and fast do not stack"),
+    (["us.anthropic.claude-opus-4-6-v1", "--variant", "us"], "regional and us are different endpoints"),
+])
+def test_costpanel_price_refuses_an_impossible_variant_with_one_line_exit_2(args: list[str], words: str) -> None:
+    from cli_run import costpanel
+
+    r = costpanel("price", *args, "--input", "1000")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert words in r.stderr and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+
+
 def test_costpanel_price_refuses_a_malformed_variant_with_exit_2() -> None:
     from cli_run import costpanel
 
     r = costpanel("price", "gpt-4o", "--variant", "fast mode")
     assert r.returncode == 2 and "variant 'fast mode'" in r.stderr and "Traceback" not in r.stderr
+
+
+# ------------------------------------------------------------------------------ snapshot rows
+def test_a_model_row_of_only_unpriced_calls_has_no_price_source(acme: Catalog, catalog: Catalog) -> None:
+    tracker = CostTracker(acme)
+    tracker.record("acme-big", Usage(M, M), variant="flex")  # flex is not offered: unpriced
+    tracker.record("acme-big", Usage(M, M), tier="Tier 2", variant="flex")
+    snap = tracker.snapshot()
+    row = snap.by_model["acme-big"]
+    assert (row.calls, row.unpriced_calls, row.cost_usd, row.matched) == (2, 2, None, "acme-big")
+    assert row.source is None and {r.source for r in snap.by_tier_model.values()} == {None}
+    tracker.record("acme-big", Usage(M, M), tier="Tier 2")  # one priced call: the row says what priced it
+    snap = tracker.snapshot()
+    assert snap.by_model["acme-big"].source == "catalog"
+    assert snap.by_tier_model[("Tier 2", "acme-big")].source == "catalog"
+    assert snap.by_tier_model[("default", "acme-big")].source is None
+    free = CostTracker(catalog)
+    free_model = next(e.id for e in catalog.models.values() if e.free)  # $0 on purpose: still priced
+    free.record(free_model, Usage(10, 10))
+    assert free.snapshot().by_model[free_model].source == "catalog"

@@ -241,7 +241,7 @@ FAULTS: tuple[Fault, ...] = (
           (T_VARIANTS,),
           ("tests/test_variants.py::test_a_variant_is_billed_as_the_catalog_states_it",)),
     Fault("i", "record() drops the web-search fee", TRACKER,
-          "cost += web_search * rate[WEB_SEARCH]", "cost += 0",
+          "cost += (1 if period.search_once else web_search) * rate[WEB_SEARCH]", "cost += 0",
           (T_VARIANTS,),
           ("tests/test_variants.py::test_a_variant_is_billed_as_the_catalog_states_it",
            "tests/test_variants.py::test_the_ledger_keeps_each_calls_variant_source_and_searches")),

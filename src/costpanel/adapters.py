@@ -298,7 +298,8 @@ def variant_of(payload: Any) -> str | None:
     passes through lower-cased, so a value the catalog does not price leaves the call unpriced rather
     than silently standard. Values that are not strings (``None``, a number, an enum the SDK did not
     map) are ignored; a string that is not a variant name (``"us east"``) raises ``ValueError``
-    naming the field.
+    naming the field, and so do fields no call can carry together (``flex`` with ``batch``; see
+    :data:`costpanel.variants.EXCLUSIVE`).
     """
     usage = _get(payload, "usage")
     parts: list[str | None] = []

@@ -30,6 +30,8 @@ class Quote:
     priced_by: str | None = None  # ``catalog`` or ``genai-prices x.y.z``
     offered: tuple[str, ...] = ()  # the variants the model's period offers (for a message)
     unstated: tuple[str, ...] = ()  # buckets used whose fee the catalog does not state (why unpriced)
+    retired: dt.date | None = None  # the provider's retirement day (UTC; a later day is scheduled)
+    listed_by: str | None = None  # what lists the matched model's prices, priced or not (``catalog`` …)
 
     @property
     def priced(self) -> bool:
@@ -53,6 +55,7 @@ class Quote:
             "source": self.source,
             "variant": self.variant,
             "priced_by": self.priced_by,
+            "retired": None if self.retired is None else self.retired.isoformat(),
         }
 
 
@@ -78,11 +81,12 @@ def quote(catalog: Catalog, model: str, usage: Usage, at: dt.datetime | None = N
     offered = tuple(sorted(period.variants))
     billed = period if variant is None else with_variant(period, variant)
     if billed is None:  # the model has no price for this variant: unpriced, as the tracker counts it
-        return Quote(model, entry.id, entry.provider, usage, when, None, None, None, variant, None, offered)
+        return Quote(model, entry.id, entry.provider, usage, when, None, None, None, variant, None, offered,
+                     retired=entry.retired, listed_by=entry.source)
     units = breakdown_units(billed, usage)
     if units is None:  # web searches of a model whose search fee the catalog does not state
         return Quote(model, entry.id, entry.provider, usage, when, None, None, None, variant, None, offered,
-                     unstated(billed, usage))
+                     unstated(billed, usage), entry.retired, entry.source)
     threshold = None
     for limit, _ in billed.tiers:
         if usage.prompt_tokens > limit:
@@ -90,4 +94,5 @@ def quote(catalog: Catalog, model: str, usage: Usage, at: dt.datetime | None = N
     return Quote(
         model, entry.id, entry.provider, usage, when,
         {b: units_to_usd(units[b]) for b in BUCKETS}, threshold, billed.source, variant, entry.source, offered,
+        retired=entry.retired, listed_by=entry.source,
     )

@@ -92,7 +92,8 @@ class Row(Totals, namedtuple("Row", ROW_FIELDS, defaults=((), None, None, None))
     ``cost_units`` (priced calls only), ``unpriced_calls``, ``share`` of the session's priced cost
     (0..1, display only), ``models`` (tier rows: the models it used, costliest first),
     ``provider`` and ``matched`` (model rows: catalog id, None when unpriced) and ``source``
-    (model rows: what priced it, ``catalog`` or ``genai-prices x.y.z``; None when unknown).
+    (model rows: what priced it, ``catalog`` or ``genai-prices x.y.z``; None when unknown or when
+    none of its calls was priced).
     """
 
     __slots__ = ()
@@ -117,6 +118,12 @@ def tier_sums(cells: Mapping[TierModel, Cell]) -> dict[str, tuple[int, int]]:
 def _sum_cells(cells: Iterable[Cell]) -> Cell:
     sums = tuple(map(sum, zip(*cells)))  # column sums in C: this runs for every row of every frame
     return sums if sums else ZERO_CELL
+
+
+def _priced_by(c: Cell, source: str | None) -> str | None:
+    """A model row's price source, only when the row has a priced call (else None, as reports show
+    it: a model whose every call was unpriced, e.g. under a variant it lacks, was priced by nothing)."""
+    return source if c[COST] > 0 or c[CALLS] > c[UNPRICED] else None
 
 
 def _row(key: str | TierModel, c: Cell, total_units: int, **extra: object) -> Row:
@@ -218,7 +225,8 @@ class Snapshot:
         rows = {}
         for model in sorted(sums, key=lambda m: (-sums[m][COST], m)):
             matched, provider, source = self._models.get(model, NO_META)
-            rows[model] = _row(model, sums[model], total, matched=matched, provider=provider, source=source)
+            rows[model] = _row(model, sums[model], total, matched=matched, provider=provider,
+                               source=_priced_by(sums[model], source))
         return MappingProxyType(rows)
 
     @cached_property
@@ -231,7 +239,8 @@ class Snapshot:
         rows = {}
         for key in keys:
             matched, provider, source = self._models.get(key[1], NO_META)
-            rows[key] = _row(key, cells[key], total, matched=matched, provider=provider, source=source)
+            rows[key] = _row(key, cells[key], total, matched=matched, provider=provider,
+                             source=_priced_by(cells[key], source))
         return rows
 
     # -- discarded fallback attempts --------------------------------------------------------------

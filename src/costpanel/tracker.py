@@ -363,8 +363,8 @@ class CostTracker:
             if web_search:
                 if rate[WEB_SEARCH] < 0:  # searches of a model without a stated search fee: never $0
                     cost = source = None
-                else:
-                    cost += web_search * rate[WEB_SEARCH]
+                else:  # one fee per call where the period charges per request (Gemini 2.x grounding)
+                    cost += (1 if period.search_once else web_search) * rate[WEB_SEARCH]
 
         state = self._state
         if event_id is not None:

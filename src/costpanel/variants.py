@@ -14,10 +14,39 @@ STANDARD = frozenset(("standard", "default", "auto"))
 MAX_VARIANT = 120
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
 
+# Parts no call can carry together: a variant stacking two of one group is refused (ValueError),
+# never priced by multiplying made-up factors. A call is processed in one service tier (OpenAI's
+# and Gemini's batch, flex and priority; Anthropic's Message Batches and Priority Tier); Anthropic's
+# fast mode is a synchronous Messages API option, not offered through the Batch API; and a call
+# goes through one endpoint: the Anthropic API with US-only inference (``inference_geo``), a
+# Bedrock regional (geo) profile or Bedrock GovCloud.
+EXCLUSIVE: tuple[frozenset[str], ...] = (
+    frozenset(("batch", "flex", "priority")),
+    frozenset(("batch", "fast")),
+    frozenset(("us", "regional", "govcloud")),
+)
+# Why each group excludes, as the error says it (after "a and b").
+_WHY = dict(zip(EXCLUSIVE, (
+    "are service tiers; a call has one",
+    "do not stack: Anthropic's fast mode is not offered through the Batch API",
+    ("are different endpoints (Anthropic API US-only inference, Bedrock regional, Bedrock GovCloud); "
+     "a call goes through one"),
+), strict=True))
+
+
+def _check_exclusive(name: str, parts: set[str] | frozenset[str]) -> None:
+    """Raise ValueError naming ``name`` and the clash when ``parts`` stack two of one group."""
+    for group in EXCLUSIVE:
+        clash = sorted(group.intersection(parts))
+        if len(clash) > 1:
+            both = ", ".join(clash[:-1]) + " and " + clash[-1]
+            raise ValueError(f"variant {name!r}: {both} {_WHY[group]}")
+
 
 def canonical_variant(value: object) -> str | None:
     """``value`` as the catalog names it: lower case, parts sorted (``US+Fast`` -> ``fast+us``), or
-    None for the standard price. Raises TypeError/ValueError naming the field and value."""
+    None for the standard price. Raises TypeError/ValueError naming the field and value, and
+    ValueError for parts no call can carry together (:data:`EXCLUSIVE`, e.g. ``batch+flex``)."""
     if value is None:
         return None
     if type(value) is not str:
@@ -30,10 +59,17 @@ def canonical_variant(value: object) -> str | None:
             raise ValueError(f"variant {value!r}: each part must be a name of letters, digits, '-' or '_' "
                              "(several joined by '+', e.g. 'batch' or 'fast+us')")
     parts -= STANDARD
+    if len(parts) > 1:
+        _check_exclusive(value, parts)
     return "+".join(sorted(parts)) or None
 
 
 def combine(*variants: str | None) -> str | None:
-    """Stack variants (one implied by the model's name, one the call carries) into one canonical name."""
+    """Stack variants (one implied by the model's name, one the call carries) into one canonical name.
+    Raises ValueError when they stack parts no call can carry together (:data:`EXCLUSIVE`), e.g. the
+    Bedrock ``regional`` a ``us.`` profile implies with the Anthropic API's ``us``."""
     parts = {p for v in variants if v for p in v.split("+")}
-    return "+".join(sorted(parts)) or None
+    name = "+".join(sorted(parts)) or None
+    if len(parts) > 1:
+        _check_exclusive(name, parts)  # type: ignore[arg-type]
+    return name

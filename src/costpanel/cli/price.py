@@ -65,8 +65,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _where(q: Any) -> str:
-    """Where the matched model's prices come from, for a message."""
-    return q.priced_by if q.priced_by and q.priced_by != "catalog" else "the catalog"
+    """Where the matched model's prices come from, for a message (``priced_by`` is None when the
+    call is unpriced: the entry's own source says it)."""
+    source = q.priced_by or q.listed_by
+    return source if source and source != "catalog" else "the catalog"
 
 
 def _print_table(q: Any) -> None:
@@ -92,3 +94,21 @@ def _print_table(q: Any) -> None:
     c.print(note)
     if q.source:
         c.print(f"source: {q.source}")
+    retirement = _retirement_note(q)
+    if retirement:
+        c.print(retirement, markup=False, highlight=False)
+
+
+def _retirement_note(q: Any) -> str:
+    """A line saying the model is retired (or when it will be), or ``""`` for a current model."""
+    from ..pricing.retirement import retirement_status
+
+    status = retirement_status(q.retired)
+    if status == "current":
+        return ""
+    day = q.retired.isoformat()
+    if status == "scheduled":
+        return f"note: {q.matched} retires on {day}; calls after that day will fail or be redirected"
+    if q.at.date() >= q.retired:
+        return f"note: {q.matched} was retired on {day}; priced at its last price (calls now fail or are redirected)"
+    return f"note: {q.matched} was retired on {day} (calls now fail or are redirected)"

@@ -52,6 +52,8 @@ def add_parser(sub: Any) -> None:
                                     "(or a file that cannot be read).")
     d.add_argument("--litellm", type=Path, metavar="FILE", help="also compare with model_prices_and_context_window.json")
     d.add_argument("--provider", metavar="P", help="only this provider (e.g. openai)")
+    d.add_argument("--new", action="store_true",
+                   help="show only new differences; the summary line (and JSON's counts) still counts both")
     d.add_argument("--json", action="store_true", help="machine-readable output")
     d.set_defaults(handler=diff)
 
@@ -219,8 +221,11 @@ def diff(args: argparse.Namespace) -> int:
         error(str(exc))
         return 1
     new = sum(r.status == "new" for r in rows)
+    known = len(rows) - new
+    if args.new:  # only what needs a look; the counts below still count both
+        rows = [r for r in rows if r.status == "new"]
     if args.json:
-        print_json({"differences": [r.to_json() for r in rows], "new": new, "known": len(rows) - new})
+        print_json({"differences": [r.to_json() for r in rows], "new": new, "known": known})
         return 1 if new else 0
     from rich.table import Table
 
@@ -234,5 +239,5 @@ def diff(args: argparse.Namespace) -> int:
     out = console()
     if rows:
         out.print(t)
-    out.print(f"{new} new difference(s), {len(rows) - new} known.")
+    out.print(f"{new} new difference(s), {known} known.")
     return 1 if new else 0

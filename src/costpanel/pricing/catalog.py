@@ -164,7 +164,8 @@ def _compile_variant(p: PricePeriod, fees: Mapping[str, object], v: VariantPrice
 def _compile_period(p: PricePeriod, shared: Mapping[str, ProviderVariant] | None = None) -> Period:
     fees = {f: getattr(p, f) for f in FEE_FIELDS}
     variants = {name: _compile_variant(p, fees, v) for name, v in {**(shared or {}), **p.variants}.items()}
-    return Period(_ts(p.effective), compile_rates(dict(p)), _compile_tiers(p.tiers, fees), p.source, variants)
+    return Period(_ts(p.effective), compile_rates(dict(p)), _compile_tiers(p.tiers, fees), p.source, variants,
+                  search_once=p.web_search_per == "request")
 
 
 def _entry(pf: ProviderFile, spec: ModelSpec, origin: str, raw: Mapping[str, Any]) -> ModelEntry:

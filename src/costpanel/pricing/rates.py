@@ -40,14 +40,16 @@ class Variant(NamedTuple):
 
 
 class Period(NamedTuple):
-    """One price period, compiled: base rates and cliff tiers (threshold, rates), ascending, and
-    the price variants offered in it, by name."""
+    """One price period, compiled: base rates and cliff tiers (threshold, rates), ascending, the
+    price variants offered in it, by name, and whether its web-search fee is charged once per call
+    however many searches it ran (``web_search_per = "request"``: Gemini 2.x grounding)."""
 
     start_ts: float
     base: Rates
     tiers: tuple[tuple[int, Rates], ...]
     source: str
     variants: Mapping[str, Variant] = {}  # noqa: RUF012 - never mutated; a dict pickles (the catalog cache)
+    search_once: bool = False
 
 
 def _units(price: Decimal | None, scale: int) -> int:
@@ -97,27 +99,38 @@ def rates_for(period: Period, usage: Usage) -> Rates:
     return rates
 
 
+def billed_counts(period: Period, usage: Usage) -> tuple[int, ...]:
+    """The counts ``usage`` is billed for: its own, but at most one web search where the period
+    charges its search fee per request (``search_once``)."""
+    if period.search_once and usage[WEB_SEARCH] > 1:
+        return (*usage[:WEB_SEARCH], 1, *usage[WEB_SEARCH + 1:])
+    return usage
+
+
 def cost_units(period: Period, usage: Usage) -> int | None:
     """Total cost of one call in 1e-12 USD; None when it uses a fee the catalog does not state."""
     rates = rates_for(period, usage) if period.tiers else period.base
-    if any(count and rate == UNSTATED for count, rate in zip(usage, rates)):
+    counts = billed_counts(period, usage)
+    if any(count and rate == UNSTATED for count, rate in zip(counts, rates)):
         return None
-    return sum(map(mul, usage, rates))
+    return sum(map(mul, counts, rates))
 
 
 def breakdown_units(period: Period, usage: Usage) -> dict[str, int] | None:
     """Cost per bucket (``requests`` is the per-request fee), summing to :func:`cost_units`; None
     when the call uses a fee the catalog does not state."""
     rates = rates_for(period, usage)
-    if any(count and rate == UNSTATED for count, rate in zip(usage, rates)):
+    counts = billed_counts(period, usage)
+    if any(count and rate == UNSTATED for count, rate in zip(counts, rates)):
         return None
-    return {bucket: count * rate for bucket, count, rate in zip(BUCKETS, usage, rates)}
+    return {bucket: count * rate for bucket, count, rate in zip(BUCKETS, counts, rates)}
 
 
 def unstated(period: Period, usage: Usage) -> tuple[str, ...]:
     """The buckets of ``usage`` whose fee the period does not state (why a call is unpriced)."""
     rates = rates_for(period, usage)
-    return tuple(b for b, count, rate in zip(BUCKETS, usage, rates) if count and rate == UNSTATED)
+    counts = billed_counts(period, usage)
+    return tuple(b for b, count, rate in zip(BUCKETS, counts, rates) if count and rate == UNSTATED)
 
 
 _TOKEN_POSITIONS = tuple(k for k, b in enumerate(REGISTRY) if b.unit == "tokens")
@@ -147,4 +160,5 @@ def with_variant(period: Period, variant: str) -> Period | None:
             base = rule.explicit
         factor *= rule.factor
     return Period(period.start_ts, _scaled(base.base, factor),
-                  tuple((threshold, _scaled(rates, factor)) for threshold, rates in base.tiers), base.source)
+                  tuple((threshold, _scaled(rates, factor)) for threshold, rates in base.tiers), base.source,
+                  search_once=period.search_once)  # fees, and how the search fee counts, are the period's

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationInfo,
                       field_validator, model_validator)
@@ -131,6 +131,9 @@ class PricePeriod(Rates):
     source: str = Field(min_length=8, description="URL of the page these prices were read from.")
     per_1k_requests: Decimal | None = Field(default=None, description="Fee per 1,000 requests, USD.")
     web_search_per_1k: Decimal | None = Field(default=None, description="Fee per 1,000 server-side web searches, USD.")
+    web_search_per: Literal["search", "request"] = Field(
+        default="search", description="What the web-search fee is charged per: each search (query), or each "
+                                      "request that searched, however many searches it ran (Gemini 2.x grounding).")
     tiers: tuple[CliffTier, ...] = Field(default=(), description="Cliff tiers, lowest threshold first.")
     variants: dict[VariantName, VariantPrice] = Field(
         default_factory=dict, description="Price variants of this period (batch, priority, fast …), by name.")
