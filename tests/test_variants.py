@@ -459,6 +459,15 @@ def test_pricing_list_says_which_variants_and_search_fee_a_model_has(acme: Catal
     assert rows["acme-big"]["web_search_per_1k"] == "10"
     assert rows["acme-small"]["variants"] == ["batch", "priority", "regional", "us"]
     assert rows["acme-small"]["web_search_per_1k"] is None
+    assert rows["acme-big"]["web_search_per"] == "search"
+
+
+def test_pricing_list_says_when_a_search_fee_is_per_request(catalog: Catalog) -> None:
+    from costpanel.pricing.listing import list_models
+
+    rows = {r.id: r.to_json() for r in list_models(catalog, provider="google")}
+    assert (rows["gemini-2.5-flash"]["web_search_per_1k"], rows["gemini-2.5-flash"]["web_search_per"]) == ("35", "request")
+    assert (rows["gemini-3.5-flash"]["web_search_per_1k"], rows["gemini-3.5-flash"]["web_search_per"]) == ("14", "search")
 
 
 # ------------------------------------------------------------------------------ costpanel price

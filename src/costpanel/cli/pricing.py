@@ -131,7 +131,8 @@ def list_(args: argparse.Namespace) -> int:
             "free" if r.entry.free else "",
             describe(r.entry.retired),  # "retired 2025-07-14" or, scheduled, "retires 2027-01-15"
             *(f">{n // 1000}k tier" for n in r.tiers),
-            f"search ${usd_str(r.web_search_per_1k)}/1k" if r.web_search_per_1k is not None else "",
+            (f"search ${usd_str(r.web_search_per_1k)}/1k" + (" requests" if r.web_search_per == "request" else ""))
+            if r.web_search_per_1k is not None else "",
             f"variants: {'/'.join(r.variants)}" if r.variants else "",
         ]))
         t.add_row(r.id, r.entry.provider, *(usd_str(r.rates[k]) or "—" for k in r.rates),

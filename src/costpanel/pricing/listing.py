@@ -23,6 +23,7 @@ class ListedModel:
     tiers: tuple[int, ...]
     effective: str | None
     web_search_per_1k: Decimal | None = None
+    web_search_per: str = "search"  # "request": one search fee a call, however many searches
     variants: tuple[str, ...] = ()  # price variants offered in the current period (batch, priority …)
 
     @property
@@ -43,6 +44,7 @@ class ListedModel:
             **{k: usd_str(v) for k, v in self.rates.items()},
             "per_1k_requests": usd_str(self.per_1k_requests),
             "web_search_per_1k": usd_str(self.web_search_per_1k),
+            "web_search_per": self.web_search_per,
             "variants": list(self.variants),
             "tiers_above_prompt_tokens": list(self.tiers),
             "source": e.current.source,
@@ -61,6 +63,7 @@ def _listed(e: ModelEntry) -> ListedModel:
         tuple(t.above_prompt_tokens for t in p.tiers),
         p.effective.isoformat(),
         p.web_search_per_1k,
+        p.web_search_per,
         tuple(sorted(e.current.variants)),
     )
 
