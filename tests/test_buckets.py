@@ -84,11 +84,11 @@ def test_the_ledger_reads_events_by_name_so_a_reordered_event_is_stored_the_same
         conn.execute("COMMIT")
         return conn.execute(
             f"SELECT event_id, ts, session, tier, model, matched, provider, {', '.join(BUCKETS)}, cost_units, status, "
-            "variant, source FROM events ORDER BY id").fetchall()
+            "variant, priced_by FROM events ORDER BY id").fetchall()
 
     expected = [(e.event_id, e.ts, e.session, e.tier, e.model, e.matched, e.provider, *e.usage, e.cost_units,
-                 COMMITTED, e.variant, e.source) for e in events]
-    assert events[2].variant == "batch" and events[1].source == "catalog" and events[2].usage.web_search == 2
+                 COMMITTED, e.variant, e.priced_by) for e in events]
+    assert events[2].variant == "batch" and events[1].priced_by == "catalog" and events[2].usage.web_search == 2
     assert rows(events) == expected  # type: ignore[arg-type]
     assert rows(shuffled) == expected
     # gpt-4o: 1,200 uncached at $2.50/M + 100 cache reads at $1.25/M + 300 out at $10/M = $0.006125

@@ -74,7 +74,7 @@ def test_version_is_the_one_this_suite_expects() -> None:
 def test_priced_exactly_as_genai_prices_computes(catalog: Catalog, name: str, usage: Usage) -> None:
     assert catalog.match(name) is None
     entry = accepted(shared_fallback().resolve_now(name), catalog)
-    assert entry is not None and entry.source == SOURCE
+    assert entry is not None and entry.priced_by == SOURCE
     for at in (AT, dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)):
         ours = units_to_usd(cost_units(entry.period_at(at.timestamp()), usage))
         assert ours == genai_total(name, usage, at)
@@ -138,7 +138,7 @@ def test_never_a_loose_match_onto_a_catalog_model(catalog: Catalog, name: str) -
     assert accepted(shared_fallback().resolve_now(name), catalog) is None
     tracker = CostTracker(catalog)
     e = tracker.record(name, Usage(input=10, output=10))
-    assert e.cost_units is None and e.source is None and e.matched is None and e.status == COMMITTED
+    assert e.cost_units is None and e.priced_by is None and e.matched is None and e.status == COMMITTED
     assert quote(catalog, name, Usage(input=10)).priced is False
 
 
@@ -176,14 +176,14 @@ def test_unknown_to_both_is_unpriced_and_looked_up_once(catalog: Catalog, monkey
     tracker = CostTracker(catalog, fallback=fb)
     events = [tracker.record("no-such-model", Usage(input=5, output=5)) for _ in range(50)]
     assert calls == ["no-such-model"]
-    assert {(e.cost_units, e.source, e.status) for e in events} == {(None, None, COMMITTED)}
+    assert {(e.cost_units, e.priced_by, e.status) for e in events} == {(None, None, COMMITTED)}
     assert tracker.snapshot().unpriced_calls == 50
 
 
 def test_fallback_off_counts_unknown_names_unpriced(catalog: Catalog) -> None:
     tracker = CostTracker(catalog, fallback=False)
     e = tracker.record(LONG_TAIL, Usage(input=5, output=5))
-    assert e.cost_units is None and e.source is None and e.status == COMMITTED
+    assert e.cost_units is None and e.priced_by is None and e.status == COMMITTED
     assert quote(catalog, LONG_TAIL, Usage(input=5), fallback=False).priced is False
 
 
@@ -192,11 +192,11 @@ def test_event_snapshot_and_panel_say_genai_prices(catalog: Catalog) -> None:
     tracker = CostTracker(catalog)  # the process's fallback, loaded (conftest): resolved inside record()
     usage = Usage(input=1200, output=300)
     e = tracker.record(LONG_TAIL, usage, tier="Tier 2", at=AT)
-    assert e.status == COMMITTED and e.source == SOURCE and e.matched == KEY and e.provider == "groq"
+    assert e.status == COMMITTED and e.priced_by == SOURCE and e.matched == KEY and e.provider == "groq"
     assert e.cost_usd == genai_total(LONG_TAIL, usage, AT) == Decimal("0.000084")
     tracker.record("gpt-4o", usage, tier="Tier 2", at=AT)
     snap = tracker.snapshot()
-    assert snap.by_model[KEY].source == SOURCE and snap.by_model["gpt-4o"].source == "catalog"
+    assert snap.by_model[KEY].priced_by == SOURCE and snap.by_model["gpt-4o"].priced_by == "catalog"
     assert snap.total_usd == e.cost_usd + tracker.catalog.match("gpt-4o").cost_units(usage, AT.timestamp()) / Decimal(10**12)
     rows = {r.key: (r.cells[0], r.tooltips[0]) for r in build_view(snap).tables["models"]}
     assert rows[KEY] == (KEY + FALLBACK_MARK, f"priced by {SOURCE}: {KEY} is not in costpanel's catalog")
@@ -214,7 +214,7 @@ def test_record_returns_at_once_while_genai_prices_loads(catalog: Catalog) -> No
     second = tracker.record(LONG_TAIL, usage, tier="Tier 2", session="other", at=AT)
     dup = tracker.record(LONG_TAIL, usage, event_id="a")
     assert (first.status, second.status, dup.status) == (PENDING, PENDING, "duplicate")
-    assert first.cost_units is None and first.source is None
+    assert first.cost_units is None and first.priced_by is None
     tracker.record("gpt-4o", usage, tier="Tier 1")  # a catalog name is never held up
     snap = tracker.snapshot()
     assert snap.pending_calls == 2 and snap.calls == 1 and KEY not in snap.by_model
@@ -226,9 +226,9 @@ def test_record_returns_at_once_while_genai_prices_loads(catalog: Catalog) -> No
     exact = genai_total(LONG_TAIL, usage, AT)
     assert snap.pending_calls == 0 and snap.pending_usd == 0
     assert snap.by_model[KEY].calls == 2 and snap.by_model[KEY].cost_usd == 2 * exact
-    assert snap.by_model[KEY].source == SOURCE
+    assert snap.by_model[KEY].priced_by == SOURCE
     priced = [e for e in seen if e.model == LONG_TAIL]
-    assert {(e.status, e.source, e.cost_usd, e.matched) for e in priced} == {(COMMITTED, SOURCE, exact, KEY)}
+    assert {(e.status, e.priced_by, e.cost_usd, e.matched) for e in priced} == {(COMMITTED, SOURCE, exact, KEY)}
     assert sorted((e.tier, e.session == tracker.session) for e in priced) == [("Tier 1", True), ("Tier 2", False)]
     # from now on the name takes the ordinary path: counted at once
     again = tracker.record(LONG_TAIL, usage, at=AT)
@@ -244,7 +244,7 @@ def test_the_lookup_settles_calls_on_its_own_thread(catalog: Catalog) -> None:
     tracker.record(LONG_TAIL, Usage(input=10, output=10))
     gate.set()
     assert done.wait(30)
-    assert tracker.snapshot().by_model[KEY].source == SOURCE
+    assert tracker.snapshot().by_model[KEY].priced_by == SOURCE
 
 
 def test_a_lookup_still_running_when_settling_gives_up_is_counted_unpriced(catalog: Catalog) -> None:
@@ -254,7 +254,7 @@ def test_a_lookup_still_running_when_settling_gives_up_is_counted_unpriced(catal
     tracker.settle(timeout=0.01)  # never lost: counted, unpriced (never $0)
     snap = tracker.snapshot()
     assert snap.pending_calls == 0 and snap.unpriced_calls == 1 and snap.by_model[LONG_TAIL].cost_usd is None
-    assert snap.by_model[LONG_TAIL].source is None  # unresolved: the name as given is its row
+    assert snap.by_model[LONG_TAIL].priced_by is None  # unresolved: the name as given is its row
     gate.set()
 
 
@@ -268,8 +268,8 @@ def test_close_waits_for_lookups_and_the_ledger_stores_the_source(catalog: Catal
     threading.Timer(0.05, gate.set).start()
     tracker.close()
     with sqlite3.connect(db) as conn:
-        stored = dict(conn.execute("SELECT model, source FROM events").fetchall())
-        rolled = dict(conn.execute("SELECT model_key, MAX(source) FROM rollup GROUP BY 1").fetchall())
+        stored = dict(conn.execute("SELECT model, priced_by FROM events").fetchall())
+        rolled = dict(conn.execute("SELECT model_key, MAX(priced_by) FROM rollup GROUP BY 1").fetchall())
     assert stored == {LONG_TAIL: SOURCE, "gpt-4o": "catalog", "no-such-model": None}
     by_key = {KEY: SOURCE, "gpt-4o": "catalog", "no-such-model": None}
     assert rolled == by_key
@@ -284,7 +284,7 @@ def test_close_waits_for_lookups_and_the_ledger_stores_the_source(catalog: Catal
     from costpanel.ledger.queries import TimeRange, calls_in
 
     with sqlite3.connect(db) as conn:  # what `export --by call` reads
-        assert {c.model: c.source for c in calls_in(conn, TimeRange(float("-inf"), float("inf"), "all"))} == stored
+        assert {c.model: c.priced_by for c in calls_in(conn, TimeRange(float("-inf"), float("inf"), "all"))} == stored
 
 
 def test_an_attempt_waits_for_the_lookup(catalog: Catalog) -> None:
@@ -293,8 +293,8 @@ def test_an_attempt_waits_for_the_lookup(catalog: Catalog) -> None:
     threading.Timer(0.05, gate.set).start()
     with tracker.attempt() as a:
         e = a.record(LONG_TAIL, Usage(input=10, output=10))
-    assert e.source == SOURCE and e.cost_units is not None
-    assert tracker.snapshot().by_model[KEY].source == SOURCE
+    assert e.priced_by == SOURCE and e.cost_units is not None
+    assert tracker.snapshot().by_model[KEY].priced_by == SOURCE
 
 
 # -- costpanel price -----------------------------------------------------------------------------------------
@@ -332,7 +332,7 @@ assert 'genai_prices' not in sys.modules, 'catalog names'
 e = t.record('groq/llama-3.1-8b-instant', costpanel.Usage(input=1, output=1))
 assert e.status == 'pending', e
 t.close()
-assert t.snapshot().by_model['groq/llama-3.1-8b-instant'].source.startswith('genai-prices'), t.snapshot().by_model
+assert t.snapshot().by_model['groq/llama-3.1-8b-instant'].priced_by.startswith('genai-prices'), t.snapshot().by_model
 print('ok')
 """
 
@@ -365,7 +365,7 @@ def test_close_waits_for_calls_the_lookup_thread_is_committing(catalog: Catalog,
     assert not tracker._waiting
     tracker.close()  # no LedgerError: nothing is left unstored
     with sqlite3.connect(db) as conn:
-        stored = conn.execute("SELECT model, variant, source FROM events ORDER BY id").fetchall()
+        stored = conn.execute("SELECT model, variant, priced_by FROM events ORDER BY id").fetchall()
     assert sorted(stored, key=repr) == sorted([(LONG_TAIL, "batch", None), (LONG_TAIL, None, SOURCE)], key=repr)
     snap = tracker.snapshot()
     assert snap.pending_calls == 0 and snap.by_model[KEY].calls == 2

@@ -76,7 +76,7 @@ def expected_rows(events: list[Event], by: str) -> list[dict[str, object]]:
     rows = [row_dict(by, k, groups[k]) for k in sorted(groups, key=order)]
     if by == "model":  # what priced each model (None: all its calls unpriced)
         for row in rows:
-            row["priced_by"] = max((e.source for e in groups[str(row["model"])] if e.source), default=None)
+            row["priced_by"] = max((e.priced_by for e in groups[str(row["model"])] if e.priced_by), default=None)
     if by == "day":  # the 7-day moving average: the day and the six before it (in the range or not), $0 days too
         units: dict[str, int] = {}
         for e in events:
@@ -552,7 +552,7 @@ def test_export_by_call_writes_every_call_with_its_exact_cost(history: History, 
         assert int(row["input"]) == e.usage.input and int(row["output"]) == e.usage.output
         assert (row["cost_usd"] in (None, "")) if e.cost_units is None else row["cost_usd"] == usd(e.cost_units)
         assert int(row["web_search"]) == e.usage.web_search
-        assert (row["variant"] or None, row["priced_by"] or None) == (e.variant, e.source)
+        assert (row["variant"] or None, row["priced_by"] or None) == (e.variant, e.priced_by)
     assert {c["variant"] or None for c in calls} == {None, "batch"}
     assert {c["priced_by"] or None for c in calls} == {None, "catalog"}
     assert any(int(c["web_search"]) == 2 for c in calls)

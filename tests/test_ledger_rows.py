@@ -28,14 +28,14 @@ from costpanel.usage import BUCKETS
 
 FIGURES = ", ".join(("calls", *BUCKETS, "cost_units", "unpriced_calls"))
 EVENT_COLUMNS = ", ".join(("event_id", "ts", "session", "tier", "model", "model_key", "matched", "provider", *BUCKETS,
-                           "cost_units", "status", "variant", "source"))
+                           "cost_units", "status", "variant", "priced_by"))
 MODELS = [("gpt-4o", "gpt-4o", "openai"), ("claude-sonnet-4", "claude-sonnet-4", "anthropic"),
           (" mystery-model ", None, None), ("gpt-4o-mini", "gpt-4o-mini", "openai")]
 
 
 def as_row(e: Event) -> tuple[object, ...]:
     return (e.event_id, e.ts, e.session, e.tier, e.model, e.matched or e.model.strip(), e.matched, e.provider,
-            *e.usage, e.cost_units, e.status, e.variant, e.source)
+            *e.usage, e.cost_units, e.status, e.variant, e.priced_by)
 
 
 def stored(events: list[Event]) -> list[Event]:

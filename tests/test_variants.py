@@ -196,7 +196,7 @@ def test_a_variant_or_fee_the_catalog_does_not_state_is_unpriced_never_standard_
     with caplog.at_level(logging.WARNING, logger="costpanel.tracker"):
         first = tracker.record(model, usage, variant=variant, at=at)
         second = tracker.record(model, usage, variant=variant, at=at)
-    assert first.cost_units is None and first.source is None and second.cost_units is None
+    assert first.cost_units is None and first.priced_by is None and second.cost_units is None
     total = tracker.snapshot().total
     assert total.unpriced_calls == 2 and total.cost_units == 0
     if variant is not None:  # said once, naming the model and the variant
@@ -349,7 +349,7 @@ def test_an_attempt_carries_its_variant(acme: Catalog) -> None:
         pending = attempt.record("acme-big", Usage(M, M), variant="fast")
     assert pending.variant == "fast" and pending.cost_usd == Decimal("108.001")
     committed = attempt.events[0]
-    assert committed.variant == "fast" and committed.source == "catalog"
+    assert committed.variant == "fast" and committed.priced_by == "catalog"
     assert tracker.snapshot().total.cost_usd == Decimal("108.001")
 
 
@@ -361,15 +361,15 @@ def test_the_ledger_keeps_each_calls_variant_source_and_searches(acme: Catalog, 
         tracker.record("acme-big", Usage(M, M), event_id="b")
         tracker.record("no-such-model", Usage(5, 5), variant="batch", event_id="c")
     conn = sqlite3.connect(db)
-    rows = conn.execute("SELECT event_id, variant, source, web_search, cost_usd FROM events ORDER BY event_id").fetchall()
+    rows = conn.execute("SELECT event_id, variant, priced_by, web_search, cost_usd FROM events ORDER BY event_id").fetchall()
     assert rows == [("a", "fast", "catalog", 3, "108.031000000000"), ("b", None, "catalog", 0, "18.001000000000"),
                     ("c", "batch", None, 0, None)]
-    sums = conn.execute("SELECT SUM(web_search), MAX(source) FROM rollup WHERE model_key = 'acme-big'").fetchone()
+    sums = conn.execute("SELECT SUM(web_search), MAX(priced_by) FROM rollup WHERE model_key = 'acme-big'").fetchone()
     assert sums == (3, "catalog")
     resumed = CostTracker(acme, ledger=db, resume=True)
     try:
         row = resumed.snapshot().by_model["acme-big"]
-        assert row.source == "catalog" and row.web_search == 3 and row.cost_usd == Decimal("126.032")
+        assert row.priced_by == "catalog" and row.web_search == 3 and row.cost_usd == Decimal("126.032")
     finally:
         resumed.close()
 
@@ -529,13 +529,13 @@ def test_a_model_row_of_only_unpriced_calls_has_no_price_source(acme: Catalog, c
     snap = tracker.snapshot()
     row = snap.by_model["acme-big"]
     assert (row.calls, row.unpriced_calls, row.cost_usd, row.matched) == (2, 2, None, "acme-big")
-    assert row.source is None and {r.source for r in snap.by_tier_model.values()} == {None}
+    assert row.priced_by is None and {r.priced_by for r in snap.by_tier_model.values()} == {None}
     tracker.record("acme-big", Usage(M, M), tier="Tier 2")  # one priced call: the row says what priced it
     snap = tracker.snapshot()
-    assert snap.by_model["acme-big"].source == "catalog"
-    assert snap.by_tier_model[("Tier 2", "acme-big")].source == "catalog"
-    assert snap.by_tier_model[("default", "acme-big")].source is None
+    assert snap.by_model["acme-big"].priced_by == "catalog"
+    assert snap.by_tier_model[("Tier 2", "acme-big")].priced_by == "catalog"
+    assert snap.by_tier_model[("default", "acme-big")].priced_by is None
     free = CostTracker(catalog)
     free_model = next(e.id for e in catalog.models.values() if e.free)  # $0 on purpose: still priced
     free.record(free_model, Usage(10, 10))
-    assert free.snapshot().by_model[free_model].source == "catalog"
+    assert free.snapshot().by_model[free_model].priced_by == "catalog"

@@ -25,7 +25,7 @@ class HeldCall(NamedTuple):
     cost: int | None
     ts: float
     variant: str | None = None  # canonical, the name's implied variant included
-    source: str | None = None  # what priced it; None when unpriced
+    priced_by: str | None = None  # what priced it; None when unpriced
 
 
 class Attempt:
@@ -53,7 +53,7 @@ class Attempt:
         entry = held.entry
         return Event(held.model, None if entry is None else entry.id, None if entry is None else entry.provider,
                      self.tier, self.session or session, held.usage, held.cost, held.ts, event_id, PENDING,
-                     held.variant, held.source)
+                     held.variant, held.priced_by)
 
     def _finish(self, keep: bool) -> tuple[Event, ...]:
         with self._lock:

@@ -38,7 +38,7 @@ class Event(NamedTuple):
     event_id: str | None
     status: str
     variant: str | None = None  # price variant billed (``batch``, ``fast+us`` …); None: standard
-    source: str | None = None  # what priced it: ``catalog`` or ``genai-prices x.y.z``; None when unpriced
+    priced_by: str | None = None  # what priced it: ``catalog`` or ``genai-prices x.y.z``; None when unpriced
 
     @property
     def cost_usd(self) -> Decimal | None:

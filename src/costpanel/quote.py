@@ -82,17 +82,17 @@ def quote(catalog: Catalog, model: str, usage: Usage, at: dt.datetime | None = N
     billed = period if variant is None else with_variant(period, variant)
     if billed is None:  # the model has no price for this variant: unpriced, as the tracker counts it
         return Quote(model, entry.id, entry.provider, usage, when, None, None, None, variant, None, offered,
-                     retired=entry.retired, listed_by=entry.source)
+                     retired=entry.retired, listed_by=entry.priced_by)
     units = breakdown_units(billed, usage)
     if units is None:  # web searches of a model whose search fee the catalog does not state
         return Quote(model, entry.id, entry.provider, usage, when, None, None, None, variant, None, offered,
-                     unstated(billed, usage), entry.retired, entry.source)
+                     unstated(billed, usage), entry.retired, entry.priced_by)
     threshold = None
     for limit, _ in billed.tiers:
         if usage.prompt_tokens > limit:
             threshold = limit
     return Quote(
         model, entry.id, entry.provider, usage, when,
-        {b: units_to_usd(units[b]) for b in BUCKETS}, threshold, billed.source, variant, entry.source, offered,
-        retired=entry.retired, listed_by=entry.source,
+        {b: units_to_usd(units[b]) for b in BUCKETS}, threshold, billed.source, variant, entry.priced_by, offered,
+        retired=entry.retired, listed_by=entry.priced_by,
     )

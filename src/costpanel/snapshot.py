@@ -82,7 +82,7 @@ _ROW_TOKENS = attrgetter(*TOKEN_BUCKETS)
 _ROW_BUCKETS = attrgetter(*BUCKETS)
 # key, then the cell's fields by name, then what a row adds (fields derived from the registry).
 ROW_FIELDS = ("key", "calls", *BUCKETS, "cost_units", "unpriced_calls", "share", "models", "provider", "matched",
-              "source")
+              "priced_by")
 
 
 class Row(Totals, namedtuple("Row", ROW_FIELDS, defaults=((), None, None, None))):  # type: ignore[misc]
@@ -91,7 +91,7 @@ class Row(Totals, namedtuple("Row", ROW_FIELDS, defaults=((), None, None, None))
     ``key`` (tier, model name, (tier, model) or "total"), ``calls``, one count per bucket,
     ``cost_units`` (priced calls only), ``unpriced_calls``, ``share`` of the session's priced cost
     (0..1, display only), ``models`` (tier rows: the models it used, costliest first),
-    ``provider`` and ``matched`` (model rows: catalog id, None when unpriced) and ``source``
+    ``provider`` and ``matched`` (model rows: catalog id, None when unpriced) and ``priced_by``
     (model rows: what priced it, ``catalog`` or ``genai-prices x.y.z``; None when unknown or when
     none of its calls was priced).
     """
@@ -226,7 +226,7 @@ class Snapshot:
         for model in sorted(sums, key=lambda m: (-sums[m][COST], m)):
             matched, provider, source = self._models.get(model, NO_META)
             rows[model] = _row(model, sums[model], total, matched=matched, provider=provider,
-                               source=_priced_by(sums[model], source))
+                               priced_by=_priced_by(sums[model], source))
         return MappingProxyType(rows)
 
     @cached_property
@@ -240,7 +240,7 @@ class Snapshot:
         for key in keys:
             matched, provider, source = self._models.get(key[1], NO_META)
             rows[key] = _row(key, cells[key], total, matched=matched, provider=provider,
-                             source=_priced_by(cells[key], source))
+                             priced_by=_priced_by(cells[key], source))
         return rows
 
     # -- discarded fallback attempts --------------------------------------------------------------

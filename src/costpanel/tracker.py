@@ -247,7 +247,7 @@ class CostTracker:
         if entry is None:
             resolved: Resolved = (model.strip(), None, None, None, None, None, None)
         else:
-            resolved = (entry.id, entry, entry.id, entry.provider, entry.periods[-1], entry.source, implied)
+            resolved = (entry.id, entry, entry.id, entry.provider, entry.periods[-1], entry.priced_by, implied)
         if len(self._resolved) >= _RESOLVE_CACHE_MAX:  # a stream of distinct unknown names
             self._resolved.clear()
         self._resolved[model] = resolved
@@ -512,7 +512,7 @@ class CostTracker:
     def _first_call(self, state: SessionState, key: str, entry: ModelEntry | None) -> None:
         if key not in state.models:
             with self._lock:
-                state.add_model(key, (entry.id, entry.provider, entry.source) if entry is not None else NO_META)
+                state.add_model(key, (entry.id, entry.provider, entry.priced_by) if entry is not None else NO_META)
 
     def snapshot(self) -> Snapshot:
         """An immutable view of the current session."""
@@ -646,7 +646,7 @@ class CostTracker:
                 state.pending_calls -= 1
                 state.pending_units -= h.cost or 0
                 pair = (tier, h.key)
-                state.add_model(h.key, (h.entry.id, h.entry.provider, h.entry.source) if h.entry is not None
+                state.add_model(h.key, (h.entry.id, h.entry.provider, h.entry.priced_by) if h.entry is not None
                                 else NO_META)
                 if keep and shard is not None and shard.session is state:
                     shard.cells[pair] = add_to_cell(shard.cells.get(pair, ZERO_CELL), h.usage, h.cost)
@@ -663,7 +663,7 @@ class CostTracker:
         status = COMMITTED if keep else DISCARDED
         events = tuple(
             Event(h.model, None if h.entry is None else h.entry.id, None if h.entry is None else h.entry.provider,
-                  tier, sess, h.usage, h.cost, h.ts, event_id, status, h.variant, h.source)
+                  tier, sess, h.usage, h.cost, h.ts, event_id, status, h.variant, h.priced_by)
             for h, event_id in held
         )
         if self._subscribers or self._ledger_queue is not None:

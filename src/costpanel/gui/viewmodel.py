@@ -183,12 +183,12 @@ FALLBACK_HINT = "priced by {source}: {model} is not in costpanel's catalog"
 
 def _model_row(name: str, row: Row, config_dir: str) -> RowView:
     unpriced = row.matched is None
-    fallback = not unpriced and row.source not in (None, "catalog")
+    fallback = not unpriced and row.priced_by not in (None, "catalog")
 
     def cells() -> Cells:
         label = f"{name} [unpriced]" if unpriced else f"{name}{FALLBACK_MARK}" if fallback else name
         tip = UNPRICED_HINT.format(model=name, config=config_dir) if unpriced else \
-            FALLBACK_HINT.format(source=row.source, model=name) if fallback else None
+            FALLBACK_HINT.format(source=row.priced_by, model=name) if fallback else None
         return [
             (label, tip), (row.provider or fmt.NONE, None), (f"{row.calls:,}", None),
             _tokens_cell(row.input), _tokens_cell(row.cache_read), _cache_write_cell(row), _tokens_cell(row.output),

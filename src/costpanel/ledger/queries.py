@@ -187,14 +187,14 @@ def priced_by(conn: sqlite3.Connection, span: TimeRange) -> dict[str, str]:
     If a model was priced by more than one source in the span, the greatest name is shown."""
     lo, hi = _bucket_bounds(span)
     return {key: src for key, src in conn.execute(
-        "SELECT model_key, MAX(source) FROM rollup WHERE bucket >= ? AND bucket < ? AND status = 'committed' "
+        "SELECT model_key, MAX(priced_by) FROM rollup WHERE bucket >= ? AND bucket < ? AND status = 'committed' "
         "GROUP BY 1", (lo, hi)) if src}
 
 
 class CallRow(namedtuple("CallRow", ("ts", "session", "tier", "model", "matched", "provider", *BUCKETS,  # type: ignore[misc]
-                                     "cost_units", "status", "event_id", "variant", "source"))):
+                                     "cost_units", "status", "event_id", "variant", "priced_by"))):
     """One recorded call, as ``costpanel export --by call`` writes it (``cost_units`` None when
-    unpriced; ``variant`` None when standard-priced; ``source`` what priced it)."""
+    unpriced; ``variant`` None when standard-priced; ``priced_by`` what priced it)."""
 
     __slots__ = ()
 

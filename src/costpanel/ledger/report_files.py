@@ -85,7 +85,7 @@ def call_dict(r: Any) -> dict[str, Any]:
     return dict(zip(CALL_FIELDS, (
         dt.datetime.fromtimestamp(r.ts, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),  # as the view, in µs
         *_CALL_NAMES_AND_BUCKETS(r), None if r.cost_units is None else usd_str(units_to_usd(r.cost_units)), r.status,
-        r.event_id, r.variant, r.source)))
+        r.event_id, r.variant, r.priced_by)))
 
 
 def calls_csv(rows: Iterable[Any]) -> Iterator[str]:

@@ -46,7 +46,7 @@ def restore_from(read: Read, series_seconds: int, session: str | None = None) ->
     models: dict[str, ModelMeta] = {}
     sums = ", ".join(f"SUM({c})" for c in ("calls", *BUCKETS, "cost_units", "unpriced_calls"))  # a cell's layout
     for tier, key, matched, provider, source, status, *cell in read(
-        f"SELECT tier, model_key, MAX(matched), MAX(provider), MAX(source), status, {sums} "
+        f"SELECT tier, model_key, MAX(matched), MAX(provider), MAX(priced_by), status, {sums} "
         "FROM rollup WHERE session = ? GROUP BY tier, model_key, status", (session_id,)
     ):
         (committed if status == "committed" else discarded)[(tier, key)] = tuple(cell)

@@ -94,7 +94,7 @@ def _calls_insert(ids: str, costs: str) -> _Insert:
 _CALLS = {(ids, costs): _calls_insert(ids, costs)
           for ids in ("", "?", _ID_OR_NULL) for costs in ("?", _COST_OR_NULL)}
 _ADD_TOTALS = ", ".join([f"{c} = {c} + excluded.{c}" for c in _TOTALS] + [
-    f"{c} = COALESCE(excluded.{c}, {c})" for c in ("matched", "provider", "source")])
+    f"{c} = COALESCE(excluded.{c}, {c})" for c in ("matched", "provider", "priced_by")])
 
 
 def _rollup_insert(table: str, keys: tuple[str, ...], conflict: str) -> _Insert:
@@ -103,17 +103,17 @@ def _rollup_insert(table: str, keys: tuple[str, ...], conflict: str) -> _Insert:
                    f"ON CONFLICT ({conflict}) DO UPDATE SET {_ADD_TOTALS}")
 
 
-_ROLLUP = _rollup_insert("rollup", ("bucket", "session", "tier", "model_key", "matched", "provider", "source",
+_ROLLUP = _rollup_insert("rollup", ("bucket", "session", "tier", "model_key", "matched", "provider", "priced_by",
                                     "status"), "bucket, session, tier, model_key, status")
-_HOURLY = _rollup_insert("rollup_hour", ("hour", "tier", "model_key", "matched", "provider", "source", "status"),
+_HOURLY = _rollup_insert("rollup_hour", ("hour", "tier", "model_key", "matched", "provider", "priced_by", "status"),
                          "hour, tier, model_key, status")
 _SESSIONS = _Insert("INSERT INTO sessions (id, started_at)", "(?, ?)",
                     "ON CONFLICT (id) DO UPDATE SET started_at = MIN(started_at, excluded.started_at)")
 
-# model, matched, provider, tier, session, variant, source
+# model, matched, provider, tier, session, variant, priced_by
 DimKey = tuple[str, "str | None", "str | None", str, str, "str | None", "str | None"]
-DimInfo = tuple[str, str, str, "str | None", "str | None", "str | None"]  # session, tier, model_key, matched, provider, source
-_DIM_KEY = attrgetter("model", "matched", "provider", "tier", "session", "variant", "source")
+DimInfo = tuple[str, str, str, "str | None", "str | None", "str | None"]  # session, tier, model_key, matched, provider, priced_by
+_DIM_KEY = attrgetter("model", "matched", "provider", "tier", "session", "variant", "priced_by")
 
 
 class Dims:
@@ -144,10 +144,10 @@ class Dims:
     def _fetch(self, conn: sqlite3.Connection, key: DimKey) -> int:
         model, matched, provider, tier, session, variant, source = key
         values = (session, tier, model, matched or "", provider or "", variant or "", source or "")
-        where = "session = ? AND tier = ? AND model = ? AND matched = ? AND provider = ? AND variant = ? AND source = ?"
+        where = "session = ? AND tier = ? AND model = ? AND matched = ? AND provider = ? AND variant = ? AND priced_by = ?"
         row = conn.execute(f"SELECT id FROM dims WHERE {where}", values).fetchone()
         if row is None:  # ON CONFLICT: another connection may have added it since
-            conn.execute("INSERT INTO dims (session, tier, model, matched, provider, variant, source, model_key) "
+            conn.execute("INSERT INTO dims (session, tier, model, matched, provider, variant, priced_by, model_key) "
                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", (*values, matched or model.strip()))
             row = conn.execute(f"SELECT id FROM dims WHERE {where}", values).fetchone()
         dim = int(row[0])

@@ -248,9 +248,27 @@ def m006_variants_and_search(conn: sqlite3.Connection) -> None:
     )
 
 
+EVENTS_VIEW_V7 = EVENTS_VIEW_V6.replace("NULLIF(d.source, '') AS source", "NULLIF(d.priced_by, '') AS priced_by")
+
+
+def m007_priced_by(conn: sqlite3.Connection) -> None:
+    """What priced a call is ``priced_by`` (``source`` names where a call came from: Claude Code
+    logs, LiteLLM, OpenTelemetry …, which later migrations add)."""
+    _run(
+        conn,
+        f"""
+        DROP VIEW events;
+        ALTER TABLE dims RENAME COLUMN source TO priced_by;
+        ALTER TABLE rollup RENAME COLUMN source TO priced_by;
+        ALTER TABLE rollup_hour RENAME COLUMN source TO priced_by;
+        {EVENTS_VIEW_V7}
+        """,
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (m001_events, m002_rollups, m003_hourly,
                                                                 m004_committed_ids, m005_lean_calls,
-                                                                m006_variants_and_search)
+                                                                m006_variants_and_search, m007_priced_by)
 
 
 def check_owner(conn: sqlite3.Connection, *, where: str = "database", shared: bool = False) -> None:

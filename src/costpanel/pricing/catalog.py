@@ -122,7 +122,7 @@ class ModelEntry(NamedTuple):
         return breakdown_units(self.period_at(ts), usage)
 
     @property
-    def source(self) -> str:
+    def priced_by(self) -> str:
         """What priced it, as events, snapshots and reports say: ``catalog`` (bundled or override
         files) or the library it came from (``genai-prices 0.2.3``)."""
         return self.origin if self.origin.startswith(FALLBACK_ORIGIN_PREFIX) else CATALOG_SOURCE
