@@ -78,6 +78,13 @@ CASES = [
     # --- Gemini 4 Hydrogen: $1.50 / $7.50 / $0.075
     # 1,000 in × $1.50/M + 1,000 out × $7.50/M + 10,000 cached × $0.075/M = 0.0015 + 0.0075 + 0.00075
     ("gemini-4-hydrogen", Usage(input=1_000, output=1_000, cache_read=10_000), NOW, "0.00975"),
+    # --- Gemini 4 Carbon (unverified): $4 / $20 / $0.20 from 2026-12-01, $2 / $10 / $0.10 before
+    # 1,000 in × $4/M + 1,000 out × $20/M + 10,000 cached × $0.20/M = 0.004 + 0.02 + 0.002
+    ("gemini-4-carbon", Usage(input=1_000, output=1_000, cache_read=10_000), NOW, "0.026"),
+    ("gemini-4-carbon", Usage(input=1_000, output=1_000, cache_read=10_000), dt.datetime(2026, 11, 20, tzinfo=dt.timezone.utc),
+     "0.013"),
+    # --- Gemini 4 Neon (unverified): $3 / $15 / $0.15: 0.003 + 0.015 + 0.0015
+    ("gemini-4-neon", Usage(input=1_000, output=1_000, cache_read=10_000), NOW, "0.0195"),
     # --- Gemini Omni 1.2 Flash, text buckets only: 1,000 in × $1.50/M + 1,000 out × $9/M = 0.0015 + 0.009;
     # no cached-input price: 10,000 cached bill as input × $1.50/M = 0.015
     ("gemini-omni-1.2-flash", Usage(input=1_000, output=1_000), NOW, "0.0105"),
@@ -155,6 +162,7 @@ def test_shut_down_models_are_retired_but_still_priced(catalog: Catalog, model_i
 
 @pytest.mark.parametrize("model_id", ["gemini-2.5-flash-lite", "gemini-3-flash-preview", "gemini-3.1-pro-preview",
                                       "gemini-3.8-flash", "gemini-4-argon", "gemini-4-hydrogen",
-                                      "gemini-3.1-flash-lite", "gemini-omni-1.2-flash"])
+                                      "gemini-3.1-flash-lite", "gemini-omni-1.2-flash", "gemini-4-carbon",
+                                      "gemini-4-neon"])
 def test_current_models_are_not_retired(catalog: Catalog, model_id: str) -> None:
     assert catalog.models[model_id].retired is None

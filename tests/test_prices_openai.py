@@ -24,6 +24,19 @@ TODAY = AT.date()
 
 # (name as sent, matched id, usage, expected USD, at)
 CASES: list[tuple[str, str, Usage, str, dt.datetime]] = [
+    # ---------------------------------------------------------------- GPT-5.6 Sol: the promotion ended 2026-11-30
+    # 10,000 in × $5/M + 10,000 cached × $0.50/M + 1,000 out × $30/M = 0.05 + 0.005 + 0.03
+    ("gpt-5.6", "gpt-5.6-sol", Usage(input=10_000, cache_read=10_000, output=1_000), "0.085", AT),
+    # during the promotion: 0.04 + 0.004 + 0.02
+    ("gpt-5.6-sol", "gpt-5.6-sol", Usage(input=10_000, cache_read=10_000, output=1_000), "0.064",
+     dt.datetime(2026, 11, 20, tzinfo=UTC)),
+    # ---------------------------------------------------------------- GPT-6.2 (released 2026-11-17)
+    # Sol: 10,000 in × $2/M + 10,000 cached × $0.10/M + 1,000 out × $10/M = 0.02 + 0.001 + 0.01
+    ("gpt-6.2-sol", "gpt-6.2-sol", Usage(input=10_000, cache_read=10_000, output=1_000), "0.031", AT),
+    # Sol above 272K: the whole request at $4 / $15: 300,000 × $4/M + 1,000 × $15/M = 1.2 + 0.015
+    ("openai/gpt-6.2-sol", "gpt-6.2-sol", Usage(input=300_000, output=1_000), "1.215", AT),
+    # Astra: 10,000 in × $8/M + 10,000 cached × $0.40/M + 1,000 out × $40/M = 0.08 + 0.004 + 0.04
+    ("gpt-6.2-astra", "gpt-6.2-astra", Usage(input=10_000, cache_read=10_000, output=1_000), "0.124", AT),
     # ---------------------------------------------------------------- base models (completions)
     # babbage-002: 100,000 in × $0.40/M = 0.04; 50,000 out × $0.40/M = 0.02
     ("babbage-002", "babbage-002", Usage(input=100_000, output=50_000), "0.06", AT),

@@ -23,7 +23,7 @@ from .labels import check_label
 from .pricing import Catalog, load_catalog
 from .pricing.catalog import ModelEntry
 from .pricing.rates import cost_units
-from .pricing.rates import IN, OUT, PER_REQUEST, READ, WEB_SEARCH, WRITE, WRITE_1H, Period, rates_for, with_variant
+from .pricing.rates import IN, OUT, PER_REQUEST, READ, WEB_SEARCH, WRITE, WRITE_1H, Period, Rates, rates_for, with_variant
 from .shards import SessionState, Shard
 from .snapshot import CELL_WIDTH, NO_META, ZERO_CELL, Cell, Snapshot
 from .usage import BUCKETS, Usage
@@ -41,10 +41,13 @@ Subscriber = Callable[[Event], None]
 # all a priced call needs, in one lookup
 Resolved = tuple[str, "ModelEntry | None", "str | None", "str | None", "Period | None", "str | None", "str | None"]
 # The same with the cell key (tier, row key) in place of the row key: record()'s per-pair lookup
+# ... plus the latest period's start and, for a flat-priced one (no cliff tiers), its rates: the
+# common call (that period, no variant) reads them from the plan instead of three attribute lookups.
 Plan = tuple[tuple[str, str], "ModelEntry | None", "str | None", "str | None", "Period | None", "str | None",
-             "str | None"]
+             "str | None", float, "Rates | None"]
 _RESOLVE_CACHE_MAX = 4096
-_COMMIT_GRACE_S = 2.0  # settle(): how long to wait for a commit already under way on another thread
+_COMMIT_GRACE_S = 2.0
+_NEVER = float("inf")  # the start of "no period": a plan without one never takes the fast branch  # settle(): how long to wait for a commit already under way on another thread
 # How long close() (and a settle() without timeout) waits for genai-prices lookups in flight; a
 # lookup still running after it commits its calls unpriced (counted, never lost, never $0).
 SETTLE_TIMEOUT_S = 10.0
@@ -265,7 +268,8 @@ class CostTracker:
             if resolved is None:
                 return None
         key, entry, matched, provider, period, source, implied = resolved
-        plan: Plan = ((tier, key), entry, matched, provider, period, source, implied)  # type: ignore[assignment]
+        start, flat = (period.start_ts, None if period.tiers else period.base) if period is not None else (_NEVER, None)
+        plan: Plan = ((tier, key), entry, matched, provider, period, source, implied, start, flat)  # type: ignore[assignment]
         plans = self._plans.get(tier)  # type: ignore[call-overload]
         if plans is None:
             if len(self._plans) >= _RESOLVE_CACHE_MAX:  # a stream of distinct tier labels
@@ -326,12 +330,12 @@ class CostTracker:
         if type(usage) is not Usage:
             usage = _coerce_usage(usage)
         try:  # free in Python 3.11 unless it raises: a new pair, or an argument of the wrong type
-            pair, entry, matched, provider, period, source, implied = self._plans[tier][model]
+            pair, entry, matched, provider, period, source, implied, start, flat = self._plans[tier][model]
         except (KeyError, TypeError):
             plan = self._plan(tier, model)
             if plan is None:  # a name genai-prices is still looking up: pending until it is priced
                 return self._record_pending(model, usage, tier, session, event_id, at, variant)
-            pair, entry, matched, provider, period, source, implied = plan
+            pair, entry, matched, provider, period, source, implied, start, flat = plan
         if variant is not None:
             try:
                 variant = self._variants[variant]
@@ -349,12 +353,15 @@ class CostTracker:
 
         # -- price, in integer units of 1e-12 USD (rates: pricing/rates.py, REGISTRY order) --
         uncached, cache_read, cache_write, cache_write_1h, output, requests, web_search = usage
-        if period is not None and (variant is not None or ts < period.start_ts):
-            period = self._period_for(entry, period, ts, variant)  # type: ignore[arg-type]
-        if period is None:
+        if flat is not None and variant is None and ts >= start:
+            rate = flat  # the usual call: the latest period of a flat-priced model, no variant
+        else:
+            if period is not None and (variant is not None or ts < start):
+                period = self._period_for(entry, period, ts, variant)  # type: ignore[arg-type]
+            rate = None if period is None else rates_for(period, usage) if period.tiers else period.base
+        if rate is None:
             cost = source = None  # unknown model or variant: counted, shown as unpriced, never as $0
         else:
-            rate = rates_for(period, usage) if period.tiers else period.base
             cost = uncached * rate[IN] + output * rate[OUT]
             if cache_read or cache_write or cache_write_1h:  # most calls have none: skip three products
                 cost += cache_read * rate[READ] + cache_write * rate[WRITE] + cache_write_1h * rate[WRITE_1H]
@@ -364,7 +371,7 @@ class CostTracker:
                 if rate[WEB_SEARCH] < 0:  # searches of a model without a stated search fee: never $0
                     cost = source = None
                 else:  # one fee per call where the period charges per request (Gemini 2.x grounding)
-                    cost += (1 if period.search_once else web_search) * rate[WEB_SEARCH]
+                    cost += (1 if period.search_once else web_search) * rate[WEB_SEARCH]  # type: ignore[union-attr]
 
         state = self._state
         if event_id is not None:
