@@ -27,12 +27,13 @@ from costpanel.events import COMMITTED, Event
 from costpanel.pricing import Catalog
 
 UTC = dt.timezone.utc
-GROUPS = ("model", "tier", "provider", "session", "day")
+GROUPS = ("model", "tier", "provider", "session", "day", "project", "source")
 COLUMNS = ("calls", "input", "cache_read", "cache_write", "cache_write_1h", "output", "requests", "web_search", "tokens",
            "cost_usd",
            "unpriced_calls")
 EVIL_MODEL = '=HYPERLINK("x")'
 EVIL_TIER = "@SUM(1)"
+EVIL_PROJECT = "+cmd|x"
 
 
 def costpanel(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -52,6 +53,8 @@ def key_of(e: Event, by: str) -> str:
         "provider": e.provider or "-",
         "session": e.session,
         "day": dt.datetime.fromtimestamp(e.ts, UTC).date().isoformat(),
+        "project": e.project or "-",
+        "source": e.source,
     }[by]
 
 
@@ -96,7 +99,8 @@ class History:
 
 @pytest.fixture
 def history(tmp_path: Path, catalog: Catalog) -> History:
-    """Two sessions over three UTC days: priced, cached, unpriced with hostile names, a discarded attempt."""
+    """Two sessions over three UTC days: priced, cached, unpriced with hostile names, a discarded attempt;
+    calls from three sources (direct, Claude Code logs, LiteLLM) and three projects (and none)."""
     db = tmp_path / "history.sqlite3"
 
     def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -106,18 +110,20 @@ def history(tmp_path: Path, catalog: Catalog) -> History:
     events = [
         tracker.record("gpt-4o", Usage(input=1200, output=300), tier="Tier 1", event_id="h1", at=at(10, 12)),
         tracker.record("claude-sonnet-4", Usage(input=1000, cache_read=500, cache_write=100, output=20, web_search=2),
-                       tier="Tier 2", event_id="h2", at=at(10, 13)),
-        tracker.record(EVIL_MODEL, Usage(input=10, output=5), tier=EVIL_TIER, event_id="h3", at=at(11, 9)),
+                       tier="Tier 2", event_id="h2", at=at(10, 13), source="claude-code", project="/src/shop"),
+        tracker.record(EVIL_MODEL, Usage(input=10, output=5), tier=EVIL_TIER, event_id="h3", at=at(11, 9),
+                       project=EVIL_PROJECT),
     ]
-    with pytest.raises(TimeoutError), tracker.attempt("Tier 2") as attempt:
+    with pytest.raises(TimeoutError), tracker.attempt("Tier 2", source="litellm", project="/src/shop") as attempt:
         attempt.record("gpt-4o", Usage(input=100, output=50), event_id="h4", at=at(11, 10))
         raise TimeoutError
     events += attempt.events
     tracker.reset("cli-two")
     events += [
         tracker.record("gpt-4o-mini", Usage(input=4000, output=400), tier="Tier 1", event_id="h5", at=at(12, 8),
-                       variant="batch"),
-        tracker.record("gpt-4o", Usage(input=2000, output=100, requests=3), tier="Tier 1", at=at(12, 23, 59)),
+                       variant="batch", source="claude-code", project="/src/blog"),
+        tracker.record("gpt-4o", Usage(input=2000, output=100, requests=3), tier="Tier 1", at=at(12, 23, 59),
+                       source="litellm", project="/src/shop"),
     ]
     tracker.close()
     return History(db, events)
@@ -214,7 +220,8 @@ def test_report_prints_a_table_per_group_with_the_total(history: History, by: st
     assert "discarded fallback attempts: 1 calls, $0.00075 (not in the total)" in r.stdout
 
 
-@pytest.mark.parametrize(("by", "cell"), [("model", "'" + EVIL_MODEL), ("tier", "'" + EVIL_TIER)])
+@pytest.mark.parametrize(("by", "cell"), [("model", "'" + EVIL_MODEL), ("tier", "'" + EVIL_TIER),
+                                         ("project", "'" + EVIL_PROJECT)])
 def test_report_csv_neutralises_formulas_in_names(history: History, by: str, cell: str) -> None:
     r = costpanel("report", "--db", str(history.db), "--range", "all", "--by", by, "--csv")
     assert r.returncode == 0, r.stderr
@@ -553,8 +560,11 @@ def test_export_by_call_writes_every_call_with_its_exact_cost(history: History, 
         assert (row["cost_usd"] in (None, "")) if e.cost_units is None else row["cost_usd"] == usd(e.cost_units)
         assert int(row["web_search"]) == e.usage.web_search
         assert (row["variant"] or None, row["priced_by"] or None) == (e.variant, e.priced_by)
+        assert (row["source"], row["project"]) == (e.source, e.project if fmt == "json" or not e.project.startswith(
+            "+") else "'" + e.project)
     assert {c["variant"] or None for c in calls} == {None, "batch"}
     assert {c["priced_by"] or None for c in calls} == {None, "catalog"}
+    assert {c["source"] for c in calls} == {"api", "claude-code", "litellm"}
     assert any(int(c["web_search"]) == 2 for c in calls)
     committed = sum(Decimal(c["cost_usd"]) for c in calls if c["status"] == COMMITTED and c["cost_usd"])
     report = json.loads(costpanel("report", "--db", str(history.db), "--range", "all", "--json").stdout)
@@ -706,3 +716,30 @@ def test_the_report_table_shows_web_searches_when_calls_searched(history: Histor
     cells = [c.strip() for c in row.strip("│").split("│")]
     names = [c.strip() for c in header.strip("┃│").replace("┃", "│").split("│")]
     assert cells[names.index("Web searches")] == "2"
+
+
+# -- source and project (issue 11) -------------------------------------------------------------------------
+def test_report_by_source_and_project_split_the_total_exactly(history: History) -> None:
+    committed = [e for e in history.events if e.status == COMMITTED]
+    assert {e.source for e in committed} == {"api", "claude-code", "litellm"}
+    assert {e.project for e in committed} == {"", "/src/shop", "/src/blog", EVIL_PROJECT}
+    for by in ("source", "project"):
+        data = json.loads(costpanel("report", "--db", str(history.db), "--range", "all", "--by", by, "--json").stdout)
+        # computed here from the events: e.g. Claude Code's two calls, $0.023825 + $0.00042
+        by_key: dict[str, int] = {}
+        for e in committed:
+            by_key[key_of(e, by)] = by_key.get(key_of(e, by), 0) + (e.cost_units or 0)
+        assert {row[by]: Decimal(row["cost_usd"] or 0) for row in data["rows"]} == {
+            k: Decimal(usd(v)) for k, v in by_key.items()}
+        assert data["total"] == row_dict(by, "total", committed)
+        assert data["discarded"]["calls"] == 1  # the LiteLLM attempt's discarded call stays apart
+    data = json.loads(costpanel("report", "--db", str(history.db), "--range", "all", "--by", "source", "--json").stdout)
+    assert {r["source"]: r["cost_usd"] for r in data["rows"]}["claude-code"] == usd(23_825_000_000 + 420_000_000)
+
+
+def test_the_cli_lists_the_groups_the_ledger_reports() -> None:
+    from costpanel.cli.history import GROUPS as CLI_GROUPS
+    from costpanel.ledger.queries import GROUPS as LEDGER_GROUPS
+
+    assert CLI_GROUPS == LEDGER_GROUPS
+    assert set(GROUPS) == set(LEDGER_GROUPS)

@@ -26,25 +26,32 @@ class HeldCall(NamedTuple):
     ts: float
     variant: str | None = None  # canonical, the name's implied variant included
     priced_by: str | None = None  # what priced it; None when unpriced
+    source: str = "api"  # where it came from (validated)
+    project: str = ""  # its project (validated); "" when none
 
 
 class Attempt:
     """Calls of one logical model call that may fail over; see :meth:`CostTracker.attempt`."""
 
-    def __init__(self, tracker: CostTracker, tier: str, session: str | None) -> None:
+    def __init__(self, tracker: CostTracker, tier: str, session: str | None, source: str = "api",
+                 project: str = "") -> None:
         self._tracker = tracker
         self.tier = tier
         self.session = session
+        self.source = source
+        self.project = project
         self._held: list[tuple[HeldCall, str | None]] = []
         self._lock = threading.Lock()
         self.open = True
         self.events: tuple[Event, ...] = ()
 
     def record(self, model: str, usage: Usage, *, event_id: str | None = None, at: dt.datetime | None = None,
-               variant: str | None = None) -> Event:
-        """Record a call of this attempt; pending until commit or discard."""
+               variant: str | None = None, source: str | None = None, project: str | None = None) -> Event:
+        """Record a call of this attempt; pending until commit or discard. ``source`` and ``project``
+        default to the attempt's (see :meth:`CostTracker.record`)."""
         check_label("event_id", event_id, optional=True)
-        held = self._tracker.price(model, usage, self.tier, at, variant)
+        held = self._tracker.price(model, usage, self.tier, at, variant, self.source if source is None else source,
+                                   self.project if project is None else project)
         with self._lock:
             if not self.open:
                 raise RuntimeError("this attempt is already finished; open a new one")
@@ -53,7 +60,7 @@ class Attempt:
         entry = held.entry
         return Event(held.model, None if entry is None else entry.id, None if entry is None else entry.provider,
                      self.tier, self.session or session, held.usage, held.cost, held.ts, event_id, PENDING,
-                     held.variant, held.priced_by)
+                     held.variant, held.priced_by, held.source, held.project)
 
     def _finish(self, keep: bool) -> tuple[Event, ...]:
         with self._lock:

@@ -39,6 +39,8 @@ class Event(NamedTuple):
     status: str
     variant: str | None = None  # price variant billed (``batch``, ``fast+us`` …); None: standard
     priced_by: str | None = None  # what priced it: ``catalog`` or ``genai-prices x.y.z``; None when unpriced
+    source: str = "api"  # where the call came from: ``api`` (record()), ``claude-code``, ``litellm`` … (sources.py)
+    project: str = ""  # the project it was made for; "" when none
 
     @property
     def cost_usd(self) -> Decimal | None:

@@ -25,6 +25,7 @@ from .pricing.catalog import ModelEntry
 from .pricing.rates import cost_units
 from .pricing.rates import IN, OUT, PER_REQUEST, READ, WEB_SEARCH, WRITE, WRITE_1H, Period, Rates, rates_for, with_variant
 from .shards import SessionState, Shard
+from .sources import API, KNOWN_SOURCES, NO_PROJECT, check_project, check_source
 from .snapshot import CELL_WIDTH, NO_META, ZERO_CELL, Cell, Snapshot
 from .usage import BUCKETS, Usage
 from .variants import canonical_variant, combine
@@ -51,6 +52,8 @@ _NEVER = float("inf")  # the start of "no period": a plan without one never take
 # How long close() (and a settle() without timeout) waits for genai-prices lookups in flight; a
 # lookup still running after it commits its calls unpriced (counted, never lost, never $0).
 SETTLE_TIMEOUT_S = 10.0
+# A call of a name genai-prices is looking up: (usage, tier, session, event_id, ts, variant, source, project)
+Waiting = tuple[Usage, str, "str | None", "str | None", float, "str | None", str, str]
 _now = time.time
 _tuple_new = tuple.__new__  # builds an Event without its Python-level __new__
 
@@ -115,6 +118,8 @@ class CostTracker:
         self._tiers_seen: set[str] = set()
         self._plans: dict[str, dict[str, Plan]] = {}  # tier -> model name -> what record() needs
         self._sessions_seen: set[str] = set()  # per-call session labels already validated
+        self._sources_seen: set[str] = set(KNOWN_SOURCES)  # sources and projects already validated
+        self._projects_seen: set[str] = {NO_PROJECT}
         self._variants: dict[str, str | None] = {}  # variant as given -> canonical, once validated
         # (model id, period start, variant) -> the period as billed, None when not offered
         self._variant_periods: dict[tuple[str, float, str], Period | None] = {}
@@ -129,8 +134,9 @@ class CostTracker:
 
             fallback = shared_fallback()
         self._fallback: GenaiPricesFallback | None = fallback or None  # type: ignore[assignment]
-        # name -> its calls recorded while genai-prices looks it up: (usage, tier, session, event_id, ts, variant)
-        self._waiting: dict[str, list[tuple[Usage, str, str | None, str | None, float, str | None]]] = {}
+        # name -> its calls recorded while genai-prices looks it up:
+        # (usage, tier, session, event_id, ts, variant, source, project)
+        self._waiting: dict[str, list[Waiting]] = {}
         # Names whose waiting calls a thread has taken and is committing: settle()/close() wait for
         # them too, or a lookup finishing during close() would commit into a closed ledger.
         self._settling = 0
@@ -201,6 +207,19 @@ class CostTracker:
             self._sessions_seen.clear()
         self._sessions_seen.add(session)  # type: ignore[arg-type]  # validated once, then a set lookup
 
+    def _check_origin(self, source: object, project: object) -> None:
+        """A call's source and project, each validated once per distinct value, then a set lookup."""
+        if type(source) is not str or source not in self._sources_seen:
+            check_source(source)
+            if len(self._sources_seen) >= _RESOLVE_CACHE_MAX:
+                self._sources_seen.clear()
+            self._sources_seen.add(source)  # type: ignore[arg-type]
+        if type(project) is not str or project not in self._projects_seen:
+            check_project(project)
+            if len(self._projects_seen) >= _RESOLVE_CACHE_MAX:  # a stream of distinct labels
+                self._projects_seen.clear()
+            self._projects_seen.add(project)  # type: ignore[arg-type]
+
     def _check_variant(self, variant: object) -> str | None:
         canonical = canonical_variant(variant)
         if len(self._variants) >= _RESOLVE_CACHE_MAX:
@@ -267,9 +286,9 @@ class CostTracker:
             resolved = self._resolve(model)
             if resolved is None:
                 return None
-        key, entry, matched, provider, period, source, implied = resolved
+        key, entry, matched, provider, period, priced_by, implied = resolved
         start, flat = (period.start_ts, None if period.tiers else period.base) if period is not None else (_NEVER, None)
-        plan: Plan = ((tier, key), entry, matched, provider, period, source, implied, start, flat)  # type: ignore[assignment]
+        plan: Plan = ((tier, key), entry, matched, provider, period, priced_by, implied, start, flat)  # type: ignore[assignment]
         plans = self._plans.get(tier)  # type: ignore[call-overload]
         if plans is None:
             if len(self._plans) >= _RESOLVE_CACHE_MAX:  # a stream of distinct tier labels
@@ -280,12 +299,14 @@ class CostTracker:
         plans[model] = plan  # type: ignore[index]
         return plan
 
-    def price(self, model: object, usage: object, tier: object, at: object, variant: object = None) -> HeldCall:
+    def price(self, model: object, usage: object, tier: object, at: object, variant: object = None,
+              source: object = API, project: object = NO_PROJECT) -> HeldCall:
         """Validate and price one call without touching any state (the attempts' path)."""
         if type(usage) is not Usage:
             usage = _coerce_usage(usage)
         if type(tier) is not str or tier not in self._tiers_seen:
             self._check_tier(tier)
+        self._check_origin(source, project)
         given = canonical_variant(variant)
         ts = time.time() if at is None else timestamp_of(at)
         resolved = self._resolved.get(model) if type(model) is str else None  # type: ignore[call-overload]
@@ -293,11 +314,12 @@ class CostTracker:
             resolved = self._resolve(model)
             if resolved is None:  # an attempt's call waits for the lookup (once per name; see docs)
                 resolved = self._resolve_waiting(model, SETTLE_TIMEOUT_S)
-        key, entry, _, _, period, source, implied = resolved
+        key, entry, _, _, period, priced_by, implied = resolved
         variant = combine(implied, given)
         billed = None if entry is None else self._period_for(entry, period, ts, variant)  # type: ignore[arg-type]
         cost = None if billed is None else cost_units(billed, usage)  # type: ignore[arg-type]
-        return HeldCall(model, key, entry, usage, cost, ts, variant, source if cost is not None else None)  # type: ignore[arg-type]
+        return HeldCall(model, key, entry, usage, cost, ts, variant,  # type: ignore[arg-type]
+                        priced_by if cost is not None else None, source, project)  # type: ignore[arg-type]
 
     def _shard(self, state: SessionState) -> Shard:
         with self._lock:
@@ -315,6 +337,8 @@ class CostTracker:
         event_id: str | None = None,
         at: dt.datetime | None = None,
         variant: str | None = None,
+        source: str = API,
+        project: str = NO_PROJECT,
     ) -> Event:
         """Count one model call. Bad input raises (naming the field) and changes nothing.
 
@@ -323,6 +347,10 @@ class CostTracker:
         ``variant`` is the price variant the call was billed under (``batch``, ``flex``,
         ``priority``, ``fast``, ``us`` …, several joined by ``+``; see :mod:`costpanel.variants`);
         one the model has no price for counts the call as unpriced, never at the standard price.
+        ``source`` says where the call came from (``api``, the default, for a direct call; an
+        integration's name such as ``claude-code`` or ``litellm``: a lower-case name of letters,
+        digits and ``-``, see :mod:`costpanel.sources`); ``project`` the project it was made for
+        (``""``: none). Both travel on the :class:`Event` into the ledger's reports.
         """
         # Written out by hand, not split into helpers: this runs thousands of times a second on the
         # agent's own threads, and every call layer or lookup here shows in bench/record.py.
@@ -330,12 +358,14 @@ class CostTracker:
         if type(usage) is not Usage:
             usage = _coerce_usage(usage)
         try:  # free in Python 3.11 unless it raises: a new pair, or an argument of the wrong type
-            pair, entry, matched, provider, period, source, implied, start, flat = self._plans[tier][model]
+            pair, entry, matched, provider, period, priced_by, implied, start, flat = self._plans[tier][model]
         except (KeyError, TypeError):
             plan = self._plan(tier, model)
             if plan is None:  # a name genai-prices is still looking up: pending until it is priced
-                return self._record_pending(model, usage, tier, session, event_id, at, variant)
-            pair, entry, matched, provider, period, source, implied, start, flat = plan
+                return self._record_pending(model, usage, tier, session, event_id, at, variant, source, project)
+            pair, entry, matched, provider, period, priced_by, implied, start, flat = plan
+        if source is not API or project is not NO_PROJECT:  # a direct call passes neither: two `is` checks
+            self._check_origin(source, project)
         if variant is not None:
             try:
                 variant = self._variants[variant]
@@ -360,7 +390,7 @@ class CostTracker:
                 period = self._period_for(entry, period, ts, variant)  # type: ignore[arg-type]
             rate = None if period is None else rates_for(period, usage) if period.tiers else period.base
         if rate is None:
-            cost = source = None  # unknown model or variant: counted, shown as unpriced, never as $0
+            cost = priced_by = None  # unknown model or variant: counted, shown as unpriced, never as $0
         else:
             cost = uncached * rate[IN] + output * rate[OUT]
             if cache_read or cache_write or cache_write_1h:  # most calls have none: skip three products
@@ -369,7 +399,7 @@ class CostTracker:
                 cost += requests * rate[PER_REQUEST]
             if web_search:
                 if rate[WEB_SEARCH] < 0:  # searches of a model without a stated search fee: never $0
-                    cost = source = None
+                    cost = priced_by = None
                 else:  # one fee per call where the period charges per request (Gemini 2.x grounding)
                     cost += (1 if period.search_once else web_search) * rate[WEB_SEARCH]  # type: ignore[union-attr]
 
@@ -378,7 +408,7 @@ class CostTracker:
             with self._lock:
                 if event_id in state.seen_ids:
                     return _tuple_new(Event, (model, matched, provider, tier, session or state.id, usage, cost, ts,
-                                              event_id, DUPLICATE, variant, source))
+                                              event_id, DUPLICATE, variant, priced_by, source, project))
                 state.seen_ids.add(event_id)
         if at is None:
             if not (state.roll_from <= ts < state.roll_at):
@@ -411,7 +441,7 @@ class CostTracker:
         shard.writes += 1
 
         event = _tuple_new(Event, (model, matched, provider, tier, session or state.id, usage, cost, ts,
-                                   event_id, COMMITTED, variant, source))
+                                   event_id, COMMITTED, variant, priced_by, source, project))
         queue = self._ledger_queue
         if queue is not None:  # Ledger.append, inlined: a deque append, no disk
             queue.append(event)
@@ -428,13 +458,15 @@ class CostTracker:
 
     # -- genai-prices fallback: calls of a name being looked up ---------------------------------------
     def _record_pending(self, model: str, usage: Usage, tier: str, session: str | None, event_id: str | None,
-                        at: dt.datetime | None, variant: str | None) -> Event:
+                        at: dt.datetime | None, variant: str | None, source: str = API,
+                        project: str = NO_PROJECT) -> Event:
         """Count a call of a name genai-prices is looking up as pending; it is priced and committed
         (reaching the ledger and subscribers) when the lookup completes (:meth:`_settle`)."""
         if variant is not None:
             variant = self._check_variant(variant)
         if session is not None:
             self._check_session(session)
+        self._check_origin(source, project)
         check_label("event_id", event_id, optional=True)
         ts = _now() if at is None else timestamp_of(at)
         with self._lock:
@@ -442,17 +474,17 @@ class CostTracker:
             if event_id is not None:
                 if event_id in state.seen_ids:
                     return Event(model, None, None, tier, session or state.id, usage, None, ts, event_id,
-                                 DUPLICATE, variant, None)
+                                 DUPLICATE, variant, None, source, project)
                 state.seen_ids.add(event_id)
             state.pending_calls += 1
             state.locked_changes += 1
-            self._waiting.setdefault(model, []).append((usage, tier, session, event_id, ts, variant))
+            self._waiting.setdefault(model, []).append((usage, tier, session, event_id, ts, variant, source, project))
             sess = session or state.id
         from .pricing.fallback import PENDING as LOOKING_UP
 
         if self._fallback.lookup(model, self._settle) is not LOOKING_UP:  # type: ignore[union-attr]
             self._settle(model)  # resolved meanwhile: its callbacks ran before this call was added
-        return Event(model, None, None, tier, sess, usage, None, ts, event_id, PENDING, variant, None)
+        return Event(model, None, None, tier, sess, usage, None, ts, event_id, PENDING, variant, None, source, project)
 
     def _resolve_waiting(self, model: str, timeout: float | None) -> Resolved:
         resolved = None
@@ -475,17 +507,17 @@ class CostTracker:
                 self._settling -= 1
                 self._settled.notify_all()
 
-    def _commit_waiting(self, model: str, waiting: list[tuple[Usage, str, str | None, str | None, float, str | None]],
-                        timeout: float | None) -> None:
-        key, entry, _, _, period, source, implied = self._resolve_waiting(model, timeout)
+    def _commit_waiting(self, model: str, waiting: list[Waiting], timeout: float | None) -> None:
+        key, entry, _, _, period, priced_by, implied = self._resolve_waiting(model, timeout)
         groups: dict[tuple[str, str | None], list[tuple[HeldCall, str | None]]] = {}
         added = 0
-        for usage, tier, session, event_id, ts, given in waiting:
+        for usage, tier, session, event_id, ts, given, source, project in waiting:
             variant = combine(implied, given)
             billed = None if entry is None else self._period_for(entry, period, ts, variant)  # type: ignore[arg-type]
             cost = None if billed is None else cost_units(billed, usage)
             added += cost or 0
-            held = HeldCall(model, key, entry, usage, cost, ts, variant, source if cost is not None else None)
+            held = HeldCall(model, key, entry, usage, cost, ts, variant, priced_by if cost is not None else None,
+                            source, project)
             groups.setdefault((tier, session), []).append((held, event_id))
         with self._lock:  # finish_attempt takes each call's cost off the pending figures
             self._state.pending_units += added
@@ -607,16 +639,19 @@ class CostTracker:
         logging.getLogger(__name__).exception("costpanel subscriber %r failed on event %r", callback, event)
 
     @contextmanager
-    def attempt(self, tier: str = DEFAULT_TIER, session: str | None = None) -> Iterator[Attempt]:
+    def attempt(self, tier: str = DEFAULT_TIER, session: str | None = None, source: str = API,
+                project: str = NO_PROJECT) -> Iterator[Attempt]:
         """A model call that may be superseded by a fallback.
 
         Usage recorded on the attempt is pending until the block ends: committed on a normal exit
         (or ``a.commit()``), discarded on an exception (or ``a.discard()``). Discarded calls are
-        shown apart in the snapshot, never silently dropped.
+        shown apart in the snapshot, never silently dropped. ``source`` and ``project`` (as
+        :meth:`record` takes them) apply to the attempt's calls unless ``Attempt.record`` names others.
         """
         check_label("tier", tier)
         check_label("session", session, optional=True)
-        a = Attempt(self, tier, session)
+        self._check_origin(source, project)
+        a = Attempt(self, tier, session, source, project)
         try:
             yield a
         except BaseException:
@@ -670,7 +705,7 @@ class CostTracker:
         status = COMMITTED if keep else DISCARDED
         events = tuple(
             Event(h.model, None if h.entry is None else h.entry.id, None if h.entry is None else h.entry.provider,
-                  tier, sess, h.usage, h.cost, h.ts, event_id, status, h.variant, h.priced_by)
+                  tier, sess, h.usage, h.cost, h.ts, event_id, status, h.variant, h.priced_by, h.source, h.project)
             for h, event_id in held
         )
         if self._subscribers or self._ledger_queue is not None:

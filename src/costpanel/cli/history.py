@@ -12,11 +12,15 @@ from typing import Any, NamedTuple
 from ..money import format_usd
 from .output import console, error, print_json
 
+# costpanel.ledger.queries.GROUPS, written out: importing the ledger's queries here would load sqlite
+# for every command (tests/test_history_cli.py checks the two agree).
+GROUPS = ("day", "model", "provider", "tier", "session", "project", "source")
+
 
 def add_parsers(sub: Any) -> None:
     r = sub.add_parser("report", help="costs from the ledger, grouped", description="History from the ledger.")
     _common(r)
-    r.add_argument("--by", choices=("day", "model", "provider", "tier", "session"), default="day",
+    r.add_argument("--by", choices=GROUPS, default="day",
                    help="group by (default day, in your local time zone, with a 7-day moving average)")
     r.add_argument("--top", type=_positive, default=None, metavar="N",
                    help="only the N costliest groups (e.g. the top sessions; not with --by day); the total row "
@@ -28,11 +32,11 @@ def add_parsers(sub: Any) -> None:
 
     e = sub.add_parser("export", help="write grouped history, or every call, for a range to a file",
                        description="Export history as CSV or JSON (file mode 0600): totals grouped by day, model, "
-                                   "provider, tier or session, or every call (--by call).")
+                                   "provider, tier, session, project or source, or every call (--by call).")
     _common(e)
     e.add_argument("--format", choices=("csv", "json"), default=None,
                    help="file format (default: from FILE's extension, .csv or .json)")
-    e.add_argument("--by", choices=("day", "model", "provider", "tier", "session", "call"), default="day",
+    e.add_argument("--by", choices=(*GROUPS, "call"), default="day",
                    help="group by (default day), or 'call' for one row per recorded call")
     e.add_argument("--force", action="store_true", help="replace FILE if it exists")
     e.add_argument("file", metavar="FILE")
@@ -89,7 +93,8 @@ def _rows(args: argparse.Namespace) -> _Report:
 
     top = getattr(args, "top", None)
     if top is not None and args.by == "day":
-        raise ValueError("--top picks the costliest groups: use it with --by model, provider, tier or session")
+        raise ValueError("--top picks the costliest groups: use it with --by model, provider, tier, session, project "
+                         "or source")
     span = parse_range(args.range)
     conn = open_ledger(args)
     try:

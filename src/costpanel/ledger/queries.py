@@ -22,13 +22,14 @@ from ..usage import BUCKETS
 from .schema import BUCKET_SECONDS, HOUR
 from .sqlite_storage import open_read_only  # noqa: F401  (readers have always imported it from here)
 
-GroupBy = Literal["day", "model", "provider", "tier", "session"]
-GROUPS: tuple[str, ...] = ("day", "model", "provider", "tier", "session")
+GroupBy = Literal["day", "model", "provider", "tier", "session", "project", "source"]
+GROUPS: tuple[str, ...] = ("day", "model", "provider", "tier", "session", "project", "source")
 RANGES = ("today", "7d", "30d", "month", "all")
 _TOTALS = ("calls", *BUCKETS, "cost_units", "unpriced_calls")  # a roll-up's summed columns
 _SUMS = ", ".join(f"SUM({c})" for c in _TOTALS)
 _UNIT = Decimal("1e-12")  # averages are rounded to the ledger's unit of 10^-12 USD
-_COLUMN = {"model": "model_key", "provider": "COALESCE(provider, '')", "tier": "tier"}
+_COLUMN = {"model": "model_key", "provider": "COALESCE(provider, '')", "tier": "tier", "project": "project",
+           "source": "source"}
 _FAR = 2**62  # seconds: beyond any time a datetime can hold (year 9999), within SQLite's integers
 _COUNT = r"[0-9]+(?:_[0-9]+)*"  # ASCII digits, `_` between them (Python's \d and int() take any script's)
 _DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
@@ -192,9 +193,10 @@ def priced_by(conn: sqlite3.Connection, span: TimeRange) -> dict[str, str]:
 
 
 class CallRow(namedtuple("CallRow", ("ts", "session", "tier", "model", "matched", "provider", *BUCKETS,  # type: ignore[misc]
-                                     "cost_units", "status", "event_id", "variant", "priced_by"))):
+                                     "cost_units", "status", "event_id", "variant", "priced_by", "source", "project"))):
     """One recorded call, as ``costpanel export --by call`` writes it (``cost_units`` None when
-    unpriced; ``variant`` None when standard-priced; ``priced_by`` what priced it)."""
+    unpriced; ``variant`` None when standard-priced; ``priced_by`` what priced it; ``source`` where
+    it came from; ``project`` its project, '' when none)."""
 
     __slots__ = ()
 

@@ -104,20 +104,23 @@ def _rollup_insert(table: str, keys: tuple[str, ...], conflict: str) -> _Insert:
 
 
 _ROLLUP = _rollup_insert("rollup", ("bucket", "session", "tier", "model_key", "matched", "provider", "priced_by",
-                                    "status"), "bucket, session, tier, model_key, status")
-_HOURLY = _rollup_insert("rollup_hour", ("hour", "tier", "model_key", "matched", "provider", "priced_by", "status"),
-                         "hour, tier, model_key, status")
+                                    "status", "source", "project"),
+                          "bucket, session, tier, model_key, status, source, project")
+_HOURLY = _rollup_insert("rollup_hour", ("hour", "tier", "model_key", "matched", "provider", "priced_by", "status",
+                                         "source", "project"), "hour, tier, model_key, status, source, project")
 _SESSIONS = _Insert("INSERT INTO sessions (id, started_at)", "(?, ?)",
                     "ON CONFLICT (id) DO UPDATE SET started_at = MIN(started_at, excluded.started_at)")
 
-# model, matched, provider, tier, session, variant, priced_by
-DimKey = tuple[str, "str | None", "str | None", str, str, "str | None", "str | None"]
-DimInfo = tuple[str, str, str, "str | None", "str | None", "str | None"]  # session, tier, model_key, matched, provider, priced_by
-_DIM_KEY = attrgetter("model", "matched", "provider", "tier", "session", "variant", "priced_by")
+# model, matched, provider, tier, session, variant, priced_by, source, project
+DimKey = tuple[str, "str | None", "str | None", str, str, "str | None", "str | None", str, str]
+# session, tier, model_key, matched, provider, priced_by, source, project
+DimInfo = tuple[str, str, str, "str | None", "str | None", "str | None", str, str]
+_DIM_KEY = attrgetter("model", "matched", "provider", "tier", "session", "variant", "priced_by", "source", "project")
 
 
 class Dims:
-    """The ``dims`` ids of (model, matched model, provider, tier, session, variant, price source), cached.
+    """The ``dims`` ids of (model, matched model, provider, tier, session, variant, what priced it,
+    source, project), cached.
 
     Ids are never changed or deleted once committed, so the cache stays valid across batches and
     processes; :meth:`forget` drops it when a transaction that may have created ids rolls back.
@@ -142,17 +145,19 @@ class Dims:
         return ids  # type: ignore[return-value]
 
     def _fetch(self, conn: sqlite3.Connection, key: DimKey) -> int:
-        model, matched, provider, tier, session, variant, source = key
-        values = (session, tier, model, matched or "", provider or "", variant or "", source or "")
-        where = "session = ? AND tier = ? AND model = ? AND matched = ? AND provider = ? AND variant = ? AND priced_by = ?"
+        model, matched, provider, tier, session, variant, priced_by, source, project = key
+        values = (session, tier, model, matched or "", provider or "", variant or "", priced_by or "", source, project)
+        where = ("session = ? AND tier = ? AND model = ? AND matched = ? AND provider = ? AND variant = ? "
+                 "AND priced_by = ? AND source = ? AND project = ?")
         row = conn.execute(f"SELECT id FROM dims WHERE {where}", values).fetchone()
         if row is None:  # ON CONFLICT: another connection may have added it since
-            conn.execute("INSERT INTO dims (session, tier, model, matched, provider, variant, priced_by, model_key) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", (*values, matched or model.strip()))
+            conn.execute("INSERT INTO dims (session, tier, model, matched, provider, variant, priced_by, source, "
+                         "project, model_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                         (*values, matched or model.strip()))
             row = conn.execute(f"SELECT id FROM dims WHERE {where}", values).fetchone()
         dim = int(row[0])
         self.ids[key] = dim
-        self.info[dim] = (session, tier, matched or model.strip(), matched, provider, source)
+        self.info[dim] = (session, tier, matched or model.strip(), matched, provider, priced_by, source, project)
         return dim
 
 
@@ -262,9 +267,9 @@ def _rollups(dims: Dims, columns: _Columns) -> tuple[list[tuple[Any, ...]], dict
             first = min(pick(tss))
         unpriced = group_costs.count(None)
         cost = sum(c for c in group_costs if c is not None) if unpriced else sum(group_costs)  # type: ignore[arg-type]
-        session, tier, model_key, matched, provider, source = dims.info[dim]
-        rows.append((bucket, session, tier, model_key, matched, provider, source, COMMITTED if flag else DISCARDED,
-                     len(members), *totals, cost, unpriced))
+        session, tier, model_key, matched, provider, priced_by, source, project = dims.info[dim]
+        rows.append((bucket, session, tier, model_key, matched, provider, priced_by, COMMITTED if flag else DISCARDED,
+                     source, project, len(members), *totals, cost, unpriced))
         if first < starts.get(session, first + 1):
             starts[session] = first
     return rows, starts
@@ -273,17 +278,17 @@ def _rollups(dims: Dims, columns: _Columns) -> tuple[list[tuple[Any, ...]], dict
 def _hourly_rows(rollups: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """The batch's 15-minute roll-ups folded into hours, without the session."""
     acc: dict[tuple[Any, ...], list[Any]] = {}
-    for bucket, _, tier, key, matched, provider, source, status, *totals in rollups:
-        k = (bucket // HOUR * HOUR, tier, key, status)
+    for bucket, _, tier, key, matched, provider, priced_by, status, source, project, *totals in rollups:
+        k = (bucket // HOUR * HOUR, tier, key, status, source, project)
         a = acc.get(k)
         if a is None:
-            acc[k] = [matched, provider, source, *totals]
+            acc[k] = [matched, provider, priced_by, *totals]
         else:
-            if source is not None:  # a model priced by the catalog and, for an old call, by nothing
-                a[2] = source
+            if priced_by is not None:  # a model priced by the catalog and, for an old call, by nothing
+                a[2] = priced_by
             for n, v in enumerate(totals, 3):
                 a[n] += v
-    return [(k[0], k[1], k[2], a[0], a[1], a[2], k[3], *a[3:]) for k, a in acc.items()]
+    return [(k[0], k[1], k[2], a[0], a[1], a[2], k[3], k[4], k[5], *a[3:]) for k, a in acc.items()]
 
 
 def write_events(conn: sqlite3.Connection, events: Iterable[Event], dims: Dims | None = None) -> int:

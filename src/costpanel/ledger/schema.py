@@ -266,9 +266,85 @@ def m007_priced_by(conn: sqlite3.Connection) -> None:
     )
 
 
+EVENTS_VIEW_V8 = EVENTS_VIEW_V7.replace("NULLIF(d.priced_by, '') AS priced_by",
+                                        "NULLIF(d.priced_by, '') AS priced_by, d.source, d.project")
+_TOTALS_V6 = _TOTALS + " web_search INTEGER NOT NULL,"  # web_search joined the summed columns in m006
+_ROLLUP_COPY = ("calls, input, cache_read, cache_write, cache_write_1h, output, requests, web_search, cost_units, "
+                "unpriced_calls, matched, provider, priced_by, status")
+
+
+def m008_source_project(conn: sqlite3.Connection) -> None:
+    """Where each call came from (``source``: ``api`` for a direct ``record()``, ``claude-code``,
+    ``litellm`` … — see :mod:`costpanel.sources`) and its ``project`` ('' when none) join its
+    dimensions and the roll-ups' keys, so reports group by them. ``dims`` and both roll-up tables
+    are rebuilt (a UNIQUE or PRIMARY KEY cannot be altered in place); the calls stored before came
+    through ``record()`` without a project: ``'api'`` and ``''``."""
+    _run(
+        conn,
+        f"""
+        DROP VIEW events;
+        CREATE TABLE dims_v8 (
+            id INTEGER PRIMARY KEY,
+            session TEXT NOT NULL,
+            tier TEXT NOT NULL,
+            model TEXT NOT NULL,            -- the name as the caller gave it
+            matched TEXT NOT NULL,          -- catalog id, '' when unpriced
+            provider TEXT NOT NULL,         -- '' when unknown
+            model_key TEXT NOT NULL,        -- catalog id, or the name when unknown
+            variant TEXT NOT NULL,          -- price variant ('batch', 'fast+us' …), '' when standard
+            priced_by TEXT NOT NULL,        -- 'catalog', 'genai-prices x.y.z'; '' when unpriced
+            source TEXT NOT NULL DEFAULT 'api',  -- where the call came from ('api', 'claude-code' …)
+            project TEXT NOT NULL DEFAULT '',    -- its project, '' when none
+            UNIQUE (session, tier, model, matched, provider, variant, priced_by, source, project)
+        );
+        INSERT INTO dims_v8 (id, session, tier, model, matched, provider, model_key, variant, priced_by)
+        SELECT id, session, tier, model, matched, provider, model_key, variant, priced_by FROM dims;
+        DROP TABLE dims;
+        ALTER TABLE dims_v8 RENAME TO dims;
+        CREATE TABLE rollup_v8 (
+            bucket INTEGER NOT NULL,        -- epoch seconds // {BUCKET_SECONDS} * {BUCKET_SECONDS}
+            session TEXT NOT NULL,
+            tier TEXT NOT NULL,
+            model_key TEXT NOT NULL,
+            source TEXT NOT NULL DEFAULT 'api',
+            project TEXT NOT NULL DEFAULT '',
+            matched TEXT,
+            provider TEXT,
+            priced_by TEXT,
+            status TEXT NOT NULL,
+            {_TOTALS_V6}
+            PRIMARY KEY (bucket, session, tier, model_key, status, source, project)
+        ) WITHOUT ROWID;
+        INSERT INTO rollup_v8 (bucket, session, tier, model_key, {_ROLLUP_COPY})
+        SELECT bucket, session, tier, model_key, {_ROLLUP_COPY} FROM rollup;
+        DROP TABLE rollup;
+        ALTER TABLE rollup_v8 RENAME TO rollup;
+        CREATE TABLE rollup_hour_v8 (
+            hour INTEGER NOT NULL,
+            tier TEXT NOT NULL,
+            model_key TEXT NOT NULL,
+            source TEXT NOT NULL DEFAULT 'api',
+            project TEXT NOT NULL DEFAULT '',
+            matched TEXT,
+            provider TEXT,
+            priced_by TEXT,
+            status TEXT NOT NULL,
+            {_TOTALS_V6}
+            PRIMARY KEY (hour, tier, model_key, status, source, project)
+        ) WITHOUT ROWID;
+        INSERT INTO rollup_hour_v8 (hour, tier, model_key, {_ROLLUP_COPY})
+        SELECT hour, tier, model_key, {_ROLLUP_COPY} FROM rollup_hour;
+        DROP TABLE rollup_hour;
+        ALTER TABLE rollup_hour_v8 RENAME TO rollup_hour;
+        {EVENTS_VIEW_V8}
+        """,
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (m001_events, m002_rollups, m003_hourly,
                                                                 m004_committed_ids, m005_lean_calls,
-                                                                m006_variants_and_search, m007_priced_by)
+                                                                m006_variants_and_search, m007_priced_by,
+                                                                m008_source_project)
 
 
 def check_owner(conn: sqlite3.Connection, *, where: str = "database", shared: bool = False) -> None:
