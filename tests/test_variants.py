@@ -539,3 +539,12 @@ def test_a_model_row_of_only_unpriced_calls_has_no_price_source(acme: Catalog, c
     free_model = next(e.id for e in catalog.models.values() if e.free)  # $0 on purpose: still priced
     free.record(free_model, Usage(10, 10))
     assert free.snapshot().by_model[free_model].priced_by == "catalog"
+
+
+def test_a_variants_own_source_must_be_a_url_one_problem(tmp_path: Path) -> None:
+    text = PRICES.replace("[models.prices.variants.fast]\nmultiplier = 6",
+                          "[models.prices.variants.fast]\nmultiplier = 6\nsource = \"fast mode page\"")
+    with pytest.raises(PricingError) as exc:
+        _catalog_with(tmp_path, text)
+    assert len(exc.value.problems) == 1
+    assert "variants.fast.source" in exc.value.problems[0] and "source must be a URL" in exc.value.problems[0]

@@ -49,6 +49,16 @@ def _check_price(value: Decimal | None) -> Decimal | None:
     return value
 
 
+def _check_url(v: str | None) -> str | None:
+    if v is not None and not v.startswith(("https://", "http://")):
+        raise ValueError(f"source must be a URL, got {v!r}")
+    return v
+
+
+# Where a price was read: a web page's address.
+SourceUrl = Annotated[str, StringConstraints(min_length=8), AfterValidator(_check_url)]
+OptionalSourceUrl = Annotated["str | None", AfterValidator(_check_url)]  # one problem for a bad value, not two
+
 # A token price (USD per 1M): a TOML number, finite, >= 0, at most 6 decimals. The validators wrap
 # the optional type whole, so a bad value is one problem, not one per branch of the union.
 Price = Annotated[Decimal, BeforeValidator(_numbers_only), AfterValidator(_check_price)]
@@ -104,7 +114,7 @@ class VariantPrice(_Strict):
     cache_write: OptionalPrice = None
     cache_write_1h: OptionalPrice = None
     tiers: tuple[CliffTier, ...] = Field(default=(), description="The variant's own cliff tiers (with own prices).")
-    source: str | None = Field(default=None, description="URL, when not the period's source.")
+    source: OptionalSourceUrl = Field(default=None, description="URL, when not the period's source.")
     note: str | None = None
 
     @property
@@ -119,8 +129,6 @@ class VariantPrice(_Strict):
             raise ValueError("a variant needs a multiplier or its own input and output prices")
         if not self.explicit and (self.tiers or any(getattr(self, f) is not None for f in TOKEN_PRICE_FIELDS)):
             raise ValueError("cache prices or tiers of a variant need its own input and output prices too")
-        if self.source is not None and not self.source.startswith(("https://", "http://")):
-            raise ValueError(f"source must be a URL, got {self.source!r}")
         return self
 
 
@@ -128,7 +136,7 @@ class PricePeriod(Rates):
     """Prices in force from ``effective`` (UTC midnight) until the next period starts."""
 
     effective: dt.date = Field(description="First day these prices apply (UTC).")
-    source: str = Field(min_length=8, description="URL of the page these prices were read from.")
+    source: SourceUrl = Field(description="URL of the page these prices were read from.")
     per_1k_requests: Decimal | None = Field(default=None, description="Fee per 1,000 requests, USD.")
     web_search_per_1k: Decimal | None = Field(default=None, description="Fee per 1,000 server-side web searches, USD.")
     web_search_per: Literal["search", "request"] = Field(
@@ -150,13 +158,6 @@ class PricePeriod(Rates):
         v = _check_price(v)
         if v is not None and v.normalize().as_tuple().exponent < -(MAX_DECIMALS + 3):  # type: ignore[operator]
             raise ValueError(f"{info.field_name} {v} is finer than 1e-12 USD per request")
-        return v
-
-    @field_validator("source", mode="after")
-    @classmethod
-    def _valid_source(cls, v: str) -> str:
-        if not v.startswith(("https://", "http://")):
-            raise ValueError(f"source must be a URL, got {v!r}")
         return v
 
     @model_validator(mode="after")
@@ -230,18 +231,11 @@ class ProviderVariant(_Strict):
 
     name: VariantName
     multiplier: Multiplier = Field(description="Factor on the token prices (0.5 = half price).")
-    source: str = Field(min_length=8, description="URL of the page that states it.")
+    source: SourceUrl = Field(description="URL of the page that states it.")
     models: tuple[ModelId, ...] | None = Field(
         default=None, description="Model ids it applies to; left out: every model of the file not listed "
                                   "under another entry of the same name.")
     note: str | None = None
-
-    @field_validator("source", mode="after")
-    @classmethod
-    def _valid_source(cls, v: str) -> str:
-        if not v.startswith(("https://", "http://")):
-            raise ValueError(f"source must be a URL, got {v!r}")
-        return v
 
 
 class ProviderFile(_Strict):
