@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -80,19 +80,16 @@ def quote(catalog: Catalog, model: str, usage: Usage, at: dt.datetime | None = N
     period = entry.period_at(ts)
     offered = tuple(sorted(period.variants))
     billed = period if variant is None else with_variant(period, variant)
-    if billed is None:  # the model has no price for this variant: unpriced, as the tracker counts it
-        return Quote(model, entry.id, entry.provider, usage, when, None, None, None, variant, None, offered,
+    unpriced = Quote(model, entry.id, entry.provider, usage, when, None, None, None, variant, None, offered,
                      retired=entry.retired, listed_by=entry.priced_by)
+    if billed is None:  # the model has no price for this variant: unpriced, as the tracker counts it
+        return unpriced
     units = breakdown_units(billed, usage)
     if units is None:  # web searches of a model whose search fee the catalog does not state
-        return Quote(model, entry.id, entry.provider, usage, when, None, None, None, variant, None, offered,
-                     unstated(billed, usage), entry.retired, entry.priced_by)
+        return replace(unpriced, unstated=unstated(billed, usage))
     threshold = None
     for limit, _ in billed.tiers:
         if usage.prompt_tokens > limit:
             threshold = limit
-    return Quote(
-        model, entry.id, entry.provider, usage, when,
-        {b: units_to_usd(units[b]) for b in BUCKETS}, threshold, billed.source, variant, entry.priced_by, offered,
-        retired=entry.retired, listed_by=entry.priced_by,
-    )
+    return replace(unpriced, breakdown={b: units_to_usd(units[b]) for b in BUCKETS}, tier_threshold=threshold,
+                   source=billed.source, priced_by=entry.priced_by)

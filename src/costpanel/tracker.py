@@ -22,8 +22,8 @@ from .events import COMMITTED, DISCARDED, DUPLICATE, PENDING, Event, timestamp_o
 from .labels import check_label
 from .pricing import Catalog, load_catalog
 from .pricing.catalog import ModelEntry
-from .pricing.rates import cost_units
-from .pricing.rates import IN, OUT, PER_REQUEST, READ, WEB_SEARCH, WRITE, WRITE_1H, Period, Rates, rates_for, with_variant
+from .pricing.rates import (IN, OUT, PER_REQUEST, READ, WEB_SEARCH, WRITE, WRITE_1H, Period, Rates, cost_units, rates_for,
+                            with_variant)
 from .shards import SessionState, Shard
 from .sources import API, KNOWN_SOURCES, NO_PROJECT, check_project, check_source
 from .snapshot import CELL_WIDTH, NO_META, ZERO_CELL, Cell, Snapshot
@@ -47,8 +47,8 @@ Resolved = tuple[str, "ModelEntry | None", "str | None", "str | None", "Period |
 Plan = tuple[tuple[str, str], "ModelEntry | None", "str | None", "str | None", "Period | None", "str | None",
              "str | None", float, "Rates | None"]
 _RESOLVE_CACHE_MAX = 4096
-_COMMIT_GRACE_S = 2.0
-_NEVER = float("inf")  # the start of "no period": a plan without one never takes the fast branch  # settle(): how long to wait for a commit already under way on another thread
+_COMMIT_GRACE_S = 2.0  # settle(): how long to wait for a commit already under way on another thread
+_NEVER = float("inf")  # the start of "no period": a plan without one never takes the fast branch
 # How long close() (and a settle() without timeout) waits for genai-prices lookups in flight; a
 # lookup still running after it commits its calls unpriced (counted, never lost, never $0).
 SETTLE_TIMEOUT_S = 10.0
@@ -314,12 +314,18 @@ class CostTracker:
             resolved = self._resolve(model)
             if resolved is None:  # an attempt's call waits for the lookup (once per name; see docs)
                 resolved = self._resolve_waiting(model, SETTLE_TIMEOUT_S)
+        return self._held(model, resolved, usage, ts, given, source, project)  # type: ignore[arg-type]
+
+    def _held(self, model: str, resolved: Resolved, usage: Usage, ts: float, given: str | None, source: str,
+              project: str) -> HeldCall:
+        """One call priced off the hot path (attempts, and calls held for a genai-prices lookup):
+        the name's implied variant stacked on the call's, the period in force at ``ts``."""
         key, entry, _, _, period, priced_by, implied = resolved
         variant = combine(implied, given)
         billed = None if entry is None else self._period_for(entry, period, ts, variant)  # type: ignore[arg-type]
-        cost = None if billed is None else cost_units(billed, usage)  # type: ignore[arg-type]
-        return HeldCall(model, key, entry, usage, cost, ts, variant,  # type: ignore[arg-type]
-                        priced_by if cost is not None else None, source, project)  # type: ignore[arg-type]
+        cost = None if billed is None else cost_units(billed, usage)
+        return HeldCall(model, key, entry, usage, cost, ts, variant, priced_by if cost is not None else None,
+                        source, project)
 
     def _shard(self, state: SessionState) -> Shard:
         with self._lock:
@@ -508,16 +514,12 @@ class CostTracker:
                 self._settled.notify_all()
 
     def _commit_waiting(self, model: str, waiting: list[Waiting], timeout: float | None) -> None:
-        key, entry, _, _, period, priced_by, implied = self._resolve_waiting(model, timeout)
+        resolved = self._resolve_waiting(model, timeout)
         groups: dict[tuple[str, str | None], list[tuple[HeldCall, str | None]]] = {}
         added = 0
         for usage, tier, session, event_id, ts, given, source, project in waiting:
-            variant = combine(implied, given)
-            billed = None if entry is None else self._period_for(entry, period, ts, variant)  # type: ignore[arg-type]
-            cost = None if billed is None else cost_units(billed, usage)
-            added += cost or 0
-            held = HeldCall(model, key, entry, usage, cost, ts, variant, priced_by if cost is not None else None,
-                            source, project)
+            held = self._held(model, resolved, usage, ts, given, source, project)
+            added += held.cost or 0
             groups.setdefault((tier, session), []).append((held, event_id))
         with self._lock:  # finish_attempt takes each call's cost off the pending figures
             self._state.pending_units += added

@@ -205,11 +205,7 @@ def litellm_models(data: Mapping[str, Any], providers: Iterable[str] | None = No
         ours = LITELLM_PROVIDERS.get(str(entry.get("litellm_provider")))
         if ours is None or ours not in wanted:
             continue
-        rates: dict[str, Decimal | None] = {}
-        for name, field in LITELLM_FIELDS:
-            v = entry.get(field)
-            ok = isinstance(v, (int, float)) and not isinstance(v, bool)
-            rates[name] = (Decimal(repr(v)) if isinstance(v, float) else Decimal(v)).scaleb(6).normalize() if ok else None
+        rates = {name: _per_million(entry.get(field)) for name, field in LITELLM_FIELDS}
         text = entry.get("mode", "chat") in _LITELLM_TEXT_MODES and None not in (rates["input"], rates["output"])
         deprecation = entry.get("deprecation_date")
         current = not (isinstance(deprecation, str) and deprecation[:10] <= today.isoformat())

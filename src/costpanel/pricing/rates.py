@@ -107,30 +107,30 @@ def billed_counts(period: Period, usage: Usage) -> tuple[int, ...]:
     return usage
 
 
-def cost_units(period: Period, usage: Usage) -> int | None:
-    """Total cost of one call in 1e-12 USD; None when it uses a fee the catalog does not state."""
+def _billed(period: Period, usage: Usage) -> tuple[tuple[int, ...], Rates, tuple[str, ...]]:
+    """The counts billed, the rates they are billed at, and the buckets used whose fee is unstated."""
     rates = rates_for(period, usage) if period.tiers else period.base
     counts = billed_counts(period, usage)
-    if any(count and rate == UNSTATED for count, rate in zip(counts, rates)):
-        return None
-    return sum(map(mul, counts, rates))
+    missing = tuple(b for b, count, rate in zip(BUCKETS, counts, rates) if count and rate == UNSTATED)
+    return counts, rates, missing
+
+
+def cost_units(period: Period, usage: Usage) -> int | None:
+    """Total cost of one call in 1e-12 USD; None when it uses a fee the catalog does not state."""
+    counts, rates, missing = _billed(period, usage)
+    return None if missing else sum(map(mul, counts, rates))
 
 
 def breakdown_units(period: Period, usage: Usage) -> dict[str, int] | None:
     """Cost per bucket (``requests`` is the per-request fee), summing to :func:`cost_units`; None
     when the call uses a fee the catalog does not state."""
-    rates = rates_for(period, usage)
-    counts = billed_counts(period, usage)
-    if any(count and rate == UNSTATED for count, rate in zip(counts, rates)):
-        return None
-    return {bucket: count * rate for bucket, count, rate in zip(BUCKETS, counts, rates)}
+    counts, rates, missing = _billed(period, usage)
+    return None if missing else {bucket: count * rate for bucket, count, rate in zip(BUCKETS, counts, rates)}
 
 
 def unstated(period: Period, usage: Usage) -> tuple[str, ...]:
     """The buckets of ``usage`` whose fee the period does not state (why a call is unpriced)."""
-    rates = rates_for(period, usage)
-    counts = billed_counts(period, usage)
-    return tuple(b for b, count, rate in zip(BUCKETS, counts, rates) if count and rate == UNSTATED)
+    return _billed(period, usage)[2]
 
 
 _TOKEN_POSITIONS = tuple(k for k, b in enumerate(REGISTRY) if b.unit == "tokens")
