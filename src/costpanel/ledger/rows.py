@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import chain, islice, repeat
 from operator import attrgetter, floordiv, itemgetter, le, mul
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..events import COMMITTED, DISCARDED, Event
 from ..usage import BUCKETS
@@ -319,3 +319,18 @@ def write_events(conn: sqlite3.Connection, events: Iterable[Event], dims: Dims |
     _HOURLY.run_rows(conn, _hourly_rows(rollups))
     _SESSIONS.run_rows(conn, starts.items())
     return len(batch)
+
+
+class Upserted(NamedTuple):
+    """What an upsert did with a batch of calls."""
+
+    added: int  # calls stored for the first time
+    replaced: int  # stored calls whose usage a call with more tokens (same event id) replaced
+    duplicates: int  # calls that changed nothing: their id was stored with as many tokens or more
+
+
+def upsert_events(conn: sqlite3.Connection, events: Sequence[Event], dims: Dims | None = None) -> Upserted:
+    """Like :func:`write_events`, counting what happened to each call."""
+    batch = list(events)
+    added = write_events(conn, batch, dims)
+    return Upserted(added, 0, len(batch) - added)

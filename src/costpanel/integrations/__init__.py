@@ -1,0 +1,16 @@
+"""Feeds from agents costpanel does not run itself: one module per source.
+
+Log files (read by ``costpanel import`` and followed by ``costpanel watch``):
+:mod:`.claude_code`, :mod:`.codex`, :mod:`.gemini_cli` and :mod:`.jsonl` (costpanel's own event
+line format, for orchestrators in any language). Each is a *log source* as :mod:`.logs` defines:
+a reader turns a file's lines (or, for Gemini CLI, its whole JSON document) into
+:class:`~.logs.LogCall` tuples and counts what it skipped, and why.
+
+Libraries (one line of setup, each an optional extra): :mod:`.litellm` (``CostpanelLogger``),
+:mod:`.otel` (``CostpanelSpanProcessor``; :mod:`.otlp` receives OTLP/HTTP), :mod:`.openai_agents`
+(``CostpanelHooks``).
+
+Every integration reaches only the tracker's public API (``record``, ``attempt``) or, for a
+backfill, the ledger's (:meth:`~costpanel.ledger.Ledger.upsert`). Nothing here is imported by
+``import costpanel``.
+"""
