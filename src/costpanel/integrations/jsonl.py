@@ -1,0 +1,170 @@
+"""costpanel's own event line format: how an orchestrator in any language feeds the panel.
+
+Append one JSON object per line to a file; ``costpanel watch --format costpanel FILE`` follows
+it live and ``costpanel import --format costpanel FILE`` backfills the ledger::
+
+    {"ts": "2026-12-03T14:05:09Z", "session": "run-42", "tier": "Tier 2", "model": "claude-sonnet-4-5",
+     "usage": {"input": 1200, "cache_read": 5000, "output": 310}, "id": "run-42/call-7"}
+
+- ``ts``: ISO 8601 with an offset (``Z``), or epoch seconds (a number). Required.
+- ``model``: the name as sent to the provider. Required.
+- ``usage``: costpanel's disjoint buckets (:data:`costpanel.usage.BUCKETS`): ``input`` is the
+  *uncached* prompt; ``cache_read``, ``cache_write`` (5-minute), ``cache_write_1h``, ``output``
+  (reasoning included), ``requests`` (default 1), ``web_search``. Required; unknown keys are refused.
+- ``id``: the call's event id. Recording an id again with more tokens replaces the earlier usage (a
+  streaming partial superseded), with equal or fewer it is a duplicate. Without one, the line's own
+  bytes are the id (``costpanel:<digest>``), so importing a file twice still counts each line once.
+- ``session`` (default: the file's name without extension), ``tier`` (default ``default``),
+  ``project`` (default none), ``variant`` (``batch``, ``priority`` … default standard): optional.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..labels import check_label
+from ..sources import check_project
+from ..usage import BUCKETS, Usage
+from ..variants import canonical_variant
+from .logs import BAD_FIELD, LINES, MALFORMED, NO_MODEL, NO_USAGE, LogCall, Skips
+
+SOURCE = "costpanel"
+KIND = LINES
+SUFFIXES = (".jsonl", ".ndjson")
+_BUCKETS = frozenset(BUCKETS)
+_DEFAULT_TIER = "default"
+
+
+def default_roots() -> list[Path]:
+    """None: the format has no default place; files are named on the command line."""
+    return []
+
+
+def find_files(root: Path) -> Iterator[Path]:
+    """``root`` itself when it is a file; else its ``*.jsonl`` / ``*.ndjson`` files, recursively."""
+    if root.is_file():
+        yield root
+        return
+    for path in sorted(root.rglob("*")):
+        if path.suffix in SUFFIXES and path.is_file():
+            yield path
+
+
+def looks_like(path: Path, head: bytes) -> bool:
+    """A first line that is an object with ``model``, ``usage`` and ``ts`` at the top level."""
+    first = head.split(b"\n", 1)[0]
+    try:
+        obj = orjson.loads(first)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(obj, dict) and {"model", "usage", "ts"} <= obj.keys()
+
+
+class BadLine(ValueError):
+    """A line that is JSON but not a valid event: the message names the field and value."""
+
+
+def _timestamp(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise BadLine(f"ts must be an ISO 8601 time or epoch seconds, got {type(value).__name__} {value!r}")
+    if isinstance(value, str):
+        try:
+            when = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise BadLine(f"ts must be an ISO 8601 time such as 2026-12-03T14:05:09Z, got {value!r}") from None
+        if when.utcoffset() is None:
+            raise BadLine(f"ts must carry its offset (Z or +hh:mm): {value!r} could be any time zone")
+        return when.timestamp()
+    if not math.isfinite(value) or value < 0:
+        raise BadLine(f"ts must be epoch seconds >= 0, got {value!r}")
+    return float(value)
+
+
+def _usage(value: Any) -> Usage:
+    if not isinstance(value, dict):
+        raise BadLine(f"usage must be an object of buckets ({', '.join(BUCKETS)}), got {type(value).__name__}")
+    unknown = value.keys() - _BUCKETS
+    if unknown:
+        raise BadLine(f"usage has unknown bucket(s) {sorted(unknown)}; buckets are {', '.join(BUCKETS)}")
+    try:
+        return Usage(**value)
+    except (TypeError, ValueError) as exc:
+        raise BadLine(str(exc)) from None
+
+
+def _label(obj: dict[str, Any], field: str, default: str) -> str:
+    value = obj.get(field, default)
+    try:
+        check_label(field, value)
+    except (TypeError, ValueError) as exc:
+        raise BadLine(str(exc)) from None
+    return value  # type: ignore[no-any-return]
+
+
+def parse(line: bytes, default_session: str) -> LogCall:
+    """One event line; raises orjson.JSONDecodeError or :class:`BadLine` (naming the field)."""
+    obj = orjson.loads(line)
+    if not isinstance(obj, dict):
+        raise BadLine(f"an event line is a JSON object, got {type(obj).__name__}")
+    if "usage" not in obj:
+        raise BadLine("usage: missing")
+    model = obj.get("model")
+    if model is None:
+        raise BadLine("model: missing")
+    try:
+        check_label("model", model)
+        variant = canonical_variant(obj.get("variant"))
+        project = obj.get("project", "")
+        check_project(project)
+    except (TypeError, ValueError) as exc:
+        raise BadLine(str(exc)) from None
+    event_id = obj.get("id")
+    if event_id is None:
+        event_id = "costpanel:" + hashlib.blake2b(line.strip(), digest_size=12).hexdigest()
+    else:
+        try:
+            check_label("id", event_id)
+        except (TypeError, ValueError) as exc:
+            raise BadLine(str(exc)) from None
+    return LogCall(event_id, _timestamp(obj.get("ts")), model, _usage(obj["usage"]),
+                   _label(obj, "tier", _DEFAULT_TIER), _label(obj, "session", default_session), project, variant,
+                   SOURCE)
+
+
+class Reader:
+    """Reads one event file; a line that is not a valid event is skipped and counted by reason
+    (the last error's message is kept in :attr:`last_error` for the user)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.session = path.stem or "costpanel"
+        self.skipped = Skips()
+        self.lines = 0
+        self.last_error: str | None = None
+
+    def reset(self) -> None:
+        """Nothing carries over between lines: a truncated file needs no state reset."""
+
+    def read_lines(self, lines: Iterable[bytes]) -> list[LogCall]:
+        calls = []
+        for line in lines:
+            self.lines += 1
+            if not line.strip():
+                continue
+            try:
+                calls.append(parse(line, self.session))
+            except orjson.JSONDecodeError:
+                self.skipped[MALFORMED] += 1
+            except BadLine as exc:
+                text = str(exc)
+                reason = NO_USAGE if text == "usage: missing" else NO_MODEL if text == "model: missing" else BAD_FIELD
+                self.skipped[reason] += 1
+                self.last_error = f"{self.path}:{self.lines}: {text}"
+        return calls
