@@ -12,7 +12,10 @@ from .usage import Usage
 COMMITTED = "committed"  # counted in the session totals
 PENDING = "pending"  # recorded inside an attempt that has not finished yet
 DISCARDED = "discarded"  # a superseded fallback attempt: shown apart, not in the totals
-DUPLICATE = "duplicate"  # its event_id was already counted: not counted again
+DUPLICATE = "duplicate"  # its event_id was already counted with as many tokens or more: not counted again
+# Its event_id was counted before with fewer tokens (a streaming partial, then the final line): this
+# call's usage replaced the earlier one in every total, and replaces its row in the ledger.
+REPLACED = "replaced"
 
 
 def timestamp_of(at: object) -> float:
@@ -53,7 +56,8 @@ class Event(NamedTuple):
 
     @property
     def counted(self) -> bool:
-        return self.status == COMMITTED
+        """In the session totals: a new call, or one that replaced an earlier partial."""
+        return self.status == COMMITTED or self.status == REPLACED
 
     @property
     def at(self) -> dt.datetime:

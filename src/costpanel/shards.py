@@ -20,9 +20,14 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
 from .series import RingSeries, SeriesView
-from .snapshot import Cell, ModelMeta, TierModel, tier_sums
+from .snapshot import ZERO_CELL, Cell, ModelMeta, TierModel, tier_sums
 
 _MAX_SHARDS = 64  # past this, shards of threads that have ended are folded into one
+
+
+# What the tracker keeps of a call with an event id: enough to take it back out of the totals.
+Counted = tuple  # ((tier, model key), Usage, cost units | None, ts) or HELD
+HELD: Counted = ()  # counted as pending: a later call under the id is a duplicate until it commits
 
 
 def new_session_id() -> str:
@@ -54,6 +59,14 @@ def merge_cells(parts: list[dict[TierModel, Cell]]) -> dict[TierModel, Cell]:
     return merged
 
 
+def drop_empty(cells: dict[TierModel, Cell]) -> dict[TierModel, Cell]:
+    """Without the cells a replacement emptied (a partial taken back from a (tier, model) its final
+    line did not land in): a row of nothing is not a row."""
+    if ZERO_CELL not in cells.values():
+        return cells
+    return {k: c for k, c in cells.items() if c != ZERO_CELL}
+
+
 class SessionState:
     """Everything a reset throws away. Fields other than ``shards`` change under the tracker lock."""
 
@@ -69,7 +82,9 @@ class SessionState:
         self.discarded: dict[TierModel, Cell] = {}
         # Copy-on-write so a snapshot can keep a reference instead of copying it.
         self.models: Mapping[str, ModelMeta] = MappingProxyType({})
-        self.seen_ids: set[str] = set()
+        # event id -> the call counted under it, (tier/model pair, usage, cost, ts), which a call with
+        # more tokens replaces; HELD while it is pending (an open attempt, a genai-prices lookup).
+        self.seen_ids: dict[str, Counted] = {}
         self.pending_calls = 0
         self.pending_units = 0
         # Series: calls timed "now" are placed lazily. A tier's cost since the last roll is the

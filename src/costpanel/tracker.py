@@ -13,18 +13,18 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from operator import add
+from operator import add, sub
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from .attempts import Attempt, HeldCall
-from .events import COMMITTED, DISCARDED, DUPLICATE, PENDING, Event, timestamp_of
+from .events import COMMITTED, DISCARDED, DUPLICATE, PENDING, REPLACED, Event, timestamp_of
 from .labels import check_label
 from .pricing import Catalog, load_catalog
 from .pricing.catalog import ModelEntry
 from .pricing.rates import (IN, OUT, PER_REQUEST, READ, WEB_SEARCH, WRITE, WRITE_1H, Period, Rates, cost_units, rates_for,
                             with_variant)
-from .shards import SessionState, Shard
+from .shards import HELD, Counted, SessionState, Shard
 from .sources import API, KNOWN_SOURCES, NO_PROJECT, check_project, check_source
 from .snapshot import CELL_WIDTH, NO_META, ZERO_CELL, Cell, Snapshot
 from .usage import BUCKETS, Usage
@@ -412,10 +412,16 @@ class CostTracker:
         state = self._state
         if event_id is not None:
             with self._lock:
-                if event_id in state.seen_ids:
+                earlier = state.seen_ids.get(event_id)
+                if earlier is None or (earlier and usage.total_tokens > earlier[1].total_tokens):
+                    state.seen_ids[event_id] = (pair, usage, cost, ts)
+                else:  # counted already with as many tokens or more (or still pending)
                     return _tuple_new(Event, (model, matched, provider, tier, session or state.id, usage, cost, ts,
                                               event_id, DUPLICATE, variant, priced_by, source, project))
-                state.seen_ids.add(event_id)
+            if earlier is not None:  # a streaming partial superseded by its final line: rare, off the fast path
+                return self._replace(state, earlier, Event(model, matched, provider, tier, session or state.id, usage,
+                                                           cost, ts, event_id, REPLACED, variant, priced_by, source,
+                                                           project), pair, entry, at is not None)
         if at is None:
             if not (state.roll_from <= ts < state.roll_at):
                 with self._lock:
@@ -479,9 +485,12 @@ class CostTracker:
             state = self._state
             if event_id is not None:
                 if event_id in state.seen_ids:
+                    if self._supersede_waiting(model, event_id, usage, tier, session, ts, variant, source, project):
+                        return Event(model, None, None, tier, session or state.id, usage, None, ts, event_id,
+                                     PENDING, variant, None, source, project)
                     return Event(model, None, None, tier, session or state.id, usage, None, ts, event_id,
                                  DUPLICATE, variant, None, source, project)
-                state.seen_ids.add(event_id)
+                state.seen_ids[event_id] = HELD
             state.pending_calls += 1
             state.locked_changes += 1
             self._waiting.setdefault(model, []).append((usage, tier, session, event_id, ts, variant, source, project))
@@ -491,6 +500,47 @@ class CostTracker:
         if self._fallback.lookup(model, self._settle) is not LOOKING_UP:  # type: ignore[union-attr]
             self._settle(model)  # resolved meanwhile: its callbacks ran before this call was added
         return Event(model, None, None, tier, sess, usage, None, ts, event_id, PENDING, variant, None, source, project)
+
+    def _supersede_waiting(self, model: str, event_id: str, usage: Usage, tier: str, session: str | None, ts: float,
+                           variant: str | None, source: str, project: str) -> bool:
+        """(Under the lock.) A call of a name being looked up, under the id of a call of it still
+        waiting: with more tokens it takes that call's place (a partial superseded before it could
+        be priced). False when there is no such waiting call or this one has no more tokens."""
+        waiting = self._waiting.get(model, ())
+        for n, call in enumerate(waiting):
+            if call[3] == event_id:
+                if usage.total_tokens <= call[0].total_tokens:
+                    return False
+                waiting[n] = (usage, tier, session, event_id, ts, variant, source, project)  # type: ignore[index]
+                return True
+        return False
+
+    def _replace(self, state: SessionState, earlier: Counted, event: Event, pair: tuple[str, str],
+                 entry: ModelEntry | None, timed: bool) -> Event:
+        """Count ``event`` in place of the call ``earlier`` counted under the same id: the earlier
+        usage and cost come out of every total (this thread's shard takes the difference, so the
+        merged cells stay exact whichever thread counted it), the new ones go in."""
+        (old_tier, old_key), old_usage, old_cost, old_ts = earlier
+        shard = getattr(self._local, "shard", None)
+        if shard is None or shard.session is not state:
+            shard = self._shard(state)
+        self._first_call(state, pair[1], entry)
+        cells = shard.cells
+        old_pair = (old_tier, old_key)
+        cell = cells.get(old_pair, ZERO_CELL)
+        cells[old_pair] = (cell[0] - 1, *map(sub, cell[1:-2], old_usage), cell[-2] - (old_cost or 0),
+                           cell[-1] - (old_cost is None))
+        cells[pair] = add_to_cell(cells.get(pair, ZERO_CELL), event.usage, event.cost_units)
+        shard.writes += 1
+        if timed:  # calls placed at their own time: move the series' share too
+            with self._lock:
+                state.place(old_tier, old_ts, -(old_cost or 0), -old_usage.total_tokens)
+                state.place(pair[0], event.ts, event.cost_units or 0, event.usage.total_tokens)
+        elif not (state.roll_from <= event.ts < state.roll_at):
+            with self._lock:
+                state.roll(event.ts)
+        self._notify((event,))
+        return event
 
     def _resolve_waiting(self, model: str, timeout: float | None) -> Resolved:
         resolved = None
@@ -565,7 +615,7 @@ class CostTracker:
             series, total_series = state.series_views()
             placed, roll_sec, models = dict(state.placed), state.roll_sec, state.models
             pending_calls, pending_units = state.pending_calls, state.pending_units
-        from .shards import merge_cells
+        from .shards import drop_empty, merge_cells
 
         now_wall, now_mono = time.time(), time.monotonic()
         return Snapshot(
@@ -577,7 +627,7 @@ class CostTracker:
             pending_calls=pending_calls,
             pending_units=pending_units,
             series_window_s=self._series_seconds,
-            _cells=MappingProxyType(merge_cells(parts)),
+            _cells=MappingProxyType(drop_empty(merge_cells(parts))),
             _discarded=MappingProxyType(discarded),
             _models=models,
             _series=MappingProxyType(series),
@@ -671,7 +721,7 @@ class CostTracker:
             if event_id is not None:
                 if event_id in state.seen_ids:
                     raise ValueError(f"event_id {event_id!r} was already recorded")
-                state.seen_ids.add(event_id)
+                state.seen_ids[event_id] = HELD
             state.pending_calls += 1
             state.pending_units += held.cost or 0
             state.locked_changes += 1
@@ -692,16 +742,17 @@ class CostTracker:
                 pair = (tier, h.key)
                 state.add_model(h.key, (h.entry.id, h.entry.provider, h.entry.priced_by) if h.entry is not None
                                 else NO_META)
-                if keep and shard is not None and shard.session is state:
-                    shard.cells[pair] = add_to_cell(shard.cells.get(pair, ZERO_CELL), h.usage, h.cost)
+                if keep:
+                    # a reset since this thread's shard was made: the session's retired shard takes it
+                    cells = shard.cells if shard is not None and shard.session is state else state.retired.cells
+                    cells[pair] = add_to_cell(cells.get(pair, ZERO_CELL), h.usage, h.cost)
                     state.place(tier, h.ts, h.cost or 0, h.usage.total_tokens)
-                elif keep:  # a reset happened since this thread's shard was made
-                    state.retired.cells[pair] = add_to_cell(state.retired.cells.get(pair, ZERO_CELL), h.usage, h.cost)
-                    state.place(tier, h.ts, h.cost or 0, h.usage.total_tokens)
+                    if event_id is not None and state.seen_ids.get(event_id) == HELD:
+                        state.seen_ids[event_id] = (pair, h.usage, h.cost, h.ts)  # now a later final may replace it
                 else:
                     state.discarded[pair] = add_to_cell(state.discarded.get(pair, ZERO_CELL), h.usage, h.cost)
                     if event_id is not None:
-                        state.seen_ids.discard(event_id)  # a retry under the same id may count
+                        state.seen_ids.pop(event_id, None)  # a retry under the same id may count
             state.locked_changes += 1
             sess = session or state.id
         status = COMMITTED if keep else DISCARDED

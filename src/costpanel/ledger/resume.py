@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..shards import SessionState
 from ..snapshot import ModelMeta, TierModel
-from ..usage import BUCKETS, TOKEN_BUCKETS
+from ..usage import BUCKETS, TOKEN_BUCKETS, USAGE_ARGS, Usage
 
 if TYPE_CHECKING:
     from .store import Ledger
@@ -64,7 +64,9 @@ def restore_from(read: Read, series_seconds: int, session: str | None = None) ->
         "FROM calls AS c JOIN dims AS d ON d.id = c.dim "
         "WHERE c.id > ? AND c.committed = 1 AND d.session = ? AND c.ts >= ?",
         (last - RECENT_ROWS, session_id, time.time() - series_seconds)))
-    state.seen_ids = {r[0] for r in read(  # through the id index: only calls that have one
-        "SELECT c.event_id FROM calls AS c JOIN dims AS d ON d.id = c.dim "
+    # What each id counted, so a call with more tokens under it still replaces it after a restart.
+    state.seen_ids = {event_id: ((tier, key), Usage(*usage), cost, ts) for event_id, tier, key, ts, cost, *usage in read(
+        f"SELECT c.event_id, d.tier, d.model_key, c.ts, c.cost_units, {', '.join(f'c.{b}' for b in USAGE_ARGS)} "
+        "FROM calls AS c JOIN dims AS d ON d.id = c.dim "
         "WHERE c.event_id IS NOT NULL AND c.committed = 1 AND d.session = ?", (session_id,))}
     return state

@@ -16,11 +16,12 @@ from itertools import chain, islice, repeat
 from operator import attrgetter, floordiv, itemgetter, le, mul
 from typing import Any, NamedTuple
 
-from ..events import COMMITTED, DISCARDED, Event
-from ..usage import BUCKETS
+from ..events import COMMITTED, DISCARDED, REPLACED, Event
+from ..usage import BUCKETS, TOKEN_BUCKETS
 from .schema import BUCKET_SECONDS, HOUR
 
-_WRITTEN = frozenset((COMMITTED, DISCARDED))  # pending attempts and duplicates are not stored
+_WRITTEN = frozenset((COMMITTED, DISCARDED, REPLACED))  # pending attempts and duplicates are not stored
+_COUNTED = frozenset((COMMITTED, REPLACED))
 # Event fields by name (C-level getters: as fast as indexes, and a reordered Event stays correct).
 _USAGE, _COST, _TS, _EVENT_ID, _STATUS = map(attrgetter, ("usage", "cost_units", "ts", "event_id", "status"))
 _BUCKET = [itemgetter(k) for k in range(len(BUCKETS))]  # a Usage is a tuple in BUCKETS order
@@ -108,8 +109,12 @@ _ROLLUP = _rollup_insert("rollup", ("bucket", "session", "tier", "model_key", "m
                           "bucket, session, tier, model_key, status, source, project")
 _HOURLY = _rollup_insert("rollup_hour", ("hour", "tier", "model_key", "matched", "provider", "priced_by", "status",
                                          "source", "project"), "hour, tier, model_key, status, source, project")
-_SESSIONS = _Insert("INSERT INTO sessions (id, started_at)", "(?, ?)",
-                    "ON CONFLICT (id) DO UPDATE SET started_at = MIN(started_at, excluded.started_at)")
+# A session first seen through its calls is not a tracker's own (whose start mark comes first): it
+# is another tool's (a Claude Code session imported or watched, a per-call label), stored as ended at
+# its last call, so `resume=True` never continues it. An open session stays open.
+_SESSIONS = _Insert("INSERT INTO sessions (id, started_at, ended_at)", "(?, ?, ?)",
+                    "ON CONFLICT (id) DO UPDATE SET started_at = MIN(started_at, excluded.started_at), "
+                    "ended_at = CASE WHEN ended_at IS NULL THEN NULL ELSE MAX(ended_at, excluded.ended_at) END")
 
 # model, matched, provider, tier, session, variant, priced_by, source, project
 DimKey = tuple[str, "str | None", "str | None", str, str, "str | None", "str | None", str, str]
@@ -144,6 +149,17 @@ class Dims:
                     ids[n] = self.ids.get(key) or self._fetch(conn, key)
         return ids  # type: ignore[return-value]
 
+    def describe(self, conn: sqlite3.Connection, dim: int) -> DimInfo:
+        """What a dims id stands for (a stored call's, when an upsert replaces it)."""
+        info = self.info.get(dim)
+        if info is None:
+            session, tier, model, matched, provider, priced_by, source, project, key = conn.execute(
+                "SELECT session, tier, model, matched, provider, priced_by, source, project, model_key FROM dims "
+                "WHERE id = ?", (dim,)).fetchone()
+            info = self.info[dim] = (session, tier, key, matched or None, provider or None, priced_by or None, source,
+                                     project)
+        return info
+
     def _fetch(self, conn: sqlite3.Connection, key: DimKey) -> int:
         model, matched, provider, tier, session, variant, priced_by, source, project = key
         values = (session, tier, model, matched or "", provider or "", variant or "", priced_by or "", source, project)
@@ -165,20 +181,84 @@ def _last_call(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT MAX(id) FROM calls").fetchone()[0] or 0
 
 
-def _inserted(conn: sqlite3.Connection, events: list[Event], last: int) -> list[Event]:
-    """The events whose rows were inserted after row ``last``: an id already stored, or repeated
-    earlier in the batch, was skipped by the unique index (the first of a batch's repeats lands)."""
+def _inserted(conn: sqlite3.Connection, events: list[Event], last: int) -> tuple[list[Event], list[Event]]:
+    """The events whose rows were inserted after row ``last``, and those an id already stored (or
+    repeated earlier in the batch) kept out through the unique index."""
     landed = set(conn.execute("SELECT event_id, committed FROM calls WHERE id > ? AND event_id IS NOT NULL",
                               (last,)))
-    kept = []
+    kept, clashed = [], []
     for e in events:
         if e.event_id is not None:
-            key = (e.event_id, int(e.status == COMMITTED))
+            key = (e.event_id, int(e.status != DISCARDED))
             if key not in landed:
+                clashed.append(e)
                 continue
             landed.remove(key)
         kept.append(e)
-    return kept
+    return kept, clashed
+
+
+def _most_tokens(batch: list[Event]) -> list[Event]:
+    """One counted call per event id: the one with the most tokens (the first of equals), where it
+    first appeared; discarded attempts and calls without an id pass as they are."""
+    best: dict[str, int] = {}
+    drop: set[int] = set()
+    for n, e in enumerate(batch):
+        if e.event_id is None or e.status == DISCARDED:
+            continue
+        k = best.setdefault(e.event_id, n)
+        if k != n:
+            if e.usage.total_tokens > batch[k].usage.total_tokens:
+                drop.add(k)
+                best[e.event_id] = n
+            else:
+                drop.add(n)
+    return [e for n, e in enumerate(batch) if n not in drop] if drop else batch
+
+
+_STORED = ("id", "event_id", "ts", "dim", *BUCKETS, "cost_units")
+_TOKEN_AT = [_STORED.index(b) for b in TOKEN_BUCKETS]
+
+
+def _smaller_stored(conn: sqlite3.Connection, clashed: list[Event]) -> tuple[list[Event], list[tuple[Any, ...]]]:
+    """Of the counted calls whose id is stored already, those with more tokens than the stored
+    call, and the stored rows they replace."""
+    counted = {e.event_id: e for e in clashed if e.status != DISCARDED}
+    ids = list(counted)
+    replacing, old = [], []
+    for a in range(0, len(ids), 500):
+        chunk = ids[a:a + 500]
+        for row in conn.execute(f"SELECT {', '.join(_STORED)} FROM calls WHERE committed = 1 AND event_id IN "
+                                f"({', '.join('?' * len(chunk))})", chunk):
+            e = counted[row[1]]
+            if e.usage.total_tokens > sum(row[k] for k in _TOKEN_AT):
+                replacing.append(e)
+                old.append(row)
+    return replacing, old
+
+
+def _replace_rows(conn: sqlite3.Connection, dims: Dims, replacing: list[Event], old: list[tuple[Any, ...]]) -> None:
+    """Stored calls take the usage of the calls replacing them; their roll-ups lose the old call."""
+    new_dims = dims.resolve(conn, replacing)
+    conn.executemany(f"UPDATE calls SET ts = ?, dim = ?, {', '.join(f'{b} = ?' for b in BUCKETS)}, cost_units = ? "
+                     "WHERE id = ?", [(e.ts, d, *e.usage, e.cost_units, row[0])
+                                      for e, d, row in zip(replacing, new_dims, old, strict=True)])
+    taken_back = []
+    for row in old:
+        _, _, ts, dim, *usage, cost = row
+        session, tier, model_key, matched, provider, priced_by, source, project = dims.describe(conn, dim)
+        taken_back.append((int(ts // BUCKET_SECONDS) * BUCKET_SECONDS, session, tier, model_key, matched, provider,
+                           priced_by, COMMITTED, source, project, -1, *(-n for n in usage), -(cost or 0),
+                           -(cost is None)))
+    _ROLLUP.run_rows(conn, taken_back)
+    hourly = _hourly_rows(taken_back)
+    _HOURLY.run_rows(conn, hourly)
+    # a roll-up the replacement emptied (the final line landed in another bucket or tier) goes
+    conn.executemany("DELETE FROM rollup WHERE bucket = ? AND session = ? AND tier = ? AND model_key = ? "
+                     "AND status = ? AND source = ? AND project = ? AND calls = 0",
+                     [(r[0], r[1], r[2], r[3], r[7], r[8], r[9]) for r in taken_back])
+    conn.executemany("DELETE FROM rollup_hour WHERE hour = ? AND tier = ? AND model_key = ? AND status = ? "
+                     "AND source = ? AND project = ? AND calls = 0", [r[:3] + r[6:9] for r in hourly])
 
 
 class _Columns:
@@ -189,7 +269,7 @@ class _Columns:
         usages, self.costs, self.tss, event_ids, statuses = (list(map(field, batch)) for field in (
             _USAGE, _COST, _TS, _EVENT_ID, _STATUS))
         self.dims = dims.resolve(conn, batch)
-        self.flags = [1] * n if DISCARDED not in statuses else list(map(int, map(COMMITTED.__eq__, statuses)))
+        self.flags = [1] * n if DISCARDED not in statuses else list(map(int, map(DISCARDED.__ne__, statuses)))
         self.sums = [list(map(bucket, usages)) for bucket in _BUCKET]
         missing = event_ids.count(None)
         self.ids = event_ids if not missing else None if missing == n else [
@@ -242,13 +322,13 @@ def _groups(tss: list[float], ids: list[int], flags: list[int]) -> dict[tuple[in
     return groups
 
 
-def _rollups(dims: Dims, columns: _Columns) -> tuple[list[tuple[Any, ...]], dict[str, float]]:
+def _rollups(dims: Dims, columns: _Columns) -> tuple[list[tuple[Any, ...]], dict[str, list[float]]]:
     """Per (15-minute bucket, dims id, status): the roll-up rows of the batch, and each session's
-    first call. Each group's columns are summed in C."""
+    first and last call. Each group's columns are summed in C."""
     tss, sums, costs = columns.tss, columns.sums, columns.costs
     groups = _groups(tss, columns.dims, columns.flags)
     rows = []
-    starts: dict[str, float] = {}
+    spans: dict[str, list[float]] = {}
     live = [(k, column) for k, column in enumerate(sums) if any(column)]  # many buckets are all zero
     zeros = [0] * len(sums)
     for (bucket, dim, flag), members in groups.items():
@@ -258,21 +338,24 @@ def _rollups(dims: Dims, columns: _Columns) -> tuple[list[tuple[Any, ...]], dict
             for k, column in live:
                 totals[k] = column[n]
             group_costs: Sequence[int | None] = (costs[n],)
-            first = tss[n]
+            first = last = tss[n]
         else:
             pick = itemgetter(*members)
             for k, column in live:
                 totals[k] = sum(pick(column))
             group_costs = pick(costs)
-            first = min(pick(tss))
+            first, last = min(pick(tss)), max(pick(tss))
         unpriced = group_costs.count(None)
         cost = sum(c for c in group_costs if c is not None) if unpriced else sum(group_costs)  # type: ignore[arg-type]
         session, tier, model_key, matched, provider, priced_by, source, project = dims.info[dim]
         rows.append((bucket, session, tier, model_key, matched, provider, priced_by, COMMITTED if flag else DISCARDED,
                      source, project, len(members), *totals, cost, unpriced))
-        if first < starts.get(session, first + 1):
-            starts[session] = first
-    return rows, starts
+        span = spans.get(session)
+        if span is None:
+            spans[session] = [first, last]
+        else:
+            span[0], span[1] = min(span[0], first), max(span[1], last)
+    return rows, spans
 
 
 def _hourly_rows(rollups: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -295,30 +378,13 @@ def write_events(conn: sqlite3.Connection, events: Iterable[Event], dims: Dims |
     """Insert events and their roll-ups on ``conn`` inside the caller's transaction (no commit).
 
     For applications that keep their own data in SQLite: call ``migrate(conn)`` once, then this in
-    the same transaction as the content the calls paid for. Returns the rows actually inserted
-    (an event whose id is already in the ledger, or twice in ``events``, is written once).
+    the same transaction as the content the calls paid for. Returns the calls stored: new ones, and
+    stored ones a call with more tokens under the same event id replaced (:func:`upsert_events`
+    says which); an id stored with as many tokens or more, or twice in ``events``, is written once.
     ``dims`` is the writer's cache of dimension ids; without one, ids are looked up per call.
     """
-    batch = events if isinstance(events, list) else list(events)
-    if not _WRITTEN.issuperset(map(_STATUS, batch)):
-        batch = [e for e in batch if e.status in _WRITTEN]
-    if not batch:
-        return 0
-    dims = dims if dims is not None else Dims()
-    columns = _Columns(conn, dims, batch)
-    has_ids = any(map(_EVENT_ID, batch))
-    last = _last_call(conn) if has_ids else 0
-    columns.insert(conn)
-    if has_ids and _last_call(conn) - last != len(batch):  # ids stored already, or repeated here
-        batch = _inserted(conn, batch, last)
-        if not batch:
-            return 0
-        columns = _Columns(conn, dims, batch)
-    rollups, starts = _rollups(dims, columns)
-    _ROLLUP.run_rows(conn, rollups)
-    _HOURLY.run_rows(conn, _hourly_rows(rollups))
-    _SESSIONS.run_rows(conn, starts.items())
-    return len(batch)
+    added, replaced, _ = upsert_events(conn, events, dims)
+    return added + replaced
 
 
 class Upserted(NamedTuple):
@@ -329,8 +395,37 @@ class Upserted(NamedTuple):
     duplicates: int  # calls that changed nothing: their id was stored with as many tokens or more
 
 
-def upsert_events(conn: sqlite3.Connection, events: Sequence[Event], dims: Dims | None = None) -> Upserted:
-    """Like :func:`write_events`, counting what happened to each call."""
-    batch = list(events)
-    added = write_events(conn, batch, dims)
-    return Upserted(added, 0, len(batch) - added)
+def upsert_events(conn: sqlite3.Connection, events: Iterable[Event], dims: Dims | None = None) -> Upserted:
+    """Store ``events`` (inside the caller's transaction): an event id not stored yet is added; one
+    stored with fewer tokens is replaced (the row takes the new usage, cost and time; the roll-ups
+    lose the old call and gain the new); one stored with as many tokens or more is a duplicate.
+    Within the batch, an id's call with the most tokens is the one that counts."""
+    batch = events if isinstance(events, list) else list(events)
+    if not _WRITTEN.issuperset(map(_STATUS, batch)):
+        batch = [e for e in batch if e.status in _WRITTEN]
+    given = len(batch)
+    if not batch:
+        return Upserted(0, 0, 0)
+    dims = dims if dims is not None else Dims()
+    has_ids = any(map(_EVENT_ID, batch))
+    if has_ids:
+        batch = _most_tokens(batch)
+    columns = _Columns(conn, dims, batch)
+    last = _last_call(conn) if has_ids else 0
+    columns.insert(conn)
+    replacing: list[Event] = []
+    if has_ids and _last_call(conn) - last != len(batch):  # ids stored already
+        batch, clashed = _inserted(conn, batch, last)
+        replacing, old = _smaller_stored(conn, clashed)
+        if replacing:
+            _replace_rows(conn, dims, replacing, old)
+    added = len(batch)
+    batch += replacing
+    if batch:
+        if len(batch) != len(columns.tss):
+            columns = _Columns(conn, dims, batch)
+        rollups, spans = _rollups(dims, columns)
+        _ROLLUP.run_rows(conn, rollups)
+        _HOURLY.run_rows(conn, _hourly_rows(rollups))
+        _SESSIONS.run_rows(conn, [(session, first, last_ts) for session, (first, last_ts) in spans.items()])
+    return Upserted(added, len(replacing), given - added - len(replacing))

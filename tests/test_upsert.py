@@ -1,0 +1,221 @@
+"""The named upsert (issue 11 §0): an event id recorded again with more tokens replaces the earlier
+usage everywhere — tracker cells, rows, totals, series, the ledger's row and roll-ups; with equal
+or fewer tokens it is a duplicate. Imported and watched sessions are stored as ended."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from costpanel import CostTracker, Usage
+from costpanel.events import COMMITTED, DUPLICATE, REPLACED, Event
+from costpanel.ledger import Ledger
+from costpanel.ledger.backfill import Backfill, Upserted
+from costpanel.pricing import Catalog
+
+SONNET = "claude-sonnet-4-5"
+PARTIAL = Usage(input=3, cache_read=20_000, cache_write=1_000, output=1)
+FINAL = Usage(input=3, cache_read=20_000, cache_write=1_000, output=740)
+
+
+def rows(conn: sqlite3.Connection, sql: str, *args: object) -> list[tuple[object, ...]]:
+    return conn.execute(sql, args).fetchall()
+
+
+def test_a_final_line_replaces_its_partial_and_a_repeat_is_a_duplicate(catalog: Catalog) -> None:
+    tracker = CostTracker(catalog, fallback=False)
+    first = tracker.record(SONNET, PARTIAL, tier="main", event_id="m1")
+    final = tracker.record(SONNET, FINAL, tier="main", event_id="m1")
+    same = tracker.record(SONNET, FINAL, tier="main", event_id="m1")
+    fewer = tracker.record(SONNET, PARTIAL, tier="main", event_id="m1")
+    assert [e.status for e in (first, final, same, fewer)] == [COMMITTED, REPLACED, DUPLICATE, DUPLICATE]
+    assert final.counted and not same.counted
+    snap = tracker.snapshot()
+    alone = CostTracker(catalog, fallback=False)
+    expected = alone.record(SONNET, FINAL, tier="main")
+    assert snap.calls == 1 and snap.total.usage == FINAL
+    assert snap.total.cost_units == final.cost_units == expected.cost_units
+    assert snap.by_tier["main"].cost_units == snap.by_model[SONNET].cost_units == final.cost_units
+
+
+def test_a_replacement_moves_the_call_between_rows_and_leaves_no_empty_row(catalog: Catalog) -> None:
+    tracker = CostTracker(catalog, fallback=False)
+    tracker.record("mystery-model-x", PARTIAL, tier="draft", event_id="m1")  # unknown: unpriced
+    assert tracker.snapshot().unpriced_calls == 1
+    final = tracker.record(SONNET, FINAL, tier="main", event_id="m1")
+    snap = tracker.snapshot()
+    assert set(snap.by_tier) >= {"main"} and "draft" not in snap.by_tier
+    assert "mystery-model-x" not in snap.by_model
+    assert snap.unpriced_calls == 0 and snap.calls == 1
+    assert snap.total.cost_units == final.cost_units and snap.total.usage == FINAL
+
+
+def test_a_partial_counted_on_one_thread_is_replaced_from_another(catalog: Catalog) -> None:
+    tracker = CostTracker(catalog, fallback=False)
+    ids = [f"m{k}" for k in range(200)]
+
+    def partials() -> None:
+        for i in ids:
+            tracker.record(SONNET, PARTIAL, tier="main", event_id=i)
+
+    worker = threading.Thread(target=partials)
+    worker.start()
+    worker.join()
+    finals = [tracker.record(SONNET, FINAL, tier="main", event_id=i) for i in ids]
+    assert {e.status for e in finals} == {REPLACED}
+    snap = tracker.snapshot()
+    assert snap.calls == len(ids)
+    assert snap.total.usage == Usage(**{k: v * len(ids) for k, v in FINAL.as_dict().items()})
+    assert snap.total.cost_units == sum(e.cost_units for e in finals)  # type: ignore[misc]
+
+
+def test_the_series_holds_the_final_cost_at_the_final_lines_time(catalog: Catalog) -> None:
+    tracker = CostTracker(catalog, fallback=False, series_seconds=600)
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    tracker.record(SONNET, PARTIAL, tier="main", event_id="m1", at=now - dt.timedelta(seconds=30))
+    final = tracker.record(SONNET, FINAL, tier="main", event_id="m1", at=now - dt.timedelta(seconds=20))
+    first, cost, _, base_cost, _ = tracker.snapshot().total_series.ordered()
+    assert base_cost == 0
+    assert sum(cost) == final.cost_units
+    # what the partial added at its second is gone; the final's cost is at its own second
+    assert cost[int((now - dt.timedelta(seconds=20)).timestamp()) - first] == final.cost_units
+
+
+def test_subscribers_and_the_ledger_get_the_replacement(tmp_path: Path, catalog: Catalog) -> None:
+    db = tmp_path / "ledger.sqlite3"
+    seen: list[Event] = []
+    tracker = CostTracker(catalog, fallback=False, ledger=db, session="live")
+    tracker.subscribe(seen.append)
+    tracker.record(SONNET, PARTIAL, tier="main", event_id="m1", source="claude-code", session="cc-1")
+    tracker.ledger.flush()  # type: ignore[union-attr]  # the partial is stored first, as when watched live
+    final = tracker.record(SONNET, FINAL, tier="main", event_id="m1", source="claude-code", session="cc-1")
+    tracker.record(SONNET, PARTIAL, tier="main", event_id="m1", source="claude-code", session="cc-1")
+    tracker.close()
+    assert [e.status for e in seen] == [COMMITTED, REPLACED]  # a duplicate is not an event for listeners
+    conn = sqlite3.connect(db)
+    try:
+        assert rows(conn, "SELECT event_id, output, cost_units FROM calls") == [("m1", 740, final.cost_units)]
+        assert rows(conn, "SELECT SUM(calls), SUM(output), SUM(cost_units) FROM rollup") == [(1, 740, final.cost_units)]
+        assert rows(conn, "SELECT SUM(calls), SUM(output), SUM(cost_units) FROM rollup_hour") == [
+            (1, 740, final.cost_units)]
+    finally:
+        conn.close()
+
+
+def test_after_a_restart_a_final_line_still_replaces_the_partial(tmp_path: Path, catalog: Catalog) -> None:
+    db = tmp_path / "ledger.sqlite3"
+    with CostTracker(catalog, fallback=False, ledger=db, session="run") as tracker:
+        tracker.record(SONNET, PARTIAL, tier="main", event_id="m1")
+    resumed = CostTracker(catalog, fallback=False, ledger=db, resume=True)
+    try:
+        assert resumed.session == "run"
+        final = resumed.record(SONNET, FINAL, tier="main", event_id="m1")
+        assert final.status == REPLACED
+        snap = resumed.snapshot()
+        assert snap.calls == 1 and snap.total.cost_units == final.cost_units
+    finally:
+        resumed.close()
+    conn = sqlite3.connect(db)
+    try:
+        assert rows(conn, "SELECT output FROM calls") == [(740,)]
+        assert rows(conn, "SELECT SUM(cost_units) FROM rollup") == [(final.cost_units,)]
+    finally:
+        conn.close()
+
+
+def test_an_attempts_call_is_a_duplicate_while_pending_and_replaceable_once_committed(catalog: Catalog) -> None:
+    tracker = CostTracker(catalog, fallback=False)
+    with tracker.attempt(tier="main") as attempt:
+        attempt.record(SONNET, PARTIAL, event_id="m1")
+        assert tracker.record(SONNET, FINAL, tier="main", event_id="m1").status == DUPLICATE
+    final = tracker.record(SONNET, FINAL, tier="main", event_id="m1")
+    assert final.status == REPLACED
+    assert tracker.snapshot().total.cost_units == final.cost_units
+
+
+def event(event_id: str, usage: Usage, cost: int, ts: float, session: str = "cc-1", tier: str = "main",
+          source: str = "claude-code") -> Event:
+    return Event(SONNET, SONNET, "anthropic", tier, session, usage, cost, ts, event_id, COMMITTED, None, "catalog",
+                 source, "/home/dev/shop")
+
+
+def test_a_backfill_counts_added_replaced_and_duplicates_and_twice_adds_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "ledger.sqlite3"
+    t0 = 1_780_000_000.0
+    batch = [event("a", PARTIAL, 10, t0), event("a", FINAL, 99, t0 + 1), event("b", FINAL, 99, t0 + 2),
+             event("a", PARTIAL, 10, t0 + 3)]
+    with Backfill(db) as backfill:
+        assert backfill.write(batch) == Upserted(added=2, replaced=0, duplicates=2)
+        assert backfill.write(batch) == Upserted(added=0, replaced=0, duplicates=4)
+        assert backfill.write([event("b", PARTIAL, 10, t0)]) == Upserted(0, 0, 1)  # fewer: the stored call stays
+        # the live watcher stored a partial of "c" before the import saw its final line
+        assert backfill.write([event("c", PARTIAL, 10, t0 + 900)]) == Upserted(1, 0, 0)
+        assert backfill.write([event("c", FINAL, 99, t0 + 901, tier="subagent")]) == Upserted(0, 1, 0)
+    conn = sqlite3.connect(db)
+    try:
+        assert rows(conn, "SELECT event_id, tier, output, cost_units FROM events ORDER BY event_id") == [
+            ("a", "main", 740, 99), ("b", "main", 740, 99), ("c", "subagent", 740, 99)]
+        assert rows(conn, "SELECT tier, SUM(calls), SUM(output), SUM(cost_units) FROM rollup GROUP BY tier") == [
+            ("main", 2, 1480, 198), ("subagent", 1, 740, 99)]
+        assert rows(conn, "SELECT COUNT(*) FROM rollup WHERE calls = 0") == [(0,)]
+        assert rows(conn, "SELECT tier, SUM(calls), SUM(cost_units) FROM rollup_hour GROUP BY tier") == [
+            ("main", 2, 198), ("subagent", 1, 99)]
+        # stored as ended at its last call; it began with its first stored call (the partial at t0 never was)
+        assert rows(conn, "SELECT id, started_at, ended_at FROM sessions") == [("cc-1", t0 + 1, t0 + 901)]
+    finally:
+        conn.close()
+
+
+def test_resume_never_continues_an_imported_or_watched_session(tmp_path: Path, catalog: Catalog) -> None:
+    db = tmp_path / "ledger.sqlite3"
+    with CostTracker(catalog, fallback=False, ledger=db, session="mine") as tracker:
+        tracker.record(SONNET, FINAL, tier="Tier 1")
+        # a watcher's calls name their own (Claude Code) session: another program's, not this tracker's
+        tracker.record(SONNET, FINAL, tier="main", session="cc-watched", event_id="w1", source="claude-code")
+    with Backfill(db) as backfill:
+        backfill.write([event("i1", FINAL, 99, 2_000_000_000.0, session="cc-imported")])
+    conn = sqlite3.connect(db)
+    try:
+        ended = dict(rows(conn, "SELECT id, ended_at IS NOT NULL FROM sessions"))
+    finally:
+        conn.close()
+    assert ended == {"mine": 0, "cc-watched": 1, "cc-imported": 1}
+    resumed = CostTracker(catalog, fallback=False, ledger=db, resume=True)
+    try:
+        assert resumed.session == "mine"
+    finally:
+        resumed.close()
+
+
+@pytest.mark.parametrize("live_first", [True, False])
+def test_live_and_backfilled_copies_of_a_call_count_once(tmp_path: Path, catalog: Catalog, live_first: bool) -> None:
+    """A call watched live (partial) and imported (final), in either order: one row, the final usage."""
+    db = tmp_path / "ledger.sqlite3"
+    t0 = dt.datetime(2026, 12, 1, 9, tzinfo=dt.timezone.utc)
+
+    def live() -> None:
+        ledger = Ledger(db)
+        with CostTracker(catalog, fallback=False, ledger=ledger) as tracker:
+            tracker.record(SONNET, PARTIAL, tier="main", session="cc-1", event_id="m1", at=t0, source="claude-code")
+        ledger.close()
+
+    def imported() -> Upserted:
+        with Backfill(db) as backfill:
+            return backfill.write([event("m1", FINAL, 99, t0.timestamp() + 1)])
+
+    if live_first:
+        live()
+        assert imported() == Upserted(0, 1, 0)
+    else:
+        assert imported() == Upserted(1, 0, 0)
+        live()
+    conn = sqlite3.connect(db)
+    try:
+        assert rows(conn, "SELECT output, cost_units FROM calls") == [(740, 99)]
+        assert rows(conn, "SELECT SUM(calls), SUM(output) FROM rollup") == [(1, 740)]
+    finally:
+        conn.close()
