@@ -9,6 +9,7 @@ import logging
 import warnings
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,6 +41,7 @@ from costpanel.integrations.openai_agents import (
     event_ids,
     usages_of,
 )
+from costpanel.ledger.queries import open_read_only, parse_range, report
 
 M = Decimal(10**6)
 # pricing/openai.toml, USD per 1M tokens, periods in force today:
@@ -420,3 +422,39 @@ def test_bad_constructor_arguments_raise_naming_the_field(tracker: CostTracker, 
 def test_the_tracker_must_be_a_cost_tracker() -> None:
     with pytest.raises(TypeError, match="tracker must be a CostTracker, got str"):
         CostpanelHooks("tracker")  # type: ignore[arg-type]
+
+
+def test_a_service_tier_the_response_states_wins_over_the_constructors(tracker: CostTracker) -> None:
+    """``ModelResponse`` has no ``service_tier`` in SDK 0.24; a response that carries one is read."""
+    from agents import ModelResponse
+
+    response = ModelResponse(output=[assistant_message("ok")], usage=MAIN, response_id="resp_st")
+    response.service_tier = "priority"  # type: ignore[attr-defined]
+    hooks = CostpanelHooks(tracker, variant="flex")
+    assert hooks.record(Agent(name="A", model="gpt-5.6-sol"), response) == 1
+    assert tracker.snapshot().total_usd == 2 * cost(SOL, MAIN_BUCKETS)
+
+
+def test_an_agent_with_a_blank_name_gets_the_default_tier(tracker: CostTracker) -> None:
+    agent = Agent(name=" ", model=Named("gpt-4o", [answer("ok", MAIN, "resp_blank")]))
+    Runner.run_sync(agent, "hi", hooks=CostpanelHooks(tracker))
+    assert set(tracker.snapshot().by_tier) == {"default"}
+
+
+# -- into the ledger ---------------------------------------------------------------------------------------
+def test_calls_reach_the_ledger_grouped_by_source_and_project(catalog: Any, tmp_path: Path) -> None:
+    db = tmp_path / "ledger.sqlite3"
+    tracker = CostTracker(catalog, ledger=db)
+    agent = Agent(name="A", model=Named("gpt-5.6-sol", [answer("ok", MAIN, "resp_l")]))
+    Runner.run_sync(agent, "hi", hooks=CostpanelHooks(tracker, project="/src/shop"))
+    tracker.close()
+    ro = open_read_only(db)
+    try:
+        by_source = {r.key: r for r in report(ro, parse_range("all"), "source")}
+        by_project = {r.key: r for r in report(ro, parse_range("all"), "project")}
+    finally:
+        ro.close()
+    assert set(by_source) == {"openai-agents"}
+    assert by_source["openai-agents"].usage == MAIN_BUCKETS
+    assert by_source["openai-agents"].cost_usd == cost(SOL, MAIN_BUCKETS)
+    assert set(by_project) == {"/src/shop"}
