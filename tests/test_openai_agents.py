@@ -458,3 +458,15 @@ def test_calls_reach_the_ledger_grouped_by_source_and_project(catalog: Any, tmp_
     assert by_source["openai-agents"].usage == MAIN_BUCKETS
     assert by_source["openai-agents"].cost_usd == cost(SOL, MAIN_BUCKETS)
     assert set(by_project) == {"/src/shop"}
+
+
+def test_web_searches_of_a_response_of_several_requests_go_with_its_last_request() -> None:
+    from agents import ModelResponse
+
+    both = AgentsUsage()
+    both.add(usage(input=300, output=10))
+    both.add(usage(input=400, output=20))
+    search = ResponseFunctionWebSearch(id="ws_1", status="completed", type="web_search_call",
+                                       action=ActionSearch(type="search", query="q"))
+    response = ModelResponse(output=[search, assistant_message("ok")], usage=both, response_id="r")
+    assert usages_of(response) == [Usage(input=300, output=10), Usage(input=400, output=20, web_search=1)]
