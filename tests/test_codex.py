@@ -288,3 +288,31 @@ def test_looks_like() -> None:
     assert codex.looks_like(Path("renamed.jsonl"), meta() + b"\n")
     assert not codex.looks_like(Path("renamed.jsonl"), b'{"type":"assistant","sessionId":"x"}\n')
     assert not codex.looks_like(Path("rollout-x.json"), meta())
+
+
+def test_newer_session_meta_fields_missing_totals_and_long_paths() -> None:
+    deep = "/home/dev/" + "very-long-folder/" * 20 + "shop"
+    no_total = line("event_msg", {"type": "token_count", "info": {"total_token_usage": {
+        "input_tokens": 700, "cached_input_tokens": 100, "output_tokens": 30}}})
+    reader, calls = read([line("session_meta", {"session_id": PARENT, "cwd": deep}), turn("gpt-5.4", cwd=deep),
+                          no_total], "renamed.jsonl")
+    (call,) = calls
+    assert call.event_id == f"codex:{PARENT}:730"  # total_tokens missing: input + output
+    assert call.usage == Usage(input=600, cache_read=100, output=30)
+    assert call.project.startswith("…") and call.project.endswith("/very-long-folder/shop")
+    assert len(call.project) == 256
+
+
+def test_cached_tokens_growing_faster_than_input_is_a_bad_field_not_a_negative_call() -> None:
+    reader, calls = read([meta(), turn("gpt-5.4"), tokens(1000, 0, 10, 0), tokens(1500, 900, 20, 0),
+                          tokens(2500, 1000, 30, 0)])
+    assert [(c.event_id, c.usage) for c in calls] == [
+        (f"codex:{SESSION}:1010", Usage(input=1000, output=10)),
+        (f"codex:{SESSION}:2530", Usage(input=900, cache_read=100, output=10))]  # from the bad line's total
+    assert reader.skipped[BAD_FIELD] == 1 and reader.last_error is not None
+    assert "cached_input_tokens grew by 900, more than input_tokens (500)" in reader.last_error
+
+
+def test_a_total_repeated_after_a_call_without_model_bills_nothing() -> None:
+    reader, calls = read([meta(), tokens(1000, 0, 10, 0), tokens(1000, 0, 10, 0)])
+    assert calls == [] and reader.skipped == {NO_USAGE: 2, NO_MODEL: 1}

@@ -292,3 +292,17 @@ def test_looks_like() -> None:
     assert gemini_cli.looks_like(Path("session-1.json"), b'{\n  "sessionId": "x",\n  "projectHash": "y"')
     assert not gemini_cli.looks_like(Path("rollout-1.jsonl"), b'{"type":"session_meta","payload":{}}')
     assert not gemini_cli.looks_like(Path("session-1.txt"), head)
+
+
+@pytest.mark.parametrize(("meta", "name", "tier", "session"), [
+    ({**header(), "kind": "subagent"}, "session-2026-11-30T09-00-6f1c2d3e.jsonl", "subagent", SESSION),
+    ({**header(), "kind": "main"}, "session-2026-11-30T09-00-6f1c2d3e.jsonl", "main", SESSION),
+    ({"projectHash": "abc"}, "session-2026-11-30T09-00-6f1c2d3e.jsonl", "main",
+     "session-2026-11-30T09-00-6f1c2d3e"),
+])
+def test_tier_and_session_from_the_metadata(gemini_home: Path, meta: dict[str, Any], name: str, tier: str,
+                                            session: str) -> None:
+    path = chat_file(gemini_home, [meta, reply("g1", "gemini-3.5-flash", "2026-11-30T09:00:08Z", toks(10, 1))],
+                     name=name)
+    (call,) = gemini_cli.Reader(path).read_document(path.read_bytes())
+    assert (call.tier, call.session, call.event_id) == (tier, session, f"gemini-cli:{session}:g1")
