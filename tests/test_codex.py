@@ -316,3 +316,12 @@ def test_cached_tokens_growing_faster_than_input_is_a_bad_field_not_a_negative_c
 def test_a_total_repeated_after_a_call_without_model_bills_nothing() -> None:
     reader, calls = read([meta(), tokens(1000, 0, 10, 0), tokens(1000, 0, 10, 0)])
     assert calls == [] and reader.skipped == {NO_USAGE: 2, NO_MODEL: 1}
+
+
+@pytest.mark.parametrize(("source", "tier"), [
+    ("cli", "main"), ("exec", "main"), ({"subagent": "review"}, "subagent"),
+    ({"subagent": {"thread_spawn": {"parent_thread_id": PARENT, "depth": 1, "agent_nickname": "scout"}}}, "subagent"),
+])
+def test_sessions_codex_starts_itself_are_tier_subagent(source: Any, tier: str) -> None:
+    _, calls = read([meta(source=source), turn("gpt-5.4"), tokens(100, 0, 5, 0)])
+    assert [c.tier for c in calls] == [tier]

@@ -24,6 +24,9 @@ from the parent's. A ``session_meta`` naming another session switches the reader
 the copied events get the parent's event ids and count once; Codex marks no end of the copy, so
 the fork's own calls are labelled with that session too (their ids are new totals: still
 counted once).
+
+Tier ``main``, or ``subagent`` for the sessions Codex starts itself (``session_meta.source`` is
+``{"subagent": …}``: a review, a spawned agent thread).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from .logs import BAD_FIELD, LINES, MALFORMED, NO_MODEL, NO_USAGE, LogCall, Skip
 SOURCE = "codex"
 KIND = LINES
 MAIN = "main"
+SUBAGENT = "subagent"
 PREFIX = "rollout-"
 SUFFIX = ".jsonl"
 FOLDERS = ("sessions", "archived_sessions")
@@ -130,6 +134,7 @@ class Reader:
         self.session = self.file_session
         self.project = ""
         self.model: str | None = None
+        self.tier = MAIN
         self._previous: Total | None = None  # the session's last cumulative total
         self._previous_call: LogCall | None = None  # the call that total ended
         self._restarts: dict[str, int] = {}  # per session: how often its total went down
@@ -195,6 +200,9 @@ class Reader:
                 self.session = session
                 self._previous = self._previous_call = None
         self._cwd(payload, "session_meta")
+        source = payload.get("source")  # "cli", "exec", "vscode" … or {"subagent": "review" | {"thread_spawn": …}}
+        if source is not None:
+            self.tier = SUBAGENT if (type(source) is dict and SUBAGENT in source) or source == SUBAGENT else MAIN
         model = payload.get("model")
         if model is not None and self.model is None:
             self.model = self._fields.label("session_meta.payload.model", model)
@@ -244,7 +252,7 @@ class Reader:
         usage = from_openai({"input_tokens": inp, "input_tokens_details": {"cached_tokens": cached},
                              "output_tokens": out})
         event_id = f"codex:{self.session}:{total[4]}" + (f":{restarts}" if restarts else "")
-        call = LogCall(self._fields.label("event id", event_id), ts, self.model, usage, MAIN, self.session,
+        call = LogCall(self._fields.label("event id", event_id), ts, self.model, usage, self.tier, self.session,
                        self.project, None, SOURCE)
         self._previous_call = call
         return call
