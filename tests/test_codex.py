@@ -218,7 +218,7 @@ def test_a_log_from_before_usage_was_recorded_bills_nothing() -> None:
     (line("event_msg", {"type": "token_count", "info": {"total_token_usage": {"input_tokens": -4}}}),
      BAD_FIELD, "input_tokens must be a non-negative integer, got int -4"),
     (line("event_msg", {"type": "token_count", "info": {"total_token_usage": {
-        "input_tokens": 10, "cached_input_tokens": 11}}}), BAD_FIELD, "cached_input_tokens (11) exceeds input_tokens (10)"),
+        "input_tokens": 10, "cached_input_tokens": 11}}}), BAD_FIELD, "cached_input_tokens (11) + cache_write_input_tokens (0) exceeds input_tokens (10)"),
     (tokens(50, 0, 5, 0, ts="yesterday"), BAD_FIELD, "timestamp must be an ISO 8601 time"),
     (tokens(50, 0, 5, 0, ts="2026-11-30T09:00:00"), BAD_FIELD, "must carry its offset"),
 ])
@@ -310,7 +310,7 @@ def test_cached_tokens_growing_faster_than_input_is_a_bad_field_not_a_negative_c
         (f"codex:{SESSION}:1010", Usage(input=1000, output=10)),
         (f"codex:{SESSION}:2530", Usage(input=900, cache_read=100, output=10))]  # from the bad line's total
     assert reader.skipped[BAD_FIELD] == 1 and reader.last_error is not None
-    assert "cached_input_tokens grew by 900, more than input_tokens (500)" in reader.last_error
+    assert "cached_input_tokens and cache_write_input_tokens grew by 900 + 0, more than input_tokens (500)" in reader.last_error
 
 
 def test_a_total_repeated_after_a_call_without_model_bills_nothing() -> None:
@@ -325,3 +325,19 @@ def test_a_total_repeated_after_a_call_without_model_bills_nothing() -> None:
 def test_sessions_codex_starts_itself_are_tier_subagent(source: Any, tier: str) -> None:
     _, calls = read([meta(source=source), turn("gpt-5.4"), tokens(100, 0, 5, 0)])
     assert [c.tier for c in calls] == [tier]
+
+
+def test_cache_writes_of_newer_models_are_their_own_bucket_and_priced() -> None:
+    def total(i: int, c: int, w: int, o: int) -> bytes:
+        return line("event_msg", {"type": "token_count", "info": {"total_token_usage": {
+            "input_tokens": i, "cached_input_tokens": c, "cache_write_input_tokens": w, "output_tokens": o,
+            "reasoning_output_tokens": 0, "total_tokens": i + o}}}, "2026-12-02T10:00:00.000Z")
+    _, calls = read([meta(), turn("gpt-5.6-sol"), total(30000, 0, 28000, 500), total(62000, 28000, 30000, 900)])
+    assert [(c.event_id, c.usage) for c in calls] == [
+        (f"codex:{SESSION}:30500", Usage(input=2000, cache_write=28000, output=500)),
+        (f"codex:{SESSION}:62900", Usage(input=2000, cache_read=28000, cache_write=2000, output=400))]
+    events = record_all(CostTracker(fallback=False), calls)
+    # gpt-5.6-sol from 2026-12-01: 5 input, 0.50 cached, 6.25 cache write, 30 output per 1M
+    assert [e.cost_units for e in events] == [
+        (2000 * 5 * 10**6) + (28000 * 6_250_000) + (500 * 30 * 10**6),
+        (2000 * 5 * 10**6) + (28000 * 500_000) + (2000 * 6_250_000) + (400 * 30 * 10**6)]

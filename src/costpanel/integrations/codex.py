@@ -14,8 +14,9 @@ Each line is ``{"timestamp", "type", "payload"}`` (Codex's ``RolloutLine``). Thr
 two successive totals: Codex writes the same ``token_count`` again (same totals) at turn ends
 and on resume, so summing ``last_token_usage`` would count those twice. Event id
 ``codex:<session>:<cumulative total_tokens>``: a repeated total is the same id, a duplicate.
-``input_tokens`` includes ``cached_input_tokens`` and ``output_tokens`` includes
-``reasoning_output_tokens`` (the Responses API's usage): input = input - cached.
+``input_tokens`` includes ``cached_input_tokens`` (and ``cache_write_input_tokens``, which Codex
+writes since GPT-5.6 bills cache writes) and ``output_tokens`` includes ``reasoning_output_tokens``
+(the Responses API's usage): input = input - cached - cache writes.
 
 A fork (``/fork``, or a subagent spawned with the parent's context) starts a new file whose
 first line is its own ``session_meta``, followed by a copy of the parent's lines, the parent's
@@ -39,7 +40,7 @@ from typing import Any
 
 import orjson
 
-from ..adapters import from_openai
+from ..usage import Usage
 from ._fields import BadField, Fields, clip_path, count
 from .logs import BAD_FIELD, LINES, MALFORMED, NO_MODEL, NO_USAGE, LogCall, Skips, home
 
@@ -54,10 +55,11 @@ FOLDERS = ("sessions", "archived_sessions")
 # are counted as billing nothing on a byte search.
 _MARKS = (b"token_count", b"turn_context", b"session_meta")
 _UUID = re.compile(r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")
-# Field order of a cumulative total (Codex's TokenUsage).
-_TOTAL_FIELDS = ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens", "total_tokens")
+# Field order of a cumulative total (Codex's TokenUsage; cache writes since GPT-5.6, 0 before).
+_TOTAL_FIELDS = ("input_tokens", "cached_input_tokens", "cache_write_input_tokens", "output_tokens",
+                 "reasoning_output_tokens", "total_tokens")
 
-Total = tuple[int, int, int, int, int]
+Total = tuple[int, int, int, int, int, int]
 
 
 def codex_home() -> Path:
@@ -106,12 +108,13 @@ def _total(value: Any, where: str) -> Total:
     """A cumulative (or last-call) usage object as a tuple; a missing total_tokens is input + output."""
     if type(value) is not dict:
         raise BadField(f"{where} must be an object, got {type(value).__name__}")
-    inp, cached, out, reasoning, total = (count(value, key, where) for key in _TOTAL_FIELDS)
-    if cached > inp:
-        raise BadField(f"{where}.cached_input_tokens ({cached}) exceeds input_tokens ({inp})")
+    inp, cached, written, out, reasoning, total = (count(value, key, where) for key in _TOTAL_FIELDS)
+    if cached + written > inp:
+        raise BadField(f"{where}: cached_input_tokens ({cached}) + cache_write_input_tokens ({written}) "
+                       f"exceeds input_tokens ({inp})")
     if value.get("total_tokens") is None:
         total = inp + out
-    return inp, cached, out, reasoning, total
+    return inp, cached, written, out, reasoning, total
 
 
 class Reader:
@@ -245,13 +248,14 @@ class Reader:
         self._previous, self._previous_call = total, None  # moved on, whatever this line turns out to be
         if self.model is None:
             return NO_MODEL
-        inp, cached, out, _reasoning, _ = delta
-        if cached > inp:
-            raise BadField(f"token_count.info.total_token_usage: cached_input_tokens grew by {cached}, "
-                           f"more than input_tokens ({inp})")
-        usage = from_openai({"input_tokens": inp, "input_tokens_details": {"cached_tokens": cached},
-                             "output_tokens": out})
-        event_id = f"codex:{self.session}:{total[4]}" + (f":{restarts}" if restarts else "")
+        inp, cached, written, out, _reasoning, _ = delta
+        if cached + written > inp:
+            raise BadField(f"token_count.info.total_token_usage: cached_input_tokens and cache_write_input_tokens "
+                           f"grew by {cached} + {written}, more than input_tokens ({inp})")
+        # Input includes the cached and the cache-written tokens (Responses API usage); output
+        # includes reasoning. from_openai reads the same, but has no cache writes.
+        usage = Usage(input=inp - cached - written, cache_read=cached, cache_write=written, output=out)
+        event_id = f"codex:{self.session}:{total[5]}" + (f":{restarts}" if restarts else "")
         call = LogCall(self._fields.label("event id", event_id), ts, self.model, usage, self.tier, self.session,
                        self.project, None, SOURCE)
         self._previous_call = call
