@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import os
 import re
+from operator import sub
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -51,9 +52,8 @@ SUBAGENT = "subagent"
 PREFIX = "rollout-"
 SUFFIX = ".jsonl"
 FOLDERS = ("sessions", "archived_sessions")
-# Only these lines are parsed; the rest (messages, tool calls, reasoning: most of the bytes)
-# are counted as billing nothing on a byte search.
-_MARKS = (b"token_count", b"turn_context", b"session_meta")
+# Only lines naming token_count, turn_context or session_meta are parsed; the rest (messages,
+# tool calls, reasoning: most of the bytes) are counted as billing nothing on a byte search.
 _UUID = re.compile(r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")
 # Field order of a cumulative total (Codex's TokenUsage; cache writes since GPT-5.6, 0 before).
 _TOTAL_FIELDS = ("input_tokens", "cached_input_tokens", "cache_write_input_tokens", "output_tokens",
@@ -108,7 +108,7 @@ def _total(value: Any, where: str) -> Total:
     """A cumulative (or last-call) usage object as a tuple; a missing total_tokens is input + output."""
     if type(value) is not dict:
         raise BadField(f"{where} must be an object, got {type(value).__name__}")
-    inp, cached, written, out, reasoning, total = (count(value, key, where) for key in _TOTAL_FIELDS)
+    inp, cached, written, out, reasoning, total = [count(value, key, where) for key in _TOTAL_FIELDS]
     if cached + written > inp:
         raise BadField(f"{where}: cached_input_tokens ({cached}) + cache_write_input_tokens ({written}) "
                        f"exceeds input_tokens ({inp})")
@@ -147,7 +147,7 @@ class Reader:
         skipped = self.skipped
         for line in lines:
             self.lines += 1
-            if not any(mark in line for mark in _MARKS):
+            if b"token_count" not in line and b"turn_context" not in line and b"session_meta" not in line:
                 if line.strip():
                     skipped[NO_USAGE] += 1
                 continue
@@ -231,11 +231,8 @@ class Reader:
         if previous == total:  # the same total written again: the same call, a duplicate
             return self._previous_call or NO_USAGE
         restarts = self._restarts.get(self.session, 0)
-        if previous is None:
-            delta = total
-        elif all(now >= before for now, before in zip(total, previous)):
-            delta = tuple(now - before for now, before in zip(total, previous))  # type: ignore[assignment]
-        else:
+        delta: Total = total if previous is None else tuple(map(sub, total, previous))  # type: ignore[assignment]
+        if min(delta) < 0:
             # The total went down (the session's count started over): never a negative call. If
             # the line's last call is the whole new total, that call is the first of the new count.
             restarts += 1
