@@ -11,8 +11,8 @@ Each line is ``{"timestamp", "type", "payload"}`` (Codex's ``RolloutLine``). Thr
         "last_token_usage":{…},"model_context_window":272000},"rate_limits":{…}}}
 
 ``total_token_usage`` is the session's running total. A call's usage is the difference between
-two successive totals: Codex writes the same ``token_count`` again (same totals) at turn ends
-and on resume, so summing ``last_token_usage`` would count those twice. Event id
+two successive totals: Codex can write the same ``token_count`` again (same totals, e.g. at a
+turn's end), so summing ``last_token_usage`` would count those calls twice. Event id
 ``codex:<session>:<cumulative total_tokens>``: a repeated total is the same id, a duplicate.
 ``input_tokens`` includes ``cached_input_tokens`` (and ``cache_write_input_tokens``, which Codex
 writes since GPT-5.6 bills cache writes) and ``output_tokens`` includes ``reasoning_output_tokens``
@@ -34,8 +34,8 @@ from __future__ import annotations
 
 import os
 import re
-from operator import sub
 from collections.abc import Iterable, Iterator
+from operator import sub
 from pathlib import Path
 from typing import Any
 
