@@ -1,0 +1,73 @@
+"""Field checks the Codex and Gemini CLI readers share: a bad value raises :class:`BadField`
+naming the field, which the reader counts under ``bad field`` (and keeps as its ``last_error``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..labels import MAX_LABEL, check_label
+from ..usage import MAX_COUNT
+
+_TS_CACHE_MAX = 4096
+_LABELS_MAX = 10_000
+
+
+class BadField(ValueError):
+    """A JSON value of the wrong type or an impossible value; the message names the field."""
+
+
+def count(holder: dict[str, object], key: str, where: str) -> int:
+    """A token count: a non-negative int (missing or null: 0)."""
+    value = holder.get(key)
+    if value is None:
+        return 0
+    if type(value) is not int or not 0 <= value <= MAX_COUNT:
+        raise BadField(f"{where}.{key} must be a non-negative integer, got {type(value).__name__} {value!r}")
+    return value
+
+
+def clip_path(path: str) -> str:
+    """A working directory as a project label: a path longer than a label keeps its end (the
+    folder's own name)."""
+    return path if len(path) <= MAX_LABEL else "…" + path[-(MAX_LABEL - 1):]
+
+
+class Fields:
+    """Per-reader caches: labels that passed :func:`check_label` and parsed timestamps (a session
+    repeats both on every line)."""
+
+    def __init__(self) -> None:
+        self._labels: set[tuple[str, str]] = set()
+        self._times: dict[str, float] = {}
+
+    def label(self, field: str, value: object) -> str:
+        """``value`` if it is a usable label (model, session, project, event id), else BadField."""
+        if type(value) is str and (field, value) in self._labels:
+            return value
+        try:
+            check_label(field, value)
+        except (TypeError, ValueError) as exc:
+            raise BadField(str(exc)) from None
+        if len(self._labels) < _LABELS_MAX:
+            self._labels.add((field, value))  # type: ignore[arg-type]
+        return value  # type: ignore[return-value]
+
+    def ts(self, field: str, value: object) -> float:
+        """Epoch seconds of an ISO 8601 time with its offset (both CLIs write UTC, ``Z``)."""
+        if type(value) is not str:
+            raise BadField(f"{field} must be an ISO 8601 string, got {type(value).__name__} {value!r}")
+        cached = self._times.get(value)
+        if cached is not None:
+            return cached
+        try:
+            when = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise BadField(f"{field} must be an ISO 8601 time such as 2026-11-30T09:12:04.511Z, "
+                           f"got {value[:60]!r}") from None
+        if when.utcoffset() is None:
+            raise BadField(f"{field} must carry its offset (Z): {value!r}")
+        seconds = when.timestamp()
+        if len(self._times) >= _TS_CACHE_MAX:
+            self._times.clear()
+        self._times[value] = seconds
+        return seconds

@@ -1,0 +1,259 @@
+"""Codex CLI's session logs ("rollouts"): ``$CODEX_HOME/sessions/YYYY/MM/DD/rollout-<time>-<uuid>.jsonl``.
+
+``$CODEX_HOME`` defaults to ``~/.codex``; ``codex archive`` moves files to ``archived_sessions/``.
+Each line is ``{"timestamp", "type", "payload"}`` (Codex's ``RolloutLine``). Three kinds matter::
+
+    {"timestamp":"…Z","type":"session_meta","payload":{"id":"<uuid>","cwd":"/home/me/shop",…}}
+    {"timestamp":"…Z","type":"turn_context","payload":{"cwd":"/home/me/shop","model":"gpt-5.3-codex",…}}
+    {"timestamp":"…Z","type":"event_msg","payload":{"type":"token_count","info":{
+        "total_token_usage":{"input_tokens":…,"cached_input_tokens":…,"output_tokens":…,
+                             "reasoning_output_tokens":…,"total_tokens":…},
+        "last_token_usage":{…},"model_context_window":272000},"rate_limits":{…}}}
+
+``total_token_usage`` is the session's running total. A call's usage is the difference between
+two successive totals: Codex can write the same ``token_count`` again (same totals, e.g. at a
+turn's end), so summing ``last_token_usage`` would count those calls twice. Event id
+``codex:<session>:<cumulative total_tokens>``: a repeated total is the same id, a duplicate.
+``input_tokens`` includes ``cached_input_tokens`` (and ``cache_write_input_tokens``, which Codex
+writes since GPT-5.6 bills cache writes) and ``output_tokens`` includes ``reasoning_output_tokens``
+(the Responses API's usage): input = input - cached - cache writes.
+
+A fork (``/fork``, or a subagent spawned with the parent's context) starts a new file whose
+first line is its own ``session_meta``, followed by a copy of the parent's lines, the parent's
+``session_meta`` and ``token_count`` events included, and then its own turns, whose totals go on
+from the parent's. A ``session_meta`` naming another session switches the reader to that id, so
+the copied events get the parent's event ids and count once; Codex marks no end of the copy, so
+the fork's own calls are labelled with that session too (their ids are new totals: still
+counted once).
+
+Tier ``main``, or ``subagent`` for the sessions Codex starts itself (``session_meta.source`` is
+``{"subagent": …}``: a review, a spawned agent thread).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator
+from operator import sub
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..usage import Usage
+from ._fields import BadField, Fields, clip_path, count
+from .logs import BAD_FIELD, LINES, MALFORMED, NO_MODEL, NO_USAGE, LogCall, Skips, home
+
+SOURCE = "codex"
+KIND = LINES
+MAIN = "main"
+SUBAGENT = "subagent"
+PREFIX = "rollout-"
+SUFFIX = ".jsonl"
+FOLDERS = ("sessions", "archived_sessions")
+# Only lines naming token_count, turn_context or session_meta are parsed; the rest (messages,
+# tool calls, reasoning: most of the bytes) are counted as billing nothing on a byte search.
+_UUID = re.compile(r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")
+# Field order of a cumulative total (Codex's TokenUsage; cache writes since GPT-5.6, 0 before).
+_TOTAL_FIELDS = ("input_tokens", "cached_input_tokens", "cache_write_input_tokens", "output_tokens",
+                 "reasoning_output_tokens", "total_tokens")
+
+Total = tuple[int, int, int, int, int, int]
+
+
+def codex_home() -> Path:
+    """``$CODEX_HOME`` (as Codex reads it), else ``~/.codex``."""
+    configured = os.environ.get("CODEX_HOME", "").strip()
+    return Path(configured).expanduser() if configured else home() / ".codex"
+
+
+def default_roots() -> list[Path]:
+    """``sessions/`` and ``archived_sessions/`` of the Codex home."""
+    base = codex_home()
+    return [base / folder for folder in FOLDERS]
+
+
+def _is_rollout(name: str) -> bool:
+    return name.startswith(PREFIX) and name.endswith(SUFFIX)
+
+
+def find_files(root: Path) -> Iterator[Path]:
+    """``rollout-*.jsonl`` under ``root``, recursively and sorted: a Codex home (its ``sessions/``
+    and ``archived_sessions/``), either of those, any folder, or ``root`` itself when it is a
+    file. Cold rollouts that Codex compressed (``.jsonl.zst``) are not read."""
+    if root.is_file():
+        yield root
+        return
+    tops = [root / f for f in FOLDERS if (root / f).is_dir()] or [root]
+    found: list[Path] = []
+    for top in tops:
+        for folder, dirs, files in os.walk(top):
+            dirs.sort()
+            found.extend(Path(folder, name) for name in files if _is_rollout(name))
+    yield from sorted(found)
+
+
+def looks_like(path: Path, head: bytes) -> bool:
+    """A ``rollout-*.jsonl`` file, or a ``.jsonl`` whose first line is a Codex ``session_meta``."""
+    if path.suffix != SUFFIX:
+        return False
+    if _is_rollout(path.name):
+        return True
+    first = head.split(b"\n", 1)[0]
+    return b'"type":"session_meta"' in first and b'"payload"' in first
+
+
+def _total(value: Any, where: str) -> Total:
+    """A cumulative (or last-call) usage object as a tuple; a missing total_tokens is input + output."""
+    if type(value) is not dict:
+        raise BadField(f"{where} must be an object, got {type(value).__name__}")
+    inp, cached, written, out, reasoning, total = [count(value, key, where) for key in _TOTAL_FIELDS]
+    if cached + written > inp:
+        raise BadField(f"{where}: cached_input_tokens ({cached}) + cache_write_input_tokens ({written}) "
+                       f"exceeds input_tokens ({inp})")
+    if value.get("total_tokens") is None:
+        total = inp + out
+    return inp, cached, written, out, reasoning, total
+
+
+class Reader:
+    """Reads one rollout file, keeping what its lines establish for those after them: the session,
+    the project, the model and the last cumulative total. Lines it cannot use are counted in
+    :attr:`skipped` by reason; the last bad field's message is kept in :attr:`last_error`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        match = _UUID.search(path.name[: -len(SUFFIX)] if path.name.endswith(SUFFIX) else path.stem)
+        self.file_session = match.group(1) if match else path.stem
+        self.skipped = Skips()
+        self.lines = 0
+        self.last_error: str | None = None
+        self._fields = Fields()
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget what earlier lines said: the file was truncated or replaced and is read again."""
+        self.session = self.file_session
+        self.project = ""
+        self.model: str | None = None
+        self.tier = MAIN
+        self._previous: Total | None = None  # the session's last cumulative total
+        self._previous_call: LogCall | None = None  # the call that total ended
+        self._restarts: dict[str, int] = {}  # per session: how often its total went down
+
+    def read_lines(self, lines: Iterable[bytes]) -> list[LogCall]:
+        calls: list[LogCall] = []
+        skipped = self.skipped
+        for line in lines:
+            self.lines += 1
+            if b"token_count" not in line and b"turn_context" not in line and b"session_meta" not in line:
+                if line.strip():
+                    skipped[NO_USAGE] += 1
+                continue
+            try:
+                call = self._parse(line)
+            except orjson.JSONDecodeError:
+                skipped[MALFORMED] += 1
+                continue
+            except BadField as exc:
+                skipped[BAD_FIELD] += 1
+                self.last_error = f"{self.path}:{self.lines}: {exc}"
+                continue
+            if type(call) is str:
+                skipped[call] += 1
+            else:
+                calls.append(call)  # type: ignore[arg-type]
+        return calls
+
+    def _parse(self, line: bytes) -> LogCall | str:
+        """One marked line: its call, or why it bills nothing. Raises JSONDecodeError or BadField."""
+        obj = orjson.loads(line)
+        if type(obj) is not dict:
+            raise BadField(f"a rollout line is a JSON object, got {type(obj).__name__}")
+        kind = obj.get("type")
+        payload = obj.get("payload")
+        if kind == "session_meta":
+            self._session_meta(self._object(payload, "session_meta.payload"))
+            return NO_USAGE
+        if kind == "turn_context":
+            self._turn_context(self._object(payload, "turn_context.payload"))
+            return NO_USAGE
+        if kind != "event_msg" or type(payload) is not dict or payload.get("type") != "token_count":
+            return NO_USAGE  # the word was in a message or a tool's output
+        info = payload.get("info")
+        if info is None:
+            return NO_USAGE  # before the first response of a session, and rate-limit-only updates
+        info = self._object(info, "token_count.info")
+        if info.get("total_token_usage") is None:
+            return NO_USAGE  # logs before 2025-09 had no usage
+        return self._token_count(obj, info)
+
+    @staticmethod
+    def _object(value: Any, where: str) -> dict[str, Any]:
+        if type(value) is not dict:
+            raise BadField(f"{where} must be an object, got {type(value).__name__}")
+        return value
+
+    def _session_meta(self, payload: dict[str, Any]) -> None:
+        session = payload.get("id", payload.get("session_id"))
+        if session is not None:
+            session = self._fields.label("session_meta.payload.id", session)
+            if session != self.session:  # a new file's own id, or a fork's copy of its parent's lines
+                self.session = session
+                self._previous = self._previous_call = None
+        self._cwd(payload, "session_meta")
+        source = payload.get("source")  # "cli", "exec", "vscode" … or {"subagent": "review" | {"thread_spawn": …}}
+        if source is not None:
+            self.tier = SUBAGENT if (type(source) is dict and SUBAGENT in source) or source == SUBAGENT else MAIN
+        model = payload.get("model")
+        if model is not None and self.model is None:
+            self.model = self._fields.label("session_meta.payload.model", model)
+
+    def _turn_context(self, payload: dict[str, Any]) -> None:
+        self._cwd(payload, "turn_context")
+        model = payload.get("model")
+        if model is not None:
+            self.model = self._fields.label("turn_context.payload.model", model)
+
+    def _cwd(self, payload: dict[str, Any], kind: str) -> None:
+        cwd = payload.get("cwd")
+        if cwd is not None:
+            if type(cwd) is not str:
+                raise BadField(f"{kind}.payload.cwd must be a string, got {type(cwd).__name__} {cwd!r}")
+            if cwd:
+                self.project = self._fields.label(f"{kind}.payload.cwd", clip_path(cwd))
+
+    def _token_count(self, obj: dict[str, Any], info: dict[str, Any]) -> LogCall | str:
+        total = _total(info["total_token_usage"], "token_count.info.total_token_usage")
+        ts = self._fields.ts("timestamp", obj.get("timestamp"))
+        previous = self._previous
+        if previous == total:  # the same total written again: the same call, a duplicate
+            return self._previous_call or NO_USAGE
+        restarts = self._restarts.get(self.session, 0)
+        delta: Total = total if previous is None else tuple(map(sub, total, previous))  # type: ignore[assignment]
+        if min(delta) < 0:
+            # The total went down (the session's count started over): never a negative call. If
+            # the line's last call is the whole new total, that call is the first of the new count.
+            restarts += 1
+            self._restarts[self.session] = restarts
+            last = info.get("last_token_usage")
+            if last is None or _total(last, "token_count.info.last_token_usage") != total:
+                self._previous, self._previous_call = total, None
+                return NO_USAGE
+            delta = total
+        self._previous, self._previous_call = total, None  # moved on, whatever this line turns out to be
+        if self.model is None:
+            return NO_MODEL
+        inp, cached, written, out, _reasoning, _ = delta
+        if cached + written > inp:
+            raise BadField(f"token_count.info.total_token_usage: cached_input_tokens and cache_write_input_tokens "
+                           f"grew by {cached} + {written}, more than input_tokens ({inp})")
+        # Input includes the cached and the cache-written tokens (Responses API usage); output
+        # includes reasoning. from_openai reads the same, but has no cache writes.
+        usage = Usage(input=inp - cached - written, cache_read=cached, cache_write=written, output=out)
+        event_id = f"codex:{self.session}:{total[5]}" + (f":{restarts}" if restarts else "")
+        call = LogCall(self._fields.label("event id", event_id), ts, self.model, usage, self.tier, self.session,
+                       self.project, None, SOURCE)
+        self._previous_call = call
+        return call

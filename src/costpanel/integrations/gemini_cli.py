@@ -1,0 +1,253 @@
+"""Gemini CLI's chat recordings: ``~/.gemini/tmp/<project>/chats/session-<time>-<id8>.jsonl``.
+
+``$GEMINI_CLI_HOME`` replaces the home folder when set (Gemini CLI's ``homedir()``), so the files
+are under ``$GEMINI_CLI_HOME/.gemini/tmp``. ``<project>`` is a short slug since mid-2026
+(``~/.gemini/projects.json`` maps each working directory to it and ``tmp/<slug>/.project_root``
+holds the directory), and was ``sha256(cwd)`` before. Subagents write
+``chats/<parent session id>/<session id>.jsonl``.
+
+Two shapes, both read whole each time (the reader is a :data:`~.logs.DOCUMENT` source):
+
+- ``.json`` (Gemini CLI before mid-2026): one document ``{"sessionId", "projectHash", "startTime",
+  "lastUpdated", "messages": [...]}``, rewritten whole after each message. A half-written one is
+  skipped as malformed this time and read next time.
+- ``.jsonl`` (since): a metadata line ``{"sessionId", "projectHash", "startTime", "kind", …}``, then
+  appended records: a message (``{"id", "timestamp", "type", …}``; a message is appended again,
+  whole, each time it changes, e.g. when its tokens arrive), ``{"$set": {…}}`` (metadata; with
+  ``messages``, a checkpoint of the whole list) and ``{"$rewindTo": "<message id>"}``.
+
+A billed call is a ``"type": "gemini"`` message with ``tokens`` (Gemini's usage metadata)::
+
+    {"id": "…", "timestamp": "2026-11-30T09:12:04.511Z", "type": "gemini", "model": "gemini-3-pro-preview",
+     "tokens": {"input": 12000, "output": 300, "cached": 8000, "thoughts": 150, "tool": 0, "total": 12450}}
+
+``input`` is ``promptTokenCount`` (cached tokens included), ``output`` ``candidatesTokenCount``,
+``thoughts`` ``thoughtsTokenCount`` (billed as output), ``tool`` ``toolUsePromptTokenCount``: the
+results of tools the model ran itself (Google Search, code execution) fed back to it, outside
+``promptTokenCount`` and billed as input (``totalTokenCount`` counts it). They are read as
+:func:`~costpanel.adapters.from_gemini` reads the API's usage metadata. Event id
+``gemini-cli:<sessionId>:<message id>``. A rewind removes messages from the conversation, not from
+the bill: calls before a ``$rewindTo`` still count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..adapters import from_gemini
+from ._fields import BadField, Fields, clip_path
+from .logs import BAD_FIELD, DOCUMENT, MALFORMED, NO_MODEL, NO_USAGE, TORN, LogCall, Skips, home
+
+SOURCE = "gemini-cli"
+KIND = DOCUMENT
+MAIN = "main"
+SUBAGENT = "subagent"
+SUFFIXES = (".json", ".jsonl")
+PREFIX = "session-"
+CHATS = "chats"
+# tokens field -> the API's usage metadata name, as from_gemini reads it
+_TOKENS = {"input": "promptTokenCount", "cached": "cachedContentTokenCount", "output": "candidatesTokenCount",
+           "thoughts": "thoughtsTokenCount", "tool": "toolUsePromptTokenCount", "total": "totalTokenCount"}
+
+
+def gemini_dir() -> Path:
+    """``$GEMINI_CLI_HOME/.gemini`` when set (Gemini CLI's own rule), else ``~/.gemini``."""
+    configured = os.environ.get("GEMINI_CLI_HOME", "")
+    return (Path(configured).expanduser() if configured else home()) / ".gemini"
+
+
+def default_roots() -> list[Path]:
+    """The ``tmp/`` folder of Gemini CLI's directory: one folder per project under it."""
+    return [gemini_dir() / "tmp"]
+
+
+def _is_chat(path: Path) -> bool:
+    name = path.name
+    return name.endswith(SUFFIXES) and (name.startswith(PREFIX) or CHATS in path.parts[:-1])
+
+
+def find_files(root: Path) -> Iterator[Path]:
+    """Chat recordings under ``root``, recursively and sorted: ``session-*.json(l)`` and the
+    ``.json(l)`` files of a ``chats/`` folder (subagents' included). ``root`` may be a ``.gemini``
+    folder (its ``tmp/``), its ``tmp/``, a project or ``chats/`` folder, or a file."""
+    if root.is_file():
+        yield root
+        return
+    top = root / "tmp" if (root / "tmp").is_dir() else root
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(top):
+        dirs.sort()
+        found.extend(p for p in (Path(folder, name) for name in files) if _is_chat(p))
+    yield from sorted(found)
+
+
+def looks_like(path: Path, head: bytes) -> bool:
+    """A ``.json``/``.jsonl`` file that opens with Gemini CLI's ``sessionId`` and ``projectHash``."""
+    return path.name.endswith(SUFFIXES) and b'"sessionId"' in head and b'"projectHash"' in head
+
+
+def _place(path: Path) -> tuple[Path | None, bool]:
+    """(the project folder above ``chats/``, whether the file is a subagent's) for ``path``."""
+    parts = path.parts
+    for k in range(len(parts) - 2, -1, -1):
+        if parts[k] == CHATS:
+            return Path(*parts[:k]) if k else None, len(parts) - k > 2
+    return None, False
+
+
+def project_of(folder: Path | None) -> str:
+    """The working directory a project folder (``tmp/<slug or hash>``) stands for: its
+    ``.project_root`` marker, else ``projects.json`` (matching the slug, or the sha256 of a
+    registered directory for a hash folder), else the folder's name. Never raises."""
+    if folder is None:
+        return ""
+    try:
+        marker = (folder / ".project_root").read_text(encoding="utf-8").strip()
+        if marker:
+            return marker
+    except (OSError, UnicodeDecodeError):
+        pass
+    try:
+        registry = orjson.loads((folder.parent.parent / "projects.json").read_bytes())
+        projects = registry.get("projects") if type(registry) is dict else None
+        if type(projects) is dict:
+            for cwd, slug in projects.items():
+                if slug == folder.name or hashlib.sha256(cwd.encode()).hexdigest() == folder.name:
+                    return str(cwd)
+    except (OSError, orjson.JSONDecodeError):
+        pass
+    return folder.name
+
+
+class Reader:
+    """Reads one chat recording, whole, each time it changes. :attr:`skipped` and :attr:`lines`
+    describe the latest read (the document is read again from its start each time); the last bad
+    field's message is kept in :attr:`last_error`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        folder, self.subagent_file = _place(path)
+        self.project = clip_path(project_of(folder))
+        self.skipped = Skips()
+        self.lines = 0
+        self.last_error: str | None = None
+        self._fields = Fields()
+
+    def reset(self) -> None:
+        """Nothing carries over between reads."""
+
+    def read_document(self, data: bytes) -> list[LogCall]:
+        self.skipped.clear()
+        self.lines = 0
+        meta: dict[str, Any] = {}
+        messages: dict[str, dict[str, Any]] = {}
+        for record in self._records(data):
+            if "$set" in record:
+                update = record["$set"]
+                if type(update) is dict:
+                    self._take(update.get("messages"), messages)
+                    meta.update(update)
+            elif "$rewindTo" in record:
+                continue  # the rewound calls were billed all the same
+            elif type(record.get("id")) is str:
+                self._take([record], messages)
+            else:
+                self._take(record.get("messages"), messages)
+                meta.update(record)
+        session = meta.get("sessionId") or self.path.stem
+        tier = SUBAGENT if self.subagent_file or meta.get("kind") == SUBAGENT else MAIN
+        calls: list[LogCall] = []
+        for message in messages.values():
+            try:
+                call = self._call(message, session, tier)
+            except BadField as exc:
+                self.skipped[BAD_FIELD] += 1
+                self.last_error = f"{self.path}: message {message.get('id')!r}: {exc}"
+                continue
+            if type(call) is str:
+                self.skipped[call] += 1
+            else:
+                calls.append(call)  # type: ignore[arg-type]
+        return calls
+
+    def _records(self, data: bytes) -> Iterator[dict[str, Any]]:
+        """The document's JSON objects: the whole of a ``.json`` file, each line of a ``.jsonl``."""
+        if not self.path.name.endswith(".jsonl"):
+            self.lines = 1
+            try:
+                whole = orjson.loads(data)
+            except orjson.JSONDecodeError:
+                self.skipped[MALFORMED] += 1  # also a file caught half-written: read again next time
+                return
+            if type(whole) is dict:
+                yield whole
+            else:
+                self.skipped[BAD_FIELD] += 1
+                self.last_error = f"{self.path}: a chat recording is a JSON object, got {type(whole).__name__}"
+            return
+        lines = data.split(b"\n")
+        torn = lines.pop() if lines else b""  # after the last newline: empty, or a line being written
+        if torn.strip():
+            self.skipped[TORN] += 1
+        for line in lines:
+            if not line.strip():
+                continue
+            self.lines += 1
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                self.skipped[MALFORMED] += 1
+                continue
+            if type(record) is dict:
+                yield record
+            else:
+                self.skipped[BAD_FIELD] += 1
+                self.last_error = f"{self.path}:{self.lines}: a record is a JSON object, got {type(record).__name__}"
+
+    @staticmethod
+    def _take(found: Any, messages: dict[str, dict[str, Any]]) -> None:
+        """Fold message records by id: a later copy replaces an earlier one, but keeps its tokens
+        if it has none (a message is re-appended whole when its tool calls change)."""
+        if type(found) is not list:
+            return
+        for message in found:
+            if type(message) is not dict or type(message.get("id")) is not str:
+                continue
+            earlier = messages.get(message["id"])
+            if earlier is not None and message.get("tokens") is None and earlier.get("tokens") is not None:
+                message = {**message, "tokens": earlier["tokens"]}
+            messages[message["id"]] = message
+
+    def _call(self, message: dict[str, Any], session: object, tier: str) -> LogCall | str:
+        tokens = message.get("tokens")
+        if message.get("type") != "gemini" or tokens is None:
+            return NO_USAGE  # the user's prompts, info and error lines, a reply still waiting for its usage
+        if type(tokens) is not dict:
+            raise BadField(f"tokens must be an object, got {type(tokens).__name__}")
+        metadata = {}
+        for field, api_name in _TOKENS.items():
+            value = tokens.get(field)
+            if value is not None and (type(value) is not int or value < 0):
+                raise BadField(f"tokens.{field} must be a non-negative integer, got {type(value).__name__} {value!r}")
+            metadata[api_name] = value
+        if not any(metadata[name] for name in ("promptTokenCount", "candidatesTokenCount", "thoughtsTokenCount",
+                                                "toolUsePromptTokenCount")):
+            return NO_USAGE
+        model = message.get("model")
+        if model is None or model == "":
+            return NO_MODEL
+        try:
+            usage = from_gemini(metadata)
+        except (TypeError, ValueError) as exc:
+            raise BadField(f"tokens: {exc}") from None
+        label = self._fields.label
+        session = label("sessionId", session)
+        event_id = label("event id", f"gemini-cli:{session}:{message['id']}")
+        return LogCall(event_id, self._fields.ts("timestamp", message.get("timestamp")), label("model", model),
+                       usage, tier, session, self.project and label("project", self.project), None, SOURCE)
