@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import binascii
 import logging
+import selectors
 import socket
 import threading
 import zlib
@@ -154,6 +155,7 @@ class OtlpReceiver:
         self._counts = Counters()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._wake: tuple[socket.socket, socket.socket] | None = None
 
     @property
     def stats(self) -> FeedStats:
@@ -168,19 +170,41 @@ class OtlpReceiver:
         server_class = _Server6 if ":" in self.host else _Server
         server = server_class((self.host, self.port), _Handler)
         server.receiver = self
+        server.timeout = 0  # handle_request() after our own select: never wait there
+        self._wake = socket.socketpair()
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="costpanel-otlp", daemon=True)
+        self._thread = threading.Thread(target=self._serve, args=(server, self._wake[0]), name="costpanel-otlp",
+                                        daemon=True)
         self._thread.start()
         return int(server.server_address[1])
 
+    @staticmethod
+    def _serve(server: ThreadingHTTPServer, wake: socket.socket) -> None:
+        """Accept connections until ``wake`` is written to. Not ``serve_forever``: its shutdown waits
+        for a poll interval (0.5 s), and a shorter one costs idle wake-ups while the panel runs."""
+        with selectors.DefaultSelector() as selector:
+            selector.register(server, selectors.EVENT_READ)
+            selector.register(wake, selectors.EVENT_READ)
+            while True:
+                for key, _ in selector.select():
+                    if key.fileobj is wake:
+                        return
+                    server.handle_request()  # one connection: a handler thread serves it
+
     def stop(self) -> None:
-        """Stop serving and close the socket (requests in flight finish first). Idempotent."""
-        server, thread, self._server, self._thread = self._server, self._thread, None, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
+        """Stop accepting connections and close the socket. Idempotent. A request being handled at
+        that moment may still be recorded; connections left idle by exporters time out on their own."""
+        server, thread, wake = self._server, self._thread, self._wake
+        self._server = self._thread = self._wake = None
+        if wake is not None:
+            wake[1].send(b"x")
         if thread is not None:
             thread.join()
+        if server is not None:
+            server.server_close()
+        if wake is not None:
+            for end in wake:
+                end.close()
 
     def __enter__(self) -> OtlpReceiver:
         self.start()
@@ -255,6 +279,10 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     receiver: OtlpReceiver
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-reply: logged, not printed to stderr as socketserver does."""
+        log.debug("costpanel: OTLP connection from %s failed", client_address[0], exc_info=True)
+
 
 class _Server6(_Server):
     address_family = socket.AF_INET6
@@ -263,6 +291,7 @@ class _Server6(_Server):
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"  # keep-alive: exporters reuse their connection
+    timeout = 60  # seconds a kept-alive connection may sit idle before its thread lets it go
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming
         receiver = self.server.receiver
