@@ -140,6 +140,12 @@ def test_anthropic_counts_reported_with_the_cache_outside_the_input_are_read_tha
     assert setup.processor.stats.skipped == {genai.BAD_FIELD: 1}
 
 
+def test_anthropic_counts_that_fit_inside_the_input_keep_the_conventions_meaning(setup: Setup) -> None:
+    setup.span(chat("claude-haiku-4-5", input_tokens=1000, output_tokens=10, cache_read__input_tokens=600,
+                    cache_creation__input_tokens=400) | {"gen_ai.provider.name": "anthropic"})
+    assert [e.usage for e in setup.events] == [Usage(input=0, cache_read=600, cache_write=400, output=10)]
+
+
 def test_deprecated_prompt_and_completion_token_names_are_read(setup: Setup) -> None:
     setup.span({"gen_ai.system": "openai", "gen_ai.request.model": "gpt-4.1",
                 "gen_ai.usage.prompt_tokens": 500, "gen_ai.usage.completion_tokens": 50})

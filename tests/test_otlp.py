@@ -215,6 +215,20 @@ def test_a_claude_code_api_request_is_recorded_exactly_and_marked_approximate(ot
     assert (stats.requests, stats.recorded, stats.approximate) == (1, 1, 1)
 
 
+@pytest.mark.parametrize(("event_name", "attribute", "body"), [
+    ("", "api_request", None),
+    ("", "claude_code.api_request", None),
+    ("", None, "claude_code.api_request"),
+    ("claude_code.api_request", None, None),
+])
+def test_the_event_is_known_by_any_of_the_places_its_name_travels(
+        otlp: Running, event_name: str, attribute: str | None, body: str | None) -> None:
+    request = logs_request(api_request(**{"event.name": attribute}), body=body)
+    request.resource_logs[0].scope_logs[0].log_records[0].event_name = event_name
+    otlp.client.logs(request)
+    assert [e.event_id for e in otlp.events] == ["otel:sess-1:req_011A"]
+
+
 def test_a_call_without_cache_writes_is_exact(otlp: Running) -> None:
     otlp.client.logs(logs_request(api_request(cache_creation_tokens="0")))
     otlp.client.logs(logs_request(api_request(cache_creation_tokens=None, request_id="req_2")))
@@ -418,7 +432,7 @@ def test_a_content_type_with_parameters_is_accepted(otlp: Running) -> None:
     ("/v1/traces", b'{"resourceSpans": "many"}', JSON, None, 400),
     ("/v1/traces", b'{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "xyz"}]}]}]}', JSON, None, 400),
     ("/v1/logs", b"not gzip at all", PB, "gzip", 400),
-    ("/v1/logs", gzip.compress(b"\x0a\x02")[:-6], PB, "gzip", 400),  # truncated
+    ("/v1/logs", gzip.compress(b"")[:-4], PB, "gzip", 400),  # truncated: what came through parses
     ("/v1/metrics", b"", PB, None, 404),
     ("/", b"", PB, None, 404),
     ("/v1/traces", b"{}", "text/plain", None, 415),
@@ -511,3 +525,23 @@ def test_a_port_in_use_raises_on_start(tracker: CostTracker) -> None:
 def test_bad_options_are_refused(tracker: CostTracker, option: str, value: object) -> None:
     with pytest.raises(ValueError, match=option):
         OtlpReceiver(tracker, **{option: value})  # type: ignore[arg-type]
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as sock:
+            sock.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback here")
+def test_an_ipv6_host_is_served(tracker: CostTracker) -> None:
+    with OtlpReceiver(tracker, host="::1", port=0) as receiver:
+        port = receiver._server.server_address[1]  # type: ignore[union-attr]
+        body = traces_request(gen_ai_span(chat())).SerializeToString()
+        request = urllib.request.Request(f"http://[::1]:{port}/v1/traces", data=body, headers={"Content-Type": PB})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+        assert receiver.stats.recorded == 1

@@ -215,14 +215,14 @@ class OtlpReceiver:
 
     # -- one request's records --------------------------------------------------------------
 
-    def export(self, path: str, request: Message) -> None:
-        """Record what a decoded export request carries (``path``: ``/v1/traces`` or ``/v1/logs``)."""
-        if path == "/v1/traces":
-            assert isinstance(request, ExportTraceServiceRequest)
+    def export(self, request: Message) -> None:
+        """Record what a decoded ``ExportTraceServiceRequest`` or ``ExportLogsServiceRequest`` carries."""
+        if isinstance(request, ExportTraceServiceRequest):
             self._traces(request)
-        else:
-            assert isinstance(request, ExportLogsServiceRequest)
+        elif isinstance(request, ExportLogsServiceRequest):
             self._logs(request)
+        else:
+            raise TypeError(f"not an OTLP traces or logs export request: {type(request).__name__}")
         self._counts.request()
 
     def _traces(self, request: ExportTraceServiceRequest) -> None:
@@ -310,7 +310,7 @@ class _Handler(BaseHTTPRequestHandler):
             if encoding == "gzip":
                 body = _gunzip(body, receiver.max_body)
             request_type, response_type = _SIGNALS[path]
-            receiver.export(path, decode(body, content_type, request_type))
+            receiver.export(decode(body, content_type, request_type))
         except BadRequest as error:
             self.close_connection = True  # the body may be unread (or half read): never parse it as a request
             receiver._counts.rejected(error.status)
