@@ -16,7 +16,7 @@ request's encoding; 400 malformed body, 404 other path, 405 other method, 411 no
 413 body (or its gzip expansion) over ``max_body`` bytes, 415 other content type or encoding.
 
 Calls are recorded with source ``otel``. A session whose session logs a watcher already reads
-(``skip_session(session_id)`` is true) is skipped whole: the logs win, being exact (they split
+(``skip_session(session_id)`` is true; it is called from the server's handler threads) is skipped whole: the logs win, being exact (they split
 5-minute and 1-hour cache writes) — never count a call twice. It listens on loopback by default;
 another ``host`` exposes the tracker to whoever can reach it (there is no authentication).
 """
