@@ -12,17 +12,17 @@ import pytest
 
 pytest.importorskip("opentelemetry.sdk.trace")
 
-from opentelemetry.sdk.resources import Resource  # noqa: E402
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider  # noqa: E402
-from opentelemetry.trace import SpanContext, Tracer  # noqa: E402
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.trace import SpanContext, Tracer
 
-from costpanel import CostTracker  # noqa: E402
-from costpanel.events import COMMITTED, DUPLICATE, Event  # noqa: E402
-from costpanel.integrations import genai  # noqa: E402
-from costpanel.integrations.otel import CostpanelSpanProcessor  # noqa: E402
-from costpanel.usage import Usage  # noqa: E402
+from costpanel import CostTracker
+from costpanel.events import COMMITTED, DUPLICATE, Event
+from costpanel.integrations import genai
+from costpanel.integrations.otel import CostpanelSpanProcessor
+from costpanel.usage import Usage
 
-END = dt.datetime(2026, 12, 1, 12, 0, 5, tzinfo=dt.timezone.utc)
+END = dt.datetime(2026, 12, 1, 12, 0, 5, tzinfo=dt.UTC)
 END_NS = int(END.timestamp()) * 10**9
 
 

@@ -18,28 +18,28 @@ import pytest
 
 pytest.importorskip("opentelemetry.proto")
 
-from google.protobuf import json_format  # noqa: E402
-from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (  # noqa: E402
+from google.protobuf import json_format
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
     ExportLogsServiceRequest,
     ExportLogsServiceResponse,
 )
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (  # noqa: E402
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue  # noqa: E402
-from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord  # noqa: E402
-from opentelemetry.proto.trace.v1.trace_pb2 import Span  # noqa: E402
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord
+from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
-from costpanel import CostTracker  # noqa: E402
-from costpanel.events import COMMITTED, DUPLICATE, Event  # noqa: E402
-from costpanel.integrations import claude_code_events, genai  # noqa: E402
-from costpanel.integrations.otlp import OWNED_SESSION, OtlpReceiver  # noqa: E402
-from costpanel.usage import Usage  # noqa: E402
+from costpanel import CostTracker
+from costpanel.events import COMMITTED, DUPLICATE, Event
+from costpanel.integrations import claude_code_events, genai
+from costpanel.integrations.otlp import OWNED_SESSION, OtlpReceiver
+from costpanel.usage import Usage
 
 PB = "application/x-protobuf"
 JSON = "application/json"
-AT = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.timezone.utc)
+AT = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.UTC)
 AT_NS = int(AT.timestamp()) * 10**9
 TRACE_ID = bytes.fromhex("5b8efff798038103d269b633813fc60c")
 SPAN_ID = bytes.fromhex("eee19b7ec3c1b174")
@@ -274,7 +274,7 @@ def test_time_falls_back_to_the_event_timestamp_then_the_observed_time(otlp: Run
     request = logs_request(api_request(**{"event.timestamp": None}, request_id="r2"), time_ns=0)
     request.resource_logs[0].scope_logs[0].log_records[0].observed_time_unix_nano = AT_NS
     otlp.client.logs(request)
-    assert [e.at for e in otlp.events] == [dt.datetime(2026, 12, 2, 7, 0, tzinfo=dt.timezone.utc), AT]
+    assert [e.at for e in otlp.events] == [dt.datetime(2026, 12, 2, 7, 0, tzinfo=dt.UTC), AT]
 
 
 def test_a_named_subagent_is_the_subagent_tier(otlp: Running) -> None:

@@ -62,7 +62,7 @@ def _timestamp(attributes: Mapping[str, Any], time_ns: int, observed_ns: int) ->
         return at.timestamp()
     if observed_ns:
         return observed_ns / 1e9
-    return dt.datetime.now(dt.timezone.utc).timestamp()
+    return dt.datetime.now(dt.UTC).timestamp()
 
 
 def _event_key(attributes: Mapping[str, Any], time_ns: int) -> str | None:
@@ -78,7 +78,7 @@ def _event_key(attributes: Mapping[str, Any], time_ns: int) -> str | None:
 def call_from_api_request(attributes: Mapping[str, Any], *, time_ns: int = 0, observed_ns: int = 0,
                           resource: Mapping[str, Any] | None = None) -> GenAiCall:
     """The call one ``api_request`` event records. Raises :class:`~.genai.NotACall` (no usage, no
-    model) or ValueError naming the attribute and value."""
+    model) or TypeError/ValueError naming the attribute and value."""
     tokens = {field: n for key, field in _TOKENS.items() if (n := count(attributes, key)) is not None}
     if not tokens:
         raise NotACall(NO_USAGE)

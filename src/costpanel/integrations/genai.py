@@ -91,13 +91,13 @@ class GenAiCall(NamedTuple):
 
 def text(attributes: Mapping[str, Any], key: str, resource: Mapping[str, Any] | None = None) -> str | None:
     """A string attribute (the span's, else its resource's); None when absent or empty. Any other
-    type raises ValueError naming the attribute: a tier or model must never be guessed."""
+    type raises TypeError naming the attribute: a tier or model must never be guessed."""
     for source in (attributes, resource or {}):
         value = source.get(key)
         if value is None or value == "":
             continue
         if not isinstance(value, str):
-            raise ValueError(f"{key} must be a string, got {type(value).__name__} {value!r:.80}")
+            raise TypeError(f"{key} must be a string, got {type(value).__name__} {value!r:.80}")
         return value
     return None
 
@@ -143,7 +143,7 @@ def call_from_span(attributes: Mapping[str, Any], *, trace_id: int, span_id: int
                    name: str = "", resource: Mapping[str, Any] | None = None,
                    tier_attribute: str = TIER_ATTRIBUTE) -> GenAiCall:
     """The call a span records. Raises :class:`NotACall` for a span that is not a billed model call
-    and ValueError (naming the attribute and value) for one whose attributes cannot be billed."""
+    and TypeError/ValueError (naming the attribute and value) for one whose attributes cannot be billed."""
     if name.startswith("claude_code."):
         raise NotACall(CLAUDE_CODE_SPAN)
     if attributes.get("gen_ai.operation.name") in SUMMARY_OPERATIONS:
@@ -158,7 +158,7 @@ def call_from_span(attributes: Mapping[str, Any], *, trace_id: int, span_id: int
     session = next((s for key in SESSION_ATTRIBUTES if (s := text(attributes, key, resource))), None)
     return GenAiCall(
         event_id=event_id(trace_id, span_id),
-        ts=end_ns / 1e9 if end_ns else dt.datetime.now(dt.timezone.utc).timestamp(),
+        ts=end_ns / 1e9 if end_ns else dt.datetime.now(dt.UTC).timestamp(),
         model=model,
         usage=usage,
         tier=text(attributes, tier_attribute, resource) or DEFAULT_TIER,
@@ -172,7 +172,7 @@ def call_from_span(attributes: Mapping[str, Any], *, trace_id: int, span_id: int
 def record_call(tracker: CostTracker, call: GenAiCall, source: str = SOURCE) -> Event:
     """Record ``call``; raises TypeError/ValueError (naming the field) when the tracker refuses it."""
     return tracker.record(call.model, call.usage, tier=call.tier, session=call.session, event_id=call.event_id,
-                          at=dt.datetime.fromtimestamp(call.ts, dt.timezone.utc), variant=call.variant,
+                          at=dt.datetime.fromtimestamp(call.ts, dt.UTC), variant=call.variant,
                           source=source, project=call.project)
 
 

@@ -21,7 +21,16 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
 from ..tracker import CostTracker
-from .genai import BAD_FIELD, ERROR, TIER_ATTRIBUTE, Counters, FeedStats, NotACall, call_from_span, record_call
+from .genai import (
+    BAD_FIELD,
+    ERROR,
+    TIER_ATTRIBUTE,
+    Counters,
+    FeedStats,
+    NotACall,
+    call_from_span,
+    record_call,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +70,7 @@ class CostpanelSpanProcessor(SpanProcessor):
                 log.warning("costpanel: span %r not counted: %s (further ones: debug log)", span.name, error)
             else:
                 log.debug("costpanel: span %r not counted: %s", span.name, error)
-        except Exception:  # noqa: BLE001 - the application's tracing must never break on costpanel
+        except Exception:  # the application's tracing must never break on costpanel
             if self._counts.skipped(ERROR) == 1:
                 log.exception("costpanel: span %r not counted", span.name)
 

@@ -30,14 +30,18 @@ import socket
 import threading
 import zlib
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 import orjson
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError, Message
-from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest, ExportLogsServiceResponse
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
+    ExportLogsServiceRequest,
+    ExportLogsServiceResponse,
+)
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
@@ -46,7 +50,16 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 
 from ..tracker import CostTracker
 from . import claude_code_events
-from .genai import BAD_FIELD, ERROR, Counters, FeedStats, GenAiCall, NotACall, call_from_span, record_call
+from .genai import (
+    BAD_FIELD,
+    ERROR,
+    Counters,
+    FeedStats,
+    GenAiCall,
+    NotACall,
+    call_from_span,
+    record_call,
+)
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +219,7 @@ class OtlpReceiver:
             for end in wake:
                 end.close()
 
-    def __enter__(self) -> OtlpReceiver:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -230,7 +243,7 @@ class OtlpReceiver:
             resource = attributes_of(resource_spans.resource.attributes)
             for scope_spans in resource_spans.scope_spans:
                 for span in scope_spans.spans:
-                    self._one(span.name, lambda: self._span_call(span, resource))
+                    self._one(span.name, partial(self._span_call, span, resource))
 
     @staticmethod
     def _span_call(span: Any, resource: Mapping[str, Any]) -> GenAiCall:
@@ -245,7 +258,7 @@ class OtlpReceiver:
             resource = attributes_of(resource_logs.resource.attributes)
             for scope_logs in resource_logs.scope_logs:
                 for record in scope_logs.log_records:
-                    self._one(record.event_name or "log record", lambda: self._log_call(record, resource),
+                    self._one(record.event_name or "log record", partial(self._log_call, record, resource),
                               claude_code_events.approximate)
 
     @staticmethod
@@ -270,7 +283,7 @@ class OtlpReceiver:
         except (TypeError, ValueError) as error:
             level = logging.WARNING if self._counts.skipped(BAD_FIELD) == 1 else logging.DEBUG
             log.log(level, "costpanel: OTLP %s not counted: %s", what, error)
-        except Exception:  # noqa: BLE001 - one bad record must not fail the exporter's whole batch
+        except Exception:  # one bad record must not fail the exporter's whole batch
             if self._counts.skipped(ERROR) == 1:
                 log.exception("costpanel: OTLP %s not counted", what)
 
@@ -281,7 +294,8 @@ class _Server(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that went away mid-reply: logged, not printed to stderr as socketserver does."""
-        log.debug("costpanel: OTLP connection from %s failed", client_address[0], exc_info=True)
+        # socketserver calls this from inside its except block: exc_info is that exception
+        log.debug("costpanel: OTLP connection from %s failed", client_address[0], exc_info=True)  # noqa: LOG014
 
 
 class _Server6(_Server):
@@ -293,7 +307,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: exporters reuse their connection
     timeout = 60  # seconds a kept-alive connection may sit idle before its thread lets it go
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         receiver = self.server.receiver
         path = self.path.split("?", 1)[0]
         try:
@@ -361,10 +375,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(status, "text/plain; charset=utf-8", f"{self.command} {path}: OTLP/HTTP takes POST".encode(),
                     allow=status == HTTPStatus.METHOD_NOT_ALLOWED)
 
-    do_GET = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed  # noqa: N815
-
-    def do_HEAD(self) -> None:  # noqa: N802
-        self._not_allowed()
+    do_GET = do_HEAD = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed  # http.server's method names
 
     def _reply(self, status: HTTPStatus, content_type: str, payload: bytes, allow: bool = False) -> None:
         self.send_response(status)
@@ -378,7 +389,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(payload)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
+    def log_message(self, format: str, *args: Any) -> None:
         log.debug("OTLP %s: " + format, self.client_address[0], *args)
 
 
