@@ -733,3 +733,30 @@ def test_the_bundled_catalog_records_variant_and_searches_of_real_responses(trac
     event = tracker.record(response["model"], Usage.from_openai(response), tier="Tier 2", variant=variant_of(response))
     assert (event.variant, event.usage.web_search) == ("flex", 3)
     assert tracker.snapshot().total.usage.web_search == 6
+
+
+def test_openai_cache_writes_leave_input_for_their_own_bucket() -> None:
+    """GPT-5.6 on: OpenAI reports (and bills) cache writes inside the prompt total, as it does reads."""
+    from openai.types.completion_usage import CompletionUsage
+    from openai.types.responses.response_usage import ResponseUsage
+
+    responses = ResponseUsage.model_validate({
+        "input_tokens": 10_000, "input_tokens_details": {"cached_tokens": 6_000, "cache_write_tokens": 3_000},
+        "output_tokens": 500, "output_tokens_details": {"reasoning_tokens": 200}, "total_tokens": 10_500})
+    assert from_openai(responses) == Usage(input=1_000, cache_read=6_000, cache_write=3_000, output=500)
+    chat = CompletionUsage.model_validate({
+        "prompt_tokens": 900, "completion_tokens": 10, "total_tokens": 910,
+        "prompt_tokens_details": {"cached_tokens": 100, "cache_write_tokens": 700}})
+    assert from_openai(chat) == Usage(input=100, cache_read=100, cache_write=700, output=10)
+    with pytest.raises(ValueError, match=r"cached_tokens \(600\) \+ input_tokens_details.cache_write_tokens \(500\) "
+                                         r"exceeds input_tokens \(1000\)"):
+        from_openai({"input_tokens": 1_000, "output_tokens": 1,
+                     "input_tokens_details": {"cached_tokens": 600, "cache_write_tokens": 500}})
+
+
+def test_otel_newest_cache_write_attribute_reads_like_cache_creation() -> None:
+    old = from_otel({"gen_ai.usage.input_tokens": 900, "gen_ai.usage.cache_creation.input_tokens": 300,
+                     "gen_ai.usage.output_tokens": 5})
+    new = from_otel({"gen_ai.usage.input_tokens": 900, "gen_ai.usage.cache_write.input_tokens": 300,
+                     "gen_ai.usage.output_tokens": 5})
+    assert old == new == Usage(input=600, cache_write=300, output=5)

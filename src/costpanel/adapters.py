@@ -69,7 +69,7 @@ def _within(whole: tuple[str, int], *parts: tuple[str, int]) -> int:
     """``whole`` minus ``parts``; raises naming every field if the parts do not fit inside it."""
     rest = whole[1] - sum(value for _, value in parts)
     if rest < 0:
-        named = " + ".join(f"{name} ({value})" for name, value in parts)
+        named = " + ".join(f"{name} ({value})" for name, value in parts if value)  # the parts that count
         raise ValueError(f"{named} exceeds {whole[0]} ({whole[1]})")
     return rest
 
@@ -123,15 +123,17 @@ def from_openai(obj: Any) -> Usage:
     """OpenAI Chat Completions (``prompt_tokens``) or Responses API (``input_tokens``) usage.
 
     Both count cached tokens inside the prompt total and reasoning tokens inside the output,
-    so only the cached part has to move: input = prompt - cached. Given a whole Responses API
+    so only the cached parts have to move: input = prompt - cached - cache writes (``cache_write_tokens``,
+    which OpenAI reports and bills from GPT-5.6 on). Given a whole Responses API
     response, its ``web_search_call`` output items are the ``web_search`` count.
     """
     u = _unwrap(obj, "openai", ("prompt_tokens", "completion_tokens", "input_tokens", "output_tokens"))
     chat = _get(u, "prompt_tokens") is not None or _get(u, "completion_tokens") is not None
     prompt, out = ("prompt_tokens", "completion_tokens") if chat else ("input_tokens", "output_tokens")
     cached = _named(u, f"{prompt}_details.cached_tokens")
-    return Usage(input=_within(_named(u, prompt), cached), cache_read=cached[1], output=_count(u, out),
-                 web_search=_openai_web_searches(obj))
+    written = _named(u, f"{prompt}_details.cache_write_tokens")  # billed apart from GPT-5.6 on
+    return Usage(input=_within(_named(u, prompt), cached, written), cache_read=cached[1], cache_write=written[1],
+                 output=_count(u, out), web_search=_openai_web_searches(obj))
 
 
 def from_anthropic(obj: Any) -> Usage:
@@ -266,7 +268,8 @@ def from_otel(attributes: Any) -> Usage:
         attrs = {k: next(iter(v.values()), None) if isinstance(v, Mapping) else v for k, v in pairs}
     u = _unwrap(attrs, "otel", _OTEL_INPUT + _OTEL_OUTPUT, (), received=attributes)
     read = _named(u, "gen_ai.usage.cache_read.input_tokens", flat=True)
-    write = _named(u, "gen_ai.usage.cache_creation.input_tokens", flat=True)
+    # renamed cache_write in the newest drafts: either name
+    write = _named(u, "gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_write.input_tokens", flat=True)
     return Usage(
         input=_within(_named(u, *_OTEL_INPUT, flat=True), read, write),
         cache_read=read[1],

@@ -39,7 +39,7 @@ from ..adapters import from_openai, variant_of
 from ..labels import check_label
 from ..sources import NO_PROJECT, check_project
 from ..tracker import DEFAULT_TIER, CostTracker
-from ..usage import MAX_COUNT, Usage
+from ..usage import Usage
 from ..variants import canonical_variant
 from .logs import BAD_FIELD, NO_MODEL, NO_USAGE, Skips
 
@@ -167,15 +167,6 @@ def usages_of(response: ModelResponse) -> list[Usage]:
 
 def _usage_of(usage: Any) -> Usage:
     """Buckets of one request from a Responses-API-shaped usage (``agents.usage.Usage``,
-    ``RequestUsage``, or a ``ModelResponse`` holding one); ``ValueError`` naming the field when
-    counts do not fit."""
-    base = from_openai(usage)  # input = input_tokens - cached_tokens, both validated
-    details = getattr(getattr(usage, "usage", usage), "input_tokens_details", None)
-    written = getattr(details, "cache_write_tokens", None) or 0
-    if isinstance(written, bool) or not isinstance(written, int) or not 0 <= written <= MAX_COUNT:
-        raise ValueError(f"input_tokens_details.cache_write_tokens must be a non-negative integer, got {written!r}")
-    if written > base.input:
-        raise ValueError(f"input_tokens_details.cached_tokens ({base.cache_read}) + cache_write_tokens ({written}) "
-                         f"exceeds input_tokens ({base.input + base.cache_read})")
-    return Usage(input=base.input - written, cache_read=base.cache_read, cache_write=written, output=base.output,
-                 requests=1, web_search=base.web_search)
+    ``RequestUsage``, or a ``ModelResponse`` holding one): input less cached tokens and cache
+    writes, validated by the adapter (``ValueError`` naming the field when counts do not fit)."""
+    return from_openai(usage)  # one request: Usage counts requests=1 by default
