@@ -213,6 +213,7 @@ def test_a_claude_code_api_request_is_recorded_exactly_and_marked_approximate(ot
     assert event.at == AT
     stats = otlp.receiver.stats
     assert (stats.requests, stats.recorded, stats.approximate) == (1, 1, 1)
+    assert event.approximate and otlp.receiver.tracker.snapshot().approximate_calls == 1  # the call itself says so
 
 
 @pytest.mark.parametrize(("event_name", "attribute", "body"), [
@@ -234,6 +235,7 @@ def test_a_call_without_cache_writes_is_exact(otlp: Running) -> None:
     otlp.client.logs(logs_request(api_request(cache_creation_tokens=None, request_id="req_2")))
     assert [e.usage.cache_write for e in otlp.events] == [0, 0]
     assert otlp.receiver.stats.approximate == 0
+    assert not any(e.approximate for e in otlp.events) and otlp.receiver.tracker.snapshot().approximate_calls == 0
 
 
 def test_otlp_json_with_int_counts_and_only_the_event_name_field(otlp: Running) -> None:

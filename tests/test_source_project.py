@@ -58,7 +58,7 @@ def sums_by(rows: list[tuple[object, ...]]) -> dict[str, tuple[int, ...]]:
 def test_a_direct_call_is_source_api_without_a_project(catalog: Catalog) -> None:
     e = CostTracker(catalog).record("gpt-4o", Usage(input=10, output=5))
     assert (e.source, e.project) == (API, "") == ("api", "")
-    assert Event._fields[-2:] == ("source", "project")  # appended: positional Event(...) calls keep working
+    assert Event._fields[-3:] == ("source", "project", "approximate")  # appended: positional Event(...) calls keep working
 
 
 def test_source_and_project_travel_on_the_event(catalog: Catalog) -> None:

@@ -44,6 +44,9 @@ class Event(NamedTuple):
     priced_by: str | None = None  # what priced it: ``catalog`` or ``genai-prices x.y.z``; None when unpriced
     source: str = "api"  # where the call came from: ``api`` (record()), ``claude-code``, ``litellm`` … (sources.py)
     project: str = ""  # the project it was made for; "" when none
+    # The source could only estimate part of the usage: Claude Code's telemetry reports cache writes
+    # without their 5-minute/1-hour split, priced at the 5-minute rate. Counted, and marked so.
+    approximate: bool = False
 
     @property
     def cost_usd(self) -> Decimal | None:

@@ -86,6 +86,7 @@ class SessionState:
         # more tokens replaces; HELD while it is pending (an open attempt, a genai-prices lookup).
         self.seen_ids: dict[str, Counted] = {}
         self.pending_calls = 0
+        self.approximate_calls = 0
         self.pending_units = 0
         # Series: calls timed "now" are placed lazily. A tier's cost since the last roll is the
         # difference between its cells and what the rings already hold (``placed``), and it all

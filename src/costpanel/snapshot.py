@@ -144,6 +144,7 @@ class Snapshot:
     elapsed_s: float
     pending_calls: int
     pending_units: int
+    approximate_calls: int  # counted calls whose source could only estimate their usage (Event.approximate)
     series_window_s: int
     _cells: Mapping[TierModel, Cell]
     _discarded: Mapping[TierModel, Cell]

@@ -345,6 +345,7 @@ class CostTracker:
         variant: str | None = None,
         source: str = API,
         project: str = NO_PROJECT,
+        approximate: bool = False,
     ) -> Event:
         """Count one model call. Bad input raises (naming the field) and changes nothing.
 
@@ -357,12 +358,16 @@ class CostTracker:
         integration's name such as ``claude-code`` or ``litellm``: a lower-case name of letters,
         digits and ``-``, see :mod:`costpanel.sources`); ``project`` the project it was made for
         (``""``: none). Both travel on the :class:`Event` into the ledger's reports.
+        ``approximate``: the caller could only estimate part of the usage (Claude Code's telemetry
+        gives cache writes without their 5-minute/1-hour split); counted, and marked so everywhere.
         """
         # Written out by hand, not split into helpers: this runs thousands of times a second on the
         # agent's own threads, and every call layer or lookup here shows in bench/record.py.
         # -- validate: usage every call; a (tier, model) pair once, then its plan is looked up --
         if type(usage) is not Usage:
             usage = _coerce_usage(usage)
+        if approximate is not False and approximate is not True:
+            raise TypeError(f"approximate must be a bool, got {type(approximate).__name__} {approximate!r}")
         try:  # free in Python 3.11 unless it raises: a new pair, or an argument of the wrong type
             pair, entry, matched, provider, period, priced_by, implied, start, flat = self._plans[tier][model]
         except (KeyError, TypeError):
@@ -417,11 +422,12 @@ class CostTracker:
                     state.seen_ids[event_id] = (pair, usage, cost, ts)
                 else:  # counted already with as many tokens or more (or still pending)
                     return _tuple_new(Event, (model, matched, provider, tier, session or state.id, usage, cost, ts,
-                                              event_id, DUPLICATE, variant, priced_by, source, project))
+                                              event_id, DUPLICATE, variant, priced_by, source, project,
+                                              approximate))
             if earlier is not None:  # a streaming partial superseded by its final line: rare, off the fast path
                 return self._replace(state, earlier, Event(model, matched, provider, tier, session or state.id, usage,
                                                            cost, ts, event_id, REPLACED, variant, priced_by, source,
-                                                           project), pair, entry, at is not None)
+                                                           project, approximate), pair, entry, at is not None)
         if at is None:
             if not (state.roll_from <= ts < state.roll_at):
                 with self._lock:
@@ -452,8 +458,11 @@ class CostTracker:
                            c_search + web_search, c_cost + cost, c_unpriced)
         shard.writes += 1
 
+        if approximate:
+            with self._lock:
+                state.approximate_calls += 1
         event = _tuple_new(Event, (model, matched, provider, tier, session or state.id, usage, cost, ts,
-                                   event_id, COMMITTED, variant, priced_by, source, project))
+                                   event_id, COMMITTED, variant, priced_by, source, project, approximate))
         queue = self._ledger_queue
         if queue is not None:  # Ledger.append, inlined: a deque append, no disk
             queue.append(event)
@@ -615,6 +624,7 @@ class CostTracker:
             series, total_series = state.series_views()
             placed, roll_sec, models = dict(state.placed), state.roll_sec, state.models
             pending_calls, pending_units = state.pending_calls, state.pending_units
+            approximate_calls = state.approximate_calls
         from .shards import drop_empty, merge_cells
 
         now_wall, now_mono = time.time(), time.monotonic()
@@ -626,6 +636,7 @@ class CostTracker:
             elapsed_s=now_mono - state.started_mono,
             pending_calls=pending_calls,
             pending_units=pending_units,
+            approximate_calls=approximate_calls,
             series_window_s=self._series_seconds,
             _cells=MappingProxyType(drop_empty(merge_cells(parts))),
             _discarded=MappingProxyType(discarded),

@@ -169,11 +169,12 @@ def call_from_span(attributes: Mapping[str, Any], *, trace_id: int, span_id: int
     )
 
 
-def record_call(tracker: CostTracker, call: GenAiCall, source: str = SOURCE) -> Event:
-    """Record ``call``; raises TypeError/ValueError (naming the field) when the tracker refuses it."""
+def record_call(tracker: CostTracker, call: GenAiCall, source: str = SOURCE, approximate: bool = False) -> Event:
+    """Record ``call`` (``approximate``: its usage was only estimated, and the Event says so);
+    raises TypeError/ValueError (naming the field) when the tracker refuses it."""
     return tracker.record(call.model, call.usage, tier=call.tier, session=call.session, event_id=call.event_id,
                           at=dt.datetime.fromtimestamp(call.ts, dt.UTC), variant=call.variant,
-                          source=source, project=call.project)
+                          source=source, project=call.project, approximate=approximate)
 
 
 @dataclass(frozen=True)

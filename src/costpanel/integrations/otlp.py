@@ -276,8 +276,9 @@ class OtlpReceiver:
             call = read()
             if call.session is not None and self.skip_session(call.session):
                 raise NotACall(OWNED_SESSION)
-            event = record_call(self.tracker, call)
-            self._counts.recorded(event, approximate(call))
+            estimated = approximate(call)
+            event = record_call(self.tracker, call, approximate=estimated)
+            self._counts.recorded(event, estimated)
         except NotACall as skip:
             self._counts.skipped(skip.reason)
         except (TypeError, ValueError) as error:

@@ -193,10 +193,12 @@ def priced_by(conn: sqlite3.Connection, span: TimeRange) -> dict[str, str]:
 
 
 class CallRow(namedtuple("CallRow", ("ts", "session", "tier", "model", "matched", "provider", *BUCKETS,  # type: ignore[misc]
-                                     "cost_units", "status", "event_id", "variant", "priced_by", "source", "project"))):
+                                     "cost_units", "status", "event_id", "variant", "priced_by", "source", "project",
+                                     "approximate"))):
     """One recorded call, as ``costpanel export --by call`` writes it (``cost_units`` None when
     unpriced; ``variant`` None when standard-priced; ``priced_by`` what priced it; ``source`` where
-    it came from; ``project`` its project, '' when none)."""
+    it came from; ``project`` its project, '' when none; ``approximate`` 1 when its source could
+    only estimate the usage)."""
 
     __slots__ = ()
 

@@ -76,18 +76,19 @@ def report_file(fmt: str, span: Any, by: str, rows: list[Any], discarded: Any,
 
 _NAMES = ("session", "tier", "model", "matched", "provider")
 CALL_FIELDS = ("time_utc", *_NAMES, *BUCKETS, "cost_usd", "status", "event_id", "variant", "priced_by", "source",
-               "project")
+               "project", "approximate")
 _CALL_NAMES_AND_BUCKETS = attrgetter(*_NAMES, *BUCKETS)
 
 
 def call_dict(r: Any) -> dict[str, Any]:
     """One call for an export: UTC time, names, buckets, exact cost (None when unpriced), its price
     variant (None: standard), what priced it (``catalog``, ``genai-prices x.y.z``; None: unpriced),
-    where it came from (``api``, ``claude-code`` …) and its project ('' when none)."""
+    where it came from (``api``, ``claude-code`` …), its project ('' when none) and whether its usage
+    was only estimated by its source (``approximate``)."""
     return dict(zip(CALL_FIELDS, (
         dt.datetime.fromtimestamp(r.ts, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),  # as the view, in µs
         *_CALL_NAMES_AND_BUCKETS(r), None if r.cost_units is None else usd_str(units_to_usd(r.cost_units)), r.status,
-        r.event_id, r.variant, r.priced_by, r.source, r.project)))
+        r.event_id, r.variant, r.priced_by, r.source, r.project, bool(r.approximate))))
 
 
 def calls_csv(rows: Iterable[Any]) -> Iterator[str]:

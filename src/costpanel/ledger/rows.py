@@ -116,11 +116,12 @@ _SESSIONS = _Insert("INSERT INTO sessions (id, started_at, ended_at)", "(?, ?, ?
                     "ON CONFLICT (id) DO UPDATE SET started_at = MIN(started_at, excluded.started_at), "
                     "ended_at = CASE WHEN ended_at IS NULL THEN NULL ELSE MAX(ended_at, excluded.ended_at) END")
 
-# model, matched, provider, tier, session, variant, priced_by, source, project
-DimKey = tuple[str, "str | None", "str | None", str, str, "str | None", "str | None", str, str]
+# model, matched, provider, tier, session, variant, priced_by, source, project, approximate
+DimKey = tuple[str, "str | None", "str | None", str, str, "str | None", "str | None", str, str, bool]
 # session, tier, model_key, matched, provider, priced_by, source, project
 DimInfo = tuple[str, str, str, "str | None", "str | None", "str | None", str, str]
-_DIM_KEY = attrgetter("model", "matched", "provider", "tier", "session", "variant", "priced_by", "source", "project")
+_DIM_KEY = attrgetter("model", "matched", "provider", "tier", "session", "variant", "priced_by", "source", "project",
+                      "approximate")
 
 
 class Dims:
@@ -161,14 +162,16 @@ class Dims:
         return info
 
     def _fetch(self, conn: sqlite3.Connection, key: DimKey) -> int:
-        model, matched, provider, tier, session, variant, priced_by, source, project = key
-        values = (session, tier, model, matched or "", provider or "", variant or "", priced_by or "", source, project)
+        model, matched, provider, tier, session, variant, priced_by, source, project, approximate = key
+        values = (session, tier, model, matched or "", provider or "", variant or "", priced_by or "", source, project,
+                  int(approximate))
         where = ("session = ? AND tier = ? AND model = ? AND matched = ? AND provider = ? AND variant = ? "
-                 "AND priced_by = ? AND source = ? AND project = ?")
+                 "AND priced_by = ? AND source = ? AND project = ? AND approximate = ?")
         row = conn.execute(f"SELECT id FROM dims WHERE {where}", values).fetchone()
         if row is None:  # ON CONFLICT: another connection may have added it since
             conn.execute("INSERT INTO dims (session, tier, model, matched, provider, variant, priced_by, source, "
-                         "project, model_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                         "project, approximate, model_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                         "ON CONFLICT DO NOTHING",
                          (*values, matched or model.strip()))
             row = conn.execute(f"SELECT id FROM dims WHERE {where}", values).fetchone()
         dim = int(row[0])

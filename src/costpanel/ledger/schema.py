@@ -341,10 +341,46 @@ def m008_source_project(conn: sqlite3.Connection) -> None:
     )
 
 
+EVENTS_VIEW_V9 = EVENTS_VIEW_V8.replace("d.source, d.project", "d.source, d.project, d.approximate")
+
+
+def m009_approximate(conn: sqlite3.Connection) -> None:
+    """Whether a call's usage was only estimated by its source (``approximate``: Claude Code's
+    telemetry gives cache writes without their TTL split) joins its dimensions. ``dims`` is rebuilt
+    for its UNIQUE key; every call stored before was exact."""
+    _run(
+        conn,
+        f"""
+        DROP VIEW events;
+        CREATE TABLE dims_v9 (
+            id INTEGER PRIMARY KEY,
+            session TEXT NOT NULL,
+            tier TEXT NOT NULL,
+            model TEXT NOT NULL,            -- the name as the caller gave it
+            matched TEXT NOT NULL,          -- catalog id, '' when unpriced
+            provider TEXT NOT NULL,         -- '' when unknown
+            model_key TEXT NOT NULL,        -- catalog id, or the name when unknown
+            variant TEXT NOT NULL,          -- price variant ('batch', 'fast+us' …), '' when standard
+            priced_by TEXT NOT NULL,        -- 'catalog', 'genai-prices x.y.z'; '' when unpriced
+            source TEXT NOT NULL DEFAULT 'api',  -- where the call came from ('api', 'claude-code' …)
+            project TEXT NOT NULL DEFAULT '',    -- its project, '' when none
+            approximate INTEGER NOT NULL DEFAULT 0,  -- 1: its source could only estimate the usage
+            UNIQUE (session, tier, model, matched, provider, variant, priced_by, source, project, approximate)
+        );
+        INSERT INTO dims_v9 (id, session, tier, model, matched, provider, model_key, variant, priced_by, source,
+                             project)
+        SELECT id, session, tier, model, matched, provider, model_key, variant, priced_by, source, project FROM dims;
+        DROP TABLE dims;
+        ALTER TABLE dims_v9 RENAME TO dims;
+        {EVENTS_VIEW_V9}
+        """,
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (m001_events, m002_rollups, m003_hourly,
                                                                 m004_committed_ids, m005_lean_calls,
                                                                 m006_variants_and_search, m007_priced_by,
-                                                                m008_source_project)
+                                                                m008_source_project, m009_approximate)
 
 
 def check_owner(conn: sqlite3.Connection, *, where: str = "database", shared: bool = False) -> None:
