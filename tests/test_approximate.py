@@ -50,3 +50,17 @@ def test_approximate_must_be_a_bool_and_a_refusal_changes_nothing(catalog: Catal
     after = tracker.snapshot()
     assert (after.calls, after.version, after.approximate_calls) == (0, before.version, 0)
     assert tracker.record(HAIKU, USAGE, event_id="e1").status == "committed"  # the id was not taken
+
+
+def test_reports_say_how_many_calls_are_approximate(tmp_path: Path, catalog: Catalog) -> None:
+    from cli_run import costpanel  # the CLI as a real subprocess
+
+    db = tmp_path / "ledger.sqlite3"
+    with CostTracker(catalog, fallback=False, ledger=db, session="s") as tracker:
+        tracker.record(HAIKU, USAGE, tier="main")
+        tracker.record(HAIKU, USAGE, tier="main", approximate=True)
+    text = costpanel("report", "--range", "all", "--db", str(db))
+    assert text.returncode == 0, text.stderr
+    assert "≈ 1 call(s) approximate" in text.stdout
+    data = costpanel("report", "--range", "all", "--db", str(db), "--json")
+    assert '"approximate_calls": 1' in data.stdout

@@ -86,10 +86,11 @@ class _Report(NamedTuple):
     averages: dict[str, Any] | None  # day reports: each day's 7-day moving average of cost
     overall: Any  # with ``--top``: the total of every group, not only the top N; else None
     priced_by: dict[str, str] | None = None  # by model: what priced each model (``catalog``, ``genai-prices x.y.z``)
+    approximate: int = 0  # calls whose source could only estimate the usage (Event.approximate)
 
 
 def _rows(args: argparse.Namespace) -> _Report:
-    from ..ledger.queries import daily_trend, discarded_total, parse_range, priced_by, report, total
+    from ..ledger.queries import approximate_calls, daily_trend, discarded_total, parse_range, priced_by, report, total
 
     top = getattr(args, "top", None)
     if top is not None and args.by == "day":
@@ -102,7 +103,8 @@ def _rows(args: argparse.Namespace) -> _Report:
         averages = {day: avg for day, _, avg in daily_trend(conn, span, days=rows)} if args.by == "day" else None
         overall = total(rows, f"all {args.by}s") if top else None
         sources = priced_by(conn, span) if args.by == "model" else None
-        return _Report(span, rows[:top] if top else rows, discarded_total(conn, span), averages, overall, sources)
+        return _Report(span, rows[:top] if top else rows, discarded_total(conn, span), averages, overall, sources,
+                       approximate_calls(conn, span))
     finally:
         conn.close()
 
@@ -134,10 +136,12 @@ def _report(args: argparse.Namespace) -> int:
     from ..ledger.queries import total
     from ..ledger.report_files import report_csv, report_json
 
-    span, rows, discarded, averages, overall, sources = _rows(args)
+    report = _rows(args)
+    span, rows, discarded, averages, overall, sources, _ = report
     top = getattr(args, "top", None)
     if args.json:
-        print_json(report_json(span, args.by, rows, discarded, averages, top=top, overall=overall, priced_by=sources))
+        print_json(report_json(span, args.by, rows, discarded, averages, top=top, overall=overall, priced_by=sources,
+                               approximate=report.approximate))
         return 0
     if args.csv:
         print(report_csv(args.by, rows, averages, top=top, overall=overall, priced_by=sources), end="")
@@ -174,6 +178,9 @@ def _report(args: argparse.Namespace) -> int:
     if discarded.calls:
         out.print(f"discarded fallback attempts: {discarded.calls:,} calls, {_cost(discarded)} "
                   "(not in the total)")
+    if report.approximate:
+        out.print(f"≈ {report.approximate:,} call(s) approximate: their source gave cache writes without the "
+                  "5-minute/1-hour split (Claude Code telemetry), priced at the 5-minute rate")
     if not rows:
         out.print("no calls recorded in this range")
     return 0
@@ -214,8 +221,8 @@ def _export(args: argparse.Namespace) -> int:
         console(stderr=True).print(f"note: writing {fmt.upper()} to a file named .{named}")
     if args.by == "call":
         return _export_calls(args, target, fmt)
-    span, rows, discarded, averages, _, sources = _rows(args)
-    if not _write(target, report_file(fmt, span, args.by, rows, discarded, averages, sources)):
+    span, rows, discarded, averages, _, sources, approximate = _rows(args)
+    if not _write(target, report_file(fmt, span, args.by, rows, discarded, averages, sources, approximate)):
         return 1
     console(stderr=True).print(f"wrote {len(rows)} row(s) to {target}")
     return 0

@@ -213,6 +213,17 @@ def calls_in(conn: sqlite3.Connection, span: TimeRange) -> Iterator[CallRow]:
         yield CallRow(*row)
 
 
+def approximate_calls(conn: sqlite3.Connection, span: TimeRange) -> int:
+    """Counted calls in ``span`` whose source could only estimate their usage (few dims have any:
+    they are looked up first, so a ledger without such calls answers without scanning calls)."""
+    dims = [r[0] for r in conn.execute("SELECT id FROM dims WHERE approximate = 1")]
+    if not dims:
+        return 0
+    lo, hi = _bucket_bounds(span)
+    return int(conn.execute(f"SELECT COUNT(*) FROM calls WHERE committed = 1 AND ts >= ? AND ts < ? AND dim IN "
+                            f"({', '.join('?' * len(dims))})", (lo, hi, *dims)).fetchone()[0])
+
+
 def discarded_total(conn: sqlite3.Connection, span: TimeRange) -> ReportRow:
     acc = _grouped(conn, span, "'discarded'", status="discarded")
     return ReportRow("discarded", *acc.get("discarded", [0] * len(_TOTALS)))

@@ -49,27 +49,31 @@ def report_csv(by: str, rows: list[Any], averages: dict[str, Any] | None = None,
 
 
 def report_json(span: Any, by: str, rows: list[Any], discarded: Any, averages: dict[str, Any] | None = None, *,
-                top: int | None = None, overall: Any = None, priced_by: dict[str, str] | None = None) -> dict[str, Any]:
+                top: int | None = None, overall: Any = None, priced_by: dict[str, str] | None = None,
+                approximate: int = 0) -> dict[str, Any]:
     """With ``top`` (``report --top N``) the total covers those N rows (keyed ``total (top N)``)
-    and ``all`` is the grand total of every group."""
+    and ``all`` is the grand total of every group. ``approximate_calls``: calls in the range whose
+    source could only estimate their usage."""
     from .queries import total
 
     data = {"range": span.label, "by": by, "rows": [row_dict(by, r, averages, priced_by) for r in rows],
             "total": row_dict(by, total(rows, "total" if top is None else f"total (top {top})")),
-            "discarded": row_dict(by, discarded)}
+            "discarded": row_dict(by, discarded), "approximate_calls": approximate}
     if overall is not None:
         data["all"] = row_dict(by, overall)
     return data
 
 
 def report_file(fmt: str, span: Any, by: str, rows: list[Any], discarded: Any,
-                averages: dict[str, Any] | None = None, priced_by: dict[str, str] | None = None) -> bytes:
+                averages: dict[str, Any] | None = None, priced_by: dict[str, str] | None = None,
+                approximate: int = 0) -> bytes:
     """A grouped report as the bytes of a ``csv`` or ``json`` file (`costpanel export`, the History
     tab's Export buttons)."""
     if fmt == "csv":
         return report_csv(by, rows, averages, priced_by=priced_by).encode("utf-8")
     if fmt == "json":
-        return (json.dumps(report_json(span, by, rows, discarded, averages, priced_by=priced_by), indent=2)
+        return (json.dumps(report_json(span, by, rows, discarded, averages, priced_by=priced_by,
+                                       approximate=approximate), indent=2)
                 + "\n").encode("utf-8")
     raise ValueError(f"export format must be 'csv' or 'json', got {fmt!r}")
 
