@@ -24,6 +24,7 @@ reason; nothing here raises into LiteLLM's request path.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import math
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from litellm.integrations.custom_logger import CustomLogger
 
-from ..adapters import from_litellm, from_openai, variant_of
+from ..adapters import from_litellm, variant_of
 from ..labels import check_label
 from ..sources import NO_PROJECT, check_project
 from ..usage import Usage
@@ -103,7 +104,9 @@ class CostpanelLogger(CustomLogger):
 
     async def async_log_failure_event(self, kwargs: dict[str, Any], response_obj: Any, start_time: Any,
                                       end_time: Any) -> None:
-        self._failure(kwargs, response_obj)
+        # Off the loop: an attempt prices its call at once, and a name only genai-prices knows makes
+        # it wait for that lookup (up to CostTracker's SETTLE_TIMEOUT_S the first time).
+        await asyncio.to_thread(self._failure, kwargs, response_obj)
 
     # -- recording ------------------------------------------------------------------------------------
     def _success(self, kwargs: Mapping[str, Any], response: Any) -> None:
@@ -258,23 +261,18 @@ def _metadata(kwargs: Mapping[str, Any], call: Mapping[str, Any] | None = None) 
 
 
 def _usage(response: Any, call: Mapping[str, Any]) -> Usage | None:
-    """The call's usage in costpanel's buckets; None when LiteLLM reports none.
+    """The call's usage in costpanel's buckets (:func:`from_litellm`); None when LiteLLM reports none.
 
-    The response's own ``usage`` first (streams: the assembled response's); else the copy in the
-    logging payload (a failure's, when the provider billed something before failing). Chat-shaped
-    usage (``prompt_tokens``) goes through :func:`from_litellm`; the Responses API's
-    (``input_tokens``) through :func:`from_openai`.
+    The response's own ``usage`` first (a stream's: the assembled response's); else the copy in
+    the logging payload (a failure's, when the provider billed something before failing). LiteLLM
+    hands the hooks chat-shaped usage (``prompt_tokens``) for Responses API calls too.
     """
     holder, usage = response, _get(response, "usage")
     if usage is None:
         holder = usage = _get(_get(call, "metadata"), "usage_object")
-    if usage is None:
+    if _get(usage, "prompt_tokens") is None and _get(usage, "completion_tokens") is None:
         return None
-    if _get(usage, "prompt_tokens") is not None or _get(usage, "completion_tokens") is not None:
-        return from_litellm(holder)
-    if _get(usage, "input_tokens") is not None or _get(usage, "output_tokens") is not None:
-        return from_openai(holder)
-    return None
+    return from_litellm(holder)
 
 
 def _ended(call: Mapping[str, Any]) -> dt.datetime | None:
