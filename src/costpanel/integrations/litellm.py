@@ -18,8 +18,8 @@ extra). Works for ``completion`` and ``acompletion``, streamed or not, direct or
 - A response LiteLLM served from its own cache (``cache_hit``) cost nothing and is skipped; so is
   a success without usage (image generation, a provider that reports none): never a silent $0.
 
-What was skipped is counted in :attr:`CostpanelLogger.skipped` by reason, and logged once per
-reason; nothing here raises into LiteLLM's request path.
+What was skipped is counted in :attr:`CostpanelLogger.skipped` by reason and logged once per
+reason: bad input from LiteLLM never raises out of a hook.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import logging
 import math
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from litellm.integrations.custom_logger import CustomLogger
@@ -194,7 +194,8 @@ class CostpanelLogger(CustomLogger):
         project = self._label(meta, PROJECT_KEY, self.project, check_project)
         return tier, session, project  # type: ignore[return-value]
 
-    def _label(self, meta: Mapping[str, Any], key: str, default: str | None, check: Any) -> str | None:
+    def _label(self, meta: Mapping[str, Any], key: str, default: str | None,
+               check: Callable[[object], None]) -> str | None:
         value = meta.get(key)
         if value is None:
             return default
