@@ -201,6 +201,15 @@ def test_request_metadata_names_the_tier_session_and_project(
     assert (plain.session, plain.project) == (tracker.session, "")
 
 
+def test_litellm_metadata_names_the_tier_as_metadata_does(
+        tracker: CostTracker, logger: CostpanelLogger, events: list[Event]) -> None:
+    # LiteLLM's newer name for its own metadata, now that OpenAI's APIs take a `metadata` of their own.
+    litellm.completion(model="gpt-4o", messages=MESSAGES, mock_response="a",
+                       litellm_metadata={"costpanel_tier": "Tier 3"})
+    wait_until(lambda: handled(logger) >= 1, "one completion")
+    assert [e.tier for e in events] == ["Tier 3"]
+
+
 def test_bad_metadata_labels_fall_back_to_the_loggers_and_the_call_still_counts(
         tracker: CostTracker, events: list[Event], caplog: pytest.LogCaptureFixture) -> None:
     logger = CostpanelLogger(tracker, tier="main", project="site")
@@ -237,14 +246,15 @@ def test_openai_cached_tokens_move_out_of_input_and_the_service_tier_picks_the_p
         tracker: CostTracker, logger: CostpanelLogger, events: list[Event]) -> None:
     usage = LiteLLMUsage(prompt_tokens=2000, completion_tokens=100, total_tokens=2100,
                          prompt_tokens_details=PromptTokensDetailsWrapper(cached_tokens=1536))
-    reply = ModelResponse(model="gpt-4o", usage=usage, service_tier="priority",
+    # The provider names a dated snapshot with prices of its own: the model called still prices the call.
+    reply = ModelResponse(model="gpt-4o-2024-05-13", usage=usage, service_tier="priority",
                           choices=[{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "x"}}])
     litellm.completion(model="gpt-4o", messages=MESSAGES, mock_response=reply)
     wait_until(lambda: handled(logger) >= 1, "one completion")
 
     [event] = events
     assert event.usage == Usage(input=464, cache_read=1536, output=100)
-    assert event.variant == "priority"
+    assert (event.model, event.variant) == ("gpt-4o", "priority")
     assert event.cost_usd == usd(GPT_4O_PRIORITY, input=464, cache_read=1536, output=100)  # type: ignore[arg-type]
 
 
@@ -264,7 +274,8 @@ def test_a_deployments_base_model_prices_a_deployment_named_by_its_owner(
         tracker: CostTracker, logger: CostpanelLogger, events: list[Event]) -> None:
     router = litellm.Router(model_list=[{
         "model_name": "chat",
-        "litellm_params": {"model": "azure/acme-prod-chat", "api_key": "k", "api_base": "https://example.invalid",
+        # A deployment named like another model: base_model, not the name, says what is billed.
+        "litellm_params": {"model": "azure/gpt-4o-mini", "api_key": "k", "api_base": "https://example.invalid",
                            "api_version": "2024-02-01", "mock_response": "hi"},
         "model_info": {"base_model": "azure/gpt-4o"},
     }])

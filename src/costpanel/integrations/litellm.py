@@ -250,12 +250,12 @@ def _payload(kwargs: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _metadata(kwargs: Mapping[str, Any], call: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
-    """The request metadata holding costpanel's keys: ``metadata=`` of completion()
-    (``litellm_params.metadata``), ``litellm_metadata`` (the Responses API and the proxy use it), or
-    what the proxy passed on as the requester's metadata; {} when none has them."""
+    """The request metadata holding costpanel's keys: ``litellm_params.metadata`` (LiteLLM puts both
+    ``metadata=`` and ``litellm_metadata=`` there), else what the proxy passed on as the requester's
+    metadata; {} when neither has them."""
     params = kwargs.get("litellm_params") or {}
     requester = _get(_get(call, "metadata"), "requester_metadata") if call else None
-    for found in (_get(params, "metadata"), _get(params, "litellm_metadata"), requester):
+    for found in (_get(params, "metadata"), requester):
         if isinstance(found, Mapping) and any(k in found for k in (TIER_KEY, SESSION_KEY, PROJECT_KEY)):
             return found
     return {}
