@@ -242,6 +242,31 @@ def test_cached_prompt_tokens_cache_writes_and_web_searches_land_in_their_own_bu
     assert tracker.snapshot().total_usd == expected
 
 
+def test_anthropic_usage_as_litellm_transforms_it_keeps_5_minute_and_1_hour_writes_apart(
+        tracker: CostTracker, logger: CostpanelLogger, events: list[Event]) -> None:
+    from litellm.llms.anthropic.chat.transformation import AnthropicConfig
+
+    # An Anthropic Messages usage block, turned into LiteLLM's Usage by LiteLLM's own transformation.
+    raw = {"input_tokens": 200, "output_tokens": 400, "cache_read_input_tokens": 5000,
+           "cache_creation_input_tokens": 3000,
+           "cache_creation": {"ephemeral_5m_input_tokens": 1000, "ephemeral_1h_input_tokens": 2000},
+           "server_tool_use": {"web_search_requests": 3}, "service_tier": "standard"}
+    usage = AnthropicConfig().calculate_usage(usage_object=raw, reasoning_content=None)
+    reply = ModelResponse(model="claude-sonnet-4-5-20250929", usage=usage,
+                          choices=[{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "x"}}])
+    litellm.completion(model="anthropic/claude-sonnet-4-5", messages=MESSAGES, mock_response=reply)
+    wait_until(lambda: handled(logger) >= 1, "one completion")
+
+    [event] = events
+    assert usage.prompt_tokens == 8200  # LiteLLM counts reads and writes inside the prompt
+    assert event.usage == Usage(input=200, cache_read=5000, cache_write=1000, cache_write_1h=2000, output=400,
+                                web_search=3)
+    expected = (usd(SONNET_4_5, input=200, cache_read=5000, cache_write=1000, output=400)
+                + Decimal(6) * 2000 / M + 3 * WEB_SEARCH_ANTHROPIC)  # 1-hour writes: $6 per 1M
+    assert event.cost_usd == expected == Decimal("0.05385")
+    assert event.variant is None
+
+
 def test_openai_cached_tokens_move_out_of_input_and_the_service_tier_picks_the_price(
         tracker: CostTracker, logger: CostpanelLogger, events: list[Event]) -> None:
     usage = LiteLLMUsage(prompt_tokens=2000, completion_tokens=100, total_tokens=2100,
