@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -544,3 +546,21 @@ def test_the_logger_refuses_bad_labels_up_front(tracker: CostTracker) -> None:
         CostpanelLogger(tracker, tier=" ")
     with pytest.raises(TypeError, match="session"):
         CostpanelLogger(tracker, session=3)  # type: ignore[arg-type]
+
+
+def test_calls_and_failed_attempts_reach_the_ledger_with_their_source_and_ids(tmp_path: Path) -> None:
+    db = tmp_path / "ledger.sqlite3"
+    with CostTracker(ledger=db, fallback=False) as t:
+        logger = CostpanelLogger(t, project="shop")
+        install(logger)
+        ok = litellm.completion(model="gpt-4o", messages=MESSAGES, mock_response="hi")
+        with pytest.raises(litellm.exceptions.InternalServerError):
+            litellm.completion(model="gpt-4o", messages=MESSAGES, mock_response=Exception("boom"))
+        wait_until(lambda: handled(logger) >= 2, "a success and a failure")
+    with sqlite3.connect(db) as con:
+        rows = con.execute("SELECT event_id, status, source, project, input, output, cost_units FROM events "
+                           "ORDER BY status").fetchall()
+    ok_id = f"litellm:{ok._hidden_params['litellm_call_id']}"
+    assert rows[0] == (ok_id, "committed", "litellm", "shop", 10, 20, 225_000_000)  # $0.000225 in 1e-12 USD
+    assert rows[1][1:] == ("discarded", "litellm", "shop", 0, 0, 0) and rows[1][0].startswith("litellm:")
+    assert len(rows) == 2 and rows[1][0] != ok_id
