@@ -435,12 +435,25 @@ def test_a_failed_call_is_a_discarded_attempt_with_no_tokens(
     wait_until(lambda: handled(logger) >= 1, "one failure")
 
     [event] = events
-    assert (event.status, event.tier, event.source, event.usage) == ("discarded", "Tier 3", "litellm", Usage())
+    assert (event.status, event.tier, event.source) == ("discarded", "Tier 3", "litellm")
+    assert event.usage == Usage(requests=0)
     assert event.event_id is not None and event.event_id.startswith("litellm:")
     snap = tracker.snapshot()
     assert snap.calls == 0 and snap.total_usd == 0
     assert snap.discarded.calls == 1 and snap.discarded.tokens == 0
     assert logger.counts == {"discarded": 1}
+
+
+def test_a_failed_call_to_a_model_with_a_request_fee_is_not_charged_the_fee(
+        tracker: CostTracker, logger: CostpanelLogger, events: list[Event]) -> None:
+    with pytest.raises(litellm.exceptions.InternalServerError):
+        litellm.completion(model="gpt-4o-search-preview", messages=MESSAGES, mock_response=Exception("boom"))
+    wait_until(lambda: handled(logger) >= 1, "one failure")
+
+    [event] = events
+    assert (event.status, event.matched, event.usage.requests, event.cost_units) == (
+        "discarded", "gpt-4o-search-preview", 0, 0)
+    assert tracker.snapshot().discarded.cost_units == 0
 
 
 def test_an_async_failure_is_a_discarded_attempt(tracker: CostTracker, logger: CostpanelLogger) -> None:

@@ -10,7 +10,7 @@ extra). Works for ``completion`` and ``acompletion``, streamed or not, direct or
   response LiteLLM hands the success hook after the last chunk.
 - A failure (also each attempt a Router retried or fell back from) is a *discarded attempt*: shown
   apart in the snapshot, not in the totals, with the usage LiteLLM reports for it (usually none:
-  then it counts as one call with no tokens).
+  then it counts as one call with no tokens and no billed request).
 - Event id ``litellm:<litellm_call_id>``: a call both hooks report (sync and async) counts once.
 - Tier, session and project: request metadata ``costpanel_tier`` / ``costpanel_session`` /
   ``costpanel_project`` (``litellm.completion(..., metadata={"costpanel_tier": "Tier 2"})``), else
@@ -52,6 +52,9 @@ SESSION_KEY = "costpanel_session"
 PROJECT_KEY = "costpanel_project"
 CACHE_HIT = "cache hit"  # served by LiteLLM's own cache: no provider bill
 DUPLICATE_FAILURE = "duplicate failure"  # a failure both hooks reported: discarded once
+# A failure LiteLLM reports no usage for: one call, no tokens, and no request billed (a model with a
+# per-request fee, such as the search previews, charges none for a request that failed).
+_NOTHING_BILLED = Usage(input=0, output=0, requests=0)
 _RECENT_FAILURES = 4096  # failure ids remembered to drop the second report (they arrive seconds apart)
 
 _log = logging.getLogger(__name__)
@@ -144,7 +147,7 @@ class CostpanelLogger(CustomLogger):
         tier, session, project = self._labels(kwargs, call)
         try:
             with self.tracker.attempt(tier, session, source=SOURCE, project=project) as attempt:
-                attempt.record(model, Usage(input=0, output=0) if usage is None else usage, event_id=event_id,
+                attempt.record(model, _NOTHING_BILLED if usage is None else usage, event_id=event_id,
                                at=at, variant=variant)
                 events = attempt.discard()
         except (TypeError, ValueError) as error:  # a refused label, or an id already counted as a success
