@@ -412,18 +412,21 @@ def test_a_success_without_usage_is_skipped_with_a_reason_not_counted_at_zero(
 
 
 def test_impossible_usage_is_skipped_with_a_reason_and_litellm_goes_on(
-        tracker: CostTracker, logger: CostpanelLogger, events: list[Event]) -> None:
+        tracker: CostTracker, logger: CostpanelLogger, events: list[Event], caplog: pytest.LogCaptureFixture) -> None:
     usage = LiteLLMUsage(prompt_tokens=10, completion_tokens=5, total_tokens=15,
                          prompt_tokens_details=PromptTokensDetailsWrapper(cached_tokens=40))
     reply = ModelResponse(model="gpt-4o", usage=usage,
                           choices=[{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "x"}}])
     response = litellm.completion(model="gpt-4o", messages=MESSAGES, mock_response=reply)
+    litellm.completion(model="gpt-4o", messages=MESSAGES, mock_response=reply)
     litellm.completion(model="gpt-4o", messages=MESSAGES, mock_response="fine")
-    wait_until(lambda: handled(logger) >= 2, "two completions")
+    wait_until(lambda: handled(logger) >= 3, "three completions")
 
     assert response.choices[0].message.content == "x"  # the caller got its answer
-    assert logger.skipped == {BAD_FIELD: 1} and logger.counts == {"committed": 1}
+    assert logger.skipped == {BAD_FIELD: 2} and logger.counts == {"committed": 1}
     assert [e.usage for e in events] == [Usage(input=10, output=20)]
+    warned = [r.getMessage() for r in caplog.records if r.name == "costpanel.integrations.litellm"]
+    assert len(warned) == 1 and "prompt_tokens_details.cached_tokens (40) exceeds prompt_tokens (10)" in warned[0]
 
 
 # -- failures, retries, fallbacks --------------------------------------------------------------------
@@ -559,6 +562,8 @@ def test_the_logger_refuses_bad_labels_up_front(tracker: CostTracker) -> None:
         CostpanelLogger(tracker, tier=" ")
     with pytest.raises(TypeError, match="session"):
         CostpanelLogger(tracker, session=3)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="project"):
+        CostpanelLogger(tracker, project="  ")
 
 
 def test_calls_and_failed_attempts_reach_the_ledger_with_their_source_and_ids(tmp_path: Path) -> None:

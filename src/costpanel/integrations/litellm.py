@@ -225,11 +225,11 @@ class CostpanelLogger(CustomLogger):
             self.counts[status] += 1
 
     def _skip(self, reason: str, kwargs: Mapping[str, Any], detail: str = "") -> None:
-        with self._lock:
-            self.skipped[reason] += 1
         call_id = kwargs.get("litellm_call_id")
         self._warn(reason, f"costpanel: LiteLLM call {call_id} not recorded ({reason}{': ' if detail else ''}"
                            f"{detail}); later ones are counted in CostpanelLogger.skipped")
+        with self._lock:  # counted last: whoever waits on the counts then sees the warning too
+            self.skipped[reason] += 1
 
     def _warn(self, key: str, message: str) -> None:
         with self._lock:
