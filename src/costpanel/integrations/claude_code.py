@@ -54,7 +54,6 @@ _SYNTHETIC_MODEL = "<synthetic>"
 # variant_of (a few microseconds) only runs when one of them says something else.
 _VARIANT_FIELDS = ("service_tier", "speed", "inference_geo")
 _PLAIN = frozenset((None, "standard", "global", "not_available", "default"))
-_TS_CACHE_MAX = 4096
 
 
 def default_roots() -> list[Path]:
@@ -247,7 +246,7 @@ class Reader:
         if type(message) is not dict:
             return NO_USAGE  # "usage" was in some text, or in a subagent's progress line (its own file has it)
         usage = message.get("usage")
-        if usage is None:
+        if not usage:  # absent, null or {}
             return NO_USAGE
         if type(usage) is not dict:
             raise BadLine(f"message.usage must be an object, got {type(usage).__name__}")
