@@ -305,14 +305,32 @@ def write_corpus(root: Path, *, seed: int = 0, lines: int = 2000) -> Truth:
     start_ms = int(START.timestamp() * 1000)
     previous: dict[str, _Session] = {}
     first = True
+    # First a fixed plan, so that even a small corpus has every model with both cache TTLs, a long
+    # prompt on each long-context model before and after 2026-03-13 (when Opus/Sonnet 4.6 went flat),
+    # fast mode and a session behind a proxy: (model, long, ttl, fast, proxy, start day or None).
+    has_1m = {m: big for m, _, big in MODELS}
+    plan: list[tuple[str, bool, str, bool, bool, int | None]] = [(m, False, "mixed", False, False, None)
+                                                                  for m, _, _ in MODELS]
+    plan += [(m, True, "mixed", False, False, day) for m in ("claude-opus-4-6", "claude-sonnet-4-6",
+                                                          "claude-sonnet-4-5-20250929") for day in (1, 4)]
+    plan += [(FAST_MODEL, False, "1h", True, True, None)]
     while sum(g.truth.lines.values()) < lines or first:
         cwd = rng.choice(PROJECTS + (NO_CWD_PROJECT,))
         session_id = g.uuid()
         path = root / "projects" / encode_cwd(cwd) / f"{session_id}.jsonl"
         s = _Session(g, path, session_id, cwd, cwd != NO_CWD_PROJECT, None)
-        model = rng.choices([m for m, _, _ in MODELS], [w for _, w, _ in MODELS])[0]
-        has_1m = dict((m, big) for m, _, big in MODELS)[model]
-        ms = start_ms + rng.randrange(window_ms - 6 * 3_600_000)
+        if plan:
+            model, long, ttl, fast, proxy, day = plan.pop(0)
+            calls = rng.randint(45, 60) if long else rng.randint(8, 30)
+        else:
+            model = rng.choices([m for m, _, _ in MODELS], [w for _, w, _ in MODELS])[0]
+            fast = model == FAST_MODEL and rng.random() < 0.15
+            long = has_1m[model] and not fast and rng.random() < 0.3
+            proxy = rng.random() < 0.1
+            ttl = rng.choice(("5m", "5m", "1h", "mixed", "legacy"))
+            calls, day = rng.randint(8, 90), None
+        ms = start_ms + (rng.randrange(window_ms - 6 * 3_600_000) if day is None
+                         else day * 86_400_000 + rng.randrange(3_600_000, 10 * 3_600_000))
         if rng.random() < 0.5:
             s.emit({"type": "summary", "summary": g.text(rng.randint(20, 80)), "leafUuid": g.uuid()}, NO_USAGE)
         g.snapshot(s, ms, big=rng.random() < 0.03)
@@ -329,11 +347,6 @@ def write_corpus(root: Path, *, seed: int = 0, lines: int = 2000) -> Truth:
                         kind = API_ERROR if b'"isApiErrorMessage":true' in data else \
                             SYNTHETIC if message["model"] == "<synthetic>" else CALL
                 g.truth.lines[kind] += 1
-        fast = model == FAST_MODEL and rng.random() < 0.15
-        long = has_1m and not fast and rng.random() < 0.3
-        proxy = rng.random() < 0.1
-        ttl = rng.choice(("5m", "5m", "1h", "mixed", "legacy"))
-        calls = rng.randint(8, 90)
         tear = first  # the corpus's first file ends with a torn line
         end_ms, torn = _conversation(g, s, model, ms, calls, long=long, proxy=proxy, ttl=ttl, fast=fast,
                                      tear_last=tear, crash_line=not first and rng.random() < 0.1)
