@@ -106,14 +106,14 @@ def test_the_corpus_has_every_trap_it_promises(corpus: tuple[Path, Truth]) -> No
     assert len({base_model(c.model) for c in calls}) == len(PRICES) >= 5
     for model in PRICES:  # every price of every model is exercised
         mine = [c for c in calls if base_model(c.model) == model]
-        for bucket in ("input", "output", "cache_read", "cache_write", "cache_write_1h"):
+        for bucket in ("input", "output", "cache_read", "cache_write", "cache_write_1h", "web_search"):
             assert sum(getattr(c, bucket) for c in mine), (model, bucket)
     long: dict[tuple[str, bool], list[TrueCall]] = defaultdict(list)
     for c in calls:
         if c.prompt > LONG_CONTEXT_ABOVE:
             long[base_model(c.model), c.day < "2026-03-13"].append(c)
     assert {("claude-opus-4-6", True), ("claude-sonnet-4-6", True), ("claude-sonnet-4-5", True),
-            ("claude-sonnet-4-5", False), ("claude-opus-4-6", False)} <= long.keys()
+            ("claude-sonnet-4-5", False), ("claude-opus-4-6", False), ("claude-sonnet-4", True)} <= long.keys()
     for (model, _), mine in long.items():  # every long-context price too
         for bucket in ("input", "output", "cache_read", "cache_write", "cache_write_1h"):
             assert sum(getattr(c, bucket) for c in mine), (model, bucket)

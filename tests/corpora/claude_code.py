@@ -218,7 +218,7 @@ _ZERO = {"input_tokens": 0, "output_tokens": 0, "cache_creation_input_tokens": 0
 
 def _conversation(g: _Gen, s: _Session, model: str, start_ms: int, calls: int, *, long: bool, proxy: bool,
                   ttl: str, fast: bool, sub_parent: _Session | None = None, tear_last: bool = False,
-                  crash_line: bool = False) -> tuple[int, bytes]:
+                  crash_line: bool = False, search_once: bool = False) -> tuple[int, bytes]:
     """Write ``calls`` model calls (with their user lines) into ``s``; returns (end ms, torn bytes)."""
     rng = g.rng
     ms = start_ms
@@ -244,7 +244,7 @@ def _conversation(g: _Gen, s: _Session, model: str, start_ms: int, calls: int, *
             w5, w1h = new, 0
         i = rng.randint(1, 12)
         o = rng.randint(1, 60) if rng.random() < 0.15 else rng.randint(60, 2_500)
-        search = rng.randint(1, 4) if rng.random() < 0.04 else 0
+        search = rng.randint(1, 4) if rng.random() < 0.04 or (search_once and n == 1) else 0
         msg, req = g.msg_id(), (None if proxy else "req_011C" + g.hex(20))
         partials = rng.choice((0, 1, 1, 2, 3)) if o > 8 else 0
         final_ms = ms + 300 * partials + rng.randint(200, 9_000)
@@ -313,13 +313,15 @@ def write_corpus(root: Path, *, seed: int = 0, lines: int = 2000) -> Truth:
                                                                   for m, _, _ in MODELS]
     plan += [(m, True, "mixed", False, False, day) for m in ("claude-opus-4-6", "claude-sonnet-4-6",
                                                           "claude-sonnet-4-5-20250929") for day in (1, 4)]
+    plan += [("claude-sonnet-4-20250514", True, "mixed", False, False, 2)]
     plan += [(FAST_MODEL, False, "1h", True, True, None)]
     while sum(g.truth.lines.values()) < lines or first:
         cwd = rng.choice(PROJECTS + (NO_CWD_PROJECT,))
         session_id = g.uuid()
         path = root / "projects" / encode_cwd(cwd) / f"{session_id}.jsonl"
         s = _Session(g, path, session_id, cwd, cwd != NO_CWD_PROJECT, None)
-        if plan:
+        planned = bool(plan)
+        if planned:
             model, long, ttl, fast, proxy, day = plan.pop(0)
             calls = rng.randint(45, 60) if long else rng.randint(8, 30)
         else:
@@ -349,7 +351,8 @@ def write_corpus(root: Path, *, seed: int = 0, lines: int = 2000) -> Truth:
                 g.truth.lines[kind] += 1
         tear = first  # the corpus's first file ends with a torn line
         end_ms, torn = _conversation(g, s, model, ms, calls, long=long, proxy=proxy, ttl=ttl, fast=fast,
-                                     tear_last=tear, crash_line=not first and rng.random() < 0.1)
+                                     tear_last=tear, crash_line=not first and rng.random() < 0.1,
+                                     search_once=planned)
         if torn:
             g.truth.lines[TORN] += 1
         for _ in range(rng.choice((0, 0, 1, 2, 3))):  # subagents (Task tool): files of their own
