@@ -164,5 +164,7 @@ explain("ccusage 18.0.11", old, [
     ("lines without requestId never de-duplicated (subagents too)", no_request_id + no_request_id_side),
 ])
 if ours:
-    print(f"\ncostpanel: {sum(ours.values()) - E:+.2f} USD against the exact total (expected: 0.00)")
+    worst = max(abs(ours.get(day, D(0)) - exact[day]) for day in exact)
+    print(f"\ncostpanel: {sum(ours.values()) - E:+.2f} USD against the exact total; largest daily difference "
+          f"{worst} USD (expected: 0 to the report's precision)")
 EOF

@@ -29,7 +29,7 @@ import orjson
 
 from ..adapters import variant_of
 from ..labels import MAX_LABEL, check_label
-from ..usage import MAX_COUNT, Usage
+from ..usage import BUCKETS, MAX_COUNT, Usage
 from .logs import (
     API_ERROR,
     BAD_FIELD,
@@ -54,6 +54,10 @@ _SYNTHETIC_MODEL = "<synthetic>"
 # variant_of (a few microseconds) only runs when one of them says something else.
 _VARIANT_FIELDS = ("service_tier", "speed", "inference_geo")
 _PLAIN = frozenset((None, "standard", "global", "not_available", "default"))
+# usage_of builds Usage tuples in this storage order; a new bucket must be added there too.
+if BUCKETS != ("input", "cache_read", "cache_write", "cache_write_1h", "output", "requests", "web_search"):
+    raise ImportError(f"claude_code.usage_of builds Usage in an older bucket order than {BUCKETS}")
+_new_usage = tuple.__new__
 
 
 def default_roots() -> list[Path]:
@@ -146,13 +150,12 @@ def usage_of(usage: dict[str, Any]) -> Usage:
     if type(tools) is dict:
         ws = tools.get("web_search_requests", 0)
     if (type(i) is int and type(o) is int and type(r) is int and type(total) is int and type(w5) is int
-            and type(w1h) is int and type(ws) is int and 0 <= w5 and 0 <= w1h and w5 + w1h <= total
-            and (creation is None or type(creation) is dict) and (tools is None or type(tools) is dict)):
-        try:  # Usage() checks each count's range
-            return Usage(input=i, output=o, cache_read=r, cache_write=total - w1h, cache_write_1h=w1h,
-                         web_search=ws)
-        except (TypeError, ValueError):
-            pass
+            and type(w1h) is int and type(ws) is int and 0 <= i <= MAX_COUNT and 0 <= o <= MAX_COUNT
+            and 0 <= r <= MAX_COUNT and 0 <= w5 and 0 <= w1h and w5 + w1h <= total <= MAX_COUNT
+            and 0 <= ws <= MAX_COUNT and (creation is None or type(creation) is dict)
+            and (tools is None or type(tools) is dict)):
+        # Every count checked above as Usage() would: build the tuple directly (~1 us a line less).
+        return _new_usage(Usage, (i, r, total - w1h, w1h, o, 1, ws))
     return _usage_checked(usage)
 
 
