@@ -247,7 +247,8 @@ def test_reset_changes_nothing_a_reread_would_double(log: Path) -> None:
     assert reader.read_lines([line()]) == first  # the same event id: the upsert counts it once
 
 
-counts = st.one_of(st.none(), st.integers(0, 3_000_000), st.integers(-5, -1), st.booleans(), st.just("7"))
+counts = st.one_of(st.none(), st.integers(0, 3_000_000), st.integers(-5, -1), st.booleans(), st.just("7"),
+                 st.sampled_from([10**12, 10**12 + 1]), st.just(2.0))
 
 
 @settings(max_examples=150, deadline=None)
