@@ -302,6 +302,16 @@ def test_find_files_takes_a_config_dir_a_projects_dir_a_folder_or_a_file(tmp_pat
     assert list(cc.find_files(tmp_path / "missing")) == []
 
 
+def test_a_default_config_dir_without_projects_has_no_logs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / ".claude"
+    config.mkdir()
+    (config / "history.jsonl").write_text('{"display": "fix the tests", "timestamp": 1764493924}\n')
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(config))
+    assert list(cc.find_files(config)) == []
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "elsewhere"))
+    assert list(cc.find_files(config)) == [config / "history.jsonl"]  # a folder named on purpose: all of it
+
+
 def test_looks_like_knows_claude_code_logs_from_other_jsonl(tmp_path: Path) -> None:
     assert cc.looks_like(tmp_path / "projects" / "-a" / "s.jsonl", b"")
     assert cc.looks_like(tmp_path / "x" / "subagents" / "agent-1.jsonl", b"")

@@ -50,9 +50,8 @@ MAIN = "main"
 SUBAGENT = "subagent"
 _USAGE_MARK = b'"usage"'
 _SYNTHETIC_MODEL = "<synthetic>"
-# usage fields that can name a billable variant; absent or standard on almost every line, so
-# variant_of (a few microseconds) only runs when one of them says something else.
-_VARIANT_FIELDS = ("service_tier", "speed", "inference_geo")
+# Values of usage's service_tier / speed / inference_geo that mean the standard price: on almost
+# every line, so variant_of (a few microseconds) only runs when one of them says something else.
 _PLAIN = frozenset((None, "standard", "global", "not_available", "default"))
 # usage_of builds Usage tuples in this storage order; a new bucket must be added there too.
 if BUCKETS != ("input", "cache_read", "cache_write", "cache_write_1h", "output", "requests", "web_search"):
@@ -72,14 +71,20 @@ def default_roots() -> list[Path]:
 
 def find_files(root: Path) -> Iterator[Path]:
     """The ``*.jsonl`` files under ``root``, recursively and sorted: a config dir (its ``projects/``),
-    a ``projects/`` dir, any folder of logs, or ``root`` itself when it is a file. Folders that
-    cannot be read are passed over (the caller counts what it could not open)."""
-    if root.is_file():
-        yield root
+    a ``projects/`` dir, any folder of logs, or ``root`` itself when it is a file. A default config
+    dir without ``projects/`` yet has none (its ``history.jsonl`` holds prompts, not calls).
+    Folders that cannot be read are passed over (the caller counts what it could not open)."""
+    try:
+        if root.is_file():
+            yield root
+            return
+        has_projects = (root / "projects").is_dir()
+    except OSError:  # a folder we may not look into
         return
-    top = root / "projects" if (root / "projects").is_dir() else root
+    if not has_projects and root in default_roots():
+        return
     found: list[Path] = []
-    for folder, dirs, files in os.walk(top):
+    for folder, dirs, files in os.walk(root / "projects" if has_projects else root):
         dirs.sort()
         found.extend(Path(folder, name) for name in files if name.endswith(SUFFIX))
     yield from sorted(found)
