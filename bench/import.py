@@ -151,7 +151,8 @@ def main() -> None:
             shutil.rmtree(corpus)
             big = write_corpus(corpus, seed=2, lines=args.big_lines)
             n = sum(big.lines.values())
-            print(f"big corpus: {n:,} lines, {big.bytes / 1e6:.0f} MB, {len(big.files)} files, {len(big.calls):,} calls")
+            print(f"big corpus: {n:,} lines, {big.bytes / 1e6:.0f} MB, {len(big.files)} files, "
+                  f"{len(big.calls):,} calls")
             fresh_ledger()
             wall, mb, status = run(cmd, env)
             print(f"costpanel import: {wall:.2f} s ({n / wall:,.0f} lines/s), peak {mb:.0f} MB (exit {status})")

@@ -168,8 +168,9 @@ def test_a_cwd_longer_than_a_label_keeps_its_tail(log: Path) -> None:
     assert len(call.project) == 256 and call.project.endswith("/project-at-the-end") and call.project[0] == "…"
 
 
+BACKUPS = {f"src/f{k}.py": {"version": k} for k in range(20000)}
 HUGE_SNAPSHOT = orjson.dumps({"type": "file-history-snapshot", "messageId": "m", "isSnapshotUpdate": False,
-                              "snapshot": {"trackedFileBackups": {f"src/f{k}.py": {"version": k} for k in range(20000)}}})
+                              "snapshot": {"trackedFileBackups": BACKUPS}})
 SYNTHETIC_LINE = line(msg={"model": "<synthetic>", "id": "4f1e0c3a", "stop_reason": "stop_sequence",
                            "usage": usage(input_tokens=0, output_tokens=0, cache_creation_input_tokens=0,
                                           cache_read_input_tokens=0, cache_creation=..., service_tier=None)})
@@ -233,6 +234,21 @@ def test_a_line_that_bills_nothing_is_skipped_with_its_reason_and_reading_goes_o
     if says is not None:
         assert reader.last_error is not None and says in reader.last_error, reader.last_error
         assert reader.last_error.startswith(f"{log}:1: ")
+
+
+@pytest.mark.parametrize("raw", [
+    line(msg={"model": ["claude-opus-4-8"]}), line(sessionId={"id": 1}), line(cwd=["/x"]), line(cwd={"a": 1}),
+    line(msg={"id": ["m"]}), line(requestId={"r": 1}), line(isSidechain=[1], agentId={"a": 1}, timestamp=[TS]),
+])
+def test_unhashable_values_after_good_lines_are_bad_fields_not_crashes(log: Path, raw: bytes) -> None:
+    calls, reader = read(log, line(), raw, line())  # the first line fills the reader's caches
+    assert len(calls) == 2 and dict(reader.skipped) == {BAD_FIELD: 1}
+
+
+@pytest.mark.parametrize("fields", [{"speed": ["fast"]}, {"service_tier": {"x": 1}}, {"inference_geo": []}])
+def test_a_variant_field_that_is_not_a_string_is_ignored_as_variant_of_does(log: Path, fields: dict[str, Any]) -> None:
+    (call,), reader = read(log, line(msg={"usage": usage(**fields)}))
+    assert call.variant is None and not reader.skipped
 
 
 def test_blank_lines_are_counted_as_lines_but_not_as_skips(log: Path) -> None:
@@ -322,3 +338,32 @@ def test_looks_like_knows_claude_code_logs_from_other_jsonl(tmp_path: Path) -> N
     assert not cc.looks_like(tmp_path / "rollout-1.jsonl", codex)
     ours = b'{"ts": "2026-12-03T14:05:09Z", "model": "gpt-4o", "usage": {"input": 1}}'
     assert not cc.looks_like(tmp_path / "events.jsonl", ours)
+
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers(-2, 10**13) | st.floats(allow_nan=False)
+                           | st.text(max_size=8), lambda inner: st.lists(inner, max_size=3)
+                           | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=4)
+FIELDS = ("message", "model", "id", "usage", "input_tokens", "cache_creation", "ephemeral_1h_input_tokens",
+          "server_tool_use", "speed", "requestId", "sessionId", "cwd", "timestamp", "isSidechain", "agentId",
+          "isApiErrorMessage", "uuid")
+
+
+def _replace(obj: Any, key: str, value: Any) -> Any:
+    """``obj`` with every ``key`` (at any depth) set to ``value``."""
+    if isinstance(obj, dict):
+        return {k: value if k == key else _replace(v, key, value) for k, v in obj.items()}
+    return obj
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(FIELDS), json_values), min_size=1, max_size=3))
+def test_any_field_of_any_type_is_read_or_counted_never_raised(edits: list[tuple[str, Any]]) -> None:
+    obj = orjson.loads(line(msg={"usage": usage(server_tool_use={"web_search_requests": 1}, speed="fast")}))
+    for key, value in edits:
+        obj = _replace(obj, key, value)
+    raw = orjson.dumps(obj)
+    reader = cc.Reader(Path("projects/-a/s.jsonl"))
+    calls = reader.read_lines([raw, raw[: len(raw) // 2]])
+    assert len(calls) + sum(reader.skipped.values()) == 2 == reader.lines
+    for call in calls:
+        assert type(call.usage) is Usage and call.event_id.startswith("claude-code:") and call.model

@@ -52,7 +52,7 @@ _USAGE_MARK = b'"usage"'
 _SYNTHETIC_MODEL = "<synthetic>"
 # Values of usage's service_tier / speed / inference_geo that mean the standard price: on almost
 # every line, so variant_of (a few microseconds) only runs when one of them says something else.
-_PLAIN = frozenset((None, "standard", "global", "not_available", "default"))
+_PLAIN = (None, "standard", "global", "not_available", "default")  # a tuple: `in` compares, never hashes
 # usage_of builds Usage tuples in this storage order; a new bucket must be added there too.
 if BUCKETS != ("input", "cache_read", "cache_write", "cache_write_1h", "output", "requests", "web_search"):
     raise ImportError(f"claude_code.usage_of builds Usage in an older bucket order than {BUCKETS}")
@@ -239,6 +239,10 @@ class Reader:
                 skipped[BAD_FIELD] += 1
                 self.last_error = f"{self.path}:{self.lines}: {exc}"
                 continue
+            except (TypeError, ValueError, AttributeError) as exc:  # a shape no check above foresaw
+                skipped[BAD_FIELD] += 1
+                self.last_error = f"{self.path}:{self.lines}: unexpected field types ({type(exc).__name__}: {exc})"
+                continue
             if type(call) is str:
                 skipped[call] += 1
             else:
@@ -279,15 +283,16 @@ class Reader:
         session = obj.get("sessionId") or self.file_session
         project = obj.get("cwd") or self.folder_project
         checked = self._checked
-        if model not in checked or session not in checked or project not in checked:
+        if (type(model) is not str or type(session) is not str or type(project) is not str
+                or model not in checked or session not in checked or project not in checked):
             project = self._check(model, session, project)
 
         tier = MAIN
         if self.subagent_file or obj.get("isSidechain") is True or obj.get("agentId"):
             tier = SUBAGENT
         variant = None
-        if (usage.get("speed") not in _PLAIN or usage.get("service_tier") not in _PLAIN
-                or usage.get("inference_geo") not in _PLAIN):
+        if not (usage.get("speed") in _PLAIN and usage.get("service_tier") in _PLAIN
+                and usage.get("inference_geo") in _PLAIN):
             try:
                 variant = variant_of(message)
             except (TypeError, ValueError) as exc:
