@@ -251,6 +251,15 @@ def test_a_variant_field_that_is_not_a_string_is_ignored_as_variant_of_does(log:
     assert call.variant is None and not reader.skipped
 
 
+def test_line_numbers_and_counts_carry_over_between_batches(log: Path) -> None:
+    reader = cc.Reader(log)
+    reader.read_lines([line(), b'{"type":"summary"}'])
+    reader.read_lines([])
+    reader.read_lines([b"", line(timestamp="soon")])
+    assert reader.lines == 4 and dict(reader.skipped) == {NO_USAGE: 1, BAD_FIELD: 1}
+    assert reader.last_error is not None and reader.last_error.startswith(f"{log}:4: timestamp")
+
+
 def test_blank_lines_are_counted_as_lines_but_not_as_skips(log: Path) -> None:
     calls, reader = read(log, b"", b"   ", line())
     assert (len(calls), reader.lines, dict(reader.skipped)) == (1, 3, {})

@@ -224,11 +224,12 @@ class Reader:
         append = calls.append
         skipped = self.skipped
         parse = self._parse
-        for line in lines:
-            self.lines += 1
+        no_usage = 0
+        number = self.lines
+        for number, line in enumerate(lines, number + 1):
             if _USAGE_MARK not in line:  # most bytes of a real log: never parsed
                 if line.strip():
-                    skipped[NO_USAGE] += 1
+                    no_usage += 1
                 continue
             try:
                 call = parse(line)
@@ -237,16 +238,19 @@ class Reader:
                 continue
             except BadLine as exc:
                 skipped[BAD_FIELD] += 1
-                self.last_error = f"{self.path}:{self.lines}: {exc}"
+                self.last_error = f"{self.path}:{number}: {exc}"
                 continue
             except (TypeError, ValueError, AttributeError) as exc:  # a shape no check above foresaw
                 skipped[BAD_FIELD] += 1
-                self.last_error = f"{self.path}:{self.lines}: unexpected field types ({type(exc).__name__}: {exc})"
+                self.last_error = f"{self.path}:{number}: unexpected field types ({type(exc).__name__}: {exc})"
                 continue
             if type(call) is str:
                 skipped[call] += 1
             else:
                 append(call)  # type: ignore[arg-type]
+        self.lines = number
+        if no_usage:
+            skipped[NO_USAGE] += no_usage
         return calls
 
     def _parse(self, line: bytes) -> LogCall | str:
