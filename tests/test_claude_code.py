@@ -349,9 +349,8 @@ def test_looks_like_knows_claude_code_logs_from_other_jsonl(tmp_path: Path) -> N
     assert not cc.looks_like(tmp_path / "events.jsonl", ours)
 
 
-json_values = st.recursive(st.none() | st.booleans() | st.integers(-2, 10**13) | st.floats(allow_nan=False)
-                           | st.text(max_size=8), lambda inner: st.lists(inner, max_size=3)
-                           | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=4)
+scalars = st.none() | st.booleans() | st.integers(-2, 10**13) | st.floats(allow_nan=False) | st.text(max_size=8)
+json_values = scalars | st.lists(scalars, max_size=3) | st.dictionaries(st.text(max_size=5), scalars, max_size=3)
 FIELDS = ("message", "model", "id", "usage", "input_tokens", "cache_creation", "ephemeral_1h_input_tokens",
           "server_tool_use", "speed", "requestId", "sessionId", "cwd", "timestamp", "isSidechain", "agentId",
           "isApiErrorMessage", "uuid")
