@@ -209,6 +209,8 @@ ERROR_LINE["message"]["content"] = [{"type": "text", "text": 'API Error: 529 {"t
      "cache_creation.ephemeral_1h_input_tokens"),
     (line(msg={"usage": usage(cache_creation={"ephemeral_5m_input_tokens": 5, "ephemeral_1h_input_tokens": 1800})}),
      BAD_FIELD, "exceeds message.usage.cache_creation_input_tokens (1800)"),
+    (line(msg={"usage": usage(cache_creation={"ephemeral_5m_input_tokens": 1, "ephemeral_1h_input_tokens": 1800})}),
+     BAD_FIELD, "ephemeral_5m_input_tokens (1) + ephemeral_1h_input_tokens (1800) exceeds"),
     (line(msg={"usage": usage(server_tool_use={"web_search_requests": -1})}), BAD_FIELD, "web_search_requests"),
     (line(msg={"usage": usage(server_tool_use=3)}), BAD_FIELD, "server_tool_use must be an object"),
     (line(msg={"usage": usage(speed="very fast")}), BAD_FIELD, "speed"),

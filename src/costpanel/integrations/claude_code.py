@@ -84,8 +84,7 @@ def find_files(root: Path) -> Iterator[Path]:
     if not has_projects and root in default_roots():
         return
     found: list[Path] = []
-    for folder, dirs, files in os.walk(root / "projects" if has_projects else root):
-        dirs.sort()
+    for folder, _, files in os.walk(root / "projects" if has_projects else root):
         found.extend(Path(folder, name) for name in files if name.endswith(SUFFIX))
     yield from sorted(found)
 
