@@ -1,0 +1,321 @@
+"""Claude Code's session logs: ``projects/<encoded-cwd>/<session>.jsonl`` under each config dir.
+
+Since Claude Code 2.1 a subagent writes ``projects/<encoded-cwd>/<session>/subagents/agent-<id>.jsonl``
+beside its parent session. Every assistant line that carries ``message.usage`` is one model call
+(or a streaming partial of one)::
+
+    {"type": "assistant", "sessionId": "…", "requestId": "req_…", "timestamp": "2026-11-30T09:12:04.511Z",
+     "cwd": "/home/me/shop", "isSidechain": false, "message": {"id": "msg_…", "model": "claude-opus-4-8",
+     "stop_reason": "end_turn", "usage": {"input_tokens": 3, "cache_read_input_tokens": 41250,
+     "cache_creation_input_tokens": 1800, "cache_creation": {"ephemeral_5m_input_tokens": 0,
+     "ephemeral_1h_input_tokens": 1800}, "output_tokens": 412, "service_tier": "standard"}}}
+
+Event id ``claude-code:<message.id>:<requestId or "">``. Streaming writes one id several times
+(partials first with ``stop_reason: null`` and fewer output tokens): every line is yielded, and the
+tracker's and the ledger's upsert keep the one with the most tokens. Lines without ``"usage"``
+(prompts, tool results, summaries, file-history snapshots that can be megabytes) are skipped on a
+byte search, before any JSON parsing: on real logs that is most of the bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..adapters import variant_of
+from ..labels import MAX_LABEL, check_label
+from ..usage import BUCKETS, MAX_COUNT, Usage
+from .logs import (
+    API_ERROR,
+    BAD_FIELD,
+    LINES,
+    MALFORMED,
+    NO_MODEL,
+    NO_USAGE,
+    SYNTHETIC,
+    LogCall,
+    Skips,
+    home,
+)
+
+SOURCE = "claude-code"
+KIND = LINES
+SUFFIX = ".jsonl"
+MAIN = "main"
+SUBAGENT = "subagent"
+_USAGE_MARK = b'"usage"'
+_SYNTHETIC_MODEL = "<synthetic>"
+# Values of usage's service_tier / speed / inference_geo that mean the standard price: on almost
+# every line, so variant_of (a few microseconds) only runs when one of them says something else.
+_PLAIN = (None, "standard", "global", "not_available", "default")  # a tuple: `in` compares, never hashes
+# usage_of builds Usage tuples in this storage order; a new bucket must be added there too.
+if BUCKETS != ("input", "cache_read", "cache_write", "cache_write_1h", "output", "requests", "web_search"):
+    raise ImportError(f"claude_code.usage_of builds Usage in an older bucket order than {BUCKETS}")
+_new_usage = tuple.__new__
+
+
+def default_roots() -> list[Path]:
+    """``$CLAUDE_CONFIG_DIR`` (a comma-separated list of config dirs, as Claude Code and ccusage
+    read it), else both ``~/.config/claude`` (newer installs) and ``~/.claude``."""
+    configured = os.environ.get("CLAUDE_CONFIG_DIR", "")
+    roots = [Path(part.strip()).expanduser() for part in configured.split(",") if part.strip()]
+    if roots:
+        return roots
+    return [home() / ".config" / "claude", home() / ".claude"]
+
+
+def find_files(root: Path) -> Iterator[Path]:
+    """The ``*.jsonl`` files under ``root``, recursively and sorted: a config dir (its ``projects/``),
+    a ``projects/`` dir, any folder of logs, or ``root`` itself when it is a file. A default config
+    dir without ``projects/`` yet has none (its ``history.jsonl`` holds prompts, not calls).
+    Folders that cannot be read are passed over (the caller counts what it could not open)."""
+    try:
+        if root.is_file():
+            yield root
+            return
+        has_projects = (root / "projects").is_dir()
+    except OSError:  # a folder we may not look into
+        return
+    if not has_projects and root in default_roots():
+        return
+    found: list[Path] = []
+    for folder, _, files in os.walk(root / "projects" if has_projects else root):
+        found.extend(Path(folder, name) for name in files if name.endswith(SUFFIX))
+    yield from sorted(found)
+
+
+def looks_like(path: Path, head: bytes) -> bool:
+    """A ``.jsonl`` file under a ``projects/`` folder or in a ``subagents/`` one, or whose first
+    lines carry Claude Code's fields (``sessionId`` with ``"type":"assistant"``/``"user"``, or a
+    ``file-history-snapshot`` / ``summary`` line, which open many sessions)."""
+    if path.suffix != SUFFIX:
+        return False
+    if "projects" in path.parts or path.parent.name == "subagents":
+        return True
+    if b'"type":"file-history-snapshot"' in head or (b'"type":"summary"' in head and b'"leafUuid"' in head):
+        return True
+    return b'"sessionId"' in head and (b'"type":"assistant"' in head or b'"type":"user"' in head)
+
+
+def decode_project(folder: str) -> str:
+    """The working directory from the folder name Claude Code made of it: every character other than
+    a letter or digit became ``-``, so ``/home/me/my-app`` is ``-home-me-my-app``. Lossy (a ``-``,
+    ``_`` or ``.`` in a name comes back as ``/``): only used for lines without a ``cwd``."""
+    if len(folder) > 2 and folder[0].isalpha() and folder[1:3] == "--":  # C:\Users\me -> C--Users-me
+        return folder[0] + ":\\" + folder[3:].replace("-", "\\")
+    if folder.startswith("-"):
+        return folder.replace("-", "/")
+    return folder
+
+
+def _place(path: Path) -> tuple[str, str, bool]:
+    """(encoded project folder, session id from the file name, is a subagent file) for ``path``."""
+    parts = path.parts
+    if len(parts) >= 3 and parts[-2] == "subagents":  # <project>/<session>/subagents/agent-<id>.jsonl
+        return (parts[-4] if len(parts) >= 4 else ""), parts[-3], True
+    return path.parent.name, path.stem, False
+
+
+class BadLine(ValueError):
+    """A JSON line with a field of the wrong type or value; the message names it."""
+
+
+def _count(usage: dict[str, Any], key: str, where: str = "message.usage") -> int:
+    value = usage.get(key)
+    if value is None:
+        return 0
+    if type(value) is int and 0 <= value <= MAX_COUNT:
+        return value
+    raise BadLine(f"{where}.{key} must be an integer from 0 to {MAX_COUNT:,}, got {type(value).__name__} {value!r}")
+
+
+def usage_of(usage: dict[str, Any]) -> Usage:
+    """Claude's ``message.usage`` in costpanel's buckets, read as :func:`~costpanel.adapters.from_anthropic`
+    reads it (a test holds the two equal): 1-hour writes from ``cache_creation``, what that breakdown
+    leaves unexplained of ``cache_creation_input_tokens`` (all of it on lines without one) 5-minute;
+    web searches from ``server_tool_use``. Written out for the plain dicts of a log line: the adapter
+    handles SDK objects too and costs ~25 us a line against ~1 us here. Raises :class:`BadLine`."""
+    get = usage.get
+    i = get("input_tokens", 0)
+    o = get("output_tokens", 0)
+    r = get("cache_read_input_tokens", 0)
+    total = get("cache_creation_input_tokens", 0)
+    creation = get("cache_creation")
+    tools = get("server_tool_use")
+    w5 = w1h = ws = 0
+    if type(creation) is dict:
+        w5 = creation.get("ephemeral_5m_input_tokens", 0)
+        w1h = creation.get("ephemeral_1h_input_tokens", 0)
+    if type(tools) is dict:
+        ws = tools.get("web_search_requests", 0)
+    if (type(i) is int and type(o) is int and type(r) is int and type(total) is int and type(w5) is int
+            and type(w1h) is int and type(ws) is int and 0 <= i <= MAX_COUNT and 0 <= o <= MAX_COUNT
+            and 0 <= r <= MAX_COUNT and 0 <= w5 and 0 <= w1h and w5 + w1h <= total <= MAX_COUNT
+            and 0 <= ws <= MAX_COUNT and (creation is None or type(creation) is dict)
+            and (tools is None or type(tools) is dict)):
+        # Every count checked above as Usage() would: build the tuple directly (~1 us a line less).
+        return _new_usage(Usage, (i, r, total - w1h, w1h, o, 1, ws))
+    return _usage_checked(usage)
+
+
+def _usage_checked(usage: dict[str, Any]) -> Usage:
+    """:func:`usage_of` for a line the fast path refused: nulls read as 0, anything else wrong raises
+    :class:`BadLine` naming the field and its value."""
+    creation = usage.get("cache_creation")
+    tools = usage.get("server_tool_use")
+    if creation is not None and type(creation) is not dict:
+        raise BadLine(f"message.usage.cache_creation must be an object, got {type(creation).__name__}")
+    if tools is not None and type(tools) is not dict:
+        raise BadLine(f"message.usage.server_tool_use must be an object, got {type(tools).__name__}")
+    where = "message.usage.cache_creation"
+    w5 = _count(creation, "ephemeral_5m_input_tokens", where) if creation else 0
+    w1h = _count(creation, "ephemeral_1h_input_tokens", where) if creation else 0
+    if usage.get("cache_creation_input_tokens") is not None:
+        # The total is authoritative; what the breakdown leaves unexplained was a 5-minute write.
+        total = _count(usage, "cache_creation_input_tokens")
+        if w5 + w1h > total:
+            raise BadLine(f"{where}: ephemeral_5m_input_tokens ({w5}) + ephemeral_1h_input_tokens ({w1h}) "
+                          f"exceeds message.usage.cache_creation_input_tokens ({total})")
+        w5 = total - w1h
+    web = _count(tools, "web_search_requests", "message.usage.server_tool_use") if tools else 0
+    return Usage(input=_count(usage, "input_tokens"), output=_count(usage, "output_tokens"),
+                 cache_read=_count(usage, "cache_read_input_tokens"), cache_write=w5, cache_write_1h=w1h,
+                 web_search=web)
+
+
+def timestamp(value: object) -> float:
+    """Epoch seconds of an ISO 8601 time with its offset (Claude Code writes UTC with ``Z``)."""
+    if type(value) is not str:
+        raise BadLine(f"timestamp must be an ISO 8601 string, got {type(value).__name__} {value!r}")
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise BadLine(f"timestamp must be an ISO 8601 time such as 2026-11-30T09:12:04.511Z, got {value!r}") from None
+    if when.tzinfo is None:
+        raise BadLine(f"timestamp must carry its offset (Z): {value!r} could be any time zone")
+    return when.timestamp()
+
+
+class Reader:
+    """Reads one Claude Code log file. Lines it cannot use are counted in :attr:`skipped` by reason;
+    the last bad field's message (file and line number) is kept in :attr:`last_error`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        folder, self.file_session, self.subagent_file = _place(path)
+        self.folder_project = decode_project(folder)
+        self.skipped = Skips()
+        self.lines = 0
+        self.last_error: str | None = None
+        self._checked: set[str] = set()  # model, session and project names that passed check_label
+
+    def reset(self) -> None:
+        """Nothing carries over between lines (no cumulative counters): a truncated or replaced file
+        is simply read again from its first line."""
+
+    def read_lines(self, lines: Iterable[bytes]) -> list[LogCall]:
+        calls: list[LogCall] = []
+        append = calls.append
+        skipped = self.skipped
+        parse = self._parse
+        no_usage = 0
+        number = self.lines
+        for number, line in enumerate(lines, number + 1):
+            if _USAGE_MARK not in line:  # most bytes of a real log: never parsed
+                if line.strip():
+                    no_usage += 1
+                continue
+            try:
+                call = parse(line)
+            except orjson.JSONDecodeError:
+                skipped[MALFORMED] += 1
+                continue
+            except BadLine as exc:
+                skipped[BAD_FIELD] += 1
+                self.last_error = f"{self.path}:{number}: {exc}"
+                continue
+            except (TypeError, ValueError, AttributeError) as exc:  # a shape no check above foresaw
+                skipped[BAD_FIELD] += 1
+                self.last_error = f"{self.path}:{number}: unexpected field types ({type(exc).__name__}: {exc})"
+                continue
+            if type(call) is str:
+                skipped[call] += 1
+            else:
+                append(call)  # type: ignore[arg-type]
+        self.lines = number
+        if no_usage:
+            skipped[NO_USAGE] += no_usage
+        return calls
+
+    def _parse(self, line: bytes) -> LogCall | str:
+        """One line: its call, or the reason it bills nothing. Raises JSONDecodeError or BadLine."""
+        obj = orjson.loads(line)
+        if type(obj) is not dict:
+            raise BadLine(f"a log line is a JSON object, got {type(obj).__name__}")
+        message = obj.get("message")
+        if type(message) is not dict:
+            return NO_USAGE  # "usage" was in some text, or in a subagent's progress line (its own file has it)
+        usage = message.get("usage")
+        if not usage:  # absent, null or {}
+            return NO_USAGE
+        if type(usage) is not dict:
+            raise BadLine(f"message.usage must be an object, got {type(usage).__name__}")
+        if obj.get("isApiErrorMessage") is True:
+            return API_ERROR
+        model = message.get("model")
+        if model == _SYNTHETIC_MODEL:
+            return SYNTHETIC
+        if model is None or model == "":
+            return NO_MODEL
+
+        message_id = message.get("id")
+        if message_id is None:  # never seen from the API; a proxy might drop it: the line's uuid stands in
+            message_id = obj.get("uuid")
+        request_id = obj.get("requestId")
+        if type(message_id) is not str or not (request_id is None or type(request_id) is str):
+            raise BadLine(f"message.id and requestId must be strings, got {message_id!r} and {request_id!r}")
+        event_id = f"claude-code:{message_id}:{request_id or ''}"
+        if len(event_id) > MAX_LABEL or not event_id.isprintable():
+            raise BadLine(f"message.id / requestId do not make a usable event id: {event_id[:80]!r}")
+
+        session = obj.get("sessionId") or self.file_session
+        project = obj.get("cwd") or self.folder_project
+        checked = self._checked
+        if (type(model) is not str or type(session) is not str or type(project) is not str
+                or model not in checked or session not in checked or project not in checked):
+            project = self._check(model, session, project)
+
+        tier = MAIN
+        if self.subagent_file or obj.get("isSidechain") is True or obj.get("agentId"):
+            tier = SUBAGENT
+        variant = None
+        if not (usage.get("speed") in _PLAIN and usage.get("service_tier") in _PLAIN
+                and usage.get("inference_geo") in _PLAIN):
+            try:
+                variant = variant_of(message)
+            except (TypeError, ValueError) as exc:
+                raise BadLine(f"message.usage: {exc}") from None
+        return LogCall(event_id, timestamp(obj.get("timestamp")), model, usage_of(usage), tier, session,
+                       project, variant, SOURCE)
+
+    def _check(self, model: object, session: object, project: object) -> str:
+        """Check names once each (they repeat on every line); returns the project as recorded."""
+        if type(project) is not str:
+            raise BadLine(f"cwd must be a string, got {type(project).__name__} {project!r}")
+        if len(project) > MAX_LABEL:
+            project = "…" + project[-(MAX_LABEL - 1):]  # the folder's own name is at the end
+        for field, value in (("message.model", model), ("sessionId", session), ("cwd", project)):
+            if field == "cwd" and value == "":
+                continue
+            try:
+                check_label(field, value)
+            except (TypeError, ValueError) as exc:
+                raise BadLine(str(exc)) from None
+        if len(self._checked) < 10_000:
+            self._checked.update((model, session, project))  # type: ignore[arg-type]
+        return project

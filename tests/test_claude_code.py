@@ -1,0 +1,379 @@
+"""Claude Code's session logs (integrations/claude_code.py): every field it reads, every line it skips."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from costpanel import Usage
+from costpanel.adapters import from_anthropic
+from costpanel.integrations import claude_code as cc
+from costpanel.integrations.logs import (
+    API_ERROR,
+    BAD_FIELD,
+    LINES,
+    MALFORMED,
+    NO_MODEL,
+    NO_USAGE,
+    SYNTHETIC,
+    LogCall,
+)
+
+SESSION = "5d0f1c2a-8b7e-4f6d-9a3c-2e1b0d9c8f7a"
+TS = "2026-11-30T09:12:04.511Z"
+EPOCH = dt.datetime(2026, 11, 30, 9, 12, 4, 511000, tzinfo=dt.timezone.utc).timestamp()
+
+
+def usage(**over: Any) -> dict[str, Any]:
+    """``message.usage`` as Claude Code 2.1 writes it (a 1-hour write, no search)."""
+    base: dict[str, Any] = {
+        "input_tokens": 3, "cache_creation_input_tokens": 1800, "cache_read_input_tokens": 41250,
+        "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 1800},
+        "output_tokens": 412, "service_tier": "standard",
+    }
+    base.update(over)
+    return {k: v for k, v in base.items() if v is not ...}
+
+
+def line(*, msg: dict[str, Any] | None = None, **over: Any) -> bytes:
+    """An assistant line of Claude Code 2.1.x; keyword ``...`` drops a field."""
+    message: dict[str, Any] = {
+        "model": "claude-opus-4-8", "id": "msg_01XhL6sQ8JkvJ1cW2mWcU8Ra", "type": "message", "role": "assistant",
+        "content": [{"type": "tool_use", "id": "toolu_01", "name": "Read", "input": {"file_path": "/x"}}],
+        "stop_reason": "tool_use", "stop_sequence": None, "usage": usage(),
+    }
+    message.update(msg or {})
+    obj: dict[str, Any] = {
+        "parentUuid": "0b6c1e1e-11aa-4a52-9b8e-2b1d8c7f9a01", "isSidechain": False, "userType": "external",
+        "cwd": "/home/me/shop", "sessionId": SESSION, "version": "2.1.37", "gitBranch": "main",
+        "message": {k: v for k, v in message.items() if v is not ...},
+        "requestId": "req_011CVbN2mJ9xq7Lk3RtYp4Wd", "type": "assistant",
+        "uuid": "7e3a9c4d-2f1b-4d8e-a6c5-9b0e1f2a3d4c", "timestamp": TS,
+    }
+    obj.update(over)
+    return orjson.dumps({k: v for k, v in obj.items() if v is not ...})
+
+
+def read(path: Path, *lines: bytes) -> tuple[list[LogCall], cc.Reader]:
+    reader = cc.Reader(path)
+    return reader.read_lines(list(lines)), reader
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> Path:
+    return tmp_path / "projects" / "-home-me-shop" / f"{SESSION}.jsonl"
+
+
+def test_an_assistant_line_becomes_the_call_it_logs(log: Path) -> None:
+    (call,), reader = read(log, line())
+    assert call == LogCall("claude-code:msg_01XhL6sQ8JkvJ1cW2mWcU8Ra:req_011CVbN2mJ9xq7Lk3RtYp4Wd", EPOCH,
+                           "claude-opus-4-8", Usage(input=3, cache_read=41250, cache_write_1h=1800, output=412),
+                           "main", SESSION, "/home/me/shop", None, "claude-code")
+    assert (cc.SOURCE, cc.KIND, reader.lines, sum(reader.skipped.values())) == ("claude-code", LINES, 1, 0)
+
+
+@pytest.mark.parametrize(("fields", "expected"), [
+    ({}, Usage(input=3, cache_read=41250, cache_write_1h=1800, output=412)),
+    ({"cache_creation": {"ephemeral_5m_input_tokens": 600, "ephemeral_1h_input_tokens": 1200}},
+     Usage(input=3, cache_read=41250, cache_write=600, cache_write_1h=1200, output=412)),
+    ({"cache_creation": ...}, Usage(input=3, cache_read=41250, cache_write=1800, output=412)),  # before the TTL split
+    ({"cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 1000}},  # the rest: 5-minute
+     Usage(input=3, cache_read=41250, cache_write=800, cache_write_1h=1000, output=412)),
+    ({"cache_creation_input_tokens": ..., "cache_creation": {"ephemeral_5m_input_tokens": 7,
+                                                             "ephemeral_1h_input_tokens": 9}},
+     Usage(input=3, cache_read=41250, cache_write=7, cache_write_1h=9, output=412)),
+    ({"server_tool_use": {"web_search_requests": 3, "web_fetch_requests": 2}},
+     Usage(input=3, cache_read=41250, cache_write_1h=1800, output=412, web_search=3)),
+    ({"input_tokens": None, "cache_read_input_tokens": ..., "server_tool_use": None, "cache_creation": None},
+     Usage(input=0, cache_write=1800, output=412)),
+])
+def test_cache_writes_split_by_ttl_and_web_searches_counted(log: Path, fields: dict[str, Any],
+                                                             expected: Usage) -> None:
+    (call,), _ = read(log, line(msg={"usage": usage(**fields)}))
+    assert call.usage == expected
+    assert call.usage == from_anthropic(usage(**fields))
+
+
+@pytest.mark.parametrize(("fields", "variant"), [
+    ({"service_tier": "standard", "inference_geo": "not_available"}, None),
+    ({"inference_geo": "global", "speed": "standard"}, None),
+    ({"service_tier": None, "speed": None}, None),
+    ({"speed": "fast"}, "fast"),
+    ({"inference_geo": "us"}, "us"),
+    ({"speed": "fast", "inference_geo": "us"}, "fast+us"),
+    ({"service_tier": "priority"}, "priority"),
+    ({"service_tier": "batch"}, "batch"),
+])
+def test_the_price_variant_comes_from_service_tier_speed_and_inference_geo(log: Path, fields: dict[str, Any],
+                                                                          variant: str | None) -> None:
+    (call,), _ = read(log, line(msg={"usage": usage(**fields)}))
+    assert call.variant == variant
+
+
+def test_streaming_partials_are_all_yielded_under_one_event_id(log: Path) -> None:
+    partial = {"stop_reason": None, "content": [{"type": "thinking", "thinking": "Let me", "signature": "x"}]}
+    lines = [line(msg={**partial, "usage": usage(output_tokens=out)}, timestamp=f"2026-11-30T09:12:0{k}.000Z")
+             for k, out in enumerate((1, 27))] + [line()]
+    calls, reader = read(log, *lines)
+    assert [c.usage.output for c in calls] == [1, 27, 412]  # de-duplication is the tracker's and ledger's job
+    assert len({c.event_id for c in calls}) == 1
+    assert calls[0].ts == dt.datetime(2026, 11, 30, 9, 12, 0, tzinfo=dt.timezone.utc).timestamp()
+    assert reader.lines == 3
+
+
+def test_a_missing_request_id_leaves_the_event_id_ending_empty(log: Path) -> None:
+    (behind_proxy, null_id), _ = read(log, line(requestId=...), line(requestId=None))
+    assert behind_proxy.event_id == null_id.event_id == "claude-code:msg_01XhL6sQ8JkvJ1cW2mWcU8Ra:"
+
+
+def test_a_line_without_message_id_falls_back_to_its_uuid(log: Path) -> None:
+    (call,), _ = read(log, line(msg={"id": ...}))
+    assert call.event_id == "claude-code:7e3a9c4d-2f1b-4d8e-a6c5-9b0e1f2a3d4c:req_011CVbN2mJ9xq7Lk3RtYp4Wd"
+
+
+def test_subagent_lines_and_files_get_the_subagent_tier(tmp_path: Path, log: Path) -> None:
+    main, side, agent = read(log, line(), line(isSidechain=True), line(agentId="a3f9c21"))[0]
+    assert (main.tier, side.tier, agent.tier) == ("main", "subagent", "subagent")
+    sub = log.parent / SESSION / "subagents" / "agent-a3f9c21.jsonl"
+    (call,), _ = read(sub, line(isSidechain=..., sessionId=...))
+    assert (call.tier, call.session, call.project) == ("subagent", SESSION, "/home/me/shop")
+
+
+def test_the_session_falls_back_to_the_file_name_and_the_project_to_the_folder(tmp_path: Path) -> None:
+    path = tmp_path / "projects" / "-home-me-shop" / "abc-123.jsonl"
+    (call,), _ = read(path, line(sessionId=..., cwd=...))
+    assert (call.session, call.project) == ("abc-123", "/home/me/shop")
+    (win,), _ = read(tmp_path / "C--Users-me-app" / "s.jsonl", line(cwd=""))
+    assert win.project == "C:\\Users\\me\\app"
+    (loose,), _ = read(tmp_path / "logs" / "s.jsonl", line(cwd=None))
+    assert loose.project == "logs"
+
+
+def test_decode_project_reverses_claude_codes_folder_names() -> None:
+    assert cc.decode_project("-home-me-shop") == "/home/me/shop"
+    assert cc.decode_project("-Users-ann-Code-site") == "/Users/ann/Code/site"
+    assert cc.decode_project("D--work-x") == "D:\\work\\x"
+    assert cc.decode_project("plain") == "plain"
+
+
+def test_a_cwd_longer_than_a_label_keeps_its_tail(log: Path) -> None:
+    deep = "/home/me/" + "nested/" * 60 + "project-at-the-end"
+    (call,), _ = read(log, line(cwd=deep))
+    assert len(call.project) == 256 and call.project.endswith("/project-at-the-end") and call.project[0] == "…"
+
+
+BACKUPS = {f"src/f{k}.py": {"version": k} for k in range(20000)}
+HUGE_SNAPSHOT = orjson.dumps({"type": "file-history-snapshot", "messageId": "m", "isSnapshotUpdate": False,
+                              "snapshot": {"trackedFileBackups": BACKUPS}})
+SYNTHETIC_LINE = line(msg={"model": "<synthetic>", "id": "4f1e0c3a", "stop_reason": "stop_sequence",
+                           "usage": usage(input_tokens=0, output_tokens=0, cache_creation_input_tokens=0,
+                                          cache_read_input_tokens=0, cache_creation=..., service_tier=None)})
+ERROR_LINE = orjson.loads(SYNTHETIC_LINE) | {"isApiErrorMessage": True}
+ERROR_LINE["message"]["content"] = [{"type": "text", "text": 'API Error: 529 {"type":"overloaded_error"}'}]
+
+
+@pytest.mark.parametrize(("raw", "reason", "says"), [
+    (orjson.dumps({"type": "user", "sessionId": SESSION, "message": {"role": "user", "content": "fix the usage text"}}),
+     NO_USAGE, None),
+    (orjson.dumps({"type": "summary", "summary": "Refactor", "leafUuid": "u"}), NO_USAGE, None),
+    (HUGE_SNAPSHOT, NO_USAGE, None),
+    (b"\x00\x00\xff garbage without the key", NO_USAGE, None),  # never parsed: no "usage" in its bytes
+    (orjson.dumps({"type": "user", "message": {"role": "user", "content": "x"},
+                   "toolUseResult": {"agentId": "a1", "usage": {"input_tokens": 8, "output_tokens": 900}}}),
+     NO_USAGE, None),
+    (orjson.dumps({"type": "progress", "data": {"message": {"type": "assistant", "message": {
+        "id": "msg_x", "model": "claude-haiku-4-5", "usage": usage()}}}}), NO_USAGE, None),
+    (line(msg={"usage": {}}), NO_USAGE, None),
+    (line(msg={"usage": None}), NO_USAGE, None),
+    (SYNTHETIC_LINE, SYNTHETIC, None),
+    (orjson.dumps(ERROR_LINE), API_ERROR, None),
+    (line(msg={"model": ...}), NO_MODEL, None),
+    (line(msg={"model": ""}), NO_MODEL, None),
+    (line()[:300] + b'"usage":{"input_tokens":3,' + b"\x00" * 20, MALFORMED, None),
+    (b'\xff\xfe"usage"\x00\x01', MALFORMED, None),
+    (b'["usage"]', BAD_FIELD, "JSON object"),
+    (line(msg={"usage": [1, 2]}), BAD_FIELD, "message.usage must be an object"),
+    (line(msg={"usage": usage(input_tokens="12")}), BAD_FIELD, "message.usage.input_tokens must be an integer"),
+    (line(msg={"usage": usage(output_tokens=-4)}), BAD_FIELD, "output_tokens must be an integer from 0"),
+    (line(msg={"usage": usage(output_tokens=True)}), BAD_FIELD, "got bool True"),
+    (line(msg={"usage": usage(cache_read_input_tokens=1.5)}), BAD_FIELD, "cache_read_input_tokens"),
+    (line(msg={"usage": usage(output_tokens=10**13)}), BAD_FIELD, "output_tokens"),
+    (line(msg={"usage": usage(cache_creation=[0, 5])}), BAD_FIELD, "cache_creation must be an object"),
+    (line(msg={"usage": usage(cache_creation={"ephemeral_1h_input_tokens": "9"})}), BAD_FIELD,
+     "cache_creation.ephemeral_1h_input_tokens"),
+    (line(msg={"usage": usage(cache_creation={"ephemeral_5m_input_tokens": 5, "ephemeral_1h_input_tokens": 1800})}),
+     BAD_FIELD, "exceeds message.usage.cache_creation_input_tokens (1800)"),
+    (line(msg={"usage": usage(cache_creation={"ephemeral_5m_input_tokens": 1, "ephemeral_1h_input_tokens": 1800})}),
+     BAD_FIELD, "ephemeral_5m_input_tokens (1) + ephemeral_1h_input_tokens (1800) exceeds"),
+    (line(msg={"usage": usage(server_tool_use={"web_search_requests": -1})}), BAD_FIELD, "web_search_requests"),
+    (line(msg={"usage": usage(server_tool_use=3)}), BAD_FIELD, "server_tool_use must be an object"),
+    (line(msg={"usage": usage(speed="very fast")}), BAD_FIELD, "speed"),
+    (line(timestamp=...), BAD_FIELD, "timestamp must be an ISO 8601 string, got NoneType"),
+    (line(timestamp="2026-11-30T09:12:04"), BAD_FIELD, "offset"),
+    (line(timestamp="yesterday"), BAD_FIELD, "'yesterday'"),
+    (line(timestamp=1764493924), BAD_FIELD, "got int"),
+    (line(msg={"id": 17}), BAD_FIELD, "message.id and requestId must be strings"),
+    (line(requestId=["r"]), BAD_FIELD, "requestId"),
+    (line(msg={"id": "x" * 300}), BAD_FIELD, "usable event id"),
+    (line(msg={"model": 7}), BAD_FIELD, "message.model must be a str"),
+    (line(msg={"model": "claude\nopus"}), BAD_FIELD, "control character"),
+    (line(sessionId=12), BAD_FIELD, "sessionId must be a str"),
+    (line(cwd=["/x"]), BAD_FIELD, "cwd must be a string"),
+    (line(cwd="/home/\x1b[31mme"), BAD_FIELD, "control character"),
+])
+def test_a_line_that_bills_nothing_is_skipped_with_its_reason_and_reading_goes_on(
+        log: Path, raw: bytes, reason: str, says: str | None) -> None:
+    calls, reader = read(log, raw, line())
+    assert len(calls) == 1 and calls[0].usage.output == 412
+    assert dict(reader.skipped) == {reason: 1}
+    assert reader.lines == 2
+    if says is not None:
+        assert reader.last_error is not None and says in reader.last_error, reader.last_error
+        assert reader.last_error.startswith(f"{log}:1: ")
+
+
+@pytest.mark.parametrize("raw", [
+    line(msg={"model": ["claude-opus-4-8"]}), line(sessionId={"id": 1}), line(cwd=["/x"]), line(cwd={"a": 1}),
+    line(msg={"id": ["m"]}), line(requestId={"r": 1}), line(isSidechain=[1], agentId={"a": 1}, timestamp=[TS]),
+])
+def test_unhashable_values_after_good_lines_are_bad_fields_not_crashes(log: Path, raw: bytes) -> None:
+    calls, reader = read(log, line(), raw, line())  # the first line fills the reader's caches
+    assert len(calls) == 2 and dict(reader.skipped) == {BAD_FIELD: 1}
+
+
+@pytest.mark.parametrize("fields", [{"speed": ["fast"]}, {"service_tier": {"x": 1}}, {"inference_geo": []}])
+def test_a_variant_field_that_is_not_a_string_is_ignored_as_variant_of_does(log: Path, fields: dict[str, Any]) -> None:
+    (call,), reader = read(log, line(msg={"usage": usage(**fields)}))
+    assert call.variant is None and not reader.skipped
+
+
+def test_line_numbers_and_counts_carry_over_between_batches(log: Path) -> None:
+    reader = cc.Reader(log)
+    reader.read_lines([line(), b'{"type":"summary"}'])
+    reader.read_lines([])
+    reader.read_lines([b"", line(timestamp="soon")])
+    assert reader.lines == 4 and dict(reader.skipped) == {NO_USAGE: 1, BAD_FIELD: 1}
+    assert reader.last_error is not None and reader.last_error.startswith(f"{log}:4: timestamp")
+
+
+def test_blank_lines_are_counted_as_lines_but_not_as_skips(log: Path) -> None:
+    calls, reader = read(log, b"", b"   ", line())
+    assert (len(calls), reader.lines, dict(reader.skipped)) == (1, 3, {})
+
+
+def test_reset_changes_nothing_a_reread_would_double(log: Path) -> None:
+    reader = cc.Reader(log)
+    first = reader.read_lines([line()])
+    reader.reset()
+    assert reader.read_lines([line()]) == first  # the same event id: the upsert counts it once
+
+
+counts = st.one_of(st.none(), st.integers(0, 3_000_000), st.integers(-5, -1), st.booleans(), st.just("7"),
+                 st.sampled_from([10**12, 10**12 + 1]), st.just(2.0))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.fixed_dictionaries({}, optional={
+    "input_tokens": counts, "output_tokens": counts, "cache_read_input_tokens": counts,
+    "cache_creation_input_tokens": counts,
+    "cache_creation": st.one_of(st.none(), st.fixed_dictionaries({}, optional={
+        "ephemeral_5m_input_tokens": counts, "ephemeral_1h_input_tokens": counts})),
+    "server_tool_use": st.one_of(st.none(), st.fixed_dictionaries({}, optional={"web_search_requests": counts})),
+}))
+def test_the_fast_usage_path_agrees_with_from_anthropic(raw: dict[str, Any]) -> None:
+    markers = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
+    assume(any(raw.get(k) is not None for k in markers))  # else from_anthropic says "not a usage block"
+    try:
+        expected: Usage | str = from_anthropic(raw)
+    except ValueError:
+        expected = "refused"
+    try:
+        got: Usage | str = cc.usage_of(raw)
+    except cc.BadLine:
+        got = "refused"
+    assert got == expected
+
+
+def test_default_roots_follow_claude_config_dir_else_both_home_folders(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("CLAUDE_CONFIG_DIR", raising=False)
+    assert cc.default_roots() == [tmp_path / "home" / ".config" / "claude", tmp_path / "home" / ".claude"]
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", f" {tmp_path / 'work'} ,,{tmp_path / 'personal'},")
+    assert cc.default_roots() == [tmp_path / "work", tmp_path / "personal"]
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", "")
+    assert cc.default_roots()[1] == tmp_path / "home" / ".claude"
+
+
+def test_find_files_takes_a_config_dir_a_projects_dir_a_folder_or_a_file(tmp_path: Path) -> None:
+    config = tmp_path / "claude"
+    files = [config / "projects" / "-a" / "s1.jsonl", config / "projects" / "-a" / "s1" / "subagents" / "agent-x.jsonl",
+             config / "projects" / "-b" / "s2.jsonl"]
+    for path in files:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(line() + b"\n")
+    (config / "projects" / "-a" / "notes.txt").write_text("not a log")
+    (config / "todos").mkdir()
+    (config / "todos" / "t.jsonl").write_text("{}")  # outside projects/: not a session log
+    expected = sorted(files)
+    assert list(cc.find_files(config)) == expected
+    assert list(cc.find_files(config / "projects")) == expected
+    assert list(cc.find_files(config / "projects" / "-a")) == sorted(files[:2])
+    assert list(cc.find_files(files[2])) == [files[2]]
+    assert list(cc.find_files(tmp_path / "missing")) == []
+
+
+def test_a_default_config_dir_without_projects_has_no_logs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / ".claude"
+    config.mkdir()
+    (config / "history.jsonl").write_text('{"display": "fix the tests", "timestamp": 1764493924}\n')
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(config))
+    assert list(cc.find_files(config)) == []
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "elsewhere"))
+    assert list(cc.find_files(config)) == [config / "history.jsonl"]  # a folder named on purpose: all of it
+
+
+def test_looks_like_knows_claude_code_logs_from_other_jsonl(tmp_path: Path) -> None:
+    assert cc.looks_like(tmp_path / "projects" / "-a" / "s.jsonl", b"")
+    assert cc.looks_like(tmp_path / "x" / "subagents" / "agent-1.jsonl", b"")
+    assert cc.looks_like(tmp_path / "s.jsonl", line())
+    assert cc.looks_like(tmp_path / "s.jsonl", HUGE_SNAPSHOT[:4096])
+    assert not cc.looks_like(tmp_path / "s.json", line())
+    codex = b'{"timestamp":"2026-11-30T09:12:04.511Z","type":"session_meta","payload":{"id":"x","cwd":"/a"}}'
+    assert not cc.looks_like(tmp_path / "rollout-1.jsonl", codex)
+    ours = b'{"ts": "2026-12-03T14:05:09Z", "model": "gpt-4o", "usage": {"input": 1}}'
+    assert not cc.looks_like(tmp_path / "events.jsonl", ours)
+
+
+scalars = st.none() | st.booleans() | st.integers(-2, 10**13) | st.floats(allow_nan=False) | st.text(max_size=8)
+json_values = scalars | st.lists(scalars, max_size=3) | st.dictionaries(st.text(max_size=5), scalars, max_size=3)
+FIELDS = ("message", "model", "id", "usage", "input_tokens", "cache_creation", "ephemeral_1h_input_tokens",
+          "server_tool_use", "speed", "requestId", "sessionId", "cwd", "timestamp", "isSidechain", "agentId",
+          "isApiErrorMessage", "uuid")
+
+
+def _replace(obj: Any, key: str, value: Any) -> Any:
+    """``obj`` with every ``key`` (at any depth) set to ``value``."""
+    if isinstance(obj, dict):
+        return {k: value if k == key else _replace(v, key, value) for k, v in obj.items()}
+    return obj
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(FIELDS), json_values), min_size=1, max_size=3))
+def test_any_field_of_any_type_is_read_or_counted_never_raised(edits: list[tuple[str, Any]]) -> None:
+    obj = orjson.loads(line(msg={"usage": usage(server_tool_use={"web_search_requests": 1}, speed="fast")}))
+    for key, value in edits:
+        obj = _replace(obj, key, value)
+    raw = orjson.dumps(obj)
+    reader = cc.Reader(Path("projects/-a/s.jsonl"))
+    calls = reader.read_lines([raw, raw[: len(raw) // 2]])
+    assert len(calls) + sum(reader.skipped.values()) == 2 == reader.lines
+    for call in calls:
+        assert type(call.usage) is Usage and call.event_id.startswith("claude-code:") and call.model
