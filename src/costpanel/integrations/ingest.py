@@ -1,0 +1,326 @@
+"""Backfilling the ledger from agent logs: what ``costpanel import`` runs (no CLI here).
+
+Files (named, found under named folders, or under every default root of the chosen sources) are
+read in chunks by their source's reader; the calls are priced by a tracker's public
+:meth:`~costpanel.CostTracker.price` and written with :class:`~costpanel.ledger.backfill.Backfill`
+in large batches, one transaction each.
+
+De-duplication keeps little state: calls wait in one dict per batch (event id -> the line with the
+most tokens so far), bounded by :data:`BATCH_CALLS`, so a streaming partial and its final line, or
+a call repeated by the next file of a resumed session, become one call before the ledger sees them;
+across batches, files and runs the ledger's upsert decides. Counting is as if every usage line
+were upserted one by one in file order: a line with no more tokens than the best seen for its id
+is a duplicate; a line with more (a partial superseded) follows the ledger's verdict on the line
+kept — replaced, unless the ledger already held as many tokens (duplicate) — so importing the
+same files twice reports added 0 and replaced 0, however the lines fell into batches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import stat
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from ..events import COMMITTED, Event
+from ..labels import check_label
+from .logs import BAD_FIELD, DOCUMENT, TORN, UNREADABLE, LogCall
+from .registry import ALL, chosen
+
+UNKNOWN_FORMAT = "unknown format"  # a file no source recognises (counted per file)
+READER_FAILED = "reader failed"  # a reader broke its contract and raised: the file's rest is skipped
+HEAD_BYTES = 8192  # what looks_like() sees of a file
+CHUNK_BYTES = 4 << 20  # read size: big enough for few reads, small enough for a 200 MB peak
+BATCH_CALLS = 20_000  # calls per ledger transaction (and the bound of the de-duplication dict)
+# Ids left waiting when a full batch is written mid-file: a streaming partial's final line comes a
+# few lines later, so the two still meet here rather than as an add and a replace in the ledger.
+KEEP_RECENT = 512
+MAX_DOCUMENT_BYTES = 128 << 20  # a whole-document log (Gemini CLI chats) larger than this is refused
+_MAX_ERRORS = 5  # examples of bad lines kept for the user
+_UTC = dt.timezone.utc
+
+
+class PathNotFound(ValueError):
+    """A path named on the command line that does not exist (nothing is imported then)."""
+
+
+@dataclass
+class ImportResult:
+    """What an import did. ``skipped`` counts lines by reason; ``unknown format`` and
+    ``unreadable`` in it count files (also listed in ``unreadable`` with their error)."""
+
+    files: int = 0  # log files read
+    lines: int = 0  # lines (or documents) read, torn last lines included
+    calls: int = 0  # usage lines among them: added + replaced + duplicates + those refused when priced
+    added: int = 0
+    replaced: int = 0
+    duplicates: int = 0
+    unpriced: int = 0  # calls written without a price (unknown model or variant): never as $0
+    skipped: Counter[str] = field(default_factory=Counter)
+    sources: Counter[str] = field(default_factory=Counter)  # files read per source
+    unreadable: dict[str, str] = field(default_factory=dict)  # path -> why
+    unpriced_models: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)  # a few bad lines, each naming file, line and field
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+        for key in ("skipped", "sources", "unpriced_models", "unreadable"):
+            data[key] = dict(sorted(data[key].items()))
+        data["errors"] = list(self.errors)
+        return data
+
+
+# (file, names of the sources that may have written it, whether to ask them with looks_like())
+Task = tuple[Path, tuple[str, ...], bool]
+
+
+def plan(paths: Sequence[Path], sources: dict[str, ModuleType], detect: bool,
+         result: ImportResult) -> list[Task]:
+    """The files to read, each once. A folder that cannot be listed goes into ``result.unreadable``.
+    Raises :class:`PathNotFound` naming the first path that does not exist."""
+    for path in paths:
+        if not os.path.lexists(path) or not path.exists():
+            raise PathNotFound(f"{path}: no such file or folder")
+    tasks: dict[Path, Task] = {}
+
+    def add(path: Path, names: tuple[str, ...], ask: bool) -> None:
+        try:
+            key = path.resolve()
+        except (OSError, RuntimeError):  # a symlink loop: reading it will say so
+            key = path.absolute()
+        known = tasks.get(key)
+        if known is None:
+            tasks[key] = (path, names, ask)
+        elif known[2] and ask:  # listed by several sources: any of them may claim it
+            tasks[key] = (known[0], tuple(dict.fromkeys(known[1] + names)), True)
+
+    if not paths:  # every default root: a file there is its source's, no detection needed
+        for name, module in sources.items():
+            for root in module.default_roots():
+                if root.exists():
+                    _walk(root, module, name, False, add, result)
+        return list(tasks.values())
+    names = tuple(sources)
+    for path in paths:
+        if not path.is_dir():  # a file (or a FIFO, a device …: reading it says why not)
+            add(path, names, detect)
+            continue
+        for name, module in sources.items():
+            _walk(path, module, name, detect, add, result)
+    return list(tasks.values())
+
+
+def _walk(root: Path, module: ModuleType, name: str, ask: bool, add: Any, result: ImportResult) -> None:
+    try:
+        for path in module.find_files(root):
+            add(path, (name,), ask)
+    except OSError as exc:  # a folder that cannot be listed: what was found before it is kept
+        where = str(exc.filename or root)
+        if where not in result.unreadable:
+            result.unreadable[where] = exc.strerror or str(exc)
+            result.skipped[UNREADABLE] += 1
+
+
+class Importer:
+    """Reads files into a ledger; ``close()`` (or the end of a ``with``) writes what is waiting."""
+
+    def __init__(self, ledger: Path | str | None, tracker: Any = None) -> None:
+        from ..ledger.backfill import Backfill
+
+        if tracker is None:
+            from ..tracker import CostTracker
+
+            tracker = CostTracker()
+        self.tracker = tracker
+        self.result = ImportResult()
+        self._backfill = Backfill(ledger)
+        # event id -> [call, tokens, lines that raised the id's tokens]: one batch, in first-seen order
+        self._waiting: dict[str, list[Any]] = {}
+        self._sessions: set[str] = set()  # session labels already validated
+
+    # -- reading ---------------------------------------------------------------------------------
+    def read(self, tasks: Iterable[Task], sources: dict[str, ModuleType]) -> ImportResult:
+        for path, names, ask in tasks:
+            self.read_file(path, names, ask, sources)
+        return self.result
+
+    def read_file(self, path: Path, names: Sequence[str], ask: bool, sources: dict[str, ModuleType]) -> None:
+        result = self.result
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        except OSError as exc:  # deleted since it was listed, no permission, a dangling link
+            return self._unreadable(path, exc.strerror or str(exc))
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):  # a FIFO would block, a device never end
+                return self._unreadable(path, "not a regular file")
+            name = names[0]
+            if ask:
+                head = os.pread(fd, HEAD_BYTES, 0)
+                found = [n for n in names if sources[n].looks_like(path, head)]
+                if not found:
+                    result.skipped[UNKNOWN_FORMAT] += 1
+                    return None
+                name = found[0]
+            module = sources[name]
+            reader = module.Reader(path)
+            try:
+                if module.KIND == DOCUMENT:
+                    self._document(fd, info.st_size, path, reader)
+                else:
+                    self._lines(fd, reader)
+            except OSError as exc:  # the disk failed mid-file: what was read is kept
+                self._unreadable(path, exc.strerror or str(exc))
+            except Exception as exc:  # a reader bug must not end the import: say which file and why
+                result.skipped[READER_FAILED] += 1
+                result.unreadable[str(path)] = f"{name} reader failed: {type(exc).__name__}: {exc}"
+            result.files += 1
+            result.sources[name] += 1
+            result.lines += reader.lines
+            result.skipped.update(reader.skipped)
+            error = getattr(reader, "last_error", None)
+            if error and len(result.errors) < _MAX_ERRORS:
+                result.errors.append(error)
+        except OSError as exc:
+            self._unreadable(path, exc.strerror or str(exc))
+        finally:
+            os.close(fd)
+        return None
+
+    def _unreadable(self, path: Path, why: str) -> None:
+        self.result.unreadable[str(path)] = why
+        self.result.skipped[UNREADABLE] += 1
+
+    def _lines(self, fd: int, reader: Any) -> None:
+        """Complete lines, chunk by chunk; a last line without its newline is torn (an agent is
+        writing it): skipped now, read by the next import once complete."""
+        rest = b""
+        read, take = os.read, self._take
+        while True:
+            chunk = read(fd, CHUNK_BYTES)
+            if not chunk:
+                break
+            lines = (rest + chunk if rest else chunk).split(b"\n")
+            rest = lines.pop()
+            if lines:
+                take(reader.read_lines(lines))
+        if rest.strip():
+            self.result.skipped[TORN] += 1
+            self.result.lines += 1
+
+    def _document(self, fd: int, size: int, path: Path, reader: Any) -> None:
+        if size > MAX_DOCUMENT_BYTES:
+            raise OSError(0, f"larger than {MAX_DOCUMENT_BYTES >> 20} MB: not read as one document")
+        parts = []
+        while chunk := os.read(fd, CHUNK_BYTES):
+            parts.append(chunk)
+        self._take(reader.read_document(b"".join(parts)))
+
+    # -- de-duplication --------------------------------------------------------------------------
+    def _take(self, calls: list[LogCall]) -> None:
+        """Keep, per event id, the call with the most tokens; a line with no more is a duplicate."""
+        if not calls:
+            return
+        waiting = self._waiting
+        get = waiting.get
+        duplicates = 0
+        for call in calls:
+            best = get(call.event_id)
+            if best is None:
+                waiting[call.event_id] = [call, call.usage.total_tokens, 0]
+            else:
+                tokens = call.usage.total_tokens
+                if tokens > best[1]:
+                    best[0], best[1] = call, tokens
+                    best[2] += 1
+                else:
+                    duplicates += 1
+        self.result.calls += len(calls)
+        self.result.duplicates += duplicates
+        if len(waiting) >= BATCH_CALLS + KEEP_RECENT:
+            entries = list(waiting.values())
+            self._waiting = {e[0].event_id: e for e in entries[-KEEP_RECENT:]}
+            self._write(entries[:-KEEP_RECENT])
+
+    # -- pricing and writing ---------------------------------------------------------------------
+    def _write(self, entries: list[list[Any]]) -> None:
+        """Price and store a batch. Calls are written in groups by how many lines raised their
+        tokens, so the ledger's verdict on each kept call (counts per group) applies to those
+        lines too."""
+        result = self.result
+        price, sessions, fromtimestamp = self.tracker.price, self._sessions, dt.datetime.fromtimestamp
+        new = tuple.__new__  # an Event without its Python-level __new__ (as the tracker builds them)
+        groups: dict[int, list[Event]] = {}
+        for call, _, raised in entries:
+            try:
+                if call.session not in sessions:
+                    check_label("session", call.session)
+                    sessions.add(call.session)
+                check_label("event_id", call.event_id)
+                held = price(call.model, call.usage, call.tier, fromtimestamp(call.ts, _UTC), call.variant,
+                             call.source, call.project)
+            except (TypeError, ValueError, OverflowError, OSError):  # a field the reader let through
+                result.skipped[BAD_FIELD] += 1 + raised
+                result.calls -= 1 + raised
+                continue
+            entry = held.entry
+            if held.cost is None:
+                result.unpriced += 1
+                result.unpriced_models[call.model] += 1
+            event = new(Event, (call.model, None if entry is None else entry.id,
+                                None if entry is None else entry.provider, call.tier, call.session, call.usage,
+                                held.cost, held.ts, call.event_id, COMMITTED, held.variant, held.priced_by,
+                                held.source, held.project))
+            group = groups.get(raised)
+            if group is None:
+                groups[raised] = [event]
+            else:
+                group.append(event)
+        for raised, events in sorted(groups.items()):
+            done = self._backfill.write(events)
+            result.added += done.added
+            result.replaced += done.replaced + (done.added + done.replaced) * raised
+            result.duplicates += done.duplicates * (1 + raised)
+
+    def flush(self) -> None:
+        entries, self._waiting = list(self._waiting.values()), {}
+        if entries:
+            self._write(entries)
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            self._backfill.close()
+
+    def __enter__(self) -> Importer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self.close()
+        else:
+            self._backfill.close()
+
+
+def import_logs(paths: Sequence[Path | str] = (), source: str = ALL, ledger: Path | str | None = None,
+                tracker: Any = None) -> ImportResult:
+    """Import log files into the ledger at ``ledger`` (None: the default ledger).
+
+    ``paths``: files or folders (none: every default root of the chosen sources); ``source``: a
+    name of :data:`~.registry.LOG_SOURCES`, or ``all`` to detect each named file's source.
+    Raises :class:`PathNotFound`, :class:`~.registry.SourceUnavailable`, or the ledger's
+    :class:`~costpanel.ledger.LedgerError` (before anything is read).
+    """
+    sources = chosen(source)
+    result = ImportResult()
+    tasks = plan([Path(p).expanduser() for p in paths], sources, source == ALL, result)
+    with Importer(ledger, tracker) as importer:
+        importer.result = result
+        importer.read(tasks, sources)
+    return result
