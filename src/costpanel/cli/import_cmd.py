@@ -67,15 +67,18 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def _quietly(fn: Any, *args: Any) -> Any:
-    """Run with the garbage collector's full passes out of the way: an import allocates millions of
-    short-lived tuples, and each automatic pass would walk the catalog's objects again."""
+    """Run with fewer garbage-collector passes: an import allocates millions of short-lived tuples
+    (no cycles), and each automatic pass would walk the catalog's objects again."""
     import gc
 
-    gc.disable()  # what is loaded so far (catalog, modules) is never collected: skip it
+    threshold = gc.get_threshold()
+    gc.freeze()  # what is loaded so far (catalog, modules) lives to the end: never walk it
+    gc.set_threshold(100_000, 50, 1000)  # still collected now and then: a reader's cycles cannot pile up
     try:
         return fn(*args)
     finally:
-        gc.enable()
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
 
 
 def _print(result: Any) -> None:

@@ -22,12 +22,14 @@ import os
 import stat
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from ..events import COMMITTED, Event
+from ..ledger.backfill import Backfill, Upserted
 from ..labels import check_label
 from .logs import BAD_FIELD, DOCUMENT, TORN, UNREADABLE, LogCall
 from .registry import ALL, chosen
@@ -40,6 +42,7 @@ BATCH_CALLS = 20_000  # calls per ledger transaction (and the bound of the de-du
 # Ids left waiting when a full batch is written mid-file: a streaming partial's final line comes a
 # few lines later, so the two still meet here rather than as an add and a replace in the ledger.
 KEEP_RECENT = 512
+WRITER_THREAD = True  # False: write in the reading thread (bench/import_stages.py compares)
 MAX_DOCUMENT_BYTES = 128 << 20  # a whole-document log (Gemini CLI chats) larger than this is refused
 _MAX_ERRORS = 5  # examples of bad lines kept for the user
 _UTC = dt.timezone.utc
@@ -130,8 +133,6 @@ class Importer:
     """Reads files into a ledger; ``close()`` (or the end of a ``with``) writes what is waiting."""
 
     def __init__(self, ledger: Path | str | None, tracker: Any = None) -> None:
-        from ..ledger.backfill import Backfill
-
         if tracker is None:
             from ..tracker import CostTracker
 
@@ -142,6 +143,10 @@ class Importer:
         # event id -> [call, tokens, lines that raised the id's tokens]: one batch, in first-seen order
         self._waiting: dict[str, list[Any]] = {}
         self._sessions: set[str] = set()  # session labels already validated
+        # SQLite runs without the GIL: writing batch N in a thread while batch N+1 is read and
+        # priced hides much of the ledger's time on two cores.
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="costpanel-import")
+        self._pending: Future[list[tuple[int, Upserted]]] | None = None
 
     # -- reading ---------------------------------------------------------------------------------
     def read(self, tasks: Iterable[Task], sources: dict[str, ModuleType]) -> ImportResult:
@@ -281,22 +286,44 @@ class Importer:
                 groups[raised] = [event]
             else:
                 group.append(event)
-        for raised, events in sorted(groups.items()):
-            done = self._backfill.write(events)
+        self._collect()  # at most one batch in the writer's hands: memory stays bounded
+        if WRITER_THREAD:
+            self._pending = self._writer.submit(self._store, groups)
+        else:
+            self._count(self._store(groups))
+
+    def _store(self, groups: dict[int, list[Event]]) -> list[tuple[int, Upserted]]:
+        return [(raised, self._backfill.write(events)) for raised, events in sorted(groups.items())]
+
+    def _collect(self) -> None:
+        """Count the batch the writer thread was given (its error, such as a LedgerError, raises here)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self._count(pending.result())
+
+    def _count(self, stored: list[tuple[int, Upserted]]) -> None:
+        result = self.result
+        for raised, done in stored:
             result.added += done.added
             result.replaced += done.replaced + (done.added + done.replaced) * raised
             result.duplicates += done.duplicates * (1 + raised)
 
     def flush(self) -> None:
+        """Write every call waiting, and wait until it is stored."""
         entries, self._waiting = list(self._waiting.values()), {}
         if entries:
             self._write(entries)
+        self._collect()
 
     def close(self) -> None:
         try:
             self.flush()
         finally:
-            self._backfill.close()
+            self._shut()
+
+    def _shut(self) -> None:
+        self._writer.shutdown(wait=True)  # never close the connection under a write in progress
+        self._backfill.close()
 
     def __enter__(self) -> Importer:
         return self
@@ -305,7 +332,7 @@ class Importer:
         if exc[0] is None:
             self.close()
         else:
-            self._backfill.close()
+            self._shut()
 
 
 def import_logs(paths: Sequence[Path | str] = (), source: str = ALL, ledger: Path | str | None = None,
