@@ -8,6 +8,7 @@ import functools
 import json
 import os
 import sqlite3
+import types
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -22,7 +23,7 @@ from costpanel import CostTracker
 from costpanel.cli import import_cmd
 from costpanel.integrations import ingest, registry
 from costpanel.integrations.ingest import ImportResult, Importer, import_logs, plan
-from costpanel.integrations.logs import MALFORMED, TORN, UNREADABLE
+from costpanel.integrations.logs import DOCUMENT, MALFORMED, TORN, UNREADABLE, LogCall
 
 # claude-sonnet-4-5 below 200k prompt tokens, USD per token: the bundled catalog's rates, written out
 IN, OUT, READ, WRITE = Decimal("3e-6"), Decimal("15e-6"), Decimal("0.3e-6"), Decimal("3.75e-6")
@@ -388,8 +389,6 @@ def test_a_folder_that_cannot_be_listed_is_counted_and_the_rest_imported(logs: P
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Root lists any folder, so the failure a user without permission meets is raised by a real walk
     (an OSError from the listing, as ``rglob`` gives it) of a source module of the test's own."""
-    import types
-
     (logs / "a.jsonl").write_text(line("m1", 1, 1))
     jsonl = registry.load("costpanel")
     locked = types.ModuleType("locked")
@@ -412,3 +411,75 @@ def test_a_source_missing_from_this_build_is_unavailable(monkeypatch: pytest.Mon
         registry.chosen("nope")
     with pytest.raises(registry.SourceUnavailable, match="--source must be one of"):
         registry.chosen("vim")
+
+
+def test_lines_split_across_read_chunks_are_read_whole(logs: Path, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = line("m1", 1, 1) + line("m2", 22, 2) + "\n" + line("m3", 333, 3)
+    (logs / "a.jsonl").write_text(text)
+    monkeypatch.setattr(ingest, "CHUNK_BYTES", 7)  # every line spans many reads
+    r = import_logs([logs], ledger=db)
+    assert counts(r) == (1, 4, 3, 0, 0) and r.skipped == {}
+    assert {k: v[:2] for k, v in stored(db).items()} == {"m1": (1, 1), "m2": (22, 2), "m3": (333, 3)}
+
+
+def fake_source(kind: str, calls: list[LogCall] | None = None) -> types.ModuleType:
+    """A log source of the test's own, per the contract: a DOCUMENT source (as Gemini CLI's) returning
+    ``calls`` for any document, or, without calls, one whose reader breaks the contract and raises."""
+    module = types.ModuleType("fake")
+    module.SOURCE, module.KIND = "costpanel", kind  # type: ignore[attr-defined]
+    module.looks_like = lambda path, head: head.startswith(b"{")  # type: ignore[attr-defined]
+
+    class Reader:
+        def __init__(self, path: Path) -> None:
+            self.skipped: Counter[str] = Counter()
+            self.lines = 0
+
+        def read_document(self, data: bytes) -> list[LogCall]:
+            self.lines += 1
+            json.loads(data)  # the whole document, once
+            return list(calls or [])
+
+        def read_lines(self, lines: list[bytes]) -> list[LogCall]:
+            self.lines += len(lines)
+            raise RuntimeError("reader bug")
+
+    module.Reader = Reader  # type: ignore[attr-defined]
+    return module
+
+
+def run_tasks(paths: list[Path], sources: dict[str, Any], db: Path) -> ImportResult:
+    result = ImportResult()
+    tasks = [(p, tuple(sources), True) for p in paths]
+    with Importer(db) as importer:
+        importer.result = result
+        importer.read(tasks, sources)
+    return result
+
+
+def test_a_document_source_reads_the_whole_file_once(logs: Path, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from costpanel import Usage
+
+    call = LogCall("gemini-cli:s:1", 1764770709.0, MODEL, Usage(input=10, output=5), "main", "s", "", None,
+                   "gemini-cli")
+    doc = logs / "session-1.json"
+    doc.write_text(json.dumps({"messages": [{"id": 1}]}, indent=1))
+    monkeypatch.setattr(ingest, "CHUNK_BYTES", 5)
+    r = run_tasks([doc], {"gemini-cli": fake_source(DOCUMENT, [call])}, db)
+    assert (r.files, r.lines, r.added, r.sources) == (1, 1, 1, Counter({"gemini-cli": 1}))
+    assert stored(db) == {"gemini-cli:s:1": (10, 5, int(cost(10, 5) * 10**12))}
+    monkeypatch.setattr(ingest, "MAX_DOCUMENT_BYTES", doc.stat().st_size - 1)
+    big = run_tasks([doc], {"gemini-cli": fake_source(DOCUMENT, [call])}, tmp := db.with_name("other.sqlite3"))
+    assert (big.files, big.added, big.skipped[UNREADABLE]) == (1, 0, 1) and "larger than" in big.unreadable[str(doc)]
+    assert not stored(tmp)
+
+
+def test_a_reader_that_raises_ends_only_its_file(logs: Path, db: Path) -> None:
+    (logs / "a.jsonl").write_text(line("m1", 1, 1))
+    (logs / "b.jsonl").write_text(line("m2", 1, 1))
+    sources = {"broken": fake_source("lines"), **registry.chosen("costpanel")}
+    result = ImportResult()
+    with Importer(db) as importer:
+        importer.result = result
+        importer.read([(logs / "a.jsonl", ("broken",), False), (logs / "b.jsonl", ("costpanel",), False)], sources)
+    assert (result.files, result.added, result.skipped) == (2, 1, Counter({ingest.READER_FAILED: 1}))
+    assert result.unreadable == {str(logs / "a.jsonl"): "broken reader failed: RuntimeError: reader bug"}
