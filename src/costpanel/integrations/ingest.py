@@ -120,6 +120,8 @@ def plan(paths: Sequence[Path], sources: dict[str, ModuleType], detect: bool,
 
 def _walk(root: Path, module: ModuleType, name: str, ask: bool, add: Any, result: ImportResult) -> None:
     try:
+        if root.is_dir():  # pathlib's walk skips a folder it may not list without a word: say so
+            os.scandir(root).close()
         for path in module.find_files(root):
             add(path, (name,), ask)
     except OSError as exc:  # a folder that cannot be listed: what was found before it is kept
