@@ -483,3 +483,21 @@ def test_a_reader_that_raises_ends_only_its_file(logs: Path, db: Path) -> None:
         importer.read([(logs / "a.jsonl", ("broken",), False), (logs / "b.jsonl", ("costpanel",), False)], sources)
     assert (result.files, result.added, result.skipped) == (2, 1, Counter({ingest.READER_FAILED: 1}))
     assert result.unreadable == {str(logs / "a.jsonl"): "broken reader failed: RuntimeError: reader bug"}
+
+
+@pytest.mark.parametrize("keep", [0, 2])
+def test_calls_reach_the_ledger_batch_by_batch_while_reading(logs: Path, db: Path, keep: int,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory stays bounded: a full batch is written at once, only ``KEEP_RECENT`` ids wait for more lines."""
+    (logs / "a.jsonl").write_text("".join(line(f"m{n}", 1, 1) for n in range(10)) + line("m9", 1, 1))
+    monkeypatch.setattr(ingest, "BATCH_CALLS", 3)
+    monkeypatch.setattr(ingest, "KEEP_RECENT", keep)
+    sources = registry.chosen("all")
+    result = ImportResult()
+    with Importer(db) as importer:
+        importer.result = result
+        importer.read(plan([logs], sources, True, result), sources)
+        importer._collect()  # the writer thread's batch, stored
+        before_close = len(stored(db))
+    assert 10 - before_close <= 3 + keep - 1 and before_close >= 6
+    assert (result.added, result.duplicates, len(stored(db))) == (10, 1, 10)

@@ -142,8 +142,9 @@ class Importer:
         self.tracker = tracker
         self.result = ImportResult()
         self._backfill = Backfill(ledger)
-        # event id -> [call, tokens, lines that raised the id's tokens]: one batch, in first-seen order
-        self._waiting: dict[str, list[Any]] = {}
+        # event id -> the call with the most tokens: one batch, in first-seen order
+        self._waiting: dict[str, LogCall] = {}
+        self._raised: dict[str, int] = {}  # event id -> lines that raised its tokens (streaming partials)
         self._sessions: set[str] = set()  # session labels already validated
         # SQLite runs without the GIL: writing batch N in a thread while batch N+1 is read and
         # priced hides much of the ledger's time on two cores.
@@ -233,29 +234,29 @@ class Importer:
         """Keep, per event id, the call with the most tokens; a line with no more is a duplicate."""
         if not calls:
             return
-        waiting = self._waiting
+        waiting, raised = self._waiting, self._raised
         get = waiting.get
         duplicates = 0
         for call in calls:
-            best = get(call.event_id)
-            if best is None:
-                waiting[call.event_id] = [call, call.usage.total_tokens, 0]
+            event_id = call.event_id
+            best = get(event_id)
+            if best is None:  # the usual line: one dict store, its tokens not even summed
+                waiting[event_id] = call
+            elif call.usage.total_tokens > best.usage.total_tokens:  # a partial superseded (in place)
+                waiting[event_id] = call
+                raised[event_id] = raised.get(event_id, 0) + 1
             else:
-                tokens = call.usage.total_tokens
-                if tokens > best[1]:
-                    best[0], best[1] = call, tokens
-                    best[2] += 1
-                else:
-                    duplicates += 1
+                duplicates += 1
         self.result.calls += len(calls)
         self.result.duplicates += duplicates
         if len(waiting) >= BATCH_CALLS + KEEP_RECENT:
             entries = list(waiting.values())
-            self._waiting = {e[0].event_id: e for e in entries[-KEEP_RECENT:]}
-            self._write(entries[:-KEEP_RECENT])
+            cut = len(entries) - KEEP_RECENT
+            self._waiting = {call.event_id: call for call in entries[cut:]}
+            self._write(entries[:cut])
 
     # -- pricing and writing ---------------------------------------------------------------------
-    def _write(self, entries: list[list[Any]]) -> None:
+    def _write(self, entries: list[LogCall]) -> None:
         """Price and store a batch. Calls are written in groups by how many lines raised their
         tokens, so the ledger's verdict on each kept call (counts per group) applies to those
         lines too."""
@@ -263,7 +264,9 @@ class Importer:
         price, sessions, fromtimestamp = self.tracker.price, self._sessions, dt.datetime.fromtimestamp
         new = tuple.__new__  # an Event without its Python-level __new__ (as the tracker builds them)
         groups: dict[int, list[Event]] = {}
-        for call, _, raised in entries:
+        pop = self._raised.pop
+        for call in entries:
+            raised = pop(call.event_id, 0) if self._raised else 0
             try:
                 if call.session not in sessions:
                     check_label("session", call.session)
