@@ -11,14 +11,13 @@ Run: python bench/import_stages.py [PATH ...] [--source all] [--lines 200000]
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from costpanel.integrations.ingest import Importer, ImportResult, plan
+from costpanel.integrations.ingest import Importer, ImportResult, plan, quiet_gc
 from costpanel.integrations.registry import ALL, chosen
 from costpanel.ledger.backfill import Upserted
 from costpanel.tracker import CostTracker
@@ -50,10 +49,10 @@ def run(paths: list[Path], source: str, db: Path, tracker: CostTracker, upto: st
         importer._write = lambda entries: None  # type: ignore[method-assign]
     elif upto == "price":
         importer._backfill.write = lambda events: Upserted(0, 0, 0)  # type: ignore[method-assign]
-    gc.freeze()
-    start = time.process_time()
-    importer.read(tasks, sources)
-    importer.close()
+    with quiet_gc():  # as `costpanel import` runs
+        start = time.process_time()
+        importer.read(tasks, sources)
+        importer.close()
     return time.process_time() - start, result
 
 

@@ -33,7 +33,7 @@ def add_parser(sub: Any) -> None:
 def run_import(args: argparse.Namespace) -> int:
     import sqlite3
 
-    from ..integrations.ingest import PathNotFound, import_logs
+    from ..integrations.ingest import PathNotFound, import_logs, quiet_gc
     from ..integrations.registry import SourceUnavailable
     from ..ledger.schema import LedgerError
     from ..ledger.sqlite_storage import damaged
@@ -49,7 +49,8 @@ def run_import(args: argparse.Namespace) -> int:
         error(str(exc))
         return 2
     try:
-        result = _quietly(import_logs, args.paths, source, db)
+        with quiet_gc():
+            result = import_logs(args.paths, source, db)
     except (PathNotFound, SourceUnavailable) as exc:
         error(str(exc.args[0]))
         return 2
@@ -64,21 +65,6 @@ def run_import(args: argparse.Namespace) -> int:
     else:
         _print(result)
     return 0
-
-
-def _quietly(fn: Any, *args: Any) -> Any:
-    """Run with fewer garbage-collector passes: an import allocates millions of short-lived tuples
-    (no cycles), and each automatic pass would walk the catalog's objects again."""
-    import gc
-
-    threshold = gc.get_threshold()
-    gc.freeze()  # what is loaded so far (catalog, modules) lives to the end: never walk it
-    gc.set_threshold(100_000, 50, 1000)  # still collected now and then: a reader's cycles cannot pile up
-    try:
-        return fn(*args)
-    finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
 
 
 def _print(result: Any) -> None:

@@ -17,11 +17,13 @@ same files twice reports added 0 and replaced 0, however the lines fell into bat
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import os
 import stat
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -29,8 +31,8 @@ from types import ModuleType
 from typing import Any
 
 from ..events import COMMITTED, Event
-from ..ledger.backfill import Backfill, Upserted
 from ..labels import check_label
+from ..ledger.backfill import Backfill, Upserted
 from .logs import BAD_FIELD, DOCUMENT, TORN, UNREADABLE, LogCall
 from .registry import ALL, chosen
 
@@ -338,6 +340,20 @@ class Importer:
             self.close()
         else:
             self._shut()
+
+
+@contextlib.contextmanager
+def quiet_gc() -> Iterator[None]:
+    """Fewer garbage-collector passes while importing: an import allocates millions of short-lived
+    tuples (no cycles), and each automatic full pass would walk the catalog's objects again."""
+    threshold = gc.get_threshold()
+    gc.freeze()  # what is loaded so far (catalog, modules) lives to the end: never walk it
+    gc.set_threshold(100_000, 50, 1000)  # still collected now and then: a reader's cycles cannot pile up
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
 
 
 def import_logs(paths: Sequence[Path | str] = (), source: str = ALL, ledger: Path | str | None = None,
