@@ -501,3 +501,14 @@ def test_calls_reach_the_ledger_batch_by_batch_while_reading(logs: Path, db: Pat
         before_close = len(stored(db))
     assert 10 - before_close <= 3 + keep - 1 and before_close >= 6
     assert (result.added, result.duplicates, len(stored(db))) == (10, 1, 10)
+
+
+def test_a_line_too_long_to_be_a_call_is_dropped_as_it_streams_past(logs: Path, db: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ingest, "CHUNK_BYTES", 16)
+    monkeypatch.setattr(ingest, "MAX_LINE_BYTES", 300)  # event lines are ~190 bytes
+    snapshot = '{"type": "file-history-snapshot", "files": "' + "x" * 1000 + '"}\n'
+    (logs / "a.jsonl").write_text(line("m1", 1, 1) + snapshot + line("m2", 2, 2) + snapshot.rstrip("\n"))
+    r = import_logs([logs], ledger=db)
+    assert (r.lines, r.added, r.skipped) == (4, 2, Counter({ingest.LINE_TOO_LONG: 2}))
+    assert set(stored(db)) == {"m1", "m2"}

@@ -37,6 +37,7 @@ from .logs import BAD_FIELD, DOCUMENT, TORN, UNREADABLE, LogCall
 from .registry import ALL, chosen
 
 UNKNOWN_FORMAT = "unknown format"  # a file no source recognises (counted per file)
+LINE_TOO_LONG = "line too long"  # longer than MAX_LINE_BYTES: never read whole
 READER_FAILED = "reader failed"  # a reader broke its contract and raised: the file's rest is skipped
 HEAD_BYTES = 8192  # what looks_like() sees of a file
 CHUNK_BYTES = 4 << 20  # read size: big enough for few reads, small enough for a 200 MB peak
@@ -45,6 +46,7 @@ BATCH_CALLS = 20_000  # calls per ledger transaction (and the bound of the de-du
 # few lines later, so the two still meet here rather than as an add and a replace in the ledger.
 KEEP_RECENT = 512
 WRITER_THREAD = True  # False: write in the reading thread (bench/import_stages.py compares)
+MAX_LINE_BYTES = 32 << 20  # a billed call's line is well under 1 MB; snapshots of files can be far larger
 MAX_DOCUMENT_BYTES = 128 << 20  # a whole-document log (Gemini CLI chats) larger than this is refused
 _MAX_ERRORS = 5  # examples of bad lines kept for the user
 _UTC = dt.timezone.utc
@@ -208,20 +210,39 @@ class Importer:
 
     def _lines(self, fd: int, reader: Any) -> None:
         """Complete lines, chunk by chunk; a last line without its newline is torn (an agent is
-        writing it): skipped now, read by the next import once complete."""
-        rest = b""
-        read, take = os.read, self._take
-        while True:
-            chunk = read(fd, CHUNK_BYTES)
-            if not chunk:
-                break
-            lines = (rest + chunk if rest else chunk).split(b"\n")
-            rest = lines.pop()
+        writing it): skipped now, read by the next import once complete. A line longer than
+        :data:`MAX_LINE_BYTES` (a snapshot of many files, never a billed call) is dropped as it
+        streams past rather than held."""
+        parts: list[bytes] = []  # the start of a line that has not ended yet
+        held = 0
+        too_long = False
+        read, take, result = os.read, self._take, self.result
+        while chunk := read(fd, CHUNK_BYTES):
+            lines = chunk.split(b"\n")
+            tail = lines.pop()  # the start of the next line (b"" when the chunk ends with a newline)
             if lines:
-                take(reader.read_lines(lines))
-        if rest.strip():
-            self.result.skipped[TORN] += 1
-            self.result.lines += 1
+                if too_long:  # the end of the long line
+                    del lines[0]
+                    result.skipped[LINE_TOO_LONG] += 1
+                    result.lines += 1
+                    too_long = False
+                elif parts:
+                    parts.append(lines[0])
+                    lines[0] = b"".join(parts)
+                parts, held = [], 0
+                if lines:
+                    take(reader.read_lines(lines))
+            if tail and not too_long:
+                parts.append(tail)
+                held += len(tail)
+                if held > MAX_LINE_BYTES:
+                    parts, held, too_long = [], 0, True
+        if too_long:
+            result.skipped[LINE_TOO_LONG] += 1
+            result.lines += 1
+        elif any(part.strip() for part in parts):
+            result.skipped[TORN] += 1
+            result.lines += 1
 
     def _document(self, fd: int, size: int, path: Path, reader: Any) -> None:
         if size > MAX_DOCUMENT_BYTES:
