@@ -10,9 +10,13 @@ most tokens so far), bounded by :data:`BATCH_CALLS`, so a streaming partial and 
 a call repeated by the next file of a resumed session, become one call before the ledger sees them;
 across batches, files and runs the ledger's upsert decides. Counting is as if every usage line
 were upserted one by one in file order: a line with no more tokens than the best seen for its id
-is a duplicate; a line with more (a partial superseded) follows the ledger's verdict on the line
-kept — replaced, unless the ledger already held as many tokens (duplicate) — so importing the
-same files twice reports added 0 and replaced 0, however the lines fell into batches.
+is a duplicate; the lines of an id that raised its tokens within a batch (streaming partials
+superseded) follow the ledger's verdict on the line kept: new to the ledger, they count as one
+added and the rest replaced; already stored, as one replaced (or duplicate) and the rest duplicates.
+So importing the same files twice reports added 0 and replaced 0 however lines fell into batches,
+and ``calls == added + replaced + duplicates``. The one inexact split: where the ledger held a
+call with fewer tokens than several of a batch's lines of its id, some of those lines count as
+duplicates that line by line would be replacements (the ledger says it replaced, not what it held).
 """
 
 from __future__ import annotations
@@ -333,8 +337,11 @@ class Importer:
         result = self.result
         for raised, done in stored:
             result.added += done.added
-            result.replaced += done.replaced + (done.added + done.replaced) * raised
-            result.duplicates += done.duplicates * (1 + raised)
+            # The lines a kept call superseded in this batch: replaced if the call was new to the
+            # ledger, else duplicates (the ledger held one of them already, usually the latest: a
+            # session imported while it streamed; see the module's docstring)
+            result.replaced += done.replaced + done.added * raised
+            result.duplicates += done.duplicates + (done.duplicates + done.replaced) * raised
 
     def flush(self) -> None:
         """Write every call waiting, and wait until it is stored."""
