@@ -518,3 +518,14 @@ def test_a_line_too_long_to_be_a_call_is_dropped_as_it_streams_past(logs: Path, 
     r = import_logs([logs], ledger=db)
     assert (r.lines, r.added, r.skipped) == (4, 2, Counter({ingest.LINE_TOO_LONG: 2}))
     assert set(stored(db)) == {"m1", "m2"}
+
+
+def test_prices_that_do_not_load_exit_1_in_one_line_before_the_ledger_is_made(logs: Path, db: Path,
+                                                                              tmp_path: Path) -> None:
+    (logs / "a.jsonl").write_text(line("m1", 1, 1))
+    bad = tmp_path / "prices.toml"
+    bad.write_text("[[[ not toml")
+    r = costpanel("import", str(logs), "--db", str(db), env={**isolated_env(tmp_path), "COSTPANEL_PRICING": str(bad)})
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "invalid pricing data" in one_line_error(r) and str(bad) in r.stderr
+    assert not db.exists()

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from .output import console, error, print_json
+from .output import catalog_or_none, console, error, print_json
 
 # costpanel.integrations.registry's names, written out: the parser must not import the sources
 # (tests/test_import.py checks the two agree).
@@ -48,9 +48,14 @@ def run_import(args: argparse.Namespace) -> int:
     except ValueError as exc:
         error(str(exc))
         return 2
+    catalog = catalog_or_none()  # a price file of the user's that does not load: said in one line
+    if catalog is None:
+        return 1
+    from ..tracker import CostTracker
+
     try:
         with quiet_gc():
-            result = import_logs(args.paths, source, db)
+            result = import_logs(args.paths, source, db, CostTracker(catalog))
     except (PathNotFound, SourceUnavailable) as exc:
         error(str(exc.args[0]))
         return 2
