@@ -24,6 +24,7 @@ from costpanel.cli import import_cmd
 from costpanel.integrations import ingest, registry
 from costpanel.integrations.ingest import ImportResult, Importer, import_logs, plan
 from costpanel.integrations.logs import DOCUMENT, MALFORMED, TORN, UNREADABLE, LogCall
+from costpanel.pricing import Catalog
 
 # claude-sonnet-4-5 below 200k prompt tokens, USD per token: the bundled catalog's rates, written out
 IN, OUT, READ, WRITE = Decimal("3e-6"), Decimal("15e-6"), Decimal("0.3e-6"), Decimal("3.75e-6")
@@ -529,3 +530,17 @@ def test_prices_that_do_not_load_exit_1_in_one_line_before_the_ledger_is_made(lo
     assert r.returncode == 1, r.stdout + r.stderr
     assert "invalid pricing data" in one_line_error(r) and str(bad) in r.stderr
     assert not db.exists()
+
+
+def test_a_damaged_ledger_exits_1_in_one_line_and_is_left_as_it_was(logs: Path, tmp_path: Path,
+                                                                   catalog: Catalog) -> None:
+    from test_history_cli import damage
+
+    (logs / "a.jsonl").write_text(line("m1", 1, 1))
+    db = tmp_path / "ledger.sqlite3"
+    damage(db, catalog)
+    before = db.read_bytes()
+    r = costpanel("import", str(logs), "--db", str(db), env=isolated_env(tmp_path))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert one_line_error(r).startswith(f"error: {db} is damaged") and r.stdout == ""
+    assert db.read_bytes() == before

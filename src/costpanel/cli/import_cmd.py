@@ -36,7 +36,7 @@ def run_import(args: argparse.Namespace) -> int:
     from ..integrations.ingest import PathNotFound, import_logs, quiet_gc
     from ..integrations.registry import SourceUnavailable
     from ..ledger.schema import LedgerError
-    from ..ledger.sqlite_storage import damaged
+    from ..ledger.sqlite_storage import check_integrity, damaged
     from .history import ledger_path
 
     if args.format and args.source not in (None, args.format):
@@ -54,6 +54,7 @@ def run_import(args: argparse.Namespace) -> int:
     from ..tracker import CostTracker
 
     try:
+        check_integrity(db)  # never add to a damaged file (~0.2 s per million calls stored)
         with quiet_gc():
             result = import_logs(args.paths, source, db, CostTracker(catalog))
     except (PathNotFound, SourceUnavailable) as exc:
