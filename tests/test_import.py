@@ -544,3 +544,19 @@ def test_a_damaged_ledger_exits_1_in_one_line_and_is_left_as_it_was(logs: Path, 
     assert r.returncode == 1, r.stdout + r.stderr
     assert one_line_error(r).startswith(f"error: {db} is damaged") and r.stdout == ""
     assert db.read_bytes() == before
+
+
+def test_detection_asks_the_strictest_source_first(logs: Path, db: Path) -> None:
+    """A source that claims any JSON file (as Claude Code's does any .jsonl under a projects/ folder)
+    is asked after the event line format, which wants its own fields on the first line."""
+    events = logs / "projects" / "app" / "events.jsonl"
+    events.parent.mkdir(parents=True)
+    events.write_text(line("m1", 1, 1))
+    sources = {"claude-code": fake_source("lines"), **registry.chosen("costpanel")}
+    result = ImportResult()
+    tasks = plan([events], sources, True, result)
+    assert tasks == [(events, ("costpanel", "claude-code"), True)]
+    with Importer(db) as importer:
+        importer.result = result
+        importer.read(tasks, sources)
+    assert (result.sources, result.added, result.unreadable) == (Counter({"costpanel": 1}), 1, {})

@@ -38,7 +38,7 @@ from ..events import COMMITTED, Event
 from ..labels import check_label
 from ..ledger.backfill import Backfill, Upserted
 from .logs import BAD_FIELD, DOCUMENT, TORN, UNREADABLE, LogCall
-from .registry import ALL, chosen
+from .registry import ALL, DETECTION_ORDER, chosen
 
 UNKNOWN_FORMAT = "unknown format"  # a file no source recognises (counted per file)
 LINE_TOO_LONG = "line too long"  # longer than MAX_LINE_BYTES: never read whole
@@ -107,8 +107,8 @@ def plan(paths: Sequence[Path], sources: dict[str, ModuleType], detect: bool,
         known = tasks.get(key)
         if known is None:
             tasks[key] = (path, names, ask)
-        elif known[2] and ask:  # listed by several sources: any of them may claim it
-            tasks[key] = (known[0], tuple(dict.fromkeys(known[1] + names)), True)
+        elif known[2] and ask:  # listed by several sources: any of them may claim it, strictest first
+            tasks[key] = (known[0], tuple(sorted({*known[1], *names}, key=_detection_rank)), True)
 
     if not paths:  # every default root: a file there is its source's, no detection needed
         for name, module in sources.items():
@@ -116,7 +116,7 @@ def plan(paths: Sequence[Path], sources: dict[str, ModuleType], detect: bool,
                 if root.exists():
                     _walk(root, module, name, False, add, result)
         return list(tasks.values())
-    names = tuple(sources)
+    names = tuple(sorted(sources, key=_detection_rank))
     for path in paths:
         if not path.is_dir():  # a file (or a FIFO, a device …: reading it says why not)
             add(path, names, detect)
@@ -124,6 +124,10 @@ def plan(paths: Sequence[Path], sources: dict[str, ModuleType], detect: bool,
         for name, module in sources.items():
             _walk(path, module, name, detect, add, result)
     return list(tasks.values())
+
+
+def _detection_rank(name: str) -> int:
+    return DETECTION_ORDER.index(name) if name in DETECTION_ORDER else len(DETECTION_ORDER)
 
 
 def _walk(root: Path, module: ModuleType, name: str, ask: bool, add: Any, result: ImportResult) -> None:
@@ -178,11 +182,11 @@ class Importer:
             name = names[0]
             if ask:
                 head = os.pread(fd, HEAD_BYTES, 0)
-                found = [n for n in names if sources[n].looks_like(path, head)]
-                if not found:
+                found = next((n for n in names if sources[n].looks_like(path, head)), None)
+                if found is None:
                     result.skipped[UNKNOWN_FORMAT] += 1
                     return None
-                name = found[0]
+                name = found
             module = sources[name]
             reader = module.Reader(path)
             try:

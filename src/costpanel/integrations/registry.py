@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-# Detection order for ``--source all``: the agent CLIs' own formats first, the generic format last.
 LOG_SOURCES: dict[str, str] = {
     "claude-code": "costpanel.integrations.claude_code",
     "codex": "costpanel.integrations.codex",
@@ -18,6 +17,11 @@ LOG_SOURCES: dict[str, str] = {
     "costpanel": "costpanel.integrations.jsonl",
 }
 ALL = "all"
+# Who is asked first whether a file is theirs (``--source all``): the strictest test first. The
+# event line format wants ``ts``, ``model`` and ``usage`` at the top of the first line, which no
+# agent writes; Claude Code's test also takes any ``.jsonl`` under a ``projects/`` folder, so it
+# comes last (else it would claim an orchestrator's events.jsonl kept in ~/projects/app/).
+DETECTION_ORDER: tuple[str, ...] = ("costpanel", "codex", "gemini-cli", "claude-code")
 
 
 class SourceUnavailable(LookupError):
