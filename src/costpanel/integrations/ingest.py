@@ -45,7 +45,7 @@ LINE_TOO_LONG = "line too long"  # longer than MAX_LINE_BYTES: never read whole
 READER_FAILED = "reader failed"  # a reader broke its contract and raised: the file's rest is skipped
 HEAD_BYTES = 8192  # what looks_like() sees of a file
 CHUNK_BYTES = 4 << 20  # read size: big enough for few reads, small enough for a 200 MB peak
-BATCH_CALLS = 20_000  # calls per ledger transaction (and the bound of the de-duplication dict)
+BATCH_CALLS = 10_000  # calls per ledger transaction and bound of the de-duplication dict (20k: +40 MB, no faster)
 # Ids left waiting when a full batch is written mid-file: a streaming partial's final line comes a
 # few lines later, so the two still meet here rather than as an add and a replace in the ledger.
 KEEP_RECENT = 512
