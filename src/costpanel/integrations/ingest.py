@@ -293,7 +293,6 @@ class Importer:
         lines too."""
         result = self.result
         price, sessions, fromtimestamp = self.tracker.price, self._sessions, dt.datetime.fromtimestamp
-        new = tuple.__new__  # an Event without its Python-level __new__ (as the tracker builds them)
         groups: dict[int, list[Event]] = {}
         pop = self._raised.pop
         for call in entries:
@@ -313,10 +312,10 @@ class Importer:
             if held.cost is None:
                 result.unpriced += 1
                 result.unpriced_models[call.model] += 1
-            event = new(Event, (call.model, None if entry is None else entry.id,
-                                None if entry is None else entry.provider, call.tier, call.session, call.usage,
-                                held.cost, held.ts, call.event_id, COMMITTED, held.variant, held.priced_by,
-                                held.source, held.project))
+            # the constructor, not tuple.__new__: fields added to Event later keep their defaults
+            event = Event(call.model, None if entry is None else entry.id, None if entry is None else entry.provider,
+                          call.tier, call.session, call.usage, held.cost, held.ts, call.event_id, COMMITTED,
+                          held.variant, held.priced_by, held.source, held.project)
             group = groups.get(raised)
             if group is None:
                 groups[raised] = [event]
