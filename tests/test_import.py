@@ -37,7 +37,7 @@ MODEL = "claude-sonnet-4-5"
 
 
 def line(event_id: str | None, input: int, output: int, *, cache_read: int = 0, cache_write: int = 0,
-         model: str = MODEL, session: str = "s1", project: str = "shop", ts: str = "2026-12-01T10:00:00Z",
+         model: str = MODEL, session: str = "s1", project: str = "shop", ts: str | float = "2026-12-01T10:00:00Z",
          **extra: Any) -> str:
     obj: dict[str, Any] = {"ts": ts, "session": session, "model": model, "project": project,
                            "usage": {"input": input, "output": output, "cache_read": cache_read,
@@ -563,3 +563,10 @@ def test_detection_asks_the_strictest_source_first(logs: Path, db: Path) -> None
         importer.result = result
         importer.read(tasks, sources)
     assert (result.sources, result.added, result.unreadable) == (Counter({"costpanel": 1}), 1, {})
+
+
+def test_a_time_no_calendar_holds_is_a_bad_field_not_a_crash(logs: Path, db: Path) -> None:
+    (logs / "a.jsonl").write_text(line("m1", 1, 1, ts=1e20) + line("m1", 1, 5, ts=1e20) + line("m2", 1, 1))
+    r = import_logs([logs], ledger=db)
+    assert (r.calls, r.added, r.replaced, r.duplicates, r.skipped) == (1, 1, 0, 0, Counter({"bad field": 2}))
+    assert set(stored(db)) == {"m2"}
