@@ -67,7 +67,7 @@ class ImportResult:
 
     files: int = 0  # log files read
     lines: int = 0  # lines (or documents) read, torn last lines included
-    calls: int = 0  # usage lines among them: added + replaced + duplicates + those refused when priced
+    calls: int = 0  # usage lines among them = added + replaced + duplicates (a call refused when priced: skipped)
     added: int = 0
     replaced: int = 0
     duplicates: int = 0
