@@ -1,0 +1,101 @@
+"""``costpanel import``: backfill the ledger from agent logs (Claude Code, Codex, Gemini CLI, JSONL)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from .output import catalog_or_none, console, error, print_json
+
+# costpanel.integrations.registry's names, written out: the parser must not import the sources
+# (tests/test_import.py checks the two agree).
+SOURCES = ("claude-code", "codex", "gemini-cli", "costpanel", "all")
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("import", help="backfill the ledger from Claude Code, Codex or Gemini CLI logs",
+                       description="Read agent session logs into the ledger, each call priced exactly. Running it "
+                                   "again adds nothing: a call already stored is a duplicate, unless its new line "
+                                   "has more tokens (a streaming partial completed), which replaces it.")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                   help="log files or folders (default: every default location of the chosen sources)")
+    p.add_argument("--source", choices=SOURCES, default=None,
+                   help="whose logs they are (default all: detected per file)")
+    p.add_argument("--format", choices=("costpanel",), default=None,
+                   help="costpanel: the plain JSONL event line format (the same as --source costpanel)")
+    p.add_argument("--db", type=Path, default=None, metavar="PATH",
+                   help="ledger file (default: COSTPANEL_DB or the user data dir)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=run_import)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    import sqlite3
+
+    from ..integrations.ingest import PathNotFound, import_logs, quiet_gc
+    from ..integrations.registry import SourceUnavailable
+    from ..ledger.schema import LedgerError
+    from ..ledger.sqlite_storage import check_integrity, damaged
+    from .history import ledger_path
+
+    if args.format and args.source not in (None, args.format):
+        error(f"--format {args.format} reads costpanel's event lines: it cannot go with --source {args.source}")
+        return 2
+    source = args.format or args.source or "all"
+    try:
+        db = ledger_path(args)
+    except ValueError as exc:
+        error(str(exc))
+        return 2
+    catalog = catalog_or_none()  # a price file of the user's that does not load: said in one line
+    if catalog is None:
+        return 1
+    from ..tracker import CostTracker
+
+    try:
+        check_integrity(db)  # never add to a damaged file (~0.2 s per million calls stored)
+        with quiet_gc():
+            result = import_logs(args.paths, source, db, CostTracker(catalog))
+    except (PathNotFound, SourceUnavailable) as exc:
+        error(str(exc.args[0]))
+        return 2
+    except LedgerError as exc:
+        error(str(exc))
+        return 1
+    except sqlite3.DatabaseError as exc:  # a damaged page met while writing
+        error(str(damaged(db, exc)))
+        return 1
+    if args.json:
+        print_json(result.as_json())
+    else:
+        _print(result)
+    return 0
+
+
+def _print(result: Any) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    t = Table(title="Import", title_justify="left", show_header=False)
+    t.add_column("What")
+    t.add_column("Count", justify="right")
+    for label, value in (("files", result.files), ("lines", result.lines), ("calls", result.calls),
+                         ("added", result.added), ("replaced", result.replaced), ("duplicates", result.duplicates)):
+        t.add_row(label, f"{value:,}")
+    for reason, count in sorted(result.skipped.items()):
+        t.add_row(f"skipped: {escape(reason)}", f"{count:,}")
+    if result.unpriced:
+        t.add_row("unpriced (no price known)", f"{result.unpriced:,}")
+    out = console()
+    out.print(t)
+    if result.sources:
+        out.print("files by source: " + ", ".join(f"{escape(k)} {v:,}" for k, v in sorted(result.sources.items())))
+    if result.unpriced_models:
+        out.print("unpriced models: " + ", ".join(escape(m) for m in sorted(result.unpriced_models)))
+    for path, why in sorted(result.unreadable.items()):
+        out.print(f"could not read {escape(path)}: {escape(why)}")
+    for line in result.errors:
+        out.print(f"bad line: {escape(line)}")
+    if not result.files and not result.unreadable:
+        out.print("no log files found")

@@ -1,0 +1,405 @@
+"""Backfilling the ledger from agent logs: what ``costpanel import`` runs (no CLI here).
+
+Files (named, found under named folders, or under every default root of the chosen sources) are
+read in chunks by their source's reader; the calls are priced by a tracker's public
+:meth:`~costpanel.CostTracker.price` and written with :class:`~costpanel.ledger.backfill.Backfill`
+in large batches, one transaction each.
+
+De-duplication keeps little state: calls wait in one dict per batch (event id -> the line with the
+most tokens so far), bounded by :data:`BATCH_CALLS`, so a streaming partial and its final line, or
+a call repeated by the next file of a resumed session, become one call before the ledger sees them;
+across batches, files and runs the ledger's upsert decides. Counting is as if every usage line
+were upserted one by one in file order: a line with no more tokens than the best seen for its id
+is a duplicate; the lines of an id that raised its tokens within a batch (streaming partials
+superseded) follow the ledger's verdict on the line kept: new to the ledger, they count as one
+added and the rest replaced; already stored, as one replaced (or duplicate) and the rest duplicates.
+So importing the same files twice reports added 0 and replaced 0 however lines fell into batches,
+and ``calls == added + replaced + duplicates``. The one inexact split: where the ledger held a
+call with fewer tokens than several of a batch's lines of its id, some of those lines count as
+duplicates that line by line would be replacements (the ledger says it replaced, not what it held).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import gc
+import os
+import stat
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from ..events import COMMITTED, Event
+from ..labels import check_label
+from ..ledger.backfill import Backfill, Upserted
+from .logs import BAD_FIELD, DOCUMENT, TORN, UNREADABLE, LogCall
+from .registry import ALL, DETECTION_ORDER, chosen
+
+UNKNOWN_FORMAT = "unknown format"  # a file no source recognises (counted per file)
+LINE_TOO_LONG = "line too long"  # longer than MAX_LINE_BYTES: never read whole
+READER_FAILED = "reader failed"  # a reader broke its contract and raised: the file's rest is skipped
+HEAD_BYTES = 8192  # what looks_like() sees of a file
+CHUNK_BYTES = 4 << 20  # read size: big enough for few reads, small enough for a 200 MB peak
+BATCH_CALLS = 10_000  # calls per ledger transaction and bound of the de-duplication dict (20k: +40 MB, no faster)
+# Ids left waiting when a full batch is written mid-file: a streaming partial's final line comes a
+# few lines later, so the two still meet here rather than as an add and a replace in the ledger.
+KEEP_RECENT = 512
+WRITER_THREAD = True  # False: write in the reading thread (bench/import_stages.py compares)
+MAX_LINE_BYTES = 32 << 20  # a billed call's line is well under 1 MB; snapshots of files can be far larger
+MAX_DOCUMENT_BYTES = 128 << 20  # a whole-document log (Gemini CLI chats) larger than this is refused
+_MAX_ERRORS = 5  # examples of bad lines kept for the user
+_UTC = dt.timezone.utc
+
+
+class PathNotFound(ValueError):
+    """A path named on the command line that does not exist (nothing is imported then)."""
+
+
+@dataclass
+class ImportResult:
+    """What an import did. ``skipped`` counts lines by reason; ``unknown format`` and
+    ``unreadable`` in it count files (also listed in ``unreadable`` with their error)."""
+
+    files: int = 0  # log files read
+    lines: int = 0  # lines (or documents) read, torn last lines included
+    calls: int = 0  # usage lines among them = added + replaced + duplicates (a call refused when priced: skipped)
+    added: int = 0
+    replaced: int = 0
+    duplicates: int = 0
+    unpriced: int = 0  # calls written without a price (unknown model or variant): never as $0
+    skipped: Counter[str] = field(default_factory=Counter)
+    sources: Counter[str] = field(default_factory=Counter)  # files read per source
+    unreadable: dict[str, str] = field(default_factory=dict)  # path -> why
+    unpriced_models: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)  # a few bad lines, each naming file, line and field
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+        for key in ("skipped", "sources", "unpriced_models", "unreadable"):
+            data[key] = dict(sorted(data[key].items()))
+        data["errors"] = list(self.errors)
+        return data
+
+
+# (file, names of the sources that may have written it, whether to ask them with looks_like())
+Task = tuple[Path, tuple[str, ...], bool]
+
+
+def plan(paths: Sequence[Path], sources: dict[str, ModuleType], detect: bool,
+         result: ImportResult) -> list[Task]:
+    """The files to read, each once. A folder that cannot be listed goes into ``result.unreadable``.
+    Raises :class:`PathNotFound` naming the first path that does not exist."""
+    for path in paths:
+        if not os.path.lexists(path) or not path.exists():
+            raise PathNotFound(f"{path}: no such file or folder")
+    tasks: dict[Path, Task] = {}
+
+    def add(path: Path, names: tuple[str, ...], ask: bool) -> None:
+        try:
+            key = path.resolve()
+        except (OSError, RuntimeError):  # a symlink loop: reading it will say so
+            key = path.absolute()
+        known = tasks.get(key)
+        if known is None:
+            tasks[key] = (path, names, ask)
+        elif known[2] and ask:  # listed by several sources: any of them may claim it, strictest first
+            tasks[key] = (known[0], tuple(sorted({*known[1], *names}, key=_detection_rank)), True)
+
+    if not paths:  # every default root: a file there is its source's, no detection needed
+        for name, module in sources.items():
+            for root in module.default_roots():
+                if root.exists():
+                    _walk(root, module, name, False, add, result)
+        return list(tasks.values())
+    names = tuple(sorted(sources, key=_detection_rank))
+    for path in paths:
+        if not path.is_dir():  # a file (or a FIFO, a device …: reading it says why not)
+            add(path, names, detect)
+            continue
+        for name, module in sources.items():
+            _walk(path, module, name, detect, add, result)
+    return list(tasks.values())
+
+
+def _detection_rank(name: str) -> int:
+    return DETECTION_ORDER.index(name) if name in DETECTION_ORDER else len(DETECTION_ORDER)
+
+
+def _walk(root: Path, module: ModuleType, name: str, ask: bool, add: Any, result: ImportResult) -> None:
+    try:
+        if root.is_dir():  # pathlib's walk skips a folder it may not list without a word: say so
+            os.scandir(root).close()
+        for path in module.find_files(root):
+            add(path, (name,), ask)
+    except OSError as exc:  # a folder that cannot be listed: what was found before it is kept
+        where = str(exc.filename or root)
+        if where not in result.unreadable:
+            result.unreadable[where] = exc.strerror or str(exc)
+            result.skipped[UNREADABLE] += 1
+
+
+class Importer:
+    """Reads files into a ledger; ``close()`` (or the end of a ``with``) writes what is waiting."""
+
+    def __init__(self, ledger: Path | str | None, tracker: Any = None) -> None:
+        if tracker is None:
+            from ..tracker import CostTracker
+
+            tracker = CostTracker()
+        self.tracker = tracker
+        self.result = ImportResult()
+        self._backfill = Backfill(ledger)
+        # event id -> the call with the most tokens: one batch, in first-seen order
+        self._waiting: dict[str, LogCall] = {}
+        self._raised: dict[str, int] = {}  # event id -> lines that raised its tokens (streaming partials)
+        self._sessions: set[str] = set()  # session labels already validated
+        # SQLite runs without the GIL: writing batch N in a thread while batch N+1 is read and
+        # priced hides much of the ledger's time on two cores.
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="costpanel-import")
+        self._pending: Future[list[tuple[int, Upserted]]] | None = None
+
+    # -- reading ---------------------------------------------------------------------------------
+    def read(self, tasks: Iterable[Task], sources: dict[str, ModuleType]) -> ImportResult:
+        for path, names, ask in tasks:
+            self.read_file(path, names, ask, sources)
+        return self.result
+
+    def read_file(self, path: Path, names: Sequence[str], ask: bool, sources: dict[str, ModuleType]) -> None:
+        result = self.result
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        except OSError as exc:  # deleted since it was listed, no permission, a dangling link
+            return self._unreadable(path, exc.strerror or str(exc))
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):  # a FIFO would block, a device never end
+                return self._unreadable(path, "not a regular file")
+            name = names[0]
+            if ask:
+                head = os.pread(fd, HEAD_BYTES, 0)
+                found = next((n for n in names if sources[n].looks_like(path, head)), None)
+                if found is None:
+                    result.skipped[UNKNOWN_FORMAT] += 1
+                    return None
+                name = found
+            module = sources[name]
+            reader = module.Reader(path)
+            try:
+                if module.KIND == DOCUMENT:
+                    self._document(fd, info.st_size, path, reader)
+                else:
+                    self._lines(fd, reader)
+            except OSError as exc:  # the disk failed mid-file: what was read is kept
+                self._unreadable(path, exc.strerror or str(exc))
+            except Exception as exc:  # a reader bug must not end the import: say which file and why
+                result.skipped[READER_FAILED] += 1
+                result.unreadable[str(path)] = f"{name} reader failed: {type(exc).__name__}: {exc}"
+            result.files += 1
+            result.sources[name] += 1
+            result.lines += reader.lines
+            result.skipped.update(reader.skipped)
+            error = getattr(reader, "last_error", None)
+            if error and len(result.errors) < _MAX_ERRORS:
+                result.errors.append(error)
+        except OSError as exc:
+            self._unreadable(path, exc.strerror or str(exc))
+        finally:
+            os.close(fd)
+        return None
+
+    def _unreadable(self, path: Path, why: str) -> None:
+        self.result.unreadable[str(path)] = why
+        self.result.skipped[UNREADABLE] += 1
+
+    def _lines(self, fd: int, reader: Any) -> None:
+        """Complete lines, chunk by chunk; a last line without its newline is torn (an agent is
+        writing it): skipped now, read by the next import once complete. A line longer than
+        :data:`MAX_LINE_BYTES` (a snapshot of many files, never a billed call) is dropped as it
+        streams past rather than held."""
+        parts: list[bytes] = []  # the start of a line that has not ended yet
+        held = 0
+        too_long = False
+        read, take, result = os.read, self._take, self.result
+        while chunk := read(fd, CHUNK_BYTES):
+            lines = chunk.split(b"\n")
+            tail = lines.pop()  # the start of the next line (b"" when the chunk ends with a newline)
+            if lines:
+                if too_long:  # the end of the long line
+                    del lines[0]
+                    result.skipped[LINE_TOO_LONG] += 1
+                    result.lines += 1
+                    too_long = False
+                elif parts:
+                    parts.append(lines[0])
+                    lines[0] = b"".join(parts)
+                parts, held = [], 0
+                if lines:
+                    take(reader.read_lines(lines))
+            if tail and not too_long:
+                parts.append(tail)
+                held += len(tail)
+                if held > MAX_LINE_BYTES:
+                    parts, held, too_long = [], 0, True
+        if too_long:
+            result.skipped[LINE_TOO_LONG] += 1
+            result.lines += 1
+        elif any(part.strip() for part in parts):
+            result.skipped[TORN] += 1
+            result.lines += 1
+
+    def _document(self, fd: int, size: int, path: Path, reader: Any) -> None:
+        if size > MAX_DOCUMENT_BYTES:
+            raise OSError(0, f"larger than {MAX_DOCUMENT_BYTES >> 20} MB: not read as one document")
+        parts = []
+        while chunk := os.read(fd, CHUNK_BYTES):
+            parts.append(chunk)
+        self._take(reader.read_document(b"".join(parts)))
+
+    # -- de-duplication --------------------------------------------------------------------------
+    def _take(self, calls: list[LogCall]) -> None:
+        """Keep, per event id, the call with the most tokens; a line with no more is a duplicate."""
+        if not calls:
+            return
+        waiting, raised = self._waiting, self._raised
+        get = waiting.get
+        duplicates = 0
+        for call in calls:
+            event_id = call.event_id
+            best = get(event_id)
+            if best is None:  # the usual line: one dict store, its tokens not even summed
+                waiting[event_id] = call
+            elif call.usage.total_tokens > best.usage.total_tokens:  # a partial superseded (in place)
+                waiting[event_id] = call
+                raised[event_id] = raised.get(event_id, 0) + 1
+            else:
+                duplicates += 1
+        self.result.calls += len(calls)
+        self.result.duplicates += duplicates
+        if len(waiting) >= BATCH_CALLS + KEEP_RECENT:
+            entries = list(waiting.values())
+            cut = len(entries) - KEEP_RECENT
+            self._waiting = {call.event_id: call for call in entries[cut:]}
+            self._write(entries[:cut])
+
+    # -- pricing and writing ---------------------------------------------------------------------
+    def _write(self, entries: list[LogCall]) -> None:
+        """Price and store a batch. Calls are written in groups by how many lines raised their
+        tokens, so the ledger's verdict on each kept call (counts per group) applies to those
+        lines too."""
+        result = self.result
+        price, sessions, fromtimestamp = self.tracker.price, self._sessions, dt.datetime.fromtimestamp
+        groups: dict[int, list[Event]] = {}
+        pop = self._raised.pop
+        for call in entries:
+            raised = pop(call.event_id, 0) if self._raised else 0
+            try:
+                if call.session not in sessions:
+                    check_label("session", call.session)
+                    sessions.add(call.session)
+                check_label("event_id", call.event_id)
+                held = price(call.model, call.usage, call.tier, fromtimestamp(call.ts, _UTC), call.variant,
+                             call.source, call.project)
+            except (TypeError, ValueError, OverflowError, OSError):  # a field the reader let through
+                result.skipped[BAD_FIELD] += 1 + raised
+                result.calls -= 1 + raised
+                continue
+            entry = held.entry
+            if held.cost is None:
+                result.unpriced += 1
+                result.unpriced_models[call.model] += 1
+            # the constructor, not tuple.__new__: fields added to Event later keep their defaults
+            event = Event(call.model, None if entry is None else entry.id, None if entry is None else entry.provider,
+                          call.tier, call.session, call.usage, held.cost, held.ts, call.event_id, COMMITTED,
+                          held.variant, held.priced_by, held.source, held.project)
+            group = groups.get(raised)
+            if group is None:
+                groups[raised] = [event]
+            else:
+                group.append(event)
+        self._collect()  # at most one batch in the writer's hands: memory stays bounded
+        if WRITER_THREAD:
+            self._pending = self._writer.submit(self._store, groups)
+        else:
+            self._count(self._store(groups))
+
+    def _store(self, groups: dict[int, list[Event]]) -> list[tuple[int, Upserted]]:
+        return [(raised, self._backfill.write(events)) for raised, events in sorted(groups.items())]
+
+    def _collect(self) -> None:
+        """Count the batch the writer thread was given (its error, such as a LedgerError, raises here)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self._count(pending.result())
+
+    def _count(self, stored: list[tuple[int, Upserted]]) -> None:
+        result = self.result
+        for raised, done in stored:
+            result.added += done.added
+            # The lines a kept call superseded in this batch: replaced if the call was new to the
+            # ledger, else duplicates (the ledger held one of them already, usually the latest: a
+            # session imported while it streamed; see the module's docstring)
+            result.replaced += done.replaced + done.added * raised
+            result.duplicates += done.duplicates + (done.duplicates + done.replaced) * raised
+
+    def flush(self) -> None:
+        """Write every call waiting, and wait until it is stored."""
+        entries, self._waiting = list(self._waiting.values()), {}
+        if entries:
+            self._write(entries)
+        self._collect()
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            self._shut()
+
+    def _shut(self) -> None:
+        self._writer.shutdown(wait=True)  # never close the connection under a write in progress
+        self._backfill.close()
+
+    def __enter__(self) -> Importer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self.close()
+        else:
+            self._shut()
+
+
+@contextlib.contextmanager
+def quiet_gc() -> Iterator[None]:
+    """Fewer garbage-collector passes while importing: an import allocates millions of short-lived
+    tuples (no cycles), and each automatic full pass would walk the catalog's objects again."""
+    threshold = gc.get_threshold()
+    gc.freeze()  # what is loaded so far (catalog, modules) lives to the end: never walk it
+    gc.set_threshold(100_000, 50, 1000)  # still collected now and then: a reader's cycles cannot pile up
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
+def import_logs(paths: Sequence[Path | str] = (), source: str = ALL, ledger: Path | str | None = None,
+                tracker: Any = None) -> ImportResult:
+    """Import log files into the ledger at ``ledger`` (None: the default ledger).
+
+    ``paths``: files or folders (none: every default root of the chosen sources); ``source``: a
+    name of :data:`~.registry.LOG_SOURCES`, or ``all`` to detect each named file's source.
+    Raises :class:`PathNotFound`, :class:`~.registry.SourceUnavailable`, or the ledger's
+    :class:`~costpanel.ledger.LedgerError` (before anything is read).
+    """
+    sources = chosen(source)
+    result = ImportResult()
+    tasks = plan([Path(p).expanduser() for p in paths], sources, source == ALL, result)
+    with Importer(ledger, tracker) as importer:
+        importer.result = result
+        importer.read(tasks, sources)
+    return result

@@ -1,0 +1,580 @@
+"""``costpanel import`` (integrations/ingest.py, cli/import_cmd.py): log files into the ledger, each call
+once, exactly priced; bad input counted with its reason. The command line runs as a real process; the
+counting rules are driven through the ingest API on real files and a real SQLite ledger."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sqlite3
+import types
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import strategies as st
+
+from cli_run import costpanel, one_line_error
+from costpanel import CostTracker, events
+from costpanel.cli import import_cmd
+from costpanel.integrations import ingest, registry
+from costpanel.integrations.ingest import ImportResult, Importer, import_logs, plan
+from costpanel.integrations.logs import DOCUMENT, MALFORMED, TORN, UNREADABLE, LogCall
+from costpanel.pricing import Catalog
+
+# The ledger's true upsert (an id stored with fewer tokens replaced) and imported sessions stored as
+# ended came with issue 11's §0 change (events.REPLACED); on a tree without it these are expected to fail.
+needs_upsert = pytest.mark.xfail(not hasattr(events, "REPLACED"), strict=True,
+                                 reason="needs the ledger's upsert and ended imported sessions (issue 11 §0)")
+
+# claude-sonnet-4-5 below 200k prompt tokens, USD per token: the bundled catalog's rates, written out
+IN, OUT, READ, WRITE = Decimal("3e-6"), Decimal("15e-6"), Decimal("0.3e-6"), Decimal("3.75e-6")
+MODEL = "claude-sonnet-4-5"
+
+
+def line(event_id: str | None, input: int, output: int, *, cache_read: int = 0, cache_write: int = 0,
+         model: str = MODEL, session: str = "s1", project: str = "shop", ts: str | float = "2026-12-01T10:00:00Z",
+         **extra: Any) -> str:
+    obj: dict[str, Any] = {"ts": ts, "session": session, "model": model, "project": project,
+                           "usage": {"input": input, "output": output, "cache_read": cache_read,
+                                     "cache_write": cache_write}, **extra}
+    if event_id is not None:
+        obj["id"] = event_id
+    return json.dumps(obj) + "\n"
+
+
+def cost(input: int, output: int, cache_read: int = 0, cache_write: int = 0) -> Decimal:
+    return input * IN + output * OUT + cache_read * READ + cache_write * WRITE
+
+
+def stored(db: Path) -> dict[str, tuple[int, int, int | None]]:
+    """The ledger's calls: event id -> (input, output, cost in 1e-12 USD)."""
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute("SELECT event_id, input, output, cost_units FROM calls").fetchall()
+    finally:
+        conn.close()
+    assert len(rows) == len({r[0] for r in rows}), rows  # one row per event id, never two
+    return {r[0]: r[1:] for r in rows}
+
+
+def counts(r: ImportResult) -> tuple[int, int, int, int, int]:
+    return r.files, r.lines, r.added, r.replaced, r.duplicates
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "ledger.sqlite3"
+
+
+@pytest.fixture
+def logs(tmp_path: Path) -> Path:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    return folder
+
+
+def isolated_env(tmp_path: Path) -> dict[str, str]:
+    """No agent's real log folders: every default root points into the test's folder."""
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    return {"HOME": str(home), "CLAUDE_CONFIG_DIR": str(home / "claude"), "CODEX_HOME": str(home / "codex")}
+
+
+# -- the command line ------------------------------------------------------------------------------
+def test_import_prints_its_counts_and_a_second_run_adds_nothing(logs: Path, db: Path, tmp_path: Path) -> None:
+    (logs / "a.jsonl").write_text(line("a1", 1000, 100) + line("a2", 2000, 200) + "not json\n")
+    (logs / "b.jsonl").write_text(line("b1", 10, 1))
+    r = costpanel("import", str(logs), "--db", str(db), env=isolated_env(tmp_path))
+    assert r.returncode == 0, r.stderr
+    table = {k.strip(): v.strip() for k, v in (row.strip("│ ").split("│") for row in r.stdout.splitlines()
+                                                if row.count("│") == 3)}
+    assert table == {"files": "2", "lines": "4", "calls": "3", "added": "3", "replaced": "0", "duplicates": "0",
+                     "skipped: malformed json": "1"}
+    again = costpanel("import", str(logs), "--db", str(db), "--json", env=isolated_env(tmp_path))
+    assert again.returncode == 0, again.stderr
+    data = json.loads(again.stdout)
+    assert {"files", "lines", "added", "replaced", "duplicates", "skipped"} <= data.keys()
+    assert (data["files"], data["lines"], data["added"], data["replaced"], data["duplicates"]) == (2, 4, 0, 0, 3)
+    assert data["skipped"] == {MALFORMED: 1} and data["sources"] == {"costpanel": 2}
+    assert set(stored(db)) == {"a1", "a2", "b1"}
+
+
+def test_json_output_has_the_documented_keys_and_types(logs: Path, db: Path, tmp_path: Path) -> None:
+    (logs / "a.jsonl").write_text(line("a1", 1, 1) + line("a1", 1, 5) + line("a2", 3, 3) + line("a2", 3, 3))
+    r = costpanel("import", str(logs / "a.jsonl"), "--db", str(db), "--json", env=isolated_env(tmp_path))
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data == {"files": 1, "lines": 4, "calls": 4, "added": 2, "replaced": 1, "duplicates": 1, "unpriced": 0,
+                    "skipped": {}, "sources": {"costpanel": 1}, "unreadable": {}, "unpriced_models": {},
+                    "errors": []}
+
+
+def test_a_dangling_link_is_a_missing_path(logs: Path, db: Path) -> None:
+    link = logs / "gone.jsonl"
+    link.symlink_to(logs / "deleted.jsonl")
+    with pytest.raises(ingest.PathNotFound, match="gone.jsonl: no such file or folder"):
+        import_logs([link], ledger=db)
+    assert not db.exists()
+
+
+def test_a_missing_path_exits_2_naming_it_and_creates_no_ledger(logs: Path, db: Path, tmp_path: Path) -> None:
+    (logs / "a.jsonl").write_text(line("a1", 1, 1))
+    missing = tmp_path / "nowhere" / "x.jsonl"
+    r = costpanel("import", str(logs), str(missing), "--db", str(db), env=isolated_env(tmp_path))
+    assert r.returncode == 2
+    message = one_line_error(r)
+    assert str(missing) in message and "no such file" in message
+    assert not db.exists()  # checked before anything is read or written
+
+
+@pytest.mark.parametrize("kind", ["random bytes", "another program's database"])
+def test_a_file_that_is_not_a_ledger_exits_1_with_the_ledgers_message(logs: Path, tmp_path: Path, kind: str) -> None:
+    (logs / "a.jsonl").write_text(line("a1", 1, 1))
+    db = tmp_path / "not-a-ledger.db"
+    if kind == "random bytes":
+        db.write_bytes(bytes(range(256)) * 64)
+    else:
+        conn = sqlite3.connect(db)
+        conn.execute("CREATE TABLE notes (text TEXT)")
+        conn.commit()
+        conn.close()
+    before = db.read_bytes()
+    r = costpanel("import", str(logs), "--db", str(db), env=isolated_env(tmp_path))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "is not a costpanel ledger" in one_line_error(r) and r.stdout == ""
+    assert db.read_bytes() == before
+
+
+def test_a_db_that_is_a_folder_exits_2(logs: Path, tmp_path: Path) -> None:
+    r = costpanel("import", str(logs), "--db", str(tmp_path), env=isolated_env(tmp_path))
+    assert r.returncode == 2 and "is a folder" in one_line_error(r)
+
+
+def test_format_costpanel_reads_event_lines_and_refuses_another_source(logs: Path, db: Path, tmp_path: Path) -> None:
+    path = logs / "events.log"  # any name: the format is named, not detected (its first line is damaged)
+    path.write_text("{oops\n" + line("a1", 5, 5))
+    r = costpanel("import", "--format", "costpanel", str(path), "--db", str(db), "--json", env=isolated_env(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert (json.loads(r.stdout)["added"], json.loads(r.stdout)["skipped"]) == (1, {MALFORMED: 1})
+    clash = costpanel("import", "--format", "costpanel", "--source", "codex", str(path), "--db", str(db),
+                      env=isolated_env(tmp_path))
+    assert clash.returncode == 2 and "--source codex" in one_line_error(clash)
+
+
+def test_without_paths_it_reads_the_default_roots_and_finds_none_here(db: Path, tmp_path: Path) -> None:
+    r = costpanel("import", "--db", str(db), "--json", env=isolated_env(tmp_path))
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert (data["files"], data["added"], data["unreadable"]) == (0, 0, {})
+
+
+def test_reports_by_source_and_project_show_the_imported_calls_at_their_exact_cost(logs: Path, db: Path,
+                                                                                   tmp_path: Path) -> None:
+    (logs / "a.jsonl").write_text(line("a1", 1200, 310, cache_read=5000, cache_write=700, project="shop")
+                                  + line("a2", 999, 7, project="blog") + line("a2", 999, 70, project="blog"))
+    assert costpanel("import", str(logs), "--db", str(db), env=isolated_env(tmp_path)).returncode == 0
+    by_source = json.loads(costpanel("report", "--db", str(db), "--range", "all", "--by", "source", "--json").stdout)
+    total = cost(1200, 310, 5000, 700) + cost(999, 70)
+    assert [(r["source"], r["calls"], Decimal(r["cost_usd"])) for r in by_source["rows"]] == [("costpanel", 2, total)]
+    by_project = json.loads(costpanel("report", "--db", str(db), "--range", "all", "--by", "project", "--json").stdout)
+    assert sorted((r["project"], r["calls"], r["output"], Decimal(r["cost_usd"])) for r in by_project["rows"]) == [
+        ("blog", 1, 70, cost(999, 70)), ("shop", 1, 310, cost(1200, 310, 5000, 700))]
+
+
+def test_the_cli_lists_the_registrys_sources() -> None:
+    assert import_cmd.SOURCES == (*registry.LOG_SOURCES, registry.ALL)
+
+
+# -- counting: partials, repeats, batches ---------------------------------------------------------------
+def test_a_partial_then_its_final_line_is_one_call_with_the_final_usage(logs: Path, db: Path) -> None:
+    (logs / "a.jsonl").write_text(line("m1", 100, 1) + line("m1", 100, 40) + line("m1", 100, 40) + line("m1", 100, 2))
+    r = import_logs([logs], ledger=db)
+    assert counts(r) == (1, 4, 1, 1, 2) and r.calls == 4
+    assert stored(db) == {"m1": (100, 40, int(cost(100, 40) * 10**12))}
+
+
+def test_an_id_repeated_in_another_file_is_stored_once_with_the_most_tokens(logs: Path, db: Path) -> None:
+    (logs / "a.jsonl").write_text(line("m1", 100, 5) + line("m2", 1, 1))
+    (logs / "b.jsonl").write_text(line("m1", 100, 50) + line("m2", 1, 1))  # a resumed session repeats them
+    r = import_logs([logs], ledger=db)
+    assert counts(r) == (2, 4, 2, 1, 1)
+    assert stored(db) == {"m1": (100, 50, int(cost(100, 50) * 10**12)), "m2": (1, 1, int(cost(1, 1) * 10**12))}
+
+
+def test_the_same_file_named_twice_is_read_once(logs: Path, db: Path) -> None:
+    path = logs / "a.jsonl"
+    path.write_text(line("m1", 1, 1))
+    r = import_logs([path, logs, logs / ".." / "logs" / "a.jsonl"], ledger=db)
+    assert counts(r) == (1, 1, 1, 0, 0)
+
+
+def test_a_torn_last_line_is_skipped_until_it_is_complete(logs: Path, db: Path) -> None:
+    path = logs / "a.jsonl"
+    path.write_text(line("m1", 1, 1) + line("m2", 2, 2).rstrip("\n"))
+    first = import_logs([path], ledger=db)
+    assert counts(first) == (1, 2, 1, 0, 0) and first.skipped == {TORN: 1}
+    assert set(stored(db)) == {"m1"}
+    with path.open("a") as f:
+        f.write("\n")
+    second = import_logs([path], ledger=db)
+    assert counts(second) == (1, 2, 1, 0, 1) and second.skipped == {}
+    assert set(stored(db)) == {"m1", "m2"}
+
+
+def test_lines_without_an_id_count_once_across_runs(logs: Path, db: Path) -> None:
+    (logs / "a.jsonl").write_text(line(None, 1, 1) + line(None, 2, 2))
+    assert counts(import_logs([logs], ledger=db)) == (1, 2, 2, 0, 0)
+    assert counts(import_logs([logs], ledger=db)) == (1, 2, 0, 0, 2)
+    assert len(stored(db)) == 2
+
+
+def reference(files: list[list[tuple[str, int]]]) -> tuple[int, int, int, dict[str, int]]:
+    """Every line upserted one by one, in order: (added, replaced, duplicates, id -> tokens kept)."""
+    kept: dict[str, int] = {}
+    added = replaced = duplicates = 0
+    for lines in files:
+        for event_id, tokens in lines:
+            if event_id not in kept:
+                added += 1
+                kept[event_id] = tokens
+            elif tokens > kept[event_id]:
+                replaced += 1
+                kept[event_id] = tokens
+            else:
+                duplicates += 1
+    return added, replaced, duplicates, kept
+
+
+@functools.cache
+def shared_tracker() -> CostTracker:
+    """One tracker for the generated cases (price() changes no state): a catalog load each would
+    make them slow."""
+    return CostTracker()
+
+
+def import_with_batches(tmp: Path, files: list[list[tuple[str, int]]], batch: int, keep: int,
+                        monkeypatch: pytest.MonkeyPatch) -> tuple[ImportResult, dict[str, int]]:
+    """Write ``files`` (event id, output tokens per line), import them with ``batch`` calls per ledger
+    write; the ledger's output tokens per id."""
+    folder = tmp / "logs"
+    folder.mkdir()
+    for n, lines in enumerate(files):
+        (folder / f"f{n:02d}.jsonl").write_text("".join(line(i, 1, t) for i, t in lines))
+    monkeypatch.setattr(ingest, "BATCH_CALLS", batch)
+    monkeypatch.setattr(ingest, "KEEP_RECENT", keep)
+    db = tmp / "ledger.sqlite3"
+    result = import_logs([folder], ledger=db, tracker=shared_tracker())
+    return result, {k: v[1] for k, v in stored(db).items()}
+
+
+def test_batch_boundaries_inside_one_file_change_no_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = [[("a", 1), ("b", 5), ("a", 9), ("c", 1), ("b", 5), ("d", 2), ("a", 3)]]
+    result, kept = import_with_batches(tmp_path, files, 2, 1, monkeypatch)
+    assert (result.added, result.replaced, result.duplicates) == (4, 1, 2)
+    assert kept == {"a": 9, "b": 5, "c": 1, "d": 2}
+
+
+def test_a_second_run_counts_superseded_partials_as_duplicates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = [[("a", 1), ("a", 2), ("a", 3), ("b", 1)], [("b", 4), ("c", 1)]]
+    first, _ = import_with_batches(tmp_path, files, 100, 10, monkeypatch)
+    assert (first.added, first.replaced, first.duplicates) == (3, 3, 0)
+    again = import_logs([tmp_path / "logs"], ledger=tmp_path / "ledger.sqlite3")
+    assert (again.added, again.replaced, again.duplicates) == (0, 0, 6)
+
+
+ids = st.sampled_from("abcdef")
+corpus = st.lists(st.lists(st.tuples(ids, st.integers(1, 6)), max_size=8), min_size=1, max_size=4)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(files=corpus, batch=st.integers(1, 5), keep=st.integers(0, 2))
+def test_counts_are_those_of_upserting_every_line_in_order_within_a_batch(
+        files: list[list[tuple[str, int]]], batch: int, keep: int, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """One batch (everything meets in the de-duplication dict): exact, whatever the ledger's upsert does."""
+    tmp = tmp_path_factory.mktemp("corpus")
+    with pytest.MonkeyPatch.context() as mp:
+        result, kept = import_with_batches(tmp, files, 10_000, 10_000, mp)
+    added, replaced, duplicates, expected = reference(files)
+    assert (result.added, result.replaced, result.duplicates) == (added, replaced, duplicates)
+    assert result.calls == added + replaced + duplicates == sum(map(len, files))
+    assert kept == expected
+
+
+@needs_upsert
+@settings(max_examples=30, deadline=None, phases=[Phase.explicit, Phase.generate])  # no shrinking while it fails
+@given(files=corpus, batch=st.integers(1, 5), keep=st.integers(0, 2))
+@example(files=[[("a", 1), ("b", 1)], [("a", 2)]], batch=1, keep=1)  # a partial written, its final line next batch
+def test_any_batch_size_stores_the_same_calls_and_counts_every_line_once(
+        files: list[list[tuple[str, int]]], batch: int, keep: int, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Exact but for one split: where the ledger already holds a call with fewer tokens than several
+    of a batch's lines of its id, those lines count as one replaced and the rest duplicates (the
+    ledger says it replaced, not what it held), where line by line more were replacements."""
+    tmp = tmp_path_factory.mktemp("corpus")
+    with pytest.MonkeyPatch.context() as mp:
+        result, kept = import_with_batches(tmp, files, batch, keep, mp)
+    added, replaced, duplicates, expected = reference(files)
+    assert result.added == added and result.replaced <= replaced
+    assert result.added + result.replaced + result.duplicates == added + replaced + duplicates == result.calls
+    assert kept == expected
+
+
+@needs_upsert
+def test_a_final_line_appended_after_an_import_replaces_the_stored_partial(logs: Path, db: Path) -> None:
+    path = logs / "a.jsonl"
+    path.write_text(line("m1", 100, 3) + line("m2", 1, 1))
+    import_logs([path], ledger=db)
+    with path.open("a") as f:
+        f.write(line("m2", 1, 9))
+    r = import_logs([path], ledger=db)
+    assert (r.added, r.replaced, r.duplicates) == (0, 1, 2)
+    assert stored(db) == {"m1": (100, 3, int(cost(100, 3) * 10**12)), "m2": (1, 9, int(cost(1, 9) * 10**12))}
+    once_more = import_logs([path], ledger=db)
+    assert (once_more.added, once_more.replaced, once_more.duplicates) == (0, 0, 3)
+
+
+@needs_upsert
+def test_imported_sessions_are_stored_as_ended(logs: Path, db: Path) -> None:
+    (logs / "a.jsonl").write_text(line("m1", 1, 1, session="run-1") + line("m2", 1, 1, session="run-2"))
+    import_logs([logs], ledger=db)
+    conn = sqlite3.connect(db)
+    rows = conn.execute("SELECT id, ended_at FROM sessions WHERE id LIKE 'run-%' ORDER BY id").fetchall()
+    conn.close()
+    assert [r[0] for r in rows] == ["run-1", "run-2"] and all(r[1] is not None for r in rows)
+
+
+# -- prices ----------------------------------------------------------------------------------------------
+def test_an_unknown_model_or_variant_is_stored_unpriced_never_at_zero(logs: Path, db: Path) -> None:
+    (logs / "a.jsonl").write_text(line("m1", 10, 10, model="no-such-model-7b")
+                                  + line("m2", 10, 10, variant="flex")  # Anthropic offers no flex tier
+                                  + line("m3", 10, 10))
+    r = import_logs([logs], ledger=db)
+    assert (r.added, r.unpriced, r.unpriced_models) == (3, 2, Counter({"no-such-model-7b": 1, MODEL: 1}))
+    assert stored(db) == {"m1": (10, 10, None), "m2": (10, 10, None), "m3": (10, 10, int(cost(10, 10) * 10**12))}
+
+
+# -- bad input -------------------------------------------------------------------------------------------
+def test_all_detects_each_files_source_and_counts_the_rest_as_unknown(logs: Path, db: Path) -> None:
+    (logs / "events.jsonl").write_text(line("m1", 1, 1))
+    (logs / "garbage.jsonl").write_bytes(os.urandom(3000).replace(b"\n", b"") + b"\n")
+    (logs / "other.ndjson").write_text('{"level": "info", "msg": "hello"}\n')
+    (logs / "notes.txt").write_text(line("m2", 1, 1))  # not a log file name: not listed
+    r = import_logs([logs], ledger=db)
+    assert (r.files, r.added, r.sources, r.skipped) == (1, 1, Counter({"costpanel": 1}), Counter({"unknown format": 2}))
+
+
+def test_a_named_source_reads_garbage_as_bad_lines_without_crashing(logs: Path, db: Path) -> None:
+    path = logs / "garbage.jsonl"
+    path.write_bytes(b"\x00\xff\xfe\x80 binary\n\x89PNG\r\n\x1a\n" + line("m1", 1, 1).encode())
+    r = import_logs([path], source="costpanel", ledger=db)
+    assert (r.files, r.lines, r.added, r.skipped) == (1, 4, 1, Counter({MALFORMED: 3}))
+
+
+def test_a_fifo_is_unreadable_not_a_hang(logs: Path, db: Path) -> None:
+    fifo = logs / "pipe.jsonl"
+    os.mkfifo(fifo)
+    r = import_logs([fifo], source="costpanel", ledger=db)
+    assert (r.files, r.skipped[UNREADABLE], r.unreadable) == (0, 1, {str(fifo): "not a regular file"})
+
+
+def test_a_file_deleted_between_listing_and_reading_is_counted_unreadable_once(logs: Path, db: Path) -> None:
+    (logs / "a.jsonl").write_text(line("m1", 1, 1))
+    (logs / "b.jsonl").write_text(line("m2", 1, 1))
+    sources = registry.chosen("all")
+    result = ImportResult()
+    tasks = plan([logs], sources, True, result)
+    assert [t[0].name for t in tasks] == ["a.jsonl", "b.jsonl"]
+    (logs / "a.jsonl").unlink()
+    with Importer(db) as importer:
+        importer.result = result
+        importer.read(tasks, sources)
+    assert (result.files, result.added, result.skipped) == (1, 1, Counter({UNREADABLE: 1}))
+    assert result.unreadable == {str(logs / "a.jsonl"): "No such file or directory"}
+
+
+def test_a_folder_named_like_a_log_is_not_read_as_one(logs: Path, db: Path) -> None:
+    (logs / "dir.jsonl").mkdir()
+    (logs / "dir.jsonl" / "inner.jsonl").write_text(line("m1", 1, 1))
+    r = import_logs([logs], ledger=db)
+    assert (r.files, r.added, r.unreadable) == (1, 1, {})
+
+
+def test_a_folder_that_cannot_be_listed_is_counted_and_the_rest_imported(logs: Path, db: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Root lists any folder, so the failure a user without permission meets is raised by a real walk
+    (an OSError from the listing, as ``rglob`` gives it) of a source module of the test's own."""
+    (logs / "a.jsonl").write_text(line("m1", 1, 1))
+    jsonl = registry.load("costpanel")
+    locked = types.ModuleType("locked")
+
+    def find_files(root: Path) -> Any:
+        yield from jsonl.find_files(root)  # type: ignore[union-attr]
+        raise PermissionError(13, "Permission denied", str(root / "private"))
+
+    locked.find_files = find_files  # type: ignore[attr-defined]
+    result = ImportResult()
+    tasks = plan([logs], {"costpanel": jsonl, "locked": locked}, True, result)  # type: ignore[dict-item]
+    assert result.unreadable == {str(logs / "private"): "Permission denied"} and len(tasks) == 1
+
+
+def test_a_source_missing_from_this_build_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(registry.LOG_SOURCES, "nope", "costpanel.integrations.no_such_source")
+    assert registry.load("nope") is None
+    assert "nope" not in registry.chosen("all")
+    with pytest.raises(registry.SourceUnavailable, match="nope log source is not part of this build"):
+        registry.chosen("nope")
+    with pytest.raises(registry.SourceUnavailable, match="--source must be one of"):
+        registry.chosen("vim")
+
+
+def test_lines_split_across_read_chunks_are_read_whole(logs: Path, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = line("m1", 1, 1) + line("m2", 22, 2) + "\n" + line("m3", 333, 3)
+    (logs / "a.jsonl").write_text(text)
+    monkeypatch.setattr(ingest, "CHUNK_BYTES", 7)  # every line spans many reads
+    r = import_logs([logs], ledger=db)
+    assert counts(r) == (1, 4, 3, 0, 0) and r.skipped == {}
+    assert {k: v[:2] for k, v in stored(db).items()} == {"m1": (1, 1), "m2": (22, 2), "m3": (333, 3)}
+
+
+def fake_source(kind: str, calls: list[LogCall] | None = None) -> types.ModuleType:
+    """A log source of the test's own, per the contract: a DOCUMENT source (as Gemini CLI's) returning
+    ``calls`` for any document, or, without calls, one whose reader breaks the contract and raises."""
+    module = types.ModuleType("fake")
+    module.SOURCE, module.KIND = "costpanel", kind  # type: ignore[attr-defined]
+    module.looks_like = lambda path, head: head.startswith(b"{")  # type: ignore[attr-defined]
+
+    class Reader:
+        def __init__(self, path: Path) -> None:
+            self.skipped: Counter[str] = Counter()
+            self.lines = 0
+
+        def read_document(self, data: bytes) -> list[LogCall]:
+            self.lines += 1
+            json.loads(data)  # the whole document, once
+            return list(calls or [])
+
+        def read_lines(self, lines: list[bytes]) -> list[LogCall]:
+            self.lines += len(lines)
+            raise RuntimeError("reader bug")
+
+    module.Reader = Reader  # type: ignore[attr-defined]
+    return module
+
+
+def run_tasks(paths: list[Path], sources: dict[str, Any], db: Path) -> ImportResult:
+    result = ImportResult()
+    tasks = [(p, tuple(sources), True) for p in paths]
+    with Importer(db) as importer:
+        importer.result = result
+        importer.read(tasks, sources)
+    return result
+
+
+def test_a_document_source_reads_the_whole_file_once(logs: Path, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from costpanel import Usage
+
+    call = LogCall("gemini-cli:s:1", 1764770709.0, MODEL, Usage(input=10, output=5), "main", "s", "", None,
+                   "gemini-cli")
+    doc = logs / "session-1.json"
+    doc.write_text(json.dumps({"messages": [{"id": 1}]}, indent=1))
+    monkeypatch.setattr(ingest, "CHUNK_BYTES", 5)
+    r = run_tasks([doc], {"gemini-cli": fake_source(DOCUMENT, [call])}, db)
+    assert (r.files, r.lines, r.added, r.sources) == (1, 1, 1, Counter({"gemini-cli": 1}))
+    assert stored(db) == {"gemini-cli:s:1": (10, 5, int(cost(10, 5) * 10**12))}
+    monkeypatch.setattr(ingest, "MAX_DOCUMENT_BYTES", doc.stat().st_size - 1)
+    big = run_tasks([doc], {"gemini-cli": fake_source(DOCUMENT, [call])}, tmp := db.with_name("other.sqlite3"))
+    assert (big.files, big.added, big.skipped[UNREADABLE]) == (1, 0, 1) and "larger than" in big.unreadable[str(doc)]
+    assert not stored(tmp)
+
+
+def test_a_reader_that_raises_ends_only_its_file(logs: Path, db: Path) -> None:
+    (logs / "a.jsonl").write_text(line("m1", 1, 1))
+    (logs / "b.jsonl").write_text(line("m2", 1, 1))
+    sources = {"broken": fake_source("lines"), **registry.chosen("costpanel")}
+    result = ImportResult()
+    with Importer(db) as importer:
+        importer.result = result
+        importer.read([(logs / "a.jsonl", ("broken",), False), (logs / "b.jsonl", ("costpanel",), False)], sources)
+    assert (result.files, result.added, result.skipped) == (2, 1, Counter({ingest.READER_FAILED: 1}))
+    assert result.unreadable == {str(logs / "a.jsonl"): "broken reader failed: RuntimeError: reader bug"}
+
+
+@pytest.mark.parametrize("keep", [0, 2])
+def test_calls_reach_the_ledger_batch_by_batch_while_reading(logs: Path, db: Path, keep: int,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory stays bounded: a full batch is written at once, only ``KEEP_RECENT`` ids wait for more lines."""
+    (logs / "a.jsonl").write_text("".join(line(f"m{n}", 1, 1) for n in range(10)) + line("m9", 1, 1))
+    monkeypatch.setattr(ingest, "BATCH_CALLS", 3)
+    monkeypatch.setattr(ingest, "KEEP_RECENT", keep)
+    sources = registry.chosen("all")
+    result = ImportResult()
+    with Importer(db) as importer:
+        importer.result = result
+        importer.read(plan([logs], sources, True, result), sources)
+        importer._collect()  # the writer thread's batch, stored
+        before_close = len(stored(db))
+    assert before_close == {0: 10, 2: 8}[keep]  # one read: the batch written after it, KEEP_RECENT ids waiting
+    assert (result.added, result.duplicates, len(stored(db))) == (10, 1, 10)
+
+
+def test_a_line_too_long_to_be_a_call_is_dropped_as_it_streams_past(logs: Path, db: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ingest, "CHUNK_BYTES", 16)
+    monkeypatch.setattr(ingest, "MAX_LINE_BYTES", 300)  # event lines are ~190 bytes
+    snapshot = '{"type": "file-history-snapshot", "files": "' + "x" * 1000 + '"}\n'
+    (logs / "a.jsonl").write_text(line("m1", 1, 1) + snapshot + line("m2", 2, 2) + snapshot.rstrip("\n"))
+    r = import_logs([logs], ledger=db)
+    assert (r.lines, r.added, r.skipped) == (4, 2, Counter({ingest.LINE_TOO_LONG: 2}))
+    assert set(stored(db)) == {"m1", "m2"}
+
+
+def test_prices_that_do_not_load_exit_1_in_one_line_before_the_ledger_is_made(logs: Path, db: Path,
+                                                                              tmp_path: Path) -> None:
+    (logs / "a.jsonl").write_text(line("m1", 1, 1))
+    bad = tmp_path / "prices.toml"
+    bad.write_text("[[[ not toml")
+    r = costpanel("import", str(logs), "--db", str(db), env={**isolated_env(tmp_path), "COSTPANEL_PRICING": str(bad)})
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "invalid pricing data" in one_line_error(r) and str(bad) in r.stderr
+    assert not db.exists()
+
+
+def test_a_damaged_ledger_exits_1_in_one_line_and_is_left_as_it_was(logs: Path, tmp_path: Path,
+                                                                   catalog: Catalog) -> None:
+    from test_history_cli import damage
+
+    (logs / "a.jsonl").write_text(line("m1", 1, 1))
+    db = tmp_path / "ledger.sqlite3"
+    damage(db, catalog)
+    before = db.read_bytes()
+    r = costpanel("import", str(logs), "--db", str(db), env=isolated_env(tmp_path))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert one_line_error(r).startswith(f"error: {db} is damaged") and r.stdout == ""
+    assert db.read_bytes() == before
+
+
+def test_detection_asks_the_strictest_source_first(logs: Path, db: Path) -> None:
+    """A source that claims any JSON file (as Claude Code's does any .jsonl under a projects/ folder)
+    is asked after the event line format, which wants its own fields on the first line."""
+    events = logs / "projects" / "app" / "events.jsonl"
+    events.parent.mkdir(parents=True)
+    events.write_text(line("m1", 1, 1))
+    sources = {"claude-code": fake_source("lines"), **registry.chosen("costpanel")}
+    result = ImportResult()
+    tasks = plan([events], sources, True, result)
+    assert tasks == [(events, ("costpanel", "claude-code"), True)]
+    with Importer(db) as importer:
+        importer.result = result
+        importer.read(tasks, sources)
+    assert (result.sources, result.added, result.unreadable) == (Counter({"costpanel": 1}), 1, {})
+
+
+def test_a_time_no_calendar_holds_is_a_bad_field_not_a_crash(logs: Path, db: Path) -> None:
+    (logs / "a.jsonl").write_text(line("m1", 1, 1, ts=1e20) + line("m1", 1, 5, ts=1e20) + line("m2", 1, 1))
+    r = import_logs([logs], ledger=db)
+    assert (r.calls, r.added, r.replaced, r.duplicates, r.skipped) == (1, 1, 0, 0, Counter({"bad field": 2}))
+    assert set(stored(db)) == {"m2"}
