@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from . import budget, demo, history, price, pricing
+from . import budget, demo, history, price, pricing, watch
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_UNKNOWN_MODEL = 0, 1, 2, 3
 
@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_parser(sub)
     history.add_parsers(sub)
     budget.add_parser(sub)
+    watch.add_parser(sub)
     return parser
 
 
