@@ -79,7 +79,7 @@ def _roots(args: argparse.Namespace, names: tuple[str, ...]) -> list[Any] | str:
     missing = [str(p) for p in args.paths if not p.expanduser().exists()]
     if missing:
         return f"{', '.join(missing)}: no such file or folder"
-    return [Root(p, tuple(modules)) for p in args.paths]
+    return [Root(p, tuple(modules), detect=len(names) > 1) for p in args.paths]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -139,10 +139,12 @@ def run(args: argparse.Namespace) -> int:
             problems = True
     finally:
         watcher.stop()
+        if watcher.ready.is_set() and watcher.error is None:
+            watcher.catch_up()  # lines appended since the last change seen: every call read is stored
         if receiver is not None:
             receiver.stop()
         try:
-            tracker.close(end_session=True)  # the ledger flushes: every call read is stored
+            tracker.close(end_session=True)  # the ledger flushes
         except LedgerError as exc:
             error(str(exc))
             problems = True

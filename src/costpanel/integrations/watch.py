@@ -63,10 +63,12 @@ def local_midnight(now: dt.datetime | None = None) -> float:
 
 
 class Root(NamedTuple):
-    """A watched path (a folder or a file) and its log sources (several: detect per file)."""
+    """A watched path (a folder or a file) and its log sources; ``detect``: each file's content
+    decides which of them reads it (``--source all`` on a PATH), unrecognised files are counted."""
 
     path: Path
     sources: tuple[ModuleType, ...]
+    detect: bool = False
 
 
 def default_roots(sources: Sequence[ModuleType]) -> list[Root]:
@@ -142,7 +144,7 @@ class Watcher:
     def __init__(self, tracker: CostTracker, roots: Sequence[Root], *, since: float | None | bool = True,
                  views: Views | None = None, debounce_ms: int = DEBOUNCE_MS, step_ms: int = STEP_MS) -> None:
         self.tracker = tracker
-        self.roots = [Root(r.path.expanduser().absolute(), r.sources) for r in roots]
+        self.roots = [r._replace(path=r.path.expanduser().absolute()) for r in roots]
         self.since = local_midnight() if since is True else None if since is False else since
         self.views = views
         self.debounce_ms, self.step_ms = debounce_ms, step_ms
@@ -208,7 +210,7 @@ class Watcher:
         for found, module in self._log_files(root.path, root.sources).items():
             if found in self.tail.files:
                 continue
-            if len(root.sources) > 1:  # --source all on a PATH: the content decides
+            if root.detect or module is None:  # --source all on a PATH: the content decides
                 module = self._detect(found, root.sources if module is None else (module,))
             if module is None:
                 self._undetected.add(found)  # maybe still empty: tried again when it changes
