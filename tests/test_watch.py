@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from cli_run import costpanel, one_line_error
+from test_panel_rendered import xvfb  # noqa: F401  (the fixture: a private Xvfb server)
 from costpanel import CostTracker, Usage
 from costpanel.integrations import jsonl
 from costpanel.integrations.logs import MALFORMED
@@ -262,3 +263,57 @@ def test_local_midnight_is_today_start_in_local_time() -> None:
     noon = dt.datetime(2026, 12, 3, 12, 30).astimezone()
     midnight = dt.datetime.fromtimestamp(local_midnight(noon)).astimezone()
     assert (midnight.date(), midnight.hour, midnight.minute, midnight.second) == (noon.date(), 0, 0, 0)
+
+
+# -- the panel fed by watch ----------------------------------------------------------------------------
+def test_a_watched_session_lists_the_tiers_it_has_an_orchestrator_tier_1_to_4() -> None:
+    from costpanel.gui.viewmodel import build_view
+
+    tracker = CostTracker()
+    tracker.record(MODEL, Usage(input=10), tier="subagent")
+    tracker.record(MODEL, Usage(input=10), tier="main")
+    watched = build_view(tracker.snapshot(), standard_tiers=())
+    assert [r.cells[0] for r in watched.tables["tiers"]] == ["main", "subagent"]
+    demo = build_view(tracker.snapshot())
+    assert [r.cells[0] for r in demo.tables["tiers"]] == ["main", "subagent", "Tier 1", "Tier 2", "Tier 3", "Tier 4"]
+
+
+def test_the_feed_offers_all_sources_first_then_each_view(watched) -> None:
+    from costpanel.gui.viewmodel import ALL_SOURCES, WatchFeed
+
+    watcher, tracker, logs = watched
+    (logs / "a.jsonl").write_text(event(1, project="shop"))
+    watcher.catch_up()
+    views = watcher.views
+    feed = WatchFeed(watcher.stats, views.names, views.get)
+    assert feed.choices() == [ALL_SOURCES, "costpanel", "costpanel / shop"]
+    assert feed.sources_text() == "Sources: 1 folder watched | 1 file | 1 call"
+
+
+@pytest.fixture
+def display_env(xvfb: str) -> dict[str, str]:  # noqa: F811  (the fixture imported above)
+    """The environment of a rendered scenario: a private Xvfb (test_panel_rendered's fixture: it
+    skips without one unless CI=true) and this folder on the path for the scenario's imports."""
+    env = {**os.environ, "DISPLAY": xvfb,
+           "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])}
+    env.pop("WAYLAND_DISPLAY", None)
+    return env
+
+
+def test_rendered_panel_fed_by_watch_shows_sources_line_main_and_subagent_rows_and_filters(
+        display_env: dict[str, str], tmp_path: Path) -> None:
+    folder, shot = tmp_path / "logs", tmp_path / "watch.png"
+    folder.mkdir()
+    run = subprocess.run([sys.executable, str(Path(__file__).parent / "watch_rendered_scenario.py"), str(folder),
+                          str(shot)], env=display_env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-3000:]
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    every = seen["all"]
+    assert [(row[0], row[2]) for row in every["tiers"]] == [("main", "2"), ("subagent", "1")]
+    assert seen["tracker_tiers"] == {"main": 2, "subagent": 1}
+    assert every["sources"] == "Sources: 1 folder watched | 1 file | 3 calls"
+    assert every["choices"] == ["All sources", "costpanel", "costpanel / blog", "costpanel / shop"]
+    assert every["total_tip"] == seen["tracker_total_tip"]
+    assert [(row[0], row[2]) for row in seen["blog"]["tiers"]] == [("main", "1")]
+    assert seen["blog"]["total_tip"] == seen["blog_total_tip"] != seen["tracker_total_tip"]
+    assert shot.stat().st_size > 10_000

@@ -309,7 +309,7 @@ class WatchFeed:
     get: Callable[[str], Any]  # name -> CostTracker, None when unknown
 
     def sources_text(self) -> str:
-        return f"Sources: {self.stats().line()}"
+        return f"Sources: {self.stats().line(sep=' | ')}"  # the built-in font has ASCII only
 
     def choices(self) -> list[str]:
         return [ALL_SOURCES, *self.names()]

@@ -90,8 +90,9 @@ class WatchStats:
     missing: tuple[str, ...]  # roots that do not exist (yet)
     waiting: int = 0  # files whose last line has no newline yet
 
-    def line(self) -> str:
-        """One line for people: ``2 folders · 14 files · 1,203 calls · skipped 40 (no usage 38, malformed json 2)``."""
+    def line(self, sep: str = " · ") -> str:
+        """One line for people: ``2 folders watched · 14 files · 1,203 calls · skipped 40 (no usage 38,
+        malformed json 2)`` (the panel's ASCII-only font takes ``sep=" | "``)."""
         parts = [f"{self.folders:,} folder{'s' * (self.folders != 1)} watched", f"{self.files:,} file{'s' * (self.files != 1)}",
                  f"{self.calls:,} call{'s' * (self.calls != 1)}"]
         skipped = sum(self.skipped.values())
@@ -100,7 +101,7 @@ class WatchStats:
             parts.append(f"skipped {skipped:,} ({why})")
         if self.missing:
             parts.append(f"not found: {', '.join(self.missing)}")
-        return " · ".join(parts)
+        return sep.join(parts)
 
 
 @dataclass
