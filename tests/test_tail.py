@@ -129,6 +129,10 @@ def test_an_unreadable_file_is_counted_once_and_read_when_it_is_back(tmp_path: P
     f.rmdir()
     f.write_bytes(line(5) + line(6))
     assert ids(t.read(f)) == ["call-5", "call-6"]  # a new file (maybe the same inode): from its start
+    f.unlink()
+    f.mkdir()  # unreadable again: a new problem, counted again
+    assert t.read(f) == []
+    assert t.skipped() == {UNREADABLE: 2}
 
 
 def test_binary_garbage_is_skipped_and_reading_goes_on(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import queue
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -176,6 +177,46 @@ def test_a_label_the_tracker_refuses_is_skipped_as_a_bad_field(tmp_path: Path) -
     watcher.catch_up()
     assert tracker.snapshot().calls == 1
     assert sum(watcher.stats().skipped.values()) == 1
+
+
+def test_a_root_that_does_not_exist_yet_is_watched_once_it_appears(tmp_path: Path) -> None:
+    root = tmp_path / "home" / ".codex" / "sessions"  # the tool has never run: two levels missing
+    tracker = CostTracker()
+    watcher = Watcher(tracker, [Root(root, (jsonl,))])
+    try:
+        start(watcher)
+        assert watcher.stats().missing == (str(root),)
+        (root / "2026" / "12").mkdir(parents=True)
+        wait_for(lambda: watcher.stats().missing == ())
+        append(root / "2026" / "12" / "rollout.jsonl", event(1))
+        wait_for(lambda: tracker.snapshot().calls == 1)
+    finally:
+        watcher.stop()
+    assert not watcher.running
+
+
+def test_a_root_deleted_and_made_again_is_followed_again(watched) -> None:
+    watcher, tracker, logs = watched
+    (logs / "a.jsonl").write_text(event(1))
+    start(watcher)
+    shutil.rmtree(logs)
+    wait_for(lambda: watcher.stats().skipped.get(DELETED) == 1)
+    logs.mkdir()
+    append(logs / "b.jsonl", event(2))
+    wait_for(lambda: tracker.snapshot().calls == 2)
+    assert watcher.stats().files == 1
+
+
+def test_a_file_recognised_once_it_has_a_line_is_read_then(tmp_path: Path) -> None:
+    f = tmp_path / "later.jsonl"
+    f.write_text("")  # created empty: no source can tell yet
+    tracker = CostTracker()
+    watcher = Watcher(tracker, [Root(tmp_path, tuple(available_sources()), detect=True)])
+    watcher.catch_up()
+    assert watcher.stats().skipped == {NOT_RECOGNISED: 1}
+    f.write_text(event(1))
+    watcher.catch_up()
+    assert tracker.snapshot().calls == 1 and watcher.stats().skipped == {}
 
 
 def test_stats_line_names_every_reason_most_frequent_first() -> None:

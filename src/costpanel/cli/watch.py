@@ -200,7 +200,7 @@ def _headless(tracker: Any, watcher: Any, stop: threading.Event, seconds: float 
     if not out.is_terminal:  # a pipe or a file: one line per refresh, flushed, for `tail -f` or a log
         while not stop.wait(left()):
             print(summary(tracker.snapshot(), watcher.stats()), flush=True)
-            if end is not None and time.monotonic() >= end:
+            if end is not None and time.monotonic() >= end or watcher.error is not None:
                 break
         return
     from rich.live import Live
@@ -208,7 +208,7 @@ def _headless(tracker: Any, watcher: Any, stop: threading.Event, seconds: float 
     with Live(_table(tracker.snapshot(), watcher.stats()), console=out, refresh_per_second=4) as live:
         while not stop.wait(left()):
             live.update(_table(tracker.snapshot(), watcher.stats()))
-            if end is not None and time.monotonic() >= end:
+            if end is not None and time.monotonic() >= end or watcher.error is not None:
                 break
         live.update(_table(tracker.snapshot(), watcher.stats()))
 

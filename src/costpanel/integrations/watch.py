@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -89,6 +89,7 @@ class WatchStats:
     skipped: dict[str, int]
     missing: tuple[str, ...]  # roots that do not exist (yet)
     waiting: int = 0  # files whose last line has no newline yet
+    error: str | None = None  # why watching stopped, if it did (the figures are then frozen)
 
     def line(self, sep: str = " · ") -> str:
         """One line for people: ``2 folders watched · 14 files · 1,203 calls · skipped 40 (no usage 38,
@@ -101,6 +102,8 @@ class WatchStats:
             parts.append(f"skipped {skipped:,} ({why})")
         if self.missing:
             parts.append(f"not found: {', '.join(self.missing)}")
+        if self.error:
+            parts.append(f"watching stopped: {self.error}")
         return sep.join(parts)
 
 
@@ -156,6 +159,9 @@ class Watcher:
         self._lock = threading.RLock()  # the two watch threads (folders, single files) share the tail
         self._threads: list[threading.Thread] = []
         self._unsettled = 0
+        self._relayout = threading.Condition()  # a root folder appeared or went: the watches start over
+        self._generation = 0
+        self._layout: tuple[list[Path], list[Path]] = ([], [])
         self._sessions: set[str] = set()
         self._calls = self._replaced = self._duplicates = 0
         self._recorded = Skips()  # calls the tracker refused or that are before today
@@ -258,18 +264,43 @@ class Watcher:
                 if root.path.exists():
                     self._scan(root)
 
+    def _paths(self, recursive: bool) -> list[Path]:
+        """What to watch: the root folders (recursively); and, not recursively, the folder of each
+        file named on the command line (a watch on the file itself would follow its old inode after
+        a rename) and the nearest existing folder above a root that does not exist (yet)."""
+        if recursive:
+            return sorted({r.path for r in self.roots if r.path.is_dir()})
+        above = set()
+        for root in self.roots:
+            if not root.path.is_dir():
+                folder = root.path.parent
+                while not folder.is_dir() and folder != folder.parent:
+                    folder = folder.parent
+                above.add(folder)
+        return sorted(above)
+
+    def _wanted(self, change: Any, path: str) -> bool:
+        """The non-recursive watch's filter: a file root itself, or a step towards a missing root."""
+        p = Path(path)  # every root: one missing a moment ago may exist by the time this runs
+        return any(r.path.is_relative_to(p) for r in self.roots)
+
+    def _check_layout(self) -> None:
+        """A root folder deleted or created: both watches start over on what exists now."""
+        layout = (self._paths(True), self._paths(False))
+        if layout != self._layout:
+            with self._relayout:
+                self._layout = layout
+                self._generation += 1
+                self._relayout.notify_all()
+
     def start(self) -> None:
         """Catch up and follow changes on background threads; returns at once (:attr:`ready` is
         set when the catch-up is done and the watches are in place)."""
-        folders = [r.path for r in self.roots if r.path.is_dir()]
-        # A file named on the command line: its folder is watched (not recursively) for that file,
-        # so a file replaced by a rename is seen (a watch on the file itself follows the old inode).
-        parents = sorted({r.path.parent for r in self.roots if not r.path.is_dir() and r.path.parent.is_dir()})
-        jobs = [(folders, True)] + ([(parents, False)] if parents else [])
-        self._unsettled = len(jobs)
-        self._threads = [threading.Thread(target=self._run, args=(paths, recursive, k == 0), daemon=True,
+        self._layout = (self._paths(True), self._paths(False))
+        self._unsettled = 2
+        self._threads = [threading.Thread(target=self._run, args=(recursive,), daemon=True,
                                           name=f"costpanel-watch-{'folders' if recursive else 'files'}")
-                         for k, (paths, recursive) in enumerate(jobs)]
+                         for recursive in (True, False)]
         for thread in self._threads:
             thread.start()
 
@@ -279,38 +310,51 @@ class Watcher:
             if self._unsettled <= 0:
                 self.ready.set()
 
-    def _run(self, paths: list[Path], recursive: bool, leader: bool) -> None:
+    def _run(self, recursive: bool) -> None:
         import watchfiles
 
         try:
-            if leader:
+            if recursive:  # one thread reads what exists; the other watches meanwhile
                 self.catch_up()
-            if not paths:
-                self._settled()
-                return
-            singles = {r.path for r in self.roots}
-            watch_filter: Callable[[Any, str], bool] | None = None
-            if not recursive:  # a parent folder watched for the files named on the command line only
-                def watch_filter(change: Any, path: str) -> bool:
-                    return Path(path) in singles
             settled = False
-            for changes in watchfiles.watch(*paths, watch_filter=watch_filter, debounce=self.debounce_ms,
-                                            step=self.step_ms, stop_event=self._stop, rust_timeout=READY_TIMEOUT_MS,
-                                            yield_on_timeout=True, recursive=recursive, raise_interrupt=False,
-                                            ignore_permission_denied=True):
-                with self._lock:
-                    self._visit(sorted({Path(p) for _, p in changes}))
-                    if not settled:  # the watch is in place now: catch what changed while it was set up
-                        self.catch_up()
+            while not self._stop.is_set():
+                generation = self._generation
+                paths = self._paths(recursive)
+                if not paths:  # nothing of this kind to watch until the roots change
+                    if not settled:
                         settled = True
                         self._settled()
-        except BaseException as exc:  # a watch that cannot run is said by the CLI, never a silent stop
+                    with self._relayout:
+                        self._relayout.wait_for(lambda: self._generation != generation or self._stop.is_set())
+                    continue
+                watching = False
+                for changes in watchfiles.watch(*paths, watch_filter=None if recursive else self._wanted,
+                                                debounce=self.debounce_ms, step=self.step_ms, stop_event=self._stop,
+                                                rust_timeout=READY_TIMEOUT_MS, yield_on_timeout=True,
+                                                recursive=recursive, raise_interrupt=False,
+                                                ignore_permission_denied=True):
+                    with self._lock:
+                        self._visit(sorted({Path(p) for _, p in changes}))
+                        if changes:
+                            self._check_layout()
+                        if not watching:  # the watch is in place now: catch what changed while it was set up
+                            watching = True
+                            self._check_layout()
+                            self.catch_up()
+                            if not settled:
+                                settled = True
+                                self._settled()
+                    if self._generation != generation:
+                        break
+        except Exception as exc:  # a watch that cannot run (inotify limit …) is said, never a silent stop
             self.error = exc
             self.ready.set()
 
     def stop(self, timeout: float = 5.0) -> None:
         """End the watch threads (from any thread); idempotent."""
         self._stop.set()
+        with self._relayout:
+            self._relayout.notify_all()
         for thread in self._threads:
             if thread.is_alive() and thread is not threading.current_thread():
                 thread.join(timeout)
@@ -325,11 +369,12 @@ class Watcher:
             skipped.update(self._recorded)
             if self._undetected:
                 skipped[NOT_RECOGNISED] += len(self._undetected)
-            folders = {r.path for r in self.roots if r.path.is_dir()}
-            folders |= {r.path.parent for r in self.roots if r.path.is_file()}
+            folders = {*self._layout[0], *self._layout[1]} if self._threads else \
+                {*self._paths(True), *self._paths(False)}
             return WatchStats(
                 folders=len(folders), files=len(self.tail.files), calls=self._calls, replaced=self._replaced,
                 duplicates=self._duplicates, lines=self.tail.lines, skipped=dict(skipped),
                 missing=tuple(str(r.path) for r in self.roots if not r.path.exists()),
                 waiting=sum(f.waiting for f in self.tail.files.values()),
+                error=None if self.error is None else f"{type(self.error).__name__}: {self.error}",
             )
