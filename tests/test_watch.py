@@ -358,3 +358,57 @@ def test_rendered_panel_fed_by_watch_shows_sources_line_main_and_subagent_rows_a
     assert [(row[0], row[2]) for row in seen["blog"]["tiers"]] == [("main", "1")]
     assert seen["blog"]["total_tip"] == seen["blog_total_tip"] != seen["tracker_total_tip"]
     assert shot.stat().st_size > 10_000
+
+
+def test_headless_on_a_terminal_draws_the_live_tables_and_no_ledger_keeps_nothing(tmp_path: Path) -> None:
+    import pty
+
+    f, default_db = tmp_path / "events.jsonl", tmp_path / "default.sqlite3"
+    f.write_text(event(1) + event(2, tier="subagent"))
+    leader, follower = pty.openpty()
+    env = {**os.environ, "COSTPANEL_DB": str(default_db), "COLUMNS": "160", "LINES": "50", "TERM": "xterm"}
+    with subprocess.Popen([sys.executable, "-m", "costpanel", "watch", "--headless", "--seconds", "1", "--no-ledger",
+                           "--format", "costpanel", str(f)], stdout=follower, stderr=subprocess.PIPE, env=env) as proc:
+        os.close(follower)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the terminal's other end closed with the process
+                break
+            if not chunk:
+                break
+            out += chunk
+        assert proc.wait(timeout=30) == 0, proc.stderr.read()  # type: ignore[union-attr]
+    os.close(leader)
+    text = out.decode(errors="replace")
+    assert "Today: $" in text and "2 calls" in text
+    assert "By tier" in text and "subagent" in text and "By model" in text and MODEL in text
+    assert "Sources: 1 folder watched · 1 file · 2 calls" in text
+    assert not default_db.exists(), "--no-ledger writes no ledger"
+
+
+def test_the_panel_ends_cleanly_on_sigterm_with_the_calls_stored(display_env: dict[str, str], tmp_path: Path) -> None:
+    f, db = tmp_path / "events.jsonl", tmp_path / "ledger.sqlite3"
+    f.write_text(event(1) + event(2))
+    with subprocess.Popen([sys.executable, "-m", "costpanel", "watch", "--format", "costpanel", str(f), "--db", str(db)],
+                          env=display_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        try:
+            def stored() -> bool:
+                """the window's process stored both calls"""
+                try:
+                    return len(ledger_calls(db)) == 2
+                except sqlite3.Error:  # not created yet
+                    return False
+
+            wait_for(stored, timeout=30)
+            proc.send_signal(signal.SIGTERM)
+            code, err = proc.wait(timeout=30), proc.stderr.read()  # type: ignore[union-attr]
+            assert code == 0 and "Traceback" not in err, err
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        (ended,) = conn.execute("SELECT COUNT(*) FROM sessions WHERE id LIKE 'watch-%' AND ended_at IS NOT NULL"
+                                ).fetchone()
+    assert ended == 1

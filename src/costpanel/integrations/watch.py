@@ -31,7 +31,7 @@ BEFORE_TODAY = "before today"  # calls older than local midnight: the panel show
 NOT_RECOGNISED = "not a known log format"  # a file under a PATH no source recognises (--source all)
 DEBOUNCE_MS = 200  # watchfiles' default 1,600 ms would break the 1 s latency target
 STEP_MS = 50  # how often watchfiles checks for the end of a burst of changes and for stop()
-READY_TIMEOUT_MS = 300  # after this long without changes the watch is surely in place: look once more
+READY_TIMEOUT_MS = 150  # after this long without changes the watch is surely in place: look once more
 MAX_VIEWS = 256  # per-(source, project) trackers for the panel's filter; past this, no new filters
 HEAD_BYTES = 8192  # what looks_like() sees of a file to detect its source
 
