@@ -298,6 +298,10 @@ def test_bad_usage_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert "--format costpanel" in one_line_error(r)
     r = costpanel("watch", "--headless", "--otlp-port", "70000", str(tmp_path))
     assert r.returncode == 2 and "a port is 1-65535" in r.stderr
+    nowhere = {"HOME": str(tmp_path), "CLAUDE_CONFIG_DIR": str(tmp_path / "claude"), "CODEX_HOME": str(tmp_path / "codex")}
+    r = costpanel("watch", "--headless", env=nowhere)  # no agent has ever run here
+    assert r.returncode == 2
+    assert "no agent logs found to watch; looked in" in one_line_error(r)
 
 
 def test_local_midnight_is_today_start_in_local_time() -> None:
@@ -412,3 +416,63 @@ def test_the_panel_ends_cleanly_on_sigterm_with_the_calls_stored(display_env: di
         (ended,) = conn.execute("SELECT COUNT(*) FROM sessions WHERE id LIKE 'watch-%' AND ended_at IS NOT NULL"
                                 ).fetchone()
     assert ended == 1
+
+
+@pytest.fixture
+def watched_panel(watched) -> Iterator[tuple[object, Watcher, CostTracker, Path]]:
+    """A panel fed by a watcher, built with only a Dear PyGui context (no display needed)."""
+    import dearpygui.dearpygui as dpg
+
+    from costpanel.gui import CostPanel
+    from costpanel.gui.viewmodel import WatchFeed
+
+    watcher, tracker, logs = watched
+    (logs / "a.jsonl").write_text(event(1, project="shop") + event(2, project="blog", tier="subagent"))
+    watcher.catch_up()
+    views = watcher.views
+    dpg.create_context()
+    try:
+        panel = CostPanel(tracker, persist_settings=False, table_refresh_s=0, detail_refresh_s=0,
+                          feed=WatchFeed(watcher.stats, views.names, views.get))
+        panel.build()
+        yield panel, watcher, tracker, logs
+    finally:
+        dpg.destroy_context()
+
+
+def _tiers(panel) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    import dearpygui.dearpygui as dpg
+
+    return [(dpg.get_value(r.cells[0]), dpg.get_value(r.cells[2])) for r in panel.widgets.pools["tiers"].rows
+            if dpg.is_item_shown(r.tag)]
+
+
+def test_the_filter_shows_one_project_and_all_again(watched_panel) -> None:
+    import dearpygui.dearpygui as dpg
+
+    panel, watcher, tracker, logs = watched_panel
+    panel.update(force=True)
+    assert _tiers(panel) == [("main", "1"), ("subagent", "1")]
+    assert dpg.get_value(panel.widgets.sources) == "Sources: 1 folder watched | 1 file | 2 calls"
+    assert dpg.get_item_configuration(panel.widgets.source_filter)["items"] == [
+        "All sources", "costpanel", "costpanel / blog", "costpanel / shop"]
+    assert set(panel.widgets.series) == {"Total", "main", "subagent"}, "no Tier 1-4 lines for a watched session"
+    panel.set_source_filter("costpanel / blog")
+    panel.update()
+    assert _tiers(panel) == [("subagent", "1")]
+    blog = watcher.views.get("costpanel / blog").snapshot()
+    assert dpg.get_item_configuration(panel.widgets.big_cost)["text"] == panel.view.header.cost
+    assert panel.snapshot.total_usd == blog.total_usd != tracker.snapshot().total_usd
+    panel.set_source_filter("no such view")  # a stale choice: back to everything
+    panel.update()
+    assert panel.shown == "All sources" and _tiers(panel) == [("main", "1"), ("subagent", "1")]
+
+
+def test_reset_zeroes_the_session_and_every_filter_view(watched_panel) -> None:
+    panel, watcher, tracker, logs = watched_panel
+    panel.set_source_filter("costpanel / shop")
+    panel.confirm_reset()
+    panel.update()
+    assert tracker.snapshot().calls == 0
+    assert all(watcher.views.get(n).snapshot().calls == 0 for n in watcher.views.names())
+    assert _tiers(panel) == []
