@@ -111,6 +111,10 @@ def test_new_folders_and_files_are_followed_and_a_torn_line_counts_when_complete
     append(f, event(2))
     wait_for(lambda: tracker.snapshot().calls == 2)
     assert (logs / "notes.txt") not in watcher.tail.files and watcher.stats().skipped == {}
+    append(sub / "second.jsonl", event(3))  # a new file in a folder already there
+    append(logs / "top.jsonl", event(4))  # and one at the root
+    wait_for(lambda: tracker.snapshot().calls == 4)
+    assert watcher.stats().files == 3
 
 
 def test_a_replaced_file_is_not_counted_twice_and_a_deleted_one_is_counted_as_such(watched) -> None:

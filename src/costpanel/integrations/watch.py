@@ -197,9 +197,11 @@ class Watcher:
 
     def _visit(self, paths: Iterable[Path]) -> None:
         """Paths that changed: followed files are read (a file gone is counted by the tail), the
-        files of a folder deleted or moved away go with it, and anything else under a root (a new
-        file or folder) has that root scanned for log files not followed yet."""
-        scan: dict[Path, Root] = {}
+        files of a folder deleted or moved away go with it, a new folder is scanned for log files,
+        and a new file is followed when its sources' ``find_files`` lists it in its folder. Only
+        that folder is listed, not the root: Claude Code's config dir also holds todos and shell
+        snapshots that change all the time, and listing every project on each change would cost."""
+        scan: dict[Path, tuple[Root, Path | None]] = {}  # folder -> (its root, the one file wanted or None: all)
         for path in paths:
             if path in self.tail.files:
                 self._record(self.tail.read(path))
@@ -207,15 +209,21 @@ class Watcher:
                 for gone in self.tail.under(path):
                     self._record(self.tail.read(gone))
             elif (root := self._root_of(path)) is not None:
-                scan[root.path] = root
-        for root in scan.values():
-            self._scan(root)
+                if path == root.path or path.is_dir():
+                    scan[path] = (root, None)
+                elif path.parent not in scan:
+                    scan[path.parent] = (root, path)
+                elif scan[path.parent][1] not in (None, path):
+                    scan[path.parent] = (root, None)  # several new files in one folder: list it once
+        for folder, (root, wanted) in scan.items():
+            self._scan(root, folder, wanted)
 
-    def _scan(self, root: Root) -> None:
-        """Follow the log files under ``root`` not followed yet (per the sources' ``find_files``;
-        with several sources possible, by content: ``looks_like``)."""
-        for found, module in self._log_files(root.path, root.sources).items():
-            if found in self.tail.files:
+    def _scan(self, root: Root, folder: Path | None = None, wanted: Path | None = None) -> None:
+        """Follow the log files under ``folder`` (default: the whole root) not followed yet, per the
+        sources' ``find_files`` (only ``wanted`` when given; with several sources possible, the
+        content decides: ``looks_like``)."""
+        for found, module in self._log_files(root.path if folder is None else folder, root.sources).items():
+            if found in self.tail.files or wanted is not None and found != wanted:
                 continue
             if root.detect or module is None:  # --source all on a PATH: the content decides
                 module = self._detect(found, root.sources if module is None else (module,))
