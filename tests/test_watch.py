@@ -228,6 +228,9 @@ def test_stats_line_names_every_reason_most_frequent_first() -> None:
                        skipped={"no usage": 3, "malformed json": 40}, missing=("/x",))
     assert stats.line() == ("2 folders watched · 1 file · 1,204 calls · skipped 43 (malformed json 40, no usage 3)"
                             " · not found: /x")
+    assert WatchStats(folders=1, files=0, calls=0, replaced=0, duplicates=0, lines=0, skipped={},
+                      missing=("/a", "/b"), error="OSError: inotify watch limit reached").line(sep=" | ") == (
+        "1 folder watched | 0 files | 0 calls | 2 folders not found | watching stopped: OSError: inotify watch limit reached")
 
 
 @pytest.mark.skipif(not hasattr(__import__("costpanel.events").events, "REPLACED"),

@@ -100,8 +100,10 @@ class WatchStats:
         if skipped:
             why = ", ".join(f"{reason} {n:,}" for reason, n in sorted(self.skipped.items(), key=lambda kv: (-kv[1], kv[0])))
             parts.append(f"skipped {skipped:,} ({why})")
-        if self.missing:
-            parts.append(f"not found: {', '.join(self.missing)}")
+        if len(self.missing) == 1:
+            parts.append(f"not found: {self.missing[0]}")
+        elif self.missing:
+            parts.append(f"{len(self.missing)} folders not found")
         if self.error:
             parts.append(f"watching stopped: {self.error}")
         return sep.join(parts)
@@ -377,8 +379,9 @@ class Watcher:
             skipped.update(self._recorded)
             if self._undetected:
                 skipped[NOT_RECOGNISED] += len(self._undetected)
-            folders = {*self._layout[0], *self._layout[1]} if self._threads else \
-                {*self._paths(True), *self._paths(False)}
+            # the roots watched: folders, and the folder of each file named (not the folders above a
+            # root that does not exist yet, which are watched only to see it appear)
+            folders = {r.path if r.path.is_dir() else r.path.parent for r in self.roots if r.path.exists()}
             return WatchStats(
                 folders=len(folders), files=len(self.tail.files), calls=self._calls, replaced=self._replaced,
                 duplicates=self._duplicates, lines=self.tail.lines, skipped=dict(skipped),
