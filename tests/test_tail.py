@@ -13,7 +13,7 @@ import pytest
 from costpanel import CostTracker, Usage
 from costpanel.integrations import jsonl, tail
 from costpanel.integrations.logs import DOCUMENT, MALFORMED, UNREADABLE, LogCall, Skips
-from costpanel.integrations.tail import DELETED, TOO_LONG, Tail
+from costpanel.integrations.tail import DELETED, READER_FAILED, TOO_LONG, Tail
 
 
 def line(n: int, output: int = 10, session: str = "s") -> bytes:
@@ -189,3 +189,22 @@ def test_a_document_is_read_whole_when_it_changes_and_skips_describe_its_last_ve
     f.write_text(json.dumps({"calls": [*objs, json.loads(line(2))]}))
     assert ids(t.read(f)) == ["call-1", "call-2"]
     assert t.skipped() == {}  # the document as it is now has nothing skipped
+
+
+class _BrokenReader(jsonl.Reader):
+    def read_lines(self, lines):  # type: ignore[no-untyped-def]
+        raise RuntimeError("a bug in a reader")
+
+
+BROKEN = types.SimpleNamespace(KIND="lines", Reader=_BrokenReader)
+
+
+def test_a_reader_that_raises_is_counted_and_other_files_go_on(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    bad, good = tmp_path / "bad.jsonl", tmp_path / "good.jsonl"
+    bad.write_bytes(line(1))
+    good.write_bytes(line(2))
+    t = Tail()
+    assert t.follow(bad, BROKEN) == []  # type: ignore[arg-type]
+    assert ids(t.follow(good, jsonl)) == ["call-2"]
+    assert t.skipped() == {READER_FAILED: 1}
+    assert "reading " + str(bad) in caplog.text

@@ -21,6 +21,7 @@ from .logs import DOCUMENT, UNREADABLE, LogCall, Skips
 
 DELETED = "deleted while watched"  # a followed file that disappeared (its calls stay counted)
 TOO_LONG = "line too long"  # a line past MAX_LINE bytes without a newline: dropped, not buffered forever
+READER_FAILED = "reader error"  # a reader raised (a bug: readers count bad input): logged, the watch goes on
 CHUNK = 1 << 20  # bytes read at a time: a large file on catch-up is read in bounded pieces
 MAX_LINE = 64 << 20  # Claude Code's file-history snapshots reach megabytes; nothing billed is this long
 HEAD = 256  # first bytes kept to tell a file rewritten in place (same inode, new content)
@@ -144,13 +145,13 @@ class Tail:
                 followed.problem = UNREADABLE
                 self.problems[UNREADABLE] += 1
             return []
-        followed.problem = None
-        return calls
+        except Exception:  # what was read of it is lost, counted and logged; other files go on
+            import logging
 
-    def read_all(self) -> list[LogCall]:
-        calls: list[LogCall] = []
-        for path in list(self.files):
-            calls += self.read(path)
+            self.problems[READER_FAILED] += 1
+            logging.getLogger(__name__).exception("costpanel: reading %s failed", path)
+            return []
+        followed.problem = None
         return calls
 
     def forget(self, path: Path) -> None:

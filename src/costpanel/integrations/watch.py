@@ -229,11 +229,13 @@ class Watcher:
                 continue
             if root.detect or module is None:  # --source all on a PATH: the content decides
                 module = self._detect(found, root.sources if module is None else (module,))
-            if module is None:
-                self._undetected.add(found)  # maybe still empty: tried again when it changes
-                continue
-            self._undetected.discard(found)
-            self._record(self.tail.follow(found, module))
+            with self._lock:  # one file at a time: the panel's stats() waits for a file, not a catch-up
+                if module is None:
+                    self._undetected.add(found)  # maybe still empty: tried again when it changes
+                    continue
+                self._undetected.discard(found)
+                if found not in self.tail.files:
+                    self._record(self.tail.follow(found, module))
 
     # -- recording ------------------------------------------------------------------------------
     def _record(self, calls: list[LogCall]) -> None:
@@ -268,11 +270,12 @@ class Watcher:
     # -- running ----------------------------------------------------------------------------------
     def catch_up(self) -> None:
         """Read every existing log file once (and whatever followed files gained since)."""
-        with self._lock:
-            self._record(self.tail.read_all())
-            for root in self.roots:
-                if root.path.exists():
-                    self._scan(root)
+        for path in list(self.tail.files):
+            with self._lock:
+                self._record(self.tail.read(path))
+        for root in self.roots:
+            if root.path.exists():
+                self._scan(root)
 
     def _paths(self, recursive: bool) -> list[Path]:
         """What to watch: the root folders (recursively); and, not recursively, the folder of each
