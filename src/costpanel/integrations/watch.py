@@ -31,7 +31,8 @@ BEFORE_TODAY = "before today"  # calls older than local midnight: the panel show
 NOT_RECOGNISED = "not a known log format"  # a file under a PATH no source recognises (--source all)
 DEBOUNCE_MS = 200  # watchfiles' default 1,600 ms would break the 1 s latency target
 STEP_MS = 50  # how often watchfiles checks for the end of a burst of changes and for stop()
-READY_TIMEOUT_MS = 150  # after this long without changes the watch is surely in place: look once more
+READY_TIMEOUT_MS = 150  # a quiet tick: the first one says the watch is in place; each checks the roots
+LAYOUT_CHECK_S = 1.0  # a thread with nothing to watch looks this often whether a root appeared or went
 MAX_VIEWS = 256  # per-(source, project) trackers for the panel's filter; past this, no new filters
 HEAD_BYTES = 8192  # what looks_like() sees of a file to detect its source
 
@@ -338,7 +339,9 @@ class Watcher:
                         settled = True
                         self._settled()
                     with self._relayout:
-                        self._relayout.wait_for(lambda: self._generation != generation or self._stop.is_set())
+                        self._relayout.wait_for(lambda: self._generation != generation or self._stop.is_set(),
+                                                LAYOUT_CHECK_S)
+                    self._check_layout()
                     continue
                 watching = False
                 for changes in watchfiles.watch(*paths, watch_filter=None if recursive else self._wanted,
@@ -348,11 +351,11 @@ class Watcher:
                                                 ignore_permission_denied=True):
                     with self._lock:
                         self._visit(sorted({Path(p) for _, p in changes}))
-                        if changes:
-                            self._check_layout()
+                        # On every change and every quiet tick: the OS does not always report a watched
+                        # folder's own deletion, nor a folder made before a new watch was in place.
+                        self._check_layout()
                         if not watching:  # the watch is in place now: catch what changed while it was set up
                             watching = True
-                            self._check_layout()
                             self.catch_up()
                             if not settled:
                                 settled = True
