@@ -305,6 +305,8 @@ def test_bad_usage_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert "--format costpanel" in one_line_error(r)
     r = costpanel("watch", "--headless", "--otlp-port", "70000", str(tmp_path))
     assert r.returncode == 2 and "a port is 1-65535" in r.stderr
+    r = costpanel("watch", "--headless", "--otlp-host", "0.0.0.0", str(tmp_path))
+    assert r.returncode == 2 and "give --otlp-port too" in one_line_error(r)
     nowhere = {"HOME": str(tmp_path), "CLAUDE_CONFIG_DIR": str(tmp_path / "claude"), "CODEX_HOME": str(tmp_path / "codex")}
     r = costpanel("watch", "--headless", env=nowhere)  # no agent has ever run here
     assert r.returncode == 2

@@ -42,7 +42,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--no-ledger", action="store_true", help="keep the calls in memory only")
     p.add_argument("--otlp-port", type=_port, default=None, metavar="PORT",
                    help="also receive OTLP/HTTP logs and traces on PORT (4318 by convention)")
-    p.add_argument("--otlp-host", default="127.0.0.1", metavar="HOST",
+    p.add_argument("--otlp-host", default=None, metavar="HOST",
                    help="address the OTLP receiver listens on (default 127.0.0.1: this machine only)")
     p.set_defaults(handler=run)
 
@@ -89,6 +89,9 @@ def run(args: argparse.Namespace) -> int:
     names = _sources(args)
     if isinstance(names, str):
         error(names)
+        return 2
+    if args.otlp_host is not None and args.otlp_port is None:
+        error("--otlp-host says where the OTLP receiver listens: give --otlp-port too (4318 by convention)")
         return 2
     if args.db is not None and not args.no_ledger and args.db.expanduser().is_dir():
         error(f"--db {args.db} is a folder: give the ledger's file, e.g. {args.db / 'ledger.sqlite3'}")
@@ -157,13 +160,14 @@ def _start_otlp(args: argparse.Namespace, tracker: Any, watcher: Any) -> Any:
     except ImportError as exc:
         error(f"--otlp-port needs the OTLP receiver (pip install 'costpanel[otel]'): {exc}")
         return None
-    receiver = OtlpReceiver(tracker, host=args.otlp_host, port=args.otlp_port, skip_session=watcher.owns_session)
+    host = args.otlp_host or "127.0.0.1"  # loopback unless said otherwise: the receiver has no authentication
+    receiver = OtlpReceiver(tracker, host=host, port=args.otlp_port, skip_session=watcher.owns_session)
     try:
         port = receiver.start()
     except OSError as exc:
-        error(f"cannot listen on {args.otlp_host}:{args.otlp_port}: {exc.strerror or exc}")
+        error(f"cannot listen on {host}:{args.otlp_port}: {exc.strerror or exc}")
         return None
-    console(stderr=True).print(f"OTLP/HTTP receiver on http://{args.otlp_host}:{port}")
+    console(stderr=True).print(f"OTLP/HTTP receiver on http://{host}:{port}")
     return receiver
 
 
