@@ -259,7 +259,7 @@ def test_headless_with_a_pipe_prints_summary_lines_and_stores_the_calls(tmp_path
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert 1 <= len(lines) <= 3
-    assert all(" · 1 calls · 1,011 tokens · sources: 1 folder watched · 1 file · 1 call · skipped 1 (before today 1)"
+    assert all(" · 1 call · 1,011 tokens · sources: 1 folder watched · 1 file · 1 call · skipped 1 (before today 1)"
                in line for line in lines), lines
     assert ledger_calls(db) == {"call-1": (1001, 10, cost_of(Usage(input=1001, output=10)))}
 

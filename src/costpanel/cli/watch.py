@@ -193,7 +193,7 @@ def _stop_on_signals() -> Iterator[threading.Event]:
 def summary(snap: Any, stats: Any) -> str:
     """One line: time, today's cost, calls, tokens and the Sources line."""
     unpriced = f" · {snap.unpriced_calls:,} unpriced" if snap.unpriced_calls else ""
-    return (f"{time.strftime('%H:%M:%S')} {format_usd(snap.total_usd)} · {snap.calls:,} calls · "
+    return (f"{time.strftime('%H:%M:%S')} {format_usd(snap.total_usd)} · {snap.calls:,} call{'s' * (snap.calls != 1)} · "
             f"{snap.tokens:,} tokens{unpriced} · sources: {stats.line()}")
 
 
@@ -222,7 +222,7 @@ def _table(snap: Any, stats: Any) -> Any:
     from rich.table import Table
     from rich.text import Text
 
-    head = Text(f"Today: {format_usd(snap.total_usd)} · {snap.calls:,} calls · {snap.tokens:,} tokens"
+    head = Text(f"Today: {format_usd(snap.total_usd)} · {snap.calls:,} call{'s' * (snap.calls != 1)} · {snap.tokens:,} tokens"
                 + (f" · {snap.unpriced_calls:,} calls unpriced ({', '.join(snap.unpriced)})" if snap.unpriced_calls else ""),
                 style="bold")
     tiers = Table(title="By tier", title_justify="left")
