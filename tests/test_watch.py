@@ -475,6 +475,7 @@ def test_the_filter_shows_one_project_and_all_again(watched_panel) -> None:
     panel.set_source_filter("no such view")  # a stale choice: back to everything
     panel.update()
     assert panel.shown == "All sources" and _tiers(panel) == [("main", "1"), ("subagent", "1")]
+    assert dpg.get_value(panel.widgets.source_filter) == "All sources"
 
 
 def test_reset_zeroes_the_session_and_every_filter_view(watched_panel) -> None:

@@ -251,8 +251,11 @@ class CostPanel:
         self._dirty = True
         self._seen_version = self._tables_version = self._details_version = None
         self._last_rows = {}
-        if self.widgets is not None:  # lines of the previous choice's tiers are not this one's
-            for tag in self.widgets.series.values():
+        if self.widgets is not None:
+            if self.widgets.source_filter is not None:  # a stale choice falls back to all: say so
+                dpg.set_value(self.widgets.source_filter, self.shown)
+                self._values[self.widgets.source_filter] = self.shown
+            for tag in self.widgets.series.values():  # lines of the previous choice's tiers are not this one's
                 dpg.set_value(tag, [[], []])
 
     def _apply_budget(self, view: PanelView) -> None:
