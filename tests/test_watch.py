@@ -305,6 +305,8 @@ def test_bad_usage_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert "--format costpanel" in one_line_error(r)
     r = costpanel("watch", "--headless", "--otlp-port", "70000", str(tmp_path))
     assert r.returncode == 2 and "a port is 1-65535" in r.stderr
+    r = costpanel("watch", "--headless", "--screenshot", str(tmp_path / "x.png"), str(tmp_path))
+    assert r.returncode == 2 and "leave out --headless" in one_line_error(r)
     r = costpanel("watch", "--headless", "--otlp-host", "0.0.0.0", str(tmp_path))
     assert r.returncode == 2 and "give --otlp-port too" in one_line_error(r)
     nowhere = {"HOME": str(tmp_path), "CLAUDE_CONFIG_DIR": str(tmp_path / "claude"), "CODEX_HOME": str(tmp_path / "codex")}
@@ -486,3 +488,16 @@ def test_reset_zeroes_the_session_and_every_filter_view(watched_panel) -> None:
     assert tracker.snapshot().calls == 0
     assert all(watcher.views.get(n).snapshot().calls == 0 for n in watcher.views.names())
     assert _tiers(panel) == []
+
+
+def test_screenshot_pictures_the_panel_once_the_logs_are_read(display_env: dict[str, str], tmp_path: Path) -> None:
+    from test_panel_rendered import png_size_and_colours
+
+    f, shot = tmp_path / "events.jsonl", tmp_path / "shots" / "watch.png"
+    f.write_text(event(1) + event(2, tier="subagent"))
+    run = subprocess.run([sys.executable, "-m", "costpanel", "watch", "--format", "costpanel", str(f), "--no-ledger",
+                          "--screenshot", str(shot)], env=display_env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert f"wrote {shot}" in run.stdout
+    size, colours = png_size_and_colours(shot)
+    assert size[0] >= 400 and size[1] >= 300 and colours > 50

@@ -14,10 +14,12 @@ from typing import Any
 from ..money import format_usd
 from ..pricing import PricingError
 from . import args as types
+from .demo import _png_path
 from .output import console, error, pricing_problems
 
 MAX_SECONDS = 366 * 86_400.0
-REFRESH_S = 1.0  # the terminal view (and a summary line on a pipe) once a second
+REFRESH_S = 1.0
+SCREENSHOT_FRAMES = 20  # enough for every table and the chart to be drawn at least once  # the terminal view (and a summary line on a pipe) once a second
 SOURCES = ("claude-code", "codex", "gemini-cli", "costpanel")
 WATCH_PREFIX = "watch-"  # the tracker's own session (each call keeps its log's session label)
 NO_DISPLAY_HINT = ("run it under a virtual display (`xvfb-run -a costpanel watch …`, Debian package xvfb) "
@@ -37,6 +39,8 @@ def add_parser(sub: Any) -> None:
                    help="no window: a live terminal view (one summary line per second when not a terminal)")
     p.add_argument("--seconds", type=types.positive_float(MAX_SECONDS), default=None, metavar="S",
                    help="stop after S seconds (default: until the window closes, Ctrl-C or SIGTERM)")
+    p.add_argument("--screenshot", type=_png_path, default=None, metavar="FILE.png",
+                   help="once the logs are read, render a few frames, write a PNG of the window and exit")
     p.add_argument("--db", type=Path, default=None, metavar="PATH",
                    help="ledger file (default: COSTPANEL_DB or the user data dir)")
     p.add_argument("--no-ledger", action="store_true", help="keep the calls in memory only")
@@ -90,6 +94,9 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(names, str):
         error(names)
         return 2
+    if args.screenshot is not None and args.headless:
+        error("--screenshot pictures the window: leave out --headless")
+        return 2
     if args.otlp_host is not None and args.otlp_port is None:
         error("--otlp-host says where the OTLP receiver listens: give --otlp-port too (4318 by convention)")
         return 2
@@ -136,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
             if args.headless:
                 _headless(tracker, watcher, stop, args.seconds)
             else:
-                problems = _panel(tracker, watcher, views, stop, args.seconds)
+                problems = _panel(tracker, watcher, views, stop, args.seconds, args.screenshot)
         if watcher.error is not None:
             error(f"watching stopped: {watcher.error}")
             problems = True
@@ -238,13 +245,25 @@ def _table(snap: Any, stats: Any) -> Any:
     return Group(head, tiers, models, Text(f"Sources: {stats.line()}", style="dim"))
 
 
-def _panel(tracker: Any, watcher: Any, views: Any, stop: threading.Event, seconds: float | None) -> bool:
-    """The panel fed by the watcher; returns True when its settings could not be saved."""
+def _panel(tracker: Any, watcher: Any, views: Any, stop: threading.Event, seconds: float | None,
+           screenshot: Path | None = None) -> bool:
+    """The panel fed by the watcher; returns True when something could not be written."""
     from ..gui import CostPanel
     from ..gui.viewmodel import WatchFeed
 
-    panel = CostPanel(tracker, feed=WatchFeed(watcher.stats, views.names, views.get))
-    panel.run(title="costpanel watch", seconds=seconds, stop=stop)
+    panel = CostPanel(tracker, feed=WatchFeed(watcher.stats, views.names, views.get),
+                      persist_settings=screenshot is None)
+    if screenshot is not None:
+        watcher.ready.wait(60)  # the picture shows the logs read, not a half-done catch-up
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            panel.run(title="costpanel watch", frames=SCREENSHOT_FRAMES, screenshot=screenshot, stop=stop)
+        except RuntimeError as exc:  # the frame buffer never reached the file
+            error(str(exc))
+            return True
+        console().print(f"wrote {screenshot}")
+    else:
+        panel.run(title="costpanel watch", seconds=seconds, stop=stop)
     if panel.settings_error is not None:
         error(panel.settings_error)
         return True
