@@ -68,6 +68,7 @@ class CostPanel:
         self.shown = ALL_SOURCES  # the filter's choice; its tracker is the one on screen
         self.standard_tiers = () if feed is not None else STANDARD_TIERS
         self._choices: list[str] = []
+        self._last_sources = 0.0
         self.settings = settings if settings is not None else load_settings()
         self.persist_settings = persist_settings
         self.budget = budget if budget is not None else self.settings.budget_usd
@@ -177,7 +178,9 @@ class CostPanel:
         self.snapshot, self.view = snap, view
         self._seen_version, self._last_refresh, self._dirty = snap.version, now, False
         self._apply_header(view)
-        self._apply_sources()
+        if everything or now - self._last_sources >= DETAIL_REFRESH_S:  # sums every file's counts: not each frame
+            self._apply_sources()
+            self._last_sources = now
         self._apply_budget(view)
         self._check_ledger()
         if tables_due:
