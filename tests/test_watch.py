@@ -378,12 +378,14 @@ def test_rendered_panel_fed_by_watch_shows_sources_line_main_and_subagent_rows_a
 def test_headless_on_a_terminal_draws_the_live_tables_and_no_ledger_keeps_nothing(tmp_path: Path) -> None:
     import pty
 
-    f, default_db = tmp_path / "events.jsonl", tmp_path / "default.sqlite3"
-    f.write_text(event(1) + event(2, tier="subagent"))
+    logs, default_db = tmp_path / "logs", tmp_path / "default.sqlite3"
+    logs.mkdir()
+    (logs / "events.jsonl").write_text(event(1) + event(2, tier="subagent"))
+    (logs / "other.jsonl").write_text('{"hello": "world"}\n')  # --source all: no source recognises it
     leader, follower = pty.openpty()
     env = {**os.environ, "COSTPANEL_DB": str(default_db), "COLUMNS": "160", "LINES": "50", "TERM": "xterm"}
     with subprocess.Popen([sys.executable, "-m", "costpanel", "watch", "--headless", "--seconds", "1", "--no-ledger",
-                           "--format", "costpanel", str(f)], stdout=follower, stderr=subprocess.PIPE, env=env) as proc:
+                           str(logs)], stdout=follower, stderr=subprocess.PIPE, env=env) as proc:
         os.close(follower)
         out = b""
         while True:
@@ -399,7 +401,7 @@ def test_headless_on_a_terminal_draws_the_live_tables_and_no_ledger_keeps_nothin
     text = out.decode(errors="replace")
     assert "Today: $" in text and "2 calls" in text
     assert "By tier" in text and "subagent" in text and "By model" in text and MODEL in text
-    assert "Sources: 1 folder watched · 1 file · 2 calls" in text
+    assert "Sources: 1 folder watched · 1 file · 2 calls · skipped 1 (not a known log format 1)" in text
     assert not default_db.exists(), "--no-ledger writes no ledger"
 
 
