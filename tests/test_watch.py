@@ -243,7 +243,8 @@ def test_a_streaming_partial_is_replaced_by_its_final_line(watched) -> None:
     append(f, event(1, output=500))
     wait_for(lambda: watcher.stats().replaced == 1)
     assert tracker.snapshot().calls == 1
-    assert tracker.snapshot().total_units == cost_of(Usage(input=1001, output=500))
+    assert tracker.snapshot().by_model[MODEL].cost_units == cost_of(Usage(input=1001, output=500))
+    assert watcher.views.get("costpanel / shop").snapshot().by_model[MODEL].output == 500, "the filter's view too"
 
 
 # -- the command, as a real process ---------------------------------------------------------------------
@@ -292,7 +293,8 @@ def test_sigterm_ends_it_cleanly_with_every_call_appended_before_in_the_ledger(t
                 proc.kill()
     assert sorted(ledger_calls(db)) == ["call-1", "call-2", "call-3", "call-4"]
     with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
-        (ended,) = conn.execute("SELECT COUNT(*) FROM sessions WHERE ended_at IS NOT NULL").fetchone()
+        (ended,) = conn.execute("SELECT COUNT(*) FROM sessions WHERE id LIKE 'watch-%' AND ended_at IS NOT NULL"
+                                ).fetchone()
     assert ended == 1, "the watch session is stored as ended"
 
 
