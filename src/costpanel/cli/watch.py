@@ -149,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
             problems = True
     finally:
         watcher.stop()
-        if watcher.ready.is_set() and watcher.error is None:
+        if watcher.started and watcher.error is None:
             watcher.catch_up()  # lines appended since the last change seen: every call read is stored
         if receiver is not None:
             receiver.stop()

@@ -376,6 +376,10 @@ class Watcher:
                 thread.join(timeout)
 
     @property
+    def started(self) -> bool:
+        return bool(self._threads)
+
+    @property
     def running(self) -> bool:
         return any(t.is_alive() for t in self._threads)
 
