@@ -505,3 +505,17 @@ def test_screenshot_pictures_the_panel_once_the_logs_are_read(display_env: dict[
     assert f"wrote {shot}" in run.stdout
     size, colours = png_size_and_colours(shot)
     assert size[0] >= 400 and size[1] >= 300 and colours > 50
+
+
+def test_views_stop_at_their_limit_and_the_total_still_counts_everything(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from costpanel.integrations import watch
+
+    monkeypatch.setattr(watch, "MAX_VIEWS", 3)
+    f = tmp_path / "a.jsonl"
+    f.write_text("".join(event(n, project=f"p{n}") for n in range(4)))
+    tracker = CostTracker()
+    watcher = Watcher(tracker, [Root(f, (jsonl,))], views=Views(tracker.catalog))
+    watcher.catch_up()
+    assert watcher.views.names() == ["costpanel", "costpanel / p0", "costpanel / p1"]
+    assert watcher.views.get("costpanel").snapshot().calls == 4 == tracker.snapshot().calls
