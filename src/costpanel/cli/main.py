@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from . import budget, demo, history, import_cmd, price, pricing
+from . import budget, demo, history, import_cmd, price, pricing, watch
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_UNKNOWN_MODEL = 0, 1, 2, 3
 
@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_parsers(sub)
     budget.add_parser(sub)
     import_cmd.add_parser(sub)
+    watch.add_parser(sub)
     return parser
 
 

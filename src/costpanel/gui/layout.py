@@ -3,7 +3,7 @@ tier or model appears, and never shrink (unused rows are hidden)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import dearpygui.dearpygui as dpg
@@ -75,6 +75,8 @@ class Widgets:
     theme_toggle: str
     font_scale: str
     history: HistoryWidgets | None = None
+    sources: str | None = None  # the Sources line of a panel fed by `costpanel watch`
+    source_filter: str | None = None  # its source/project filter (a combo)
 
 
 @dataclass
@@ -106,6 +108,7 @@ class Actions:
     history_range: Callable[[str], None]
     history_export: Callable[[str], None]
     history_budgets: Callable[[str, str], None]
+    source_filter: Callable[[str], None] = lambda name: None
 
 
 def _table(t: Tags, name: str, parent: int | str, on_sort: Callable[[str, object], None], height: int) -> str:
@@ -121,8 +124,10 @@ def _table(t: Tags, name: str, parent: int | str, on_sort: Callable[[str, object
     return tag
 
 
-def build(t: Tags, actions: Actions, parent: int | str | None, *, theme_name: str, font_scale: float) -> Widgets:
-    """All widgets of one panel under ``parent`` (a new window when None)."""
+def build(t: Tags, actions: Actions, parent: int | str | None, *, theme_name: str, font_scale: float,
+          standard_tiers: Sequence[str] = STANDARD_TIERS, watched: bool = False) -> Widgets:
+    """All widgets of one panel under ``parent`` (a new window when None); ``watched``: a panel fed
+    by `costpanel watch`, with a Sources line and a source/project filter."""
     if parent is None:
         parent = dpg.add_window(tag=t("window"), label="costpanel", no_title_bar=True, no_collapse=True)
     root = dpg.add_group(parent=parent, tag=t("root"))
@@ -147,6 +152,13 @@ def build(t: Tags, actions: Actions, parent: int | str | None, *, theme_name: st
                     dpg.add_spacer(width=12)
             header["projection"] = dpg.add_text("", tag=t("header", "projection"))
     notices = {k: dpg.add_text("", tag=t("notice", k), parent=root, show=False) for k in NOTICE_FIELDS}
+    sources = source_filter = None
+    if watched:
+        with dpg.group(horizontal=True, parent=root):
+            dpg.add_text("Show")
+            source_filter = dpg.add_combo((), width=260, tag=t("sources", "filter"),
+                                          callback=lambda s, a: actions.source_filter(a))
+            sources = dpg.add_text("", tag=t("sources", "line"), color=(150, 150, 160, 255))
 
     # Budget and controls.
     with dpg.group(horizontal=True, parent=root):
@@ -208,9 +220,9 @@ def build(t: Tags, actions: Actions, parent: int | str | None, *, theme_name: st
         root=root, big_cost=big, big_cost_tip=big_tip, header=header, notices=notices,
         alert_text=alert_text, alert_group=alert_group, budget_input=budget_input, budget_bar=budget_bar,
         budget_label=budget_label, pools=pools, plot_y=plot_y, plot_x=plot_x, series={}, reset_modal=modal,
-        theme_toggle=theme_toggle, font_scale=font, history=history,
+        theme_toggle=theme_toggle, font_scale=font, history=history, sources=sources, source_filter=source_filter,
     )
-    for label in (*STANDARD_TIERS, "Total"):  # legend in reading order, whichever tier spends first
+    for label in (*standard_tiers, "Total"):  # legend in reading order, whichever tier spends first
         ensure_series(widgets, t, label)
     return widgets
 

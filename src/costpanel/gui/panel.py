@@ -6,6 +6,7 @@ the clock), turns it into texts with the view model, and writes only the cells w
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Mapping
 from decimal import Decimal
@@ -24,7 +25,7 @@ from . import layout
 from .settings import PanelSettings, load_settings, save_settings, settings_path
 from .tags import Tags
 from .theme import DARK_PALETTE, LIGHT_PALETTE, Themes, build_themes
-from .viewmodel import TABLES, PanelView, RowView, build_view
+from .viewmodel import ALL_SOURCES, STANDARD_TIERS, TABLES, PanelView, RowView, WatchFeed, build_view
 
 CLOCK_REFRESH_S = 1.0  # elapsed time and burn rate move even when no call arrives
 TABLE_REFRESH_S = 1 / 15  # rows: faster than anyone reads, slower than the frame rate
@@ -58,8 +59,16 @@ class CostPanel:
         persist_settings: bool = True,
         table_refresh_s: float = TABLE_REFRESH_S,
         detail_refresh_s: float = DETAIL_REFRESH_S,
+        feed: WatchFeed | None = None,
     ) -> None:
+        """``feed``: the panel shows a watched session (`costpanel watch`): the tiers it has instead
+        of Tier 1-4, a Sources line and a filter by source or project (each its own tracker)."""
         self.tracker = tracker
+        self.feed = feed
+        self.shown = ALL_SOURCES  # the filter's choice; its tracker is the one on screen
+        self.standard_tiers = () if feed is not None else STANDARD_TIERS
+        self._choices: list[str] = []
+        self._last_sources = 0.0
         self.settings = settings if settings is not None else load_settings()
         self.persist_settings = persist_settings
         self.budget = budget if budget is not None else self.settings.budget_usd
@@ -116,10 +125,12 @@ class CostPanel:
             theme=self.set_theme, font_scale=self.set_font_scale, sort=self.on_sort,
             dismiss_alerts=self.dismiss_alerts, history_range=self.set_history_range,
             history_export=self.export_history, history_budgets=self.set_history_budgets,
+            source_filter=self.set_source_filter,
         )
         self.themes = build_themes(self.tags)
         self.widgets = layout.build(self.tags, actions, parent, theme_name=self.settings.theme,
-                                    font_scale=self.settings.font_scale)
+                                    font_scale=self.settings.font_scale, standard_tiers=self.standard_tiers,
+                                    watched=self.feed is not None)
         pairs = self.tags("tab", "pairs")
         self._pairs_tab = (pairs, dpg.get_alias_id(pairs))
         history = self.tags("tab", "history")
@@ -149,7 +160,8 @@ class CostPanel:
         if w is None:
             raise RuntimeError("call build() before update()")
         now = time.monotonic()
-        version = self.tracker.version
+        shown = self.shown_tracker()
+        version = shown.version
         visible = self._visible_tables()
         if self._active_tab in self._history_tab and (force or now >= self._history_due):
             self.refresh_history()
@@ -160,12 +172,15 @@ class CostPanel:
             return False
         tables_due = everything or (version != self._tables_version and now - self._last_tables >= self.table_refresh_s)
         details_due = everything or (version != self._details_version and now - self._last_details >= self.detail_refresh_s)
-        snap = self.tracker.snapshot()
+        snap = shown.snapshot()
         view = build_view(snap, budget=self.budget, sort=self.settings.sort, config_dir=self._config_dir,
-                          chart=details_due, tables=visible if tables_due else ())
+                          chart=details_due, tables=visible if tables_due else (), standard_tiers=self.standard_tiers)
         self.snapshot, self.view = snap, view
         self._seen_version, self._last_refresh, self._dirty = snap.version, now, False
         self._apply_header(view)
+        if everything or now - self._last_sources >= DETAIL_REFRESH_S:  # sums every file's counts: not each frame
+            self._apply_sources()
+            self._last_sources = now
         self._apply_budget(view)
         self._check_ledger()
         if tables_due:
@@ -215,6 +230,36 @@ class CostPanel:
             self._set(tag, text)
             self._configure(tag, show=bool(text),
                             color=self._palette.unpriced if name == "unpriced" else self._palette.muted)
+
+    def shown_tracker(self) -> CostTracker:
+        """The tracker on screen: the whole session, or the filter's source or project."""
+        if self.feed is None or self.shown == ALL_SOURCES:
+            return self.tracker
+        return self.feed.get(self.shown) or self.tracker
+
+    def _apply_sources(self) -> None:
+        w = self.widgets
+        if self.feed is None or w is None or w.sources is None:
+            return
+        self._set(w.sources, self.feed.sources_text())
+        choices = self.feed.choices()
+        if choices != self._choices:
+            self._choices = choices
+            dpg.configure_item(w.source_filter, items=choices)
+            self._set(w.source_filter, self.shown)
+
+    def set_source_filter(self, name: str) -> None:
+        """Show one source or project (or all): the next frame redraws everything from its tracker."""
+        self.shown = name if self.feed is not None and (name == ALL_SOURCES or self.feed.get(name)) else ALL_SOURCES
+        self._dirty = True
+        self._seen_version = self._tables_version = self._details_version = None
+        self._last_rows = {}
+        if self.widgets is not None:
+            if self.widgets.source_filter is not None:  # a stale choice falls back to all: say so
+                dpg.set_value(self.widgets.source_filter, self.shown)
+                self._values[self.widgets.source_filter] = self.shown
+            for tag in self.widgets.series.values():  # lines of the previous choice's tiers are not this one's
+                dpg.set_value(tag, [[], []])
 
     def _apply_budget(self, view: PanelView) -> None:
         w = self.widgets
@@ -320,6 +365,11 @@ class CostPanel:
     def confirm_reset(self) -> None:
         """Start a new session; the next update shows zeros."""
         self.tracker.reset()
+        if self.feed is not None:  # the filter's trackers start over with it
+            for name in self.feed.names():
+                view = self.feed.get(name)
+                if view is not None:
+                    view.reset()
         self.alerts.rearm()
         self.cancel_reset()
         self._dirty = True
@@ -534,7 +584,7 @@ class CostPanel:
 
     def run(self, *, frames: int | None = None, screenshot: Path | None = None, fps: float = 60.0,
             data_fps: float = 24.0, idle_fps: float = 2.0, title: str = "costpanel",
-            seconds: float | None = None) -> None:
+            seconds: float | None = None, stop: threading.Event | None = None) -> None:
         """Open a viewport and render until it is closed (or for ``frames`` frames).
 
         ``fps`` while the user interacts (smooth scrolling and clicks), ``data_fps`` while only new
@@ -555,7 +605,7 @@ class CostPanel:
             dpg.show_viewport()
             dpg.set_primary_window(self.tags("window"), True)
             self.loop(frames=frames, screenshot=screenshot, fps=fps, data_fps=data_fps, idle_fps=idle_fps,
-                      seconds=seconds)
+                      seconds=seconds, stop=stop)
         finally:
             try:
                 self.save_settings()
@@ -563,14 +613,18 @@ class CostPanel:
                 dpg.destroy_context()
 
     def loop(self, *, frames: int | None = None, screenshot: Path | None = None, fps: float = 60.0,
-             data_fps: float = 24.0, idle_fps: float = 2.0, seconds: float | None = None) -> int:
+             data_fps: float = 24.0, idle_fps: float = 2.0, seconds: float | None = None,
+             stop: threading.Event | None = None) -> int:
         """The render loop of :meth:`run` on an existing viewport; returns the frames rendered.
-        Stops when the window closes, after ``frames`` frames or after ``seconds``."""
+        Stops when the window closes, after ``frames`` frames, after ``seconds`` or once ``stop``
+        is set (a signal handler sets it: SIGTERM ends a `costpanel watch` cleanly)."""
         shot_at = None if screenshot is None or frames is None else max(1, frames - 3)
         n = 0
         next_frame = start = time.monotonic()
         while dpg.is_dearpygui_running():
             if seconds is not None and time.monotonic() - start >= seconds:
+                break
+            if stop is not None and stop.is_set():
                 break
             jobs = dpg.get_callback_queue()
             if jobs:

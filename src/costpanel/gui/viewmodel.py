@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from ..budgets import BudgetStatus, budget_status
 from ..snapshot import Row, Snapshot, natural_key
@@ -267,11 +268,14 @@ def build_view(
     config_dir: str = "~/.config/costpanel",
     chart: bool = True,
     tables: Sequence[str] = tuple(TABLES),
+    standard_tiers: Sequence[str] = STANDARD_TIERS,
 ) -> PanelView:
-    """The header always; the named ``tables`` (the ones on screen) and the chart when asked."""
+    """The header always; the named ``tables`` (the ones on screen) and the chart when asked.
+    ``standard_tiers`` are listed even before they are used (an orchestrator's Tier 1-4); a
+    watched CLI session passes none and sees the tiers it has (``main``, ``subagent``)."""
     sort = sort or {}
     builders: dict[str, Callable[[], list[RowView]]] = {
-        "tiers": lambda: _tier_rows(s),
+        "tiers": lambda: _tier_rows(s, standard_tiers),
         "models": lambda: [_model_row(m, r, config_dir) for m, r in s.by_model.items()],
         "pairs": lambda: [_pair_row(t, m, r) for (t, m), r in s.by_tier_model.items()],
         "discarded": lambda: [_pair_row(t, m, r) for (t, m), r in s.discarded_by_tier_model.items()],
@@ -280,12 +284,32 @@ def build_view(
     return PanelView(header_view(s), rows, chart_series(s) if chart else {}, budget_status(s.total_usd, budget))
 
 
-def _tier_rows(s: Snapshot) -> list[RowView]:
+def _tier_rows(s: Snapshot, standard: Sequence[str] = STANDARD_TIERS) -> list[RowView]:
     by_tier = s.by_tier
-    tiers = [_tier_row(t, by_tier.get(t)) for t in STANDARD_TIERS]
-    tiers += [_tier_row(t, r) for t, r in by_tier.items() if t not in STANDARD_TIERS]
+    tiers = [_tier_row(t, by_tier.get(t)) for t in standard]
+    tiers += [_tier_row(t, r) for t, r in by_tier.items() if t not in standard]
     tiers.sort(key=lambda r: r.sort_values[0])  # natural order: Tier 1 ... Tier 4, Tier 10, then labels
     return tiers
 
 
 ViewBuilder = Callable[[Snapshot], PanelView]
+
+# -- a panel fed by `costpanel watch` ------------------------------------------------------------------
+ALL_SOURCES = "All sources"
+
+
+@dataclass(frozen=True)
+class WatchFeed:
+    """What the panel needs from a watcher, as plain callables (safe from the render thread: each
+    reads counters under the watcher's lock or a dict): the Sources line's figures, the filter's
+    choices (``claude-code``, ``claude-code / shop`` …) and the tracker of one choice."""
+
+    stats: Callable[[], Any]  # -> an object with .line() (integrations.watch.WatchStats)
+    names: Callable[[], list[str]]
+    get: Callable[[str], Any]  # name -> CostTracker, None when unknown
+
+    def sources_text(self) -> str:
+        return f"Sources: {self.stats().line(sep=' | ')}"  # the built-in font has ASCII only
+
+    def choices(self) -> list[str]:
+        return [ALL_SOURCES, *self.names()]

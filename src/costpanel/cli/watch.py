@@ -1,0 +1,270 @@
+"""``costpanel watch``: follow agent logs live into the panel (or a terminal view) and the ledger."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ..money import format_usd
+from ..pricing import PricingError
+from . import args as types
+from .demo import _png_path
+from .output import console, error, pricing_problems
+
+MAX_SECONDS = 366 * 86_400.0
+REFRESH_S = 1.0
+SCREENSHOT_FRAMES = 20  # enough for every table and the chart to be drawn at least once  # the terminal view (and a summary line on a pipe) once a second
+SOURCES = ("claude-code", "codex", "gemini-cli", "costpanel")
+WATCH_PREFIX = "watch-"  # the tracker's own session (each call keeps its log's session label)
+NO_DISPLAY_HINT = ("run it under a virtual display (`xvfb-run -a costpanel watch …`, Debian package xvfb) "
+                   "or use `costpanel watch --headless` for a terminal view")
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("watch", help="follow Claude Code, Codex, Gemini CLI or costpanel event logs live",
+                       description="Follow agent session logs live: today's calls in the panel (or the terminal) "
+                                   "and in the ledger. Without PATH: every default log folder of the sources.")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="log files or folders to follow")
+    p.add_argument("--source", choices=(*SOURCES, "all"), default=None,
+                   help="whose logs PATH holds (default all: detected per file)")
+    p.add_argument("--format", choices=("costpanel",), default=None,
+                   help="costpanel's own event line format (the same as --source costpanel)")
+    p.add_argument("--headless", action="store_true",
+                   help="no window: a live terminal view (one summary line per second when not a terminal)")
+    p.add_argument("--seconds", type=types.positive_float(MAX_SECONDS), default=None, metavar="S",
+                   help="stop after S seconds (default: until the window closes, Ctrl-C or SIGTERM)")
+    p.add_argument("--screenshot", type=_png_path, default=None, metavar="FILE.png",
+                   help="once the logs are read, render a few frames, write a PNG of the window and exit")
+    p.add_argument("--db", type=Path, default=None, metavar="PATH",
+                   help="ledger file (default: COSTPANEL_DB or the user data dir)")
+    p.add_argument("--no-ledger", action="store_true", help="keep the calls in memory only")
+    p.add_argument("--otlp-port", type=_port, default=None, metavar="PORT",
+                   help="also receive OTLP/HTTP logs and traces on PORT (4318 by convention)")
+    p.add_argument("--otlp-host", default=None, metavar="HOST",
+                   help="address the OTLP receiver listens on (default 127.0.0.1: this machine only)")
+    p.set_defaults(handler=run)
+
+
+def _port(text: str) -> int:
+    value = types.whole(text)
+    if not 0 < value < 65536:
+        raise argparse.ArgumentTypeError(f"a port is 1-65535, got {text!r}")
+    return value
+
+
+def _sources(args: argparse.Namespace) -> tuple[str, ...] | str:
+    """The source names to follow, or an error message."""
+    source = args.source
+    if args.format is not None:
+        if source not in (None, "costpanel", "all"):
+            return f"--format costpanel reads costpanel's event lines: it cannot be combined with --source {source}"
+        source = "costpanel"
+    return SOURCES if source in (None, "all") else (source,)
+
+
+def _roots(args: argparse.Namespace, names: tuple[str, ...]) -> list[Any] | str:
+    from ..integrations.watch import Root, available_sources, default_roots
+
+    modules = available_sources(names)
+    if not modules:
+        return f"no log reader for {', '.join(names)} is installed in this costpanel"
+    if not args.paths:
+        roots = default_roots(modules)
+        if not any(r.path.exists() for r in roots):
+            looked = ", ".join(str(r.path) for r in roots) or "(the costpanel format has none: name a FILE)"
+            return f"no agent logs found to watch; looked in {looked}"
+        return roots
+    missing = [str(p) for p in args.paths if not p.expanduser().exists()]
+    if missing:
+        return f"{', '.join(missing)}: no such file or folder"
+    return [Root(p, tuple(modules), detect=len(names) > 1) for p in args.paths]
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..shards import new_session_id
+    from ..tracker import CostTracker
+
+    names = _sources(args)
+    if isinstance(names, str):
+        error(names)
+        return 2
+    if args.screenshot is not None and args.headless:
+        error("--screenshot pictures the window: leave out --headless")
+        return 2
+    if args.otlp_host is not None and args.otlp_port is None:
+        error("--otlp-host says where the OTLP receiver listens: give --otlp-port too (4318 by convention)")
+        return 2
+    if args.db is not None and not args.no_ledger and args.db.expanduser().is_dir():
+        error(f"--db {args.db} is a folder: give the ledger's file, e.g. {args.db / 'ledger.sqlite3'}")
+        return 2
+    roots = _roots(args, names)
+    if isinstance(roots, str):
+        error(roots)
+        return 2
+    if not args.headless:
+        from ..gui.display import display_problem
+
+        problem = display_problem()
+        if problem is not None:
+            error(f"cannot open the panel: {problem}; {NO_DISPLAY_HINT}")
+            return 2
+    from ..integrations.watch import Views, Watcher
+    from ..ledger import LedgerError
+    from ..ledger.sqlite_storage import check_integrity, default_path
+
+    try:
+        if not args.no_ledger:
+            check_integrity(args.db.expanduser() if args.db else default_path())
+        tracker = CostTracker(ledger=None if args.no_ledger else (args.db or True),
+                              session=f"{WATCH_PREFIX}{new_session_id()}")
+    except PricingError as exc:
+        error(pricing_problems(exc))
+        return 1
+    except LedgerError as exc:
+        error(f"{exc} (use --no-ledger to run without one)")
+        return 1
+    views = Views(tracker.catalog)
+    watcher = Watcher(tracker, roots, views=views)
+    receiver = None
+    problems = False
+    try:
+        if args.otlp_port is not None:
+            receiver = _start_otlp(args, tracker, watcher)
+            if receiver is None:
+                return 2
+        watcher.start()
+        with _stop_on_signals() as stop:
+            if args.headless:
+                _headless(tracker, watcher, stop, args.seconds)
+            else:
+                problems = _panel(tracker, watcher, views, stop, args.seconds, args.screenshot)
+        if watcher.error is not None:
+            error(f"watching stopped: {watcher.error}")
+            problems = True
+    finally:
+        watcher.stop()
+        if watcher.started and watcher.error is None:
+            watcher.catch_up()  # lines appended since the last change seen: every call read is stored
+        if receiver is not None:
+            receiver.stop()
+        try:
+            tracker.close(end_session=True)  # the ledger flushes
+        except LedgerError as exc:
+            error(str(exc))
+            problems = True
+    return 1 if problems else 0
+
+
+def _start_otlp(args: argparse.Namespace, tracker: Any, watcher: Any) -> Any:
+    try:
+        from ..integrations.otlp import OtlpReceiver
+    except ImportError as exc:
+        error(f"--otlp-port needs the OTLP receiver (pip install 'costpanel[otel]'): {exc}")
+        return None
+    host = args.otlp_host or "127.0.0.1"  # loopback unless said otherwise: the receiver has no authentication
+    receiver = OtlpReceiver(tracker, host=host, port=args.otlp_port, skip_session=watcher.owns_session)
+    try:
+        port = receiver.start()
+    except OSError as exc:
+        error(f"cannot listen on {host}:{args.otlp_port}: {exc.strerror or exc}")
+        return None
+    console(stderr=True).print(f"OTLP/HTTP receiver on http://{host}:{port}")
+    return receiver
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[threading.Event]:
+    """SIGTERM and Ctrl-C end the watch cleanly (the caller flushes the ledger), not mid-write."""
+    stop = threading.Event()
+
+    def handler(signum: int, frame: Any) -> None:
+        stop.set()
+
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def summary(snap: Any, stats: Any) -> str:
+    """One line: time, today's cost, calls, tokens and the Sources line."""
+    unpriced = f" · {snap.unpriced_calls:,} unpriced" if snap.unpriced_calls else ""
+    return (f"{time.strftime('%H:%M:%S')} {format_usd(snap.total_usd)} · {snap.calls:,} call{'s' * (snap.calls != 1)} · "
+            f"{snap.tokens:,} tokens{unpriced} · sources: {stats.line()}")
+
+
+def _headless(tracker: Any, watcher: Any, stop: threading.Event, seconds: float | None) -> None:
+    out = console()
+    end = None if seconds is None else time.monotonic() + seconds
+    left: Callable[[], float] = lambda: REFRESH_S if end is None else max(0.0, min(REFRESH_S, end - time.monotonic()))
+    if not out.is_terminal:  # a pipe or a file: one line per refresh, flushed, for `tail -f` or a log
+        while not stop.wait(left()):
+            print(summary(tracker.snapshot(), watcher.stats()), flush=True)
+            if end is not None and time.monotonic() >= end or watcher.error is not None:
+                break
+        return
+    from rich.live import Live
+
+    with Live(_table(tracker.snapshot(), watcher.stats()), console=out, refresh_per_second=4) as live:
+        while not stop.wait(left()):
+            live.update(_table(tracker.snapshot(), watcher.stats()))
+            if end is not None and time.monotonic() >= end or watcher.error is not None:
+                break
+        live.update(_table(tracker.snapshot(), watcher.stats()))
+
+
+def _table(snap: Any, stats: Any) -> Any:
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    head = Text(f"Today: {format_usd(snap.total_usd)} · {snap.calls:,} call{'s' * (snap.calls != 1)} · {snap.tokens:,} tokens"
+                + (f" · {snap.unpriced_calls:,} calls unpriced ({', '.join(snap.unpriced)})" if snap.unpriced_calls else ""),
+                style="bold")
+    tiers = Table(title="By tier", title_justify="left")
+    for col in ("Tier", "Calls", "Tokens", "Est. cost", "Share"):
+        tiers.add_column(col, justify="left" if col == "Tier" else "right")
+    for name, row in snap.by_tier.items():
+        tiers.add_row(name, f"{row.calls:,}", f"{row.tokens:,}", format_usd(row.cost_usd), f"{row.share:.1%}")
+    models = Table(title="By model", title_justify="left")
+    for col in ("Model", "Calls", "Tokens", "Est. cost", "Share"):
+        models.add_column(col, justify="left" if col == "Model" else "right")
+    for name, row in snap.by_model.items():
+        models.add_row(name, f"{row.calls:,}", f"{row.tokens:,}", format_usd(row.cost_usd), f"{row.share:.1%}")
+    return Group(head, tiers, models, Text(f"Sources: {stats.line()}", style="dim"))
+
+
+def _panel(tracker: Any, watcher: Any, views: Any, stop: threading.Event, seconds: float | None,
+           screenshot: Path | None = None) -> bool:
+    """The panel fed by the watcher; returns True when something could not be written."""
+    from ..gui import CostPanel
+    from ..gui.viewmodel import WatchFeed
+
+    panel = CostPanel(tracker, feed=WatchFeed(watcher.stats, views.names, views.get),
+                      persist_settings=screenshot is None)
+    if screenshot is not None:
+        watcher.ready.wait(60)  # the picture shows the logs read, not a half-done catch-up
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            panel.run(title="costpanel watch", frames=SCREENSHOT_FRAMES, screenshot=screenshot, stop=stop)
+        except RuntimeError as exc:  # the frame buffer never reached the file
+            error(str(exc))
+            return True
+        console().print(f"wrote {screenshot}")
+    else:
+        panel.run(title="costpanel watch", seconds=seconds, stop=stop)
+    if panel.settings_error is not None:
+        error(panel.settings_error)
+        return True
+    return False

@@ -1,0 +1,177 @@
+"""Following log files incrementally: what ``costpanel watch`` reads each time a file changes.
+
+Plain Python, no threads: :class:`Tail` keeps, per file, the offset read so far and the unfinished
+last line (held until its newline arrives), and hands complete lines to the file's reader. A file
+truncated (smaller than the offset), replaced (another inode) or rewritten in place (its first bytes
+changed) is read again from the start after the reader's ``reset()``: the calls it yields again
+carry the same event ids, which the tracker and the ledger count once (their upsert keeps the most
+tokens). A DOCUMENT source (Gemini CLI's whole-JSON chats) is read whole whenever its size, mtime
+or inode changes. A file deleted or unreadable while followed is counted under a reason, never raised.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from .logs import DOCUMENT, UNREADABLE, LogCall, Skips
+
+DELETED = "deleted while watched"  # a followed file that disappeared (its calls stay counted)
+TOO_LONG = "line too long"  # a line past MAX_LINE bytes without a newline: dropped, not buffered forever
+READER_FAILED = "reader error"  # a reader raised (a bug: readers count bad input): logged, the watch goes on
+CHUNK = 1 << 20  # bytes read at a time: a large file on catch-up is read in bounded pieces
+MAX_LINE = 64 << 20  # Claude Code's file-history snapshots reach megabytes; nothing billed is this long
+HEAD = 256  # first bytes kept to tell a file rewritten in place (same inode, new content)
+
+
+class FollowedFile:
+    """One file being followed: its reader and how far it has been read."""
+
+    def __init__(self, path: Path, source: ModuleType) -> None:
+        self.path = path
+        self.source = source
+        self.document = source.KIND == DOCUMENT
+        self.reader: Any = source.Reader(path)
+        self.offset = 0  # bytes consumed, the unfinished last line included
+        self.partial: list[bytes] = []  # the unfinished last line, in pieces (joined once complete)
+        self.partial_size = 0
+        self.dropping = False  # inside a line past MAX_LINE: bytes are dropped up to its newline
+        self.ident: tuple[int, int] | None = None  # (device, inode) when last read
+        self.head = b""
+        self.stamp: tuple[int, ...] | None = None  # DOCUMENT: (device, inode, size, mtime) when last read
+        self.problem: str | None = None  # why the last read failed (counted once until it reads again)
+        self.restarts = 0  # times read again from the start (truncated, replaced, rewritten)
+
+    @property
+    def waiting(self) -> bool:
+        """An unfinished last line is held until its newline arrives."""
+        return self.partial_size > 0
+
+    def read(self) -> list[LogCall]:
+        """The calls in what was added since the last read. Raises OSError (the caller counts it)."""
+        if self.document:
+            return self._read_document()
+        with open(self.path, "rb") as f:
+            st = os.fstat(f.fileno())
+            ident = (st.st_dev, st.st_ino)
+            if self.ident is not None and (ident != self.ident or st.st_size < self.offset
+                                           or os.pread(f.fileno(), len(self.head), 0) != self.head):
+                self._restart()
+            self.ident = ident
+            if st.st_size == self.offset:
+                return []
+            f.seek(self.offset)
+            calls: list[LogCall] = []
+            while chunk := f.read(CHUNK):
+                self.offset += len(chunk)
+                calls += self._lines(chunk)
+            if len(self.head) < HEAD:
+                self.head = os.pread(f.fileno(), min(HEAD, self.offset), 0)
+        return calls
+
+    def _restart(self) -> None:
+        self.reader.reset()
+        self.offset = self.partial_size = 0
+        self.partial, self.dropping, self.head = [], False, b""
+        self.restarts += 1
+
+    def _lines(self, chunk: bytes) -> list[LogCall]:
+        end = chunk.rfind(b"\n")
+        if end < 0:  # no line ends in this chunk: it all belongs to the unfinished line
+            self._hold(chunk)
+            return []
+        lines = chunk[:end].split(b"\n")
+        if self.dropping:  # the rest of an over-long line ends here
+            lines[0] = b""
+            self.dropping = False
+        elif self.partial:
+            lines[0] = b"".join((*self.partial, lines[0]))
+        self.partial, self.partial_size = [], 0
+        self._hold(chunk[end + 1:])
+        return self.reader.read_lines(line for line in lines if line) if any(lines) else []
+
+    def _hold(self, piece: bytes) -> None:
+        if not piece or self.dropping:
+            return
+        self.partial.append(piece)
+        self.partial_size += len(piece)
+        if self.partial_size > MAX_LINE:
+            self.reader.skipped[TOO_LONG] += 1
+            self.partial, self.partial_size, self.dropping = [], 0, True
+
+    def _read_document(self) -> list[LogCall]:
+        st = os.stat(self.path)
+        stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+        if stamp == self.stamp:
+            return []
+        data = self.path.read_bytes()
+        self.stamp = stamp
+        # A fresh reader per read: its skips describe the document as it is now, not every version seen.
+        self.reader = self.source.Reader(self.path)
+        return self.reader.read_document(data)  # type: ignore[no-any-return]
+
+
+class Tail:
+    """The files followed, each read from where it was left; problems counted by reason."""
+
+    def __init__(self) -> None:
+        self.files: dict[Path, FollowedFile] = {}
+        self.problems = Skips()  # files deleted or unreadable while followed
+        self._gone = Skips()  # lines skipped in files no longer followed
+        self._gone_lines = 0
+
+    def follow(self, path: Path, source: ModuleType) -> list[LogCall]:
+        """Start following ``path`` (read as ``source``'s log) and return its calls so far."""
+        if path not in self.files:
+            self.files[path] = FollowedFile(path, source)
+        return self.read(path)
+
+    def read(self, path: Path) -> list[LogCall]:
+        """What is new in a followed file ([] for one not followed, deleted or unreadable)."""
+        followed = self.files.get(path)
+        if followed is None:
+            return []
+        try:
+            calls = followed.read()
+        except FileNotFoundError:
+            self.forget(path)
+            self.problems[DELETED] += 1
+            return []
+        except OSError:  # permission, I/O error, a folder where the file was: counted once, retried
+            if followed.problem is None:
+                followed.problem = UNREADABLE
+                self.problems[UNREADABLE] += 1
+            return []
+        except Exception:  # what was read of it is lost, counted and logged; other files go on
+            import logging
+
+            self.problems[READER_FAILED] += 1
+            logging.getLogger(__name__).exception("costpanel: reading %s failed", path)
+            return []
+        followed.problem = None
+        return calls
+
+    def forget(self, path: Path) -> None:
+        followed = self.files.pop(path, None)
+        if followed is not None:
+            self._gone.update(followed.reader.skipped)
+            self._gone_lines += followed.reader.lines
+
+    def under(self, folder: Path) -> Iterable[Path]:
+        """Followed files inside ``folder`` (a folder deleted or moved away takes them along)."""
+        return [p for p in self.files if p.is_relative_to(folder)]
+
+    @property
+    def lines(self) -> int:
+        return self._gone_lines + sum(f.reader.lines for f in self.files.values())
+
+    def skipped(self) -> Skips:
+        """Lines skipped by reason, in every file followed so far, plus problems with files."""
+        total = Skips(self._gone)
+        for followed in self.files.values():
+            total.update(followed.reader.skipped)
+        total.update(self.problems)
+        return Skips({reason: n for reason, n in total.items() if n > 0})

@@ -1,0 +1,521 @@
+"""`costpanel watch`: the Watcher with real watchfiles on real folders, and the command as a real
+process (summary lines, the ledger, SIGTERM). Waits are bounded polls, never a fixed sleep."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import queue
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from cli_run import costpanel, one_line_error
+from test_panel_rendered import xvfb  # noqa: F401  (the fixture: a private Xvfb server)
+from costpanel import CostTracker, Usage
+from costpanel.integrations import jsonl
+from costpanel.integrations.logs import MALFORMED
+from costpanel.integrations.tail import DELETED
+from costpanel.integrations.watch import (BEFORE_TODAY, NOT_RECOGNISED, Root, Views, Watcher, WatchStats,
+                                          available_sources, local_midnight)
+
+MODEL = "claude-sonnet-4-5"
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 5.0) -> None:
+    """Poll until ``condition()`` is true; fail after ``timeout`` seconds."""
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            pytest.fail(f"not true after {timeout} s: {condition.__doc__ or condition}")
+        time.sleep(0.02)
+
+
+def event(n: int, *, ts: float | None = None, output: int = 10, project: str = "shop", tier: str = "main",
+          session: str = "sess-1") -> str:
+    return json.dumps({"ts": time.time() if ts is None else ts, "model": MODEL, "session": session, "tier": tier,
+                       "project": project, "usage": {"input": 1000 + n, "output": output}, "id": f"call-{n}"}) + "\n"
+
+
+def append(path: Path, text: str) -> None:
+    with path.open("a") as f:
+        f.write(text)
+
+
+def cost_of(*usages: Usage) -> int:
+    """The exact cost in 1e-12 USD, from a tracker of the test's own."""
+    t = CostTracker()
+    for u in usages:
+        t.record(MODEL, u)
+    return sum(row.cost_units for row in t.snapshot().by_model.values())
+
+
+@pytest.fixture
+def watched(tmp_path: Path) -> Iterator[tuple[Watcher, CostTracker, Path]]:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    tracker = CostTracker()
+    watcher = Watcher(tracker, [Root(logs, (jsonl,))], views=Views(tracker.catalog))
+    yield watcher, tracker, logs
+    watcher.stop()
+    assert not watcher.running, "stop() ends the watch threads"
+
+
+def start(watcher: Watcher) -> None:
+    watcher.start()
+    assert watcher.ready.wait(10), "the watch was set up"
+    assert watcher.error is None
+
+
+def test_catch_up_counts_today_skips_older_lines_and_garbage_then_follows_appends(watched) -> None:
+    watcher, tracker, logs = watched
+    f = logs / "run.jsonl"
+    f.write_text(event(1) + event(2, ts=local_midnight() - 60) + "not json\n")
+    start(watcher)
+    assert tracker.snapshot().calls == 1
+    stats = watcher.stats()
+    assert stats.skipped == {BEFORE_TODAY: 1, MALFORMED: 1}
+    assert (stats.folders, stats.files, stats.calls) == (1, 1, 1)
+    append(f, event(3))
+    wait_for(lambda: tracker.snapshot().calls == 2)
+    snap = tracker.snapshot()
+    assert snap.by_model[MODEL].cost_units == cost_of(Usage(input=1001, output=10), Usage(input=1003, output=10))
+    assert watcher.stats().line() == ("1 folder watched · 1 file · 2 calls · "
+                                      "skipped 2 (before today 1, malformed json 1)")
+
+
+def test_new_folders_and_files_are_followed_and_a_torn_line_counts_when_complete(watched) -> None:
+    watcher, tracker, logs = watched
+    start(watcher)
+    sub = logs / "project" / "session"
+    sub.mkdir(parents=True)
+    f = sub / "agent.jsonl"
+    whole = event(1, tier="subagent")
+    f.write_text(whole[:30])
+    wait_for(lambda: f in watcher.tail.files)
+    assert watcher.stats().waiting == 1 and tracker.snapshot().calls == 0
+    append(f, whole[30:])
+    wait_for(lambda: tracker.snapshot().calls == 1)
+    assert list(tracker.snapshot().by_tier) == ["subagent"]
+    (logs / "notes.txt").write_text("not a log\n")  # not one of the format's files: never read
+    append(f, event(2))
+    wait_for(lambda: tracker.snapshot().calls == 2)
+    assert (logs / "notes.txt") not in watcher.tail.files and watcher.stats().skipped == {}
+    append(sub / "second.jsonl", event(3))  # a new file in a folder already there
+    append(logs / "top.jsonl", event(4))  # and one at the root
+    wait_for(lambda: tracker.snapshot().calls == 4)
+    assert watcher.stats().files == 3
+
+
+def test_a_replaced_file_is_not_counted_twice_and_a_deleted_one_is_counted_as_such(watched) -> None:
+    watcher, tracker, logs = watched
+    f = logs / "run.jsonl"
+    f.write_text(event(1) + event(2))
+    start(watcher)
+    assert tracker.snapshot().calls == 2
+    tmp = logs / "run.jsonl.new"
+    tmp.write_text(event(1) + event(2) + event(3))
+    os.replace(tmp, f)  # rotated atomically: the same calls plus one
+    wait_for(lambda: tracker.snapshot().calls == 3)
+    assert watcher.stats().duplicates == 2
+    f.unlink()
+    wait_for(lambda: watcher.stats().skipped.get(DELETED) == 1)
+    assert tracker.snapshot().calls == 3, "calls of a deleted log stay counted"
+    assert watcher.stats().files == 0
+
+
+def test_a_watched_file_is_followed_alone_in_its_folder(tmp_path: Path) -> None:
+    f, other = tmp_path / "events.jsonl", tmp_path / "other.jsonl"
+    f.write_text(event(1))
+    other.write_text(event(2))
+    tracker = CostTracker()
+    watcher = Watcher(tracker, [Root(f, (jsonl,))])
+    try:
+        start(watcher)
+        append(other, event(3))
+        append(f, event(4))
+        wait_for(lambda: tracker.snapshot().calls == 2)
+        assert set(watcher.tail.files) == {f}
+    finally:
+        watcher.stop()
+
+
+def test_views_split_the_calls_by_source_and_project_and_sessions_are_owned(watched) -> None:
+    watcher, tracker, logs = watched
+    (logs / "a.jsonl").write_text(event(1, project="shop") + event(2, project="blog", session="sess-2"))
+    start(watcher)
+    views = watcher.views
+    assert views is not None
+    assert views.names() == ["costpanel", "costpanel / blog", "costpanel / shop"]
+    shop, blog, every = (views.get(n).snapshot() for n in ("costpanel / shop", "costpanel / blog", "costpanel"))
+    assert (shop.calls, blog.calls, every.calls) == (1, 1, 2)
+    assert shop.total_usd + blog.total_usd == every.total_usd == tracker.snapshot().total_usd
+    assert watcher.owns_session("sess-2") and not watcher.owns_session("sess-3")
+
+
+def test_files_no_source_recognises_are_counted_not_read(tmp_path: Path) -> None:
+    (tmp_path / "ours.jsonl").write_text(event(1))
+    (tmp_path / "theirs.jsonl").write_text('{"hello": "world"}\n')
+    tracker = CostTracker()
+    watcher = Watcher(tracker, [Root(tmp_path, tuple(available_sources()), detect=True)])
+    watcher.catch_up()
+    assert tracker.snapshot().calls == 1
+    assert watcher.stats().skipped == {NOT_RECOGNISED: 1}
+
+
+def test_a_label_the_tracker_refuses_is_skipped_as_a_bad_field(tmp_path: Path) -> None:
+    f = tmp_path / "a.jsonl"
+    f.write_text(event(1, tier="t" * 5000) + event(2))
+    tracker = CostTracker()
+    watcher = Watcher(tracker, [Root(f, (jsonl,))])
+    watcher.catch_up()
+    assert tracker.snapshot().calls == 1
+    assert sum(watcher.stats().skipped.values()) == 1
+
+
+def test_a_root_that_does_not_exist_yet_is_watched_once_it_appears(tmp_path: Path) -> None:
+    root = tmp_path / "home" / ".codex" / "sessions"  # the tool has never run: two levels missing
+    tracker = CostTracker()
+    watcher = Watcher(tracker, [Root(root, (jsonl,))])
+    try:
+        start(watcher)
+        assert watcher.stats().missing == (str(root),)
+        (root / "2026" / "12").mkdir(parents=True)
+        wait_for(lambda: watcher.stats().missing == ())
+        append(root / "2026" / "12" / "rollout.jsonl", event(1))
+        wait_for(lambda: tracker.snapshot().calls == 1)
+    finally:
+        watcher.stop()
+    assert not watcher.running
+
+
+def test_a_root_deleted_and_made_again_is_followed_again(watched) -> None:
+    watcher, tracker, logs = watched
+    (logs / "a.jsonl").write_text(event(1))
+    start(watcher)
+    shutil.rmtree(logs)
+    wait_for(lambda: watcher.stats().skipped.get(DELETED) == 1)
+    logs.mkdir()
+    append(logs / "b.jsonl", event(2))
+    wait_for(lambda: tracker.snapshot().calls == 2)
+    assert watcher.stats().files == 1
+
+
+def test_a_file_recognised_once_it_has_a_line_is_read_then(tmp_path: Path) -> None:
+    f = tmp_path / "later.jsonl"
+    f.write_text("")  # created empty: no source can tell yet
+    tracker = CostTracker()
+    watcher = Watcher(tracker, [Root(tmp_path, tuple(available_sources()), detect=True)])
+    watcher.catch_up()
+    assert watcher.stats().skipped == {NOT_RECOGNISED: 1}
+    f.write_text(event(1))
+    watcher.catch_up()
+    assert tracker.snapshot().calls == 1 and watcher.stats().skipped == {}
+
+
+def test_stats_line_names_every_reason_most_frequent_first() -> None:
+    stats = WatchStats(folders=2, files=1, calls=1_204, replaced=0, duplicates=0, lines=0,
+                       skipped={"no usage": 3, "malformed json": 40}, missing=("/x",))
+    assert stats.line() == ("2 folders watched · 1 file · 1,204 calls · skipped 43 (malformed json 40, no usage 3)"
+                            " · not found: /x")
+    assert WatchStats(folders=1, files=0, calls=0, replaced=0, duplicates=0, lines=0, skipped={},
+                      missing=("/a", "/b"), error="OSError: inotify watch limit reached").line(sep=" | ") == (
+        "1 folder watched | 0 files | 0 calls | 2 folders not found | watching stopped: OSError: inotify watch limit reached")
+
+
+@pytest.mark.skipif(not hasattr(__import__("costpanel.events").events, "REPLACED"),
+                    reason="the tracker's upsert (record() of a known id with more tokens) is not merged yet")
+def test_a_streaming_partial_is_replaced_by_its_final_line(watched) -> None:
+    watcher, tracker, logs = watched
+    f = logs / "a.jsonl"
+    f.write_text(event(1, output=5))
+    start(watcher)
+    append(f, event(1, output=500))
+    wait_for(lambda: watcher.stats().replaced == 1)
+    assert tracker.snapshot().calls == 1
+    assert tracker.snapshot().by_model[MODEL].cost_units == cost_of(Usage(input=1001, output=500))
+    assert watcher.views.get("costpanel / shop").snapshot().by_model[MODEL].output == 500, "the filter's view too"
+
+
+# -- the command, as a real process ---------------------------------------------------------------------
+def ledger_calls(db: Path) -> dict[str, tuple[int, int, int]]:
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        return {e: (i, o, c) for e, i, o, c in conn.execute("SELECT event_id, input, output, cost_units FROM events")}
+
+
+def test_headless_with_a_pipe_prints_summary_lines_and_stores_the_calls(tmp_path: Path) -> None:
+    f, db = tmp_path / "events.jsonl", tmp_path / "ledger.sqlite3"
+    f.write_text(event(1) + event(2, ts=local_midnight() - 1))
+    r = costpanel("watch", "--headless", "--seconds", "2", "--format", "costpanel", str(f), "--db", str(db))
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert 1 <= len(lines) <= 3
+    assert all(" · 1 call · 1,011 tokens · sources: 1 folder watched · 1 file · 1 call · skipped 1 (before today 1)"
+               in line for line in lines), lines
+    assert ledger_calls(db) == {"call-1": (1001, 10, cost_of(Usage(input=1001, output=10)))}
+
+
+def _reader(proc: subprocess.Popen[str]) -> queue.Queue[str]:
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        for text in proc.stdout:  # type: ignore[union-attr]
+            lines.put(text)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return lines
+
+
+def test_sigterm_ends_it_cleanly_with_every_call_appended_before_in_the_ledger(tmp_path: Path) -> None:
+    f, db = tmp_path / "events.jsonl", tmp_path / "ledger.sqlite3"
+    f.write_text(event(1) + event(2))
+    with subprocess.Popen([sys.executable, "-m", "costpanel", "watch", "--headless", "--format", "costpanel",
+                           str(f), "--db", str(db)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        try:
+            lines = _reader(proc)
+            first = lines.get(timeout=30)  # printed once it runs: its signal handlers are in place
+            assert " 2 calls " in first
+            append(f, event(3) + event(4))
+            proc.send_signal(signal.SIGTERM)  # at once: the lines may not have been seen yet
+            assert proc.wait(timeout=30) == 0, proc.stderr.read()  # type: ignore[union-attr]
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert sorted(ledger_calls(db)) == ["call-1", "call-2", "call-3", "call-4"]
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        (ended,) = conn.execute("SELECT COUNT(*) FROM sessions WHERE id LIKE 'watch-%' AND ended_at IS NOT NULL"
+                                ).fetchone()
+    assert ended == 1, "the watch session is stored as ended"
+
+
+def test_bad_usage_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    r = costpanel("watch", "--headless", str(tmp_path / "missing.jsonl"))
+    assert r.returncode == 2
+    assert "missing.jsonl: no such file or folder" in one_line_error(r)
+    r = costpanel("watch", "--headless", "--format", "costpanel", "--source", "codex", str(tmp_path))
+    assert r.returncode == 2
+    assert "--format costpanel" in one_line_error(r)
+    r = costpanel("watch", "--headless", "--otlp-port", "70000", str(tmp_path))
+    assert r.returncode == 2 and "a port is 1-65535" in r.stderr
+    r = costpanel("watch", "--headless", "--screenshot", str(tmp_path / "x.png"), str(tmp_path))
+    assert r.returncode == 2 and "leave out --headless" in one_line_error(r)
+    r = costpanel("watch", "--headless", "--otlp-host", "0.0.0.0", str(tmp_path))
+    assert r.returncode == 2 and "give --otlp-port too" in one_line_error(r)
+    nowhere = {"HOME": str(tmp_path), "CLAUDE_CONFIG_DIR": str(tmp_path / "claude"), "CODEX_HOME": str(tmp_path / "codex")}
+    r = costpanel("watch", "--headless", env=nowhere)  # no agent has ever run here
+    assert r.returncode == 2
+    assert "no agent logs found to watch; looked in" in one_line_error(r)
+
+
+def test_local_midnight_is_today_start_in_local_time() -> None:
+    noon = dt.datetime(2026, 12, 3, 12, 30).astimezone()
+    midnight = dt.datetime.fromtimestamp(local_midnight(noon)).astimezone()
+    assert (midnight.date(), midnight.hour, midnight.minute, midnight.second) == (noon.date(), 0, 0, 0)
+
+
+# -- the panel fed by watch ----------------------------------------------------------------------------
+def test_a_watched_session_lists_the_tiers_it_has_an_orchestrator_tier_1_to_4() -> None:
+    from costpanel.gui.viewmodel import build_view
+
+    tracker = CostTracker()
+    tracker.record(MODEL, Usage(input=10), tier="subagent")
+    tracker.record(MODEL, Usage(input=10), tier="main")
+    watched = build_view(tracker.snapshot(), standard_tiers=())
+    assert [r.cells[0] for r in watched.tables["tiers"]] == ["main", "subagent"]
+    demo = build_view(tracker.snapshot())
+    assert [r.cells[0] for r in demo.tables["tiers"]] == ["main", "subagent", "Tier 1", "Tier 2", "Tier 3", "Tier 4"]
+
+
+def test_the_feed_offers_all_sources_first_then_each_view(watched) -> None:
+    from costpanel.gui.viewmodel import ALL_SOURCES, WatchFeed
+
+    watcher, tracker, logs = watched
+    (logs / "a.jsonl").write_text(event(1, project="shop"))
+    watcher.catch_up()
+    views = watcher.views
+    feed = WatchFeed(watcher.stats, views.names, views.get)
+    assert feed.choices() == [ALL_SOURCES, "costpanel", "costpanel / shop"]
+    assert feed.sources_text() == "Sources: 1 folder watched | 1 file | 1 call"
+
+
+@pytest.fixture
+def display_env(xvfb: str) -> dict[str, str]:  # noqa: F811  (the fixture imported above)
+    """The environment of a rendered scenario: a private Xvfb (test_panel_rendered's fixture: it
+    skips without one unless CI=true) and this folder on the path for the scenario's imports."""
+    env = {**os.environ, "DISPLAY": xvfb,
+           "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])}
+    env.pop("WAYLAND_DISPLAY", None)
+    return env
+
+
+def test_rendered_panel_fed_by_watch_shows_sources_line_main_and_subagent_rows_and_filters(
+        display_env: dict[str, str], tmp_path: Path) -> None:
+    folder, shot = tmp_path / "logs", tmp_path / "watch.png"
+    folder.mkdir()
+    run = subprocess.run([sys.executable, str(Path(__file__).parent / "watch_rendered_scenario.py"), str(folder),
+                          str(shot)], env=display_env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-3000:]
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    every = seen["all"]
+    assert [(row[0], row[2]) for row in every["tiers"]] == [("main", "2"), ("subagent", "1")]
+    assert seen["tracker_tiers"] == {"main": 2, "subagent": 1}
+    assert every["sources"] == "Sources: 1 folder watched | 1 file | 3 calls"
+    assert every["choices"] == ["All sources", "costpanel", "costpanel / blog", "costpanel / shop"]
+    assert every["total_tip"] == seen["tracker_total_tip"]
+    assert [(row[0], row[2]) for row in seen["blog"]["tiers"]] == [("main", "1")]
+    assert seen["blog"]["total_tip"] == seen["blog_total_tip"] != seen["tracker_total_tip"]
+    assert shot.stat().st_size > 10_000
+
+
+def test_headless_on_a_terminal_draws_the_live_tables_and_no_ledger_keeps_nothing(tmp_path: Path) -> None:
+    import pty
+
+    logs, default_db = tmp_path / "logs", tmp_path / "default.sqlite3"
+    logs.mkdir()
+    (logs / "events.jsonl").write_text(event(1) + event(2, tier="subagent"))
+    (logs / "other.jsonl").write_text('{"hello": "world"}\n')  # --source all: no source recognises it
+    leader, follower = pty.openpty()
+    env = {**os.environ, "COSTPANEL_DB": str(default_db), "COLUMNS": "160", "LINES": "50", "TERM": "xterm"}
+    with subprocess.Popen([sys.executable, "-m", "costpanel", "watch", "--headless", "--seconds", "1", "--no-ledger",
+                           str(logs)], stdout=follower, stderr=subprocess.PIPE, env=env) as proc:
+        os.close(follower)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the terminal's other end closed with the process
+                break
+            if not chunk:
+                break
+            out += chunk
+        assert proc.wait(timeout=30) == 0, proc.stderr.read()  # type: ignore[union-attr]
+    os.close(leader)
+    text = out.decode(errors="replace")
+    assert "Today: $" in text and "2 calls" in text
+    assert "By tier" in text and "subagent" in text and "By model" in text and MODEL in text
+    assert "Sources: 1 folder watched · 1 file · 2 calls · skipped 1 (not a known log format 1)" in text
+    assert not default_db.exists(), "--no-ledger writes no ledger"
+
+
+def test_the_panel_ends_cleanly_on_sigterm_with_the_calls_stored(display_env: dict[str, str], tmp_path: Path) -> None:
+    f, db = tmp_path / "events.jsonl", tmp_path / "ledger.sqlite3"
+    f.write_text(event(1) + event(2))
+    with subprocess.Popen([sys.executable, "-m", "costpanel", "watch", "--format", "costpanel", str(f), "--db", str(db)],
+                          env=display_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        try:
+            def stored() -> bool:
+                """the window's process stored both calls"""
+                try:
+                    return len(ledger_calls(db)) == 2
+                except sqlite3.Error:  # not created yet
+                    return False
+
+            wait_for(stored, timeout=30)
+            proc.send_signal(signal.SIGTERM)
+            code, err = proc.wait(timeout=30), proc.stderr.read()  # type: ignore[union-attr]
+            assert code == 0 and "Traceback" not in err, err
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        (ended,) = conn.execute("SELECT COUNT(*) FROM sessions WHERE id LIKE 'watch-%' AND ended_at IS NOT NULL"
+                                ).fetchone()
+    assert ended == 1
+
+
+@pytest.fixture
+def watched_panel(watched) -> Iterator[tuple[object, Watcher, CostTracker, Path]]:
+    """A panel fed by a watcher, built with only a Dear PyGui context (no display needed)."""
+    import dearpygui.dearpygui as dpg
+
+    from costpanel.gui import CostPanel
+    from costpanel.gui.viewmodel import WatchFeed
+
+    watcher, tracker, logs = watched
+    (logs / "a.jsonl").write_text(event(1, project="shop") + event(2, project="blog", tier="subagent"))
+    watcher.catch_up()
+    views = watcher.views
+    dpg.create_context()
+    try:
+        panel = CostPanel(tracker, persist_settings=False, table_refresh_s=0, detail_refresh_s=0,
+                          feed=WatchFeed(watcher.stats, views.names, views.get))
+        panel.build()
+        yield panel, watcher, tracker, logs
+    finally:
+        dpg.destroy_context()
+
+
+def _tiers(panel) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    import dearpygui.dearpygui as dpg
+
+    return [(dpg.get_value(r.cells[0]), dpg.get_value(r.cells[2])) for r in panel.widgets.pools["tiers"].rows
+            if dpg.is_item_shown(r.tag)]
+
+
+def test_the_filter_shows_one_project_and_all_again(watched_panel) -> None:
+    import dearpygui.dearpygui as dpg
+
+    panel, watcher, tracker, logs = watched_panel
+    panel.update(force=True)
+    assert _tiers(panel) == [("main", "1"), ("subagent", "1")]
+    assert dpg.get_value(panel.widgets.sources) == "Sources: 1 folder watched | 1 file | 2 calls"
+    assert dpg.get_item_configuration(panel.widgets.source_filter)["items"] == [
+        "All sources", "costpanel", "costpanel / blog", "costpanel / shop"]
+    assert set(panel.widgets.series) == {"Total", "main", "subagent"}, "no Tier 1-4 lines for a watched session"
+    panel.set_source_filter("costpanel / blog")
+    panel.update()
+    assert _tiers(panel) == [("subagent", "1")]
+    blog = watcher.views.get("costpanel / blog").snapshot()
+    assert dpg.get_item_configuration(panel.widgets.big_cost)["text"] == panel.view.header.cost
+    assert panel.snapshot.total_usd == blog.total_usd != tracker.snapshot().total_usd
+    panel.set_source_filter("no such view")  # a stale choice: back to everything
+    panel.update()
+    assert panel.shown == "All sources" and _tiers(panel) == [("main", "1"), ("subagent", "1")]
+    assert dpg.get_value(panel.widgets.source_filter) == "All sources"
+
+
+def test_reset_zeroes_the_session_and_every_filter_view(watched_panel) -> None:
+    panel, watcher, tracker, logs = watched_panel
+    panel.set_source_filter("costpanel / shop")
+    panel.confirm_reset()
+    panel.update()
+    assert tracker.snapshot().calls == 0
+    assert all(watcher.views.get(n).snapshot().calls == 0 for n in watcher.views.names())
+    assert _tiers(panel) == []
+
+
+def test_screenshot_pictures_the_panel_once_the_logs_are_read(display_env: dict[str, str], tmp_path: Path) -> None:
+    from test_panel_rendered import png_size_and_colours
+
+    f, shot = tmp_path / "events.jsonl", tmp_path / "shots" / "watch.png"
+    f.write_text(event(1) + event(2, tier="subagent"))
+    run = subprocess.run([sys.executable, "-m", "costpanel", "watch", "--format", "costpanel", str(f), "--no-ledger",
+                          "--screenshot", str(shot)], env=display_env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert f"wrote {shot}" in run.stdout
+    size, colours = png_size_and_colours(shot)
+    assert size[0] >= 400 and size[1] >= 300 and colours > 50
+
+
+def test_views_stop_at_their_limit_and_the_total_still_counts_everything(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from costpanel.integrations import watch
+
+    monkeypatch.setattr(watch, "MAX_VIEWS", 3)
+    f = tmp_path / "a.jsonl"
+    f.write_text("".join(event(n, project=f"p{n}") for n in range(4)))
+    tracker = CostTracker()
+    watcher = Watcher(tracker, [Root(f, (jsonl,))], views=Views(tracker.catalog))
+    watcher.catch_up()
+    assert watcher.views.names() == ["costpanel", "costpanel / p0", "costpanel / p1"]
+    assert watcher.views.get("costpanel").snapshot().calls == 4 == tracker.snapshot().calls
