@@ -48,6 +48,8 @@ Plan = tuple[tuple[str, str], "ModelEntry | None", "str | None", "str | None", "
              "str | None", float, "Rates | None"]
 _RESOLVE_CACHE_MAX = 4096
 _COMMIT_GRACE_S = 2.0  # settle(): how long to wait for a commit already under way on another thread
+# Epoch seconds of 0001-01-01 and 10000-01-01 (UTC): the times a datetime (record's at=) can hold.
+_FIRST_TS, _LAST_TS = -62135596800.0, 253402300800.0
 _NEVER = float("inf")  # the start of "no period": a plan without one never takes the fast branch
 # How long close() (and a settle() without timeout) waits for genai-prices lookups in flight; a
 # lookup still running after it commits its calls unpriced (counted, never lost, never $0).
@@ -315,6 +317,55 @@ class CostTracker:
             if resolved is None:  # an attempt's call waits for the lookup (once per name; see docs)
                 resolved = self._resolve_waiting(model, SETTLE_TIMEOUT_S)
         return self._held(model, resolved, usage, ts, given, source, project)  # type: ignore[arg-type]
+
+    def price_event(self, model: str, usage: Usage, tier: str = DEFAULT_TIER, session: str | None = None,
+                    event_id: str | None = None, ts: float | None = None, variant: str | None = None,
+                    source: str = API, project: str = NO_PROJECT, approximate: bool = False) -> Event:
+        """The committed :class:`Event` ``record()`` would return for this call, counting nothing:
+        for backfills (``costpanel import``) that store calls in the ledger directly. ``ts``: epoch
+        seconds (default now). Bad input raises as ``record()`` does. Uses ``record()``'s per-(tier,
+        model) plans, so a call costs a microsecond or two; a name genai-prices is looking up waits
+        for the lookup (once per name, as an attempt's call does)."""
+        if type(usage) is not Usage:
+            usage = _coerce_usage(usage)
+        if approximate is not False and approximate is not True:
+            raise TypeError(f"approximate must be a bool, got {type(approximate).__name__} {approximate!r}")
+        try:
+            plan = self._plans[tier][model]
+        except (KeyError, TypeError):
+            plan = self._plan(tier, model)
+        if plan is None:  # being looked up: priced off the plans, as an attempt's call is
+            held = self.price(model, usage, tier, None if ts is None else dt.datetime.fromtimestamp(ts, dt.timezone.utc),
+                              variant, source, project)
+            entry = held.entry
+            return Event(model, None if entry is None else entry.id, None if entry is None else entry.provider, tier,
+                         session or self._state.id, usage, held.cost, held.ts, event_id, COMMITTED, held.variant,
+                         held.priced_by, source, project, approximate)
+        _, entry, matched, provider, period, priced_by, implied, _, _ = plan
+        if source is not API or project is not NO_PROJECT:
+            self._check_origin(source, project)
+        if session is not None and (type(session) is not str or session not in self._sessions_seen):
+            self._check_session(session)
+        check_label("event_id", event_id, optional=True)
+        if variant is not None:
+            try:
+                variant = self._variants[variant]
+            except (KeyError, TypeError):
+                variant = self._check_variant(variant)
+        variant = combine(implied, variant)
+        if ts is None:
+            ts = _now()
+        elif type(ts) is not float or not _FIRST_TS <= ts < _LAST_TS:
+            if type(ts) is not int and type(ts) is not float:
+                raise TypeError(f"ts must be epoch seconds (a float or an int), got {type(ts).__name__} {ts!r}")
+            if not _FIRST_TS <= ts < _LAST_TS:  # what a datetime can say, as record(at=) takes: years 1-9999
+                raise ValueError(f"ts must be epoch seconds of a year from 1 to 9999, got {ts!r}")
+            ts = float(ts)
+        billed = None if period is None else self._period_for(entry, period, ts, variant)  # type: ignore[arg-type]
+        cost = None if billed is None else cost_units(billed, usage)
+        return _tuple_new(Event, (model, matched, provider, tier, session or self._state.id, usage, cost, ts, event_id,
+                                  COMMITTED, variant, priced_by if cost is not None else None, source, project,
+                                  approximate))
 
     def _held(self, model: str, resolved: Resolved, usage: Usage, ts: float, given: str | None, source: str,
               project: str) -> HeldCall:

@@ -34,8 +34,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from ..events import COMMITTED, Event
-from ..labels import check_label
+from ..events import Event
 from ..ledger.backfill import Backfill, Upserted
 from .logs import BAD_FIELD, DOCUMENT, TORN, UNREADABLE, LogCall
 from .registry import ALL, DETECTION_ORDER, chosen
@@ -292,30 +291,21 @@ class Importer:
         tokens, so the ledger's verdict on each kept call (counts per group) applies to those
         lines too."""
         result = self.result
-        price, sessions, fromtimestamp = self.tracker.price, self._sessions, dt.datetime.fromtimestamp
+        price = self.tracker.price_event
         groups: dict[int, list[Event]] = {}
         pop = self._raised.pop
         for call in entries:
             raised = pop(call.event_id, 0) if self._raised else 0
             try:
-                if call.session not in sessions:
-                    check_label("session", call.session)
-                    sessions.add(call.session)
-                check_label("event_id", call.event_id)
-                held = price(call.model, call.usage, call.tier, fromtimestamp(call.ts, _UTC), call.variant,
-                             call.source, call.project)
+                event = price(call.model, call.usage, call.tier, call.session, call.event_id, call.ts, call.variant,
+                              call.source, call.project)
             except (TypeError, ValueError, OverflowError, OSError):  # a field the reader let through
                 result.skipped[BAD_FIELD] += 1 + raised
                 result.calls -= 1 + raised
                 continue
-            entry = held.entry
-            if held.cost is None:
+            if event.cost_units is None:
                 result.unpriced += 1
                 result.unpriced_models[call.model] += 1
-            # the constructor, not tuple.__new__: fields added to Event later keep their defaults
-            event = Event(call.model, None if entry is None else entry.id, None if entry is None else entry.provider,
-                          call.tier, call.session, call.usage, held.cost, held.ts, call.event_id, COMMITTED,
-                          held.variant, held.priced_by, held.source, held.project)
             group = groups.get(raised)
             if group is None:
                 groups[raised] = [event]

@@ -307,7 +307,7 @@ def _groups(tss: list[float], ids: list[int], flags: list[int]) -> dict[tuple[in
         a, n = 0, len(tss)
         while a < n:
             bucket = int(tss[a] // size) * size
-            b = bisect_left(tss, bucket + size, a)
+            b = max(bisect_left(tss, bucket + size, a), a + 1)  # past float precision (ts ~1e300) a run is one call
             run: defaultdict[Any, list[int]] = defaultdict(list)
             for i, tag in zip(range(a, b), tags[a:b]):
                 run[tag].append(i)

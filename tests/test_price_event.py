@@ -1,0 +1,51 @@
+"""CostTracker.price_event: the Event record() would return, counting nothing (for backfills)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from costpanel import CostTracker, Usage
+from costpanel.events import COMMITTED
+from costpanel.pricing import Catalog
+
+U = Usage(input=3, cache_read=20_000, cache_write=1_000, output=700)
+AT = dt.datetime(2026, 11, 30, 9, tzinfo=dt.timezone.utc)
+
+
+@pytest.mark.parametrize(("model", "variant"), [("claude-sonnet-4-5", None), ("claude-sonnet-4-5", "batch"),
+                                                 ("gpt-4o", "priority"), ("mystery-model", None)])
+def test_price_event_is_what_record_counts_and_changes_nothing(catalog: Catalog, model: str,
+                                                               variant: str | None) -> None:
+    tracker = CostTracker(catalog, fallback=False)
+    priced = tracker.price_event(model, U, "main", "cc-1", "e1", AT.timestamp(), variant, "claude-code", "/p")
+    assert tracker.snapshot().calls == 0 and tracker.snapshot().version == 1  # nothing counted
+    recorded = CostTracker(catalog, fallback=False).record(model, U, "main", "cc-1", "e1", AT, variant,
+                                                          "claude-code", "/p")
+    assert priced == recorded and priced.status == COMMITTED
+    assert (priced.cost_units is None) == (model == "mystery-model")
+
+
+def test_a_call_before_a_price_change_is_billed_at_the_prices_then(catalog: Catalog) -> None:
+    tracker = CostTracker(catalog, fallback=False)
+    old = dt.datetime(2024, 6, 1, tzinfo=dt.timezone.utc)
+    assert (tracker.price_event("claude-sonnet-4-5", U, ts=old.timestamp()).cost_units
+            == CostTracker(catalog, fallback=False).record("claude-sonnet-4-5", U, at=old).cost_units)
+
+
+@pytest.mark.parametrize(("ts", "error"), [(float("nan"), ValueError), (float("inf"), ValueError), (1e300, ValueError),
+                                           ("12", TypeError), (True, TypeError)])
+def test_a_time_that_is_no_time_is_refused(catalog: Catalog, ts: object, error: type[Exception]) -> None:
+    with pytest.raises(error, match="ts must be epoch seconds"):
+        CostTracker(catalog, fallback=False).price_event("gpt-4o", U, ts=ts)  # type: ignore[arg-type]
+
+
+def test_bad_labels_are_refused_as_record_refuses_them(catalog: Catalog) -> None:
+    tracker = CostTracker(catalog, fallback=False)
+    with pytest.raises(TypeError, match="tier must be a str"):
+        tracker.price_event("gpt-4o", U, tier=3)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="event_id"):
+        tracker.price_event("gpt-4o", U, event_id="a\nb")
+    with pytest.raises(ValueError, match="source"):
+        tracker.price_event("gpt-4o", U, source="Claude Code")
