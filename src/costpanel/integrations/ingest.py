@@ -152,6 +152,7 @@ class Importer:
             tracker = CostTracker()
         self.tracker = tracker
         self.result = ImportResult()
+        self.batch_calls = BATCH_CALLS
         self._backfill = Backfill(ledger)
         # event id -> the call with the most tokens: one batch, in first-seen order
         self._waiting: dict[str, LogCall] = {}
@@ -210,6 +211,45 @@ class Importer:
         finally:
             os.close(fd)
         return None
+
+    def read_parallel(self, tasks: Sequence[Task], sources: dict[str, ModuleType], workers: int) -> ImportResult:
+        """:meth:`read` in ``workers`` forked processes (reading, parsing and pricing use a core
+        each) while this one writes the ledger: the only writer, so batches stay transactions.
+        Files of one folder go to one worker (a resumed session's copies meet in its batches, in
+        file order: the same copy is kept on every run)."""
+        import multiprocessing
+        from multiprocessing.connection import wait
+
+        context = multiprocessing.get_context("fork")
+        readers, processes = [], []
+        for share in _shares(tasks, workers):
+            receive, send = context.Pipe(duplex=False)
+            process = context.Process(target=_work, args=(self, share, sources, send), daemon=True)
+            process.start()
+            send.close()
+            readers.append(receive)
+            processes.append(process)
+        try:
+            while readers:
+                for receive in wait(readers):
+                    try:
+                        kind, payload = receive.recv()
+                    except EOFError:  # a worker died without a word (killed, out of memory)
+                        raise RuntimeError("an import worker process ended unexpectedly; nothing it read after "
+                                           "its last batch was stored: run the import again") from None
+                    if kind == _BATCH:
+                        self._store_batch(payload)
+                    elif kind == _DONE:
+                        _merge(self.result, payload)
+                        readers.remove(receive)
+                    else:  # the worker's own error, as text: raise it here, where the user sees it
+                        raise RuntimeError(payload)
+        finally:
+            for process in processes:
+                process.join(timeout=5)
+                if process.is_alive():
+                    process.kill()
+        return self.result
 
     def _unreadable(self, path: Path, why: str) -> None:
         self.result.unreadable[str(path)] = why
@@ -279,7 +319,7 @@ class Importer:
                 duplicates += 1
         self.result.calls += len(calls)
         self.result.duplicates += duplicates
-        if len(waiting) >= BATCH_CALLS + KEEP_RECENT:
+        if len(waiting) >= self.batch_calls + KEEP_RECENT:
             entries = list(waiting.values())
             cut = len(entries) - KEEP_RECENT
             self._waiting = {call.event_id: call for call in entries[cut:]}
@@ -311,6 +351,10 @@ class Importer:
                 groups[raised] = [event]
             else:
                 group.append(event)
+        self._store_batch(groups)
+
+    def _store_batch(self, groups: dict[int, list[Event]]) -> None:
+        """Hand a priced batch to the ledger (a worker process sends it to the parent instead)."""
         self._collect()  # at most one batch in the writer's hands: memory stays bounded
         if WRITER_THREAD:
             self._pending = self._writer.submit(self._store, groups)
@@ -363,6 +407,89 @@ class Importer:
             self._shut()
 
 
+# What a worker process sends its parent: a priced batch, its counts at the end, or its error.
+_BATCH, _DONE, _FAILED = "batch", "done", "failed"
+WORKER_BATCH_CALLS = 2048
+PARALLEL_MIN_BYTES = 16 << 20  # below this, forking workers costs more than it saves
+MAX_WORKERS = 4
+
+
+def workers_for(tasks: Sequence[Task]) -> int:
+    """How many processes read ``tasks``: one per core (up to :data:`MAX_WORKERS`) once there is
+    enough to read, and never more than there are folders."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if cores < 2 or len(tasks) < 2:
+        return 1
+    size = 0
+    for path, _, _ in tasks:
+        with contextlib.suppress(OSError):
+            size += os.stat(path).st_size
+    if size < PARALLEL_MIN_BYTES:
+        return 1
+    return max(1, min(cores, MAX_WORKERS, len({path.parent for path, _, _ in tasks})))
+
+
+def _shares(tasks: Sequence[Task], workers: int) -> list[list[Task]]:
+    """``tasks`` in ``workers`` shares of about equal bytes, whole folders each, files in order."""
+    folders: dict[Path, list[Task]] = {}
+    for task in tasks:
+        folders.setdefault(task[0].parent, []).append(task)
+
+    def size(group: list[Task]) -> int:
+        total = 0
+        for path, _, _ in group:
+            with contextlib.suppress(OSError):
+                total += os.stat(path).st_size
+        return total
+
+    shares: list[list[Task]] = [[] for _ in range(workers)]
+    loads = [0] * workers
+    for group in sorted(folders.values(), key=size, reverse=True):
+        k = loads.index(min(loads))
+        shares[k].extend(group)
+        loads[k] += size(group)
+    order = {task[0]: n for n, task in enumerate(tasks)}
+    return [sorted(share, key=lambda task: order[task[0]]) for share in shares if share]
+
+
+def _work(importer: Importer, share: list[Task], sources: dict[str, ModuleType], conn: Any) -> None:
+    """A worker process: read and price ``share``, sending each batch to the parent. Never touches
+    the parent's ledger connection or threads (not in this process), and ends with ``os._exit``:
+    the parent's exit handlers (a ledger's flush, say) are not this process's to run."""
+    code = 0
+    try:
+        importer.result = ImportResult()
+        importer.batch_calls = WORKER_BATCH_CALLS  # the parent writes while this reads on: hand over often
+        importer._store_batch = lambda groups: conn.send((_BATCH, groups))  # type: ignore[method-assign]
+        importer.read(share, sources)
+        entries, importer._waiting = list(importer._waiting.values()), {}
+        if entries:
+            importer._write(entries)
+        conn.send((_DONE, importer.result))
+    except BaseException as exc:  # noqa: BLE001 - said to the parent, which raises it
+        code = 1
+        with contextlib.suppress(Exception):
+            conn.send((_FAILED, f"import worker failed: {type(exc).__name__}: {exc}"))
+    finally:
+        with contextlib.suppress(Exception):
+            conn.close()
+        os._exit(code)
+
+
+def _merge(into: ImportResult, part: ImportResult) -> None:
+    """Add a worker's counts (what it read; the ledger's verdicts are counted here) to ``into``."""
+    for f in fields(ImportResult):
+        mine, theirs = getattr(into, f.name), getattr(part, f.name)
+        if isinstance(mine, int):
+            setattr(into, f.name, mine + theirs)
+        elif isinstance(mine, Counter):
+            mine.update(theirs)
+        elif isinstance(mine, dict):
+            mine.update(theirs)
+        else:
+            mine.extend(theirs[:max(0, _MAX_ERRORS - len(mine))])
+
+
 @contextlib.contextmanager
 def quiet_gc() -> Iterator[None]:
     """Fewer garbage-collector passes while importing: an import allocates millions of short-lived
@@ -378,11 +505,12 @@ def quiet_gc() -> Iterator[None]:
 
 
 def import_logs(paths: Sequence[Path | str] = (), source: str = ALL, ledger: Path | str | None = None,
-                tracker: Any = None) -> ImportResult:
+                tracker: Any = None, workers: int | None = None) -> ImportResult:
     """Import log files into the ledger at ``ledger`` (None: the default ledger).
 
     ``paths``: files or folders (none: every default root of the chosen sources); ``source``: a
     name of :data:`~.registry.LOG_SOURCES`, or ``all`` to detect each named file's source.
+    ``workers``: processes that read and price (None: :func:`workers_for` decides; 1: this one).
     Raises :class:`PathNotFound`, :class:`~.registry.SourceUnavailable`, or the ledger's
     :class:`~costpanel.ledger.LedgerError` (before anything is read).
     """
@@ -391,5 +519,9 @@ def import_logs(paths: Sequence[Path | str] = (), source: str = ALL, ledger: Pat
     tasks = plan([Path(p).expanduser() for p in paths], sources, source == ALL, result)
     with Importer(ledger, tracker) as importer:
         importer.result = result
-        importer.read(tasks, sources)
+        count = workers_for(tasks) if workers is None else workers
+        if count > 1:
+            importer.read_parallel(tasks, sources, count)
+        else:
+            importer.read(tasks, sources)
     return result

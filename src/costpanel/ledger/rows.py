@@ -223,21 +223,33 @@ _STORED = ("id", "event_id", "ts", "dim", *BUCKETS, "cost_units")
 _TOKEN_AT = [_STORED.index(b) for b in TOKEN_BUCKETS]
 
 
-def _smaller_stored(conn: sqlite3.Connection, clashed: list[Event]) -> tuple[list[Event], list[tuple[Any, ...]]]:
-    """Of the counted calls whose id is stored already, those with more tokens than the stored
-    call, and the stored rows they replace."""
-    counted = {e.event_id: e for e in clashed if e.status != DISCARDED}
-    ids = list(counted)
-    replacing, old = [], []
+def _stored(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[Any, ...]]:
+    """The counted calls already stored under ``ids`` (index probes: a fresh import finds none)."""
+    found: dict[str, tuple[Any, ...]] = {}
     for a in range(0, len(ids), 500):
         chunk = ids[a:a + 500]
         for row in conn.execute(f"SELECT {', '.join(_STORED)} FROM calls WHERE committed = 1 AND event_id IN "
                                 f"({', '.join('?' * len(chunk))})", chunk):
-            e = counted[row[1]]
-            if e.usage.total_tokens > sum(row[k] for k in _TOKEN_AT):
-                replacing.append(e)
-                old.append(row)
-    return replacing, old
+            found[row[1]] = row
+    return found
+
+
+def _split_stored(conn: sqlite3.Connection, batch: list[Event]) -> tuple[list[Event], list[Event],
+                                                                         list[tuple[Any, ...]], int]:
+    """``batch`` less its counted calls whose id is stored already: (new, those replacing a stored
+    call with fewer tokens, the rows they replace, how many changed nothing)."""
+    stored = _stored(conn, [e.event_id for e in batch if e.event_id is not None and e.status != DISCARDED])
+    if not stored:
+        return batch, [], [], 0
+    new, replacing, old = [], [], []
+    for e in batch:
+        row = stored.get(e.event_id) if e.status != DISCARDED else None  # type: ignore[arg-type]
+        if row is None:
+            new.append(e)
+        elif e.usage.total_tokens > sum(row[k] for k in _TOKEN_AT):
+            replacing.append(e)
+            old.append(row)
+    return new, replacing, old, len(batch) - len(new) - len(replacing)
 
 
 def _replace_rows(conn: sqlite3.Connection, dims: Dims, replacing: list[Event], old: list[tuple[Any, ...]]) -> None:
@@ -411,21 +423,22 @@ def upsert_events(conn: sqlite3.Connection, events: Iterable[Event], dims: Dims 
         return Upserted(0, 0, 0)
     dims = dims if dims is not None else Dims()
     has_ids = any(map(_EVENT_ID, batch))
+    replacing: list[Event] = []
     if has_ids:
         batch = _most_tokens(batch)
-    columns = _Columns(conn, dims, batch)
-    last = _last_call(conn) if has_ids else 0
-    columns.insert(conn)
-    replacing: list[Event] = []
-    if has_ids and _last_call(conn) - last != len(batch):  # ids stored already
-        batch, clashed = _inserted(conn, batch, last)
-        replacing, old = _smaller_stored(conn, clashed)
+        batch, replacing, old, _ = _split_stored(conn, batch)
         if replacing:
             _replace_rows(conn, dims, replacing, old)
+    columns = _Columns(conn, dims, batch) if batch else None
+    if columns is not None:
+        last = _last_call(conn) if has_ids else 0
+        columns.insert(conn)
+        if has_ids and _last_call(conn) - last != len(batch):  # a discarded attempt's id stored already
+            batch, _ = _inserted(conn, batch, last)
     added = len(batch)
     batch += replacing
     if batch:
-        if len(batch) != len(columns.tss):
+        if columns is None or len(batch) != len(columns.tss):
             columns = _Columns(conn, dims, batch)
         rollups, spans = _rollups(dims, columns)
         _ROLLUP.run_rows(conn, rollups)
