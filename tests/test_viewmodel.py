@@ -129,3 +129,12 @@ def test_a_tier_lists_whole_model_names_that_fit_and_counts_the_rest() -> None:
     assert models_text(("claude-sonnet-4-5-20250929-a-very-long-name", "gpt-4o-mini")) == (
         "claude-sonnet-4-5-20250929-a-very-long-name +1")
     assert models_text(()) == ""
+
+
+def test_approximate_calls_are_said_in_the_header(tracker: CostTracker) -> None:
+    usage = Usage(input=1000, cache_write=300, output=20)
+    tracker.record("claude-haiku-4-5", usage, tier="main")
+    assert build_view(tracker.snapshot()).header.pending == ""
+    tracker.record("claude-haiku-4-5", usage, tier="main", approximate=True)
+    assert build_view(tracker.snapshot()).header.pending == (
+        "~ 1 call(s) approximate (cache writes priced at the 5-minute rate)")

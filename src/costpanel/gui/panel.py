@@ -535,7 +535,7 @@ class CostPanel:
 
     def export_history(self, fmt: str) -> Path | None:
         """The History tab's range, grouped by day, as CSV or JSON in the export folder."""
-        from ..ledger.queries import discarded_total, parse_range, report
+        from ..ledger.queries import approximate_calls, discarded_total, parse_range, report
         from ..ledger.report_files import report_file
         from ..paths import ensure_private_dir, write_private_file
 
@@ -544,7 +544,8 @@ class CostPanel:
             return None
         span = parse_range(self.history_range)
         rows = report(self._history_conn, span, "day")
-        data = report_file(fmt, span, "day", rows, discarded_total(self._history_conn, span))  # as `costpanel export`
+        data = report_file(fmt, span, "day", rows, discarded_total(self._history_conn, span),  # as `costpanel export`
+                           approximate=approximate_calls(self._history_conn, span))
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         path = ensure_private_dir(self.export_dir) / f"costpanel-history-{self.history_range}-{stamp}.{fmt}"
         try:

@@ -229,6 +229,9 @@ def header_view(s: Snapshot) -> HeaderView:
     if s.unpriced_calls:
         unpriced = f"{s.unpriced_calls:,} call(s) unpriced: {', '.join(s.unpriced)}"
     pending = f"{s.pending_calls:,} call(s) pending ({fmt.usd(s.pending_usd)})" if s.pending_calls else ""
+    if s.approximate_calls:  # Claude Code telemetry: cache writes without their TTL split
+        approximate = f"~ {s.approximate_calls:,} call(s) approximate (cache writes priced at the 5-minute rate)"
+        pending = f"{pending} | {approximate}" if pending else approximate
     discarded = ""
     if s.discarded.calls:
         discarded = f"{s.discarded.calls:,} discarded fallback call(s), {fmt.usd(s.discarded.cost_usd)} not in the total"

@@ -12,7 +12,6 @@ the same event ids, which the tracker's upsert counts once.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,11 +21,9 @@ from typing import Any, NamedTuple
 
 from ..tracker import CostTracker
 from .logs import BAD_FIELD, LogCall, Skips
+from .registry import DETECTION_ORDER, load
 from .tail import Tail
 
-# Source name -> module under costpanel.integrations, imported on first use. A minimal lookup until
-# integrations/registry.py (LOG_SOURCES) is merged: the lead folds the two.
-LOG_SOURCES = {"claude-code": "claude_code", "codex": "codex", "gemini-cli": "gemini_cli", "costpanel": "jsonl"}
 BEFORE_TODAY = "before today"  # calls older than local midnight: the panel shows today (import backfills)
 NOT_RECOGNISED = "not a known log format"  # a file under a PATH no source recognises (--source all)
 DEBOUNCE_MS = 200  # watchfiles' default 1,600 ms would break the 1 s latency target
@@ -37,24 +34,11 @@ MAX_VIEWS = 256  # per-(source, project) trackers for the panel's filter; past t
 HEAD_BYTES = 8192  # what looks_like() sees of a file to detect its source
 
 
-def source_module(name: str) -> ModuleType:
-    """The log source module for a source name; ImportError when it is not installed here."""
-    try:
-        module = LOG_SOURCES[name]
-    except KeyError:
-        raise ValueError(f"unknown log source {name!r}; known: {', '.join(LOG_SOURCES)}") from None
-    return importlib.import_module(f"{__package__}.{module}")
-
-
-def available_sources(names: Iterable[str] = LOG_SOURCES) -> list[ModuleType]:
-    """The log source modules of ``names`` present in this build (others are left out)."""
-    found = []
-    for name in names:
-        try:
-            found.append(source_module(name))
-        except ImportError:
-            continue
-    return found
+def available_sources(names: Iterable[str] = DETECTION_ORDER) -> list[ModuleType]:
+    """The log source modules of ``names`` present in this build, in the order their formats are
+    asked whether a file is theirs (:data:`~.registry.DETECTION_ORDER`: the strictest first)."""
+    ordered = sorted(names, key=lambda n: DETECTION_ORDER.index(n) if n in DETECTION_ORDER else len(DETECTION_ORDER))
+    return [module for module in map(load, ordered) if module is not None]
 
 
 def local_midnight(now: dt.datetime | None = None) -> float:
