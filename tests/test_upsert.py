@@ -219,3 +219,25 @@ def test_live_and_backfilled_copies_of_a_call_count_once(tmp_path: Path, catalog
         assert rows(conn, "SELECT SUM(calls), SUM(output) FROM rollup") == [(1, 740)]
     finally:
         conn.close()
+
+
+def test_a_replacement_beside_a_repeated_discarded_attempt_rolls_up_the_replacement(tmp_path: Path) -> None:
+    """Found by hypothesis: the discarded attempt of an id (stored already) and its committed call
+    with more tokens in one batch; the roll-ups must gain the committed call, not the attempt."""
+    from costpanel.events import DISCARDED
+
+    db = tmp_path / "ledger.sqlite3"
+    t0 = 1_780_000_000.0
+
+    def attempt(usage: Usage) -> Event:
+        return event("x", usage, 5, t0)._replace(status=DISCARDED)
+
+    with Backfill(db) as backfill:
+        assert backfill.write([attempt(PARTIAL), event("x", PARTIAL, 10, t0)]) == Upserted(2, 0, 0)
+        assert backfill.write([attempt(PARTIAL), event("x", FINAL, 99, t0)]) == Upserted(0, 1, 1)
+    conn = sqlite3.connect(db)
+    try:
+        assert rows(conn, "SELECT status, SUM(calls), SUM(output), SUM(cost_units) FROM rollup GROUP BY status "
+                          "ORDER BY status") == [("committed", 1, 740, 99), ("discarded", 1, 1, 5)]
+    finally:
+        conn.close()

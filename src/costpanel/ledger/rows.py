@@ -435,10 +435,13 @@ def upsert_events(conn: sqlite3.Connection, events: Iterable[Event], dims: Dims 
         columns.insert(conn)
         if has_ids and _last_call(conn) - last != len(batch):  # a discarded attempt's id stored already
             batch, _ = _inserted(conn, batch, last)
+            columns = None
     added = len(batch)
-    batch += replacing
+    if replacing:
+        batch += replacing
+        columns = None
     if batch:
-        if columns is None or len(batch) != len(columns.tss):
+        if columns is None:  # the columns inserted are not the calls to roll up
             columns = _Columns(conn, dims, batch)
         rollups, spans = _rollups(dims, columns)
         _ROLLUP.run_rows(conn, rollups)
