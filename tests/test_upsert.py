@@ -241,3 +241,17 @@ def test_a_replacement_beside_a_repeated_discarded_attempt_rolls_up_the_replacem
                           "ORDER BY status") == [("committed", 1, 740, 99), ("discarded", 1, 1, 5)]
     finally:
         conn.close()
+
+
+def test_a_batch_of_new_calls_and_replacements_rolls_up_both(tmp_path: Path) -> None:
+    db = tmp_path / "ledger.sqlite3"
+    t0 = 1_780_000_000.0
+    with Backfill(db) as backfill:
+        assert backfill.write([event("a", PARTIAL, 10, t0)]) == Upserted(1, 0, 0)
+        assert backfill.write([event("b", FINAL, 99, t0 + 5), event("a", FINAL, 99, t0 + 1)]) == Upserted(1, 1, 0)
+    conn = sqlite3.connect(db)
+    try:
+        assert rows(conn, "SELECT SUM(calls), SUM(output), SUM(cost_units) FROM rollup") == [(2, 1480, 198)]
+        assert rows(conn, "SELECT SUM(calls), SUM(output), SUM(cost_units) FROM rollup_hour") == [(2, 1480, 198)]
+    finally:
+        conn.close()

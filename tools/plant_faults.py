@@ -339,7 +339,7 @@ FAULTS: tuple[Fault, ...] = (
     Fault("u5", "roll-ups made from the calls inserted, not the calls replacing stored ones", ROWS,
           "        batch += replacing\n        columns = None\n", "        batch += replacing\n",
           ("tests/test_upsert.py",),
-          ("tests/test_upsert.py::test_a_replacement_beside_a_repeated_discarded_attempt_rolls_up_the_replacement",)),
+          ("tests/test_upsert.py::test_a_batch_of_new_calls_and_replacements_rolls_up_both",)),
     Fault("k3", "close() does not wait for calls the lookup's thread is committing (they are lost)", TRACKER,
           "        if self._waiting or self._settling:\n", "        if self._waiting:\n",
           (T_FALLBACK,),
