@@ -357,3 +357,21 @@ def test_an_attempt_is_priced_with_the_period_in_force_at_its_time(tracker: Cost
         after = a.record("o3", Usage(input=1_000_000), at=dt.datetime(2025, 7, 1, tzinfo=UTC))
     assert (before.cost_usd, after.cost_usd) == (Decimal(10), Decimal(2))
     assert tracker.snapshot().total_usd == Decimal(12)
+
+
+def test_a_session_can_have_begun_before_its_tracker(catalog: Catalog) -> None:
+    """`costpanel watch` shows today: its session starts at local midnight, so elapsed time and the
+    session's burn rate count from there, not from when the watch was started."""
+    import datetime as dt
+
+    begun = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=2)
+    tracker = CostTracker(catalog, fallback=False, started_at=begun)
+    tracker.record("gpt-4o", Usage(input=400_000, output=0), at=begun + dt.timedelta(minutes=5))
+    snap = tracker.snapshot()
+    assert abs((snap.started_at - begun).total_seconds()) < 1e-3
+    assert 7190 < snap.elapsed_s < 7300
+    assert snap.burn_rate_usd_per_hour(None) == pytest.approx(float(snap.total_usd) / 2, rel=0.02)
+    with pytest.raises(ValueError, match="must not be in the future"):
+        CostTracker(catalog, started_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1))
+    with pytest.raises(ValueError, match="timezone-aware"):
+        CostTracker(catalog, started_at=dt.datetime.now())

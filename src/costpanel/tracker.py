@@ -101,13 +101,17 @@ class CostTracker:
         ledger: Ledger | str | Path | bool | None = None,
         resume: bool = False,
         fallback: bool | GenaiPricesFallback = True,
+        started_at: dt.datetime | None = None,
     ) -> None:
         """``ledger``: None/False keeps everything in memory (tests, notebooks); True uses the
         default ledger file; a path or a :class:`~costpanel.ledger.Ledger` persists there.
         ``resume`` continues the ledger's last open session with its totals restored exactly.
         ``fallback``: price names the catalog does not know from genai-prices (True: the
         process's shared :class:`~costpanel.pricing.fallback.GenaiPricesFallback`, loaded only
-        when such a name is first recorded); False counts them unpriced."""
+        when such a name is first recorded); False counts them unpriced.
+        ``started_at`` (aware datetime, not in the future): when the session began, if before this
+        tracker — ``costpanel watch`` shows today, so its session starts at local midnight and its
+        elapsed time and session burn rate count from there."""
         check_label("session", session, optional=True)
         if type(series_seconds) is not int or series_seconds < 1:
             raise ValueError(f"series_seconds must be a positive int, got {series_seconds!r}")
@@ -128,6 +132,12 @@ class CostTracker:
         self._subscribers: tuple[Subscriber, ...] = ()
         self._series_seconds = series_seconds
         self._state = SessionState(session, series_seconds, version_base=1)
+        if started_at is not None:
+            begun = timestamp_of(started_at)
+            if begun > self._state.started_wall:
+                raise ValueError(f"started_at must not be in the future, got {started_at.isoformat()}")
+            self._state.started_mono -= self._state.started_wall - begun
+            self._state.started_wall = begun
         self.ledger: Ledger | None = None
         self._ledger_queue: collections.deque[Event] | None = None
         self._owns_ledger = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import signal
 import threading
 import time
@@ -114,22 +115,24 @@ def run(args: argparse.Namespace) -> int:
         if problem is not None:
             error(f"cannot open the panel: {problem}; {NO_DISPLAY_HINT}")
             return 2
-    from ..integrations.watch import Views, Watcher
+    from ..integrations.watch import Views, Watcher, local_midnight
     from ..ledger import LedgerError
     from ..ledger.sqlite_storage import check_integrity, default_path
 
     try:
         if not args.no_ledger:
             check_integrity(args.db.expanduser() if args.db else default_path())
+        # today is what the panel shows: the session (its elapsed time, its burn rate) began at midnight
+        today = dt.datetime.fromtimestamp(local_midnight(), dt.timezone.utc)
         tracker = CostTracker(ledger=None if args.no_ledger else (args.db or True),
-                              session=f"{WATCH_PREFIX}{new_session_id()}")
+                              session=f"{WATCH_PREFIX}{new_session_id()}", started_at=today)
     except PricingError as exc:
         error(pricing_problems(exc))
         return 1
     except LedgerError as exc:
         error(f"{exc} (use --no-ledger to run without one)")
         return 1
-    views = Views(tracker.catalog)
+    views = Views(tracker.catalog, started_at=today)
     watcher = Watcher(tracker, roots, views=views)
     receiver = None
     problems = False

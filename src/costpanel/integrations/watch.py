@@ -100,6 +100,7 @@ class Views:
     panel's filter shows one of them (their own upsert keeps them exact). No ledger."""
 
     catalog: Any
+    started_at: dt.datetime | None = None  # as the main tracker's session (a watch: local midnight)
     trackers: dict[str, CostTracker] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -114,7 +115,7 @@ class Views:
                 with self._lock:
                     if len(self.trackers) >= MAX_VIEWS:
                         continue
-                    tracker = self.trackers.setdefault(name, CostTracker(self.catalog, session=None))
+                    tracker = self.trackers.setdefault(name, CostTracker(self.catalog, started_at=self.started_at))
             tracker.record(call.model, call.usage, call.tier, call.session, call.event_id, at, call.variant,
                            call.source, call.project)
 
