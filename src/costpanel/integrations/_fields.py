@@ -1,5 +1,5 @@
-"""Field checks the Codex and Gemini CLI readers share: a bad value raises :class:`BadField`
-naming the field, which the reader counts under ``bad field`` (and keeps as its ``last_error``)."""
+"""Field checks the log readers share: a bad value raises :class:`BadField` naming the field,
+which the reader counts under ``bad field`` (and keeps as its ``last_error``)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,21 @@ def count(holder: dict[str, object], key: str, where: str) -> int:
     if type(value) is not int or not 0 <= value <= MAX_COUNT:
         raise BadField(f"{where}.{key} must be a non-negative integer, got {type(value).__name__} {value!r}")
     return value
+
+
+def iso_seconds(field: str, value: object) -> float:
+    """Epoch seconds of an ISO 8601 time with its offset (the agents write UTC, ``Z``); a time
+    without one could be any time zone, so it is refused rather than guessed."""
+    if type(value) is not str:
+        raise BadField(f"{field} must be an ISO 8601 string, got {type(value).__name__} {value!r}")
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise BadField(f"{field} must be an ISO 8601 time such as 2026-11-30T09:12:04.511Z, "
+                       f"got {value[:60]!r}") from None
+    if when.utcoffset() is None:
+        raise BadField(f"{field} must carry its offset (Z or +hh:mm): {value[:60]!r} could be any time zone")
+    return when.timestamp()
 
 
 def clip_path(path: str) -> str:
@@ -54,19 +69,10 @@ class Fields:
 
     def ts(self, field: str, value: object) -> float:
         """Epoch seconds of an ISO 8601 time with its offset (both CLIs write UTC, ``Z``)."""
-        if type(value) is not str:
-            raise BadField(f"{field} must be an ISO 8601 string, got {type(value).__name__} {value!r}")
-        cached = self._times.get(value)
+        cached = self._times.get(value) if type(value) is str else None
         if cached is not None:
             return cached
-        try:
-            when = dt.datetime.fromisoformat(value)
-        except ValueError:
-            raise BadField(f"{field} must be an ISO 8601 time such as 2026-11-30T09:12:04.511Z, "
-                           f"got {value[:60]!r}") from None
-        if when.utcoffset() is None:
-            raise BadField(f"{field} must carry its offset (Z): {value!r}")
-        seconds = when.timestamp()
+        seconds = iso_seconds(field, value)
         if len(self._times) >= _TS_CACHE_MAX:
             self._times.clear()
         self._times[value] = seconds

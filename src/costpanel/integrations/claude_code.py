@@ -19,7 +19,6 @@ byte search, before any JSON parsing: on real logs that is most of the bytes.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -30,6 +29,7 @@ import orjson
 from ..adapters import variant_of
 from ..labels import MAX_LABEL, check_label
 from ..usage import BUCKETS, MAX_COUNT, Usage
+from ._fields import BadField, iso_seconds
 from .logs import (
     API_ERROR,
     BAD_FIELD,
@@ -121,8 +121,7 @@ def _place(path: Path) -> tuple[str, str, bool]:
     return path.parent.name, path.stem, False
 
 
-class BadLine(ValueError):
-    """A JSON line with a field of the wrong type or value; the message names it."""
+BadLine = BadField  # a line with a field of the wrong type or value; the message names it
 
 
 def _count(usage: dict[str, Any], key: str, where: str = "message.usage") -> int:
@@ -189,16 +188,8 @@ def _usage_checked(usage: dict[str, Any]) -> Usage:
 
 
 def timestamp(value: object) -> float:
-    """Epoch seconds of an ISO 8601 time with its offset (Claude Code writes UTC with ``Z``)."""
-    if type(value) is not str:
-        raise BadLine(f"timestamp must be an ISO 8601 string, got {type(value).__name__} {value!r}")
-    try:
-        when = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise BadLine(f"timestamp must be an ISO 8601 time such as 2026-11-30T09:12:04.511Z, got {value!r}") from None
-    if when.tzinfo is None:
-        raise BadLine(f"timestamp must carry its offset (Z): {value!r} could be any time zone")
-    return when.timestamp()
+    """Epoch seconds of the line's ``timestamp`` (Claude Code writes UTC with ``Z``)."""
+    return iso_seconds("timestamp", value)
 
 
 class Reader:

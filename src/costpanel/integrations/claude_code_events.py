@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..adapters import from_anthropic
+from ._fields import iso_seconds
 from .genai import GenAiCall, NotACall, count, text
 from .logs import NO_MODEL, NO_USAGE
 
@@ -53,13 +54,7 @@ def _timestamp(attributes: Mapping[str, Any], time_ns: int, observed_ns: int) ->
         return time_ns / 1e9
     stamp = attributes.get("event.timestamp")
     if isinstance(stamp, str):
-        try:
-            at = dt.datetime.fromisoformat(stamp)
-        except ValueError:
-            raise ValueError(f"event.timestamp must be an ISO 8601 time, got {stamp!r:.80}") from None
-        if at.tzinfo is None:
-            raise ValueError(f"event.timestamp has no time zone: {stamp!r:.80}")
-        return at.timestamp()
+        return iso_seconds("event.timestamp", stamp)
     if observed_ns:
         return observed_ns / 1e9
     return dt.datetime.now(dt.UTC).timestamp()

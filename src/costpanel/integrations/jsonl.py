@@ -20,7 +20,6 @@ it live and ``costpanel import --format costpanel FILE`` backfills the ledger::
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import math
 from collections.abc import Iterable, Iterator
@@ -33,6 +32,7 @@ from ..labels import check_label
 from ..sources import check_project
 from ..usage import BUCKETS, Usage
 from ..variants import canonical_variant
+from ._fields import BadField, iso_seconds
 from .logs import BAD_FIELD, LINES, MALFORMED, NO_MODEL, NO_USAGE, LogCall, Skips
 
 SOURCE = "costpanel"
@@ -67,21 +67,14 @@ def looks_like(path: Path, head: bytes) -> bool:
     return isinstance(obj, dict) and {"model", "usage", "ts"} <= obj.keys()
 
 
-class BadLine(ValueError):
-    """A line that is JSON but not a valid event: the message names the field and value."""
+BadLine = BadField  # a line with a field of the wrong type or value; the message names it
 
 
 def _timestamp(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise BadLine(f"ts must be an ISO 8601 time or epoch seconds, got {type(value).__name__} {value!r}")
     if isinstance(value, str):
-        try:
-            when = dt.datetime.fromisoformat(value)
-        except ValueError:
-            raise BadLine(f"ts must be an ISO 8601 time such as 2026-12-03T14:05:09Z, got {value!r}") from None
-        if when.utcoffset() is None:
-            raise BadLine(f"ts must carry its offset (Z or +hh:mm): {value!r} could be any time zone")
-        return when.timestamp()
+        return iso_seconds("ts", value)
     if not math.isfinite(value) or value < 0:
         raise BadLine(f"ts must be epoch seconds >= 0, got {value!r}")
     return float(value)
