@@ -13,11 +13,10 @@ from ..money import format_usd
 from ..pricing import PricingError
 from . import args as types
 from .output import console, error, pricing_problems
+from .panel_checks import db_is_a_folder, no_display
 
 MAX_RATE = 1_000_000.0  # calls per second: far past what one process can record
 MAX_SECONDS = 7 * 86_400.0  # a week; time.sleep() overflows on absurd values
-NO_DISPLAY_HINT = ("run it under a virtual display (`xvfb-run -a costpanel demo …`, Debian package xvfb) "
-                   "or use `costpanel demo --headless` to print the tables instead")
 
 
 def add_parser(sub: Any) -> None:
@@ -83,16 +82,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.screenshot is not None and args.frames is None:
         args.frames = 180  # a few seconds of calls: the cumulative chart has lines to show
-    if args.db is not None and not args.no_ledger and args.db.expanduser().is_dir():
-        error(f"--db {args.db} is a folder: give the ledger's file, e.g. {args.db / 'ledger.sqlite3'}")
+    if db_is_a_folder(args) or no_display(args, "demo", "to print the tables instead"):
         return 2
-    if not args.headless:
-        from ..gui.display import display_problem
-
-        problem = display_problem()
-        if problem is not None:
-            error(f"cannot open the panel: {problem}; {NO_DISPLAY_HINT}")
-            return 2
     from ..ledger import LedgerError
     from ..ledger.resume import DEMO_PREFIX
     from ..ledger.sqlite_storage import check_integrity, default_path

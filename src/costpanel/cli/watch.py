@@ -17,14 +17,13 @@ from ..pricing import PricingError
 from . import args as types
 from .demo import _png_path
 from .output import console, error, pricing_problems
+from .panel_checks import db_is_a_folder, no_display
 
 MAX_SECONDS = 366 * 86_400.0
 REFRESH_S = 1.0
 SCREENSHOT_FRAMES = 20  # enough for every table and the chart to be drawn at least once  # the terminal view (and a summary line on a pipe) once a second
 SOURCES = ("claude-code", "codex", "gemini-cli", "costpanel")
 WATCH_PREFIX = "watch-"  # the tracker's own session (each call keeps its log's session label)
-NO_DISPLAY_HINT = ("run it under a virtual display (`xvfb-run -a costpanel watch …`, Debian package xvfb) "
-                   "or use `costpanel watch --headless` for a terminal view")
 
 
 def add_parser(sub: Any) -> None:
@@ -101,20 +100,14 @@ def run(args: argparse.Namespace) -> int:
     if args.otlp_host is not None and args.otlp_port is None:
         error("--otlp-host says where the OTLP receiver listens: give --otlp-port too (4318 by convention)")
         return 2
-    if args.db is not None and not args.no_ledger and args.db.expanduser().is_dir():
-        error(f"--db {args.db} is a folder: give the ledger's file, e.g. {args.db / 'ledger.sqlite3'}")
+    if db_is_a_folder(args):
         return 2
     roots = _roots(args, names)
     if isinstance(roots, str):
         error(roots)
         return 2
-    if not args.headless:
-        from ..gui.display import display_problem
-
-        problem = display_problem()
-        if problem is not None:
-            error(f"cannot open the panel: {problem}; {NO_DISPLAY_HINT}")
-            return 2
+    if no_display(args, "watch", "for a terminal view"):
+        return 2
     from ..integrations.watch import Views, Watcher, local_midnight
     from ..ledger import LedgerError
     from ..ledger.sqlite_storage import check_integrity, default_path
