@@ -39,6 +39,8 @@ def test_defaults_session_from_the_file_tier_default_and_a_digest_id(tmp_path: P
     (b'{"ts": 1, "model": "gpt-4o", "usage": {"input": 1, "output": 1}', MALFORMED, None),
     (b'["not", "an", "object"]', BAD_FIELD, "JSON object"),
     (b'{"ts": 1, "model": "gpt-4o"}', NO_USAGE, None),
+    (b'{"ts": 1, "model": "gpt-4o", "usage": {}}', NO_USAGE, None),
+    (b'{"ts": 1, "model": "gpt-4o", "usage": null}', NO_USAGE, None),
     (b'{"ts": 1, "usage": {"input": 1}}', NO_MODEL, None),
     (b'{"ts": 1, "model": "gpt-4o", "usage": {"input": -5}}', BAD_FIELD, "Usage.input must be >= 0, got -5"),
     (b'{"ts": 1, "model": "gpt-4o", "usage": {"input": 1.5}}', BAD_FIELD, "Usage.input"),

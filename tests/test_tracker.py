@@ -15,6 +15,8 @@ from costpanel.events import COMMITTED, DISCARDED, DUPLICATE, PENDING
 if TYPE_CHECKING:
     from conftest import Clock
 
+    from costpanel.pricing import Catalog
+
 UTC = dt.timezone.utc
 
 

@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 
 from ..adapters import variant_of
-from ..labels import MAX_LABEL, check_label
+from ..labels import MAX_LABEL, check_label, label_from
 from ..usage import BUCKETS, MAX_COUNT, Usage
 from ._fields import BadField, iso_seconds
 from .logs import (
@@ -198,8 +198,10 @@ class Reader:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        folder, self.file_session, self.subagent_file = _place(path)
-        self.folder_project = decode_project(folder)
+        folder, session, self.subagent_file = _place(path)
+        # names from the file system stand in when a line lacks its own: made usable labels
+        self.file_session = label_from(session) if session else session
+        self.folder_project = label_from(decode_project(folder)) if folder else decode_project(folder)
         self.skipped = Skips()
         self.lines = 0
         self.last_error: str | None = None

@@ -28,7 +28,7 @@ from typing import Any
 
 import orjson
 
-from ..labels import check_label
+from ..labels import check_label, label_from
 from ..sources import check_project
 from ..usage import BUCKETS, Usage
 from ..variants import canonical_variant
@@ -106,7 +106,7 @@ def parse(line: bytes, default_session: str) -> LogCall:
     obj = orjson.loads(line)
     if not isinstance(obj, dict):
         raise BadLine(f"an event line is a JSON object, got {type(obj).__name__}")
-    if "usage" not in obj:
+    if not obj.get("usage") and obj.get("usage") != []:  # absent, null or {}: nothing billed, not a $0 call
         raise BadLine("usage: missing")
     model = obj.get("model")
     if model is None:
@@ -137,7 +137,7 @@ class Reader:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.session = path.stem or "costpanel"
+        self.session = label_from(path.stem) if path.stem else "costpanel"
         self.skipped = Skips()
         self.lines = 0
         self.last_error: str | None = None

@@ -11,7 +11,9 @@ or inode changes. A file deleted or unreadable while followed is counted under a
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
@@ -54,8 +56,11 @@ class FollowedFile:
         """The calls in what was added since the last read. Raises OSError (the caller counts it)."""
         if self.document:
             return self._read_document()
-        with open(self.path, "rb") as f:
+        # O_NONBLOCK: a FIFO named like a log must not block the watch on open; it is refused below
+        with open(os.open(self.path, os.O_RDONLY | os.O_NONBLOCK), "rb") as f:
             st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise OSError(errno.EINVAL, "not a regular file", str(self.path))
             ident = (st.st_dev, st.st_ino)
             if self.ident is not None and (ident != self.ident or st.st_size < self.offset
                                            or os.pread(f.fileno(), len(self.head), 0) != self.head):
@@ -104,6 +109,8 @@ class FollowedFile:
 
     def _read_document(self) -> list[LogCall]:
         st = os.stat(self.path)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(self.path))
         stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
         if stamp == self.stamp:
             return []

@@ -12,6 +12,8 @@ the same event ids, which the tracker's upsert counts once.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +34,8 @@ READY_TIMEOUT_MS = 150  # a quiet tick: the first one says the watch is in place
 LAYOUT_CHECK_S = 1.0  # a thread with nothing to watch looks this often whether a root appeared or went
 MAX_VIEWS = 256  # per-(source, project) trackers for the panel's filter; past this, no new filters
 HEAD_BYTES = 8192  # what looks_like() sees of a file to detect its source
+UNDECODABLE_NAME = "file name not UTF-8"  # watchfiles stops on it: the folder is then re-read every FALLBACK_READ_S
+FALLBACK_READ_S = 0.5
 
 
 def available_sources(names: Iterable[str] = DETECTION_ORDER) -> list[ModuleType]:
@@ -143,6 +147,7 @@ class Watcher:
         self.tail = Tail()
         self.ready = threading.Event()  # catch-up done and the watch in place
         self.error: BaseException | None = None  # what ended the watch thread, if anything did
+        self._undecodable: set[str] = set()  # watchfiles errors on file names that are not UTF-8, said once each
         self._stop = threading.Event()
         self._lock = threading.RLock()  # the two watch threads (folders, single files) share the tail
         self._threads: list[threading.Thread] = []
@@ -176,9 +181,14 @@ class Watcher:
         return found
 
     def _detect(self, path: Path, sources: Sequence[ModuleType]) -> ModuleType | None:
-        try:
-            with open(path, "rb") as f:
-                head = f.read(HEAD_BYTES)
+        try:  # O_NONBLOCK: opening a FIFO named like a log must not block the watch
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+            try:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    return None
+                head = os.pread(fd, HEAD_BYTES, 0)
+            finally:
+                os.close(fd)
         except OSError:
             return None
         return next((m for m in sources if m.looks_like(path, head)), None)
@@ -328,28 +338,49 @@ class Watcher:
                                                 LAYOUT_CHECK_S)
                     self._check_layout()
                     continue
-                watching = False
-                for changes in watchfiles.watch(*paths, watch_filter=None if recursive else self._wanted,
-                                                debounce=self.debounce_ms, step=self.step_ms, stop_event=self._stop,
-                                                rust_timeout=READY_TIMEOUT_MS, yield_on_timeout=True,
-                                                recursive=recursive, raise_interrupt=False,
-                                                ignore_permission_denied=True):
+                try:
+                    settled = self._watch(watchfiles, paths, recursive, generation, settled)
+                except Exception as exc:  # noqa: BLE001 - one odd file name must not end the watch
+                    if "decode path" not in str(exc):
+                        raise
+                    # watchfiles cannot pass on a file name that is not UTF-8 (it stops at once, every
+                    # time, while the file is there): count it once, read what changed, try again soon
                     with self._lock:
-                        self._visit(sorted({Path(p) for _, p in changes}))
-                        # On every change and every quiet tick: the OS does not always report a watched
-                        # folder's own deletion, nor a folder made before a new watch was in place.
-                        self._check_layout()
-                        if not watching:  # the watch is in place now: catch what changed while it was set up
-                            watching = True
-                            self.catch_up()
-                            if not settled:
-                                settled = True
-                                self._settled()
-                    if self._generation != generation:
-                        break
+                        if str(exc) not in self._undecodable:
+                            self._undecodable.add(str(exc))
+                            self.tail.problems[UNDECODABLE_NAME] += 1
+                        self.catch_up()
+                        if not settled:
+                            settled = True
+                            self._settled()
+                    self._stop.wait(FALLBACK_READ_S)
         except Exception as exc:  # a watch that cannot run (inotify limit …) is said, never a silent stop
             self.error = exc
             self.ready.set()
+
+    def _watch(self, watchfiles: Any, paths: list[Any], recursive: bool, generation: int, settled: bool) -> bool:
+        """One watchfiles watch of ``paths``, until the roots change (a new generation) or stop().
+        Returns whether the watch has settled (said it is in place)."""
+        watching = False
+        for changes in watchfiles.watch(*paths, watch_filter=None if recursive else self._wanted,
+                                        debounce=self.debounce_ms, step=self.step_ms, stop_event=self._stop,
+                                        rust_timeout=READY_TIMEOUT_MS, yield_on_timeout=True,
+                                        recursive=recursive, raise_interrupt=False,
+                                        ignore_permission_denied=True):
+            with self._lock:
+                self._visit(sorted({Path(p) for _, p in changes}))
+                # On every change and every quiet tick: the OS does not always report a watched
+                # folder's own deletion, nor a folder made before a new watch was in place.
+                self._check_layout()
+                if not watching:  # the watch is in place now: catch what changed while it was set up
+                    watching = True
+                    self.catch_up()
+                    if not settled:
+                        settled = True
+                        self._settled()
+            if self._generation != generation:
+                break
+        return settled
 
     def stop(self, timeout: float = 5.0) -> None:
         """End the watch threads (from any thread); idempotent."""
