@@ -578,3 +578,18 @@ def test_a_time_no_calendar_holds_is_a_bad_field_not_a_crash(logs: Path, db: Pat
     r = import_logs([logs], ledger=db)
     assert (r.calls, r.added, r.replaced, r.duplicates, r.skipped) == (1, 1, 0, 0, Counter({"bad field": 2}))
     assert set(stored(db)) == {"m2"}
+
+
+def test_an_import_that_finds_nothing_says_where_it_looked(tmp_path: Path) -> None:
+    from cli_run import costpanel as run_costpanel
+
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"HOME": str(home), "CLAUDE_CONFIG_DIR": "", "CODEX_HOME": "", "GEMINI_CLI_HOME": ""}
+    r = run_costpanel("import", "--db", str(tmp_path / "l.sqlite3"), env=env)
+    assert r.returncode == 0, r.stderr
+    assert f"no log files found in {home / '.config' / 'claude'}" in " ".join(r.stdout.split())
+    other = tmp_path / "notes.json"
+    other.write_text('{"a": 1}')
+    r = run_costpanel("import", str(other), "--db", str(tmp_path / "l.sqlite3"))
+    assert "(files there are not in a format costpanel reads)" in " ".join(r.stdout.split())

@@ -69,11 +69,21 @@ def run_import(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.as_json())
     else:
-        _print(result)
+        _print(result, _looked_in(args.paths, source))
     return 0
 
 
-def _print(result: Any) -> None:
+def _looked_in(paths: list[Any], source: str) -> str:
+    """Where an import that found nothing looked: the paths named, else the sources' default places."""
+    if paths:
+        return ", ".join(str(p) for p in paths)
+    from ..integrations.registry import chosen
+
+    roots = [str(root) for module in chosen(source).values() for root in module.default_roots()]
+    return ", ".join(roots) or "nowhere (the costpanel format has no default place: name a FILE)"
+
+
+def _print(result: Any, looked_in: str) -> None:
     from rich.markup import escape
     from rich.table import Table
 
@@ -98,4 +108,5 @@ def _print(result: Any) -> None:
     for line in result.errors:
         out.print(f"bad line: {escape(line)}")
     if not result.files and not result.unreadable:
-        out.print("no log files found")
+        out.print(f"no log files found in {escape(looked_in)}"
+                  + (" (files there are not in a format costpanel reads)" if result.skipped else ""))
