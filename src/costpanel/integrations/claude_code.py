@@ -188,8 +188,37 @@ def _usage_checked(usage: dict[str, Any]) -> Usage:
                  web_search=web)
 
 
+# Claude Code writes every time as ``2026-11-30T09:12:04.511Z``: the epoch microseconds of each hour
+# seen ("2026-11-30T09:") make the rest a few slices, not a datetime (~1 us a line less).
+_HOURS: dict[str, int] = {}
+_MAX_HOURS = 100_000  # ~11 years of hours
+_US = 1_000_000
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_ONE_US = dt.timedelta(microseconds=1)
+
+
 def timestamp(value: object) -> float:
     """Epoch seconds of an ISO 8601 time with its offset (Claude Code writes UTC with ``Z``)."""
+    if type(value) is str and len(value) == 24 and value[23] == "Z" and value[19] == "." and value[16] == ":":
+        base = _HOURS.get(value[:14])
+        if base is not None:
+            tail = value[14:16] + value[17:19] + value[20:23]  # minutes, seconds, milliseconds
+            if tail.isascii() and tail.isdigit() and tail[0] < "6" and tail[2] < "6":
+                # exactly datetime.timestamp(): whole microseconds over 10**6, correctly rounded
+                return (base + int(tail[:2]) * 60 * _US + int(tail[2:4]) * _US + int(tail[4:]) * 1000) / _US
+        seconds = _timestamp(value)
+        if len(_HOURS) < _MAX_HOURS:
+            try:
+                hour = dt.datetime.fromisoformat(value[:14] + "00:00.000Z")
+            except ValueError:  # another ISO 8601 spelling of that length: always the long way
+                return seconds
+            if hour.tzinfo is not None:
+                _HOURS[value[:14]] = (hour - _EPOCH) // _ONE_US
+        return seconds
+    return _timestamp(value)
+
+
+def _timestamp(value: object) -> float:
     if type(value) is not str:
         raise BadLine(f"timestamp must be an ISO 8601 string, got {type(value).__name__} {value!r}")
     try:
@@ -227,7 +256,7 @@ class Reader:
         number = self.lines
         for number, line in enumerate(lines, number + 1):
             if _USAGE_MARK not in line:  # most bytes of a real log: never parsed
-                if line.strip():
+                if line and not line.isspace():  # line.strip(), without copying the line
                     no_usage += 1
                 continue
             try:
@@ -300,8 +329,8 @@ class Reader:
                 variant = variant_of(message)
             except (TypeError, ValueError) as exc:
                 raise BadLine(f"message.usage: {exc}") from None
-        return LogCall(event_id, timestamp(obj.get("timestamp")), model, usage_of(usage), tier, session,
-                       project, variant, SOURCE)
+        return _new_usage(LogCall, (event_id, timestamp(obj.get("timestamp")), model, usage_of(usage), tier, session,
+                                    project, variant, SOURCE))
 
     def _check(self, model: object, session: object, project: object) -> str:
         """Check names once each (they repeat on every line); returns the project as recorded."""
