@@ -386,7 +386,8 @@ class Importer:
             self._count(self._store(groups))
 
     def _store(self, groups: dict[int, list[Event]]) -> list[tuple[int, Upserted]]:
-        return [(raised, self._backfill.write(events)) for raised, events in sorted(groups.items())]
+        order = sorted(groups)
+        return list(zip(order, self._backfill.write_each([groups[raised] for raised in order]), strict=True))
 
     def _collect(self) -> None:
         """Count the batch the writer thread was given (its error, such as a LedgerError, raises here)."""
