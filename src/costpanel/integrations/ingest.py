@@ -253,21 +253,33 @@ class Importer:
             send.close()
             readers.append(receive)
             processes.append(process)
+        # Batches received while the writer is busy wait here and are then written together, in
+        # one transaction: a batch's calls touch pages all over the event-id index, so the fewer
+        # commits the less is written (1M lines: 2-3x less), and the workers are never held up
+        # by a parent waiting on its writer (up to MAX_WAITING_CALLS).
+        waiting: list[dict[int, list[Event]]] = []
+        waiting_calls = 0
         try:
             while readers:
-                for receive in wait(readers):
+                for receive in wait(readers, timeout=_POLL_S if waiting else None):
                     try:
                         kind, payload = receive.recv()
                     except EOFError:  # a worker died without a word (killed, out of memory)
                         raise RuntimeError("an import worker process ended unexpectedly; nothing it read after "
                                            "its last batch was stored: run the import again") from None
                     if kind == _BATCH:
-                        self._store_batch(_rebuilt(payload))
+                        waiting.append(_rebuilt(payload))
+                        waiting_calls += sum(map(len, payload.values()))
                     elif kind == _DONE:
                         _merge(self.result, payload)
                         readers.remove(receive)
                     else:  # the worker's own error, as text: raise it here, where the user sees it
                         raise RuntimeError(payload)
+                if waiting and (self._pending is None or self._pending.done() or waiting_calls >= MAX_WAITING_CALLS
+                                or not readers):
+                    self._collect()
+                    self._pending = self._writer.submit(self._store_many, waiting)
+                    waiting, waiting_calls = [], 0
         finally:
             for process in processes:
                 process.join(timeout=5)
@@ -386,8 +398,13 @@ class Importer:
             self._count(self._store(groups))
 
     def _store(self, groups: dict[int, list[Event]]) -> list[tuple[int, Upserted]]:
-        order = sorted(groups)
-        return list(zip(order, self._backfill.write_each([groups[raised] for raised in order]), strict=True))
+        return self._store_many([groups])
+
+    def _store_many(self, batches: list[dict[int, list[Event]]]) -> list[tuple[int, Upserted]]:
+        """Store batches in turn (each as if alone: the same counts), all in one transaction."""
+        order = [(raised, groups[raised]) for groups in batches for raised in sorted(groups)]
+        done = self._backfill.write_each([events for _, events in order])
+        return [(raised, upserted) for (raised, _), upserted in zip(order, done, strict=True)]
 
     def _collect(self) -> None:
         """Count the batch the writer thread was given (its error, such as a LedgerError, raises here)."""
@@ -435,6 +452,8 @@ class Importer:
 # What a worker process sends its parent: a priced batch, its counts at the end, or its error.
 _BATCH, _DONE, _FAILED = "batch", "done", "failed"
 WORKER_BATCH_CALLS = 2048
+MAX_WAITING_CALLS = 40_000  # batches the parent holds while its writer is busy (~10 MB), then it waits
+_POLL_S = 0.005  # how often the parent looks whether its writer is free, while batches wait
 PARALLEL_MIN_BYTES = 16 << 20  # below this, forking workers costs more than it saves
 MAX_WORKERS = 4
 
