@@ -74,3 +74,20 @@ def test_batches_written_together_count_as_written_one_by_one(corpus: tuple[Path
     together = ingest.import_logs([root], "claude-code", tmp_path / "together.sqlite3", workers=2)
     assert counts(together) == counts(alone)
     assert ledger(tmp_path / "together.sqlite3") == ledger(tmp_path / "alone.sqlite3")
+
+
+def test_a_file_reached_several_ways_is_planned_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from costpanel.integrations.registry import chosen
+
+    logs = tmp_path / "logs"
+    (logs / "projects" / "-p").mkdir(parents=True)
+    log = logs / "projects" / "-p" / "s.jsonl"
+    log.write_text('{"type":"user","sessionId":"s"}\n')
+    (tmp_path / "alias").symlink_to(logs)  # the same folder under another name
+    (logs / "projects" / "-p" / "link.jsonl").symlink_to(log)  # the same file under another name
+    (tmp_path / "other.jsonl").write_text('{"type":"user","sessionId":"t"}\n')
+    monkeypatch.chdir(tmp_path / "alias" / "projects")
+    paths = [logs, tmp_path / "alias", Path("-p/s.jsonl"), Path("../../logs/projects/-p/link.jsonl"),
+             tmp_path / "other.jsonl"]
+    tasks = ingest.plan(paths, chosen("all"), True, ingest.ImportResult())
+    assert sorted(task[0].resolve() for task in tasks) == sorted([log.resolve(), (tmp_path / "other.jsonl").resolve()])

@@ -131,19 +131,26 @@ class _RealPaths:
 
     def __init__(self) -> None:
         self._folders: dict[str, str] = {}
+        self._files: dict[str, str] = {}  # each source lists the files it may read: many are listed twice
 
     def __call__(self, path: Path) -> str:
         name = os.fspath(path)
+        key = self._files.get(name)
+        if key is None:
+            key = self._files[name] = self._real(name)
+        return key
+
+    def _real(self, name: str) -> str:
         try:
             if stat.S_ISLNK(os.lstat(name).st_mode):  # a link: where it points decides
                 return os.path.realpath(name, strict=True)
         except (OSError, RuntimeError, ValueError):  # gone, a symlink loop: reading it will say so
             return os.path.abspath(name)
-        folder, base = os.path.split(os.path.abspath(name))
+        folder, base = os.path.split(name)
         real = self._folders.get(folder)
         if real is None:
             try:
-                real = self._folders[folder] = os.path.realpath(folder, strict=True)
+                real = self._folders[folder] = os.path.realpath(folder or ".", strict=True)
             except (OSError, RuntimeError, ValueError):
                 return os.path.abspath(name)
         return os.path.join(real, base)
