@@ -459,7 +459,7 @@ class Importer:
 # What a worker process sends its parent: a priced batch, its counts at the end, or its error.
 _BATCH, _DONE, _FAILED = "batch", "done", "failed"
 WORKER_BATCH_CALLS = 2048
-MAX_WAITING_CALLS = 40_000  # batches the parent holds while its writer is busy (~10 MB), then it waits
+MAX_WAITING_CALLS = 20_000  # calls the parent holds while its writer is busy (~10 MB), then it waits
 _POLL_S = 0.005  # how often the parent looks whether its writer is free, while batches wait
 PARALLEL_MIN_BYTES = 16 << 20  # below this, forking workers costs more than it saves
 MAX_WORKERS = 4
@@ -495,12 +495,16 @@ def _shares(tasks: Sequence[Task], workers: int) -> list[list[Task]]:
 
     shares: list[list[Task]] = [[] for _ in range(workers)]
     loads = [0] * workers
-    for group in sorted(folders.values(), key=size, reverse=True):
+    for load, group in sorted(((size(group), group) for group in folders.values()), key=_first, reverse=True):
         k = loads.index(min(loads))
         shares[k].extend(group)
-        loads[k] += size(group)
+        loads[k] += load
     order = {task[0]: n for n, task in enumerate(tasks)}
     return [sorted(share, key=lambda task: order[task[0]]) for share in shares if share]
+
+
+def _first(pair: tuple[int, Any]) -> int:
+    return pair[0]
 
 
 def _work(importer: Importer, share: list[Task], sources: dict[str, ModuleType], conn: Any) -> None:
