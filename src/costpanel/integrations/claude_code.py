@@ -241,7 +241,9 @@ class Reader:
         self.skipped = Skips()
         self.lines = 0
         self.last_error: str | None = None
-        self._checked: set[str] = set()  # model, session and project names that passed check_label
+        # model, session and project names that passed check_label, each to its first copy: calls
+        # then share one string per name (a batch pickles each once, and its hash is kept)
+        self._checked: dict[str, str] = {}
 
     def reset(self) -> None:
         """Nothing carries over between lines (no cumulative counters): a truncated or replaced file
@@ -315,9 +317,14 @@ class Reader:
         session = obj.get("sessionId") or self.file_session
         project = obj.get("cwd") or self.folder_project
         checked = self._checked
-        if (type(model) is not str or type(session) is not str or type(project) is not str
-                or model not in checked or session not in checked or project not in checked):
+        if type(model) is not str or type(session) is not str or type(project) is not str:
             project = self._check(model, session, project)
+        else:
+            known = checked.get(model), checked.get(session), checked.get(project)
+            if None in known:
+                project = self._check(model, session, project)
+            else:
+                model, session, project = known  # type: ignore[assignment]
 
         tier = MAIN
         if self.subagent_file or obj.get("isSidechain") is True or obj.get("agentId"):
@@ -346,5 +353,6 @@ class Reader:
             except (TypeError, ValueError) as exc:
                 raise BadLine(str(exc)) from None
         if len(self._checked) < 10_000:
-            self._checked.update((model, session, project))  # type: ignore[arg-type]
+            for name in (model, session, project):
+                self._checked.setdefault(name, name)  # type: ignore[arg-type]
         return project
