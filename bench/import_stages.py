@@ -48,7 +48,7 @@ def run(paths: list[Path], source: str, db: Path, tracker: CostTracker, upto: st
     elif upto == "dedupe":
         importer._write = lambda entries: None  # type: ignore[method-assign]
     elif upto == "price":
-        importer._backfill.write = lambda events: Upserted(0, 0, 0)  # type: ignore[method-assign]
+        importer._backfill.write_each = lambda batches: [Upserted(0, 0, 0) for _ in batches]  # type: ignore[method-assign]
     with quiet_gc():  # as `costpanel import` runs
         start = time.process_time()
         importer.read(tasks, sources)

@@ -49,3 +49,17 @@ def test_bad_labels_are_refused_as_record_refuses_them(catalog: Catalog) -> None
         tracker.price_event("gpt-4o", U, event_id="a\nb")
     with pytest.raises(ValueError, match="source"):
         tracker.price_event("gpt-4o", U, source="Claude Code")
+
+
+@pytest.mark.parametrize("model", ["claude-sonnet-4-5", "claude-opus-4-1", "gemini-2.0-flash", "gemini-2.5-pro",
+                                   "gpt-4o", "deepseek-chat", "mystery-model"])
+@pytest.mark.parametrize("usage", [U, Usage(input=5, cache_write_1h=40_000, output=9, web_search=3),
+                                   Usage(input=250_000, output=10, requests=2, web_search=1), Usage(output=1)])
+def test_the_flat_rate_shortcut_prices_as_the_period_does(catalog: Catalog, model: str, usage: Usage) -> None:
+    """price_event's shortcut for a flat-priced model's latest period (no variant) sums record()'s
+    products; the held path prices through cost_units() on the period: the two agree to the unit,
+    web-search fees charged once per call or unstated (None) included."""
+    tracker = CostTracker(catalog, fallback=False)
+    event = tracker.price_event(model, usage, "main", "s", "e", AT.timestamp())
+    held = tracker.price(model, usage, "main", AT)
+    assert event.cost_units == held.cost and event.priced_by == held.priced_by

@@ -255,3 +255,21 @@ def test_a_batch_of_new_calls_and_replacements_rolls_up_both(tmp_path: Path) -> 
         assert rows(conn, "SELECT SUM(calls), SUM(output), SUM(cost_units) FROM rollup_hour") == [(2, 1480, 198)]
     finally:
         conn.close()
+
+
+def test_batches_written_together_are_one_transaction_counted_each(tmp_path: Path) -> None:
+    db = tmp_path / "ledger.sqlite3"
+    t0 = 1_780_000_000.0
+    with Backfill(db) as backfill:
+        assert backfill.write_each([[event("a", PARTIAL, 10, t0)], [event("a", FINAL, 99, t0 + 1), event("b", FINAL, 99, t0)],
+                                    [event("b", PARTIAL, 10, t0)]]) == [Upserted(1, 0, 0), Upserted(1, 1, 0),
+                                                                        Upserted(0, 0, 1)]
+        with pytest.raises(AttributeError):  # a later batch fails: the earlier ones are not kept either
+            backfill.write_each([[event("c", FINAL, 99, t0)], [object()]])  # type: ignore[list-item]
+        assert backfill.write([event("c", FINAL, 99, t0)]) == Upserted(1, 0, 0)
+    conn = sqlite3.connect(db)
+    try:
+        assert rows(conn, "SELECT COUNT(*), SUM(output) FROM calls") == [(3, 3 * 740)]
+        assert rows(conn, "SELECT SUM(calls), SUM(output) FROM rollup") == [(3, 3 * 740)]
+    finally:
+        conn.close()

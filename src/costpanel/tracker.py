@@ -351,7 +351,7 @@ class CostTracker:
             return Event(model, None if entry is None else entry.id, None if entry is None else entry.provider, tier,
                          session or self._state.id, usage, held.cost, held.ts, event_id, COMMITTED, held.variant,
                          held.priced_by, source, project, approximate)
-        _, entry, matched, provider, period, priced_by, implied, _, _ = plan
+        _, entry, matched, provider, period, priced_by, implied, start, flat = plan
         if source is not API or project is not NO_PROJECT:
             self._check_origin(source, project)
         if session is not None and (type(session) is not str or session not in self._sessions_seen):
@@ -362,7 +362,8 @@ class CostTracker:
                 variant = self._variants[variant]
             except (KeyError, TypeError):
                 variant = self._check_variant(variant)
-        variant = combine(implied, variant)
+        if variant is not None or implied is not None:
+            variant = combine(implied, variant)
         if ts is None:
             ts = _now()
         elif type(ts) is not float or not _FIRST_TS <= ts < _LAST_TS:
@@ -371,8 +372,23 @@ class CostTracker:
             if not _FIRST_TS <= ts < _LAST_TS:  # what a datetime can say, as record(at=) takes: years 1-9999
                 raise ValueError(f"ts must be epoch seconds of a year from 1 to 9999, got {ts!r}")
             ts = float(ts)
-        billed = None if period is None else self._period_for(entry, period, ts, variant)  # type: ignore[arg-type]
-        cost = None if billed is None else cost_units(billed, usage)
+        if flat is not None and variant is None and ts >= start:
+            # the usual call (the latest period of a flat-priced model, no variant): record()'s sums,
+            # equal to cost_units() on that period (a test holds them equal)
+            uncached, cache_read, cache_write, cache_write_1h, output, requests, web_search = usage
+            cost = uncached * flat[IN] + output * flat[OUT]
+            if cache_read or cache_write or cache_write_1h:
+                cost += cache_read * flat[READ] + cache_write * flat[WRITE] + cache_write_1h * flat[WRITE_1H]
+            if requests and flat[PER_REQUEST]:
+                cost += requests * flat[PER_REQUEST]
+            if web_search:
+                if flat[WEB_SEARCH] < 0:  # searches of a model without a stated search fee: never $0
+                    cost = None
+                else:
+                    cost += (1 if period.search_once else web_search) * flat[WEB_SEARCH]  # type: ignore[union-attr]
+        else:
+            billed = None if period is None else self._period_for(entry, period, ts, variant)  # type: ignore[arg-type]
+            cost = None if billed is None else cost_units(billed, usage)
         return _tuple_new(Event, (model, matched, provider, tier, session or self._state.id, usage, cost, ts, event_id,
                                   COMMITTED, variant, priced_by if cost is not None else None, source, project,
                                   approximate))

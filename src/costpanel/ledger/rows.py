@@ -426,16 +426,19 @@ def upsert_events(conn: sqlite3.Connection, events: Iterable[Event], dims: Dims 
     replacing: list[Event] = []
     if has_ids:
         batch = _most_tokens(batch)
-        batch, replacing, old, _ = _split_stored(conn, batch)
-        if replacing:
-            _replace_rows(conn, dims, replacing, old)
-    columns = _Columns(conn, dims, batch) if batch else None
-    if columns is not None:
-        last = _last_call(conn) if has_ids else 0
-        columns.insert(conn)
-        if has_ids and _last_call(conn) - last != len(batch):  # a discarded attempt's id stored already
-            batch, _ = _inserted(conn, batch, last)
-            columns = None
+    columns: _Columns | None = _Columns(conn, dims, batch)
+    last = _last_call(conn) if has_ids else 0
+    # Every call is inserted at once; the unique index keeps out those whose id is stored already
+    # (rare: a re-import, a final line whose partial an earlier batch stored), which are then
+    # compared with what is stored: so a fresh import never probes its ids first.
+    columns.insert(conn)  # type: ignore[union-attr]
+    if has_ids and _last_call(conn) - last != len(batch):
+        batch, clashed = _inserted(conn, batch, last)
+        columns = None
+        if clashed:  # stored calls, to replace or not (a discarded attempt's id stored already: dropped)
+            _, replacing, old, _ = _split_stored(conn, clashed)
+            if replacing:
+                _replace_rows(conn, dims, replacing, old)
     added = len(batch)
     if replacing:
         batch += replacing

@@ -1,0 +1,93 @@
+"""`costpanel import` in worker processes (ingest.read_parallel): the same ledger as one process.
+
+Workers read, de-duplicate and price; the parent alone writes, several received batches at a time
+in one transaction when its writer was busy. Small batches and a small waiting limit here make a
+small corpus go through every one of those paths (fork: the children see the patched limits).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from corpora.claude_code import write_corpus
+
+from costpanel.integrations import ingest
+
+
+def ledger(db: Path) -> dict[str, Any]:
+    conn = sqlite3.connect(db)
+    try:
+        return {
+            "calls": sorted(conn.execute(
+                "SELECT c.event_id, c.ts, c.input, c.cache_read, c.cache_write, c.cache_write_1h, c.output, "
+                "c.web_search, c.cost_units, d.session, d.tier, d.model, d.variant, d.project "
+                "FROM calls AS c JOIN dims AS d ON d.id = c.dim").fetchall()),
+            "rollup": sorted(conn.execute("SELECT * FROM rollup").fetchall(), key=repr),
+            "rollup_hour": sorted(conn.execute("SELECT * FROM rollup_hour").fetchall(), key=repr),
+            "sessions": sorted(conn.execute("SELECT * FROM sessions").fetchall()),
+        }
+    finally:
+        conn.close()
+
+
+def counts(result: ingest.ImportResult) -> tuple[int, ...]:
+    return (result.files, result.lines, result.calls, result.added, result.replaced, result.duplicates)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    root = tmp_path_factory.mktemp("claude")
+    truth = write_corpus(root, seed=5, lines=3000)
+    return root, len({call.event_id for call in truth.calls})
+
+
+@pytest.mark.parametrize("waiting", [1, 10**9])  # written batch by batch / as many together as came
+def test_workers_store_what_one_process_stores(corpus: tuple[Path, int], tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch, waiting: int) -> None:
+    root, distinct = corpus
+    one = ingest.import_logs([root], "claude-code", tmp_path / "one.sqlite3", workers=1)
+    monkeypatch.setattr(ingest, "WORKER_BATCH_CALLS", 40)
+    monkeypatch.setattr(ingest, "KEEP_RECENT", 4)  # finals often meet their partials in the ledger
+    monkeypatch.setattr(ingest, "MAX_WAITING_CALLS", waiting)
+    first = ingest.import_logs([root], "claude-code", tmp_path / "two.sqlite3", workers=2)
+    again = ingest.import_logs([root], "claude-code", tmp_path / "two.sqlite3", workers=2)
+
+    assert ledger(tmp_path / "two.sqlite3") == ledger(tmp_path / "one.sqlite3")
+    assert first.added == one.added == distinct and first.replaced > 0
+    assert first.calls == one.calls == first.added + first.replaced + first.duplicates
+    assert (first.files, first.lines, first.skipped) == (one.files, one.lines, one.skipped)
+    assert (again.added, again.replaced, again.duplicates) == (0, 0, again.calls)
+
+
+def test_batches_written_together_count_as_written_one_by_one(corpus: tuple[Path, int], tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    root, _ = corpus
+    monkeypatch.setattr(ingest, "WORKER_BATCH_CALLS", 40)
+    monkeypatch.setattr(ingest, "KEEP_RECENT", 4)
+    monkeypatch.setattr(ingest, "MAX_WAITING_CALLS", 1)
+    alone = ingest.import_logs([root], "claude-code", tmp_path / "alone.sqlite3", workers=2)
+    monkeypatch.setattr(ingest, "MAX_WAITING_CALLS", 10**9)
+    monkeypatch.setattr(ingest, "_POLL_S", 0.05)  # the writer is seldom found free: batches pile up
+    together = ingest.import_logs([root], "claude-code", tmp_path / "together.sqlite3", workers=2)
+    assert counts(together) == counts(alone)
+    assert ledger(tmp_path / "together.sqlite3") == ledger(tmp_path / "alone.sqlite3")
+
+
+def test_a_file_reached_several_ways_is_planned_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from costpanel.integrations.registry import chosen
+
+    logs = tmp_path / "logs"
+    (logs / "projects" / "-p").mkdir(parents=True)
+    log = logs / "projects" / "-p" / "s.jsonl"
+    log.write_text('{"type":"user","sessionId":"s"}\n')
+    (tmp_path / "alias").symlink_to(logs)  # the same folder under another name
+    (logs / "projects" / "-p" / "link.jsonl").symlink_to(log)  # the same file under another name
+    (tmp_path / "other.jsonl").write_text('{"type":"user","sessionId":"t"}\n')
+    monkeypatch.chdir(tmp_path / "alias" / "projects")
+    paths = [logs, tmp_path / "alias", Path("-p/s.jsonl"), Path("../../logs/projects/-p/link.jsonl"),
+             tmp_path / "other.jsonl"]
+    tasks = ingest.plan(paths, chosen("all"), True, ingest.ImportResult())
+    assert sorted(task[0].resolve() for task in tasks) == sorted([log.resolve(), (tmp_path / "other.jsonl").resolve()])
