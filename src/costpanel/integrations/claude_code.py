@@ -19,6 +19,7 @@ byte search, before any JSON parsing: on real logs that is most of the bytes.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
