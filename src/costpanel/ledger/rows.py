@@ -440,9 +440,7 @@ def upsert_events(conn: sqlite3.Connection, events: Iterable[Event], dims: Dims 
             if replacing:
                 _replace_rows(conn, dims, replacing, old)
     added = len(batch)
-    if replacing:
-        batch += replacing
-        columns = None
+    batch += replacing  # (a replacement only comes with a clash: the columns are None already)
     if batch:
         if columns is None:  # the columns inserted are not the calls to roll up
             columns = _Columns(conn, dims, batch)
