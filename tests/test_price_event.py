@@ -28,10 +28,12 @@ def test_price_event_is_what_record_counts_and_changes_nothing(catalog: Catalog,
 
 
 def test_a_call_before_a_price_change_is_billed_at_the_prices_then(catalog: Catalog) -> None:
+    """deepseek-chat changed its prices several times: a call of 2025-03 is billed as it was then."""
     tracker = CostTracker(catalog, fallback=False)
-    old = dt.datetime(2024, 6, 1, tzinfo=dt.timezone.utc)
-    assert (tracker.price_event("claude-sonnet-4-5", U, ts=old.timestamp()).cost_units
-            == CostTracker(catalog, fallback=False).record("claude-sonnet-4-5", U, at=old).cost_units)
+    old, now = dt.datetime(2025, 3, 1, tzinfo=dt.timezone.utc), dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
+    then = tracker.price_event("deepseek-chat", U, ts=old.timestamp()).cost_units
+    assert then == CostTracker(catalog, fallback=False).record("deepseek-chat", U, at=old).cost_units
+    assert then != tracker.price_event("deepseek-chat", U, ts=now.timestamp()).cost_units
 
 
 @pytest.mark.parametrize(("ts", "error"), [(float("nan"), ValueError), (float("inf"), ValueError), (1e300, ValueError),
