@@ -29,6 +29,13 @@ class HeldCall(NamedTuple):
     source: str = "api"  # where it came from (validated)
     project: str = ""  # its project (validated); "" when none
 
+    def event(self, tier: str, session: str, event_id: str | None, status: str, approximate: bool = False) -> Event:
+        """This call as the :class:`Event` of ``status`` (pending, committed, discarded)."""
+        entry = self.entry
+        return Event(self.model, None if entry is None else entry.id, None if entry is None else entry.provider, tier,
+                     session, self.usage, self.cost, self.ts, event_id, status, self.variant, self.priced_by,
+                     self.source, self.project, approximate)
+
 
 class Attempt:
     """Calls of one logical model call that may fail over; see :meth:`CostTracker.attempt`."""
@@ -57,10 +64,7 @@ class Attempt:
                 raise RuntimeError("this attempt is already finished; open a new one")
             session = self._tracker.hold(held, event_id)
             self._held.append((held, event_id))
-        entry = held.entry
-        return Event(held.model, None if entry is None else entry.id, None if entry is None else entry.provider,
-                     self.tier, self.session or session, held.usage, held.cost, held.ts, event_id, PENDING,
-                     held.variant, held.priced_by, held.source, held.project)
+        return held.event(self.tier, self.session or session, event_id, PENDING)
 
     def _finish(self, keep: bool) -> tuple[Event, ...]:
         with self._lock:

@@ -22,8 +22,8 @@ from .events import COMMITTED, DISCARDED, DUPLICATE, PENDING, REPLACED, Event, t
 from .labels import check_label
 from .pricing import Catalog, load_catalog
 from .pricing.catalog import ModelEntry
-from .pricing.rates import (IN, OUT, PER_REQUEST, READ, WEB_SEARCH, WRITE, WRITE_1H, Period, Rates, cost_units, rates_for,
-                            with_variant)
+from .pricing.rates import (IN, OUT, PER_REQUEST, READ, WEB_SEARCH, WRITE, WRITE_1H, Period, Rates, cost_units,
+                            flat_cost, rates_for, with_variant)
 from .shards import HELD, Counted, SessionState, Shard
 from .sources import API, KNOWN_SOURCES, NO_PROJECT, check_project, check_source
 from .snapshot import CELL_WIDTH, NO_META, ZERO_CELL, Cell, Snapshot
@@ -347,10 +347,7 @@ class CostTracker:
         if plan is None:  # being looked up: priced off the plans, as an attempt's call is
             held = self.price(model, usage, tier, None if ts is None else dt.datetime.fromtimestamp(ts, dt.timezone.utc),
                               variant, source, project)
-            entry = held.entry
-            return Event(model, None if entry is None else entry.id, None if entry is None else entry.provider, tier,
-                         session or self._state.id, usage, held.cost, held.ts, event_id, COMMITTED, held.variant,
-                         held.priced_by, source, project, approximate)
+            return held.event(tier, session or self._state.id, event_id, COMMITTED, approximate)
         _, entry, matched, provider, period, priced_by, implied, start, flat = plan
         if source is not API or project is not NO_PROJECT:
             self._check_origin(source, project)
@@ -373,19 +370,8 @@ class CostTracker:
                 raise ValueError(f"ts must be epoch seconds of a year from 1 to 9999, got {ts!r}")
             ts = float(ts)
         if flat is not None and variant is None and ts >= start:
-            # the usual call (the latest period of a flat-priced model, no variant): record()'s sums,
-            # equal to cost_units() on that period (a test holds them equal)
-            uncached, cache_read, cache_write, cache_write_1h, output, requests, web_search = usage
-            cost = uncached * flat[IN] + output * flat[OUT]
-            if cache_read or cache_write or cache_write_1h:
-                cost += cache_read * flat[READ] + cache_write * flat[WRITE] + cache_write_1h * flat[WRITE_1H]
-            if requests and flat[PER_REQUEST]:
-                cost += requests * flat[PER_REQUEST]
-            if web_search:
-                if flat[WEB_SEARCH] < 0:  # searches of a model without a stated search fee: never $0
-                    cost = None
-                else:
-                    cost += (1 if period.search_once else web_search) * flat[WEB_SEARCH]  # type: ignore[union-attr]
+            # the usual call (the latest period of a flat-priced model, no variant): record()'s sums
+            cost = flat_cost(flat, usage, period.search_once)  # type: ignore[union-attr]
         else:
             billed = None if period is None else self._period_for(entry, period, ts, variant)  # type: ignore[arg-type]
             cost = None if billed is None else cost_units(billed, usage)
@@ -844,11 +830,7 @@ class CostTracker:
             state.locked_changes += 1
             sess = session or state.id
         status = COMMITTED if keep else DISCARDED
-        events = tuple(
-            Event(h.model, None if h.entry is None else h.entry.id, None if h.entry is None else h.entry.provider,
-                  tier, sess, h.usage, h.cost, h.ts, event_id, status, h.variant, h.priced_by, h.source, h.project)
-            for h, event_id in held
-        )
+        events = tuple(h.event(tier, sess, event_id, status) for h, event_id in held)
         if self._subscribers or self._ledger_queue is not None:
             self._notify(events)
         return events

@@ -38,7 +38,7 @@ from ..events import Event
 from ..ledger.backfill import Backfill, Upserted
 from ..usage import Usage
 from .logs import BAD_FIELD, DOCUMENT, TORN, UNREADABLE, LogCall
-from .registry import ALL, DETECTION_ORDER, chosen
+from .registry import ALL, chosen, detection_rank
 
 UNKNOWN_FORMAT = "unknown format"  # a file no source recognises (counted per file)
 LINE_TOO_LONG = "line too long"  # longer than MAX_LINE_BYTES: never read whole
@@ -106,7 +106,7 @@ def plan(paths: Sequence[Path], sources: dict[str, ModuleType], detect: bool,
         if known is None:
             tasks[key] = (path, names, ask)
         elif known[2] and ask:  # listed by several sources: any of them may claim it, strictest first
-            tasks[key] = (known[0], tuple(sorted({*known[1], *names}, key=_detection_rank)), True)
+            tasks[key] = (known[0], tuple(sorted({*known[1], *names}, key=detection_rank)), True)
 
     if not paths:  # every default root: a file there is its source's, no detection needed
         for name, module in sources.items():
@@ -114,7 +114,7 @@ def plan(paths: Sequence[Path], sources: dict[str, ModuleType], detect: bool,
                 if root.exists():
                     _walk(root, module, name, False, add, result)
         return list(tasks.values())
-    names = tuple(sorted(sources, key=_detection_rank))
+    names = tuple(sorted(sources, key=detection_rank))
     for path in paths:
         if not path.is_dir():  # a file (or a FIFO, a device …: reading it says why not)
             add(path, names, detect)
@@ -154,10 +154,6 @@ class _RealPaths:
             except (OSError, RuntimeError, ValueError):
                 return os.path.abspath(name)
         return os.path.join(real, base)
-
-
-def _detection_rank(name: str) -> int:
-    return DETECTION_ORDER.index(name) if name in DETECTION_ORDER else len(DETECTION_ORDER)
 
 
 def _walk(root: Path, module: ModuleType, name: str, ask: bool, add: Any, result: ImportResult) -> None:

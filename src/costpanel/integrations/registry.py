@@ -24,6 +24,11 @@ ALL = "all"
 DETECTION_ORDER: tuple[str, ...] = ("costpanel", "codex", "gemini-cli", "claude-code")
 
 
+def detection_rank(name: str) -> int:
+    """Sort key: the sources in :data:`DETECTION_ORDER`, any other after them."""
+    return DETECTION_ORDER.index(name) if name in DETECTION_ORDER else len(DETECTION_ORDER)
+
+
 class SourceUnavailable(LookupError):
     """A source named by the user that this build cannot read."""
 

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 from ..tracker import CostTracker
 from .logs import BAD_FIELD, LogCall, Skips
-from .registry import DETECTION_ORDER, load
+from .registry import DETECTION_ORDER, detection_rank, load
 from .tail import Tail
 
 BEFORE_TODAY = "before today"  # calls older than local midnight: the panel shows today (import backfills)
@@ -41,14 +41,14 @@ FALLBACK_READ_S = 0.5
 def available_sources(names: Iterable[str] = DETECTION_ORDER) -> list[ModuleType]:
     """The log source modules of ``names`` present in this build, in the order their formats are
     asked whether a file is theirs (:data:`~.registry.DETECTION_ORDER`: the strictest first)."""
-    ordered = sorted(names, key=lambda n: DETECTION_ORDER.index(n) if n in DETECTION_ORDER else len(DETECTION_ORDER))
-    return [module for module in map(load, ordered) if module is not None]
+    return [module for module in map(load, sorted(names, key=detection_rank)) if module is not None]
 
 
 def local_midnight(now: dt.datetime | None = None) -> float:
-    """Epoch seconds of today's start in the local time zone."""
-    now = (now or dt.datetime.now()).astimezone()
-    return now.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+    """Epoch seconds of today's start in the local time zone (as the ledger's days: DST respected)."""
+    from ..ledger.queries import local_midnight as midnight_of
+
+    return midnight_of((now or dt.datetime.now()).astimezone().date())
 
 
 class Root(NamedTuple):

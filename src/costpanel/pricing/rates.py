@@ -121,6 +121,23 @@ def cost_units(period: Period, usage: Usage) -> int | None:
     return None if missing else sum(map(mul, counts, rates))
 
 
+def flat_cost(rates: Rates, usage: Usage, search_once: bool) -> int | None:
+    """:func:`cost_units` for a period without cliff tiers, given its rates (``Period.base``): the
+    sums ``CostTracker.record()`` writes out inline, here for backfills (``price_event``), a few
+    times cheaper than the general path. None when searches have no stated fee (never $0)."""
+    uncached, cache_read, cache_write, cache_write_1h, output, requests, web_search = usage
+    cost: int = uncached * rates[IN] + output * rates[OUT]
+    if cache_read or cache_write or cache_write_1h:
+        cost += cache_read * rates[READ] + cache_write * rates[WRITE] + cache_write_1h * rates[WRITE_1H]
+    if requests and rates[PER_REQUEST]:
+        cost += requests * rates[PER_REQUEST]
+    if web_search:
+        if rates[WEB_SEARCH] < 0:
+            return None
+        cost += (1 if search_once else web_search) * rates[WEB_SEARCH]
+    return cost
+
+
 def breakdown_units(period: Period, usage: Usage) -> dict[str, int] | None:
     """Cost per bucket (``requests`` is the per-request fee), summing to :func:`cost_units`; None
     when the call uses a fee the catalog does not state."""
