@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -405,3 +406,73 @@ def test_a_bad_minute_or_second_is_refused_in_an_hour_already_seen(bad: str) -> 
 def test_other_iso_spellings_are_read_the_long_way() -> None:
     for text in ("2026-03-15T18:49:56Z", "2026-03-15T20:49:56.463+02:00", "2026-03-15T18:49:56.463000Z"):
         assert cc.timestamp(text) == dt.datetime.fromisoformat(text).timestamp()
+
+
+def _both_paths(raw: bytes, reader: cc.Reader) -> tuple[object, object]:
+    """(the full parse's verdict, the fast path's) on one line: a call, a skip reason, or the
+    exception class raised; the full parse goes first, so the fast path sees names it checked."""
+    verdicts: list[object] = []
+    for parse in (reader._parse, reader._fast):
+        try:
+            verdicts.append(parse(raw))
+        except (orjson.JSONDecodeError, cc.BadLine, TypeError, ValueError, AttributeError) as exc:
+            verdicts.append(type(exc))
+    return verdicts[0], verdicts[1]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(FIELDS + ("cache_read_input_tokens", "cache_creation_input_tokens",
+                                                    "ephemeral_5m_input_tokens", "web_search_requests",
+                                                    "service_tier", "inference_geo", "output_tokens")),
+                          json_values | st.integers(min_value=-2, max_value=2**70)), min_size=1, max_size=3))
+def test_the_fast_path_reads_every_line_as_the_full_parse_does_or_leaves_it_to_it(
+        edits: list[tuple[str, Any]]) -> None:
+    obj = orjson.loads(line(msg={"usage": usage(server_tool_use={"web_search_requests": 1})}))
+    for key, value in edits:
+        obj = _replace(obj, key, value)
+    raw = json.dumps(obj, separators=(",", ":")).encode()  # orjson refuses to write ints past 64 bits
+    full, fast = _both_paths(raw, cc.Reader(Path("projects/-a/s.jsonl")))
+    assert fast is None or fast == full
+
+
+@pytest.mark.parametrize("raw", [
+    line(msg={"usage": {}}), line(msg={"usage": {"service_tier": "standard"}}), line(msg={"usage": None}),
+    line(msg={"usage": usage(input_tokens=..., output_tokens=...)}), line(msg={"usage": usage(output_tokens=...)}),
+    line(message=None), line(message="text"), line(msg={"model": "<synthetic>"}), line(msg={"model": ""}),
+    line(isApiErrorMessage=True), line(msg={"id": ...}), line(msg={"id": ...}, uuid=...), line(requestId=...),
+    line(sessionId=""), line(cwd=""), line(isSidechain=True), line(agentId="a1"), line(agentId=""),
+    line(msg={"usage": usage(cache_creation=None, cache_creation_input_tokens=7)}),
+    line(msg={"usage": usage(cache_creation_input_tokens=10)}),  # the 1-hour breakdown exceeds the total
+    line(msg={"usage": usage(speed="fast")}), line(msg={"usage": usage(service_tier="priority")}),
+    line(timestamp=...), line(timestamp="2026-03-15T18:49:56.4631239Z"), line(timestamp="2026-03-15T18:49:56"),
+    line(msg={"content": [{"type": "text", "text": "\u4e2d\u6587 \U0001f600"}]}),
+    line(msg={"content": [{"type": "text", "text": "ok"}]}).replace(b'"ok"', b'"\xff\xfe"'),  # invalid UTF-8
+    line(msg={"content": [{"type": "text", "text": "ok"}]}).replace(b'"ok"', b'"\\ud800"'),  # a lone surrogate
+    line(msg={"content": [{"type": "text", "text": "ok"}]}).replace(b'"ok"', b'"a\x01b"'),  # a raw control char
+    line(msg={"content": [{"n": 1}]}).replace(b'"n":1', b'"n":123456789012345678901234567890'),
+    line(msg={"content": [1, 2]}).replace(b"[1,2]", b"[1,2,]"), line()[:-1], line() + b" x",
+    line(msg={"usage": usage()}).replace(b'"input_tokens":3', b'"input_tokens":3,"input_tokens":4'),
+])
+def test_the_fast_path_agrees_with_the_full_parse_on_odd_lines(raw: bytes) -> None:
+    reader = cc.Reader(Path("projects/-a/s.jsonl"))
+    full, fast = _both_paths(raw, reader)
+    assert fast is None or fast == full
+    # a second time the names are checked: the fast path answers most lines itself
+    assert _both_paths(raw, reader)[1] in (None, full)
+
+
+def test_the_fast_path_reads_a_realistic_corpus_as_the_full_parse_does(tmp_path: Path) -> None:
+    from corpora.claude_code import write_corpus
+
+    write_corpus(tmp_path, seed=3, lines=3000)
+    answered = total = 0
+    for path in sorted(tmp_path.rglob("*.jsonl")):
+        reader = cc.Reader(path)
+        for raw in path.read_bytes().split(b"\n"):
+            if b'"usage"' not in raw:
+                continue
+            full, fast = _both_paths(raw, reader)
+            assert fast is None or fast == full, raw[:200]
+            total += 1
+            answered += fast is not None
+    assert answered >= 0.9 * total  # the usual line never takes the slow way

@@ -510,6 +510,7 @@ def test_calls_reach_the_ledger_batch_by_batch_while_reading(logs: Path, db: Pat
     (logs / "a.jsonl").write_text("".join(line(f"m{n}", 1, 1) for n in range(10)) + line("m9", 1, 1))
     monkeypatch.setattr(ingest, "BATCH_CALLS", 3)
     monkeypatch.setattr(ingest, "KEEP_RECENT", keep)
+    monkeypatch.setattr(ingest, "COMMIT_EVERY_S", 0.0)  # each batch committed as it is written
     sources = registry.chosen("all")
     result = ImportResult()
     with Importer(db) as importer:
@@ -519,6 +520,36 @@ def test_calls_reach_the_ledger_batch_by_batch_while_reading(logs: Path, db: Pat
         before_close = len(stored(db))
     assert before_close == {0: 10, 2: 8}[keep]  # one read: the batch written after it, KEEP_RECENT ids waiting
     assert (result.added, result.duplicates, len(stored(db))) == (10, 1, 10)
+
+
+def test_batches_share_a_transaction_until_it_has_been_open_long_enough(logs: Path, db: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fewer, larger commits: written batches stay uncommitted (invisible to other connections)
+    until the transaction is COMMIT_EVERY_S old or the import ends; a failure rolls back to the
+    last commit, the ledger's calls and roll-ups still agreeing."""
+    (logs / "a.jsonl").write_text("".join(line(f"m{n}", 1, 1) for n in range(9)))
+    monkeypatch.setattr(ingest, "BATCH_CALLS", 3)
+    monkeypatch.setattr(ingest, "KEEP_RECENT", 0)
+    monkeypatch.setattr(ingest, "COMMIT_EVERY_S", 3600.0)
+    sources = registry.chosen("all")
+    result = ImportResult()
+    with Importer(db) as importer:
+        importer.result = result
+        importer.read(plan([logs], sources, True, result), sources)
+        importer._collect()
+        assert stored(db) == {}  # two batches written, none committed
+    assert (result.added, len(stored(db))) == (9, 9)  # closing committed them
+
+    (logs / "b.jsonl").write_text("".join(line(f"n{n}", 1, 1) for n in range(9)))
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        with Importer(db) as importer:
+            importer.read(plan([logs / "b.jsonl"], sources, True, importer.result), sources)
+            importer._collect()
+            raise RuntimeError("disk on fire")
+    assert len(stored(db)) == 9  # the failed import's batches rolled back
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT SUM(calls) FROM rollup").fetchone()[0] == 9
+        assert conn.execute("SELECT SUM(calls) FROM rollup_hour").fetchone()[0] == 9
 
 
 def test_a_line_too_long_to_be_a_call_is_dropped_as_it_streams_past(logs: Path, db: Path,

@@ -43,7 +43,7 @@ import orjson
 
 from ..usage import Usage
 from ._fields import BadField, Fields, clip_path, count
-from .logs import BAD_FIELD, LINES, MALFORMED, NO_MODEL, NO_USAGE, LogCall, Skips, home
+from .logs import BAD_FIELD, LINES, MALFORMED, NO_MODEL, NO_USAGE, LogCall, Skips, home, sorted_paths, walk
 
 SOURCE = "codex"
 KIND = LINES
@@ -86,12 +86,8 @@ def find_files(root: Path) -> Iterator[Path]:
         yield root
         return
     tops = [root / f for f in FOLDERS if (root / f).is_dir()] or [root]
-    found: list[Path] = []
-    for top in tops:
-        for folder, dirs, files in os.walk(top):
-            dirs.sort()
-            found.extend(Path(folder, name) for name in files if _is_rollout(name))
-    yield from sorted(found)
+    yield from sorted_paths(os.path.join(folder, name) for top in tops for folder, files in walk(top)
+                            for name in files if _is_rollout(name))
 
 
 def looks_like(path: Path, head: bytes) -> bool:

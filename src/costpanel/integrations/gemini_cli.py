@@ -42,7 +42,7 @@ import orjson
 
 from ..adapters import from_gemini
 from ._fields import BadField, Fields, clip_path
-from .logs import BAD_FIELD, DOCUMENT, MALFORMED, NO_MODEL, NO_USAGE, TORN, LogCall, Skips, home
+from .logs import BAD_FIELD, DOCUMENT, MALFORMED, NO_MODEL, NO_USAGE, TORN, LogCall, Skips, home, sorted_paths, walk
 
 SOURCE = "gemini-cli"
 KIND = DOCUMENT
@@ -80,11 +80,8 @@ def find_files(root: Path) -> Iterator[Path]:
         yield root
         return
     top = root / "tmp" if (root / "tmp").is_dir() else root
-    found: list[Path] = []
-    for folder, dirs, files in os.walk(top):
-        dirs.sort()
-        found.extend(p for p in (Path(folder, name) for name in files) if _is_chat(p))
-    yield from sorted(found)
+    yield from sorted_paths(os.path.join(folder, name) for folder, files in walk(top) for name in files
+                            if name.endswith(SUFFIXES) and (name.startswith(PREFIX) or CHATS in folder.split(os.sep)))
 
 
 def looks_like(path: Path, head: bytes) -> bool:

@@ -37,7 +37,7 @@ from typing import Any
 from ..events import Event
 from ..ledger.backfill import Backfill, Upserted
 from ..usage import Usage
-from .logs import BAD_FIELD, DOCUMENT, TORN, UNREADABLE, LogCall
+from .logs import BAD_FIELD, DOCUMENT, TORN, UNREADABLE, LogCall, is_plain_file, shared_listings, walk
 from .registry import ALL, chosen, detection_rank
 
 UNKNOWN_FORMAT = "unknown format"  # a file no source recognises (counted per file)
@@ -49,6 +49,10 @@ BATCH_CALLS = 10_000  # calls per ledger transaction and bound of the de-duplica
 # Ids left waiting when a full batch is written mid-file: a streaming partial's final line comes a
 # few lines later, so the two still meet here rather than as an add and a replace in the ledger.
 KEEP_RECENT = 512
+# A transaction stays open this long over the batches written (their pages then reach the disk
+# once, not once a batch: 1M lines 2x less ledger time); other writers of the ledger (a live
+# tracker, `watch`) wait at most this long, within their busy timeout and retries.
+COMMIT_EVERY_S = 1.0
 WRITER_THREAD = True  # False: write in the reading thread (bench/import_stages.py compares)
 MAX_LINE_BYTES = 32 << 20  # a billed call's line is well under 1 MB; snapshots of files can be far larger
 MAX_DOCUMENT_BYTES = 128 << 20  # a whole-document log (Gemini CLI chats) larger than this is refused
@@ -97,8 +101,14 @@ def plan(paths: Sequence[Path], sources: dict[str, ModuleType], detect: bool,
     for path in paths:
         if not os.path.lexists(path) or not path.exists():
             raise PathNotFound(f"{path}: no such file or folder")
+    with shared_listings():
+        return _plan(paths, sources, detect, result)
+
+
+def _plan(paths: Sequence[Path], sources: dict[str, ModuleType], detect: bool, result: ImportResult) -> list[Task]:
     tasks: dict[str, Task] = {}
     real = _RealPaths()
+    unions: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[str, ...]] = {}
 
     def add(path: Path, names: tuple[str, ...], ask: bool) -> None:
         key = real(path)
@@ -106,7 +116,10 @@ def plan(paths: Sequence[Path], sources: dict[str, ModuleType], detect: bool,
         if known is None:
             tasks[key] = (path, names, ask)
         elif known[2] and ask:  # listed by several sources: any of them may claim it, strictest first
-            tasks[key] = (known[0], tuple(sorted({*known[1], *names}, key=detection_rank)), True)
+            both = unions.get((known[1], names))
+            if both is None:
+                both = unions[(known[1], names)] = tuple(sorted({*known[1], *names}, key=detection_rank))
+            tasks[key] = (known[0], both, True)
 
     if not paths:  # every default root: a file there is its source's, no detection needed
         for name, module in sources.items():
@@ -119,6 +132,7 @@ def plan(paths: Sequence[Path], sources: dict[str, ModuleType], detect: bool,
         if not path.is_dir():  # a file (or a FIFO, a device …: reading it says why not)
             add(path, names, detect)
             continue
+        walk(path)  # listed once here, the sources' find_files then take their parts of it
         for name, module in sources.items():
             _walk(path, module, name, detect, add, result)
     return list(tasks.values())
@@ -142,18 +156,30 @@ class _RealPaths:
 
     def _real(self, name: str) -> str:
         try:
-            if stat.S_ISLNK(os.lstat(name).st_mode):  # a link: where it points decides
+            if not is_plain_file(name) and stat.S_ISLNK(os.lstat(name).st_mode):  # a link: where it points
                 return os.path.realpath(name, strict=True)
         except (OSError, RuntimeError, ValueError):  # gone, a symlink loop: reading it will say so
             return os.path.abspath(name)
         folder, base = os.path.split(name)
+        try:
+            return os.path.join(self._folder(folder), base)
+        except (OSError, RuntimeError, ValueError):
+            return os.path.abspath(name)
+
+    def _folder(self, folder: str) -> str:
+        """A folder's real path: its parent's (cached) joined with its name unless it is a link
+        itself, one ``lstat`` a folder where ``realpath`` takes one per path component."""
         real = self._folders.get(folder)
         if real is None:
-            try:
-                real = self._folders[folder] = os.path.realpath(folder or ".", strict=True)
-            except (OSError, RuntimeError, ValueError):
-                return os.path.abspath(name)
-        return os.path.join(real, base)
+            parent, base = os.path.split(folder)
+            if not base or base in (".", "..") or not parent or parent == folder:
+                real = os.path.realpath(folder or ".", strict=True)
+            elif stat.S_ISLNK(os.lstat(folder).st_mode):
+                real = os.path.realpath(folder, strict=True)
+            else:
+                real = os.path.join(self._folder(parent), base)
+            self._folders[folder] = real
+        return real
 
 
 def _walk(root: Path, module: ModuleType, name: str, ask: bool, add: Any, result: ImportResult) -> None:
@@ -180,7 +206,7 @@ class Importer:
         self.tracker = tracker
         self.result = ImportResult()
         self.batch_calls = BATCH_CALLS
-        self._backfill = Backfill(ledger)
+        self._backfill = Backfill(ledger, commit_every_s=COMMIT_EVERY_S)
         # event id -> the call with the most tokens: one batch, in first-seen order
         self._waiting: dict[str, LogCall] = {}
         self._raised: dict[str, int] = {}  # event id -> lines that raised its tokens (streaming partials)
@@ -426,11 +452,12 @@ class Importer:
             result.duplicates += done.duplicates + (done.duplicates + done.replaced) * raised
 
     def flush(self) -> None:
-        """Write every call waiting, and wait until it is stored."""
+        """Write every call waiting, and wait until it is stored and committed."""
         entries, self._waiting = list(self._waiting.values()), {}
         if entries:
             self._write(entries)
         self._collect()
+        self._writer.submit(self._backfill.commit).result()  # in the writer's thread, after its writes
 
     def close(self) -> None:
         try:
@@ -471,7 +498,9 @@ def workers_for(tasks: Sequence[Task]) -> int:
     for path, _, _ in tasks:
         with contextlib.suppress(OSError):
             size += os.stat(path).st_size
-    if size < PARALLEL_MIN_BYTES:
+        if size >= PARALLEL_MIN_BYTES:  # enough: the rest need not be looked at
+            break
+    else:
         return 1
     return max(1, min(cores, MAX_WORKERS, len({path.parent for path, _, _ in tasks})))
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from ..sources import check_project
 from ..usage import BUCKETS, Usage
 from ..variants import canonical_variant
 from ._fields import BadField, iso_seconds
-from .logs import BAD_FIELD, LINES, MALFORMED, NO_MODEL, NO_USAGE, LogCall, Skips
+from .logs import BAD_FIELD, LINES, MALFORMED, NO_MODEL, NO_USAGE, LogCall, Skips, sorted_paths, walk
 
 SOURCE = "costpanel"
 KIND = LINES
@@ -52,9 +53,9 @@ def find_files(root: Path) -> Iterator[Path]:
     if root.is_file():
         yield root
         return
-    for path in sorted(root.rglob("*")):
-        if path.suffix in SUFFIXES and path.is_file():
-            yield path
+    names = (os.path.join(folder, name) for folder, files in walk(root) for name in files
+             if os.path.splitext(name)[1] in SUFFIXES)
+    yield from (path for path in sorted_paths(names) if path.is_file())
 
 
 def looks_like(path: Path, head: bytes) -> bool:

@@ -10,6 +10,7 @@ the same backfill twice therefore adds nothing.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -26,8 +27,14 @@ CACHE_KB = 64 << 10  # page cache of a backfill's connection (memory used only a
 class Backfill:
     """A ledger file opened for batch writes (``path`` None: the default ledger)."""
 
-    def __init__(self, path: Path | str | None = None) -> None:
+    def __init__(self, path: Path | str | None = None, *, commit_every_s: float = 0.0) -> None:
+        """``commit_every_s``: a write commits only once its transaction has been open this long
+        (:meth:`commit` ends it): every commit rewrites the pages its calls touched all over the
+        event-id index, so an import of a million calls writes far less in fewer, larger
+        transactions. A crash loses what was not committed yet (an import run again reads it)."""
         self.path = Path(path).expanduser() if path is not None else default_path()
+        self._commit_every = commit_every_s
+        self._opened = 0.0  # monotonic time the open transaction began
         self._conn = connect(self.path)
         # Calls arrive in random event-id order, so each lands on a random page of the id index:
         # with SQLite's default 2 MB cache a large import rereads pages from the OS at every row.
@@ -42,18 +49,27 @@ class Backfill:
     def write_each(self, batches: Sequence[Sequence[Event]]) -> list[Upserted]:
         """:meth:`write` of each batch in turn, all in one transaction (a commit costs ~1 ms)."""
         conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
+        if not conn.in_transaction:
+            conn.execute("BEGIN IMMEDIATE")
+            self._opened = time.monotonic()
         try:
             counts = [upsert_events(conn, events, self._dims) for events in batches]
-            conn.execute("COMMIT")
+            if time.monotonic() - self._opened >= self._commit_every:
+                conn.execute("COMMIT")
         except BaseException:
-            self._dims.forget()
+            self._dims.forget()  # ids made since the last commit are gone
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
         return counts
 
+    def commit(self) -> None:
+        """Commit what the writes since the last commit left open."""
+        if self._conn.in_transaction:
+            self._conn.execute("COMMIT")
+
     def close(self) -> None:
+        """Close the file; what was not committed is rolled back (see :meth:`commit`)."""
         self._conn.close()
 
     def __enter__(self) -> Backfill:
