@@ -36,13 +36,13 @@ class Notifications(ServiceInterface):  # the freedesktop.org notification spec,
 
     @method()
     def Notify(self, app_name: "s", replaces_id: "u", app_icon: "s", summary: "s", body: "s",  # type: ignore[valid-type]  # noqa: N802, F821
-               actions: "as", hints: "a{sv}", expire_timeout: "i") -> "u":  # type: ignore[valid-type]  # noqa: F821
+               actions: "as", hints: "a{sv}", expire_timeout: "i") -> "u":  # type: ignore[valid-type]  # noqa: F821, F722
         self.shown.append((app_name, summary, body))
         self.arrived.set()
         return len(self.shown)
 
     @method()
-    def GetCapabilities(self) -> "as":  # type: ignore[valid-type]  # noqa: N802, F821
+    def GetCapabilities(self) -> "as":  # type: ignore[valid-type]  # noqa: N802, F821, F722
         return ["body"]
 
     @method()
