@@ -99,10 +99,11 @@ class Plan(NamedTuple):
         return self.per_tier.get(tier, self.default)
 
 
-def make_plan(catalog: Catalog, target: object, per_tier: Mapping[str, str] | None = None) -> Plan:
+def make_plan(catalog: Catalog, target: object, per_tier: Mapping[str, str] | None = None, *,
+              field: str = "target", tier_field: str = "target for tier {tier!r}") -> Plan:
     """``target``: one model for every tier, or a mapping tier -> model (others unchanged);
     ``per_tier`` (the CLI's ``--tier``): overrides on top of a single ``target``. Bad input raises
-    TypeError/ValueError naming the tier or model."""
+    TypeError/ValueError naming the tier or model (as ``field``/``tier_field`` call them)."""
     if isinstance(target, Mapping):
         if per_tier:
             raise TypeError("give a tier -> model mapping, or one model plus per_tier, not both")
@@ -110,13 +111,13 @@ def make_plan(catalog: Catalog, target: object, per_tier: Mapping[str, str] | No
     elif target is None and per_tier:
         default, mapping = None, per_tier
     else:
-        default, mapping = resolve_target(catalog, target), per_tier or {}
+        default, mapping = resolve_target(catalog, target, field), per_tier or {}
     if default is None and not mapping:
         raise ValueError("target: an empty tier -> model mapping reprices nothing; name at least one tier")
     tiers: dict[str, Target] = {}
     for tier, model in mapping.items():
         check_label("tier", tier)
-        tiers[tier] = resolve_target(catalog, model, f"target for tier {tier!r}")
+        tiers[tier] = resolve_target(catalog, model, tier_field.format(tier=tier))
     given: str | Mapping[str, str] = dict(mapping) if default is None else target  # type: ignore[assignment]
     if default is not None and mapping:
         given = {"*": target, **mapping}  # type: ignore[dict-item]
