@@ -16,7 +16,7 @@ class WhatIfRow(NamedTuple):
     """One tier, one (tier, actual model) pair, or the total, priced twice.
 
     ``target``: the model it is repriced to (None: unchanged, the what-if is what it cost; the
-    total names one only when every repriced row has the same). ``actual_units`` and
+    total names one only when every row has the same). ``actual_units`` and
     ``what_if_units`` cover the calls priced on that side (``*_unpriced_calls`` say how many are
     left out). ``cache_as_input``: cache buckets the target states no price for, billed at another
     rate instead (``notes`` say which); ``approximate``: repriced from sums at a target with
@@ -129,7 +129,7 @@ class WhatIf:
     @cached_property
     def total(self) -> WhatIfRow:
         rows = list(self.by_tier_model.values())
-        row = merge("total", rows, _common_target([r for r in rows if not r.unchanged]))
+        row = merge("total", rows, _common_target(rows))
         return row._replace(notes=tuple(dict.fromkeys((*row.notes, *self._notes))))
 
     @property

@@ -62,7 +62,11 @@ def line(label: str, row: WhatIfRow) -> WhatIfLine:
 
 def tier_lines(whatif: WhatIf) -> tuple[WhatIfLine, ...]:
     """One line per tier, then the total (labelled ``Total``)."""
-    return (*(line(tier, row) for tier, row in whatif.by_tier.items()), line("Total", whatif.total))
+    tiers = tuple(line(tier, row) for tier, row in whatif.by_tier.items())
+    total = line("Total", whatif.total)
+    if whatif.total.target is None and any(not row.unchanged for row in whatif.by_tier.values()):
+        total = total._replace(target="mixed")  # some tiers repriced, on different models or not all
+    return (*tiers, total)
 
 
 def model_lines(whatif: WhatIf) -> tuple[WhatIfLine, ...]:
