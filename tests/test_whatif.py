@@ -8,6 +8,7 @@ out by hand from the test models' prices (tests/data/whatif/prices.toml, USD per
     wi-5m-only     1       4       0.1        1.25       —           0
     wi-cliff       1       5       0.1        1.25       2           —   (whole request x2 above 1,000 prompt tokens)
     wi-batchy      4      20       0.4        5          8           —   (variant batch: x0.5)
+    wi-grounded    1       4        —          —         —          20   (once per request, however many searches)
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from costpanel import CostTracker, Usage, load_catalog
 from costpanel.ledger.queries import parse_range
 from costpanel.ledger.sqlite_storage import open_read_only
 from costpanel.pricing import Catalog
-from costpanel.whatif import WhatIf, reprice_ledger
+from costpanel.whatif import WhatIf, WhatIfRow, reprice_ledger
 
 PRICES = Path(__file__).parent / "data" / "whatif" / "prices.toml"
 AT = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.timezone.utc)
@@ -75,6 +76,8 @@ def test_a_tier_map_reprices_those_tiers_and_keeps_the_others(session: CostTrack
     assert (w.total_usd, w.difference_usd, w.difference_pct) == (Decimal("0.01365"), Decimal("-0.0051"),
                                                                  Decimal("-27.20"))
     assert w.total.target is None and w.targets == {"Tier 1": None, "Tier 2": "wi-nocache"}
+    model = w.by_model["wi-actual"]  # across both tiers: one unchanged, one repriced
+    assert model.target is None and (model.actual_usd, model.what_if_usd) == (Decimal("0.01875"), Decimal("0.01365"))
 
 
 def test_cache_tokens_carry_over_where_the_target_prices_caching_else_are_billed_as_input(
@@ -130,6 +133,8 @@ def test_an_unpriced_actual_row_states_the_what_if_and_no_difference(wi_catalog:
     assert tier.what_if_usd == Decimal("0.014") and tier.difference_usd is None  # not comparable
     assert "1 call(s) recorded unpriced: no actual cost to compare them with" in tier.notes
     assert w.by_tier_model[("Tier 3", "wi-actual")].difference_usd == Decimal("-0.001")
+    assert list(w.by_model) == ["wi-actual", "mystery-model"]  # costliest actual first
+    assert w.by_model["mystery-model"].target == "wi-cached" and w.by_model["mystery-model"].actual_usd is None
 
 
 def test_searches_are_priced_at_the_target_fee_or_left_unpriced_when_it_states_none(wi_catalog: Catalog) -> None:
@@ -250,3 +255,52 @@ def test_a_flat_target_gives_the_same_figures_from_sums_and_call_by_call(tmp_pat
     assert by_call.as_dict() | {"exact": None} == by_sums.as_dict() | {"exact": None}
     # Σk = 45: (4,500 input + 1,350 cache reads + 45 1-hour writes) x $1 + 315 output x $4 = $0.007155
     assert by_call.total_usd == Decimal("0.007155")
+
+
+def test_a_search_fee_charged_once_per_request_is_exact_for_one_call_and_approximate_for_sums(
+        wi_catalog: Catalog, tmp_path: Path) -> None:
+    one = CostTracker(wi_catalog, fallback=False)
+    one.record("wi-actual", Usage(1000, 0, web_search=3), tier="Tier 1")
+    w = one.snapshot().reprice("wi-grounded")
+    assert w.total_usd == Decimal("0.021") and not w.approximate  # $0.001 + one $0.02 fee
+    calls = [("wi-actual", Usage(1000, 0, web_search=3), "Tier 1", None),
+             ("wi-actual", Usage(1000, 0, web_search=1), "Tier 1", None),
+             ("wi-actual", Usage(1000, 0), "Tier 1", None)]
+    many = CostTracker(wi_catalog, fallback=False)
+    for model, usage, tier, _ in calls:
+        many.record(model, usage, tier=tier)
+    sums = many.snapshot().reprice("wi-grounded")
+    # 4 searches over 3 calls: at most one fee per call, so 3 fees are assumed ($0.003 + $0.06); really 2
+    assert sums.total_usd == Decimal("0.063") and sums.approximate
+    assert "wi-grounded charges its search fee once per request: estimated from session sums" in sums.notes
+    conn = open_read_only(_ledger(tmp_path, wi_catalog, calls))
+    try:
+        exact = reprice_ledger(conn, parse_range("all"), wi_catalog, "wi-grounded")
+    finally:
+        conn.close()
+    assert exact.total_usd == Decimal("0.043") and not exact.approximate  # $0.003 + 2 x $0.02
+
+
+def test_a_target_name_that_implies_a_variant_is_priced_under_it(catalog: Catalog) -> None:
+    t = CostTracker(catalog, fallback=False)
+    t.record("gpt-4o", Usage(1000, 1000))
+    snap = t.snapshot()
+    plain = snap.reprice("claude-sonnet-4-5")
+    regional = snap.reprice("us.anthropic.claude-sonnet-4-5-20250929-v1:0")  # Bedrock regional profile: +10 %
+    assert plain.total_usd == Decimal("0.018") and regional.total_usd == Decimal("0.0198")
+    assert regional.total.target == "claude-sonnet-4-5"
+    assert "priced as claude-sonnet-4-5 under variant 'regional' (the name given implies it)" in regional.notes
+
+
+def test_percentages_round_half_up_to_a_hundredth() -> None:
+    row = WhatIfRow("x", "m", 1, 20_000, 0, 20_001, 0)  # +0.005 %
+    assert row.difference_pct == Decimal("0.01") and row.difference_usd == Decimal("1E-12")
+    assert WhatIfRow("x", "m", 1, 20_000, 0, 19_999, 0).difference_pct == Decimal("-0.01")
+    assert WhatIfRow("x", "m", 1, 0, 0, 5, 0).difference_pct is None  # of $0 nothing is a percentage
+
+
+def test_tiers_come_in_natural_order(wi_catalog: Catalog) -> None:
+    t = CostTracker(wi_catalog, fallback=False)
+    for tier in ("Tier 10", "Tier 2", "planner"):
+        t.record("wi-actual", Usage(10, 0), tier=tier)
+    assert list(t.snapshot().reprice("wi-cached").by_tier) == ["planner", "Tier 2", "Tier 10"]

@@ -91,6 +91,8 @@ class _Pair:
         used = dict(zip(BUCKETS, self.usage))
         cache = tuple(b for b in _CACHE_BUCKETS if used[b] and b in t.no_cache)
         notes = [t.cache_note(b) for b in cache]
+        if t.implied is not None:
+            notes.append(f"priced as {t.id} under variant {t.implied!r} (the name given implies it)")
         if self.actual_unpriced:
             notes.append(f"{self.actual_unpriced:,} call(s) recorded unpriced: no actual cost to compare them with")
         if t.current is None:

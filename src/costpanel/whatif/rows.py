@@ -102,7 +102,7 @@ def _common_target(rows: list[WhatIfRow]) -> str | None:
 
 class WhatIf:
     """What the same usage would have cost on other models: ``by_tier``, ``by_tier_model`` (each
-    actual model -> its target) and ``total``, as :class:`~costpanel.snapshot.Snapshot` has them,
+    actual model -> its target), ``by_model`` and ``total``, as :class:`~costpanel.snapshot.Snapshot` has them,
     plus ``total_usd`` (the what-if total). ``exact``: priced call by call (the ledger's calls);
     ``approximate``: some row was priced from sums at a target with long-context cliffs."""
 
@@ -125,6 +125,15 @@ class WhatIf:
         for (tier, _), row in self.by_tier_model.items():
             grouped.setdefault(tier, []).append(row)
         return {tier: merge(tier, rows, self.targets.get(tier)) for tier, rows in grouped.items()}
+
+    @cached_property
+    def by_model(self) -> Mapping[str, WhatIfRow]:
+        """Actual models across tiers, costliest first (``target`` None when its tiers differ)."""
+        grouped: dict[str, list[WhatIfRow]] = {}
+        for (_, model), row in self.by_tier_model.items():
+            grouped.setdefault(model, []).append(row)
+        rows = {model: merge(model, rows, _common_target(rows)) for model, rows in grouped.items()}
+        return dict(sorted(rows.items(), key=lambda kv: (-kv[1].actual_units, kv[0])))
 
     @cached_property
     def total(self) -> WhatIfRow:
