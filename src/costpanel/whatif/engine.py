@@ -8,6 +8,7 @@ and, for sums, what sums cannot say (a long-context cliff, a search fee charged 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from operator import add, attrgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..pricing.rates import Period, cost_units, unstated
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 _WEB_SEARCH = BUCKETS.index("web_search")
 _CACHE_BUCKETS = ("cache_read", "cache_write", "cache_write_1h")
+_CALL_USAGE = attrgetter(*BUCKETS)  # a ledger call's counts, in Usage order
 
 
 class Item(NamedTuple):
@@ -46,10 +48,9 @@ def items_of_calls(rows: Iterable[CallRow]) -> Iterator[Item]:
     """The ledger's committed calls, one item each (discarded attempts are not part of the cost)."""
     for r in rows:
         if r.status == "committed":
-            usage = tuple.__new__(Usage, tuple(getattr(r, b) for b in BUCKETS))
-            priced = r.cost_units is not None
-            yield Item(r.tier, r.matched or r.model.strip(), 1, usage, r.cost_units if priced else 0, int(not priced),
-                       r.variant)
+            cost = r.cost_units
+            yield Item(r.tier, r.matched or r.model.strip(), 1, tuple.__new__(Usage, _CALL_USAGE(r)),
+                       0 if cost is None else cost, int(cost is None), r.variant)
 
 
 def _for_sums(period: Period, item: Item) -> tuple[Period, Usage, bool]:
@@ -129,7 +130,7 @@ def reprice(items: Iterable[Item], plan: Plan, *, exact: bool) -> WhatIf:
         pair.calls += item.calls
         pair.actual += item.actual_units
         pair.actual_unpriced += item.actual_unpriced
-        pair.usage = [a + b for a, b in zip(pair.usage, item.usage)]
+        pair.usage = list(map(add, pair.usage, item.usage))
         target = pair.target
         if target is None or pair.same:
             continue
