@@ -125,3 +125,34 @@ def test_model_choices_put_the_candidates_first(wi_catalog: Catalog) -> None:
     choices = model_choices(wi_catalog, ["wi-cliff", "nope", "wi-cached"])
     assert choices[:2] == ("wi-cliff", "wi-cached") and len(choices) == len(wi_catalog)
     assert list(choices[2:]) == sorted(choices[2:])
+
+
+def test_over_the_ledgers_calls_the_choice_is_exact(tmp_path: Path, wi_catalog: Catalog) -> None:
+    import datetime as dt
+
+    from costpanel.ledger.queries import calls_in, parse_range
+    from costpanel.ledger.sqlite_storage import open_read_only
+    from costpanel.whatif import items_of_calls
+    from costpanel.whatif.candidates import cheapest_of
+
+    path = tmp_path / "ledger.sqlite3"
+    t = CostTracker(wi_catalog, ledger=path, fallback=False)
+    for _ in range(2):
+        t.record("wi-actual", Usage(1500, 1000), at=dt.datetime(2026, 3, 10, tzinfo=dt.timezone.utc))
+    t.close()
+    # From sums wi-cliff looks cheap: 3,000 x $1 + 2,000 x $5 = $0.013. Call by call each 1,500-token
+    # prompt is above its cliff: 2 x (1,500 x $2 + 1,000 x $10) = $0.026, as much as wi-cached
+    conn = open_read_only(path)
+    try:
+        exact = cheapest_of(items_of_calls(calls_in(conn, parse_range("all"))), wi_catalog,
+                            ["wi-cached", "wi-cliff"], exact=True)
+    finally:
+        conn.close()
+    assert exact.ranked["*"] == (("wi-cached", 26_000_000_000), ("wi-cliff", 26_000_000_000))
+    assert exact.target == "wi-cached" and exact.whatif is not None and not exact.whatif.approximate
+    t2 = CostTracker(wi_catalog, fallback=False)
+    for _ in range(2):
+        t2.record("wi-actual", Usage(1500, 1000))
+    by_sums = cheapest(t2.snapshot(), ["wi-cached", "wi-cliff"])
+    assert by_sums.ranked["*"] == (("wi-cliff", 13_000_000_000), ("wi-cached", 26_000_000_000))
+    assert by_sums.whatif is not None and by_sums.whatif.approximate

@@ -108,6 +108,7 @@ def test_tier_flags_reprice_those_tiers_and_leave_the_others(ledger: Path) -> No
     both = as_json(whatif(ledger, "--model", "wi-nocache", "--tier", "Tier 1=wi-cached", "--range",
                           "2026-03-10..2026-03-10", "--json"))
     assert (both["what_if_usd"], both["difference_pct"]) == ("0.0108", "-50.34")  # $0.0075 + $0.0033
+    assert both["target"] == {"*": "wi-nocache", "Tier 1": "wi-cached"}
     assert both["cache_as_input"] == []  # Tier 1's cache tokens went to a model that prices caching
 
 
