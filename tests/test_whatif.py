@@ -290,6 +290,9 @@ def test_a_target_name_that_implies_a_variant_is_priced_under_it(catalog: Catalo
     assert plain.total_usd == Decimal("0.018") and regional.total_usd == Decimal("0.0198")
     assert regional.total.target == "claude-sonnet-4-5"
     assert "priced as claude-sonnet-4-5 under variant 'regional' (the name given implies it)" in regional.notes
+    with pytest.raises(ValueError, match="is claude-3-haiku under variant 'govcloud', which claude-3-haiku has no "
+                                         "price for"):
+        snap.reprice("us-gov.anthropic.claude-3-haiku-20240307-v1:0")
 
 
 def test_percentages_round_half_up_to_a_hundredth() -> None:

@@ -49,7 +49,7 @@ class Target(NamedTuple):
         if wanted is None:
             return self.current, honoured
         billed = with_variant(self.current, wanted)
-        if billed is None and wanted != self.implied:
+        if billed is None:  # the call's variant is not offered: the standard rates (the name's variant is)
             honoured = False
             billed = self.current if self.implied is None else with_variant(self.current, self.implied)
         return billed, honoured
@@ -84,6 +84,9 @@ def resolve_target(catalog: Catalog, name: object, field: str = "target") -> Tar
         raise ValueError(f"{field}: unknown model {name!r} (not in the price catalog, so it has no rates){hint}")
     now = time.time()
     current = entry.period_at(now) if entry.periods else None
+    if current is not None and implied is not None and with_variant(current, implied) is None:
+        raise ValueError(f"{field}: {name!r} is {entry.id} under variant {implied!r}, which {entry.id} has no price "
+                         f"for (variants offered: {', '.join(sorted(current.variants)) or 'none'})")
     return Target(entry.id, entry, current, implied, _unstated_cache(entry, now))
 
 
