@@ -53,20 +53,22 @@ def items_of_calls(rows: Iterable[CallRow]) -> Iterator[Item]:
                        0 if cost is None else cost, int(cost is None), r.variant)
 
 
-def _for_sums(period: Period, item: Item) -> tuple[Period, Usage, bool]:
+def _for_sums(period: Period, item: Item) -> tuple[Period, Usage, tuple[str, ...]]:
     """The period and counts to bill a cell's sums at, and whether that is only approximate: sums
     cannot say which calls crossed a cliff (base rates: a lower bound), nor how many calls shared a
     search fee charged once per request (each search counts, at most one per call)."""
-    approximate = bool(period.tiers)
-    if approximate:
+    why: tuple[str, ...] = ()
+    if period.tiers:
+        why = ("cliff",)
         period = period._replace(tiers=())
     usage = item.usage
     if period.search_once and usage[_WEB_SEARCH]:
         billed = min(usage[_WEB_SEARCH], item.calls)
-        approximate = approximate or (item.calls > 1 and usage[_WEB_SEARCH] > 1)
+        if item.calls > 1 and usage[_WEB_SEARCH] > 1:
+            why = (*why, "search")
         usage = tuple.__new__(Usage, (*usage[:_WEB_SEARCH], billed, *usage[_WEB_SEARCH + 1:]))
         period = period._replace(search_once=False)
-    return period, usage, approximate
+    return period, usage, why
 
 
 class _Pair:
@@ -79,7 +81,7 @@ class _Pair:
         self.target, self.same = target, same
         self.calls = self.actual = self.actual_unpriced = self.what_if = self.what_if_unpriced = 0
         self.usage = [0] * len(BUCKETS)
-        self.approximate = False
+        self.approximate: set[str] = set()  # why sums could only estimate it: "cliff", "search"
         self.no_variant: dict[str, int] = {}  # variant the target lacks -> calls billed at its standard rates
         self.unstated: set[str] = set()  # buckets whose fee the target does not state
 
@@ -102,15 +104,14 @@ class _Pair:
             notes.append(f"web searches: {t.id} states no web-search fee, so calls that searched are not priced")
         notes += [f"{n:,} call(s) under variant {v!r} priced at {t.id}'s standard rates (it has no {v!r} price)"
                   for v, n in sorted(self.no_variant.items())]
-        if self.approximate:
-            notes.append(_approximate_note(t))
+        notes += [_approximate_note(t, why) for why in sorted(self.approximate)]
         return WhatIfRow(key, t.id, self.calls, self.actual, self.actual_unpriced, self.what_if,
-                         self.what_if_unpriced, cache, self.approximate, tuple(notes))
+                         self.what_if_unpriced, cache, bool(self.approximate), tuple(notes))
 
 
-def _approximate_note(t: Target) -> str:
+def _approximate_note(t: Target, why: str) -> str:
     period = t.current
-    if period is not None and period.tiers:
+    if why == "cliff" and period is not None and period.tiers:
         return (f"{t.id} bills a whole request above {period.tiers[0][0]:,} prompt tokens at higher rates; priced "
                 "from session sums at its base rates (a lower bound): `costpanel whatif` reprices call by call")
     return f"{t.id} charges its search fee once per request: estimated from session sums"
@@ -145,8 +146,8 @@ def reprice(items: Iterable[Item], plan: Plan, *, exact: bool) -> WhatIf:
             continue
         usage = item.usage
         if not exact:
-            period, usage, approximate = _for_sums(period, item)
-            pair.approximate = pair.approximate or approximate
+            period, usage, why = _for_sums(period, item)
+            pair.approximate.update(why)
         cost = cost_units(period, usage)
         if cost is None:
             pair.what_if_unpriced += item.calls
