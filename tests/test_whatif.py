@@ -6,7 +6,8 @@ out by hand from the test models' prices (tests/data/whatif/prices.toml, USD per
     wi-cached      2      10       0.2        2.5        4           5
     wi-nocache     1       4        —          —         —           —
     wi-5m-only     1       4       0.1        1.25       —           0
-    wi-cliff       1       5       0.1        1.25       2           —   (whole request x2 above 1,000 prompt tokens)
+    wi-cliff       1       5       0.1        1.25       2           —   (whole request x2 above 1,000 prompt tokens;
+                                                                          variant priority: 3 / 15, 6 / 30 above 500)
     wi-batchy      4      20       0.4        5          8           —   (variant batch: x0.5)
     wi-grounded    1       4        —          —         —          20   (once per request, however many searches)
 """
@@ -307,3 +308,36 @@ def test_tiers_come_in_natural_order(wi_catalog: Catalog) -> None:
     for tier in ("Tier 10", "Tier 2", "planner"):
         t.record("wi-actual", Usage(10, 0), tier=tier)
     assert list(t.snapshot().reprice("wi-cached").by_tier) == ["planner", "Tier 2", "Tier 10"]
+
+
+def test_grouped_ledger_items_price_exactly_as_call_by_call(tmp_path: Path, wi_catalog: Catalog) -> None:
+    from costpanel.ledger.queries import calls_in
+    from costpanel.whatif import items_of_calls, ledger_items, make_plan, reprice
+
+    calls = []
+    for k in range(40):  # prompts on both sides of wi-cliff's 1,000 (and exactly on it), searches, variants
+        usage = Usage(200 + 100 * (k % 13), 10 * k, cache_read=50 * (k % 3), web_search=k % 4 // 2 * (k % 3))
+        model = ("wi-actual", "wi-batchy", "mystery")[k % 3]
+        variant = "batch" if model == "wi-batchy" and k % 2 else "priority" if model == "wi-actual" and k % 2 \
+            else None  # wi-cliff's priority variant has its own cliff, at 500 prompt tokens
+        calls.append((model, usage, f"Tier {k % 2 + 1}", variant))
+    calls.append(("wi-actual", Usage(1000, 0), "Tier 1", None))  # exactly at the threshold: not above it
+    conn = open_read_only(_ledger(tmp_path, wi_catalog, calls))
+    try:
+        span = parse_range("all")
+        for target in ("wi-cliff", "wi-grounded", "wi-batchy", "wi-nocache", {"Tier 1": "wi-cliff"}):
+            plan = make_plan(wi_catalog, target)
+            grouped = list(ledger_items(conn, span, (plan.default, *plan.per_tier.values())))
+            by_call = list(items_of_calls(calls_in(conn, span)))
+            assert len(grouped) < len(by_call)  # grouped for real
+            assert reprice(grouped, plan, exact=True).as_dict() == reprice(by_call, plan, exact=True).as_dict(), target
+    finally:
+        conn.close()
+
+
+def test_exact_repricing_refuses_sums_without_their_prompt_class(session: CostTracker, wi_catalog: Catalog) -> None:
+    from costpanel.whatif import items_of_cells, make_plan, reprice
+
+    session.record("wi-actual", Usage(10, 0), tier="Tier 1")  # a cell of two calls
+    with pytest.raises(ValueError, match="exact=True reprices calls, or groups from ledger_items"):
+        reprice(items_of_cells(session.snapshot()._cells), make_plan(wi_catalog, "wi-cliff"), exact=True)

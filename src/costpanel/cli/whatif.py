@@ -40,8 +40,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _whatif(args: argparse.Namespace) -> int:
-    from ..ledger.queries import calls_in, parse_range
-    from ..whatif import items_of_calls, make_plan, reprice
+    from ..ledger.queries import parse_range
+    from ..whatif import make_plan, reprice_plan
 
     if args.model is None and not args.tier:
         error("say what to reprice on: --model MODEL (every tier) and/or --tier 'TIER=MODEL'")
@@ -59,7 +59,7 @@ def _whatif(args: argparse.Namespace) -> int:
     plan = make_plan(catalog, args.model, per_tier, field="--model", tier_field="--tier {tier!r}")
     conn = open_ledger(args)
     try:
-        result = reprice(items_of_calls(calls_in(conn, span)), plan, exact=True)
+        result = reprice_plan(conn, span, plan)
     finally:
         conn.close()
     if not result.calls:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from .engine import Item, items_of_calls, items_of_cells, reprice
+from .ledger import ledger_items
 from .rows import WhatIf, WhatIfRow
 from .target import Plan, Target, make_plan, resolve_target
 
@@ -24,13 +25,16 @@ if TYPE_CHECKING:
 
 def reprice_ledger(conn: sqlite3.Connection, span: TimeRange, catalog: Catalog, target: str | Mapping[str, str] | None,
                    per_tier: Mapping[str, str] | None = None) -> WhatIf:
-    """The committed calls of ``span`` repriced call by call (exact: each call's own prompt size
-    picks a cliff tier, its own variant applies where the target offers it)."""
-    from ..ledger.queries import calls_in
-
+    """The committed calls of ``span`` repriced as if call by call (exact: each call's own prompt
+    size picks a cliff tier, its own variant applies where the target offers it)."""
     plan = make_plan(catalog, target, per_tier)
-    return reprice(items_of_calls(calls_in(conn, span)), plan, exact=True)
+    return reprice_plan(conn, span, plan)
 
 
-__all__ = ["Item", "Plan", "Target", "WhatIf", "WhatIfRow", "items_of_calls", "items_of_cells", "make_plan",
-           "reprice", "reprice_ledger", "resolve_target"]
+def reprice_plan(conn: sqlite3.Connection, span: TimeRange, plan: Plan) -> WhatIf:
+    """:func:`reprice_ledger` for a plan already made (:func:`make_plan`)."""
+    return reprice(ledger_items(conn, span, (plan.default, *plan.per_tier.values())), plan, exact=True)
+
+
+__all__ = ["Item", "Plan", "Target", "WhatIf", "WhatIfRow", "items_of_calls", "items_of_cells", "ledger_items",
+           "make_plan", "reprice", "reprice_ledger", "reprice_plan", "resolve_target"]

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from operator import add, attrgetter
 from typing import TYPE_CHECKING, NamedTuple
 
-from ..pricing.rates import Period, cost_units, unstated
+from ..pricing.rates import Period, cost_units, rates_for, unstated
 from ..snapshot import CALLS, COST, UNPRICED, natural_key
 from ..usage import BUCKETS, Usage
 from .rows import WhatIf, WhatIfRow
@@ -26,7 +26,9 @@ _CALL_USAGE = attrgetter(*BUCKETS)  # a ledger call's counts, in Usage order
 
 
 class Item(NamedTuple):
-    """Usage to reprice: one call, or the sums of a (tier, model) cell (``calls`` > 1)."""
+    """Usage to reprice: one call, the sums of a snapshot's (tier, model) cell, or a group of the
+    ledger's calls that every target prices alike (``prompt`` and ``searching`` set: see
+    :mod:`.ledger`)."""
 
     tier: str
     model: str  # the row key: catalog id, or the name as given when unpriced
@@ -35,6 +37,8 @@ class Item(NamedTuple):
     actual_units: int  # cost of its priced calls, as recorded
     actual_unpriced: int  # of its calls, how many were recorded unpriced
     variant: str | None = None  # the price variant it was billed under (calls from the ledger)
+    prompt: int | None = None  # a group's: a prompt size in the same cliff class as each of its calls'
+    searching: int | None = None  # a group's: how many of its calls searched
 
 
 def items_of_cells(cells: Mapping[tuple[str, str], tuple[int, ...]]) -> Iterator[Item]:
@@ -51,6 +55,18 @@ def items_of_calls(rows: Iterable[CallRow]) -> Iterator[Item]:
             cost = r.cost_units
             yield Item(r.tier, r.matched or r.model.strip(), 1, tuple.__new__(Usage, _CALL_USAGE(r)),
                        0 if cost is None else cost, int(cost is None), r.variant)
+
+
+def _for_group(period: Period, item: Item) -> tuple[Period, Usage]:
+    """The period and counts that bill a homogeneous group of calls exactly: the cliff tier of its
+    prompt class, and one search fee per searching call where the fee is charged per request."""
+    usage = item.usage
+    if period.tiers:
+        period = period._replace(base=rates_for(period, Usage(item.prompt or 0)), tiers=())
+    if period.search_once and usage[_WEB_SEARCH]:
+        usage = tuple.__new__(Usage, (*usage[:_WEB_SEARCH], item.searching, *usage[_WEB_SEARCH + 1:]))
+        period = period._replace(search_once=False)
+    return period, usage
 
 
 def _for_sums(period: Period, item: Item) -> tuple[Period, Usage, tuple[str, ...]]:
@@ -145,7 +161,13 @@ def reprice(items: Iterable[Item], plan: Plan, *, exact: bool) -> WhatIf:
             pair.what_if_unpriced += item.calls
             continue
         usage = item.usage
-        if not exact:
+        if exact:
+            if item.calls > 1:  # a group of the ledger's calls (one call needs nothing more)
+                if item.prompt is None or item.searching is None:
+                    raise ValueError(f"exact=True reprices calls, or groups from ledger_items(); got sums of "
+                                     f"{item.calls} calls of {item.model!r} in {item.tier!r} without their prompt class")
+                period, usage = _for_group(period, item)
+        else:
             period, usage, why = _for_sums(period, item)
             pair.approximate.update(why)
         cost = cost_units(period, usage)
