@@ -133,7 +133,7 @@ def test_over_the_ledgers_calls_the_choice_is_exact(tmp_path: Path, wi_catalog: 
     from costpanel.ledger.queries import calls_in, parse_range
     from costpanel.ledger.sqlite_storage import open_read_only
     from costpanel.whatif import items_of_calls
-    from costpanel.whatif.candidates import cheapest_of
+    from costpanel.whatif.candidates import cheapest_in_ledger, cheapest_of
 
     path = tmp_path / "ledger.sqlite3"
     t = CostTracker(wi_catalog, ledger=path, fallback=False)
@@ -150,6 +150,13 @@ def test_over_the_ledgers_calls_the_choice_is_exact(tmp_path: Path, wi_catalog: 
         conn.close()
     assert exact.ranked["*"] == (("wi-cached", 26_000_000_000), ("wi-cliff", 26_000_000_000))
     assert exact.target == "wi-cached" and exact.whatif is not None and not exact.whatif.approximate
+    conn = open_read_only(path)
+    try:
+        grouped = cheapest_in_ledger(conn, parse_range("all"), wi_catalog, ["wi-cached", "wi-cliff", "nope"])
+    finally:
+        conn.close()
+    assert grouped.ranked == exact.ranked and grouped.target == "wi-cached"
+    assert grouped.skipped == (("nope", "not in the price catalog"),)
     t2 = CostTracker(wi_catalog, fallback=False)
     for _ in range(2):
         t2.record("wi-actual", Usage(1500, 1000))

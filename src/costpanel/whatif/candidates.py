@@ -17,6 +17,9 @@ from .rows import WhatIf
 from .target import Target, make_plan, resolve_target
 
 if TYPE_CHECKING:
+    import sqlite3
+
+    from ..ledger.queries import TimeRange
     from ..pricing.catalog import Catalog
     from ..snapshot import Snapshot
 
@@ -126,13 +129,34 @@ def cheapest(snapshot: Snapshot, candidates: Candidates | Sequence[str] | None =
     return cheapest_of(list(items_of_cells(snapshot._cells)), catalog, candidates, exact=False, per_tier=per_tier)
 
 
+def cheapest_in_ledger(conn: sqlite3.Connection, span: TimeRange, catalog: Catalog,
+                       candidates: Candidates | Sequence[str] | None = None, *, per_tier: bool = False) -> Choice:
+    """:func:`cheapest` of the ledger's committed calls in ``span``: exact (each call's own cliff)."""
+    from .ledger import ledger_items
+
+    listed = _as_candidates(candidates)
+    names = {*listed.models, *(m for ms in listed.tiers.values() for m in ms)}
+    targets = []
+    for name in names:
+        try:
+            targets.append(resolve_target(catalog, name, "candidate"))
+        except ValueError:
+            continue  # cheapest_of says why it is skipped
+    return cheapest_of(list(ledger_items(conn, span, targets)), catalog, listed, exact=True, per_tier=per_tier)
+
+
+def _as_candidates(candidates: Candidates | Sequence[str] | None) -> Candidates:
+    if candidates is None:
+        return load_candidates()
+    if isinstance(candidates, Candidates):
+        return candidates
+    return Candidates(_names(list(candidates), "candidates"))
+
+
 def cheapest_of(items: Iterable[Item], catalog: Catalog, candidates: Candidates | Sequence[str] | None = None, *,
                 exact: bool, per_tier: bool = False) -> Choice:
     """:func:`cheapest` of any usage: a snapshot's sums, or calls (``exact=True``)."""
-    if candidates is None:
-        candidates = load_candidates()
-    elif not isinstance(candidates, Candidates):
-        candidates = Candidates(_names(list(candidates), "candidates"))
+    candidates = _as_candidates(candidates)
     items = list(items)
     tiers = list(dict.fromkeys(i.tier for i in items))
     names = list(dict.fromkeys(n for n in (*candidates.models, *(m for t in tiers for m in candidates.for_tier(t)))))
