@@ -51,6 +51,11 @@ def test_per_tier_each_tier_gets_its_own_cheapest(session: CostTracker) -> None:
     assert choice.whatif is not None and choice.whatif.total_usd == Decimal("0.0225")
 
 
+def test_no_usage_chooses_nothing(wi_catalog: Catalog) -> None:
+    choice = cheapest(CostTracker(wi_catalog, fallback=False).snapshot(), ["wi-cached"])
+    assert choice == (None, None, {}, ())
+
+
 def test_no_usable_candidate_chooses_nothing(session: CostTracker) -> None:
     choice = cheapest(session.snapshot(), ["wi-nocache", "nope"])
     assert choice.target is None and choice.whatif is None and choice.ranked == {"*": ()}

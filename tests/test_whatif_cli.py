@@ -162,5 +162,28 @@ def test_the_command_is_listed_and_has_help() -> None:
     assert "    whatif " in top.stdout
     r = run_costpanel("whatif", "--help")
     assert r.returncode == 0
-    for flag in ("--model", "--tier", "--range", "--db", "--json", "TIER=MODEL"):
+    for flag in ("--model", "--tier", "--range", "--db", "--json", "TIER=MODEL", "--cheapest"):
         assert flag in r.stdout
+
+
+def test_cheapest_picks_from_the_users_list_call_by_call(ledger: Path, isolated_user_dirs: Path) -> None:
+    (isolated_user_dirs / "whatif.toml").write_text('[whatif]\ncandidates = ["wi-cached", "wi-cliff", "nope"]\n',
+                                                    encoding="utf-8")
+    data = as_json(whatif(ledger, "--cheapest", "overall", "--range", "all", "--json"))
+    # wi-cached call by call: $0.0075 + $0.005 + $0.002 + $0.002 + $0.0012 = $0.0177; wi-cliff $0.0151 (see above)
+    assert data["ranked"] == {"*": [{"model": "wi-cliff", "what_if_usd": "0.0151"},
+                                    {"model": "wi-cached", "what_if_usd": "0.0177"}]}
+    assert data["skipped"] == [{"model": "nope", "why": "not in the price catalog"}]
+    assert data["whatif"]["target"] == "wi-cliff" and data["whatif"]["what_if_usd"] == "0.0151"  # type: ignore[index]
+    assert data["candidates"] == str(isolated_user_dirs / "whatif.toml")
+    per_tier = whatif(ledger, "--cheapest", "per-tier", "--range", "all")
+    assert per_tier.returncode == 0, per_tier.stderr
+    assert "Tier 1: wi-cliff $0.0085, wi-cached $0.0095" in per_tier.stdout  # $0.0075 + $0.001; $0.0075 + $0.002
+    assert "What if: Tier 1 → wi-cliff, Tier 2 → wi-cliff, Tier 3 → wi-cliff — range all" in per_tier.stdout
+
+
+def test_cheapest_takes_no_model_and_needs_calls(ledger: Path) -> None:
+    r = whatif(ledger, "--cheapest", "overall", "--model", "wi-cached")
+    assert r.returncode == 2 and "--cheapest picks the models itself" in one_line_error(r)
+    r = whatif(ledger, "--cheapest", "overall", "--range", "2025-01-01..2025-01-01")
+    assert r.returncode == 2 and "no calls in range 2025-01-01..2025-01-01" in one_line_error(r)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..money import format_usd, units_to_usd, usd_str
 from .history import _common, _guarded, open_ledger
 from .output import catalog_or_none, console, error, print_json
 
@@ -22,6 +23,9 @@ def add_parser(sub: Any) -> None:
                    help="reprice every tier on this model (tiers named by --tier excepted)")
     w.add_argument("--tier", action="append", default=[], type=_tier_target, metavar="TIER=MODEL",
                    help="reprice this tier on MODEL (repeatable); tiers named by neither flag keep their models")
+    w.add_argument("--cheapest", choices=("overall", "per-tier"), default=None,
+                   help="instead of a model: the cheapest of your candidate list for these calls, one for all tiers "
+                        "or one per tier (list: whatif.toml in the config folder, else the bundled one)")
     _common(w)
     w.add_argument("--json", action="store_true", help="machine-readable output")
     w.set_defaults(handler=run)
@@ -43,8 +47,13 @@ def _whatif(args: argparse.Namespace) -> int:
     from ..ledger.queries import parse_range
     from ..whatif import make_plan, reprice_plan
 
+    if args.cheapest is not None:
+        if args.model is not None or args.tier:
+            error("--cheapest picks the models itself: give it without --model and --tier")
+            return 2
+        return _cheapest(args)
     if args.model is None and not args.tier:
-        error("say what to reprice on: --model MODEL (every tier) and/or --tier 'TIER=MODEL'")
+        error("say what to reprice on: --model MODEL (every tier) and/or --tier 'TIER=MODEL', or --cheapest")
         return 2
     per_tier: dict[str, str] = {}
     for tier, model in args.tier:
@@ -76,6 +85,47 @@ def _whatif(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cheapest(args: argparse.Namespace) -> int:
+    from rich.markup import escape
+
+    from ..ledger.queries import parse_range
+    from ..whatif.candidates import cheapest_in_ledger, load_candidates
+
+    span = parse_range(args.range)
+    candidates = load_candidates()  # a malformed file: ValueError naming it, exit 2
+    catalog = catalog_or_none()
+    if catalog is None:
+        return 1
+    conn = open_ledger(args)
+    try:
+        choice = cheapest_in_ledger(conn, span, catalog, candidates, per_tier=args.cheapest == "per-tier")
+    finally:
+        conn.close()
+    if not choice.ranked:
+        error(f"no calls in range {span.label}: nothing to reprice (try --range all)")
+        return 2
+    if args.json:
+        print_json({"range": span.label, "candidates": str(candidates.path),
+                    "ranked": {k: [{"model": m, "what_if_usd": usd_str(units_to_usd(u))} for m, u in v]
+                               for k, v in choice.ranked.items()},
+                    "skipped": [{"model": m, "why": why} for m, why in choice.skipped],
+                    "whatif": None if choice.whatif is None else choice.whatif.as_dict()})
+        return 0
+    out = console()
+    for key, ranked in choice.ranked.items():
+        listed = ", ".join(f"{m} {format_usd(units_to_usd(u))}" for m, u in ranked) or "none prices every call"
+        out.print(f"{'all tiers' if key == '*' else escape(key)}: {escape(listed)}")
+    for model, why in choice.skipped:
+        out.print(f"skipped {escape(model)}: {escape(why)}")
+    if choice.whatif is None:
+        out.print(f"no candidate in {candidates.path} prices every call: nothing to compare")
+        return 0
+    target = choice.target
+    _print(choice.whatif, span.label, target if isinstance(target, str) else None,
+           {} if isinstance(target, str) or target is None else dict(target))
+    return 0
+
+
 def _print(result: Any, label: str, model: str | None, per_tier: dict[str, str]) -> None:
     from rich.markup import escape
     from rich.table import Table
@@ -83,7 +133,10 @@ def _print(result: Any, label: str, model: str | None, per_tier: dict[str, str])
     from ..whatif.view import model_lines, tier_lines
 
     parts = [f"{tier} → {m}" for tier, m in per_tier.items()]
-    parts.append(f"{'every other tier' if per_tier else 'every tier'} → {model}" if model else "other tiers unchanged")
+    if model:
+        parts.append(f"{'every other tier' if per_tier else 'every tier'} → {model}")
+    elif set(result.by_tier) - set(per_tier):
+        parts.append("other tiers unchanged")
     out = console()
     head = ("Tier", "Target", "Calls", "Actual", "What-if", "Difference", "%")
     t = Table(title=f"What if: {', '.join(parts)} — range {label}, {result.calls:,} calls repriced one by one",

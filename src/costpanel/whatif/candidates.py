@@ -158,6 +158,8 @@ def cheapest_of(items: Iterable[Item], catalog: Catalog, candidates: Candidates 
     """:func:`cheapest` of any usage: a snapshot's sums, or calls (``exact=True``)."""
     candidates = _as_candidates(candidates)
     items = list(items)
+    if not items:  # no usage: nothing is cheaper than anything
+        return Choice(None, None, {}, ())
     tiers = list(dict.fromkeys(i.tier for i in items))
     names = list(dict.fromkeys(n for n in (*candidates.models, *(m for t in tiers for m in candidates.for_tier(t)))))
     skipped: dict[str, str] = {}
