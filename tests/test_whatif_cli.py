@@ -187,3 +187,10 @@ def test_cheapest_takes_no_model_and_needs_calls(ledger: Path) -> None:
     assert r.returncode == 2 and "--cheapest picks the models itself" in one_line_error(r)
     r = whatif(ledger, "--cheapest", "overall", "--range", "2025-01-01..2025-01-01")
     assert r.returncode == 2 and "no calls in range 2025-01-01..2025-01-01" in one_line_error(r)
+
+
+def test_a_malformed_candidates_file_is_one_line_and_exit_2(ledger: Path, isolated_user_dirs: Path) -> None:
+    (isolated_user_dirs / "whatif.toml").write_text("[whatif]\ncandidates = []\n", encoding="utf-8")
+    r = whatif(ledger, "--cheapest", "overall", "--range", "all")
+    assert r.returncode == 2
+    assert f"{isolated_user_dirs / 'whatif.toml'}: whatif.candidates must be a non-empty list" in one_line_error(r)
