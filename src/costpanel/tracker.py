@@ -708,6 +708,7 @@ class CostTracker:
             _total_series=total_series,
             _placed=MappingProxyType(placed),
             _roll_sec=roll_sec,
+            _catalog=self.catalog,
         )
 
     def reset(self, session: str | None = None) -> str:
