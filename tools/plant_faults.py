@@ -66,6 +66,8 @@ RATES = "src/costpanel/pricing/rates.py"
 CATALOG = "src/costpanel/pricing/catalog.py"
 STORE = "src/costpanel/ledger/store.py"
 ROWS = "src/costpanel/ledger/rows.py"
+CLAUDE = "src/costpanel/integrations/claude_code.py"
+INGEST = "src/costpanel/integrations/ingest.py"
 QUERIES = "src/costpanel/ledger/queries.py"
 VIEWMODEL = "src/costpanel/gui/viewmodel.py"
 
@@ -301,11 +303,11 @@ FAULTS: tuple[Fault, ...] = (
           "usage = Usage(input=inp - cached - written,", "usage = Usage(input=inp - written,",
           ("tests/test_codex.py",),
           ("tests/test_codex.py::test_each_call_is_the_difference_of_cumulative_totals_with_cached_inside_input",)),
-    Fault("i1", "LiteLLM: the request's costpanel_tier metadata ignored", "src/costpanel/integrations/litellm.py",
+    Fault("l1", "LiteLLM: the request's costpanel_tier metadata ignored", "src/costpanel/integrations/litellm.py",
           'self._label(meta, TIER_KEY, self.tier, lambda v: check_label("tier", v))', "self.tier",
           ("tests/test_litellm_logger.py",),
           ("tests/test_litellm_logger.py::test_request_metadata_names_the_tier_session_and_project",)),
-    Fault("i2", "LiteLLM: a failed call counted in the totals instead of discarded",
+    Fault("l2", "LiteLLM: a failed call counted in the totals instead of discarded",
           "src/costpanel/integrations/litellm.py", "events = attempt.discard()", "events = attempt.commit()",
           ("tests/test_litellm_logger.py",),
           ("tests/test_litellm_logger.py::test_a_failed_call_is_a_discarded_attempt_with_no_tokens",)),
@@ -354,6 +356,31 @@ FAULTS: tuple[Fault, ...] = (
           "        batch, clashed = _inserted(conn, batch, last)\n",
           ("tests/test_upsert.py",),
           ("tests/test_upsert.py::test_a_batch_of_new_calls_and_replacements_rolls_up_both",)),
+    Fault("cc3", "Claude Code fast path: sidechain lines shown under the main tier", CLAUDE,
+          "tier = SUBAGENT if self.subagent_file or obj.isSidechain is True or obj.agentId else MAIN",
+          "tier = SUBAGENT if self.subagent_file else MAIN",
+          ("tests/test_claude_code.py",)),
+    Fault("cc4", "Claude Code fast path: 1-hour cache writes priced as 5-minute ones", CLAUDE,
+          "used = _new_usage(Usage, (0 if i == _ABSENT else i, usage.cache_read_input_tokens, total - w1h, w1h,",
+          "used = _new_usage(Usage, (0 if i == _ABSENT else i, usage.cache_read_input_tokens, total, 0,",
+          ("tests/test_claude_code.py", "tests/test_claude_code_corpus.py")),
+    Fault("cc5", "Claude Code fast path: a line with invalid UTF-8 read where the full parse refuses it", CLAUDE,
+          "            except UnicodeDecodeError:\n                return None\n",
+          "            except UnicodeDecodeError:\n                pass\n",
+          ("tests/test_claude_code.py",)),
+    Fault("im2", "a shared listing takes in a sibling folder whose name starts the same", "src/costpanel/integrations/logs.py",
+          "if folder == key or folder.startswith(inside)]", "if folder.startswith(key)]",
+          ("tests/test_import.py",)),
+    Fault("im3", "an import's last transaction never committed (its calls lost at close)", INGEST,
+          "            self._writer.submit(self._backfill.commit).result()\n", "            pass\n",
+          ("tests/test_import.py",)),
+    Fault("im4", "a large batch's rows put in event-id order, all but the ids (each id stored with another's usage)",
+          ROWS, "columns = [list(pick(column)) for column in columns]",
+          "columns = [columns[0]] + [list(pick(column)) for column in columns[1:]]",
+          ("tests/test_import.py", "tests/test_import_parallel.py", "tests/test_ledger_rows.py", "tests/test_upsert.py")),
+    Fault("n1", "a desktop notice no notification service took counted as shown", "src/costpanel/notify.py",
+          "if _send(self.app_name, title, message):", "if _send(self.app_name, title, message) or True:",
+          ("tests/test_notify.py",)),
     Fault("k3", "close() does not wait for calls the lookup's thread is committing (they are lost)", TRACKER,
           "        if self._waiting or self._settling:\n", "        if self._waiting:\n",
           (T_FALLBACK,),
