@@ -1,0 +1,58 @@
+"""record() with budget guards beside record() without: what guards add to the hot path.
+
+Three trackers in the same run, cases taking turns round after round (as bench/record.py):
+no guard at all, three guards (session, tier:Tier 3, day) far from their thresholds, and a tracker
+whose only guard was closed again (record() must be back to paying nothing).
+Target (issue 12): with guards <= 1.10x record() without.
+Run: python bench/guards.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+
+from _common import batch_mean_ns, check, header
+
+from costpanel import CostTracker, Usage
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--calls", type=int, default=200_000)
+    args = parser.parse_args()
+    header("record() with and without budget guards")
+    usage = Usage(input=1200, output=300)  # gpt-4o: $0.006 a call
+
+    plain = CostTracker(fallback=False)
+    guarded = CostTracker(fallback=False)
+    for scope in ("session", "tier:Tier 3", "day"):
+        guarded.guard(10**9, scope=scope)  # $1e9: no threshold is near, so no settle in the loop
+    closed = CostTracker(fallback=False)
+    closed.guard(10**9).close()
+
+    cases = (("record() no guards", plain.record), ("record() 3 guards", guarded.record),
+             ("record() guard closed", closed.record))
+    for _, rec in cases:
+        for _ in range(20_000):
+            rec("gpt-4o", usage, "Tier 3")  # warm up
+    rounds = 20
+    batches: dict[str, list[float]] = {label: [] for label, _ in cases}
+    for _ in range(rounds):
+        for label, rec in cases:
+            batches[label] += batch_mean_ns(lambda rec=rec: rec("gpt-4o", usage, "Tier 3"), 1_000,
+                                            max(3, args.calls // 1_000 // rounds))
+    base = statistics.median(batches[cases[0][0]])
+    print(f"{'case':24} {'ns/call':>9} {'x no guards':>12}")
+    for label, _ in cases:
+        ns = statistics.median(batches[label])
+        print(f"{label:24} {ns:9.0f} {ns / base:12.3f}")
+    ratio = statistics.median(batches[cases[1][0]]) / base
+    closed_ratio = statistics.median(batches[cases[2][0]]) / base
+    print(check("target 3 guards <= 1.10x no guards", ratio <= 1.10))
+    print(check("closed guard ~ no guards (<= 1.03x)", closed_ratio <= 1.03))
+    assert guarded.guards()[0].spent() == plain.snapshot().total_usd  # the same calls, counted exactly
+
+
+if __name__ == "__main__":
+    main()
