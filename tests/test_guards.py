@@ -334,3 +334,34 @@ def test_bad_input_names_the_value_and_makes_no_guard(t: CostTracker, kwargs: di
     assert t.guards() == () and t._guards is None
     t.record("gpt-4o", QUARTER)  # the tracker goes on as before
     assert t.snapshot().total_usd == D("0.25")
+
+
+def test_callbacks_never_run_concurrently_a_later_crossing_waits_for_the_one_running(t: CostTracker) -> None:
+    started, go = threading.Event(), threading.Event()
+    delivered: list[tuple[Decimal, str]] = []
+
+    def on_cross(c: Crossing) -> None:
+        delivered.append((c.threshold, threading.current_thread().name))
+        if c.threshold == D("0.5"):
+            started.set()
+            assert go.wait(10)
+
+    t.guard(D("1.00"), at=(0.5, 0.8), on_cross=on_cross)
+    first = threading.Thread(target=t.record, args=("gpt-4o", Usage(input=200_000)), name="first")  # $0.50
+    first.start()
+    assert started.wait(10)
+    t.record("gpt-4o", Usage(input=120_000))  # $0.80, crossed here while 0.5's callback still runs
+    assert delivered == [(D("0.5"), "first")]  # 0.8 is left to the thread delivering
+    go.set()
+    first.join(10)
+    assert delivered == [(D("0.5"), "first"), (D("0.8"), "first")]
+
+
+def test_reset_does_not_rearm_day_guards(t: CostTracker) -> None:
+    got: list[Crossing] = []
+    day = t.guard(D("1.00"), scope="day", on_cross=got.append)
+    t.record("gpt-4o", Usage(input=200_000))  # $0.50
+    t.reset()
+    assert day.spent() == D("0.50") and day.state().crossed == (D("0.5"),)
+    t.record("gpt-4o", Usage(input=120_000))  # $0.80 today, in the new session
+    assert seen(got) == [("day", D("0.5"), D("0.50")), ("day", D("0.8"), D("0.80"))]

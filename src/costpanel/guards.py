@@ -20,7 +20,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
-from fractions import Fraction
 from typing import TYPE_CHECKING, NamedTuple
 
 from .labels import check_label
@@ -176,6 +175,8 @@ class Guard:
         self.on_cross = on_cross
         self._limit_units = usd_to_units(limit)
         # spend >= limit * t  <=>  spend >= ceil(limit * t): integers, compared exactly
+        from fractions import Fraction  # here, not at import: `import costpanel` stays light
+
         self._marks = tuple(math.ceil(Fraction(self._limit_units) * Fraction(t)) for t in thresholds)
         self._next = 0  # index of the next threshold to fire
         self._units = 0  # period guards: their spend; session/tier guards: as of the last settle
@@ -240,7 +241,8 @@ class GuardBook:
         self.guards: tuple[Guard, ...] = ()
         self.pending = 0  # units of calls counted off the fast path since the last settle
         self.trigger = _FAR  # least room any guard has left before its next threshold
-        self.hi = math.inf  # end of the day/month guards' period: calls from then on take the slow path
+        # The day/month guards' period: calls dated outside it (at=, or after midnight) take the slow path.
+        self.lo, self.hi = -math.inf, math.inf
         self.seen: dict[Shard, int] = {}  # shard -> its guard_units as of the last settle
         self._queue: deque[Crossing] = deque()
         self._firing = False
@@ -255,7 +257,7 @@ class GuardBook:
         with self.lock:
             crossings = self._settle(event)
         if crossings:
-            self.fire(crossings)
+            self.deliver()
 
     def count(self, cost: int, tier: str, ts: float, event: Event) -> None:
         """A counted, priced call off the fast path (dated with ``at=``, an attempt's, or past the
@@ -263,7 +265,7 @@ class GuardBook:
         with self.lock:
             crossings = self._settle(event, ((cost, ts),))
         if crossings:
-            self.fire(crossings)
+            self.deliver()
 
     def count_events(self, events: Iterable[Event]) -> None:
         """Calls committed off the fast path (attempts, calls priced after a lookup)."""
@@ -277,7 +279,7 @@ class GuardBook:
         with self.lock:
             crossings = self._settle(event, ((-(old_cost or 0), old_ts), (event.cost_units or 0, event.ts)))
         if crossings:
-            self.fire(crossings)
+            self.deliver()
 
     def rearm_session(self) -> None:
         """After reset(): session and tier guards start over at $0 with every threshold armed."""
@@ -288,7 +290,7 @@ class GuardBook:
                     g._next, g._units = 0, 0
             self._retrigger()
         if crossings:
-            self.fire(crossings)
+            self.deliver()
 
     # -- settling (caller holds the lock) -------------------------------------------------------------------
     def _settle(self, event: Event | None, extra: Iterable[tuple[int, float]] = (),
@@ -299,7 +301,7 @@ class GuardBook:
         crossings: list[Crossing] = []
         for g in self.guards:
             if g.periodic:
-                g._units += pending  # every period guard's window holds [lo, hi)
+                g._units += pending  # fast-path calls lie in [lo, hi), inside every period guard's own
                 if extra:
                     if g.armed:  # crossed in the period that is ending, before it ends
                         crossings += g._crossings(event)
@@ -316,6 +318,7 @@ class GuardBook:
             if g.armed:
                 crossings += g._crossings(event)
         self._retrigger()
+        self._queue.extend(crossings)  # queued as found, under the lock: delivered in this order
         return crossings
 
     def _session_sums(self) -> tuple[int, dict[str, int]]:
@@ -351,6 +354,7 @@ class GuardBook:
         seen = self.seen
         total = 0
         for shard in state.shards:
+            shard.guard_limit = 0  # until the new shares: a thread's next call waits for this settle
             units = shard.guard_units
             total += units - seen.get(shard, 0)
             seen[shard] = units
@@ -363,17 +367,23 @@ class GuardBook:
     def _retrigger(self) -> None:
         """The least room left before any guard's next threshold, shared out between the session's
         recording threads: while none has used its share, no threshold can have been crossed."""
-        trigger, hi = _FAR, math.inf
+        trigger, lo, hi = _FAR, -math.inf, math.inf
         for g in self.guards:
             if g.periodic:
-                hi = min(hi, g._end)
+                lo, hi = max(lo, g._start), min(hi, g._end)
             trigger = min(trigger, g._room())
-        self.trigger, self.hi = trigger, hi
-        shards = [sh for sh in self.tracker._state.shards if sh.thread is not None]
-        share = trigger // max(1, len(shards)) if trigger < _FAR else _FAR
+        self.trigger, self.lo, self.hi = trigger, lo, hi
         seen = self.seen
-        for shard in shards:
-            shard.guard_limit = seen.get(shard, shard.guard_units) + share
+        now = [(sh, sh.guard_units) for sh in self.tracker._state.shards if sh.thread is not None]
+        if trigger < _FAR:
+            # Calls counted since _collect() ran (a settle is preempted too) were made under the old
+            # shares: charge them now, so the new shares start from what the threads hold today.
+            trigger -= sum(units - seen.get(sh, 0) for sh, units in now)
+            share = max(0, trigger) // max(1, len(now))
+        else:
+            share = _FAR
+        for shard, units in now:
+            shard.guard_limit = units + share
 
     # -- adding, removing, reading ------------------------------------------------------------------------
     def add(self, guard: Guard) -> bool:
@@ -392,7 +402,7 @@ class GuardBook:
             self.guards = (*self.guards, guard)
             self._retrigger()
         if early:
-            self.fire(early)
+            self.deliver()
         if guard.periodic:  # outside the lock: the ledger is flushed and read, calls go on meanwhile
             tracker = self.tracker
             if tracker.ledger is not None:
@@ -403,10 +413,12 @@ class GuardBook:
             if guard.periodic:
                 guard._units += baseline
             guard.armed = True
-            crossings += guard._crossings(None)
+            found = guard._crossings(None)
+            self._queue.extend(found)
+            crossings += found
             self._retrigger()
         if crossings:
-            self.fire(crossings)
+            self.deliver()
         return True
 
     def remove(self, guard: Guard) -> None:
@@ -419,7 +431,7 @@ class GuardBook:
             self._retrigger()
             empty = not self.guards
         if crossings:
-            self.fire(crossings)
+            self.deliver()
         if empty:
             self.tracker._drop_guards(self)
 
@@ -433,14 +445,16 @@ class GuardBook:
                     crossings = self._settle(None, (), now)
                     for g in self.guards:
                         if g.periodic and now >= g._end:
-                            crossings += self._roll(g, now)
+                            found = self._roll(g, now)
+                            self._queue.extend(found)
+                            crossings += found
                     self._retrigger()
                 spent = guard._units + self.pending + self._collect_peek()
             else:
                 sums = self._session_sums()
                 spent = sums[0] if guard.tier is None else sums[1].get(guard.tier, 0)
         if crossings:
-            self.fire(crossings)
+            self.deliver()
         return spent
 
     def _collect_peek(self) -> int:
@@ -454,11 +468,11 @@ class GuardBook:
         return total
 
     # -- callbacks ------------------------------------------------------------------------------------------
-    def fire(self, crossings: list[Crossing]) -> None:
-        """Run the callbacks outside every lock, one at a time: a thread that finds another
-        delivering leaves its crossings to it (so they arrive in order), a re-entrant call too."""
+    def deliver(self) -> None:
+        """Run the queued callbacks outside every lock, one at a time, in the order the crossings
+        were found: a thread that finds another delivering leaves its crossings to it, and so does
+        a callback that records again."""
         with self.lock:
-            self._queue.extend(crossings)
             if self._firing:
                 return
             self._firing = True

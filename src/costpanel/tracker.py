@@ -543,11 +543,11 @@ class CostTracker:
                     self._subscriber_failed(callback, event)
         guards = self._guards  # read after the ledger append: see GuardBook.add
         if guards is not None and cost is not None:
-            if at is None and ts < guards.hi:  # no lock: this thread's own figure (see costpanel.guards)
+            if guards.lo <= ts < guards.hi:  # no lock: this thread's own figure (see costpanel.guards)
                 units = shard.guard_units = shard.guard_units + cost
                 if units >= shard.guard_limit:
                     guards.settle_shard(event)
-            else:  # a call dated with at=, or past the day/month guards' period
+            else:  # dated outside the day/month guards' period (at=, or after midnight)
                 guards.count(cost, tier, ts, event)
         return event
 
