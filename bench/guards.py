@@ -2,7 +2,10 @@
 
 Three trackers in the same run, cases taking turns round after round (as bench/record.py):
 no guard at all, three guards (session, tier:Tier 3, day) far from their thresholds, and a tracker
-whose only guard was closed again (record() must be back to paying nothing).
+whose only guard was closed again (record() must be back to paying nothing). Also printed, with
+no target: the known worst case, a guard on an idle tier sitting just below a threshold
+($0.49 of $1.00 spent in Tier 1, so $0.01 of room) while Tier 3 records: every call counts
+against that room, so a settle comes every other call.
 Target (issue 12): with guards <= 1.10x record() without.
 Run: python bench/guards.py
 """
@@ -30,9 +33,12 @@ def main() -> None:
         guarded.guard(10**9, scope=scope)  # $1e9: no threshold is near, so no settle in the loop
     closed = CostTracker(fallback=False)
     closed.guard(10**9).close()
+    idle = CostTracker(fallback=False)
+    idle.record("gpt-4o", Usage(input=196_000), "Tier 1")  # $0.49
+    idle.guard(1, scope="tier:Tier 1")
 
     cases = (("record() no guards", plain.record), ("record() 3 guards", guarded.record),
-             ("record() guard closed", closed.record))
+             ("record() guard closed", closed.record), ("idle tier guard near 50%", idle.record))
     for _, rec in cases:
         for _ in range(20_000):
             rec("gpt-4o", usage, "Tier 3")  # warm up

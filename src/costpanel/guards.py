@@ -2,14 +2,21 @@
 at fractions of it (see :meth:`CostTracker.guard`).
 
 Keeping record() fast: a tracker with no guard pays one ``is not None`` test. With guards, a call
-adds its cost to one shared ``pending`` sum under the book's lock and compares it with
-``trigger``, the least any guard may still spend before its next threshold — one addition and
-one comparison however many guards there are. Only when a call may have crossed a threshold
-does the book settle: session and tier guards read their exact spend from the tracker's own
-cells (the snapshot's integers, so a guard never disagrees with the panel), day and month guards
-take ``pending``. The estimate is conservative: a crossing is never missed, at worst a settle
-finds nothing to fire. Callbacks run after the lock is released, one at a time per tracker, in
-the order crossings were found (ascending for each guard).
+adds its cost to its own thread's figure (``Shard.guard_units``: one writer, so no lock) and
+compares it with that thread's share of the least room any guard has left before its next
+threshold (``Shard.guard_limit``) — one addition and one comparison however many guards there
+are. While no thread has used up its share, no threshold can have been crossed. A thread that
+does settles under the book's lock: session and tier guards read their exact spend from the
+tracker's own cells (the snapshot's integers, so a guard never disagrees with the panel), day and
+month guards add what the threads counted; then the room left is shared out again. A settle
+first sets every share to zero, so a thread that records meanwhile waits for the new shares
+instead of spending old ones: a crossing is found at the call that made it, or (threads racing a
+settle) within a call or two per thread. Crossings are queued as they are found and delivered
+after the lock is released, one callback at a time per tracker.
+
+Costs: near a threshold shares shrink and settles (a merge of the session's cells) come often; a
+tier guard close to its next threshold counts every tier's calls against its room, so a busy
+tier can make an idle tier's guard settle often until another threshold or the limit is reached.
 """
 
 from __future__ import annotations
