@@ -365,3 +365,20 @@ def test_reset_does_not_rearm_day_guards(t: CostTracker) -> None:
     assert day.spent() == D("0.50") and day.state().crossed == (D("0.5"),)
     t.record("gpt-4o", Usage(input=120_000))  # $0.80 today, in the new session
     assert seen(got) == [("day", D("0.5"), D("0.50")), ("day", D("0.8"), D("0.80"))]
+
+
+def test_an_idle_tier_just_below_a_threshold_still_fires_at_its_crossing_call(t: CostTracker) -> None:
+    got: list[Crossing] = []
+    t.record("gpt-4o", Usage(input=196_000), "Tier 1")  # $0.49
+    t.guard(D("1.00"), scope="tier:Tier 1", on_cross=got.append)
+    for _ in range(10):
+        t.record("gpt-4o", TENTH, "Tier 3")  # $1.00 elsewhere: Tier 1 is idle, its calls now settle at once
+    assert t._guards is not None and t._guards.idle == {"Tier 1"}
+    t.record("gpt-4o", Usage(input=400), "Tier 1")  # $0.001 -> $0.491
+    assert got == []
+    event = t.record("gpt-4o", Usage(input=3_600), "Tier 1")  # $0.009 -> $0.500
+    assert seen(got) == [("tier:Tier 1", D("0.5"), D("0.500"))] and got[0].event is event
+    for _ in range(3):
+        t.record("gpt-4o", TENTH, "Tier 3")
+    t.record("gpt-4o", Usage(input=120_000), "Tier 1")  # $0.30 -> $0.80
+    assert seen(got)[1:] == [("tier:Tier 1", D("0.8"), D("0.800"))]

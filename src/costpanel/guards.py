@@ -248,8 +248,13 @@ class GuardBook:
         self.guards: tuple[Guard, ...] = ()
         self.pending = 0  # units of calls counted off the fast path since the last settle
         self.trigger = _FAR  # least room any guard has left before its next threshold
-        # The day/month guards' period: calls dated outside it (at=, or after midnight) take the slow path.
-        self.lo, self.hi = -math.inf, math.inf
+        # The day/month guards' period; calls dated outside it (at=, or after midnight) settle at once.
+        self.window = (-math.inf, math.inf)
+        # record()'s gate: the window, or nothing (hi = -inf) while some tier is idle (see _retrigger)
+        self.lo, self.hi = self.window
+        self.idle: frozenset[str] = frozenset()  # guarded tiers whose calls settle at once
+        self._tier_now: dict[str, int] = {}  # the session's spend by tier at the last settle...
+        self._tier_before: dict[str, int] = {}  # ... and at the one before
         self.seen: dict[Shard, int] = {}  # shard -> its guard_units as of the last settle
         self._queue: deque[Crossing] = deque()
         self._firing = False
@@ -266,9 +271,16 @@ class GuardBook:
         if crossings:
             self.deliver()
 
-    def count(self, cost: int, tier: str, ts: float, event: Event) -> None:
-        """A counted, priced call off the fast path (dated with ``at=``, an attempt's, or past the
-        day/month guards' period): settled at once."""
+    def count(self, cost: int, tier: str, ts: float, event: Event, shard: Shard | None = None) -> None:
+        """A counted, priced call record() could not take on its fast path (dated outside the
+        day/month guards' period, or recorded while some tier is idle), or an attempt's (no
+        ``shard``): on the thread's share when it can be, else settled at once."""
+        lo, hi = self.window
+        if shard is not None and lo <= ts < hi and tier not in self.idle:
+            units = shard.guard_units = shard.guard_units + cost
+            if units >= shard.guard_limit:
+                self.settle_shard(event)
+            return
         with self.lock:
             crossings = self._settle(event, ((cost, ts),))
         if crossings:
@@ -321,6 +333,7 @@ class GuardBook:
             else:
                 if cells is None:
                     cells = self._session_sums()
+                    self._tier_before, self._tier_now = self._tier_now, cells[1]
                 g._units = cells[0] if g.tier is None else cells[1].get(g.tier, 0)
             if g.armed:
                 crossings += g._crossings(event)
@@ -373,13 +386,28 @@ class GuardBook:
 
     def _retrigger(self) -> None:
         """The least room left before any guard's next threshold, shared out between the session's
-        recording threads: while none has used its share, no threshold can have been crossed."""
-        trigger, lo, hi = _FAR, -math.inf, math.inf
+        recording threads: while none has used its share, no threshold can have been crossed.
+
+        A tier guard counts every tier's calls against its room, so a guard of a tier nobody calls
+        any more, a little below a threshold, would make every few calls settle. Such a tier (no
+        call since the settle before, and the least room of all) is left out of the shares;
+        instead each of its calls settles at once, and record() takes the short detour through
+        :meth:`count` while there is one."""
+        others, lo, hi = _FAR, -math.inf, math.inf
+        tier_rooms: dict[str, int] = {}
         for g in self.guards:
             if g.periodic:
                 lo, hi = max(lo, g._start), min(hi, g._end)
-            trigger = min(trigger, g._room())
-        self.trigger, self.lo, self.hi = trigger, lo, hi
+            if g.tier is None:
+                others = min(others, g._room())
+            else:
+                tier_rooms[g.tier] = min(tier_rooms.get(g.tier, _FAR), g._room())
+        before, now_ = self._tier_before, self._tier_now
+        idle = frozenset(t for t, room in tier_rooms.items()
+                         if room < others and t in before and before[t] == now_.get(t, 0))
+        trigger = min([others, *(room for t, room in tier_rooms.items() if t not in idle)])
+        self.trigger, self.window, self.idle = trigger, (lo, hi), idle
+        self.lo, self.hi = lo, (-math.inf if idle else hi)
         seen = self.seen
         now = [(sh, sh.guard_units) for sh in self.tracker._state.shards if sh.thread is not None]
         if trigger < _FAR:

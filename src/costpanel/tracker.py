@@ -547,8 +547,8 @@ class CostTracker:
                 units = shard.guard_units = shard.guard_units + cost
                 if units >= shard.guard_limit:
                     guards.settle_shard(event)
-            else:  # dated outside the day/month guards' period (at=, or after midnight)
-                guards.count(cost, tier, ts, event)
+            else:  # dated outside the day/month guards' period (at=, or after midnight), or a tier is idle
+                guards.count(cost, tier, ts, event, shard)
         return event
 
     # -- genai-prices fallback: calls of a name being looked up ---------------------------------------
