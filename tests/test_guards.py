@@ -159,6 +159,11 @@ def test_day_and_month_read_the_ledger_including_an_earlier_session(tmp_path: Pa
     path = tmp_path / "ledger.sqlite3"
     earlier = CostTracker(catalog, ledger=path, fallback=False)
     earlier.record("gpt-4o", Usage(input=120_000), at=now_utc())  # $0.30 today
+    earlier.record("gpt-4o", Usage(input=2_000_000), at=now_utc() - dt.timedelta(days=40))  # $5.00, neither
+    with earlier.attempt("Tier 1") as a:  # $1.00 today, discarded: stored, never counted
+        a.record("gpt-4o", Usage(input=400_000))
+        a.discard()
+    earlier.record("no-such-model-anywhere", QUARTER)  # unpriced: stored, not in dollars
     earlier.close(end_session=True)
 
     got: list[Crossing] = []
@@ -168,6 +173,12 @@ def test_day_and_month_read_the_ledger_including_an_earlier_session(tmp_path: Pa
         month = t.guard(D("2.00"), scope="month", on_cross=got.append)
         assert day.spent() == D("0.40") and month.spent() == D("0.40")
         assert day.state().period == dt.date.today().isoformat()
+        assert month.state().period == dt.date.today().strftime("%Y-%m")
+        passed: list[Crossing] = []
+        small = t.guard(D("0.50"), scope="day", on_cross=passed.append)  # $0.40 is 80 % of it already
+        assert [(c.threshold, c.spent, c.event) for c in passed] == [(D("0.5"), D("0.40"), None),
+                                                                     (D("0.8"), D("0.40"), None)]
+        small.close()
         session = t.guard(D("1.00"))
         assert session.spent() == D("0.10")  # the session guard does not see the ledger
         event = t.record("gpt-4o", TENTH)  # $0.50 today
