@@ -116,12 +116,15 @@ def test_tier_guard_counts_its_tier_only(t: CostTracker) -> None:
     t.record("gpt-4o", TENTH, "Tier 1")  # $0.30 of $0.50
     assert seen(got) == [("tier:Tier 1", D("0.5"), D("0.30"))]
     assert g.remaining() == D("0.20")
-    t.reset()  # a tier guard is per session too
-    assert g.spent() == D(0)
+    t.reset()  # a tier guard is per session too: back to $0, every threshold armed again
+    assert g.spent() == D(0) and g.state().crossed == ()
+    t.record("gpt-4o", Usage(input=100_000), "Tier 1")
+    assert seen(got)[1:] == [("tier:Tier 1", D("0.5"), D("0.25"))]
 
 
 def test_unpriced_duplicate_pending_and_discarded_calls_do_not_count(t: CostTracker) -> None:
     g = t.guard(D("1.00"))
+    day = t.guard(D("1.00"), scope="day")  # counts the calls itself (the session guard reads the cells)
     t.record("no-such-model-anywhere", QUARTER)  # unpriced: counted by the tracker, not in dollars
     t.record("gpt-4o", QUARTER, event_id="call-1")
     assert t.record("gpt-4o", QUARTER, event_id="call-1").status == "duplicate"
@@ -130,9 +133,11 @@ def test_unpriced_duplicate_pending_and_discarded_calls_do_not_count(t: CostTrac
         assert g.spent() == D("0.25")  # pending
         a.discard()
     assert g.spent() == D("0.25")
+    assert day.spent() == D("0.25")
     with t.attempt("Tier 1") as a:
         a.record("gpt-4o", TENTH)
     assert g.spent() == D("0.35")  # committed attempt counts
+    assert day.spent() == D("0.35")
 
 
 def test_a_committed_attempt_fires_its_crossing(t: CostTracker) -> None:
@@ -393,3 +398,16 @@ def test_an_idle_tier_just_below_a_threshold_still_fires_at_its_crossing_call(t:
         t.record("gpt-4o", TENTH, "Tier 3")
     t.record("gpt-4o", Usage(input=120_000), "Tier 1")  # $0.30 -> $0.80
     assert seen(got)[1:] == [("tier:Tier 1", D("0.8"), D("0.800"))]
+
+
+def test_a_guard_closed_by_its_own_callback_gets_no_further_crossings(t: CostTracker) -> None:
+    got: list[Decimal] = []
+
+    def on_cross(c: Crossing) -> None:
+        got.append(c.threshold)
+        c.guard.close()  # e.g. the orchestrator replaces it with a stricter one
+
+    t.guard(D("1.00"), on_cross=on_cross)
+    t.record("gpt-4o", Usage(input=400_000))  # $1.00: 0.5, 0.8 and 1.0 found together
+    assert got == [D("0.5")]
+    assert t.guards() == ()
