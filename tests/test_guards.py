@@ -299,6 +299,12 @@ def test_close_detaches_and_record_goes_back_to_no_guards(t: CostTracker) -> Non
     assert t.guards() == () and t._guards is None
     again = t.guard(D("2.00"))  # a new guard after all were closed counts from the session's spend
     assert again.spent() == D("1.00")
+    day = t.guard(D("5.00"), scope="day")
+    t.record("gpt-4o", QUARTER)
+    day.close()
+    t.record("gpt-4o", QUARTER)
+    assert day.spent() == D("1.25")  # a closed day guard keeps the spend it had
+    assert again.spent() == D("1.50")
 
 
 def test_a_callback_may_record_again_without_deadlock_or_recursion(t: CostTracker) -> None:

@@ -246,7 +246,6 @@ class GuardBook:
         self.tracker = tracker
         self.lock = threading.Lock()
         self.guards: tuple[Guard, ...] = ()
-        self.pending = 0  # units of calls counted off the fast path since the last settle
         self.trigger = _FAR  # least room any guard has left before its next threshold
         # The day/month guards' period; calls dated outside it (at=, or after midnight) settle at once.
         self.window = (-math.inf, math.inf)
@@ -315,7 +314,7 @@ class GuardBook:
     def _settle(self, event: Event | None, extra: Iterable[tuple[int, float]] = (),
                 now: float | None = None) -> list[Crossing]:
         """Exact spend of every guard, the crossings it reveals (not yet fired), fresh shares of room."""
-        pending, self.pending = self.pending + self._collect(), 0
+        pending = self._collect()  # the threads' calls since the last settle, all in [lo, hi)
         cells = None
         crossings: list[Crossing] = []
         for g in self.guards:
@@ -484,7 +483,8 @@ class GuardBook:
                             self._queue.extend(found)
                             crossings += found
                     self._retrigger()
-                spent = guard._units + self.pending + self._collect_peek()
+                # a closed guard keeps the spend it had (the book no longer settles for it)
+                spent = guard._units if guard.closed else guard._units + self._collect_peek()
             else:
                 sums = self._session_sums()
                 spent = sums[0] if guard.tier is None else sums[1].get(guard.tier, 0)
