@@ -7,113 +7,14 @@ records what it was asked to show, so the test sees exactly what a desktop would
 
 from __future__ import annotations
 
-import asyncio
-import os
-import shutil
-import subprocess
-import threading
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 pytest.importorskip("desktop_notifier", reason="the notify extra is not installed")
-from dbus_fast.aio import MessageBus  # noqa: E402 - installed with desktop-notifier
-from dbus_fast.service import ServiceInterface, method, signal  # noqa: E402
+from notify_server import Notifications, wait_for  # noqa: E402 - with desktop-notifier's dbus-fast
 
 from costpanel import notify  # noqa: E402
-
-pytestmark = pytest.mark.skipif(shutil.which("dbus-daemon") is None and not os.environ.get("CI"),
-                                reason="no dbus-daemon here (CI installs it)")
-
-
-class Notifications(ServiceInterface):  # the freedesktop.org notification spec, minimal
-    def __init__(self) -> None:
-        super().__init__("org.freedesktop.Notifications")
-        self.shown: list[tuple[str, str, str]] = []
-        self.arrived = threading.Event()
-
-    @method()
-    def Notify(self, app_name: "s", replaces_id: "u", app_icon: "s", summary: "s", body: "s",  # type: ignore[valid-type]  # noqa: N802, F821
-               actions: "as", hints: "a{sv}", expire_timeout: "i") -> "u":  # type: ignore[valid-type]  # noqa: F821, F722
-        self.shown.append((app_name, summary, body))
-        self.arrived.set()
-        return len(self.shown)
-
-    @method()
-    def GetCapabilities(self) -> "as":  # type: ignore[valid-type]  # noqa: N802, F821, F722
-        return ["body"]
-
-    @method()
-    def GetServerInformation(self) -> "ssss":  # type: ignore[valid-type]  # noqa: N802, F821
-        return ["test", "costpanel", "1", "1.2"]
-
-    @method()
-    def CloseNotification(self, id: "u"):  # type: ignore[valid-type, no-untyped-def]  # noqa: N802, F821, A002, ANN201
-        return None
-
-    @signal()
-    def NotificationClosed(self) -> "uu":  # type: ignore[valid-type]  # noqa: N802, F821
-        return [0, 0]
-
-    @signal()
-    def ActionInvoked(self) -> "us":  # type: ignore[valid-type]  # noqa: N802, F821
-        return [0, ""]
-
-
-@pytest.fixture
-def session_bus(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    daemon = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address"],
-                              stdout=subprocess.PIPE, text=True)
-    try:
-        address = daemon.stdout.readline().strip()  # type: ignore[union-attr]
-        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
-        yield address
-    finally:
-        daemon.terminate()
-        daemon.wait(5)
-        daemon.stdout.close()  # type: ignore[union-attr]
-
-
-@pytest.fixture
-def server(session_bus: str) -> Iterator[Notifications]:
-    service = Notifications()
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    holder: dict[str, Any] = {}
-
-    async def serve() -> None:
-        bus = await MessageBus(bus_address=session_bus).connect()
-        bus.export("/org/freedesktop/Notifications", service)
-        await bus.request_name("org.freedesktop.Notifications")
-        holder["bus"] = bus
-        ready.set()
-
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    asyncio.run_coroutine_threadsafe(serve(), loop)
-    assert ready.wait(10), "the notification server did not start"
-    yield service
-    asyncio.run_coroutine_threadsafe(_disconnect(holder["bus"]), loop).result(10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(5)
-    loop.close()
-
-
-async def _disconnect(bus: MessageBus) -> None:
-    bus.disconnect()
-    await bus.wait_for_disconnect()
-
-
-def wait_for(condition: Any, seconds: float = 10.0) -> bool:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
-
 
 def test_notices_reach_the_desktops_notification_server_in_order(server: Notifications) -> None:
     notices = notify.DesktopNotices()
