@@ -114,3 +114,28 @@ def test_a_threshold_above_the_limit_reads_as_exceeded_by(catalog: Catalog) -> N
 
     tracker.guard(D("10"), at=(D("0.1"),), on_cross=keep)  # fires at creation: $1.50 of $10
     assert crossing is not None and notice_for(crossing) is None  # type: ignore[arg-type]
+
+
+def test_demo_headless_prints_its_guards_and_their_crossings() -> None:
+    from cli_run import costpanel
+
+    r = costpanel("demo", "--headless", "--seconds", "1", "--rate", "200", "--no-ledger", "--seed", "3",
+                  "--guard", "0.01", "--guard", "100000@month")
+    assert r.returncode == 0, r.stderr
+    table = r.stdout[r.stdout.index("Budget guards"):]
+    session = next(line for line in table.splitlines() if "Session" in line)
+    assert "$0.01" in session and "exceeded" in session
+    month = next(line for line in table.splitlines() if "This month" in line)
+    assert "$100,000.00" in month and " ok " in month
+    crossings = [line for line in r.stdout.splitlines() if line.startswith("guard: ")]
+    assert [c.split(":")[1].strip() for c in crossings] == ["50 % of the session budget", "80 % of the session budget",
+                                                            "The session budget reached"]
+
+
+@pytest.mark.parametrize(("flag", "says"), [("5@week", "got 'week'"), ("0", "the amount must be a positive amount of USD, got '0'"), ("1.5e2", "'1.5e2'")])
+def test_a_bad_guard_flag_is_one_line_and_exit_2(flag: str, says: str) -> None:
+    from cli_run import costpanel
+
+    r = costpanel("demo", "--headless", "--no-ledger", "--guard", flag)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "argument --guard" in r.stderr and says in r.stderr

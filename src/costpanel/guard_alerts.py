@@ -41,7 +41,8 @@ def parse_guard_spec(text: str) -> GuardSpec:
         limit = parse_limit(amount.strip())
         parse_scope(scope)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"--guard {text!r}: {exc} ({SPEC_EXAMPLES})") from None
+        why = str(exc).replace("limit_usd", "the amount")  # the API's name for it means nothing here
+        raise ValueError(f"--guard {text!r}: {why} ({SPEC_EXAMPLES})") from None
     return GuardSpec(limit, scope)
 
 

@@ -25,6 +25,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--rate", type=types.positive_float(MAX_RATE), default=40.0, metavar="EVENTS_PER_S",
                    help="simulated model calls per second (default 40)")
     p.add_argument("--budget", type=_budget, default=None, metavar="USD", help="session budget, e.g. 5.00")
+    p.add_argument("--guard", type=types.guard_spec, action="append", default=[], metavar="USD[@SCOPE]",
+                   help=types.GUARD_HELP)
     p.add_argument("--screenshot", type=_png_path, default=None, metavar="FILE.png",
                    help="render --frames frames, write a PNG of the window and exit")
     p.add_argument("--frames", type=types.positive_int, default=None, metavar="N",
@@ -101,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
     except LedgerError as exc:
         error(f"{exc} (use --no-ledger to run without one)")
         return 1
+    alerts = guard_alerts(tracker, args.guard, notify=not args.headless and args.screenshot is None)
     conductor = Conductor(tracker, seed=args.seed)
     conductor.start(rate=args.rate)
     unstored = False  # calls or settings that could not be kept: exit 1
@@ -127,6 +130,8 @@ def run(args: argparse.Namespace) -> int:
                 unstored = True
     finally:
         conductor.stop()
+        if alerts is not None:
+            alerts.close()
         try:
             tracker.close(end_session=True)
         except LedgerError as exc:  # the ledger became unwritable: its message says where the calls went
@@ -136,7 +141,43 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if args.headless:
         print_snapshot(tracker.snapshot())
+        if alerts is not None:
+            print_guards(tracker, alerts)
     return 0
+
+
+def guard_alerts(tracker: Any, specs: list[Any], *, notify: bool) -> Any:
+    """The ``--guard`` guards on ``tracker`` and what reports their crossings (None without any):
+    desktop notices from 80 % when ``notify`` (a window: the panel may be hidden behind others)."""
+    if not specs:
+        return None
+    from ..guard_alerts import GuardAlerts, attach
+
+    notices = None
+    if notify:
+        from ..notify import DesktopNotices, available
+
+        notices = DesktopNotices() if available() else None
+    alerts = GuardAlerts(notices)
+    attach(tracker, specs, alerts)
+    return alerts
+
+
+def print_guards(tracker: Any, alerts: Any) -> None:
+    """The guards' state, then each crossing in the order found."""
+    from rich.table import Table
+
+    from ..guard_alerts import guard_lines
+
+    table = Table(title="Budget guards", title_justify="left")
+    for col in ("Scope", "Spent", "Limit", "Used", "State"):
+        table.add_column(col, justify="left" if col in ("Scope", "State") else "right")
+    for line in guard_lines(tracker.guards()):
+        table.add_row(line.scope, line.spent, line.limit, line.percent, line.state)
+    out = console()
+    out.print(table)
+    for text in alerts.lines():
+        out.print(f"guard: {text}")
 
 
 def print_snapshot(snap: Any) -> None:
