@@ -45,11 +45,14 @@ def test_without_the_extra_nothing_is_queued(monkeypatch: pytest.MonkeyPatch) ->
     assert notices._thread is None
 
 
-def test_without_a_session_bus_the_problem_is_said(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_session_bus_the_problem_is_said_in_one_line_and_nothing_printed(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path}/no-bus")
     notices = notify.DesktopNotices()
     assert notices.send("costpanel: budget", "spent")
     assert wait_for(lambda: notices.problem is not None)
     notices.close()
     assert notices.problem.startswith("desktop notifications unavailable:")  # type: ignore[union-attr]
+    assert "FileNotFoundError" in notices.problem  # type: ignore[operator]  # the library's own reason, not a guess
     assert notices.sent == 0
+    assert capfd.readouterr().err == ""  # desktop-notifier's traceback is not dumped on the terminal

@@ -28,10 +28,33 @@ _notifiers: dict[str, Any] = {}
 _notifiers_lock = threading.Lock()
 
 
+class _Failures(logging.Filter):
+    """desktop-notifier logs a failed notice with its traceback at WARNING (on stderr in a CLI):
+    kept here instead, so the one line of :attr:`DesktopNotices.problem` says it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last: str | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage() != "Notification failed":
+            return True
+        exc = record.exc_info[1] if record.exc_info else None
+        self.last = f"{type(exc).__name__}: {exc}" if exc is not None else record.getMessage()
+        return False
+
+
+_failures = _Failures()
+
+
 def _send(app_name: str, title: str, message: str) -> bool:
     """Whether the desktop took the notice (desktop-notifier logs a failure rather than raising)."""
     dispatched: list[bool] = []
     with _notifiers_lock:
+        logger = logging.getLogger("desktop_notifier.backends.base")
+        if _failures not in logger.filters:
+            logger.addFilter(_failures)
+        _failures.last = None
         key = f"{os.environ.get('DBUS_SESSION_BUS_ADDRESS', '')}\0{app_name}"
         notifier = _notifiers.get(key)
         if notifier is None:
@@ -92,8 +115,8 @@ class DesktopNotices:
                 if _send(self.app_name, title, message):
                     self.sent += 1
                     continue
-                why = "no notification service took it (no desktop session?)"
+                why = _failures.last or "no notification service took it (no desktop session?)"
             except Exception as exc:  # noqa: BLE001 - no session bus, no server: say it once, go on
                 why = f"{type(exc).__name__}: {exc}"
             self.problem = f"desktop notifications unavailable: {why}"
-            log.warning("%s", self.problem)
+            log.info("%s", self.problem)  # the panel shows it; a terminal session needs no warning

@@ -13,6 +13,7 @@ from ..money import format_usd
 from ..pricing import PricingError
 from . import args as types
 from .output import console, error, pricing_problems
+from .guard_flags import guard_alerts, print_guards
 from .panel_checks import db_is_a_folder, no_display
 
 MAX_RATE = 1_000_000.0  # calls per second: far past what one process can record
@@ -144,40 +145,6 @@ def run(args: argparse.Namespace) -> int:
         if alerts is not None:
             print_guards(tracker, alerts)
     return 0
-
-
-def guard_alerts(tracker: Any, specs: list[Any], *, notify: bool) -> Any:
-    """The ``--guard`` guards on ``tracker`` and what reports their crossings (None without any):
-    desktop notices from 80 % when ``notify`` (a window: the panel may be hidden behind others)."""
-    if not specs:
-        return None
-    from ..guard_alerts import GuardAlerts, attach
-
-    notices = None
-    if notify:
-        from ..notify import DesktopNotices, available
-
-        notices = DesktopNotices() if available() else None
-    alerts = GuardAlerts(notices)
-    attach(tracker, specs, alerts)
-    return alerts
-
-
-def print_guards(tracker: Any, alerts: Any) -> None:
-    """The guards' state, then each crossing in the order found."""
-    from rich.table import Table
-
-    from ..guard_alerts import guard_lines
-
-    table = Table(title="Budget guards", title_justify="left")
-    for col in ("Scope", "Spent", "Limit", "Used", "State"):
-        table.add_column(col, justify="left" if col in ("Scope", "State") else "right")
-    for line in guard_lines(tracker.guards()):
-        table.add_row(line.scope, line.spent, line.limit, line.percent, line.state)
-    out = console()
-    out.print(table)
-    for text in alerts.lines():
-        out.print(f"guard: {text}")
 
 
 def print_snapshot(snap: Any) -> None:
