@@ -67,6 +67,7 @@ CATALOG = "src/costpanel/pricing/catalog.py"
 STORE = "src/costpanel/ledger/store.py"
 ROWS = "src/costpanel/ledger/rows.py"
 CLAUDE = "src/costpanel/integrations/claude_code.py"
+GUARDS = "src/costpanel/guards.py"
 INGEST = "src/costpanel/integrations/ingest.py"
 QUERIES = "src/costpanel/ledger/queries.py"
 VIEWMODEL = "src/costpanel/gui/viewmodel.py"
@@ -381,6 +382,31 @@ FAULTS: tuple[Fault, ...] = (
     Fault("n1", "a desktop notice no notification service took counted as shown", "src/costpanel/notify.py",
           "if _send(self.app_name, title, message):", "if _send(self.app_name, title, message) or True:",
           ("tests/test_notify.py",)),
+    Fault("g1", "a guard's threshold fires only once the spend is strictly above it", GUARDS,
+          "while self._next < len(marks) and self._units >= marks[self._next]:",
+          "while self._next < len(marks) and self._units > marks[self._next]:",
+          ("tests/test_guards.py",)),
+    Fault("g2", "reset() leaves a session guard's thresholds fired (never warns again)", GUARDS,
+          "                    g._next, g._units = 0, 0\n", "                    g._units = 0\n",
+          ("tests/test_guards.py",)),
+    Fault("g3", "a float budget limit accepted (inexact money)", GUARDS,
+          "if isinstance(value, bool) or isinstance(value, float) or not isinstance(value, (Decimal, int, str)):",
+          "if isinstance(value, bool) or not isinstance(value, (Decimal, int, float, str)):",
+          ("tests/test_guards.py",)),
+    Fault("g4", "guard.remaining() goes negative past the limit", GUARDS,
+          "        return max(Decimal(0), self.limit - self.spent())\n", "        return self.limit - self.spent()\n",
+          ("tests/test_guards.py",)),
+    Fault("g5", "desktop notices sent from 50 % (interrupts at every first threshold)", "src/costpanel/guard_alerts.py",
+          "    if c.threshold < NOTIFY_FROM:\n", "    if c.threshold < Decimal(\"0.5\"):\n",
+          ("tests/test_guard_alerts.py",)),
+    Fault("wi1", "what-if difference taken the wrong way round (savings shown as costs)", "src/costpanel/whatif/rows.py",
+          "return self.what_if_units - self.actual_units if self.comparable else None",
+          "return self.actual_units - self.what_if_units if self.comparable else None",
+          ("tests/test_whatif.py", "tests/test_whatif_cli.py")),
+    Fault("wi2", "what-if keeps cache prices a target does not state (cache tokens priced at $0, not as input)",
+          "src/costpanel/whatif/engine.py",
+          "cache = tuple(b for b in _CACHE_BUCKETS if used[b] and b in t.no_cache)", "cache = ()",
+          ("tests/test_whatif.py",)),
     Fault("k3", "close() does not wait for calls the lookup's thread is committing (they are lost)", TRACKER,
           "        if self._waiting or self._settling:\n", "        if self._waiting:\n",
           (T_FALLBACK,),
