@@ -188,6 +188,14 @@ def _last_call(conn: sqlite3.Connection) -> int:
 def _inserted(conn: sqlite3.Connection, events: list[Event], last: int) -> tuple[list[Event], list[Event]]:
     """The events whose rows were inserted after row ``last``, and those an id already stored (or
     repeated earlier in the batch) kept out through the unique index."""
+    statuses = set(map(_STATUS, events))
+    if DISCARDED not in statuses:  # the usual batch (an import's): each id once, all committed
+        ids = {i for (i,) in conn.execute("SELECT event_id FROM calls WHERE id > ? AND event_id IS NOT NULL",
+                                          (last,))}
+        kept, clashed = [], []
+        for e in events:
+            (kept if e.event_id is None or e.event_id in ids else clashed).append(e)
+        return kept, clashed
     landed = set(conn.execute("SELECT event_id, committed FROM calls WHERE id > ? AND event_id IS NOT NULL",
                               (last,)))
     kept, clashed = [], []
@@ -205,6 +213,9 @@ def _inserted(conn: sqlite3.Connection, events: list[Event], last: int) -> tuple
 def _most_tokens(batch: list[Event]) -> list[Event]:
     """One counted call per event id: the one with the most tokens (the first of equals), where it
     first appeared; discarded attempts and calls without an id pass as they are."""
+    ids = list(map(_EVENT_ID, batch))
+    if None not in ids and len(set(ids)) == len(ids):  # each id once (an import's batch): nothing to choose
+        return batch
     best: dict[str, int] = {}
     drop: set[int] = set()
     for n, e in enumerate(batch):
