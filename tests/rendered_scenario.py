@@ -77,7 +77,7 @@ def main(out_dir: Path, events: int) -> dict[str, object]:
 
     snap = tracker.snapshot()
     shown_total_tip = dpg.get_value(panel.widgets.big_cost_tip).split("\n")[0]
-    shown_total = dpg.get_item_configuration(panel.widgets.big_cost)["text"]
+    shown_total = dpg.get_value(panel.widgets.big_cost)
     tiers = texts(panel, "tiers")
     table_order = [r[0].removesuffix(" [unpriced]") for r in texts(panel, "models")]  # as drawn, top to bottom
     models = texts(panel, "models", in_view=True)  # the top of the scrolling table...
@@ -105,7 +105,7 @@ def main(out_dir: Path, events: int) -> dict[str, object]:
     panel.update()  # the next frame
     frame()
     after = {
-        "total": dpg.get_item_configuration(panel.widgets.big_cost)["text"],
+        "total": dpg.get_value(panel.widgets.big_cost),
         "calls": dpg.get_value(panel.widgets.header["calls"]),
         "tiers": texts(panel, "tiers"),
         "models": texts(panel, "models"),

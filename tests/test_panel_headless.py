@@ -58,7 +58,7 @@ def test_header_shows_the_exact_session_total(panel: CostPanel, tracker: CostTra
     feed(tracker)
     assert panel.update()
     w = panel.widgets
-    assert dpg.get_item_configuration(w.big_cost)["text"] == "$0.36"
+    assert dpg.get_value(w.big_cost) == "$0.36"
     assert dpg.get_value(w.big_cost_tip).startswith(f"{FED_TOTAL} exactly")
     assert dpg.get_value(w.header["tokens"]) == f"{FED_TOKENS} tokens"
     assert dpg.get_value(w.header["calls"]) == "5 calls"
@@ -130,7 +130,7 @@ def test_reset_zeroes_the_header_and_tables_on_the_next_update(panel: CostPanel,
     assert dpg.get_item_configuration(panel.widgets.reset_modal)["show"] is False
     panel.update()
     assert tracker.session != old_session
-    assert dpg.get_item_configuration(panel.widgets.big_cost)["text"] == "$0.00"
+    assert dpg.get_value(panel.widgets.big_cost) == "$0.00"
     assert dpg.get_value(panel.widgets.header["calls"]) == "0 calls"
     assert table_texts(panel, "models") == []
     assert [r[column("tiers", "calls")] for r in table_texts(panel, "tiers")] == ["0"] * 4
@@ -165,19 +165,28 @@ def test_sorting_a_column_reorders_rows(panel: CostPanel, tracker: CostTracker) 
 
 
 def test_budget_bar_levels_and_notices(panel: CostPanel, tracker: CostTracker) -> None:
+    notice, group = panel.tags("budget", "notice"), panel.tags("budget", "notice", "group")
     panel.set_budget("1.00")
-    tracker.record("gpt-4o", Usage(input=240_000), tier="Tier 1")  # $0.60
+    tracker.record("gpt-4o", Usage(input=200_000), tier="Tier 1")  # $0.50
     panel.update()
-    assert dpg.get_value(panel.widgets.budget_bar) == pytest.approx(0.6)
-    assert panel.notices == []
-    tracker.record("gpt-4o", Usage(input=100_000), tier="Tier 1")  # $0.85
+    assert dpg.get_value(panel.widgets.budget_bar) == pytest.approx(0.5)
+    # one percentage, beside the bar; nothing drawn over the bar
+    assert dpg.get_value(panel.widgets.budget_label) == "50%  $0.50 of $1.00, $0.50 left"
+    assert dpg.get_item_configuration(panel.widgets.budget_bar)["overlay"] == ""
+    assert dpg.get_value(notice) == "Half of the budget spent: $0.50 of $1.00"
+    panel.dismiss_budget_notice()
     panel.update()
-    assert any("80%" in n for n in panel.notices)
+    assert not dpg.is_item_shown(group), "dismissed until a higher threshold"
+    tracker.record("gpt-4o", Usage(input=140_000), tier="Tier 1")  # $0.85
+    panel.update()
+    assert dpg.get_value(notice) == "80% of the budget spent: $0.85 of $1.00"  # replaces the 50 % one
+    assert dpg.is_item_shown(group)
     tracker.record("gpt-4o", Usage(input=100_000), tier="Tier 1")  # $1.10
     panel.update()
     assert dpg.get_value(panel.widgets.budget_bar) == 1.0
-    assert any("exceeded" in n.lower() for n in panel.notices)
-    assert dpg.is_item_shown(panel.widgets.alert_group)
+    assert dpg.get_value(notice) == "Budget exceeded: $1.10 of $1.00"  # the 80 % notice is gone
+    assert dpg.get_value(panel.widgets.budget_label) == "110%  $1.10 of $1.00, $0.10 over"
+    assert panel.notices == [], "budget notices are not stacked with other messages"
     panel.set_budget("-3")
     assert panel.budget == Decimal("1.00"), "a bad budget changes nothing"
     assert "-3" in panel.notices[-1]
@@ -213,14 +222,21 @@ def test_rows_refresh_at_most_at_the_table_rate_but_never_stay_stale(catalog, cl
 
 
 def test_theme_and_font_scale_switches_are_applied_and_remembered(panel: CostPanel) -> None:
+    from costpanel.gui.theme import style_theme
+
     panel.set_theme("light")
     assert panel.settings.theme == "light"
     assert dpg.get_value(panel.widgets.theme_toggle) == "light"
     panel.set_font_scale("150%")
     assert panel.settings.font_scale == 1.5
-    assert dpg.get_item_configuration(panel.widgets.big_cost)["size"] == pytest.approx(60.0)
+    text_font, big_font = panel.themes.fonts[150]
+    assert dpg.get_item_font(panel.widgets.big_cost) == big_font
+    # Roboto loaded at the scaled pixel size (15 px x 1.5, the total 34 px x 1.5), not a stretched bitmap
+    assert dpg.get_item_configuration(text_font)["size"] == 22 and dpg.get_item_configuration(big_font)["size"] == 51
+    assert panel.themes.current == style_theme(panel.tags, panel._palette, panel._style)
     panel.set_theme("purple")  # not a theme: ignored
-    assert panel.settings.theme == "light"
+    panel.set_font_scale("250%")  # out of 100..200: ignored
+    assert (panel.settings.theme, panel.settings.font_scale) == ("light", 1.5)
 
 
 def test_history_tab_shows_the_ledger_by_day_model_and_tier(catalog, tmp_path) -> None:
@@ -324,7 +340,8 @@ def test_an_embedded_panel_leaves_the_hosts_theme_and_font_scale_alone(tracker: 
         panel = CostPanel(tracker, persist_settings=False, settings=PanelSettings(theme="light", font_scale=1.5))
         panel.build(host)
         assert dpg.get_global_font_scale() == pytest.approx(1.25)
-        assert dpg.get_item_theme(panel.widgets.root) == panel.themes.light  # the panel alone is light
+        assert dpg.get_item_theme(panel.widgets.root) == panel.themes.current  # the panel alone is light
+        assert panel.themes.current != host_theme and "light" in str(panel.themes.current)
         tracker.record("mystery", Usage(input=5), tier="Tier 1")
         panel.update()
         k = [dpg.get_value(r.cells[0]) for r in panel.widgets.pools["models"].rows].index("mystery [unpriced]")

@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 import dearpygui.dearpygui as dpg
 
 from .tags import Tags
+from .geometry import NAME_COLUMNS
 from .viewmodel import STANDARD_TIERS, TABLES, Column
 
-BIG_TEXT_SIZE = 40
+SCALE_CHOICES = ("100%", "125%", "150%", "175%", "200%")
+CHART_MODES = ("Lines", "Stacked")
 HEADER_FIELDS = ("tokens", "calls", "elapsed", "burn_5m", "burn_session", "projection")
 MODEL_TABLE_HEIGHT = 260  # px at 100 %; scaled with the font
 PLOT_HEIGHT = 200
@@ -37,6 +39,12 @@ class RowPool:
     scrolls: bool = False  # a scrolling table: only the rows in view are written
     rows: list[PooledRow] = field(default_factory=list)
     stale: set[int] = field(default_factory=set)  # rows not written at the last refresh (out of view)
+
+    @property
+    def name_index(self) -> int:
+        """The column whose text is cut with "…" to fit (the model or models column)."""
+        return next(c for c, col in enumerate(self.columns) if col.key == NAME_COLUMNS.get(self.name, "name")) \
+            if self.name in NAME_COLUMNS else 0
 
     def ensure(self, n: int) -> None:
         while len(self.rows) < n:
@@ -75,6 +83,7 @@ class Widgets:
     theme_toggle: str
     font_scale: str
     history: HistoryWidgets | None = None
+    areas: dict[str, str] = field(default_factory=dict)  # stacked view: a shaded band per tier
     sources: str | None = None  # the Sources line of a panel fed by `costpanel watch`
     source_filter: str | None = None  # its source/project filter (a combo)
 
@@ -105,6 +114,8 @@ class Actions:
     font_scale: Callable[[str], None]
     sort: Callable[[str, object], None]
     dismiss_alerts: Callable[[], None]
+    dismiss_budget: Callable[[], None]
+    chart_mode: Callable[[str], None]
     history_range: Callable[[str], None]
     history_export: Callable[[str], None]
     history_budgets: Callable[[str, str], None]
@@ -113,13 +124,16 @@ class Actions:
 
 def _table(t: Tags, name: str, parent: int | str, on_sort: Callable[[str, object], None], height: int) -> str:
     tag = t(name, "table")
-    with dpg.table(tag=tag, parent=parent, header_row=True, sortable=True, resizable=True,
-                   policy=dpg.mvTable_SizingStretchProp, row_background=True, borders_innerH=False,
+    # Not resizable: fixed columns then fit their content every frame (geometry.py sizes the window
+    # for the widest figures), and the name column stretches over the rest.
+    with dpg.table(tag=tag, parent=parent, header_row=True, sortable=True, resizable=False,
+                   policy=dpg.mvTable_SizingFixedFit, row_background=True, borders_innerH=False,
                    borders_outerH=True, borders_innerV=False, borders_outerV=True, scrollY=height > 0,
                    height=height, freeze_rows=1, clipper=height > 0, callback=lambda sender, app_data: on_sort(name, app_data)):
         for c, col in enumerate(TABLES[name]):
-            wide = col.key in ("models", "model", "tier") and name != "tiers" or col.key == "models"
-            dpg.add_table_column(label=col.label, tag=t(name, "col", c), init_width_or_weight=2.2 if wide else 1.0,
+            stretch = col.key == NAME_COLUMNS[name]
+            dpg.add_table_column(label=col.label, tag=t(name, "col", c), width_stretch=stretch, width_fixed=not stretch,
+                                 init_width_or_weight=1.0 if stretch else 0.0,
                                  prefer_sort_descending=col.numeric, prefer_sort_ascending=not col.numeric)
     return tag
 
@@ -132,24 +146,22 @@ def build(t: Tags, actions: Actions, parent: int | str | None, *, theme_name: st
         parent = dpg.add_window(tag=t("window"), label="costpanel", no_title_bar=True, no_collapse=True)
     root = dpg.add_group(parent=parent, tag=t("root"))
 
-    # Header: the session cost in large type, then the figures around it.
+    # Header: the session cost in large type (Roboto Medium, bound by the panel), the figures beside it.
     with dpg.group(horizontal=True, parent=root):
         with dpg.group(tag=t("big", "group")):
-            with dpg.drawlist(width=300, height=BIG_TEXT_SIZE + 8, tag=t("big", "canvas")):
-                big = dpg.draw_text((0, 2), "$0.00", size=BIG_TEXT_SIZE, tag=t("big", "cost"))
+            big = dpg.add_text("$0.00", tag=t("big", "cost"))
         with dpg.tooltip(t("big", "group")):
             big_tip = dpg.add_text("", tag=t("big", "tip"))
+        dpg.add_spacer(width=16)
         with dpg.group():
             with dpg.group(horizontal=True):
                 header = {}
                 for k in HEADER_FIELDS[:3]:
                     header[k] = dpg.add_text("", tag=t("header", k))
-                    dpg.add_spacer(width=12)
             with dpg.group(horizontal=True):
-                dpg.add_text("burn rate", color=(150, 150, 160, 255))
+                dpg.add_text("Burn rate", tag=t("header", "burn", "label"))
                 for k in HEADER_FIELDS[3:5]:
                     header[k] = dpg.add_text("", tag=t("header", k))
-                    dpg.add_spacer(width=12)
             header["projection"] = dpg.add_text("", tag=t("header", "projection"))
     notices = {k: dpg.add_text("", tag=t("notice", k), parent=root, show=False) for k in NOTICE_FIELDS}
     sources = source_filter = None
@@ -158,51 +170,64 @@ def build(t: Tags, actions: Actions, parent: int | str | None, *, theme_name: st
             dpg.add_text("Show")
             source_filter = dpg.add_combo((), width=260, tag=t("sources", "filter"),
                                           callback=lambda s, a: actions.source_filter(a))
-            sources = dpg.add_text("", tag=t("sources", "line"), color=(150, 150, 160, 255))
+            sources = dpg.add_text("", tag=t("sources", "line"))
 
-    # Budget and controls.
+    # Budget: one percentage, beside the bar (text over the bar's fill could not keep its contrast).
     with dpg.group(horizontal=True, parent=root):
         dpg.add_text("Budget $")
         budget_input = dpg.add_input_text(tag=t("budget", "input"), width=90, hint="none", on_enter=True,
                                           callback=lambda s, a: actions.set_budget(a))
-        dpg.add_button(label="Set", callback=lambda: actions.set_budget(dpg.get_value(budget_input)))
-        budget_bar = dpg.add_progress_bar(tag=t("budget", "bar"), default_value=0.0, width=220, overlay="no budget")
-        budget_label = dpg.add_text("", tag=t("budget", "label"))
-        dpg.add_spacer(width=20)
+        dpg.add_button(label="Set", tag=t("budget", "set"),
+                       callback=lambda: actions.set_budget(dpg.get_value(budget_input)))
+        budget_bar = dpg.add_progress_bar(tag=t("budget", "bar"), default_value=0.0, width=220, overlay="")
+        budget_label = dpg.add_text("no budget", tag=t("budget", "label"))
+    with dpg.group(horizontal=True, parent=root, tag=t("budget", "notice", "group"), show=False):
+        dpg.add_text("", tag=t("budget", "notice"))
+        dpg.add_button(label="Dismiss", tag=t("budget", "dismiss"), callback=lambda: actions.dismiss_budget())
+    with dpg.group(horizontal=True, parent=root, tag=t("controls")):
         dpg.add_button(label="Reset", tag=t("button", "reset"), callback=lambda: actions.reset_requested())
         dpg.add_button(label="Export CSV", tag=t("button", "csv"), callback=lambda: actions.export("csv"))
         dpg.add_button(label="Export JSON", tag=t("button", "json"), callback=lambda: actions.export("json"))
+        dpg.add_spacer(width=16)
+        dpg.add_text("Theme")
         theme_toggle = dpg.add_combo(("dark", "light"), default_value=theme_name, width=90, tag=t("theme"),
                                      callback=lambda s, a: actions.theme(a))
-        font = dpg.add_combo(("100%", "125%", "150%"), default_value=f"{round(font_scale * 100)}%", width=90,
+        dpg.add_text("Scale")
+        font = dpg.add_combo(SCALE_CHOICES, default_value=f"{round(font_scale * 100)}%", width=90,
                              tag=t("font"), callback=lambda s, a: actions.font_scale(a))
+        dpg.add_text("Chart")
+        dpg.add_combo(CHART_MODES, default_value=CHART_MODES[0], width=110, tag=t("chart", "mode"),
+                      callback=lambda s, a: actions.chart_mode(a))
     with dpg.group(horizontal=True, parent=root, tag=t("alerts"), show=False) as alert_group:
-        alert_text = dpg.add_text("", tag=t("alerts", "text"), color=(255, 120, 90, 255))
-        dpg.add_button(label="Dismiss", callback=lambda: actions.dismiss_alerts())
+        alert_text = dpg.add_text("", tag=t("alerts", "text"))
+        dpg.add_button(label="Dismiss", tag=t("alerts", "dismiss"), callback=lambda: actions.dismiss_alerts())
 
     # Tables and chart.
     pools: dict[str, RowPool] = {}
     with dpg.tab_bar(parent=root, tag=t("tabs")):
         with dpg.tab(label="Overview", tag=t("tab", "overview")) as overview:
-            dpg.add_text("By tier", color=(150, 150, 160, 255))
+            dpg.add_text("By tier", tag=t("label", "tiers"))
             pools["tiers"] = RowPool("tiers", _table(t, "tiers", overview, actions.sort, 0), TABLES["tiers"], t)
-            dpg.add_text("By model", color=(150, 150, 160, 255))
-            pools["models"] = RowPool("models", _table(t, "models", overview, actions.sort, MODEL_TABLE_HEIGHT),
-                                      TABLES["models"], t, scrolls=True)
             # Software rendering pays per pixel: no vertical grid lines or mouse read-out, which
-            # cost several milliseconds a frame under llvmpipe for little reading value.
-            with dpg.plot(tag=t("plot"), height=PLOT_HEIGHT, width=-1, label="Cumulative cost (USD)", no_mouse_pos=True):
-                dpg.add_plot_legend(location=dpg.mvPlot_Location_North, horizontal=True)
-                plot_x = dpg.add_plot_axis(dpg.mvXAxis, scale=dpg.mvPlotScale_Time, tag=t("plot", "x"),
-                                           no_gridlines=True)
-                plot_y = dpg.add_plot_axis(dpg.mvYAxis, label="USD", tag=t("plot", "y"))
-        with dpg.tab(label="Tier x model", tag=t("tab", "pairs")) as pairs:
+            # cost several milliseconds a frame under llvmpipe for little reading value. Ticks are
+            # set by the panel (ticks.py): local wall-clock times, money with units.
+            with dpg.plot(tag=t("plot"), height=PLOT_HEIGHT, width=-1, label="Cumulative cost", no_mouse_pos=True,
+                          no_menus=True):
+                dpg.add_plot_legend(location=dpg.mvPlot_Location_North, horizontal=True, outside=True)
+                plot_x = dpg.add_plot_axis(dpg.mvXAxis, tag=t("plot", "x"), no_gridlines=True)
+                plot_y = dpg.add_plot_axis(dpg.mvYAxis, tag=t("plot", "y"))
+        with dpg.tab(label="Models", tag=t("tab", "models")) as models_tab:
+            dpg.add_text("By model", tag=t("label", "models"))
+            pools["models"] = RowPool("models", _table(t, "models", models_tab, actions.sort, MODEL_TABLE_HEIGHT),
+                                      TABLES["models"], t, scrolls=True)
+        with dpg.tab(label="Tier \u00d7 model", tag=t("tab", "pairs")) as pairs:
             pools["pairs"] = RowPool("pairs", _table(t, "pairs", pairs, actions.sort, 0), TABLES["pairs"], t)
-            dpg.add_text("Discarded fallback attempts (spent, not in the total)", color=(150, 150, 160, 255))
+            dpg.add_text("Discarded fallback attempts (spent, not in the total)")
             pools["discarded"] = RowPool("discarded", _table(t, "discarded", pairs, actions.sort, 0),
                                          TABLES["discarded"], t)
         with dpg.tab(label="History", tag=t("tab", "history")) as history_tab:
             history = _history(t, actions, history_tab)
+        # What-if and guards views go in further tabs here (issue 12, sections 2 and 3).
     pools["tiers"].ensure(6)
     pools["models"].ensure(16)
     pools["pairs"].ensure(24)
@@ -264,7 +289,7 @@ def _history(t: Tags, actions: Actions, parent: int | str) -> HistoryWidgets:
         trend = dpg.add_line_series([], [], parent=y, tag=t("history", "trend"), label="7-day average")
     pools = {}
     for name in ("model", "tier"):
-        dpg.add_text(f"By {name}", color=(150, 150, 160, 255), parent=parent)
+        dpg.add_text(f"By {name}", parent=parent)
         tag = t("history", name, "table")
         with dpg.table(tag=tag, parent=parent, header_row=True, policy=dpg.mvTable_SizingStretchProp,
                        row_background=True, borders_outerH=True, borders_outerV=True):
@@ -276,8 +301,11 @@ def _history(t: Tags, actions: Actions, parent: int | str) -> HistoryWidgets:
 
 
 def ensure_series(w: Widgets, t: Tags, label: str) -> str:
-    """A line series per tier appears the first time that tier has a point."""
+    """A line series per tier appears the first time that tier has a point (and its stacked area)."""
     tag = w.series.get(label)
     if tag is None:
         tag = w.series[label] = dpg.add_line_series([], [], label=label, parent=w.plot_y, tag=t("series", label))
+        if label != "Total":
+            w.areas[label] = dpg.add_shade_series([], [], y2=[], label=label, parent=w.plot_y, show=False,
+                                                  tag=t("series", label, "area"))
     return tag

@@ -1,0 +1,128 @@
+"""The panel's look in plain Python: the typeface's glyphs and widths, what fits the window at
+100/125/150 % in 1280x800 and 1920x1080, chart ticks, and WCAG contrast of both themes."""
+
+from __future__ import annotations
+
+import pytest
+
+from costpanel.budgets import BudgetLevel
+from costpanel.gui import fonts, geometry, ticks
+from costpanel.gui.palette import PALETTES, contrast
+from costpanel.gui.viewmodel import TABLES
+
+ROBOTO = fonts.metrics(fonts.ui_font_file())
+WINDOWS = [(1280, 800), (1920, 1080)]
+
+
+def test_roboto_from_its_package_has_latin_greek_cyrillic_and_tabular_digits() -> None:
+    path = fonts.ui_font_file()
+    assert path.is_file() and (path.parent / "LICENSE").read_text().lstrip().startswith("Apache License")
+    assert all(ROBOTO.covers(ord(ch)) for ch in "AzÉß ΩλЖя—…·$")
+    assert not ROBOTO.covers(0x4E2D)
+    assert len({ROBOTO.advances[ord(d)] for d in "0123456789"}) == 1, "money columns line up"
+    assert fonts.big_font_file().name == "Roboto-Medium.ttf"
+
+
+def test_text_width_comes_from_advance_widths() -> None:
+    # Roboto: 2048 units per em, every digit 1151 units: "00" at 20.48 px is 23.02 px
+    assert ROBOTO.units_per_em == 2048
+    assert ROBOTO.width("00", 20.48) == pytest.approx(23.02)
+
+
+def test_a_long_name_is_cut_with_an_ellipsis_that_fits() -> None:
+    name = "claude-sonnet-4-5-20250929-with-a-very-long-suffix"
+    cut = fonts.fit(name, 150, ROBOTO, 15)
+    assert cut.endswith("…") and name.startswith(cut[:-1])
+    assert ROBOTO.width(cut, 15) <= 150 < ROBOTO.width(cut[:-1] + name[len(cut) - 1] + "…", 15)
+    assert fonts.fit("gpt-4o", 150, ROBOTO, 15) == "gpt-4o"
+
+
+def test_no_cjk_font_means_code_points(tmp_path) -> None:
+    (tmp_path / "x.ttf").write_bytes(b"not a font")
+    assert fonts.cjk_font_file([str(tmp_path / "x.ttf"), str(fonts.ui_font_file()), "/nonexistent.ttc"]) is None
+
+
+@pytest.mark.parametrize("scale", geometry.SCALES)
+@pytest.mark.parametrize("window", WINDOWS)
+def test_every_table_fits_with_whole_headers_and_the_widest_figures(window: tuple[int, int], scale: int) -> None:
+    st = geometry.style(scale)
+    for name in ("tiers", "models", "pairs"):
+        plan = geometry.plan_table(name, window[0], ROBOTO, st)
+        columns = {c.key: c for c in TABLES[name]}
+        for key in plan.shown:
+            if key == plan.name_key:
+                continue
+            col = columns[key]
+            need = max([ROBOTO.width(col.label, st.font) + st.font,
+                        *(ROBOTO.width(t, st.font) for t in geometry.WIDEST.get(key, ()))])
+            assert plan.widths[key] >= need
+        assert ROBOTO.width("$99,999,999.99 +?", st.font) <= plan.widths["cost"]
+        assert ROBOTO.width(fonts.fit("x" * 200, plan.name_width, ROBOTO, st.font), st.font) <= plan.name_width
+        assert plan.name_width >= geometry.MIN_NAME_EM * st.font, (name, window, scale)
+        used = sum(plan.widths.values()) + len(plan.shown) * st.column_extra + 2 * st.window_pad + st.scrollbar
+        assert used <= window[0]
+        assert {"cost", "share", "calls"} <= set(plan.shown)
+
+
+def test_narrow_windows_give_up_the_provider_column_before_the_figures() -> None:
+    st = geometry.style(150)
+    assert geometry.plan_table("models", 1280, ROBOTO, st).shown == (
+        "model", "calls", "input", "cache_read", "cache_write", "output", "cost", "share")
+    assert "provider" in geometry.plan_table("models", 1920, ROBOTO, st).shown
+
+
+def test_the_model_table_is_as_tall_as_its_rows_within_its_tab() -> None:
+    st = geometry.style(150)
+    assert geometry.models_table_height(2, 1000, st) == 5 * st.row + 2, "no empty striped rows"
+    assert geometry.models_table_height(40, 500, st) == 500
+    assert geometry.chart_height(300, st) == 300, "the chart fills the space under the tier table"
+    assert geometry.chart_height(100, st) == 255, "never under 170 px at 100 %"
+
+
+@pytest.mark.parametrize(("low", "high", "labels"), [
+    (0, 92_500_000, ["$0", "$20M", "$40M", "$60M", "$80M"]),
+    (0, 1800, ["$0", "$0.5k", "$1.0k", "$1.5k"]),
+    (0, 3.4, ["$0", "$1", "$2", "$3"]),
+    (0, 0.013, ["$0", "$0.005", "$0.010"]),
+    (0, 2.5, ["$0", "$0.50", "$1.00", "$1.50", "$2.00", "$2.50"]),
+])
+def test_money_ticks_have_units_and_never_an_exponent(low: float, high: float, labels: list[str]) -> None:
+    assert [label for label, _ in ticks.money_ticks(low, high)] == labels
+
+
+T = 1764771600.0  # 2025-12-03 14:20:00 UTC
+
+
+@pytest.mark.parametrize(("span", "twelve", "first"), [
+    (1, False, "14:19:40"),  # a one-second session: a minute around it, seconds shown
+    (3 * 3600, False, "15:00"),  # hours: whole hours
+    (3 * 3600, True, "3:00 PM"),
+    (5 * 86400, False, "Dec 4"),
+])
+def test_time_ticks_follow_the_zoom_and_the_clock_convention(span: float, twelve: bool, first: str) -> None:
+    lo, hi = ticks.x_limits(T, T + span)
+    got = ticks.time_ticks(lo, hi, twelve, tz_offset=0)
+    assert got[0][0] == first
+    assert 2 <= len(got) <= ticks.TICKS + 2
+
+
+def test_the_locale_clock_convention_is_read_from_its_time_format() -> None:
+    assert ticks.uses_12_hour_clock("%I:%M:%S %p") is True
+    assert ticks.uses_12_hour_clock("%H:%M:%S") is False
+
+
+@pytest.mark.parametrize("name", ["dark", "light"])
+def test_both_themes_meet_wcag_aa(name: str) -> None:
+    p = PALETTES[name]
+    for where, bg in p.backgrounds().items():
+        assert contrast(p.text, bg) >= 4.5, (where, bg)
+    for colour in (p.muted, p.unpriced, p.notice, *p.level_text.values()):
+        for bg in (p.window_bg, p.row_bg, p.row_bg_alt):
+            assert contrast(colour, bg) >= 4.5, (colour, bg)
+    for level in BudgetLevel:  # the bar's fill, a non-text element, against its empty part
+        assert contrast(p.level_fill[level], p.frame_bg) >= 3.0, level
+
+
+def test_contrast_ratio_is_wcags() -> None:
+    assert contrast((0, 0, 0), (255, 255, 255)) == pytest.approx(21.0)
+    assert contrast((118, 118, 118), (255, 255, 255)) == pytest.approx(4.54, abs=0.01)
