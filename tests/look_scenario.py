@@ -45,7 +45,8 @@ def frames(n: int) -> None:
 
 
 def main(out_dir: Path) -> dict[str, object]:
-    tracker = CostTracker()
+    start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=610)
+    tracker = CostTracker(started_at=start)  # ten minutes old: burn rates and projection are shown
     session(tracker)
     panel = CostPanel(tracker, persist_settings=False, budget=Decimal(100), settings=PanelSettings())
     dpg.create_context()

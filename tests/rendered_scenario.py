@@ -79,6 +79,8 @@ def main(out_dir: Path, events: int) -> dict[str, object]:
     shown_total_tip = dpg.get_value(panel.widgets.big_cost_tip).split("\n")[0]
     shown_total = dpg.get_value(panel.widgets.big_cost)
     tiers = texts(panel, "tiers")
+    dpg.set_value(panel.tags("tabs"), panel.tags("tab", "models"))  # the model table has its own tab
+    frames_for(panel, 0.3)
     table_order = [r[0].removesuffix(" [unpriced]") for r in texts(panel, "models")]  # as drawn, top to bottom
     models = texts(panel, "models", in_view=True)  # the top of the scrolling table...
     table = panel.tags("models", "table")
@@ -86,6 +88,7 @@ def main(out_dir: Path, events: int) -> dict[str, object]:
     frames_for(panel, 0.3)
     models += texts(panel, "models", in_view=True)  # ...and its bottom, after scrolling
     dpg.set_y_scroll(table, 0)
+    dpg.set_value(panel.tags("tabs"), panel.tags("tab", "overview"))
     frames_for(panel, 0.2)
 
     shot = out_dir / "panel.png"

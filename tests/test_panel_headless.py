@@ -352,3 +352,28 @@ def test_an_embedded_panel_leaves_the_hosts_theme_and_font_scale_alone(tracker: 
         assert light_badge != dark_badge, "the badge colour keeps its contrast on each background"
     finally:
         dpg.destroy_context()
+
+
+def test_a_long_name_is_cut_to_its_column_with_the_full_name_in_the_tooltip(tracker: CostTracker) -> None:
+    from costpanel.gui.fonts import ELLIPSIS
+    from costpanel.gui.settings import PanelSettings
+
+    long = "acme-research-preview-model-with-a-name-far-longer-than-any-column-could-ever-hold-2026-12-03"
+    tracker.record(long, Usage(input=5), tier="Tier 1")
+    dpg.create_context()
+    try:  # no viewport: the window is the settings' size, 1280 px wide, at 150 %
+        p = CostPanel(tracker, persist_settings=False, table_refresh_s=0, detail_refresh_s=0,
+                      settings=PanelSettings(font_scale=1.5))
+        p.build()
+        p.update()
+        pool = p.widgets.pools["models"]
+        shown = dpg.get_value(pool.rows[0].cells[0])
+        assert shown.endswith(ELLIPSIS) and f"{long} [unpriced]".startswith(shown[:-1])
+        assert p._ui_metrics.width(shown, p._style.font) <= p._plans["models"].name_width
+        assert dpg.get_value(pool.rows[0].tips[0]).startswith(f"No price for '{long}'")
+        # the columns that do not fit 1280 px at 150 % are disabled (hidden); their figures stay in the tooltip
+        enabled = {col.key: dpg.get_item_configuration(p.tags("models", "col", c))["enabled"]
+                   for c, col in enumerate(TABLES["models"])}
+        assert [k for k, on in enabled.items() if not on] == ["provider", "per_call"]
+    finally:
+        dpg.destroy_context()

@@ -29,6 +29,7 @@ WIDEST: dict[str, tuple[str, ...]] = {
     "provider": ("anthropic", "openrouter"),
 }
 NAME_COLUMNS = {"tiers": "models", "models": "model", "pairs": "model", "discarded": "model"}
+MIN_CHART_PX = 120
 MIN_NAME_EM = 9.0  # the name column keeps at least this many em (about 16 characters)
 # Columns given up first when a table does not fit (their figures stay in the cost cell's tooltip).
 DROP_ORDER = ("provider", "per_call", "cache_write", "cache_read")
@@ -102,5 +103,6 @@ def models_table_height(rows: int, space: float, st: Style) -> float:
 
 
 def chart_height(space: float, st: Style) -> float:
-    """The chart fills the Overview tab under the tier table, never under 170 px at 100 %."""
-    return max(space, 170 * st.scale)
+    """The chart fills the Overview tab under the tier table, never under 120 px at 100 % (then the
+    window scrolls: notices and a long tier list can take the height of a small window)."""
+    return max(space, MIN_CHART_PX * st.scale)

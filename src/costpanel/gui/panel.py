@@ -80,6 +80,7 @@ class CostPanel:
         self.export_dir = export_dir or data_dir() / "exports"
         self.budget_notice = BudgetNotice()
         self.chart_mode = "Lines"
+        self._chart_origin: float | None = None  # the chart's x axis counts seconds from here
         self.scale = min(max(round(self.settings.font_scale * 100), geometry.MIN_SCALE), geometry.MAX_SCALE)
         self._plans: dict[str, geometry.TablePlan] = {}
         self._geometry_key: tuple[object, ...] = ()
@@ -364,22 +365,27 @@ class CostPanel:
         return max(0, seen[0] - 2), seen[-1] + 3
 
     def _apply_chart(self, chart: Mapping[str, tuple[list[float], list[float]]]) -> None:
+        """Lines (or stacked bands) on an x axis of seconds since a whole hour: Dear PyGui keeps axis
+        limits in 32-bit floats, which cannot tell apart seconds of an epoch time (~1.8e9)."""
         w = self.widgets
         assert w is not None
         total = chart.get("Total", ([], []))
+        if total[0] and (self._chart_origin is None or total[0][0] < self._chart_origin):
+            self._chart_origin = float(int(total[0][0]) // 3600 * 3600)
+        origin = self._chart_origin or 0.0
         areas = stacked(chart) if self.chart_mode == "Stacked" and total[0] else {}
         for label, (xs, ys) in chart.items():  # an empty chart (tables-only refresh) changes nothing
             if not xs and label not in w.series:
                 continue
             tag = layout.ensure_series(w, self.tags, label)
-            dpg.set_value(tag, [xs, ys])
+            dpg.set_value(tag, [[x - origin for x in xs], ys])
             area = w.areas.get(label)
             if area is not None:
-                bottom_top = areas.get(label)
-                if bottom_top is not None:
-                    dpg.set_value(area, [bottom_top[0], bottom_top[2], bottom_top[1], [], []])
-                self._configure(area, show=bottom_top is not None)
-                self._configure(tag, show=bottom_top is None)
+                band = areas.get(label)
+                if band is not None:
+                    dpg.set_value(area, [[x - origin for x in band[0]], band[2], band[1], [], []])
+                self._configure(area, show=band is not None)
+                self._configure(tag, show=band is None)
         if total[0]:
             self._set_axes(total[0][0], total[0][-1], max(total[1]) if total[1] else 0.0)
 
@@ -387,21 +393,27 @@ class CostPanel:
         """Limits that show every point (a minute at least) and ticks a person reads: local times, $ with units."""
         w = self.widgets
         assert w is not None
+        origin = self._chart_origin or 0.0
         lo, hi = ticks.x_limits(first, last)
         y_hi = top * 1.12 if top > 0 else 1.0
-        key = (lo, hi, y_hi)
+        key = (lo, hi, y_hi, origin)
         if self._values.get((w.plot_x, "limits")) == key:
             return
         self._values[(w.plot_x, "limits")] = key
-        dpg.set_axis_limits(w.plot_x, lo, hi)
+        dpg.set_axis_limits(w.plot_x, lo - origin, hi - origin)
         dpg.set_axis_limits(w.plot_y, 0.0, y_hi)
-        dpg.set_axis_ticks(w.plot_x, tuple(ticks.time_ticks(lo, hi, self._twelve_hour)))
+        edge = (hi - lo) * 0.04  # a label centred on the axis's end would be cut by the plot's edge
+        times = [(label, t - origin) for label, t in ticks.time_ticks(lo, hi, self._twelve_hour)
+                 if lo + edge <= t <= hi - edge]
+        dpg.set_axis_ticks(w.plot_x, tuple(times))
         dpg.set_axis_ticks(w.plot_y, tuple(ticks.money_ticks(0.0, y_hi)))
 
     def set_chart_mode(self, mode: str) -> None:
         """Cost per tier as lines or stacked areas."""
         if mode in layout.CHART_MODES:
             self.chart_mode = mode
+            if self.widgets is not None:
+                self._set(self.tags("chart", "mode"), mode)
             self._details_version = None
             self._dirty = True
 
@@ -428,7 +440,9 @@ class CostPanel:
         width, height = self._window_size()
         rows = len(self._last_rows.get("models", ()))
         plot_y = dpg.get_item_pos(self.tags("plot"))[1] if self._owns_window else 0
-        models_y = dpg.get_item_pos(self.tags("models", "table"))[1] if self._owns_window else 0
+        # A table reports no position: its label's, plus one line, is where it starts.
+        label_y = dpg.get_item_pos(self.tags("label", "models"))[1] if self._owns_window else 0
+        models_y = label_y + self._style.font + round(6 * self._style.scale) if label_y > 0 else 0
         key = (width, height, self.scale, rows, plot_y, models_y)
         if key == self._geometry_key:
             return
@@ -439,10 +453,11 @@ class CostPanel:
             if self._plans.get(name) != plan:
                 self._plans[name] = plan
                 for c, col in enumerate(TABLES[name]):
-                    self._configure(self.tags(name, "col", c), show=col.key in plan.shown)
+                    # `enabled`, not `show`: Dear PyGui hides a table column only when it is disabled
+                    self._configure(self.tags(name, "col", c), enabled=col.key in plan.shown)
                 self._last_rows.pop(name, None)
                 self._dirty = True  # names are cut to the new width on the next refresh
-        bottom = st.window_pad + st.item_spacing
+        bottom = 2 * st.window_pad + st.item_spacing  # the plot's legend and title sit inside its height
         if plot_y > 0:  # the chart fills the Overview tab under the tier table
             self._configure(self.tags("plot"), height=int(geometry.chart_height(height - plot_y - bottom, st)))
         if models_y > 0:  # as tall as its rows, within the Models tab
