@@ -73,10 +73,14 @@ def main(out_dir: Path) -> dict[str, object]:
                 break
             time.sleep(0.01)
         time.sleep(0.05)
+        text_font = panel.themes.fonts[scale][0]
+        widths = {t: [dpg.get_text_size(t, font=text_font)[0], panel._ui_metrics.width(t, panel._style.font)]
+                  for t in ("Cache write", "$99,999,999.99 +?", "claude-sonnet-4-5")}
         plan = panel._plans["tiers"]
         headers = [c.label for c in TABLES["tiers"] if c.key in plan.shown]
         shots[f"{theme}-{scale}"] = {"file": str(shot), "headers": headers,
-                                     "total": dpg.get_value(panel.widgets.big_cost)}
+                                     "total": dpg.get_value(panel.widgets.big_cost),
+                                     "widths": widths}
     dpg.destroy_context()
     return {"shots": shots}
 

@@ -374,6 +374,6 @@ def test_a_long_name_is_cut_to_its_column_with_the_full_name_in_the_tooltip(trac
         # the columns that do not fit 1280 px at 150 % are disabled (hidden); their figures stay in the tooltip
         enabled = {col.key: dpg.get_item_configuration(p.tags("models", "col", c))["enabled"]
                    for c, col in enumerate(TABLES["models"])}
-        assert [k for k, on in enabled.items() if not on] == ["provider", "per_call"]
+        assert [k for k, on in enabled.items() if not on] == ["provider"]
     finally:
         dpg.destroy_context()

@@ -24,9 +24,10 @@ def test_roboto_from_its_package_has_latin_greek_cyrillic_and_tabular_digits() -
 
 
 def test_text_width_comes_from_advance_widths() -> None:
-    # Roboto: 2048 units per em, every digit 1151 units: "00" at 20.48 px is 23.02 px
-    assert ROBOTO.units_per_em == 2048
-    assert ROBOTO.width("00", 20.48) == pytest.approx(23.02)
+    # Roboto: every digit 1151 units; a font's pixel size spans ascent 1900 + descent 500 = 2400
+    # units (stb_truetype's pixel height), so "00" at 24 px is 2302 x 24 / 2400 = 23.02 px
+    assert (ROBOTO.units_per_em, ROBOTO.height_units) == (2048, 2400)
+    assert ROBOTO.width("00", 24) == pytest.approx(23.02)
 
 
 def test_a_long_name_is_cut_with_an_ellipsis_that_fits() -> None:
@@ -67,7 +68,7 @@ def test_every_table_fits_with_whole_headers_and_the_widest_figures(window: tupl
 def test_narrow_windows_give_up_the_provider_column_before_the_figures() -> None:
     st = geometry.style(150)
     assert geometry.plan_table("models", 1280, ROBOTO, st).shown == (
-        "model", "calls", "input", "cache_read", "cache_write", "output", "cost", "share")
+        "model", "calls", "input", "cache_read", "cache_write", "output", "cost", "per_call", "share")
     assert "provider" in geometry.plan_table("models", 1920, ROBOTO, st).shown
 
 
@@ -121,6 +122,8 @@ def test_both_themes_meet_wcag_aa(name: str) -> None:
             assert contrast(colour, bg) >= 4.5, (colour, bg)
     for level in BudgetLevel:  # the bar's fill, a non-text element, against its empty part
         assert contrast(p.level_fill[level], p.frame_bg) >= 3.0, level
+    for line in p.tier_lines:  # chart lines against the plot
+        assert contrast(line, p.plot_bg) >= 3.0, line
 
 
 def test_contrast_ratio_is_wcags() -> None:

@@ -67,3 +67,9 @@ def test_a_screenshot_reads_back_its_headers_tiers_total_and_a_model(shots: dict
     assert not missing, f"headers not readable in {shot}: {missing}\n{text}"
     assert all(f"tier{k}" in text for k in range(1, 5)), text
     assert "claude-sonnet-4-5" in text
+
+
+@pytest.mark.parametrize("shot", ["dark-100", "dark-150"])
+def test_the_width_maths_matches_what_dear_pygui_draws(shots: dict, shot: str) -> None:
+    for text, (drawn, computed) in shots[shot]["widths"].items():
+        assert abs(drawn - computed) <= max(2.0, 0.03 * drawn), (text, drawn, computed)

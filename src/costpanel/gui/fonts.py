@@ -46,11 +46,15 @@ def big_font_file() -> Path:
 
 @dataclass(frozen=True)
 class FontMetrics:
-    """A font's character map and advance widths (in font units), read once."""
+    """A font's character map and advance widths (in font units), read once.
+
+    Dear PyGui (stb_truetype) sizes a font by its ascent-to-descent height, not its em: Roboto
+    loaded at 15 px has an em of 12.8 px (2048 / 2400 of it), so widths scale by that height."""
 
     path: Path
     units_per_em: int
     advances: dict[int, int]  # code point -> advance width
+    height_units: int  # hhea ascent - descent: the units a font's pixel size spans
 
     def covers(self, cp: int) -> bool:
         return cp in self.advances
@@ -59,7 +63,7 @@ class FontMetrics:
         """Pixels ``text`` takes at ``size`` px (characters the font lacks count as its widest digit)."""
         missing = self.advances.get(0x30, self.units_per_em // 2)
         get = self.advances.get
-        return sum(get(ord(ch), missing) for ch in text) * size / self.units_per_em
+        return sum(get(ord(ch), missing) for ch in text) * size / self.height_units
 
 
 @functools.lru_cache(maxsize=8)
@@ -71,7 +75,8 @@ def metrics(path: Path) -> FontMetrics:
         font = TTFont(file, lazy=True, fontNumber=0 if path.suffix.lower() == ".ttc" else -1)
         hmtx = font["hmtx"]
         advances = {cp: hmtx[glyph][0] for cp, glyph in font.getBestCmap().items()}
-        return FontMetrics(path, int(font["head"].unitsPerEm), advances)
+        hhea = font["hhea"]
+        return FontMetrics(path, int(font["head"].unitsPerEm), advances, int(hhea.ascent - hhea.descent))
 
 
 def _fontconfig_cjk() -> list[str]:
@@ -86,7 +91,8 @@ def _fontconfig_cjk() -> list[str]:
 
 def cjk_font_file(candidates: list[str] | None = None) -> Path | None:
     """A system font with CJK glyphs, None when there is none (then CJK shows as code points)."""
-    for name in (_fontconfig_cjk() + list(_CJK_PATHS)) if candidates is None else candidates:
+    # Known Sans Regular paths first: fontconfig also lists Bold and Serif faces.
+    for name in (list(_CJK_PATHS) + _fontconfig_cjk()) if candidates is None else candidates:
         path = Path(name)
         if path.suffix.lower() not in (".ttf", ".otf", ".ttc") or not path.is_file():
             continue
@@ -137,7 +143,7 @@ def fit(text: str, width_px: float, font: FontMetrics, size: float) -> str:
     if font.width(text, size) <= width_px:
         return text
     budget = width_px - font.width(ELLIPSIS, size)
-    scale = size / font.units_per_em
+    scale = size / font.height_units
     missing = font.advances.get(0x30, font.units_per_em // 2)
     used, n = 0.0, 0
     for ch in text:

@@ -278,13 +278,13 @@ def _history(t: Tags, actions: Actions, parent: int | str) -> HistoryWidgets:
     for period in ("daily", "monthly"):
         with dpg.group(horizontal=True, parent=parent):
             bars.append(dpg.add_progress_bar(tag=t("history", "budget", period), width=220, default_value=0.0,
-                                             overlay="no budget"))
+                                             overlay=""))  # the label beside it has the percentage
             labels.append(dpg.add_text("", tag=t("history", "budget", period, "label")))
-    with dpg.plot(tag=t("history", "plot"), height=180, width=-1, label="Cost per day (USD, local days)",
+    with dpg.plot(tag=t("history", "plot"), height=180, width=-1, label="Cost per day (local days)",
                   parent=parent, no_mouse_pos=True):
         dpg.add_plot_legend(location=dpg.mvPlot_Location_North, horizontal=True)
         x = dpg.add_plot_axis(dpg.mvXAxis, scale=dpg.mvPlotScale_Time, tag=t("history", "x"), no_gridlines=True)
-        y = dpg.add_plot_axis(dpg.mvYAxis, label="USD", tag=t("history", "y"))
+        y = dpg.add_plot_axis(dpg.mvYAxis, tag=t("history", "y"))
         series = dpg.add_bar_series([], [], weight=86400 * 0.8, parent=y, tag=t("history", "bars"), label="day")
         trend = dpg.add_line_series([], [], parent=y, tag=t("history", "trend"), label="7-day average")
     pools = {}

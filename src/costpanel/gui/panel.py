@@ -27,7 +27,7 @@ from .tags import Tags
 from . import fonts, geometry, ticks
 from .budget import BudgetNotice
 from .palette import PALETTES
-from .theme import Themes, build_themes, style_theme
+from .theme import Themes, build_themes, series_theme, style_theme
 from .viewmodel import ALL_SOURCES, STANDARD_TIERS, TABLES, PanelView, RowView, WatchFeed, build_view, stacked
 
 CLOCK_REFRESH_S = 1.0  # elapsed time and burn rate move even when no call arrives
@@ -87,8 +87,9 @@ class CostPanel:
         self._twelve_hour = ticks.uses_12_hour_clock()
         self._cjk = fonts.cjk_font_file()
         self._ui_metrics = fonts.metrics(fonts.ui_font_file())
-        self._name_metrics = fonts.metrics(self._cjk) if self._cjk is not None else self._ui_metrics
-        self.glyphs = fonts.Glyphs(self._name_metrics.covers)
+        self._cjk_metrics = fonts.metrics(self._cjk) if self._cjk is not None else None
+        self.glyphs = fonts.default_glyphs() if self._cjk_metrics is None else fonts.Glyphs(
+            lambda cp, a=self._ui_metrics.covers, b=self._cjk_metrics.covers: a(cp) or b(cp))
         self.tags = Tags()
         self.widgets: layout.Widgets | None = None
         self.themes: Themes | None = None
@@ -336,13 +337,26 @@ class CostPanel:
         for c, cell in enumerate(pooled.cells):
             text = texts[c]
             if c == name_col and plan is not None:  # cut to the column with "…"; the tooltip has it whole
-                text = fonts.fit(text, plan.name_width, self._name_metrics, self._style.font)
+                text = fonts.fit(text, plan.name_width, self._cell_font(cell, text), self._style.font)
             self._set(cell, text)
             tip = pooled.tips[c]
             if tooltips and tip is not None:
                 self._set(tip, tips[c] or texts[c])
         name_cell = pooled.cells[0] if pool.name in ("tiers", "models") else pooled.cells[1]
         self._configure(name_cell, color=(*self._palette.unpriced, 255) if row.unpriced else (-255, 0, 0, 255))
+
+    def _cell_font(self, cell: Any, text: str) -> fonts.FontMetrics:
+        """A name cell with characters Roboto lacks is drawn in the CJK system font (when there is
+        one), every other cell in Roboto: the metrics of the font the cell is drawn in."""
+        if self._cjk is None or self._cjk_metrics is None or self.themes is None:
+            return self._ui_metrics
+        cjk = not all(self._ui_metrics.covers(ord(ch)) for ch in text)
+        font = self.themes.extra_font(self._cjk, self.scale, self._style) if cjk else \
+            self.themes.fonts_for(self.scale, self._style)[0]
+        if self._values.get((cell, "font")) != font:
+            dpg.bind_item_font(cell, font)
+            self._values[(cell, "font")] = font
+        return self._cjk_metrics if cjk else self._ui_metrics
 
     def _catch_up_rows(self) -> None:
         """Rows skipped while out of view, written as soon as they scroll into view."""
@@ -377,7 +391,7 @@ class CostPanel:
         for label, (xs, ys) in chart.items():  # an empty chart (tables-only refresh) changes nothing
             if not xs and label not in w.series:
                 continue
-            tag = layout.ensure_series(w, self.tags, label)
+            tag = self._series(label)
             dpg.set_value(tag, [[x - origin for x in xs], ys])
             area = w.areas.get(label)
             if area is not None:
@@ -388,6 +402,21 @@ class CostPanel:
                 self._configure(tag, show=band is None)
         if total[0]:
             self._set_axes(total[0][0], total[0][-1], max(total[1]) if total[1] else 0.0)
+
+    def _series(self, label: str) -> str:
+        """The line of ``label`` (created on first use), in its palette colour."""
+        w = self.widgets
+        assert w is not None
+        tag = layout.ensure_series(w, self.tags, label)
+        if self._values.get((tag, "palette")) != self._palette.name:
+            order = list(self.standard_tiers or STANDARD_TIERS)
+            slot = 4 if label == "Total" else order.index(label) if label in order else (len(w.series) - 1) % 4
+            look = series_theme(self.tags, self._palette, slot)
+            dpg.bind_item_theme(tag, look)
+            if label in w.areas:
+                dpg.bind_item_theme(w.areas[label], look)
+            self._values[(tag, "palette")] = self._palette.name
+        return tag
 
     def _set_axes(self, first: float, last: float, top: float) -> None:
         """Limits that show every point (a minute at least) and ticks a person reads: local times, $ with units."""
@@ -573,11 +602,6 @@ class CostPanel:
             dpg.bind_item_font(self.widgets.root, text_font)
         self.themes.current = look
         dpg.bind_item_font(self.widgets.big_cost, big_font)
-        if self._cjk is not None:  # names in the tables: the CJK font, whose glyphs include Latin
-            names = self.themes.extra_font(self._cjk, self.scale, st)
-            for pool in self.widgets.pools.values():
-                for row in pool.rows:
-                    dpg.bind_item_font(row.cells[pool.name_index], names)
         muted = (*self._palette.muted, 255)
         for tag in (self.tags("label", "tiers"), self.tags("label", "models"), self.tags("header", "burn", "label")):
             dpg.configure_item(tag, color=muted)
@@ -654,7 +678,9 @@ class CostPanel:
         dpg.set_value(h.trend, [view.trend[0], view.trend[1]])
         dpg.set_axis_limits(h.plot_x, *view.days_shown)
         top = max([*view.bars[1], *view.trend[1], 0.0])
-        dpg.set_axis_limits(h.plot_y, 0.0, top * 1.15 if top > 0 else 1.0)  # headroom for the tallest bar
+        y_hi = top * 1.15 if top > 0 else 1.0  # headroom for the tallest bar
+        dpg.set_axis_limits(h.plot_y, 0.0, y_hi)
+        dpg.set_axis_ticks(h.plot_y, tuple(ticks.money_ticks(0.0, y_hi)))  # $ with units, never 8e+07
         for name, rows in view.tables.items():
             pool = h.pools[name]
             pool.ensure(len(rows))

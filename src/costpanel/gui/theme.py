@@ -99,6 +99,20 @@ def style_theme(tags: Tags, palette: Palette, st: Style) -> int | str:
     return tag
 
 
+def series_theme(tags: Tags, palette: Palette, slot: int) -> int | str:
+    """A chart line's colour (and its stacked band's, translucent) from the palette: Tier 1-4 in
+    slots 0-3, the total in slot 4; each keeps 3:1 against the plot's background."""
+    tag = tags("theme", "series", palette.name, slot)
+    if not dpg.does_item_exist(tag):
+        rgb = palette.tier_lines[slot]
+        with dpg.theme(tag=tag):
+            for component in (dpg.mvLineSeries, dpg.mvShadeSeries):
+                with dpg.theme_component(component):
+                    dpg.add_theme_color(dpg.mvPlotCol_Line, _rgba(rgb), category=dpg.mvThemeCat_Plots)
+                    dpg.add_theme_color(dpg.mvPlotCol_Fill, (*rgb, 150), category=dpg.mvThemeCat_Plots)
+    return tag
+
+
 def build_themes(tags: Tags) -> Themes:
     budget: dict[str, dict[BudgetLevel, int | str]] = {}
     for name, palette in PALETTES.items():

@@ -235,6 +235,8 @@ def sort_rows(rows: list[RowView], columns: Sequence[Column], spec: tuple[str, b
 
 # -- the whole view -------------------------------------------------------------------------------------
 def header_view(s: Snapshot, glyphs: Glyphs | None = None) -> HeaderView:
+    """The header's texts; ``glyphs``: the text font's coverage (Roboto's by default: header lines
+    never switch to the CJK font, so CJK there shows as code points)."""
     g = glyphs if glyphs is not None else default_glyphs()
     unpriced = ""
     if s.unpriced_calls:
@@ -325,6 +327,8 @@ def build_view(
     standard_tiers: Sequence[str] = STANDARD_TIERS,
     glyphs: Glyphs | None = None,
 ) -> PanelView:
+    """``glyphs``: what the table cells can draw (Roboto, plus CJK when a system font has it: a
+    cell with CJK text is drawn in that font)."""
     """The header always; the named ``tables`` (the ones on screen) and the chart when asked.
     ``standard_tiers`` are listed even before they are used (an orchestrator's Tier 1-4); a
     watched CLI session passes none and sees the tiers it has (``main``, ``subagent``)."""
@@ -337,7 +341,7 @@ def build_view(
         "discarded": lambda: [_pair_row(t, m, r, g) for (t, m), r in s.discarded_by_tier_model.items()],
     }
     rows = {name: sort_rows(builders[name](), TABLES[name], sort.get(name)) for name in tables}
-    return PanelView(header_view(s, g), rows, chart_series(s) if chart else {}, budget_status(s.total_usd, budget))
+    return PanelView(header_view(s), rows, chart_series(s) if chart else {}, budget_status(s.total_usd, budget))
 
 
 def _tier_rows(s: Snapshot, standard: Sequence[str], g: Glyphs) -> list[RowView]:
