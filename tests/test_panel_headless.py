@@ -35,6 +35,11 @@ def table_texts(panel: CostPanel, name: str) -> list[list[str]]:
     return [[dpg.get_value(c) for c in row.cells] for row in pool.rows if dpg.is_item_shown(row.tag)]
 
 
+def show_models(panel: CostPanel) -> None:
+    """Select the Models tab, as a user clicking it (its table is refreshed only while shown)."""
+    dpg.set_value(panel.tags("tabs"), panel.tags("tab", "models"))
+
+
 def column(name: str, key: str) -> int:
     return [c.key for c in TABLES[name]].index(key)
 
@@ -83,6 +88,7 @@ def test_tier_table_has_tiers_1_to_4_always_and_shows_fixed_figures(panel: CostP
 
 def test_model_table_marks_unpriced_models_with_a_badge_and_a_hint(panel: CostPanel, tracker: CostTracker) -> None:
     feed(tracker)
+    show_models(panel)
     panel.update()
     rows = {r[0]: r for r in table_texts(panel, "models")}
     assert "acme-local-7b [unpriced]" in rows
@@ -151,6 +157,7 @@ def test_unchanged_cells_are_not_written_again(panel: CostPanel, tracker: CostTr
 
 def test_sorting_a_column_reorders_rows(panel: CostPanel, tracker: CostTracker) -> None:
     feed(tracker)
+    show_models(panel)
     panel.update()
     calls_col = dpg.get_alias_id(panel.tags("models", "col", column("models", "input")))
     panel.on_sort("models", [[calls_col, 1]])  # ascending input tokens
@@ -208,6 +215,7 @@ def test_rows_refresh_at_most_at_the_table_rate_but_never_stay_stale(catalog, cl
     try:
         panel = CostPanel(tracker, persist_settings=False, table_refresh_s=0.2, detail_refresh_s=0.2)
         panel.build()
+        show_models(panel)
         panel.update()
         tracker.record("gpt-4o", Usage(input=1000), tier="Tier 1", at=clock.ago(0))
         clock.advance(0.1)
@@ -343,6 +351,7 @@ def test_an_embedded_panel_leaves_the_hosts_theme_and_font_scale_alone(tracker: 
         assert dpg.get_item_theme(panel.widgets.root) == panel.themes.current  # the panel alone is light
         assert panel.themes.current != host_theme and "light" in str(panel.themes.current)
         tracker.record("mystery", Usage(input=5), tier="Tier 1")
+        show_models(panel)
         panel.update()
         k = [dpg.get_value(r.cells[0]) for r in panel.widgets.pools["models"].rows].index("mystery [unpriced]")
         light_badge = dpg.get_item_configuration(panel.widgets.pools["models"].rows[k].cells[0])["color"]
@@ -365,6 +374,7 @@ def test_a_long_name_is_cut_to_its_column_with_the_full_name_in_the_tooltip(trac
         p = CostPanel(tracker, persist_settings=False, table_refresh_s=0, detail_refresh_s=0,
                       settings=PanelSettings(font_scale=1.5))
         p.build()
+        show_models(p)
         p.update()
         pool = p.widgets.pools["models"]
         shown = dpg.get_value(pool.rows[0].cells[0])
@@ -377,3 +387,13 @@ def test_a_long_name_is_cut_to_its_column_with_the_full_name_in_the_tooltip(trac
         assert [k for k, on in enabled.items() if not on] == ["provider"]
     finally:
         dpg.destroy_context()
+
+
+def test_the_model_table_is_written_only_while_its_tab_is_shown(panel: CostPanel, tracker: CostTracker) -> None:
+    feed(tracker)
+    panel.update()  # the Overview: tier rows, not the 5 model rows behind the Models tab
+    assert [r[0] for r in table_texts(panel, "tiers")][:2] == ["Tier 1", "Tier 2"]
+    assert table_texts(panel, "models") == []
+    show_models(panel)
+    panel.update()  # shown: written at once, without waiting for new calls
+    assert len(table_texts(panel, "models")) == 5

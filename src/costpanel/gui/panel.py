@@ -224,9 +224,7 @@ class CostPanel:
             return ()
         if active in self._models_tab:
             return ("models",)
-        # Overview: the model rows too (kept current for the Models tab; a hidden table writes at
-        # the table rate only, and rows out of view are formatted when scrolled to).
-        return ("pairs", "discarded") if active in self._pairs_tab else ("tiers", "models")
+        return ("pairs", "discarded") if active in self._pairs_tab else ("tiers",)
 
     def _set(self, item: Any, value: Any) -> None:
         if self._values.get(item) != value:
