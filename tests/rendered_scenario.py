@@ -111,8 +111,11 @@ def main(out_dir: Path, events: int) -> dict[str, object]:
         "total": dpg.get_value(panel.widgets.big_cost),
         "calls": dpg.get_value(panel.widgets.header["calls"]),
         "tiers": texts(panel, "tiers"),
-        "models": texts(panel, "models"),
     }
+    dpg.set_value(panel.tags("tabs"), panel.tags("tab", "models"))  # the model table, once its tab is shown
+    panel.update()
+    frame()
+    after["models"] = texts(panel, "models")
     width, height = dpg.get_viewport_client_width(), dpg.get_viewport_client_height()
     dpg.destroy_context()
     return {
