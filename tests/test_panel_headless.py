@@ -397,3 +397,30 @@ def test_the_model_table_is_written_only_while_its_tab_is_shown(panel: CostPanel
     show_models(panel)
     panel.update()  # shown: written at once, without waiting for new calls
     assert len(table_texts(panel, "models")) == 5
+
+
+def test_the_chart_counts_seconds_from_a_whole_hour_and_stacks_on_demand(catalog, clock: Clock) -> None:
+    tracker = CostTracker(catalog)
+    tracker.record("gpt-4o", Usage(input=1_000_000), tier="Tier 1", at=clock.ago(5))  # $2.50
+    tracker.record("gpt-4o", Usage(input=400_000), tier="Tier 2", at=clock.ago(0))  # $1.00
+    dpg.create_context()
+    try:
+        panel = CostPanel(tracker, persist_settings=False, table_refresh_s=0, detail_refresh_s=0)
+        panel.build()
+        panel.update()
+        w = panel.widgets
+        # the clock starts at 12:00:00 UTC: the first call at 11:59:55, so the axis counts from 11:00
+        hour = clock.START - 3600
+        assert panel.chart.origin == hour
+        x, y = dpg.get_value(w.series["Total"])[:2]
+        assert (x, y) == ([3594.0, 3595.0, 3600.0], [0.0, 2.5, 3.5])
+        assert dpg.is_item_shown(w.series["Tier 1"]) and not dpg.is_item_shown(w.areas["Tier 1"])
+        panel.set_chart_mode("Stacked")
+        panel.update()
+        assert dpg.get_value(panel.tags("chart", "mode")) == "Stacked"
+        assert not dpg.is_item_shown(w.series["Tier 2"]) and dpg.is_item_shown(w.areas["Tier 2"])
+        x, top, bottom = dpg.get_value(w.areas["Tier 2"])[:3]  # Tier 2 stacked on Tier 1
+        assert (x, bottom, top) == ([3594.0, 3595.0, 3599.0, 3600.0], [0.0, 2.5, 2.5, 2.5], [0.0, 2.5, 2.5, 3.5])
+        assert dpg.is_item_shown(w.series["Total"]), "the total stays a line over the bands"
+    finally:
+        dpg.destroy_context()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,8 +26,9 @@ from .tags import Tags
 from . import fonts, geometry, ticks
 from .budget import BudgetNotice
 from .palette import PALETTES
-from .theme import Themes, build_themes, series_theme, style_theme
-from .viewmodel import ALL_SOURCES, STANDARD_TIERS, TABLES, PanelView, RowView, WatchFeed, build_view, stacked
+from .chart import ChartView
+from .theme import Themes, build_themes, style_theme
+from .viewmodel import ALL_SOURCES, STANDARD_TIERS, TABLES, PanelView, RowView, WatchFeed, build_view
 
 CLOCK_REFRESH_S = 1.0  # elapsed time and burn rate move even when no call arrives
 TABLE_REFRESH_S = 1 / 15  # rows: faster than anyone reads, slower than the frame rate
@@ -79,12 +79,10 @@ class CostPanel:
             self._remember(budget_usd=budget)
         self.export_dir = export_dir or data_dir() / "exports"
         self.budget_notice = BudgetNotice()
-        self.chart_mode = "Lines"
-        self._chart_origin: float | None = None  # the chart's x axis counts seconds from here
+        self.chart: ChartView | None = None
         self.scale = min(max(round(self.settings.font_scale * 100), geometry.MIN_SCALE), geometry.MAX_SCALE)
         self._plans: dict[str, geometry.TablePlan] = {}
         self._geometry_key: tuple[object, ...] = ()
-        self._twelve_hour = ticks.uses_12_hour_clock()
         self._cjk = fonts.cjk_font_file()
         self._ui_metrics = fonts.metrics(fonts.ui_font_file())
         self._cjk_metrics = fonts.metrics(self._cjk) if self._cjk is not None else None
@@ -147,6 +145,7 @@ class CostPanel:
         self.widgets = layout.build(self.tags, actions, parent, theme_name=self.settings.theme,
                                     font_scale=self.settings.font_scale, standard_tiers=self.standard_tiers,
                                     watched=self.feed is not None)
+        self.chart = ChartView(self.widgets, self.tags, self.standard_tiers)
         pairs = self.tags("tab", "pairs")
         self._pairs_tab = (pairs, dpg.get_alias_id(pairs))
         models = self.tags("tab", "models")
@@ -209,7 +208,8 @@ class CostPanel:
                 self._last_rows[name] = rows
             self._tables_version, self._last_tables = snap.version, now
         if details_due:
-            self._apply_chart(view.chart)
+            assert self.chart is not None
+            self.chart.apply(view.chart, self._palette)
             self._details_version, self._last_details = snap.version, now
         return data_changed
 
@@ -280,8 +280,8 @@ class CostPanel:
             if self.widgets.source_filter is not None:  # a stale choice falls back to all: say so
                 dpg.set_value(self.widgets.source_filter, self.shown)
                 self._values[self.widgets.source_filter] = self.shown
-            for tag in self.widgets.series.values():  # lines of the previous choice's tiers are not this one's
-                dpg.set_value(tag, [[], []])
+            if self.chart is not None:  # lines of the previous choice's tiers are not this one's
+                self.chart.clear()
 
     def _apply_budget(self, view: PanelView) -> None:
         w = self.widgets
@@ -376,71 +376,11 @@ class CostPanel:
             return 0, n
         return max(0, seen[0] - 2), seen[-1] + 3
 
-    def _apply_chart(self, chart: Mapping[str, tuple[list[float], list[float]]]) -> None:
-        """Lines (or stacked bands) on an x axis of seconds since a whole hour: Dear PyGui keeps axis
-        limits in 32-bit floats, which cannot tell apart seconds of an epoch time (~1.8e9)."""
-        w = self.widgets
-        assert w is not None
-        total = chart.get("Total", ([], []))
-        if total[0] and (self._chart_origin is None or total[0][0] < self._chart_origin):
-            self._chart_origin = float(int(total[0][0]) // 3600 * 3600)
-        origin = self._chart_origin or 0.0
-        areas = stacked(chart) if self.chart_mode == "Stacked" and total[0] else {}
-        for label, (xs, ys) in chart.items():  # an empty chart (tables-only refresh) changes nothing
-            if not xs and label not in w.series:
-                continue
-            tag = self._series(label)
-            dpg.set_value(tag, [[x - origin for x in xs], ys])
-            area = w.areas.get(label)
-            if area is not None:
-                band = areas.get(label)
-                if band is not None:
-                    dpg.set_value(area, [[x - origin for x in band[0]], band[2], band[1], [], []])
-                self._configure(area, show=band is not None)
-                self._configure(tag, show=band is None)
-        if total[0]:
-            self._set_axes(total[0][0], total[0][-1], max(total[1]) if total[1] else 0.0)
-
-    def _series(self, label: str) -> str:
-        """The line of ``label`` (created on first use), in its palette colour."""
-        w = self.widgets
-        assert w is not None
-        tag = layout.ensure_series(w, self.tags, label)
-        if self._values.get((tag, "palette")) != self._palette.name:
-            order = list(self.standard_tiers or STANDARD_TIERS)
-            slot = 4 if label == "Total" else order.index(label) if label in order else (len(w.series) - 1) % 4
-            look = series_theme(self.tags, self._palette, slot)
-            dpg.bind_item_theme(tag, look)
-            if label in w.areas:
-                dpg.bind_item_theme(w.areas[label], look)
-            self._values[(tag, "palette")] = self._palette.name
-        return tag
-
-    def _set_axes(self, first: float, last: float, top: float) -> None:
-        """Limits that show every point (a minute at least) and ticks a person reads: local times, $ with units."""
-        w = self.widgets
-        assert w is not None
-        origin = self._chart_origin or 0.0
-        lo, hi = ticks.x_limits(first, last)
-        y_hi = top * 1.12 if top > 0 else 1.0
-        key = (lo, hi, y_hi, origin)
-        if self._values.get((w.plot_x, "limits")) == key:
-            return
-        self._values[(w.plot_x, "limits")] = key
-        dpg.set_axis_limits(w.plot_x, lo - origin, hi - origin)
-        dpg.set_axis_limits(w.plot_y, 0.0, y_hi)
-        edge = (hi - lo) * 0.04  # a label centred on the axis's end would be cut by the plot's edge
-        times = [(label, t - origin) for label, t in ticks.time_ticks(lo, hi, self._twelve_hour)
-                 if lo + edge <= t <= hi - edge]
-        dpg.set_axis_ticks(w.plot_x, tuple(times))
-        dpg.set_axis_ticks(w.plot_y, tuple(ticks.money_ticks(0.0, y_hi)))
-
     def set_chart_mode(self, mode: str) -> None:
         """Cost per tier as lines or stacked areas."""
-        if mode in layout.CHART_MODES:
-            self.chart_mode = mode
-            if self.widgets is not None:
-                self._set(self.tags("chart", "mode"), mode)
+        if mode in layout.CHART_MODES and self.chart is not None:
+            self.chart.mode = mode
+            self._set(self.tags("chart", "mode"), mode)
             self._details_version = None
             self._dirty = True
 

@@ -48,7 +48,6 @@ class Themes:
     """Both colour themes, the budget fills of each, and the fonts of each scale built so far."""
 
     tags: Tags
-    colours: dict[str, int | str]
     budget: dict[str, dict[BudgetLevel, int | str]]
     fonts: dict[int, tuple[int | str, int | str]] = field(default_factory=dict)  # scale % -> (text, big)
     current: int | str = 0  # the look bound now (theme x scale)
@@ -122,4 +121,4 @@ def build_themes(tags: Tags) -> Themes:
                 with dpg.theme_component(dpg.mvProgressBar):
                     dpg.add_theme_color(dpg.mvThemeCol_PlotHistogram, _rgba(rgb), category=dpg.mvThemeCat_Core)
             budget[name][level] = theme
-    return Themes(tags, {}, budget)
+    return Themes(tags, budget)
