@@ -94,22 +94,34 @@ def test_money_ticks_have_units_and_never_an_exponent(low: float, high: float, l
 T = 1764771600.0  # 2025-12-03 14:20:00 UTC
 
 
-@pytest.mark.parametrize(("span", "twelve", "first"), [
-    (1, False, "14:19:40"),  # a one-second session: a minute around it, seconds shown
-    (3 * 3600, False, "15:00"),  # hours: whole hours
-    (3 * 3600, True, "3:00 PM"),
-    (5 * 86400, False, "Dec 4"),
+US = ticks.Clock(twelve_hour=True, day_format="%m/%d")
+DE = ticks.Clock(twelve_hour=False, day_format="%d.%m")
+
+
+@pytest.mark.parametrize(("span", "clock", "first"), [
+    (1, DE, "14:19:40"),  # a one-second session: a minute around it, seconds shown
+    (3 * 3600, DE, "15:00"),  # hours: whole hours
+    (3 * 3600, US, "3:00 PM"),
+    (5 * 86400, DE, "04.12"),  # days in the locale's order, without the year
+    (5 * 86400, US, "12/04"),
 ])
-def test_time_ticks_follow_the_zoom_and_the_clock_convention(span: float, twelve: bool, first: str) -> None:
+def test_time_ticks_follow_the_zoom_and_the_clock_convention(span: float, clock: ticks.Clock, first: str) -> None:
     lo, hi = ticks.x_limits(T, T + span)
-    got = ticks.time_ticks(lo, hi, twelve, tz_offset=0)
+    got = ticks.time_ticks(lo, hi, clock, tz_offset=0)
     assert got[0][0] == first
     assert 2 <= len(got) <= ticks.TICKS + 2
 
 
-def test_the_locale_clock_convention_is_read_from_its_time_format() -> None:
-    assert ticks.uses_12_hour_clock("%I:%M:%S %p") is True
-    assert ticks.uses_12_hour_clock("%H:%M:%S") is False
+@pytest.mark.parametrize(("t_fmt", "d_fmt", "clock"), [
+    ("%r", "%m/%d/%Y", ticks.Clock(True, "%m/%d")),  # en_US
+    ("%T", "%d.%m.%Y", ticks.Clock(False, "%d.%m")),  # de_DE
+    ("%H:%M:%S", "%d/%m/%y", ticks.Clock(False, "%d/%m")),  # en_GB
+    ("%H:%M:%S", "%Y-%m-%d", ticks.Clock(False, "%m-%d")),  # ISO
+    ("%I:%M:%S %p", "%D", ticks.Clock(True, "%m/%d")),
+    ("%H:%M:%S", "%Y年%m月%d日", ticks.Clock(False, "%m月%d日")),  # zh_CN
+])
+def test_the_locale_clock_convention_is_read_from_its_formats(t_fmt: str, d_fmt: str, clock: ticks.Clock) -> None:
+    assert ticks.clock_from_locale(t_fmt, d_fmt) == clock
 
 
 @pytest.mark.parametrize("name", ["dark", "light"])

@@ -29,7 +29,7 @@ class ChartView:
         self.order = list(standard_tiers or STANDARD_TIERS)  # colour slots 0-3; the total is slot 4
         self.mode = layout.CHART_MODES[0]
         self.origin: float | None = None
-        self.twelve_hour = ticks.uses_12_hour_clock()
+        self.clock = ticks.clock_from_locale()
         self._painted: dict[str, str] = {}  # series tag -> palette name its colour was set for
         self._limits: tuple[float, ...] = ()
 
@@ -89,7 +89,7 @@ class ChartView:
         dpg.set_axis_limits(w.plot_x, lo - origin, hi - origin)
         dpg.set_axis_limits(w.plot_y, 0.0, y_hi)
         edge = (hi - lo) * EDGE
-        times = [(label, t - origin) for label, t in ticks.time_ticks(lo, hi, self.twelve_hour)
+        times = [(label, t - origin) for label, t in ticks.time_ticks(lo, hi, self.clock)
                  if lo + edge <= t <= hi - edge]
         dpg.set_axis_ticks(w.plot_x, tuple(times))
         dpg.set_axis_ticks(w.plot_y, tuple(ticks.money_ticks(0.0, y_hi)))

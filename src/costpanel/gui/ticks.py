@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import locale
 import math
+import re
 import time
+from dataclasses import dataclass
 from decimal import Decimal
 
 TICKS = 5  # about this many labels on an axis
@@ -70,24 +72,47 @@ def money_ticks(low: float, high: float) -> list[tuple[str, float]]:
     return out
 
 
-def uses_12_hour_clock(time_format: str | None = None) -> bool:
-    """Whether the user's locale writes times with AM/PM (its ``T_FMT`` has ``%I``, ``%l`` or ``%r``)."""
-    if time_format is None:
-        time_format = _locale_time_format()
+@dataclass(frozen=True)
+class Clock:
+    """How the user's locale writes a time of day and a day: 12 h or 24 h, and its date order."""
+
+    twelve_hour: bool = False
+    day_format: str = "%m/%d"  # strftime of a day tick: the locale's date without its year
+
+
+def uses_12_hour_clock(time_format: str) -> bool:
+    """Whether a locale's ``T_FMT`` writes times with AM/PM (``%I``, ``%l``, ``%r`` or ``%p``)."""
     return any(code in time_format for code in ("%I", "%l", "%r", "%p"))
 
 
-def _locale_time_format() -> str:
-    """The environment's LC_TIME time format, read without changing this process's locale for long."""
+def day_format(date_format: str) -> str:
+    """A locale's ``D_FMT`` without the year: ``%m/%d/%y`` -> ``%m/%d``, ``%d.%m.%Y`` -> ``%d.%m``,
+    ``%Y-%m-%d`` -> ``%m-%d``; ``%m/%d`` when it has no day and month to keep."""
+    expanded = date_format.replace("%D", "%m/%d/%y").replace("%F", "%Y-%m-%d")
+    without = re.sub(r"%[YyGC][^%A-Za-z0-9]?|[^%A-Za-z0-9]?%[YyGC]", "", expanded).strip()
+    return without if "%d" in without and ("%m" in without or "%b" in without) else "%m/%d"
+
+
+def clock_from_locale(time_format: str | None = None, date_format: str | None = None) -> Clock:
+    """The environment's (LC_TIME) convention; the given formats instead when passed (tests)."""
+    if time_format is None or date_format is None:
+        locale_time, locale_date = _locale_formats()
+        time_format = locale_time if time_format is None else time_format
+        date_format = locale_date if date_format is None else date_format
+    return Clock(uses_12_hour_clock(time_format), day_format(date_format))
+
+
+def _locale_formats() -> tuple[str, str]:
+    """LC_TIME's time and date formats, read without changing this process's locale for long."""
     try:
         old = locale.setlocale(locale.LC_TIME)
         try:
             locale.setlocale(locale.LC_TIME, "")
-            return locale.nl_langinfo(locale.T_FMT)
+            return locale.nl_langinfo(locale.T_FMT), locale.nl_langinfo(locale.D_FMT)
         finally:
             locale.setlocale(locale.LC_TIME, old)
     except (locale.Error, AttributeError, ValueError):
-        return "%H:%M:%S"
+        return "%H:%M:%S", "%m/%d/%y"
 
 
 def time_step(span: float) -> int:
@@ -98,19 +123,20 @@ def time_step(span: float) -> int:
     return _TIME_STEPS[-1]
 
 
-def time_label(t: float, step: int, twelve_hour: bool, *, tz_offset: int | None = None) -> str:
-    """``14:05``, ``14:05:30`` (seconds only when the step needs them), ``2:05 PM``; days as ``Dec 3``."""
+def time_label(t: float, step: int, clock: Clock, *, tz_offset: int | None = None) -> str:
+    """``14:05``, ``14:05:30`` (seconds only when the step needs them), ``2:05 PM``; days in the
+    locale's order without the year (``12/04``, ``04.12``)."""
     local = time.gmtime(t + tz_offset) if tz_offset is not None else time.localtime(t)
     if step >= 86400:
-        return f"{time.strftime('%b', local)} {local.tm_mday}"
-    if twelve_hour:
+        return time.strftime(clock.day_format, local)
+    if clock.twelve_hour:
         hour = local.tm_hour % 12 or 12
         clock = f"{hour}:{local.tm_min:02}" + (f":{local.tm_sec:02}" if step < 60 else "")
         return f"{clock} {'AM' if local.tm_hour < 12 else 'PM'}"
     return f"{local.tm_hour:02}:{local.tm_min:02}" + (f":{local.tm_sec:02}" if step < 60 else "")
 
 
-def time_ticks(low: float, high: float, twelve_hour: bool, *, tz_offset: int | None = None) -> list[tuple[str, float]]:
+def time_ticks(low: float, high: float, clock: Clock, *, tz_offset: int | None = None) -> list[tuple[str, float]]:
     """(label, epoch seconds) pairs on whole local steps between ``low`` and ``high``."""
     if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
         return []
@@ -120,7 +146,7 @@ def time_ticks(low: float, high: float, twelve_hour: bool, *, tz_offset: int | N
     out = []
     t = first
     while t <= high and len(out) < TICKS * 3:
-        out.append((time_label(t, step, twelve_hour, tz_offset=tz_offset), float(t)))
+        out.append((time_label(t, step, clock, tz_offset=tz_offset), float(t)))
         t += step
     return out
 
