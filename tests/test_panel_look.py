@@ -65,6 +65,17 @@ def test_every_table_fits_with_whole_headers_and_the_widest_figures(window: tupl
         assert {"cost", "share", "calls"} <= set(plan.shown)
 
 
+def test_room_to_spare_is_shared_by_every_column_alike() -> None:
+    st = geometry.style(100)
+    plan = geometry.plan_table("tiers", 1920, ROBOTO, st)
+    needs = {c.key: geometry.column_width(c, ROBOTO, st) for c in TABLES["tiers"] if c.key != "models"}
+    ratios = {round(plan.widths[k] / needs[k], 9) for k in needs} | {
+        round(plan.name_width / (geometry.NAME_CAP_EM * st.font), 9)}
+    assert len(ratios) == 1 and ratios.pop() > 1, "one factor for every column, names included"
+    used = sum(plan.widths.values()) + len(plan.shown) * st.column_extra + 2 * st.window_pad + st.scrollbar
+    assert used == pytest.approx(1920)
+
+
 def test_narrow_windows_give_up_the_provider_column_before_the_figures() -> None:
     st = geometry.style(150)
     assert geometry.plan_table("models", 1280, ROBOTO, st).shown == (

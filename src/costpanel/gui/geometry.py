@@ -30,7 +30,8 @@ WIDEST: dict[str, tuple[str, ...]] = {
 }
 NAME_COLUMNS = {"tiers": "models", "models": "model", "pairs": "model", "discarded": "model"}
 MIN_CHART_PX = 120
-MIN_NAME_EM = 9.0  # the name column keeps at least this many em (about 16 characters)
+MIN_NAME_EM = 9.0
+NAME_CAP_EM = 24.0  # past this the name column stops taking all the room (numbers far from names read badly)  # the name column keeps at least this many em (about 16 characters)
 # Columns given up first when a table does not fit (their figures stay in the cost cell's tooltip).
 DROP_ORDER = ("provider", "per_call", "cache_write", "cache_read")
 
@@ -93,6 +94,11 @@ def plan_table(name: str, window_width: float, font: FontMetrics, st: Style, *,
         if left >= MIN_NAME_EM * st.font or not droppable:
             break
         shown = [c for c in shown if c.key != droppable[0]]
+    cap = NAME_CAP_EM * st.font
+    if left > cap:  # a wide window: the room past a long name is shared by every column alike
+        spread = (left + sum(fixed.values())) / (cap + sum(fixed.values()))
+        fixed = {k: w * spread for k, w in fixed.items()}
+        left = inner - sum(fixed.values()) - len(shown) * st.column_extra
     return TablePlan(tuple(c.key for c in shown), {**fixed, name_key: max(left, 0.0)}, name_key)
 
 

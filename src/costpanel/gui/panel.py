@@ -420,8 +420,12 @@ class CostPanel:
             if self._plans.get(name) != plan:
                 self._plans[name] = plan
                 for c, col in enumerate(TABLES[name]):
-                    # `enabled`, not `show`: Dear PyGui hides a table column only when it is disabled
-                    self._configure(self.tags(name, "col", c), enabled=col.key in plan.shown)
+                    # `enabled`, not `show`: Dear PyGui hides a table column only when it is disabled;
+                    # a fixed column takes a new width from `init_width_or_weight` (`width` is ignored)
+                    tag = self.tags(name, "col", c)
+                    self._configure(tag, enabled=col.key in plan.shown)
+                    if col.key in plan.shown and col.key != plan.name_key:
+                        self._configure(tag, init_width_or_weight=float(int(plan.widths[col.key])))
                 self._last_rows.pop(name, None)
                 self._dirty = True  # names are cut to the new width on the next refresh
         bottom = 2 * st.window_pad + st.item_spacing  # the plot's legend and title sit inside its height
