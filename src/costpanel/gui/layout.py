@@ -213,7 +213,7 @@ def build(t: Tags, actions: Actions, parent: int | str | None, *, theme_name: st
             # set by the panel (ticks.py): local wall-clock times, money with units.
             with dpg.plot(tag=t("plot"), height=PLOT_HEIGHT, width=-1, label="Cumulative cost", no_mouse_pos=True,
                           no_menus=True):
-                dpg.add_plot_legend(location=dpg.mvPlot_Location_North, horizontal=True, outside=True)
+                dpg.add_plot_legend(location=dpg.mvPlot_Location_East, outside=True)  # beside: height is scarcer
                 plot_x = dpg.add_plot_axis(dpg.mvXAxis, tag=t("plot", "x"), no_gridlines=True)
                 plot_y = dpg.add_plot_axis(dpg.mvYAxis, tag=t("plot", "y"))
         with dpg.tab(label="Models", tag=t("tab", "models")) as models_tab:

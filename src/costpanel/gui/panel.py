@@ -428,7 +428,7 @@ class CostPanel:
                         self._configure(tag, init_width_or_weight=float(int(plan.widths[col.key])))
                 self._last_rows.pop(name, None)
                 self._dirty = True  # names are cut to the new width on the next refresh
-        bottom = 2 * st.window_pad + st.item_spacing  # the plot's legend and title sit inside its height
+        bottom = st.window_pad + round(4 * st.scale)  # the window's bottom padding, and a little air
         if plot_y > 0:  # the chart fills the Overview tab under the tier table
             self._configure(self.tags("plot"), height=int(geometry.chart_height(height - plot_y - bottom, st)))
         if models_y > 0:  # as tall as its rows, within the Models tab
