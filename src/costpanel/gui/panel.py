@@ -432,7 +432,7 @@ class CostPanel:
         if plot_y > 0:  # the chart fills the Overview tab under the tier table
             self._configure(self.tags("plot"), height=int(geometry.chart_height(height - plot_y - bottom, st)))
         if models_y > 0:  # as tall as its rows, within the Models tab
-            table = geometry.models_table_height(rows, height - models_y - bottom, st)
+            table = geometry.models_table_height(rows, height - models_y - bottom - st.item_spacing, st)
             self._configure(self.tags("models", "table"), height=int(table))
 
     # -- actions (run on the main thread: callbacks are queued and run by the loop) ------------------
