@@ -65,6 +65,16 @@ def test_every_table_fits_with_whole_headers_and_the_widest_figures(window: tupl
         assert {"cost", "share", "calls"} <= set(plan.shown)
 
 
+@pytest.mark.parametrize("scale", geometry.SCALES)
+def test_the_header_rows_hold_the_largest_figures_in_1280_px(scale: int) -> None:
+    st = geometry.style(scale)
+    big = fonts.metrics(fonts.big_font_file())
+    for row in geometry.EXTREME_ROWS:
+        assert geometry.row_width(row, ROBOTO, big, st) <= 1280 - 2 * st.window_pad, (row, scale)
+    # the widest row at 150 %: the budget line with $99,999,999.99 three times
+    assert geometry.row_width("budget", ROBOTO, big, geometry.style(150)) > 1000
+
+
 def test_room_to_spare_is_shared_by_every_column_alike() -> None:
     st = geometry.style(100)
     plan = geometry.plan_table("tiers", 1920, ROBOTO, st)

@@ -69,6 +69,35 @@ def column_width(col: Column, font: FontMetrics, st: Style) -> float:
     return max([header, *values])
 
 
+# Widths at 100 % of the header's input fields, bar and combos (scaled with the text).
+WIDGETS = {"budget_input": 90, "budget_bar": 220, "theme": 90, "scale": 90, "chart": 110}
+HEADER_GAP = 16  # px at 100 % between the session total and the figures beside it
+# The longest texts each header row can show, as (text items, widget widths) per row.
+EXTREME_ROWS = {
+    "figures": (("1,000,000,000,000 tokens", "999,999,999 calls", "elapsed 999d 23:59:59"), ()),
+    "burn": (("Burn rate", "$99,999,999.99/h over the last 5 min", "$99,999,999.99/h session average"), ()),
+    "budget": (("Budget $", "100%  $99,999,999.99 of $99,999,999.99, $99,999,999.99 left"),
+               ("budget_input", "budget_bar")),
+    "controls": (("Theme", "Scale", "Chart"), ("theme", "scale", "chart")),
+}
+BUTTONS = {"budget": ("Set",), "controls": ("Reset", "Export CSV", "Export JSON")}
+
+
+def row_width(row: str, font: FontMetrics, big: FontMetrics, st: Style) -> float:
+    """Pixels the header row ``row`` takes with its longest figures ($99,999,999.99, 10^12 tokens)."""
+    texts, widgets = EXTREME_ROWS[row]
+    buttons = BUTTONS.get(row, ())
+    items = len(texts) + len(widgets) + len(buttons)
+    width = sum(font.width(t, st.font) for t in texts) + sum(WIDGETS[w] * st.scale for w in widgets)
+    width += sum(font.width(b, st.font) + 2 * round(8 * st.scale) for b in buttons)  # frame padding
+    width += (items - 1) * st.item_spacing
+    if row in ("figures", "burn"):  # beside the session total
+        width += big.width("$99,999,999.99", st.big) + (HEADER_GAP * st.scale) + st.item_spacing
+    if row == "controls":
+        width += HEADER_GAP * st.scale + st.item_spacing
+    return width
+
+
 @dataclass(frozen=True)
 class TablePlan:
     shown: tuple[str, ...]  # column keys shown, in order

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import dearpygui.dearpygui as dpg
 
 from .tags import Tags
-from .geometry import NAME_COLUMNS
+from .geometry import HEADER_GAP, NAME_COLUMNS, WIDGETS
 from .viewmodel import STANDARD_TIERS, TABLES, Column
 
 SCALE_CHOICES = ("100%", "125%", "150%", "175%", "200%")
@@ -152,7 +152,7 @@ def build(t: Tags, actions: Actions, parent: int | str | None, *, theme_name: st
             big = dpg.add_text("$0.00", tag=t("big", "cost"))
         with dpg.tooltip(t("big", "group")):
             big_tip = dpg.add_text("", tag=t("big", "tip"))
-        dpg.add_spacer(width=16)
+        dpg.add_spacer(width=HEADER_GAP, tag=t("gap", "header"))
         with dpg.group():
             with dpg.group(horizontal=True):
                 header = {}
@@ -175,11 +175,12 @@ def build(t: Tags, actions: Actions, parent: int | str | None, *, theme_name: st
     # Budget: one percentage, beside the bar (text over the bar's fill could not keep its contrast).
     with dpg.group(horizontal=True, parent=root):
         dpg.add_text("Budget $")
-        budget_input = dpg.add_input_text(tag=t("budget", "input"), width=90, hint="none", on_enter=True,
+        budget_input = dpg.add_input_text(tag=t("budget", "input"), width=WIDGETS["budget_input"], hint="none", on_enter=True,
                                           callback=lambda s, a: actions.set_budget(a))
         dpg.add_button(label="Set", tag=t("budget", "set"),
                        callback=lambda: actions.set_budget(dpg.get_value(budget_input)))
-        budget_bar = dpg.add_progress_bar(tag=t("budget", "bar"), default_value=0.0, width=220, overlay="")
+        budget_bar = dpg.add_progress_bar(tag=t("budget", "bar"), default_value=0.0, width=WIDGETS["budget_bar"],
+                                          overlay="")
         budget_label = dpg.add_text("no budget", tag=t("budget", "label"))
     with dpg.group(horizontal=True, parent=root, tag=t("budget", "notice", "group"), show=False):
         dpg.add_text("", tag=t("budget", "notice"))
@@ -188,15 +189,15 @@ def build(t: Tags, actions: Actions, parent: int | str | None, *, theme_name: st
         dpg.add_button(label="Reset", tag=t("button", "reset"), callback=lambda: actions.reset_requested())
         dpg.add_button(label="Export CSV", tag=t("button", "csv"), callback=lambda: actions.export("csv"))
         dpg.add_button(label="Export JSON", tag=t("button", "json"), callback=lambda: actions.export("json"))
-        dpg.add_spacer(width=16)
+        dpg.add_spacer(width=HEADER_GAP, tag=t("gap", "controls"))
         dpg.add_text("Theme")
-        theme_toggle = dpg.add_combo(("dark", "light"), default_value=theme_name, width=90, tag=t("theme"),
+        theme_toggle = dpg.add_combo(("dark", "light"), default_value=theme_name, width=WIDGETS["theme"], tag=t("theme"),
                                      callback=lambda s, a: actions.theme(a))
         dpg.add_text("Scale")
-        font = dpg.add_combo(SCALE_CHOICES, default_value=f"{round(font_scale * 100)}%", width=90,
+        font = dpg.add_combo(SCALE_CHOICES, default_value=f"{round(font_scale * 100)}%", width=WIDGETS["scale"],
                              tag=t("font"), callback=lambda s, a: actions.font_scale(a))
         dpg.add_text("Chart")
-        dpg.add_combo(CHART_MODES, default_value=CHART_MODES[0], width=110, tag=t("chart", "mode"),
+        dpg.add_combo(CHART_MODES, default_value=CHART_MODES[0], width=WIDGETS["chart"], tag=t("chart", "mode"),
                       callback=lambda s, a: actions.chart_mode(a))
     with dpg.group(horizontal=True, parent=root, tag=t("alerts"), show=False) as alert_group:
         alert_text = dpg.add_text("", tag=t("alerts", "text"))

@@ -519,9 +519,11 @@ class CostPanel:
             self._bind_look()
             st = self._style
             dpg.configure_item(self.widgets.reset_modal, width=int(420 * st.scale), height=int(140 * st.scale))
-            for tag, width in ((self.widgets.budget_input, 90), (self.widgets.budget_bar, 220),
-                               (self.widgets.theme_toggle, 90), (self.widgets.font_scale, 90),
-                               (self.tags("chart", "mode"), 110)):
+            w = geometry.WIDGETS
+            for tag, width in ((self.widgets.budget_input, w["budget_input"]), (self.widgets.budget_bar, w["budget_bar"]),
+                               (self.widgets.theme_toggle, w["theme"]), (self.widgets.font_scale, w["scale"]),
+                               (self.tags("chart", "mode"), w["chart"]), (self.tags("gap", "header"), geometry.HEADER_GAP),
+                               (self.tags("gap", "controls"), geometry.HEADER_GAP)):
                 dpg.configure_item(tag, width=int(width * st.scale))
             self._set(self.widgets.font_scale, f"{scale}%")
             self._geometry_key = ()
