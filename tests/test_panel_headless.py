@@ -363,6 +363,14 @@ def test_an_embedded_panel_leaves_the_hosts_theme_and_font_scale_alone(tracker: 
         dpg.destroy_context()
 
 
+def fonts_fit(text: str, width: float, panel: CostPanel) -> str:
+    from costpanel.gui.fonts import ELLIPSIS, fit
+
+    cut = fit(text, width, panel._ui_metrics, panel._style.font)
+    assert cut.endswith(ELLIPSIS) and len(cut) < len(text)
+    return cut
+
+
 def test_a_long_name_is_cut_to_its_column_with_the_full_name_in_the_tooltip(tracker: CostTracker) -> None:
     from costpanel.gui.fonts import ELLIPSIS
     from costpanel.gui.settings import PanelSettings
@@ -381,6 +389,13 @@ def test_a_long_name_is_cut_to_its_column_with_the_full_name_in_the_tooltip(trac
         assert shown.endswith(ELLIPSIS) and f"{long} [unpriced]".startswith(shown[:-1])
         assert p._ui_metrics.width(shown, p._style.font) <= p._plans["models"].name_width
         assert dpg.get_value(pool.rows[0].tips[0]).startswith(f"No price for '{long}'")
+        tiers = p.widgets.pools["tiers"]  # a long tier label is cut to its column too
+        label = "a-tier-label-far-too-long-for-the-tier-column"
+        tracker.record("gpt-4o", Usage(input=5), tier=label)
+        dpg.set_value(p.tags("tabs"), p.tags("tab", "overview"))
+        p.update()
+        (row,) = [r for r in tiers.rows if dpg.get_value(r.tips[0]) == label]
+        assert dpg.get_value(row.cells[0]) == fonts_fit(label, p._plans["tiers"].widths["tier"], p)
         # the columns that do not fit 1280 px at 150 % are disabled (hidden); their figures stay in the tooltip
         enabled = {col.key: dpg.get_item_configuration(p.tags("models", "col", c))["enabled"]
                    for c, col in enumerate(TABLES["models"])}

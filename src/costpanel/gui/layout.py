@@ -18,7 +18,10 @@ HEADER_FIELDS = ("tokens", "calls", "elapsed", "burn_5m", "burn_session", "proje
 MODEL_TABLE_HEIGHT = 260  # px at 100 %; scaled with the font
 PLOT_HEIGHT = 200
 NOTICE_FIELDS = ("unpriced", "pending", "discarded")
-TOOLTIP_COLUMNS = {"models", "model", "cost"}  # the cost cell's tooltip carries every exact figure
+# The cost cell's tooltip carries every exact figure; name-like cells show their whole text (they
+# are cut with "…" to their column).
+TOOLTIP_COLUMNS = {"models", "model", "cost", "tier", "provider"}
+FITTED_COLUMNS = {"models", "model", "tier", "provider"}  # free text, cut to the column's width
 
 
 @dataclass
@@ -39,6 +42,11 @@ class RowPool:
     scrolls: bool = False  # a scrolling table: only the rows in view are written
     rows: list[PooledRow] = field(default_factory=list)
     stale: set[int] = field(default_factory=set)  # rows not written at the last refresh (out of view)
+
+    @property
+    def fitted(self) -> tuple[tuple[int, str], ...]:
+        """(index, key) of the columns whose free text is cut to the column's width."""
+        return tuple((c, col.key) for c, col in enumerate(self.columns) if col.key in FITTED_COLUMNS)
 
     @property
     def name_index(self) -> int:

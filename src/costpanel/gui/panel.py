@@ -331,11 +331,12 @@ class CostPanel:
         pooled = pool.rows[k]
         texts, tips = row.cells, row.tooltips
         plan = self._plans.get(pool.name)
-        name_col = pool.name_index
+        widths = {c: plan.widths[key] for c, key in pool.fitted if key in plan.widths} if plan is not None else {}
         for c, cell in enumerate(pooled.cells):
             text = texts[c]
-            if c == name_col and plan is not None:  # cut to the column with "…"; the tooltip has it whole
-                text = fonts.fit(text, plan.name_width, self._cell_font(cell, text), self._style.font)
+            width = widths.get(c)
+            if width is not None:  # free text cut to its column with "…"; the tooltip has it whole
+                text = fonts.fit(text, width, self._cell_font(cell, text), self._style.font)
             self._set(cell, text)
             tip = pooled.tips[c]
             if tooltips and tip is not None:
