@@ -75,8 +75,12 @@ def test_names_no_loaded_font_can_draw_show_their_code_points() -> None:
     assert g("модель-Ωmega") == "модель-Ωmega"
     assert g("中文-model") == "U+4E2DU+6587-model"
     assert g("bot-\U0001F600") == "bot-U+1F600"
-    with_cjk = Glyphs(lambda cp: cp < 0x250 or 0x4E00 <= cp <= 0x9FFF)  # as with a CJK system font
+    from costpanel.gui.fonts import FontMetrics, covered_by, metrics, ui_font_file
+
+    cjk = FontMetrics(ui_font_file(), 1000, {0x4E2D: 1000, 0x6587: 1000}, 1448)  # a CJK font's two glyphs
+    with_cjk = Glyphs(covered_by(metrics(ui_font_file()), cjk))  # as the panel with a CJK system font
     assert with_cjk("中文-model") == "中文-model"
+    assert with_cjk("中国") == "中U+56FD", "a glyph neither font has"
 
 
 def test_view_always_lists_the_four_standard_tiers_then_others_naturally(tracker: CostTracker) -> None:

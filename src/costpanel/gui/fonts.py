@@ -132,6 +132,11 @@ class Glyphs:
         return shown
 
 
+def covered_by(*fonts: FontMetrics) -> Callable[[int], bool]:
+    """Whether any of ``fonts`` has a code point (the cells switch to the font that has it)."""
+    return lambda cp: any(font.covers(cp) for font in fonts)
+
+
 @functools.lru_cache(maxsize=1)
 def default_glyphs() -> Glyphs:
     """Roboto's coverage: what a panel without a CJK system font can draw."""

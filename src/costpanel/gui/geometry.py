@@ -8,6 +8,7 @@ text they can hold ($99,999,999.99, 10^12 tokens as ``1.00T``) so nothing is cut
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -55,6 +56,7 @@ class Style:
         return 2 * self.cell_pad + 1
 
 
+@functools.lru_cache(maxsize=16)
 def style(scale_percent: int) -> Style:
     s = scale_percent / 100
     font = round(BASE_SIZE * s)

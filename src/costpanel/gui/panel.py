@@ -86,8 +86,8 @@ class CostPanel:
         self._cjk = fonts.cjk_font_file()
         self._ui_metrics = fonts.metrics(fonts.ui_font_file())
         self._cjk_metrics = fonts.metrics(self._cjk) if self._cjk is not None else None
-        self.glyphs = fonts.default_glyphs() if self._cjk_metrics is None else fonts.Glyphs(
-            lambda cp, a=self._ui_metrics.covers, b=self._cjk_metrics.covers: a(cp) or b(cp))
+        self.glyphs = fonts.default_glyphs() if self._cjk_metrics is None else \
+            fonts.Glyphs(fonts.covered_by(self._ui_metrics, self._cjk_metrics))
         self.tags = Tags()
         self.widgets: layout.Widgets | None = None
         self.themes: Themes | None = None
@@ -345,8 +345,9 @@ class CostPanel:
         self._configure(name_cell, color=(*self._palette.unpriced, 255) if row.unpriced else (-255, 0, 0, 255))
 
     def _cell_font(self, cell: Any, text: str) -> fonts.FontMetrics:
-        """A name cell with characters Roboto lacks is drawn in the CJK system font (when there is
-        one), every other cell in Roboto: the metrics of the font the cell is drawn in."""
+        """A free-text cell (model, tier, provider) with characters Roboto lacks is drawn in the CJK
+        system font (when there is one), every other cell in Roboto: returns the metrics of the
+        font the cell is drawn in."""
         if self._cjk is None or self._cjk_metrics is None or self.themes is None:
             return self._ui_metrics
         cjk = not all(self._ui_metrics.covers(ord(ch)) for ch in text)
