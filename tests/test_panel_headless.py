@@ -400,6 +400,9 @@ def test_a_long_name_is_cut_to_its_column_with_the_full_name_in_the_tooltip(trac
         enabled = {col.key: dpg.get_item_configuration(p.tags("models", "col", c))["enabled"]
                    for c, col in enumerate(TABLES["models"])}
         assert [k for k, on in enabled.items() if not on] == ["provider"]
+        calls = [col.key for col in TABLES["models"]].index("calls")  # fixed columns take the plan's widths
+        width = dpg.get_item_configuration(p.tags("models", "col", calls))["init_width_or_weight"]
+        assert width == int(p._plans["models"].widths["calls"]) > 0
     finally:
         dpg.destroy_context()
 
