@@ -114,6 +114,7 @@ def main() -> None:
     dpg.add_window(tag="bench/panel", show=False, no_title_bar=True)
     empty = "bench/empty"
     panel.build("bench/panel")
+    dpg.set_value(panel.tags("tabs"), panel.tags("tab", "models"))  # the 40 model rows have their own tab (issue 12)
     dpg.create_viewport(title="bench", width=1280, height=800, vsync=False)
     dpg.setup_dearpygui()
     dpg.show_viewport()

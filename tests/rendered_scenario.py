@@ -77,8 +77,10 @@ def main(out_dir: Path, events: int) -> dict[str, object]:
 
     snap = tracker.snapshot()
     shown_total_tip = dpg.get_value(panel.widgets.big_cost_tip).split("\n")[0]
-    shown_total = dpg.get_item_configuration(panel.widgets.big_cost)["text"]
+    shown_total = dpg.get_value(panel.widgets.big_cost)
     tiers = texts(panel, "tiers")
+    dpg.set_value(panel.tags("tabs"), panel.tags("tab", "models"))  # the model table has its own tab
+    frames_for(panel, 0.3)
     table_order = [r[0].removesuffix(" [unpriced]") for r in texts(panel, "models")]  # as drawn, top to bottom
     models = texts(panel, "models", in_view=True)  # the top of the scrolling table...
     table = panel.tags("models", "table")
@@ -86,6 +88,7 @@ def main(out_dir: Path, events: int) -> dict[str, object]:
     frames_for(panel, 0.3)
     models += texts(panel, "models", in_view=True)  # ...and its bottom, after scrolling
     dpg.set_y_scroll(table, 0)
+    dpg.set_value(panel.tags("tabs"), panel.tags("tab", "overview"))
     frames_for(panel, 0.2)
 
     shot = out_dir / "panel.png"
@@ -105,11 +108,14 @@ def main(out_dir: Path, events: int) -> dict[str, object]:
     panel.update()  # the next frame
     frame()
     after = {
-        "total": dpg.get_item_configuration(panel.widgets.big_cost)["text"],
+        "total": dpg.get_value(panel.widgets.big_cost),
         "calls": dpg.get_value(panel.widgets.header["calls"]),
         "tiers": texts(panel, "tiers"),
-        "models": texts(panel, "models"),
     }
+    dpg.set_value(panel.tags("tabs"), panel.tags("tab", "models"))  # the model table, once its tab is shown
+    panel.update()
+    frame()
+    after["models"] = texts(panel, "models")
     width, height = dpg.get_viewport_client_width(), dpg.get_viewport_client_height()
     dpg.destroy_context()
     return {

@@ -56,7 +56,7 @@ def test_usd_exact_keeps_every_digit_without_exponent(value: Decimal | None, exp
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(None, "-"), (D(0), "$0.00"), (D("0.0000123"), "$0.000012"), (D("2.345"), "$2.35")],
+    [(None, "\u2014"), (D(0), "$0.00"), (D("0.0000123"), "$0.000012"), (D("2.345"), "$2.35")],
 )
 def test_per_call_shows_a_dash_when_no_call_was_priced(value: Decimal | None, expected: str) -> None:
     assert fmt.per_call(value) == expected
@@ -157,7 +157,7 @@ def test_duration_reads_as_a_clock(seconds: float, expected: str) -> None:
         (0.9995, ">99.9%"),  # a part of the whole never reads as 100
         (0.99999999, ">99.9%"),
         (1.0, "100%"),
-        (float("nan"), "-"),
+        (float("nan"), "\u2014"),
     ],
 )
 def test_share_formats_percent_with_tiny_and_whole_cases(fraction: float, expected: str) -> None:
@@ -175,8 +175,8 @@ def test_share_formats_percent_with_tiny_and_whole_cases(fraction: float, expect
         (1.235, "$1.24/h"),
         (1.005, "$1.01/h"),  # binary 1.00499999… would round down as a float
         (1234567.891, "$1,234,567.89/h"),
-        (float("inf"), "-/h"),
-        (float("nan"), "-/h"),
+        (float("inf"), "\u2014/h"),
+        (float("nan"), "\u2014/h"),
     ],
 )
 def test_rate_is_dollars_per_hour_rounded_as_decimals(usd_per_hour: float, expected: str) -> None:

@@ -35,6 +35,11 @@ def table_texts(panel: CostPanel, name: str) -> list[list[str]]:
     return [[dpg.get_value(c) for c in row.cells] for row in pool.rows if dpg.is_item_shown(row.tag)]
 
 
+def show_models(panel: CostPanel) -> None:
+    """Select the Models tab, as a user clicking it (its table is refreshed only while shown)."""
+    dpg.set_value(panel.tags("tabs"), panel.tags("tab", "models"))
+
+
 def column(name: str, key: str) -> int:
     return [c.key for c in TABLES[name]].index(key)
 
@@ -58,7 +63,7 @@ def test_header_shows_the_exact_session_total(panel: CostPanel, tracker: CostTra
     feed(tracker)
     assert panel.update()
     w = panel.widgets
-    assert dpg.get_item_configuration(w.big_cost)["text"] == "$0.36"
+    assert dpg.get_value(w.big_cost) == "$0.36"
     assert dpg.get_value(w.big_cost_tip).startswith(f"{FED_TOTAL} exactly")
     assert dpg.get_value(w.header["tokens"]) == f"{FED_TOKENS} tokens"
     assert dpg.get_value(w.header["calls"]) == "5 calls"
@@ -83,6 +88,7 @@ def test_tier_table_has_tiers_1_to_4_always_and_shows_fixed_figures(panel: CostP
 
 def test_model_table_marks_unpriced_models_with_a_badge_and_a_hint(panel: CostPanel, tracker: CostTracker) -> None:
     feed(tracker)
+    show_models(panel)
     panel.update()
     rows = {r[0]: r for r in table_texts(panel, "models")}
     assert "acme-local-7b [unpriced]" in rows
@@ -130,7 +136,7 @@ def test_reset_zeroes_the_header_and_tables_on_the_next_update(panel: CostPanel,
     assert dpg.get_item_configuration(panel.widgets.reset_modal)["show"] is False
     panel.update()
     assert tracker.session != old_session
-    assert dpg.get_item_configuration(panel.widgets.big_cost)["text"] == "$0.00"
+    assert dpg.get_value(panel.widgets.big_cost) == "$0.00"
     assert dpg.get_value(panel.widgets.header["calls"]) == "0 calls"
     assert table_texts(panel, "models") == []
     assert [r[column("tiers", "calls")] for r in table_texts(panel, "tiers")] == ["0"] * 4
@@ -151,6 +157,7 @@ def test_unchanged_cells_are_not_written_again(panel: CostPanel, tracker: CostTr
 
 def test_sorting_a_column_reorders_rows(panel: CostPanel, tracker: CostTracker) -> None:
     feed(tracker)
+    show_models(panel)
     panel.update()
     calls_col = dpg.get_alias_id(panel.tags("models", "col", column("models", "input")))
     panel.on_sort("models", [[calls_col, 1]])  # ascending input tokens
@@ -165,19 +172,28 @@ def test_sorting_a_column_reorders_rows(panel: CostPanel, tracker: CostTracker) 
 
 
 def test_budget_bar_levels_and_notices(panel: CostPanel, tracker: CostTracker) -> None:
+    notice, group = panel.tags("budget", "notice"), panel.tags("budget", "notice", "group")
     panel.set_budget("1.00")
-    tracker.record("gpt-4o", Usage(input=240_000), tier="Tier 1")  # $0.60
+    tracker.record("gpt-4o", Usage(input=200_000), tier="Tier 1")  # $0.50
     panel.update()
-    assert dpg.get_value(panel.widgets.budget_bar) == pytest.approx(0.6)
-    assert panel.notices == []
-    tracker.record("gpt-4o", Usage(input=100_000), tier="Tier 1")  # $0.85
+    assert dpg.get_value(panel.widgets.budget_bar) == pytest.approx(0.5)
+    # one percentage, beside the bar; nothing drawn over the bar
+    assert dpg.get_value(panel.widgets.budget_label) == "50%  $0.50 of $1.00, $0.50 left"
+    assert dpg.get_item_configuration(panel.widgets.budget_bar)["overlay"] == ""
+    assert dpg.get_value(notice) == "Half of the budget spent: $0.50 of $1.00"
+    panel.dismiss_budget_notice()
     panel.update()
-    assert any("80%" in n for n in panel.notices)
+    assert not dpg.is_item_shown(group), "dismissed until a higher threshold"
+    tracker.record("gpt-4o", Usage(input=140_000), tier="Tier 1")  # $0.85
+    panel.update()
+    assert dpg.get_value(notice) == "80% of the budget spent: $0.85 of $1.00"  # replaces the 50 % one
+    assert dpg.is_item_shown(group)
     tracker.record("gpt-4o", Usage(input=100_000), tier="Tier 1")  # $1.10
     panel.update()
     assert dpg.get_value(panel.widgets.budget_bar) == 1.0
-    assert any("exceeded" in n.lower() for n in panel.notices)
-    assert dpg.is_item_shown(panel.widgets.alert_group)
+    assert dpg.get_value(notice) == "Budget exceeded: $1.10 of $1.00"  # the 80 % notice is gone
+    assert dpg.get_value(panel.widgets.budget_label) == "110%  $1.10 of $1.00, $0.10 over"
+    assert panel.notices == [], "budget notices are not stacked with other messages"
     panel.set_budget("-3")
     assert panel.budget == Decimal("1.00"), "a bad budget changes nothing"
     assert "-3" in panel.notices[-1]
@@ -199,6 +215,7 @@ def test_rows_refresh_at_most_at_the_table_rate_but_never_stay_stale(catalog, cl
     try:
         panel = CostPanel(tracker, persist_settings=False, table_refresh_s=0.2, detail_refresh_s=0.2)
         panel.build()
+        show_models(panel)
         panel.update()
         tracker.record("gpt-4o", Usage(input=1000), tier="Tier 1", at=clock.ago(0))
         clock.advance(0.1)
@@ -213,14 +230,21 @@ def test_rows_refresh_at_most_at_the_table_rate_but_never_stay_stale(catalog, cl
 
 
 def test_theme_and_font_scale_switches_are_applied_and_remembered(panel: CostPanel) -> None:
+    from costpanel.gui.theme import style_theme
+
     panel.set_theme("light")
     assert panel.settings.theme == "light"
     assert dpg.get_value(panel.widgets.theme_toggle) == "light"
     panel.set_font_scale("150%")
     assert panel.settings.font_scale == 1.5
-    assert dpg.get_item_configuration(panel.widgets.big_cost)["size"] == pytest.approx(60.0)
+    text_font, big_font = panel.themes.fonts[150]
+    assert dpg.get_item_font(panel.widgets.big_cost) == big_font
+    # Roboto loaded at the scaled pixel size (15 px x 1.5, the total 34 px x 1.5), not a stretched bitmap
+    assert dpg.get_item_configuration(text_font)["size"] == 22 and dpg.get_item_configuration(big_font)["size"] == 51
+    assert panel.themes.current == style_theme(panel.tags, panel._palette, panel._style)
     panel.set_theme("purple")  # not a theme: ignored
-    assert panel.settings.theme == "light"
+    panel.set_font_scale("250%")  # out of 100..200: ignored
+    assert (panel.settings.theme, panel.settings.font_scale) == ("light", 1.5)
 
 
 def test_history_tab_shows_the_ledger_by_day_model_and_tier(catalog, tmp_path) -> None:
@@ -324,8 +348,10 @@ def test_an_embedded_panel_leaves_the_hosts_theme_and_font_scale_alone(tracker: 
         panel = CostPanel(tracker, persist_settings=False, settings=PanelSettings(theme="light", font_scale=1.5))
         panel.build(host)
         assert dpg.get_global_font_scale() == pytest.approx(1.25)
-        assert dpg.get_item_theme(panel.widgets.root) == panel.themes.light  # the panel alone is light
+        assert dpg.get_item_theme(panel.widgets.root) == panel.themes.current  # the panel alone is light
+        assert panel.themes.current != host_theme and "light" in str(panel.themes.current)
         tracker.record("mystery", Usage(input=5), tier="Tier 1")
+        show_models(panel)
         panel.update()
         k = [dpg.get_value(r.cells[0]) for r in panel.widgets.pools["models"].rows].index("mystery [unpriced]")
         light_badge = dpg.get_item_configuration(panel.widgets.pools["models"].rows[k].cells[0])["color"]
@@ -333,5 +359,86 @@ def test_an_embedded_panel_leaves_the_hosts_theme_and_font_scale_alone(tracker: 
         panel.update()
         dark_badge = dpg.get_item_configuration(panel.widgets.pools["models"].rows[k].cells[0])["color"]
         assert light_badge != dark_badge, "the badge colour keeps its contrast on each background"
+    finally:
+        dpg.destroy_context()
+
+
+def fonts_fit(text: str, width: float, panel: CostPanel) -> str:
+    from costpanel.gui.fonts import ELLIPSIS, fit
+
+    cut = fit(text, width, panel._ui_metrics, panel._style.font)
+    assert cut.endswith(ELLIPSIS) and len(cut) < len(text)
+    return cut
+
+
+def test_a_long_name_is_cut_to_its_column_with_the_full_name_in_the_tooltip(tracker: CostTracker) -> None:
+    from costpanel.gui.fonts import ELLIPSIS
+    from costpanel.gui.settings import PanelSettings
+
+    long = "acme-research-preview-model-with-a-name-far-longer-than-any-column-could-ever-hold-2026-12-03"
+    tracker.record(long, Usage(input=5), tier="Tier 1")
+    dpg.create_context()
+    try:  # no viewport: the window is the settings' size, 1280 px wide, at 150 %
+        p = CostPanel(tracker, persist_settings=False, table_refresh_s=0, detail_refresh_s=0,
+                      settings=PanelSettings(font_scale=1.5))
+        p.build()
+        show_models(p)
+        p.update()
+        pool = p.widgets.pools["models"]
+        shown = dpg.get_value(pool.rows[0].cells[0])
+        assert shown.endswith(ELLIPSIS) and f"{long} [unpriced]".startswith(shown[:-1])
+        assert p._ui_metrics.width(shown, p._style.font) <= p._plans["models"].name_width
+        assert dpg.get_value(pool.rows[0].tips[0]).startswith(f"No price for '{long}'")
+        tiers = p.widgets.pools["tiers"]  # a long tier label is cut to its column too
+        label = "a-tier-label-far-too-long-for-the-tier-column"
+        tracker.record("gpt-4o", Usage(input=5), tier=label)
+        dpg.set_value(p.tags("tabs"), p.tags("tab", "overview"))
+        p.update()
+        (row,) = [r for r in tiers.rows if dpg.get_value(r.tips[0]) == label]
+        assert dpg.get_value(row.cells[0]) == fonts_fit(label, p._plans["tiers"].widths["tier"], p)
+        # the columns that do not fit 1280 px at 150 % are disabled (hidden); their figures stay in the tooltip
+        enabled = {col.key: dpg.get_item_configuration(p.tags("models", "col", c))["enabled"]
+                   for c, col in enumerate(TABLES["models"])}
+        assert [k for k, on in enabled.items() if not on] == ["provider"]
+        calls = [col.key for col in TABLES["models"]].index("calls")  # fixed columns take the plan's widths
+        width = dpg.get_item_configuration(p.tags("models", "col", calls))["init_width_or_weight"]
+        assert width == int(p._plans["models"].widths["calls"]) > 0
+    finally:
+        dpg.destroy_context()
+
+
+def test_the_model_table_is_written_only_while_its_tab_is_shown(panel: CostPanel, tracker: CostTracker) -> None:
+    feed(tracker)
+    panel.update()  # the Overview: tier rows, not the 5 model rows behind the Models tab
+    assert [r[0] for r in table_texts(panel, "tiers")][:2] == ["Tier 1", "Tier 2"]
+    assert table_texts(panel, "models") == []
+    show_models(panel)
+    panel.update()  # shown: written at once, without waiting for new calls
+    assert len(table_texts(panel, "models")) == 5
+
+
+def test_the_chart_counts_seconds_from_a_whole_hour_and_stacks_on_demand(catalog, clock: Clock) -> None:
+    tracker = CostTracker(catalog)
+    tracker.record("gpt-4o", Usage(input=1_000_000), tier="Tier 1", at=clock.ago(5))  # $2.50
+    tracker.record("gpt-4o", Usage(input=400_000), tier="Tier 2", at=clock.ago(0))  # $1.00
+    dpg.create_context()
+    try:
+        panel = CostPanel(tracker, persist_settings=False, table_refresh_s=0, detail_refresh_s=0)
+        panel.build()
+        panel.update()
+        w = panel.widgets
+        # the clock starts at 12:00:00 UTC: the first call at 11:59:55, so the axis counts from 11:00
+        hour = clock.START - 3600
+        assert panel.chart.origin == hour
+        x, y = dpg.get_value(w.series["Total"])[:2]
+        assert (x, y) == ([3594.0, 3595.0, 3600.0], [0.0, 2.5, 3.5])
+        assert dpg.is_item_shown(w.series["Tier 1"]) and not dpg.is_item_shown(w.areas["Tier 1"])
+        panel.set_chart_mode("Stacked")
+        panel.update()
+        assert dpg.get_value(panel.tags("chart", "mode")) == "Stacked"
+        assert not dpg.is_item_shown(w.series["Tier 2"]) and dpg.is_item_shown(w.areas["Tier 2"])
+        x, top, bottom = dpg.get_value(w.areas["Tier 2"])[:3]  # Tier 2 stacked on Tier 1
+        assert (x, bottom, top) == ([3594.0, 3595.0, 3599.0, 3600.0], [0.0, 2.5, 2.5, 2.5], [0.0, 2.5, 2.5, 3.5])
+        assert dpg.is_item_shown(w.series["Total"]), "the total stays a line over the bands"
     finally:
         dpg.destroy_context()

@@ -10,7 +10,15 @@ import pytest
 
 from costpanel import CostTracker, Usage
 from costpanel.gui.budget import BudgetLevel
-from costpanel.gui.viewmodel import MODEL_COLUMNS, STANDARD_TIERS, PanelView, build_view, chart_series, sort_rows
+from costpanel.gui.viewmodel import (
+    MODEL_COLUMNS,
+    STANDARD_TIERS,
+    PanelView,
+    build_view,
+    chart_series,
+    sort_rows,
+    stacked,
+)
 from costpanel.pricing import Catalog
 
 if TYPE_CHECKING:
@@ -24,9 +32,55 @@ def test_chart_lines_are_cumulative_and_quiet_tiers_stay_flat_to_the_latest_seco
     tracker.record("gpt-4o", Usage(input=1_000_000), tier="Tier 1", at=t0)
     tracker.record("gpt-4o", Usage(input=1_000_000), tier="Tier 2", at=t0 + dt.timedelta(seconds=5))
     lines = chart_series(tracker.snapshot())
-    assert lines["Total"] == ([t0.timestamp(), t0.timestamp() + 5], [2.5, 5.0])
-    assert lines["Tier 1"] == ([t0.timestamp(), t0.timestamp() + 5], [2.5, 2.5])
-    assert lines["Tier 2"] == ([t0.timestamp() + 5], [2.5])
+    t = t0.timestamp()
+    assert lines["Total"] == ([t - 1, t, t + 5], [0.0, 2.5, 5.0])  # each line rises from zero
+    assert lines["Tier 1"] == ([t - 1, t, t + 5], [0.0, 2.5, 2.5])
+    assert lines["Tier 2"] == ([t + 4, t + 5], [0.0, 2.5])
+    # stacked: Tier 2 on top of Tier 1, both held at their last value between points
+    areas = stacked(lines)
+    assert areas["Tier 1"] == ([t - 1, t, t + 4, t + 5], [0.0] * 4, [0.0, 2.5, 2.5, 2.5])
+    assert areas["Tier 2"] == ([t - 1, t, t + 4, t + 5], [0.0, 2.5, 2.5, 2.5], [0.0, 2.5, 2.5, 5.0])
+
+
+def test_a_session_of_one_second_still_draws_a_line(tracker: CostTracker) -> None:
+    t0 = dt.datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    tracker.record("gpt-4o", Usage(input=1_000_000), tier="Tier 1", at=t0)
+    tracker.record("gpt-4o", Usage(input=1_000_000), tier="Tier 1", at=t0)
+    assert chart_series(tracker.snapshot())["Total"] == ([t0.timestamp() - 1, t0.timestamp()], [0.0, 5.0])
+
+
+def test_burn_rate_and_projection_wait_for_60_s_and_5_calls(catalog: Catalog, clock: Clock) -> None:
+    tracker = CostTracker(catalog)
+    for _ in range(5):
+        tracker.record("gpt-4o", Usage(input=100_000), tier="Tier 1", at=clock.ago(0))  # $0.25 each
+    clock.advance(59)
+    h = build_view(tracker.snapshot()).header
+    assert (h.burn_5m, h.burn_session, h.projection) == (
+        "\u2014 (shown after 60 s and 5 calls)", "\u2014 session average", "in 1 h: \u2014")
+    clock.advance(1)  # 60 s, 5 calls: $1.25 in one minute is $75/h over both windows
+    h = build_view(tracker.snapshot()).header
+    assert (h.burn_5m, h.burn_session, h.projection) == (
+        "$75.00/h over the last 1 min (all of it)", "$75.00/h session average", "in 1 h at the 5-min rate: $76.25")
+    young = CostTracker(catalog)
+    for _ in range(4):
+        young.record("gpt-4o", Usage(input=100_000), tier="Tier 1", at=clock.ago(0))
+    clock.advance(600)
+    assert build_view(young.snapshot()).header.burn_5m.startswith("\u2014"), "4 calls are too few, however old"
+
+
+def test_names_no_loaded_font_can_draw_show_their_code_points() -> None:
+    from costpanel.gui.fonts import Glyphs, default_glyphs
+
+    g = default_glyphs()  # Roboto: Latin, Greek and Cyrillic, no CJK, no emoji
+    assert g("модель-Ωmega") == "модель-Ωmega"
+    assert g("中文-model") == "U+4E2DU+6587-model"
+    assert g("bot-\U0001F600") == "bot-U+1F600"
+    from costpanel.gui.fonts import FontMetrics, covered_by, metrics, ui_font_file
+
+    cjk = FontMetrics(ui_font_file(), 1000, {0x4E2D: 1000, 0x6587: 1000}, 1448)  # a CJK font's two glyphs
+    with_cjk = Glyphs(covered_by(metrics(ui_font_file()), cjk))  # as the panel with a CJK system font
+    assert with_cjk("中文-model") == "中文-model"
+    assert with_cjk("中国") == "中U+56FD", "a glyph neither font has"
 
 
 def test_view_always_lists_the_four_standard_tiers_then_others_naturally(tracker: CostTracker) -> None:
@@ -84,9 +138,9 @@ def test_header_rates_and_projection_are_the_hand_computed_figures(hour_old_sess
     assert h.calls == "7 calls"
     assert h.tokens == "2,552,890 tokens"  # 2,100,000 + 2,000 + 10 + 400,000 + 50,000 + 880
     assert h.elapsed == "elapsed 1:00:00"
-    assert h.burn_5m == "$18.00/h (5 min)"  # $1.50 in the last 300 s, x 12
-    assert h.burn_session == "$6.75/h (session)"  # $6.75075 in one hour
-    assert h.projection == "in 1 h at this rate: $24.75"  # $6.75075 now + $18.00 at the 5-minute rate
+    assert h.burn_5m == "$18.00/h over the last 5 min"  # $1.50 in the last 300 s, x 12
+    assert h.burn_session == "$6.75/h session average"  # $6.75075 in one hour
+    assert h.projection == "in 1 h at the 5-min rate: $24.75"  # $6.75075 now + $18.00 at the 5-minute rate
 
 
 def test_discarded_and_pending_notices_name_their_own_amounts(hour_old_session: PanelView) -> None:
@@ -102,7 +156,7 @@ def test_a_tier_with_unpriced_calls_is_flagged(hour_old_session: PanelView) -> N
     assert rows["Tier 1"].cells == ("Tier 1", "gpt-4o", "2", "2.10M", "0", "0", "0", "$5.25", "77.8%")
     assert rows["Tier 2"].cells == ("Tier 2", "gpt-4o", "2", "400k", "0", "0", "50.0k", "$1.50", "22.2%")
     # only unpriced calls: no cost at all, and the row is badged
-    assert rows["Tier 3"].cells == ("Tier 3", "acme-local-7b", "1", "800", "0", "0", "80", "unpriced", "0%")
+    assert rows["Tier 3"].cells == ("Tier 3", "acme-local-7b", "1", "800", "0", "0", "80", "unpriced", "\u2014")  # share unknown, not 0 %
     assert rows["Tier 3"].unpriced is True
     assert rows["Tier 3"].tooltips[7].startswith("1 unpriced call(s): cost unknown")
     # some unpriced calls: the priced part, marked as incomplete
@@ -137,4 +191,4 @@ def test_approximate_calls_are_said_in_the_header(tracker: CostTracker) -> None:
     assert build_view(tracker.snapshot()).header.pending == ""
     tracker.record("claude-haiku-4-5", usage, tier="main", approximate=True)
     assert build_view(tracker.snapshot()).header.pending == (
-        "~ 1 call(s) approximate (cache writes priced at the 5-minute rate)")
+        "\u2248 1 call(s) approximate (cache writes priced at the 5-minute rate)")

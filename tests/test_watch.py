@@ -495,7 +495,7 @@ def test_the_filter_shows_one_project_and_all_again(watched_panel) -> None:
     panel.update()
     assert _tiers(panel) == [("subagent", "1")]
     blog = watcher.views.get("costpanel / blog").snapshot()
-    assert dpg.get_item_configuration(panel.widgets.big_cost)["text"] == panel.view.header.cost
+    assert dpg.get_value(panel.widgets.big_cost) == panel.view.header.cost
     assert panel.snapshot.total_usd == blog.total_usd != tracker.snapshot().total_usd
     panel.set_source_filter("no such view")  # a stale choice: back to everything
     panel.update()

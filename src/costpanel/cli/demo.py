@@ -30,6 +30,7 @@ def add_parser(sub: Any) -> None:
                    help=types.GUARD_HELP)
     p.add_argument("--screenshot", type=_png_path, default=None, metavar="FILE.png",
                    help="render --frames frames, write a PNG of the window and exit")
+    add_look_flags(p)
     p.add_argument("--frames", type=types.positive_int, default=None, metavar="N",
                    help="render N frames and exit (default: until the window is closed; 180 with --screenshot)")
     p.add_argument("--headless", action="store_true", help="no window: run --seconds and print the tables")
@@ -41,6 +42,37 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--no-ledger", action="store_true",
                    help="keep nothing on disk (by default the simulated calls go to your ledger, in a demo-… session)")
     p.set_defaults(handler=run)
+
+
+def add_look_flags(p: Any) -> None:
+    """``--theme`` and ``--scale``, shared by `demo` and `watch`."""
+    p.add_argument("--theme", choices=("dark", "light"), default=None,
+                   help="panel colours (default: as last time; kept for next time, except with --screenshot)")
+    p.add_argument("--scale", type=_scale, default=None, metavar="PERCENT",
+                   help="text and layout size, 100-200 (default: as last time; kept like --theme)")
+
+
+def _scale(text: str) -> int:
+    try:
+        value = int(text.strip().removesuffix("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--scale is a whole percent from 100 to 200, got {text!r}") from None
+    if not 100 <= value <= 200:
+        raise argparse.ArgumentTypeError(f"--scale is a whole percent from 100 to 200, got {text!r}")
+    return value
+
+
+def look_settings(args: argparse.Namespace) -> Any:
+    """The saved panel settings with ``--theme``/``--scale`` on top (the panel saves them at exit,
+    unless it only takes a screenshot)."""
+    from ..gui.settings import load_settings
+
+    settings = load_settings()
+    if getattr(args, "theme", None) is not None:
+        settings.theme = args.theme
+    if getattr(args, "scale", None) is not None:
+        settings.font_scale = args.scale / 100
+    return settings
 
 
 def _budget(text: str) -> Decimal:
@@ -114,7 +146,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             from ..gui import CostPanel
 
-            panel = CostPanel(tracker, budget=args.budget, persist_settings=args.screenshot is None)
+            panel = CostPanel(tracker, budget=args.budget, settings=look_settings(args),
+                              persist_settings=args.screenshot is None)
             if args.screenshot is not None:
                 args.screenshot.parent.mkdir(parents=True, exist_ok=True)
                 try:

@@ -15,7 +15,7 @@ from typing import Any
 from ..money import format_usd
 from ..pricing import PricingError
 from . import args as types
-from .demo import _png_path
+from .demo import _png_path, add_look_flags, look_settings
 from .output import console, error, pricing_problems
 from .guard_flags import guard_alerts, guards_table
 from .panel_checks import db_is_a_folder, no_display
@@ -42,6 +42,7 @@ def add_parser(sub: Any) -> None:
                    help="stop after S seconds (default: until the window closes, Ctrl-C or SIGTERM)")
     p.add_argument("--screenshot", type=_png_path, default=None, metavar="FILE.png",
                    help="once the logs are read, render a few frames, write a PNG of the window and exit")
+    add_look_flags(p)
     p.add_argument("--db", type=Path, default=None, metavar="PATH",
                    help="ledger file (default: COSTPANEL_DB or the user data dir)")
     p.add_argument("--no-ledger", action="store_true", help="keep the calls in memory only")
@@ -143,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
             if args.headless:
                 _headless(tracker, watcher, stop, args.seconds, alerts)
             else:
-                problems = _panel(tracker, watcher, views, stop, args.seconds, args.screenshot)
+                problems = _panel(tracker, watcher, views, stop, args.seconds, args.screenshot, look_settings(args))
         if watcher.error is not None:
             error(f"watching stopped: {watcher.error}")
             problems = True
@@ -261,12 +262,12 @@ def _table(tracker: Any, stats: Any, alerts: Any = None) -> Any:
 
 
 def _panel(tracker: Any, watcher: Any, views: Any, stop: threading.Event, seconds: float | None,
-           screenshot: Path | None = None) -> bool:
+           screenshot: Path | None = None, settings: Any = None) -> bool:
     """The panel fed by the watcher; returns True when something could not be written."""
     from ..gui import CostPanel
     from ..gui.viewmodel import WatchFeed
 
-    panel = CostPanel(tracker, feed=WatchFeed(watcher.stats, views.names, views.get),
+    panel = CostPanel(tracker, feed=WatchFeed(watcher.stats, views.names, views.get), settings=settings,
                       persist_settings=screenshot is None)
     if screenshot is not None:
         watcher.ready.wait(60)  # the picture shows the logs read, not a half-done catch-up

@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from ..money import format_usd, usd_str
 
 UNPRICED = "unpriced"
-NONE = "-"  # ASCII: the built-in font has no dash glyphs
+NONE = "\u2014"  # an em dash: no figure (Roboto has the glyph)
 _SUFFIXES = ("", "k", "M", "B", "T")
 _TENTH = Decimal("0.1")
 _MICRO = Decimal("0.000001")

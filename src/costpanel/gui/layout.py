@@ -9,14 +9,19 @@ from dataclasses import dataclass, field
 import dearpygui.dearpygui as dpg
 
 from .tags import Tags
+from .geometry import HEADER_GAP, NAME_COLUMNS, WIDGETS
 from .viewmodel import STANDARD_TIERS, TABLES, Column
 
-BIG_TEXT_SIZE = 40
+SCALE_CHOICES = ("100%", "125%", "150%", "175%", "200%")
+CHART_MODES = ("Lines", "Stacked")
 HEADER_FIELDS = ("tokens", "calls", "elapsed", "burn_5m", "burn_session", "projection")
 MODEL_TABLE_HEIGHT = 260  # px at 100 %; scaled with the font
 PLOT_HEIGHT = 200
 NOTICE_FIELDS = ("unpriced", "pending", "discarded")
-TOOLTIP_COLUMNS = {"models", "model", "cost"}  # the cost cell's tooltip carries every exact figure
+# The cost cell's tooltip carries every exact figure; name-like cells show their whole text (they
+# are cut with "…" to their column).
+TOOLTIP_COLUMNS = {"models", "model", "cost", "tier", "provider"}
+FITTED_COLUMNS = {"models", "model", "tier", "provider"}  # free text, cut to the column's width
 
 
 @dataclass
@@ -37,6 +42,17 @@ class RowPool:
     scrolls: bool = False  # a scrolling table: only the rows in view are written
     rows: list[PooledRow] = field(default_factory=list)
     stale: set[int] = field(default_factory=set)  # rows not written at the last refresh (out of view)
+
+    @property
+    def fitted(self) -> tuple[tuple[int, str], ...]:
+        """(index, key) of the columns whose free text is cut to the column's width."""
+        return tuple((c, col.key) for c, col in enumerate(self.columns) if col.key in FITTED_COLUMNS)
+
+    @property
+    def name_index(self) -> int:
+        """The column whose text is cut with "…" to fit (the model or models column)."""
+        return next(c for c, col in enumerate(self.columns) if col.key == NAME_COLUMNS.get(self.name, "name")) \
+            if self.name in NAME_COLUMNS else 0
 
     def ensure(self, n: int) -> None:
         while len(self.rows) < n:
@@ -75,6 +91,7 @@ class Widgets:
     theme_toggle: str
     font_scale: str
     history: HistoryWidgets | None = None
+    areas: dict[str, str] = field(default_factory=dict)  # stacked view: a shaded band per tier
     sources: str | None = None  # the Sources line of a panel fed by `costpanel watch`
     source_filter: str | None = None  # its source/project filter (a combo)
 
@@ -105,6 +122,8 @@ class Actions:
     font_scale: Callable[[str], None]
     sort: Callable[[str, object], None]
     dismiss_alerts: Callable[[], None]
+    dismiss_budget: Callable[[], None]
+    chart_mode: Callable[[str], None]
     history_range: Callable[[str], None]
     history_export: Callable[[str], None]
     history_budgets: Callable[[str, str], None]
@@ -113,13 +132,16 @@ class Actions:
 
 def _table(t: Tags, name: str, parent: int | str, on_sort: Callable[[str, object], None], height: int) -> str:
     tag = t(name, "table")
-    with dpg.table(tag=tag, parent=parent, header_row=True, sortable=True, resizable=True,
-                   policy=dpg.mvTable_SizingStretchProp, row_background=True, borders_innerH=False,
+    # Not resizable: fixed columns then fit their content every frame (geometry.py sizes the window
+    # for the widest figures), and the name column stretches over the rest.
+    with dpg.table(tag=tag, parent=parent, header_row=True, sortable=True, resizable=False,
+                   policy=dpg.mvTable_SizingFixedFit, row_background=True, borders_innerH=False,
                    borders_outerH=True, borders_innerV=False, borders_outerV=True, scrollY=height > 0,
                    height=height, freeze_rows=1, clipper=height > 0, callback=lambda sender, app_data: on_sort(name, app_data)):
         for c, col in enumerate(TABLES[name]):
-            wide = col.key in ("models", "model", "tier") and name != "tiers" or col.key == "models"
-            dpg.add_table_column(label=col.label, tag=t(name, "col", c), init_width_or_weight=2.2 if wide else 1.0,
+            stretch = col.key == NAME_COLUMNS[name]
+            dpg.add_table_column(label=col.label, tag=t(name, "col", c), width_stretch=stretch, width_fixed=not stretch,
+                                 init_width_or_weight=1.0 if stretch else 0.0,
                                  prefer_sort_descending=col.numeric, prefer_sort_ascending=not col.numeric)
     return tag
 
@@ -132,24 +154,22 @@ def build(t: Tags, actions: Actions, parent: int | str | None, *, theme_name: st
         parent = dpg.add_window(tag=t("window"), label="costpanel", no_title_bar=True, no_collapse=True)
     root = dpg.add_group(parent=parent, tag=t("root"))
 
-    # Header: the session cost in large type, then the figures around it.
+    # Header: the session cost in large type (Roboto Medium, bound by the panel), the figures beside it.
     with dpg.group(horizontal=True, parent=root):
         with dpg.group(tag=t("big", "group")):
-            with dpg.drawlist(width=300, height=BIG_TEXT_SIZE + 8, tag=t("big", "canvas")):
-                big = dpg.draw_text((0, 2), "$0.00", size=BIG_TEXT_SIZE, tag=t("big", "cost"))
+            big = dpg.add_text("$0.00", tag=t("big", "cost"))
         with dpg.tooltip(t("big", "group")):
             big_tip = dpg.add_text("", tag=t("big", "tip"))
+        dpg.add_spacer(width=HEADER_GAP, tag=t("gap", "header"))
         with dpg.group():
             with dpg.group(horizontal=True):
                 header = {}
                 for k in HEADER_FIELDS[:3]:
                     header[k] = dpg.add_text("", tag=t("header", k))
-                    dpg.add_spacer(width=12)
             with dpg.group(horizontal=True):
-                dpg.add_text("burn rate", color=(150, 150, 160, 255))
+                dpg.add_text("Burn rate", tag=t("header", "burn", "label"))
                 for k in HEADER_FIELDS[3:5]:
                     header[k] = dpg.add_text("", tag=t("header", k))
-                    dpg.add_spacer(width=12)
             header["projection"] = dpg.add_text("", tag=t("header", "projection"))
     notices = {k: dpg.add_text("", tag=t("notice", k), parent=root, show=False) for k in NOTICE_FIELDS}
     sources = source_filter = None
@@ -158,51 +178,65 @@ def build(t: Tags, actions: Actions, parent: int | str | None, *, theme_name: st
             dpg.add_text("Show")
             source_filter = dpg.add_combo((), width=260, tag=t("sources", "filter"),
                                           callback=lambda s, a: actions.source_filter(a))
-            sources = dpg.add_text("", tag=t("sources", "line"), color=(150, 150, 160, 255))
+            sources = dpg.add_text("", tag=t("sources", "line"))
 
-    # Budget and controls.
+    # Budget: one percentage, beside the bar (text over the bar's fill could not keep its contrast).
     with dpg.group(horizontal=True, parent=root):
         dpg.add_text("Budget $")
-        budget_input = dpg.add_input_text(tag=t("budget", "input"), width=90, hint="none", on_enter=True,
+        budget_input = dpg.add_input_text(tag=t("budget", "input"), width=WIDGETS["budget_input"], hint="none", on_enter=True,
                                           callback=lambda s, a: actions.set_budget(a))
-        dpg.add_button(label="Set", callback=lambda: actions.set_budget(dpg.get_value(budget_input)))
-        budget_bar = dpg.add_progress_bar(tag=t("budget", "bar"), default_value=0.0, width=220, overlay="no budget")
-        budget_label = dpg.add_text("", tag=t("budget", "label"))
-        dpg.add_spacer(width=20)
+        dpg.add_button(label="Set", tag=t("budget", "set"),
+                       callback=lambda: actions.set_budget(dpg.get_value(budget_input)))
+        budget_bar = dpg.add_progress_bar(tag=t("budget", "bar"), default_value=0.0, width=WIDGETS["budget_bar"],
+                                          overlay="")
+        budget_label = dpg.add_text("no budget", tag=t("budget", "label"))
+    with dpg.group(horizontal=True, parent=root, tag=t("budget", "notice", "group"), show=False):
+        dpg.add_text("", tag=t("budget", "notice"))
+        dpg.add_button(label="Dismiss", tag=t("budget", "dismiss"), callback=lambda: actions.dismiss_budget())
+    with dpg.group(horizontal=True, parent=root, tag=t("controls")):
         dpg.add_button(label="Reset", tag=t("button", "reset"), callback=lambda: actions.reset_requested())
         dpg.add_button(label="Export CSV", tag=t("button", "csv"), callback=lambda: actions.export("csv"))
         dpg.add_button(label="Export JSON", tag=t("button", "json"), callback=lambda: actions.export("json"))
-        theme_toggle = dpg.add_combo(("dark", "light"), default_value=theme_name, width=90, tag=t("theme"),
+        dpg.add_spacer(width=HEADER_GAP, tag=t("gap", "controls"))
+        dpg.add_text("Theme")
+        theme_toggle = dpg.add_combo(("dark", "light"), default_value=theme_name, width=WIDGETS["theme"], tag=t("theme"),
                                      callback=lambda s, a: actions.theme(a))
-        font = dpg.add_combo(("100%", "125%", "150%"), default_value=f"{round(font_scale * 100)}%", width=90,
+        dpg.add_text("Scale")
+        font = dpg.add_combo(SCALE_CHOICES, default_value=f"{round(font_scale * 100)}%", width=WIDGETS["scale"],
                              tag=t("font"), callback=lambda s, a: actions.font_scale(a))
+        dpg.add_text("Chart")
+        dpg.add_combo(CHART_MODES, default_value=CHART_MODES[0], width=WIDGETS["chart"], tag=t("chart", "mode"),
+                      callback=lambda s, a: actions.chart_mode(a))
     with dpg.group(horizontal=True, parent=root, tag=t("alerts"), show=False) as alert_group:
-        alert_text = dpg.add_text("", tag=t("alerts", "text"), color=(255, 120, 90, 255))
-        dpg.add_button(label="Dismiss", callback=lambda: actions.dismiss_alerts())
+        alert_text = dpg.add_text("", tag=t("alerts", "text"))
+        dpg.add_button(label="Dismiss", tag=t("alerts", "dismiss"), callback=lambda: actions.dismiss_alerts())
 
     # Tables and chart.
     pools: dict[str, RowPool] = {}
     with dpg.tab_bar(parent=root, tag=t("tabs")):
         with dpg.tab(label="Overview", tag=t("tab", "overview")) as overview:
-            dpg.add_text("By tier", color=(150, 150, 160, 255))
+            dpg.add_text("By tier", tag=t("label", "tiers"))
             pools["tiers"] = RowPool("tiers", _table(t, "tiers", overview, actions.sort, 0), TABLES["tiers"], t)
-            dpg.add_text("By model", color=(150, 150, 160, 255))
-            pools["models"] = RowPool("models", _table(t, "models", overview, actions.sort, MODEL_TABLE_HEIGHT),
-                                      TABLES["models"], t, scrolls=True)
             # Software rendering pays per pixel: no vertical grid lines or mouse read-out, which
-            # cost several milliseconds a frame under llvmpipe for little reading value.
-            with dpg.plot(tag=t("plot"), height=PLOT_HEIGHT, width=-1, label="Cumulative cost (USD)", no_mouse_pos=True):
-                dpg.add_plot_legend(location=dpg.mvPlot_Location_North, horizontal=True)
-                plot_x = dpg.add_plot_axis(dpg.mvXAxis, scale=dpg.mvPlotScale_Time, tag=t("plot", "x"),
-                                           no_gridlines=True)
-                plot_y = dpg.add_plot_axis(dpg.mvYAxis, label="USD", tag=t("plot", "y"))
-        with dpg.tab(label="Tier x model", tag=t("tab", "pairs")) as pairs:
+            # cost several milliseconds a frame under llvmpipe for little reading value. Ticks are
+            # set by the panel (ticks.py): local wall-clock times, money with units.
+            with dpg.plot(tag=t("plot"), height=PLOT_HEIGHT, width=-1, label="Cumulative cost", no_mouse_pos=True,
+                          no_menus=True):
+                dpg.add_plot_legend(location=dpg.mvPlot_Location_East, outside=True)  # beside: height is scarcer
+                plot_x = dpg.add_plot_axis(dpg.mvXAxis, tag=t("plot", "x"), no_gridlines=True)
+                plot_y = dpg.add_plot_axis(dpg.mvYAxis, tag=t("plot", "y"))
+        with dpg.tab(label="Models", tag=t("tab", "models")) as models_tab:
+            dpg.add_text("By model", tag=t("label", "models"))
+            pools["models"] = RowPool("models", _table(t, "models", models_tab, actions.sort, MODEL_TABLE_HEIGHT),
+                                      TABLES["models"], t, scrolls=True)
+        with dpg.tab(label="Tier \u00d7 model", tag=t("tab", "pairs")) as pairs:
             pools["pairs"] = RowPool("pairs", _table(t, "pairs", pairs, actions.sort, 0), TABLES["pairs"], t)
-            dpg.add_text("Discarded fallback attempts (spent, not in the total)", color=(150, 150, 160, 255))
+            dpg.add_text("Discarded fallback attempts (spent, not in the total)")
             pools["discarded"] = RowPool("discarded", _table(t, "discarded", pairs, actions.sort, 0),
                                          TABLES["discarded"], t)
         with dpg.tab(label="History", tag=t("tab", "history")) as history_tab:
             history = _history(t, actions, history_tab)
+        # What-if and guards views go in further tabs here (issue 12, sections 2 and 3).
     pools["tiers"].ensure(6)
     pools["models"].ensure(16)
     pools["pairs"].ensure(24)
@@ -253,18 +287,18 @@ def _history(t: Tags, actions: Actions, parent: int | str) -> HistoryWidgets:
     for period in ("daily", "monthly"):
         with dpg.group(horizontal=True, parent=parent):
             bars.append(dpg.add_progress_bar(tag=t("history", "budget", period), width=220, default_value=0.0,
-                                             overlay="no budget"))
+                                             overlay=""))  # the label beside it has the percentage
             labels.append(dpg.add_text("", tag=t("history", "budget", period, "label")))
-    with dpg.plot(tag=t("history", "plot"), height=180, width=-1, label="Cost per day (USD, local days)",
+    with dpg.plot(tag=t("history", "plot"), height=180, width=-1, label="Cost per day (local days)",
                   parent=parent, no_mouse_pos=True):
         dpg.add_plot_legend(location=dpg.mvPlot_Location_North, horizontal=True)
         x = dpg.add_plot_axis(dpg.mvXAxis, scale=dpg.mvPlotScale_Time, tag=t("history", "x"), no_gridlines=True)
-        y = dpg.add_plot_axis(dpg.mvYAxis, label="USD", tag=t("history", "y"))
+        y = dpg.add_plot_axis(dpg.mvYAxis, tag=t("history", "y"))
         series = dpg.add_bar_series([], [], weight=86400 * 0.8, parent=y, tag=t("history", "bars"), label="day")
         trend = dpg.add_line_series([], [], parent=y, tag=t("history", "trend"), label="7-day average")
     pools = {}
     for name in ("model", "tier"):
-        dpg.add_text(f"By {name}", color=(150, 150, 160, 255), parent=parent)
+        dpg.add_text(f"By {name}", parent=parent)
         tag = t("history", name, "table")
         with dpg.table(tag=tag, parent=parent, header_row=True, policy=dpg.mvTable_SizingStretchProp,
                        row_background=True, borders_outerH=True, borders_outerV=True):
@@ -276,8 +310,11 @@ def _history(t: Tags, actions: Actions, parent: int | str) -> HistoryWidgets:
 
 
 def ensure_series(w: Widgets, t: Tags, label: str) -> str:
-    """A line series per tier appears the first time that tier has a point."""
+    """A line series per tier appears the first time that tier has a point (and its stacked area)."""
     tag = w.series.get(label)
     if tag is None:
         tag = w.series[label] = dpg.add_line_series([], [], label=label, parent=w.plot_y, tag=t("series", label))
+        if label != "Total":
+            w.areas[label] = dpg.add_shade_series([], [], y2=[], label=label, parent=w.plot_y, show=False,
+                                                  tag=t("series", label, "area"))
     return tag

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import dearpygui.dearpygui as dpg
 
-from ..budgets import BudgetAlerts, budget_conflict, parse_budget
+from ..budgets import budget_conflict, parse_budget
 from ..export import write_export
 from ..money import usd_str
 from ..paths import config_dir, data_dir
@@ -24,7 +23,11 @@ from ..tracker import CostTracker
 from . import layout
 from .settings import PanelSettings, load_settings, save_settings, settings_path
 from .tags import Tags
-from .theme import DARK_PALETTE, LIGHT_PALETTE, Themes, build_themes
+from . import fonts, geometry, ticks
+from .budget import BudgetNotice
+from .palette import PALETTES
+from .chart import ChartView
+from .theme import Themes, build_themes, style_theme
 from .viewmodel import ALL_SOURCES, STANDARD_TIERS, TABLES, PanelView, RowView, WatchFeed, build_view
 
 CLOCK_REFRESH_S = 1.0  # elapsed time and burn rate move even when no call arrives
@@ -75,7 +78,16 @@ class CostPanel:
         if budget is not None:
             self._remember(budget_usd=budget)
         self.export_dir = export_dir or data_dir() / "exports"
-        self.alerts = BudgetAlerts()
+        self.budget_notice = BudgetNotice()
+        self.chart: ChartView | None = None
+        self.scale = min(max(round(self.settings.font_scale * 100), geometry.MIN_SCALE), geometry.MAX_SCALE)
+        self._plans: dict[str, geometry.TablePlan] = {}
+        self._geometry_key: tuple[object, ...] = ()
+        self._cjk = fonts.cjk_font_file()
+        self._ui_metrics = fonts.metrics(fonts.ui_font_file())
+        self._cjk_metrics = fonts.metrics(self._cjk) if self._cjk is not None else None
+        self.glyphs = fonts.default_glyphs() if self._cjk_metrics is None else \
+            fonts.Glyphs(fonts.covered_by(self._ui_metrics, self._cjk_metrics))
         self.tags = Tags()
         self.widgets: layout.Widgets | None = None
         self.themes: Themes | None = None
@@ -94,10 +106,11 @@ class CostPanel:
         self._active_tab: object = None
         self._owns_window = True
         self._config_dir = str(config_dir())  # shown in the unpriced tooltip; looked up once
-        self._palette = DARK_PALETTE
+        self._palette = PALETTES["dark"]
         self._last_data = 0.0
         self._pairs_tab: tuple[object, ...] = ()
         self._history_tab: tuple[object, ...] = ()
+        self._models_tab: tuple[object, ...] = ()
         self._last_rows: dict[str, list[RowView]] = {}  # what each table was last refreshed with
         self.history_range = "7d"
         self.history: Any = None  # the last HistoryView shown
@@ -123,7 +136,8 @@ class CostPanel:
             reset_requested=self.request_reset, reset_confirmed=self.confirm_reset,
             reset_cancelled=self.cancel_reset, export=self.export, set_budget=self.set_budget,
             theme=self.set_theme, font_scale=self.set_font_scale, sort=self.on_sort,
-            dismiss_alerts=self.dismiss_alerts, history_range=self.set_history_range,
+            dismiss_alerts=self.dismiss_alerts, dismiss_budget=self.dismiss_budget_notice,
+            chart_mode=self.set_chart_mode, history_range=self.set_history_range,
             history_export=self.export_history, history_budgets=self.set_history_budgets,
             source_filter=self.set_source_filter,
         )
@@ -131,8 +145,11 @@ class CostPanel:
         self.widgets = layout.build(self.tags, actions, parent, theme_name=self.settings.theme,
                                     font_scale=self.settings.font_scale, standard_tiers=self.standard_tiers,
                                     watched=self.feed is not None)
+        self.chart = ChartView(self.widgets, self.tags, self.standard_tiers)
         pairs = self.tags("tab", "pairs")
         self._pairs_tab = (pairs, dpg.get_alias_id(pairs))
+        models = self.tags("tab", "models")
+        self._models_tab = (models, dpg.get_alias_id(models))
         history = self.tags("tab", "history")
         self._history_tab = (history, dpg.get_alias_id(history))
         for name, columns in TABLES.items():
@@ -143,8 +160,8 @@ class CostPanel:
         kept = (f"The history stays in the ledger ({self.tracker.ledger.path})." if self.tracker.ledger is not None
                 else "Without a ledger, this session's figures are gone for good.")
         dpg.set_value(self.tags("reset", "text"), f"Start a new session? The current totals go to zero.\n{kept}")
+        self.set_font_scale(f"{self.scale}%")
         self.set_theme(self.settings.theme)
-        self.set_font_scale(f"{round(self.settings.font_scale * 100)}%")
         self._dirty = True
         return self.widgets.root
 
@@ -159,6 +176,7 @@ class CostPanel:
         w = self.widgets
         if w is None:
             raise RuntimeError("call build() before update()")
+        self._fit()
         now = time.monotonic()
         shown = self.shown_tracker()
         version = shown.version
@@ -174,7 +192,8 @@ class CostPanel:
         details_due = everything or (version != self._details_version and now - self._last_details >= self.detail_refresh_s)
         snap = shown.snapshot()
         view = build_view(snap, budget=self.budget, sort=self.settings.sort, config_dir=self._config_dir,
-                          chart=details_due, tables=visible if tables_due else (), standard_tiers=self.standard_tiers)
+                          chart=details_due, tables=visible if tables_due else (), standard_tiers=self.standard_tiers,
+                          glyphs=self.glyphs)
         self.snapshot, self.view = snap, view
         self._seen_version, self._last_refresh, self._dirty = snap.version, now, False
         self._apply_header(view)
@@ -189,7 +208,8 @@ class CostPanel:
                 self._last_rows[name] = rows
             self._tables_version, self._last_tables = snap.version, now
         if details_due:
-            self._apply_chart(view.chart)
+            assert self.chart is not None
+            self.chart.apply(view.chart, self._palette)
             self._details_version, self._last_details = snap.version, now
         return data_changed
 
@@ -202,7 +222,9 @@ class CostPanel:
             self._history_due = 0.0
         if active in self._history_tab:
             return ()
-        return ("pairs", "discarded") if active in self._pairs_tab else ("tiers", "models")
+        if active in self._models_tab:
+            return ("models",)
+        return ("pairs", "discarded") if active in self._pairs_tab else ("tiers",)
 
     def _set(self, item: Any, value: Any) -> None:
         if self._values.get(item) != value:
@@ -221,7 +243,7 @@ class CostPanel:
         w = self.widgets
         assert w is not None
         h = view.header
-        self._configure(w.big_cost, text=h.cost)
+        self._set(w.big_cost, h.cost)
         self._set(w.big_cost_tip, f"{h.cost_exact}\nsession {h.session}")
         for name, tag in w.header.items():
             self._set(tag, getattr(h, name))
@@ -229,7 +251,7 @@ class CostPanel:
             text = getattr(h, name)
             self._set(tag, text)
             self._configure(tag, show=bool(text),
-                            color=self._palette.unpriced if name == "unpriced" else self._palette.muted)
+                            color=(*(self._palette.unpriced if name == "unpriced" else self._palette.muted), 255))
 
     def shown_tracker(self) -> CostTracker:
         """The tracker on screen: the whole session, or the filter's source or project."""
@@ -258,27 +280,34 @@ class CostPanel:
             if self.widgets.source_filter is not None:  # a stale choice falls back to all: say so
                 dpg.set_value(self.widgets.source_filter, self.shown)
                 self._values[self.widgets.source_filter] = self.shown
-            for tag in self.widgets.series.values():  # lines of the previous choice's tiers are not this one's
-                dpg.set_value(tag, [[], []])
+            if self.chart is not None:  # lines of the previous choice's tiers are not this one's
+                self.chart.clear()
 
     def _apply_budget(self, view: PanelView) -> None:
         w = self.widgets
         assert w is not None and self.themes is not None
         status = view.budget
+        notice = self.budget_notice.update(status)
+        self._set(self.tags("budget", "notice"), notice)
+        self._configure(self.tags("budget", "notice", "group"), show=bool(notice))
         if status is None:
             self._set(w.budget_bar, 0.0)
-            self._configure(w.budget_bar, overlay="no budget")
-            self._set(w.budget_label, "")
+            self._set(w.budget_label, "no budget")
             return
         self._set(w.budget_bar, min(status.fraction, 1.0))
-        self._configure(w.budget_bar, overlay=f"{status.percent:,}%")
-        self._set(w.budget_label, status.label)
-        theme = self.themes.budget[status.level]
+        self._set(w.budget_label, f"{status.percent:,}%  {status.amounts}, {status.left}")
+        level_text = self._palette.level_text[status.level]
+        self._configure(self.tags("budget", "notice"), color=(*level_text, 255))
+        theme = self.themes.budget[self._palette.name][status.level]
         if self._values.get((w.budget_bar, "bound theme")) != theme:
             dpg.bind_item_theme(w.budget_bar, theme)
             self._values[(w.budget_bar, "bound theme")] = theme
-        for notice in self.alerts.check(status):
-            self.notify(notice)
+
+    def dismiss_budget_notice(self) -> None:
+        """Hide the budget notice until a higher threshold is crossed."""
+        self.budget_notice.dismiss()
+        if self.widgets is not None:
+            self._configure(self.tags("budget", "notice", "group"), show=False)
 
     def _apply_rows(self, pool: layout.RowPool, rows: list[RowView], *, tooltips: bool = True,
                     everything: bool = False) -> None:
@@ -301,13 +330,33 @@ class CostPanel:
     def _write_row(self, pool: layout.RowPool, k: int, row: RowView, tooltips: bool = True) -> None:
         pooled = pool.rows[k]
         texts, tips = row.cells, row.tooltips
+        plan = self._plans.get(pool.name)
+        widths = {c: plan.widths[key] for c, key in pool.fitted if key in plan.widths} if plan is not None else {}
         for c, cell in enumerate(pooled.cells):
-            self._set(cell, texts[c])
+            text = texts[c]
+            width = widths.get(c)
+            if width is not None:  # free text cut to its column with "…"; the tooltip has it whole
+                text = fonts.fit(text, width, self._cell_font(cell, text), self._style.font)
+            self._set(cell, text)
             tip = pooled.tips[c]
             if tooltips and tip is not None:
                 self._set(tip, tips[c] or texts[c])
         name_cell = pooled.cells[0] if pool.name in ("tiers", "models") else pooled.cells[1]
-        self._configure(name_cell, color=self._palette.unpriced if row.unpriced else (-255, 0, 0, 255))
+        self._configure(name_cell, color=(*self._palette.unpriced, 255) if row.unpriced else (-255, 0, 0, 255))
+
+    def _cell_font(self, cell: Any, text: str) -> fonts.FontMetrics:
+        """A free-text cell (model, tier, provider) with characters Roboto lacks is drawn in the CJK
+        system font (when there is one), every other cell in Roboto: returns the metrics of the
+        font the cell is drawn in."""
+        if self._cjk is None or self._cjk_metrics is None or self.themes is None:
+            return self._ui_metrics
+        cjk = not all(self._ui_metrics.covers(ord(ch)) for ch in text)
+        font = self.themes.extra_font(self._cjk, self.scale, self._style) if cjk else \
+            self.themes.fonts_for(self.scale, self._style)[0]
+        if self._values.get((cell, "font")) != font:
+            dpg.bind_item_font(cell, font)
+            self._values[(cell, "font")] = font
+        return self._cjk_metrics if cjk else self._ui_metrics
 
     def _catch_up_rows(self) -> None:
         """Rows skipped while out of view, written as soon as they scroll into view."""
@@ -329,17 +378,64 @@ class CostPanel:
             return 0, n
         return max(0, seen[0] - 2), seen[-1] + 3
 
-    def _apply_chart(self, chart: Mapping[str, tuple[list[float], list[float]]]) -> None:
+    def set_chart_mode(self, mode: str) -> None:
+        """Cost per tier as lines or stacked areas."""
+        if mode in layout.CHART_MODES and self.chart is not None:
+            self.chart.mode = mode
+            self._set(self.tags("chart", "mode"), mode)
+            self._details_version = None
+            self._dirty = True
+
+    # -- fitting the window --------------------------------------------------------------------------
+    def _window_size(self) -> tuple[int, int]:
+        if self._owns_window:
+            try:
+                width, height = dpg.get_viewport_client_width(), dpg.get_viewport_client_height()
+                if width > 0 and height > 0:
+                    return width, height
+            except Exception:  # no viewport yet (headless tests): the settings' size
+                pass
+        elif self.widgets is not None:
+            width, height = dpg.get_item_rect_size(self.widgets.root)
+            if width > 0:
+                return int(width), int(height or self.settings.height)
+        return self.settings.width, self.settings.height
+
+    def _fit(self) -> None:
+        """Columns, name widths and heights for the window's size and scale (when either changed)."""
         w = self.widgets
-        assert w is not None
-        for label, (xs, ys) in chart.items():  # an empty chart (tables-only refresh) changes nothing
-            if not xs and label not in w.series:
-                continue
-            tag = layout.ensure_series(w, self.tags, label)
-            dpg.set_value(tag, [xs, ys])
-        if chart.get("Total", ([], []))[0]:
-            dpg.fit_axis_data(w.plot_x)
-            dpg.fit_axis_data(w.plot_y)
+        if w is None:
+            return
+        width, height = self._window_size()
+        rows = len(self._last_rows.get("models", ()))
+        plot_y = dpg.get_item_pos(self.tags("plot"))[1] if self._owns_window else 0
+        # A table reports no position: its label's, plus one line, is where it starts.
+        label_y = dpg.get_item_pos(self.tags("label", "models"))[1] if self._owns_window else 0
+        models_y = label_y + self._style.font + round(6 * self._style.scale) if label_y > 0 else 0
+        key = (width, height, self.scale, rows, plot_y, models_y)
+        if key == self._geometry_key:
+            return
+        self._geometry_key = key
+        st = self._style
+        for name in TABLES:
+            plan = geometry.plan_table(name, width, self._ui_metrics, st)
+            if self._plans.get(name) != plan:
+                self._plans[name] = plan
+                for c, col in enumerate(TABLES[name]):
+                    # `enabled`, not `show`: Dear PyGui hides a table column only when it is disabled;
+                    # a fixed column takes a new width from `init_width_or_weight` (`width` is ignored)
+                    tag = self.tags(name, "col", c)
+                    self._configure(tag, enabled=col.key in plan.shown)
+                    if col.key in plan.shown and col.key != plan.name_key:
+                        self._configure(tag, init_width_or_weight=float(int(plan.widths[col.key])))
+                self._last_rows.pop(name, None)
+                self._dirty = True  # names are cut to the new width on the next refresh
+        bottom = st.window_pad + round(4 * st.scale)  # the window's bottom padding, and a little air
+        if plot_y > 0:  # the chart fills the Overview tab under the tier table
+            self._configure(self.tags("plot"), height=int(geometry.chart_height(height - plot_y - bottom, st)))
+        if models_y > 0:  # as tall as its rows, within the Models tab
+            table = geometry.models_table_height(rows, height - models_y - bottom - st.item_spacing, st)
+            self._configure(self.tags("models", "table"), height=int(table))
 
     # -- actions (run on the main thread: callbacks are queued and run by the loop) ------------------
     def notify(self, message: str) -> None:
@@ -370,7 +466,7 @@ class CostPanel:
                 view = self.feed.get(name)
                 if view is not None:
                     view.reset()
-        self.alerts.rearm()
+        self.budget_notice.rearm()
         self.cancel_reset()
         self._dirty = True
 
@@ -391,42 +487,71 @@ class CostPanel:
             return
         self.budget = budget
         self._remember(budget_usd=budget)
-        self.alerts.rearm()
+        self.budget_notice.rearm()
         self.dismiss_alerts()  # earlier budget notices no longer apply
         self._dirty = True
 
     def set_theme(self, name: str) -> None:
-        if self.themes is None or name not in ("dark", "light"):
+        if self.themes is None or name not in PALETTES:
             return
-        theme = self.themes.light if name == "light" else 0
-        if self._owns_window:
-            dpg.bind_theme(theme)
-        elif self.widgets is not None:
-            dpg.bind_item_theme(self.widgets.root, theme)  # a host's own theme stays as it is
-        self._palette = LIGHT_PALETTE if name == "light" else DARK_PALETTE
+        self._palette = PALETTES[name]
+        self._bind_look()
         self._values = {k: v for k, v in self._values.items() if not (isinstance(k, tuple) and k[1:] == ("color",))}
+        if self.widgets is not None:
+            self._values.pop((self.widgets.budget_bar, "bound theme"), None)
         self._dirty = True  # rewrite colours for the new background
         if self.widgets is not None:
-            colour = self.themes.big_text_light if name == "light" else self.themes.big_text_dark
-            dpg.configure_item(self.widgets.big_cost, color=colour)
             self._set(self.widgets.theme_toggle, name)
         self._remember(theme=name)
 
+    @property
+    def _style(self) -> geometry.Style:
+        return geometry.style(self.scale)
+
     def set_font_scale(self, label: str) -> None:
+        """``"150%"``: text rasterised at that size (crisp), paddings and widths scaled with it."""
         try:
-            scale = int(label.rstrip("%")) / 100
+            scale = int(str(label).strip().rstrip("%"))
         except ValueError:
             return
-        if self._owns_window:  # a global setting: an embedding host keeps its own
-            dpg.set_global_font_scale(scale)
-        if self.widgets is not None:
-            size = layout.BIG_TEXT_SIZE * scale
-            dpg.configure_item(self.widgets.big_cost, size=size)
-            dpg.configure_item(self.tags("big", "canvas"), width=int(300 * scale), height=int(size + 8))
-            dpg.configure_item(self.tags("models", "table"), height=int(layout.MODEL_TABLE_HEIGHT * scale))
-            dpg.configure_item(self.widgets.reset_modal, width=int(380 * scale), height=int(130 * scale))
-            self._set(self.widgets.font_scale, f"{round(scale * 100)}%")
-        self._remember(font_scale=scale)
+        if not geometry.MIN_SCALE <= scale <= geometry.MAX_SCALE:
+            return
+        self.scale = scale
+        if self.widgets is not None and self.themes is not None:
+            self._bind_look()
+            st = self._style
+            dpg.configure_item(self.widgets.reset_modal, width=int(420 * st.scale), height=int(140 * st.scale))
+            w = geometry.WIDGETS
+            for tag, width in ((self.widgets.budget_input, w["budget_input"]), (self.widgets.budget_bar, w["budget_bar"]),
+                               (self.widgets.theme_toggle, w["theme"]), (self.widgets.font_scale, w["scale"]),
+                               (self.tags("chart", "mode"), w["chart"]), (self.tags("gap", "header"), geometry.HEADER_GAP),
+                               (self.tags("gap", "controls"), geometry.HEADER_GAP)):
+                dpg.configure_item(tag, width=int(width * st.scale))
+            self._set(self.widgets.font_scale, f"{scale}%")
+            self._geometry_key = ()
+            self._dirty = True
+        self._remember(font_scale=scale / 100)
+
+    def _bind_look(self) -> None:
+        """Colours, sizes and fonts of the current theme and scale: on the whole app when the panel
+        owns the window, on the panel's own items when it is embedded (the host keeps its look)."""
+        if self.themes is None or self.widgets is None:
+            return
+        st = self._style
+        look = style_theme(self.tags, self._palette, st)
+        text_font, big_font = self.themes.fonts_for(self.scale, st)
+        if self._owns_window:
+            dpg.bind_theme(look)
+            dpg.bind_font(text_font)
+        else:
+            dpg.bind_item_theme(self.widgets.root, look)
+            dpg.bind_item_font(self.widgets.root, text_font)
+        self.themes.current = look
+        dpg.bind_item_font(self.widgets.big_cost, big_font)
+        muted = (*self._palette.muted, 255)
+        for tag in (self.tags("label", "tiers"), self.tags("label", "models"), self.tags("header", "burn", "label")):
+            dpg.configure_item(tag, color=muted)
+        dpg.configure_item(self.widgets.alert_text, color=(*self._palette.notice, 255))
 
     def on_sort(self, table: str, sort_specs: object) -> None:
         """Dear PyGui reports [[column id, direction]]; rows are ordered by the view model."""
@@ -493,14 +618,15 @@ class CostPanel:
             self._set(label, text)
             status = line.status
             self._set(bar, 0.0 if status is None else min(status.fraction, 1.0))
-            self._configure(bar, overlay="no budget" if status is None else f"{status.percent}%")
-            if status is not None:
-                dpg.bind_item_theme(bar, self.themes.budget[status.level])
+            if status is not None:  # its percentage is in the label beside it, once
+                dpg.bind_item_theme(bar, self.themes.budget[self._palette.name][status.level])
         dpg.set_value(h.bars, [view.bars[0], view.bars[1]])
         dpg.set_value(h.trend, [view.trend[0], view.trend[1]])
         dpg.set_axis_limits(h.plot_x, *view.days_shown)
         top = max([*view.bars[1], *view.trend[1], 0.0])
-        dpg.set_axis_limits(h.plot_y, 0.0, top * 1.15 if top > 0 else 1.0)  # headroom for the tallest bar
+        y_hi = top * 1.15 if top > 0 else 1.0  # headroom for the tallest bar
+        dpg.set_axis_limits(h.plot_y, 0.0, y_hi)
+        dpg.set_axis_ticks(h.plot_y, tuple(ticks.money_ticks(0.0, y_hi)))  # $ with units, never 8e+07
         for name, rows in view.tables.items():
             pool = h.pools[name]
             pool.ensure(len(rows))

@@ -13,9 +13,12 @@ from typing import Any
 from ..budgets import BudgetStatus, budget_status
 from ..snapshot import Row, Snapshot, natural_key
 from . import format as fmt
+from .fonts import Glyphs, default_glyphs
 
 STANDARD_TIERS = ("Tier 1", "Tier 2", "Tier 3", "Tier 4")  # always shown, zero until used
-# The built-in font has ASCII only: no dashes, arrows or approximately-equal signs in texts.
+BURN_MIN_S = 60.0  # a rate from the first seconds extrapolates wildly ("$2,291/h" after 5 s)
+BURN_MIN_CALLS = 5
+SEP = " \u00b7 "  # a middle dot between figures on one line
 UNPRICED_HINT = (
     "No price for {model!r}: its tokens are counted, its cost is not.\n"
     "Add it to a TOML file in {config}/pricing/ (see docs/pricing.md),\n"
@@ -33,16 +36,16 @@ class Column:
 TIER_COLUMNS = (
     Column("tier", "Tier", False), Column("models", "Model(s)", False), Column("calls", "Calls"),
     Column("input", "Input"), Column("cache_read", "Cache read"), Column("cache_write", "Cache write"),
-    Column("output", "Output"), Column("cost", "Est. cost"), Column("share", "Share"),
+    Column("output", "Output"), Column("cost", "Cost"), Column("share", "Share"),
 )
 MODEL_COLUMNS = (
     Column("model", "Model", False), Column("provider", "Provider", False), Column("calls", "Calls"),
     Column("input", "Input"), Column("cache_read", "Cache read"), Column("cache_write", "Cache write"),
-    Column("output", "Output"), Column("cost", "Est. cost"), Column("per_call", "$/call"), Column("share", "Share"),
+    Column("output", "Output"), Column("cost", "Cost"), Column("per_call", "$/call"), Column("share", "Share"),
 )
 PAIR_COLUMNS = (
     Column("tier", "Tier", False), Column("model", "Model", False), Column("calls", "Calls"),
-    Column("tokens", "Tokens"), Column("cost", "Est. cost"), Column("share", "Share"),
+    Column("tokens", "Tokens"), Column("cost", "Cost"), Column("share", "Share"),
 )
 TABLES: dict[str, tuple[Column, ...]] = {
     "tiers": TIER_COLUMNS, "models": MODEL_COLUMNS, "pairs": PAIR_COLUMNS, "discarded": PAIR_COLUMNS,
@@ -136,6 +139,11 @@ def _cache_write_cell(row: Row) -> tuple[str, str | None]:
     return text, f"5-minute writes {fmt.tokens(row.cache_write)}, 1-hour writes {fmt.tokens(row.cache_write_1h)}"
 
 
+def _share(row: Row) -> str:
+    """Share of the session's cost; "—" for a row without any price (its share is unknown, not 0 %)."""
+    return fmt.NONE if row.cost_usd is None else fmt.share(row.share)
+
+
 def _cost_sort(row: Row) -> object:
     return row.cost_units if row.priced_calls else -1  # unpriced sorts below $0
 
@@ -157,20 +165,21 @@ def models_text(models: tuple[str, ...], limit: int = MODELS_CELL_CHARS) -> str:
     return ", ".join(shown) + (f" +{hidden}" if hidden else "")
 
 
-def _tier_row(name: str, row: Row | None) -> RowView:
+def _tier_row(name: str, row: Row | None, g: Glyphs) -> RowView:
     if row is None:  # a standard tier not used yet
         def zero() -> Cells:
-            return [(name, None), (fmt.NONE, None), *[("0", None)] * 5, (fmt.usd(Decimal(0)), None),
+            return [(g(name), None), (fmt.NONE, None), *[("0", None)] * 5, (fmt.usd(Decimal(0)), None),
                     (fmt.share(0.0), None)]
 
         return RowView(name, (natural_key(name), "", 0, 0, 0, 0, 0, 0, 0.0), zero)
 
     def cells() -> Cells:
-        models = models_text(row.models)
+        names = tuple(g(m) for m in row.models)
+        models = models_text(names)
         return [
-            (name, None), (models, ", ".join(row.models) if len(row.models) > 1 else None), (f"{row.calls:,}", None),
+            (g(name), None), (models, ", ".join(names) if len(names) > 1 else None), (f"{row.calls:,}", None),
             _tokens_cell(row.input), _tokens_cell(row.cache_read), _cache_write_cell(row), _tokens_cell(row.output),
-            _cost_cell(row), (fmt.share(row.share), None),
+            _cost_cell(row), (_share(row), None),
         ]
 
     sort = (natural_key(name), ", ".join(row.models), row.calls, row.input, row.cache_read,
@@ -182,18 +191,19 @@ FALLBACK_MARK = " ·gp"  # a model row priced by genai-prices, not the catalog (
 FALLBACK_HINT = "priced by {source}: {model} is not in costpanel's catalog"
 
 
-def _model_row(name: str, row: Row, config_dir: str) -> RowView:
+def _model_row(name: str, row: Row, config_dir: str, g: Glyphs) -> RowView:
     unpriced = row.matched is None
     fallback = not unpriced and row.priced_by not in (None, "catalog")
 
     def cells() -> Cells:
-        label = f"{name} [unpriced]" if unpriced else f"{name}{FALLBACK_MARK}" if fallback else name
-        tip = UNPRICED_HINT.format(model=name, config=config_dir) if unpriced else \
-            FALLBACK_HINT.format(source=row.priced_by, model=name) if fallback else None
+        shown = g(name)
+        label = f"{shown} [unpriced]" if unpriced else f"{shown}{FALLBACK_MARK}" if fallback else shown
+        tip = UNPRICED_HINT.format(model=shown, config=config_dir) if unpriced else \
+            FALLBACK_HINT.format(source=row.priced_by, model=shown) if fallback else None
         return [
-            (label, tip), (row.provider or fmt.NONE, None), (f"{row.calls:,}", None),
+            (label, tip), (g(row.provider) if row.provider else fmt.NONE, None), (f"{row.calls:,}", None),
             _tokens_cell(row.input), _tokens_cell(row.cache_read), _cache_write_cell(row), _tokens_cell(row.output),
-            _cost_cell(row), (fmt.per_call(row.usd_per_call), None), (fmt.share(row.share), None),
+            _cost_cell(row), (fmt.per_call(row.usd_per_call), None), (_share(row), None),
         ]
 
     sort = (name.casefold(), row.provider or "", row.calls, row.input, row.cache_read,
@@ -202,10 +212,11 @@ def _model_row(name: str, row: Row, config_dir: str) -> RowView:
     return RowView(name, sort, cells, unpriced=unpriced)
 
 
-def _pair_row(tier: str, model: str, row: Row) -> RowView:
+def _pair_row(tier: str, model: str, row: Row, g: Glyphs) -> RowView:
     def cells() -> Cells:
-        return [(tier, None), (f"{model} [unpriced]" if row.matched is None else model, None),
-                (f"{row.calls:,}", None), _tokens_cell(row.tokens), _cost_cell(row), (fmt.share(row.share), None)]
+        shown = g(model)
+        return [(g(tier), None), (f"{shown} [unpriced]" if row.matched is None else shown, None),
+                (f"{row.calls:,}", None), _tokens_cell(row.tokens), _cost_cell(row), (_share(row), None)]
 
     sort = (natural_key(tier), model.casefold(), row.calls, row.tokens, _cost_sort(row), row.share)
     return RowView(f"{tier}\x1f{model}", sort, cells, unpriced=row.matched is None)
@@ -223,44 +234,86 @@ def sort_rows(rows: list[RowView], columns: Sequence[Column], spec: tuple[str, b
 
 
 # -- the whole view -------------------------------------------------------------------------------------
-def header_view(s: Snapshot) -> HeaderView:
-    burn_5m = s.burn_rate_usd_per_hour(300)
+def header_view(s: Snapshot, glyphs: Glyphs | None = None) -> HeaderView:
+    """The header's texts; ``glyphs``: the text font's coverage (Roboto's by default: header lines
+    never switch to the CJK font, so CJK there shows as code points)."""
+    g = glyphs if glyphs is not None else default_glyphs()
     unpriced = ""
     if s.unpriced_calls:
-        unpriced = f"{s.unpriced_calls:,} call(s) unpriced: {', '.join(s.unpriced)}"
+        unpriced = f"{s.unpriced_calls:,} call(s) unpriced: {', '.join(g(m) for m in s.unpriced)}"
     pending = f"{s.pending_calls:,} call(s) pending ({fmt.usd(s.pending_usd)})" if s.pending_calls else ""
     if s.approximate_calls:  # Claude Code telemetry: cache writes without their TTL split
-        approximate = f"~ {s.approximate_calls:,} call(s) approximate (cache writes priced at the 5-minute rate)"
-        pending = f"{pending} | {approximate}" if pending else approximate
+        approximate = f"\u2248 {s.approximate_calls:,} call(s) approximate (cache writes priced at the 5-minute rate)"
+        pending = f"{pending} \u00b7 {approximate}" if pending else approximate
     discarded = ""
     if s.discarded.calls:
         discarded = f"{s.discarded.calls:,} discarded fallback call(s), {fmt.usd(s.discarded.cost_usd)} not in the total"
+    burn_5m, burn_session, projection = burn_texts(s)
     return HeaderView(
         cost=fmt.usd(s.total_usd),
         cost_exact=f"{fmt.usd_exact(s.total_usd)} exactly",
         tokens=f"{fmt.tokens(s.tokens)} tokens",
         calls=f"{s.calls:,} call{'' if s.calls == 1 else 's'}",
         elapsed=f"elapsed {fmt.duration(s.elapsed_s)}",
-        burn_5m=f"{fmt.rate(burn_5m)} (5 min)",
-        burn_session=f"{fmt.rate(s.burn_rate_usd_per_hour(None))} (session)",
-        projection=f"in 1 h at this rate: {fmt.usd(s.total_usd + Decimal(str(round(burn_5m, 6))))}",
+        burn_5m=burn_5m,
+        burn_session=burn_session,
+        projection=projection,
         unpriced=unpriced,
         pending=pending,
         discarded=discarded,
-        session=s.session,
+        session=g(s.session),
     )
 
 
+def burn_texts(s: Snapshot) -> tuple[str, str, str]:
+    """(last 5 minutes, whole session, cost in an hour): "—" until the session is at least
+    ``BURN_MIN_S`` old and has ``BURN_MIN_CALLS`` calls; each says which window it is taken over."""
+    if s.elapsed_s < BURN_MIN_S or s.calls < BURN_MIN_CALLS:
+        wait = f"{fmt.NONE} (shown after {BURN_MIN_S:.0f} s and {BURN_MIN_CALLS} calls)"
+        return wait, f"{fmt.NONE} session average", f"in 1 h: {fmt.NONE}"
+    minutes = min(300.0, s.elapsed_s) / 60
+    window = "last 5 min" if minutes >= 5 else f"last {int(minutes)} min (all of it)"
+    burn_5m = s.burn_rate_usd_per_hour(300)
+    return (f"{fmt.rate(burn_5m)} over the {window}",
+            f"{fmt.rate(s.burn_rate_usd_per_hour(None))} session average",
+            f"in 1 h at the 5-min rate: {fmt.usd(s.total_usd + Decimal(str(round(burn_5m, 6))))}")
+
+
 def chart_series(s: Snapshot) -> dict[str, tuple[list[float], list[float]]]:
-    """Cumulative cost per tier and in total, over the tracker's series window."""
+    """Cumulative cost per tier and in total, over the tracker's series window. Each line starts at
+    zero the second before its first point, so even a session of one second draws a line."""
     lines = {tier: view.cumulative_usd() for tier, view in s.series.items()}
     lines["Total"] = total = s.total_series.cumulative_usd()
+    for xs, ys in lines.values():
+        if xs:
+            xs.insert(0, xs[0] - 1)
+            ys.insert(0, 0.0)
     if total[0]:
         for xs, ys in lines.values():  # a tier quiet lately stays flat up to the latest second
             if xs and xs[-1] < total[0][-1]:
                 xs.append(total[0][-1])
                 ys.append(ys[-1])
     return lines
+
+
+def stacked(chart: Mapping[str, tuple[list[float], list[float]]]) -> dict[str, tuple[list[float], list[float], list[float]]]:
+    """Tiers stacked in natural order: label -> (x, bottom, top) on the union of every tier's seconds,
+    each tier's cumulative cost held from its last point (0 before its first)."""
+    tiers = sorted((k for k in chart if k != "Total"), key=natural_key)
+    xs = sorted({x for t in tiers for x in chart[t][0]})
+    running = [0.0] * len(xs)
+    out: dict[str, tuple[list[float], list[float], list[float]]] = {}
+    for t in tiers:
+        txs, tys = chart[t]
+        top, k, last = [], 0, 0.0
+        for i, x in enumerate(xs):
+            while k < len(txs) and txs[k] <= x:
+                last = tys[k]
+                k += 1
+            top.append(running[i] + last)
+        out[t] = (xs, running, top)
+        running = top
+    return out
 
 
 def build_view(
@@ -272,25 +325,29 @@ def build_view(
     chart: bool = True,
     tables: Sequence[str] = tuple(TABLES),
     standard_tiers: Sequence[str] = STANDARD_TIERS,
+    glyphs: Glyphs | None = None,
 ) -> PanelView:
+    """``glyphs``: what the table cells can draw (Roboto, plus CJK when a system font has it: a
+    cell with CJK text is drawn in that font)."""
     """The header always; the named ``tables`` (the ones on screen) and the chart when asked.
     ``standard_tiers`` are listed even before they are used (an orchestrator's Tier 1-4); a
     watched CLI session passes none and sees the tiers it has (``main``, ``subagent``)."""
     sort = sort or {}
+    g = glyphs if glyphs is not None else default_glyphs()
     builders: dict[str, Callable[[], list[RowView]]] = {
-        "tiers": lambda: _tier_rows(s, standard_tiers),
-        "models": lambda: [_model_row(m, r, config_dir) for m, r in s.by_model.items()],
-        "pairs": lambda: [_pair_row(t, m, r) for (t, m), r in s.by_tier_model.items()],
-        "discarded": lambda: [_pair_row(t, m, r) for (t, m), r in s.discarded_by_tier_model.items()],
+        "tiers": lambda: _tier_rows(s, standard_tiers, g),
+        "models": lambda: [_model_row(m, r, config_dir, g) for m, r in s.by_model.items()],
+        "pairs": lambda: [_pair_row(t, m, r, g) for (t, m), r in s.by_tier_model.items()],
+        "discarded": lambda: [_pair_row(t, m, r, g) for (t, m), r in s.discarded_by_tier_model.items()],
     }
     rows = {name: sort_rows(builders[name](), TABLES[name], sort.get(name)) for name in tables}
     return PanelView(header_view(s), rows, chart_series(s) if chart else {}, budget_status(s.total_usd, budget))
 
 
-def _tier_rows(s: Snapshot, standard: Sequence[str] = STANDARD_TIERS) -> list[RowView]:
+def _tier_rows(s: Snapshot, standard: Sequence[str], g: Glyphs) -> list[RowView]:
     by_tier = s.by_tier
-    tiers = [_tier_row(t, by_tier.get(t)) for t in standard]
-    tiers += [_tier_row(t, r) for t, r in by_tier.items() if t not in standard]
+    tiers = [_tier_row(t, by_tier.get(t), g) for t in standard]
+    tiers += [_tier_row(t, r, g) for t, r in by_tier.items() if t not in standard]
     tiers.sort(key=lambda r: r.sort_values[0])  # natural order: Tier 1 ... Tier 4, Tier 10, then labels
     return tiers
 
@@ -312,7 +369,7 @@ class WatchFeed:
     get: Callable[[str], Any]  # name -> CostTracker, None when unknown
 
     def sources_text(self) -> str:
-        return f"Sources: {self.stats().line(sep=' | ')}"  # the built-in font has ASCII only
+        return f"Sources: {self.stats().line(sep=' | ')}"
 
     def choices(self) -> list[str]:
         return [ALL_SOURCES, *self.names()]

@@ -1,0 +1,96 @@
+"""The Overview's cumulative cost chart: lines or stacked bands per tier, in the palette's
+colours, with axes a person reads (local times, dollars with units; the maths in :mod:`.ticks`).
+
+The x axis counts seconds from a whole hour, not epoch seconds: Dear PyGui keeps axis limits in
+32-bit floats, which cannot tell seconds of an epoch time (~1.8e9) apart (limits were off by up
+to a minute)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+import dearpygui.dearpygui as dpg
+
+from . import layout, ticks
+from .palette import Palette
+from .tags import Tags
+from .theme import series_theme
+from .viewmodel import STANDARD_TIERS, stacked
+
+Lines = Mapping[str, tuple[list[float], list[float]]]
+HEADROOM = 1.12  # above the highest point, so the line does not run along the plot's top edge
+EDGE = 0.04  # no tick label this close to an axis end (centred on it, it would be cut)
+
+
+class ChartView:
+    """Writes chart lines into the plot; only the render thread calls it."""
+
+    def __init__(self, widgets: layout.Widgets, tags: Tags, standard_tiers: Sequence[str]) -> None:
+        self.w, self.tags = widgets, tags
+        self.order = list(standard_tiers or STANDARD_TIERS)  # colour slots 0-3; the total is slot 4
+        self.mode = layout.CHART_MODES[0]
+        self.origin: float | None = None
+        self.clock = ticks.clock_from_locale()
+        self._painted: dict[str, str] = {}  # series tag -> palette name its colour was set for
+        self._limits: tuple[float, ...] = ()
+
+    def apply(self, chart: Lines, palette: Palette) -> None:
+        w = self.w
+        total = chart.get("Total", ([], []))
+        if total[0] and (self.origin is None or total[0][0] < self.origin):
+            self.origin = float(int(total[0][0]) // 3600 * 3600)
+        origin = self.origin or 0.0
+        bands = stacked(chart) if self.mode == "Stacked" and total[0] else {}
+        for label, (xs, ys) in chart.items():  # an empty chart (tables-only refresh) changes nothing
+            if not xs and label not in w.series:
+                continue
+            tag = self._series(label, palette)
+            dpg.set_value(tag, [[x - origin for x in xs], ys])
+            area = w.areas.get(label)
+            if area is not None:
+                band = bands.get(label)
+                if band is not None:
+                    dpg.set_value(area, [[x - origin for x in band[0]], band[2], band[1], [], []])
+                dpg.configure_item(area, show=band is not None)
+                dpg.configure_item(tag, show=band is None)
+        if total[0]:
+            self._axes(total[0][0], total[0][-1], max(total[1]))
+
+    def clear(self) -> None:
+        """No lines (another source's tiers are about to be drawn)."""
+        for tag in self.w.series.values():
+            dpg.set_value(tag, [[], []])
+        for tag in self.w.areas.values():
+            dpg.set_value(tag, [[], [], [], [], []])
+
+    def _series(self, label: str, palette: Palette) -> str:
+        """The line of ``label`` (created on first use), in its palette colour."""
+        w = self.w
+        tag = layout.ensure_series(w, self.tags, label)
+        if self._painted.get(tag) != palette.name:
+            slot = 4 if label == "Total" else self.order.index(label) if label in self.order else \
+                (len(w.series) - 1) % 4
+            look = series_theme(self.tags, palette, slot)
+            dpg.bind_item_theme(tag, look)
+            if label in w.areas:
+                dpg.bind_item_theme(w.areas[label], look)
+            self._painted[tag] = palette.name
+        return tag
+
+    def _axes(self, first: float, last: float, top: float) -> None:
+        """Limits showing every point (a minute at least) and ticks a person reads."""
+        w = self.w
+        origin = self.origin or 0.0
+        lo, hi = ticks.x_limits(first, last)
+        y_hi = top * HEADROOM if top > 0 else 1.0
+        key = (lo, hi, y_hi, origin)
+        if key == self._limits:
+            return
+        self._limits = key
+        dpg.set_axis_limits(w.plot_x, lo - origin, hi - origin)
+        dpg.set_axis_limits(w.plot_y, 0.0, y_hi)
+        edge = (hi - lo) * EDGE
+        times = [(label, t - origin) for label, t in ticks.time_ticks(lo, hi, self.clock)
+                 if lo + edge <= t <= hi - edge]
+        dpg.set_axis_ticks(w.plot_x, tuple(times))
+        dpg.set_axis_ticks(w.plot_y, tuple(ticks.money_ticks(0.0, y_hi)))
+

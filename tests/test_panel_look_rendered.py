@@ -1,0 +1,75 @@
+"""Screenshots at 100 % and 150 % in both themes, read back by OCR (Debian's tesseract-ocr): every
+tier-table header that fits, the total, Tier 1-4 and a model name must be readable. Rendered once
+(one process, four pictures) and shared by the asserts."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import test_panel_rendered as rendered
+
+xvfb = rendered.xvfb  # the session's private Xvfb (a fixture)
+
+HERE = Path(__file__).parent
+
+
+def ocr(path: Path, box: tuple[int, int, int, int] | None = None, psm: int = 3) -> str:
+    """Tesseract's text of the picture (or of ``box``), upscaled 2x: small UI text reads better."""
+    from PIL import Image
+
+    with Image.open(path) as img:
+        part = img.convert("L") if box is None else img.convert("L").crop(box)
+        part = part.resize((part.width * 2, part.height * 2), Image.LANCZOS)
+        scaled = path.with_name(f"{path.stem}-ocr{'' if box is None else '-box'}.png")
+        part.save(scaled)
+    run = subprocess.run(["tesseract", str(scaled), "-", "--psm", str(psm)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    return run.stdout
+
+
+def squeeze(text: str) -> str:
+    return "".join(text.split()).lower()
+
+
+@pytest.fixture(scope="module")
+def shots(xvfb: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    if shutil.which("tesseract") is None:
+        rendered._unavailable("tesseract is not installed (apt-get install -y tesseract-ocr)")
+    out = tmp_path_factory.mktemp("look")
+    env = {**os.environ, "DISPLAY": xvfb, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
+    env.pop("WAYLAND_DISPLAY", None)
+    run = subprocess.run([sys.executable, str(HERE / "look_scenario.py"), str(out)], env=env, capture_output=True,
+                         text=True, timeout=240)
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])["shots"]
+    for shot in result.values():
+        path = Path(shot["file"])
+        shot["text"] = squeeze(ocr(path))
+        scale = 1.5 if shot["file"].endswith("-150.png") else 1.0
+        shot["total_text"] = squeeze(ocr(path, (0, 0, int(125 * scale), int(60 * scale)), psm=7))
+    return result
+
+
+@pytest.mark.parametrize("shot", ["dark-100", "dark-150", "light-100", "light-150"])
+def test_a_screenshot_reads_back_its_headers_tiers_total_and_a_model(shots: dict, shot: str) -> None:
+    s = shots[shot]
+    text = s["text"]
+    assert s["total"] == "$49.13"
+    assert "$49.13" in s["total_text"], s["total_text"]
+    missing = [h for h in s["headers"] if squeeze(h) not in text]
+    assert not missing, f"headers not readable in {shot}: {missing}\n{text}"
+    assert all(f"tier{k}" in text for k in range(1, 5)), text
+    assert "claude-sonnet-4-5" in text
+
+
+@pytest.mark.parametrize("shot", ["dark-100", "dark-150"])
+def test_the_width_maths_matches_what_dear_pygui_draws(shots: dict, shot: str) -> None:
+    for text, (drawn, computed) in shots[shot]["widths"].items():
+        assert abs(drawn - computed) <= max(2.0, 0.03 * drawn), (text, drawn, computed)
