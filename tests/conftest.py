@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import stat
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -126,3 +128,24 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     monkeypatch.setattr(time, "time", c.time)
     monkeypatch.setattr(time, "monotonic", c.monotonic)
     return c
+
+
+@pytest.fixture
+def session_bus() -> Iterator[str]:
+    """A private D-Bus session bus (tests/notify_server.py; needs dbus-daemon and the notify extra)."""
+    pytest.importorskip("desktop_notifier", reason="the notify extra is not installed")
+    if shutil.which("dbus-daemon") is None and not os.environ.get("CI"):
+        pytest.skip("no dbus-daemon here (CI installs it)")
+    from notify_server import session_bus as bus
+
+    with bus() as address:
+        yield address
+
+
+@pytest.fixture
+def server(session_bus: str) -> Iterator[Any]:
+    """A notification server on :func:`session_bus`, recording what a desktop would show."""
+    from notify_server import notification_server
+
+    with notification_server(session_bus) as service:
+        yield service

@@ -382,21 +382,26 @@ def test_any_field_of_any_type_is_read_or_counted_never_raised(edits: list[tuple
 
 @settings(max_examples=300, deadline=None)
 @given(st.datetimes(min_value=dt.datetime(1, 1, 1, 1), max_value=dt.datetime(9999, 12, 31, 22)))
-def test_times_read_through_the_hour_cache_are_what_datetime_says(when: dt.datetime) -> None:
-    """Claude Code's ``…T09:12:04.511Z``: the second time of an hour is read by slicing against the
-    cached hour; both equal datetime's own epoch seconds to the last bit."""
+def test_times_read_through_the_minute_cache_are_what_datetime_says(when: dt.datetime) -> None:
+    """Claude Code's ``…T09:12:04.511Z``: the second time of a minute is read by slicing against the
+    cached minute; both equal datetime's own epoch seconds to the last bit."""
     when = when.replace(microsecond=when.microsecond // 1000 * 1000, tzinfo=dt.timezone.utc)
     text = f"{when.year:04d}" + when.strftime("-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
     expected = when.timestamp()
     assert cc.timestamp(text) == expected
-    assert cc.timestamp(text) == expected  # the hour is cached now
+    assert cc.timestamp(text) == expected  # the minute is cached now
+    other = when.replace(second=59 - when.second, microsecond=999_000 - when.microsecond)
+    assert cc.timestamp(text[:17] + other.strftime("%S.") + f"{other.microsecond // 1000:03d}Z") == other.timestamp()
     later = when + dt.timedelta(minutes=59 - when.minute, seconds=59 - when.second)
     assert cc.timestamp(text[:14] + later.strftime("%M:%S") + text[19:]) == later.timestamp()
 
 
 @pytest.mark.parametrize("bad", ["2026-03-15T18:60:00.000Z", "2026-03-15T18:00:60.000Z", "2026-03-15T18:+5:00.000Z",
-                                 "2026-03-15T18: 5:00.000Z", "2026-03-15T18:0\u00b2:00.000Z", "2026-03-15T18:05:00.0x0Z"])
-def test_a_bad_minute_or_second_is_refused_in_an_hour_already_seen(bad: str) -> None:
+                                 "2026-03-15T18: 5:00.000Z", "2026-03-15T18:0\u00b2:00.000Z", "2026-03-15T18:05:00.0x0Z",
+                                 # in the minute already seen: the cached path itself must refuse them
+                                 "2026-03-15T18:49:60.000Z", "2026-03-15T18:49:+5.000Z", "2026-03-15T18:49: 5.000Z",
+                                 "2026-03-15T18:49:0\u00b2.000Z", "2026-03-15T18:49:05.0x0Z", "2026-03-15T18:49:05.-10Z"])
+def test_a_bad_minute_or_second_is_refused_in_a_minute_already_seen(bad: str) -> None:
     assert cc.timestamp("2026-03-15T18:49:56.463Z") == dt.datetime(2026, 3, 15, 18, 49, 56, 463000,
                                                                    tzinfo=dt.timezone.utc).timestamp()
     with pytest.raises(cc.BadLine, match="timestamp"):
@@ -455,6 +460,7 @@ def test_the_fast_path_reads_every_line_as_the_full_parse_does_or_leaves_it_to_i
 ])
 def test_the_fast_path_agrees_with_the_full_parse_on_odd_lines(raw: bytes) -> None:
     reader = cc.Reader(Path("projects/-a/s.jsonl"))
+    reader._parse(line())  # the usual names checked: the fast path answers for lines that carry them
     full, fast = _both_paths(raw, reader)
     assert fast is None or fast == full
     # a second time the names are checked: the fast path answers most lines itself

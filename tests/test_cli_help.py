@@ -10,7 +10,7 @@ def test_no_arguments_prints_the_help_with_every_command() -> None:
     r = costpanel()
     assert r.returncode == 2  # nothing was done: a script must not read it as success
     assert r.stdout.startswith("usage: costpanel") and r.stderr == ""
-    for command in ("price", "pricing", "demo", "report", "export", "budget"):
+    for command in ("price", "pricing", "demo", "report", "export", "budget", "import", "watch", "whatif"):
         assert f"    {command} " in r.stdout, command
 
 

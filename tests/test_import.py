@@ -624,3 +624,24 @@ def test_an_import_that_finds_nothing_says_where_it_looked(tmp_path: Path) -> No
     other.write_text('{"a": 1}')
     r = run_costpanel("import", str(other), "--db", str(tmp_path / "l.sqlite3"))
     assert "(files there are not in a format costpanel reads)" in " ".join(r.stdout.split())
+
+
+def test_a_shared_listing_gives_each_folder_what_its_own_walk_would(tmp_path: Path) -> None:
+    """plan() lists a tree once for every source: a sub-folder's listing is cut from it, never
+    taking in a sibling whose name only starts the same, nor a link to a folder it did not walk."""
+    from costpanel.integrations import logs
+
+    for rel in ("a/x.jsonl", "a/deep/y.jsonl", "ab/z.jsonl", "a-b/w.jsonl", "c/v.jsonl"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("{}\n")
+    (tmp_path / "link").symlink_to(tmp_path / "c", target_is_directory=True)
+
+    def own(top: Path) -> list[tuple[str, list[str]]]:
+        return sorted((folder, sorted(files)) for folder, _, files in os.walk(top))
+
+    with logs.shared_listings():
+        logs.walk(tmp_path)
+        for sub in ("a", "ab", "a/deep", "link"):
+            assert sorted((f, sorted(n)) for f, n in logs.walk(tmp_path / sub)) == own(tmp_path / sub), sub
+    names = [str(tmp_path / n) for n in ("a-b/w.jsonl", "a/x.jsonl", "a/deep/y.jsonl", "ab/z.jsonl")]
+    assert logs.sorted_paths(names) == sorted(map(Path, names))  # ordered as Path objects are

@@ -91,3 +91,21 @@ def test_a_file_reached_several_ways_is_planned_once(tmp_path: Path, monkeypatch
              tmp_path / "other.jsonl"]
     tasks = ingest.plan(paths, chosen("all"), True, ingest.ImportResult())
     assert sorted(task[0].resolve() for task in tasks) == sorted([log.resolve(), (tmp_path / "other.jsonl").resolve()])
+
+
+def test_a_ledger_refused_while_workers_read_stops_them_and_stores_nothing(corpus: tuple[Path, int],
+                                                                           tmp_path: Path) -> None:
+    """With workers, the ledger is opened once they read: a ledger it refuses (here one of a newer
+    costpanel) raises there, the workers are stopped and nothing is written."""
+    from costpanel.ledger import LedgerError
+    from costpanel.ledger.sqlite_storage import connect
+
+    root, _ = corpus
+    db = tmp_path / "newer.db"
+    connect(db).close()
+    with sqlite3.connect(db) as conn:
+        conn.execute("INSERT INTO costpanel_migrations VALUES ('m999_from_the_future', 0)")
+    with pytest.raises(LedgerError, match="upgrade costpanel"):
+        ingest.import_logs([root], ledger=db, workers=2)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM calls").fetchone()[0] == 0

@@ -265,6 +265,21 @@ def test_headless_with_a_pipe_prints_summary_lines_and_stores_the_calls(tmp_path
     assert ledger_calls(db) == {"call-1": (1001, 10, cost_of(Usage(input=1001, output=10)))}
 
 
+def test_guards_say_each_crossing_once_before_the_summary_lines(tmp_path: Path) -> None:
+    """claude-sonnet-4-5 at $3/$15 per 1M: call 1 costs $0.003153 (63 % of $0.005), call 2 $0.003156."""
+    f = tmp_path / "events.jsonl"
+    f.write_text(event(1) + event(2))
+    r = costpanel("watch", "--headless", "--seconds", "1.5", "--format", "costpanel", str(f), "--no-ledger",
+                  "--guard", "0.005", "--guard", "1@day")
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[:3] == ["guard: 50 % of the session budget: $0.0032 of $0.0050 spent",
+                         "guard: 80 % of the session budget: $0.0063 of $0.0050 spent",
+                         "guard: The session budget reached: $0.0063 of $0.0050 spent"]
+    assert all(" $0.0063 · 2 calls · " in line for line in lines[3:]) and len(lines) >= 4
+    assert sum(line.startswith("guard: ") for line in lines) == 3  # each said once, however many refreshes
+
+
 def _reader(proc: subprocess.Popen[str]) -> queue.Queue[str]:
     lines: queue.Queue[str] = queue.Queue()
 
@@ -387,7 +402,8 @@ def test_headless_on_a_terminal_draws_the_live_tables_and_no_ledger_keeps_nothin
     leader, follower = pty.openpty()
     env = {**os.environ, "COSTPANEL_DB": str(default_db), "COLUMNS": "160", "LINES": "50", "TERM": "xterm"}
     with subprocess.Popen([sys.executable, "-m", "costpanel", "watch", "--headless", "--seconds", "1", "--no-ledger",
-                           str(logs)], stdout=follower, stderr=subprocess.PIPE, env=env) as proc:
+                           str(logs), "--guard", "0.005", "--guard", "3@tier:subagent"],
+                          stdout=follower, stderr=subprocess.PIPE, env=env) as proc:
         os.close(follower)
         out = b""
         while True:
@@ -405,6 +421,9 @@ def test_headless_on_a_terminal_draws_the_live_tables_and_no_ledger_keeps_nothin
     assert "By tier" in text and "subagent" in text and "By model" in text and MODEL in text
     assert "Sources: 1 folder watched · 1 file · 2 calls · skipped 1 (not a known log format 1)" in text
     assert not default_db.exists(), "--no-ledger writes no ledger"
+    assert "Budget guards" in text and "Last crossing: The session budget reached: $0.0063 of $0.0050 spent" in text
+    assert any("Session" in row and "$0.0050" in row and "exceeded" in row for row in text.splitlines())
+    assert any("subagent" in row and "$3.00" in row and " ok " in row for row in text.splitlines())
 
 
 def test_the_panel_ends_cleanly_on_sigterm_with_the_calls_stored(display_env: dict[str, str], tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ when price files are first read), so headless users and test suites stay fast.
 from .adapters import variant_of
 from .attempts import Attempt
 from .events import Event
+from .guards import BudgetExceeded, Crossing, Guard
 from .pricing import Catalog, PricingError, load_catalog
 from .snapshot import Row, Snapshot
 from .tracker import CostTracker
@@ -16,9 +17,12 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Attempt",
+    "BudgetExceeded",
     "Catalog",
     "CostTracker",
+    "Crossing",
     "Event",
+    "Guard",
     "PricingError",
     "Row",
     "Snapshot",

@@ -37,13 +37,17 @@ def new_session_id() -> str:
 class Shard:
     """Cells written by one thread only."""
 
-    __slots__ = ("session", "cells", "writes", "thread")
+    __slots__ = ("session", "cells", "writes", "thread", "guard_units", "guard_limit")
 
     def __init__(self, session: SessionState, thread: threading.Thread | None) -> None:
         self.session = session
         self.cells: dict[TierModel, Cell] = {}
         self.writes = 0  # this shard's contribution to the tracker's version
         self.thread = thread
+        # Budget guards (guards.py): this thread's priced cost counted for them, and the figure at
+        # which record() asks the guards to settle (0: at its first call, so they learn the shard).
+        self.guard_units = 0
+        self.guard_limit = 0
 
 
 def merge_cells(parts: list[dict[TierModel, Cell]]) -> dict[TierModel, Cell]:

@@ -16,10 +16,15 @@ from decimal import Decimal
 from functools import cached_property, lru_cache
 from operator import attrgetter, itemgetter
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from .money import units_to_usd
 from .series import SeriesView
 from .usage import BUCKETS, TOKEN_BUCKETS, Usage
+
+if TYPE_CHECKING:
+    from .pricing.catalog import Catalog
+    from .whatif import WhatIf
 
 # A cell: calls, one count per bucket (REGISTRY order), then cost units and unpriced calls.
 CALLS = 0
@@ -153,6 +158,7 @@ class Snapshot:
     _total_series: SeriesView  # placed part of the total series
     _placed: Mapping[str, tuple[int, int]]  # what those rings already hold
     _roll_sec: int | None  # the second the unplaced remainder belongs to
+    _catalog: Catalog | None = None  # the tracker's catalog (a reference, for reprice); None: load it
 
     def __init__(self, **fields: object) -> None:
         self.__dict__.update(fields)
@@ -243,6 +249,24 @@ class Snapshot:
             rows[key] = _row(key, cells[key], total, matched=matched, provider=provider,
                              priced_by=_priced_by(cells[key], source))
         return rows
+
+    # -- what if --------------------------------------------------------------------------------
+    def reprice(self, target: str | Mapping[str, str]) -> WhatIf:
+        """What this session's usage would have cost on another model, at its current rates.
+
+        ``target``: one model for every tier, or a mapping tier -> model (tiers not in it keep
+        their models and cost what they cost). Rows per tier and per (tier, model) with actual,
+        what-if, difference and %; cache tokens carry over where the target prices caching, else
+        are billed as input (rows say so). ``approximate`` when a target has long-context cliffs:
+        the snapshot keeps sums, not each call's prompt size. An unknown model raises ValueError."""
+        from .whatif import items_of_cells, make_plan, reprice
+
+        catalog = self._catalog
+        if catalog is None:
+            from .pricing import load_catalog
+
+            catalog = load_catalog()
+        return reprice(items_of_cells(self._cells), make_plan(catalog, target), exact=False)
 
     # -- discarded fallback attempts --------------------------------------------------------------
     @cached_property

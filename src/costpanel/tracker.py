@@ -31,8 +31,10 @@ from .usage import BUCKETS, Usage
 from .variants import canonical_variant, combine
 
 if TYPE_CHECKING:
+    from decimal import Decimal
     from pathlib import Path
 
+    from .guards import Crossing, Guard, GuardBook
     from .ledger import Ledger
     from .pricing.fallback import GenaiPricesFallback
 
@@ -130,6 +132,7 @@ class CostTracker:
         # (model id, period start, variant) -> the period as billed, None when not offered
         self._variant_periods: dict[tuple[str, float, str], Period | None] = {}
         self._subscribers: tuple[Subscriber, ...] = ()
+        self._guards: GuardBook | None = None  # budget guards (guards.py); None keeps record() free of them
         self._series_seconds = series_seconds
         self._state = SessionState(session, series_seconds, version_base=1)
         if started_at is not None:
@@ -538,6 +541,14 @@ class CostTracker:
                     callback(event)
                 except Exception:  # a broken listener must not break the agent's hot path
                     self._subscriber_failed(callback, event)
+        guards = self._guards  # read after the ledger append: see GuardBook.add
+        if guards is not None and cost is not None:
+            if guards.lo <= ts < guards.hi:  # no lock: this thread's own figure (see costpanel.guards)
+                units = shard.guard_units = shard.guard_units + cost
+                if units >= shard.guard_limit:
+                    guards.settle_shard(event)
+            else:  # dated outside the day/month guards' period (at=, or after midnight), or a tier is idle
+                guards.count(cost, tier, ts, event, shard)
         return event
 
     # -- genai-prices fallback: calls of a name being looked up ---------------------------------------
@@ -604,6 +615,9 @@ class CostTracker:
                            cell[-1] - (old_cost is None))
         cells[pair] = add_to_cell(cells.get(pair, ZERO_CELL), event.usage, event.cost_units)
         shard.writes += 1
+        guards = self._guards
+        if guards is not None:
+            guards.replaced(old_cost, old_ts, event)
         if timed:  # calls placed at their own time: move the series' share too
             with self._lock:
                 state.place(old_tier, old_ts, -(old_cost or 0), -old_usage.total_tokens)
@@ -708,6 +722,7 @@ class CostTracker:
             _total_series=total_series,
             _placed=MappingProxyType(placed),
             _roll_sec=roll_sec,
+            _catalog=self.catalog,
         )
 
     def reset(self, session: str | None = None) -> str:
@@ -722,7 +737,46 @@ class CostTracker:
         if self.ledger is not None:  # history is kept: the old session is closed, not deleted
             self.ledger.session_ended(old.id, time.time())
             self.ledger.session_started(new.id, new.started_wall)
+        guards = self._guards
+        if guards is not None:
+            guards.rearm_session()
         return new.id
+
+    # -- budget guards ------------------------------------------------------------------------------
+    def guard(self, limit_usd: Decimal | int | str, scope: str = "session",
+              at: tuple[Decimal | int | float | str, ...] = (0.5, 0.8, 1.0),
+              on_cross: Callable[[Crossing], object] | None = None) -> Guard:
+        """A budget guard: ``on_cross(crossing)`` once for each fraction in ``at`` of ``limit_usd``
+        the spend in ``scope`` reaches (``session``, ``tier:<name>``, ``day``, ``month``; see
+        :mod:`costpanel.guards`). Thresholds already passed fire now, on this thread. A float
+        limit raises TypeError; any bad argument raises naming it, and no guard is made."""
+        from .guards import Guard, GuardBook, parse_limit, parse_scope, parse_thresholds
+
+        limit = parse_limit(limit_usd)
+        kind, tier = parse_scope(scope)
+        thresholds = parse_thresholds(at)
+        if on_cross is not None and not callable(on_cross):
+            raise TypeError(f"on_cross must be callable (or None), got {type(on_cross).__name__} {on_cross!r}")
+        while True:
+            with self._lock:
+                book = self._guards
+                if book is None:
+                    book = self._guards = GuardBook(self)
+            guard = Guard(book, kind, tier, limit, thresholds, on_cross)
+            if book.add(guard):
+                return guard
+
+    def guards(self) -> tuple[Guard, ...]:
+        """The guards attached (not closed), oldest first."""
+        book = self._guards
+        return book.guards if book is not None else ()
+
+    def _drop_guards(self, book: GuardBook) -> None:
+        """The last guard closed: record() goes back to paying nothing for guards."""
+        with self._lock, book.lock:
+            if not book.guards and self._guards is book:
+                book.dropped = True
+                self._guards = None
 
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Call ``callback(event)`` after every counted or discarded event, on the recording thread.
@@ -833,4 +887,7 @@ class CostTracker:
         events = tuple(h.event(tier, sess, event_id, status) for h, event_id in held)
         if self._subscribers or self._ledger_queue is not None:
             self._notify(events)
+        guards = self._guards
+        if keep and guards is not None:
+            guards.count_events(events)
         return events

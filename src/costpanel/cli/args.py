@@ -81,3 +81,18 @@ def when(text: str) -> dt.datetime:
         raise argparse.ArgumentTypeError(
             f"expected a date like 2025-06-01 or 2025-06-01T12:00:00+00:00, got {text!r}") from None
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
+
+
+def guard_spec(text: str) -> tuple[object, str]:
+    """``--guard AMOUNT[@SCOPE]``: a budget guard (:func:`costpanel.guard_alerts.parse_guard_spec`)."""
+    from ..guard_alerts import parse_guard_spec
+
+    try:
+        return parse_guard_spec(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix(f"--guard {text!r}: ")) from None
+
+
+GUARD_HELP = ("a budget guard, repeatable: AMOUNT[@SCOPE] with SCOPE session (the default), tier:NAME, day or "
+              "month, e.g. --guard 5 --guard '2@tier:Tier 3' --guard 20@day; crossings at 50/80/100 %% are "
+              "shown, and from 80 %% sent as desktop notices when the notify extra is installed")

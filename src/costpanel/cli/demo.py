@@ -13,6 +13,7 @@ from ..money import format_usd
 from ..pricing import PricingError
 from . import args as types
 from .output import console, error, pricing_problems
+from .guard_flags import guard_alerts, print_guards
 from .panel_checks import db_is_a_folder, no_display
 
 MAX_RATE = 1_000_000.0  # calls per second: far past what one process can record
@@ -25,6 +26,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--rate", type=types.positive_float(MAX_RATE), default=40.0, metavar="EVENTS_PER_S",
                    help="simulated model calls per second (default 40)")
     p.add_argument("--budget", type=_budget, default=None, metavar="USD", help="session budget, e.g. 5.00")
+    p.add_argument("--guard", type=types.guard_spec, action="append", default=[], metavar="USD[@SCOPE]",
+                   help=types.GUARD_HELP)
     p.add_argument("--screenshot", type=_png_path, default=None, metavar="FILE.png",
                    help="render --frames frames, write a PNG of the window and exit")
     add_look_flags(p)
@@ -133,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
     except LedgerError as exc:
         error(f"{exc} (use --no-ledger to run without one)")
         return 1
+    alerts = guard_alerts(tracker, args.guard, notify=not args.headless and args.screenshot is None)
     conductor = Conductor(tracker, seed=args.seed)
     conductor.start(rate=args.rate)
     unstored = False  # calls or settings that could not be kept: exit 1
@@ -160,6 +164,8 @@ def run(args: argparse.Namespace) -> int:
                 unstored = True
     finally:
         conductor.stop()
+        if alerts is not None:
+            alerts.close()
         try:
             tracker.close(end_session=True)
         except LedgerError as exc:  # the ledger became unwritable: its message says where the calls went
@@ -169,6 +175,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if args.headless:
         print_snapshot(tracker.snapshot())
+        if alerts is not None:
+            print_guards(tracker, alerts)
     return 0
 
 

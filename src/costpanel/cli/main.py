@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from . import budget, demo, history, import_cmd, price, pricing, watch
+from . import budget, demo, history, import_cmd, price, pricing, watch, whatif
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_UNKNOWN_MODEL = 0, 1, 2, 3
 
@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     budget.add_parser(sub)
     import_cmd.add_parser(sub)
     watch.add_parser(sub)
+    whatif.add_parser(sub)
     return parser
 
 

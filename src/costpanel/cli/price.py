@@ -7,7 +7,6 @@ from typing import Any
 
 from ..money import format_usd, usd_str
 from ..paths import config_dir
-from ..quote import quote
 from ..usage import BUCKETS, REGISTRY, Usage
 from . import args as types
 from .output import catalog_or_none, console, error, print_json
@@ -37,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     usage = Usage(**{b: getattr(args, b) for b in BUCKETS})
     try:
+        from ..quote import quote  # here: dataclasses and inspect cost every other command ~10 ms
+
         q = quote(catalog, args.model, usage, args.at, args.variant)
     except ValueError as exc:  # a name no call could have: too long, control characters
         error(str(exc))

@@ -17,6 +17,7 @@ from ..pricing import PricingError
 from . import args as types
 from .demo import _png_path, add_look_flags, look_settings
 from .output import console, error, pricing_problems
+from .guard_flags import guard_alerts, guards_table
 from .panel_checks import db_is_a_folder, no_display
 
 MAX_SECONDS = 366 * 86_400.0
@@ -49,6 +50,8 @@ def add_parser(sub: Any) -> None:
                    help="also receive OTLP/HTTP logs and traces on PORT (4318 by convention)")
     p.add_argument("--otlp-host", default=None, metavar="HOST",
                    help="address the OTLP receiver listens on (default 127.0.0.1: this machine only)")
+    p.add_argument("--guard", type=types.guard_spec, action="append", default=[], metavar="USD[@SCOPE]",
+                   help=types.GUARD_HELP)
     p.set_defaults(handler=run)
 
 
@@ -126,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
     except LedgerError as exc:
         error(f"{exc} (use --no-ledger to run without one)")
         return 1
+    alerts = guard_alerts(tracker, args.guard, notify=args.screenshot is None)
     views = Views(tracker.catalog, started_at=today)
     watcher = Watcher(tracker, roots, views=views)
     receiver = None
@@ -138,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
         watcher.start()
         with _stop_on_signals() as stop:
             if args.headless:
-                _headless(tracker, watcher, stop, args.seconds)
+                _headless(tracker, watcher, stop, args.seconds, alerts)
             else:
                 problems = _panel(tracker, watcher, views, stop, args.seconds, args.screenshot, look_settings(args))
         if watcher.error is not None:
@@ -148,6 +152,8 @@ def run(args: argparse.Namespace) -> int:
         watcher.stop()
         if watcher.started and watcher.error is None:
             watcher.catch_up()  # lines appended since the last change seen: every call read is stored
+        if alerts is not None:
+            alerts.close()
         if receiver is not None:
             receiver.stop()
         try:
@@ -201,31 +207,38 @@ def summary(snap: Any, stats: Any) -> str:
             f"{snap.tokens:,} tokens{unpriced} · sources: {stats.line()}")
 
 
-def _headless(tracker: Any, watcher: Any, stop: threading.Event, seconds: float | None) -> None:
+def _headless(tracker: Any, watcher: Any, stop: threading.Event, seconds: float | None, alerts: Any = None) -> None:
     out = console()
     end = None if seconds is None else time.monotonic() + seconds
     left: Callable[[], float] = lambda: REFRESH_S if end is None else max(0.0, min(REFRESH_S, end - time.monotonic()))
     if not out.is_terminal:  # a pipe or a file: one line per refresh, flushed, for `tail -f` or a log
+        said = 0  # crossings printed so far: each once, as a line of its own, before the summary
         while not stop.wait(left()):
+            if alerts is not None:
+                crossings = alerts.lines()
+                for text in crossings[said:]:
+                    print(f"guard: {text}", flush=True)
+                said = len(crossings)
             print(summary(tracker.snapshot(), watcher.stats()), flush=True)
             if end is not None and time.monotonic() >= end or watcher.error is not None:
                 break
         return
     from rich.live import Live
 
-    with Live(_table(tracker.snapshot(), watcher.stats()), console=out, refresh_per_second=4) as live:
+    with Live(_table(tracker, watcher.stats(), alerts), console=out, refresh_per_second=4) as live:
         while not stop.wait(left()):
-            live.update(_table(tracker.snapshot(), watcher.stats()))
+            live.update(_table(tracker, watcher.stats(), alerts))
             if end is not None and time.monotonic() >= end or watcher.error is not None:
                 break
-        live.update(_table(tracker.snapshot(), watcher.stats()))
+        live.update(_table(tracker, watcher.stats(), alerts))
 
 
-def _table(snap: Any, stats: Any) -> Any:
+def _table(tracker: Any, stats: Any, alerts: Any = None) -> Any:
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
+    snap = tracker.snapshot()
     head = Text(f"Today: {format_usd(snap.total_usd)} · {snap.calls:,} call{'s' * (snap.calls != 1)} · {snap.tokens:,} tokens"
                 + (f" · {snap.unpriced_calls:,} calls unpriced ({', '.join(snap.unpriced)})" if snap.unpriced_calls else ""),
                 style="bold")
@@ -239,7 +252,13 @@ def _table(snap: Any, stats: Any) -> Any:
         models.add_column(col, justify="left" if col == "Model" else "right")
     for name, row in snap.by_model.items():
         models.add_row(name, f"{row.calls:,}", f"{row.tokens:,}", format_usd(row.cost_usd), f"{row.share:.1%}")
-    return Group(head, tiers, models, Text(f"Sources: {stats.line()}", style="dim"))
+    parts = [head, tiers, models]
+    if alerts is not None:
+        parts.append(guards_table(tracker))
+        latest = alerts.latest()
+        if latest is not None:
+            parts.append(Text(f"Last crossing: {latest}", style="bold"))
+    return Group(*parts, Text(f"Sources: {stats.line()}", style="dim"))
 
 
 def _panel(tracker: Any, watcher: Any, views: Any, stop: threading.Event, seconds: float | None,

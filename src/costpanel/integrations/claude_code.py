@@ -241,10 +241,10 @@ def _usage_checked(usage: dict[str, Any]) -> Usage:
                  web_search=web)
 
 
-# Claude Code writes every time as ``2026-11-30T09:12:04.511Z``: the epoch microseconds of each hour
-# seen ("2026-11-30T09:") make the rest a few slices, not a datetime (~1 us a line less).
-_HOURS: dict[str, int] = {}
-_MAX_HOURS = 100_000  # ~11 years of hours
+# Claude Code writes every time as ``2026-11-30T09:12:04.511Z``: the epoch microseconds of each minute
+# seen ("2026-11-30T09:12:") make the rest one slice and one int(), not a datetime (~0.7 us a line less).
+_MINUTES: dict[str, int] = {}
+_MAX_MINUTES = 200_000  # ~140 days of minutes with calls (~20 MB at most)
 _US = 1_000_000
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _ONE_US = dt.timedelta(microseconds=1)
@@ -253,20 +253,20 @@ _ONE_US = dt.timedelta(microseconds=1)
 def timestamp(value: object) -> float:
     """Epoch seconds of an ISO 8601 time with its offset (Claude Code writes UTC with ``Z``)."""
     if type(value) is str and len(value) == 24 and value[23] == "Z" and value[19] == "." and value[16] == ":":
-        base = _HOURS.get(value[:14])
+        base = _MINUTES.get(value[:17])
         if base is not None:
-            tail = value[14:16] + value[17:19] + value[20:23]  # minutes, seconds, milliseconds
-            if tail.isascii() and tail.isdigit() and tail[0] < "6" and tail[2] < "6":
+            tail = value[17:19] + value[20:23]  # seconds and milliseconds
+            if tail.isdigit() and tail.isascii() and tail[0] < "6":
                 # exactly datetime.timestamp(): whole microseconds over 10**6, correctly rounded
-                return (base + int(tail[:2]) * 60 * _US + int(tail[2:4]) * _US + int(tail[4:]) * 1000) / _US
+                return (base + int(tail) * 1000) / _US
         seconds = _timestamp(value)
-        if len(_HOURS) < _MAX_HOURS:
+        if len(_MINUTES) < _MAX_MINUTES:
             try:
-                hour = dt.datetime.fromisoformat(value[:14] + "00:00.000Z")
+                minute = dt.datetime.fromisoformat(value[:17] + "00.000Z")
             except ValueError:  # another ISO 8601 spelling of that length: always the long way
                 return seconds
-            if hour.tzinfo is not None:
-                _HOURS[value[:14]] = (hour - _EPOCH) // _ONE_US
+            if minute.tzinfo is not None:
+                _MINUTES[value[:17]] = (minute - _EPOCH) // _ONE_US
         return seconds
     return _timestamp(value)
 

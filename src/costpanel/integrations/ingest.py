@@ -198,7 +198,9 @@ def _walk(root: Path, module: ModuleType, name: str, ask: bool, add: Any, result
 class Importer:
     """Reads files into a ledger; ``close()`` (or the end of a ``with``) writes what is waiting."""
 
-    def __init__(self, ledger: Path | str | None, tracker: Any = None) -> None:
+    def __init__(self, ledger: Path | str | None, tracker: Any = None, *, open_ledger: bool = True) -> None:
+        """``open_ledger=False``: the ledger is opened by :meth:`read_parallel` once its workers
+        are reading (a new ledger's schema is made meanwhile), or by :meth:`open_ledger`."""
         if tracker is None:
             from ..tracker import CostTracker
 
@@ -206,7 +208,10 @@ class Importer:
         self.tracker = tracker
         self.result = ImportResult()
         self.batch_calls = BATCH_CALLS
-        self._backfill = Backfill(ledger, commit_every_s=COMMIT_EVERY_S)
+        self._ledger_path = ledger
+        self._backfill: Backfill | None = None
+        if open_ledger:
+            self.open_ledger()
         # event id -> the call with the most tokens: one batch, in first-seen order
         self._waiting: dict[str, LogCall] = {}
         self._raised: dict[str, int] = {}  # event id -> lines that raised its tokens (streaming partials)
@@ -215,6 +220,12 @@ class Importer:
         # priced hides much of the ledger's time on two cores.
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="costpanel-import")
         self._pending: Future[list[tuple[int, Upserted]]] | None = None
+
+    def open_ledger(self) -> Backfill:
+        """The ledger, opened (and migrated) on first use. Raises the ledger's LedgerError."""
+        if self._backfill is None:
+            self._backfill = Backfill(self._ledger_path, commit_every_s=COMMIT_EVERY_S)
+        return self._backfill
 
     # -- reading ---------------------------------------------------------------------------------
     def read(self, tasks: Iterable[Task], sources: dict[str, ModuleType]) -> ImportResult:
@@ -289,6 +300,7 @@ class Importer:
         waiting: list[dict[int, list[Event]]] = []
         waiting_calls = 0
         try:
+            self.open_ledger()  # while the workers read (forked without the connection)
             while readers:
                 for receive in wait(readers, timeout=_POLL_S if waiting else None):
                     try:
@@ -309,6 +321,10 @@ class Importer:
                     self._collect()
                     self._pending = self._writer.submit(self._store_many, waiting)
                     waiting, waiting_calls = [], 0
+        except BaseException:  # the ledger failed, a worker died, Ctrl-C: what the rest read has no use
+            for process in processes:
+                process.kill()
+            raise
         finally:
             for process in processes:
                 process.join(timeout=5)
@@ -432,7 +448,7 @@ class Importer:
     def _store_many(self, batches: list[dict[int, list[Event]]]) -> list[tuple[int, Upserted]]:
         """Store batches in turn (each as if alone: the same counts), all in one transaction."""
         order = [(raised, groups[raised]) for groups in batches for raised in sorted(groups)]
-        done = self._backfill.write_each([events for _, events in order])
+        done = self.open_ledger().write_each([events for _, events in order])
         return [(raised, upserted) for (raised, _), upserted in zip(order, done, strict=True)]
 
     def _collect(self) -> None:
@@ -457,7 +473,8 @@ class Importer:
         if entries:
             self._write(entries)
         self._collect()
-        self._writer.submit(self._backfill.commit).result()  # in the writer's thread, after its writes
+        if self._backfill is not None:  # in the writer's thread, after its writes
+            self._writer.submit(self._backfill.commit).result()
 
     def close(self) -> None:
         try:
@@ -467,7 +484,8 @@ class Importer:
 
     def _shut(self) -> None:
         self._writer.shutdown(wait=True)  # never close the connection under a write in progress
-        self._backfill.close()
+        if self._backfill is not None:
+            self._backfill.close()
 
     def __enter__(self) -> Importer:
         return self
@@ -616,9 +634,9 @@ def import_logs(paths: Sequence[Path | str] = (), source: str = ALL, ledger: Pat
     sources = chosen(source)
     result = ImportResult()
     tasks = plan([Path(p).expanduser() for p in paths], sources, source == ALL, result)
-    with Importer(ledger, tracker) as importer:
+    count = workers_for(tasks) if workers is None else workers
+    with Importer(ledger, tracker, open_ledger=count <= 1) as importer:
         importer.result = result
-        count = workers_for(tasks) if workers is None else workers
         if count > 1:
             importer.read_parallel(tasks, sources, count)
         else:
