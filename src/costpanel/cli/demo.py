@@ -147,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
             from ..gui import CostPanel
 
             panel = CostPanel(tracker, budget=args.budget, settings=look_settings(args),
-                              persist_settings=args.screenshot is None)
+                              persist_settings=args.screenshot is None, alerts=alerts)
             if args.screenshot is not None:
                 args.screenshot.parent.mkdir(parents=True, exist_ok=True)
                 try:

@@ -144,7 +144,8 @@ def run(args: argparse.Namespace) -> int:
             if args.headless:
                 _headless(tracker, watcher, stop, args.seconds, alerts)
             else:
-                problems = _panel(tracker, watcher, views, stop, args.seconds, args.screenshot, look_settings(args))
+                problems = _panel(tracker, watcher, views, stop, args.seconds, args.screenshot, look_settings(args),
+                                  alerts)
         if watcher.error is not None:
             error(f"watching stopped: {watcher.error}")
             problems = True
@@ -262,13 +263,13 @@ def _table(tracker: Any, stats: Any, alerts: Any = None) -> Any:
 
 
 def _panel(tracker: Any, watcher: Any, views: Any, stop: threading.Event, seconds: float | None,
-           screenshot: Path | None = None, settings: Any = None) -> bool:
+           screenshot: Path | None = None, settings: Any = None, alerts: Any = None) -> bool:
     """The panel fed by the watcher; returns True when something could not be written."""
     from ..gui import CostPanel
     from ..gui.viewmodel import WatchFeed
 
     panel = CostPanel(tracker, feed=WatchFeed(watcher.stats, views.names, views.get), settings=settings,
-                      persist_settings=screenshot is None)
+                      persist_settings=screenshot is None, alerts=alerts)
     if screenshot is not None:
         watcher.ready.wait(60)  # the picture shows the logs read, not a half-done catch-up
         screenshot.parent.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ import threading
 import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dearpygui.dearpygui as dpg
 
@@ -20,6 +20,9 @@ from ..money import usd_str
 from ..paths import config_dir, data_dir
 from ..snapshot import Snapshot
 from ..tracker import CostTracker
+
+if TYPE_CHECKING:
+    from ..guard_alerts import GuardAlerts
 from . import layout
 from .settings import PanelSettings, load_settings, save_settings, settings_path
 from .tags import Tags
@@ -27,8 +30,10 @@ from . import fonts, geometry, ticks
 from .budget import BudgetNotice
 from .palette import PALETTES
 from .chart import ChartView
+from .decide import DecideTabs
 from .theme import Themes, build_themes, style_theme
 from .viewmodel import ALL_SOURCES, STANDARD_TIERS, TABLES, PanelView, RowView, WatchFeed, build_view
+from .whatif_pane import WhatIfPane
 
 CLOCK_REFRESH_S = 1.0  # elapsed time and burn rate move even when no call arrives
 TABLE_REFRESH_S = 1 / 15  # rows: faster than anyone reads, slower than the frame rate
@@ -63,10 +68,16 @@ class CostPanel:
         table_refresh_s: float = TABLE_REFRESH_S,
         detail_refresh_s: float = DETAIL_REFRESH_S,
         feed: WatchFeed | None = None,
+        alerts: GuardAlerts | None = None,
     ) -> None:
         """``feed``: the panel shows a watched session (`costpanel watch`): the tiers it has instead
-        of Tier 1-4, a Sources line and a filter by source or project (each its own tracker)."""
+        of Tier 1-4, a Sources line and a filter by source or project (each its own tracker).
+        ``alerts``: where the tracker's budget guards report crossings (shown as notices, and in
+        the Guards tab with the guards' state)."""
         self.tracker = tracker
+        self.alerts = alerts
+        self._crossings_seen = 0
+        self.decide: DecideTabs | None = None
         self.feed = feed
         self.shown = ALL_SOURCES  # the filter's choice; its tracker is the one on screen
         self.standard_tiers = () if feed is not None else STANDARD_TIERS
@@ -146,6 +157,10 @@ class CostPanel:
                                     font_scale=self.settings.font_scale, standard_tiers=self.standard_tiers,
                                     watched=self.feed is not None)
         self.chart = ChartView(self.widgets, self.tags, self.standard_tiers)
+        ledger = self.tracker.ledger
+        self.decide = DecideTabs(self.tags, WhatIfPane(self.tracker.catalog, ledger.path if ledger is not None else None),
+                                 self.tracker.guards, self.alerts)
+        self.decide.build(self.tags("tabs"))
         pairs = self.tags("tab", "pairs")
         self._pairs_tab = (pairs, dpg.get_alias_id(pairs))
         models = self.tags("tab", "models")
@@ -183,6 +198,10 @@ class CostPanel:
         visible = self._visible_tables()
         if self._active_tab in self._history_tab and (force or now >= self._history_due):
             self.refresh_history()
+        self._apply_crossings()
+        if self.decide is not None and self.decide.shows(self._active_tab):
+            self.decide.update(shown.snapshot() if self.snapshot is None or version != self.snapshot.version
+                               else self.snapshot, self._active_tab)
         everything = force or self._dirty
         data_changed = everything or version != self._seen_version
         if not (data_changed or now - self._last_refresh >= CLOCK_REFRESH_S or version != self._tables_version):
@@ -220,7 +239,7 @@ class CostPanel:
             self._active_tab = active
             self._dirty = True
             self._history_due = 0.0
-        if active in self._history_tab:
+        if active in self._history_tab or (self.decide is not None and self.decide.shows(active)):
             return ()
         if active in self._models_tab:
             return ("models",)
@@ -444,6 +463,15 @@ class CostPanel:
         if w is not None:
             self._set(w.alert_text, "\n".join(self.notices))
             self._configure(w.alert_group, show=True)
+
+    def _apply_crossings(self) -> None:
+        """A guard's new crossing becomes a notice (dismissible; the Guards tab keeps them all)."""
+        alerts = self.alerts
+        if alerts is not None and alerts.count != self._crossings_seen:
+            new = alerts.count - self._crossings_seen
+            self._crossings_seen = alerts.count
+            for text in alerts.lines()[-new:]:  # every crossing since the last frame, in order
+                self.notify(f"Guard: {text}")
 
     def dismiss_alerts(self) -> None:
         self.notices = []
