@@ -219,12 +219,36 @@ def test_rows_refresh_at_most_at_the_table_rate_but_never_stay_stale(catalog, cl
         panel.update()
         tracker.record("gpt-4o", Usage(input=1000), tier="Tier 1", at=clock.ago(0))
         clock.advance(0.1)
-        panel.update()  # 0.1 s after the first refresh: the header follows, the rows wait
-        assert dpg.get_value(panel.widgets.header["calls"]) == "1 call"
+        panel.update()  # 0.1 s after the first refresh: the rows wait, and the header with them
+        assert dpg.get_value(panel.widgets.header["calls"]) == "0 calls"  # the total agrees with the rows shown
         assert table_texts(panel, "models") == []
         clock.advance(0.15)
-        panel.update()  # no new call since, but the rows were behind: refreshed now
+        panel.update()  # no new call since, but the rows were behind: refreshed now, the header too
         assert [r[0] for r in table_texts(panel, "models")] == ["gpt-4o"]
+        assert dpg.get_value(panel.widgets.header["calls"]) == "1 call"
+    finally:
+        dpg.destroy_context()
+
+
+def test_the_header_and_the_tier_rows_always_come_from_one_snapshot(catalog, clock: Clock) -> None:
+    """Whatever the moment a frame falls, the header's calls equal the tier rows' calls beneath it."""
+    tracker = CostTracker(catalog)
+    dpg.create_context()
+    try:
+        panel = CostPanel(tracker, persist_settings=False, table_refresh_s=0.2, detail_refresh_s=0.5)
+        panel.build()
+        panel.update()
+        calls = column("tiers", "calls")
+        for n in range(40):
+            tracker.record("gpt-4o", Usage(input=1000 + n), tier=f"Tier {1 + n % 4}", at=clock.ago(0))
+            clock.advance(0.03 + 0.05 * (n % 3))
+            panel.update()
+            shown = sum(int(row[calls].replace(",", "")) for row in table_texts(panel, "tiers"))
+            header = int(dpg.get_value(panel.widgets.header["calls"]).split()[0].replace(",", ""))
+            assert header == shown, n
+        clock.advance(0.3)
+        panel.update()
+        assert dpg.get_value(panel.widgets.header["calls"]) == "40 calls"  # never left behind
     finally:
         dpg.destroy_context()
 

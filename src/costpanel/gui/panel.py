@@ -184,9 +184,11 @@ class CostPanel:
     def update(self, *, force: bool = False) -> bool:
         """Refresh from the tracker; returns True when new data arrived since the last call.
 
-        The header follows every frame; table rows at most ``table_refresh_s`` apart (numbers that
-        change 60 times a second cannot be read anyway); tooltips and the chart at most
-        ``detail_refresh_s`` apart; tables on a hidden tab not at all until it is shown.
+        The header follows every frame, except that while a table is on screen it moves together
+        with the table rows, at most ``table_refresh_s`` apart (numbers that change 60 times a
+        second cannot be read anyway, and the total must agree with the rows beneath it); tooltips
+        and the chart at most ``detail_refresh_s`` apart; tables on a hidden tab not at all until
+        it is shown.
         """
         w = self.widgets
         if w is None:
@@ -208,6 +210,11 @@ class CostPanel:
             self._catch_up_rows()
             return False
         tables_due = everything or (version != self._tables_version and now - self._last_tables >= self.table_refresh_s)
+        if visible and not tables_due and version != self._tables_version:
+            # New calls, but the tables on screen are not due yet: the header waits for them, so
+            # the total and the rows beneath it always come from one snapshot (they agree exactly).
+            self._catch_up_rows()
+            return True
         details_due = everything or (version != self._details_version and now - self._last_details >= self.detail_refresh_s)
         snap = shown.snapshot()
         view = build_view(snap, budget=self.budget, sort=self.settings.sort, config_dir=self._config_dir,
