@@ -64,18 +64,18 @@ def test_crossings_become_lines_and_notices_from_80_percent(catalog: Catalog, se
         "50 % of the session budget: $0.50 of $1.00 spent",
         "50 % of the Tier 3 budget: $0.25 of $0.50 spent",
         "80 % of the Tier 3 budget: $0.50 of $0.50 spent",
-        "The Tier 3 budget reached: $0.50 of $0.50 spent",
+        "Tier 3 budget reached: $0.50 of $0.50 spent",
         "80 % of the session budget: $1.25 of $1.00 spent",
-        "The session budget reached: $1.25 of $1.00 spent",
+        "Session budget reached: $1.25 of $1.00 spent",
     ]
-    assert alerts.count == 6 and alerts.latest() == "The session budget reached: $1.25 of $1.00 spent"
+    assert alerts.count == 6 and alerts.latest() == "Session budget reached: $1.25 of $1.00 spent"
     alerts.close()
     assert wait_for(lambda: len(server.shown) == 4)
     assert server.shown == [  # 50 % is shown in the panel, never a desktop interruption
         ("costpanel", "costpanel: 80 % of a budget", "80 % of the Tier 3 budget: $0.50 of $0.50 spent"),
-        ("costpanel", "costpanel: budget reached", "The Tier 3 budget reached: $0.50 of $0.50 spent"),
+        ("costpanel", "costpanel: budget reached", "Tier 3 budget reached: $0.50 of $0.50 spent"),
         ("costpanel", "costpanel: 80 % of a budget", "80 % of the session budget: $1.25 of $1.00 spent"),
-        ("costpanel", "costpanel: budget reached", "The session budget reached: $1.25 of $1.00 spent"),
+        ("costpanel", "costpanel: budget reached", "Session budget reached: $1.25 of $1.00 spent"),
     ]
     assert alerts.problem() is None
     assert guard_lines(tracker.guards()) == [
@@ -105,7 +105,7 @@ def test_a_threshold_above_the_limit_reads_as_exceeded_by(catalog: Catalog) -> N
     texts: list[str] = []
     tracker.guard(D("1.00"), at=(D("1.5"),), on_cross=lambda c: texts.append(crossing_text(c)))
     tracker.record("gpt-4o", Usage(input=600_000))  # $1.50
-    assert texts == ["The session budget exceeded by 50 %: $1.50 of $1.00 spent"]
+    assert texts == ["Session budget exceeded by 50 %: $1.50 of $1.00 spent"]
     crossing = None
 
     def keep(c: object) -> None:
@@ -114,6 +114,7 @@ def test_a_threshold_above_the_limit_reads_as_exceeded_by(catalog: Catalog) -> N
 
     tracker.guard(D("10"), at=(D("0.1"),), on_cross=keep)  # fires at creation: $1.50 of $10
     assert crossing is not None and notice_for(crossing) is None  # type: ignore[arg-type]
+    assert crossing_text(crossing) == "10 % of the session budget: $1.50 of $10.00 spent (already passed when the guard was set)"  # type: ignore[arg-type]
 
 
 def test_demo_headless_prints_its_guards_and_their_crossings() -> None:
@@ -129,7 +130,7 @@ def test_demo_headless_prints_its_guards_and_their_crossings() -> None:
     assert "$100,000.00" in month and " ok " in month
     crossings = [line for line in r.stdout.splitlines() if line.startswith("guard: ")]
     assert [c.split(":")[1].strip() for c in crossings] == ["50 % of the session budget", "80 % of the session budget",
-                                                            "The session budget reached"]
+                                                            "Session budget reached"]
 
 
 @pytest.mark.parametrize(("flag", "says"), [("5@week", "got 'week'"), ("0", "the amount must be a positive amount of USD, got '0'"), ("1.5e2", "'1.5e2'")])

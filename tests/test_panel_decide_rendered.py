@@ -30,7 +30,7 @@ def test_guard_crossings_appear_as_notices_in_order(seen: dict) -> None:
     assert seen["notices"].splitlines() == [
         "Guard: 50 % of the Tier 1 budget: $0.38 of $0.30 spent",
         "Guard: 80 % of the Tier 1 budget: $0.38 of $0.30 spent",
-        "Guard: The Tier 1 budget reached: $0.38 of $0.30 spent",
+        "Guard: Tier 1 budget reached: $0.38 of $0.30 spent",
         "Guard: 50 % of the session budget: $0.88 of $1.00 spent",
         "Guard: 80 % of the session budget: $0.88 of $1.00 spent",
     ][-4:]  # the notice area keeps the last four

@@ -275,7 +275,7 @@ def test_guards_say_each_crossing_once_before_the_summary_lines(tmp_path: Path) 
     lines = r.stdout.splitlines()
     assert lines[:3] == ["guard: 50 % of the session budget: $0.0032 of $0.0050 spent",
                          "guard: 80 % of the session budget: $0.0063 of $0.0050 spent",
-                         "guard: The session budget reached: $0.0063 of $0.0050 spent"]
+                         "guard: Session budget reached: $0.0063 of $0.0050 spent"]
     assert all(" $0.0063 · 2 calls · " in line for line in lines[3:]) and len(lines) >= 4
     assert sum(line.startswith("guard: ") for line in lines) == 3  # each said once, however many refreshes
 
@@ -421,7 +421,7 @@ def test_headless_on_a_terminal_draws_the_live_tables_and_no_ledger_keeps_nothin
     assert "By tier" in text and "subagent" in text and "By model" in text and MODEL in text
     assert "Sources: 1 folder watched · 1 file · 2 calls · skipped 1 (not a known log format 1)" in text
     assert not default_db.exists(), "--no-ledger writes no ledger"
-    assert "Budget guards" in text and "Last crossing: The session budget reached: $0.0063 of $0.0050 spent" in text
+    assert "Budget guards" in text and "Last crossing: Session budget reached: $0.0063 of $0.0050 spent" in text
     assert any("Session" in row and "$0.0050" in row and "exceeded" in row for row in text.splitlines())
     assert any("subagent" in row and "$3.00" in row and " ok " in row for row in text.splitlines())
 

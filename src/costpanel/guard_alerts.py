@@ -61,12 +61,23 @@ def percent(threshold: Decimal) -> str:
     return f"{(threshold * 100).normalize():f} %"
 
 
+def scope_title(scope: str) -> str:
+    """``Session budget``, ``Tier 3 budget``, ``Today's budget``, ``This month's budget``."""
+    name = scope_name(scope).removeprefix("the ")
+    return name[0].upper() + name[1:]
+
+
 def crossing_text(c: Crossing) -> str:
-    """One line: ``80 % of the session budget: $8.10 of $10.00 spent`` (or ``… reached``)."""
-    what = f"{scope_name(c.scope)} reached" if c.threshold == 1 else (
-        f"{scope_name(c.scope)} exceeded by {percent(c.threshold - 1)}" if c.threshold > 1
-        else f"{percent(c.threshold)} of {scope_name(c.scope)}")
-    return f"{what[0].upper()}{what[1:]}: {format_usd(c.spent)} of {format_usd(c.limit)} spent"
+    """One line: ``80 % of the session budget: $8.10 of $10.00 spent``, ``Session budget reached: …``;
+    a threshold already passed when the guard was set says so."""
+    if c.threshold == 1:
+        what = f"{scope_title(c.scope)} reached"
+    elif c.threshold > 1:
+        what = f"{scope_title(c.scope)} exceeded by {percent(c.threshold - 1)}"
+    else:
+        what = f"{percent(c.threshold)} of {scope_name(c.scope)}"
+    late = " (already passed when the guard was set)" if c.event is None else ""
+    return f"{what}: {format_usd(c.spent)} of {format_usd(c.limit)} spent{late}"
 
 
 def notice_for(c: Crossing) -> tuple[str, str] | None:
