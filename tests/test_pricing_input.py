@@ -47,6 +47,14 @@ def test_import_litellm_onto_a_folder_exits_2_and_writes_nothing(tmp_path: Path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"] and list(folder.iterdir()) == []
 
 
+@pytest.mark.parametrize(("name", "says"), [("nothere.json", "no such file"), ("", "a folder, not a file")])
+def test_import_litellm_of_a_file_that_is_not_there_exits_2_in_one_line(tmp_path: Path, name: str, says: str) -> None:
+    r = costpanel("pricing", "import-litellm", str(tmp_path / name), "-o", str(tmp_path / "out.toml"))
+    assert r.returncode == 2
+    assert one_line_error(r).endswith(f"{tmp_path / name if name else tmp_path}: {says}")
+    assert not (tmp_path / "out.toml").exists()
+
+
 def test_import_litellm_into_an_unwritable_folder_fails_on_one_line_and_leaves_no_temp_file(tmp_path: Path) -> None:
     folder = tmp_path / "prices"
     folder.mkdir()

@@ -147,6 +147,9 @@ def list_(args: argparse.Namespace) -> int:
 def import_litellm(args: argparse.Namespace) -> int:
     from ..pricing.litellm_import import convert_litellm, load_litellm_json
 
+    if not args.file.is_file():  # a path typed that cannot work: exit 2, as `pricing diff --litellm`
+        error(f"{args.file}: {'a folder, not a file' if args.file.is_dir() else 'no such file'}")
+        return 2
     if args.output is not None and str(args.output) != "-":  # said before any work, like `export`
         if args.output.exists() and args.file.exists() and args.output.samefile(args.file):
             error(f"{args.output} is the file being imported: write the TOML elsewhere")
