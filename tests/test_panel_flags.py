@@ -65,3 +65,17 @@ def test_scale_flag_takes_any_whole_percent_from_100_to_200() -> None:
     from costpanel.cli.demo import _scale
 
     assert [_scale(t) for t in ("100", "137", "200", "150%")] == [100, 137, 200, 150]
+
+
+def test_a_settings_file_it_cannot_use_is_one_warning_line_and_the_panel_opens(display: dict[str, str],
+                                                                              tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "panel.json").write_text("garbage")
+    r = subprocess.run([sys.executable, "-m", "costpanel", "demo", "--no-ledger", "--frames", "5", "--screenshot",
+                        str(tmp_path / "shot.png")], env={**display, "COSTPANEL_CONFIG_DIR": str(config)},
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    warning = [line for line in r.stderr.splitlines() if line.strip()]
+    assert warning == [f"costpanel: warning: {config / 'panel.json'}: not valid JSON (Expecting value: line 1 "
+                       "column 1 (char 0)); using default settings"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from . import budget, demo, history, import_cmd, price, pricing, watch, whatif
 
@@ -47,7 +47,28 @@ def _version() -> str:
     return __version__
 
 
+def _one_line_warnings() -> None:
+    """costpanel's own warnings (a settings file it could not use …) as one line on stderr,
+    ``costpanel: warning: …``, not Python's file:line and source-line format."""
+    import warnings
+
+    shown = warnings.showwarning
+    if getattr(shown, "costpanel", False):  # main() run again in this process
+        return
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: Any = None, line: str | None = None) -> None:
+        if category.__module__.startswith("costpanel"):
+            print(f"costpanel: warning: {message}", file=sys.stderr)
+        else:
+            shown(message, category, filename, lineno, file, line)
+
+    show.costpanel = True  # type: ignore[attr-defined]
+    warnings.showwarning = show
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _one_line_warnings()
     parser = build_parser()
     args = parser.parse_args(argv)  # exits 2 with the flag named on bad usage
     if args.handler is None:  # `costpanel` or `costpanel pricing` alone: what can I do here?
