@@ -192,3 +192,12 @@ def test_approximate_calls_are_said_in_the_header(tracker: CostTracker) -> None:
     tracker.record("claude-haiku-4-5", usage, tier="main", approximate=True)
     assert build_view(tracker.snapshot()).header.pending == (
         "\u2248 1 call(s) approximate (cache writes priced at the 5-minute rate)")
+
+
+def test_a_watched_day_says_since_midnight_rather_than_a_clock_like_length(catalog) -> None:
+    from costpanel.gui.viewmodel import header_view
+
+    snap = CostTracker(catalog).snapshot()
+    assert header_view(snap).elapsed.startswith("elapsed 0:00:0")
+    assert header_view(snap, since_midnight=True).elapsed == "today, since 00:00"  # not "elapsed 17:01:58"
+    assert build_view(snap, since_midnight=True, tables=()).header.elapsed == "today, since 00:00"

@@ -219,7 +219,7 @@ class CostPanel:
         snap = shown.snapshot()
         view = build_view(snap, budget=self.budget, sort=self.settings.sort, config_dir=self._config_dir,
                           chart=details_due, tables=visible if tables_due else (), standard_tiers=self.standard_tiers,
-                          glyphs=self.glyphs)
+                          glyphs=self.glyphs, since_midnight=self.feed is not None)
         self.snapshot, self.view = snap, view
         self._seen_version, self._last_refresh, self._dirty = snap.version, now, False
         self._apply_header(view)

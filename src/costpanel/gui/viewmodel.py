@@ -234,9 +234,10 @@ def sort_rows(rows: list[RowView], columns: Sequence[Column], spec: tuple[str, b
 
 
 # -- the whole view -------------------------------------------------------------------------------------
-def header_view(s: Snapshot, glyphs: Glyphs | None = None) -> HeaderView:
+def header_view(s: Snapshot, glyphs: Glyphs | None = None, *, since_midnight: bool = False) -> HeaderView:
     """The header's texts; ``glyphs``: the text font's coverage (Roboto's by default: header lines
-    never switch to the CJK font, so CJK there shows as code points)."""
+    never switch to the CJK font, so CJK there shows as code points). ``since_midnight``: a watched
+    day (`costpanel watch` counts from local midnight), whose length would read like a clock."""
     g = glyphs if glyphs is not None else default_glyphs()
     unpriced = ""
     if s.unpriced_calls:
@@ -254,7 +255,7 @@ def header_view(s: Snapshot, glyphs: Glyphs | None = None) -> HeaderView:
         cost_exact=f"{fmt.usd_exact(s.total_usd)} exactly",
         tokens=f"{fmt.tokens(s.tokens)} tokens",
         calls=f"{s.calls:,} call{'' if s.calls == 1 else 's'}",
-        elapsed=f"elapsed {fmt.duration(s.elapsed_s)}",
+        elapsed="today, since 00:00" if since_midnight else f"elapsed {fmt.duration(s.elapsed_s)}",
         burn_5m=burn_5m,
         burn_session=burn_session,
         projection=projection,
@@ -326,9 +327,10 @@ def build_view(
     tables: Sequence[str] = tuple(TABLES),
     standard_tiers: Sequence[str] = STANDARD_TIERS,
     glyphs: Glyphs | None = None,
+    since_midnight: bool = False,
 ) -> PanelView:
     """``glyphs``: what the table cells can draw (Roboto, plus CJK when a system font has it: a
-    cell with CJK text is drawn in that font)."""
+    cell with CJK text is drawn in that font); ``since_midnight``: see :func:`header_view`."""
     """The header always; the named ``tables`` (the ones on screen) and the chart when asked.
     ``standard_tiers`` are listed even before they are used (an orchestrator's Tier 1-4); a
     watched CLI session passes none and sees the tiers it has (``main``, ``subagent``)."""
@@ -341,7 +343,7 @@ def build_view(
         "discarded": lambda: [_pair_row(t, m, r, g) for (t, m), r in s.discarded_by_tier_model.items()],
     }
     rows = {name: sort_rows(builders[name](), TABLES[name], sort.get(name)) for name in tables}
-    return PanelView(header_view(s), rows, chart_series(s) if chart else {}, budget_status(s.total_usd, budget))
+    return PanelView(header_view(s, since_midnight=since_midnight), rows, chart_series(s) if chart else {}, budget_status(s.total_usd, budget))
 
 
 def _tier_rows(s: Snapshot, standard: Sequence[str], g: Glyphs) -> list[RowView]:
