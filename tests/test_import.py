@@ -624,6 +624,10 @@ def test_an_import_that_finds_nothing_says_where_it_looked(tmp_path: Path) -> No
     other.write_text('{"a": 1}')
     r = run_costpanel("import", str(other), "--db", str(tmp_path / "l.sqlite3"))
     assert "(files there are not in a format costpanel reads)" in " ".join(r.stdout.split())
+    assert r.returncode == 1  # a file named that nothing could read: not a success for a script
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run_costpanel("import", str(empty), "--db", str(tmp_path / "l.sqlite3")).returncode == 0  # nothing to do
 
 
 def test_a_shared_listing_gives_each_folder_what_its_own_walk_would(tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ def add_parser(sub: Any) -> None:
 def run_import(args: argparse.Namespace) -> int:
     import sqlite3
 
-    from ..integrations.ingest import PathNotFound, import_logs, quiet_gc
+    from ..integrations.ingest import UNKNOWN_FORMAT, PathNotFound, import_logs, quiet_gc
     from ..integrations.registry import SourceUnavailable
     from ..ledger.schema import LedgerError
     from ..ledger.sqlite_storage import check_integrity, damaged
@@ -70,6 +70,10 @@ def run_import(args: argparse.Namespace) -> int:
         print_json(result.as_json())
     else:
         _print(result, _looked_in(args.paths, source))
+    # Files named (or found in folders named) that none could be read: the user pointed at
+    # something costpanel cannot use, which a script must not take for success.
+    if args.paths and not result.files and (result.skipped.get(UNKNOWN_FORMAT) or result.unreadable):
+        return 1
     return 0
 
 
