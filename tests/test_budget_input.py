@@ -165,6 +165,15 @@ def test_a_malformed_budgets_file_is_named_with_a_fix_and_left_unchanged(
     assert json.loads(path.read_text()) == {"daily_usd": "5", "monthly_usd": "100"}
 
 
+def test_a_budgets_file_with_a_wrong_key_names_the_keys_it_takes(tmp_path: Path, isolated_user_dirs: Path) -> None:
+    (isolated_user_dirs / "budgets.json").write_text('{"daily": "5"}')
+    db = tmp_path / "ledger.sqlite3"
+    CostTracker(ledger=db).close()
+    r = costpanel("budget", "show", "--db", str(db))
+    assert r.returncode == 1
+    assert "daily: not a key of a budgets file (the keys are daily_usd, monthly_usd)" in one_line_error(r)
+
+
 def test_budget_set_in_an_unwritable_config_folder_fails_on_one_line(isolated_user_dirs: Path) -> None:
     with immutable(isolated_user_dirs):
         r = costpanel("budget", "set", "--daily", "5")

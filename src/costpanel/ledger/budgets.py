@@ -11,7 +11,7 @@ import json
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
@@ -58,8 +58,15 @@ def load_budgets(path: Path | None = None) -> Budgets:
     try:
         return Budgets.model_validate(json.loads(text, parse_float=Decimal))
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'file'}: {e['msg'].removeprefix('Value error, ')}"
-                             for e in exc.errors(include_url=False))
+        known = ", ".join(Budgets.model_fields)
+
+        def say(e: Any) -> str:
+            where = ".".join(map(str, e["loc"])) or "file"
+            if e["type"] == "extra_forbidden":  # pydantic's "Extra inputs are not permitted"
+                return f"{where}: not a key of a budgets file (the keys are {known})"
+            return f"{where}: {e['msg'].removeprefix('Value error, ')}"
+
+        problems = "; ".join(say(e) for e in exc.errors(include_url=False))
         raise BudgetsFileError(f"{path}: not a valid budgets file ({problems}); {fix}") from None
     except ValueError as exc:  # JSON syntax
         raise BudgetsFileError(f"{path}: not valid JSON ({exc}); {fix}") from None
