@@ -258,11 +258,12 @@ def test_find_files_walks_sessions_and_archived_sessions(tmp_path: Path) -> None
     a = _touch(home / "sessions/2026/11/30" / NAME)
     b = _touch(home / "sessions/2026/12/01" / f"rollout-2026-12-01T08-00-00-{PARENT}.jsonl")
     c = _touch(home / "archived_sessions" / f"rollout-2026-10-02T08-00-00-{PARENT[:-1]}7.jsonl")
-    _touch(home / "sessions/2026/11/29" / f"rollout-2026-11-29T08-00-00-{SESSION}.jsonl.zst")  # compressed
+    z = _touch(home / "sessions/2026/11/29" / f"rollout-2026-11-29T08-00-00-{SESSION}.jsonl.zst")  # compressed
+    _touch(home / "sessions/2026/12/01" / f"rollout-2026-12-01T08-00-00-{PARENT}.jsonl.zst")  # b's, written back
     _touch(home / "history.jsonl")
     _touch(home / "sessions/2026/11/30/notes.jsonl")
-    assert list(codex.find_files(home)) == sorted([a, b, c])
-    assert list(codex.find_files(home / "sessions")) == [a, b]
+    assert list(codex.find_files(home)) == sorted([a, b, c, z])
+    assert list(codex.find_files(home / "sessions")) == [z, a, b]  # b's compressed copy: the plain one is read
     assert list(codex.find_files(a)) == [a]
 
 
@@ -283,8 +284,51 @@ def test_import_of_a_codex_home_reads_archived_sessions_too(tmp_path: Path, monk
     assert sum(e.cost_units for e in events if e.counted) == 85_890_000_000 + archived
 
 
+def test_a_rollout_codex_compressed_imports_as_the_plain_one_did(tmp_path: Path) -> None:
+    """Codex >= 0.137 compresses a rollout idle for a week to .jsonl.zst and deletes the plain file."""
+    import zstandard
+
+    from costpanel.integrations.ingest import import_logs
+
+    plain = tmp_path / "plain" / "sessions" / NAME
+    packed = tmp_path / "packed" / "sessions" / (NAME + ".zst")
+    body = b"\n".join(session_lines()) + b"\n"
+    _touch(plain, body)
+    _touch(packed, zstandard.ZstdCompressor().compress(body))
+    one = import_logs([plain.parent.parent], ledger=tmp_path / "a.sqlite3", tracker=CostTracker(fallback=False))
+    two = import_logs([packed.parent.parent], ledger=tmp_path / "b.sqlite3", tracker=CostTracker(fallback=False))
+    assert (two.files, two.lines, two.calls, two.added, two.sources) == (one.files, one.lines, one.calls, one.added,
+                                                                          one.sources)
+    assert two.added == 4 and not two.unreadable  # session_lines(): four calls
+
+    def stored(db: Path) -> list[tuple[Any, ...]]:
+        import sqlite3
+
+        with sqlite3.connect(db) as conn:
+            return sorted(conn.execute("SELECT event_id, input, cache_read, output, cost_units FROM calls"))
+
+    assert stored(tmp_path / "b.sqlite3") == stored(tmp_path / "a.sqlite3")
+
+
+def test_a_damaged_compressed_rollout_is_unreadable_and_the_rest_is_imported(tmp_path: Path) -> None:
+    import zstandard
+
+    from costpanel.integrations.ingest import import_logs
+
+    sessions = tmp_path / "sessions"
+    body = b"\n".join(session_lines()) + b"\n"
+    packed = zstandard.ZstdCompressor().compress(body)
+    damaged = _touch(sessions / f"rollout-2026-11-02T08-00-00-{PARENT}.jsonl.zst",
+                     packed[:4] + b"\xff" * (len(packed) - 4))  # the zstd magic, then nothing it can decode
+    _touch(sessions / NAME, body)
+    r = import_logs([sessions], ledger=tmp_path / "l.sqlite3", tracker=CostTracker(fallback=False))
+    assert r.added == 4 and r.files == 2  # the plain rollout's four calls
+    assert "compressed file damaged" in r.unreadable[str(damaged)]
+
+
 def test_looks_like() -> None:
     assert codex.looks_like(Path("x") / NAME, b"")
+    assert codex.looks_like(Path("x") / (NAME + ".zst"), b"(\xb5/\xfd")
     assert codex.looks_like(Path("renamed.jsonl"), meta() + b"\n")
     assert not codex.looks_like(Path("renamed.jsonl"), b'{"type":"assistant","sessionId":"x"}\n')
     assert not codex.looks_like(Path("rollout-x.json"), meta())

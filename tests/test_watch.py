@@ -538,3 +538,17 @@ def test_views_stop_at_their_limit_and_the_total_still_counts_everything(tmp_pat
     watcher.catch_up()
     assert watcher.views.names() == ["costpanel", "costpanel / p0", "costpanel / p1"]
     assert watcher.views.get("costpanel").snapshot().calls == 4 == tracker.snapshot().calls
+
+
+def test_watch_leaves_codex_compressed_rollouts_to_import(tmp_path: Path) -> None:
+    """A .jsonl.zst rollout is at least a week old (Codex compresses idle ones): never today's, and
+    never read as plain lines (its bytes would all be malformed)."""
+    from costpanel.integrations import codex
+    from costpanel.integrations.watch import Watcher
+
+    sessions = tmp_path / "sessions"
+    sessions.mkdir()
+    plain = sessions / "rollout-2026-12-03T08-00-00-0199d3f1-6c2a-7b80-9e41-2f5a8c7d1e03.jsonl"
+    plain.write_text("")
+    (sessions / "rollout-2026-11-20T08-00-00-0199d2aa-1111-7222-8333-944455556666.jsonl.zst").write_bytes(b"(\xb5/\xfd")
+    assert list(Watcher._log_files(sessions, [codex])) == [plain]

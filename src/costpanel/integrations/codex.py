@@ -74,28 +74,45 @@ def default_roots() -> list[Path]:
     return [base / folder for folder in FOLDERS]
 
 
+# Since Codex 0.137 (June 2026) a rollout idle for 7 days is compressed to ``rollout-*.jsonl.zst``
+# and the plain file deleted (codex-rs/rollout/src/compression.rs): history older than a week is
+# only there. Read through zstandard's stream decoder (see ingest.py).
+COMPRESSED = ".zst"
+
+
 def _is_rollout(name: str) -> bool:
-    return name.startswith(PREFIX) and name.endswith(SUFFIX)
+    return name.startswith(PREFIX) and (name.endswith(SUFFIX) or name.endswith(SUFFIX + COMPRESSED))
+
+
+def is_compressed(path: Path | str) -> bool:
+    return os.fspath(path).endswith(SUFFIX + COMPRESSED)
 
 
 def find_files(root: Path) -> Iterator[Path]:
-    """``rollout-*.jsonl`` under ``root``, recursively and sorted: a Codex home (its ``sessions/``
-    and ``archived_sessions/``), either of those, any folder, or ``root`` itself when it is a
-    file. Cold rollouts that Codex compressed (``.jsonl.zst``) are not read."""
+    """``rollout-*.jsonl`` and ``rollout-*.jsonl.zst`` under ``root``, recursively and sorted: a
+    Codex home (its ``sessions/`` and ``archived_sessions/``), either of those, any folder, or
+    ``root`` itself when it is a file. A compressed rollout whose plain file is also there (Codex
+    writes the plain one back while it appends to a resumed session) is left to the plain one."""
     if root.is_file():
         yield root
         return
     tops = [root / f for f in FOLDERS if (root / f).is_dir()] or [root]
-    yield from sorted_paths(os.path.join(folder, name) for top in tops for folder, files in walk(top)
-                            for name in files if _is_rollout(name))
+    found = []
+    for top in tops:
+        for folder, files in walk(top):
+            names = set(files)
+            found += [os.path.join(folder, name) for name in files if _is_rollout(name)
+                      and not (name.endswith(COMPRESSED) and name[:-len(COMPRESSED)] in names)]
+    yield from sorted_paths(found)
 
 
 def looks_like(path: Path, head: bytes) -> bool:
-    """A ``rollout-*.jsonl`` file, or a ``.jsonl`` whose first line is a Codex ``session_meta``."""
-    if path.suffix != SUFFIX:
-        return False
+    """A ``rollout-*.jsonl`` file (compressed or not), or a ``.jsonl`` whose first line is a Codex
+    ``session_meta``."""
     if _is_rollout(path.name):
         return True
+    if path.suffix != SUFFIX:
+        return False
     first = head.split(b"\n", 1)[0]
     return b'"type":"session_meta"' in first and b'"payload"' in first
 

@@ -27,7 +27,7 @@ import gc
 import os
 import stat
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -256,6 +256,9 @@ class Importer:
             try:
                 if module.KIND == DOCUMENT:
                     self._document(fd, info.st_size, path, reader)
+                elif path.name.endswith(ZSTD_SUFFIX):  # a cold Codex rollout
+                    with _zstd_reads(fd) as read:
+                        self._lines(fd, reader, read)
                 else:
                     self._lines(fd, reader)
             except OSError as exc:  # the disk failed mid-file: what was read is kept
@@ -336,7 +339,7 @@ class Importer:
         self.result.unreadable[str(path)] = why
         self.result.skipped[UNREADABLE] += 1
 
-    def _lines(self, fd: int, reader: Any) -> None:
+    def _lines(self, fd: int, reader: Any, read: Callable[[int, int], bytes] = os.read) -> None:
         """Complete lines, chunk by chunk; a last line without its newline is torn (an agent is
         writing it): skipped now, read by the next import once complete. A line longer than
         :data:`MAX_LINE_BYTES` (a snapshot of many files, never a billed call) is dropped as it
@@ -344,7 +347,7 @@ class Importer:
         parts: list[bytes] = []  # the start of a line that has not ended yet
         held = 0
         too_long = False
-        read, take, result = os.read, self._take, self.result
+        take, result = self._take, self.result
         while chunk := read(fd, CHUNK_BYTES):
             lines = chunk.split(b"\n")
             tail = lines.pop()  # the start of the next line (b"" when the chunk ends with a newline)
@@ -605,6 +608,29 @@ def _merge(into: ImportResult, part: ImportResult) -> None:
             mine.update(theirs)
         else:
             mine.extend(theirs[:max(0, _MAX_ERRORS - len(mine))])
+
+
+ZSTD_SUFFIX = ".zst"
+
+
+@contextlib.contextmanager
+def _zstd_reads(fd: int) -> Iterator[Callable[[int, int], bytes]]:
+    """``os.read`` for a zstd-compressed file (streamed: memory stays bounded); a damaged stream
+    is an OSError naming it, so the file counts as unreadable with what was read before kept."""
+    import zstandard
+
+    stream = zstandard.ZstdDecompressor().stream_reader(os.fdopen(os.dup(fd), "rb"), closefd=True)
+
+    def read(_fd: int, size: int) -> bytes:
+        try:
+            return stream.read(size)
+        except zstandard.ZstdError as exc:
+            raise OSError(0, f"compressed file damaged ({exc})") from None
+
+    try:
+        yield read
+    finally:
+        stream.close()
 
 
 @contextlib.contextmanager

@@ -175,6 +175,8 @@ class Watcher:
         for module in sources:
             try:
                 for path in module.find_files(root):
+                    if path.name.endswith(".zst"):  # a Codex rollout compressed after 7 idle days: not today's
+                        continue
                     found[path] = module if path not in found else None
             except OSError:
                 continue
