@@ -31,6 +31,16 @@ class Clock:
         return self.now
 
 
+def settled(pane: WhatIfPane, snap: object) -> object:
+    """The pane's view once its background History reprice is done (or 10 s have passed)."""
+    end = time.monotonic() + 10
+    view = pane.view(snap)  # type: ignore[arg-type]
+    while view.busy and time.monotonic() < end:
+        time.sleep(0.01)
+        view = pane.view(snap)  # type: ignore[arg-type]
+    return view
+
+
 def cells(view: object) -> list[tuple[str, str, str, str, str]]:
     return [(line.label, line.target, line.actual, line.what_if, line.difference) for line in view.tiers]  # type: ignore[attr-defined]
 
@@ -96,11 +106,7 @@ def test_a_history_range_is_repriced_from_the_ledger_call_by_call_in_the_backgro
     pane.choose("wi-cached")
     pane.set_scope("today")
     snap = CostTracker(wi_catalog, fallback=False).snapshot()  # the session itself plays no part
-    end = time.monotonic() + 10
-    view = pane.view(snap)
-    while view.busy and time.monotonic() < end:
-        time.sleep(0.01)
-        view = pane.view(snap)
+    view = settled(pane, snap)
     assert view.heading == "History today: every tier on wi-cached (call by call, exact)"
     assert cells(view) == [("Tier 2", "wi-cached", "$0.015", "$0.010", "-$0.0050"),
                            ("Total", "wi-cached", "$0.015", "$0.010", "-$0.0050")]
@@ -111,11 +117,7 @@ def test_a_history_what_if_without_a_ledger_says_so(wi_catalog: Catalog, tmp_pat
     pane.choose("wi-cached")
     pane.set_scope("7d")
     snap = CostTracker(wi_catalog, fallback=False).snapshot()
-    end = time.monotonic() + 10
-    view = pane.view(snap)
-    while view.busy and time.monotonic() < end:
-        time.sleep(0.01)
-        view = pane.view(snap)
+    view = settled(pane, snap)
     assert view.error == "no ledger: History what-ifs reprice the calls it keeps"
     pane.set_scope(SESSION)
     assert pane.view(snap).error is None

@@ -56,7 +56,8 @@ class WhatIfPane:
         self._clock = clock
         self._candidates: Candidates | None = None
         self._candidates_error: str | None = None
-        self._key: tuple[Any, ...] | None = None  # what the shown view was computed for
+        self._key: tuple[Any, ...] | None = None  # what the session's view was computed for
+        self._version = -1  # ... and at which snapshot version
         self._computed_at = -1e18
         self._view = EMPTY
         self._job: tuple[Any, ...] | None = None  # the History computation running (its key)
@@ -99,11 +100,9 @@ class WhatIfPane:
         now = self._clock()
         fresh = key != self._key or (snapshot.version != self._version and now - self._computed_at >= REFRESH_S)
         if fresh:
-            self._view = self._compute(lambda: self._on_snapshot(snapshot), f"{SESSION}")
+            self._view = self._compute(lambda: self._on_snapshot(snapshot), SESSION)
             self._key, self._version, self._computed_at = key, snapshot.version, now
         return self._view
-
-    _version = -1
 
     def _on_snapshot(self, snapshot: Snapshot) -> tuple[WhatIf | None, Choice | None]:
         if self.target in (CHEAPEST, CHEAPEST_PER_TIER):
@@ -122,9 +121,7 @@ class WhatIfPane:
             return result[1]
         if running != key:
             self._start(key)
-        shown = self._view if self._key == key else WhatIfView(f"History {self.scope}: repricing the ledger's calls …",
-                                                                (), (), (), busy=True)
-        return shown
+        return WhatIfView(f"History {self.scope}: repricing the ledger's calls …", (), (), (), busy=True)
 
     def _start(self, key: tuple[Any, ...]) -> None:
         scope, target, path = key
