@@ -104,6 +104,24 @@ def test_import_prints_its_counts_and_a_second_run_adds_nothing(logs: Path, db: 
     assert set(stored(db)) == {"a1", "a2", "b1"}
 
 
+def test_printed_summary_escapes_control_characters_and_falls_back_to_ascii(logs: Path, db: Path,
+                                                                           tmp_path: Path) -> None:
+    """The summary is plain text: a file name's escape sequence is shown, never sent to the terminal,
+    and a stdout that cannot encode box characters gets ASCII ones (not a UnicodeEncodeError)."""
+    (logs / "a\x1b[31m.jsonl").write_text(line("a1", 1000, 100) + '{"ts": "2026-12-01T10:00:00Z", "model": 5}\n')
+    env = isolated_env(tmp_path)
+    r = costpanel("import", str(logs), "--db", str(db), env=env)
+    assert r.returncode == 0, r.stderr
+    assert "\x1b" not in r.stdout and "a\\x1b[31m.jsonl:2: " in r.stdout, r.stdout
+    width = len("skipped: no usage")  # the longest label (the second line has no usage)
+    assert r.stdout.splitlines()[:2] == ["Import", f"┌{'─' * (width + 2)}┬───┐"], r.stdout
+    assert f"│ {'added':<{width}} │ 1 │" in r.stdout.splitlines() and r.stdout.splitlines()[-3].startswith("└")
+    plain = costpanel("import", str(logs), "--db", str(db), env={**env, "PYTHONIOENCODING": "latin-1"})
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stdout.splitlines()[:2] == ["Import", f"+{'-' * (width + 2)}+---+"], plain.stdout
+    assert f"| {'duplicates':<{width}} | 1 |" in plain.stdout.splitlines(), plain.stdout
+
+
 def test_json_output_has_the_documented_keys_and_types(logs: Path, db: Path, tmp_path: Path) -> None:
     (logs / "a.jsonl").write_text(line("a1", 1, 1) + line("a1", 1, 5) + line("a2", 3, 3) + line("a2", 3, 3))
     r = costpanel("import", str(logs / "a.jsonl"), "--db", str(db), "--json", env=isolated_env(tmp_path))

@@ -32,7 +32,6 @@ the bill: calls before a ``$rewindTo`` still count.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -114,6 +113,8 @@ def project_of(folder: Path | None) -> str:
         registry = orjson.loads((folder.parent.parent / "projects.json").read_bytes())
         projects = registry.get("projects") if type(registry) is dict else None
         if type(projects) is dict:
+            import hashlib  # here: OpenSSL's load is ~4 ms of every costpanel import's start-up
+
             for cwd, slug in projects.items():
                 if slug == folder.name or hashlib.sha256(cwd.encode()).hexdigest() == folder.name:
                     return str(cwd)

@@ -35,7 +35,7 @@ class Backfill:
         self.path = Path(path).expanduser() if path is not None else default_path()
         self._commit_every = commit_every_s
         self._opened = 0.0  # monotonic time the open transaction began
-        self._conn = connect(self.path)
+        self._conn = connect(self.path, writer=True)
         # Calls arrive in random event-id order, so each lands on a random page of the id index:
         # with SQLite's default 2 MB cache a large import rereads pages from the OS at every row.
         self._conn.execute(f"PRAGMA cache_size = -{CACHE_KB}")

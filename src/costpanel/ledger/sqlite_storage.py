@@ -34,8 +34,15 @@ def default_path() -> Path:
     return Path(env).expanduser() if env else data_dir() / "ledger.sqlite3"
 
 
-def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
+def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, writer: bool = False) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit), WAL, with a busy timeout.
+
+    ``writer``: the connection writes many batches in one transaction (a backfill). Each multi-row
+    INSERT after the transaction's first write keeps a statement journal (the pages it changes, to
+    undo that statement alone), in a temporary file by default: a million-call import wrote 1.5 GB
+    to them (29x the ledger's size, ~1 s of system calls). In memory it is only as large as one
+    statement's changes. The live writer (one batch a transaction), readers and migrations (whose
+    index builds may sort a large table) keep temporary files on disk.
 
     The file's owner is checked before anything is changed; several processes may open a new
     ledger at the same moment (creation, migration and the WAL switch each tolerate the others).
@@ -73,6 +80,8 @@ def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Co
                     conn.execute("ROLLBACK")
                 raise
         _probe_write(conn)
+        if writer:
+            conn.execute("PRAGMA temp_store = MEMORY")  # statement journals (see above), after any migration
     except sqlite3.OperationalError as exc:  # locked for too long, unreadable, read-only: not the content
         conn.close()
         if exc.sqlite_errorcode & 0xFF in _BUSY_CODES:
