@@ -434,7 +434,7 @@ def test_a_content_type_with_parameters_is_accepted(otlp: Running) -> None:
     ("/v1/traces", b'{"resourceSpans": "many"}', JSON, None, 400),
     ("/v1/traces", b'{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "xyz"}]}]}]}', JSON, None, 400),
     ("/v1/logs", b"not gzip at all", PB, "gzip", 400),
-    ("/v1/logs", gzip.compress(b"")[:-4], PB, "gzip", 400),  # truncated: what came through parses
+    ("/v1/logs", gzip.compress(b"", mtime=0)[:-4], PB, "gzip", 400),  # truncated: what came through parses
     ("/v1/metrics", b"", PB, None, 404),
     ("/", b"", PB, None, 404),
     ("/v1/traces", b"{}", "text/plain", None, 415),
