@@ -306,3 +306,62 @@ def test_tier_and_session_from_the_metadata(gemini_home: Path, meta: dict[str, A
                      name=name)
     (call,) = gemini_cli.Reader(path).read_document(path.read_bytes())
     assert (call.tier, call.session, call.event_id) == (tier, session, f"gemini-cli:{session}:g1")
+
+
+def as_calls(calls: list[LogCall]) -> list[tuple[Any, ...]]:
+    return [(c.event_id, c.ts, c.model, c.usage, c.tier, c.session, c.project) for c in calls]
+
+
+@pytest.mark.parametrize("cut", range(len(jsonl_records()) + 1))
+def test_a_jsonl_chat_read_as_it_grows_gives_the_calls_of_the_whole_file(gemini_home: Path, cut: int) -> None:
+    """``watch`` reads a .jsonl chat line by line as it is appended to: whatever was on disk at
+    each read, the calls and counts are those of reading the finished file whole."""
+    path = chat_file(gemini_home, jsonl_records())
+    lines = path.read_bytes().split(b"\n")[:-1]
+    whole = gemini_cli.Reader(path)
+    want = whole.read_document(path.read_bytes())
+    growing = gemini_cli.Reader(path)
+    got = growing.read_lines(lines[:cut]) + growing.read_lines(lines[cut:])
+    assert as_calls(got) == as_calls(want)
+    assert (growing.skipped, growing.lines) == (whole.skipped, whole.lines) == ({NO_USAGE: 4}, len(lines))
+
+
+def test_a_reply_is_billed_when_its_tokens_arrive_and_again_only_if_they_change(gemini_home: Path) -> None:
+    path = chat_file(gemini_home, [header()])
+    reader = gemini_cli.Reader(path)
+    assert reader.read_lines([dumps(header())]) == []
+    pending = reply("g1", "gemini-3.5-flash", "2026-11-30T09:00:08.000Z", None)
+    assert reader.read_lines([dumps(pending)]) == [] and reader.skipped == {}  # waiting for its usage
+    (first,) = reader.read_lines([dumps({**pending, "tokens": toks(100, 10)})])
+    assert first.usage == Usage(input=100, output=10)
+    copies = [dumps({**pending, "toolCalls": [{"id": "t1"}]}), dumps({**pending, "tokens": toks(100, 10)})]
+    assert reader.read_lines(copies) == []  # a copy for its tool calls, then the same tokens again
+    (changed,) = reader.read_lines([dumps({**pending, "tokens": toks(100, 25)})])
+    tracker = CostTracker(fallback=False)
+    assert [e.status for e in record_all(tracker, [first, changed])] == ["committed", "replaced"]
+    reader.reset()  # the file was replaced: its calls come again (the tracker counts them once)
+    (again,) = reader.read_lines([dumps(header()), dumps({**pending, "tokens": toks(100, 25)})])
+    assert record_all(tracker, [again])[0].status == "duplicate"
+    assert tracker.snapshot().calls == 1
+
+
+def test_watch_reads_only_what_was_appended_to_a_jsonl_chat(gemini_home: Path) -> None:
+    from costpanel.integrations.logs import DOCUMENT, LINES
+    from costpanel.integrations.tail import Tail
+
+    records = jsonl_records()
+    path = chat_file(gemini_home, records[:-3])
+    legacy = write(gemini_home / "tmp" / SLUG / "chats" / "session-old.json",
+                   dumps({**header(), "sessionId": "old", "messages": [
+                       reply("o1", "gemini-3-flash-preview", "2026-10-01T09:00:00Z", toks(1000, 10))]}))
+    assert (gemini_cli.kind_of(path), gemini_cli.kind_of(legacy)) == (LINES, DOCUMENT)
+    t = Tail()
+    assert [c.event_id[-2:] for c in t.follow(path, gemini_cli)] == ["g1", "g2", "g3"]
+    assert [c.event_id[-2:] for c in t.follow(legacy, gemini_cli)] == ["o1"]
+    assert not t.files[path].document and t.files[legacy].document
+    with path.open("ab") as out:
+        out.write(b"".join(dumps(r) + b"\n" for r in records[-3:]))
+    (call,) = t.read(path)  # only the new reply: not every call of the session again
+    assert (call.event_id, call.usage) == (f"gemini-cli:{SESSION}:g4", EXPECTED[3][2])
+    assert t.files[path].offset == path.stat().st_size and t.read(path) == []
+    assert t.skipped() == {NO_USAGE: 4} and t.lines == len(records) + 1

@@ -6,15 +6,20 @@ are under ``$GEMINI_CLI_HOME/.gemini/tmp``. ``<project>`` is a short slug since 
 holds the directory), and was ``sha256(cwd)`` before. Subagents write
 ``chats/<parent session id>/<session id>.jsonl``.
 
-Two shapes, both read whole each time (the reader is a :data:`~.logs.DOCUMENT` source):
+Two shapes (:func:`kind_of`):
 
-- ``.json`` (Gemini CLI before mid-2026): one document ``{"sessionId", "projectHash", "startTime",
-  "lastUpdated", "messages": [...]}``, rewritten whole after each message. A half-written one is
-  skipped as malformed this time and read next time.
-- ``.jsonl`` (since): a metadata line ``{"sessionId", "projectHash", "startTime", "kind", …}``, then
-  appended records: a message (``{"id", "timestamp", "type", …}``; a message is appended again,
-  whole, each time it changes, e.g. when its tokens arrive), ``{"$set": {…}}`` (metadata; with
-  ``messages``, a checkpoint of the whole list) and ``{"$rewindTo": "<message id>"}``.
+- ``.json`` (Gemini CLI before mid-2026), read whole each time (:data:`~.logs.DOCUMENT`): one
+  document ``{"sessionId", "projectHash", "startTime", "lastUpdated", "messages": [...]}``,
+  rewritten whole after each message. A half-written one is skipped as malformed this time and
+  read next time.
+- ``.jsonl`` (since), read line by line as it grows (:data:`~.logs.LINES`: ``watch`` reads only what
+  was appended, however long the session): a metadata line ``{"sessionId", "projectHash",
+  "startTime", "kind", …}``, then appended records: a message (``{"id", "timestamp", "type", …}``;
+  a message is appended again, whole, each time it changes, e.g. when its tokens arrive),
+  ``{"$set": {…}}`` (metadata; with ``messages``, a checkpoint of the whole list) and
+  ``{"$rewindTo": "<message id>"}``. A reply is a call once its tokens arrive, and again only if
+  they change (a copy appended without tokens, for its tool calls, keeps them); a reply still
+  waiting for its tokens is not counted yet.
 
 A billed call is a ``"type": "gemini"`` message with ``tokens`` (Gemini's usage metadata)::
 
@@ -33,7 +38,7 @@ the bill: calls before a ``$rewindTo`` still count.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,18 +46,37 @@ import orjson
 
 from ..adapters import from_gemini
 from ._fields import BadField, Fields, clip_path
-from .logs import BAD_FIELD, DOCUMENT, MALFORMED, NO_MODEL, NO_USAGE, TORN, LogCall, Skips, home, sorted_paths, walk
+from .logs import (
+    BAD_FIELD,
+    DOCUMENT,
+    LINES,
+    MALFORMED,
+    NO_MODEL,
+    NO_USAGE,
+    TORN,
+    LogCall,
+    Skips,
+    home,
+    sorted_paths,
+    walk,
+)
 
 SOURCE = "gemini-cli"
-KIND = DOCUMENT
+KIND = DOCUMENT  # the older .json chats; kind_of() says per file
 MAIN = "main"
 SUBAGENT = "subagent"
 SUFFIXES = (".json", ".jsonl")
 PREFIX = "session-"
 CHATS = "chats"
+_MAX_REPLIES = 100_000  # replies remembered per file (to tell a copy from a change); past it, copies are duplicates
 # tokens field -> the API's usage metadata name, as from_gemini reads it
 _TOKENS = {"input": "promptTokenCount", "cached": "cachedContentTokenCount", "output": "candidatesTokenCount",
            "thoughts": "thoughtsTokenCount", "tool": "toolUsePromptTokenCount", "total": "totalTokenCount"}
+
+
+def kind_of(path: Path) -> str:
+    """``.jsonl`` chats are appended to (read line by line), ``.json`` ones rewritten whole."""
+    return LINES if path.name.endswith(".jsonl") else DOCUMENT
 
 
 def gemini_dir() -> Path:
@@ -124,9 +148,9 @@ def project_of(folder: Path | None) -> str:
 
 
 class Reader:
-    """Reads one chat recording, whole, each time it changes. :attr:`skipped` and :attr:`lines`
-    describe the latest read (the document is read again from its start each time); the last bad
-    field's message is kept in :attr:`last_error`."""
+    """Reads one chat recording: a ``.jsonl`` one line by line as it grows (:meth:`read_lines`), a
+    ``.json`` one whole (:meth:`read_document`). Bad records are counted in :attr:`skipped` by
+    reason; the last bad field's message is kept in :attr:`last_error`."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -136,63 +160,17 @@ class Reader:
         self.lines = 0
         self.last_error: str | None = None
         self._fields = Fields()
+        self._meta: dict[str, Any] = {}  # the metadata line and its $set updates
+        self._tokens: dict[str, Any] = {}  # message id -> the tokens a call was made of (a change makes another)
 
     def reset(self) -> None:
-        """Nothing carries over between reads."""
+        """The file was truncated or replaced: read it as new (its calls come again, as duplicates)."""
+        self._meta.clear()
+        self._tokens.clear()
 
-    def read_document(self, data: bytes) -> list[LogCall]:
-        self.skipped.clear()
-        self.lines = 0
-        meta: dict[str, Any] = {}
-        messages: dict[str, dict[str, Any]] = {}
-        for record in self._records(data):
-            if "$set" in record:
-                update = record["$set"]
-                if type(update) is dict:
-                    self._take(update.get("messages"), messages)
-                    meta.update(update)
-            elif "$rewindTo" in record:
-                continue  # the rewound calls were billed all the same
-            elif type(record.get("id")) is str:
-                self._take([record], messages)
-            else:
-                self._take(record.get("messages"), messages)
-                meta.update(record)
-        session = meta.get("sessionId") or self.path.stem
-        tier = SUBAGENT if self.subagent_file or meta.get("kind") == SUBAGENT else MAIN
+    def read_lines(self, lines: Iterable[bytes]) -> list[LogCall]:
+        """The calls in complete ``.jsonl`` lines appended since the last read."""
         calls: list[LogCall] = []
-        for message in messages.values():
-            try:
-                call = self._call(message, session, tier)
-            except BadField as exc:
-                self.skipped[BAD_FIELD] += 1
-                self.last_error = f"{self.path}: message {message.get('id')!r}: {exc}"
-                continue
-            if type(call) is str:
-                self.skipped[call] += 1
-            else:
-                calls.append(call)  # type: ignore[arg-type]
-        return calls
-
-    def _records(self, data: bytes) -> Iterator[dict[str, Any]]:
-        """The document's JSON objects: the whole of a ``.json`` file, each line of a ``.jsonl``."""
-        if not self.path.name.endswith(".jsonl"):
-            self.lines = 1
-            try:
-                whole = orjson.loads(data)
-            except orjson.JSONDecodeError:
-                self.skipped[MALFORMED] += 1  # also a file caught half-written: read again next time
-                return
-            if type(whole) is dict:
-                yield whole
-            else:
-                self.skipped[BAD_FIELD] += 1
-                self.last_error = f"{self.path}: a chat recording is a JSON object, got {type(whole).__name__}"
-            return
-        lines = data.split(b"\n")
-        torn = lines.pop() if lines else b""  # after the last newline: empty, or a line being written
-        if torn.strip():
-            self.skipped[TORN] += 1
         for line in lines:
             if not line.strip():
                 continue
@@ -203,24 +181,80 @@ class Reader:
                 self.skipped[MALFORMED] += 1
                 continue
             if type(record) is dict:
-                yield record
+                self._record(record, calls)
             else:
                 self.skipped[BAD_FIELD] += 1
                 self.last_error = f"{self.path}:{self.lines}: a record is a JSON object, got {type(record).__name__}"
+        return calls
 
-    @staticmethod
-    def _take(found: Any, messages: dict[str, dict[str, Any]]) -> None:
-        """Fold message records by id: a later copy replaces an earlier one, but keeps its tokens
-        if it has none (a message is re-appended whole when its tool calls change)."""
+    def read_document(self, data: bytes) -> list[LogCall]:
+        """The calls in the whole file as it is now (counts describe this read alone): a ``.json``
+        document, or all of a ``.jsonl`` file (its last line without a newline is torn: left out)."""
+        self.skipped.clear()
+        self.lines = 0
+        self.reset()
+        if self.path.name.endswith(".jsonl"):
+            lines = data.split(b"\n")
+            torn = lines.pop() if lines else b""  # after the last newline: empty, or a line being written
+            if torn.strip():
+                self.skipped[TORN] += 1
+            return self.read_lines(lines)
+        self.lines = 1
+        try:
+            whole = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            self.skipped[MALFORMED] += 1  # also a file caught half-written: read again next time
+            return []
+        if type(whole) is not dict:
+            self.skipped[BAD_FIELD] += 1
+            self.last_error = f"{self.path}: a chat recording is a JSON object, got {type(whole).__name__}"
+            return []
+        calls: list[LogCall] = []
+        self._record(whole, calls)
+        return calls
+
+    def _record(self, record: dict[str, Any], calls: list[LogCall]) -> None:
+        """One record: metadata (the header, ``$set``), a message, or a rewind (the rewound calls
+        were billed all the same)."""
+        if "$set" in record:
+            update = record["$set"]
+            if type(update) is dict:
+                self._meta.update((k, v) for k, v in update.items() if k != "messages")
+                self._messages(update.get("messages"), calls)
+        elif "$rewindTo" in record:
+            return
+        elif type(record.get("id")) is str:
+            self._messages([record], calls)
+        else:  # the metadata line (or a whole .json document, its messages with it)
+            self._meta.update((k, v) for k, v in record.items() if k != "messages")
+            self._messages(record.get("messages"), calls)
+
+    def _messages(self, found: Any, calls: list[LogCall]) -> None:
         if type(found) is not list:
             return
+        session = self._meta.get("sessionId") or self.path.stem
+        tier = SUBAGENT if self.subagent_file or self._meta.get("kind") == SUBAGENT else MAIN
         for message in found:
             if type(message) is not dict or type(message.get("id")) is not str:
                 continue
-            earlier = messages.get(message["id"])
-            if earlier is not None and message.get("tokens") is None and earlier.get("tokens") is not None:
-                message = {**message, "tokens": earlier["tokens"]}
-            messages[message["id"]] = message
+            tokens = message.get("tokens")
+            if message.get("type") == "gemini" and tokens is None:
+                continue  # still waiting for its usage, or a copy for its tool calls (keeping its tokens)
+            key = message["id"]
+            if tokens is not None and self._tokens.get(key) == tokens:
+                continue  # the same reply appended again: nothing new to bill
+            try:
+                call = self._call(message, session, tier)
+            except BadField as exc:
+                self.skipped[BAD_FIELD] += 1
+                self.last_error = f"{self.path}: message {key!r}: {exc}"
+                continue
+            if type(call) is str:
+                self.skipped[call] += 1
+            else:
+                if len(self._tokens) < _MAX_REPLIES:
+                    self._tokens[key] = tokens
+                calls.append(call)  # type: ignore[arg-type]
 
     def _call(self, message: dict[str, Any], session: object, tier: str) -> LogCall | str:
         tokens = message.get("tokens")

@@ -37,7 +37,7 @@ from typing import Any
 from ..events import Event
 from ..ledger.backfill import Backfill, Upserted
 from ..usage import Usage
-from .logs import BAD_FIELD, DOCUMENT, TORN, UNREADABLE, LogCall, is_plain_file, shared_listings, walk
+from .logs import BAD_FIELD, DOCUMENT, TORN, UNREADABLE, LogCall, is_plain_file, kind_of, shared_listings, walk
 from .registry import ALL, chosen, detection_rank
 
 UNKNOWN_FORMAT = "unknown format"  # a file no source recognises (counted per file)
@@ -55,7 +55,7 @@ KEEP_RECENT = 512
 COMMIT_EVERY_S = 1.0
 WRITER_THREAD = True  # False: write in the reading thread (bench/import_stages.py compares)
 MAX_LINE_BYTES = 32 << 20  # a billed call's line is well under 1 MB; snapshots of files can be far larger
-MAX_DOCUMENT_BYTES = 128 << 20  # a whole-document log (Gemini CLI chats) larger than this is refused
+MAX_DOCUMENT_BYTES = 128 << 20  # a whole-document log (Gemini CLI's older chats) larger than this is refused
 _MAX_ERRORS = 5  # examples of bad lines kept for the user
 _UTC = dt.timezone.utc
 
@@ -254,7 +254,7 @@ class Importer:
             module = sources[name]
             reader = module.Reader(path)
             try:
-                if module.KIND == DOCUMENT:
+                if kind_of(module, path) == DOCUMENT:
                     self._document(fd, info.st_size, path, reader)
                 elif path.name.endswith(ZSTD_SUFFIX):  # a cold Codex rollout
                     with _zstd_reads(fd) as read:

@@ -5,7 +5,9 @@ with:
 
 - ``SOURCE``: its source name (``claude-code`` …, :data:`costpanel.sources.KNOWN_SOURCES`);
 - ``KIND``: :data:`LINES` (JSON Lines, read line by line, appended to while the agent runs) or
-  :data:`DOCUMENT` (one JSON document rewritten whole, as Gemini CLI's chats are);
+  :data:`DOCUMENT` (one JSON document rewritten whole, as Gemini CLI's older chats are); a source
+  whose files differ (Gemini CLI: ``.json`` documents, ``.jsonl`` lines) also has
+  ``kind_of(path) -> str``, which :func:`kind_of` asks first;
 - ``default_roots() -> list[Path]``: where the tool writes its logs on this machine (existing or
   not; the environment variables the tool honours come first);
 - ``find_files(root: Path) -> Iterator[Path]``: its log files under ``root`` (a folder or a file);
@@ -15,7 +17,7 @@ with:
   (lines seen), and ``read_lines(lines) -> list[LogCall]`` for :data:`LINES` sources (complete
   lines, without their newline, in file order; state such as Codex's cumulative totals carries
   over between calls, and ``reset()`` starts over when a file is truncated or replaced) or
-  ``read_document(data) -> list[LogCall]`` for :data:`DOCUMENT` sources (the whole file each time).
+  ``read_document(data) -> list[LogCall]`` for :data:`DOCUMENT` files (the whole file each time).
 
 A reader never raises on bad input: a line it cannot use is counted in ``skipped`` under one of
 the reasons below, and reading goes on. It yields every usage line it meets, repeats included:
@@ -30,6 +32,7 @@ import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import NamedTuple
 
 from ..usage import Usage
@@ -64,6 +67,12 @@ class LogCall(NamedTuple):
     project: str  # the working directory (or ""), decoded from the folder name or `cwd`
     variant: str | None  # price variant (`fast`, `priority` …) where the log says; None: standard
     source: str
+
+
+def kind_of(source: ModuleType, path: Path) -> str:
+    """How ``source`` reads ``path``: :data:`LINES` (incrementally) or :data:`DOCUMENT` (whole)."""
+    per_file = getattr(source, "kind_of", None)
+    return per_file(path) if per_file is not None else source.KIND  # type: ignore[no-any-return]
 
 
 def home() -> Path:

@@ -5,8 +5,8 @@ last line (held until its newline arrives), and hands complete lines to the file
 truncated (smaller than the offset), replaced (another inode) or rewritten in place (its first bytes
 changed) is read again from the start after the reader's ``reset()``: the calls it yields again
 carry the same event ids, which the tracker and the ledger count once (their upsert keeps the most
-tokens). A DOCUMENT source (Gemini CLI's whole-JSON chats) is read whole whenever its size, mtime
-or inode changes. A file deleted or unreadable while followed is counted under a reason, never raised.
+tokens). A DOCUMENT file (Gemini CLI's older whole-JSON chats) is read whole whenever its size,
+mtime or inode changes. A file deleted or unreadable while followed is counted under a reason, never raised.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from .logs import DOCUMENT, UNREADABLE, LogCall, Skips
+from .logs import DOCUMENT, UNREADABLE, LogCall, Skips, kind_of
 
 DELETED = "deleted while watched"  # a followed file that disappeared (its calls stay counted)
 TOO_LONG = "line too long"  # a line past MAX_LINE bytes without a newline: dropped, not buffered forever
@@ -35,7 +35,7 @@ class FollowedFile:
     def __init__(self, path: Path, source: ModuleType) -> None:
         self.path = path
         self.source = source
-        self.document = source.KIND == DOCUMENT
+        self.document = kind_of(source, path) == DOCUMENT
         self.reader: Any = source.Reader(path)
         self.offset = 0  # bytes consumed, the unfinished last line included
         self.partial: list[bytes] = []  # the unfinished last line, in pieces (joined once complete)
