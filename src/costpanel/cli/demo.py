@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from ..money import format_usd
-from ..pricing import PricingError
 from . import args as types
-from .output import console, error, pricing_problems
+from .output import console, error
 from .guard_flags import guard_alerts, print_guards
-from .panel_checks import db_is_a_folder, no_display
+from .panel_checks import db_is_a_folder, no_display, open_tracker
 
 MAX_RATE = 1_000_000.0  # calls per second: far past what one process can record
 MAX_SECONDS = 7 * 86_400.0  # a week; time.sleep() overflows on absurd values
@@ -108,7 +107,6 @@ def _png_path(text: str) -> Path:
 def run(args: argparse.Namespace) -> int:
     from ..shards import new_session_id
     from ..sim import Conductor
-    from ..tracker import CostTracker
 
     # Flags were checked by argparse; what needs the machine (a display) is checked before the
     # ledger opens, so a demo that cannot start leaves no session and no file behind.
@@ -121,20 +119,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     from ..ledger import LedgerError
     from ..ledger.resume import DEMO_PREFIX
-    from ..ledger.sqlite_storage import check_integrity, default_path
 
-    try:
-        if not args.no_ledger:  # a damaged ledger is said before a demo adds to it
-            check_integrity(args.db.expanduser() if args.db else default_path())
-        # A simulated session, named so in the history, and ended at exit; `resume=True` never
-        # continues it, even when the demo is killed before it can end it.
-        tracker = CostTracker(ledger=None if args.no_ledger else (args.db or True),
-                              session=f"{DEMO_PREFIX}{new_session_id()}")
-    except PricingError as exc:
-        error(pricing_problems(exc))
-        return 1
-    except LedgerError as exc:
-        error(f"{exc} (use --no-ledger to run without one)")
+    # A simulated session, named so in the history, and ended at exit; `resume=True` never
+    # continues it, even when the demo is killed before it can end it.
+    tracker = open_tracker(args, f"{DEMO_PREFIX}{new_session_id()}")
+    if tracker is None:
         return 1
     alerts = guard_alerts(tracker, args.guard, notify=not args.headless and args.screenshot is None)
     conductor = Conductor(tracker, seed=args.seed)

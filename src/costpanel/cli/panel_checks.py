@@ -1,11 +1,13 @@
 """What a command that opens the panel (``demo``, ``watch``) checks before it starts anything:
-a ``--db`` that is a folder, and a display a window can open on. Each says why in one line."""
+a ``--db`` that is a folder, and a display a window can open on; then the tracker it records
+into, its ledger checked. Each says why in one line."""
 
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
-from .output import error
+from .output import error, pricing_problems
 
 
 def db_is_a_folder(args: argparse.Namespace) -> bool:
@@ -28,3 +30,23 @@ def no_display(args: argparse.Namespace, command: str, headless_does: str) -> bo
     error(f"cannot open the panel: {problem}; run it under a virtual display (`xvfb-run -a costpanel {command} …`, "
           f"Debian package xvfb) or use `costpanel {command} --headless` {headless_does}")
     return True
+
+
+def open_tracker(args: argparse.Namespace, session: str, **options: Any) -> Any:
+    """The tracker the command records into (``options``: more of ``CostTracker``'s), with the
+    ledger ``--db`` names (or the default one; none with ``--no-ledger``), a damaged one refused
+    before anything is added to it. None after saying why in one line (the command exits 1)."""
+    from ..ledger import LedgerError
+    from ..ledger.sqlite_storage import check_integrity, default_path
+    from ..pricing import PricingError
+    from ..tracker import CostTracker
+
+    try:
+        if not args.no_ledger:
+            check_integrity(args.db.expanduser() if args.db else default_path())
+        return CostTracker(ledger=None if args.no_ledger else (args.db or True), session=session, **options)
+    except PricingError as exc:
+        error(pricing_problems(exc))
+    except LedgerError as exc:
+        error(f"{exc} (use --no-ledger to run without one)")
+    return None

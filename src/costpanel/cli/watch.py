@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from ..money import format_usd
-from ..pricing import PricingError
 from . import args as types
 from .demo import _png_path, add_look_flags, look_settings
-from .output import console, error, pricing_problems
+from .output import console, error
 from .guard_flags import guard_alerts, guards_table
-from .panel_checks import db_is_a_folder, no_display
+from .panel_checks import db_is_a_folder, no_display, open_tracker
 
 MAX_SECONDS = 366 * 86_400.0
 REFRESH_S = 1.0
@@ -92,7 +91,6 @@ def _roots(args: argparse.Namespace, names: tuple[str, ...]) -> list[Any] | str:
 
 def run(args: argparse.Namespace) -> int:
     from ..shards import new_session_id
-    from ..tracker import CostTracker
 
     names = _sources(args)
     if isinstance(names, str):
@@ -114,20 +112,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     from ..integrations.watch import Views, Watcher, local_midnight
     from ..ledger import LedgerError
-    from ..ledger.sqlite_storage import check_integrity, default_path
 
-    try:
-        if not args.no_ledger:
-            check_integrity(args.db.expanduser() if args.db else default_path())
-        # today is what the panel shows: the session (its elapsed time, its burn rate) began at midnight
-        today = dt.datetime.fromtimestamp(local_midnight(), dt.timezone.utc)
-        tracker = CostTracker(ledger=None if args.no_ledger else (args.db or True),
-                              session=f"{WATCH_PREFIX}{new_session_id()}", started_at=today)
-    except PricingError as exc:
-        error(pricing_problems(exc))
-        return 1
-    except LedgerError as exc:
-        error(f"{exc} (use --no-ledger to run without one)")
+    # today is what the panel shows: the session (its elapsed time, its burn rate) began at midnight
+    today = dt.datetime.fromtimestamp(local_midnight(), dt.timezone.utc)
+    tracker = open_tracker(args, f"{WATCH_PREFIX}{new_session_id()}", started_at=today)
+    if tracker is None:
         return 1
     alerts = guard_alerts(tracker, args.guard, notify=args.screenshot is None)
     views = Views(tracker.catalog, started_at=today)
