@@ -350,6 +350,11 @@ def test_looks_like_knows_claude_code_logs_from_other_jsonl(tmp_path: Path) -> N
     assert not cc.looks_like(tmp_path / "rollout-1.jsonl", codex)
     ours = b'{"ts": "2026-12-03T14:05:09Z", "model": "gpt-4o", "usage": {"input": 1}}'
     assert not cc.looks_like(tmp_path / "events.jsonl", ours)
+    # a log re-serialised with spaces after ":" and "," (json.dumps' default) is still one
+    spaced = json.dumps(orjson.loads(line())).encode()
+    assert b'"type": "assistant"' in spaced and cc.looks_like(tmp_path / "s.jsonl", spaced)
+    snapshot = json.dumps({"type": "file-history-snapshot", "messageId": "m", "snapshot": {}}).encode()
+    assert cc.looks_like(tmp_path / "s.jsonl", snapshot)
 
 
 scalars = st.none() | st.booleans() | st.integers(-2, 10**13) | st.floats(allow_nan=False) | st.text(max_size=8)

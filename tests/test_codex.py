@@ -330,6 +330,7 @@ def test_looks_like() -> None:
     assert codex.looks_like(Path("x") / NAME, b"")
     assert codex.looks_like(Path("x") / (NAME + ".zst"), b"(\xb5/\xfd")
     assert codex.looks_like(Path("renamed.jsonl"), meta() + b"\n")
+    assert codex.looks_like(Path("renamed.jsonl"), json.dumps(json.loads(meta())).encode() + b"\n")  # spaced
     assert not codex.looks_like(Path("renamed.jsonl"), b'{"type":"assistant","sessionId":"x"}\n')
     assert not codex.looks_like(Path("rollout-x.json"), meta())
 

@@ -124,8 +124,9 @@ def test_replies_with_tokens_are_calls_in_our_buckets(gemini_home: Path) -> None
     assert (first.tier, first.session, first.project, first.variant, first.source) == (
         "main", SESSION, CWD, None, "gemini-cli")
     assert first.ts == dt.datetime(2026, 11, 30, 9, 0, 8, tzinfo=dt.timezone.utc).timestamp()
-    assert reader.skipped == {NO_USAGE: 4}  # u1, u2, u3, i1
-    assert reader.lines == len(jsonl_records())
+    # every line is a call or a reason: the header, u1, g1 still waiting and g1 copied for its tool
+    # calls, $set, u2, $rewindTo, u3, i1
+    assert reader.skipped == {NO_USAGE: 9} and reader.lines == len(jsonl_records()) == 4 + 9
 
 
 def test_exact_cost_through_the_tracker_and_a_second_read_adds_nothing(gemini_home: Path) -> None:
@@ -138,7 +139,7 @@ def test_exact_cost_through_the_tracker_and_a_second_read_adds_nothing(gemini_ho
         6_450_000_000, 4_750_000_000, 18_300_000_000, 9_600_000_000]
     again = record_all(tracker, reader.read_document(path.read_bytes()))  # the file grew: read whole again
     assert {e.status for e in again} == {"duplicate"}
-    assert reader.skipped == {NO_USAGE: 4}  # counts describe the latest read, not the sum of reads
+    assert reader.skipped == {NO_USAGE: 9}  # counts describe the latest read, not the sum of reads
 
 
 def test_a_line_being_written_is_left_for_the_next_read(gemini_home: Path) -> None:
@@ -146,10 +147,10 @@ def test_a_line_being_written_is_left_for_the_next_read(gemini_home: Path) -> No
     path = chat_file(gemini_home, records[:4], tail=dumps(records[6])[:40])
     reader = gemini_cli.Reader(path)
     assert [c.event_id[-2:] for c in reader.read_document(path.read_bytes())] == ["g1"]
-    assert reader.skipped == {NO_USAGE: 1, TORN: 1}
+    assert reader.skipped == {NO_USAGE: 3, TORN: 1}  # the header, u1, g1 waiting for its tokens
     path = chat_file(gemini_home, records[:4] + [records[6]])
     assert [c.event_id[-2:] for c in reader.read_document(path.read_bytes())] == ["g1", "g2"]
-    assert reader.skipped == {NO_USAGE: 1}
+    assert reader.skipped == {NO_USAGE: 3}
 
 
 def test_a_legacy_json_document_half_written_then_whole(gemini_home: Path) -> None:
@@ -223,7 +224,7 @@ def test_bad_messages_are_counted_by_reason_and_reading_goes_on(gemini_home: Pat
     reader = gemini_cli.Reader(path)
     calls = reader.read_document(path.read_bytes())
     assert [c.event_id.rsplit(":", 1)[1] for c in calls] == ["g1", "g3", "g4"]
-    assert reader.skipped == ({NO_USAGE: 5} if reason == NO_USAGE else {NO_USAGE: 4, reason: 1})
+    assert reader.skipped == ({NO_USAGE: 8} if reason == NO_USAGE else {NO_USAGE: 7, reason: 1})
     if message is not None:
         assert reader.last_error is not None and message in reader.last_error and "'b1'" in reader.last_error
 
@@ -236,7 +237,7 @@ def test_garbage_lines_and_non_objects_never_stop_the_read(gemini_home: Path) ->
     reader = gemini_cli.Reader(path)
     calls = reader.read_document(data)
     assert [c.event_id.rsplit(":", 1)[1] for c in calls] == ["g1", "g2", "g3", "g4"]
-    assert reader.skipped == {NO_USAGE: 4, MALFORMED: 2, BAD_FIELD: 1}
+    assert reader.skipped == {NO_USAGE: 7, MALFORMED: 2, BAD_FIELD: 1}
     assert reader.read_document(b"\x00\x01\x02") == [] and reader.skipped == {TORN: 1}
     legacy = gemini_cli.Reader(gemini_home / "tmp" / SLUG / "chats" / "session-y.json")
     assert legacy.read_document(b"[]") == [] and legacy.skipped == {BAD_FIELD: 1}
@@ -323,26 +324,26 @@ def test_a_jsonl_chat_read_as_it_grows_gives_the_calls_of_the_whole_file(gemini_
     growing = gemini_cli.Reader(path)
     got = growing.read_lines(lines[:cut]) + growing.read_lines(lines[cut:])
     assert as_calls(got) == as_calls(want)
-    assert (growing.skipped, growing.lines) == (whole.skipped, whole.lines) == ({NO_USAGE: 4}, len(lines))
+    assert (growing.skipped, growing.lines) == (whole.skipped, whole.lines) == ({NO_USAGE: 9}, len(lines))
 
 
-def test_a_reply_is_billed_when_its_tokens_arrive_and_again_only_if_they_change(gemini_home: Path) -> None:
+def test_a_reply_is_billed_when_its_tokens_arrive_and_a_copy_counts_once(gemini_home: Path) -> None:
+    """Every reply line with tokens is yielded (the log-source contract: de-duplication is the
+    upsert's), so a copy is a duplicate and a copy whose tokens grew replaces the call."""
     path = chat_file(gemini_home, [header()])
     reader = gemini_cli.Reader(path)
     assert reader.read_lines([dumps(header())]) == []
     pending = reply("g1", "gemini-3.5-flash", "2026-11-30T09:00:08.000Z", None)
-    assert reader.read_lines([dumps(pending)]) == [] and reader.skipped == {}  # waiting for its usage
+    assert reader.read_lines([dumps(pending)]) == [] and reader.skipped == {NO_USAGE: 2}  # waiting for its usage
     (first,) = reader.read_lines([dumps({**pending, "tokens": toks(100, 10)})])
     assert first.usage == Usage(input=100, output=10)
     copies = [dumps({**pending, "toolCalls": [{"id": "t1"}]}), dumps({**pending, "tokens": toks(100, 10)})]
-    assert reader.read_lines(copies) == []  # a copy for its tool calls, then the same tokens again
-    (changed,) = reader.read_lines([dumps({**pending, "tokens": toks(100, 25)})])
+    (copy,) = reader.read_lines(copies)  # a copy for its tool calls bills nothing; one with tokens is yielded
+    (grown,) = reader.read_lines([dumps({**pending, "tokens": toks(100, 25)})])
     tracker = CostTracker(fallback=False)
-    assert [e.status for e in record_all(tracker, [first, changed])] == ["committed", "replaced"]
-    reader.reset()  # the file was replaced: its calls come again (the tracker counts them once)
-    (again,) = reader.read_lines([dumps(header()), dumps({**pending, "tokens": toks(100, 25)})])
-    assert record_all(tracker, [again])[0].status == "duplicate"
-    assert tracker.snapshot().calls == 1
+    assert [e.status for e in record_all(tracker, [first, copy, grown])] == ["committed", "duplicate", "replaced"]
+    assert tracker.snapshot().calls == 1 and tracker.snapshot().total.usage == Usage(input=100, output=25)
+    assert (reader.lines, reader.skipped) == (6, {NO_USAGE: 3})  # 6 lines: 3 calls, 3 with no usage
 
 
 def test_watch_reads_only_what_was_appended_to_a_jsonl_chat(gemini_home: Path) -> None:
@@ -364,4 +365,4 @@ def test_watch_reads_only_what_was_appended_to_a_jsonl_chat(gemini_home: Path) -
     (call,) = t.read(path)  # only the new reply: not every call of the session again
     assert (call.event_id, call.usage) == (f"gemini-cli:{SESSION}:g4", EXPECTED[3][2])
     assert t.files[path].offset == path.stat().st_size and t.read(path) == []
-    assert t.skipped() == {NO_USAGE: 4} and t.lines == len(records) + 1
+    assert t.skipped() == {NO_USAGE: 9} and t.lines == len(records) + 1

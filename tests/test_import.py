@@ -122,6 +122,20 @@ def test_printed_summary_escapes_control_characters_and_falls_back_to_ascii(logs
     assert f"| {'duplicates':<{width}} | 1 |" in plain.stdout.splitlines(), plain.stdout
 
 
+@pytest.mark.parametrize("command", [("import", "{missing}"), ("report", "--db", "{missing}"),
+                                     ("import", "{logs}", "--db", "{folder}")])
+def test_error_lines_show_a_paths_control_characters_escaped(logs: Path, tmp_path: Path, command: tuple[str, ...]) -> None:
+    """One-line errors name the path the user gave; an escape sequence in it is shown as text."""
+    odd = tmp_path / "a\x1b[31mred"
+    odd.mkdir()
+    (logs / "a.jsonl").write_text(line("a1", 10, 1))
+    names = {"missing": str(odd / "nope"), "logs": str(logs), "folder": str(odd)}
+    r = costpanel(*(part.format(**names) for part in command), env=isolated_env(tmp_path))
+    assert r.returncode in (1, 2), r.stderr
+    message = one_line_error(r)
+    assert "\x1b" not in r.stderr and "a\\x1b[31mred" in message, message
+
+
 def test_json_output_has_the_documented_keys_and_types(logs: Path, db: Path, tmp_path: Path) -> None:
     (logs / "a.jsonl").write_text(line("a1", 1, 1) + line("a1", 1, 5) + line("a2", 3, 3) + line("a2", 3, 3))
     r = costpanel("import", str(logs / "a.jsonl"), "--db", str(db), "--json", env=isolated_env(tmp_path))

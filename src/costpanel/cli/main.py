@@ -59,7 +59,9 @@ def _one_line_warnings() -> None:
     def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
              file: Any = None, line: str | None = None) -> None:
         if category.__module__.startswith("costpanel"):
-            print(f"costpanel: warning: {message}", file=sys.stderr)
+            from .output import printable
+
+            print(f"costpanel: warning: {printable(str(message))}", file=sys.stderr)
         else:
             shown(message, category, filename, lineno, file, line)
 

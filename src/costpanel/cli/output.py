@@ -51,7 +51,7 @@ def console(stderr: bool = False) -> Any:
 def error(message: str) -> None:
     from rich.markup import escape
 
-    console(stderr=True).print(f"[bold red]error:[/] {escape(message)}")
+    console(stderr=True).print(f"[bold red]error:[/] {escape(printable(message))}")  # a path's escapes shown, not run
 
 
 def pricing_problems(exc: Any) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -53,6 +54,7 @@ SUFFIX = ".jsonl"
 MAIN = "main"
 SUBAGENT = "subagent"
 _USAGE_MARK = b'"usage"'
+_TYPE = re.compile(rb'"type"\s*:\s*"([a-z-]+)"')  # a line's kind, as looks_like() reads it
 _SYNTHETIC_MODEL = "<synthetic>"
 # Values of usage's service_tier / speed / inference_geo that mean the standard price: on almost
 # every line, so variant_of (a few microseconds) only runs when one of them says something else.
@@ -151,9 +153,10 @@ def looks_like(path: Path, head: bytes) -> bool:
         return False
     if "projects" in path.parts or path.parent.name == "subagents":
         return True
-    if b'"type":"file-history-snapshot"' in head or (b'"type":"summary"' in head and b'"leafUuid"' in head):
+    kinds = set(_TYPE.findall(head))  # Claude Code writes compact JSON; a copy re-serialised may have spaces
+    if b"file-history-snapshot" in kinds or (b"summary" in kinds and b'"leafUuid"' in head):
         return True
-    return b'"sessionId"' in head and (b'"type":"assistant"' in head or b'"type":"user"' in head)
+    return b'"sessionId"' in head and not kinds.isdisjoint((b"assistant", b"user"))
 
 
 def decode_project(folder: str) -> str:

@@ -106,6 +106,9 @@ def find_files(root: Path) -> Iterator[Path]:
     yield from sorted_paths(found)
 
 
+_SESSION_META = re.compile(rb'"type"\s*:\s*"session_meta"')  # compact as Codex writes it, or re-serialised
+
+
 def looks_like(path: Path, head: bytes) -> bool:
     """A ``rollout-*.jsonl`` file (compressed or not), or a ``.jsonl`` whose first line is a Codex
     ``session_meta``."""
@@ -114,7 +117,7 @@ def looks_like(path: Path, head: bytes) -> bool:
     if path.suffix != SUFFIX:
         return False
     first = head.split(b"\n", 1)[0]
-    return b'"type":"session_meta"' in first and b'"payload"' in first
+    return _SESSION_META.search(first) is not None and b'"payload"' in first
 
 
 def _total(value: Any, where: str) -> Total:

@@ -17,9 +17,10 @@ Two shapes (:func:`kind_of`):
   "startTime", "kind", …}``, then appended records: a message (``{"id", "timestamp", "type", …}``;
   a message is appended again, whole, each time it changes, e.g. when its tokens arrive),
   ``{"$set": {…}}`` (metadata; with ``messages``, a checkpoint of the whole list) and
-  ``{"$rewindTo": "<message id>"}``. A reply is a call once its tokens arrive, and again only if
-  they change (a copy appended without tokens, for its tool calls, keeps them); a reply still
-  waiting for its tokens is not counted yet.
+  ``{"$rewindTo": "<message id>"}``. A reply is a call once its tokens arrive; a copy appended
+  again with tokens is yielded again (the upsert counts it once, or replaces it when its tokens
+  grew), one without tokens (for its tool calls) bills nothing. Every line is a call or a
+  reason (metadata, rewinds and replies still waiting for their tokens: *no usage*).
 
 A billed call is a ``"type": "gemini"`` message with ``tokens`` (Gemini's usage metadata)::
 
@@ -68,7 +69,6 @@ SUBAGENT = "subagent"
 SUFFIXES = (".json", ".jsonl")
 PREFIX = "session-"
 CHATS = "chats"
-_MAX_REPLIES = 100_000  # replies remembered per file (to tell a copy from a change); past it, copies are duplicates
 # tokens field -> the API's usage metadata name, as from_gemini reads it
 _TOKENS = {"input": "promptTokenCount", "cached": "cachedContentTokenCount", "output": "candidatesTokenCount",
            "thoughts": "thoughtsTokenCount", "tool": "toolUsePromptTokenCount", "total": "totalTokenCount"}
@@ -161,12 +161,10 @@ class Reader:
         self.last_error: str | None = None
         self._fields = Fields()
         self._meta: dict[str, Any] = {}  # the metadata line and its $set updates
-        self._tokens: dict[str, Any] = {}  # message id -> the tokens a call was made of (a change makes another)
 
     def reset(self) -> None:
         """The file was truncated or replaced: read it as new (its calls come again, as duplicates)."""
         self._meta.clear()
-        self._tokens.clear()
 
     def read_lines(self, lines: Iterable[bytes]) -> list[LogCall]:
         """The calls in complete ``.jsonl`` lines appended since the last read."""
@@ -214,46 +212,45 @@ class Reader:
         return calls
 
     def _record(self, record: dict[str, Any], calls: list[LogCall]) -> None:
-        """One record: metadata (the header, ``$set``), a message, or a rewind (the rewound calls
-        were billed all the same)."""
+        """One record: a message, or metadata (the header, ``$set``) and a rewind (the rewound calls
+        were billed all the same), which bill nothing themselves."""
         if "$set" in record:
             update = record["$set"]
             if type(update) is dict:
                 self._meta.update((k, v) for k, v in update.items() if k != "messages")
-                self._messages(update.get("messages"), calls)
-        elif "$rewindTo" in record:
-            return
+                if type(update.get("messages")) is list:  # a checkpoint: its messages are counted
+                    self._messages(update["messages"], calls)
+                    return
+            self.skipped[NO_USAGE] += 1
         elif type(record.get("id")) is str:
             self._messages([record], calls)
-        else:  # the metadata line (or a whole .json document, its messages with it)
+        elif type(record.get("messages")) is list:  # a whole .json document: its messages are counted
             self._meta.update((k, v) for k, v in record.items() if k != "messages")
-            self._messages(record.get("messages"), calls)
+            self._messages(record["messages"], calls)
+        else:  # the metadata line, a rewind
+            if "$rewindTo" not in record:
+                self._meta.update(record)
+            self.skipped[NO_USAGE] += 1
 
-    def _messages(self, found: Any, calls: list[LogCall]) -> None:
-        if type(found) is not list:
-            return
+    def _messages(self, found: list[Any], calls: list[LogCall]) -> None:
+        """Each message is a call or a reason: every reply that carries tokens is yielded, a copy
+        appended again included (the tracker's and the ledger's upsert count it once)."""
         session = self._meta.get("sessionId") or self.path.stem
         tier = SUBAGENT if self.subagent_file or self._meta.get("kind") == SUBAGENT else MAIN
         for message in found:
             if type(message) is not dict or type(message.get("id")) is not str:
+                self.skipped[BAD_FIELD] += 1
+                self.last_error = f"{self.path}: a message is an object with a string id, got {str(message)[:80]!r}"
                 continue
-            tokens = message.get("tokens")
-            if message.get("type") == "gemini" and tokens is None:
-                continue  # still waiting for its usage, or a copy for its tool calls (keeping its tokens)
-            key = message["id"]
-            if tokens is not None and self._tokens.get(key) == tokens:
-                continue  # the same reply appended again: nothing new to bill
             try:
                 call = self._call(message, session, tier)
             except BadField as exc:
                 self.skipped[BAD_FIELD] += 1
-                self.last_error = f"{self.path}: message {key!r}: {exc}"
+                self.last_error = f"{self.path}: message {message['id']!r}: {exc}"
                 continue
             if type(call) is str:
                 self.skipped[call] += 1
             else:
-                if len(self._tokens) < _MAX_REPLIES:
-                    self._tokens[key] = tokens
                 calls.append(call)  # type: ignore[arg-type]
 
     def _call(self, message: dict[str, Any], session: object, tier: str) -> LogCall | str:
