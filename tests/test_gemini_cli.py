@@ -293,6 +293,19 @@ def test_looks_like() -> None:
     assert gemini_cli.looks_like(Path("session-1.json"), b'{\n  "sessionId": "x",\n  "projectHash": "y"')
     assert not gemini_cli.looks_like(Path("rollout-1.jsonl"), b'{"type":"session_meta","payload":{}}')
     assert not gemini_cli.looks_like(Path("session-1.txt"), head)
+    # in Gemini CLI's own chats folder, a chat caught half-written is still Gemini's (read as malformed)
+    assert gemini_cli.looks_like(Path("/h/.gemini/tmp/shop/chats/session-1.json"), b'{"sess')
+    assert not gemini_cli.looks_like(Path("/h/elsewhere/chats/session-1.json"), b'{"sess')
+
+
+def test_a_half_written_chat_found_by_detection_is_malformed_not_unknown(gemini_home: Path, tmp_path: Path) -> None:
+    from costpanel.integrations.ingest import import_logs
+
+    text = json.dumps({**header(), "messages": [reply("g1", "gemini-3.5-flash", "2026-11-30T09:00:08Z",
+                                                      toks(10, 1))]}).encode()
+    write(gemini_home / "tmp" / SLUG / "chats" / "session-2026-11-30T09-00-6f1c2d3e.json", text[:20])
+    result = import_logs([gemini_home], "all", tmp_path / "ledger.sqlite3")
+    assert (result.files, dict(result.skipped)) == (1, {MALFORMED: 1})
 
 
 @pytest.mark.parametrize(("meta", "name", "tier", "session"), [

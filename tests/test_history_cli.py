@@ -247,10 +247,20 @@ def test_report_prints_names_with_brackets_as_they_are(tmp_path: Path, catalog: 
         assert name in r.stdout
 
 
-def test_report_of_an_empty_range_says_so(history: History) -> None:
+def test_report_of_an_empty_range_says_so_and_where_the_calls_are(history: History) -> None:
     r = costpanel("report", "--db", str(history.db), "--range", "2025-01-01..2025-01-31")
     assert r.returncode == 0, r.stderr
     assert "no calls recorded in this range" in r.stdout
+    conn = sqlite3.connect(history.db)
+    try:
+        calls, first, last = conn.execute("SELECT COUNT(*), MIN(ts), MAX(ts) FROM calls WHERE committed = 1").fetchone()
+    finally:
+        conn.close()
+    days = [dt.datetime.fromtimestamp(ts).date().isoformat() for ts in (first, last)]
+    assert calls > 0 and (f"the ledger holds {calls:,} call(s) from {days[0]} to {days[1]}: try --range all "
+                          f"(or --range {days[0]}..{days[1]})") in r.stdout, r.stdout
+    empty = costpanel("report", "--db", str(history.db), "--range", "2025-01-01..2025-01-31", "--json")
+    assert json.loads(empty.stdout)["rows"] == []  # machine output unchanged: no hint in it
 
 
 def test_report_reads_the_ledger_named_by_costpanel_db(history: History) -> None:
@@ -413,8 +423,9 @@ def test_a_db_in_a_folder_that_cannot_be_written(tmp_path: Path, catalog: Catalo
         if command == "budget show":  # no ledger yet: $0 spent
             assert r.returncode == 0 and "spent $0.00" in r.stdout, r.stdout + r.stderr
         else:
-            assert r.returncode == 1 and r.stderr.splitlines() == [f"error: no ledger at {missing} yet: record with "
-                                                                   "CostTracker(ledger=True) or run `costpanel demo`"]
+            assert r.returncode == 1 and r.stderr.splitlines() == [
+                f"error: no ledger at {missing} yet: record with CostTracker(ledger=True), or fill it with "
+                "`costpanel import` (agent logs), `costpanel watch` or `costpanel demo`"]
     assert "Traceback" not in r.stderr
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
 

@@ -173,9 +173,13 @@ def test_sorting_a_column_reorders_rows(panel: CostPanel, tracker: CostTracker) 
 
 def test_budget_bar_levels_and_notices(panel: CostPanel, tracker: CostTracker) -> None:
     notice, group = panel.tags("budget", "notice"), panel.tags("budget", "notice", "group")
+    panel.update()  # no budget: no bar (an empty one looked like a second input box), the words say so
+    assert not dpg.is_item_shown(panel.widgets.budget_bar)
+    assert dpg.get_value(panel.widgets.budget_label) == "no budget"
     panel.set_budget("1.00")
     tracker.record("gpt-4o", Usage(input=200_000), tier="Tier 1")  # $0.50
     panel.update()
+    assert dpg.is_item_shown(panel.widgets.budget_bar)
     assert dpg.get_value(panel.widgets.budget_bar) == pytest.approx(0.5)
     # one percentage, beside the bar; nothing drawn over the bar
     assert dpg.get_value(panel.widgets.budget_label) == "50%  $0.50 of $1.00, $0.50 left"

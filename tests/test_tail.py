@@ -67,12 +67,18 @@ def test_a_truncated_file_is_read_again_from_its_start(tmp_path: Path) -> None:
     f.write_bytes(line(1) + line(2) + line(3))
     t = Tail()
     t.follow(f, jsonl)
+    with f.open("ab") as out:
+        out.write(b"not json\n")
+    assert t.read(f) == [] and (t.lines, t.skipped()) == (4, {MALFORMED: 1})
     f.write_bytes(line(7))  # shorter than what was read: truncated and rewritten
     assert ids(t.read(f)) == ["call-7"]
     assert t.files[f].restarts == 1
+    # the counts describe the file as it is now: one line, nothing skipped (not 5 lines, 1 malformed)
+    assert (t.lines, t.skipped()) == (1, {})
     with f.open("ab") as out:
-        out.write(line(8))
+        out.write(line(8) + b"{broken\n")
     assert ids(t.read(f)) == ["call-8"]
+    assert (t.lines, t.skipped()) == (3, {MALFORMED: 1})
 
 
 def test_a_file_rewritten_in_place_with_more_bytes_is_read_again(tmp_path: Path) -> None:

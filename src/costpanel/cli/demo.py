@@ -178,13 +178,13 @@ def print_snapshot(snap: Any) -> None:
     out.print(f"[bold]Session {snap.session}[/]: {format_usd(snap.total_usd)} · {snap.tokens:,} tokens · "
               f"{snap.calls:,} calls · {snap.elapsed_s:.1f} s{unpriced}")
     tiers = Table(title="By tier", title_justify="left")
-    for col in ("Tier", "Model(s)", "Calls", "Input", "Cache read", "Cache write", "Output", "Est. cost", "Share"):
+    for col in ("Tier", "Model(s)", "Calls", "Input", "Cache read", "Cache write", "Output", "Cost", "Share"):
         tiers.add_column(col, justify="left" if col in ("Tier", "Model(s)") else "right")
     for name, row in snap.by_tier.items():
         tiers.add_row(name, ", ".join(row.models), f"{row.calls:,}", f"{row.input:,}", f"{row.cache_read:,}",
                       f"{row.cache_write + row.cache_write_1h:,}", f"{row.output:,}", _cost(row), f"{row.share:.1%}")
     models = Table(title="By model", title_justify="left")
-    for col in ("Model", "Provider", "Calls", "Tokens", "Est. cost", "$/call", "Share"):
+    for col in ("Model", "Provider", "Calls", "Tokens", "Cost", "$/call", "Share"):
         models.add_column(col, justify="left" if col in ("Model", "Provider") else "right")
     for name, row in snap.by_model.items():
         models.add_row(name, row.provider or "—", f"{row.calls:,}", f"{row.tokens:,}", _cost(row),

@@ -87,10 +87,20 @@ class _Report(NamedTuple):
     overall: Any  # with ``--top``: the total of every group, not only the top N; else None
     priced_by: dict[str, str] | None = None  # by model: what priced each model (``catalog``, ``genai-prices x.y.z``)
     approximate: int = 0  # calls whose source could only estimate the usage (Event.approximate)
+    held: Any = None  # an empty range: (calls, first day, last day) of the whole ledger, or None
 
 
 def _rows(args: argparse.Namespace) -> _Report:
-    from ..ledger.queries import approximate_calls, daily_trend, discarded_total, parse_range, priced_by, report, total
+    from ..ledger.queries import (
+        approximate_calls,
+        daily_trend,
+        discarded_total,
+        held,
+        parse_range,
+        priced_by,
+        report,
+        total,
+    )
 
     top = getattr(args, "top", None)
     if top is not None and args.by == "day":
@@ -104,7 +114,7 @@ def _rows(args: argparse.Namespace) -> _Report:
         overall = total(rows, f"all {args.by}s") if top else None
         sources = priced_by(conn, span) if args.by == "model" else None
         return _Report(span, rows[:top] if top else rows, discarded_total(conn, span), averages, overall, sources,
-                       approximate_calls(conn, span))
+                       approximate_calls(conn, span), None if rows else held(conn))
     finally:
         conn.close()
 
@@ -137,7 +147,7 @@ def _report(args: argparse.Namespace) -> int:
     from ..ledger.report_files import report_csv, report_json
 
     report = _rows(args)
-    span, rows, discarded, averages, overall, sources, _ = report
+    span, rows, discarded, averages, overall, sources = report[:6]
     top = getattr(args, "top", None)
     if args.json:
         print_json(report_json(span, args.by, rows, discarded, averages, top=top, overall=overall, priced_by=sources,
@@ -183,6 +193,10 @@ def _report(args: argparse.Namespace) -> int:
                   "5-minute/1-hour split (Claude Code telemetry), priced at the 5-minute rate")
     if not rows:
         out.print("no calls recorded in this range")
+        if report.held is not None:  # history imported from months ago, say: where the calls are
+            calls, first, last = report.held
+            out.print(f"the ledger holds {calls:,} call(s) from {first} to {last}: try --range all "
+                      f"(or --range {first}..{last})")
     return 0
 
 
@@ -221,7 +235,7 @@ def _export(args: argparse.Namespace) -> int:
         console(stderr=True).print(f"note: writing {fmt.upper()} to a file named .{named}")
     if args.by == "call":
         return _export_calls(args, target, fmt)
-    span, rows, discarded, averages, _, sources, approximate = _rows(args)
+    span, rows, discarded, averages, _, sources, approximate, _ = _rows(args)
     if not _write(target, report_file(fmt, span, args.by, rows, discarded, averages, sources, approximate)):
         return 1
     console(stderr=True).print(f"wrote {len(rows)} row(s) to {target}")

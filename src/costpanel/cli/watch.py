@@ -233,12 +233,12 @@ def _table(tracker: Any, stats: Any, alerts: Any = None) -> Any:
                 + (f" · {snap.unpriced_calls:,} calls unpriced ({', '.join(snap.unpriced)})" if snap.unpriced_calls else ""),
                 style="bold")
     tiers = Table(title="By tier", title_justify="left")
-    for col in ("Tier", "Calls", "Tokens", "Est. cost", "Share"):
+    for col in ("Tier", "Calls", "Tokens", "Cost", "Share"):
         tiers.add_column(col, justify="left" if col == "Tier" else "right")
     for name, row in snap.by_tier.items():
         tiers.add_row(name, f"{row.calls:,}", f"{row.tokens:,}", format_usd(row.cost_usd), f"{row.share:.1%}")
     models = Table(title="By model", title_justify="left")
-    for col in ("Model", "Calls", "Tokens", "Est. cost", "Share"):
+    for col in ("Model", "Calls", "Tokens", "Cost", "Share"):
         models.add_column(col, justify="left" if col == "Model" else "right")
     for name, row in snap.by_model.items():
         models.add_row(name, f"{row.calls:,}", f"{row.tokens:,}", format_usd(row.cost_usd), f"{row.share:.1%}")

@@ -316,6 +316,7 @@ class CostPanel:
         notice = self.budget_notice.update(status)
         self._set(self.tags("budget", "notice"), notice)
         self._configure(self.tags("budget", "notice", "group"), show=bool(notice))
+        self._configure(w.budget_bar, show=status is not None)  # an empty bar looked like a second input box
         if status is None:
             self._set(w.budget_bar, 0.0)
             self._set(w.budget_label, "no budget")

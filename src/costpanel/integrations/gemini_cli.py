@@ -108,8 +108,13 @@ def find_files(root: Path) -> Iterator[Path]:
 
 
 def looks_like(path: Path, head: bytes) -> bool:
-    """A ``.json``/``.jsonl`` file that opens with Gemini CLI's ``sessionId`` and ``projectHash``."""
-    return path.name.endswith(SUFFIXES) and b'"sessionId"' in head and b'"projectHash"' in head
+    """A ``.json``/``.jsonl`` file in a ``chats/`` folder of a ``.gemini`` folder (whatever its
+    content: a chat caught half-written is Gemini's, read as malformed), or one that opens with
+    Gemini CLI's ``sessionId`` and ``projectHash``."""
+    if not path.name.endswith(SUFFIXES):
+        return False
+    folders = path.parts[:-1]
+    return (CHATS in folders and ".gemini" in folders) or (b'"sessionId"' in head and b'"projectHash"' in head)
 
 
 def _place(path: Path) -> tuple[Path | None, bool]:

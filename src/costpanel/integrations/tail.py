@@ -79,6 +79,9 @@ class FollowedFile:
 
     def _restart(self) -> None:
         self.reader.reset()
+        # its lines and skips describe the file as it is now (and line numbers in messages start over)
+        self.reader.skipped.clear()
+        self.reader.lines = 0
         self.offset = self.partial_size = 0
         self.partial, self.dropping, self.head = [], False, b""
         self.restarts += 1

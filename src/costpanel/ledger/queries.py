@@ -213,6 +213,14 @@ def calls_in(conn: sqlite3.Connection, span: TimeRange) -> Iterator[CallRow]:
         yield CallRow(*row)
 
 
+def held(conn: sqlite3.Connection) -> tuple[int, dt.date, dt.date] | None:
+    """(counted calls, local day of the first, of the last) in the whole ledger; None when empty.
+    From the roll-ups: a report whose range is empty can say where the calls are."""
+    calls, lo, hi = conn.execute("SELECT SUM(calls), MIN(bucket), MAX(bucket) FROM rollup "
+                                 "WHERE status = 'committed' AND calls > 0").fetchone()
+    return None if not calls else (int(calls), local_day(lo), local_day(hi))
+
+
 def approximate_calls(conn: sqlite3.Connection, span: TimeRange) -> int:
     """Counted calls in ``span`` whose source could only estimate their usage (few dims have any:
     they are looked up first, so a ledger without such calls answers without scanning calls)."""
