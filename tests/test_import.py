@@ -146,6 +146,18 @@ def test_json_output_has_the_documented_keys_and_types(logs: Path, db: Path, tmp
                     "errors": []}
 
 
+def test_bad_lines_are_named_with_file_and_line_the_first_few_of_each_file(logs: Path, db: Path) -> None:
+    """``errors`` names malformed lines as well as bad fields (file:line: what), the first few of
+    each file, at most five in all."""
+    (logs / "a.jsonl").write_text(line("a1", 10, 1) + "not json\n" + line("a2", -5, 1) + "{\n" + line("a3", 1, 1))
+    (logs / "b.jsonl").write_text("".join(line(f"b{k}", 1, "many" if k % 2 else 1) for k in range(8)))  # type: ignore[arg-type]
+    result = import_logs([logs], "costpanel", db, workers=1)
+    a, b = logs / "a.jsonl", logs / "b.jsonl"
+    assert (result.skipped[MALFORMED], result.skipped["bad field"], result.added) == (2, 5, 6)
+    assert [e.split(": ", 1)[0] for e in result.errors] == [f"{a}:2", f"{a}:3", f"{a}:4", f"{b}:2", f"{b}:4"]
+    assert result.errors[0].startswith(f"{a}:2: not JSON") and "input" in result.errors[1], result.errors
+
+
 def test_a_dangling_link_is_a_missing_path(logs: Path, db: Path) -> None:
     link = logs / "gone.jsonl"
     link.symlink_to(logs / "deleted.jsonl")

@@ -41,6 +41,7 @@ from .logs import (
     NO_MODEL,
     NO_USAGE,
     SYNTHETIC,
+    Examples,
     LogCall,
     Skips,
     home,
@@ -291,6 +292,7 @@ class Reader:
         self.skipped = Skips()
         self.lines = 0
         self.last_error: str | None = None
+        self.errors = Examples()
         # model, session and project names that passed check_label, each to its first copy: calls
         # then share one string per name (a batch pickles each once, and its hash is kept)
         self._checked: dict[str, str] = {}
@@ -315,16 +317,18 @@ class Reader:
                 call = fast(line)
                 if call is None:  # not the usual shape: the full parse decides
                     call = parse(line)
-            except orjson.JSONDecodeError:
+            except orjson.JSONDecodeError as exc:
                 skipped[MALFORMED] += 1
+                self.errors.add(f"{self.path}:{number}: not JSON ({exc})")
                 continue
             except BadLine as exc:
                 skipped[BAD_FIELD] += 1
-                self.last_error = f"{self.path}:{number}: {exc}"
+                self.last_error = self.errors.add(f"{self.path}:{number}: {exc}")
                 continue
             except (TypeError, ValueError, AttributeError) as exc:  # a shape no check above foresaw
                 skipped[BAD_FIELD] += 1
-                self.last_error = f"{self.path}:{number}: unexpected field types ({type(exc).__name__}: {exc})"
+                self.last_error = self.errors.add(
+                    f"{self.path}:{number}: unexpected field types ({type(exc).__name__}: {exc})")
                 continue
             if type(call) is str:
                 skipped[call] += 1

@@ -43,7 +43,7 @@ import orjson
 
 from ..usage import Usage
 from ._fields import BadField, Fields, clip_path, count
-from .logs import BAD_FIELD, LINES, MALFORMED, NO_MODEL, NO_USAGE, LogCall, Skips, home, sorted_paths, walk
+from .logs import BAD_FIELD, LINES, MALFORMED, NO_MODEL, NO_USAGE, Examples, LogCall, Skips, home, sorted_paths, walk
 
 SOURCE = "codex"
 KIND = LINES
@@ -145,6 +145,7 @@ class Reader:
         self.skipped = Skips()
         self.lines = 0
         self.last_error: str | None = None
+        self.errors = Examples()
         self._fields = Fields()
         self.reset()
 
@@ -169,12 +170,13 @@ class Reader:
                 continue
             try:
                 call = self._parse(line)
-            except orjson.JSONDecodeError:
+            except orjson.JSONDecodeError as exc:
                 skipped[MALFORMED] += 1
+                self.errors.add(f"{self.path}:{self.lines}: not JSON ({exc})")
                 continue
             except BadField as exc:
                 skipped[BAD_FIELD] += 1
-                self.last_error = f"{self.path}:{self.lines}: {exc}"
+                self.last_error = self.errors.add(f"{self.path}:{self.lines}: {exc}")
                 continue
             if type(call) is str:
                 skipped[call] += 1

@@ -50,6 +50,7 @@ from ._fields import BadField, Fields, clip_path
 from .logs import (
     BAD_FIELD,
     DOCUMENT,
+    Examples,
     LINES,
     MALFORMED,
     NO_MODEL,
@@ -164,6 +165,7 @@ class Reader:
         self.skipped = Skips()
         self.lines = 0
         self.last_error: str | None = None
+        self.errors = Examples()
         self._fields = Fields()
         self._meta: dict[str, Any] = {}  # the metadata line and its $set updates
 
@@ -180,20 +182,23 @@ class Reader:
             self.lines += 1
             try:
                 record = orjson.loads(line)
-            except orjson.JSONDecodeError:
+            except orjson.JSONDecodeError as exc:
                 self.skipped[MALFORMED] += 1
+                self.errors.add(f"{self.path}:{self.lines}: not JSON ({exc})")
                 continue
             if type(record) is dict:
                 self._record(record, calls)
             else:
                 self.skipped[BAD_FIELD] += 1
-                self.last_error = f"{self.path}:{self.lines}: a record is a JSON object, got {type(record).__name__}"
+                self.last_error = self.errors.add(
+                    f"{self.path}:{self.lines}: a record is a JSON object, got {type(record).__name__}")
         return calls
 
     def read_document(self, data: bytes) -> list[LogCall]:
         """The calls in the whole file as it is now (counts describe this read alone): a ``.json``
         document, or all of a ``.jsonl`` file (its last line without a newline is torn: left out)."""
         self.skipped.clear()
+        self.errors.clear()
         self.lines = 0
         self.reset()
         if self.path.name.endswith(".jsonl"):
@@ -205,12 +210,14 @@ class Reader:
         self.lines = 1
         try:
             whole = orjson.loads(data)
-        except orjson.JSONDecodeError:
+        except orjson.JSONDecodeError as exc:
             self.skipped[MALFORMED] += 1  # also a file caught half-written: read again next time
+            self.errors.add(f"{self.path}: not JSON ({exc})")
             return []
         if type(whole) is not dict:
             self.skipped[BAD_FIELD] += 1
-            self.last_error = f"{self.path}: a chat recording is a JSON object, got {type(whole).__name__}"
+            self.last_error = self.errors.add(
+                f"{self.path}: a chat recording is a JSON object, got {type(whole).__name__}")
             return []
         calls: list[LogCall] = []
         self._record(whole, calls)
@@ -245,13 +252,14 @@ class Reader:
         for message in found:
             if type(message) is not dict or type(message.get("id")) is not str:
                 self.skipped[BAD_FIELD] += 1
-                self.last_error = f"{self.path}: a message is an object with a string id, got {str(message)[:80]!r}"
+                self.last_error = self.errors.add(
+                    f"{self.path}: a message is an object with a string id, got {str(message)[:80]!r}")
                 continue
             try:
                 call = self._call(message, session, tier)
             except BadField as exc:
                 self.skipped[BAD_FIELD] += 1
-                self.last_error = f"{self.path}: message {message['id']!r}: {exc}"
+                self.last_error = self.errors.add(f"{self.path}: message {message['id']!r}: {exc}")
                 continue
             if type(call) is str:
                 self.skipped[call] += 1

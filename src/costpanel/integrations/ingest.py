@@ -270,9 +270,8 @@ class Importer:
             result.sources[name] += 1
             result.lines += reader.lines
             result.skipped.update(reader.skipped)
-            error = getattr(reader, "last_error", None)
-            if error and len(result.errors) < _MAX_ERRORS:
-                result.errors.append(error)
+            named = getattr(reader, "errors", ())  # a reader from elsewhere may keep no examples
+            result.errors.extend(named[:max(0, _MAX_ERRORS - len(result.errors))])
         except OSError as exc:
             self._unreadable(path, exc.strerror or str(exc))
         finally:

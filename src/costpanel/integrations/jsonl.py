@@ -33,7 +33,7 @@ from ..sources import check_project
 from ..usage import BUCKETS, Usage
 from ..variants import canonical_variant
 from ._fields import BadField, iso_seconds
-from .logs import BAD_FIELD, LINES, MALFORMED, NO_MODEL, NO_USAGE, LogCall, Skips, sorted_paths, walk
+from .logs import BAD_FIELD, LINES, MALFORMED, NO_MODEL, NO_USAGE, Examples, LogCall, Skips, sorted_paths, walk
 
 SOURCE = "costpanel"
 KIND = LINES
@@ -143,6 +143,7 @@ class Reader:
         self.skipped = Skips()
         self.lines = 0
         self.last_error: str | None = None
+        self.errors = Examples()
 
     def reset(self) -> None:
         """Nothing carries over between lines: a truncated file needs no state reset."""
@@ -155,11 +156,12 @@ class Reader:
                 continue
             try:
                 calls.append(parse(line, self.session))
-            except orjson.JSONDecodeError:
+            except orjson.JSONDecodeError as exc:
                 self.skipped[MALFORMED] += 1
+                self.errors.add(f"{self.path}:{self.lines}: not JSON ({exc})")
             except BadLine as exc:
                 text = str(exc)
                 reason = NO_USAGE if text == "usage: missing" else NO_MODEL if text == "model: missing" else BAD_FIELD
                 self.skipped[reason] += 1
-                self.last_error = f"{self.path}:{self.lines}: {text}"
+                self.last_error = self.errors.add(f"{self.path}:{self.lines}: {text}")
         return calls

@@ -13,10 +13,10 @@ with:
 - ``find_files(root: Path) -> Iterator[Path]``: its log files under ``root`` (a folder or a file);
 - ``looks_like(path: Path, head: bytes) -> bool``: whether a file (of which ``head`` is the first
   few KB) is one of its logs, for ``--source all``;
-- ``Reader(path: Path)``: a reader for one file, with ``skipped`` (:class:`Skips`) and ``lines``
-  (lines seen), and ``read_lines(lines) -> list[LogCall]`` for :data:`LINES` sources (complete
-  lines, without their newline, in file order; state such as Codex's cumulative totals carries
-  over between calls, and ``reset()`` starts over when a file is truncated or replaced) or
+- ``Reader(path: Path)``: a reader for one file, with ``skipped`` (:class:`Skips`), ``lines``
+  (lines seen) and ``errors`` (:class:`Examples`: the first bad lines, named), and
+  ``read_lines(lines) -> list[LogCall]`` for :data:`LINES` sources (complete lines, without their
+  newline, in file order; state such as Codex's cumulative totals carries over between calls, and ``reset()`` starts over when a file is truncated or replaced) or
   ``read_document(data) -> list[LogCall]`` for :data:`DOCUMENT` files (the whole file each time).
 
 A reader never raises on bad input: a line it cannot use is counted in ``skipped`` under one of
@@ -53,6 +53,18 @@ UNREADABLE = "unreadable"  # a file or folder that cannot be opened or read
 
 class Skips(Counter[str]):
     """Skipped lines (or files) by reason."""
+
+
+MAX_EXAMPLES = 5  # bad lines a reader keeps word of, per file
+
+
+class Examples(list[str]):
+    """A file's first few bad lines, each naming the file, the line and what was wrong with it."""
+
+    def add(self, message: str) -> str:
+        if len(self) < MAX_EXAMPLES:
+            self.append(message)
+        return message
 
 
 class LogCall(NamedTuple):
