@@ -458,15 +458,16 @@ def test_the_chart_counts_seconds_from_a_whole_hour_and_stacks_on_demand(catalog
         # the clock starts at 12:00:00 UTC: the first call at 11:59:55, so the axis counts from 11:00
         hour = clock.START - 3600
         assert panel.chart.origin == hour
-        x, y = dpg.get_value(w.series["Total"])[:2]
-        assert (x, y) == ([3594.0, 3595.0, 3600.0], [0.0, 2.5, 3.5])
+        x, y = dpg.get_value(w.series["Total"])[:2]  # drawn as steps: flat between calls, then straight up
+        assert (x, y) == ([3594.0, 3595.0, 3595.0, 3600.0, 3600.0], [0.0, 0.0, 2.5, 2.5, 3.5])
         assert dpg.is_item_shown(w.series["Tier 1"]) and not dpg.is_item_shown(w.areas["Tier 1"])
         panel.set_chart_mode("Stacked")
         panel.update()
         assert dpg.get_value(panel.tags("chart", "mode")) == "Stacked"
         assert not dpg.is_item_shown(w.series["Tier 2"]) and dpg.is_item_shown(w.areas["Tier 2"])
         x, top, bottom = dpg.get_value(w.areas["Tier 2"])[:3]  # Tier 2 stacked on Tier 1
-        assert (x, bottom, top) == ([3594.0, 3595.0, 3599.0, 3600.0], [0.0, 2.5, 2.5, 2.5], [0.0, 2.5, 2.5, 3.5])
+        assert (x, bottom, top) == ([3594.0, 3595.0, 3595.0, 3599.0, 3599.0, 3600.0, 3600.0],
+                                    [0.0, 0.0, 2.5, 2.5, 2.5, 2.5, 2.5], [0.0, 0.0, 2.5, 2.5, 2.5, 2.5, 3.5])
         assert dpg.is_item_shown(w.series["Total"]), "the total stays a line over the bands"
     finally:
         dpg.destroy_context()

@@ -18,6 +18,7 @@ from costpanel.gui.viewmodel import (
     chart_series,
     sort_rows,
     stacked,
+    steps,
 )
 from costpanel.pricing import Catalog
 
@@ -40,6 +41,12 @@ def test_chart_lines_are_cumulative_and_quiet_tiers_stay_flat_to_the_latest_seco
     areas = stacked(lines)
     assert areas["Tier 1"] == ([t - 1, t, t + 4, t + 5], [0.0] * 4, [0.0, 2.5, 2.5, 2.5])
     assert areas["Tier 2"] == ([t - 1, t, t + 4, t + 5], [0.0, 2.5, 2.5, 2.5], [0.0, 2.5, 2.5, 5.0])
+
+
+def test_cumulative_lines_are_drawn_as_steps_never_as_slopes_between_calls() -> None:
+    assert steps([0.0, 1.0, 30.0], [0.0, 0.128, 0.27]) == ([0.0, 1.0, 1.0, 30.0, 30.0], [0.0, 0.0, 0.128, 0.128, 0.27])
+    assert steps([5.0, 9.0], [1.0, 2.0], [3.0, 4.0]) == ([5.0, 9.0, 9.0], [1.0, 1.0, 2.0], [3.0, 3.0, 4.0])
+    assert steps([7.0], [1.0]) == ([7.0], [1.0]) and steps([]) == ([],)
 
 
 def test_a_session_of_one_second_still_draws_a_line(tracker: CostTracker) -> None:

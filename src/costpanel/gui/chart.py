@@ -14,7 +14,7 @@ from . import layout, ticks
 from .palette import Palette
 from .tags import Tags
 from .theme import series_theme
-from .viewmodel import STANDARD_TIERS, stacked
+from .viewmodel import STANDARD_TIERS, stacked, steps
 
 Lines = Mapping[str, tuple[list[float], list[float]]]
 HEADROOM = 1.12  # above the highest point, so the line does not run along the plot's top edge
@@ -44,12 +44,14 @@ class ChartView:
             if not xs and label not in w.series:
                 continue
             tag = self._series(label, palette)
-            dpg.set_value(tag, [[x - origin for x in xs], ys])
+            xs, ys = steps([x - origin for x in xs], ys)
+            dpg.set_value(tag, [xs, ys])
             area = w.areas.get(label)
             if area is not None:
                 band = bands.get(label)
                 if band is not None:
-                    dpg.set_value(area, [[x - origin for x in band[0]], band[2], band[1], [], []])
+                    bx, bottom, top = steps([x - origin for x in band[0]], band[1], band[2])
+                    dpg.set_value(area, [bx, top, bottom, [], []])
                 dpg.configure_item(area, show=band is not None)
                 dpg.configure_item(tag, show=band is None)
         if total[0]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import chain
 from typing import Any
 
 from ..budgets import BudgetStatus, budget_status
@@ -295,6 +296,16 @@ def chart_series(s: Snapshot) -> dict[str, tuple[list[float], list[float]]]:
                 xs.append(total[0][-1])
                 ys.append(ys[-1])
     return lines
+
+
+def steps(xs: Sequence[float], *columns: Sequence[float]) -> tuple[list[float], ...]:
+    """Points of a cumulative cost as it is drawn: each value held until the next point, then a
+    rise straight up (a sloped segment between two calls 30 s apart would show spending between
+    them). ``columns`` (a line's y, or a band's bottom and top) are held alike; C-level passes."""
+    if len(xs) < 2:
+        return (list(xs), *(list(c) for c in columns))
+    return (list(chain.from_iterable(zip(xs, xs)))[1:],
+            *(list(chain.from_iterable(zip(c, c)))[:-1] for c in columns))
 
 
 def stacked(chart: Mapping[str, tuple[list[float], list[float]]]) -> dict[str, tuple[list[float], list[float], list[float]]]:
