@@ -136,6 +136,20 @@ def test_error_lines_show_a_paths_control_characters_escaped(logs: Path, tmp_pat
     assert "\x1b" not in r.stderr and "a\\x1b[31mred" in message, message
 
 
+@pytest.mark.parametrize("command", [("import", "{logs}"), ("demo", "--headless", "--seconds", "0.1"),
+                                     ("watch", "{logs}", "--headless", "--seconds", "0.1")])
+def test_a_db_in_a_folder_that_does_not_exist_is_refused_and_no_folder_is_made(logs: Path, tmp_path: Path,
+                                                                             command: tuple[str, ...]) -> None:
+    """A typo in --db must not leave folders behind: the commands that write a ledger say so in one
+    line and exit 2, as export does for its file (the default ledger's folder is still made)."""
+    (logs / "a.jsonl").write_text(line("a1", 10, 1))
+    db = tmp_path / "typo" / "deeper" / "ledger.sqlite3"
+    r = costpanel(*(part.format(logs=logs) for part in command), "--db", str(db), env=isolated_env(tmp_path))
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert one_line_error(r) == f"error: --db {db}: the folder {db.parent} does not exist (create it first, or check the path)"
+    assert not (tmp_path / "typo").exists()
+
+
 def test_json_output_has_the_documented_keys_and_types(logs: Path, db: Path, tmp_path: Path) -> None:
     (logs / "a.jsonl").write_text(line("a1", 1, 1) + line("a1", 1, 5) + line("a2", 3, 3) + line("a2", 3, 3))
     r = costpanel("import", str(logs / "a.jsonl"), "--db", str(db), "--json", env=isolated_env(tmp_path))

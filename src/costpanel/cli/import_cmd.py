@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .output import box, catalog_or_none, error, print_json, printable
+from .panel_checks import missing_folder
 
 # costpanel.integrations.registry's names, written out: the parser must not import the sources
 # (tests/test_import.py checks the two agree).
@@ -47,6 +48,10 @@ def run_import(args: argparse.Namespace) -> int:
         db = ledger_path(args)
     except ValueError as exc:
         error(str(exc))
+        return 2
+    problem = missing_folder(args.db) if args.db is not None else None
+    if problem:
+        error(problem)
         return 2
     catalog = catalog_or_none()  # a price file of the user's that does not load: said in one line
     if catalog is None:

@@ -11,11 +11,27 @@ from .output import error, pricing_problems
 
 
 def db_is_a_folder(args: argparse.Namespace) -> bool:
-    """``--db`` names a folder (and a ledger is wanted): said, and True."""
-    if args.db is not None and not args.no_ledger and args.db.expanduser().is_dir():
+    """``--db`` names a folder, or a file in a folder that does not exist (and a ledger is wanted):
+    said, and True."""
+    if args.db is None or args.no_ledger:
+        return False
+    if args.db.expanduser().is_dir():
         error(f"--db {args.db} is a folder: give the ledger's file, e.g. {args.db / 'ledger.sqlite3'}")
         return True
+    problem = missing_folder(args.db)
+    if problem:
+        error(problem)
+        return True
     return False
+
+
+def missing_folder(db: Any) -> str | None:
+    """Why a ``--db`` file cannot be made: its folder does not exist. A typo must not leave folders
+    behind (the default ledger's folder is made; one the user names is not), as ``export`` does."""
+    folder = db.expanduser().parent
+    if folder.is_dir():
+        return None
+    return f"--db {db}: the folder {folder} does not exist (create it first, or check the path)"
 
 
 def no_display(args: argparse.Namespace, command: str, headless_does: str) -> bool:
