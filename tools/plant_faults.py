@@ -437,7 +437,7 @@ FAULTS: tuple[Fault, ...] = (
           '                self.errors.add(f"{self.path}:{self.lines}: not JSON ({exc})")\n', "",
           ("tests/test_import.py",),
           ("tests/test_import.py::test_bad_lines_are_named_with_file_and_line_the_first_few_of_each_file",)),
-    Fault("d2", "the cumulative-cost chart drawn with slopes between calls (spending that did not happen)",
+    Fault("d5", "the cumulative-cost chart drawn with slopes between calls (spending that did not happen)",
           "src/costpanel/gui/chart.py", "            xs, ys = steps([x - origin for x in xs], ys)\n",
           "            xs = [x - origin for x in xs]\n",
           ("tests/test_panel_headless.py",),
@@ -600,6 +600,11 @@ def pick(only: list[str]) -> list[Fault]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    seen = [f.id for f in FAULTS]
+    twice = sorted({i for i in seen if seen.count(i) > 1})
+    if twice:  # results are kept by id: a second fault of the same id would hide the first's
+        print(f"plant_faults: fault id(s) used twice: {', '.join(twice)}", file=sys.stderr)
+        return 2
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--only", action="append", default=[], metavar="ID",
