@@ -4,6 +4,7 @@ counting rules are driven through the ingest API on real files and a real SQLite
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import os
@@ -22,6 +23,7 @@ from cli_run import costpanel, one_line_error
 from costpanel import CostTracker, events
 from costpanel.cli import import_cmd
 from costpanel.integrations import ingest, registry
+from costpanel.money import format_usd, usd_str
 from costpanel.integrations.ingest import ImportResult, Importer, import_logs, plan
 from costpanel.integrations.logs import DOCUMENT, MALFORMED, TORN, UNREADABLE, LogCall
 from costpanel.pricing import Catalog
@@ -115,7 +117,8 @@ def test_printed_summary_escapes_control_characters_and_falls_back_to_ascii(logs
     assert "\x1b" not in r.stdout and "a\\x1b[31m.jsonl:2: " in r.stdout, r.stdout
     width = len("skipped: no usage")  # the longest label (the second line has no usage)
     assert r.stdout.splitlines()[:2] == ["Import", f"┌{'─' * (width + 2)}┬───┐"], r.stdout
-    assert f"│ {'added':<{width}} │ 1 │" in r.stdout.splitlines() and r.stdout.splitlines()[-3].startswith("└")
+    lines = r.stdout.splitlines()
+    assert f"│ {'added':<{width}} │ 1 │" in lines and lines[-4].startswith("└") and lines[-3].startswith("added 1 call")
     plain = costpanel("import", str(logs), "--db", str(db), env={**env, "PYTHONIOENCODING": "latin-1"})
     assert plain.returncode == 0, plain.stderr
     assert plain.stdout.splitlines()[:2] == ["Import", f"+{'-' * (width + 2)}+---+"], plain.stdout
@@ -157,7 +160,31 @@ def test_json_output_has_the_documented_keys_and_types(logs: Path, db: Path, tmp
     data = json.loads(r.stdout)
     assert data == {"files": 1, "lines": 4, "calls": 4, "added": 2, "replaced": 1, "duplicates": 1, "unpriced": 0,
                     "skipped": {}, "sources": {"costpanel": 1}, "unreadable": {}, "unpriced_models": {},
-                    "errors": []}
+                    "errors": [], "added_unpriced": 0, "added_cost_usd": usd_str(cost(1, 5) + cost(3, 3)),
+                    "added_from_utc": "2026-12-01T10:00:00Z", "added_to_utc": "2026-12-01T10:00:00Z"}
+
+
+def test_the_summary_says_what_the_ledger_gained_its_cost_and_days(logs: Path, db: Path, tmp_path: Path) -> None:
+    """Reports default to the last 7 days: the import says the days and the exact cost of what it
+    added (a call added then replaced by its final line counts at its final usage), and a second
+    run that adds nothing says nothing of the kind."""
+    (logs / "a.jsonl").write_text(line("a1", 1000, 10, ts="2026-03-10T09:00:00Z") + line("a2", 2000, 20, ts="2026-03-12T18:00:00Z")
+                                  + line("a3", 500, 5, model="mystery-model-9", ts="2026-03-11T12:00:00Z"))
+    (logs / "b.jsonl").write_text(line("a1", 1000, 400, ts="2026-03-10T09:00:05Z"))  # a1's final line, more tokens
+    result = import_logs([logs], "costpanel", db, workers=1, tracker=CostTracker(fallback=False))
+    units = (cost(1000, 400) + cost(2000, 20)) * 10**12
+    assert (result.added, result.replaced, result.added_unpriced) == (3, 1, 1)
+    assert result.added_cost_units == int(units)
+    # 03-10 09:00:05 (a1 as its final line stored it) to 03-12 18:00 UTC
+    assert (result.added_from, result.added_to) == (1_773_133_205.0, 1_773_338_400.0)
+    r = costpanel("import", str(logs), "--db", str(tmp_path / "fresh.sqlite3"), env=isolated_env(tmp_path))
+    assert r.returncode == 0, r.stderr
+    first, last = (dt.datetime.fromtimestamp(ts).date() for ts in (result.added_from, result.added_to))
+    assert (f"added 3 call(s) from {first} to {last}: {format_usd(units / 10**12)} + 1 unpriced "
+            f"(costpanel report --range {first}..{last})") in r.stdout.splitlines(), r.stdout
+    again = costpanel("import", str(logs), "--db", str(tmp_path / "fresh.sqlite3"), "--json", env=isolated_env(tmp_path))
+    data = json.loads(again.stdout)
+    assert (data["added"], data["added_cost_usd"], data["added_from_utc"]) == (0, "0", None)
 
 
 def test_bad_lines_are_named_with_file_and_line_the_first_few_of_each_file(logs: Path, db: Path) -> None:

@@ -102,6 +102,16 @@ def _print(result: Any, looked_in: str) -> None:
     if result.unpriced:
         rows.append(("unpriced (no price known)", f"{result.unpriced:,}"))
     out = []
+    if result.added_from is not None:  # what the ledger gained: reports default to the last 7 days
+        import datetime as dt
+
+        from ..money import format_usd, units_to_usd
+
+        first, last = (dt.datetime.fromtimestamp(ts).date() for ts in (result.added_from, result.added_to))
+        cost = format_usd(units_to_usd(result.added_cost_units))
+        unpriced = f" + {result.added_unpriced:,} unpriced" if result.added_unpriced else ""
+        out.append(f"added {result.added:,} call(s) from {first} to {last}: {cost}{unpriced}"
+                   f" (costpanel report --range {first}..{last})")
     if result.sources:
         out.append("files by source: " + ", ".join(f"{k} {v:,}" for k, v in sorted(result.sources.items())))
     if result.unpriced_models:

@@ -81,12 +81,23 @@ class ImportResult:
     unreadable: dict[str, str] = field(default_factory=dict)  # path -> why
     unpriced_models: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)  # a few bad lines, each naming file, line and field
+    added_cost_units: int = 0  # exact cost of the calls added (1e-12 USD), as stored at the end; unpriced ones aside
+    added_unpriced: int = 0  # calls added without a price
+    added_from: float | None = None  # epoch seconds of the first and the last call added (None: none added)
+    added_to: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
         for key in ("skipped", "sources", "unpriced_models", "unreadable"):
             data[key] = dict(sorted(data[key].items()))
         data["errors"] = list(self.errors)
+        from ..money import units_to_usd, usd_str
+
+        data["added_cost_usd"] = usd_str(units_to_usd(data.pop("added_cost_units")))
+        for key in ("added_from", "added_to"):  # ISO 8601 UTC, as the ledger's events view says times
+            ts = data.pop(key)
+            data[f"{key}_utc"] = None if ts is None else dt.datetime.fromtimestamp(ts, _UTC).isoformat().replace(
+                "+00:00", "Z")
         return data
 
 
@@ -477,6 +488,10 @@ class Importer:
         self._collect()
         if self._backfill is not None:  # in the writer's thread, after its writes
             self._writer.submit(self._backfill.commit).result()
+            added = self._writer.submit(self._backfill.added).result()
+            result = self.result
+            result.added_cost_units, result.added_unpriced = added.cost_units, added.unpriced
+            result.added_from, result.added_to = added.first_ts, added.last_ts
 
     def close(self) -> None:
         try:
@@ -599,6 +614,8 @@ def _merge(into: ImportResult, part: ImportResult) -> None:
     """Add a worker's counts (what it read; the ledger's verdicts are counted here) to ``into``."""
     for f in fields(ImportResult):
         mine, theirs = getattr(into, f.name), getattr(part, f.name)
+        if mine is None or isinstance(mine, float):  # the parent's own (what its ledger added)
+            continue
         if isinstance(mine, int):
             setattr(into, f.name, mine + theirs)
         elif isinstance(mine, Counter):

@@ -14,14 +14,30 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any, NamedTuple
 
 from ..events import Event
 from .rows import Dims, Upserted, upsert_events
 from .sqlite_storage import connect, default_path
 
-__all__ = ["Backfill", "Upserted"]
+__all__ = ["Added", "Backfill", "Upserted"]
 
 CACHE_KB = 64 << 10  # page cache of a backfill's connection (memory used only as the ledger grows)
+
+
+class Added(NamedTuple):
+    """What a backfill added: calls, their exact cost (1e-12 USD) without the unpriced ones, how
+    many are unpriced, and the epoch seconds of the first and last (None when it added none)."""
+
+    calls: int
+    cost_units: int
+    unpriced: int
+    first_ts: float | None
+    last_ts: float | None
+
+
+def _last_id(conn: Any) -> int:
+    return int(conn.execute("SELECT IFNULL(MAX(id), 0) FROM calls").fetchone()[0])
 
 
 class Backfill:
@@ -40,6 +56,7 @@ class Backfill:
         # with SQLite's default 2 MB cache a large import rereads pages from the OS at every row.
         self._conn.execute(f"PRAGMA cache_size = -{CACHE_KB}")
         self._dims = Dims()
+        self._inserted: list[tuple[int, int]] = []  # (after, up to) row ids each write inserted
 
     def write(self, events: Sequence[Event]) -> Upserted:
         """Store ``events`` (committed calls with their event ids) in one transaction; the
@@ -53,15 +70,37 @@ class Backfill:
             conn.execute("BEGIN IMMEDIATE")
             self._opened = time.monotonic()
         try:
+            before = _last_id(conn)  # the write lock is held: rows past it are this write's
             counts = [upsert_events(conn, events, self._dims) for events in batches]
+            after = _last_id(conn)
+            if after > before:
+                self._inserted.append((before, after))
             if time.monotonic() - self._opened >= self._commit_every:
                 conn.execute("COMMIT")
         except BaseException:
             self._dims.forget()  # ids made since the last commit are gone
+            self._inserted.clear()  # (an import that fails is not summed)
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
         return counts
+
+    def added(self) -> Added:
+        """The calls this backfill added (not those it replaced), as stored now (a call it added
+        and then replaced with more tokens counts at its final usage): their count, exact cost,
+        unpriced ones and first and last times. Only what is committed is read."""
+        calls = cost = unpriced = 0
+        first: float | None = None
+        last: float | None = None
+        for lo, hi in self._inserted:
+            n, c, u, a, b = self._conn.execute(
+                "SELECT COUNT(*), IFNULL(SUM(cost_units), 0), COUNT(*) - COUNT(cost_units), MIN(ts), MAX(ts) "
+                "FROM calls WHERE id > ? AND id <= ? AND committed = 1", (lo, hi)).fetchone()
+            if n:
+                calls, cost, unpriced = calls + n, cost + c, unpriced + u
+                first = a if first is None else min(first, a)
+                last = b if last is None else max(last, b)
+        return Added(calls, cost, unpriced, first, last)
 
     def commit(self) -> None:
         """Commit what the writes since the last commit left open."""
