@@ -153,6 +153,19 @@ def test_a_db_in_a_folder_that_does_not_exist_is_refused_and_no_folder_is_made(l
     assert not (tmp_path / "typo").exists()
 
 
+def test_a_named_source_that_finds_none_of_its_files_says_others_are_there(logs: Path, db: Path, tmp_path: Path) -> None:
+    (logs / "a.jsonl").write_text(line("a1", 10, 1))
+    (logs / "notes.txt").write_text("not a log")
+    r = costpanel("import", str(logs), "--source", "codex", "--db", str(db), env=isolated_env(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[-1] == (f"no codex log files found in {logs} (1 .json/.jsonl file(s) of another "
+                                         "format there: --source all recognises each file's format)"), r.stdout
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = costpanel("import", str(empty), "--source", "codex", "--db", str(db), env=isolated_env(tmp_path))
+    assert r.stdout.splitlines()[-1] == f"no log files found in {empty}", r.stdout
+
+
 def test_json_output_has_the_documented_keys_and_types(logs: Path, db: Path, tmp_path: Path) -> None:
     (logs / "a.jsonl").write_text(line("a1", 1, 1) + line("a1", 1, 5) + line("a2", 3, 3) + line("a2", 3, 3))
     r = costpanel("import", str(logs / "a.jsonl"), "--db", str(db), "--json", env=isolated_env(tmp_path))

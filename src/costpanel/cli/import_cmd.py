@@ -74,7 +74,8 @@ def run_import(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.as_json())
     else:
-        _print(result, _looked_in(args.paths, source))
+        others = _other_logs(args.paths) if args.paths and source != "all" and not result.files else 0
+        _print(result, _looked_in(args.paths, source), source, others)
     # Files named (or found in folders named) that none could be read: the user pointed at
     # something costpanel cannot use, which a script must not take for success.
     if args.paths and not result.files and (result.skipped.get(UNKNOWN_FORMAT) or result.unreadable):
@@ -92,7 +93,23 @@ def _looked_in(paths: list[Any], source: str) -> str:
     return ", ".join(roots) or "nowhere (the costpanel format has no default place: name a FILE)"
 
 
-def _print(result: Any, looked_in: str) -> None:
+def _other_logs(paths: list[Any], most: int = 10_000) -> int:
+    """``.json(l)`` files under the named paths (counted up to ``most``): an import with a named
+    source that found none of its files says these are there, of another format."""
+    import os
+
+    found = 0
+    for path in paths:
+        path = Path(path).expanduser()
+        tops = [(str(path.parent), [], [path.name])] if path.is_file() else os.walk(path)
+        for _, _, files in tops:
+            found += sum(1 for name in files if name.endswith((".jsonl", ".json", ".jsonl.zst")))
+            if found >= most:
+                return found
+    return found
+
+
+def _print(result: Any, looked_in: str, source: str = "all", others: int = 0) -> None:
     """The counts as a boxed list, then what could not be read: plain text (no rich, whose import
     and first table cost ~40 ms, a tenth of importing a day of logs)."""
     rows = [(label, f"{value:,}") for label, value in (
@@ -119,6 +136,10 @@ def _print(result: Any, looked_in: str) -> None:
     out += [f"could not read {path}: {why}" for path, why in sorted(result.unreadable.items())]
     out += [f"bad line: {line}" for line in result.errors]
     if not result.files and not result.unreadable:
-        out.append(f"no log files found in {looked_in}"
-                   + (" (files there are not in a format costpanel reads)" if result.skipped else ""))
+        if others:  # --source named one tool; the files there are another's
+            out.append(f"no {source} log files found in {looked_in} ({others:,} .json/.jsonl file(s) of another "
+                       "format there: --source all recognises each file's format)")
+        else:
+            out.append(f"no log files found in {looked_in}"
+                       + (" (files there are not in a format costpanel reads)" if result.skipped else ""))
     print("\n".join([box("Import", rows), *map(printable, out)]))
