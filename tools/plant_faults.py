@@ -448,7 +448,7 @@ FAULTS: tuple[Fault, ...] = (
           ("tests/test_import.py",),
           ("tests/test_import.py::test_a_db_in_a_folder_that_does_not_exist_is_refused_and_no_folder_is_made",)),
     Fault("i7", "the import's 'added' summary sums the range of rows before its writes too (another writer's)",
-          "src/costpanel/ledger/backfill.py", "            before = _last_id(conn)  # the write lock is held: rows past it are this write's\n",
+          "src/costpanel/ledger/backfill.py", "            before = _last_call(conn)  # the write lock is held: rows past it are this write's\n",
           "            before = 0\n",
           ("tests/test_import.py",),
           ("tests/test_import.py::test_the_summary_says_what_the_ledger_gained_its_cost_and_days",)),

@@ -93,19 +93,16 @@ def _looked_in(paths: list[Any], source: str) -> str:
     return ", ".join(roots) or "nowhere (the costpanel format has no default place: name a FILE)"
 
 
-def _other_logs(paths: list[Any], most: int = 10_000) -> int:
-    """``.json(l)`` files under the named paths (counted up to ``most``): an import with a named
-    source that found none of its files says these are there, of another format."""
-    import os
+def _other_logs(paths: list[Any]) -> int:
+    """``.json(l)`` files under the named paths: an import with a named source that found none of
+    its files says these are there, of another format."""
+    from ..integrations.logs import walk
 
     found = 0
-    for path in paths:
-        path = Path(path).expanduser()
-        tops = [(str(path.parent), [], [path.name])] if path.is_file() else os.walk(path)
-        for _, _, files in tops:
-            found += sum(1 for name in files if name.endswith((".jsonl", ".json", ".jsonl.zst")))
-            if found >= most:
-                return found
+    for path in map(Path, paths):
+        path = path.expanduser()
+        names = [path.name] if path.is_file() else [name for _, files in walk(path) for name in files]
+        found += sum(1 for name in names if name.endswith((".jsonl", ".json", ".jsonl.zst")))
     return found
 
 

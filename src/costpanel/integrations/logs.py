@@ -16,7 +16,8 @@ with:
 - ``Reader(path: Path)``: a reader for one file, with ``skipped`` (:class:`Skips`), ``lines``
   (lines seen) and ``errors`` (:class:`Examples`: the first bad lines, named), and
   ``read_lines(lines) -> list[LogCall]`` for :data:`LINES` sources (complete lines, without their
-  newline, in file order; state such as Codex's cumulative totals carries over between calls, and ``reset()`` starts over when a file is truncated or replaced) or
+  newline, in file order; state such as Codex's cumulative totals carries over between calls, and
+  ``reset()`` starts over when a file is truncated or replaced) or
   ``read_document(data) -> list[LogCall]`` for :data:`DOCUMENT` files (the whole file each time).
 
 A reader never raises on bad input: a line it cannot use is counted in ``skipped`` under one of

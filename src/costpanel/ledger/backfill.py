@@ -14,10 +14,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from ..events import Event
-from .rows import Dims, Upserted, upsert_events
+from .rows import Dims, Upserted, _last_call, upsert_events
 from .sqlite_storage import connect, default_path
 
 __all__ = ["Added", "Backfill", "Upserted"]
@@ -34,10 +34,6 @@ class Added(NamedTuple):
     unpriced: int
     first_ts: float | None
     last_ts: float | None
-
-
-def _last_id(conn: Any) -> int:
-    return int(conn.execute("SELECT IFNULL(MAX(id), 0) FROM calls").fetchone()[0])
 
 
 class Backfill:
@@ -70,11 +66,14 @@ class Backfill:
             conn.execute("BEGIN IMMEDIATE")
             self._opened = time.monotonic()
         try:
-            before = _last_id(conn)  # the write lock is held: rows past it are this write's
+            before = _last_call(conn)  # the write lock is held: rows past it are this write's
             counts = [upsert_events(conn, events, self._dims) for events in batches]
-            after = _last_id(conn)
+            after = _last_call(conn)
             if after > before:
-                self._inserted.append((before, after))
+                if self._inserted and self._inserted[-1][1] == before:  # right after the last write's rows
+                    self._inserted[-1] = (self._inserted[-1][0], after)
+                else:
+                    self._inserted.append((before, after))
             if time.monotonic() - self._opened >= self._commit_every:
                 conn.execute("COMMIT")
         except BaseException:

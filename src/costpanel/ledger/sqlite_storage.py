@@ -98,12 +98,16 @@ def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, writer: bool 
     return conn
 
 
+_FILL_HINT = ("record with CostTracker(ledger=True), or fill it with `costpanel import` (agent logs), "
+              "`costpanel watch` or `costpanel demo`")
+
+
 def open_read_only(path: Path, *, verify: bool = False) -> sqlite3.Connection:
     """A reader that cannot change the file (and does not create one). A ledger written by an
     older costpanel is first brought up to date by a short read-write open. ``verify``: run
     SQLite's quick check first (:func:`check_integrity`; the CLI does, the panel does not)."""
     if not path.exists():
-        raise LedgerError(f"no ledger at {path} yet: record with CostTracker(ledger=True), or fill it with `costpanel import` (agent logs), `costpanel watch` or `costpanel demo`")
+        raise LedgerError(f"no ledger at {path} yet: {_FILL_HINT}")
     if path.is_dir():
         raise LedgerError(f"{path} is a folder: give the ledger's file, e.g. {path / 'ledger.sqlite3'}")
     for attempt in (1, 2):
@@ -112,8 +116,7 @@ def open_read_only(path: Path, *, verify: bool = False) -> sqlite3.Connection:
             check_owner(conn, where=str(path))
             if "costpanel_migrations" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}:
                 # an empty file (or one costpanel never wrote): a report does not make it a ledger
-                raise LedgerError(f"{path} is not a costpanel ledger yet (it holds no costpanel tables): "
-                                  "record with CostTracker(ledger=True), or fill it with `costpanel import` (agent logs), `costpanel watch` or `costpanel demo`")
+                raise LedgerError(f"{path} is not a costpanel ledger yet (it holds no costpanel tables): {_FILL_HINT}")
             if not pending_migrations(conn):
                 if verify:
                     _quick_check(conn, path)
