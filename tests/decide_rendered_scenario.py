@@ -15,17 +15,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import dearpygui.dearpygui as dpg
+from window import frame, open_window
 
 from costpanel import CostTracker, Usage
 from costpanel.guard_alerts import GuardAlerts, GuardSpec, attach
 from costpanel.gui import CostPanel
-
-
-def frame() -> None:
-    jobs = dpg.get_callback_queue()
-    if jobs:
-        dpg.run_callbacks(jobs)
-    dpg.render_dearpygui_frame()
 
 
 def frames(panel: CostPanel, n: int) -> None:
@@ -59,13 +53,7 @@ def main(out: Path) -> dict[str, object]:
     tracker.record("gpt-4o", Usage(input=200_000), tier="Tier 2")
     tracker.ledger.flush()  # type: ignore[union-attr]
     panel = CostPanel(tracker, persist_settings=False, alerts=alerts)
-    dpg.create_context()
-    dpg.configure_app(manual_callback_management=True)
-    panel.build()
-    dpg.create_viewport(title="costpanel test", width=1280, height=800, vsync=False)
-    dpg.setup_dearpygui()
-    dpg.show_viewport()
-    dpg.set_primary_window(panel.tags("window"), True)
+    open_window(panel)
     frames(panel, 5)
     notices = dpg.get_value(panel.widgets.alert_text)
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import dearpygui.dearpygui as dpg
+from window import frame, open_window
 
 from costpanel import CostTracker, Usage
 from costpanel.gui import CostPanel
@@ -38,10 +39,7 @@ def session(tracker: CostTracker) -> None:
 
 def frames(n: int) -> None:
     for _ in range(n):
-        jobs = dpg.get_callback_queue()
-        if jobs:
-            dpg.run_callbacks(jobs)
-        dpg.render_dearpygui_frame()
+        frame()
 
 
 def main(out_dir: Path) -> dict[str, object]:
@@ -49,13 +47,7 @@ def main(out_dir: Path) -> dict[str, object]:
     tracker = CostTracker(started_at=start)  # ten minutes old: burn rates and projection are shown
     session(tracker)
     panel = CostPanel(tracker, persist_settings=False, budget=Decimal(100), settings=PanelSettings())
-    dpg.create_context()
-    dpg.configure_app(manual_callback_management=True)
-    panel.build()
-    dpg.create_viewport(title="costpanel", width=1280, height=800, vsync=False)
-    dpg.setup_dearpygui()
-    dpg.show_viewport()
-    dpg.set_primary_window(panel.tags("window"), True)
+    open_window(panel, "costpanel")
     shots = {}
     for theme, scale in SHOTS:
         panel.set_theme(theme)

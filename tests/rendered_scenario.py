@@ -14,19 +14,13 @@ import time
 from pathlib import Path
 
 import dearpygui.dearpygui as dpg
+from window import frame, open_window
 
 from costpanel import CostTracker, Usage
 from costpanel.gui import CostPanel
 from costpanel.gui import format as fmt
 from costpanel.pricing.retirement import is_retired
 from costpanel.sim import Conductor
-
-
-def frame() -> None:
-    jobs = dpg.get_callback_queue()
-    if jobs:
-        dpg.run_callbacks(jobs)
-    dpg.render_dearpygui_frame()
 
 
 def texts(panel: CostPanel, name: str, *, in_view: bool = False) -> list[list[str]]:
@@ -52,13 +46,7 @@ def main(out_dir: Path, events: int) -> dict[str, object]:
     shared_fallback().load()
     tracker = CostTracker()
     panel = CostPanel(tracker, persist_settings=False)
-    dpg.create_context()
-    dpg.configure_app(manual_callback_management=True)
-    panel.build()
-    dpg.create_viewport(title="costpanel test", width=1280, height=800, vsync=False)
-    dpg.setup_dearpygui()
-    dpg.show_viewport()
-    dpg.set_primary_window(panel.tags("window"), True)
+    open_window(panel)
 
     extra = sorted(e.id for e in tracker.catalog.models.values() if not e.free and not is_retired(e.retired))[:30]
     for name in extra:  # enough models that the model table scrolls

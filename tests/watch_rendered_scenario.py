@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import dearpygui.dearpygui as dpg
+from window import open_window
 
 from costpanel import CostTracker
 from costpanel.gui import CostPanel
@@ -53,13 +54,7 @@ def main(folder: Path, shot: Path) -> dict[str, object]:
     watcher.start()
     assert watcher.ready.wait(10)
     panel = CostPanel(tracker, persist_settings=False, feed=WatchFeed(watcher.stats, views.names, views.get))
-    dpg.create_context()
-    dpg.configure_app(manual_callback_management=True)
-    panel.build()
-    dpg.create_viewport(title="costpanel watch test", width=1280, height=800, vsync=False)
-    dpg.setup_dearpygui()
-    dpg.show_viewport()
-    dpg.set_primary_window(panel.tags("window"), True)
+    open_window(panel, "costpanel watch test")
     try:
         frames(panel, lambda: len(tier_rows(panel)) == 2)
         with log.open("a") as f:
