@@ -62,6 +62,21 @@ def test_workers_store_what_one_process_stores(corpus: tuple[Path, int], tmp_pat
     assert (again.added, again.replaced, again.duplicates) == (0, 0, again.calls)
 
 
+@pytest.mark.parametrize("chunk", [97, 4099])  # lines cut by reads everywhere / a few lines a read
+def test_any_read_size_imports_what_whole_files_import(corpus: tuple[Path, int], tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    """Claude Code logs are read as blocks of whole lines (a byte search, not a split): a line cut
+    by a read, a block that starts or ends mid-file, and the torn last lines give the same counts
+    and the same ledger as reading each file in one piece."""
+    root, _ = corpus
+    whole = ingest.import_logs([root], "claude-code", tmp_path / "whole.sqlite3", workers=1)
+    monkeypatch.setattr(ingest, "CHUNK_BYTES", chunk)
+    cut = ingest.import_logs([root], "claude-code", tmp_path / "cut.sqlite3", workers=1)
+    assert whole.skipped[ingest.TORN] > 0 and whole.lines > 3000
+    assert (counts(cut), cut.skipped, cut.errors) == (counts(whole), whole.skipped, whole.errors)
+    assert ledger(tmp_path / "cut.sqlite3") == ledger(tmp_path / "whole.sqlite3")
+
+
 def test_batches_written_together_count_as_written_one_by_one(corpus: tuple[Path, int], tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     root, _ = corpus

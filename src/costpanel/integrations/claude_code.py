@@ -107,7 +107,7 @@ class _Line(msgspec.Struct):
     sessionId: str | None = None  # noqa: N815 - the log's own names
     cwd: str | None = None
     requestId: str | None = None  # noqa: N815
-    timestamp: str | None = None
+    timestamp: dt.datetime | None = None  # RFC 3339, read in C; another spelling: the full parse
     isSidechain: bool | None = None  # noqa: N815
     agentId: str | None = None  # noqa: N815
     isApiErrorMessage: bool | None = None  # noqa: N815
@@ -179,6 +179,14 @@ def _place(path: Path) -> tuple[str, str, bool]:
     return path.parent.name, path.stem, False
 
 
+def _lines_in(block: bytes, start: int, end: int) -> tuple[int, int]:
+    """(lines, blank or whitespace-only ones) in ``block[start:end]``, whole lines."""
+    lines = block[start:end].split(b"\n")
+    if not lines[-1]:  # the newline ending the last line
+        lines.pop()
+    return len(lines), lines.count(b"") + sum(map(bytes.isspace, lines))
+
+
 BadLine = BadField  # a line with a field of the wrong type or value; the message names it
 
 
@@ -245,37 +253,9 @@ def _usage_checked(usage: dict[str, Any]) -> Usage:
                  web_search=web)
 
 
-# Claude Code writes every time as ``2026-11-30T09:12:04.511Z``: the epoch microseconds of each minute
-# seen ("2026-11-30T09:12:") make the rest one slice and one int(), not a datetime (~0.7 us a line less).
-_MINUTES: dict[str, int] = {}
-_MAX_MINUTES = 200_000  # ~140 days of minutes with calls (~20 MB at most)
-_US = 1_000_000
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-_ONE_US = dt.timedelta(microseconds=1)
-
-
 def timestamp(value: object) -> float:
-    """Epoch seconds of an ISO 8601 time with its offset (Claude Code writes UTC with ``Z``)."""
-    if type(value) is str and len(value) == 24 and value[23] == "Z" and value[19] == "." and value[16] == ":":
-        base = _MINUTES.get(value[:17])
-        if base is not None:
-            tail = value[17:19] + value[20:23]  # seconds and milliseconds
-            if tail.isdigit() and tail.isascii() and tail[0] < "6":
-                # exactly datetime.timestamp(): whole microseconds over 10**6, correctly rounded
-                return (base + int(tail) * 1000) / _US
-        seconds = _timestamp(value)
-        if len(_MINUTES) < _MAX_MINUTES:
-            try:
-                minute = dt.datetime.fromisoformat(value[:17] + "00.000Z")
-            except ValueError:  # another ISO 8601 spelling of that length: always the long way
-                return seconds
-            if minute.tzinfo is not None:
-                _MINUTES[value[:17]] = (minute - _EPOCH) // _ONE_US
-        return seconds
-    return _timestamp(value)
-
-
-def _timestamp(value: object) -> float:
+    """Epoch seconds of a line's ISO 8601 time with its offset (Claude Code writes UTC with ``Z``):
+    what the fast path's msgspec reads (see :func:`~._fields.iso_seconds`). Raises BadLine."""
     return iso_seconds("timestamp", value)
 
 
@@ -302,17 +282,34 @@ class Reader:
         is simply read again from its first line."""
 
     def read_lines(self, lines: Iterable[bytes]) -> list[LogCall]:
+        lines = list(lines)
+        return self.read_block(b"\n".join(lines) + b"\n") if lines else []
+
+    def read_block(self, block: bytes) -> list[LogCall]:
+        """:meth:`read_lines` of the lines in ``block`` (each ends with a newline), found by a byte
+        search for ``"usage"``: the lines between are counted, never copied or looked at one by one
+        (most of a real log's bytes)."""
         calls: list[LogCall] = []
         append = calls.append
         skipped = self.skipped
         parse, fast = self._parse, self._fast
-        no_usage = 0
-        number = self.lines
-        for number, line in enumerate(lines, number + 1):
-            if _USAGE_MARK not in line:  # most bytes of a real log: never parsed
-                if line and not line.isspace():  # line.strip(), without copying the line
-                    no_usage += 1
-                continue
+        find, rfind = block.find, block.rfind
+        number = self.lines  # the lines before `done`
+        done = no_usage = 0  # offset of the first line not counted yet
+        at = find(_USAGE_MARK)
+        while at >= 0:
+            start = rfind(b"\n", done, at) + 1 or done
+            if start > done:
+                lines, blank = _lines_in(block, done, start)
+                number += lines
+                no_usage += lines - blank
+            end = find(b"\n", at)
+            if end < 0:  # the last line without its newline
+                end = len(block)
+            line = block[start:end]
+            number += 1
+            done = end + 1
+            at = find(_USAGE_MARK, done)
             try:
                 call = fast(line)
                 if call is None:  # not the usual shape: the full parse decides
@@ -334,6 +331,10 @@ class Reader:
                 skipped[call] += 1
             else:
                 append(call)  # type: ignore[arg-type]
+        if done < len(block):
+            lines, blank = _lines_in(block, done, len(block))
+            number += lines
+            no_usage += lines - blank
         self.lines = number
         if no_usage:
             skipped[NO_USAGE] += no_usage
@@ -385,7 +386,7 @@ class Reader:
         if not (usage.speed in _PLAIN and usage.service_tier in _PLAIN and usage.inference_geo in _PLAIN):
             return None
         when = obj.timestamp
-        if when is None:
+        if when is None or when.tzinfo is None:  # no time, or one without its offset: the full parse says why
             return None
         total = usage.cache_creation_input_tokens
         creation = usage.cache_creation
@@ -398,7 +399,7 @@ class Reader:
         tier = SUBAGENT if self.subagent_file or obj.isSidechain is True or obj.agentId else MAIN
         used = _new_usage(Usage, (0 if i == _ABSENT else i, usage.cache_read_input_tokens, total - w1h, w1h,
                                   0 if o == _ABSENT else o, 1, 0 if tools is None else tools.web_search_requests))
-        return _new_usage(LogCall, (event_id, timestamp(when), model, used, tier, session, project, None, SOURCE))
+        return _new_usage(LogCall, (event_id, when.timestamp(), model, used, tier, session, project, None, SOURCE))
 
     def _parse(self, line: bytes) -> LogCall | str:
         """One line: its call, or the reason it bills nothing. Raises JSONDecodeError or BadLine."""

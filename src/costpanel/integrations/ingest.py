@@ -358,24 +358,27 @@ class Importer:
         held = 0
         too_long = False
         take, result = self._take, self.result
+        read_block = getattr(reader, "read_block", None) or _block_reader(reader)
         while chunk := read(fd, CHUNK_BYTES):
-            lines = chunk.split(b"\n")
-            tail = lines.pop()  # the start of the next line (b"" when the chunk ends with a newline)
-            if lines:
+            cut = chunk.rfind(b"\n") + 1  # the chunk's complete lines end here
+            if cut:
                 if too_long:  # the end of the long line
-                    del lines[0]
                     result.skipped[LINE_TOO_LONG] += 1
                     result.lines += 1
                     too_long = False
+                    block = chunk[chunk.find(b"\n") + 1:cut]
                 elif parts:
-                    parts.append(lines[0])
-                    lines[0] = b"".join(parts)
+                    parts.append(chunk[:cut])
+                    block = b"".join(parts)
+                else:
+                    block = chunk if cut == len(chunk) else chunk[:cut]
                 parts, held = [], 0
-                if lines:
-                    take(reader.read_lines(lines))
-            if tail and not too_long:
-                parts.append(tail)
-                held += len(tail)
+                if block:
+                    take(read_block(block))
+                chunk = chunk[cut:]  # the start of the next line
+            if chunk and not too_long:
+                parts.append(chunk)
+                held += len(chunk)
                 if held > MAX_LINE_BYTES:
                     parts, held, too_long = [], 0, True
         if too_long:
@@ -608,6 +611,17 @@ def _rebuilt(groups: dict[int, list[tuple[Any, ...]]]) -> dict[int, list[Event]]
     new = _new_tuple
     return {raised: [new(Event, (*t[:at], new(Usage, t[at]), *t[at + 1:])) for t in rows]
             for raised, rows in groups.items()}
+
+
+def _block_reader(reader: Any) -> Callable[[bytes], list[LogCall]]:
+    """``read_block`` for a reader that reads lines only: the block split into them."""
+
+    def read_block(block: bytes) -> list[LogCall]:
+        lines = block.split(b"\n")
+        lines.pop()  # after the last newline: nothing
+        return reader.read_lines(lines)  # type: ignore[no-any-return]
+
+    return read_block
 
 
 def _merge(into: ImportResult, part: ImportResult) -> None:

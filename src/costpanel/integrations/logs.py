@@ -19,6 +19,10 @@ with:
   newline, in file order; state such as Codex's cumulative totals carries over between calls, and
   ``reset()`` starts over when a file is truncated or replaced) or
   ``read_document(data) -> list[LogCall]`` for :data:`DOCUMENT` files (the whole file each time).
+  A :data:`LINES` reader may also have ``read_block(block) -> list[LogCall]``: ``read_lines`` of
+  the lines of ``block`` (bytes of whole lines, each ending with a newline), which an import then
+  calls instead of splitting each chunk it reads into lines (Claude Code's reader finds its usage
+  lines by a byte search and only counts the others).
 
 A reader never raises on bad input: a line it cannot use is counted in ``skipped`` under one of
 the reasons below, and reading goes on. It yields every usage line it meets, repeats included:
