@@ -106,6 +106,33 @@ def test_import_prints_its_counts_and_a_second_run_adds_nothing(logs: Path, db: 
     assert set(stored(db)) == {"a1", "a2", "b1"}
 
 
+def test_import_ends_with_its_ledger_closed_and_its_output_whole_even_into_a_closed_pipe(
+        logs: Path, db: Path, tmp_path: Path) -> None:
+    """`import` ends its process without Python's teardown: only after its ledger is committed and
+    closed (its WAL folded into the file), its output flushed, and with its own exit code."""
+    import subprocess
+    import sys
+
+    (logs / "a.jsonl").write_text(line("a1", 1000, 100) + line("a2", 2000, 200))
+    env = {**os.environ, **isolated_env(tmp_path)}
+    r = subprocess.run([sys.executable, "-m", "costpanel", "import", str(logs), "--db", str(db), "--json"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 0 and json.loads(r.stdout)["added"] == 2, r.stderr
+    assert not Path(f"{db}-wal").exists()  # closed: nothing left for the next opener to recover
+    assert set(stored(db)) == {"a1", "a2"}
+    # a reader that stops at once (`| head -c1`): no traceback, the import still counts
+    reader = subprocess.Popen([sys.executable, "-m", "costpanel", "import", str(logs), "--db", str(db)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert reader.stdout is not None and reader.stderr is not None
+    reader.stdout.close()
+    with reader.stderr:
+        err = reader.stderr.read().decode()
+    assert reader.wait(timeout=60) == 0 and "Traceback" not in err, err
+    bad = subprocess.run([sys.executable, "-m", "costpanel", "import", str(tmp_path / "none"), "--db", str(db)],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1, bad.stderr
+
+
 def test_printed_summary_escapes_control_characters_and_falls_back_to_ascii(logs: Path, db: Path,
                                                                            tmp_path: Path) -> None:
     """The summary is plain text: a file name's escape sequence is shown, never sent to the terminal,

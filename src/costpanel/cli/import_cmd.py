@@ -28,7 +28,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--db", type=Path, default=None, metavar="PATH",
                    help="ledger file (default: COSTPANEL_DB or the user data dir)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(handler=run_import)
+    p.set_defaults(handler=run_import, quick_exit=True)  # nothing left open when it returns
 
 
 def run_import(args: argparse.Namespace) -> int:
