@@ -115,6 +115,7 @@ def test_import_ends_with_its_ledger_closed_and_its_output_whole_even_into_a_clo
 
     (logs / "a.jsonl").write_text(line("a1", 1000, 100) + line("a2", 2000, 200))
     env = {**os.environ, **isolated_env(tmp_path)}
+    env.pop("PYTHONUNBUFFERED", None)  # output to a pipe is buffered, as for most users
     r = subprocess.run([sys.executable, "-m", "costpanel", "import", str(logs), "--db", str(db), "--json"],
                        capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 0 and json.loads(r.stdout)["added"] == 2, r.stderr
