@@ -179,6 +179,12 @@ def test_a_db_in_a_folder_that_does_not_exist_is_refused_and_no_folder_is_made(l
     assert r.returncode == 2, r.stdout + r.stderr
     assert one_line_error(r) == f"error: --db {db}: the folder {db.parent} does not exist (create it first, or check the path)"
     assert not (tmp_path / "typo").exists()
+    # the same ledger named by COSTPANEL_DB (a typo in a shell profile) is refused the same way
+    r = costpanel(*(part.format(logs=logs) for part in command), env={**isolated_env(tmp_path), "COSTPANEL_DB": str(db)})
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert one_line_error(r) == (f"error: COSTPANEL_DB {db}: the folder {db.parent} does not exist "
+                                 "(create it first, or check the path)")
+    assert not (tmp_path / "typo").exists()
 
 
 def test_a_named_source_that_finds_none_of_its_files_says_others_are_there(logs: Path, db: Path, tmp_path: Path) -> None:

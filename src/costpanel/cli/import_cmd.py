@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .output import box, catalog_or_none, error, print_json, printable
-from .panel_checks import missing_folder
+from .panel_checks import missing_folder, named_ledger
 
 # costpanel.integrations.registry's names, written out: the parser must not import the sources
 # (tests/test_import.py checks the two agree).
@@ -49,7 +49,8 @@ def run_import(args: argparse.Namespace) -> int:
     except ValueError as exc:
         error(str(exc))
         return 2
-    problem = missing_folder(args.db) if args.db is not None else None
+    named = named_ledger(args)
+    problem = missing_folder(*named) if named is not None else None
     if problem:
         error(problem)
         return 2
