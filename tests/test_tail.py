@@ -117,10 +117,11 @@ def test_a_deleted_file_is_counted_and_forgotten_with_its_skips_kept(tmp_path: P
     f.unlink()
     assert t.read(f) == []
     assert f not in t.files
-    assert t.skipped() == {DELETED: 1, MALFORMED: 1}
+    assert t.skipped() == {MALFORMED: 1}  # lines
+    assert t.file_problems() == {DELETED: 1}  # files
     assert t.lines == 2
     assert t.read(f) == []  # no longer followed: nothing, and not counted twice
-    assert t.skipped()[DELETED] == 1
+    assert t.file_problems() == {DELETED: 1}
 
 
 def test_an_unreadable_file_is_counted_once_and_read_when_it_is_back(tmp_path: Path) -> None:
@@ -131,14 +132,14 @@ def test_an_unreadable_file_is_counted_once_and_read_when_it_is_back(tmp_path: P
     f.unlink()
     f.mkdir()  # a folder where the file was: opening it fails (even as root, unlike chmod)
     assert t.read(f) == [] and t.read(f) == []
-    assert t.skipped() == {UNREADABLE: 1}
+    assert t.file_problems() == {UNREADABLE: 1} and t.skipped() == {}
     f.rmdir()
     f.write_bytes(line(5) + line(6))
     assert ids(t.read(f)) == ["call-5", "call-6"]  # a new file (maybe the same inode): from its start
     f.unlink()
     f.mkdir()  # unreadable again: a new problem, counted again
     assert t.read(f) == []
-    assert t.skipped() == {UNREADABLE: 2}
+    assert t.file_problems() == {UNREADABLE: 2}
 
 
 def test_binary_garbage_is_skipped_and_reading_goes_on(tmp_path: Path) -> None:
@@ -212,5 +213,5 @@ def test_a_reader_that_raises_is_counted_and_other_files_go_on(tmp_path: Path, c
     t = Tail()
     assert t.follow(bad, BROKEN) == []  # type: ignore[arg-type]
     assert ids(t.follow(good, jsonl)) == ["call-2"]
-    assert t.skipped() == {READER_FAILED: 1}
+    assert t.file_problems() == {READER_FAILED: 1}
     assert "reading " + str(bad) in caplog.text

@@ -91,7 +91,7 @@ def test_catch_up_counts_today_skips_older_lines_and_garbage_then_follows_append
     snap = tracker.snapshot()
     assert snap.by_model[MODEL].cost_units == cost_of(Usage(input=1001, output=10), Usage(input=1003, output=10))
     assert watcher.stats().line() == ("1 folder watched · 1 file · 2 calls · "
-                                      "skipped 2 (before today 1, malformed json 1)")
+                                      "skipped 2 lines (before today 1, malformed json 1)")
 
 
 def test_new_folders_and_files_are_followed_and_a_torn_line_counts_when_complete(watched) -> None:
@@ -129,7 +129,7 @@ def test_a_replaced_file_is_not_counted_twice_and_a_deleted_one_is_counted_as_su
     wait_for(lambda: tracker.snapshot().calls == 3)
     assert watcher.stats().duplicates == 2
     f.unlink()
-    wait_for(lambda: watcher.stats().skipped.get(DELETED) == 1)
+    wait_for(lambda: watcher.stats().files_set_aside.get(DELETED) == 1)
     assert tracker.snapshot().calls == 3, "calls of a deleted log stay counted"
     assert watcher.stats().files == 0
 
@@ -170,7 +170,7 @@ def test_files_no_source_recognises_are_counted_not_read(tmp_path: Path) -> None
     watcher = Watcher(tracker, [Root(tmp_path, tuple(available_sources()), detect=True)])
     watcher.catch_up()
     assert tracker.snapshot().calls == 1
-    assert watcher.stats().skipped == {NOT_RECOGNISED: 1}
+    assert watcher.stats().files_set_aside == {NOT_RECOGNISED: 1}
 
 
 def test_a_label_the_tracker_refuses_is_skipped_as_a_bad_field(tmp_path: Path) -> None:
@@ -204,7 +204,7 @@ def test_a_root_deleted_and_made_again_is_followed_again(watched) -> None:
     (logs / "a.jsonl").write_text(event(1))
     start(watcher)
     shutil.rmtree(logs)
-    wait_for(lambda: watcher.stats().skipped.get(DELETED) == 1)
+    wait_for(lambda: watcher.stats().files_set_aside.get(DELETED) == 1)
     logs.mkdir()
     append(logs / "b.jsonl", event(2))
     wait_for(lambda: tracker.snapshot().calls == 2)
@@ -217,17 +217,23 @@ def test_a_file_recognised_once_it_has_a_line_is_read_then(tmp_path: Path) -> No
     tracker = CostTracker()
     watcher = Watcher(tracker, [Root(tmp_path, tuple(available_sources()), detect=True)])
     watcher.catch_up()
-    assert watcher.stats().skipped == {NOT_RECOGNISED: 1}
+    assert watcher.stats().files_set_aside == {NOT_RECOGNISED: 1}
     f.write_text(event(1))
     watcher.catch_up()
-    assert tracker.snapshot().calls == 1 and watcher.stats().skipped == {}
+    assert tracker.snapshot().calls == 1 and watcher.stats().files_set_aside == {}
 
 
 def test_stats_line_names_every_reason_most_frequent_first() -> None:
     stats = WatchStats(folders=2, files=1, calls=1_204, replaced=0, duplicates=0, lines=0,
-                       skipped={"no usage": 3, "malformed json": 40}, missing=("/x",))
-    assert stats.line() == ("2 folders watched · 1 file · 1,204 calls · skipped 43 (malformed json 40, no usage 3)"
+                       skipped={"no usage": 3, "malformed json": 40}, missing=("/x",),
+                       files_set_aside={NOT_RECOGNISED: 1, DELETED: 2})
+    assert stats.line() == ("2 folders watched · 1 file · 1,204 calls · skipped 43 lines (malformed json 40, no usage 3)"
+                            " · 3 files deleted or not read (deleted while watched 2, not a known log format 1)"
                             " · not found: /x")
+    assert WatchStats(folders=1, files=1, calls=0, replaced=0, duplicates=0, lines=1, skipped={"no usage": 1},
+                      missing=(), files_set_aside={DELETED: 1}).line() == (
+        "1 folder watched · 1 file · 0 calls · skipped 1 line (no usage 1) · 1 file deleted or not read "
+        "(deleted while watched 1)")
     assert WatchStats(folders=1, files=0, calls=0, replaced=0, duplicates=0, lines=0, skipped={},
                       missing=("/a", "/b"), error="OSError: inotify watch limit reached").line(sep=" | ") == (
         "1 folder watched | 0 files | 0 calls | 2 folders not found | watching stopped: OSError: inotify watch limit reached")
@@ -260,7 +266,7 @@ def test_headless_with_a_pipe_prints_summary_lines_and_stores_the_calls(tmp_path
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert 1 <= len(lines) <= 3
-    assert all(" · 1 call · 1,011 tokens · sources: 1 folder watched · 1 file · 1 call · skipped 1 (before today 1)"
+    assert all(" · 1 call · 1,011 tokens · sources: 1 folder watched · 1 file · 1 call · skipped 1 line (before today 1)"
                in line for line in lines), lines
     assert ledger_calls(db) == {"call-1": (1001, 10, cost_of(Usage(input=1001, output=10)))}
 
@@ -419,7 +425,7 @@ def test_headless_on_a_terminal_draws_the_live_tables_and_no_ledger_keeps_nothin
     text = out.decode(errors="replace")
     assert "Today: $" in text and "2 calls" in text
     assert "By tier" in text and "subagent" in text and "By model" in text and MODEL in text
-    assert "Sources: 1 folder watched · 1 file · 2 calls · skipped 1 (not a known log format 1)" in text
+    assert "Sources: 1 folder watched · 1 file · 2 calls · 1 file deleted or not read (not a known log format 1)" in text
     assert not default_db.exists(), "--no-ledger writes no ledger"
     assert "Budget guards" in text and "Last crossing: Session budget reached: $0.0063 of $0.0050 spent" in text
     assert any("Session" in row and "$0.0050" in row and "exceeded" in row for row in text.splitlines())

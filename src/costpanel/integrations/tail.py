@@ -179,9 +179,12 @@ class Tail:
         return self._gone_lines + sum(f.reader.lines for f in self.files.values())
 
     def skipped(self) -> Skips:
-        """Lines skipped by reason, in every file followed so far, plus problems with files."""
+        """Lines skipped by reason, in every file followed so far."""
         total = Skips(self._gone)
         for followed in self.files.values():
             total.update(followed.reader.skipped)
-        total.update(self.problems)
         return Skips({reason: n for reason, n in total.items() if n > 0})
+
+    def file_problems(self) -> Skips:
+        """Files by what happened to them: deleted while watched, unreadable, a reader error."""
+        return Skips({reason: n for reason, n in self.problems.items() if n > 0})

@@ -67,7 +67,8 @@ def default_roots(sources: Sequence[ModuleType]) -> list[Root]:
 
 @dataclass(frozen=True)
 class WatchStats:
-    """What the Sources line shows: folders watched, files followed, calls, skipped lines by reason."""
+    """What the Sources line shows: folders watched, files followed, calls, skipped lines by reason,
+    and files by what happened to them (deleted while watched, unreadable, not a known format)."""
 
     folders: int
     files: int
@@ -79,16 +80,20 @@ class WatchStats:
     missing: tuple[str, ...]  # roots that do not exist (yet)
     waiting: int = 0  # files whose last line has no newline yet
     error: str | None = None  # why watching stopped, if it did (the figures are then frozen)
+    files_set_aside: dict[str, int] = field(default_factory=dict)  # files (not lines) by reason
 
     def line(self, sep: str = " · ") -> str:
-        """One line for people: ``2 folders watched · 14 files · 1,203 calls · skipped 40 (no usage 38,
-        malformed json 2)`` (the panel's ASCII-only font takes ``sep=" | "``)."""
+        """One line for people: ``2 folders watched · 14 files · 1,203 calls · skipped 40 lines (no
+        usage 38, malformed json 2) · 1 file deleted or not read (deleted while watched 1)`` (the
+        panel's ASCII-only font takes ``sep=" | "``)."""
         parts = [f"{self.folders:,} folder{'s' * (self.folders != 1)} watched", f"{self.files:,} file{'s' * (self.files != 1)}",
                  f"{self.calls:,} call{'s' * (self.calls != 1)}"]
         skipped = sum(self.skipped.values())
         if skipped:
-            why = ", ".join(f"{reason} {n:,}" for reason, n in sorted(self.skipped.items(), key=lambda kv: (-kv[1], kv[0])))
-            parts.append(f"skipped {skipped:,} ({why})")
+            parts.append(f"skipped {skipped:,} line{'s' * (skipped != 1)} ({_reasons(self.skipped)})")
+        aside = sum(self.files_set_aside.values())
+        if aside:
+            parts.append(f"{aside:,} file{'s' * (aside != 1)} deleted or not read ({_reasons(self.files_set_aside)})")
         if len(self.missing) == 1:
             parts.append(f"not found: {self.missing[0]}")
         elif self.missing:
@@ -96,6 +101,11 @@ class WatchStats:
         if self.error:
             parts.append(f"watching stopped: {self.error}")
         return sep.join(parts)
+
+
+def _reasons(counts: dict[str, int]) -> str:
+    """``malformed json 40, no usage 3``: the most frequent reason first."""
+    return ", ".join(f"{reason} {n:,}" for reason, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 @dataclass
@@ -405,8 +415,9 @@ class Watcher:
         with self._lock:
             skipped = self.tail.skipped()
             skipped.update(self._recorded)
+            aside = self.tail.file_problems()
             if self._undetected:
-                skipped[NOT_RECOGNISED] += len(self._undetected)
+                aside[NOT_RECOGNISED] += len(self._undetected)
             # the roots watched: folders, and the folder of each file named (not the folders above a
             # root that does not exist yet, which are watched only to see it appear)
             folders = {r.path if r.path.is_dir() else r.path.parent for r in self.roots if r.path.exists()}
@@ -416,4 +427,5 @@ class Watcher:
                 missing=tuple(str(r.path) for r in self.roots if not r.path.exists()),
                 waiting=sum(f.waiting for f in self.tail.files.values()),
                 error=None if self.error is None else f"{type(self.error).__name__}: {self.error}",
+                files_set_aside=dict(aside),
             )
