@@ -28,6 +28,7 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["COSTPANEL_CONFIG_DIR"] = str(root / "config")
     os.environ["COSTPANEL_DATA_DIR"] = str(root / "data")
     os.environ["COSTPANEL_DB"] = str(root / "data" / "ledger.sqlite3")
+    (root / "data").mkdir()  # a COSTPANEL_DB in a folder that does not exist is refused, as a user's typo
     # One compiled-catalog cache for the whole run (keyed by file contents, so sharing it is safe,
     # and child processes then skip the ~0.2 s build); tests of the cache itself use their own.
     os.environ["COSTPANEL_CACHE_DIR"] = str(root / "cache")

@@ -112,8 +112,11 @@ def main(out_dir: Path, events: int) -> dict[str, object]:
         "table_order": table_order,
         "frames_while_recording": frames_while_recording,
         "tracker_calls": snap.calls,
-        "tracker_total_exact": f"{fmt.usd_exact(snap.total_usd)} exactly",
-        "tracker_total": fmt.usd(snap.total_usd),
+        # the total leaves out the unpriced calls, and says so (never a silent $0)
+        "tracker_total_exact": f"{fmt.usd_exact(snap.total_usd)} exactly" + (
+            f"; plus {snap.unpriced_calls:,} unpriced call(s) not included" if snap.unpriced_calls else ""),
+        "tracker_total": fmt.usd(snap.total_usd) + (" +?" if snap.unpriced_calls else ""),
+        "unpriced_calls": snap.unpriced_calls,
         "shown_total_tip": shown_total_tip,
         "shown_total": shown_total,
         "tracker_tiers": {t: r.calls for t, r in snap.by_tier.items()},

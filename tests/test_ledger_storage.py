@@ -8,6 +8,7 @@ store would, and ``gate`` holds the writer inside ``write()`` until the test let
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -120,6 +121,30 @@ def test_while_the_storage_is_down_calls_wait_in_memory_not_the_caller_and_all_l
     store.down = None
     assert ledger.flush()
     assert store.events == sent and ledger.health().ok
+
+
+def test_health_counts_each_waiting_call_once_while_the_writer_retries(
+        store: ListStorage, catalog: Catalog, ledgers: list[Ledger]) -> None:
+    """The writer takes calls off the queue, fails, and puts them back, again and again; health()
+    read meanwhile (the panel does, every frame) counts each call once: never twice, never not at all."""
+    ledger = Ledger(storage=store, flush_interval=0.0005, max_backlog=10_000)
+    ledgers.append(ledger)
+    tracker = CostTracker(catalog, ledger=ledger)
+    store.down = "server unreachable"
+    for k in range(50):
+        tracker.record("gpt-4o", Usage(input=k + 1, output=1))
+    until(lambda: not ledger.health().ok, "the writer to report the failure")
+    seen: set[int] = set()
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns between almost any two bytecodes: every window shows
+    try:
+        for _ in range(20_000):
+            seen.add(ledger.health().queued)
+    finally:
+        sys.setswitchinterval(switch)
+    assert seen == {50 + 1}, sorted(seen)  # + the session's start
+    store.down = None
+    assert ledger.flush() and len(store.events) == 50
 
 
 def test_past_the_backlog_a_recorder_waits_for_the_writer_and_the_queue_stays_bounded(

@@ -94,6 +94,7 @@ def test_panel_renders_while_a_thread_records_and_then_shows_the_exact_total(sce
     assert scenario["frames_while_recording"] >= 5, "frames were rendered while events arrived"
     assert scenario["shown_total_tip"] == scenario["tracker_total_exact"]
     assert scenario["shown_total"] == scenario["tracker_total"]
+    assert scenario["unpriced_calls"] > 0 and scenario["shown_total"].endswith(" +?")  # the demo's unknown model
     assert {t: int(c.replace(",", "")) for t, c in scenario["shown_tiers"].items()} == scenario["tracker_tiers"]
     shown, tracked = scenario["shown_models"], scenario["tracker_models"]
     assert len(tracked) > 30, "the model table scrolls"

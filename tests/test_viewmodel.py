@@ -101,9 +101,15 @@ def test_header_texts_come_from_the_snapshot(tracker: CostTracker) -> None:
     tracker.record("gpt-4o", Usage(input=1_000_000, output=1), tier="Tier 1")
     tracker.record("mystery", Usage(input=5), tier="Tier 1")
     h = build_view(tracker.snapshot()).header
-    assert h.cost == "$2.50" and h.cost_exact == "$2.50001 exactly"
+    assert h.cost == "$2.50 +?" and h.cost_exact == "$2.50001 exactly; plus 1 unpriced call(s) not included"
     assert h.calls == "2 calls" and h.tokens == "1,000,006 tokens"
     assert h.unpriced == "1 call(s) unpriced: mystery"
+
+
+def test_the_total_says_plainly_when_it_leaves_out_nothing(tracker: CostTracker) -> None:
+    tracker.record("gpt-4o", Usage(input=1_000_000, output=1), tier="Tier 1")
+    h = build_view(tracker.snapshot()).header
+    assert (h.cost, h.cost_exact, h.unpriced) == ("$2.50", "$2.50001 exactly", "")
 
 
 def test_sort_by_cost_puts_unpriced_below_zero(tracker: CostTracker) -> None:
@@ -141,7 +147,7 @@ def hour_old_session(catalog: Catalog, clock: Clock) -> PanelView:
 def test_header_rates_and_projection_are_the_hand_computed_figures(hour_old_session: PanelView) -> None:
     h = hour_old_session.header
     # total: 5 + 0.25 + 0.00075 + 1 + 0.5 = $6.75075
-    assert (h.cost, h.cost_exact) == ("$6.75", "$6.75075 exactly")
+    assert (h.cost, h.cost_exact) == ("$6.75 +?", "$6.75075 exactly; plus 2 unpriced call(s) not included")
     assert h.calls == "7 calls"
     assert h.tokens == "2,552,890 tokens"  # 2,100,000 + 2,000 + 10 + 400,000 + 50,000 + 880
     assert h.elapsed == "elapsed 1:00:00"

@@ -490,6 +490,16 @@ FAULTS: tuple[Fault, ...] = (
           "            total.update(followed.reader.skipped)\n        total.update(self.problems)\n        return Skips(",
           ("tests/test_tail.py", "tests/test_watch.py"),
           ("tests/test_tail.py::test_a_deleted_file_is_counted_and_forgotten_with_its_skips_kept",)),
+    Fault("d6", "the panel's big total hides that unpriced calls are left out of it (no '+?')", VIEWMODEL,
+          '        cost += " +?"\n', "",
+          ("tests/test_viewmodel.py",), ("tests/test_viewmodel.py::test_header_texts_come_from_the_snapshot",)),
+    Fault("lg1", "health() reads the queue and the batch in flight while the writer moves calls between them",
+          STORE, "            moving = self._moving\n            if moving % 2 == 0:\n"
+                 "                queued = self._pending() + self._in_flight\n                if self._moving == moving:\n"
+                 "                    break\n",
+          "            queued = self._pending() + self._in_flight\n            break\n",
+          ("tests/test_ledger_storage.py",),
+          ("tests/test_ledger_storage.py::test_health_counts_each_waiting_call_once_while_the_writer_retries",)),
     Fault("k3", "close() does not wait for calls the lookup's thread is committing (they are lost)", TRACKER,
           "        if self._waiting or self._settling:\n", "        if self._waiting:\n",
           (T_FALLBACK,),

@@ -251,9 +251,13 @@ def header_view(s: Snapshot, glyphs: Glyphs | None = None, *, since_midnight: bo
     if s.discarded.calls:
         discarded = f"{s.discarded.calls:,} discarded fallback call(s), {fmt.usd(s.discarded.cost_usd)} not in the total"
     burn_5m, burn_session, projection = burn_texts(s)
+    cost, cost_exact = fmt.usd(s.total_usd), f"{fmt.usd_exact(s.total_usd)} exactly"
+    if s.unpriced_calls:  # never a silent $0: the total leaves out what has no price, and says so
+        cost += " +?"
+        cost_exact += f"; plus {s.unpriced_calls:,} unpriced call(s) not included"
     return HeaderView(
-        cost=fmt.usd(s.total_usd),
-        cost_exact=f"{fmt.usd_exact(s.total_usd)} exactly",
+        cost=cost,
+        cost_exact=cost_exact,
         tokens=f"{fmt.tokens(s.tokens)} tokens",
         calls=f"{s.calls:,} call{'' if s.calls == 1 else 's'}",
         elapsed="today, since 00:00" if since_midnight else f"elapsed {fmt.duration(s.elapsed_s)}",

@@ -83,6 +83,9 @@ class Ledger:
         self._closed = False
         self._written = 0
         self._in_flight = 0
+        # Odd while the writer moves calls between the queue and its batch: health() then waits
+        # for the move to end, so a call is never counted both queued and in flight, nor neither.
+        self._moving = 0
         self._rejected = 0
         self.pace_waits = 0  # times record() waited for the writer (never while writes fail)
         self._busy = False  # the last failure was another writer holding the store
@@ -181,14 +184,19 @@ class Ledger:
             if not self._pending():
                 return True
             popleft = self._queue.popleft  # one popper at a time (the lock): the length only grows
+            self._moving += 1
             batch = [popleft() for _ in range(min(len(self._queue), MAX_BATCH))]
             marks = [self._marks.popleft() for _ in range(len(self._marks))]
             self._in_flight = len(batch) + len(marks)  # still "queued" for health() until stored
+            self._moving += 1
             try:
                 self.storage.write(batch, marks)
             except StorageUnavailable as exc:  # busy, full, read-only: the store's trouble, not the batch's
+                self._moving += 1
                 self._queue.extendleft(reversed(batch))
                 self._marks.extendleft(reversed(marks))
+                self._in_flight = 0
+                self._moving += 1
                 self._last_error, self._busy = str(exc), exc.busy
                 if not self._closed:  # closing, it is not retried: close() says what became of the calls
                     import logging
@@ -222,18 +230,23 @@ class Ledger:
             try:
                 self.storage.write(events, one_mark)
                 self._written += len(events)
+                self._in_flight -= len(events) + len(one_mark)
                 continue
             except StorageUnavailable as exc:  # the store's trouble after all: retry later
                 self._last_error, self._busy = str(exc), exc.busy
             except Exception as exc:
                 try:
                     self._reject(events[0] if events else one_mark[0], exc)
+                    self._in_flight -= len(events) + len(one_mark)
                     continue
                 except OSError as side:  # not even the side file can be written (a full disk)
                     self._last_error, self._busy = (f"{type(exc).__name__}: {exc}; and {self.rejected_path}: "
                                                     f"{side.strerror or side}"), False
+            self._moving += 1
             self._queue.extend(events)
             self._marks.extend(one_mark)
+            self._in_flight -= len(events) + len(one_mark)
+            self._moving += 1
             kept = True
         self._last_flush = time.time()
         return not kept
@@ -257,8 +270,15 @@ class Ledger:
         return False
 
     def health(self) -> Health:
-        return Health(self._last_error is None, self._pending() + self._in_flight, self._written,
-                      self._last_error, self._last_flush, self._rejected)
+        while True:  # never behind the lock (held while the store writes): a move takes microseconds
+            moving = self._moving
+            if moving % 2 == 0:
+                queued = self._pending() + self._in_flight
+                if self._moving == moving:
+                    break
+            time.sleep(0)
+        return Health(self._last_error is None, queued, self._written, self._last_error, self._last_flush,
+                      self._rejected)
 
     def close(self) -> None:
         """Write what is queued and stop the writer. Safe to call twice; also runs at interpreter exit.
