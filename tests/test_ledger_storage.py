@@ -134,11 +134,14 @@ def test_health_counts_each_waiting_call_once_while_the_writer_retries(
     for k in range(50):
         tracker.record("gpt-4o", Usage(input=k + 1, output=1))
     until(lambda: not ledger.health().ok, "the writer to report the failure")
+    rounds = 500  # the writer backs off between tries: these take, fail and put back at once
+    mover = threading.Thread(target=lambda: [ledger._flush_queue() for _ in range(rounds)])
     seen: set[int] = set()
     switch = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)  # threads take turns between almost any two bytecodes: every window shows
     try:
-        for _ in range(20_000):
+        mover.start()
+        while mover.is_alive():
             seen.add(ledger.health().queued)
     finally:
         sys.setswitchinterval(switch)
