@@ -129,6 +129,10 @@ def test_import_ends_with_its_ledger_closed_and_its_output_whole_even_into_a_clo
     with reader.stderr:
         err = reader.stderr.read().decode()
     assert reader.wait(timeout=60) == 0 and "Traceback" not in err, err
+    with open("/dev/full", "w") as full:  # output that cannot be written: one line and exit 1
+        r = subprocess.run([sys.executable, "-m", "costpanel", "import", str(logs), "--db", str(db)], stdout=full,
+                           stderr=subprocess.PIPE, text=True, env=env, timeout=60)
+    assert r.returncode == 1 and r.stderr == "costpanel: error: could not write the output: No space left on device\n"
     bad = subprocess.run([sys.executable, "-m", "costpanel", "import", str(tmp_path / "none"), "--db", str(db)],
                          capture_output=True, text=True, env=env, timeout=60)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1, bad.stderr

@@ -111,6 +111,9 @@ def run() -> None:
             sys.stdout.flush()
         except BrokenPipeError:
             pass
+        except OSError as exc:  # a full disk, /dev/full: said in one line, not a traceback
+            print(f"costpanel: error: could not write the output: {exc.strerror or exc}", file=sys.stderr)
+            code = code or 1
         sys.stderr.flush()
         os._exit(code)
     sys.exit(code)
