@@ -53,11 +53,13 @@ def _common(p: argparse.ArgumentParser) -> None:
 def ledger_path(args: argparse.Namespace) -> Path:
     """The ledger file: ``--db``, else ``COSTPANEL_DB`` or the data dir. A folder is a usage error."""
     from ..ledger.sqlite_storage import default_path
+    from .panel_checks import named_ledger
 
-    path = args.db.expanduser() if args.db else default_path()
+    named = named_ledger(args)
+    path = named[0].expanduser() if named else default_path()
     if path.is_dir():
-        named = "--db" if args.db else "COSTPANEL_DB" if os.environ.get("COSTPANEL_DB") else "the data folder"
-        raise ValueError(f"{path} is a folder (from {named}): name the ledger's file, e.g. {path / 'ledger.sqlite3'}")
+        source = named[1] if named else "the data folder"
+        raise ValueError(f"{path} is a folder (from {source}): name the ledger's file, e.g. {path / 'ledger.sqlite3'}")
     return path
 
 

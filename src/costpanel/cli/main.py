@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
-
-import importlib
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_UNKNOWN_MODEL = 0, 1, 2, 3
 
