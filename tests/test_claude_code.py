@@ -18,6 +18,7 @@ from costpanel.integrations import claude_code as cc
 from costpanel.integrations.logs import (
     API_ERROR,
     BAD_FIELD,
+    BLANK,
     LINES,
     MALFORMED,
     NO_MODEL,
@@ -259,13 +260,14 @@ def test_line_numbers_and_counts_carry_over_between_batches(log: Path) -> None:
     reader.read_lines([line(), b'{"type":"summary"}'])
     reader.read_lines([])
     reader.read_lines([b"", line(timestamp="soon")])
-    assert reader.lines == 4 and dict(reader.skipped) == {NO_USAGE: 1, BAD_FIELD: 1}
+    assert reader.lines == 4 and dict(reader.skipped) == {NO_USAGE: 1, BLANK: 1, BAD_FIELD: 1}
     assert reader.last_error is not None and reader.last_error.startswith(f"{log}:4: timestamp")
 
 
-def test_blank_lines_are_counted_as_lines_but_not_as_skips(log: Path) -> None:
-    calls, reader = read(log, b"", b"   ", line())
-    assert (len(calls), reader.lines, dict(reader.skipped)) == (1, 3, {})
+def test_blank_lines_are_counted_as_lines_and_skipped_as_blank(log: Path) -> None:
+    """lines = calls + skipped: a blank or whitespace-only line is a skip of its own, not "no usage"."""
+    calls, reader = read(log, b"", b"   ", line(), b"\t", b'{"type":"user"}')
+    assert (len(calls), reader.lines, dict(reader.skipped)) == (1, 5, {BLANK: 3, NO_USAGE: 1})
 
 
 def test_reset_changes_nothing_a_reread_would_double(log: Path) -> None:

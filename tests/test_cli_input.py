@@ -123,3 +123,17 @@ def test_a_screenshot_that_cannot_be_written_is_refused_before_anything_runs(tmp
     usage_error(r, "--screenshot", str(target))
     assert "cannot be written" in r.stderr
     assert old.read_bytes() == b"an earlier picture" and sorted(p.name for p in folder.iterdir()) == ["old.png"]
+
+
+@pytest.mark.parametrize(("args", "suggestion"), [
+    (["reprot"], "; did you mean 'report'?"),
+    (["report", "--by", "modle"], "; did you mean 'model'?"),
+    (["import", "--source", "claude"], "; did you mean 'claude-code'?"),
+    (["xyz"], ""),  # nothing near: no guess
+])
+def test_a_mistyped_choice_is_one_line_with_the_nearest_choice(args: list[str], suggestion: str) -> None:
+    r = costpanel(*args)
+    assert r.returncode == 2 and r.stdout == "", r.stdout + r.stderr
+    (line,) = r.stderr.splitlines()
+    assert f"invalid choice: '{args[-1]}'" in line and line.endswith(f"){suggestion} (see {line.split(':')[0]} --help)")
+    assert ("did you mean" in line) == bool(suggestion)

@@ -344,7 +344,8 @@ def test_ranges_at_the_ends_of_the_calendar_report_their_calls(far: History, tex
 
 
 def test_no_ledger_yet_exits_1_with_a_hint_and_creates_nothing(tmp_path: Path) -> None:
-    missing = tmp_path / "nowhere" / "ledger.sqlite3"
+    """A ledger file not made yet, in a folder that exists (a missing folder is a typo: exit 2)."""
+    missing = tmp_path / "ledger.sqlite3"
     for command in (["report", "--range", "all"], ["export", "--range", "all", str(tmp_path / "out.csv")]):
         for args, env in ((["--db", str(missing)], None), ([], {"COSTPANEL_DB": str(missing)})):
             r = costpanel(*command, *args, env=env)
@@ -358,7 +359,7 @@ def test_no_ledger_yet_exits_1_with_a_hint_and_creates_nothing(tmp_path: Path) -
 def test_budget_show_before_any_ledger_shows_0_spent_and_the_budgets_and_creates_nothing(
         tmp_path: Path, json_out: bool) -> None:
     assert costpanel("budget", "set", "--daily", "5", "--monthly", "100").returncode == 0
-    missing = tmp_path / "nowhere" / "ledger.sqlite3"
+    missing = tmp_path / "ledger.sqlite3"
     r = costpanel("budget", "show", "--db", str(missing), *(["--json"] if json_out else []))
     assert r.returncode == 0, r.stdout + r.stderr
     if json_out:
@@ -368,7 +369,7 @@ def test_budget_show_before_any_ledger_shows_0_spent_and_the_budgets_and_creates
     else:
         assert "Today: spent $0.00 of $5.00 (0%, $5.00 left) [OK]" in r.stdout
         assert "This month: spent $0.00 of $100.00" in r.stdout
-    assert not missing.parent.exists()
+    assert not missing.exists()
 
 
 LEDGER_COMMANDS = {"report": ["report", "--range", "all"], "export": ["export", "--range", "all", "OUT/out.csv"],
@@ -391,7 +392,7 @@ def test_a_costpanel_db_that_is_a_folder_is_named_as_coming_from_the_environment
     r = costpanel("report", env={"COSTPANEL_DB": str(tmp_path)})
     assert r.returncode == 2, r.stdout + r.stderr
     (line,) = r.stderr.splitlines()
-    assert f"{tmp_path} is a folder (from COSTPANEL_DB)" in line
+    assert line == f"error: COSTPANEL_DB {tmp_path} is a folder: give the ledger's file, e.g. {tmp_path / 'ledger.sqlite3'}"
 
 
 @pytest.mark.parametrize("command", LEDGER_COMMANDS)

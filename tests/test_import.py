@@ -25,7 +25,7 @@ from costpanel.cli import import_cmd
 from costpanel.integrations import ingest, registry
 from costpanel.money import format_usd, usd_str
 from costpanel.integrations.ingest import ImportResult, Importer, import_logs, plan
-from costpanel.integrations.logs import DOCUMENT, MALFORMED, TORN, UNREADABLE, LogCall
+from costpanel.integrations.logs import BLANK, DOCUMENT, MALFORMED, TORN, UNREADABLE, LogCall
 from costpanel.pricing import Catalog
 
 # The ledger's true upsert (an id stored with fewer tokens replaced) and imported sessions stored as
@@ -95,13 +95,17 @@ def test_import_prints_its_counts_and_a_second_run_adds_nothing(logs: Path, db: 
     assert r.returncode == 0, r.stderr
     table = {k.strip(): v.strip() for k, v in (row.strip("│ ").split("│") for row in r.stdout.splitlines()
                                                 if row.count("│") == 3)}
-    assert table == {"files": "2", "lines": "4", "calls": "3", "added": "3", "replaced": "0", "duplicates": "0",
-                     "skipped: malformed json": "1"}
+    assert table == {"files": "2", "lines": "4", "usage lines": "3", "added (new calls)": "3",
+                     "replaced (more tokens)": "0", "duplicates (no more tokens)": "0", "skipped: malformed json": "1"}
+    assert "usage lines = added + replaced + duplicates" not in r.stdout  # nothing to explain yet
     again = costpanel("import", str(logs), "--db", str(db), "--json", env=isolated_env(tmp_path))
     assert again.returncode == 0, again.stderr
     data = json.loads(again.stdout)
     assert {"files", "lines", "added", "replaced", "duplicates", "skipped"} <= data.keys()
     assert (data["files"], data["lines"], data["added"], data["replaced"], data["duplicates"]) == (2, 4, 0, 0, 3)
+    text = costpanel("import", str(logs), "--db", str(db), env=isolated_env(tmp_path)).stdout
+    assert "│   duplicates (no more tokens) │ 3 │" in text.splitlines(), text
+    assert "usage lines = added + replaced + duplicates: a call streams as several lines" in text
     assert data["skipped"] == {MALFORMED: 1} and data["sources"] == {"costpanel": 2}
     assert set(stored(db)) == {"a1", "a2", "b1"}
 
@@ -147,14 +151,14 @@ def test_printed_summary_escapes_control_characters_and_falls_back_to_ascii(logs
     r = costpanel("import", str(logs), "--db", str(db), env=env)
     assert r.returncode == 0, r.stderr
     assert "\x1b" not in r.stdout and "a\\x1b[31m.jsonl:2: " in r.stdout, r.stdout
-    width = len("skipped: no usage")  # the longest label (the second line has no usage)
+    width = len("  duplicates (no more tokens)")  # the longest label
     assert r.stdout.splitlines()[:2] == ["Import", f"┌{'─' * (width + 2)}┬───┐"], r.stdout
     lines = r.stdout.splitlines()
-    assert f"│ {'added':<{width}} │ 1 │" in lines and lines[-4].startswith("└") and lines[-3].startswith("added 1 call")
+    assert f"│ {'  added (new calls)':<{width}} │ 1 │" in lines and lines[-4].startswith("└") and lines[-3].startswith("added 1 call")
     plain = costpanel("import", str(logs), "--db", str(db), env={**env, "PYTHONIOENCODING": "latin-1"})
     assert plain.returncode == 0, plain.stderr
     assert plain.stdout.splitlines()[:2] == ["Import", f"+{'-' * (width + 2)}+---+"], plain.stdout
-    assert f"| {'duplicates':<{width}} | 1 |" in plain.stdout.splitlines(), plain.stdout
+    assert f"| {'  duplicates (no more tokens)':<{width}} | 1 |" in plain.stdout.splitlines(), plain.stdout
 
 
 @pytest.mark.parametrize("command", [("import", "{missing}"), ("report", "--db", "{missing}"),
@@ -171,24 +175,52 @@ def test_error_lines_show_a_paths_control_characters_escaped(logs: Path, tmp_pat
     assert "\x1b" not in r.stderr and "a\\x1b[31mred" in message, message
 
 
-@pytest.mark.parametrize("command", [("import", "{logs}"), ("demo", "--headless", "--seconds", "0.1"),
-                                     ("watch", "{logs}", "--headless", "--seconds", "0.1")])
+# Every command that takes --db, the ones that only read a ledger included (a typo there is more
+# likely than a ledger not made yet).
+DB_COMMANDS = [("import", "{logs}"), ("demo", "--headless", "--seconds", "0.1"),
+               ("watch", "{logs}", "--headless", "--seconds", "0.1"), ("report",), ("export", "{out}"),
+               ("whatif", "--model", "gpt-4o"), ("budget", "show")]
+
+
+@pytest.mark.parametrize("command", DB_COMMANDS)
 def test_a_db_in_a_folder_that_does_not_exist_is_refused_and_no_folder_is_made(logs: Path, tmp_path: Path,
                                                                              command: tuple[str, ...]) -> None:
     """A typo in --db must not leave folders behind: the commands that write a ledger say so in one
     line and exit 2, as export does for its file (the default ledger's folder is still made)."""
     (logs / "a.jsonl").write_text(line("a1", 10, 1))
     db = tmp_path / "typo" / "deeper" / "ledger.sqlite3"
-    r = costpanel(*(part.format(logs=logs) for part in command), "--db", str(db), env=isolated_env(tmp_path))
+    command = tuple(part.format(logs=logs, out=tmp_path / "out.csv") for part in command)
+    r = costpanel(*command, "--db", str(db), env=isolated_env(tmp_path))
     assert r.returncode == 2, r.stdout + r.stderr
     assert one_line_error(r) == f"error: --db {db}: the folder {db.parent} does not exist (create it first, or check the path)"
     assert not (tmp_path / "typo").exists()
     # the same ledger named by COSTPANEL_DB (a typo in a shell profile) is refused the same way
-    r = costpanel(*(part.format(logs=logs) for part in command), env={**isolated_env(tmp_path), "COSTPANEL_DB": str(db)})
+    r = costpanel(*command, env={**isolated_env(tmp_path), "COSTPANEL_DB": str(db)})
     assert r.returncode == 2, r.stdout + r.stderr
     assert one_line_error(r) == (f"error: COSTPANEL_DB {db}: the folder {db.parent} does not exist "
                                  "(create it first, or check the path)")
-    assert not (tmp_path / "typo").exists()
+    assert not (tmp_path / "typo").exists() and not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize("command", DB_COMMANDS)
+def test_a_db_under_a_file_or_empty_is_refused_by_what_is_wrong(logs: Path, tmp_path: Path,
+                                                              command: tuple[str, ...]) -> None:
+    """A file where a folder of the path should be is named as such (not "does not exist"); an empty
+    --db (an unset shell variable) is refused as empty, not taken for the current folder."""
+    (logs / "a.jsonl").write_text(line("a1", 10, 1))
+    plain = tmp_path / "notes.txt"
+    plain.write_text("a file")
+    command = tuple(part.format(logs=logs, out=tmp_path / "out.csv") for part in command)
+    db = plain / "sub" / "ledger.sqlite3"
+    r = costpanel(*command, "--db", str(db), env=isolated_env(tmp_path))
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert one_line_error(r) == f"error: --db {db}: {plain} is a file, not a folder (check the path)"
+    r = costpanel(*command, "--db", "", env=isolated_env(tmp_path))
+    assert r.returncode == 2, r.stdout + r.stderr
+    message = one_line_error(r)
+    assert "argument --db: an empty path ('')" in message and "is a folder" not in message, message
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["home", "logs", "notes.txt"])
+    assert plain.read_text() == "a file"
 
 
 def test_a_named_source_that_finds_none_of_its_files_says_others_are_there(logs: Path, db: Path, tmp_path: Path) -> None:
@@ -354,11 +386,13 @@ def test_a_torn_last_line_is_skipped_until_it_is_complete(logs: Path, db: Path) 
     path.write_text(line("m1", 1, 1) + line("m2", 2, 2).rstrip("\n"))
     first = import_logs([path], ledger=db)
     assert counts(first) == (1, 2, 1, 0, 0) and first.skipped == {TORN: 1}
+    assert first.errors == [f"{path}:2: torn last line: no newline yet (still being written?), read by the next "
+                            "import once complete"]  # named with its file and line
     assert set(stored(db)) == {"m1"}
     with path.open("a") as f:
         f.write("\n")
     second = import_logs([path], ledger=db)
-    assert counts(second) == (1, 2, 1, 0, 1) and second.skipped == {}
+    assert counts(second) == (1, 2, 1, 0, 1) and second.skipped == {} and second.errors == []
     assert set(stored(db)) == {"m1", "m2"}
 
 
@@ -572,7 +606,7 @@ def test_lines_split_across_read_chunks_are_read_whole(logs: Path, db: Path, mon
     (logs / "a.jsonl").write_text(text)
     monkeypatch.setattr(ingest, "CHUNK_BYTES", 7)  # every line spans many reads
     r = import_logs([logs], ledger=db)
-    assert counts(r) == (1, 4, 3, 0, 0) and r.skipped == {}
+    assert counts(r) == (1, 4, 3, 0, 0) and r.skipped == {BLANK: 1}  # lines = calls + skipped
     assert {k: v[:2] for k, v in stored(db).items()} == {"m1": (1, 1), "m2": (22, 2), "m3": (333, 3)}
 
 
@@ -785,3 +819,12 @@ def test_a_shared_listing_gives_each_folder_what_its_own_walk_would(tmp_path: Pa
             assert sorted((f, sorted(n)) for f, n in logs.walk(tmp_path / sub)) == own(tmp_path / sub), sub
     names = [str(tmp_path / n) for n in ("a-b/w.jsonl", "a/x.jsonl", "a/deep/y.jsonl", "ab/z.jsonl")]
     assert logs.sorted_paths(names) == sorted(map(Path, names))  # ordered as Path objects are
+
+
+def test_an_import_that_finds_no_file_makes_no_ledger(logs: Path, tmp_path: Path) -> None:
+    db = tmp_path / "ledger.sqlite3"
+    r = costpanel("import", str(logs), "--db", str(db), env=isolated_env(tmp_path))
+    assert r.returncode == 0 and r.stdout.splitlines()[-1] == f"no log files found in {logs}", r.stdout + r.stderr
+    assert not db.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["home", "logs"]
+    (logs / "a.jsonl").write_text(line("a1", 10, 1))  # a file to read: the ledger is made
+    assert import_logs([logs], ledger=db).added == 1 and set(stored(db)) == {"a1"}

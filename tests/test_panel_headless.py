@@ -471,3 +471,30 @@ def test_the_chart_counts_seconds_from_a_whole_hour_and_stacks_on_demand(catalog
         assert dpg.is_item_shown(w.series["Total"]), "the total stays a line over the bands"
     finally:
         dpg.destroy_context()
+
+
+@pytest.mark.parametrize(("scale", "wrapped"), [(1.0, False), (1.5, False), (2.0, True)])
+def test_the_view_controls_take_a_row_of_their_own_when_the_buttons_row_is_full(
+        tracker: CostTracker, scale: float, wrapped: bool) -> None:
+    """At 200 % in a 1280 px window, Theme / Scale / Chart move under the buttons (never cut at the
+    edge); at 100-150 % they stay beside them, and come back when the scale goes down again."""
+    from costpanel.gui.panel import _item_id
+    from costpanel.gui.settings import PanelSettings
+
+    dpg.create_context()
+    try:  # no viewport: the window is the settings' size, 1280 px wide
+        p = CostPanel(tracker, persist_settings=False, settings=PanelSettings(font_scale=scale))
+        p.build()
+        p.update()
+        view = p.tags("controls", "view")
+        row = p.tags("controls", "wrapped") if wrapped else p.tags("controls")
+        assert _item_id(dpg.get_item_parent(view)) == _item_id(row)
+        assert dpg.is_item_shown(p.tags("controls", "wrapped")) == wrapped
+        assert dpg.is_item_shown(p.tags("gap", "controls")) != wrapped
+        if wrapped:
+            p.set_font_scale("100%")
+            p.update()
+            assert _item_id(dpg.get_item_parent(view)) == _item_id(p.tags("controls"))
+            assert not dpg.is_item_shown(p.tags("controls", "wrapped"))
+    finally:
+        dpg.destroy_context()

@@ -98,7 +98,7 @@ def test_the_model_table_is_as_tall_as_its_rows_within_its_tab() -> None:
     assert geometry.models_table_height(2, 1000, st) == 5 * st.row + 2, "no empty striped rows"
     assert geometry.models_table_height(40, 500, st) == 500
     assert geometry.chart_height(300, st) == 300, "the chart fills the space under the tier table"
-    assert geometry.chart_height(100, st) == 180, "never under 120 px at 100 %"
+    assert geometry.chart_height(100, st) == 300, "never under 200 px at 100 % (300 at 150 %)"
 
 
 @pytest.mark.parametrize(("low", "high", "labels"), [

@@ -92,6 +92,9 @@ def test_catch_up_counts_today_skips_older_lines_and_garbage_then_follows_append
     assert snap.by_model[MODEL].cost_units == cost_of(Usage(input=1001, output=10), Usage(input=1003, output=10))
     assert watcher.stats().line() == ("1 folder watched · 1 file · 2 calls · "
                                       "skipped 2 lines (before today 1, malformed json 1)")
+    # the bad line is named with its file and line (the Sources line counts it; this says where)
+    (bad,) = watcher.stats().bad_lines
+    assert bad.startswith(f"{f}:3: not JSON (") and "line 1 column 1" in bad, bad  # (the rest is orjson's words)
 
 
 def test_new_folders_and_files_are_followed_and_a_torn_line_counts_when_complete(watched) -> None:
@@ -146,6 +149,7 @@ def test_a_watched_file_is_followed_alone_in_its_folder(tmp_path: Path) -> None:
         append(f, event(4))
         wait_for(lambda: tracker.snapshot().calls == 2)
         assert set(watcher.tail.files) == {f}
+        assert watcher.stats().line().startswith("1 file watched · 1 file · 2 calls")
     finally:
         watcher.stop()
 
@@ -237,6 +241,11 @@ def test_stats_line_names_every_reason_most_frequent_first() -> None:
     assert WatchStats(folders=1, files=0, calls=0, replaced=0, duplicates=0, lines=0, skipped={},
                       missing=("/a", "/b"), error="OSError: inotify watch limit reached").line(sep=" | ") == (
         "1 folder watched | 0 files | 0 calls | 2 folders not found | watching stopped: OSError: inotify watch limit reached")
+    # a folder and a file named: each said as what it is (the file's folder is not watched)
+    assert WatchStats(folders=1, files=3, calls=2, replaced=0, duplicates=0, lines=2, skipped={}, missing=(),
+                      files_named=1).line() == "1 folder and 1 file watched · 3 files · 2 calls"
+    assert WatchStats(folders=0, files=2, calls=0, replaced=0, duplicates=0, lines=0, skipped={}, missing=(),
+                      files_named=2).line() == "2 files watched · 2 files · 0 calls"
 
 
 @pytest.mark.skipif(not hasattr(__import__("costpanel.events").events, "REPLACED"),
@@ -266,7 +275,7 @@ def test_headless_with_a_pipe_prints_summary_lines_and_stores_the_calls(tmp_path
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert 1 <= len(lines) <= 3
-    assert all(" · 1 call · 1,011 tokens · sources: 1 folder watched · 1 file · 1 call · skipped 1 line (before today 1)"
+    assert all(" · 1 call · 1,011 tokens · sources: 1 file watched · 1 file · 1 call · skipped 1 line (before today 1)"
                in line for line in lines), lines
     assert ledger_calls(db) == {"call-1": (1001, 10, cost_of(Usage(input=1001, output=10)))}
 
@@ -494,6 +503,7 @@ def test_the_filter_shows_one_project_and_all_again(watched_panel) -> None:
     panel.update(force=True)
     assert _tiers(panel) == [("main", "1"), ("subagent", "1")]
     assert dpg.get_value(panel.widgets.sources) == "Sources: 1 folder watched | 1 file | 2 calls"
+    assert dpg.get_item_configuration(panel.widgets.sources)["wrap"] == 0  # a long line wraps at the edge, not cut
     assert dpg.get_item_configuration(panel.widgets.source_filter)["items"] == [
         "All sources", "costpanel", "costpanel / blog", "costpanel / shop"]
     assert set(panel.widgets.series) == {"Total", "main", "subagent"}, "no Tier 1-4 lines for a watched session"
@@ -558,3 +568,33 @@ def test_watch_leaves_codex_compressed_rollouts_to_import(tmp_path: Path) -> Non
     plain.write_text("")
     (sessions / "rollout-2026-11-20T08-00-00-0199d2aa-1111-7222-8333-944455556666.jsonl.zst").write_bytes(b"(\xb5/\xfd")
     assert list(Watcher._log_files(sessions, [codex])) == [plain]
+
+
+def test_the_sources_tooltip_names_bad_lines_once_there_are_some(watched_panel) -> None:
+    import dearpygui.dearpygui as dpg
+
+    panel, watcher, tracker, logs = watched_panel
+    panel.update(force=True)
+    tooltip = dpg.get_item_parent(panel.widgets.sources_tip)
+    assert dpg.get_value(panel.widgets.sources_tip) == "" and not dpg.is_item_shown(tooltip)
+    append(logs / "a.jsonl", "{broken\n")
+    watcher.catch_up()
+    panel.update(force=True)
+    tip = dpg.get_value(panel.widgets.sources_tip)
+    assert tip.startswith(f"Bad lines (the first few):\n{logs / 'a.jsonl'}:3: not JSON ("), tip
+    assert dpg.is_item_shown(tooltip)
+
+
+def test_the_terminal_view_names_the_first_bad_lines(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from costpanel.cli.watch import _table
+
+    stats = WatchStats(folders=1, files=1, calls=0, replaced=0, duplicates=0, lines=4, skipped={MALFORMED: 4},
+                       missing=(), bad_lines=tuple(f"/logs/a.jsonl:{n}: not JSON (…)" for n in range(1, 5)))
+    console = Console(record=True, width=300, color_system=None)
+    console.print(_table(CostTracker(), stats, None))
+    lines = console.export_text().splitlines()
+    assert "Sources: 1 folder watched · 1 file · 0 calls · skipped 4 lines (malformed json 4)" in lines
+    assert [line for line in lines if line.startswith("bad line: ")] == [
+        f"bad line: /logs/a.jsonl:{n}: not JSON (…)" for n in (1, 2, 3)]  # the first three

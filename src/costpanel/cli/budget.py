@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
+from .ledger_arg import db_arg
 from .output import console, error, print_json
 
 
@@ -21,7 +21,7 @@ def add_parser(sub: Any) -> None:
     s.add_argument("--monthly", type=_amount, default=None, metavar="USD")
     s.set_defaults(handler=run_set)
     show = bsub.add_parser("show", help="spent, remaining and projection against the budgets")
-    show.add_argument("--db", type=Path, default=None, metavar="PATH", help="ledger file (default: COSTPANEL_DB or "
+    show.add_argument("--db", type=db_arg, default=None, metavar="PATH", help="ledger file (default: COSTPANEL_DB or "
                       "the user data dir)")
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=run_show)

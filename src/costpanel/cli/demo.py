@@ -11,9 +11,10 @@ from typing import Any
 
 from ..money import format_usd
 from . import args as types
+from .ledger_arg import db_arg
 from .output import console, error
 from .guard_flags import guard_alerts, print_guards
-from .panel_checks import db_is_a_folder, no_display, open_tracker
+from .panel_checks import unusable_ledger, no_display, open_tracker
 
 MAX_RATE = 1_000_000.0  # calls per second: far past what one process can record
 MAX_SECONDS = 7 * 86_400.0  # a week; time.sleep() overflows on absurd values
@@ -36,7 +37,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--seconds", type=types.positive_float(MAX_SECONDS), default=3.0, metavar="S",
                    help="how long --headless runs (default 3)")
     p.add_argument("--seed", type=types.signed_int, default=0, help="random seed")
-    p.add_argument("--db", type=Path, default=None, metavar="PATH",
+    p.add_argument("--db", type=db_arg, default=None, metavar="PATH",
                    help="ledger file (default: COSTPANEL_DB or the user data dir)")
     p.add_argument("--no-ledger", action="store_true",
                    help="keep nothing on disk (by default the simulated calls go to your ledger, in a demo-… session)")
@@ -115,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.screenshot is not None and args.frames is None:
         args.frames = 180  # a few seconds of calls: the cumulative chart has lines to show
-    if db_is_a_folder(args) or no_display(args, "demo", "to print the tables instead"):
+    if unusable_ledger(args) or no_display(args, "demo", "to print the tables instead"):
         return 2
     from ..ledger import LedgerError
     from ..ledger.resume import DEMO_PREFIX

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 # The export and report modules (pydantic, sqlite) load in the handlers: building the parser for
 # any command, `costpanel price` included, must not pay ~0.1 s for them.
 from ..money import format_usd
+from .ledger_arg import db_arg
 from .output import console, error, print_json
 
 # costpanel.ledger.queries.GROUPS, written out: importing the ledger's queries here would load sqlite
@@ -46,20 +47,27 @@ def add_parsers(sub: Any) -> None:
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--range", default="7d", metavar="RANGE",
                    help="today, 7d, 30d (any Nd), month, all, or FROM..TO as YYYY-MM-DD..YYYY-MM-DD (default 7d)")
-    p.add_argument("--db", type=Path, default=None, metavar="PATH",
+    p.add_argument("--db", type=db_arg, default=None, metavar="PATH",
                    help="ledger file (default: COSTPANEL_DB or the user data dir)")
 
 
 def ledger_path(args: argparse.Namespace) -> Path:
-    """The ledger file: ``--db``, else ``COSTPANEL_DB`` or the data dir. A folder is a usage error."""
+    """The ledger file: ``--db``, else ``COSTPANEL_DB`` or the data dir. One that cannot be a ledger
+    (a folder, a file in a missing folder: :func:`~.ledger_arg.ledger_problem`) is a usage error,
+    a ValueError saying why."""
     from ..ledger.sqlite_storage import default_path
-    from .panel_checks import named_ledger
+    from .ledger_arg import ledger_problem, named_ledger
 
     named = named_ledger(args)
-    path = named[0].expanduser() if named else default_path()
+    if named is not None:
+        problem = ledger_problem(*named)
+        if problem:
+            raise ValueError(problem)
+        return named[0].expanduser()
+    path = default_path()
     if path.is_dir():
-        source = named[1] if named else "the data folder"
-        raise ValueError(f"{path} is a folder (from {source}): name the ledger's file, e.g. {path / 'ledger.sqlite3'}")
+        raise ValueError(f"{path} is a folder (from the data folder): name the ledger's file, e.g. "
+                         f"{path / 'ledger.sqlite3'}")
     return path
 
 

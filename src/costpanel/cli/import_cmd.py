@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .output import box, catalog_or_none, error, print_json, printable
-from .panel_checks import missing_folder, named_ledger
+from .ledger_arg import db_arg
 
 # costpanel.integrations.registry's names, written out: the parser must not import the sources
 # (tests/test_import.py checks the two agree).
@@ -25,7 +25,7 @@ def add_parser(sub: Any) -> None:
                    help="whose logs they are (default all: detected per file)")
     p.add_argument("--format", choices=("costpanel",), default=None,
                    help="costpanel: the plain JSONL event line format (the same as --source costpanel)")
-    p.add_argument("--db", type=Path, default=None, metavar="PATH",
+    p.add_argument("--db", type=db_arg, default=None, metavar="PATH",
                    help="ledger file (default: COSTPANEL_DB or the user data dir)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=run_import, quick_exit=True)  # nothing left open when it returns
@@ -45,14 +45,9 @@ def run_import(args: argparse.Namespace) -> int:
         return 2
     source = args.format or args.source or "all"
     try:
-        db = ledger_path(args)
+        db = ledger_path(args)  # a --db that cannot be a ledger: one line, nothing made
     except ValueError as exc:
         error(str(exc))
-        return 2
-    named = named_ledger(args)
-    problem = missing_folder(*named) if named is not None else None
-    if problem:
-        error(problem)
         return 2
     catalog = catalog_or_none()  # a price file of the user's that does not load: said in one line
     if catalog is None:
@@ -84,6 +79,9 @@ def run_import(args: argparse.Namespace) -> int:
     return 0
 
 
+ADDED, REPLACED, DUPLICATES = "  added (new calls)", "  replaced (more tokens)", "  duplicates (no more tokens)"
+
+
 def _looked_in(paths: list[Any], source: str) -> str:
     """Where an import that found nothing looked: the paths named, else the sources' default places."""
     if paths:
@@ -110,9 +108,11 @@ def _other_logs(paths: list[Any]) -> int:
 def _print(result: Any, looked_in: str, source: str = "all", others: int = 0) -> None:
     """The counts as a boxed list, then what could not be read: plain text (no rich, whose import
     and first table cost ~40 ms, a tenth of importing a day of logs)."""
+    # `calls` counts usage lines (the JSON keeps the name): a call streamed as several lines, or
+    # already in the ledger, is one added and the rest replaced or duplicates, indented under it.
     rows = [(label, f"{value:,}") for label, value in (
-        ("files", result.files), ("lines", result.lines), ("calls", result.calls), ("added", result.added),
-        ("replaced", result.replaced), ("duplicates", result.duplicates))]
+        ("files", result.files), ("lines", result.lines), ("usage lines", result.calls),
+        (ADDED, result.added), (REPLACED, result.replaced), (DUPLICATES, result.duplicates))]
     rows += [(f"skipped: {reason}", f"{count:,}") for reason, count in sorted(result.skipped.items())]
     if result.unpriced:
         rows.append(("unpriced (no price known)", f"{result.unpriced:,}"))
@@ -127,6 +127,9 @@ def _print(result: Any, looked_in: str, source: str = "all", others: int = 0) ->
         unpriced = f" + {result.added_unpriced:,} unpriced" if result.added_unpriced else ""
         out.append(f"added {result.added:,} call(s) from {first} to {last}: {cost}{unpriced}"
                    f" (costpanel report --range {first}..{last})")
+    if result.replaced or result.duplicates:
+        out.append("usage lines = added + replaced + duplicates: a call streams as several lines, or was "
+                   "stored before; it is stored once, with its most tokens")
     if result.sources:
         out.append("files by source: " + ", ".join(f"{k} {v:,}" for k, v in sorted(result.sources.items())))
     if result.unpriced_models:

@@ -16,7 +16,21 @@ class OneLineParser(argparse.ArgumentParser):
     ``error`` prints the whole usage block first, which buries the line that matters."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}{_did_you_mean(message)} (see {self.prog} --help)\n")
+
+
+def _did_you_mean(message: str) -> str:
+    """For argparse's "invalid choice: 'reprot' (choose from 'price', …)": the nearest choice, if
+    one is near (a mistyped command, ``--by modle``)."""
+    import difflib
+    import re
+
+    found = re.search(r"invalid choice: '(.*?)' \(choose from (.*)\)$", message)
+    if not found:
+        return ""
+    choices = re.findall(r"'([^']*)'", found[2])
+    near = difflib.get_close_matches(found[1], choices, n=1, cutoff=0.6)
+    return f"; did you mean {near[0]!r}?" if near else ""
 
 
 # Each command and the module that adds its parser (``add_parser(sub)``; ``history`` adds two).

@@ -1,53 +1,27 @@
 """What a command that opens the panel (``demo``, ``watch``) checks before it starts anything:
-a ``--db`` that is a folder, and a display a window can open on; then the tracker it records
+a ``--db`` that cannot be a ledger, and a display a window can open on; then the tracker it records
 into, its ledger checked. Each says why in one line."""
 
 from __future__ import annotations
 
 import argparse
-import os
-from pathlib import Path
 from typing import Any
 
+from .ledger_arg import ledger_problem, named_ledger
 from .output import error, pricing_problems
 
 
-def db_is_a_folder(args: argparse.Namespace) -> bool:
-    """The ledger named (``--db``, else ``COSTPANEL_DB``) is a folder, or a file in a folder that
-    does not exist (and a ledger is wanted): said, and True."""
+def unusable_ledger(args: argparse.Namespace) -> bool:
+    """The ledger named (``--db``, else ``COSTPANEL_DB``) cannot be one (a folder, a file in a
+    folder that does not exist …) and a ledger is wanted: said in one line, and True."""
     named = named_ledger(args)
     if named is None or args.no_ledger:
         return False
-    db, source = named
-    if db.expanduser().is_dir():
-        error(f"{source} {db} is a folder: give the ledger's file, e.g. {db / 'ledger.sqlite3'}")
-        return True
-    problem = missing_folder(db, source)
+    problem = ledger_problem(*named)
     if problem:
         error(problem)
         return True
     return False
-
-
-def named_ledger(args: argparse.Namespace) -> tuple[Path, str] | None:
-    """The ledger file the user named, with where: ``--db``, else ``COSTPANEL_DB``; None for the
-    default one (in the user data dir)."""
-    if args.db is not None:
-        return args.db, "--db"
-    from ..ledger.sqlite_storage import ENV_DB
-
-    env = os.environ.get(ENV_DB)
-    return (Path(env), ENV_DB) if env else None
-
-
-def missing_folder(db: Path, source: str = "--db") -> str | None:
-    """Why a ledger file the user named (``source``: ``--db`` or ``COSTPANEL_DB``) cannot be made:
-    its folder does not exist. A typo must not leave folders behind (the default ledger's folder is
-    made; one the user names is not), as ``export`` does."""
-    folder = db.expanduser().parent
-    if folder.is_dir():
-        return None
-    return f"{source} {db}: the folder {folder} does not exist (create it first, or check the path)"
 
 
 def no_display(args: argparse.Namespace, command: str, headless_does: str) -> bool:

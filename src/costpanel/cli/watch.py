@@ -15,9 +15,10 @@ from typing import Any
 from ..money import format_usd
 from . import args as types
 from .demo import _png_path, add_look_flags, look_settings
+from .ledger_arg import db_arg
 from .output import console, error
 from .guard_flags import guard_alerts, guards_table
-from .panel_checks import db_is_a_folder, no_display, open_tracker
+from .panel_checks import unusable_ledger, no_display, open_tracker
 
 MAX_SECONDS = 366 * 86_400.0
 REFRESH_S = 1.0
@@ -42,7 +43,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--screenshot", type=_png_path, default=None, metavar="FILE.png",
                    help="once the logs are read, render a few frames, write a PNG of the window and exit")
     add_look_flags(p)
-    p.add_argument("--db", type=Path, default=None, metavar="PATH",
+    p.add_argument("--db", type=db_arg, default=None, metavar="PATH",
                    help="ledger file (default: COSTPANEL_DB or the user data dir)")
     p.add_argument("--no-ledger", action="store_true", help="keep the calls in memory only")
     p.add_argument("--otlp-port", type=_port, default=None, metavar="PORT",
@@ -102,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     if args.otlp_host is not None and args.otlp_port is None:
         error("--otlp-host says where the OTLP receiver listens: give --otlp-port too (4318 by convention)")
         return 2
-    if db_is_a_folder(args):
+    if unusable_ledger(args):
         return 2
     roots = _roots(args, names)
     if isinstance(roots, str):
@@ -248,7 +249,9 @@ def _table(tracker: Any, stats: Any, alerts: Any = None) -> Any:
         latest = alerts.latest()
         if latest is not None:
             parts.append(Text(f"Last crossing: {latest}", style="bold"))
-    return Group(*parts, Text(f"Sources: {stats.line()}", style="dim"))
+    parts.append(Text(f"Sources: {stats.line()}", style="dim"))
+    parts += [Text(f"bad line: {bad}", style="dim") for bad in getattr(stats, "bad_lines", ())[:3]]
+    return Group(*parts)
 
 
 def _panel(tracker: Any, watcher: Any, views: Any, stop: threading.Event, seconds: float | None,

@@ -30,7 +30,7 @@ WIDEST: dict[str, tuple[str, ...]] = {
     "provider": ("anthropic", "openrouter"),
 }
 NAME_COLUMNS = {"tiers": "models", "models": "model", "pairs": "model", "discarded": "model"}
-MIN_CHART_PX = 120
+MIN_CHART_PX = 200  # px at 100 %: below this a chart of four tiers cannot be read (the window scrolls)
 MIN_NAME_EM = 9.0
 NAME_CAP_EM = 24.0  # past this the name column stops taking all the room (numbers far from names read badly)  # the name column keeps at least this many em (about 16 characters)
 # Columns given up first when a table does not fit (their figures stay in the cost cell's tooltip).
@@ -140,6 +140,6 @@ def models_table_height(rows: int, space: float, st: Style) -> float:
 
 
 def chart_height(space: float, st: Style) -> float:
-    """The chart fills the Overview tab under the tier table, never under 120 px at 100 % (then the
+    """The chart fills the Overview tab under the tier table, never under MIN_CHART_PX at 100 % (then the
     window scrolls: notices and a long tier list can take the height of a small window)."""
     return max(space, MIN_CHART_PX * st.scale)

@@ -93,6 +93,7 @@ class Widgets:
     history: HistoryWidgets | None = None
     areas: dict[str, str] = field(default_factory=dict)  # stacked view: a shaded band per tier
     sources: str | None = None  # the Sources line of a panel fed by `costpanel watch`
+    sources_tip: str | None = None  # its tooltip: the first bad lines, by file and line
     source_filter: str | None = None  # its source/project filter (a combo)
 
 
@@ -172,13 +173,15 @@ def build(t: Tags, actions: Actions, parent: int | str | None, *, theme_name: st
                     header[k] = dpg.add_text("", tag=t("header", k))
             header["projection"] = dpg.add_text("", tag=t("header", "projection"))
     notices = {k: dpg.add_text("", tag=t("notice", k), parent=root, show=False) for k in NOTICE_FIELDS}
-    sources = source_filter = None
+    sources = source_filter = sources_tip = None
     if watched:
         with dpg.group(horizontal=True, parent=root):
             dpg.add_text("Show")
             source_filter = dpg.add_combo((), width=260, tag=t("sources", "filter"),
                                           callback=lambda s, a: actions.source_filter(a))
-            sources = dpg.add_text("", tag=t("sources", "line"))
+            sources = dpg.add_text("", tag=t("sources", "line"), wrap=0)  # wraps at the window's edge, never cut
+            with dpg.tooltip(sources, tag=t("sources", "tooltip"), show=False):  # shown once there are bad lines
+                sources_tip = dpg.add_text("", tag=t("sources", "tip"), wrap=900)
 
     # Budget: one percentage, beside the bar (text over the bar's fill could not keep its contrast).
     with dpg.group(horizontal=True, parent=root):
@@ -198,15 +201,18 @@ def build(t: Tags, actions: Actions, parent: int | str | None, *, theme_name: st
         dpg.add_button(label="Export CSV", tag=t("button", "csv"), callback=lambda: actions.export("csv"))
         dpg.add_button(label="Export JSON", tag=t("button", "json"), callback=lambda: actions.export("json"))
         dpg.add_spacer(width=HEADER_GAP, tag=t("gap", "controls"))
-        dpg.add_text("Theme")
-        theme_toggle = dpg.add_combo(("dark", "light"), default_value=theme_name, width=WIDGETS["theme"], tag=t("theme"),
-                                     callback=lambda s, a: actions.theme(a))
-        dpg.add_text("Scale")
-        font = dpg.add_combo(SCALE_CHOICES, default_value=f"{round(font_scale * 100)}%", width=WIDGETS["scale"],
-                             tag=t("font"), callback=lambda s, a: actions.font_scale(a))
-        dpg.add_text("Chart")
-        dpg.add_combo(CHART_MODES, default_value=CHART_MODES[0], width=WIDGETS["chart"], tag=t("chart", "mode"),
-                      callback=lambda s, a: actions.chart_mode(a))
+        with dpg.group(horizontal=True, tag=t("controls", "view")):  # moves to the next row when this one is full
+            dpg.add_text("Theme")
+            theme_toggle = dpg.add_combo(("dark", "light"), default_value=theme_name, width=WIDGETS["theme"],
+                                         tag=t("theme"), callback=lambda s, a: actions.theme(a))
+            dpg.add_text("Scale")
+            font = dpg.add_combo(SCALE_CHOICES, default_value=f"{round(font_scale * 100)}%", width=WIDGETS["scale"],
+                                 tag=t("font"), callback=lambda s, a: actions.font_scale(a))
+            dpg.add_text("Chart")
+            dpg.add_combo(CHART_MODES, default_value=CHART_MODES[0], width=WIDGETS["chart"], tag=t("chart", "mode"),
+                          callback=lambda s, a: actions.chart_mode(a))
+    # the view's controls, when the row above cannot hold them (175 % and 200 % in a 1280 px window)
+    dpg.add_group(horizontal=True, parent=root, tag=t("controls", "wrapped"), show=False)
     with dpg.group(horizontal=True, parent=root, tag=t("alerts"), show=False) as alert_group:
         alert_text = dpg.add_text("", tag=t("alerts", "text"))
         dpg.add_button(label="Dismiss", tag=t("alerts", "dismiss"), callback=lambda: actions.dismiss_alerts())
@@ -254,7 +260,7 @@ def build(t: Tags, actions: Actions, parent: int | str | None, *, theme_name: st
         root=root, big_cost=big, big_cost_tip=big_tip, header=header, notices=notices,
         alert_text=alert_text, alert_group=alert_group, budget_input=budget_input, budget_bar=budget_bar,
         budget_label=budget_label, pools=pools, plot_y=plot_y, plot_x=plot_x, series={}, reset_modal=modal,
-        theme_toggle=theme_toggle, font_scale=font, history=history, sources=sources, source_filter=source_filter,
+        theme_toggle=theme_toggle, font_scale=font, history=history, sources=sources, sources_tip=sources_tip, source_filter=source_filter,
     )
     for label in (*standard_tiers, "Total"):  # legend in reading order, whichever tier spends first
         ensure_series(widgets, t, label)

@@ -290,6 +290,10 @@ class CostPanel:
         if self.feed is None or w is None or w.sources is None:
             return
         self._set(w.sources, self.feed.sources_text())
+        if w.sources_tip is not None:
+            tip = self.feed.bad_lines_text()
+            self._set(w.sources_tip, tip)
+            dpg.configure_item(dpg.get_item_parent(w.sources_tip), show=bool(tip))
         choices = self.feed.choices()
         if choices != self._choices:
             self._choices = choices
@@ -457,12 +461,24 @@ class CostPanel:
                         self._configure(tag, init_width_or_weight=float(int(plan.widths[col.key])))
                 self._last_rows.pop(name, None)
                 self._dirty = True  # names are cut to the new width on the next refresh
+        self._wrap_controls(geometry.row_width("controls", self._ui_metrics, self._ui_metrics, st)
+                            > width - 2 * st.window_pad)
         bottom = st.window_pad + round(4 * st.scale)  # the window's bottom padding, and a little air
         if plot_y > 0:  # the chart fills the Overview tab under the tier table
             self._configure(self.tags("plot"), height=int(geometry.chart_height(height - plot_y - bottom, st)))
         if models_y > 0:  # as tall as its rows, within the Models tab
             table = geometry.models_table_height(rows, height - models_y - bottom - st.item_spacing, st)
             self._configure(self.tags("models", "table"), height=int(table))
+
+    def _wrap_controls(self, wrap: bool) -> None:
+        """Theme, Scale and Chart on a row of their own when the buttons' row cannot hold them."""
+        view, wrapped = self.tags("controls", "view"), self.tags("controls", "wrapped")
+        if not dpg.does_item_exist(view) or (_item_id(dpg.get_item_parent(view)) == _item_id(wrapped)) == wrap:
+            return
+        dpg.move_item(view, parent=wrapped if wrap else self.tags("controls"))
+        dpg.configure_item(wrapped, show=wrap)
+        dpg.configure_item(self.tags("gap", "controls"), show=not wrap)
+        self._geometry_key = None  # the chart starts a row lower (or higher): measured again next frame
 
     # -- actions (run on the main thread: callbacks are queued and run by the loop) ------------------
     def notify(self, message: str) -> None:
@@ -816,3 +832,8 @@ class CostPanel:
             else:
                 next_frame = time.monotonic()
         return n
+
+
+def _item_id(item: int | str) -> int:
+    """An item's number (Dear PyGui names an item by its alias where it has one)."""
+    return dpg.get_alias_id(item) if isinstance(item, str) else item

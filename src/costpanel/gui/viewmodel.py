@@ -388,5 +388,10 @@ class WatchFeed:
     def sources_text(self) -> str:
         return f"Sources: {self.stats().line(sep=' | ')}"
 
+    def bad_lines_text(self) -> str:
+        """The Sources line's tooltip: the first bad lines, by file and line ("" when none)."""
+        bad = getattr(self.stats(), "bad_lines", ())
+        return "Bad lines (the first few):\n" + "\n".join(bad) if bad else ""
+
     def choices(self) -> list[str]:
         return [ALL_SOURCES, *self.names()]

@@ -36,6 +36,7 @@ from ._fields import BadField, iso_seconds
 from .logs import (
     API_ERROR,
     BAD_FIELD,
+    BLANK,
     LINES,
     MALFORMED,
     NO_MODEL,
@@ -295,7 +296,7 @@ class Reader:
         parse, fast = self._parse, self._fast
         find, rfind = block.find, block.rfind
         number = self.lines  # the lines before `done`
-        done = no_usage = 0  # offset of the first line not counted yet
+        done = no_usage = blanks = 0  # done: offset of the first line not counted yet
         at = find(_USAGE_MARK)
         while at >= 0:
             start = rfind(b"\n", done, at) + 1 or done
@@ -303,6 +304,7 @@ class Reader:
                 lines, blank = _lines_in(block, done, start)
                 number += lines
                 no_usage += lines - blank
+                blanks += blank
             end = find(b"\n", at)
             if end < 0:  # the last line without its newline
                 end = len(block)
@@ -335,9 +337,12 @@ class Reader:
             lines, blank = _lines_in(block, done, len(block))
             number += lines
             no_usage += lines - blank
+            blanks += blank
         self.lines = number
         if no_usage:
             skipped[NO_USAGE] += no_usage
+        if blanks:
+            skipped[BLANK] += blanks
         return calls
 
     def _fast(self, line: bytes) -> LogCall | str | None:

@@ -43,7 +43,7 @@ import orjson
 
 from ..usage import Usage
 from ._fields import BadField, Fields, clip_path, count
-from .logs import BAD_FIELD, LINES, MALFORMED, NO_MODEL, NO_USAGE, Examples, LogCall, Skips, home, sorted_paths, walk
+from .logs import BAD_FIELD, BLANK, LINES, MALFORMED, NO_MODEL, NO_USAGE, Examples, LogCall, Skips, home, sorted_paths, walk
 
 SOURCE = "codex"
 KIND = LINES
@@ -165,8 +165,7 @@ class Reader:
         for line in lines:
             self.lines += 1
             if b"token_count" not in line and b"turn_context" not in line and b"session_meta" not in line:
-                if line.strip():
-                    skipped[NO_USAGE] += 1
+                skipped[NO_USAGE if line.strip() else BLANK] += 1
                 continue
             try:
                 call = self._parse(line)

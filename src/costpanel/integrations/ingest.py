@@ -387,6 +387,10 @@ class Importer:
         elif any(part.strip() for part in parts):
             result.skipped[TORN] += 1
             result.lines += 1
+            examples = getattr(reader, "errors", None)  # named like a bad line (a reader may keep none)
+            if examples is not None and hasattr(reader, "path"):
+                examples.add(f"{reader.path}:{reader.lines + 1}: {TORN}: no newline yet (still being written?), "
+                             "read by the next import once complete")
 
     def _document(self, fd: int, size: int, path: Path, reader: Any) -> None:
         if size > MAX_DOCUMENT_BYTES:
@@ -691,7 +695,8 @@ def import_logs(paths: Sequence[Path | str] = (), source: str = ALL, ledger: Pat
     result = ImportResult()
     tasks = plan([Path(p).expanduser() for p in paths], sources, source == ALL, result)
     count = workers_for(tasks) if workers is None else workers
-    with Importer(ledger, tracker, open_ledger=count <= 1) as importer:
+    # No file to read: no ledger made either (a path with a typo in it leaves nothing behind).
+    with Importer(ledger, tracker, open_ledger=count <= 1 and bool(tasks)) as importer:
         importer.result = result
         if count > 1:
             importer.read_parallel(tasks, sources, count)

@@ -33,7 +33,7 @@ from ..sources import check_project
 from ..usage import BUCKETS, Usage
 from ..variants import canonical_variant
 from ._fields import BadField, iso_seconds
-from .logs import BAD_FIELD, LINES, MALFORMED, NO_MODEL, NO_USAGE, Examples, LogCall, Skips, sorted_paths, walk
+from .logs import BAD_FIELD, BLANK, LINES, MALFORMED, NO_MODEL, NO_USAGE, Examples, LogCall, Skips, sorted_paths, walk
 
 SOURCE = "costpanel"
 KIND = LINES
@@ -153,6 +153,7 @@ class Reader:
         for line in lines:
             self.lines += 1
             if not line.strip():
+                self.skipped[BLANK] += 1
                 continue
             try:
                 calls.append(parse(line, self.session))

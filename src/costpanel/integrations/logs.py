@@ -47,6 +47,7 @@ DOCUMENT = "document"
 
 # Why a line was skipped: the keys of Skips, shown by `import` and the panel's Sources line.
 NO_USAGE = "no usage"  # a user prompt, a summary, a snapshot, a tool result: nothing billed
+BLANK = "blank"  # an empty or whitespace-only line (so lines = calls + skipped, always)
 SYNTHETIC = "synthetic"  # Claude Code's `<synthetic>` messages: written by the CLI, never billed
 API_ERROR = "api error"  # an error the API returned: nothing billed
 MALFORMED = "malformed json"  # not JSON (binary garbage, a line cut by a crash)

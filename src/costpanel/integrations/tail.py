@@ -82,6 +82,9 @@ class FollowedFile:
         # its lines and skips describe the file as it is now (and line numbers in messages start over)
         self.reader.skipped.clear()
         self.reader.lines = 0
+        examples = getattr(self.reader, "errors", None)
+        if examples is not None:
+            examples.clear()
         self.offset = self.partial_size = 0
         self.partial, self.dropping, self.head = [], False, b""
         self.restarts += 1
@@ -184,6 +187,16 @@ class Tail:
         for followed in self.files.values():
             total.update(followed.reader.skipped)
         return Skips({reason: n for reason, n in total.items() if n > 0})
+
+    def bad_lines(self, limit: int = 5) -> list[str]:
+        """The first few bad lines of the files followed, each naming its file and line (a reader
+        from elsewhere may keep none)."""
+        found: list[str] = []
+        for followed in self.files.values():
+            found += getattr(followed.reader, "errors", ())[:limit - len(found)]
+            if len(found) >= limit:
+                break
+        return found
 
     def file_problems(self) -> Skips:
         """Files by what happened to them: deleted while watched, unreadable, a reader error."""

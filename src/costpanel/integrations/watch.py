@@ -81,12 +81,17 @@ class WatchStats:
     waiting: int = 0  # files whose last line has no newline yet
     error: str | None = None  # why watching stopped, if it did (the figures are then frozen)
     files_set_aside: dict[str, int] = field(default_factory=dict)  # files (not lines) by reason
+    files_named: int = 0  # files watched because they were named (not found in a folder watched)
+    bad_lines: tuple[str, ...] = ()  # the first few bad lines, each with its file and line number
 
     def line(self, sep: str = " · ") -> str:
         """One line for people: ``2 folders watched · 14 files · 1,203 calls · skipped 40 lines (no
         usage 38, malformed json 2) · 1 file deleted or not read (deleted while watched 1)`` (the
         panel's ASCII-only font takes ``sep=" | "``)."""
-        parts = [f"{self.folders:,} folder{'s' * (self.folders != 1)} watched", f"{self.files:,} file{'s' * (self.files != 1)}",
+        watched = [f"{self.folders:,} folder{'s' * (self.folders != 1)}"] if self.folders or not self.files_named else []
+        if self.files_named:
+            watched.append(f"{self.files_named:,} file{'s' * (self.files_named != 1)}")
+        parts = [f"{' and '.join(watched)} watched", f"{self.files:,} file{'s' * (self.files != 1)}",
                  f"{self.calls:,} call{'s' * (self.calls != 1)}"]
         skipped = sum(self.skipped.values())
         if skipped:
@@ -418,14 +423,16 @@ class Watcher:
             aside = self.tail.file_problems()
             if self._undetected:
                 aside[NOT_RECOGNISED] += len(self._undetected)
-            # the roots watched: folders, and the folder of each file named (not the folders above a
-            # root that does not exist yet, which are watched only to see it appear)
-            folders = {r.path if r.path.is_dir() else r.path.parent for r in self.roots if r.path.exists()}
+            # the roots watched: folders and files named (not the folders above a root that does
+            # not exist yet, which are watched only to see it appear)
+            folders = {r.path for r in self.roots if r.path.is_dir()}
+            named = {r.path for r in self.roots if r.path.exists()} - folders
             return WatchStats(
-                folders=len(folders), files=len(self.tail.files), calls=self._calls, replaced=self._replaced,
+                folders=len(folders), files_named=len(named), files=len(self.tail.files), calls=self._calls, replaced=self._replaced,
                 duplicates=self._duplicates, lines=self.tail.lines, skipped=dict(skipped),
                 missing=tuple(str(r.path) for r in self.roots if not r.path.exists()),
                 waiting=sum(f.waiting for f in self.tail.files.values()),
                 error=None if self.error is None else f"{type(self.error).__name__}: {self.error}",
                 files_set_aside=dict(aside),
+                bad_lines=tuple(self.tail.bad_lines()),
             )
