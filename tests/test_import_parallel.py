@@ -124,3 +124,32 @@ def test_a_ledger_refused_while_workers_read_stops_them_and_stores_nothing(corpu
         ingest.import_logs([root], ledger=db, workers=2)
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM calls").fetchone()[0] == 0
+
+
+def test_workers_claim_whole_folders_the_largest_first_as_each_is_done(tmp_path: Path) -> None:
+    """Folders are handed out one at a time from a counter the workers share: a worker done with
+    its folder takes the next one (so the workers finish together), and never part of a folder."""
+    import threading
+
+    sizes = {"a": (100, 100, 100), "b": (1000,), "c": (5, 5)}
+    tasks = []
+    for folder, files in sizes.items():
+        (tmp_path / folder).mkdir()
+        for n, size in enumerate(files):
+            path = tmp_path / folder / f"{n}.jsonl"
+            path.write_bytes(b"x" * size)
+            tasks.append((path, ("costpanel",), False))
+    groups = ingest._folders(tasks)
+    assert [[task[0].relative_to(tmp_path).as_posix() for task in group] for group in groups] == [
+        ["b/0.jsonl"], ["a/0.jsonl", "a/1.jsonl", "a/2.jsonl"], ["c/0.jsonl", "c/1.jsonl"]]
+
+    class Shared:
+        value = 0
+
+    taken, lock = Shared(), threading.Lock()
+    one, two = ingest._claims(groups, taken, lock), ingest._claims(groups, taken, lock)
+    assert next(one)[0].name == "0.jsonl" and taken.value == 1  # one: b
+    assert next(two)[0].parent.name == "a" and taken.value == 2  # two: a
+    assert [task[0].parent.name for task in one] == ["c", "c"]  # one is done with b first: it takes c whole
+    assert [task[0].name for task in two] == ["1.jsonl", "2.jsonl"]  # two ends a, and finds nothing left
+    assert taken.value == 3

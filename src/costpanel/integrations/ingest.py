@@ -293,15 +293,21 @@ class Importer:
         """:meth:`read` in ``workers`` forked processes (reading, parsing and pricing use a core
         each) while this one writes the ledger: the only writer, so batches stay transactions.
         Files of one folder go to one worker (a resumed session's copies meet in its batches, in
-        file order: the same copy is kept on every run)."""
+        file order: the same copy is kept on every run); each worker takes the next folder, the
+        largest first, when it is done with one, so they finish together however fast each
+        folder reads (bytes alone do not say: the share of usage lines differs)."""
         import multiprocessing
         from multiprocessing.connection import wait
 
         context = multiprocessing.get_context("fork")
+        groups = _folders(tasks)
+        taken = context.RawValue("l", 0)  # folders handed out so far (read and bumped under `lock`)
+        lock = context.Lock()
         readers, processes = [], []
-        for share in _shares(tasks, workers):
+        for _ in range(min(workers, len(groups))):
             receive, send = context.Pipe(duplex=False)
-            process = context.Process(target=_work, args=(self, share, sources, send), daemon=True)
+            process = context.Process(target=_work, args=(self, _claims(groups, taken, lock), sources, send),
+                                      daemon=True)
             process.start()
             send.close()
             readers.append(receive)
@@ -547,8 +553,8 @@ def workers_for(tasks: Sequence[Task]) -> int:
     return max(1, min(cores, MAX_WORKERS, len({path.parent for path, _, _ in tasks})))
 
 
-def _shares(tasks: Sequence[Task], workers: int) -> list[list[Task]]:
-    """``tasks`` in ``workers`` shares of about equal bytes, whole folders each, files in order."""
+def _folders(tasks: Sequence[Task]) -> list[list[Task]]:
+    """``tasks`` by folder, the largest folder (in bytes) first, each folder's files in plan order."""
     folders: dict[Path, list[Task]] = {}
     for task in tasks:
         folders.setdefault(task[0].parent, []).append(task)
@@ -560,21 +566,27 @@ def _shares(tasks: Sequence[Task], workers: int) -> list[list[Task]]:
                 total += os.stat(path).st_size
         return total
 
-    shares: list[list[Task]] = [[] for _ in range(workers)]
-    loads = [0] * workers
-    for load, group in sorted(((size(group), group) for group in folders.values()), key=_first, reverse=True):
-        k = loads.index(min(loads))
-        shares[k].extend(group)
-        loads[k] += load
-    order = {task[0]: n for n, task in enumerate(tasks)}
-    return [sorted(share, key=lambda task: order[task[0]]) for share in shares if share]
+    return [group for _, group in sorted(((size(group), group) for group in folders.values()), key=_first,
+                                         reverse=True)]
+
+
+def _claims(groups: list[list[Task]], taken: Any, lock: Any) -> Iterator[Task]:
+    """The tasks of the folders this worker claims, one folder at a time, the next one only once
+    it is done with the last (``taken``: a counter shared by the workers, under ``lock``)."""
+    while True:
+        with lock:
+            k = taken.value
+            if k >= len(groups):
+                return
+            taken.value = k + 1
+        yield from groups[k]
 
 
 def _first(pair: tuple[int, Any]) -> int:
     return pair[0]
 
 
-def _work(importer: Importer, share: list[Task], sources: dict[str, ModuleType], conn: Any) -> None:
+def _work(importer: Importer, share: Iterable[Task], sources: dict[str, ModuleType], conn: Any) -> None:
     """A worker process: read and price ``share``, sending each batch to the parent. Never touches
     the parent's ledger connection or threads (not in this process), and ends with ``os._exit``:
     the parent's exit handlers (a ledger's flush, say) are not this process's to run."""
