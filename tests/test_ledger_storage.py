@@ -207,3 +207,35 @@ def test_a_path_and_a_storage_together_are_refused(store: ListStorage, tmp_path:
     with pytest.raises(ValueError, match="not both"):
         Ledger(tmp_path / "x.sqlite3", storage=store)
     assert not (tmp_path / "x.sqlite3").exists()
+
+
+def test_calls_left_waiting_while_a_bad_batch_is_sorted_out_keep_their_place_before_later_calls(
+        store: ListStorage, catalog: Catalog, ledgers: list[Ledger]) -> None:
+    """A batch with a refused call is written one call at a time; when the store goes away in the
+    middle of that, the calls not written yet go back to the front of the queue, before the calls
+    recorded meanwhile: the ledger holds them in the order they were recorded."""
+    ledger = Ledger(storage=store, flush_interval=0.01)
+    ledgers.append(ledger)
+    tracker = CostTracker(catalog, ledger=ledger)
+    later: list[Event] = []
+    write = store.write
+
+    def write_then_go_away(events: Sequence[Event], marks: Sequence[Mark]) -> None:
+        if len(events) == 1 and events[0].event_id == "after" and not later:  # one at a time, past the bad one
+            later.extend(tracker.record("gpt-4o", Usage(input=10 + k), event_id=f"later-{k}") for k in range(3))
+            store.down = "server unreachable"
+        write(events, marks)
+
+    store.write = write_then_go_away  # type: ignore[method-assign]
+    store.gate.clear()  # one batch: the refused call in the middle
+    before = tracker.record("gpt-4o", Usage(input=1), event_id="before")
+    tracker.record(POISON, Usage(input=2), event_id="bad")
+    after = tracker.record("gpt-4o", Usage(input=3), event_id="after")
+    more = tracker.record("gpt-4o", Usage(input=4), event_id="more")
+    store.gate.set()
+    until(lambda: later and not ledger.health().ok, "the store to go away mid-batch")
+    assert store.events == [before] and ledger.health().queued == 5  # after, more, later-0..2
+    store.down = None
+    assert ledger.flush()
+    assert [e.event_id for e in store.events] == ["before", "after", "more", "later-0", "later-1", "later-2"]
+    assert store.events == [before, after, more, *later] and ledger.health().rejected == 1

@@ -225,15 +225,17 @@ class Ledger:
         some item had to stay queued (the store or the side file failed): retried later."""
         items: list[tuple[Sequence[Event], Sequence[Mark]]] = [((), (m,)) for m in marks]
         items += [((e,), ()) for e in batch]
-        kept = False
-        for events, one_mark in items:
+        left: list[tuple[Sequence[Event], Sequence[Mark]]] = []  # to retry, in their order
+        for n, (events, one_mark) in enumerate(items):
             try:
                 self.storage.write(events, one_mark)
                 self._written += len(events)
                 self._in_flight -= len(events) + len(one_mark)
                 continue
-            except StorageUnavailable as exc:  # the store's trouble after all: retry later
+            except StorageUnavailable as exc:  # the store's trouble after all: this and the rest wait
                 self._last_error, self._busy = str(exc), exc.busy
+                left += items[n:]
+                break
             except Exception as exc:
                 try:
                     self._reject(events[0] if events else one_mark[0], exc)
@@ -242,14 +244,17 @@ class Ledger:
                 except OSError as side:  # not even the side file can be written (a full disk)
                     self._last_error, self._busy = (f"{type(exc).__name__}: {exc}; and {self.rejected_path}: "
                                                     f"{side.strerror or side}"), False
+            left.append((events, one_mark))
+        if left:  # back at the front, before calls queued since: the ledger keeps the calls' order
+            events_left = [e for events, _ in left for e in events]
+            marks_left = [m for _, one_mark in left for m in one_mark]
             self._moving += 1
-            self._queue.extend(events)
-            self._marks.extend(one_mark)
-            self._in_flight -= len(events) + len(one_mark)
+            self._queue.extendleft(reversed(events_left))
+            self._marks.extendleft(reversed(marks_left))
+            self._in_flight -= len(events_left) + len(marks_left)
             self._moving += 1
-            kept = True
         self._last_flush = time.time()
-        return not kept
+        return not left
 
     def _reject(self, item: Event | Mark, exc: Exception) -> None:
         import logging
