@@ -498,3 +498,70 @@ def test_the_view_controls_take_a_row_of_their_own_when_the_buttons_row_is_full(
             assert not dpg.is_item_shown(p.tags("controls", "wrapped"))
     finally:
         dpg.destroy_context()
+
+
+CJK_MODEL, CJK_TIER = "通义千问-max", "模型层"
+
+
+def _cjk_panel(tracker: CostTracker) -> CostPanel:
+    tracker.record(CJK_MODEL, Usage(input=5), tier="Tier 1")  # unpriced: named in the header's notice
+    tracker.record("gpt-4o", Usage(input=1000, output=10), tier=CJK_TIER)
+    p = CostPanel(tracker, persist_settings=False, table_refresh_s=0, detail_refresh_s=0)
+    p.build()
+    p.update(force=True)
+    return p
+
+
+def test_cjk_names_are_drawn_in_the_system_cjk_font_in_tables_notice_and_legend(tracker: CostTracker) -> None:
+    """With a CJK system font (fonts-wqy-microhei in CI), a model or tier name in CJK is drawn in it
+    wherever it appears: its table cell, the unpriced notice and the chart's legend, never as the
+    boxes Roboto would draw."""
+    import os
+
+    from costpanel.gui import fonts
+
+    path = fonts.cjk_font_file()
+    if path is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("no CJK font: CI installs fonts-wqy-microhei (see .ci/run)")
+        pytest.skip("no CJK system font here (apt-get install fonts-wqy-microhei)")
+    from costpanel.gui.panel import _item_id
+
+    def font_of(item: int | str) -> object:
+        return _item_id(dpg.get_item_font(item) or 0)
+
+    dpg.create_context()
+    try:
+        p = _cjk_panel(tracker)
+        cjk = _item_id(p.themes.extra_font(path, p.scale, p._style))
+        rows = {dpg.get_value(r.cells[0]): r for r in p.widgets.pools["tiers"].rows if dpg.is_item_shown(r.tag)}
+        assert {"Tier 1", CJK_TIER} <= set(rows)
+        assert font_of(rows[CJK_TIER].cells[0]) == cjk
+        assert dpg.get_value(rows["Tier 1"].cells[1]) == CJK_MODEL
+        assert font_of(rows["Tier 1"].cells[1]) == cjk
+        assert font_of(rows["Tier 1"].cells[0]) != cjk, "Latin names stay in Roboto"
+        notice = p.widgets.notices["unpriced"]
+        assert dpg.get_value(notice) == f"1 call(s) unpriced: {CJK_MODEL}"
+        assert font_of(notice) == cjk
+        assert dpg.get_item_label(p.widgets.series[CJK_TIER]) == CJK_TIER
+        assert font_of(p.tags("plot")) == cjk
+    finally:
+        dpg.destroy_context()
+
+
+def test_without_a_cjk_font_cjk_names_show_as_code_points_not_boxes(tracker: CostTracker,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from costpanel.gui import fonts
+
+    monkeypatch.setattr(fonts, "cjk_font_file", lambda candidates=None: None)  # a machine with no CJK font
+    dpg.create_context()
+    try:
+        p = _cjk_panel(tracker)
+        points = "".join(f"U+{ord(c):04X}" for c in CJK_TIER)
+        assert dpg.get_item_label(p.widgets.series[CJK_TIER]) == points
+        assert dpg.get_value(p.widgets.notices["unpriced"]) == (
+            "1 call(s) unpriced: U+901AU+4E49U+5343U+95EE-max")
+        (cell,) = [r.cells[0] for r in p.widgets.pools["tiers"].rows if dpg.get_value(r.cells[0]).startswith("U+")]
+        assert points.startswith(dpg.get_value(cell).rstrip("…"))  # cut to its column, never boxes
+    finally:
+        dpg.destroy_context()

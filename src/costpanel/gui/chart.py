@@ -7,7 +7,7 @@ to a minute)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 import dearpygui.dearpygui as dpg
 
 from . import layout, ticks
@@ -24,8 +24,10 @@ EDGE = 0.04  # no tick label this close to an axis end (centred on it, it would 
 class ChartView:
     """Writes chart lines into the plot; only the render thread calls it."""
 
-    def __init__(self, widgets: layout.Widgets, tags: Tags, standard_tiers: Sequence[str]) -> None:
-        self.w, self.tags = widgets, tags
+    def __init__(self, widgets: layout.Widgets, tags: Tags, standard_tiers: Sequence[str],
+                 glyphs: Callable[[str], str] = str) -> None:
+        """``glyphs``: a tier's name as the plot's font can draw it (the legend's text)."""
+        self.w, self.tags, self.glyphs = widgets, tags, glyphs
         self.order = list(standard_tiers or STANDARD_TIERS)  # colour slots 0-3; the total is slot 4
         self.mode = layout.CHART_MODES[0]
         self.origin: float | None = None
@@ -67,7 +69,7 @@ class ChartView:
     def _series(self, label: str, palette: Palette) -> str:
         """The line of ``label`` (created on first use), in its palette colour."""
         w = self.w
-        tag = layout.ensure_series(w, self.tags, label)
+        tag = layout.ensure_series(w, self.tags, label, self.glyphs(label))
         if self._painted.get(tag) != palette.name:
             slot = 4 if label == "Total" else self.order.index(label) if label in self.order else \
                 (len(w.series) - 1) % 4

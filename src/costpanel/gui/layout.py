@@ -315,12 +315,14 @@ def _history(t: Tags, actions: Actions, parent: int | str) -> HistoryWidgets:
     return HistoryWidgets(combo, summary, bars, labels, series, x, y, pools, trend)
 
 
-def ensure_series(w: Widgets, t: Tags, label: str) -> str:
-    """A line series per tier appears the first time that tier has a point (and its stacked area)."""
+def ensure_series(w: Widgets, t: Tags, label: str, shown: str | None = None) -> str:
+    """A line series per tier appears the first time that tier has a point (and its stacked area);
+    ``shown``: the legend's text for it (characters no loaded font has, as code points)."""
     tag = w.series.get(label)
     if tag is None:
-        tag = w.series[label] = dpg.add_line_series([], [], label=label, parent=w.plot_y, tag=t("series", label))
+        text = label if shown is None else shown
+        tag = w.series[label] = dpg.add_line_series([], [], label=text, parent=w.plot_y, tag=t("series", label))
         if label != "Total":
-            w.areas[label] = dpg.add_shade_series([], [], y2=[], label=label, parent=w.plot_y, show=False,
+            w.areas[label] = dpg.add_shade_series([], [], y2=[], label=text, parent=w.plot_y, show=False,
                                                   tag=t("series", label, "area"))
     return tag

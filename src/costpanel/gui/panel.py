@@ -156,7 +156,7 @@ class CostPanel:
         self.widgets = layout.build(self.tags, actions, parent, theme_name=self.settings.theme,
                                     font_scale=self.settings.font_scale, standard_tiers=self.standard_tiers,
                                     watched=self.feed is not None)
-        self.chart = ChartView(self.widgets, self.tags, self.standard_tiers)
+        self.chart = ChartView(self.widgets, self.tags, self.standard_tiers, self.glyphs)
         ledger = self.tracker.ledger
         self.decide = DecideTabs(self.tags, WhatIfPane(self.tracker.catalog, ledger.path if ledger is not None else None),
                                  self.tracker.guards, self.alerts)
@@ -236,6 +236,7 @@ class CostPanel:
         if details_due:
             assert self.chart is not None
             self.chart.apply(view.chart, self._palette)
+            self._cell_font(self.tags("plot"), "".join(self.widgets.series))  # the legend names the tiers
             self._details_version, self._last_details = snap.version, now
         return data_changed
 
@@ -275,6 +276,8 @@ class CostPanel:
             self._set(tag, getattr(h, name))
         for name, tag in w.notices.items():
             text = getattr(h, name)
+            if name == "unpriced":  # model names: a CJK one is drawn in the CJK system font
+                self._cell_font(tag, text)
             self._set(tag, text)
             self._configure(tag, show=bool(text),
                             color=(*(self._palette.unpriced if name == "unpriced" else self._palette.muted), 255))

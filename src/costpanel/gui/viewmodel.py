@@ -236,8 +236,9 @@ def sort_rows(rows: list[RowView], columns: Sequence[Column], spec: tuple[str, b
 
 # -- the whole view -------------------------------------------------------------------------------------
 def header_view(s: Snapshot, glyphs: Glyphs | None = None, *, since_midnight: bool = False) -> HeaderView:
-    """The header's texts; ``glyphs``: the text font's coverage (Roboto's by default: header lines
-    never switch to the CJK font, so CJK there shows as code points). ``since_midnight``: a watched
+    """The header's texts; ``glyphs``: what the notices naming models can draw (Roboto's by default,
+    so CJK shows as code points; the panel passes its own, and draws such a notice in the CJK
+    system font when there is one). ``since_midnight``: a watched
     day (`costpanel watch` counts from local midnight), whose length would read like a clock."""
     g = glyphs if glyphs is not None else default_glyphs()
     unpriced = ""
@@ -358,7 +359,7 @@ def build_view(
         "discarded": lambda: [_pair_row(t, m, r, g) for (t, m), r in s.discarded_by_tier_model.items()],
     }
     rows = {name: sort_rows(builders[name](), TABLES[name], sort.get(name)) for name in tables}
-    return PanelView(header_view(s, since_midnight=since_midnight), rows, chart_series(s) if chart else {}, budget_status(s.total_usd, budget))
+    return PanelView(header_view(s, glyphs, since_midnight=since_midnight), rows, chart_series(s) if chart else {}, budget_status(s.total_usd, budget))
 
 
 def _tier_rows(s: Snapshot, standard: Sequence[str], g: Glyphs) -> list[RowView]:
