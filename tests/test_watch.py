@@ -598,3 +598,43 @@ def test_the_terminal_view_names_the_first_bad_lines(tmp_path: Path) -> None:
     assert "Sources: 1 folder watched · 1 file · 0 calls · skipped 4 lines (malformed json 4)" in lines
     assert [line for line in lines if line.startswith("bad line: ")] == [
         f"bad line: /logs/a.jsonl:{n}: not JSON (…)" for n in (1, 2, 3)]  # the first three
+
+
+@pytest.mark.parametrize("cjk_font", [True, False])
+def test_a_cjk_project_in_the_filter_is_never_boxes_and_can_be_chosen(watched, monkeypatch: pytest.MonkeyPatch,
+                                                                      cjk_font: bool) -> None:
+    """A project named in CJK (a home folder's name) is drawn in the CJK system font when there is
+    one, else as code points; either way choosing it in the filter shows that project."""
+    import dearpygui.dearpygui as dpg
+
+    from costpanel.gui import CostPanel, fonts
+    from costpanel.gui.panel import _item_id
+    from costpanel.gui.viewmodel import WatchFeed
+
+    if cjk_font and fonts.cjk_font_file() is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("no CJK font: CI installs fonts-wqy-microhei (see .ci/run)")
+        pytest.skip("no CJK system font here (apt-get install fonts-wqy-microhei)")
+    if not cjk_font:
+        monkeypatch.setattr(fonts, "cjk_font_file", lambda candidates=None: None)
+    watcher, tracker, logs = watched
+    (logs / "a.jsonl").write_text(event(1, project="项目") + event(2, project="shop"))
+    watcher.catch_up()
+    dpg.create_context()
+    try:
+        panel = CostPanel(tracker, persist_settings=False, table_refresh_s=0, detail_refresh_s=0,
+                          feed=WatchFeed(watcher.stats, watcher.views.names, watcher.views.get))
+        panel.build()
+        panel.update(force=True)
+        items = dpg.get_item_configuration(panel.widgets.source_filter)["items"]
+        shown = "costpanel / 项目" if cjk_font else "costpanel / U+9879U+76EE"
+        assert items == ["All sources", "costpanel", "costpanel / shop", shown]  # sorted by name, not as shown
+        font = _item_id(dpg.get_item_font(panel.widgets.source_filter) or 0)
+        assert (font == _item_id(panel.themes.extra_font(fonts.cjk_font_file(), panel.scale, panel._style))
+                if cjk_font else not font)
+        panel.set_source_filter(shown)  # what the combo hands back: the text it shows
+        panel.update(force=True)
+        assert panel.shown == "costpanel / 项目" and panel.shown_tracker().snapshot().calls == 1
+        assert dpg.get_value(panel.widgets.source_filter) == shown
+    finally:
+        dpg.destroy_context()

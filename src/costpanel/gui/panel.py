@@ -82,6 +82,7 @@ class CostPanel:
         self.shown = ALL_SOURCES  # the filter's choice; its tracker is the one on screen
         self.standard_tiers = () if feed is not None else STANDARD_TIERS
         self._choices: list[str] = []
+        self._choice_names: dict[str, str] = {}  # the filter's items as shown -> source / project names
         self._last_sources = 0.0
         self.settings = settings if settings is not None else load_settings()
         self.persist_settings = persist_settings
@@ -292,27 +293,35 @@ class CostPanel:
         w = self.widgets
         if self.feed is None or w is None or w.sources is None:
             return
-        self._set(w.sources, self.feed.sources_text())
+        # Paths and project names may be CJK (a home folder's name): drawn in the CJK font when
+        # there is one, as code points when not (never boxes).
+        text = self.glyphs(self.feed.sources_text())
+        self._cell_font(w.sources, text)
+        self._set(w.sources, text)
         if w.sources_tip is not None:
-            tip = self.feed.bad_lines_text()
+            tip = self.glyphs(self.feed.bad_lines_text())
+            self._cell_font(w.sources_tip, tip)
             self._set(w.sources_tip, tip)
             dpg.configure_item(dpg.get_item_parent(w.sources_tip), show=bool(tip))
         choices = self.feed.choices()
         if choices != self._choices:
             self._choices = choices
-            dpg.configure_item(w.source_filter, items=choices)
-            self._set(w.source_filter, self.shown)
+            self._choice_names = {self.glyphs(name): name for name in choices}  # what is shown -> the name
+            self._cell_font(w.source_filter, "".join(self._choice_names))
+            dpg.configure_item(w.source_filter, items=list(self._choice_names))
+            self._set(w.source_filter, self.glyphs(self.shown))
 
     def set_source_filter(self, name: str) -> None:
         """Show one source or project (or all): the next frame redraws everything from its tracker."""
+        name = self._choice_names.get(name, name)  # the filter gives what it shows (code points, maybe)
         self.shown = name if self.feed is not None and (name == ALL_SOURCES or self.feed.get(name)) else ALL_SOURCES
         self._dirty = True
         self._seen_version = self._tables_version = self._details_version = None
         self._last_rows = {}
         if self.widgets is not None:
             if self.widgets.source_filter is not None:  # a stale choice falls back to all: say so
-                dpg.set_value(self.widgets.source_filter, self.shown)
-                self._values[self.widgets.source_filter] = self.shown
+                dpg.set_value(self.widgets.source_filter, self.glyphs(self.shown))
+                self._values[self.widgets.source_filter] = self.glyphs(self.shown)
             if self.chart is not None:  # lines of the previous choice's tiers are not this one's
                 self.chart.clear()
 
