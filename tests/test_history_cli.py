@@ -426,7 +426,8 @@ def test_a_db_in_a_folder_that_cannot_be_written(tmp_path: Path, catalog: Catalo
         else:
             assert r.returncode == 1 and r.stderr.splitlines() == [
                 f"error: no ledger at {missing} yet: record with CostTracker(ledger=True), or fill it with "
-                "`costpanel import` (agent logs), `costpanel watch` or `costpanel demo`"]
+                "`costpanel import` (agent logs) or `costpanel watch` (`costpanel demo` keeps its simulated calls "
+                "apart, in demo.sqlite3)"]
     assert "Traceback" not in r.stderr
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
 

@@ -194,6 +194,8 @@ def test_a_db_in_a_folder_that_does_not_exist_is_refused_and_no_folder_is_made(l
     assert r.returncode == 2, r.stdout + r.stderr
     assert one_line_error(r) == f"error: --db {db}: the folder {db.parent} does not exist (create it first, or check the path)"
     assert not (tmp_path / "typo").exists()
+    if command[0] == "demo":  # the demo never writes to COSTPANEL_DB's ledger (the user's): see the demo tests
+        return
     # the same ledger named by COSTPANEL_DB (a typo in a shell profile) is refused the same way
     r = costpanel(*command, env={**isolated_env(tmp_path), "COSTPANEL_DB": str(db)})
     assert r.returncode == 2, r.stdout + r.stderr

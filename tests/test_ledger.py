@@ -493,6 +493,27 @@ def test_the_demo_keeps_its_simulated_calls_in_a_demo_session_it_ends(db: Path, 
         resumed.close()
 
 
+def test_the_demo_keeps_its_calls_apart_from_the_users_ledger_unless_told(tmp_path: Path) -> None:
+    """Simulated spend never lands in the user's ledger (COSTPANEL_DB or the data dir's): it would
+    count in reports, budgets and what-ifs. By default it goes to demo.sqlite3 in the data dir,
+    each call with source `demo`; --db names another ledger."""
+    import os
+
+    data, mine = tmp_path / "data", tmp_path / "mine.sqlite3"
+    env = {**os.environ, "COSTPANEL_DATA_DIR": str(data), "COSTPANEL_DB": str(mine)}
+    r = subprocess.run([sys.executable, "-m", "costpanel", "demo", "--headless", "--seconds", "0.5", "--rate", "200"],
+                       capture_output=True, text=True, timeout=60, env=env)
+    assert r.returncode == 0, r.stderr
+    demo = data / "demo.sqlite3"
+    assert not mine.exists() and sorted(p.name for p in data.iterdir() if p.suffix == ".sqlite3") == ["demo.sqlite3"]
+    assert r.stdout.splitlines()[-1] == f"simulated calls kept in {demo} (--db PATH to choose, --no-ledger for none)"
+    ((sources, calls),) = query(demo, "SELECT GROUP_CONCAT(DISTINCT source), COUNT(*) FROM events")
+    assert sources == "demo" and calls > 0
+    report = subprocess.run([sys.executable, "-m", "costpanel", "budget", "show", "--json"], capture_output=True,
+                            text=True, timeout=60, env=env)
+    assert report.returncode == 0 and '"spent_usd": "0"' in report.stdout, report.stdout + report.stderr
+
+
 def real_session_left_open(db: Path, catalog: Catalog) -> tuple[int, ...]:
     """A user's session with two calls, not ended (the process will resume it); its figures."""
     tracker = CostTracker(catalog, ledger=db, session="real-work")

@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from .sources import DEMO
 from .tracker import CostTracker
 from .usage import Usage
 
@@ -84,8 +85,11 @@ def make_usage(rng: random.Random, plan: TierPlan) -> Usage:
 class Conductor:
     """Four tiers of workers calling ``tracker`` the way an orchestrator's usage callback would."""
 
-    def __init__(self, tracker: CostTracker, *, plan: tuple[TierPlan, ...] = DEFAULT_PLAN, seed: int = 0) -> None:
+    def __init__(self, tracker: CostTracker, *, plan: tuple[TierPlan, ...] = DEFAULT_PLAN, seed: int = 0,
+                 source: str = DEMO) -> None:
+        """``source``: what the calls say they came from (``demo``: never taken for real spend)."""
         self.tracker = tracker
+        self.source = source
         self.plan = plan
         self.seed = seed
         self.stats = SimStats()
@@ -99,16 +103,16 @@ class Conductor:
         if plan.fallback is not None and rng.random() < plan.fail_rate:
             primary, fallback = plan.fallback
             try:
-                with self.tracker.attempt(tier=plan.tier) as first:
+                with self.tracker.attempt(tier=plan.tier, source=self.source) as first:
                     first.record(primary, Usage(input=usage.input, output=rng.randint(1, 50)))
                     raise TimeoutError("primary model timed out")  # the orchestrator fails over
             except TimeoutError:
                 self.stats.add(plan.tier, usage, discarded=True)
-            with self.tracker.attempt(tier=plan.tier) as second:
+            with self.tracker.attempt(tier=plan.tier, source=self.source) as second:
                 second.record(fallback, usage)
         else:
             models, weights = zip(*plan.models)
-            self.tracker.record(rng.choices(models, weights=weights)[0], usage, tier=plan.tier)
+            self.tracker.record(rng.choices(models, weights=weights)[0], usage, tier=plan.tier, source=self.source)
         self.stats.add(plan.tier, usage)
 
     def run(self, events: int, *, workers: int = 4, rate: float | None = None) -> SimStats:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from .labels import check_label
 
 API = "api"  # a direct record() call: the default source
+DEMO = "demo"  # `costpanel demo`'s simulated calls (kept in a ledger of their own by default)
 NO_PROJECT = ""  # the default project: none
 # The sources costpanel's own integrations use (issue 11): agent CLI logs, libraries, the JSONL format.
 KNOWN_SOURCES: tuple[str, ...] = (
@@ -28,6 +29,7 @@ KNOWN_SOURCES: tuple[str, ...] = (
     "otel",
     "openai-agents",
     "costpanel",  # the plain JSONL event line format any language can append to
+    DEMO,
 )
 MAX_SOURCE = 40  # characters
 _SOURCE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")

@@ -38,9 +38,9 @@ def add_parser(sub: Any) -> None:
                    help="how long --headless runs (default 3)")
     p.add_argument("--seed", type=types.signed_int, default=0, help="random seed")
     p.add_argument("--db", type=db_arg, default=None, metavar="PATH",
-                   help="ledger file (default: COSTPANEL_DB or the user data dir)")
-    p.add_argument("--no-ledger", action="store_true",
-                   help="keep nothing on disk (by default the simulated calls go to your ledger, in a demo-… session)")
+                   help="ledger file (default: demo.sqlite3 in the user data dir, apart from your own ledger: "
+                        "simulated spend never counts in your reports and budgets)")
+    p.add_argument("--no-ledger", action="store_true", help="keep nothing on disk")
     p.set_defaults(handler=run)
 
 
@@ -105,6 +105,14 @@ def _png_path(text: str) -> Path:
     return path
 
 
+def demo_ledger() -> Path:
+    """Where the demo keeps its simulated calls unless ``--db`` says: beside the user's ledger,
+    never in it (its made-up spend would count in reports, budgets and what-ifs)."""
+    from ..paths import data_dir
+
+    return data_dir() / "demo.sqlite3"
+
+
 def run(args: argparse.Namespace) -> int:
     from ..shards import new_session_id
     from ..sim import Conductor
@@ -116,8 +124,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.screenshot is not None and args.frames is None:
         args.frames = 180  # a few seconds of calls: the cumulative chart has lines to show
-    if unusable_ledger(args) or no_display(args, "demo", "to print the tables instead"):
+    if (args.db is not None and unusable_ledger(args)) or no_display(args, "demo", "to print the tables instead"):
         return 2
+    if args.db is None and not args.no_ledger:  # a ledger of its own (COSTPANEL_DB names the user's)
+        args.db = demo_ledger()
     from ..ledger import LedgerError
     from ..ledger.resume import DEMO_PREFIX
 
@@ -167,6 +177,9 @@ def run(args: argparse.Namespace) -> int:
         print_snapshot(tracker.snapshot())
         if alerts is not None:
             print_guards(tracker, alerts)
+        if not args.no_ledger:
+            console().print(f"simulated calls kept in {args.db} (--db PATH to choose, --no-ledger for none)",
+                            markup=False, highlight=False)
     return 0
 
 

@@ -98,8 +98,8 @@ def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, writer: bool 
     return conn
 
 
-_FILL_HINT = ("record with CostTracker(ledger=True), or fill it with `costpanel import` (agent logs), "
-              "`costpanel watch` or `costpanel demo`")
+_FILL_HINT = ("record with CostTracker(ledger=True), or fill it with `costpanel import` (agent logs) or "
+              "`costpanel watch` (`costpanel demo` keeps its simulated calls apart, in demo.sqlite3)")
 
 
 def open_read_only(path: Path, *, verify: bool = False) -> sqlite3.Connection:
