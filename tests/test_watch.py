@@ -241,6 +241,8 @@ def test_stats_line_names_every_reason_most_frequent_first() -> None:
     assert WatchStats(folders=1, files=0, calls=0, replaced=0, duplicates=0, lines=0, skipped={},
                       missing=("/a", "/b"), error="OSError: inotify watch limit reached").line(sep=" | ") == (
         "1 folder watched | 0 files | 0 calls | 2 folders not found | watching stopped: OSError: inotify watch limit reached")
+    assert WatchStats(folders=1, files=1, calls=0, replaced=0, duplicates=0, lines=0, skipped={}, missing=(),
+                      waiting=1).line() == "1 folder watched · 1 file · 0 calls · 1 line waiting for a newline"
     # a folder and a file named: each said as what it is (the file's folder is not watched)
     assert WatchStats(folders=1, files=3, calls=2, replaced=0, duplicates=0, lines=2, skipped={}, missing=(),
                       files_named=1).line() == "1 folder and 1 file watched · 3 files · 2 calls"

@@ -136,6 +136,7 @@ def _print(result: Any, looked_in: str, source: str = "all", others: int = 0) ->
         out.append("unpriced models: " + ", ".join(sorted(result.unpriced_models)))
     out += [f"could not read {path}: {why}" for path, why in sorted(result.unreadable.items())]
     out += [f"bad line: {line}" for line in result.errors]
+    out += [f"waiting: {line}" for line in result.waiting]
     if not result.files and not result.unreadable:
         if others:  # --source named one tool; the files there are another's
             out.append(f"no {source} log files found in {looked_in} ({others:,} .json/.jsonl file(s) of another "

@@ -81,6 +81,7 @@ class ImportResult:
     unreadable: dict[str, str] = field(default_factory=dict)  # path -> why
     unpriced_models: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)  # a few bad lines, each naming file, line and field
+    waiting: list[str] = field(default_factory=list)  # a few last lines still being written (torn), named
     added_cost_units: int = 0  # exact cost of the calls added (1e-12 USD), as stored at the end; unpriced ones aside
     added_unpriced: int = 0  # calls added without a price
     added_from: float | None = None  # epoch seconds of the first and the last call added (None: none added)
@@ -90,7 +91,7 @@ class ImportResult:
         data: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
         for key in ("skipped", "sources", "unpriced_models", "unreadable"):
             data[key] = dict(sorted(data[key].items()))
-        data["errors"] = list(self.errors)
+        data["errors"], data["waiting"] = list(self.errors), list(self.waiting)
         from ..money import units_to_usd, usd_str
 
         data["added_cost_usd"] = usd_str(units_to_usd(data.pop("added_cost_units")))
@@ -391,12 +392,15 @@ class Importer:
             result.skipped[LINE_TOO_LONG] += 1
             result.lines += 1
         elif any(part.strip() for part in parts):
+            last = b"".join(parts)
+            if _complete(last):  # a whole line whose writer ended without a newline: it will never get one
+                take(read_block(last + b"\n"))
+                return
             result.skipped[TORN] += 1
             result.lines += 1
-            examples = getattr(reader, "errors", None)  # named like a bad line (a reader may keep none)
-            if examples is not None and hasattr(reader, "path"):
-                examples.add(f"{reader.path}:{reader.lines + 1}: {TORN}: no newline yet (still being written?), "
-                             "read by the next import once complete")
+            if len(result.waiting) < _MAX_ERRORS:  # named, apart from bad lines: it only waits
+                result.waiting.append(f"{getattr(reader, 'path', '?')}:{getattr(reader, 'lines', 0) + 1}: no newline "
+                                      "yet (still being written?): read by the next import once complete")
 
     def _document(self, fd: int, size: int, path: Path, reader: Any) -> None:
         if size > MAX_DOCUMENT_BYTES:
@@ -627,6 +631,19 @@ def _rebuilt(groups: dict[int, list[tuple[Any, ...]]]) -> dict[int, list[Event]]
     new = _new_tuple
     return {raised: [new(Event, (*t[:at], new(Usage, t[at]), *t[at + 1:])) for t in rows]
             for raised, rows in groups.items()}
+
+
+def _complete(line: bytes) -> bool:
+    """A last line without its newline that is nonetheless whole: one JSON object (a line cut while
+    being written never is: its braces do not close)."""
+    import orjson
+
+    if not line.lstrip().startswith(b"{"):
+        return False
+    try:
+        return type(orjson.loads(line)) is dict
+    except orjson.JSONDecodeError:
+        return False
 
 
 def _block_reader(reader: Any) -> Callable[[bytes], list[LogCall]]:

@@ -96,6 +96,8 @@ class WatchStats:
         skipped = sum(self.skipped.values())
         if skipped:
             parts.append(f"skipped {skipped:,} line{'s' * (skipped != 1)} ({_reasons(self.skipped)})")
+        if self.waiting:  # a last line not ended yet: counted once its newline comes
+            parts.append(f"{self.waiting:,} line{'s' * (self.waiting != 1)} waiting for a newline")
         aside = sum(self.files_set_aside.values())
         if aside:
             parts.append(f"{aside:,} file{'s' * (aside != 1)} deleted or not read ({_reasons(self.files_set_aside)})")
