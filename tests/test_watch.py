@@ -343,10 +343,35 @@ def test_bad_usage_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert r.returncode == 2 and "leave out --headless" in one_line_error(r)
     r = costpanel("watch", "--headless", "--otlp-host", "0.0.0.0", str(tmp_path))
     assert r.returncode == 2 and "give --otlp-port too" in one_line_error(r)
-    nowhere = {"HOME": str(tmp_path), "CLAUDE_CONFIG_DIR": str(tmp_path / "claude"), "CODEX_HOME": str(tmp_path / "codex")}
-    r = costpanel("watch", "--headless", env=nowhere)  # no agent has ever run here
-    assert r.returncode == 2
-    assert "no agent logs found to watch; looked in" in one_line_error(r)
+    r = costpanel("watch", "--headless", "--format", "costpanel")  # that format has no default place
+    assert r.returncode == 2 and "name the FILE or folder to watch" in one_line_error(r)
+
+
+def test_a_watch_started_before_any_agent_ran_waits_for_the_logs_to_appear(tmp_path: Path) -> None:
+    """Started before the first Claude Code session (no log folder anywhere yet), the watch says it
+    waits, then follows the logs once the agent writes them."""
+    env = {**os.environ, "HOME": str(tmp_path), "CLAUDE_CONFIG_DIR": str(tmp_path / "claude"),
+           "CODEX_HOME": str(tmp_path / "codex"), "COSTPANEL_DB": str(tmp_path / "ledger.sqlite3")}
+    with subprocess.Popen([sys.executable, "-m", "costpanel", "watch", "--headless", "--seconds", "30"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        first = proc.stdout.readline()  # the first summary: the watch is set up
+        assert " 0 calls · " in first and "folders not found" in first, first
+        log = tmp_path / "claude" / "projects" / "-home-me-shop" / "s1.jsonl"
+        log.parent.mkdir(parents=True)
+        now = dt.datetime.now(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+        log.write_text(json.dumps({"type": "assistant", "sessionId": "s1", "requestId": "r1", "timestamp": now,
+                                   "cwd": "/home/me/shop", "message": {"id": "m1", "model": MODEL, "usage": {
+                                       "input_tokens": 100, "output_tokens": 10}}}) + "\n")
+        deadline = time.monotonic() + 20
+        line = first
+        while " 1 call · " not in line:
+            assert time.monotonic() < deadline, f"the new log was not followed: {line}"
+            line = proc.stdout.readline()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        err = proc.stderr.read()
+    assert err.startswith("costpanel: no agent logs yet; watching for them to appear in "), err
 
 
 def test_local_midnight_is_today_start_in_local_time() -> None:

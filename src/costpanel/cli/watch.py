@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -80,9 +81,11 @@ def _roots(args: argparse.Namespace, names: tuple[str, ...]) -> list[Any] | str:
         return f"no log reader for {', '.join(names)} is installed in this costpanel"
     if not args.paths:
         roots = default_roots(modules)
-        if not any(r.path.exists() for r in roots):
-            looked = ", ".join(str(r.path) for r in roots) or "(the costpanel format has none: name a FILE)"
-            return f"no agent logs found to watch; looked in {looked}"
+        if not roots:
+            return "the costpanel format has no default place: name the FILE or folder to watch"
+        if not any(r.path.exists() for r in roots):  # no agent has run here yet: wait for its logs
+            print(f"costpanel: no agent logs yet; watching for them to appear in {', '.join(str(r.path) for r in roots)}",
+                  file=sys.stderr)
         return roots
     missing = [str(p) for p in args.paths if not p.expanduser().exists()]
     if missing:
