@@ -665,3 +665,36 @@ def test_a_cjk_project_in_the_filter_is_never_boxes_and_can_be_chosen(watched, m
         assert dpg.get_value(panel.widgets.source_filter) == shown
     finally:
         dpg.destroy_context()
+
+
+def test_the_terminal_view_wraps_a_long_sources_line_in_a_narrow_terminal(tmp_path: Path) -> None:
+    """In a 60-column terminal the Sources line goes on over the next lines, never cut at the edge."""
+    import pty
+    import re
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "events.jsonl").write_text(event(1) + "not json\n" + '{"no": "usage"}\n')
+    (logs / "other.jsonl").write_text('{"hello": "world"}\n')  # no source recognises it
+    leader, follower = pty.openpty()
+    env = {**os.environ, "COLUMNS": "60", "LINES": "50", "TERM": "xterm"}
+    with subprocess.Popen([sys.executable, "-m", "costpanel", "watch", "--headless", "--seconds", "1", "--no-ledger",
+                           str(logs)], stdout=follower, stderr=subprocess.PIPE, env=env) as proc:
+        os.close(follower)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the terminal's other end closed with the process
+                break
+            if not chunk:
+                break
+            out += chunk
+        assert proc.wait(timeout=30) == 0, proc.stderr.read()  # type: ignore[union-attr]
+    os.close(leader)
+    lines = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", out.decode(errors="replace")).splitlines()
+    start = max(n for n, line in enumerate(lines) if line.startswith("Sources: "))  # the last refresh's
+    text = " ".join(line.strip() for line in lines[start:start + 4])
+    assert all(len(line) <= 60 for line in lines[start:start + 4])
+    assert ("Sources: 1 folder watched · 1 file · 1 call · skipped 2 lines (malformed json 1, no usage 1) · 1 file "
+            "deleted or not read (not a known log format 1)") in text, lines[start:]

@@ -217,8 +217,10 @@ def _headless(tracker: Any, watcher: Any, stop: threading.Event, seconds: float 
             if end is not None and time.monotonic() >= end or watcher.error is not None:
                 break
         return
+    from rich.console import Console
     from rich.live import Live
 
+    out = Console(highlight=False)  # the live view wraps long lines (soft wrap would cut them at the edge)
     with Live(_table(tracker, watcher.stats(), alerts), console=out, refresh_per_second=4) as live:
         while not stop.wait(left()):
             live.update(_table(tracker, watcher.stats(), alerts))
