@@ -177,7 +177,7 @@ def test_the_same_model_costs_what_it_cost_and_unseen_tiers_are_noted(session: C
     w = session.snapshot().reprice({"Tier 1": "wi-actual", "Tier 9": "wi-cached"})
     t1 = w.by_tier["Tier 1"]
     assert t1.target == "wi-actual" and t1.what_if_units == t1.actual_units and t1.difference_usd == 0
-    assert t1.notes == ("same model: as recorded",)
+    assert t1.notes == ("already on this model: cost unchanged",)
     assert "Tier 9: no calls to reprice" in w.notes and "Tier 9" not in w.by_tier
 
 

@@ -104,7 +104,7 @@ class _Pair:
     def row(self, key: tuple[str, str]) -> WhatIfRow:
         t = self.target
         if t is None or self.same:
-            note = ("same model: as recorded",) if self.same else ()
+            note = ("already on this model: cost unchanged",) if self.same else ()
             return WhatIfRow(key, None if t is None else t.id, self.calls, self.actual, self.actual_unpriced,
                              self.actual, self.actual_unpriced, notes=note)
         used = dict(zip(BUCKETS, self.usage))
