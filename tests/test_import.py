@@ -235,7 +235,7 @@ def test_a_named_source_that_finds_none_of_its_files_says_others_are_there(logs:
     empty = tmp_path / "empty"
     empty.mkdir()
     r = costpanel("import", str(empty), "--source", "codex", "--db", str(db), env=isolated_env(tmp_path))
-    assert r.stdout.splitlines()[-1] == f"no log files found in {empty}", r.stdout
+    assert r.stdout.splitlines()[-1] == f"no log files found in {empty}: nothing imported", r.stdout
 
 
 def test_json_output_has_the_documented_keys_and_types(logs: Path, db: Path, tmp_path: Path) -> None:
@@ -842,7 +842,7 @@ def test_a_shared_listing_gives_each_folder_what_its_own_walk_would(tmp_path: Pa
 def test_an_import_that_finds_no_file_makes_no_ledger(logs: Path, tmp_path: Path) -> None:
     db = tmp_path / "ledger.sqlite3"
     r = costpanel("import", str(logs), "--db", str(db), env=isolated_env(tmp_path))
-    assert r.returncode == 0 and r.stdout.splitlines()[-1] == f"no log files found in {logs}", r.stdout + r.stderr
+    assert r.returncode == 0 and r.stdout.splitlines()[-1] == f"no log files found in {logs}: nothing imported", r.stdout + r.stderr
     assert not db.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["home", "logs"]
     (logs / "a.jsonl").write_text(line("a1", 10, 1))  # a file to read: the ledger is made
     assert import_logs([logs], ledger=db).added == 1 and set(stored(db)) == {"a1"}

@@ -143,5 +143,6 @@ def _print(result: Any, looked_in: str, source: str = "all", others: int = 0) ->
                        "format there: --source all recognises each file's format)")
         else:
             out.append(f"no log files found in {looked_in}"
-                       + (" (files there are not in a format costpanel reads)" if result.skipped else ""))
+                       + (" (files there are not in a format costpanel reads)" if result.skipped else "")
+                       + ": nothing imported")
     print("\n".join([box("Import", rows), *map(printable, out)]))
