@@ -181,3 +181,33 @@ def test_a_screenshot_the_system_does_not_write_is_one_error_line_not_wrote(disp
     assert "Traceback" not in run.stderr and "wrote" not in run.stdout
     (line,) = run.stderr.strip().splitlines()
     assert "screenshot /proc/costpanel-shot.png was not written" in line
+
+
+def test_with_one_tier_the_total_line_still_shows_beside_that_tiers_line(display: dict[str, str],
+                                                                      tmp_path: Path) -> None:
+    """A session with one tier has a total equal to it: the total is drawn first and wider, so the
+    tier's line on top leaves it showing on both sides (else the total vanished under it)."""
+    import time
+
+    from PIL import Image
+
+    from costpanel.gui.palette import PALETTES
+
+    log = tmp_path / "calls.jsonl"
+    now = time.time()
+    log.write_text("".join(json.dumps({"ts": now - 60 + 7 * k, "model": "gpt-4o", "session": "s", "tier": "main",
+                                       "usage": {"input": 100_000, "output": 1_000}, "id": f"c{k}"}) + "\n"
+                           for k in range(8)))
+    shot = tmp_path / "one.png"
+    r = subprocess.run([sys.executable, "-m", "costpanel", "watch", str(log), "--format", "costpanel", "--no-ledger",
+                        "--seconds", "2", "--theme", "dark", "--scale", "100", "--screenshot", str(shot)],
+                       env=display, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    total = PALETTES["dark"].tier_lines[4]
+    with Image.open(shot) as img:
+        rgb = img.convert("RGB")
+        # the plot under the tier table, left of the legend (whose swatch has the total's colour too)
+        plot = rgb.crop((60, rgb.height * 2 // 5, rgb.width - 100, rgb.height - 40))
+        data = plot.tobytes()
+        seen = sum(1 for c in zip(data[0::3], data[1::3], data[2::3]) if sum(abs(a - b) for a, b in zip(c, total)) < 40)
+    assert seen > 300, f"only {seen} pixels of the total's colour: hidden under the tier's line"

@@ -98,6 +98,9 @@ def style_theme(tags: Tags, palette: Palette, st: Style) -> int | str:
     return tag
 
 
+TOTAL_SLOT, TOTAL_WEIGHT = 4, 3.0  # the chart's total line: its colour slot and its width in pixels
+
+
 def series_theme(tags: Tags, palette: Palette, slot: int) -> int | str:
     """A chart line's colour (and its stacked band's, translucent) from the palette: Tier 1-4 in
     slots 0-3, the total in slot 4; each keeps 3:1 against the plot's background."""
@@ -109,6 +112,10 @@ def series_theme(tags: Tags, palette: Palette, slot: int) -> int | str:
                 with dpg.theme_component(component):
                     dpg.add_theme_color(dpg.mvPlotCol_Line, _rgba(rgb), category=dpg.mvThemeCat_Plots)
                     dpg.add_theme_color(dpg.mvPlotCol_Fill, (*rgb, 150), category=dpg.mvThemeCat_Plots)
+                    # The total is drawn first and wider: a session with one tier draws that tier's
+                    # line on top of it, and the total still shows on both sides.
+                    dpg.add_theme_style(dpg.mvPlotStyleVar_LineWeight, TOTAL_WEIGHT if slot == TOTAL_SLOT else 1.0,
+                                        category=dpg.mvThemeCat_Plots)
     return tag
 
 
