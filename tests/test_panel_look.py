@@ -120,7 +120,7 @@ DE = ticks.Clock(twelve_hour=False, day_format="%d.%m")
 
 
 @pytest.mark.parametrize(("span", "clock", "first"), [
-    (1, DE, "14:19:40"),  # a one-second session: a minute around it, seconds shown
+    (1, DE, "14:20:00"),  # a one-second session: ten seconds from its start, seconds shown
     (3 * 3600, DE, "15:00"),  # hours: whole hours
     (3 * 3600, US, "3:00 PM"),
     (5 * 86400, DE, "04.12"),  # days in the locale's order, without the year
@@ -131,6 +131,13 @@ def test_time_ticks_follow_the_zoom_and_the_clock_convention(span: float, clock:
     got = ticks.time_ticks(lo, hi, clock, tz_offset=0)
     assert got[0][0] == first
     assert 2 <= len(got) <= ticks.TICKS + 2
+
+
+def test_a_short_session_starts_at_the_left_edge_and_grows_to_the_right() -> None:
+    lo, hi = ticks.x_limits(T, T + 6)
+    assert lo < T < lo + 0.05 * (hi - lo) and hi == T + ticks.MIN_SPAN_S  # no empty stretch before the first call
+    lo, hi = ticks.x_limits(T, T + 3600)  # longer than the minimum: every point, a little room both sides
+    assert lo < T and hi > T + 3600 and hi - lo < 3600 * 1.1
 
 
 @pytest.mark.parametrize(("t_fmt", "d_fmt", "clock"), [

@@ -15,7 +15,7 @@ TICKS = 5  # about this many labels on an axis
 _MONEY_UNITS = ((Decimal(10) ** 12, "T"), (Decimal(10) ** 9, "B"), (Decimal(10) ** 6, "M"), (Decimal(1000), "k"))
 _TIME_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
                86400, 2 * 86400, 7 * 86400, 14 * 86400, 30 * 86400)
-MIN_SPAN_S = 60.0  # a session of one second still shows a minute around its points
+MIN_SPAN_S = 10.0  # a session of one second still shows ten seconds from its start (the chart then fits its points)
 
 
 def nice_step(span: float, ticks: int = TICKS) -> float:
@@ -157,10 +157,10 @@ def _utc_offset(t: float) -> int:
 
 def x_limits(first: float, last: float) -> tuple[float, float]:
     """The time axis's range for points from ``first`` to ``last``: at least ``MIN_SPAN_S`` wide,
-    with a little room on both sides, so a one-second session still shows its points."""
+    with a little room on both sides. A session shorter than that starts at the left edge and grows
+    to the right, as a live chart does (centred, it began with empty space before its first call)."""
     span = max(last - first, MIN_SPAN_S)
-    middle = (first + last) / 2 if last - first < MIN_SPAN_S else None
-    if middle is not None:
-        return middle - span / 2, middle + span / 2
     pad = span * 0.03
+    if last - first < MIN_SPAN_S:
+        return first - pad, first + span
     return first - pad, last + pad
