@@ -46,12 +46,14 @@ def test_a_torn_last_line_waits_for_its_newline(tmp_path: Path) -> None:
     assert t.follow(f, jsonl) == []
     assert t.files[f].waiting and t.skipped() == {}
     with f.open("ab") as out:
-        out.write(whole[25:-1])
-    assert t.read(f) == [] and t.files[f].waiting
+        out.write(whole[25:-1])  # whole now but for its newline (a writer that ends without one): read, as import does
+    assert ids(t.read(f)) == ["call-1"] and not t.files[f].waiting
     with f.open("ab") as out:
         out.write(b"\n" + line(2)[:10])
-    assert ids(t.read(f)) == ["call-1"]
-    assert t.files[f].waiting
+    assert t.read(f) == [] and t.files[f].waiting  # its newline adds nothing; the next line waits
+    with f.open("ab") as out:
+        out.write(line(2)[10:])
+    assert ids(t.read(f)) == ["call-2"] and not t.files[f].waiting and t.lines == 2
 
 
 def test_lines_split_across_read_chunks_are_joined(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

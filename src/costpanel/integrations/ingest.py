@@ -37,7 +37,18 @@ from typing import Any
 from ..events import Event
 from ..ledger.backfill import Backfill, Upserted
 from ..usage import Usage
-from .logs import BAD_FIELD, DOCUMENT, TORN, UNREADABLE, LogCall, is_plain_file, kind_of, shared_listings, walk
+from .logs import (
+    BAD_FIELD,
+    DOCUMENT,
+    TORN,
+    UNREADABLE,
+    LogCall,
+    is_plain_file,
+    is_whole_object,
+    kind_of,
+    shared_listings,
+    walk,
+)
 from .registry import ALL, chosen, detection_rank
 
 UNKNOWN_FORMAT = "unknown format"  # a file no source recognises (counted per file)
@@ -393,7 +404,7 @@ class Importer:
             result.lines += 1
         elif any(part.strip() for part in parts):
             last = b"".join(parts)
-            if _complete(last):  # a whole line whose writer ended without a newline: it will never get one
+            if is_whole_object(last):  # a whole line whose writer ended without a newline: it will never get one
                 take(read_block(last + b"\n"))
                 return
             result.skipped[TORN] += 1
@@ -631,19 +642,6 @@ def _rebuilt(groups: dict[int, list[tuple[Any, ...]]]) -> dict[int, list[Event]]
     new = _new_tuple
     return {raised: [new(Event, (*t[:at], new(Usage, t[at]), *t[at + 1:])) for t in rows]
             for raised, rows in groups.items()}
-
-
-def _complete(line: bytes) -> bool:
-    """A last line without its newline that is nonetheless whole: one JSON object (a line cut while
-    being written never is: its braces do not close)."""
-    import orjson
-
-    if not line.lstrip().startswith(b"{"):
-        return False
-    try:
-        return type(orjson.loads(line)) is dict
-    except orjson.JSONDecodeError:
-        return False
 
 
 def _block_reader(reader: Any) -> Callable[[bytes], list[LogCall]]:

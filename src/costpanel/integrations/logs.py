@@ -57,6 +57,19 @@ TORN = "torn last line"  # the last line has no newline yet: read again when it 
 UNREADABLE = "unreadable"  # a file or folder that cannot be opened or read
 
 
+def is_whole_object(line: bytes) -> bool:
+    """A last line without its newline that is whole nonetheless: one JSON object (a writer that
+    ended without a final newline). A line cut while being written never is: its braces do not close."""
+    import orjson
+
+    if not line.lstrip().startswith(b"{"):
+        return False
+    try:
+        return type(orjson.loads(line)) is dict
+    except orjson.JSONDecodeError:
+        return False
+
+
 class Skips(Counter[str]):
     """Skipped lines (or files) by reason."""
 

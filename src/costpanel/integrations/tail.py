@@ -19,7 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from .logs import DOCUMENT, UNREADABLE, LogCall, Skips, kind_of
+from .logs import DOCUMENT, UNREADABLE, LogCall, Skips, is_whole_object, kind_of
 
 DELETED = "deleted while watched"  # a followed file that disappeared (its calls stay counted)
 TOO_LONG = "line too long"  # a line past MAX_LINE bytes without a newline: dropped, not buffered forever
@@ -40,6 +40,7 @@ class FollowedFile:
         self.offset = 0  # bytes consumed, the unfinished last line included
         self.partial: list[bytes] = []  # the unfinished last line, in pieces (joined once complete)
         self.partial_size = 0
+        self.partial_read = False  # the unfinished line was a whole JSON object: read already
         self.dropping = False  # inside a line past MAX_LINE: bytes are dropped up to its newline
         self.ident: tuple[int, int] | None = None  # (device, inode) when last read
         self.head = b""
@@ -49,8 +50,8 @@ class FollowedFile:
 
     @property
     def waiting(self) -> bool:
-        """An unfinished last line is held until its newline arrives."""
-        return self.partial_size > 0
+        """An unfinished last line is held until its newline arrives (unless it is whole already)."""
+        return self.partial_size > 0 and not self.partial_read
 
     def read(self) -> list[LogCall]:
         """The calls in what was added since the last read. Raises OSError (the caller counts it)."""
@@ -73,6 +74,11 @@ class FollowedFile:
             while chunk := f.read(CHUNK):
                 self.offset += len(chunk)
                 calls += self._lines(chunk)
+            if self.partial and not self.partial_read and not self.dropping:
+                last = b"".join(self.partial)
+                if is_whole_object(last):  # a writer that ended without a newline: read it now, as an import does
+                    calls += self.reader.read_lines([last])
+                    self.partial_read = True
             if len(self.head) < HEAD:
                 self.head = os.pread(f.fileno(), min(HEAD, self.offset), 0)
         return calls
@@ -86,7 +92,7 @@ class FollowedFile:
         if examples is not None:
             examples.clear()
         self.offset = self.partial_size = 0
-        self.partial, self.dropping, self.head = [], False, b""
+        self.partial, self.dropping, self.head, self.partial_read = [], False, b"", False
         self.restarts += 1
 
     def _lines(self, chunk: bytes) -> list[LogCall]:
@@ -99,8 +105,11 @@ class FollowedFile:
             lines[0] = b""
             self.dropping = False
         elif self.partial:
-            lines[0] = b"".join((*self.partial, lines[0]))
-        self.partial, self.partial_size = [], 0
+            if self.partial_read and not lines[0].strip():  # its newline came: the line was read already
+                lines[0] = b""
+            else:
+                lines[0] = b"".join((*self.partial, lines[0]))
+        self.partial, self.partial_size, self.partial_read = [], 0, False
         self._hold(chunk[end + 1:])
         return self.reader.read_lines(line for line in lines if line) if any(lines) else []
 
