@@ -243,7 +243,7 @@ def test_json_output_has_the_documented_keys_and_types(logs: Path, db: Path, tmp
     r = costpanel("import", str(logs / "a.jsonl"), "--db", str(db), "--json", env=isolated_env(tmp_path))
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
-    assert data == {"files": 1, "lines": 4, "calls": 4, "added": 2, "replaced": 1, "duplicates": 1, "unpriced": 0,
+    assert data == {"files": 1, "lines": 4, "usage_lines": 4, "added": 2, "replaced": 1, "duplicates": 1, "unpriced": 0,
                     "skipped": {}, "sources": {"costpanel": 1}, "unreadable": {}, "unpriced_models": {},
                     "errors": [], "waiting": [], "added_unpriced": 0, "added_cost_usd": usd_str(cost(1, 5) + cost(3, 3)),
                     "added_from_utc": "2026-12-01T10:00:00Z", "added_to_utc": "2026-12-01T10:00:00Z"}

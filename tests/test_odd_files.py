@@ -20,7 +20,8 @@ BAD_NAME = os.fsdecode(b"ev\xff\xfename.jsonl")  # a name that is not UTF-8, as 
 
 
 def line(n: int) -> str:
-    return json.dumps({"ts": f"2026-12-03T10:00:{n:02d}Z", "model": "claude-sonnet-4-5",
+    """A call of now (the watch counts today's), n seconds on: never before a midnight the test crosses."""
+    return json.dumps({"ts": time.time() + n, "model": "claude-sonnet-4-5",
                        "usage": {"input": 100 + n, "output": 5}}) + "\n"
 
 

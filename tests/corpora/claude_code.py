@@ -51,7 +51,7 @@ NO_USAGE = "no usage"
 SYNTHETIC = "synthetic"
 API_ERROR = "api error"
 MALFORMED = "malformed json"
-TORN = "torn last line"
+TORN = "waiting for a newline"  # costpanel.integrations.logs.TORN, written out: the corpus is independent
 
 
 class TrueCall(NamedTuple):

@@ -103,6 +103,7 @@ class ImportResult:
         for key in ("skipped", "sources", "unpriced_models", "unreadable"):
             data[key] = dict(sorted(data[key].items()))
         data["errors"], data["waiting"] = list(self.errors), list(self.waiting)
+        data["usage_lines"] = data.pop("calls")  # as the summary says: a call may take several lines
         from ..money import units_to_usd, usd_str
 
         data["added_cost_usd"] = usd_str(units_to_usd(data.pop("added_cost_units")))

@@ -53,7 +53,7 @@ API_ERROR = "api error"  # an error the API returned: nothing billed
 MALFORMED = "malformed json"  # not JSON (binary garbage, a line cut by a crash)
 BAD_FIELD = "bad field"  # JSON, but a field has the wrong type or an impossible value
 NO_MODEL = "no model"  # usage without a model name to price it by
-TORN = "torn last line"  # the last line has no newline yet: read again when it is complete
+TORN = "waiting for a newline"  # the last line is not whole yet (being written): read again once complete
 UNREADABLE = "unreadable"  # a file or folder that cannot be opened or read
 
 
