@@ -192,15 +192,15 @@ def test_a_db_in_a_folder_that_does_not_exist_is_refused_and_no_folder_is_made(l
     command = tuple(part.format(logs=logs, out=tmp_path / "out.csv") for part in command)
     r = costpanel(*command, "--db", str(db), env=isolated_env(tmp_path))
     assert r.returncode == 2, r.stdout + r.stderr
-    assert one_line_error(r) == f"error: --db {db}: the folder {db.parent} does not exist (create it first, or check the path)"
+    advice = "create it first, or check the path" if command[0] in ("import", "demo", "watch") else "check the path"
+    assert one_line_error(r) == f"error: --db {db}: the folder {db.parent} does not exist ({advice})"
     assert not (tmp_path / "typo").exists()
     if command[0] == "demo":  # the demo never writes to COSTPANEL_DB's ledger (the user's): see the demo tests
         return
     # the same ledger named by COSTPANEL_DB (a typo in a shell profile) is refused the same way
     r = costpanel(*command, env={**isolated_env(tmp_path), "COSTPANEL_DB": str(db)})
     assert r.returncode == 2, r.stdout + r.stderr
-    assert one_line_error(r) == (f"error: COSTPANEL_DB {db}: the folder {db.parent} does not exist "
-                                 "(create it first, or check the path)")
+    assert one_line_error(r) == f"error: COSTPANEL_DB {db}: the folder {db.parent} does not exist ({advice})"
     assert not (tmp_path / "typo").exists() and not (tmp_path / "out.csv").exists()
 
 

@@ -506,12 +506,20 @@ def test_the_demo_keeps_its_calls_apart_from_the_users_ledger_unless_told(tmp_pa
     assert r.returncode == 0, r.stderr
     demo = data / "demo.sqlite3"
     assert not mine.exists() and sorted(p.name for p in data.iterdir() if p.suffix == ".sqlite3") == ["demo.sqlite3"]
-    assert r.stdout.splitlines()[-1] == f"simulated calls kept in {demo} (--db PATH to choose, --no-ledger for none)"
+    assert r.stdout.splitlines()[-1] == (f"simulated calls kept in {demo} (see them: costpanel report --db {demo}; "
+                                         "--db PATH to choose, --no-ledger for none)")
+    assert r.stderr == ""
     ((sources, calls),) = query(demo, "SELECT GROUP_CONCAT(DISTINCT source), COUNT(*) FROM events")
     assert sources == "demo" and calls > 0
     report = subprocess.run([sys.executable, "-m", "costpanel", "budget", "show", "--json"], capture_output=True,
                             text=True, timeout=60, env=env)
     assert report.returncode == 0 and '"spent_usd": "0"' in report.stdout, report.stdout + report.stderr
+    # --db naming the user's own ledger is done as asked, with a warning
+    r = subprocess.run([sys.executable, "-m", "costpanel", "demo", "--headless", "--seconds", "0.3", "--db", str(mine)],
+                       capture_output=True, text=True, timeout=60, env=env)
+    assert r.returncode == 0 and mine.exists(), r.stderr
+    assert r.stderr == (f"warning: --db {mine} is your own ledger: the demo's simulated calls will count in your "
+                        "reports and budgets (source demo)\n")
 
 
 def real_session_left_open(db: Path, catalog: Catalog) -> tuple[int, ...]:

@@ -113,6 +113,16 @@ def demo_ledger() -> Path:
     return data_dir() / "demo.sqlite3"
 
 
+def _is_users_ledger(db: Path) -> bool:
+    """``db`` is the ledger the other commands read by default (COSTPANEL_DB, else the data folder's)."""
+    from ..ledger.sqlite_storage import default_path
+
+    try:
+        return db.expanduser().resolve() == default_path().expanduser().resolve()
+    except (OSError, RuntimeError):
+        return False
+
+
 def run(args: argparse.Namespace) -> int:
     from ..shards import new_session_id
     from ..sim import Conductor
@@ -128,6 +138,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.db is None and not args.no_ledger:  # a ledger of its own (COSTPANEL_DB names the user's)
         args.db = demo_ledger()
+    elif args.db is not None and not args.no_ledger and _is_users_ledger(args.db):
+        console(stderr=True).print(f"warning: --db {args.db} is your own ledger: the demo's simulated calls will "
+                                   "count in your reports and budgets (source demo)", markup=False, highlight=False)
     from ..ledger import LedgerError
     from ..ledger.resume import DEMO_PREFIX
 
@@ -178,8 +191,8 @@ def run(args: argparse.Namespace) -> int:
         if alerts is not None:
             print_guards(tracker, alerts)
         if not args.no_ledger:
-            console().print(f"simulated calls kept in {args.db} (--db PATH to choose, --no-ledger for none)",
-                            markup=False, highlight=False)
+            console().print(f"simulated calls kept in {args.db} (see them: costpanel report --db {args.db}; "
+                            "--db PATH to choose, --no-ledger for none)", markup=False, highlight=False)
     return 0
 
 

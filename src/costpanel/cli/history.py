@@ -51,7 +51,7 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="ledger file (default: COSTPANEL_DB or the user data dir)")
 
 
-def ledger_path(args: argparse.Namespace) -> Path:
+def ledger_path(args: argparse.Namespace, *, reading: bool = True) -> Path:
     """The ledger file: ``--db``, else ``COSTPANEL_DB`` or the data dir. One that cannot be a ledger
     (a folder, a file in a missing folder: :func:`~.ledger_arg.ledger_problem`) is a usage error,
     a ValueError saying why."""
@@ -60,7 +60,7 @@ def ledger_path(args: argparse.Namespace) -> Path:
 
     named = named_ledger(args)
     if named is not None:
-        problem = ledger_problem(*named)
+        problem = ledger_problem(*named, reading=reading)
         if problem:
             raise ValueError(problem)
         return named[0].expanduser()

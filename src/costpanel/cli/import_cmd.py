@@ -45,7 +45,7 @@ def run_import(args: argparse.Namespace) -> int:
         return 2
     source = args.format or args.source or "all"
     try:
-        db = ledger_path(args)  # a --db that cannot be a ledger: one line, nothing made
+        db = ledger_path(args, reading=False)  # a --db that cannot be a ledger: one line, nothing made
     except ValueError as exc:
         error(str(exc))
         return 2

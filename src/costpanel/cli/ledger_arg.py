@@ -31,10 +31,11 @@ def named_ledger(args: argparse.Namespace) -> tuple[Path, str] | None:
     return (Path(env), ENV_DB) if env else None
 
 
-def ledger_problem(db: Path, source: str = "--db") -> str | None:
+def ledger_problem(db: Path, source: str = "--db", *, reading: bool = False) -> str | None:
     """Why ``db``, a ledger file the user named (``source``: ``--db`` or ``COSTPANEL_DB``), can be
     neither read nor made: it is a folder, a file stands where one of its folders should be, or its
-    folder does not exist. None when it is a file that exists or could be made."""
+    folder does not exist. None when it is a file that exists or could be made. ``reading``: for a
+    command that only reads it, where making the folder would not help."""
     path = db.expanduser()
     try:
         if path.is_dir():
@@ -49,4 +50,5 @@ def ledger_problem(db: Path, source: str = "--db") -> str | None:
                 break
     except OSError as exc:  # a folder on the way that may not be looked into
         return f"{source} {db}: cannot look into {exc.filename or path.parent} ({exc.strerror or exc})"
-    return f"{source} {db}: the folder {folder} does not exist (create it first, or check the path)"
+    advice = "check the path" if reading else "create it first, or check the path"
+    return f"{source} {db}: the folder {folder} does not exist ({advice})"
