@@ -504,7 +504,7 @@ FAULTS: tuple[Fault, ...] = (
           ("tests/test_import.py",),
           ("tests/test_import.py::test_a_torn_last_line_is_skipped_until_it_is_complete",)),
     Fault("i17", "a whole last line without its newline skipped as torn (a finished log's last call never counted)",
-          INGEST, "            if _complete(last):", "            if False:",
+          INGEST, "            if is_whole_object(last):", "            if False:",
           ("tests/test_import.py",), ("tests/test_import.py::test_a_whole_last_line_without_its_newline_is_read",)),
     Fault("i15", "blank lines counted as lines but under no skip reason (lines != calls + skipped)", CLAUDE,
           "        if blanks:\n            skipped[BLANK] += blanks\n", "",
