@@ -544,3 +544,12 @@ def test_a_realistic_corpus_is_read_as_blocks_as_it_is_line_by_line(tmp_path: Pa
         by_lines, by_block = _read_both_ways(path.read_bytes())
         assert by_block == by_lines
         assert by_block[1] == path.read_bytes().count(b"\n") + (not path.read_bytes().endswith(b"\n"))
+
+
+def test_a_bad_line_is_named_by_its_file_line_and_column_not_orjsons_line_1(log: Path) -> None:
+    """orjson counts lines within what it was given: for one log line always "line 1", which next
+    to the file's own line number reads as a contradiction. The column is kept."""
+    _, reader = read(log, line(), b'{"type":"assistant","message":{"usage": {"input_tokens": 1,')
+    (message,) = reader.errors
+    assert message == f"{log}:2: not JSON (unexpected end of data at column 60)"  # the line is 59 bytes: just past it
+    assert "line 1" not in message

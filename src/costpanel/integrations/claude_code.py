@@ -37,15 +37,16 @@ from .logs import (
     API_ERROR,
     BAD_FIELD,
     BLANK,
+    Examples,
     LINES,
+    LogCall,
     MALFORMED,
     NO_MODEL,
     NO_USAGE,
     SYNTHETIC,
-    Examples,
-    LogCall,
     Skips,
     home,
+    not_json,
     sorted_paths,
     walk,
 )
@@ -318,7 +319,7 @@ class Reader:
                     call = parse(line)
             except orjson.JSONDecodeError as exc:
                 skipped[MALFORMED] += 1
-                self.errors.add(f"{self.path}:{number}: not JSON ({exc})")
+                self.errors.add(f"{self.path}:{number}: {not_json(exc)}")
                 continue
             except BadLine as exc:
                 skipped[BAD_FIELD] += 1

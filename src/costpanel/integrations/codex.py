@@ -43,7 +43,21 @@ import orjson
 
 from ..usage import Usage
 from ._fields import BadField, Fields, clip_path, count
-from .logs import BAD_FIELD, BLANK, LINES, MALFORMED, NO_MODEL, NO_USAGE, Examples, LogCall, Skips, home, sorted_paths, walk
+from .logs import (
+    BAD_FIELD,
+    BLANK,
+    LINES,
+    MALFORMED,
+    NO_MODEL,
+    NO_USAGE,
+    Examples,
+    LogCall,
+    Skips,
+    home,
+    not_json,
+    sorted_paths,
+    walk,
+)
 
 SOURCE = "codex"
 KIND = LINES
@@ -171,7 +185,7 @@ class Reader:
                 call = self._parse(line)
             except orjson.JSONDecodeError as exc:
                 skipped[MALFORMED] += 1
-                self.errors.add(f"{self.path}:{self.lines}: not JSON ({exc})")
+                self.errors.add(f"{self.path}:{self.lines}: {not_json(exc)}")
                 continue
             except BadField as exc:
                 skipped[BAD_FIELD] += 1

@@ -52,13 +52,14 @@ from .logs import (
     DOCUMENT,
     Examples,
     LINES,
+    LogCall,
     MALFORMED,
     NO_MODEL,
     NO_USAGE,
-    TORN,
-    LogCall,
     Skips,
+    TORN,
     home,
+    not_json,
     sorted_paths,
     walk,
 )
@@ -184,7 +185,7 @@ class Reader:
                 record = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
                 self.skipped[MALFORMED] += 1
-                self.errors.add(f"{self.path}:{self.lines}: not JSON ({exc})")
+                self.errors.add(f"{self.path}:{self.lines}: {not_json(exc)}")
                 continue
             if type(record) is dict:
                 self._record(record, calls)
@@ -212,7 +213,7 @@ class Reader:
             whole = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
             self.skipped[MALFORMED] += 1  # also a file caught half-written: read again next time
-            self.errors.add(f"{self.path}: not JSON ({exc})")
+            self.errors.add(f"{self.path}: {not_json(exc, one_line=False)}")
             return []
         if type(whole) is not dict:
             self.skipped[BAD_FIELD] += 1

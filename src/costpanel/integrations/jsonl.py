@@ -33,7 +33,20 @@ from ..sources import check_project
 from ..usage import BUCKETS, Usage
 from ..variants import canonical_variant
 from ._fields import BadField, iso_seconds
-from .logs import BAD_FIELD, BLANK, LINES, MALFORMED, NO_MODEL, NO_USAGE, Examples, LogCall, Skips, sorted_paths, walk
+from .logs import (
+    BAD_FIELD,
+    BLANK,
+    LINES,
+    MALFORMED,
+    NO_MODEL,
+    NO_USAGE,
+    Examples,
+    LogCall,
+    Skips,
+    not_json,
+    sorted_paths,
+    walk,
+)
 
 SOURCE = "costpanel"
 KIND = LINES
@@ -159,7 +172,7 @@ class Reader:
                 calls.append(parse(line, self.session))
             except orjson.JSONDecodeError as exc:
                 self.skipped[MALFORMED] += 1
-                self.errors.add(f"{self.path}:{self.lines}: not JSON ({exc})")
+                self.errors.add(f"{self.path}:{self.lines}: {not_json(exc)}")
             except BadLine as exc:
                 text = str(exc)
                 reason = NO_USAGE if text == "usage: missing" else NO_MODEL if text == "model: missing" else BAD_FIELD

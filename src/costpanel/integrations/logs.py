@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -55,6 +56,16 @@ BAD_FIELD = "bad field"  # JSON, but a field has the wrong type or an impossible
 NO_MODEL = "no model"  # usage without a model name to price it by
 TORN = "waiting for a newline"  # the last line is not whole yet (being written): read again once complete
 UNREADABLE = "unreadable"  # a file or folder that cannot be opened or read
+
+
+def not_json(exc: Exception, *, one_line: bool = True) -> str:
+    """A JSON error for people: ``not JSON (unexpected end of data at column 62)``. orjson counts
+    lines within what it was given, which for one log line is always "line 1": only the column
+    helps (the message already names the file's line)."""
+    text = str(exc)
+    if one_line:
+        text = re.sub(r": line 1 column (\d+) \(char \d+\)$", r" at column \1", text)
+    return f"not JSON ({text})"
 
 
 def is_whole_object(line: bytes) -> bool:
