@@ -243,6 +243,8 @@ def test_stats_line_names_every_reason_most_frequent_first() -> None:
         "1 folder watched | 0 files | 0 calls | 2 folders not found | watching stopped: OSError: inotify watch limit reached")
     assert WatchStats(folders=1, files=1, calls=0, replaced=0, duplicates=0, lines=0, skipped={}, missing=(),
                       waiting=1).line() == "1 folder watched · 1 file · 0 calls · 1 line waiting for a newline"
+    assert WatchStats(folders=1, files=1, calls=3, replaced=0, duplicates=0, lines=3, skipped={},
+                      missing=()).line(calls=False) == "1 folder watched · 1 file"  # the summary said the calls
     # a folder and a file named: each said as what it is (the file's folder is not watched)
     assert WatchStats(folders=1, files=3, calls=2, replaced=0, duplicates=0, lines=2, skipped={}, missing=(),
                       files_named=1).line() == "1 folder and 1 file watched · 3 files · 2 calls"
@@ -277,7 +279,7 @@ def test_headless_with_a_pipe_prints_summary_lines_and_stores_the_calls(tmp_path
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert 1 <= len(lines) <= 3
-    assert all(" · 1 call · 1,011 tokens · sources: 1 file watched · 1 file · 1 call · skipped 1 line (before today 1)"
+    assert all(" · 1 call · 1,011 tokens · sources: 1 file watched · 1 file · skipped 1 line (before today 1)"
                in line for line in lines), lines
     assert ledger_calls(db) == {"call-1": (1001, 10, cost_of(Usage(input=1001, output=10)))}
 

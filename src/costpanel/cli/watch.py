@@ -198,7 +198,7 @@ def summary(snap: Any, stats: Any) -> str:
     """One line: time, today's cost, calls, tokens and the Sources line."""
     unpriced = f" · {snap.unpriced_calls:,} unpriced" if snap.unpriced_calls else ""
     return (f"{time.strftime('%H:%M:%S')} {format_usd(snap.total_usd)} · {snap.calls:,} call{'s' * (snap.calls != 1)} · "
-            f"{snap.tokens:,} tokens{unpriced} · sources: {stats.line()}")
+            f"{snap.tokens:,} tokens{unpriced} · sources: {stats.line(calls=stats.calls != snap.calls)}")
 
 
 def _headless(tracker: Any, watcher: Any, stop: threading.Event, seconds: float | None, alerts: Any = None) -> None:

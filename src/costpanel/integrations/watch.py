@@ -84,15 +84,16 @@ class WatchStats:
     files_named: int = 0  # files watched because they were named (not found in a folder watched)
     bad_lines: tuple[str, ...] = ()  # the first few bad lines, each with its file and line number
 
-    def line(self, sep: str = " · ") -> str:
+    def line(self, sep: str = " · ", *, calls: bool = True) -> str:
         """One line for people: ``2 folders watched · 14 files · 1,203 calls · skipped 40 lines (no
         usage 38, malformed json 2) · 1 file deleted or not read (deleted while watched 1)`` (the
         panel's ASCII-only font takes ``sep=" | "``)."""
         watched = [f"{self.folders:,} folder{'s' * (self.folders != 1)}"] if self.folders or not self.files_named else []
         if self.files_named:
             watched.append(f"{self.files_named:,} file{'s' * (self.files_named != 1)}")
-        parts = [f"{' and '.join(watched)} watched", f"{self.files:,} file{'s' * (self.files != 1)}",
-                 f"{self.calls:,} call{'s' * (self.calls != 1)}"]
+        parts = [f"{' and '.join(watched)} watched", f"{self.files:,} file{'s' * (self.files != 1)}"]
+        if calls:  # (left out where the same count is said just before)
+            parts.append(f"{self.calls:,} call{'s' * (self.calls != 1)}")
         skipped = sum(self.skipped.values())
         if skipped:
             parts.append(f"skipped {skipped:,} line{'s' * (skipped != 1)} ({_reasons(self.skipped)})")
