@@ -79,7 +79,7 @@ def run_import(args: argparse.Namespace) -> int:
     return 0
 
 
-ADDED, REPLACED, DUPLICATES = "  added (new calls)", "  replaced (more tokens)", "  duplicates (no more tokens)"
+ADDED, REPLACED, DUPLICATES = "  added (new calls)", "  replaced (more tokens, or priced now)", "  duplicates (no more tokens)"
 
 
 def _looked_in(paths: list[Any], source: str) -> str:

@@ -249,7 +249,9 @@ def _stored(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[Any, ..
 def _split_stored(conn: sqlite3.Connection, batch: list[Event]) -> tuple[list[Event], list[Event],
                                                                          list[tuple[Any, ...]], int]:
     """``batch`` less its counted calls whose id is stored already: (new, those replacing a stored
-    call with fewer tokens, the rows they replace, how many changed nothing)."""
+    call with fewer tokens, or with as many but no price where they have one (a price added since:
+    the history gets it when the logs are imported again), the rows they replace, how many changed
+    nothing)."""
     stored = _stored(conn, [e.event_id for e in batch if e.event_id is not None and e.status != DISCARDED])
     if not stored:
         return batch, [], [], 0
@@ -258,9 +260,12 @@ def _split_stored(conn: sqlite3.Connection, batch: list[Event]) -> tuple[list[Ev
         row = stored.get(e.event_id) if e.status != DISCARDED else None  # type: ignore[arg-type]
         if row is None:
             new.append(e)
-        elif e.usage.total_tokens > sum(row[k] for k in _TOKEN_AT):
-            replacing.append(e)
-            old.append(row)
+        else:
+            tokens = sum(row[k] for k in _TOKEN_AT)
+            if e.usage.total_tokens > tokens or (e.usage.total_tokens == tokens and row[-1] is None
+                                                 and e.cost_units is not None):
+                replacing.append(e)
+                old.append(row)
     return new, replacing, old, len(batch) - len(new) - len(replacing)
 
 
@@ -430,8 +435,9 @@ class Upserted(NamedTuple):
 def upsert_events(conn: sqlite3.Connection, events: Iterable[Event], dims: Dims | None = None) -> Upserted:
     """Store ``events`` (inside the caller's transaction): an event id not stored yet is added; one
     stored with fewer tokens is replaced (the row takes the new usage, cost and time; the roll-ups
-    lose the old call and gain the new); one stored with as many tokens or more is a duplicate.
-    Within the batch, an id's call with the most tokens is the one that counts."""
+    lose the old call and gain the new), and so is one stored without a price that now has one with
+    as many tokens (a price added since); one stored with as many tokens or more is otherwise a
+    duplicate. Within the batch, an id's call with the most tokens is the one that counts."""
     batch = events if isinstance(events, list) else list(events)
     if not _WRITTEN.issuperset(map(_STATUS, batch)):
         batch = [e for e in batch if e.status in _WRITTEN]
