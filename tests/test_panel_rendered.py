@@ -211,3 +211,42 @@ def test_with_one_tier_the_total_line_still_shows_beside_that_tiers_line(display
         data = plot.tobytes()
         seen = sum(1 for c in zip(data[0::3], data[1::3], data[2::3]) if sum(abs(a - b) for a, b in zip(c, total)) < 40)
     assert seen > 300, f"only {seen} pixels of the total's colour: hidden under the tier's line"
+
+
+SHOT_SCRIPT = """
+import json, sys, threading, time
+from pathlib import Path
+import dearpygui.dearpygui as dpg
+from costpanel import CostTracker, Usage
+from costpanel.gui import CostPanel
+
+class Panel(CostPanel):
+    def loop(self, **kw):  # what the chart holds when the picture is taken, before the window goes
+        n = super().loop(**kw)
+        self.chart_total = dpg.get_value(self.widgets.series["Total"])[1][-1]
+        return n
+
+tracker = CostTracker()
+stop = threading.Event()
+def record():
+    while not stop.is_set():
+        tracker.record("gpt-4o", Usage(input=100_000, output=1_000), tier="Tier 1")
+        time.sleep(0.01)
+threading.Thread(target=record).start()
+threading.Timer(0.8, stop.set).start()  # recording ends well before the last frames
+panel = Panel(tracker, persist_settings=False, detail_refresh_s=3600)  # the chart would never refresh by itself
+panel.run(frames=120, screenshot=Path(sys.argv[1]), data_fps=60, idle_fps=60)  # ~2 s of frames
+print(json.dumps({"chart_total": panel.chart_total, "total": float(tracker.snapshot().total_usd),
+                  "calls": tracker.snapshot().calls}))
+"""
+
+
+def test_a_screenshot_shows_the_chart_as_up_to_date_as_the_total(display: dict[str, str], tmp_path: Path) -> None:
+    """The chart refreshes less often than the header; the frames a screenshot is taken from
+    refresh it too, so the picture's chart ends at the total shown above it."""
+    r = subprocess.run([sys.executable, "-c", SHOT_SCRIPT, str(tmp_path / "shot.png")], env=display,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    seen = json.loads(r.stdout.strip().splitlines()[-1])
+    assert seen["calls"] > 20, seen  # calls kept coming while the first frames were drawn
+    assert seen["chart_total"] == pytest.approx(seen["total"], rel=1e-9), seen

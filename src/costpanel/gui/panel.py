@@ -820,7 +820,9 @@ class CostPanel:
             jobs = dpg.get_callback_queue()
             if jobs:
                 dpg.run_callbacks(jobs)
-            changed = self.update()
+            # The frames a screenshot is taken from refresh everything: the chart and tables, else up
+            # to detail_refresh_s behind the header, would not add up to the total beside them.
+            changed = self.update(force=shot_at is not None and n + 1 >= shot_at)
             dpg.render_dearpygui_frame()
             n += 1
             if shot_at is not None and n == shot_at:
