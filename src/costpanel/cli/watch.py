@@ -194,6 +194,9 @@ def _stop_on_signals() -> Iterator[threading.Event]:
             signal.signal(sig, old)
 
 
+END_SLACK_S = 0.05  # `--seconds` is reached when this close to its end
+
+
 def summary(snap: Any, stats: Any) -> str:
     """One line: time, today's cost, calls, tokens and the Sources line."""
     unpriced = f" · {snap.unpriced_calls:,} unpriced" if snap.unpriced_calls else ""
@@ -214,7 +217,8 @@ def _headless(tracker: Any, watcher: Any, stop: threading.Event, seconds: float 
                     print(f"guard: {text}", flush=True)
                 said = len(crossings)
             print(summary(tracker.snapshot(), watcher.stats()), flush=True)
-            if end is not None and time.monotonic() >= end or watcher.error is not None:
+            # (a wait ends a hair early now and then: that is the end, not one more line a moment later)
+            if end is not None and time.monotonic() >= end - END_SLACK_S or watcher.error is not None:
                 break
         return
     from rich.console import Console
