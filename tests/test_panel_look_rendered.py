@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from concurrent.futures import ThreadPoolExecutor
 import sys
 from pathlib import Path
@@ -80,3 +81,45 @@ def test_a_screenshot_reads_back_its_headers_tiers_total_and_a_model(shots: dict
 def test_the_width_maths_matches_what_dear_pygui_draws(shots: dict, shot: str) -> None:
     for text, (drawn, computed) in shots[shot]["widths"].items():
         assert abs(drawn - computed) <= max(2.0, 0.03 * drawn), (text, drawn, computed)
+
+
+def test_the_watch_window_measures_today_against_the_daily_budget(xvfb: str, tmp_path: Path) -> None:
+    """`costpanel watch` shows today, so its budget bar is the day's budget of `costpanel budget set`
+    (it said "no budget" while `budget show` said the day was over it)."""
+    if shutil.which("tesseract") is None:
+        rendered._unavailable("tesseract is not installed (apt-get install -y tesseract-ocr)")
+    env = {**os.environ, "DISPLAY": xvfb}
+    env.pop("WAYLAND_DISPLAY", None)
+    r = subprocess.run([sys.executable, "-m", "costpanel", "budget", "set", "--daily", "0.5"], env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    log = tmp_path / "calls.jsonl"
+    log.write_text(json.dumps({"ts": time.time(), "model": "gpt-4o", "session": "s", "tier": "main",
+                               "usage": {"input": 40_000, "output": 0}, "id": "c1"}) + "\n")  # $0.10 of $0.50
+    shot = tmp_path / "watch.png"
+    r = subprocess.run([sys.executable, "-m", "costpanel", "watch", str(log), "--format", "costpanel", "--no-ledger",
+                        "--seconds", "2", "--theme", "dark", "--scale", "100", "--screenshot", str(shot)],
+                       env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    text = squeeze(ocr(shot, (0, 125, 900, 150), psm=7))  # the budget row, under the Sources line
+    assert "$0.10of$0.50" in text and "$0.40left" in text, text
+
+
+def test_an_empty_chart_shows_dollars_and_no_bare_numbers(xvfb: str, tmp_path: Path) -> None:
+    """Before the first call the chart's axes say dollars up the side and nothing along the time
+    axis (not Dear PyGui's default 0-1 numbers on both)."""
+    if shutil.which("tesseract") is None:
+        rendered._unavailable("tesseract is not installed (apt-get install -y tesseract-ocr)")
+    env = {**os.environ, "DISPLAY": xvfb}
+    env.pop("WAYLAND_DISPLAY", None)
+    log = tmp_path / "calls.jsonl"
+    log.write_text("")  # no call yet
+    shot = tmp_path / "empty.png"
+    r = subprocess.run([sys.executable, "-m", "costpanel", "watch", str(log), "--format", "costpanel", "--no-ledger",
+                        "--seconds", "2", "--theme", "dark", "--scale", "100", "--screenshot", str(shot)],
+                       env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    side = squeeze(ocr(shot, (0, 280, 60, 770), psm=6))
+    assert side.startswith("$1.00") and side.endswith("$0"), side
+    along = squeeze(ocr(shot, (30, 760, 1200, 780), psm=7))
+    assert not any(ch.isdigit() for ch in along), along

@@ -263,6 +263,17 @@ def _table(tracker: Any, stats: Any, alerts: Any = None) -> Any:
     return Group(*parts)
 
 
+def _daily_budget() -> Any:
+    """The daily budget of `costpanel budget set` (None when there is none or its file cannot be read:
+    `budget show` says why)."""
+    from ..ledger.budgets import BudgetsFileError, load_budgets
+
+    try:
+        return load_budgets().daily_usd
+    except BudgetsFileError:
+        return None
+
+
 def _panel(tracker: Any, watcher: Any, views: Any, stop: threading.Event, seconds: float | None,
            screenshot: Path | None = None, settings: Any = None, alerts: Any = None) -> bool:
     """The panel fed by the watcher; returns True when something could not be written."""
@@ -271,6 +282,9 @@ def _panel(tracker: Any, watcher: Any, views: Any, stop: threading.Event, second
 
     panel = CostPanel(tracker, feed=WatchFeed(watcher.stats, views.names, views.get), settings=settings,
                       persist_settings=screenshot is None, alerts=alerts)
+    daily = _daily_budget()
+    if daily is not None:  # the panel shows today: its bar measures the day's budget (not kept as the panel's own)
+        panel.budget = daily
     if screenshot is not None:
         watcher.ready.wait(60)  # the picture shows the logs read, not a half-done catch-up
         screenshot.parent.mkdir(parents=True, exist_ok=True)

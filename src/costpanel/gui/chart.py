@@ -58,6 +58,12 @@ class ChartView:
                 dpg.configure_item(tag, show=band is None)
         if total[0]:
             self._axes(total[0][0], total[0][-1], max(total[1]))
+        elif not self._limits:  # no call yet: dollars up the side, no bare 0-1 numbers along the time axis
+            self._limits = ("empty",)
+            dpg.set_axis_limits(w.plot_x, 0.0, ticks.MIN_SPAN_S)
+            dpg.set_axis_limits(w.plot_y, 0.0, 1.0)
+            dpg.set_axis_ticks(w.plot_x, (("", 0.0),))
+            dpg.set_axis_ticks(w.plot_y, tuple(ticks.money_ticks(0.0, 1.0)))
 
     def clear(self) -> None:
         """No lines (another source's tiers are about to be drawn)."""
