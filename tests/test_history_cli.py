@@ -756,3 +756,16 @@ def test_the_cli_lists_the_groups_the_ledger_reports() -> None:
 
     assert CLI_GROUPS == LEDGER_GROUPS
     assert set(GROUPS) == set(LEDGER_GROUPS)
+
+
+@pytest.mark.parametrize("by", ["model", "call"])
+def test_export_to_a_dash_writes_stdout_what_it_writes_to_a_file(history: History, tmp_path: Path, by: str) -> None:
+    """`export --format csv - | …`: a pipeline gets the file's bytes, and no file named '-' is made."""
+    target = tmp_path / "out.csv"
+    assert costpanel("export", "--db", str(history.db), "--range", "all", "--by", by, str(target)).returncode == 0
+    r = costpanel("export", "--db", str(history.db), "--range", "all", "--by", by, "--format", "csv", "-")
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert r.stdout == target.read_text() and not Path("-").exists()
+    r = costpanel("export", "--db", str(history.db), "--range", "all", "-")  # stdout has no extension to go by
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.splitlines() == ["error: writing to stdout (-): say --format csv or --format json"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -40,7 +41,7 @@ def add_parsers(sub: Any) -> None:
     e.add_argument("--by", choices=(*GROUPS, "call"), default="day",
                    help="group by (default day), or 'call' for one row per recorded call")
     e.add_argument("--force", action="store_true", help="replace FILE if it exists")
-    e.add_argument("file", metavar="FILE")
+    e.add_argument("file", metavar="FILE", help="the file to write, or - for stdout (with --format)")
     e.set_defaults(handler=run_export)
 
 
@@ -223,6 +224,18 @@ def _export(args: argparse.Namespace) -> int:
     from ..export import format_of
     from ..ledger.report_files import report_file
 
+    if args.file == STDOUT:  # `costpanel export --format csv - | …`
+        if args.format is None:
+            error("writing to stdout (-): say --format csv or --format json")
+            return 2
+        from ..ledger.queries import parse_range
+
+        parse_range(args.range)  # a bad range is said first (exit 2)
+        if args.by == "call":
+            return _export_calls(args, None, args.format)
+        span, rows, discarded, averages, _, sources, approximate, _ = _rows(args)
+        return 0 if _write(None, report_file(args.format, span, args.by, rows, discarded, averages, sources,
+                                             approximate)) else 1
     target = Path(args.file).expanduser()
     named = format_of(target)
     fmt = args.format or named
@@ -252,11 +265,23 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write(target: Path, data: Any) -> bool:
-    """Write an export atomically (a failed write leaves the old file and no temp file); False
-    after saying why it could not be written."""
+STDOUT = "-"  # export's FILE that means standard output
+
+
+def _write(target: Path | None, data: Any) -> bool:
+    """Write an export atomically (a failed write leaves the old file and no temp file), or to
+    stdout (``target`` None); False after saying why it could not be written."""
     from ..paths import write_private_file
 
+    if target is None:
+        out = sys.stdout.buffer
+        if isinstance(data, bytes):
+            out.write(data)
+        else:
+            for chunk in data:
+                out.write(chunk.encode("utf-8"))
+        out.flush()
+        return True
     try:
         write_private_file(target, data)
     except OSError as exc:  # an immutable or read-only file or folder, a full disk
@@ -266,7 +291,7 @@ def _write(target: Path, data: Any) -> bool:
     return True
 
 
-def _export_calls(args: argparse.Namespace, target: Path, fmt: str) -> int:
+def _export_calls(args: argparse.Namespace, target: Path | None, fmt: str) -> int:
     from ..ledger.queries import calls_in, parse_range
     from ..ledger.report_files import calls_csv, calls_json
 
@@ -286,5 +311,6 @@ def _export_calls(args: argparse.Namespace, target: Path, fmt: str) -> int:
             return 1
     finally:
         conn.close()
-    console(stderr=True).print(f"wrote {count:,} call(s) to {target}")
+    if target is not None:
+        console(stderr=True).print(f"wrote {count:,} call(s) to {target}")
     return 0
