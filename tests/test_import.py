@@ -874,3 +874,20 @@ def test_a_price_added_later_prices_the_stored_calls_when_the_logs_are_imported_
     assert zeta and Decimal(zeta[0]["cost_usd"]) == Decimal("2.8") and zeta[0]["unpriced_calls"] == 0, report
     third = json.loads(costpanel("import", str(logs), "--db", str(db), "--json", env=env).stdout)
     assert (third["added"], third["replaced"], third["duplicates"]) == (0, 0, 2)
+
+
+def test_a_file_named_with_the_wrong_source_is_read_as_asked_with_a_warning(logs: Path, db: Path, tmp_path: Path) -> None:
+    """A Claude Code log imported with --source codex yields no calls: said on stderr, so that "0
+    usage lines" is not taken for a session that cost nothing."""
+    claude = logs / "projects" / "-home-me-shop" / "s1.jsonl"
+    claude.parent.mkdir(parents=True)
+    claude.write_text(json.dumps({"type": "assistant", "sessionId": "s1", "requestId": "r1",
+                                  "timestamp": "2026-12-01T10:00:00Z", "message": {
+                                      "id": "m1", "model": "claude-sonnet-4-5",
+                                      "usage": {"input_tokens": 100, "output_tokens": 10}}}) + "\n")
+    r = costpanel("import", str(claude), "--source", "codex", "--db", str(db), env=isolated_env(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.splitlines() == [f"costpanel: warning: {claude} looks like a claude-code log, not codex: read as "
+                                     "codex as asked (--source all detects each file's format)"]
+    r = costpanel("import", str(claude), "--source", "claude-code", "--db", str(db), env=isolated_env(tmp_path))
+    assert r.returncode == 0 and r.stderr == "", r.stderr  # the right source: no word
