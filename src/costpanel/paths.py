@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterable
+from typing import BinaryIO
 from pathlib import Path
 
 ENV_CONFIG_DIR = "COSTPANEL_CONFIG_DIR"
@@ -65,6 +66,15 @@ def ensure_private_dir(path: Path) -> Path:
     return path
 
 
+def write_chunks(out: BinaryIO, data: bytes | Iterable[str]) -> None:
+    """``data`` (bytes, or text chunks encoded as UTF-8 as they come) written to ``out``."""
+    if isinstance(data, bytes):
+        out.write(data)
+        return
+    for chunk in data:
+        out.write(chunk.encode("utf-8"))
+
+
 def write_private_file(path: Path, data: bytes | Iterable[str]) -> None:
     """Replace ``path`` with ``data`` (bytes, or text chunks written as they come: large exports
     need not fit in memory) atomically (temp file + ``os.replace``), mode 0600.
@@ -77,11 +87,7 @@ def write_private_file(path: Path, data: bytes | Iterable[str]) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # created 0600
     try:
         with os.fdopen(fd, "wb") as f:
-            if isinstance(data, bytes):
-                f.write(data)
-            else:
-                for chunk in data:
-                    f.write(chunk.encode("utf-8"))
+            write_chunks(f, data)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o600)

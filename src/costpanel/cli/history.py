@@ -271,16 +271,11 @@ STDOUT = "-"  # export's FILE that means standard output
 def _write(target: Path | None, data: Any) -> bool:
     """Write an export atomically (a failed write leaves the old file and no temp file), or to
     stdout (``target`` None); False after saying why it could not be written."""
-    from ..paths import write_private_file
+    from ..paths import write_chunks, write_private_file
 
     if target is None:
-        out = sys.stdout.buffer
-        if isinstance(data, bytes):
-            out.write(data)
-        else:
-            for chunk in data:
-                out.write(chunk.encode("utf-8"))
-        out.flush()
+        write_chunks(sys.stdout.buffer, data)
+        sys.stdout.buffer.flush()
         return True
     try:
         write_private_file(target, data)
