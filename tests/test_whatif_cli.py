@@ -170,6 +170,7 @@ def test_cheapest_picks_from_the_users_list_call_by_call(ledger: Path, isolated_
     (isolated_user_dirs / "whatif.toml").write_text('[whatif]\ncandidates = ["wi-cached", "wi-cliff", "nope"]\n',
                                                     encoding="utf-8")
     data = as_json(whatif(ledger, "--cheapest", "overall", "--range", "all", "--json"))
+    assert as_json(whatif(ledger, "--cheapest", "--range", "all", "--json")) == data  # overall when not said
     # wi-cached call by call: $0.0075 + $0.005 + $0.002 + $0.002 + $0.0012 = $0.0177; wi-cliff $0.0151 (see above)
     assert data["ranked"] == {"*": [{"model": "wi-cliff", "what_if_usd": "0.0151"},
                                     {"model": "wi-cached", "what_if_usd": "0.0177"}]}

@@ -23,9 +23,10 @@ def add_parser(sub: Any) -> None:
                    help="reprice every tier on this model (tiers named by --tier excepted)")
     w.add_argument("--tier", action="append", default=[], type=_tier_target, metavar="TIER=MODEL",
                    help="reprice this tier on MODEL (repeatable); tiers named by neither flag keep their models")
-    w.add_argument("--cheapest", choices=("overall", "per-tier"), default=None,
+    w.add_argument("--cheapest", choices=("overall", "per-tier"), nargs="?", const="overall", default=None,
                    help="instead of a model: the cheapest of your candidate list for these calls, one for all tiers "
-                        "or one per tier (list: whatif.toml in the config folder, else the bundled one)")
+                        "(overall, the default) or one per tier (list: whatif.toml in the config folder, else the "
+                        "bundled one)")
     _common(w)
     w.add_argument("--json", action="store_true", help="machine-readable output")
     w.set_defaults(handler=run)
