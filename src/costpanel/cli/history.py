@@ -221,21 +221,34 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from ..export import format_of
     from ..ledger.report_files import report_file
+
+    chosen = _export_target(args)
+    if isinstance(chosen, int):
+        return chosen
+    target, fmt = chosen
+    if args.by == "call":
+        return _export_calls(args, target, fmt)
+    span, rows, discarded, averages, _, sources, approximate, _ = _rows(args)
+    if not _write(target, report_file(fmt, span, args.by, rows, discarded, averages, sources, approximate)):
+        return 1
+    if target is not None:
+        console(stderr=True).print(f"wrote {len(rows)} row(s) to {target}")
+    return 0
+
+
+def _export_target(args: argparse.Namespace) -> tuple[Path | None, str] | int:
+    """Where an export goes (None: stdout, for ``-``) and in which format; else the exit code,
+    after saying why not. A bad range is said before a file that exists (exit 2, then 1)."""
+    from ..export import format_of
+    from ..ledger.queries import parse_range
 
     if args.file == STDOUT:  # `costpanel export --format csv - | …`
         if args.format is None:
             error("writing to stdout (-): say --format csv or --format json")
             return 2
-        from ..ledger.queries import parse_range
-
-        parse_range(args.range)  # a bad range is said first (exit 2)
-        if args.by == "call":
-            return _export_calls(args, None, args.format)
-        span, rows, discarded, averages, _, sources, approximate, _ = _rows(args)
-        return 0 if _write(None, report_file(args.format, span, args.by, rows, discarded, averages, sources,
-                                             approximate)) else 1
+        parse_range(args.range)
+        return None, args.format
     target = Path(args.file).expanduser()
     named = format_of(target)
     fmt = args.format or named
@@ -248,21 +261,13 @@ def _export(args: argparse.Namespace) -> int:
     if not target.parent.exists():
         error(f"{target.parent}: no such folder")
         return 2
-    from ..ledger.queries import parse_range
-
-    parse_range(args.range)  # a bad range is said first (exit 2)
+    parse_range(args.range)
     if target.exists() and not args.force:
         error(f"{target} exists: add --force to replace it, or choose another file name")
         return 1
     if named is not None and named != fmt:
         console(stderr=True).print(f"note: writing {fmt.upper()} to a file named .{named}")
-    if args.by == "call":
-        return _export_calls(args, target, fmt)
-    span, rows, discarded, averages, _, sources, approximate, _ = _rows(args)
-    if not _write(target, report_file(fmt, span, args.by, rows, discarded, averages, sources, approximate)):
-        return 1
-    console(stderr=True).print(f"wrote {len(rows)} row(s) to {target}")
-    return 0
+    return target, fmt
 
 
 STDOUT = "-"  # export's FILE that means standard output
