@@ -436,18 +436,14 @@ def test_rendered_panel_fed_by_watch_shows_sources_line_main_and_subagent_rows_a
     assert shot.stat().st_size > 10_000
 
 
-def test_headless_on_a_terminal_draws_the_live_tables_and_no_ledger_keeps_nothing(tmp_path: Path) -> None:
+def on_a_terminal(args: list[str], columns: int, env: dict[str, str] | None = None) -> str:
+    """What ``python -m costpanel ARGS`` writes to a terminal ``columns`` wide (a pty), escapes and all."""
     import pty
 
-    logs, default_db = tmp_path / "logs", tmp_path / "default.sqlite3"
-    logs.mkdir()
-    (logs / "events.jsonl").write_text(event(1) + event(2, tier="subagent"))
-    (logs / "other.jsonl").write_text('{"hello": "world"}\n')  # --source all: no source recognises it
     leader, follower = pty.openpty()
-    env = {**os.environ, "COSTPANEL_DB": str(default_db), "COLUMNS": "160", "LINES": "50", "TERM": "xterm"}
-    with subprocess.Popen([sys.executable, "-m", "costpanel", "watch", "--headless", "--seconds", "1", "--no-ledger",
-                           str(logs), "--guard", "0.005", "--guard", "3@tier:subagent"],
-                          stdout=follower, stderr=subprocess.PIPE, env=env) as proc:
+    env = {**os.environ, **(env or {}), "COLUMNS": str(columns), "LINES": "50", "TERM": "xterm"}
+    with subprocess.Popen([sys.executable, "-m", "costpanel", *args], stdout=follower, stderr=subprocess.PIPE,
+                          env=env) as proc:
         os.close(follower)
         out = b""
         while True:
@@ -460,7 +456,16 @@ def test_headless_on_a_terminal_draws_the_live_tables_and_no_ledger_keeps_nothin
             out += chunk
         assert proc.wait(timeout=30) == 0, proc.stderr.read()  # type: ignore[union-attr]
     os.close(leader)
-    text = out.decode(errors="replace")
+    return out.decode(errors="replace")
+
+
+def test_headless_on_a_terminal_draws_the_live_tables_and_no_ledger_keeps_nothing(tmp_path: Path) -> None:
+    logs, default_db = tmp_path / "logs", tmp_path / "default.sqlite3"
+    logs.mkdir()
+    (logs / "events.jsonl").write_text(event(1) + event(2, tier="subagent"))
+    (logs / "other.jsonl").write_text('{"hello": "world"}\n')  # --source all: no source recognises it
+    text = on_a_terminal(["watch", "--headless", "--seconds", "1", "--no-ledger", str(logs), "--guard", "0.005",
+                          "--guard", "3@tier:subagent"], 160, {"COSTPANEL_DB": str(default_db)})
     assert "Today: $" in text and "2 calls" in text
     assert "By tier" in text and "subagent" in text and "By model" in text and MODEL in text
     assert "Sources: 1 folder watched · 1 file · 2 calls · 1 file deleted or not read (not a known log format 1)" in text
@@ -671,30 +676,14 @@ def test_a_cjk_project_in_the_filter_is_never_boxes_and_can_be_chosen(watched, m
 
 def test_the_terminal_view_wraps_a_long_sources_line_in_a_narrow_terminal(tmp_path: Path) -> None:
     """In a 60-column terminal the Sources line goes on over the next lines, never cut at the edge."""
-    import pty
     import re
 
     logs = tmp_path / "logs"
     logs.mkdir()
     (logs / "events.jsonl").write_text(event(1) + "not json\n" + '{"no": "usage"}\n')
     (logs / "other.jsonl").write_text('{"hello": "world"}\n')  # no source recognises it
-    leader, follower = pty.openpty()
-    env = {**os.environ, "COLUMNS": "60", "LINES": "50", "TERM": "xterm"}
-    with subprocess.Popen([sys.executable, "-m", "costpanel", "watch", "--headless", "--seconds", "1", "--no-ledger",
-                           str(logs)], stdout=follower, stderr=subprocess.PIPE, env=env) as proc:
-        os.close(follower)
-        out = b""
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # EIO: the terminal's other end closed with the process
-                break
-            if not chunk:
-                break
-            out += chunk
-        assert proc.wait(timeout=30) == 0, proc.stderr.read()  # type: ignore[union-attr]
-    os.close(leader)
-    lines = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", out.decode(errors="replace")).splitlines()
+    out = on_a_terminal(["watch", "--headless", "--seconds", "1", "--no-ledger", str(logs)], 60)
+    lines = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", out).splitlines()
     start = max(n for n, line in enumerate(lines) if line.startswith("Sources: "))  # the last refresh's
     text = " ".join(line.strip() for line in lines[start:start + 4])
     assert all(len(line) <= 60 for line in lines[start:start + 4])
