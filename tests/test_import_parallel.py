@@ -126,6 +126,29 @@ def test_a_ledger_refused_while_workers_read_stops_them_and_stores_nothing(corpu
         assert conn.execute("SELECT COUNT(*) FROM calls").fetchone()[0] == 0
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_damaged_ledger_is_refused_before_anything_is_written(corpus: tuple[Path, int], tmp_path: Path,
+                                                                workers: int) -> None:
+    """SQLite's quick check runs before the ledger is opened for writing; with workers, while they
+    read (it reads the whole file). Also when there is no file to import: the damage is said."""
+    from test_history_cli import damage
+
+    from costpanel.ledger import LedgerError
+    from costpanel.pricing import load_catalog
+
+    root, _ = corpus
+    db = tmp_path / "damaged.sqlite3"
+    damage(db, load_catalog())
+    before = db.read_bytes()
+    with pytest.raises(LedgerError, match="is damaged"):
+        ingest.import_logs([root], "claude-code", db, workers=workers)
+    empty = tmp_path / "none"
+    empty.mkdir()
+    with pytest.raises(LedgerError, match="is damaged"):
+        ingest.import_logs([empty], "claude-code", db, workers=workers)
+    assert db.read_bytes() == before
+
+
 def test_workers_claim_whole_folders_the_largest_first_as_each_is_done(tmp_path: Path) -> None:
     """Folders are handed out one at a time from a counter the workers share: a worker done with
     its folder takes the next one (so the workers finish together), and never part of a folder."""
