@@ -1093,22 +1093,29 @@ def test_a_call_sqlite_cannot_store_is_set_aside_and_the_rest_still_land(tmp_pat
     ledger.close()
 
 
-def test_a_call_after_the_ledger_is_closed_is_logged_not_queued_and_not_raised(
+def test_a_call_after_the_ledger_is_closed_is_saved_aside_and_said_not_queued_and_not_raised(
         db: Path, catalog: Catalog, caplog: pytest.LogCaptureFixture) -> None:
-    """record() appends to the ledger's queue inline; once the ledger is closed that append is
-    taken back and said, never left in a queue nobody will write."""
+    """record() appends to the ledger's queue inline; once the ledger is closed (a library's
+    callback at interpreter exit) that append is taken back, kept in the rejected side file and
+    said in one line, never left in a queue nobody will write."""
     ledger = Ledger(db, install_signal_handlers=False)
     tracker = CostTracker(catalog, ledger=ledger)
     tracker.record("gpt-4o", Usage(input=1000, output=10), tier="Tier 1")
     with tracker.attempt(tier="Tier 2") as a:
         a.record("gpt-4o", Usage(input=5, output=5))
     ledger.close()
-    with caplog.at_level("ERROR", logger="costpanel.tracker"):
+    with caplog.at_level("WARNING", logger="costpanel.tracker"):
         late = tracker.record("gpt-4o", Usage(input=7, output=7), tier="Tier 1")
         with tracker.attempt(tier="Tier 2") as a:
             a.record("gpt-4o", Usage(input=3, output=3))
     assert late.counted and tracker.snapshot().calls == 4  # the session still counts it
     assert len(ledger.queue) == 0 and ledger.health().queued == 0
-    assert sum("is closed; this call is not stored" in r.getMessage() + str(r.exc_info) for r in caplog.records) == 2
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == 2 and all(r.exc_info is None for r in caplog.records)  # one line each, no traceback
+    assert all("recorded after the ledger was closed" in m and str(ledger.rejected_path) in m for m in said)
+    kept = [json.loads(line) for line in ledger.rejected_path.read_text().splitlines()]
+    assert [(k["usage"]["input"], k["tier"], k["status"]) for k in kept] == [(7, "Tier 1", "committed"),
+                                                                          (3, "Tier 2", "committed")]
+    assert all(k["error"] == "not stored: recorded after the ledger was closed" for k in kept)
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*), SUM(input) FROM events").fetchone() == (2, 1005)

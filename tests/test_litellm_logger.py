@@ -158,6 +158,22 @@ def test_an_async_completion_is_recorded_under_the_loggers_tier(tracker: CostTra
     assert logger.counts == {"committed": 1}
 
 
+def test_flush_waits_until_the_async_calls_made_so_far_are_recorded(tracker: CostTracker) -> None:
+    """``await logger.flush()`` returns once LiteLLM has run the hooks: the tracker has every call
+    (the recipe for closing the tracker inside async code)."""
+    logger = CostpanelLogger(tracker, tier="agents")
+    install(logger)
+
+    async def calls() -> int:
+        for _ in range(3):
+            await litellm.acompletion(model="gpt-4o", messages=MESSAGES, mock_response="hi")
+        await logger.flush()
+        return handled(logger)
+
+    assert asyncio.run(calls()) == 3
+    assert tracker.snapshot().calls == 3
+
+
 def test_a_stream_is_recorded_once_with_the_usage_of_the_assembled_response(
         tracker: CostTracker, logger: CostpanelLogger, events: list[Event]) -> None:
     stream = litellm.completion(model="gpt-4o", messages=MESSAGES, mock_response="hello world foo bar",
@@ -582,3 +598,37 @@ def test_calls_and_failed_attempts_reach_the_ledger_with_their_source_and_ids(tm
     assert rows[0] == (ok_id, "committed", "litellm", "shop", 10, 20, 225_000_000)  # $0.000225 in 1e-12 USD
     assert rows[1][1:] == ("discarded", "litellm", "shop", 0, 0, 0) and rows[1][0].startswith("litellm:")
     assert len(rows) == 2 and rows[1][0] != ok_id
+
+
+def test_the_last_async_call_before_the_program_ends_reaches_the_ledger(tmp_path: Path) -> None:
+    """A script's last ``await litellm.acompletion`` inside ``asyncio.run``: LiteLLM runs that
+    call's async hook from its own exit handler, registered (on import) before the ledger's; the
+    logger makes LiteLLM's flush run first, so the call is stored, not set aside after the close."""
+    import subprocess
+    import sys
+    import textwrap
+
+    db = tmp_path / "ledger.sqlite3"
+    script = textwrap.dedent(f"""
+        import asyncio
+        import litellm
+        from costpanel import CostTracker
+        from costpanel.integrations.litellm import CostpanelLogger
+
+        tracker = CostTracker(ledger={str(db)!r}, fallback=False)
+        litellm.callbacks = [CostpanelLogger(tracker, tier="last")]
+
+        async def main():
+            await litellm.acompletion(model="gpt-4o", messages=[{{"role": "user", "content": "hi"}}],
+                                      mock_response="hello")
+
+        asyncio.run(main())
+    """)
+    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "not stored" not in done.stderr, done.stderr
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT tier, status, input, output FROM events").fetchall() == [
+            ("last", "committed", 10, 20)]
+    assert not Path(f"{db}.rejected.jsonl").exists()

@@ -795,7 +795,11 @@ class CostTracker:
     def _ledger_overflow(self, event: Event) -> None:
         try:
             self.ledger.overflow(event)  # type: ignore[union-attr]
-        except Exception:  # a closed ledger: logged like a failing subscriber, never raised
+        except RuntimeError as exc:  # a closed ledger: the call was set aside; one line says where
+            import logging
+
+            logging.getLogger(__name__).warning("costpanel: warning: %s", exc)
+        except Exception:  # never raised on the hot path
             self._subscriber_failed(self.ledger.append, event)  # type: ignore[union-attr]
 
     def _notify(self, events: tuple[Event, ...]) -> None:

@@ -60,6 +60,36 @@ _RECENT_FAILURES = 4096  # failure ids remembered to drop the second report (the
 _log = logging.getLogger(__name__)
 
 
+_exit_flush = False
+
+
+def _flush_litellm_before_the_ledger_closes() -> None:
+    """At interpreter exit LiteLLM runs the async hooks still queued (the last calls of an
+    ``asyncio.run``) from an exit handler registered when litellm was imported: usually before the
+    ledger's own, so, exit handlers running last-registered first, after the ledger had closed and
+    those calls were set aside unstored. This one, registered after the ledger's, runs LiteLLM's
+    flush first; LiteLLM's own handler then finds its queue empty."""
+    global _exit_flush
+    if _exit_flush:
+        return
+    import atexit
+
+    from ..ledger import store  # noqa: F401 - its exit handler registered before ours
+
+    atexit.register(_flush_litellm)
+    _exit_flush = True
+
+
+def _flush_litellm() -> None:
+    try:
+        from litellm.litellm_core_utils.logging_worker import GLOBAL_LOGGING_WORKER
+    except ImportError:  # a LiteLLM without the worker runs its async hooks on the caller's loop
+        return
+    flush = getattr(GLOBAL_LOGGING_WORKER, "_flush_on_exit", None)  # what LiteLLM's exit handler calls
+    if flush is not None:
+        flush()
+
+
 def _get(obj: Any, key: str) -> Any:
     """``obj[key]`` or ``obj.key``; None when absent (LiteLLM hands over dicts and pydantic objects)."""
     if obj is None:
@@ -85,6 +115,7 @@ class CostpanelLogger(CustomLogger):
         self.tier = tier
         self.session = session
         self.project = project
+        _flush_litellm_before_the_ledger_closes()
         # LiteLLM keeps one logger per "key" (class name + public str/int/bool attributes) in its
         # callback lists: without this, a second logger feeding another tracker would be dropped.
         self.instance = f"{id(self):x}"
@@ -93,6 +124,23 @@ class CostpanelLogger(CustomLogger):
         self._lock = threading.Lock()
         self._warned: set[str] = set()
         self._failed: OrderedDict[str, None] = OrderedDict()
+
+    async def flush(self) -> None:
+        """Wait until LiteLLM has run the hooks of the async calls made so far: ``await
+        logger.flush()`` before closing the tracker inside async code. (A program that just ends
+        needs nothing: at exit LiteLLM's queued hooks run before the ledger closes.)"""
+        try:  # the tasks that hand each finished call's hooks to LiteLLM's worker, then the worker
+            from litellm.responses.streaming_iterator import drain_logging_tasks
+        except ImportError:
+            await asyncio.sleep(0)
+        else:
+            await drain_logging_tasks()
+        try:
+            from litellm.litellm_core_utils.logging_worker import GLOBAL_LOGGING_WORKER
+        except ImportError:  # an older LiteLLM runs the hooks as tasks on this loop: let them run
+            await asyncio.sleep(0)
+            return
+        await GLOBAL_LOGGING_WORKER.flush()
 
     # -- LiteLLM's hooks: sync ones run on its logging threads, async ones on the caller's loop ----
     def log_success_event(self, kwargs: dict[str, Any], response_obj: Any, start_time: Any, end_time: Any) -> None:

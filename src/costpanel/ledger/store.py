@@ -122,7 +122,7 @@ class Ledger:
             except ValueError:
                 pass  # close() took it after all: stored or saved with the rest
             else:
-                raise RuntimeError(f"ledger {self.storage.name} is closed; this call is not stored")
+                raise RuntimeError(self._save_late(event))
             return
         self._keep_pace()
 
@@ -330,6 +330,19 @@ class Ledger:
                 continue
             return f"{self.storage.name}: {what} could not be stored ({reason}); saved in {saved}"
         return f"{self.storage.name}: {what} could not be stored ({reason}) nor saved ({'; '.join(failed)}); lost"
+
+    def _save_late(self, event: Event) -> str:
+        """A call recorded after :meth:`close` (a library's callback at interpreter exit, after the
+        ledger's own exit handler): kept in the rejected side file, as close() keeps what it could
+        not store; returns the one line that says so."""
+        line = [_json_line(event, "not stored: recorded after the ledger was closed")]
+        where = f"{self.storage.name}: a call recorded after the ledger was closed ({event.model}, {event.tier})"
+        for target in (self.rejected_path, None):
+            try:
+                return f"{where} is not stored; saved in {_save_lines(target, line)}"
+            except OSError:
+                continue
+        return f"{where} is not stored nor saved; lost"
 
     def __enter__(self) -> Ledger:
         return self
