@@ -7,6 +7,7 @@ import datetime as dt
 import gzip
 import http.client
 import json
+import time
 import socket
 import urllib.error
 import urllib.request
@@ -302,6 +303,33 @@ def test_sessions_a_log_watcher_owns_are_skipped(otlp: Running) -> None:
     assert otlp.client.logs(request).status == 200
     assert [e.session for e in otlp.events] == ["sess-1"]
     assert otlp.receiver.stats.skipped == {OWNED_SESSION: 1}
+
+
+def test_a_claude_code_event_waits_for_its_sessions_log_and_counts_only_if_none_came(
+        run: Callable[..., Running]) -> None:
+    """``hold_s``: an api_request of a session no watched log holds yet waits, then is asked again:
+    skipped if its log appeared meanwhile (never counted twice), else recorded. stop() settles what
+    still waits: nothing is lost. Spans never wait."""
+    claimed: set[str] = set()
+    running = run(skip_session=lambda session: session in claimed, hold_s=60)
+    request = logs_request(api_request(**{"session.id": "sess-a"}, request_id="r1"),
+                           api_request(**{"session.id": "sess-b"}, request_id="r2"))
+    assert running.client.logs(request).status == 200
+    assert running.client.traces(traces_request(gen_ai_span(chat()), resource={"session.id": "sess-a"})).status == 200
+    assert [e.source for e in running.events] == ["otel"]  # the span, at once
+    claimed.add("sess-a")  # sess-a's log appeared while its event waited
+    running.receiver.stop()
+    assert [e.event_id for e in running.events[1:]] == ["otel:sess-b:r2"]
+    assert running.receiver.stats.skipped == {OWNED_SESSION: 1}
+
+
+def test_a_held_event_is_released_when_its_wait_ends(run: Callable[..., Running]) -> None:
+    running = run(skip_session=lambda session: False, hold_s=0.2)
+    running.client.logs(logs_request(api_request()))
+    deadline = time.monotonic() + 10
+    while not running.events and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert [e.event_id for e in running.events] == ["otel:sess-1:req_011A"]
 
 
 def test_skip_session_is_asked_with_the_session_id(run: Callable[..., Running]) -> None:

@@ -167,6 +167,32 @@ def test_views_split_the_calls_by_source_and_project_and_sessions_are_owned(watc
     assert watcher.owns_session("sess-2") and not watcher.owns_session("sess-3")
 
 
+def test_a_claude_code_session_file_owns_its_session_before_any_call_is_read(tmp_path: Path) -> None:
+    """Claude Code writes a session's file from its first prompt, before its first API request: a
+    session whose file is under a watched Claude Code folder is the logs' (their telemetry waits)."""
+    from costpanel.integrations import claude_code
+
+    config = tmp_path / "claude"
+    session = config / "projects" / "-home-me-shop" / "5d0f1c2a-8b7e-4f6d-9a3c-2e1b0d9c8f7a.jsonl"
+    session.parent.mkdir(parents=True)
+    session.write_text('{"type": "user", "sessionId": "5d0f1c2a-8b7e-4f6d-9a3c-2e1b0d9c8f7a"}\n')
+    other = tmp_path / "events"  # a costpanel-format folder: its file names are not sessions
+    other.mkdir()
+    (other / "sess-x.jsonl").write_text("")
+    watcher = Watcher(CostTracker(), [Root(config, (claude_code,)), Root(other, (jsonl,))])
+    assert watcher.reads("claude-code") and not watcher.reads("codex")
+    assert watcher.owns_session("5d0f1c2a-8b7e-4f6d-9a3c-2e1b0d9c8f7a")
+    assert not watcher.owns_session("5d0f1c2a-0000-0000-0000-000000000000")
+    assert not watcher.owns_session("sess-x")
+    assert not watcher.owns_session("../-home-me-shop/5d0f1c2a-8b7e-4f6d-9a3c-2e1b0d9c8f7a")  # never a path
+    late = session.with_name("sess-late.jsonl")
+    assert not watcher.owns_session("sess-late")
+    late.write_text("")  # the file appears: the session is the logs' from then on
+    assert watcher.owns_session("sess-late")
+    bare = Watcher(CostTracker(), [Root(session.parent, (claude_code,))])  # a projects/<cwd> folder named
+    assert bare.owns_session("sess-late")
+
+
 def test_files_no_source_recognises_are_counted_not_read(tmp_path: Path) -> None:
     (tmp_path / "ours.jsonl").write_text(event(1))
     (tmp_path / "theirs.jsonl").write_text('{"hello": "world"}\n')
@@ -330,6 +356,50 @@ def test_sigterm_ends_it_cleanly_with_every_call_appended_before_in_the_ledger(t
         (ended,) = conn.execute("SELECT COUNT(*) FROM sessions WHERE id LIKE 'watch-%' AND ended_at IS NOT NULL"
                                 ).fetchone()
     assert ended == 1, "the watch session is stored as ended"
+
+
+def test_telemetry_that_beats_its_sessions_log_is_not_counted_twice(tmp_path: Path) -> None:
+    """`watch --otlp-port` on Claude Code's logs: an api_request event of a session whose log file
+    does not exist yet, then the file with that call's line: the log's call is stored, once (the
+    event waits, finds the session in the logs and is skipped). An event of a session whose file
+    exists is skipped at once."""
+    import socket
+    import urllib.request
+
+    from test_claude_code import line as claude_line
+    from test_otlp import api_request, logs_request
+
+    config, db = tmp_path / "claude", tmp_path / "ledger.sqlite3"
+    folder = config / "projects" / "-home-me-shop"
+    folder.mkdir(parents=True)
+    (folder / "sess-old.jsonl").write_text('{"type": "user", "sessionId": "sess-old"}\n')
+    with closing(socket.socket()) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    def post(session: str, request: str) -> None:
+        body = logs_request(api_request(**{"session.id": session, "event.timestamp": now}, request_id=request),
+                            time_ns=time.time_ns()).SerializeToString()
+        urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/v1/logs", data=body, headers={
+            "Content-Type": "application/x-protobuf"}), timeout=10).close()
+
+    with subprocess.Popen([sys.executable, "-m", "costpanel", "watch", "--headless", "--seconds", "5",
+                           "--otlp-port", str(port), "--source", "claude-code", str(config), "--db", str(db)],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        try:
+            assert "OTLP/HTTP receiver on" in proc.stderr.readline()  # type: ignore[union-attr]
+            post("sess-new", "req_new")
+            post("sess-old", "req_old")
+            (folder / "sess-new.jsonl").write_bytes(claude_line(sessionId="sess-new", requestId="req_new",
+                                                                timestamp=now) + b"\n")
+            assert proc.wait(timeout=60) == 0, proc.stderr.read()  # type: ignore[union-attr]
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        rows = conn.execute("SELECT source, event_id FROM events").fetchall()
+    assert rows == [("claude-code", "claude-code:msg_01XhL6sQ8JkvJ1cW2mWcU8Ra:req_new")]
 
 
 def test_bad_usage_is_one_line_and_exit_2(tmp_path: Path) -> None:

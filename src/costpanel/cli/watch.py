@@ -23,6 +23,10 @@ from .panel_checks import unusable_ledger, no_display, open_tracker
 
 MAX_SECONDS = 366 * 86_400.0
 REFRESH_S = 1.0
+CLAUDE_CODE = "claude-code"
+# How long Claude Code telemetry of a session whose log is not watched (yet) waits before it counts:
+# its session file appears before its first API request, so this only covers a file being created.
+OTLP_HOLD_S = 3.0
 SCREENSHOT_FRAMES = 20  # enough for every table and the chart to be drawn at least once  # the terminal view (and a summary line on a pipe) once a second
 SOURCES = ("claude-code", "codex", "gemini-cli", "costpanel")
 WATCH_PREFIX = "watch-"  # the tracker's own session (each call keeps its log's session label)
@@ -162,10 +166,12 @@ def _start_otlp(args: argparse.Namespace, tracker: Any, watcher: Any) -> Any:
     try:
         from ..integrations.otlp import OtlpReceiver
     except ImportError as exc:
-        error(f"--otlp-port needs the OTLP receiver (pip install 'costpanel[otel]'): {exc}")
+        error(f"--otlp-port needs the OTLP receiver (pip install -e '.[otel]' in your clone): {exc}")
         return None
     host = args.otlp_host or "127.0.0.1"  # loopback unless said otherwise: the receiver has no authentication
-    receiver = OtlpReceiver(tracker, host=host, port=args.otlp_port, skip_session=watcher.owns_session)
+    # Claude Code's telemetry of a session its watched logs do not hold yet waits a moment: its log wins
+    hold = OTLP_HOLD_S if watcher.reads(CLAUDE_CODE) else 0.0
+    receiver = OtlpReceiver(tracker, host=host, port=args.otlp_port, skip_session=watcher.owns_session, hold_s=hold)
     try:
         port = receiver.start()
     except OSError as exc:

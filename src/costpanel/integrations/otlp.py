@@ -16,18 +16,23 @@ request's encoding; 400 malformed body, 404 other path, 405 other method, 411 no
 413 body (or its gzip expansion) over ``max_body`` bytes, 415 other content type or encoding.
 
 Calls are recorded with source ``otel``. A session whose session logs a watcher already reads
-(``skip_session(session_id)`` is true; it is called from the server's handler threads) is skipped whole: the logs win, being exact (they split
-5-minute and 1-hour cache writes) — never count a call twice. It listens on loopback by default;
+(``skip_session(session_id)`` is true; it is called from the server's handler threads) is skipped
+whole: the logs win, being exact (they split 5-minute and 1-hour cache writes) — never count a call
+twice. With ``hold_s``, a Claude Code event of a session no log holds yet waits that long and is
+asked again before it counts (its log may be appearing). It listens on loopback by default;
 another ``host`` exposes the tracker to whoever can reach it (there is no authentication).
 """
 
 from __future__ import annotations
 
 import binascii
+import heapq
+import itertools
 import logging
 import selectors
 import socket
 import threading
+import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
@@ -155,17 +160,28 @@ class OtlpReceiver:
     """OTLP/HTTP on ``host:port`` (``port=0``: any free port), recording into ``tracker``."""
 
     def __init__(self, tracker: CostTracker, *, host: str = "127.0.0.1", port: int = 4318,
-                 skip_session: Callable[[str], bool] = lambda s: False, max_body: int = MAX_BODY) -> None:
+                 skip_session: Callable[[str], bool] = lambda s: False, max_body: int = MAX_BODY,
+                 hold_s: float = 0.0) -> None:
+        """``hold_s``: a Claude Code event of a session ``skip_session`` does not claim yet waits this
+        long and is asked again before it is recorded (its log may be about to appear); :meth:`stop`
+        settles what still waits."""
         if type(port) is not int or not 0 <= port <= 65535:
             raise ValueError(f"port must be 0-65535, got {port!r}")
         if type(max_body) is not int or max_body < 1:
             raise ValueError(f"max_body must be a positive number of bytes, got {max_body!r}")
+        if not 0 <= hold_s <= 60:
+            raise ValueError(f"hold_s must be 0-60 seconds, got {hold_s!r}")
         self.tracker = tracker
         self.host = host
         self.port = port
         self.skip_session = skip_session
         self.max_body = max_body
+        self.hold_s = hold_s
         self._counts = Counters()
+        self._held: list[tuple[float, int, str, GenAiCall, bool]] = []  # (due, order, what, call, approximate): a heap
+        self._held_order = itertools.count()
+        self._held_changed = threading.Condition()
+        self._releaser: threading.Thread | None = None
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._wake: tuple[socket.socket, socket.socket] | None = None
@@ -189,6 +205,9 @@ class OtlpReceiver:
         self._thread = threading.Thread(target=self._serve, args=(server, self._wake[0]), name="costpanel-otlp",
                                         daemon=True)
         self._thread.start()
+        if self.hold_s:
+            self._releaser = threading.Thread(target=self._release, name="costpanel-otlp-held", daemon=True)
+            self._releaser.start()
         return int(server.server_address[1])
 
     @staticmethod
@@ -218,6 +237,12 @@ class OtlpReceiver:
         if wake is not None:
             for end in wake:
                 end.close()
+        with self._held_changed:
+            releaser, self._releaser = self._releaser, None
+            self._held_changed.notify()  # the releaser ends (its receiver is stopped) ...
+        if releaser is not None:
+            releaser.join()
+        self._settle_held(until=None)  # ... and what still waits is settled now: nothing is lost
 
     def __enter__(self) -> Self:
         self.start()
@@ -259,7 +284,7 @@ class OtlpReceiver:
             for scope_logs in resource_logs.scope_logs:
                 for record in scope_logs.log_records:
                     self._one(record.event_name or "log record", partial(self._log_call, record, resource),
-                              claude_code_events.approximate)
+                              claude_code_events.approximate, hold=True)
 
     @staticmethod
     def _log_call(record: Any, resource: Mapping[str, Any]) -> GenAiCall:
@@ -270,23 +295,67 @@ class OtlpReceiver:
             attributes, time_ns=record.time_unix_nano, observed_ns=record.observed_time_unix_nano, resource=resource)
 
     def _one(self, what: str, read: Callable[[], GenAiCall],
-             approximate: Callable[[GenAiCall], bool] = lambda call: False) -> None:
-        """Read and record one span or log record; whatever goes wrong is counted, never raised."""
+             approximate: Callable[[GenAiCall], bool] = lambda call: False, hold: bool = False) -> None:
+        """Read and record one span or log record (``hold``: a Claude Code event, which may wait
+        for its session's log: see ``hold_s``); whatever goes wrong is counted, never raised."""
         try:
             call = read()
+            estimated = approximate(call)
+            wait = hold and self.hold_s and call.session is not None and not self.skip_session(call.session)
+        except NotACall as skip:
+            self._counts.skipped(skip.reason)
+            return
+        except Exception as error:
+            return self._failed(what, error)
+        if wait:
+            with self._held_changed:
+                if self._releaser is not None:  # (not stopping: stop() settles what waits once)
+                    heapq.heappush(self._held, (time.monotonic() + self.hold_s, next(self._held_order), what,
+                                                call, estimated))
+                    self._held_changed.notify()
+                    return
+        self._record(what, call, estimated)
+
+    def _record(self, what: str, call: GenAiCall, estimated: bool) -> None:
+        try:
             if call.session is not None and self.skip_session(call.session):
                 raise NotACall(OWNED_SESSION)
-            estimated = approximate(call)
             event = record_call(self.tracker, call, approximate=estimated)
             self._counts.recorded(event, estimated)
         except NotACall as skip:
             self._counts.skipped(skip.reason)
-        except (TypeError, ValueError) as error:
+        except Exception as error:
+            self._failed(what, error)
+
+    def _failed(self, what: str, error: Exception) -> None:
+        if isinstance(error, (TypeError, ValueError)):
             level = logging.WARNING if self._counts.skipped(BAD_FIELD) == 1 else logging.DEBUG
             log.log(level, "costpanel: OTLP %s not counted: %s", what, error)
-        except Exception:  # one bad record must not fail the exporter's whole batch
-            if self._counts.skipped(ERROR) == 1:
-                log.exception("costpanel: OTLP %s not counted", what)
+        elif self._counts.skipped(ERROR) == 1:  # one bad record must not fail the exporter's whole batch
+            log.error("costpanel: OTLP %s not counted", what, exc_info=error)
+
+    # -- events waiting for their session's log ------------------------------------------------------
+    def _release(self) -> None:
+        """Record (or skip, the log having claimed the session meanwhile) each held event when due."""
+        me = threading.current_thread()
+        while True:
+            with self._held_changed:
+                if self._releaser is not me:  # stopped: stop() settles the rest
+                    return
+                wait = self._held[0][0] - time.monotonic() if self._held else None
+                if wait is None or wait > 0:
+                    self._held_changed.wait(wait)
+                    continue
+            self._settle_held(until=time.monotonic())
+
+    def _settle_held(self, until: float | None) -> None:
+        """Settle the held events due by ``until`` (None: all), in arrival order."""
+        while True:
+            with self._held_changed:
+                if not self._held or (until is not None and self._held[0][0] > until):
+                    return
+                _, _, what, call, estimated = heapq.heappop(self._held)
+            self._record(what, call, estimated)
 
 
 class _Server(ThreadingHTTPServer):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import stat
 import threading
 from collections.abc import Iterable, Sequence
@@ -49,6 +50,11 @@ def local_midnight(now: dt.datetime | None = None) -> float:
     from ..ledger.queries import local_midnight as midnight_of
 
     return midnight_of((now or dt.datetime.now()).astimezone().date())
+
+
+CLAUDE_CODE = "claude-code"
+# A session id as a file name (telemetry's session.id comes from the network: never a path or a glob)
+_SESSION_NAME = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,127}")
 
 
 class Root(NamedTuple):
@@ -174,6 +180,7 @@ class Watcher:
         self._generation = 0
         self._layout: tuple[list[Path], list[Path]] = ([], [])
         self._sessions: set[str] = set()
+        self._owned: set[str] = set()  # sessions found as Claude Code session files (owns_session)
         self._calls = self._replaced = self._duplicates = 0
         self._recorded = Skips()  # calls the tracker refused or that are before today
         self._undetected: set[Path] = set()  # files no source recognised (yet: maybe still empty)
@@ -280,8 +287,36 @@ class Watcher:
                 views.record(call, at)
 
     def owns_session(self, session_id: str) -> bool:
-        """Whether a watched log has produced calls of this session (logs win over OTLP telemetry)."""
-        return session_id in self._sessions
+        """Whether the watched logs hold this session (logs win over OTLP telemetry): a watched log
+        produced calls of it, or a Claude Code session file of that name is under a watched folder.
+        Claude Code writes the session's file from its first prompt on, before any API request, so
+        the telemetry of a call cannot beat its file, even when it beats the call's own line."""
+        if session_id in self._sessions or session_id in self._owned:
+            return True
+        if _SESSION_NAME.fullmatch(session_id) and any(
+                os.path.isfile(os.path.join(folder, session_id + ".jsonl")) for folder in self._session_folders()):
+            self._owned.add(session_id)
+            return True
+        return False
+
+    def reads(self, source: str) -> bool:
+        """Whether a watched root is read as ``source``'s logs (a source name: ``claude-code`` …)."""
+        return any(getattr(m, "SOURCE", None) == source for root in self.roots for m in root.sources)
+
+    def _session_folders(self) -> Iterable[str]:
+        """Where Claude Code session files can be under the watched roots: each root, its
+        ``projects/`` and their sub-folders (``projects/<encoded cwd>/<session>.jsonl``)."""
+        for root in self.roots:
+            if not any(getattr(m, "SOURCE", None) == CLAUDE_CODE for m in root.sources):
+                continue
+            for folder in (root.path, root.path / "projects"):
+                try:
+                    with os.scandir(folder) as entries:
+                        children = [e.path for e in entries if e.is_dir(follow_symlinks=False)]
+                except OSError:  # not there (yet), not a folder, not readable
+                    continue
+                yield os.fspath(folder)
+                yield from children
 
     # -- running ----------------------------------------------------------------------------------
     def catch_up(self) -> None:
