@@ -470,3 +470,17 @@ def test_web_searches_of_a_response_of_several_requests_go_with_its_last_request
                                        action=ActionSearch(type="search", query="q"))
     response = ModelResponse(output=[search, assistant_message("ok")], usage=both, response_id="r")
     assert usages_of(response) == [Usage(input=300, output=10), Usage(input=400, output=20, web_search=1)]
+
+
+def test_an_agent_name_that_is_no_tier_label_counts_under_default_said_once(
+        tracker: CostTracker, caplog: pytest.LogCaptureFixture) -> None:
+    """A label mistake must not take the agent's spend out of the total."""
+    hooks = CostpanelHooks(tracker)
+    agent = Agent(name="Bad\nName", model=Named("gpt-4o", [answer("one", MAIN, "resp_1"), answer("two", MAIN, "resp_2")]))
+    with caplog.at_level(logging.WARNING, "costpanel.integrations.openai_agents"):
+        assert Runner.run_sync(agent, "hi", hooks=hooks).final_output == "one"
+        assert Runner.run_sync(agent, "again", hooks=hooks).final_output == "two"
+    assert hooks.skipped == {}
+    assert [(row.key, row.calls) for row in tracker.snapshot().by_tier.values()] == [("default", 2)]
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == 1 and "is no tier label" in said[0] and "'Bad\\nName'" in said[0], said

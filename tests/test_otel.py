@@ -174,8 +174,6 @@ def test_a_span_without_a_model_is_skipped_with_that_reason(setup: Setup) -> Non
     {"gen_ai.usage.input_tokens": True},
     {"gen_ai.usage.cache_read.input_tokens": 5000},  # more than the input that should contain it
     {"gen_ai.request.model": 42},
-    {"costpanel.tier": "x" * 10_000},  # the tracker refuses the label
-    {"costpanel.tier": 3},
 ])
 def test_bad_attribute_values_are_counted_and_logged_never_raised(
         setup: Setup, bad: dict[str, Any], caplog: pytest.LogCaptureFixture) -> None:
@@ -186,6 +184,21 @@ def test_bad_attribute_values_are_counted_and_logged_never_raised(
     assert len(setup.events) == 1
     assert setup.processor.stats.skipped == {genai.BAD_FIELD: 2}
     assert len([r for r in caplog.records if "not counted" in r.getMessage()]) == 1  # once per reason
+
+
+@pytest.mark.parametrize(("tier", "why"), [(3, "must be a string, got int 3"), ("x" * 10_000, "characters long"),
+                                           ("Tier\n2", "control character")])
+def test_a_tier_attribute_that_is_no_label_is_ignored_and_the_call_still_counts(
+        setup: Setup, tier: Any, why: str, caplog: pytest.LogCaptureFixture) -> None:
+    """A label mistake must not take the call's spend out of the total: the tier falls back to
+    ``default`` and the log says so once (as LiteLLM's metadata tier does)."""
+    with caplog.at_level(logging.WARNING, logger="costpanel.integrations.genai"):
+        setup.span(chat(input_tokens=1000, output_tokens=10) | {"costpanel.tier": tier})
+        setup.span(chat(input_tokens=1000, output_tokens=10) | {"costpanel.tier": tier})
+    assert [(e.tier, e.usage.input) for e in setup.events] == [("default", 1000), ("default", 1000)]
+    assert setup.processor.stats.skipped == {}
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == 1 and "costpanel.tier ignored" in said[0] and why in said[0], said
 
 
 def test_session_and_project_come_from_the_span_or_its_resource(tracker: CostTracker) -> None:

@@ -24,7 +24,8 @@ The rules (GenAI semantic conventions, `open-telemetry/semantic-conventions-gena
   provider is only reported: model names are matched by the catalog (``docs/pricing.md``), which
   already strips routing prefixes and knows cloud-specific names.
 - Model: ``gen_ai.response.model`` (what answered), else ``gen_ai.request.model``.
-- Tier: the span's ``costpanel.tier`` attribute (the name is configurable), else ``"default"``.
+- Tier: the span's ``costpanel.tier`` attribute (the name is configurable), else ``"default"``
+  (also for a value that is no tier label, said once in the log: the call still counts).
   Session: ``costpanel.session``, else ``session.id``; project: ``costpanel.project`` (else none).
   These three are read from the span, then from its resource (``OTEL_RESOURCE_ATTRIBUTES``).
 - Event id ``otel:<trace id, 32 hex>:<span id, 16 hex>``; time: the span's end.
@@ -33,6 +34,7 @@ The rules (GenAI semantic conventions, `open-telemetry/semantic-conventions-gena
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -41,6 +43,7 @@ from typing import Any, NamedTuple
 
 from ..adapters import from_otel
 from ..events import DUPLICATE, Event
+from ..labels import check_label
 from ..tracker import CostTracker
 from ..usage import MAX_COUNT, Usage
 from .logs import BAD_FIELD, NO_MODEL, NO_USAGE
@@ -67,6 +70,18 @@ _USAGE_KEYS = (_INPUT, "gen_ai.usage.output_tokens", _CACHE_READ, _CACHE_CREATIO
                "gen_ai.usage.prompt_tokens", "gen_ai.usage.completion_tokens")
 
 
+_said: set[str] = set()
+_said_lock = Lock()
+
+
+def _say_once(message: str) -> None:
+    with _said_lock:
+        if message in _said or len(_said) >= 1000:
+            return
+        _said.add(message)
+    logging.getLogger(__name__).warning("costpanel: %s", message)
+
+
 class NotACall(Exception):
     """The span or log record is not a billed model call; ``reason`` is its skip reason."""
 
@@ -87,6 +102,7 @@ class GenAiCall(NamedTuple):
     project: str
     variant: str | None
     provider: str | None  # gen_ai.provider.name / gen_ai.system, for reports of what was read
+    ignored: str | None = None  # an attribute not used, and why (a tier that is no label): said once
 
 
 def text(attributes: Mapping[str, Any], key: str, resource: Mapping[str, Any] | None = None) -> str | None:
@@ -156,22 +172,41 @@ def call_from_span(attributes: Mapping[str, Any], *, trace_id: int, span_id: int
     if model is None:
         raise NotACall(NO_MODEL)
     session = next((s for key in SESSION_ATTRIBUTES if (s := text(attributes, key, resource))), None)
+    tier, ignored = tier_of(attributes, tier_attribute, resource)
     return GenAiCall(
         event_id=event_id(trace_id, span_id),
         ts=end_ns / 1e9 if end_ns else dt.datetime.now(dt.UTC).timestamp(),
         model=model,
         usage=usage,
-        tier=text(attributes, tier_attribute, resource) or DEFAULT_TIER,
+        tier=tier,
         session=session,
         project=text(attributes, PROJECT_ATTRIBUTE, resource) or "",
         variant=None,
         provider=provider,
+        ignored=ignored,
     )
+
+
+def tier_of(attributes: Mapping[str, Any], key: str, resource: Mapping[str, Any] | None) -> tuple[str, str | None]:
+    """The tier the attribute names, else ``default``; a value that is no tier label (a number, a
+    name with control characters …) is ignored with a reason, and the call still counts: a label
+    mistake must not take its spend out of the total (as LiteLLM's metadata tier)."""
+    try:
+        tier = text(attributes, key, resource)
+        if tier is None:
+            return DEFAULT_TIER, None
+        check_label("tier", tier)
+    except (TypeError, ValueError) as error:
+        return DEFAULT_TIER, f"{key} ignored ({error}); counted under tier {DEFAULT_TIER!r}"
+    return tier, None
 
 
 def record_call(tracker: CostTracker, call: GenAiCall, source: str = SOURCE, approximate: bool = False) -> Event:
     """Record ``call`` (``approximate``: its usage was only estimated, and the Event says so);
-    raises TypeError/ValueError (naming the field) when the tracker refuses it."""
+    raises TypeError/ValueError (naming the field) when the tracker refuses it. An attribute the
+    call was read without is logged once per reason."""
+    if call.ignored is not None:
+        _say_once(call.ignored)
     return tracker.record(call.model, call.usage, tier=call.tier, session=call.session, event_id=call.event_id,
                           at=dt.datetime.fromtimestamp(call.ts, dt.UTC), variant=call.variant,
                           source=source, project=call.project, approximate=approximate)

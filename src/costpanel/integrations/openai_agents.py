@@ -16,7 +16,8 @@ agent, response)`` after each model call, with the ``ModelResponse`` whose ``usa
   or a ``Model`` object's ``model`` attribute as OpenAI's and LiteLLM's models have), else the SDK's
   default model (``agents.models.get_default_model()``, ``$OPENAI_DEFAULT_MODEL``); the
   ``litellm/`` and ``any-llm/`` routing prefixes are dropped (the rest is the provider's name);
-- tier: the constructor's ``tier=`` if given, else the agent's name;
+- tier: the constructor's ``tier=`` if given, else the agent's name (``default`` for a name that
+  is no tier label, said once: the call still counts);
 - event id ``openai-agents:<response_id>``, so a response reported twice counts once; a response
   without an id (Chat Completions and LiteLLM models have none) is recorded without one;
 - variant: a ``service_tier`` / ``speed`` the response or its ``raw_usage`` states, else the
@@ -46,7 +47,7 @@ from .logs import BAD_FIELD, NO_MODEL, NO_USAGE, Skips
 __all__ = ["SOURCE", "CostpanelHooks"]
 
 SOURCE = "openai-agents"
-REJECTED = "rejected"  # the tracker refused the call (an agent name that is no valid tier …)
+REJECTED = "rejected"  # the tracker refused the call (a session or model it cannot store …)
 FAILED = "failed"  # an unexpected error while recording: logged with its traceback
 # Agents SDK streaming of Chat Completions models stamps every response with this placeholder id.
 _FAKE_ID = "__fake_id__"
@@ -79,6 +80,7 @@ class CostpanelHooks(RunHooks[Any]):
         self.project = project
         self.variant = None if variant is None else canonical_variant(variant)
         self.skipped = Skips()  # responses not recorded, by reason
+        self._unusable_names: set[str] = set()  # agent names said to be no tier label
 
     async def on_llm_end(self, context: RunContextWrapper[Any], agent: Agent[Any], response: ModelResponse) -> None:
         try:
@@ -103,7 +105,7 @@ class CostpanelHooks(RunHooks[Any]):
         if not calls:
             return self._skip(NO_USAGE, "agent %r's response %r reports no usage: not counted",
                               name, response.response_id)
-        tier = self.tier if self.tier is not None else name if isinstance(name, str) and name.strip() else DEFAULT_TIER
+        tier = self.tier if self.tier is not None else self._tier_of(name)
         ids = event_ids(response.response_id, len(calls))
         for usage, event_id in zip(calls, ids):
             try:
@@ -128,6 +130,22 @@ class CostpanelHooks(RunHooks[Any]):
             if named.startswith(route) and len(named) > len(route):
                 return named[len(route):]
         return named
+
+    def _tier_of(self, name: object) -> str:
+        """The agent's name as its tier; ``default`` for an agent without a name, or one that is no
+        tier label (control characters, over 256 characters: said once per name), whose call still
+        counts: a name must not take its spend out of the total."""
+        if not isinstance(name, str) or not name.strip():
+            return DEFAULT_TIER
+        try:
+            check_label("tier", name)
+        except (TypeError, ValueError) as error:
+            if name not in self._unusable_names and len(self._unusable_names) < 100:
+                self._unusable_names.add(name)
+                log.warning("costpanel: agent name %r is no tier label (%s): its calls count under tier %r",
+                            name[:80], error, DEFAULT_TIER)
+            return DEFAULT_TIER
+        return name
 
     def _skip(self, reason: str, message: str, *args: object) -> int:
         self.skipped[reason] += 1
