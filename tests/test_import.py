@@ -889,5 +889,12 @@ def test_a_file_named_with_the_wrong_source_is_read_as_asked_with_a_warning(logs
     assert r.returncode == 0, r.stderr
     assert r.stderr.splitlines() == [f"costpanel: warning: {claude} looks like a claude-code log, not codex: read as "
                                      "codex as asked (--source all detects each file's format)"]
+    r = costpanel("import", str(claude), "--format", "costpanel", "--db", str(db), env=isolated_env(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.splitlines() == [f"costpanel: warning: {claude} looks like a claude-code log, not costpanel: read "
+                                     "as costpanel as asked (--source all detects each file's format)"]
+    r = costpanel("watch", "--headless", "--seconds", "0.2", "--no-ledger", "--format", "costpanel", str(claude),
+                  env=isolated_env(tmp_path))
+    assert r.returncode == 0 and "looks like a claude-code log, not costpanel" in r.stderr, r.stderr
     r = costpanel("import", str(claude), "--source", "claude-code", "--db", str(db), env=isolated_env(tmp_path))
     assert r.returncode == 0 and r.stderr == "", r.stderr  # the right source: no word

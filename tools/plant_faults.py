@@ -583,7 +583,7 @@ FAULTS: tuple[Fault, ...] = (
           ("tests/test_history_cli.py",),
           ("tests/test_history_cli.py::test_export_to_a_dash_writes_stdout_what_it_writes_to_a_file[model]",)),
     Fault("i19", "a file imported with the wrong --source yields no calls without a word", "src/costpanel/cli/import_cmd.py",
-          "        _warn_other_formats(args.paths, source)\n", "        pass\n",
+          "        warn_other_formats(args.paths, source)\n", "        pass\n",
           ("tests/test_import.py",),
           ("tests/test_import.py::test_a_file_named_with_the_wrong_source_is_read_as_asked_with_a_warning",)),
     Fault("i20", "an import writes into a damaged ledger (the quick check skipped)", "src/costpanel/integrations/ingest.py",

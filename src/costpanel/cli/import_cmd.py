@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
 from .output import box, catalog_or_none, error, print_json, printable
+from .format_check import warn_other_formats
 from .ledger_arg import db_arg
 
 # costpanel.integrations.registry's names, written out: the parser must not import the sources
@@ -50,8 +50,8 @@ def run_import(args: argparse.Namespace) -> int:
     except ValueError as exc:
         error(str(exc))
         return 2
-    if source not in ("all", "costpanel") and args.paths:
-        _warn_other_formats(args.paths, source)
+    if source != "all" and args.paths:
+        warn_other_formats(args.paths, source)
     catalog = catalog_or_none()  # a price file of the user's that does not load: said in one line
     if catalog is None:
         return 1
@@ -82,31 +82,6 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 ADDED, REPLACED, DUPLICATES = "  added (new calls)", "  replaced (more tokens, or priced now)", "  duplicates (no more tokens)"
-
-
-def _warn_other_formats(paths: list[Path], source: str) -> None:
-    """Files named with ``--source`` that look like another tool's logs: read as asked, with a word
-    (read as the wrong format, a log yields no calls at all, which is easy to take for none made)."""
-    from ..integrations.ingest import HEAD_BYTES
-    from ..integrations.registry import chosen
-
-    readers = chosen("all")
-    for path in paths:
-        path = path.expanduser()
-        try:
-            if not path.is_file():
-                continue
-            with path.open("rb") as f:
-                head = f.read(HEAD_BYTES)
-        except OSError:
-            continue  # the import says why it cannot read it
-        if readers[source].looks_like(path, head):
-            continue
-        other = next((name for name, module in readers.items() if name != source and module.looks_like(path, head)),
-                     None)
-        if other is not None:
-            print(printable(f"costpanel: warning: {path} looks like a {other} log, not {source}: read as {source} "
-                            "as asked (--source all detects each file's format)"), file=sys.stderr)
 
 
 def _looked_in(paths: list[Any], source: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from ..money import format_usd
 from . import args as types
 from .demo import _png_path, add_look_flags, look_settings
+from .format_check import warn_other_formats
 from .ledger_arg import db_arg
 from .output import console, error
 from .guard_flags import guard_alerts, guards_table
@@ -94,6 +95,8 @@ def _roots(args: argparse.Namespace, names: tuple[str, ...]) -> list[Any] | str:
     missing = [str(p) for p in args.paths if not p.expanduser().exists()]
     if missing:
         return f"{', '.join(missing)}: no such file or folder"
+    if len(names) == 1:
+        warn_other_formats(args.paths, names[0])
     return [Root(p, tuple(modules), detect=len(names) > 1) for p in args.paths]
 
 
