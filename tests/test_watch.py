@@ -193,6 +193,18 @@ def test_a_claude_code_session_file_owns_its_session_before_any_call_is_read(tmp
     assert bare.owns_session("sess-late")
 
 
+def test_a_variant_without_a_price_is_said_once_however_many_views_price_it(tmp_path: Path) -> None:
+    """watch keeps a tracker per source and per project for the filter: the warning about a
+    variant the model has no price for is said once, not once per view."""
+    f = tmp_path / "events.jsonl"
+    line = json.loads(event(1))
+    f.write_text(json.dumps({**line, "variant": "flex"}) + "\n")
+    r = costpanel("watch", "--headless", "--seconds", "0.5", "--no-ledger", "--format", "costpanel", str(f))
+    assert r.returncode == 0, r.stderr
+    said = [s for s in r.stderr.splitlines() if "has no 'flex' price" in s]
+    assert len(said) == 1, r.stderr
+
+
 def test_files_no_source_recognises_are_counted_not_read(tmp_path: Path) -> None:
     (tmp_path / "ours.jsonl").write_text(event(1))
     (tmp_path / "theirs.jsonl").write_text('{"hello": "world"}\n')

@@ -11,6 +11,7 @@ import collections
 import datetime as dt
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from operator import add, sub
@@ -49,6 +50,19 @@ Resolved = tuple[str, "ModelEntry | None", "str | None", "str | None", "Period |
 Plan = tuple[tuple[str, str], "ModelEntry | None", "str | None", "str | None", "Period | None", "str | None",
              "str | None", float, "Rates | None"]
 _RESOLVE_CACHE_MAX = 4096
+# What a warning said already, per catalog: trackers sharing one (watch's views) say it once.
+_said: weakref.WeakKeyDictionary[Catalog, set[object]] = weakref.WeakKeyDictionary()
+_said_lock = threading.Lock()
+
+
+def _first_time(catalog: Catalog, what: object) -> bool:
+    """True the first time ``what`` is asked about for ``catalog`` (bounded: then always False)."""
+    with _said_lock:
+        said = _said.setdefault(catalog, set())
+        if what in said or len(said) >= _RESOLVE_CACHE_MAX:
+            return False
+        said.add(what)
+        return True
 _COMMIT_GRACE_S = 2.0  # settle(): how long to wait for a commit already under way on another thread
 # Epoch seconds of 0001-01-01 and 10000-01-01 (UTC): the times a datetime (record's at=) can hold.
 _FIRST_TS, _LAST_TS = -62135596800.0, 253402300800.0
@@ -255,7 +269,7 @@ class CostTracker:
         except KeyError:
             pass
         billed = with_variant(period, variant)
-        if billed is None:
+        if billed is None and _first_time(self.catalog, (entry.id, variant)):  # once a process: watch keeps a tracker per view
             import logging
 
             offered = ", ".join(sorted(period.variants)) or "none"

@@ -117,7 +117,7 @@ def _print(result: Any, looked_in: str, source: str = "all", others: int = 0) ->
         (ADDED, result.added), (REPLACED, result.replaced), (DUPLICATES, result.duplicates))]
     rows += [(f"skipped: {reason}", f"{count:,}") for reason, count in sorted(result.skipped.items())]
     if result.unpriced:
-        rows.append(("unpriced (no price known)", f"{result.unpriced:,}"))
+        rows.append(("unpriced (no price for model or variant)", f"{result.unpriced:,}"))
     out = []
     if result.added_from is not None:  # what the ledger gained: reports default to the last 7 days
         import datetime as dt

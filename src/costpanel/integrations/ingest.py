@@ -475,7 +475,9 @@ class Importer:
                 continue
             if event.cost_units is None:
                 result.unpriced += 1
-                result.unpriced_models[call.model] += 1
+                # a known model billed under a variant it has no price for: the variant is why
+                result.unpriced_models[call.model if call.variant is None or event.matched is None
+                                       else f"{call.model} ({call.variant})"] += 1
             group = groups.get(raised)
             if group is None:
                 groups[raised] = [event]
