@@ -122,7 +122,8 @@ def test_pricing_list_sorts_by_output_and_names_the_extremes() -> None:
     assert len(rows) >= 30 and {m["provider"] for m in rows} == {"openai"}
     outputs = [Decimal(m["output"]) for m in rows]
     assert outputs == sorted(outputs)
-    paid = [m for m in rows if not m["free"] and m["retirement"] != "retired"]
+    paid = [m for m in rows if not m["free"] and m["retirement"] != "retired" and not m["embedding"]]
+    assert any(m["embedding"] for m in rows)  # listed, but no alternative to a model that writes text
     by_total = sorted(paid, key=lambda m: (Decimal(m["input"]) + Decimal(m["output"]), m["id"]))
     # gpt-5-nano's retirement is only scheduled (2026-12-11): still current. o1-pro ($150 / $600) was
     # shut down on 2026-10-23, so the most expensive model a user can still call is a Pro model.

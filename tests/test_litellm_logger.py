@@ -632,3 +632,12 @@ def test_the_last_async_call_before_the_program_ends_reaches_the_ledger(tmp_path
         assert con.execute("SELECT tier, status, input, output FROM events").fetchall() == [
             ("last", "committed", 10, 20)]
     assert not Path(f"{db}.rejected.jsonl").exists()
+
+
+def test_an_embedding_is_recorded_at_the_catalogs_price(tracker: CostTracker, logger: CostpanelLogger) -> None:
+    """OpenAI's embedding models are in the catalog (input only): never unpriced, never $0."""
+    litellm.embedding(model="text-embedding-3-small", input=["hello world"], mock_response=[0.1, 0.2])
+    wait_until(lambda: handled(logger) >= 1, "one embedding")
+    row = only_model_row(tracker)
+    assert (row.key, row.calls, row.input, row.output, row.unpriced_calls) == ("text-embedding-3-small", 1, 10, 0, 0)
+    assert units_to_usd(row.cost_units) == Decimal(10) * Decimal("0.02") / M

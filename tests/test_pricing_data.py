@@ -190,8 +190,13 @@ def test_every_price_period_has_an_https_source_and_an_effective_date(catalog: C
 
 
 def test_every_paid_model_has_a_positive_output_price(catalog: Catalog) -> None:
+    """An output price left at 0 is a slip, except for an embedding model (billed on its input)."""
+    embeddings = [e.id for e in catalog.models.values() if e.spec.embedding]
+    assert "text-embedding-3-small" in embeddings
     for entry in catalog.models.values():
-        if not entry.free:
+        if entry.spec.embedding:
+            assert all(p.output == 0 and p.input > 0 for p in entry.spec.prices), entry.id
+        elif not entry.free:
             assert all(p.output > 0 for p in entry.spec.prices), entry.id
 
 

@@ -38,6 +38,7 @@ class ListedModel:
             "name": e.name,
             "aliases": list(e.aliases),
             "free": e.free,
+            "embedding": e.spec.embedding,
             "retired": e.retired.isoformat() if e.retired else None,  # the day, past or scheduled
             "retirement": retirement_status(e.retired),  # current | scheduled | retired (as of today, UTC)
             "effective": self.effective,
@@ -84,8 +85,9 @@ def list_models(catalog: Catalog, *, provider: str | None = None, sort: SortKey 
 
 def extremes(rows: list[ListedModel]) -> tuple[ListedModel | None, ListedModel | None]:
     """Cheapest and most expensive current, paid model by input + output price (a model whose
-    retirement is only scheduled is still current)."""
-    paid = [r for r in rows if not r.entry.free and not is_retired(r.entry.retired)]
+    retirement is only scheduled is still current); embedding models, billed on input alone, are
+    no alternative to a model that writes text and are left out."""
+    paid = [r for r in rows if not r.entry.free and not is_retired(r.entry.retired) and not r.entry.spec.embedding]
     if not paid:
         return None, None
     def key(r: ListedModel) -> tuple[Decimal, str]:

@@ -184,6 +184,8 @@ class ModelSpec(_Strict):
     name: str | None = Field(default=None, description="Display name.")
     aliases: tuple[ModelId, ...] = Field(default=(), description="Other exact names (dated snapshots, `-latest`).")
     free: bool = Field(default=False, description="Priced at zero on purpose (e.g. Pollinations' free models).")
+    embedding: bool = Field(default=False, description="An embedding model: billed on its input, output = 0 "
+                                                        "(listed apart from the models that generate text).")
     retired: dt.date | None = Field(
         default=None, description="Day (UTC) the provider retired the model; a future day is a scheduled retirement. "
                                   "Kept so history stays priced.")
