@@ -484,3 +484,13 @@ def test_an_agent_name_that_is_no_tier_label_counts_under_default_said_once(
     assert [(row.key, row.calls) for row in tracker.snapshot().by_tier.values()] == [("default", 2)]
     said = [r.getMessage() for r in caplog.records]
     assert len(said) == 1 and "is no tier label" in said[0] and "'Bad\\nName'" in said[0], said
+
+
+def test_the_offline_recipe_in_the_docs_runs_as_written(tracker: CostTracker) -> None:
+    """docs/integrations.md's "Testing your agents offline" block, run as a user would paste it."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "integrations.md").read_text()
+    block = text.split("**Testing your agents offline.**", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(block, "integrations.md", "exec"), {"tracker": tracker, "CostpanelHooks": CostpanelHooks})  # noqa: S102
+    row = tracker.snapshot().by_tier["Planner"]
+    assert (row.calls, row.input, row.cache_read, row.output) == (1, 200, 1000, 300)
+    assert row.cost_usd == cost(GPT_4O, Usage(input=200, cache_read=1000, output=300))
