@@ -367,6 +367,29 @@ def test_unusable_api_requests_are_skipped_by_reason_and_the_batch_goes_on(
     assert otlp.receiver.stats.skipped == {reason: 1}
 
 
+@pytest.mark.parametrize("as_json", [False, True])
+def test_the_reply_counts_the_records_that_could_not_be_calls(otlp: Running, as_json: bool) -> None:
+    """OTLP's partial success: an exporter (and its user) learns that records were refused and why;
+    records that are not calls by design (another event, a session the logs own) are not counted."""
+    request = logs_request(api_request(model=None), api_request(output_tokens=-3, request_id="r2"),
+                           api_request(request_id="r3"), {"event.name": "user_prompt", "session.id": "sess-1"},
+                           api_request(**{"session.id": "watched-by-logs"}, request_id="r4"))
+    reply = otlp.client.logs(request, as_json=as_json)
+    assert reply.status == 200
+    if as_json:
+        partial = json.loads(reply.body)["partialSuccess"]
+        count, message = int(partial["rejectedLogRecords"]), partial["errorMessage"]
+    else:
+        partial = ExportLogsServiceResponse.FromString(reply.body).partial_success
+        count, message = partial.rejected_log_records, partial.error_message
+    assert count == 2
+    assert message.startswith("not counted by costpanel: ") and genai.NO_MODEL in message
+    assert "output_tokens must be a token count" in message
+    assert [e.event_id for e in otlp.events] == ["otel:sess-1:r3"]
+    ok = otlp.client.logs(logs_request(api_request(request_id="r5")))
+    assert ExportLogsServiceResponse.FromString(ok.body) == ExportLogsServiceResponse()  # all counted: empty
+
+
 def test_a_failing_skip_session_is_counted_and_the_batch_goes_on(run: Callable[..., Running]) -> None:
     def skip(session: str) -> bool:
         if session == "sess-boom":

@@ -288,6 +288,15 @@ def test_stats_line_names_every_reason_most_frequent_first() -> None:
                       files_named=1).line() == "1 folder and 1 file watched · 3 files · 2 calls"
     assert WatchStats(folders=0, files=2, calls=0, replaced=0, duplicates=0, lines=0, skipped={}, missing=(),
                       files_named=2).line() == "2 files watched · 2 files · 0 calls"
+    # the OTLP receiver's own counts: calls (duplicates left out), skipped by reason, requests refused
+    from costpanel.integrations.genai import FeedStats
+
+    otlp = FeedStats(requests=4, recorded=6, statuses={"committed": 5, "duplicate": 1},
+                     skipped={"session read from its logs": 2, "no model": 1}, approximate=2, rejected={413: 1})
+    assert WatchStats(folders=1, files=0, calls=0, replaced=0, duplicates=0, lines=0, skipped={}, missing=(),
+                      otlp=otlp).line() == (
+        "1 folder watched · 0 files · 0 calls · OTLP: 5 calls (2 approximate), skipped 3 (session read from its "
+        "logs 2, no model 1), 1 request refused (413 1)")
 
 
 @pytest.mark.skipif(not hasattr(__import__("costpanel.events").events, "REPLACED"),
@@ -409,9 +418,12 @@ def test_telemetry_that_beats_its_sessions_log_is_not_counted_twice(tmp_path: Pa
         finally:
             if proc.poll() is None:
                 proc.kill()
+        out = proc.stdout.read()  # type: ignore[union-attr]
     with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
         rows = conn.execute("SELECT source, event_id FROM events").fetchall()
     assert rows == [("claude-code", "claude-code:msg_01XhL6sQ8JkvJ1cW2mWcU8Ra:req_new")]
+    # the summary line says what the receiver did with the two events
+    assert out.splitlines()[-1].endswith("OTLP: 0 calls, skipped 2 (session read from its logs 2)"), out
 
 
 def test_bad_usage_is_one_line_and_exit_2(tmp_path: Path) -> None:

@@ -181,6 +181,7 @@ def _start_otlp(args: argparse.Namespace, tracker: Any, watcher: Any) -> Any:
         error(f"cannot listen on {host}:{args.otlp_port}: {exc.strerror or exc}")
         return None
     console(stderr=True).print(f"OTLP/HTTP receiver on http://{host}:{port}")
+    watcher.otlp = receiver  # its counts join the Sources line
     return receiver
 
 

@@ -11,8 +11,9 @@ Endpoints (the OTLP/HTTP specification's paths): ``POST /v1/traces`` (spans: the
 ``claude_code.api_request`` events: :mod:`.claude_code_events`; other log records are counted as
 skipped). Bodies are decoded with the official ``opentelemetry-proto`` messages, binary protobuf
 (``application/x-protobuf``) or OTLP/JSON (``application/json``: hex trace/span ids, int64 as
-strings), optionally gzip-compressed. Answers: 200 with the empty ``Export*ServiceResponse`` in the
-request's encoding; 400 malformed body, 404 other path, 405 other method, 411 no length,
+strings), optionally gzip-compressed. Answers: 200 with the ``Export*ServiceResponse`` in the
+request's encoding (its ``partial_success`` counts the records that should have been calls and
+were not — no model, a bad field — and says why); 400 malformed body, 404 other path, 405 other method, 411 no length,
 413 body (or its gzip expansion) over ``max_body`` bytes, 415 other content type or encoding.
 
 Calls are recorded with source ``otel``. A session whose session logs a watcher already reads
@@ -65,11 +66,15 @@ from .genai import (
     call_from_span,
     record_call,
 )
+from .logs import NO_MODEL
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 16 * 1024 * 1024  # bytes, after gzip expansion too: SDK exporters send batches of ~512 items
 OWNED_SESSION = "session read from its logs"  # skip reason: the log watcher owns this session
+# Skip reasons of records that should have been a call and were not: the reply says how many
+# (OTLP partial success); the others (another event, an agent span, the logs' session) are not calls.
+REFUSED = frozenset((NO_MODEL, BAD_FIELD))
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
 _SIGNALS: dict[str, tuple[type[Message], type[Message]]] = {
@@ -253,22 +258,25 @@ class OtlpReceiver:
 
     # -- one request's records --------------------------------------------------------------
 
-    def export(self, request: Message) -> None:
-        """Record what a decoded ``ExportTraceServiceRequest`` or ``ExportLogsServiceRequest`` carries."""
+    def export(self, request: Message) -> list[str]:
+        """Record what a decoded ``ExportTraceServiceRequest`` or ``ExportLogsServiceRequest`` carries;
+        returns why each record that could not be counted was refused (the reply's partial success)."""
+        refused: list[str] = []
         if isinstance(request, ExportTraceServiceRequest):
-            self._traces(request)
+            self._traces(request, refused)
         elif isinstance(request, ExportLogsServiceRequest):
-            self._logs(request)
+            self._logs(request, refused)
         else:
             raise TypeError(f"not an OTLP traces or logs export request: {type(request).__name__}")
         self._counts.request()
+        return refused
 
-    def _traces(self, request: ExportTraceServiceRequest) -> None:
+    def _traces(self, request: ExportTraceServiceRequest, refused: list[str]) -> None:
         for resource_spans in request.resource_spans:
             resource = attributes_of(resource_spans.resource.attributes)
             for scope_spans in resource_spans.scope_spans:
                 for span in scope_spans.spans:
-                    self._one(span.name, partial(self._span_call, span, resource))
+                    self._one(span.name, partial(self._span_call, span, resource), refused=refused)
 
     @staticmethod
     def _span_call(span: Any, resource: Mapping[str, Any]) -> GenAiCall:
@@ -278,13 +286,13 @@ class OtlpReceiver:
                               span_id=int.from_bytes(span.span_id, "big"), end_ns=span.end_time_unix_nano,
                               name=span.name, resource=resource)
 
-    def _logs(self, request: ExportLogsServiceRequest) -> None:
+    def _logs(self, request: ExportLogsServiceRequest, refused: list[str]) -> None:
         for resource_logs in request.resource_logs:
             resource = attributes_of(resource_logs.resource.attributes)
             for scope_logs in resource_logs.scope_logs:
                 for record in scope_logs.log_records:
                     self._one(record.event_name or "log record", partial(self._log_call, record, resource),
-                              claude_code_events.approximate, hold=True)
+                              claude_code_events.approximate, hold=True, refused=refused)
 
     @staticmethod
     def _log_call(record: Any, resource: Mapping[str, Any]) -> GenAiCall:
@@ -295,17 +303,23 @@ class OtlpReceiver:
             attributes, time_ns=record.time_unix_nano, observed_ns=record.observed_time_unix_nano, resource=resource)
 
     def _one(self, what: str, read: Callable[[], GenAiCall],
-             approximate: Callable[[GenAiCall], bool] = lambda call: False, hold: bool = False) -> None:
+             approximate: Callable[[GenAiCall], bool] = lambda call: False, hold: bool = False,
+             refused: list[str] | None = None) -> None:
         """Read and record one span or log record (``hold``: a Claude Code event, which may wait
-        for its session's log: see ``hold_s``); whatever goes wrong is counted, never raised."""
+        for its session's log: see ``hold_s``); whatever goes wrong is counted, never raised, and
+        a record that should have counted and could not is added to ``refused`` (why, in words)."""
         try:
             call = read()
             estimated = approximate(call)
             wait = hold and self.hold_s and call.session is not None and not self.skip_session(call.session)
         except NotACall as skip:
             self._counts.skipped(skip.reason)
+            if skip.reason in REFUSED and refused is not None:
+                refused.append(f"{what}: {skip.reason}")
             return
         except Exception as error:
+            if refused is not None:
+                refused.append(f"{what}: {error}" if isinstance(error, (TypeError, ValueError)) else f"{what}: {ERROR}")
             return self._failed(what, error)
         if wait:
             with self._held_changed:
@@ -394,13 +408,18 @@ class _Handler(BaseHTTPRequestHandler):
             if encoding == "gzip":
                 body = _gunzip(body, receiver.max_body)
             request_type, response_type = _SIGNALS[path]
-            receiver.export(decode(body, content_type, request_type))
+            refused = receiver.export(decode(body, content_type, request_type))
         except BadRequest as error:
             self.close_connection = True  # the body may be unread (or half read): never parse it as a request
             receiver._counts.rejected(error.status)
             self._reply(error.status, "text/plain; charset=utf-8", str(error).encode())
             return
         response = response_type()
+        if refused:  # OTLP's partial success: the exporter learns how many were not counted, and why
+            count_field = "rejected_spans" if response_type is ExportTraceServiceResponse else "rejected_log_records"
+            setattr(response.partial_success, count_field, len(refused))
+            more = f" (and {len(refused) - 3} more)" if len(refused) > 3 else ""
+            response.partial_success.error_message = "not counted by costpanel: " + "; ".join(refused[:3]) + more
         payload = response.SerializeToString() if content_type == PROTOBUF else json_format.MessageToJson(
             response, indent=None).encode()
         self._reply(HTTPStatus.OK, content_type, payload)

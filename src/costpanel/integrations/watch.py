@@ -89,6 +89,7 @@ class WatchStats:
     files_set_aside: dict[str, int] = field(default_factory=dict)  # files (not lines) by reason
     files_named: int = 0  # files watched because they were named (not found in a folder watched)
     bad_lines: tuple[str, ...] = ()  # the first few bad lines, each with its file and line number
+    otlp: Any = None  # the OTLP receiver's FeedStats when `watch --otlp-port` runs one
 
     def line(self, sep: str = " · ", *, calls: bool = True) -> str:
         """One line for people: ``2 folders watched · 14 files · 1,203 calls · skipped 40 lines (no
@@ -112,9 +113,28 @@ class WatchStats:
             parts.append(f"not found: {self.missing[0]}")
         elif self.missing:
             parts.append(f"{len(self.missing)} folders not found")
+        if self.otlp is not None:
+            parts.append(_otlp_part(self.otlp))
         if self.error:
             parts.append(f"watching stopped: {self.error}")
         return sep.join(parts)
+
+
+def _otlp_part(stats: Any) -> str:
+    """``OTLP: 5 calls (2 approximate), skipped 3 (session read from its logs 2, no model 1), 1
+    request refused (413 1)``: what the receiver counted, left out and refused."""
+    calls = sum(n for status, n in stats.statuses.items() if status != "duplicate")
+    text = f"OTLP: {calls:,} call{'s' * (calls != 1)}"
+    if stats.approximate:
+        text += f" ({stats.approximate:,} approximate)"
+    skipped = sum(stats.skipped.values())
+    if skipped:
+        text += f", skipped {skipped:,} ({_reasons(stats.skipped)})"
+    refused = sum(stats.rejected.values())
+    if refused:
+        statuses = {str(code): n for code, n in stats.rejected.items()}
+        text += f", {refused:,} request{'s' * (refused != 1)} refused ({_reasons(statuses)})"
+    return text
 
 
 def _reasons(counts: dict[str, int]) -> str:
@@ -181,6 +201,7 @@ class Watcher:
         self._layout: tuple[list[Path], list[Path]] = ([], [])
         self._sessions: set[str] = set()
         self._owned: set[str] = set()  # sessions found as Claude Code session files (owns_session)
+        self.otlp: Any = None  # an OtlpReceiver feeding the same tracker: its counts join the stats
         self._calls = self._replaced = self._duplicates = 0
         self._recorded = Skips()  # calls the tracker refused or that are before today
         self._undetected: set[Path] = set()  # files no source recognised (yet: maybe still empty)
@@ -473,4 +494,5 @@ class Watcher:
                 error=None if self.error is None else f"{type(self.error).__name__}: {self.error}",
                 files_set_aside=dict(aside),
                 bad_lines=tuple(self.tail.bad_lines()),
+                otlp=None if self.otlp is None else self.otlp.stats,
             )
