@@ -217,7 +217,7 @@ def test_report_prints_a_table_per_group_with_the_total(history: History, by: st
     # two significant digits below $1; the priced total carries "+?" because one call is unpriced.
     assert sum(e.cost_units or 0 for e in history.events if e.status == COMMITTED) == 36_245_000_000
     assert any(line.startswith("│ total") and "$0.036 +?" in line for line in lines), r.stdout
-    assert "discarded fallback attempts: 1 calls, $0.00075 (not in the total)" in r.stdout
+    assert "discarded fallback attempts: 1 call, $0.00075 (not in the total)" in r.stdout
 
 
 @pytest.mark.parametrize(("by", "cell"), [("model", "'" + EVIL_MODEL), ("tier", "'" + EVIL_TIER),

@@ -433,8 +433,16 @@ def test_bad_usage_is_one_line_and_exit_2(tmp_path: Path) -> None:
     r = costpanel("watch", "--headless", "--format", "costpanel", "--source", "codex", str(tmp_path))
     assert r.returncode == 2
     assert "--format costpanel" in one_line_error(r)
-    r = costpanel("watch", "--headless", "--otlp-port", "70000", str(tmp_path))
-    assert r.returncode == 2 and "a port is 1-65535" in r.stderr
+    for port in ("70000", "0", "abc"):  # one message for every value that is no port
+        r = costpanel("watch", "--headless", "--otlp-port", port, str(tmp_path))
+        assert r.returncode == 2 and f"a port is 1-65535, got {port!r}" in one_line_error(r)
+    import socket
+
+    with closing(socket.socket()) as taken:  # a port in use: the system's problem, not a usage slip
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        r = costpanel("watch", "--headless", "--no-ledger", "--otlp-port", str(taken.getsockname()[1]), str(tmp_path))
+    assert r.returncode == 1 and "cannot listen on 127.0.0.1:" in one_line_error(r)
     r = costpanel("watch", "--headless", "--screenshot", str(tmp_path / "x.png"), str(tmp_path))
     assert r.returncode == 2 and "leave out --headless" in one_line_error(r)
     r = costpanel("watch", "--headless", "--otlp-host", "0.0.0.0", str(tmp_path))

@@ -219,7 +219,7 @@ def print_snapshot(snap: Any) -> None:
     out.print(tiers)
     out.print(models)
     if snap.discarded.calls:
-        out.print(f"discarded fallback attempts: {snap.discarded.calls:,} calls, "
+        out.print(f"discarded fallback attempts: {snap.discarded.calls:,} call{'s' * (snap.discarded.calls != 1)}, "
                   f"{format_usd(snap.discarded.cost_usd)} (not in the total)")
 
 

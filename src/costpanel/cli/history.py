@@ -197,7 +197,7 @@ def _report(args: argparse.Namespace) -> int:
     out = console()
     out.print(t)
     if discarded.calls:
-        out.print(f"discarded fallback attempts: {discarded.calls:,} calls, {_cost(discarded)} "
+        out.print(f"discarded fallback attempts: {discarded.calls:,} call{'s' * (discarded.calls != 1)}, {_cost(discarded)} "
                   "(not in the total)")
     if report.approximate:
         out.print(f"≈ {report.approximate:,} call(s) approximate: their source gave cache writes without the "

@@ -44,7 +44,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="costpanel",
         description="Live, exact token and dollar costs of LLM agent sessions.",
-        epilog="Exit codes: 0 done; 1 a problem with a file, the ledger or prices; 2 bad usage "
+        epilog="Exit codes: 0 done; 1 a problem with a file, the ledger, prices or the system (a port in use); 2 bad usage "
                "(a flag or value); 3 `price` of a model with no price.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")

@@ -62,10 +62,10 @@ def add_parser(sub: Any) -> None:
 
 
 def _port(text: str) -> int:
-    value = types.whole(text)
-    if not 0 < value < 65536:
+    value = text.strip()
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 65536:
         raise argparse.ArgumentTypeError(f"a port is 1-65535, got {text!r}")
-    return value
+    return int(value)
 
 
 def _sources(args: argparse.Namespace) -> tuple[str, ...] | str:
@@ -137,8 +137,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.otlp_port is not None:
             receiver = _start_otlp(args, tracker, watcher)
-            if receiver is None:
-                return 2
+            if receiver is None:  # the port is taken, or the receiver is not installed: not a usage slip
+                return 1
         watcher.start()
         with _stop_on_signals() as stop:
             if args.headless:
