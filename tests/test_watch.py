@@ -426,8 +426,31 @@ def test_telemetry_that_beats_its_sessions_log_is_not_counted_twice(tmp_path: Pa
     assert out.splitlines()[-1].endswith("OTLP: 0 calls, skipped 2 (session read from its logs 2)"), out
 
 
+def test_a_named_file_not_written_yet_is_watched_until_it_appears(tmp_path: Path) -> None:
+    """An orchestrator's event file need not exist before `watch` starts: its folder does, so the
+    file is waited for (said once on stderr) and its lines count once written."""
+    f = tmp_path / "events.jsonl"
+    with subprocess.Popen([sys.executable, "-m", "costpanel", "watch", "--headless", "--seconds", "30", "--no-ledger",
+                           "--format", "costpanel", str(f)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True) as proc:
+        try:
+            assert proc.stderr.readline().strip() == (  # type: ignore[union-attr]
+                f"costpanel: {f} does not exist yet; watching for it to appear")
+            lines = _reader(proc)
+            assert "not found: " in lines.get(timeout=30)
+            f.write_text(event(1) + event(2))
+            deadline = time.monotonic() + 20
+            while " 2 calls " not in lines.get(timeout=20):
+                assert time.monotonic() < deadline
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=30) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+
+
 def test_bad_usage_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    r = costpanel("watch", "--headless", str(tmp_path / "missing.jsonl"))
+    r = costpanel("watch", "--headless", str(tmp_path / "no-such-folder" / "missing.jsonl"))
     assert r.returncode == 2
     assert "missing.jsonl: no such file or folder" in one_line_error(r)
     r = costpanel("watch", "--headless", "--format", "costpanel", "--source", "codex", str(tmp_path))

@@ -92,9 +92,14 @@ def _roots(args: argparse.Namespace, names: tuple[str, ...]) -> list[Any] | str:
             print(f"costpanel: no agent logs yet; watching for them to appear in {', '.join(str(r.path) for r in roots)}",
                   file=sys.stderr)
         return roots
-    missing = [str(p) for p in args.paths if not p.expanduser().exists()]
+    # A path whose folder exists may be a log about to be written (an orchestrator's events.jsonl):
+    # watched until it appears; one whose folder does not is a typo, said at once.
+    missing = [str(p) for p in args.paths if not p.expanduser().exists() and not p.expanduser().parent.is_dir()]
     if missing:
         return f"{', '.join(missing)}: no such file or folder"
+    for path in args.paths:
+        if not path.expanduser().exists():
+            print(f"costpanel: {path} does not exist yet; watching for it to appear", file=sys.stderr)
     if len(names) == 1:
         warn_other_formats(args.paths, names[0])
     return [Root(p, tuple(modules), detect=len(names) > 1) for p in args.paths]
