@@ -106,6 +106,20 @@ def test_header_texts_come_from_the_snapshot(tracker: CostTracker) -> None:
     assert h.unpriced == "1 call(s) unpriced: mystery"
 
 
+def test_a_known_model_unpriced_under_a_variant_is_named_with_the_variant(tracker: CostTracker) -> None:
+    """claude-haiku-4-5 has a price, not a 'flex' one: the notice says which variant has none, so
+    the fix is plain; an unknown model is named alone; a reset forgets both."""
+    tracker.record("claude-haiku-4-5", Usage(input=100, output=10), variant="flex")
+    tracker.record("claude-haiku-4-5", Usage(input=100, output=10))  # priced
+    tracker.record("mystery", Usage(input=5), variant="batch")  # unknown: the model is what has no price
+    s = tracker.snapshot()
+    assert s.unpriced == ("claude-haiku-4-5", "mystery")  # the names, as exports and reports list them
+    assert build_view(s).header.unpriced == "2 call(s) unpriced: claude-haiku-4-5 (flex), mystery"
+    tracker.reset()
+    tracker.record("claude-haiku-4-5", Usage(input=1, output=1))
+    assert tracker.snapshot().unpriced_labels == () and build_view(tracker.snapshot()).header.unpriced == ""
+
+
 def test_the_total_says_plainly_when_it_leaves_out_nothing(tracker: CostTracker) -> None:
     tracker.record("gpt-4o", Usage(input=1_000_000, output=1), tier="Tier 1")
     h = build_view(tracker.snapshot()).header

@@ -91,6 +91,7 @@ class SessionState:
         self.seen_ids: dict[str, Counted] = {}
         self.pending_calls = 0
         self.approximate_calls = 0
+        self.unpriced_variants: dict[str, set[str]] = {}  # model -> variants it has no price for (called so)
         self.pending_units = 0
         # Series: calls timed "now" are placed lazily. A tier's cost since the last roll is the
         # difference between its cells and what the rings already hold (``placed``), and it all

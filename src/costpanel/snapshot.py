@@ -159,6 +159,7 @@ class Snapshot:
     _placed: Mapping[str, tuple[int, int]]  # what those rings already hold
     _roll_sec: int | None  # the second the unplaced remainder belongs to
     _catalog: Catalog | None = None  # the tracker's catalog (a reference, for reprice); None: load it
+    _unpriced_variants: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # model -> variants without a price
 
     def __init__(self, **fields: object) -> None:
         self.__dict__.update(fields)
@@ -201,6 +202,14 @@ class Snapshot:
         """Model names recorded without a price (their tokens are counted, their cost is not)."""
         names = {model for (_, model), c in self._cells.items() if c[UNPRICED]}
         return tuple(sorted(names))
+
+    @cached_property
+    def unpriced_labels(self) -> tuple[str, ...]:
+        """:attr:`unpriced` as people read it: a known model called under a variant it has no price
+        for names the variant (``claude-haiku-4-5 (flex)``), so the fix (a price, or another
+        variant) is plain."""
+        variants = self._unpriced_variants
+        return tuple(f"{m} ({', '.join(variants[m])})" if m in variants else m for m in self.unpriced)
 
     @property
     def pending_usd(self) -> Decimal:

@@ -532,6 +532,11 @@ class CostTracker:
             cells[pair] = (calls + 1, c_uncached + uncached, c_read + cache_read, c_write + cache_write,
                            c_write_1h + cache_write_1h, c_output + output, c_requests + requests,
                            c_search + web_search, c_cost, c_unpriced + 1)
+            if variant is not None and matched is not None:  # a known model: the variant is what has no price
+                with self._lock:
+                    known = state.unpriced_variants.setdefault(model, set())
+                    if len(known) < 16:
+                        known.add(variant)
         else:
             cells[pair] = (calls + 1, c_uncached + uncached, c_read + cache_read, c_write + cache_write,
                            c_write_1h + cache_write_1h, c_output + output, c_requests + requests,
@@ -716,6 +721,7 @@ class CostTracker:
             placed, roll_sec, models = dict(state.placed), state.roll_sec, state.models
             pending_calls, pending_units = state.pending_calls, state.pending_units
             approximate_calls = state.approximate_calls
+            unpriced_variants = {m: tuple(sorted(v)) for m, v in state.unpriced_variants.items()}
         from .shards import drop_empty, merge_cells
 
         now_wall, now_mono = time.time(), time.monotonic()
@@ -737,6 +743,7 @@ class CostTracker:
             _placed=MappingProxyType(placed),
             _roll_sec=roll_sec,
             _catalog=self.catalog,
+            _unpriced_variants=MappingProxyType(unpriced_variants),
         )
 
     def reset(self, session: str | None = None) -> str:

@@ -243,7 +243,7 @@ def header_view(s: Snapshot, glyphs: Glyphs | None = None, *, since_midnight: bo
     g = glyphs if glyphs is not None else default_glyphs()
     unpriced = ""
     if s.unpriced_calls:
-        unpriced = f"{s.unpriced_calls:,} call(s) unpriced: {', '.join(g(m) for m in s.unpriced)}"
+        unpriced = f"{s.unpriced_calls:,} call(s) unpriced: {', '.join(g(m) for m in s.unpriced_labels)}"
     pending = f"{s.pending_calls:,} call(s) pending ({fmt.usd(s.pending_usd)})" if s.pending_calls else ""
     if s.approximate_calls:  # Claude Code telemetry: cache writes without their TTL split
         approximate = f"\u2248 {s.approximate_calls:,} call(s) approximate (cache writes priced at the 5-minute rate)"
