@@ -769,3 +769,20 @@ def test_export_to_a_dash_writes_stdout_what_it_writes_to_a_file(history: Histor
     r = costpanel("export", "--db", str(history.db), "--range", "all", "-")  # stdout has no extension to go by
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr.splitlines() == ["error: writing to stdout (-): say --format csv or --format json"]
+
+
+def test_the_table_says_when_it_rounds_costs_and_where_the_exact_ones_are(tmp_path: Path, catalog: Catalog) -> None:
+    """Rows rounded to the cent may look a cent off their total: the report says it rounded, and
+    where the exact figures are; a table that shows every cost exactly says nothing."""
+    exact, rounded = tmp_path / "exact.sqlite3", tmp_path / "rounded.sqlite3"
+    with CostTracker(catalog, ledger=exact) as t:
+        t.record("gpt-4o", Usage(input=1_000_000), tier="Tier 1")  # $2.50
+        t.record("gpt-4o", Usage(input=400_000), tier="Tier 2")  # $1.00
+    with CostTracker(catalog, ledger=rounded) as t:
+        for tier in ("Tier 1", "Tier 2", "Tier 3"):
+            t.record("gpt-4o", Usage(input=133_333), tier=tier)  # $0.3333325 each, shown $0.33; total $1.00
+    note = "costs rounded for display (the total is the exact sum, rounded once); exact to 1e-12 USD: --json or --csv"
+    r = costpanel("report", "--db", str(exact), "--range", "all", "--by", "tier")
+    assert r.returncode == 0 and "$2.50" in r.stdout and note not in r.stdout, r.stdout
+    r = costpanel("report", "--db", str(rounded), "--range", "all", "--by", "tier")
+    assert r.returncode == 0 and r.stdout.count("$0.33") == 3 and "$1.00" in r.stdout and note in r.stdout, r.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -196,6 +197,10 @@ def _report(args: argparse.Namespace) -> int:
                   *([f"{row.web_search:,}"] if searches else []), f"[bold]{_cost(row)}[/]", f"{row.unpriced_calls:,}")
     out = console()
     out.print(t)
+    shown = [*rows, whole] if overall is None else [*rows, whole, overall]
+    if any(not _shown_exactly(r.cost_usd) for r in shown):  # rows that look off by a cent are rounding, said so
+        out.print("costs rounded for display (the total is the exact sum, rounded once); exact to 1e-12 USD: "
+                  "--json or --csv")
     if discarded.calls:
         out.print(f"discarded fallback attempts: {discarded.calls:,} call{'s' * (discarded.calls != 1)}, {_cost(discarded)} "
                   "(not in the total)")
@@ -209,6 +214,13 @@ def _report(args: argparse.Namespace) -> int:
             out.print(f"the ledger holds {calls:,} call(s) from {first} to {last}: try --range all "
                       f"(or --range {first}..{last})")
     return 0
+
+
+def _shown_exactly(value: Decimal | None) -> bool:
+    """Whether :func:`format_usd` shows ``value`` without rounding it."""
+    if value is None:
+        return True
+    return Decimal(format_usd(value).replace("$", "").replace(",", "")) == abs(value)
 
 
 def _cost(r: Any) -> str:
