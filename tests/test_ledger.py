@@ -17,6 +17,7 @@ import re
 import shutil
 import signal
 import sqlite3
+import threading
 import stat
 import subprocess
 import sys
@@ -1119,3 +1120,17 @@ def test_a_call_after_the_ledger_is_closed_is_saved_aside_and_said_not_queued_an
     assert all(k["error"] == "not stored: recorded after the ledger was closed" for k in kept)
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*), SUM(input) FROM events").fetchone() == (2, 1005)
+
+
+def test_resuming_from_a_damaged_ledger_is_a_ledger_error_and_leaves_no_writer_running(
+        tmp_path: Path, catalog: Catalog) -> None:
+    """A damaged page met while the session is read back: the error names the file and the way
+    out (as the CLI's quick check does), and the tracker's writer thread is not left behind."""
+    from test_history_cli import damage
+
+    db = tmp_path / "damaged.sqlite3"
+    damage(db, catalog)  # its session was never ended: resume=True reads it back
+    before = {t.ident for t in threading.enumerate()}
+    with pytest.raises(LedgerError, match=rf"{re.escape(str(db))} is damaged .*sqlite3 .* \.recover"):
+        CostTracker(catalog, ledger=db, resume=True)
+    assert not [t.name for t in threading.enumerate() if t.ident not in before]

@@ -8,6 +8,7 @@ Everything else (per-tier and per-model rows, totals, shares, series) is derived
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime as dt
 import threading
 import time
@@ -183,11 +184,18 @@ class CostTracker:
         else:
             self.ledger = Ledger(None if ledger is True else ledger)  # type: ignore[arg-type]
             self._owns_ledger = True
-        if resume:
-            restored = restore_session(self.ledger, self._series_seconds, session)
-            if restored is not None:
-                self._state = restored
-        self.ledger.session_started(self._state.id, self._state.started_wall)
+        try:
+            if resume:
+                restored = restore_session(self.ledger, self._series_seconds, session)
+                if restored is not None:
+                    self._state = restored
+            self.ledger.session_started(self._state.id, self._state.started_wall)
+        except BaseException:  # (a damaged ledger met while resuming): no writer thread left behind
+            if self._owns_ledger:
+                with contextlib.suppress(Exception):
+                    self.ledger.close()
+            self.ledger, self._owns_ledger = None, False
+            raise
         self._ledger_queue = self.ledger.queue  # record() appends inline (see Ledger.append)
 
     def close(self, *, end_session: bool = False) -> None:

@@ -14,6 +14,7 @@ import atexit
 import collections
 import os
 import signal
+import sqlite3
 import sys
 import threading
 import time
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from ..events import Event
 from .rows import write_events
 from .schema import LedgerError
-from .sqlite_storage import ENV_DB, SqliteStorage, connect, default_path
+from .sqlite_storage import ENV_DB, SqliteStorage, connect, damaged, default_path, is_damage
 from .storage import Mark, Storage, StorageUnavailable
 
 if TYPE_CHECKING:
@@ -361,7 +362,12 @@ class Ledger:
         (everything queued is written first)."""
         self.flush()
         with self._lock:
-            return self.storage.restore(series_seconds, session)
+            try:
+                return self.storage.restore(series_seconds, session)
+            except sqlite3.DatabaseError as exc:  # a damaged page met while reading the session back
+                if is_damage(exc):
+                    raise damaged(self.storage.name, exc) from None
+                raise
 
 
 def _json_line(item: Event | Mark, error: str) -> bytes:
