@@ -71,7 +71,16 @@ def test_thresholds_already_passed_fire_at_creation_on_the_creating_thread(t: Co
     with pytest.raises(BudgetExceeded) as exc:
         g.check()
     assert exc.value.spent == D("1.00") and exc.value.limit == D("1.00") and exc.value.scope == "session"
-    assert "1.00" in str(exc.value)
+    assert str(exc.value) == "budget guard 'session' exceeded: spent $1.00 of $1.00"
+
+
+def test_the_error_and_the_repr_say_amounts_exactly_not_rounded(t: CostTracker) -> None:
+    """$0.0125 spent of a $0.01 limit: rounding to two digits ($0.013 of $0.010) would misstate both."""
+    g = t.guard("0.01")
+    t.record("gpt-4o", Usage(input=5_000))  # $0.0125
+    with pytest.raises(BudgetExceeded, match=r"^budget guard 'session' exceeded: spent \$0\.0125 of \$0\.01$"):
+        g.check()
+    assert repr(t.guard("0.02", scope="tier:Tier 3")) == "<Guard tier:Tier 3 limit $0.02>"
 
 
 def test_check_passes_below_the_limit_and_remaining_is_exact(t: CostTracker) -> None:
@@ -283,6 +292,9 @@ def test_a_raising_callback_is_logged_and_record_goes_on(t: CostTracker, caplog:
     assert event.status == "committed"
     assert fired == [D("0.5"), D("0.8"), D("1.0")]
     assert sum("orchestrator bug" in r.exc_text for r in caplog.records if r.exc_text) == 3
+    said = [r.getMessage() for r in caplog.records]  # a guard's callback, not a "subscriber" of "events"
+    assert said[0].startswith("costpanel: guard 'session': on_cross ") and "raised at 50" in said[0]
+    assert "($0.25 of $0.50)" in said[0] and "nothing was stopped" in said[0]
     assert t.snapshot().total_usd == D("0.50")
 
 

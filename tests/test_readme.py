@@ -40,19 +40,20 @@ def run_block(code: str) -> tuple[dict[str, Any], str]:
 
 
 def test_the_section_has_its_example() -> None:
-    blocks = section_code(SECTION)
-    assert len(blocks) == 1 and "tracker.record(" in blocks[0] and "snapshot()" in blocks[0]
+    blocks = section_code(SECTION)  # the wiring, then the pytest recipe
+    assert len(blocks) == 2 and "tracker.record(" in blocks[0] and "snapshot()" in blocks[0]
+    assert "def test_" in blocks[1] and "load_catalog(overrides=False)" in blocks[1]
 
 
 def test_the_example_runs_as_written_on_a_fresh_tracker() -> None:
-    (code,) = section_code(SECTION)
+    code = section_code(SECTION)[0]
     namespace, printed = run_block(code)
     assert printed.strip() == "0 no Tier 3 calls yet ()"  # nothing recorded yet: no KeyError
     assert namespace["tracker"].snapshot().calls == 0  # reset() ran too
 
 
 def test_the_example_callback_prices_a_real_openai_response() -> None:
-    (code,) = section_code(SECTION)
+    code = section_code(SECTION)[0]
     namespace, _ = run_block(code)
     on_usage, tracker = namespace["on_usage"], namespace["tracker"]
     response = sdk_response()
@@ -63,3 +64,21 @@ def test_the_example_callback_prices_a_real_openai_response() -> None:
     expected = (Decimal(2006 - 1920) * Decimal("2.5") + 1920 * Decimal("1.25") + 300 * Decimal(10)) / 10**6
     assert row.calls == 1 and row.cache_read == 1920 and row.input == 86 and row.output == 300
     assert row.cost_usd == expected == snap.total_usd
+
+
+def test_the_pytest_recipe_runs_as_written_and_can_fail(tmp_path: Path, monkeypatch: Any) -> None:
+    """The recipe's test passes on an orchestrator that keeps Tier 1 on Haiku, fails on one that
+    does not, and a price override of the developer's own does not reach it."""
+    import pytest
+
+    override = tmp_path / "mine.toml"
+    override.write_text("[provider]\nid = 'anthropic'\n")  # would not even load: overrides are left out
+    monkeypatch.setenv("COSTPANEL_PRICING", str(override))
+    recipe = section_code(SECTION)[1]
+    calls = [("Tier 1", "claude-haiku-4-5", {"input": 1200, "output": 80})]
+    namespace: dict[str, Any] = {"run_my_orchestrator": lambda on_usage: [on_usage(*c) for c in calls]}
+    exec(compile(recipe, f"{README}:{SECTION}", "exec"), namespace)  # noqa: S102 - our own README
+    namespace["test_planner_stays_on_haiku"]()
+    calls.append(("Tier 1", "claude-opus-4-6", {"input": 10, "output": 1}))
+    with pytest.raises(AssertionError):
+        namespace["test_planner_stays_on_haiku"]()

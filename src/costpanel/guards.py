@@ -30,7 +30,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, NamedTuple
 
 from .labels import check_label
-from .money import format_usd, units_to_usd, usd_to_units
+from .money import format_usd, format_usd_exact, units_to_usd, usd_to_units
 
 if TYPE_CHECKING:
     from .events import Event
@@ -49,8 +49,8 @@ class BudgetExceeded(Exception):
 
     def __init__(self, guard: Guard, spent: Decimal) -> None:
         self.guard, self.scope, self.limit, self.spent = guard, guard.scope, guard.limit, spent
-        super().__init__(f"budget guard {guard.scope!r} exceeded: spent {format_usd(spent)} "
-                         f"of {format_usd(guard.limit)} ({spent})")
+        super().__init__(f"budget guard {guard.scope!r} exceeded: spent {format_usd_exact(spent)} "
+                         f"of {format_usd_exact(guard.limit)}")
 
 
 class Crossing(NamedTuple):
@@ -236,7 +236,7 @@ class Guard:
         self._book.remove(self)
 
     def __repr__(self) -> str:
-        return f"<Guard {self.scope} limit {format_usd(self.limit)}{' closed' if self.closed else ''}>"
+        return f"<Guard {self.scope} limit {format_usd_exact(self.limit)}{' closed' if self.closed else ''}>"
 
 
 class GuardBook:
@@ -524,7 +524,13 @@ class GuardBook:
                 try:
                     callback(crossing)
                 except Exception:  # a broken callback must not break the agent's record()
-                    self.tracker._subscriber_failed(callback, crossing)  # type: ignore[arg-type]
+                    import logging
+
+                    logging.getLogger(__name__).exception(
+                        "costpanel: guard %r: on_cross %r raised at %s%% (%s of %s); the call still counts and "
+                        "nothing was stopped: raise BudgetExceeded from guard.check() in your own loop to stop",
+                        crossing.scope, callback, crossing.threshold * 100, format_usd_exact(crossing.spent),
+                        format_usd_exact(crossing.limit))
         except BaseException:
             with self.lock:
                 self._firing = False

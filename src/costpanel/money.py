@@ -42,6 +42,16 @@ def usd_str(value: Decimal | None) -> str | None:
     return text if text != "-0" else "0"
 
 
+def format_usd_exact(value: Decimal) -> str:
+    """For people, unrounded: ``$1.00``, ``$0.0125``, ``$5.25`` (cents at least, then every digit
+    the amount has): where a figure is compared with a limit, rounding must not hide a difference."""
+    exact = value.normalize()
+    if exact.as_tuple().exponent > -2:  # type: ignore[operator]
+        exact = exact.quantize(Decimal("0.01"))
+    text = format(abs(exact), ",f")
+    return f"-${text}" if exact < 0 else f"${text}"
+
+
 def format_usd(value: Decimal | None, *, unpriced: str = "unpriced") -> str:
     """For people: ``$12.37``, ``$0.0042``; small amounts keep 2 significant digits."""
     if value is None:
