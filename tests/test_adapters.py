@@ -760,3 +760,17 @@ def test_otel_newest_cache_write_attribute_reads_like_cache_creation() -> None:
     new = from_otel({"gen_ai.usage.input_tokens": 900, "gen_ai.usage.cache_write.input_tokens": 300,
                      "gen_ai.usage.output_tokens": 5})
     assert old == new == Usage(input=600, cache_write=300, output=5)
+
+
+@pytest.mark.parametrize("value", [100.0, True, "12"])
+def test_a_count_of_the_wrong_type_is_a_type_error_as_usage_says_and_still_a_value_error(value: object) -> None:
+    """Usage(input=1.0) raises TypeError; so does an adapter given a float count (code catching
+    either keeps working), naming the field and the value; the tracker is not touched."""
+    with pytest.raises(TypeError, match=re.escape(f"prompt_tokens must be a non-negative integer, got "
+                                                  f"{type(value).__name__} {value!r}")) as info:
+        Usage.from_openai({"prompt_tokens": value, "completion_tokens": 1})
+    assert isinstance(info.value, ValueError)
+    with pytest.raises(TypeError):
+        Usage(input=1.0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="must be between 0 and"):  # a wrong value stays a ValueError only
+        Usage.from_openai({"prompt_tokens": -1, "completion_tokens": 1})

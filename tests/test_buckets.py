@@ -93,3 +93,11 @@ def test_the_ledger_reads_events_by_name_so_a_reordered_event_is_stored_the_same
     assert rows(shuffled) == expected
     # gpt-4o: 1,200 uncached at $2.50/M + 100 cache reads at $1.25/M + 300 out at $10/M = $0.006125
     assert events[0].cost_usd == Decimal("0.006125")
+
+
+@pytest.mark.parametrize("usage", [Usage(input=5, requests=0), Usage(input=5), Usage(output=3, requests=7, web_search=2),
+                                   Usage(input=1, cache_read=2, cache_write=3, cache_write_1h=4, output=5)])
+def test_the_repr_rebuilds_the_same_usage(usage: Usage) -> None:
+    """Every count that differs from its default is shown (requests defaults to 1, not 0)."""
+    assert eval(repr(usage), {"Usage": Usage}) == usage  # noqa: S307 - our own repr
+    assert repr(Usage(input=5, requests=0)) == "Usage(input=5, output=0, requests=0)"

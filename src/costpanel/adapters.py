@@ -35,6 +35,11 @@ def _get(obj: Any, *path: str) -> Any:
     return obj
 
 
+class CountTypeError(TypeError, ValueError):
+    """A token count of the wrong type (a float, a bool, a string): a TypeError, as ``Usage()``
+    raises for one, and still a ValueError, as the adapters raised before."""
+
+
 def _field(obj: Any, *names: str, flat: bool = False) -> tuple[str, int | None]:
     """The first present field among dotted ``names`` and its validated count (``None`` if absent).
 
@@ -48,7 +53,7 @@ def _field(obj: Any, *names: str, flat: bool = False) -> tuple[str, int | None]:
         if flat and isinstance(value, str) and value.isascii() and value.isdigit():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"{name} must be a non-negative integer, got {type(value).__name__} {value!r}")
+            raise CountTypeError(f"{name} must be a non-negative integer, got {type(value).__name__} {value!r}")
         if not 0 <= value <= MAX_COUNT:
             raise ValueError(f"{name} must be between 0 and {MAX_COUNT:,}, got {value!r}")
         return name, int(value)

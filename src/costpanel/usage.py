@@ -151,7 +151,9 @@ class Usage(tuple):
     __rmul__ = __mul__
 
     def __repr__(self) -> str:
-        parts = ", ".join(f"{k}={v}" for k, v in zip(BUCKETS, self) if v or k in ("input", "output"))
+        # every count that differs from its default (requests defaults to 1): eval(repr(u)) == u
+        parts = ", ".join(f"{k}={v}" for k, v in zip(BUCKETS, self)
+                          if k in ("input", "output") or v != (1 if k == "requests" else 0))
         return f"Usage({parts})"
 
     def __getnewargs__(self) -> tuple[int, ...]:  # pickling: __new__ takes USAGE_ARGS order
