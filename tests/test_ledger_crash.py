@@ -11,6 +11,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -174,3 +175,24 @@ def test_an_exit_without_close_is_flushed_at_exit(tmp_path: Path) -> None:
         conn.close()
     assert {p.name for p in tmp_path.iterdir()} == {"no-close.sqlite3"}  # closed cleanly: WAL checkpointed
 
+
+
+def test_the_sigterm_handler_goes_once_the_last_ledger_is_closed(tmp_path: Path) -> None:
+    """A ledger turns SIGTERM into a normal exit (so it flushes) while it is open; once the last
+    one is closed SIGTERM is the default again, and a new ledger installs the handler again."""
+    script = textwrap.dedent(f"""
+        import signal
+        from costpanel import CostTracker
+        first, second = CostTracker(ledger={str(tmp_path / 'a.sqlite3')!r}), CostTracker(ledger={str(tmp_path / 'b.sqlite3')!r})
+        print(signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)
+        first.close()
+        print(signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)  # one still open: still flushes on SIGTERM
+        second.close()
+        print(signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)
+        third = CostTracker(ledger={str(tmp_path / 'c.sqlite3')!r})
+        print(signal.getsignal(signal.SIGTERM) is signal.SIG_DFL)
+        third.close()
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "False", "True", "False"]

@@ -308,6 +308,8 @@ class Ledger:
                 self.storage.close()
         finally:
             _open_ledgers.discard(self)
+            if not _open_ledgers:
+                _uninstall_sigterm_flush()
         if problem is not None:
             raise LedgerError(problem)
 
@@ -430,6 +432,17 @@ def _install_sigterm_flush() -> None:
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
     _sigterm_installed = True
+
+
+def _uninstall_sigterm_flush() -> None:
+    """The last ledger closed: SIGTERM kills again, as before the first one opened (only from the
+    main thread, and only if the handler is still ours)."""
+    global _sigterm_installed
+    if not _sigterm_installed or threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is _exit_on_sigterm:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _sigterm_installed = False
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
