@@ -24,8 +24,9 @@ def record_all(tracker: CostTracker) -> tuple[Decimal, float]:
 
 
 def expected_rate(total: Decimal, snap: Snapshot) -> float:
-    """All of a young session's calls, over its age: dollars per hour."""
-    return float(total) * 3600 / snap.elapsed_s
+    """All of a young run's calls, over its age (since its first call): dollars per hour."""
+    assert 0 < snap.active_s <= snap.elapsed_s
+    return float(total) * 3600 / snap.active_s
 
 
 def wait_until_fraction(low: float, high: float) -> None:

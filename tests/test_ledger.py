@@ -384,9 +384,10 @@ def test_resume_continues_the_open_session_with_exactly_the_same_totals(db: Path
     tracker.record("gemini-2.5-pro", Usage(input=3000, output=700), tier="Tier 3", event_id="second-g")
     before = tracker.snapshot()
     tracker.close()
-    conn = sqlite3.connect(db)  # as if the session had started an hour earlier
+    conn = sqlite3.connect(db)  # as if the session (and its calls) had started an hour earlier
     with conn:
         conn.execute("UPDATE sessions SET started_at = started_at - 3600 WHERE id = 'second'")
+        conn.execute("UPDATE calls SET ts = ts - 3600 WHERE dim IN (SELECT id FROM dims WHERE session = 'second')")
     conn.close()
 
     resumed = CostTracker(catalog, ledger=db, resume=True)
@@ -404,7 +405,9 @@ def test_resume_continues_the_open_session_with_exactly_the_same_totals(db: Path
         # its cost over that hour, not the whole cost over the seconds since the restart
         assert after.started_at == before.started_at - dt.timedelta(hours=1)
         assert after.elapsed_s == pytest.approx(before.elapsed_s + 3600, abs=5)
-        # the session is one hour old (plus the seconds this test took): its rate is about its total per hour
+        # its run began an hour ago (plus the seconds this test took): its rate is about its total per hour
+        assert after.first_call_at is not None and before.first_call_at is not None
+        assert after.first_call_at.timestamp() == pytest.approx(before.first_call_at.timestamp() - 3600, abs=1e-3)
         assert after.burn_rate_usd_per_hour(None) == pytest.approx(float(after.total_usd), rel=0.01)
 
         new = resumed.record("gpt-4o", Usage(input=2000, output=100), tier="Tier 1", event_id="second-new")

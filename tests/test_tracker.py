@@ -300,7 +300,7 @@ def test_burn_rates_and_series_are_the_hand_computed_figures(catalog, clock: Clo
     s = tracker.snapshot()
     assert s.elapsed_s == 3600
     assert s.total_usd == Decimal("6.75")
-    assert s.burn_rate_usd_per_hour(None) == pytest.approx(6.75)  # $6.75 in one hour
+    assert s.burn_rate_usd_per_hour(None) == pytest.approx(8.1)  # $6.75 since the first call, 3,000 s ago
     assert s.burn_rate_usd_per_hour(300) == pytest.approx(18.0)  # ($1.00 + $0.50) in 300 s = $18/h
     assert s.burn_rate_usd_per_hour(60) == pytest.approx(30.0)  # $0.50 in 60 s = $30/h
     assert set(s.series) == {"Tier 1", "Tier 2"}
@@ -315,9 +315,11 @@ def test_a_young_session_burns_at_its_rate_over_its_age_not_over_five_minutes(ca
     clock.advance(100)
     tracker.record("gpt-4o", Usage(input=400_000), tier="Tier 1", at=clock.ago(50))  # $1.00
     s = tracker.snapshot()
-    # $1.00 over the session's 100 s, not over 300 s: $36/h (over 300 s it would read $12/h)
-    assert s.burn_rate_usd_per_hour(300) == pytest.approx(36.0)
-    assert s.burn_rate_usd_per_hour(None) == pytest.approx(36.0)
+    # $1.00 over the run's 50 s (since its first call), not over 300 s: $72/h (over 300 s: $12/h),
+    # nor over the session's 100 s, half of them idle before the run began ($36/h)
+    assert s.active_s == 50
+    assert s.burn_rate_usd_per_hour(300) == pytest.approx(72.0)
+    assert s.burn_rate_usd_per_hour(None) == pytest.approx(72.0)
 
 
 AT = dt.datetime(2026, 11, 1, tzinfo=UTC)  # a fixed instant: the price periods in force are known
@@ -362,8 +364,8 @@ def test_an_attempt_is_priced_with_the_period_in_force_at_its_time(tracker: Cost
 
 
 def test_a_session_can_have_begun_before_its_tracker(catalog: Catalog) -> None:
-    """`costpanel watch` shows today: its session starts at local midnight, so elapsed time and the
-    session's burn rate count from there, not from when the watch was started."""
+    """`costpanel watch` shows today: its session starts at local midnight, so elapsed time counts
+    from there, not from when the watch was started; its rates count from the day's first call."""
     import datetime as dt
 
     begun = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=2)
@@ -372,7 +374,8 @@ def test_a_session_can_have_begun_before_its_tracker(catalog: Catalog) -> None:
     snap = tracker.snapshot()
     assert abs((snap.started_at - begun).total_seconds()) < 1e-3
     assert 7190 < snap.elapsed_s < 7300
-    assert snap.burn_rate_usd_per_hour(None) == pytest.approx(float(snap.total_usd) / 2, rel=0.02)
+    assert snap.active_s == pytest.approx(snap.elapsed_s - 300, abs=1e-3)  # since the call, 5 min after the start
+    assert snap.burn_rate_usd_per_hour(None) == pytest.approx(float(snap.total_usd) / (115 / 60), rel=0.02)
     with pytest.raises(ValueError, match="must not be in the future"):
         CostTracker(catalog, started_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1))
     with pytest.raises(ValueError, match="timezone-aware"):

@@ -67,12 +67,34 @@ def test_burn_rate_and_projection_wait_for_60_s_and_5_calls(catalog: Catalog, cl
     clock.advance(1)  # 60 s, 5 calls: $1.25 in one minute is $75/h over both windows
     h = build_view(tracker.snapshot()).header
     assert (h.burn_5m, h.burn_session, h.projection) == (
-        "$75.00/h over the last 1 min (all of it)", "$75.00/h session average", "in 1 h at the 5-min rate: $76.25")
+        "$75.00/h over the last 1 min (the whole run)", "$75.00/h session average", "in 1 h at the 5-min rate: $76.25")
     young = CostTracker(catalog)
     for _ in range(4):
         young.record("gpt-4o", Usage(input=100_000), tier="Tier 1", at=clock.ago(0))
     clock.advance(600)
     assert build_view(young.snapshot()).header.burn_5m.startswith("\u2014"), "4 calls are too few, however old"
+
+
+def test_a_run_that_began_after_its_session_opened_is_measured_from_its_first_call(catalog: Catalog,
+                                                                                   clock: Clock) -> None:
+    """`costpanel watch` opens today's session at midnight, a Reset waits for the next experiment:
+    the rates wait 60 s from the run's first call, then divide by the run's time, not the idle
+    time before it ($5.45 in the first 20 s read $65/h "over the last 5 min" before)."""
+    tracker = CostTracker(catalog)
+    clock.advance(3 * 3600)  # the session has been open, idle, for three hours
+    for k in range(6):  # $0.25 each, one every 10 s: $1.50 over 50 s
+        tracker.record("gpt-4o", Usage(input=100_000), tier="Tier 1", at=clock.ago(0))
+        if k < 5:
+            clock.advance(10)
+    assert build_view(tracker.snapshot()).header.burn_5m.startswith("\u2014 (shown after 60 s")  # 50 s of run
+    clock.advance(40)  # 90 s since the first call
+    h = build_view(tracker.snapshot()).header
+    assert (h.burn_5m, h.burn_session, h.projection) == (  # $1.50 in 90 s is $60/h
+        "$60.00/h over the last 1 min 30 s (the whole run)", "$60.00/h session average",
+        "in 1 h at the 5-min rate: $61.50")
+    clock.advance(3600)  # an hour later, nothing since: the 5 minutes are idle, the run's average falls
+    h = build_view(tracker.snapshot()).header
+    assert (h.burn_5m, h.burn_session) == ("$0.00/h over the last 5 min", "$1.46/h session average")  # 1.50 / 3690 s
 
 
 def test_names_no_loaded_font_can_draw_show_their_code_points() -> None:
@@ -166,7 +188,7 @@ def test_header_rates_and_projection_are_the_hand_computed_figures(hour_old_sess
     assert h.tokens == "2,552,890 tokens"  # 2,100,000 + 2,000 + 10 + 400,000 + 50,000 + 880
     assert h.elapsed == "elapsed 1:00:00"
     assert h.burn_5m == "$18.00/h over the last 5 min"  # $1.50 in the last 300 s, x 12
-    assert h.burn_session == "$6.75/h session average"  # $6.75075 in one hour
+    assert h.burn_session == "$8.10/h session average"  # $6.75075 since the first call, 50 min ago
     assert h.projection == "in 1 h at the 5-min rate: $24.75"  # $6.75075 now + $18.00 at the 5-minute rate
 
 

@@ -91,6 +91,7 @@ class SessionState:
         self.seen_ids: dict[str, Counted] = {}
         self.pending_calls = 0
         self.approximate_calls = 0
+        self.first_ts: float | None = None  # the session's earliest call (rates are measured from it)
         self.unpriced_variants: dict[str, set[str]] = {}  # model -> variants it has no price for (called so)
         self.pending_units = 0
         # Series: calls timed "now" are placed lazily. A tier's cost since the last roll is the
@@ -147,6 +148,8 @@ class SessionState:
 
     def place(self, tier: str, ts: float, cost: int, tokens: int) -> None:
         """Put a call with its own time (``at=``, a committed attempt) straight into the series."""
+        if self.first_ts is None or ts < self.first_ts:
+            self.first_ts = ts
         self.ring(tier).add(int(ts), cost, tokens)
         self.total_ring.add(int(ts), cost, tokens)
         placed_cost, placed_tokens = self.placed.get(tier, (0, 0))
@@ -156,6 +159,8 @@ class SessionState:
         """Place every tier's unplaced cost at ``roll_sec``; start accumulating for ``ts``'s second."""
         if self.roll_from <= ts < self.roll_at:
             return  # another thread rolled first
+        if self.first_ts is None or ts < self.first_ts:  # (once a second: the hot path never looks)
+            self.first_ts = ts
         if self.roll_sec is not None:
             placed = self.placed
             for tier, (cost, tokens) in tier_sums(self.cells()).items():

@@ -160,6 +160,7 @@ class Snapshot:
     _roll_sec: int | None  # the second the unplaced remainder belongs to
     _catalog: Catalog | None = None  # the tracker's catalog (a reference, for reprice); None: load it
     _unpriced_variants: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # model -> variants without a price
+    first_call_at: dt.datetime | None = None  # the session's earliest call (None: none yet)
 
     def __init__(self, **fields: object) -> None:
         self.__dict__.update(fields)
@@ -324,20 +325,32 @@ class Snapshot:
             return self._total_series
         return self._total_series.with_pending((self._roll_sec, float(cost), float(tokens)))
 
-    def burn_rate_usd_per_hour(self, window_s: float | None = 300.0) -> float:
-        """$/hour over the last ``window_s`` seconds of event time (None: the whole session).
+    @property
+    def active_s(self) -> float:
+        """Seconds since the session's first call (0 before it): what rates are measured over. A
+        session opened long before its run began (`costpanel watch` counts from midnight, a Reset
+        waits for the next experiment) would otherwise spread the run's cost over idle time."""
+        if self.first_call_at is None:
+            return 0.0
+        idle = max(0.0, (self.first_call_at - self.started_at).total_seconds())
+        return max(0.0, self.elapsed_s - idle)
 
-        A session younger than the window is measured over its age, from the second it started:
-        every call timed since then counts, those of its first (partial) second included, so the
-        rate then equals the session's. Older sessions: the ``window_s`` whole seconds up to now.
+    def burn_rate_usd_per_hour(self, window_s: float | None = 300.0) -> float:
+        """$/hour over the last ``window_s`` seconds of event time (None: since the first call).
+
+        A run younger than the window (counted from the session's first call, see
+        :attr:`active_s`) is measured over its age, from that call's second: every call since
+        counts, those of its first (partial) second included, so the rate then equals the run's.
+        Older runs: the ``window_s`` whole seconds up to now.
         """
+        active = self.active_s
         if window_s is None:
-            hours = self.elapsed_s / 3600
+            hours = active / 3600
             return float(self.total_usd) / hours if hours > 0 else 0.0
         now = int(self.taken_at.timestamp())
-        if self.elapsed_s < window_s:
-            if self.elapsed_s <= 0:
+        if active < window_s:
+            if active <= 0 or self.first_call_at is None:
                 return 0.0
-            first = int(self.started_at.timestamp())  # the start's own second, partial as it is
-            return self.total_series.cost_usd_between(first, now) * 3600 / self.elapsed_s
+            first = int(max(self.first_call_at, self.started_at).timestamp())  # its own second, partial as it is
+            return self.total_series.cost_usd_between(first, now) * 3600 / active
         return self.total_series.cost_usd_between(now - int(window_s) + 1, now) * 3600 / window_s

@@ -729,6 +729,7 @@ class CostTracker:
             placed, roll_sec, models = dict(state.placed), state.roll_sec, state.models
             pending_calls, pending_units = state.pending_calls, state.pending_units
             approximate_calls = state.approximate_calls
+            first_ts = state.first_ts
             unpriced_variants = {m: tuple(sorted(v)) for m, v in state.unpriced_variants.items()}
         from .shards import drop_empty, merge_cells
 
@@ -752,6 +753,7 @@ class CostTracker:
             _roll_sec=roll_sec,
             _catalog=self.catalog,
             _unpriced_variants=MappingProxyType(unpriced_variants),
+            first_call_at=None if first_ts is None else dt.datetime.fromtimestamp(first_ts, dt.timezone.utc),
         )
 
     def reset(self, session: str | None = None) -> str:

@@ -273,13 +273,16 @@ def header_view(s: Snapshot, glyphs: Glyphs | None = None, *, since_midnight: bo
 
 
 def burn_texts(s: Snapshot) -> tuple[str, str, str]:
-    """(last 5 minutes, whole session, cost in an hour): "—" until the session is at least
-    ``BURN_MIN_S`` old and has ``BURN_MIN_CALLS`` calls; each says which window it is taken over."""
-    if s.elapsed_s < BURN_MIN_S or s.calls < BURN_MIN_CALLS:
+    """(last 5 minutes, the run so far, cost in an hour): "—" until the session's first call is at
+    least ``BURN_MIN_S`` old and it has ``BURN_MIN_CALLS`` calls (a run that began after the
+    session opened — `watch` counts from midnight, a Reset waits for the next experiment — is
+    measured from its first call); each says which window it is taken over."""
+    if s.active_s < BURN_MIN_S or s.calls < BURN_MIN_CALLS:
         wait = f"{fmt.NONE} (shown after {BURN_MIN_S:.0f} s and {BURN_MIN_CALLS} calls)"
         return wait, f"{fmt.NONE} session average", f"in 1 h: {fmt.NONE}"
-    minutes = min(300.0, s.elapsed_s) / 60
-    window = "last 5 min" if minutes >= 5 else f"last {int(minutes)} min (all of it)"
+    active = int(min(300.0, s.active_s))
+    window = "last 5 min" if active >= 300 else (
+        f"last {active // 60} min {active % 60:02} s (the whole run)" if active % 60 else f"last {active // 60} min (the whole run)")
     burn_5m = s.burn_rate_usd_per_hour(300)
     return (f"{fmt.rate(burn_5m)} over the {window}",
             f"{fmt.rate(s.burn_rate_usd_per_hour(None))} session average",

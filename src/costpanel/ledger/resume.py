@@ -64,6 +64,8 @@ def restore_from(read: Read, series_seconds: int, session: str | None = None) ->
         "FROM calls AS c JOIN dims AS d ON d.id = c.dim "
         "WHERE c.id > ? AND c.committed = 1 AND d.session = ? AND c.ts >= ?",
         (last - RECENT_ROWS, session_id, time.time() - series_seconds)))
+    state.first_ts = read("SELECT MIN(c.ts) FROM calls AS c JOIN dims AS d ON d.id = c.dim "
+                          "WHERE d.session = ? AND c.committed = 1", (session_id,))[0][0]
     state.approximate_calls = read("SELECT COUNT(*) FROM calls AS c JOIN dims AS d ON d.id = c.dim "
                                    "WHERE d.session = ? AND d.approximate = 1 AND c.committed = 1", (session_id,))[0][0]
     # What each id counted, so a call with more tokens under it still replaces it after a restart.
