@@ -42,6 +42,23 @@ def frames(n: int) -> None:
         frame()
 
 
+def models_tab(panel: CostPanel) -> dict[str, object]:
+    """The Models tab as drawn: which model rows are in view, the rows' pitch against the maths'."""
+    tags = panel.tags
+    dpg.set_value(tags("tabs"), tags("tab", "models"))
+    for _ in range(4):
+        panel.update(force=True)
+        frames(2)
+    pool = panel.widgets.pools["models"]
+    rows = [r for r in pool.rows if dpg.is_item_shown(r.tag)]
+    visible = [dpg.is_item_visible(r.cells[0]) for r in rows]
+    tops = [dpg.get_item_rect_min(r.cells[0])[1] for r in rows[:2]]
+    dpg.set_value(tags("tabs"), tags("tab", "overview"))
+    frames(2)
+    return {"models_visible": visible, "row_pitch": tops[1] - tops[0] if len(tops) == 2 else None,
+            "row_maths": panel._style.row}
+
+
 def main(out_dir: Path) -> dict[str, object]:
     start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=610)
     tracker = CostTracker(started_at=start)  # ten minutes old: burn rates and projection are shown
@@ -72,7 +89,7 @@ def main(out_dir: Path) -> dict[str, object]:
         headers = [c.label for c in TABLES["tiers"] if c.key in plan.shown]
         shots[f"{theme}-{scale}"] = {"file": str(shot), "headers": headers,
                                      "total": dpg.get_value(panel.widgets.big_cost),
-                                     "widths": widths}
+                                     "widths": widths, **models_tab(panel)}
     dpg.destroy_context()
     return {"shots": shots}
 

@@ -123,3 +123,12 @@ def test_an_empty_chart_shows_dollars_and_no_bare_numbers(xvfb: str, tmp_path: P
     assert side.startswith("$1.00") and side.endswith("$0"), side
     along = squeeze(ocr(shot, (30, 760, 1200, 780), psm=7))
     assert not any(ch.isdigit() for ch in along), along
+
+
+@pytest.mark.parametrize("shot", ["dark-100", "dark-150", "light-100", "light-150"])
+def test_the_models_tab_shows_every_model_row_when_there_is_room(shots: dict, shot: str) -> None:
+    """The table is as tall as its rows: every model of the session in view (a row hid in four
+    when the maths took a row for 22 px and Dear PyGui drew 29), the maths' row as drawn."""
+    s = shots[shot]
+    assert s["models_visible"] == [True] * 4, s["models_visible"]
+    assert s["row_pitch"] == pytest.approx(s["row_maths"], abs=1), (s["row_pitch"], s["row_maths"])

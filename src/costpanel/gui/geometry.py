@@ -60,8 +60,11 @@ class Style:
 def style(scale_percent: int) -> Style:
     s = scale_percent / 100
     font = round(BASE_SIZE * s)
+    # A table row: the text, the cell padding above and below, and the item spacing Dear PyGui
+    # leaves after each cell's text (a row is 29 px at 100 %; the text and padding alone, 22 px,
+    # hid a model row in four: tests/test_panel_look_rendered.py measures what is drawn).
     return Style(scale=s, font=font, big=round(BIG_SIZE * s), window_pad=round(10 * s), cell_pad=round(5 * s),
-                 item_spacing=round(8 * s), scrollbar=round(12 * s), row=font + 2 * round(3 * s) + 1)
+                 item_spacing=round(8 * s), scrollbar=round(12 * s), row=font + 2 * round(3 * s) + round(8 * s))
 
 
 def column_width(col: Column, font: FontMetrics, st: Style) -> float:
