@@ -141,6 +141,9 @@ def test_reset_zeroes_the_header_and_tables_on_the_next_update(panel: CostPanel,
     assert table_texts(panel, "models") == []
     assert [r[column("tiers", "calls")] for r in table_texts(panel, "tiers")] == ["0"] * 4
     assert dpg.get_item_configuration(panel.widgets.notices["unpriced"])["show"] is False
+    # the chart too, at once: no line of the last run is left under a header that says $0.00
+    drawn = {label: dpg.get_value(tag)[:2] for label, tag in panel.widgets.series.items()}
+    assert drawn and all(xs == [] and ys == [] for xs, ys in drawn.values()), drawn
 
 
 def test_unchanged_cells_are_not_written_again(panel: CostPanel, tracker: CostTracker) -> None:

@@ -34,9 +34,17 @@ class ChartView:
         self.clock = ticks.clock_from_locale()
         self._painted: dict[str, str] = {}  # series tag -> palette name its colour was set for
         self._limits: tuple[float, ...] = ()
+        self._drawing: object = None  # what the lines show (a session of a tracker): another one clears them
 
-    def apply(self, chart: Lines, palette: Palette) -> None:
+    def apply(self, chart: Lines, palette: Palette, drawing: object = None) -> None:
+        """Draw ``chart``; ``drawing`` names what it shows (a tracker's session): when it changes (a
+        Reset, another view of `watch`'s filter) the old lines go at once, not when the next call
+        redraws their tier."""
         w = self.w
+        if drawing != self._drawing:
+            if self._drawing is not None:
+                self._clear()
+            self._drawing = drawing
         total = chart.get("Total", ([], []))
         if total[0] and (self.origin is None or total[0][0] < self.origin):
             self.origin = float(int(total[0][0]) // 3600 * 3600)
@@ -71,6 +79,14 @@ class ChartView:
             dpg.set_value(tag, [[], []])
         for tag in self.w.areas.values():
             dpg.set_value(tag, [[], [], [], [], []])
+
+    def _clear(self) -> None:
+        """Every line and band empty, the axes as for a chart without calls."""
+        for tag in self.w.series.values():
+            dpg.set_value(tag, [[], []])
+        for area in self.w.areas.values():
+            dpg.set_value(area, [[], [], [], [], []])
+        self.origin, self._limits = None, ()
 
     def _series(self, label: str, palette: Palette) -> str:
         """The line of ``label`` (created on first use), in its palette colour."""
