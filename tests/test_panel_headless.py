@@ -131,6 +131,10 @@ def test_reset_zeroes_the_header_and_tables_on_the_next_update(panel: CostPanel,
     old_session = tracker.session
     panel.request_reset()
     assert dpg.get_item_configuration(panel.widgets.reset_modal)["show"] is True
+    # its text wraps inside the dialog, which grows with it (a long ledger path was cut at its edge)
+    modal, text = dpg.get_item_configuration(panel.widgets.reset_modal), dpg.get_item_configuration(
+        panel.tags("reset", "text"))
+    assert modal["autosize"] and 0 < text["wrap"] < modal["width"]
     assert tracker.session == old_session, "nothing happens before the user confirms"
     panel.confirm_reset()
     assert dpg.get_item_configuration(panel.widgets.reset_modal)["show"] is False

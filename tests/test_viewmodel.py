@@ -246,7 +246,12 @@ def test_approximate_calls_are_said_in_the_header(tracker: CostTracker) -> None:
 def test_a_watched_day_says_since_midnight_rather_than_a_clock_like_length(catalog) -> None:
     from costpanel.gui.viewmodel import header_view
 
-    snap = CostTracker(catalog).snapshot()
-    assert header_view(snap).elapsed.startswith("elapsed 0:00:0")
+    import datetime as dt
+
+    midnight = dt.datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+    snap = CostTracker(catalog, started_at=midnight).snapshot()
     assert header_view(snap, since_midnight=True).elapsed == "today, since 00:00"  # not "elapsed 17:01:58"
     assert build_view(snap, since_midnight=True, tables=()).header.elapsed == "today, since 00:00"
+    fresh = CostTracker(catalog).snapshot()  # a Reset in `watch`: a new session, begun now
+    assert header_view(fresh).elapsed.startswith("elapsed 0:00:0")
+    assert header_view(fresh, since_midnight=True).elapsed == f"today, since {fresh.started_at.astimezone():%H:%M}"

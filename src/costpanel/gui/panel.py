@@ -38,6 +38,7 @@ from .whatif_pane import WhatIfPane
 CLOCK_REFRESH_S = 1.0  # elapsed time and burn rate move even when no call arrives
 TABLE_REFRESH_S = 1 / 15  # rows: faster than anyone reads, slower than the frame rate
 DETAIL_REFRESH_S = 0.5  # tooltips (hidden until hovered) and the chart, the costliest widget to feed
+RESET_DIALOG_PX = 460  # the Reset dialog's width at 100 % (its text wraps within it)
 HISTORY_REFRESH_S = 5.0  # the ledger only changes a few times a second; history is not live-critical
 DATA_GRACE_S = 2.0  # full data frame rate for this long after the last new call
 INPUT_GRACE_S = 1.0  # full frame rate for this long after the last mouse or key event
@@ -584,7 +585,12 @@ class CostPanel:
         if self.widgets is not None and self.themes is not None:
             self._bind_look()
             st = self._style
-            dpg.configure_item(self.widgets.reset_modal, width=int(420 * st.scale), height=int(140 * st.scale))
+            # The dialog grows with its text (a long ledger path wraps, the buttons keep their labels)
+            modal_width = int(RESET_DIALOG_PX * st.scale)
+            dpg.configure_item(self.widgets.reset_modal, width=modal_width, autosize=True)
+            dpg.configure_item(self.tags("reset", "text"), wrap=modal_width - 2 * int(st.window_pad) - 4)
+            for button in (self.tags("reset", "confirm"), self.tags("reset", "cancel")):
+                dpg.configure_item(button, width=int(90 * st.scale))
             w = geometry.WIDGETS
             for tag, width in ((self.widgets.budget_input, w["budget_input"]), (self.widgets.budget_bar, w["budget_bar"]),
                                (self.widgets.theme_toggle, w["theme"]), (self.widgets.font_scale, w["scale"]),

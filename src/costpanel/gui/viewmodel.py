@@ -261,7 +261,8 @@ def header_view(s: Snapshot, glyphs: Glyphs | None = None, *, since_midnight: bo
         cost_exact=cost_exact,
         tokens=f"{fmt.tokens(s.tokens)} tokens",
         calls=f"{s.calls:,} call{'' if s.calls == 1 else 's'}",
-        elapsed="today, since 00:00" if since_midnight else f"elapsed {fmt.duration(s.elapsed_s)}",
+        # a watched day: since its local midnight, or since the Reset that began a new session
+        elapsed=f"today, since {s.started_at.astimezone():%H:%M}" if since_midnight else f"elapsed {fmt.duration(s.elapsed_s)}",
         burn_5m=burn_5m,
         burn_session=burn_session,
         projection=projection,
