@@ -125,6 +125,16 @@ def test_tier_by_model_and_discarded_tables(panel: CostPanel, tracker: CostTrack
     assert dpg.get_value(panel.widgets.notices["discarded"]) == "1 discarded fallback call(s), $0.0014 not in the total"
 
 
+def test_the_models_table_shows_its_sort_on_the_cost_column_it_comes_sorted_by(panel: CostPanel) -> None:
+    """The models come costliest first: the header's arrow is on Cost, not on Model (where Dear
+    PyGui puts it unless told, sorting the rows by name on the first frame)."""
+    from costpanel.gui.viewmodel import TABLES
+
+    defaults = [col.key for c, col in enumerate(TABLES["models"])
+                if dpg.get_item_configuration(panel.tags("models", "col", c))["default_sort"]]
+    assert defaults == ["cost"]
+
+
 def test_reset_zeroes_the_header_and_tables_on_the_next_update(panel: CostPanel, tracker: CostTracker) -> None:
     feed(tracker)
     panel.update()

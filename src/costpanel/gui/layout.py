@@ -131,6 +131,11 @@ class Actions:
     source_filter: Callable[[str], None] = lambda name: None
 
 
+# The column a table's rows come sorted by before the user picks one, where it is not the first:
+# its header shows the sort arrow (the models come costliest first, not by name).
+DEFAULT_SORT = {"models": "cost"}
+
+
 def _table(t: Tags, name: str, parent: int | str, on_sort: Callable[[str, object], None], height: int) -> str:
     tag = t(name, "table")
     # Not resizable: fixed columns then fit their content every frame (geometry.py sizes the window
@@ -142,7 +147,7 @@ def _table(t: Tags, name: str, parent: int | str, on_sort: Callable[[str, object
         for c, col in enumerate(TABLES[name]):
             stretch = col.key == NAME_COLUMNS[name]
             dpg.add_table_column(label=col.label, tag=t(name, "col", c), width_stretch=stretch, width_fixed=not stretch,
-                                 init_width_or_weight=1.0 if stretch else 0.0,
+                                 init_width_or_weight=1.0 if stretch else 0.0, default_sort=col.key == DEFAULT_SORT.get(name),
                                  prefer_sort_descending=col.numeric, prefer_sort_ascending=not col.numeric)
     return tag
 
