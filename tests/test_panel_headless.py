@@ -462,6 +462,18 @@ def test_the_model_table_is_written_only_while_its_tab_is_shown(panel: CostPanel
     assert len(table_texts(panel, "models")) == 5
 
 
+def test_the_total_stays_last_in_the_legend_when_tiers_appear_after_it(panel: CostPanel, tracker: CostTracker) -> None:
+    """Where no tier row is made up front (`watch`: only the tiers a session has), a tier that
+    first appears after the total's line is put before it, as Tier 1-4 are in the demo."""
+    w = panel.widgets
+    for tier in ("main", "subagent"):  # one at a time: the second appears after the total exists
+        tracker.record("gpt-4o", Usage(input=1000, output=10), tier=tier)
+        panel.update(force=True)
+    lines = [dpg.get_item_label(c) for c in dpg.get_item_children(w.plot_y, 1)
+             if dpg.get_item_type(c).endswith("mvLineSeries")]
+    assert lines[-1] == "Total" and {"main", "subagent"} <= set(lines), lines
+
+
 def test_the_chart_counts_seconds_from_a_whole_hour_and_stacks_on_demand(catalog, clock: Clock) -> None:
     tracker = CostTracker(catalog)
     tracker.record("gpt-4o", Usage(input=1_000_000), tier="Tier 1", at=clock.ago(5))  # $2.50

@@ -326,8 +326,12 @@ def ensure_series(w: Widgets, t: Tags, label: str, shown: str | None = None) -> 
     tag = w.series.get(label)
     if tag is None:
         text = label if shown is None else shown
-        tag = w.series[label] = dpg.add_line_series([], [], label=text, parent=w.plot_y, tag=t("series", label))
+        # A tier that appears after the total goes before it: the total stays last in the legend
+        # (as where Tier 1-4 are made first) and is drawn over the tiers' lines and bands.
+        total = w.series.get("Total") if label != "Total" else None
+        place = {"before": total} if total is not None else {}
+        tag = w.series[label] = dpg.add_line_series([], [], label=text, parent=w.plot_y, tag=t("series", label), **place)
         if label != "Total":
             w.areas[label] = dpg.add_shade_series([], [], y2=[], label=text, parent=w.plot_y, show=False,
-                                                  tag=t("series", label, "area"))
+                                                  tag=t("series", label, "area"), **place)
     return tag
