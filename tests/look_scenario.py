@@ -53,10 +53,11 @@ def models_tab(panel: CostPanel) -> dict[str, object]:
     rows = [r for r in pool.rows if dpg.is_item_shown(r.tag)]
     visible = [dpg.is_item_visible(r.cells[0]) for r in rows]
     tops = [dpg.get_item_rect_min(r.cells[0])[1] for r in rows[:2]]
+    scroll = dpg.get_y_scroll_max(tags("models", "table"))  # > 0: room to scroll past the rows shown
     dpg.set_value(tags("tabs"), tags("tab", "overview"))
     frames(2)
     return {"models_visible": visible, "row_pitch": tops[1] - tops[0] if len(tops) == 2 else None,
-            "row_maths": panel._style.row}
+            "row_maths": panel._style.row, "models_scroll": scroll}
 
 
 def main(out_dir: Path) -> dict[str, object]:

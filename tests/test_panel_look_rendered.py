@@ -131,4 +131,5 @@ def test_the_models_tab_shows_every_model_row_when_there_is_room(shots: dict, sh
     when the maths took a row for 22 px and Dear PyGui drew 29), the maths' row as drawn."""
     s = shots[shot]
     assert s["models_visible"] == [True] * 4, s["models_visible"]
+    assert s["models_scroll"] == 0, "no scroll bar over rows that all fit (the hidden pooled rows made one)"
     assert s["row_pitch"] == pytest.approx(s["row_maths"], abs=1), (s["row_pitch"], s["row_maths"])

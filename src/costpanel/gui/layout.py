@@ -139,11 +139,13 @@ DEFAULT_SORT = {"models": "cost"}
 def _table(t: Tags, name: str, parent: int | str, on_sort: Callable[[str, object], None], height: int) -> str:
     tag = t(name, "table")
     # Not resizable: fixed columns then fit their content every frame (geometry.py sizes the window
-    # for the widest figures), and the name column stretches over the rest.
+    # for the widest figures), and the name column stretches over the rest. No list clipper: it
+    # counts the pool's hidden rows too, so a table whose rows all fit showed a scroll bar over
+    # empty space (the panel writes only the rows in view anyway: panel._rows_in_view).
     with dpg.table(tag=tag, parent=parent, header_row=True, sortable=True, resizable=False,
                    policy=dpg.mvTable_SizingFixedFit, row_background=True, borders_innerH=False,
                    borders_outerH=True, borders_innerV=False, borders_outerV=True, scrollY=height > 0,
-                   height=height, freeze_rows=1, clipper=height > 0, callback=lambda sender, app_data: on_sort(name, app_data)):
+                   height=height, freeze_rows=1, callback=lambda sender, app_data: on_sort(name, app_data)):
         for c, col in enumerate(TABLES[name]):
             stretch = col.key == NAME_COLUMNS[name]
             dpg.add_table_column(label=col.label, tag=t(name, "col", c), width_stretch=stretch, width_fixed=not stretch,
