@@ -205,6 +205,31 @@ def test_a_variant_without_a_price_is_said_once_however_many_views_price_it(tmp_
     assert len(said) == 1, r.stderr
 
 
+def test_a_folder_inside_a_watched_tree_that_cannot_be_listed_is_said(watched, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its logs are not counted: the Sources line says so (as root, whom no permission stops,
+    os.scandir is made to refuse it)."""
+    from costpanel.integrations import logs as logs_module
+
+    watcher, tracker, logs = watched
+    locked = logs / "2026" / "12"
+    locked.mkdir(parents=True)
+    (locked / "a.jsonl").write_text(event(1))
+    (logs / "b.jsonl").write_text(event(2))
+    real = os.scandir
+
+    def scandir(path: object) -> object:
+        if os.fspath(path) == str(locked):  # type: ignore[arg-type]
+            raise PermissionError(13, "Permission denied", str(locked))
+        return real(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(logs_module.os, "scandir", scandir)
+    start(watcher)
+    wait_for(lambda: tracker.snapshot().calls == 1)
+    stats = watcher.stats()
+    assert stats.folders_unreadable == 1
+    assert stats.line().endswith("1 folder not readable (logs in it not counted)"), stats.line()
+
+
 def test_files_no_source_recognises_are_counted_not_read(tmp_path: Path) -> None:
     (tmp_path / "ours.jsonl").write_text(event(1))
     (tmp_path / "theirs.jsonl").write_text('{"hello": "world"}\n')
@@ -726,7 +751,7 @@ def test_watch_leaves_codex_compressed_rollouts_to_import(tmp_path: Path) -> Non
     plain = sessions / "rollout-2026-12-03T08-00-00-0199d3f1-6c2a-7b80-9e41-2f5a8c7d1e03.jsonl"
     plain.write_text("")
     (sessions / "rollout-2026-11-20T08-00-00-0199d2aa-1111-7222-8333-944455556666.jsonl.zst").write_bytes(b"(\xb5/\xfd")
-    assert list(Watcher._log_files(sessions, [codex])) == [plain]
+    assert list(Watcher(CostTracker(), [])._log_files(sessions, [codex])) == [plain]
 
 
 def test_the_sources_tooltip_names_bad_lines_once_there_are_some(watched_panel) -> None:

@@ -126,8 +126,13 @@ def plan(paths: Sequence[Path], sources: dict[str, ModuleType], detect: bool,
     for path in paths:
         if not os.path.lexists(path) or not path.exists():
             raise PathNotFound(f"{path}: no such file or folder")
-    with shared_listings():
-        return _plan(paths, sources, detect, result)
+    with shared_listings() as unlistable:
+        tasks = _plan(paths, sources, detect, result)
+    for folder, why in sorted(unlistable.items()):  # found inside a tree: its logs are not read
+        if folder not in result.unreadable:
+            result.unreadable[folder] = why
+            result.skipped[UNREADABLE] += 1
+    return tasks
 
 
 def _plan(paths: Sequence[Path], sources: dict[str, ModuleType], detect: bool, result: ImportResult) -> list[Task]:

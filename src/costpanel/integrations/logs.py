@@ -134,6 +134,7 @@ class _Listings:
         self.trees: dict[str, Walked] = {}
         self.paths: dict[str, Path] = {}
         self.plain: set[str] = set()  # files listed that are not symbolic links (no lstat needed)
+        self.unlistable: dict[str, str] = {}  # folders found inside a tree that could not be listed -> why
 
     def subtree(self, key: str) -> Walked | None:
         """``key``'s listing out of a tree listed already that walked into it."""
@@ -150,13 +151,14 @@ _listings: _Listings | None = None  # while shared_listings() is open
 
 
 @contextlib.contextmanager
-def shared_listings() -> Iterator[None]:
+def shared_listings() -> Iterator[dict[str, str]]:
     """While open, :func:`walk` lists each tree once for every source that asks (an import's
-    plan: four sources would otherwise walk the same folders four times)."""
+    plan: four sources would otherwise walk the same folders four times). Yields the folders
+    met inside a tree that could not be listed, with why (filled as trees are walked)."""
     global _listings
     outer, _listings = _listings, _Listings()
     try:
-        yield
+        yield _listings.unlistable
     finally:
         _listings = outer
 
@@ -172,7 +174,7 @@ def walk(top: Path) -> Walked:
     if found is None:
         found = shared.subtree(key)
         if found is None:
-            found = _scan(key, shared.plain)
+            found = _scan(key, shared.plain, shared.unlistable)
         shared.trees[key] = found
     return found
 
@@ -183,9 +185,10 @@ def is_plain_file(name: str) -> bool:
     return _listings is not None and name in _listings.plain
 
 
-def _scan(top: str, plain: set[str]) -> Walked:
+def _scan(top: str, plain: set[str], unlistable: dict[str, str]) -> Walked:
     """``os.walk(top)`` from ``os.scandir`` entries, noting the files that are not links: the entry
-    types come with the listing, where os.walk asks the system about each folder again."""
+    types come with the listing, where os.walk asks the system about each folder again. A folder
+    inside ``top`` that cannot be listed goes into ``unlistable`` (``top`` itself is the caller's)."""
     found: Walked = []
     folders = [top]
     while folders:
@@ -193,7 +196,9 @@ def _scan(top: str, plain: set[str]) -> Walked:
         files: list[str] = []
         try:
             entries = os.scandir(folder)
-        except OSError:  # os.walk passes over a folder it cannot list
+        except OSError as exc:  # passed over, as os.walk does, but named: its logs are missing
+            if folder != top:
+                unlistable[folder] = exc.strerror or str(exc)
             continue
         with entries:
             for entry in entries:

@@ -23,7 +23,7 @@ from types import ModuleType
 from typing import Any, NamedTuple
 
 from ..tracker import CostTracker
-from .logs import BAD_FIELD, LogCall, Skips
+from .logs import BAD_FIELD, LogCall, Skips, shared_listings
 from .registry import DETECTION_ORDER, detection_rank, load
 from .tail import Tail
 
@@ -90,6 +90,7 @@ class WatchStats:
     files_named: int = 0  # files watched because they were named (not found in a folder watched)
     bad_lines: tuple[str, ...] = ()  # the first few bad lines, each with its file and line number
     otlp: Any = None  # the OTLP receiver's FeedStats when `watch --otlp-port` runs one
+    folders_unreadable: int = 0  # folders inside watched trees that cannot be listed (their logs unread)
 
     def line(self, sep: str = " · ", *, calls: bool = True) -> str:
         """One line for people: ``2 folders watched · 14 files · 1,203 calls · skipped 40 lines (no
@@ -109,6 +110,9 @@ class WatchStats:
         aside = sum(self.files_set_aside.values())
         if aside:
             parts.append(f"{aside:,} file{'s' * (aside != 1)} deleted or not read ({_reasons(self.files_set_aside)})")
+        if self.folders_unreadable:
+            n = self.folders_unreadable
+            parts.append(f"{n:,} folder{'s' * (n != 1)} not readable (logs in {'them' if n != 1 else 'it'} not counted)")
         if len(self.missing) == 1:
             parts.append(f"not found: {self.missing[0]}")
         elif self.missing:
@@ -201,6 +205,7 @@ class Watcher:
         self._layout: tuple[list[Path], list[Path]] = ([], [])
         self._sessions: set[str] = set()
         self._owned: set[str] = set()  # sessions found as Claude Code session files (owns_session)
+        self._unlistable: dict[str, str] = {}  # folders inside watched trees that cannot be listed -> why
         self.otlp: Any = None  # an OtlpReceiver feeding the same tracker: its counts join the stats
         self._calls = self._replaced = self._duplicates = 0
         self._recorded = Skips()  # calls the tracker refused or that are before today
@@ -214,18 +219,23 @@ class Watcher:
                 best = root
         return best
 
-    @staticmethod
-    def _log_files(root: Path, sources: Sequence[ModuleType]) -> dict[Path, ModuleType | None]:
-        """Log files under ``root`` by source (None: several sources possible, detect by content)."""
+    def _log_files(self, root: Path, sources: Sequence[ModuleType]) -> dict[Path, ModuleType | None]:
+        """Log files under ``root`` by source (None: several sources possible, detect by content);
+        the folders inside it that cannot be listed are remembered for the Sources line."""
         found: dict[Path, ModuleType | None] = {}
-        for module in sources:
-            try:
-                for path in module.find_files(root):
-                    if path.name.endswith(".zst"):  # a Codex rollout compressed after 7 idle days: not today's
-                        continue
-                    found[path] = module if path not in found else None
-            except OSError:
-                continue
+        with shared_listings() as unlistable:
+            for module in sources:
+                try:
+                    for path in module.find_files(root):
+                        if path.name.endswith(".zst"):  # a Codex rollout compressed after 7 idle days: not today's
+                            continue
+                        found[path] = module if path not in found else None
+                except OSError:
+                    continue
+        inside = os.path.join(os.fspath(root), "")
+        with self._lock:  # this listing's word on the folders under root replaces the last one's
+            self._unlistable = {f: why for f, why in self._unlistable.items() if not f.startswith(inside)}
+            self._unlistable.update(unlistable)
         return found
 
     def _detect(self, path: Path, sources: Sequence[ModuleType]) -> ModuleType | None:
@@ -495,4 +505,5 @@ class Watcher:
                 files_set_aside=dict(aside),
                 bad_lines=tuple(self.tail.bad_lines()),
                 otlp=None if self.otlp is None else self.otlp.stats,
+                folders_unreadable=len(self._unlistable),
             )
