@@ -462,16 +462,29 @@ def test_the_model_table_is_written_only_while_its_tab_is_shown(panel: CostPanel
     assert len(table_texts(panel, "models")) == 5
 
 
-def test_the_total_stays_last_in_the_legend_when_tiers_appear_after_it(panel: CostPanel, tracker: CostTracker) -> None:
-    """Where no tier row is made up front (`watch`: only the tiers a session has), a tier that
-    first appears after the total's line is put before it, as Tier 1-4 are in the demo."""
+def test_the_total_is_drawn_beneath_the_tier_lines_and_over_the_stacked_bands(panel: CostPanel,
+                                                                               tracker: CostTracker) -> None:
+    """ImPlot draws (and lists) in item order. The total's wide line goes first, so a session's
+    only tier shows on top of it (it hid Tier 2's line in the demo); tiers that appear later go
+    after it too; every line has its colour before its first call (the legend's). Stacked, the
+    total is the bands' top edge: drawn last, over them."""
     w = panel.widgets
-    for tier in ("main", "subagent"):  # one at a time: the second appears after the total exists
+
+    def drawn() -> list[str]:
+        return [dpg.get_item_label(c) for c in dpg.get_item_children(w.plot_y, 1)
+                if dpg.get_item_type(c).endswith("mvLineSeries")]
+
+    for tier in ("Tier 2", "main", "subagent"):  # one at a time: each appears after the total exists
         tracker.record("gpt-4o", Usage(input=1000, output=10), tier=tier)
         panel.update(force=True)
-    lines = [dpg.get_item_label(c) for c in dpg.get_item_children(w.plot_y, 1)
-             if dpg.get_item_type(c).endswith("mvLineSeries")]
-    assert lines[-1] == "Total" and {"main", "subagent"} <= set(lines), lines
+    assert drawn() == ["Total", "Tier 1", "Tier 2", "Tier 3", "Tier 4", "main", "subagent"]
+    assert all(dpg.get_item_theme(tag) for tag in w.series.values()), "a line without its colour"
+    panel.set_chart_mode("Stacked")
+    panel.update(force=True)
+    assert dpg.get_item_children(w.plot_y, 1)[-1] == dpg.get_alias_id(w.series["Total"])
+    panel.set_chart_mode("Lines")
+    panel.update(force=True)
+    assert drawn()[0] == "Total"
 
 
 def test_the_chart_counts_seconds_from_a_whole_hour_and_stacks_on_demand(catalog, clock: Clock) -> None:

@@ -50,6 +50,8 @@ class ChartView:
             self.origin = float(int(total[0][0]) // 3600 * 3600)
         origin = self.origin or 0.0
         bands = stacked(chart) if self.mode == "Stacked" and total[0] else {}
+        for label in list(w.series):  # every line in its colour, a tier without calls yet too (the legend)
+            self._series(label, palette)
         for label, (xs, ys) in chart.items():  # an empty chart (tables-only refresh) changes nothing
             if not xs and label not in w.series:
                 continue
@@ -64,6 +66,7 @@ class ChartView:
                     dpg.set_value(area, [bx, top, bottom, [], []])
                 dpg.configure_item(area, show=band is not None)
                 dpg.configure_item(tag, show=band is None)
+        self._place_total()
         if total[0]:
             self._axes(total[0][0], total[0][-1], max(total[1]))
         elif not self._limits:  # no call yet: dollars up the side, no bare 0-1 numbers along the time axis
@@ -79,6 +82,22 @@ class ChartView:
             dpg.set_value(tag, [[], []])
         for tag in self.w.areas.values():
             dpg.set_value(tag, [[], [], [], [], []])
+
+    def _place_total(self) -> None:
+        """The total's line beneath the tiers' lines (drawn first and wider: a session's only tier
+        shows on top of it, and the total around it), but over the stacked bands, whose top edge it
+        is (ImPlot draws, and lists in the legend, in item order)."""
+        w = self.w
+        total = w.series.get("Total")
+        if total is None:
+            return
+        items = dpg.get_item_children(w.plot_y, 1) or []
+        total_id = layout.item_id(total)
+        if self.mode == "Stacked":
+            if items and items[-1] != total_id:
+                dpg.move_item(total, parent=w.plot_y)  # to the end: drawn last
+        elif items and items[0] != total_id:
+            dpg.move_item(total, parent=w.plot_y, before=items[0])
 
     def _clear(self) -> None:
         """Every line and band empty, the axes as for a chart without calls."""
@@ -119,4 +138,3 @@ class ChartView:
                  if lo + edge <= t <= hi - edge]
         dpg.set_axis_ticks(w.plot_x, tuple(times))
         dpg.set_axis_ticks(w.plot_y, tuple(ticks.money_ticks(0.0, y_hi)))
-

@@ -269,7 +269,9 @@ def build(t: Tags, actions: Actions, parent: int | str | None, *, theme_name: st
         budget_label=budget_label, pools=pools, plot_y=plot_y, plot_x=plot_x, series={}, reset_modal=modal,
         theme_toggle=theme_toggle, font_scale=font, history=history, sources=sources, sources_tip=sources_tip, source_filter=source_filter,
     )
-    for label in (*standard_tiers, "Total"):  # legend in reading order, whichever tier spends first
+    # The total first: drawn beneath the tiers (and wider, theme.TOTAL_WEIGHT), so a session's only
+    # tier, on top of it, shows, and so does the total around it; the legend lists it first.
+    for label in ("Total", *standard_tiers):
         ensure_series(widgets, t, label)
     return widgets
 
@@ -322,18 +324,19 @@ def _history(t: Tags, actions: Actions, parent: int | str) -> HistoryWidgets:
     return HistoryWidgets(combo, summary, bars, labels, series, x, y, pools, trend)
 
 
+def item_id(item: int | str) -> int:
+    """An item's number (Dear PyGui names an item by its alias where it has one)."""
+    return dpg.get_alias_id(item) if isinstance(item, str) else item
+
+
 def ensure_series(w: Widgets, t: Tags, label: str, shown: str | None = None) -> str:
     """A line series per tier appears the first time that tier has a point (and its stacked area);
     ``shown``: the legend's text for it (characters no loaded font has, as code points)."""
     tag = w.series.get(label)
     if tag is None:
         text = label if shown is None else shown
-        # A tier that appears after the total goes before it: the total stays last in the legend
-        # (as where Tier 1-4 are made first) and is drawn over the tiers' lines and bands.
-        total = w.series.get("Total") if label != "Total" else None
-        place = {"before": total} if total is not None else {}
-        tag = w.series[label] = dpg.add_line_series([], [], label=text, parent=w.plot_y, tag=t("series", label), **place)
+        tag = w.series[label] = dpg.add_line_series([], [], label=text, parent=w.plot_y, tag=t("series", label))
         if label != "Total":
             w.areas[label] = dpg.add_shade_series([], [], y2=[], label=text, parent=w.plot_y, show=False,
-                                                  tag=t("series", label, "area"), **place)
+                                                  tag=t("series", label, "area"))
     return tag

@@ -854,6 +854,4 @@ class CostPanel:
         return n
 
 
-def _item_id(item: int | str) -> int:
-    """An item's number (Dear PyGui names an item by its alias where it has one)."""
-    return dpg.get_alias_id(item) if isinstance(item, str) else item
+_item_id = layout.item_id
