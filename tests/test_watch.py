@@ -617,6 +617,7 @@ def test_headless_on_a_terminal_draws_the_live_tables_and_no_ledger_keeps_nothin
     text = on_a_terminal(["watch", "--headless", "--seconds", "1", "--no-ledger", str(logs), "--guard", "0.005",
                           "--guard", "3@tier:subagent"], 160, {"COSTPANEL_DB": str(default_db)})
     assert "Today: $" in text and "2 calls" in text
+    assert "Burn rate: \u2014 (shown after 60 s and 5 calls)" in text  # two calls, just now: no rate yet
     assert "By tier" in text and "subagent" in text and "By model" in text and MODEL in text
     assert "Sources: 1 folder watched · 1 file · 2 calls · 1 file deleted or not read (not a known log format 1)" in text
     assert not default_db.exists(), "--no-ledger writes no ledger"

@@ -253,10 +253,13 @@ def _table(tracker: Any, stats: Any, alerts: Any = None) -> Any:
     from rich.table import Table
     from rich.text import Text
 
+    from ..gui.viewmodel import burn_texts  # plain Python: no Dear PyGui
+
     snap = tracker.snapshot()
     head = Text(f"Today: {format_usd(snap.total_usd)} · {snap.calls:,} call{'s' * (snap.calls != 1)} · {snap.tokens:,} tokens"
-                + (f" · {snap.unpriced_calls:,} calls unpriced ({', '.join(snap.unpriced)})" if snap.unpriced_calls else ""),
+                + (f" · {snap.unpriced_calls:,} calls unpriced ({', '.join(snap.unpriced_labels)})" if snap.unpriced_calls else ""),
                 style="bold")
+    burn = Text("Burn rate: " + " · ".join(burn_texts(snap)))  # as the panel says it: from the run's first call
     tiers = Table(title="By tier", title_justify="left")
     for col in ("Tier", "Calls", "Tokens", "Cost", "Share"):
         tiers.add_column(col, justify="left" if col == "Tier" else "right")
@@ -267,7 +270,7 @@ def _table(tracker: Any, stats: Any, alerts: Any = None) -> Any:
         models.add_column(col, justify="left" if col == "Model" else "right")
     for name, row in snap.by_model.items():
         models.add_row(name, f"{row.calls:,}", f"{row.tokens:,}", format_usd(row.cost_usd), f"{row.share:.1%}")
-    parts = [head, tiers, models]
+    parts = [head, burn, tiers, models]
     if alerts is not None:
         parts.append(guards_table(tracker))
         latest = alerts.latest()
