@@ -925,3 +925,45 @@ def test_a_folder_inside_that_cannot_be_listed_is_named_unreadable(logs: Path, d
     r = import_logs([logs], ledger=db, workers=1)
     assert (r.files, r.added) == (1, 1)
     assert r.unreadable == {str(day): "Permission denied"} and r.skipped[UNREADABLE] == 1
+
+
+def test_a_listing_shared_in_one_thread_never_serves_another(tmp_path: Path) -> None:
+    """watch lists folders from two threads at once, each in its own shared listing, which open
+    and close in any order: neither may serve the other, nor be left behind for later walks (a
+    stale listing would hide every log file made after it)."""
+    import threading
+
+    from costpanel.integrations import logs as logs_module
+
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text("")
+    steps = [threading.Event() for _ in range(3)]
+    seen: dict[str, list[str]] = {}
+
+    def names() -> list[str]:
+        return sorted(n for _, found in logs_module.walk(folder) for n in found)
+
+    def first() -> None:  # opens first, closes while the second is still open
+        with logs_module.shared_listings():
+            seen["first"] = names()
+            steps[0].set()
+            assert steps[1].wait(10)
+        steps[2].set()
+
+    def second() -> None:
+        assert steps[0].wait(10)
+        (folder / "b.jsonl").write_text("")
+        with logs_module.shared_listings():
+            seen["second"] = names()  # not the first thread's listing, made before b
+            steps[1].set()
+            assert steps[2].wait(10)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    (folder / "c.jsonl").write_text("")
+    assert seen == {"first": ["a.jsonl"], "second": ["a.jsonl", "b.jsonl"]}
+    assert names() == ["a.jsonl", "b.jsonl", "c.jsonl"], "a listing was left behind"

@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -147,7 +148,13 @@ class _Listings:
         return None
 
 
-_listings: _Listings | None = None  # while shared_listings() is open
+# While shared_listings() is open, in the thread that opened it: watch lists folders from two
+# threads at once, and one's listing must never serve (or end) the other's.
+_local = threading.local()
+
+
+def _shared() -> _Listings | None:
+    return getattr(_local, "listings", None)
 
 
 @contextlib.contextmanager
@@ -155,19 +162,19 @@ def shared_listings() -> Iterator[dict[str, str]]:
     """While open, :func:`walk` lists each tree once for every source that asks (an import's
     plan: four sources would otherwise walk the same folders four times). Yields the folders
     met inside a tree that could not be listed, with why (filled as trees are walked)."""
-    global _listings
-    outer, _listings = _listings, _Listings()
+    outer, mine = _shared(), _Listings()
+    _local.listings = mine
     try:
-        yield _listings.unlistable
+        yield mine.unlistable
     finally:
-        _listings = outer
+        _local.listings = outer
 
 
 def walk(top: Path) -> Walked:
     """``os.walk(top)`` (links to folders not followed, folders that cannot be listed passed
     over), as a list; shared while :func:`shared_listings` is open."""
     key = os.fspath(top)
-    shared = _listings
+    shared = _shared()
     if shared is None:
         return [(folder, files) for folder, _, files in os.walk(key)]
     found = shared.trees.get(key)
@@ -182,7 +189,8 @@ def walk(top: Path) -> Walked:
 def is_plain_file(name: str) -> bool:
     """Whether a :func:`walk` of an open :func:`shared_listings` saw ``name`` as a file that is
     not a symbolic link."""
-    return _listings is not None and name in _listings.plain
+    shared = _shared()
+    return shared is not None and name in shared.plain
 
 
 def _scan(top: str, plain: set[str], unlistable: dict[str, str]) -> Walked:
@@ -220,7 +228,7 @@ def sorted_paths(names: Iterable[str]) -> list[Path]:
     """``sorted(map(Path, names))`` at a fraction of the cost: ordered as paths are (part by part,
     so ``a/b`` before ``a-b``), by comparing lists of strings rather than Path objects."""
     ordered = sorted(names, key=_parts)
-    shared = _listings
+    shared = _shared()
     if shared is None:
         return [Path(name) for name in ordered]
     paths = shared.paths
