@@ -692,9 +692,11 @@ def test_the_filter_shows_one_project_and_all_again(watched_panel) -> None:
     assert dpg.get_item_configuration(panel.widgets.source_filter)["items"] == [
         "All sources", "costpanel", "costpanel / blog", "costpanel / shop"]
     assert set(panel.widgets.series) == {"Total", "main", "subagent"}, "no Tier 1-4 lines for a watched session"
+    assert dpg.get_value(panel.widgets.series["main"])[0], "the main tier's line is drawn"
     panel.set_source_filter("costpanel / blog")
     panel.update()
     assert _tiers(panel) == [("subagent", "1")]
+    assert dpg.get_value(panel.widgets.series["main"])[:2] == [[], []], "no line of a tier the view has not"
     blog = watcher.views.get("costpanel / blog").snapshot()
     assert dpg.get_value(panel.widgets.big_cost) == panel.view.header.cost
     assert panel.snapshot.total_usd == blog.total_usd != tracker.snapshot().total_usd

@@ -43,7 +43,7 @@ class ChartView:
         w = self.w
         if drawing != self._drawing:
             if self._drawing is not None:
-                self._clear()
+                self.clear()
             self._drawing = drawing
         total = chart.get("Total", ([], []))
         if total[0] and (self.origin is None or total[0][0] < self.origin):
@@ -76,13 +76,6 @@ class ChartView:
             dpg.set_axis_ticks(w.plot_x, (("", 0.0),))
             dpg.set_axis_ticks(w.plot_y, tuple(ticks.money_ticks(0.0, 1.0)))
 
-    def clear(self) -> None:
-        """No lines (another source's tiers are about to be drawn)."""
-        for tag in self.w.series.values():
-            dpg.set_value(tag, [[], []])
-        for tag in self.w.areas.values():
-            dpg.set_value(tag, [[], [], [], [], []])
-
     def _place_total(self) -> None:
         """The total's line beneath the tiers' lines (drawn first and wider: a session's only tier
         shows on top of it, and the total around it), but over the stacked bands, whose top edge it
@@ -99,7 +92,7 @@ class ChartView:
         elif items and items[0] != total_id:
             dpg.move_item(total, parent=w.plot_y, before=items[0])
 
-    def _clear(self) -> None:
+    def clear(self) -> None:
         """Every line and band empty, the axes as for a chart without calls."""
         for tag in self.w.series.values():
             dpg.set_value(tag, [[], []])

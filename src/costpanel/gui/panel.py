@@ -323,8 +323,7 @@ class CostPanel:
             if self.widgets.source_filter is not None:  # a stale choice falls back to all: say so
                 dpg.set_value(self.widgets.source_filter, self.glyphs(self.shown))
                 self._values[self.widgets.source_filter] = self.glyphs(self.shown)
-            if self.chart is not None:  # lines of the previous choice's tiers are not this one's
-                self.chart.clear()
+        # (the chart drops the previous choice's lines itself: its next apply draws another tracker)
 
     def _apply_budget(self, view: PanelView) -> None:
         w = self.widgets
