@@ -99,6 +99,12 @@ class ImportResult:
     added_from: float | None = None  # epoch seconds of the first and the last call added (None: none added)
     added_to: float | None = None
 
+    def unreadable_once(self, where: str, why: str) -> None:
+        """A file or folder that cannot be read, counted and named once however often it is met."""
+        if where not in self.unreadable:
+            self.unreadable[where] = why
+            self.skipped[UNREADABLE] += 1
+
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
         for key in ("skipped", "sources", "unpriced_models", "unreadable"):
@@ -129,9 +135,7 @@ def plan(paths: Sequence[Path], sources: dict[str, ModuleType], detect: bool,
     with shared_listings() as unlistable:
         tasks = _plan(paths, sources, detect, result)
     for folder, why in sorted(unlistable.items()):  # found inside a tree: its logs are not read
-        if folder not in result.unreadable:
-            result.unreadable[folder] = why
-            result.skipped[UNREADABLE] += 1
+        result.unreadable_once(folder, why)
     return tasks
 
 
@@ -219,10 +223,7 @@ def _walk(root: Path, module: ModuleType, name: str, ask: bool, add: Any, result
         for path in module.find_files(root):
             add(path, (name,), ask)
     except OSError as exc:  # a folder that cannot be listed: what was found before it is kept
-        where = str(exc.filename or root)
-        if where not in result.unreadable:
-            result.unreadable[where] = exc.strerror or str(exc)
-            result.skipped[UNREADABLE] += 1
+        result.unreadable_once(str(exc.filename or root), exc.strerror or str(exc))
 
 
 class Importer:
@@ -259,7 +260,7 @@ class Importer:
         """The ledger, opened (and migrated) on first use. Raises the ledger's LedgerError."""
         if self._backfill is None:
             if self._check:
-                check_integrity(default_path() if self._ledger_path is None else Path(self._ledger_path).expanduser())
+                _refuse_damaged(self._ledger_path)
             self._backfill = Backfill(self._ledger_path, commit_every_s=COMMIT_EVERY_S)
         return self._backfill
 
@@ -723,6 +724,12 @@ def quiet_gc() -> Iterator[None]:
         gc.unfreeze()
 
 
+def _refuse_damaged(ledger: Path | str | None) -> None:
+    """SQLite's quick check of the ledger at ``ledger`` (None: the default one), if there is one:
+    LedgerError when it is damaged."""
+    check_integrity(default_path() if ledger is None else Path(ledger).expanduser())
+
+
 def import_logs(paths: Sequence[Path | str] = (), source: str = ALL, ledger: Path | str | None = None,
                 tracker: Any = None, workers: int | None = None, check: bool = True) -> ImportResult:
     """Import log files into the ledger at ``ledger`` (None: the default ledger).
@@ -740,7 +747,7 @@ def import_logs(paths: Sequence[Path | str] = (), source: str = ALL, ledger: Pat
     tasks = plan([Path(p).expanduser() for p in paths], sources, source == ALL, result)
     count = workers_for(tasks) if workers is None else workers
     if check and not tasks:  # nothing to add, but a damaged ledger is still said
-        check_integrity(default_path() if ledger is None else Path(ledger).expanduser())
+        _refuse_damaged(ledger)
     # No file to read: no ledger made either (a path with a typo in it leaves nothing behind).
     with Importer(ledger, tracker, open_ledger=count <= 1 and bool(tasks), check=check) as importer:
         importer.result = result
