@@ -36,3 +36,16 @@ def immutable(path: Path) -> Iterator[None]:
         yield
     finally:
         subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+def unlistable(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """``folder`` cannot be listed (``os.scandir`` refuses it, as for a folder without read
+    permission): no file mode stops root, who runs the suite."""
+    real = os.scandir
+
+    def scandir(path: object) -> object:
+        if os.fspath(path) == str(folder):  # type: ignore[arg-type]
+            raise PermissionError(13, "Permission denied", str(folder))
+        return real(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", scandir)

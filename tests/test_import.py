@@ -903,25 +903,15 @@ def test_a_file_named_with_the_wrong_source_is_read_as_asked_with_a_warning(logs
 
 def test_a_folder_inside_that_cannot_be_listed_is_named_unreadable(logs: Path, db: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    """A day folder of a Codex tree that cannot be listed (its permissions; as root, whom no
-    permission stops, os.scandir is made to refuse it) is counted and named, not passed over in
-    silence: its calls are missing from the backfill."""
-    import os
-
-    from costpanel.integrations import logs as logs_module
+    """A day folder of a Codex tree that cannot be listed (its permissions) is counted and named,
+    not passed over in silence: its calls are missing from the backfill."""
+    from cli_run import unlistable
 
     day = logs / "2026" / "12" / "02"
     day.mkdir(parents=True)
     (day / "a.jsonl").write_text(line("m1", 1, 1))
     (logs / "b.jsonl").write_text(line("m2", 2, 2))
-    real = os.scandir
-
-    def scandir(path: object) -> object:
-        if os.fspath(path) == str(day):  # type: ignore[arg-type]
-            raise PermissionError(13, "Permission denied", str(day))
-        return real(path)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(logs_module.os, "scandir", scandir)
+    unlistable(monkeypatch, day)
     r = import_logs([logs], ledger=db, workers=1)
     assert (r.files, r.added) == (1, 1)
     assert r.unreadable == {str(day): "Permission denied"} and r.skipped[UNREADABLE] == 1

@@ -206,23 +206,15 @@ def test_a_variant_without_a_price_is_said_once_however_many_views_price_it(tmp_
 
 
 def test_a_folder_inside_a_watched_tree_that_cannot_be_listed_is_said(watched, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Its logs are not counted: the Sources line says so (as root, whom no permission stops,
-    os.scandir is made to refuse it)."""
-    from costpanel.integrations import logs as logs_module
+    """Its logs are not counted: the Sources line says so."""
+    from cli_run import unlistable
 
     watcher, tracker, logs = watched
     locked = logs / "2026" / "12"
     locked.mkdir(parents=True)
     (locked / "a.jsonl").write_text(event(1))
     (logs / "b.jsonl").write_text(event(2))
-    real = os.scandir
-
-    def scandir(path: object) -> object:
-        if os.fspath(path) == str(locked):  # type: ignore[arg-type]
-            raise PermissionError(13, "Permission denied", str(locked))
-        return real(path)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(logs_module.os, "scandir", scandir)
+    unlistable(monkeypatch, locked)
     start(watcher)
     wait_for(lambda: tracker.snapshot().calls == 1)
     stats = watcher.stats()

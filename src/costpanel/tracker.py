@@ -54,16 +54,6 @@ _RESOLVE_CACHE_MAX = 4096
 # What a warning said already, per catalog: trackers sharing one (watch's views) say it once.
 _said: weakref.WeakKeyDictionary[Catalog, set[object]] = weakref.WeakKeyDictionary()
 _said_lock = threading.Lock()
-
-
-def _first_time(catalog: Catalog, what: object) -> bool:
-    """True the first time ``what`` is asked about for ``catalog`` (bounded: then always False)."""
-    with _said_lock:
-        said = _said.setdefault(catalog, set())
-        if what in said or len(said) >= _RESOLVE_CACHE_MAX:
-            return False
-        said.add(what)
-        return True
 _COMMIT_GRACE_S = 2.0  # settle(): how long to wait for a commit already under way on another thread
 # Epoch seconds of 0001-01-01 and 10000-01-01 (UTC): the times a datetime (record's at=) can hold.
 _FIRST_TS, _LAST_TS = -62135596800.0, 253402300800.0
@@ -100,6 +90,16 @@ def add_to_cell(cell: Cell, usage: Usage, cost: int | None) -> Cell:
     priced = cost is not None
     return (cell[0] + 1, *map(add, cell[1:-2], usage), cell[-2] + (cost if priced else 0),  # type: ignore[operator]
             cell[-1] + (not priced))
+
+
+def _first_time(catalog: Catalog, what: object) -> bool:
+    """True the first time ``what`` is asked about for ``catalog`` (bounded: then always False)."""
+    with _said_lock:
+        said = _said.setdefault(catalog, set())
+        if what in said or len(said) >= _RESOLVE_CACHE_MAX:
+            return False
+        said.add(what)
+        return True
 
 
 class CostTracker:
@@ -277,7 +277,7 @@ class CostTracker:
         except KeyError:
             pass
         billed = with_variant(period, variant)
-        if billed is None and _first_time(self.catalog, (entry.id, variant)):  # once a process: watch keeps a tracker per view
+        if billed is None and _first_time(self.catalog, (entry.id, variant)):  # once per catalog: watch's views share one
             import logging
 
             offered = ", ".join(sorted(period.variants)) or "none"

@@ -24,7 +24,6 @@ from .panel_checks import unusable_ledger, no_display, open_tracker
 
 MAX_SECONDS = 366 * 86_400.0
 REFRESH_S = 1.0
-CLAUDE_CODE = "claude-code"
 # How long Claude Code telemetry of a session whose log is not watched (yet) waits before it counts:
 # its session file appears before its first API request, so this only covers a file being created.
 OTLP_HOLD_S = 3.0
@@ -173,6 +172,7 @@ def run(args: argparse.Namespace) -> int:
 def _start_otlp(args: argparse.Namespace, tracker: Any, watcher: Any) -> Any:
     try:
         from ..integrations.otlp import OtlpReceiver
+        from ..integrations.watch import CLAUDE_CODE
     except ImportError as exc:
         error(f"--otlp-port needs the OTLP receiver (pip install -e '.[otel]' in your clone): {exc}")
         return None
