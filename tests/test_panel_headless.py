@@ -12,6 +12,7 @@ import pytest
 
 from costpanel import CostTracker, Usage
 from costpanel.gui import CostPanel
+from costpanel.gui.palette import PALETTES
 from costpanel.gui.viewmodel import STANDARD_TIERS, TABLES
 
 if TYPE_CHECKING:
@@ -462,6 +463,16 @@ def test_the_model_table_is_written_only_while_its_tab_is_shown(panel: CostPanel
     assert len(table_texts(panel, "models")) == 5
 
 
+def line_colour(series: int | str) -> tuple[int, ...]:
+    """The RGBA a chart line is drawn in: its theme's line colour."""
+    for component in dpg.get_item_children(dpg.get_item_theme(series), 1):
+        for item in dpg.get_item_children(component, 1):
+            if dpg.get_item_type(item).endswith("mvThemeColor") and dpg.get_item_configuration(item)["target"] \
+                    == dpg.mvPlotCol_Line:
+                return tuple(int(v) for v in dpg.get_value(item))
+    raise AssertionError(f"no line colour in the theme of {dpg.get_item_label(series)}")
+
+
 def test_the_total_is_drawn_beneath_the_tier_lines_and_over_the_stacked_bands(panel: CostPanel,
                                                                                tracker: CostTracker) -> None:
     """ImPlot draws (and lists) in item order. The total's wide line goes first, so a session's
@@ -479,12 +490,35 @@ def test_the_total_is_drawn_beneath_the_tier_lines_and_over_the_stacked_bands(pa
         panel.update(force=True)
     assert drawn() == ["Total", "Tier 1", "Tier 2", "Tier 3", "Tier 4", "main", "subagent"]
     assert all(dpg.get_item_theme(tag) for tag in w.series.values()), "a line without its colour"
+    colours = {label: line_colour(tag) for label, tag in w.series.items()}
+    assert len(set(colours.values())) == len(colours), f"two lines share a colour: {colours}"
+    assert colours["main"] == (*PALETTES["dark"].other_lines[0], 255)  # the first other tier: the first other colour
     panel.set_chart_mode("Stacked")
     panel.update(force=True)
     assert dpg.get_item_children(w.plot_y, 1)[-1] == dpg.get_alias_id(w.series["Total"])
     panel.set_chart_mode("Lines")
     panel.update(force=True)
     assert drawn()[0] == "Total"
+
+
+def test_the_chart_title_names_its_span_once_calls_have_left_it(catalog, clock: Clock) -> None:
+    tracker = CostTracker(catalog)
+    tracker.record("gpt-4o", Usage(input=1_000_000), tier="main", at=clock.ago(2 * 3600))  # before the hour shown
+    tracker.record("gpt-4o", Usage(input=400_000), tier="main", at=clock.ago(0))
+    dpg.create_context()
+    try:
+        panel = CostPanel(tracker, persist_settings=False, table_refresh_s=0, detail_refresh_s=0)
+        panel.build()
+        panel.update()
+        assert dpg.get_item_label(panel.tags("plot")) == "Cumulative cost, the last hour"
+        x, y = dpg.get_value(panel.widgets.series["Total"])[:2]
+        assert y[0] == 2.5 and y[-1] == 3.5  # from the $2.50 spent before the hour, not from $0
+        tracker.reset()
+        tracker.record("gpt-4o", Usage(input=400_000), tier="main", at=clock.ago(0))
+        panel.update(force=True)
+        assert dpg.get_item_label(panel.tags("plot")) == "Cumulative cost"  # every call shown again
+    finally:
+        dpg.destroy_context()
 
 
 def test_the_chart_counts_seconds_from_a_whole_hour_and_stacks_on_demand(catalog, clock: Clock) -> None:

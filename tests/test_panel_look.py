@@ -162,8 +162,21 @@ def test_both_themes_meet_wcag_aa(name: str) -> None:
             assert contrast(colour, bg) >= 4.5, (colour, bg)
     for level in BudgetLevel:  # the bar's fill, a non-text element, against its empty part
         assert contrast(p.level_fill[level], p.frame_bg) >= 3.0, level
-    for line in p.tier_lines:  # chart lines against the plot
+    for line in (*p.tier_lines, *p.other_lines):  # chart lines against the plot
         assert contrast(line, p.plot_bg) >= 3.0, line
+
+
+@pytest.mark.parametrize("name", ["dark", "light"])
+def test_every_chart_line_of_a_palette_has_a_colour_of_its_own(name: str) -> None:
+    """Tier 1-4, the total and four other tiers (main, subagent, an orchestrator's labels) all
+    differ, clearly: no channel within 40 of another line's on all three."""
+    p = PALETTES[name]
+    colours = [p.series_colour(slot) for slot in range(len(p.tier_lines) + len(p.other_lines))]
+    for i, a in enumerate(colours):
+        for b in colours[i + 1:]:
+            assert max(abs(x - y) for x, y in zip(a, b)) > 40, (a, b)
+    assert p.series_colour(len(colours)) == p.other_lines[0], "a fifth other tier takes the first other colour again"
+    assert len(p.other_lines) == len(PALETTES["dark"].other_lines), "the slots of both themes mean the same"
 
 
 def test_contrast_ratio_is_wcags() -> None:

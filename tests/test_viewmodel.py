@@ -16,6 +16,7 @@ from costpanel.gui.viewmodel import (
     PanelView,
     build_view,
     chart_series,
+    chart_title,
     sort_rows,
     stacked,
     steps,
@@ -54,6 +55,39 @@ def test_a_session_of_one_second_still_draws_a_line(tracker: CostTracker) -> Non
     tracker.record("gpt-4o", Usage(input=1_000_000), tier="Tier 1", at=t0)
     tracker.record("gpt-4o", Usage(input=1_000_000), tier="Tier 1", at=t0)
     assert chart_series(tracker.snapshot())["Total"] == ([t0.timestamp() - 1, t0.timestamp()], [0.0, 5.0])
+
+
+def test_a_line_whose_first_calls_left_the_window_starts_at_their_sum_not_at_zero(catalog: Catalog) -> None:
+    """A watched day squeezed into the last hour's chart: the line begins at what was spent before
+    the window, on its first second, rather than rising from $0 there as if it all cost that second."""
+    tracker = CostTracker(catalog, series_seconds=600)
+    t0 = dt.datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
+    tracker.record("gpt-4o", Usage(input=1_000_000), tier="Tier 1", at=t0)  # $2.50, hours before the window
+    tracker.record("gpt-4o", Usage(input=400_000), tier="main", at=t0 + dt.timedelta(hours=4))  # $1.00
+    tracker.record("gpt-4o", Usage(input=400_000), tier="Tier 1", at=t0 + dt.timedelta(hours=4, seconds=30))
+    lines = chart_series(tracker.snapshot())
+    now = (t0 + dt.timedelta(hours=4, seconds=30)).timestamp()
+    first = now - 599  # the window's first second
+    assert lines["Total"] == ([first, now - 30, now], [2.5, 3.5, 4.5])
+    assert lines["Tier 1"] == ([first, now], [2.5, 3.5])  # flat at $2.50 until its next call
+    assert lines["main"] == ([now - 31, now - 30, now], [0.0, 1.0, 1.0])  # nothing folded: from zero
+    xs, bottom, top = stacked(lines)["Tier 1"]  # on top of main: from $2.50 at the window's start up to the total
+    assert (xs[0], bottom[0], top[0]) == (first, 0.0, 2.5) and top[-1] == 4.5
+    assert chart_title(tracker.snapshot(), lines) == "Cumulative cost, the last 10 min"  # says what span it shows
+    assert build_view(tracker.snapshot()).chart_title == "Cumulative cost, the last 10 min"
+    fresh = CostTracker(catalog)
+    fresh.record("gpt-4o", Usage(input=1_000), tier="main", at=t0)
+    assert build_view(fresh.snapshot()).chart_title == "Cumulative cost"  # every call on the chart: no span to name
+    # a tier quiet since before the total's window began starts where the total does, not earlier
+    tracker.record("gpt-4o", Usage(input=400_000), tier="main", at=t0 + dt.timedelta(hours=4, seconds=700))
+    lines = chart_series(tracker.snapshot())
+    newest = (t0 + dt.timedelta(hours=4, seconds=700)).timestamp()
+    assert lines["Total"][0][0] == lines["Tier 1"][0][0] == newest - 599
+    assert lines["Tier 1"][1] == [3.5, 3.5] and lines["Total"][1][0] == 4.5 and lines["main"][1][0] == 1.0
+    hour = CostTracker(catalog)
+    hour.record("gpt-4o", Usage(input=1_000), tier="main", at=t0)
+    hour.record("gpt-4o", Usage(input=1_000), tier="main", at=t0 + dt.timedelta(hours=2))
+    assert build_view(hour.snapshot()).chart_title == "Cumulative cost, the last hour"
 
 
 def test_burn_rate_and_projection_wait_for_60_s_and_5_calls(catalog: Catalog, clock: Clock) -> None:

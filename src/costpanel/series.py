@@ -149,15 +149,30 @@ class SeriesView(NamedTuple):
         """(second, cost USD, tokens) for each non-empty second, oldest first."""
         return [(sec, c / UNITS_PER_USD, t) for sec, c, t in self.raw_points()]
 
-    def cumulative_usd(self) -> tuple[list[float], list[float]]:
-        """x (epoch seconds) and y (cumulative USD) at each non-empty second, baseline included."""
+    def cumulative_usd(self, start: bool = False, since: int | None = None) -> tuple[list[float], list[float]]:
+        """x (epoch seconds) and y (cumulative USD) at each non-empty second, baseline included.
+        ``start``: a first point where the line begins, so that even one second draws a line: at
+        zero the second before the first call, or, when calls have left the window, at their sum
+        on the window's first second (the line does not rise from zero where nothing was spent).
+        ``since``: seconds before it count as left (a tier's line cut where the total's window,
+        which ends later, begins)."""
         first, cost, tokens, base_cost, _ = self.ordered()
+        if since is not None and since > first:
+            k = since - first
+            base_cost += sum(cost[:k])
+            first, cost, tokens = since, cost[k:], tokens[k:]
         # C-level passes over the window (an hour of seconds): the chart asks twice a second per line.
         busy = list(map(truth, map(add, cost, tokens)))  # both are >= 0: a second with any cost or tokens
         running = accumulate(cost, initial=base_cost)
         next(running)  # the baseline itself is not a point
         xs = list(map(float, compress(range(first, first + len(cost)), busy)))
         ys = list(map(truediv, compress(running, busy), repeat(UNITS_PER_USD)))
+        if start and xs:
+            folded = base_cost != 0 and xs[0] > first
+            xs.insert(0, float(first) if folded else xs[0] - 1)
+            ys.insert(0, base_cost / UNITS_PER_USD)
+        elif start and base_cost:  # every call of it before ``since``: flat at their sum
+            xs, ys = [float(first)], [base_cost / UNITS_PER_USD]
         return xs, ys
 
     def cost_usd_between(self, first: int, last: int) -> float:

@@ -13,8 +13,8 @@ import dearpygui.dearpygui as dpg
 from . import layout, ticks
 from .palette import Palette
 from .tags import Tags
-from .theme import series_theme
-from .viewmodel import STANDARD_TIERS, stacked, steps
+from .theme import TOTAL_SLOT, series_theme
+from .viewmodel import CHART_TITLE, STANDARD_TIERS, stacked, steps
 
 Lines = Mapping[str, tuple[list[float], list[float]]]
 HEADROOM = 1.12  # above the highest point, so the line does not run along the plot's top edge
@@ -28,19 +28,24 @@ class ChartView:
                  glyphs: Callable[[str], str] = str) -> None:
         """``glyphs``: a tier's name as the plot's font can draw it (the legend's text)."""
         self.w, self.tags, self.glyphs = widgets, tags, glyphs
-        self.order = list(standard_tiers or STANDARD_TIERS)  # colour slots 0-3; the total is slot 4
+        self.order = list(standard_tiers or STANDARD_TIERS)[:TOTAL_SLOT]  # colour slots 0-3; the total is slot 4
+        self._others: dict[str, int] = {}  # any other tier -> its turn (colour slots 5 on), in order of appearance
         self.mode = layout.CHART_MODES[0]
         self.origin: float | None = None
         self.clock = ticks.clock_from_locale()
         self._painted: dict[str, str] = {}  # series tag -> palette name its colour was set for
         self._limits: tuple[float, ...] = ()
+        self._title = CHART_TITLE
         self._drawing: object = None  # what the lines show (a session of a tracker): another one clears them
 
-    def apply(self, chart: Lines, palette: Palette, drawing: object = None) -> None:
+    def apply(self, chart: Lines, palette: Palette, drawing: object = None, title: str | None = None) -> None:
         """Draw ``chart``; ``drawing`` names what it shows (a tracker's session): when it changes (a
         Reset, another view of `watch`'s filter) the old lines go at once, not when the next call
-        redraws their tier."""
+        redraws their tier. ``title``: the plot's (which span it shows)."""
         w = self.w
+        if title is not None and title != self._title:
+            dpg.configure_item(self.tags("plot"), label=title)
+            self._title = title
         if drawing != self._drawing:
             if self._drawing is not None:
                 self.clear()
@@ -105,8 +110,8 @@ class ChartView:
         w = self.w
         tag = layout.ensure_series(w, self.tags, label, self.glyphs(label))
         if self._painted.get(tag) != palette.name:
-            slot = 4 if label == "Total" else self.order.index(label) if label in self.order else \
-                (len(w.series) - 1) % 4
+            slot = TOTAL_SLOT if label == "Total" else self.order.index(label) if label in self.order else \
+                TOTAL_SLOT + 1 + self._others.setdefault(label, len(self._others)) % len(palette.other_lines)
             look = series_theme(self.tags, palette, slot)
             dpg.bind_item_theme(tag, look)
             if label in w.areas:

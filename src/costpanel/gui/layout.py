@@ -10,7 +10,7 @@ import dearpygui.dearpygui as dpg
 
 from .tags import Tags
 from .geometry import HEADER_GAP, NAME_COLUMNS, WIDGETS
-from .viewmodel import STANDARD_TIERS, TABLES, Column
+from .viewmodel import CHART_TITLE, STANDARD_TIERS, TABLES, Column
 
 SCALE_CHOICES = ("100%", "125%", "150%", "175%", "200%")
 CHART_MODES = ("Lines", "Stacked")
@@ -233,7 +233,7 @@ def build(t: Tags, actions: Actions, parent: int | str | None, *, theme_name: st
             # Software rendering pays per pixel: no vertical grid lines or mouse read-out, which
             # cost several milliseconds a frame under llvmpipe for little reading value. Ticks are
             # set by the panel (ticks.py): local wall-clock times, money with units.
-            with dpg.plot(tag=t("plot"), height=PLOT_HEIGHT, width=-1, label="Cumulative cost", no_mouse_pos=True,
+            with dpg.plot(tag=t("plot"), height=PLOT_HEIGHT, width=-1, label=CHART_TITLE, no_mouse_pos=True,
                           no_menus=True):
                 dpg.add_plot_legend(location=dpg.mvPlot_Location_East, outside=True)  # beside: height is scarcer
                 plot_x = dpg.add_plot_axis(dpg.mvXAxis, tag=t("plot", "x"), no_gridlines=True)

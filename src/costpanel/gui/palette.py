@@ -33,6 +33,15 @@ class Palette:
     level_fill: dict[BudgetLevel, RGB]  # the budget bar
     level_text: dict[BudgetLevel, RGB]  # the budget notice line
     tier_lines: tuple[RGB, ...]  # chart colours of Tier 1..4, then Total
+    # chart colours of other tiers (`main` / `subagent` of a watched CLI, an orchestrator's own
+    # labels), in order of appearance: none shares a colour with Tier 1-4 or the total
+    other_lines: tuple[RGB, ...]
+
+    def series_colour(self, slot: int) -> RGB:
+        """A chart line's colour: slots 0-3 Tier 1-4, 4 the total, 5 on the other tiers in turn."""
+        if slot < len(self.tier_lines):
+            return self.tier_lines[slot]
+        return self.other_lines[(slot - len(self.tier_lines)) % len(self.other_lines)]
 
     def backgrounds(self) -> dict[str, RGB]:
         """Every background text is drawn on."""
@@ -49,6 +58,7 @@ DARK = Palette(
     level_text={BudgetLevel.OK: (165, 168, 180), BudgetLevel.WATCH: (255, 200, 60), BudgetLevel.WARN: (255, 160, 80),
                 BudgetLevel.OVER: (255, 130, 130)},
     tier_lines=((96, 165, 250), (52, 211, 153), (251, 191, 36), (244, 114, 182), (235, 235, 240)),
+    other_lines=((251, 146, 60), (167, 139, 250), (163, 230, 53), (34, 211, 238)),
 )
 LIGHT = Palette(
     name="light", window_bg=(248, 248, 250), child_bg=(248, 248, 250), popup_bg=(255, 255, 255),
@@ -60,6 +70,7 @@ LIGHT = Palette(
     level_text={BudgetLevel.OK: (80, 82, 94), BudgetLevel.WATCH: (122, 80, 0), BudgetLevel.WARN: (160, 60, 0),
                 BudgetLevel.OVER: (170, 30, 30)},
     tier_lines=((37, 99, 235), (5, 150, 105), (180, 110, 0), (190, 24, 93), (20, 20, 24)),
+    other_lines=((194, 65, 12), (109, 40, 217), (77, 124, 15), (8, 145, 178)),
 )
 PALETTES = {"dark": DARK, "light": LIGHT}
 

@@ -237,7 +237,8 @@ class CostPanel:
             self._tables_version, self._last_tables = snap.version, now
         if details_due:
             assert self.chart is not None
-            self.chart.apply(view.chart, self._palette, drawing=(id(shown), snap.session))
+            self.chart.apply(view.chart, self._palette, drawing=(id(shown), snap.session),
+                             title=view.chart_title if view.chart else None)
             self._cell_font(self.tags("plot"), "".join(self.widgets.series))  # the legend names the tiers
             self._details_version, self._last_details = snap.version, now
         return data_changed

@@ -103,10 +103,11 @@ TOTAL_SLOT, TOTAL_WEIGHT = 4, 3.0  # the chart's total line: its colour slot and
 
 def series_theme(tags: Tags, palette: Palette, slot: int) -> int | str:
     """A chart line's colour (and its stacked band's, translucent) from the palette: Tier 1-4 in
-    slots 0-3, the total in slot 4; each keeps 3:1 against the plot's background."""
+    slots 0-3, the total in slot 4, other tiers from 5 (:meth:`Palette.series_colour`); each keeps
+    3:1 against the plot's background."""
     tag = tags("theme", "series", palette.name, slot)
     if not dpg.does_item_exist(tag):
-        rgb = palette.tier_lines[slot]
+        rgb = palette.series_colour(slot)
         with dpg.theme(tag=tag):
             for component in (dpg.mvLineSeries, dpg.mvShadeSeries):
                 with dpg.theme_component(component):

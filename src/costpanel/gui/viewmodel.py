@@ -103,12 +103,16 @@ class HeaderView:
     session: str
 
 
+CHART_TITLE = "Cumulative cost"  # the chart's title while every call is on it
+
+
 @dataclass(frozen=True, slots=True)
 class PanelView:
     header: HeaderView
     tables: Mapping[str, list[RowView]]
     chart: Mapping[str, tuple[list[float], list[float]]]  # line label → (x epoch s, y cumulative USD)
     budget: BudgetStatus | None
+    chart_title: str = CHART_TITLE
 
 
 # -- cells ------------------------------------------------------------------------------------------
@@ -290,15 +294,27 @@ def burn_texts(s: Snapshot) -> tuple[str, str, str]:
             f"in 1 h at the 5-min rate: {fmt.usd(s.total_usd + Decimal(str(round(burn_5m, 6))))}")
 
 
+def chart_title(s: Snapshot, lines: Mapping[str, tuple[list[float], list[float]]]) -> str:
+    """The chart's title; once calls have left its window (the tracker's series, an hour), it says
+    which span it shows, as the total's line then starts above zero at the window's first second."""
+    total = lines.get("Total")
+    if not total or not total[1] or not total[1][0]:
+        return CHART_TITLE
+    span = s.series_window_s
+    hours, minutes = divmod(span, 3600)
+    window = ("hour" if hours == 1 else f"{hours} hours") if not minutes else \
+        f"{span // 60} min" if not span % 60 else f"{span} s"
+    return f"{CHART_TITLE}, the last {window}"
+
+
 def chart_series(s: Snapshot) -> dict[str, tuple[list[float], list[float]]]:
-    """Cumulative cost per tier and in total, over the tracker's series window. Each line starts at
-    zero the second before its first point, so even a session of one second draws a line."""
-    lines = {tier: view.cumulative_usd() for tier, view in s.series.items()}
-    lines["Total"] = total = s.total_series.cumulative_usd()
-    for xs, ys in lines.values():
-        if xs:
-            xs.insert(0, xs[0] - 1)
-            ys.insert(0, 0.0)
+    """Cumulative cost per tier and in total, over the tracker's series window (an hour). Each line
+    starts at zero the second before its first point, so even a session of one second draws a line;
+    one whose earlier calls have left the window starts at their sum on the window's first second."""
+    newest = s.total_series.newest
+    since = None if newest is None else newest - s.total_series.window + 1  # the total's window: every line's
+    lines = {tier: view.cumulative_usd(start=True, since=since) for tier, view in s.series.items()}
+    lines["Total"] = total = s.total_series.cumulative_usd(start=True)
     if total[0]:
         for xs, ys in lines.values():  # a tier quiet lately stays flat up to the latest second
             if xs and xs[-1] < total[0][-1]:
@@ -349,11 +365,11 @@ def build_view(
     glyphs: Glyphs | None = None,
     since_midnight: bool = False,
 ) -> PanelView:
-    """``glyphs``: what the table cells can draw (Roboto, plus CJK when a system font has it: a
-    cell with CJK text is drawn in that font); ``since_midnight``: see :func:`header_view`."""
     """The header always; the named ``tables`` (the ones on screen) and the chart when asked.
     ``standard_tiers`` are listed even before they are used (an orchestrator's Tier 1-4); a
-    watched CLI session passes none and sees the tiers it has (``main``, ``subagent``)."""
+    watched CLI session passes none and sees the tiers it has (``main``, ``subagent``).
+    ``glyphs``: what the table cells can draw (Roboto, plus CJK when a system font has it: a
+    cell with CJK text is drawn in that font); ``since_midnight``: see :func:`header_view`."""
     sort = sort or {}
     g = glyphs if glyphs is not None else default_glyphs()
     builders: dict[str, Callable[[], list[RowView]]] = {
@@ -363,7 +379,9 @@ def build_view(
         "discarded": lambda: [_pair_row(t, m, r, g) for (t, m), r in s.discarded_by_tier_model.items()],
     }
     rows = {name: sort_rows(builders[name](), TABLES[name], sort.get(name)) for name in tables}
-    return PanelView(header_view(s, glyphs, since_midnight=since_midnight), rows, chart_series(s) if chart else {}, budget_status(s.total_usd, budget))
+    lines = chart_series(s) if chart else {}
+    return PanelView(header_view(s, glyphs, since_midnight=since_midnight), rows, lines, budget_status(s.total_usd, budget),
+                     chart_title(s, lines) if chart else CHART_TITLE)
 
 
 def _tier_rows(s: Snapshot, standard: Sequence[str], g: Glyphs) -> list[RowView]:
