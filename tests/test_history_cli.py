@@ -81,14 +81,15 @@ def expected_rows(events: list[Event], by: str) -> list[dict[str, object]]:
         for row in rows:
             row["priced_by"] = max((e.priced_by for e in groups[str(row["model"])] if e.priced_by), default=None)
     if by == "day":  # the 7-day moving average: the day and the six before it (in the range or not), $0 days too
-        units: dict[str, int] = {}
-        for e in events:
-            if e.status == COMMITTED:
-                units[key_of(e, "day")] = units.get(key_of(e, "day"), 0) + (e.cost_units or 0)
         for row in rows:
             day = dt.date.fromisoformat(str(row["day"]))
-            average = Decimal(sum(units.get((day - dt.timedelta(days=k)).isoformat(), 0) for k in range(7))) / 7
-            row["avg_7d_usd"] = usd(int(average.to_integral_value(rounding="ROUND_HALF_EVEN")))
+            week = {(day - dt.timedelta(days=k)).isoformat() for k in range(7)}
+            seen = [e for e in events if e.status == COMMITTED and key_of(e, "day") in week]
+            unpriced = sum(e.cost_units is None for e in seen)
+            average = Decimal(sum(e.cost_units or 0 for e in seen)) / 7
+            row["avg_7d_usd"] = None if unpriced == len(seen) else usd(
+                int(average.to_integral_value(rounding="ROUND_HALF_EVEN")))  # every call unpriced: no $0
+            row["avg_7d_unpriced_calls"] = unpriced
     return rows
 
 
@@ -183,9 +184,30 @@ def test_the_day_report_table_shows_the_7_day_average(history: History) -> None:
     assert r.returncode == 0 and "7-day avg" in r.stdout
     from costpanel.money import format_usd  # the table's own formatting of the amount computed here
 
+    marked = 0
     for row in expected_rows(history.events, "day"):
         (line,) = [ln for ln in r.stdout.splitlines() if str(row["day"]) in ln]
-        assert line.rstrip(" │").endswith(format_usd(Decimal(str(row["avg_7d_usd"])))), line
+        average = format_usd(Decimal(str(row["avg_7d_usd"])))
+        if row["avg_7d_unpriced_calls"]:  # a week with unpriced calls: marked, as a day's cost is
+            average, marked = f"{average} +?", marked + 1
+        assert line.rstrip(" │").endswith(average), line
+    assert marked == 2  # the 11th's unpriced call is in the 11th's and the 12th's weeks
+
+
+def test_a_week_of_only_unpriced_calls_averages_unpriced_never_0(tmp_path: Path, catalog: Catalog) -> None:
+    db = tmp_path / "unpriced.sqlite3"
+    with CostTracker(catalog, ledger=db) as tracker:
+        tracker.record("my-local-llama", Usage(input=500, output=20), tier="main",
+                       at=dt.datetime(2026, 11, 20, 12, tzinfo=UTC))
+    r = costpanel("report", "--db", str(db), "--range", "2026-11-20..2026-11-20", "--by", "day")
+    (line,) = [ln for ln in r.stdout.splitlines() if ln.startswith("│ 2026-11-20")]
+    assert line.split("│")[-2].strip() == "unpriced" and "$0" not in line, line  # the average, last column
+    (row,) = json.loads(costpanel("report", "--db", str(db), "--range", "2026-11-20..2026-11-20", "--by", "day",
+                                  "--json").stdout)["rows"]
+    assert (row["cost_usd"], row["avg_7d_usd"], row["avg_7d_unpriced_calls"]) == (None, None, 1)
+    (csv_row,) = csv.DictReader(io.StringIO(costpanel("report", "--db", str(db), "--range", "2026-11-20..2026-11-20",
+                                                      "--by", "day", "--csv").stdout))
+    assert (csv_row["avg_7d_usd"], csv_row["avg_7d_unpriced_calls"]) == ("", "1")
 
 
 @pytest.mark.parametrize("fmt", ["--json", "--csv"])

@@ -95,7 +95,7 @@ class _Report(NamedTuple):
     span: Any
     rows: list[Any]  # ``--top`` applied
     discarded: Any
-    averages: dict[str, Any] | None  # day reports: each day's 7-day moving average of cost
+    averages: dict[str, Any] | None  # day reports: each day's 7-day moving average of cost (queries.Average)
     overall: Any  # with ``--top``: the total of every group, not only the top N; else None
     priced_by: dict[str, str] | None = None  # by model: what priced each model (``catalog``, ``genai-prices x.y.z``)
     approximate: int = 0  # calls whose source could only estimate the usage (Event.approximate)
@@ -105,7 +105,7 @@ class _Report(NamedTuple):
 def _rows(args: argparse.Namespace) -> _Report:
     from ..ledger.queries import (
         approximate_calls,
-        daily_trend,
+        day_averages,
         discarded_total,
         held,
         parse_range,
@@ -122,7 +122,7 @@ def _rows(args: argparse.Namespace) -> _Report:
     conn = open_ledger(args)
     try:
         rows = report(conn, span, args.by)
-        averages = {day: avg for day, _, avg in daily_trend(conn, span, days=rows)} if args.by == "day" else None
+        averages = day_averages(conn, span, rows) if args.by == "day" else None
         overall = total(rows, f"all {args.by}s") if top else None
         sources = priced_by(conn, span) if args.by == "model" else None
         return _Report(span, rows[:top] if top else rows, discarded_total(conn, span), averages, overall, sources,
@@ -187,7 +187,7 @@ def _report(args: argparse.Namespace) -> int:
         if searches:
             cells.insert(3, f"{r.web_search:,}")
         if averages is not None:
-            cells.append(format_usd(averages.get(r.key)))
+            cells.append(_cost_average(averages[r.key]))
         if sources is not None:
             cells.append(escape(sources.get(r.key, "—")))
         t.add_row(*cells)
@@ -226,6 +226,13 @@ def _shown_exactly(value: Decimal | None) -> bool:
 def _cost(r: Any) -> str:
     text = format_usd(r.cost_usd)
     return f"{text} +?" if r.unpriced_calls and r.cost_usd is not None else text
+
+
+def _cost_average(a: Any) -> str:
+    """A 7-day average as a day's cost reads: ``unpriced`` when no call of its window has a price,
+    ``+?`` when some lack one (never a bare $0 for unpriced spend)."""
+    text = format_usd(a.usd)
+    return f"{text} +?" if a.unpriced_calls and a.usd is not None else text
 
 
 def run_export(args: argparse.Namespace) -> int:

@@ -256,13 +256,41 @@ def daily_trend(conn: sqlite3.Connection, span: TimeRange, window: int = 7, *,
     the average is not $0, and the $0 day either side of each run of them: a line through the
     points is the average on every day, however long the range."""
     days = report(conn, span, "day") if days is None else days
-    first = None if span.start == -math.inf else local_day(span.start)
-    earlier: list[ReportRow] = []
-    if first is not None and window > 1:
-        earlier = report(conn, TimeRange(local_midnight(_shift(first, 1 - window) or dt.date.min), span.start,
-                                         "before"), "day")
     first, last = day_bounds(span, days, today or dt.date.today())
-    return moving_average(days, window, earlier=earlier, first=first, last=last)
+    return moving_average(days, window, earlier=_days_before(conn, span, window), first=first, last=last)
+
+
+def _days_before(conn: sqlite3.Connection, span: TimeRange, window: int) -> list[ReportRow]:
+    """The day rows of the ``window - 1`` days before ``span`` (its first days' averages reach back)."""
+    first = None if span.start == -math.inf else local_day(span.start)
+    if first is None or window <= 1:
+        return []
+    return report(conn, TimeRange(local_midnight(_shift(first, 1 - window) or dt.date.min), span.start, "before"),
+                  "day")
+
+
+class Average(NamedTuple):
+    """A day's moving average of cost: ``usd`` None when every call of its window is unpriced
+    (never a $0), ``unpriced_calls`` of the window left out of it (a report marks it ``+?``)."""
+
+    usd: Decimal | None
+    unpriced_calls: int
+
+
+def day_averages(conn: sqlite3.Connection, span: TimeRange, days: Sequence[ReportRow],
+                 window: int = 7) -> dict[str, Average]:
+    """Each day of ``days`` (the span's day report): :func:`daily_trend`'s average, with the
+    unpriced calls of its window."""
+    by_day = {dt.date.fromisoformat(r.key): r for r in (*_days_before(conn, span, window), *days)}
+    out = {}
+    for row in days:
+        day = dt.date.fromisoformat(row.key)
+        seen = [r for k in range(window) if (d := _shift(day, -k)) is not None and (r := by_day.get(d)) is not None]
+        calls, unpriced = sum(r.calls for r in seen), sum(r.unpriced_calls for r in seen)
+        units = sum(r.cost_units for r in seen)
+        out[row.key] = Average(None if calls and unpriced == calls else (units_to_usd(units) / window).quantize(_UNIT),
+                               unpriced)
+    return out
 
 
 def day_bounds(span: TimeRange, days: Sequence[ReportRow], today: dt.date) -> tuple[dt.date, dt.date]:

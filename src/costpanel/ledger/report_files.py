@@ -17,13 +17,15 @@ from ..usage import BUCKETS
 
 def row_dict(by: str, r: Any, averages: dict[str, Any] | None = None,
              priced_by: dict[str, str] | None = None) -> dict[str, Any]:
-    """A report row; with ``averages`` (day reports) also the 7-day moving average of cost; with
+    """A report row; with ``averages`` (day reports, :class:`~.queries.Average` by day) also the
+    7-day moving average of cost and the unpriced calls it leaves out; with
     ``priced_by`` (model reports) what priced the model (``catalog``, ``genai-prices x.y.z``; None
     when all its calls are unpriced)."""
     d = {by: r.key, "calls": r.calls, **{b: getattr(r, b) for b in BUCKETS}, "tokens": r.tokens,
          "cost_usd": usd_str(r.cost_usd), "unpriced_calls": r.unpriced_calls}
-    if averages is not None:
-        d["avg_7d_usd"] = usd_str(averages.get(r.key))
+    if averages is not None:  # None: every call of the 7 days unpriced; their unpriced calls beside it
+        average = averages[r.key]
+        d["avg_7d_usd"], d["avg_7d_unpriced_calls"] = usd_str(average.usd), average.unpriced_calls
     if priced_by is not None:
         d["priced_by"] = priced_by.get(r.key)
     return d
