@@ -50,10 +50,10 @@ def key_of(e: Event, by: str) -> str:
     return {
         "model": e.matched or e.model.strip(),
         "tier": e.tier,
-        "provider": e.provider or "-",
+        "provider": e.provider or "",
         "session": e.session,
         "day": dt.datetime.fromtimestamp(e.ts, UTC).date().isoformat(),
-        "project": e.project or "-",
+        "project": e.project or "",
         "source": e.source,
     }[by]
 
@@ -63,7 +63,7 @@ def row_dict(by: str, key: str, events: list[Event]) -> dict[str, object]:
     units = sum(e.cost_units or 0 for e in events)
     unpriced = sum(e.cost_units is None for e in events)
     counts = {f: sum(getattr(e.usage, f) for e in events) for f in COLUMNS[1:8]}
-    return {by: key, "calls": len(events), **counts, "tokens": sum(e.usage.total_tokens for e in events),
+    return {by: key or None, "calls": len(events), **counts, "tokens": sum(e.usage.total_tokens for e in events),
             "cost_usd": None if events and unpriced == len(events) else usd(units), "unpriced_calls": unpriced}
 
 
@@ -234,7 +234,8 @@ def test_report_prints_a_table_per_group_with_the_total(history: History, by: st
     assert f"Costs by {by}, range all" in r.stdout
     lines = r.stdout.splitlines()
     for row in expected_rows(history.events, by):
-        assert any(f"│ {row[by]} " in line and f" {row['calls']:,} │" in line for line in lines), row[by]
+        shown = "(none)" if row[by] is None else row[by]  # calls without a project (or a provider)
+        assert any(f"│ {shown} " in line and f" {row['calls']:,} │" in line for line in lines), row[by]
     # 0.006 + (0.003825 + 2 searches x $10/1k) + 0.00084 in batch (x0.5) + 0.006 = $0.036245, shown to
     # two significant digits below $1; the priced total carries "+?" because one call is unpriced.
     assert sum(e.cost_units or 0 for e in history.events if e.status == COMMITTED) == 36_245_000_000
@@ -251,7 +252,8 @@ def test_report_csv_neutralises_formulas_in_names(history: History, by: str, cel
     extra = ["priced_by"] if by == "model" else []  # by model: what priced each one
     assert table[0] == [by, *COLUMNS, *extra]
     rows = expected_rows(history.events, by)
-    assert [t[0] for t in table[1:]] == ["'" + str(row[by]) if str(row[by])[0] in "=+-@" else row[by] for row in rows]
+    assert [t[0] for t in table[1:]] == ["" if row[by] is None else "'" + str(row[by]) if str(row[by])[0] in "=+-@"
+                                         else row[by] for row in rows]
     assert cell in [t[0] for t in table[1:]]
     assert not any(t[0].startswith(("=", "+", "-", "@")) for t in table[1:])
     for t, row in zip(table[1:], rows):  # the same exact numbers as the JSON
@@ -765,7 +767,7 @@ def test_report_by_source_and_project_split_the_total_exactly(history: History) 
         for e in committed:
             by_key[key_of(e, by)] = by_key.get(key_of(e, by), 0) + (e.cost_units or 0)
         assert {row[by]: Decimal(row["cost_usd"] or 0) for row in data["rows"]} == {
-            k: Decimal(usd(v)) for k, v in by_key.items()}
+            k or None: Decimal(usd(v)) for k, v in by_key.items()}  # no project: null, never a name such as "-"
         assert data["total"] == row_dict(by, "total", committed)
         assert data["discarded"]["calls"] == 1  # the LiteLLM attempt's discarded call stays apart
     data = json.loads(costpanel("report", "--db", str(history.db), "--range", "all", "--by", "source", "--json").stdout)

@@ -183,7 +183,7 @@ def _report(args: argparse.Namespace) -> int:
     for col in columns:
         t.add_column(col, justify="left" if col == args.by.capitalize() else "right")
     for r in rows:
-        cells = [escape(r.key), f"{r.calls:,}", f"{r.tokens:,}", _cost(r), f"{r.unpriced_calls:,}"]
+        cells = [escape(r.key) if r.key else NONE_SHOWN, f"{r.calls:,}", f"{r.tokens:,}", _cost(r), f"{r.unpriced_calls:,}"]
         if searches:
             cells.insert(3, f"{r.web_search:,}")
         if averages is not None:
@@ -214,6 +214,9 @@ def _report(args: argparse.Namespace) -> int:
             out.print(f"the ledger holds {calls:,} call(s) from {first} to {last}: try --range all "
                       f"(or --range {first}..{last})")
     return 0
+
+
+NONE_SHOWN = "[dim](none)[/]"  # the group of calls without a project (or a provider): no name to show
 
 
 def _shown_exactly(value: Decimal | None) -> bool:

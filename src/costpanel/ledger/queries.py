@@ -164,8 +164,12 @@ def _grouped(conn: sqlite3.Connection, span: TimeRange, column: str, status: str
     return acc
 
 
+NO_GROUP = ""  # the key of calls without a project (or a provider: unpriced models); JSON null, CSV empty
+
+
 def report(conn: sqlite3.Connection, span: TimeRange, by: GroupBy) -> list[ReportRow]:
-    """Committed calls in ``span`` grouped ``by``; days in order, other groups costliest first."""
+    """Committed calls in ``span`` grouped ``by``; days in order, other groups costliest first.
+    Calls without a project (by project) or a provider (by provider) are the group :data:`NO_GROUP`."""
     if by == "day":
         days = _grouped(conn, span, "{b}", name=lambda b: local_day(b).isoformat(), by_day=True)
         return [ReportRow(day, *acc) for day, acc in sorted(days.items())]
@@ -177,7 +181,7 @@ def report(conn: sqlite3.Connection, span: TimeRange, by: GroupBy) -> list[Repor
         return sorted(rows, key=lambda r: (-r.cost_units, r.key))
     if by not in _COLUMN:
         raise ValueError(f"--by must be one of {', '.join(GROUPS)}, got {by!r}")
-    groups = _grouped(conn, span, _COLUMN[by], name=lambda k: k or "-")
+    groups = _grouped(conn, span, _COLUMN[by], name=lambda k: k or NO_GROUP)
     rows = [ReportRow(key, *acc) for key, acc in groups.items()]
     return sorted(rows, key=lambda r: (-r.cost_units, r.key))
 

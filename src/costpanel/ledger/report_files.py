@@ -21,7 +21,8 @@ def row_dict(by: str, r: Any, averages: dict[str, Any] | None = None,
     7-day moving average of cost and the unpriced calls it leaves out; with
     ``priced_by`` (model reports) what priced the model (``catalog``, ``genai-prices x.y.z``; None
     when all its calls are unpriced)."""
-    d = {by: r.key, "calls": r.calls, **{b: getattr(r, b) for b in BUCKETS}, "tokens": r.tokens,
+    # no project / provider: null (CSV: empty), not a name
+    d = {by: r.key or None, "calls": r.calls, **{b: getattr(r, b) for b in BUCKETS}, "tokens": r.tokens,
          "cost_usd": usd_str(r.cost_usd), "unpriced_calls": r.unpriced_calls}
     if averages is not None:  # None: every call of the 7 days unpriced; their unpriced calls beside it
         average = averages[r.key]
