@@ -378,6 +378,26 @@ def test_an_id_repeated_in_another_file_is_stored_once_with_the_most_tokens(logs
     assert stored(db) == {"m1": (100, 50, int(cost(100, 50) * 10**12)), "m2": (1, 1, int(cost(1, 1) * 10**12))}
 
 
+@pytest.mark.parametrize("tail", [b"\xff\xfe\x00garbage", b"}", b"  not a json line", b'{"ts": 1, "model\x00'])
+def test_a_last_line_that_no_newline_can_make_json_is_malformed_not_waiting(logs: Path, db: Path,
+                                                                             tail: bytes) -> None:
+    """Binary garbage, or the closing brace of a pretty-printed JSON document read as lines, never
+    gets its newline: said once as a bad line, not as "still being written" at every import."""
+    path = logs / "a.jsonl"
+    path.write_bytes(line("m1", 1, 1).encode() + tail)
+    r = import_logs([path], ledger=db)
+    assert counts(r) == (1, 2, 1, 0, 0) and r.skipped == {MALFORMED: 1} and r.waiting == []
+    assert r.errors == [f"{path}:2: not JSON (a last line without a newline that does not start a JSON object, "
+                        "or binary)"]
+
+
+def test_a_last_line_cut_inside_a_character_still_waits_for_its_newline(logs: Path, db: Path) -> None:
+    path = logs / "a.jsonl"
+    path.write_bytes(line("m1", 1, 1).encode() + line("m2", 2, 2, project="café").encode()[:-9] + "é".encode()[:1])
+    r = import_logs([path], ledger=db)
+    assert r.skipped == {TORN: 1} and len(r.waiting) == 1 and r.errors == []
+
+
 def test_the_same_file_named_twice_is_read_once(logs: Path, db: Path) -> None:
     path = logs / "a.jsonl"
     path.write_text(line("m1", 1, 1))

@@ -56,6 +56,16 @@ def test_a_torn_last_line_waits_for_its_newline(tmp_path: Path) -> None:
     assert ids(t.read(f)) == ["call-2"] and not t.files[f].waiting and t.lines == 2
 
 
+def test_a_last_line_of_binary_garbage_is_not_said_to_wait_for_a_newline(tmp_path: Path) -> None:
+    f = tmp_path / "a.jsonl"
+    f.write_bytes(line(1) + b"\xff\xfe\x00garbage")
+    t = Tail()
+    assert ids(t.follow(f, jsonl)) == ["call-1"] and not t.files[f].waiting
+    f.write_bytes(line(1) + line(2)[:9])  # rewritten: a JSON line being written again
+    t.read(f)
+    assert t.files[f].waiting
+
+
 def test_lines_split_across_read_chunks_are_joined(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     f = tmp_path / "a.jsonl"
     f.write_bytes(b"".join(line(n) for n in range(5)))

@@ -41,9 +41,11 @@ from ..usage import Usage
 from .logs import (
     BAD_FIELD,
     DOCUMENT,
+    MALFORMED,
     TORN,
     UNREADABLE,
     LogCall,
+    being_written,
     is_plain_file,
     is_whole_object,
     kind_of,
@@ -421,8 +423,14 @@ class Importer:
             if is_whole_object(last):  # a whole line whose writer ended without a newline: it will never get one
                 take(read_block(last + b"\n"))
                 return
-            result.skipped[TORN] += 1
             result.lines += 1
+            if not being_written(last):  # binary, or not a JSON line at all: no newline will make it one
+                result.skipped[MALFORMED] += 1
+                if len(result.errors) < _MAX_ERRORS:
+                    result.errors.append(f"{getattr(reader, 'path', '?')}:{getattr(reader, 'lines', 0) + 1}: not JSON "
+                                         "(a last line without a newline that does not start a JSON object, or binary)")
+                return
+            result.skipped[TORN] += 1
             if len(result.waiting) < _MAX_ERRORS:  # named, apart from bad lines: it only waits
                 result.waiting.append(f"{getattr(reader, 'path', '?')}:{getattr(reader, 'lines', 0) + 1}: no newline "
                                       "yet (still being written?): read by the next import once complete")

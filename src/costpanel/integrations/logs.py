@@ -82,6 +82,20 @@ def is_whole_object(line: bytes) -> bool:
         return False
 
 
+def being_written(line: bytes) -> bool:
+    """Whether a last line without its newline can be a JSON line still being written: it starts
+    a JSON object and is text (no NUL byte, valid UTF-8 but for a character cut at its end).
+    Binary garbage, or the closing brace of a pretty-printed JSON document read as lines, never
+    gets its newline: counting it as waiting would say so at every read."""
+    if not line.lstrip().startswith(b"{") or b"\0" in line:
+        return False
+    try:
+        line.decode()
+    except UnicodeDecodeError as exc:
+        return exc.reason == "unexpected end of data"  # a multi-byte character cut by the writer
+    return True
+
+
 class Skips(Counter[str]):
     """Skipped lines (or files) by reason."""
 

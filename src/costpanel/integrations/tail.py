@@ -19,7 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from .logs import DOCUMENT, UNREADABLE, LogCall, Skips, is_whole_object, kind_of
+from .logs import DOCUMENT, UNREADABLE, LogCall, Skips, being_written, is_whole_object, kind_of
 
 DELETED = "deleted while watched"  # a followed file that disappeared (its calls stay counted)
 TOO_LONG = "line too long"  # a line past MAX_LINE bytes without a newline: dropped, not buffered forever
@@ -41,6 +41,7 @@ class FollowedFile:
         self.partial: list[bytes] = []  # the unfinished last line, in pieces (joined once complete)
         self.partial_size = 0
         self.partial_read = False  # the unfinished line was a whole JSON object: read already
+        self.partial_text = True  # the unfinished line can be a JSON line being written (logs.being_written)
         self.dropping = False  # inside a line past MAX_LINE: bytes are dropped up to its newline
         self.ident: tuple[int, int] | None = None  # (device, inode) when last read
         self.head = b""
@@ -50,8 +51,9 @@ class FollowedFile:
 
     @property
     def waiting(self) -> bool:
-        """An unfinished last line is held until its newline arrives (unless it is whole already)."""
-        return self.partial_size > 0 and not self.partial_read
+        """An unfinished last line is held until its newline arrives (unless it is whole already);
+        it is said to wait only while it can be a JSON line being written (not binary garbage)."""
+        return self.partial_size > 0 and not self.partial_read and self.partial_text
 
     def read(self) -> list[LogCall]:
         """The calls in what was added since the last read. Raises OSError (the caller counts it)."""
@@ -79,6 +81,7 @@ class FollowedFile:
                 if is_whole_object(last):  # a writer that ended without a newline: read it now, as an import does
                     calls += self.reader.read_lines([last])
                     self.partial_read = True
+                self.partial_text = being_written(last)
             if len(self.head) < HEAD:
                 self.head = os.pread(f.fileno(), min(HEAD, self.offset), 0)
         return calls
