@@ -834,8 +834,12 @@ def test_an_import_that_finds_nothing_says_where_it_looked(tmp_path: Path) -> No
     other = tmp_path / "notes.json"
     other.write_text('{"a": 1}')
     r = run_costpanel("import", str(other), "--db", str(tmp_path / "l.sqlite3"))
-    assert "(files there are not in a format costpanel reads)" in " ".join(r.stdout.split())
+    assert f"{other}: not in a format costpanel reads: nothing imported" in " ".join(r.stdout.split())
     assert r.returncode == 1  # a file named that nothing could read: not a success for a script
+    (tmp_path / "notes.jsonl").write_text('{"a": 1}\n')  # a folder holding one: no log in it
+    r = run_costpanel("import", str(tmp_path), "--db", str(tmp_path / "l.sqlite3"))
+    assert f"no log files found in {tmp_path} (files there are not in a format costpanel reads)" in " ".join(
+        r.stdout.split())
     empty = tmp_path / "empty"
     empty.mkdir()
     assert run_costpanel("import", str(empty), "--db", str(tmp_path / "l.sqlite3")).returncode == 0  # nothing to do

@@ -73,7 +73,8 @@ def run_import(args: argparse.Namespace) -> int:
         print_json(result.as_json())
     else:
         others = _other_logs(args.paths) if args.paths and source != "all" and not result.files else 0
-        _print(result, _looked_in(args.paths, source), source, others)
+        files_named = bool(args.paths) and all(Path(p).expanduser().is_file() for p in args.paths)
+        _print(result, _looked_in(args.paths, source), source, others, files_named)
     # Files named (or found in folders named) that none could be read: the user pointed at
     # something costpanel cannot use, which a script must not take for success.
     if args.paths and not result.files and (result.skipped.get(UNKNOWN_FORMAT) or result.unreadable):
@@ -107,9 +108,10 @@ def _other_logs(paths: list[Any]) -> int:
     return found
 
 
-def _print(result: Any, looked_in: str, source: str = "all", others: int = 0) -> None:
+def _print(result: Any, looked_in: str, source: str = "all", others: int = 0, files_named: bool = False) -> None:
     """The counts as a boxed list, then what could not be read: plain text (no rich, whose import
-    and first table cost ~40 ms, a tenth of importing a day of logs)."""
+    and first table cost ~40 ms, a tenth of importing a day of logs). ``files_named``: every path
+    named is a file (not a folder to find logs in)."""
     # `calls` counts usage lines (the JSON keeps the name): a call streamed as several lines, or
     # already in the ledger, is one added and the rest replaced or duplicates, indented under it.
     rows = [(label, f"{value:,}") for label, value in (
@@ -117,7 +119,7 @@ def _print(result: Any, looked_in: str, source: str = "all", others: int = 0) ->
         (ADDED, result.added), (REPLACED, result.replaced), (DUPLICATES, result.duplicates))]
     rows += [(f"skipped: {reason}", f"{count:,}") for reason, count in sorted(result.skipped.items())]
     if result.unpriced:
-        rows.append(("unpriced (no price for model or variant)", f"{result.unpriced:,}"))
+        rows.append(("unpriced calls read (no price for model or variant)", f"{result.unpriced:,}"))
     out = []
     if result.added_from is not None:  # what the ledger gained: reports default to the last 7 days
         import datetime as dt
@@ -143,6 +145,8 @@ def _print(result: Any, looked_in: str, source: str = "all", others: int = 0) ->
         if others:  # --source named one tool; the files there are another's
             out.append(f"no {source} log files found in {looked_in} ({others:,} .json/.jsonl file(s) of another "
                        "format there: --source all recognises each file's format)")
+        elif result.skipped and files_named:  # FILEs named, none of them a log
+            out.append(f"{looked_in}: not in a format costpanel reads: nothing imported")
         else:
             out.append(f"no log files found in {looked_in}"
                        + (" (files there are not in a format costpanel reads)" if result.skipped else "")
