@@ -524,6 +524,17 @@ def test_a_damaged_ledger_gives_one_line_and_exit_1_and_never_figures(tmp_path: 
     assert made == set()  # no export, no rejected calls (a reader's -wal and -shm are SQLite's own)
 
 
+def test_a_truncated_ledger_names_itself_in_the_recover_command(tmp_path: Path, catalog: Catalog) -> None:
+    """A copy cut short (its first pages only): the way out names the file, never a placeholder."""
+    whole, db = tmp_path / "whole.sqlite3", tmp_path / "cut.sqlite3"
+    damage(whole, catalog)
+    db.write_bytes(whole.read_bytes()[:2000])
+    r = costpanel("report", "--db", str(db))
+    assert r.returncode == 1 and r.stdout == ""
+    (line,) = r.stderr.splitlines()
+    assert line.startswith(f"error: {db} is damaged") and line.endswith(f"`sqlite3 {db} .recover`"), line
+
+
 V1_FIXTURE = Path(__file__).parent / "data" / "ledger" / "v1.sqlite3"
 
 

@@ -397,8 +397,9 @@ def check_owner(conn: sqlite3.Connection, *, where: str = "database", shared: bo
         raise
     except sqlite3.DatabaseError as exc:
         if exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_CORRUPT:  # a database, with damaged pages
+            file = "FILE" if where == "database" else where  # a connection without a file name to give
             raise LedgerError(f"{where} is damaged ({exc}); costpanel will not touch it: restore it from a "
-                              "backup, or recover what is left with `sqlite3 FILE .recover`") from None
+                              f"backup, or recover what is left with `sqlite3 {file} .recover`") from None
         raise LedgerError(f"{where} is not a costpanel ledger ({exc}); costpanel will not touch it") from None
     ours = app_id == APPLICATION_ID or "costpanel_migrations" in tables
     if app_id not in (0, APPLICATION_ID) or not (ours or not tables or shared):
