@@ -165,6 +165,7 @@ def test_a_legacy_json_document_half_written_then_whole(gemini_home: Path) -> No
     assert [(c.event_id, c.usage) for c in calls] == [
         (f"gemini-cli:{SESSION}:g1", Usage(input=1000, cache_read=1000, output=150))]
     assert reader.skipped == {NO_USAGE: 1}
+    assert reader.lines == 2  # its messages are its lines: lines = usage lines + skipped, as in a log
     # Resuming migrates it to a .jsonl beside it, same session and message ids: counted once.
     migrated = chat_file(gemini_home, [header(), *doc["messages"], {"$set": {"sessionId": SESSION}}],
                          name="session-2026-11-30T09-00-6f1c2d3e.jsonl")

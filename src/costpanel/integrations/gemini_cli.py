@@ -222,6 +222,9 @@ class Reader:
             return []
         calls: list[LogCall] = []
         self._record(whole, calls)
+        # Its messages are its lines: each a call or a reason, so lines = usage lines + skipped
+        # in an import's counts, as for the logs read line by line.
+        self.lines = len(calls) + sum(self.skipped.values())
         return calls
 
     def _record(self, record: dict[str, Any], calls: list[LogCall]) -> None:
