@@ -364,11 +364,13 @@ def test_guards_say_each_crossing_once_before_the_summary_lines(tmp_path: Path) 
 
 
 def _reader(proc: subprocess.Popen[str]) -> queue.Queue[str]:
+    """The process's stdout lines as they come; "" once it has ended."""
     lines: queue.Queue[str] = queue.Queue()
 
     def pump() -> None:
         for text in proc.stdout:  # type: ignore[union-attr]
             lines.put(text)
+        lines.put("")
 
     threading.Thread(target=pump, daemon=True).start()
     return lines
@@ -390,6 +392,10 @@ def test_sigterm_ends_it_cleanly_with_every_call_appended_before_in_the_ledger(t
             if proc.poll() is None:
                 proc.kill()
     assert sorted(ledger_calls(db)) == ["call-1", "call-2", "call-3", "call-4"]
+    printed = [first]
+    while text := lines.get(timeout=30):
+        printed.append(text)
+    assert " 4 calls " in printed[-1], printed  # the last line printed says what the ledger kept, after the final read
     with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
         (ended,) = conn.execute("SELECT COUNT(*) FROM sessions WHERE id LIKE 'watch-%' AND ended_at IS NOT NULL"
                                 ).fetchone()

@@ -137,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
     views = Views(tracker.catalog, started_at=today)
     watcher = Watcher(tracker, roots, views=views)
     receiver = None
+    pipe: PipeLines | None = None
     problems = False
     try:
         if args.otlp_port is not None:
@@ -144,9 +145,11 @@ def run(args: argparse.Namespace) -> int:
             if receiver is None:  # the port is taken, or the receiver is not installed: not a usage slip
                 return 1
         watcher.start()
+        if args.headless and not console().is_terminal:  # a pipe or a file: one line per refresh, flushed
+            pipe = PipeLines(tracker, watcher, alerts)
         with _stop_on_signals() as stop:
             if args.headless:
-                _headless(tracker, watcher, stop, args.seconds, alerts)
+                _headless(tracker, watcher, stop, args.seconds, alerts, pipe)
             else:
                 problems = _panel(tracker, watcher, views, stop, args.seconds, args.screenshot, look_settings(args),
                                   alerts)
@@ -157,6 +160,8 @@ def run(args: argparse.Namespace) -> int:
         watcher.stop()
         if watcher.started and watcher.error is None:
             watcher.catch_up()  # lines appended since the last change seen: every call read is stored
+            if pipe is not None:
+                pipe.line()  # the last line: after the final read, what the ledger keeps
         if alerts is not None:
             alerts.close()
         if receiver is not None:
@@ -219,22 +224,39 @@ def summary(snap: Any, stats: Any) -> str:
             f"{snap.tokens:,} tokens{unpriced} · sources: {stats.line(calls=stats.calls != snap.calls)}")
 
 
-def _headless(tracker: Any, watcher: Any, stop: threading.Event, seconds: float | None, alerts: Any = None) -> None:
-    out = console()
+class PipeLines:
+    """``watch --headless`` into a pipe or a file: a summary line per refresh, each guard crossing
+    once on a line of its own before it, and a last line once the final read is stored (what a
+    service log keeps must be what the ledger holds)."""
+
+    def __init__(self, tracker: Any, watcher: Any, alerts: Any = None) -> None:
+        self.tracker, self.watcher, self.alerts = tracker, watcher, alerts
+        self.said = 0  # crossings printed so far
+
+    def crossings(self) -> None:
+        if self.alerts is not None:
+            crossings = self.alerts.lines()
+            for text in crossings[self.said:]:
+                print(f"guard: {text}", flush=True)
+            self.said = len(crossings)
+
+    def line(self) -> None:
+        self.crossings()
+        print(summary(self.tracker.snapshot(), self.watcher.stats()), flush=True)
+
+
+def _headless(tracker: Any, watcher: Any, stop: threading.Event, seconds: float | None, alerts: Any = None,
+              pipe: PipeLines | None = None) -> None:
+    """The terminal view until ``stop``, ``seconds`` or a watcher error; with ``pipe`` (stdout not a
+    terminal) its refresh lines instead, the last one left to the caller after the final read."""
     end = None if seconds is None else time.monotonic() + seconds
     left: Callable[[], float] = lambda: REFRESH_S if end is None else max(0.0, min(REFRESH_S, end - time.monotonic()))
-    if not out.is_terminal:  # a pipe or a file: one line per refresh, flushed, for `tail -f` or a log
-        said = 0  # crossings printed so far: each once, as a line of its own, before the summary
+    if pipe is not None:
         while not stop.wait(left()):
-            if alerts is not None:
-                crossings = alerts.lines()
-                for text in crossings[said:]:
-                    print(f"guard: {text}", flush=True)
-                said = len(crossings)
-            print(summary(tracker.snapshot(), watcher.stats()), flush=True)
             # (a wait ends a hair early now and then: that is the end, not one more line a moment later)
             if end is not None and time.monotonic() >= end - END_SLACK_S or watcher.error is not None:
                 break
+            pipe.line()
         return
     from rich.console import Console
     from rich.live import Live
