@@ -288,14 +288,19 @@ def test_stats_line_names_every_reason_most_frequent_first() -> None:
                        files_set_aside={NOT_RECOGNISED: 1, DELETED: 2})
     assert stats.line() == ("2 folders watched · 1 file · 1,204 calls · skipped 43 lines (malformed json 40, no usage 3)"
                             " · 3 files deleted or not read (deleted while watched 2, not a known log format 1)"
-                            " · not found: /x")
+                            " · not found (yet): /x")
     assert WatchStats(folders=1, files=1, calls=0, replaced=0, duplicates=0, lines=1, skipped={"no usage": 1},
                       missing=(), files_set_aside={DELETED: 1}).line() == (
         "1 folder watched · 1 file · 0 calls · skipped 1 line (no usage 1) · 1 file deleted or not read "
         "(deleted while watched 1)")
     assert WatchStats(folders=1, files=0, calls=0, replaced=0, duplicates=0, lines=0, skipped={},
                       missing=("/a", "/b"), error="OSError: inotify watch limit reached").line(sep=" | ") == (
-        "1 folder watched | 0 files | 0 calls | 2 folders not found | watching stopped: OSError: inotify watch limit reached")
+        "1 folder watched | 0 files | 0 calls | not found (yet): /a, /b | watching stopped: OSError: inotify watch "
+        "limit reached")
+    home = Path.home()
+    assert WatchStats(folders=4, files=0, calls=0, replaced=0, duplicates=0, lines=0, skipped={},
+                      missing=(str(home / ".codex" / "sessions"), "/srv/logs", str(home / ".gemini" / "tmp"), "/x"),
+                      ).line().endswith("not found (yet): ~/.codex/sessions, /srv/logs +2 more")  # named, not counted
     assert WatchStats(folders=1, files=1, calls=0, replaced=0, duplicates=0, lines=0, skipped={}, missing=(),
                       waiting=1).line() == "1 folder watched · 1 file · 0 calls · 1 line waiting for a newline"
     assert WatchStats(folders=1, files=1, calls=3, replaced=0, duplicates=0, lines=3, skipped={},
@@ -460,7 +465,7 @@ def test_a_named_file_not_written_yet_is_watched_until_it_appears(tmp_path: Path
             assert proc.stderr.readline().strip() == (  # type: ignore[union-attr]
                 f"costpanel: {f} does not exist yet; watching for it to appear")
             lines = _reader(proc)
-            assert "not found: " in lines.get(timeout=30)
+            assert f"not found (yet): {f}" in lines.get(timeout=30)
             f.write_text(event(1) + event(2))
             deadline = time.monotonic() + 20
             while " 2 calls " not in lines.get(timeout=20):
@@ -497,6 +502,20 @@ def test_bad_usage_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert r.returncode == 2 and "name the FILE or folder to watch" in one_line_error(r)
 
 
+def test_default_folders_not_there_are_named_once_on_stderr(tmp_path: Path) -> None:
+    """A Claude Code user without Codex or Gemini CLI: the folders watched for in case they appear
+    are named at the start (the Sources line names only the first two)."""
+    (tmp_path / "claude" / "projects").mkdir(parents=True)
+    env = {**os.environ, "HOME": str(tmp_path), "CLAUDE_CONFIG_DIR": str(tmp_path / "claude"),
+           "CODEX_HOME": str(tmp_path / "codex")}
+    r = subprocess.run([sys.executable, "-m", "costpanel", "watch", "--headless", "--seconds", "0.3", "--no-ledger"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 0, r.stderr
+    absent = [tmp_path / "codex" / "sessions", tmp_path / "codex" / "archived_sessions", tmp_path / ".gemini" / "tmp"]
+    assert f"costpanel: not there (yet), watched for in case they appear: {', '.join(map(str, absent))}" in r.stderr
+    assert r.stdout.splitlines()[-1].endswith("not found (yet): ~/codex/sessions, ~/codex/archived_sessions +1 more")
+
+
 def test_a_watch_started_before_any_agent_ran_waits_for_the_logs_to_appear(tmp_path: Path) -> None:
     """Started before the first Claude Code session (no log folder anywhere yet), the watch says it
     waits, then follows the logs once the agent writes them."""
@@ -506,7 +525,7 @@ def test_a_watch_started_before_any_agent_ran_waits_for_the_logs_to_appear(tmp_p
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as proc:
         assert proc.stdout is not None and proc.stderr is not None
         first = proc.stdout.readline()  # the first summary: the watch is set up
-        assert " 0 calls · " in first and "folders not found" in first, first
+        assert " 0 calls · " in first and "not found (yet): " in first, first
         log = tmp_path / "claude" / "projects" / "-home-me-shop" / "s1.jsonl"
         log.parent.mkdir(parents=True)
         now = dt.datetime.now(dt.timezone.utc).isoformat().replace("+00:00", "Z")

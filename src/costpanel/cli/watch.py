@@ -87,9 +87,11 @@ def _roots(args: argparse.Namespace, names: tuple[str, ...]) -> list[Any] | str:
         roots = default_roots(modules)
         if not roots:
             return "the costpanel format has no default place: name the FILE or folder to watch"
-        if not any(r.path.exists() for r in roots):  # no agent has run here yet: wait for its logs
-            print(f"costpanel: no agent logs yet; watching for them to appear in {', '.join(str(r.path) for r in roots)}",
-                  file=sys.stderr)
+        absent = [str(r.path) for r in roots if not r.path.exists()]
+        if len(absent) == len(roots):  # no agent has run here yet: wait for its logs
+            print(f"costpanel: no agent logs yet; watching for them to appear in {', '.join(absent)}", file=sys.stderr)
+        elif absent:  # the tools not used here (yet): named once; the Sources line only counts them
+            print(f"costpanel: not there (yet), watched for in case they appear: {', '.join(absent)}", file=sys.stderr)
         return roots
     # A path whose folder exists may be a log about to be written (an orchestrator's events.jsonl):
     # watched until it appears; one whose folder does not is a typo, said at once.

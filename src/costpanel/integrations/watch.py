@@ -113,15 +113,21 @@ class WatchStats:
         if self.folders_unreadable:
             n = self.folders_unreadable
             parts.append(f"{n:,} folder{'s' * (n != 1)} not readable (logs in {'them' if n != 1 else 'it'} not counted)")
-        if len(self.missing) == 1:
-            parts.append(f"not found: {self.missing[0]}")
-        elif self.missing:
-            parts.append(f"{len(self.missing)} folders not found")
+        if self.missing:  # the first two named (home as ~), the rest counted
+            shown = ", ".join(map(_home_short, self.missing[:2]))
+            more = f" +{len(self.missing) - 2:,} more" if len(self.missing) > 2 else ""
+            parts.append(f"not found (yet): {shown}{more}")
         if self.otlp is not None:
             parts.append(_otlp_part(self.otlp))
         if self.error:
             parts.append(f"watching stopped: {self.error}")
         return sep.join(parts)
+
+
+def _home_short(path: str) -> str:
+    """``~/.codex/sessions`` for a path in the user's home (a Sources line has room for two)."""
+    home = str(Path.home())
+    return "~" + path[len(home):] if home != "/" and (path == home or path.startswith(home + os.sep)) else path
 
 
 def _otlp_part(stats: Any) -> str:
