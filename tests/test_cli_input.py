@@ -77,6 +77,13 @@ def test_demo_refuses_bad_numbers_before_anything_is_written(flag: str, value: s
     assert not db.exists() and list(isolated_user_dirs.iterdir()) == []
 
 
+@pytest.mark.parametrize("value", ["0", "-1", "0.0", "-0.5"])
+def test_a_zero_or_negative_duration_is_told_the_same_rule(value: str) -> None:
+    """0 and -1 break the same rule: one wording for both (-1 was told ">= 0", which 0 satisfies)."""
+    r = costpanel("watch", "--headless", "--no-ledger", "--seconds", value)
+    assert r.returncode == 2 and "expected a number > 0" in r.stderr and ">= 0" not in r.stderr, r.stderr
+
+
 @pytest.mark.parametrize("name", ["shot.jpg", "shot", "shot.png.txt", "folder", "folder/"])
 def test_demo_screenshot_must_be_a_png_file_and_is_checked_before_anything_is_created(
         name: str, tmp_path: Path, isolated_user_dirs: Path) -> None:

@@ -282,6 +282,22 @@ def test_a_file_recognised_once_it_has_a_line_is_read_then(tmp_path: Path) -> No
     assert tracker.snapshot().calls == 1 and watcher.stats().files_set_aside == {}
 
 
+def test_summary_lines_mark_unpriced_spend_as_the_panel_and_report_do(catalog) -> None:
+    from costpanel.cli.watch import _table, summary
+
+    tracker = CostTracker(catalog)
+    tracker.record("gpt-4o", Usage(input=1_000_000), tier="main")  # $2.50
+    tracker.record("claude-zephyr-9", Usage(input=10), tier="main")  # no price
+    stats = WatchStats(folders=1, files=1, calls=2, replaced=0, duplicates=0, lines=2, skipped={}, missing=())
+    line = summary(tracker.snapshot(), stats)
+    assert " $2.50 +? · 2 calls · " in line and " · 1 call unpriced · sources: " in line, line
+    from rich.console import Console
+
+    out = Console(width=200, record=True)
+    out.print(_table(tracker, stats))
+    assert "Today: $2.50 +? · 2 calls · 1,000,010 tokens · 1 call unpriced (claude-zephyr-9)" in out.export_text()
+
+
 def test_stats_line_names_every_reason_most_frequent_first() -> None:
     stats = WatchStats(folders=2, files=1, calls=1_204, replaced=0, duplicates=0, lines=0,
                        skipped={"no usage": 3, "malformed json": 40}, missing=("/x",),

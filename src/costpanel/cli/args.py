@@ -12,7 +12,7 @@ import datetime as dt
 import math
 from collections.abc import Callable
 
-from ..digits import parse_decimal, parse_whole
+from ..digits import DECIMAL_EXAMPLES, parse_decimal, parse_whole
 from ..usage import MAX_COUNT
 
 
@@ -57,8 +57,9 @@ def positive_float(limit: float) -> Callable[[str], float]:
     def parse(text: str) -> float:
         try:
             value = parse_decimal(text)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
+        except ValueError:  # (-1 too: the same words as for 0)
+            raise argparse.ArgumentTypeError(
+                f"expected a number > 0 in digits 0-9 ({DECIMAL_EXAMPLES}), got {text!r}") from None
         if value <= 0:
             raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
         if value > limit:

@@ -221,9 +221,20 @@ END_SLACK_S = 0.05  # `--seconds` is reached when this close to its end
 
 def summary(snap: Any, stats: Any) -> str:
     """One line: time, today's cost, calls, tokens and the Sources line."""
-    unpriced = f" · {snap.unpriced_calls:,} unpriced" if snap.unpriced_calls else ""
-    return (f"{time.strftime('%H:%M:%S')} {format_usd(snap.total_usd)} · {snap.calls:,} call{'s' * (snap.calls != 1)} · "
-            f"{snap.tokens:,} tokens{unpriced} · sources: {stats.line(calls=stats.calls != snap.calls)}")
+    return (f"{time.strftime('%H:%M:%S')} {_cost(snap)} · {snap.calls:,} call{'s' * (snap.calls != 1)} · "
+            f"{snap.tokens:,} tokens{_unpriced(snap)} · sources: {stats.line(calls=stats.calls != snap.calls)}")
+
+
+def _cost(snap: Any) -> str:
+    """Today's cost, ``+?`` when some calls have no price (as the panel and `report` write it)."""
+    return format_usd(snap.total_usd) + (" +?" if snap.unpriced_calls else "")
+
+
+def _unpriced(snap: Any, names: bool = False) -> str:
+    n = snap.unpriced_calls
+    if not n:
+        return ""
+    return f" · {n:,} call{'s' * (n != 1)} unpriced" + (f" ({', '.join(snap.unpriced_labels)})" if names else "")
 
 
 class PipeLines:
@@ -280,9 +291,8 @@ def _table(tracker: Any, stats: Any, alerts: Any = None) -> Any:
     from ..gui.viewmodel import burn_texts  # plain Python: no Dear PyGui
 
     snap = tracker.snapshot()
-    head = Text(f"Today: {format_usd(snap.total_usd)} · {snap.calls:,} call{'s' * (snap.calls != 1)} · {snap.tokens:,} tokens"
-                + (f" · {snap.unpriced_calls:,} calls unpriced ({', '.join(snap.unpriced_labels)})" if snap.unpriced_calls else ""),
-                style="bold")
+    head = Text(f"Today: {_cost(snap)} · {snap.calls:,} call{'s' * (snap.calls != 1)} · {snap.tokens:,} tokens"
+                + _unpriced(snap, names=True), style="bold")
     burn = Text("Burn rate: " + " · ".join(burn_texts(snap)))  # as the panel says it: from the run's first call
     tiers = Table(title="By tier", title_justify="left")
     for col in ("Tier", "Calls", "Tokens", "Cost", "Share"):
