@@ -7,12 +7,16 @@ import datetime as dt
 import gzip
 import http.client
 import json
+import os
+import shutil
+import subprocess
 import time
 import socket
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -598,3 +602,24 @@ def test_an_ipv6_host_is_served(tracker: CostTracker) -> None:
         with urllib.request.urlopen(request, timeout=10) as response:
             assert response.status == 200
         assert receiver.stats.recorded == 1
+
+
+@pytest.mark.skipif(shutil.which("curl") is None and os.environ.get("CI") != "true", reason="curl not installed")
+def test_the_docs_curl_example_is_counted_as_written(tracker: CostTracker) -> None:
+    """docs/integrations.md's try-it block, run by bash as pasted (curl, the heredoc, the time now)."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "integrations.md").read_text()
+    block = text.split("To try it without Claude Code", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
+    events: list[Event] = []
+    tracker.subscribe(events.append)
+    receiver = OtlpReceiver(tracker, port=0)
+    port = receiver.start()
+    try:
+        done = subprocess.run(["bash", "-c", block.replace("4318", str(port))], capture_output=True, text=True,
+                              timeout=30)
+    finally:
+        receiver.stop()
+    assert (done.returncode, done.stdout) == (0, "{}"), done.stderr
+    [event] = events
+    assert (event.model, event.tier, event.session, event.cost_usd) == ("claude-haiku-4-5", "main", "try-otlp",
+                                                                         Decimal("0.0025"))
+    assert abs(event.ts - time.time()) < 60  # "the time now"

@@ -52,7 +52,8 @@ def add_parser(sub: Any) -> None:
                    help="ledger file (default: COSTPANEL_DB or the user data dir)")
     p.add_argument("--no-ledger", action="store_true", help="keep the calls in memory only")
     p.add_argument("--otlp-port", type=_port, default=None, metavar="PORT",
-                   help="also receive OTLP/HTTP logs and traces on PORT (4318 by convention)")
+                   help="also receive OTLP/HTTP logs and traces on PORT (4318 by convention; needs the otel "
+                        "extra: pip install -e '.[otel]')")
     p.add_argument("--otlp-host", default=None, metavar="HOST",
                    help="address the OTLP receiver listens on (default 127.0.0.1: this machine only)")
     p.add_argument("--guard", type=types.guard_spec, action="append", default=[], metavar="USD[@SCOPE]",
