@@ -134,6 +134,9 @@ def test_a_deleted_file_is_counted_and_forgotten_with_its_skips_kept(tmp_path: P
     assert t.lines == 2
     assert t.read(f) == []  # no longer followed: nothing, and not counted twice
     assert t.file_problems() == {DELETED: 1}
+    f.write_bytes(line(3))  # written again (a session folder re-made): followed, no longer said to be gone
+    assert ids(t.follow(f, jsonl)) == ["call-3"]
+    assert t.file_problems() == {} and t.skipped() == {MALFORMED: 1}  # the old lines' skips stay counted
 
 
 def test_an_unreadable_file_is_counted_once_and_read_when_it_is_back(tmp_path: Path) -> None:

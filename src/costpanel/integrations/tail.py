@@ -144,7 +144,8 @@ class Tail:
 
     def __init__(self) -> None:
         self.files: dict[Path, FollowedFile] = {}
-        self.problems = Skips()  # files deleted or unreadable while followed
+        self.problems = Skips()  # files unreadable (or a reader failed) while followed
+        self._deleted: set[Path] = set()  # files deleted while followed, and not written again since
         self._gone = Skips()  # lines skipped in files no longer followed
         self._gone_lines = 0
 
@@ -152,6 +153,7 @@ class Tail:
         """Start following ``path`` (read as ``source``'s log) and return its calls so far."""
         if path not in self.files:
             self.files[path] = FollowedFile(path, source)
+            self._deleted.discard(path)  # written again (a log rotated, a session folder re-made): read, not gone
         return self.read(path)
 
     def read(self, path: Path) -> list[LogCall]:
@@ -163,7 +165,7 @@ class Tail:
             calls = followed.read()
         except FileNotFoundError:
             self.forget(path)
-            self.problems[DELETED] += 1
+            self._deleted.add(path)
             return []
         except OSError:  # permission, I/O error, a folder where the file was: counted once, retried
             if followed.problem is None:
@@ -211,5 +213,9 @@ class Tail:
         return found
 
     def file_problems(self) -> Skips:
-        """Files by what happened to them: deleted while watched, unreadable, a reader error."""
-        return Skips({reason: n for reason, n in self.problems.items() if n > 0})
+        """Files by what happened to them: deleted while watched (and not there again), unreadable, a
+        reader error."""
+        problems = Skips({reason: n for reason, n in self.problems.items() if n > 0})
+        if self._deleted:
+            problems[DELETED] = len(self._deleted)
+        return problems
