@@ -26,7 +26,7 @@ from costpanel.integrations import ingest, registry
 from costpanel.money import format_usd, usd_str
 from costpanel.integrations.ingest import ImportResult, Importer, import_logs, plan
 from costpanel.integrations.logs import BLANK, DOCUMENT, MALFORMED, TORN, UNREADABLE, LogCall
-from costpanel.pricing import Catalog
+from costpanel.pricing import Catalog, load_catalog
 
 # The ledger's true upsert (an id stored with fewer tokens replaced) and imported sessions stored as
 # ended came with issue 11's §0 change (events.REPLACED); on a tree without it these are expected to fail.
@@ -248,7 +248,52 @@ def test_json_output_has_the_documented_keys_and_types(logs: Path, db: Path, tmp
     assert data == {"files": 1, "lines": 4, "usage_lines": 4, "added": 2, "replaced": 1, "duplicates": 1, "unpriced": 0,
                     "skipped": {}, "sources": {"costpanel": 1}, "unreadable": {}, "unpriced_models": {},
                     "errors": [], "waiting": [], "added_unpriced": 0, "added_cost_usd": usd_str(cost(1, 5) + cost(3, 3)),
-                    "added_from_utc": "2026-12-01T10:00:00Z", "added_to_utc": "2026-12-01T10:00:00Z"}
+                    "added_from_utc": "2026-12-01T10:00:00Z", "added_to_utc": "2026-12-01T10:00:00Z",
+                    "replaced_cost_change_usd": "0", "priced_now": 0}  # (a1's partial never reached the ledger)
+
+
+MYSTERY = """\
+provider = "mystery"
+name = "Mystery"
+sources = ["https://mystery.example/pricing"]
+checked = 2026-01-01
+
+[[models]]
+id = "mystery-model-9"
+
+[[models.prices]]
+effective = 2025-01-01
+source = "https://mystery.example/pricing"
+input = 2
+output = 10
+"""
+
+
+def test_an_import_after_a_price_was_added_says_what_the_ledger_gained(logs: Path, db: Path, tmp_path: Path) -> None:
+    """Imported while its model had no price, then again with a price file for it: the calls are
+    replaced, and the summary says by how much the ledger's cost moved and how many are priced now."""
+    (logs / "a.jsonl").write_text(line("x1", 1_000_000, 100_000, model="mystery-model-9")
+                                  + line("x2", 500_000, 0, model="mystery-model-9"))
+    first = import_logs([logs], "costpanel", db, workers=1, tracker=CostTracker(load_catalog(overrides=False)))
+    assert (first.added, first.unpriced, first.replaced) == (2, 2, 0)
+    prices = tmp_path / "mystery.toml"
+    prices.write_text(MYSTERY)
+    again = import_logs([logs], "costpanel", db, workers=1,
+                        tracker=CostTracker(load_catalog(overrides=False, extra=[prices])))
+    assert (again.added, again.replaced, again.duplicates, again.priced_now) == (0, 2, 0, 2)
+    assert again.replaced_cost_units == (2 + 1 + 1) * 10**12  # $2 + $1 input, $1 output
+    assert again.as_json()["replaced_cost_change_usd"] == "4"
+    r = costpanel("import", str(logs), "--db", str(db), "--source", "costpanel", env=isolated_env(tmp_path))
+    assert "replaced calls changed" not in r.stdout  # nothing changed a third time
+
+
+def test_the_summary_says_when_replaced_calls_changed_the_ledger(logs: Path, db: Path, tmp_path: Path) -> None:
+    (logs / "a.jsonl").write_text(line("p1", 1000, 10))
+    costpanel("import", str(logs), "--db", str(db), env=isolated_env(tmp_path))
+    (logs / "a.jsonl").write_text(line("p1", 1000, 410))  # its final line: 400 more output tokens
+    r = costpanel("import", str(logs), "--db", str(db), env=isolated_env(tmp_path))
+    assert f"replaced calls changed the ledger's cost by +{format_usd(Decimal(str(cost(0, 400))))}" in r.stdout, \
+        r.stdout
 
 
 def test_the_summary_says_what_the_ledger_gained_its_cost_and_days(logs: Path, db: Path, tmp_path: Path) -> None:

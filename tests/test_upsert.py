@@ -155,7 +155,7 @@ def test_a_backfill_counts_added_replaced_and_duplicates_and_twice_adds_nothing(
         assert backfill.write([event("b", PARTIAL, 10, t0)]) == Upserted(0, 0, 1)  # fewer: the stored call stays
         # the live watcher stored a partial of "c" before the import saw its final line
         assert backfill.write([event("c", PARTIAL, 10, t0 + 900)]) == Upserted(1, 0, 0)
-        assert backfill.write([event("c", FINAL, 99, t0 + 901, tier="subagent")]) == Upserted(0, 1, 0)
+        assert backfill.write([event("c", FINAL, 99, t0 + 901, tier="subagent")]) == Upserted(0, 1, 0, 89, 0)
     conn = sqlite3.connect(db)
     try:
         assert rows(conn, "SELECT event_id, tier, output, cost_units FROM events ORDER BY event_id") == [
@@ -210,7 +210,7 @@ def test_live_and_backfilled_copies_of_a_call_count_once(tmp_path: Path, catalog
 
     if live_first:
         live()
-        assert imported() == Upserted(0, 1, 0)
+        assert imported()[:3] == (0, 1, 0)
     else:
         assert imported() == Upserted(1, 0, 0)
         live()
@@ -235,7 +235,7 @@ def test_a_replacement_beside_a_repeated_discarded_attempt_rolls_up_the_replacem
 
     with Backfill(db) as backfill:
         assert backfill.write([attempt(PARTIAL), event("x", PARTIAL, 10, t0)]) == Upserted(2, 0, 0)
-        assert backfill.write([attempt(PARTIAL), event("x", FINAL, 99, t0)]) == Upserted(0, 1, 1)
+        assert backfill.write([attempt(PARTIAL), event("x", FINAL, 99, t0)]) == Upserted(0, 1, 1, 89)
     conn = sqlite3.connect(db)
     try:
         assert rows(conn, "SELECT status, SUM(calls), SUM(output), SUM(cost_units) FROM rollup GROUP BY status "
@@ -249,7 +249,7 @@ def test_a_batch_of_new_calls_and_replacements_rolls_up_both(tmp_path: Path) -> 
     t0 = 1_780_000_000.0
     with Backfill(db) as backfill:
         assert backfill.write([event("a", PARTIAL, 10, t0)]) == Upserted(1, 0, 0)
-        assert backfill.write([event("b", FINAL, 99, t0 + 5), event("a", FINAL, 99, t0 + 1)]) == Upserted(1, 1, 0)
+        assert backfill.write([event("b", FINAL, 99, t0 + 5), event("a", FINAL, 99, t0 + 1)]) == Upserted(1, 1, 0, 89)
     conn = sqlite3.connect(db)
     try:
         assert rows(conn, "SELECT SUM(calls), SUM(output), SUM(cost_units) FROM rollup") == [(2, 1480, 198)]
@@ -258,12 +258,20 @@ def test_a_batch_of_new_calls_and_replacements_rolls_up_both(tmp_path: Path) -> 
         conn.close()
 
 
+def test_a_call_stored_without_a_price_and_imported_again_with_one_says_what_it_changed(tmp_path: Path) -> None:
+    t0 = 1_780_000_000.0
+    with Backfill(tmp_path / "ledger.sqlite3") as backfill:
+        assert backfill.write([event("d", FINAL, None, t0)]) == Upserted(1, 0, 0)  # type: ignore[arg-type]
+        assert backfill.write([event("d", FINAL, 99, t0)]) == Upserted(0, 1, 0, replaced_units=99, priced_now=1)
+        assert backfill.write([event("d", FINAL, 99, t0)]) == Upserted(0, 0, 1)  # once priced: nothing more
+
+
 def test_batches_written_together_are_one_transaction_counted_each(tmp_path: Path) -> None:
     db = tmp_path / "ledger.sqlite3"
     t0 = 1_780_000_000.0
     with Backfill(db) as backfill:
         assert backfill.write_each([[event("a", PARTIAL, 10, t0)], [event("a", FINAL, 99, t0 + 1), event("b", FINAL, 99, t0)],
-                                    [event("b", PARTIAL, 10, t0)]]) == [Upserted(1, 0, 0), Upserted(1, 1, 0),
+                                    [event("b", PARTIAL, 10, t0)]]) == [Upserted(1, 0, 0), Upserted(1, 1, 0, 89),
                                                                         Upserted(0, 0, 1)]
         with pytest.raises(AttributeError):  # a later batch fails: the earlier ones are not kept either
             backfill.write_each([[event("c", FINAL, 99, t0)], [object()]])  # type: ignore[list-item]

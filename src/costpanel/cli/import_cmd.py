@@ -131,6 +131,13 @@ def _print(result: Any, looked_in: str, source: str = "all", others: int = 0, fi
         unpriced = f" + {result.added_unpriced:,} unpriced" if result.added_unpriced else ""
         out.append(f"added {result.added:,} call(s) from {first} to {last}: {cost}{unpriced}"
                    f" (costpanel report --range {first}..{last})")
+    if result.replaced_cost_units or result.priced_now:  # a re-import after a price was added, or partials completed
+        from ..money import format_usd, units_to_usd
+
+        units = result.replaced_cost_units
+        change = ("+" if units >= 0 else "-") + format_usd(units_to_usd(abs(units)))
+        now = f"; {result.priced_now:,} of them had no price and have one now" if result.priced_now else ""
+        out.append(f"replaced calls changed the ledger's cost by {change}{now}")
     if result.replaced or result.duplicates:
         out.append("usage lines = added + replaced + duplicates: a call streams as several lines, or was "
                    "stored before; it is stored once, with its most tokens")

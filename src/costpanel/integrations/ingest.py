@@ -97,6 +97,8 @@ class ImportResult:
     errors: list[str] = field(default_factory=list)  # a few bad lines, each naming file, line and field
     waiting: list[str] = field(default_factory=list)  # a few last lines still being written (torn), named
     added_cost_units: int = 0  # exact cost of the calls added (1e-12 USD), as stored at the end; unpriced ones aside
+    replaced_cost_units: int = 0  # what the replaced calls changed the ledger's priced cost by (1e-12 USD)
+    priced_now: int = 0  # replaced calls that had no price and have one now (a price added since)
     added_unpriced: int = 0  # calls added without a price
     added_from: float | None = None  # epoch seconds of the first and the last call added (None: none added)
     added_to: float | None = None
@@ -116,6 +118,7 @@ class ImportResult:
         from ..money import units_to_usd, usd_str
 
         data["added_cost_usd"] = usd_str(units_to_usd(data.pop("added_cost_units")))
+        data["replaced_cost_change_usd"] = usd_str(units_to_usd(data.pop("replaced_cost_units")))
         for key in ("added_from", "added_to"):  # ISO 8601 UTC, as the ledger's events view says times
             ts = data.pop(key)
             data[f"{key}_utc"] = None if ts is None else dt.datetime.fromtimestamp(ts, _UTC).isoformat().replace(
@@ -526,6 +529,8 @@ class Importer:
         result = self.result
         for raised, done in stored:
             result.added += done.added
+            result.replaced_cost_units += done.replaced_units
+            result.priced_now += done.priced_now
             # The lines a kept call superseded in this batch: replaced if the call was new to the
             # ledger, else duplicates (the ledger held one of them already, usually the latest: a
             # session imported while it streamed; see the module's docstring)

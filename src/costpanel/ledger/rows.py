@@ -420,7 +420,7 @@ def write_events(conn: sqlite3.Connection, events: Iterable[Event], dims: Dims |
     says which); an id stored with as many tokens or more, or twice in ``events``, is written once.
     ``dims`` is the writer's cache of dimension ids; without one, ids are looked up per call.
     """
-    added, replaced, _ = upsert_events(conn, events, dims)
+    added, replaced = upsert_events(conn, events, dims)[:2]
     return added + replaced
 
 
@@ -430,6 +430,8 @@ class Upserted(NamedTuple):
     added: int  # calls stored for the first time
     replaced: int  # stored calls whose usage a call with more tokens (same event id) replaced
     duplicates: int  # calls that changed nothing: their id was stored with as many tokens or more
+    replaced_units: int = 0  # what the replacements changed the priced cost by (1e-12 USD)
+    priced_now: int = 0  # replaced calls stored without a price that have one now (a price added since)
 
 
 def upsert_events(conn: sqlite3.Connection, events: Iterable[Event], dims: Dims | None = None) -> Upserted:
@@ -447,6 +449,7 @@ def upsert_events(conn: sqlite3.Connection, events: Iterable[Event], dims: Dims 
     dims = dims if dims is not None else Dims()
     has_ids = any(map(_EVENT_ID, batch))
     replacing: list[Event] = []
+    delta = priced_now = 0
     if has_ids:
         batch = _most_tokens(batch)
     columns: _Columns | None = _Columns(conn, dims, batch)
@@ -462,6 +465,9 @@ def upsert_events(conn: sqlite3.Connection, events: Iterable[Event], dims: Dims 
             _, replacing, old, _ = _split_stored(conn, clashed)
             if replacing:
                 _replace_rows(conn, dims, replacing, old)
+                was = [row[-1] for row in old]  # the stored cost (None: unpriced)
+                delta = sum(e.cost_units or 0 for e in replacing) - sum(c or 0 for c in was)
+                priced_now = sum(c is None and e.cost_units is not None for e, c in zip(replacing, was, strict=True))
     added = len(batch)
     batch += replacing  # (a replacement only comes with a clash: the columns are None already)
     if batch:
@@ -471,4 +477,4 @@ def upsert_events(conn: sqlite3.Connection, events: Iterable[Event], dims: Dims 
         _ROLLUP.run_rows(conn, rollups)
         _HOURLY.run_rows(conn, _hourly_rows(rollups))
         _SESSIONS.run_rows(conn, [(session, first, last_ts) for session, (first, last_ts) in spans.items()])
-    return Upserted(added, len(replacing), given - added - len(replacing))
+    return Upserted(added, len(replacing), given - added - len(replacing), delta, priced_now)
