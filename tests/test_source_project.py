@@ -14,7 +14,7 @@ import pytest
 
 from costpanel import CostTracker, Usage
 from costpanel.events import COMMITTED, DISCARDED, Event
-from costpanel.ledger.queries import calls_in, open_read_only, parse_range, report
+from costpanel.ledger.queries import NO_GROUP, calls_in, open_read_only, parse_range, report
 from costpanel.ledger.store import connect
 from costpanel.pricing import Catalog
 from costpanel.sources import API, KNOWN_SOURCES, check_project, check_source
@@ -160,7 +160,7 @@ def test_the_ledger_keeps_source_and_project_and_reports_group_by_them(catalog: 
     got = reports(db, "source", "project", "tier", "model")
     for by in ("source", "project", "tier", "model"):
         def key(e: Event, by: str = by) -> str:
-            return {"source": e.source, "project": e.project or "-", "tier": e.tier,
+            return {"source": e.source, "project": e.project or NO_GROUP, "tier": e.tier,
                     "model": e.matched or e.model}[by]
         assert got[by] == sums_by([(key(e), *e.usage, e.cost_units) for e in calls]), by
     # the hourly and 15-minute roll-ups agree with each other per source and project
@@ -237,7 +237,7 @@ def test_an_older_ledger_migrates_with_every_call_from_the_api_and_the_same_repo
     got = reports(path, "session", "tier", "model", "source", "project", "day")
     assert {by: got[by] for by in expected} == expected
     everything = tuple(map(sum, zip(*expected["session"].values())))
-    assert got["source"] == {"api": everything} and got["project"] == {"-": everything}
+    assert got["source"] == {"api": everything} and got["project"] == {NO_GROUP: everything}
     assert sum(v[0] for v in got["day"].values()) == everything[0]  # (each day: test_ledger's v1 test)
 
     # The migrated file keeps working: the open session resumes with its totals, new calls from
@@ -252,7 +252,7 @@ def test_an_older_ledger_migrates_with_every_call_from_the_api_and_the_same_repo
     got = reports(path, "source", "project", "session")
     assert got["source"]["claude-code"] == sums_by([("x", *new.usage, new.cost_units)])["x"]
     assert got["source"]["api"] == everything
-    assert got["project"] == {"-": everything, "/src/shop": got["source"]["claude-code"]}
+    assert got["project"] == {NO_GROUP: everything, "/src/shop": got["source"]["claude-code"]}
     assert got["session"][open_session][0] == expected["session"][open_session][0] + 1
 
 
