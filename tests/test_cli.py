@@ -163,6 +163,21 @@ def test_imported_litellm_prices_validate_and_price_a_new_model(tmp_path: Path, 
     assert data["cost_usd"] == "0.002"  # 1000 x $0.50/M + 1000 x $1.50/M
 
 
+def test_an_imported_direct_api_model_prices_under_the_name_its_api_reports(tmp_path: Path) -> None:
+    """LiteLLM keys xAI's models `xai/…`; xAI's API reports the bare name. Both are priced once
+    imported ($2 / $10 per 1M: 1,000 in + 100 out = $0.003)."""
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"xai/grok-acme": {"litellm_provider": "xai", "mode": "chat",
+                                                    "input_cost_per_token": 2e-06, "output_cost_per_token": 1e-05}}))
+    out = tmp_path / "litellm.toml"
+    assert costpanel("pricing", "import-litellm", str(prices), "-o", str(out)).returncode == 0
+    for name in ("grok-acme", "xai/grok-acme"):
+        priced = costpanel("price", name, "--input", "1000", "--output", "100", "--json",
+                           env={"COSTPANEL_PRICING": str(out)})
+        assert priced.returncode == 0, priced.stdout + priced.stderr
+        assert json.loads(priced.stdout)["cost_usd"] == "0.003", name
+
+
 def test_import_litellm_to_stdout_writes_toml() -> None:
     r = costpanel("pricing", "import-litellm", str(LITELLM_SAMPLE), "-o", "-")
     assert r.returncode == 0, r.stderr

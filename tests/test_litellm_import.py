@@ -24,6 +24,7 @@ from costpanel.pricing.litellm_import import (
     ImportResult,
     convert_litellm,
     load_litellm_json,
+    model_name,
 )
 from costpanel.pricing.schema import ModelSpec, PricePeriod, ProviderFile
 
@@ -102,7 +103,7 @@ def test_output_is_a_valid_provider_file(result: ImportResult) -> None:
     assert parsed.name == "LiteLLM import"
     assert parsed.checked == CHECKED
     assert parsed.sources == (DEFAULT_SOURCE,)
-    assert [m.id for m in parsed.models] == list(result.imported)
+    assert len(parsed.models) == len(result.imported)  # each LiteLLM key imported is one model
 
 
 def test_imported_and_skipped_are_exactly_the_expected_entries(sample: dict[str, Any], result: ImportResult) -> None:
@@ -123,15 +124,27 @@ def test_every_period_starts_on_checked_with_the_given_source(sample: dict[str, 
         assert period.source == source
 
 
-def test_ids_keep_provider_prefixes_and_name_is_the_key(models: dict[str, ModelSpec]) -> None:
-    for key in (
-        "gemini/gemini-2.5-pro",
-        "azure/gpt-4o",
-        "bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0",
-        "vertex_ai/claude-sonnet-4-6@default",
-    ):
+def test_routed_platforms_keep_their_prefix_and_direct_apis_are_named_as_their_api_reports(
+        models: dict[str, ModelSpec]) -> None:
+    """``azure/gpt-4o`` is Azure's offering (its own price): it keeps the prefix. ``xai/grok-…`` and
+    ``gemini/gemini-…`` are the providers' own APIs, whose calls report the bare name: that is the
+    id, LiteLLM's key an alias (so a call named either way is priced)."""
+    for key in ("azure/gpt-4o", "bedrock/us.anthropic.claude-3-5-haiku-20241022-v1:0",
+                "vertex_ai/claude-sonnet-4-6@default", "openrouter/acme/no-mode-model"):
         assert models[key].name == key
         assert models[key].aliases == ()
+    for key, bare in (("gemini/gemini-2.5-pro", "gemini-2.5-pro"), ("xai/grok-4-fast-reasoning", "grok-4-fast-reasoning")):
+        assert key not in models
+        assert (models[bare].name, models[bare].aliases) == (bare, (key,))
+
+
+def test_a_direct_api_model_listed_with_and_without_its_prefix_is_one_model() -> None:
+    entry = {"litellm_provider": "xai", "mode": "chat", "input_cost_per_token": 2e-06, "output_cost_per_token": 1e-05}
+    result = convert_litellm({"xai/grok-acme": entry, "grok-acme": entry}, checked=CHECKED)
+    assert [m.id for m in parse(result).models] == ["grok-acme"]
+    assert len(result.imported) == 1 and len(result.skipped) == 1
+    assert model_name("xai/grok-acme", entry) == "grok-acme"
+    assert model_name("azure/grok-acme", {**entry, "litellm_provider": "azure"}) == "azure/grok-acme"
 
 
 def test_prices_are_written_in_plain_decimal_notation(result: ImportResult) -> None:
@@ -162,7 +175,7 @@ def test_conversion_is_exact_where_float_arithmetic_is_not(models: dict[str, Mod
     haiku_45 = only_period(models["claude-haiku-4-5"])
     assert haiku_45.cache_read == Decimal("0.1")
     assert haiku_45.note is None
-    assert only_period(models["xai/grok-4-fast-reasoning"]).input == Decimal("0.2")
+    assert only_period(models["grok-4-fast-reasoning"]).input == Decimal("0.2")
 
 
 def test_responses_and_completion_modes_are_imported(models: dict[str, ModelSpec]) -> None:
@@ -210,7 +223,7 @@ def test_anthropic_200k_tier_carries_every_bucket(models: dict[str, ModelSpec]) 
 
 
 def test_gemini_200k_tier_ignores_priority_variants(models: dict[str, ModelSpec]) -> None:
-    period = only_period(models["gemini/gemini-2.5-pro"])
+    period = only_period(models["gemini-2.5-pro"])
     assert (period.input, period.output, period.cache_read) == (Decimal("1.25"), Decimal("10"), Decimal("0.125"))
     (tier,) = period.tiers
     assert tier.above_prompt_tokens == 200000
@@ -249,7 +262,7 @@ def test_missing_tier_buckets_fall_back_to_base_prices_with_a_note() -> None:
 
 
 def test_xai_inclusive_threshold_is_written_one_lower(models: dict[str, ModelSpec]) -> None:
-    period = only_period(models["xai/grok-4-fast-reasoning"])
+    period = only_period(models["grok-4-fast-reasoning"])
     (tier,) = period.tiers
     assert tier.above_prompt_tokens == 127999
     assert (tier.input, tier.output, tier.cache_read) == (Decimal("0.4"), Decimal("1"), Decimal("0.05"))
@@ -377,7 +390,7 @@ def test_ids_costpanel_cannot_use_are_skipped() -> None:
     assert dict(result.skipped) == {key: REASON_BAD_ID for key in data if key != "acme/fine"}
 
 
-def test_skip_known_is_asked_with_the_exact_key(sample: dict[str, Any]) -> None:
+def test_skip_known_is_asked_with_the_exact_key_and_the_apis_name(sample: dict[str, Any]) -> None:
     asked: list[str] = []
 
     def known(name: str) -> bool:
@@ -389,8 +402,9 @@ def test_skip_known_is_asked_with_the_exact_key(sample: dict[str, Any]) -> None:
     assert reasons["gpt-4o"] == REASON_KNOWN
     assert reasons["gemini/gemini-2.5-pro"] == REASON_KNOWN
     assert set(result.imported) == EXPECTED_IMPORTED - {"gpt-4o", "gemini/gemini-2.5-pro"}
-    assert {m.id for m in parse(result).models} == set(result.imported)
+    assert len(parse(result).models) == len(result.imported)
     assert "gemini/gemini-2.5-pro" in asked and "azure/gpt-4o" in asked
+    assert "grok-4-fast-reasoning" in asked  # a direct API's entry: asked under the name its API reports too
 
 
 def test_nothing_importable_gives_empty_text() -> None:

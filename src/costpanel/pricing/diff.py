@@ -24,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
+from .litellm_import import LITELLM_PROVIDERS
 from .retirement import is_retired
 
 if TYPE_CHECKING:
@@ -44,11 +45,6 @@ RATE_FIELDS: tuple[tuple[str, str], ...] = (
 GENAI_PROVIDERS: Mapping[str, str] = {
     "openai": "openai", "anthropic": "anthropic", "google": "google", "x-ai": "xai",
     "mistral": "mistral", "deepseek": "deepseek", "perplexity": "perplexity",
-}
-# LiteLLM ``litellm_provider`` -> ours (direct APIs only: not vertex_ai, bedrock, azure …).
-LITELLM_PROVIDERS: Mapping[str, str] = {
-    "openai": "openai", "text-completion-openai": "openai", "anthropic": "anthropic", "gemini": "google",
-    "xai": "xai", "mistral": "mistral", "deepseek": "deepseek", "perplexity": "perplexity",
 }
 _LITELLM_TEXT_MODES = frozenset({"chat", "completion", "responses"})
 

@@ -270,6 +270,23 @@ def _read_tiers(
     return tiers
 
 
+# LiteLLM ``litellm_provider`` -> ours (direct APIs only: not vertex_ai, bedrock, azure …).
+LITELLM_PROVIDERS: Mapping[str, str] = {
+    "openai": "openai", "text-completion-openai": "openai", "anthropic": "anthropic", "gemini": "google",
+    "xai": "xai", "mistral": "mistral", "deepseek": "deepseek", "perplexity": "perplexity",
+}
+
+
+def model_name(key: str, entry: Mapping[str, Any]) -> str:
+    """The name a provider's own API reports for LiteLLM's ``key``: ``grok-4`` for ``xai/grok-4``
+    (LiteLLM's routing prefix, where it is the entry's direct-API provider). A routed offering of
+    another platform (``azure/gpt-4o``, ``bedrock/…``) keeps its prefix: its price is not the API's."""
+    provider = entry.get("litellm_provider")
+    if isinstance(provider, str) and provider in LITELLM_PROVIDERS and key.startswith(provider + "/"):
+        return key[len(provider) + 1:]
+    return key
+
+
 def _convert_entry(
     key: str, entry: Mapping[str, Any], *, checked: dt.date, source: str, listed_twice: bool
 ) -> dict[str, Any]:
@@ -337,12 +354,15 @@ def _convert_entry(
     mode = entry.get("mode")
     described = [f"litellm_provider {provider}"] if isinstance(provider, str) else []
     described.append(f"mode {mode}" if isinstance(mode, str) else "no mode given")
+    name = model_name(key, entry)
     spec: dict[str, Any] = {
-        "id": key,
-        "name": key,
+        "id": name,
+        "name": name,
         "prices": [period],
         "note": f"Imported from LiteLLM ({', '.join(described)}).",
     }
+    if name != key:  # LiteLLM's routed name prices too (the catalog strips known prefixes anyway)
+        spec["aliases"] = [key]
     try:
         ModelSpec.model_validate(spec)
     except ValidationError as exc:
@@ -419,7 +439,7 @@ def _render(models: list[dict[str, Any]], *, checked: dt.date, source: str, skip
     rate_order = [ours for ours, _ in RATE_FIELDS]
     for model in models:
         lines += ["", "[[models]]"]
-        lines += [f"{k} = {_toml_value(model[k])}" for k in ("id", "name", "note") if k in model]
+        lines += [f"{k} = {_toml_value(model[k])}" for k in ("id", "name", "aliases", "note") if k in model]
         for period in model["prices"]:
             lines += ["", "  [[models.prices]]"]
             order = ["effective", "source", *rate_order, "per_1k_requests", "note"]
@@ -445,8 +465,9 @@ def convert_litellm(
     """Convert LiteLLM's price list (already parsed) into a costpanel override file.
 
     Every imported model gets one price period starting on ``checked`` (when its prices were
-    read from LiteLLM) with ``source`` as its source. Models come out sorted by id; every entry
-    not imported is listed in ``skipped`` with the reason.
+    read from LiteLLM) with ``source`` as its source. Models come out in the order of their
+    LiteLLM keys, named as :func:`model_name` says (``imported`` lists the keys); every entry not
+    imported is listed in ``skipped`` with the reason.
     """
     if isinstance(checked, dt.datetime) or not isinstance(checked, dt.date):
         raise TypeError(f"checked must be a datetime.date, got {checked!r}")
@@ -480,10 +501,11 @@ def convert_litellm(
         if mode is not None and (not isinstance(mode, str) or mode not in CHAT_MODES):
             skipped.append((key, f"mode {mode!r} is not a chat model (imports chat, completion, responses)"))
             continue
-        if skip_known(key):
+        name = model_name(key, entry)
+        if skip_known(key) or skip_known(name):
             skipped.append((key, REASON_KNOWN))
             continue
-        if key in seen:
+        if name in seen:  # `xai/grok-x` and `grok-x` both listed: one model
             skipped.append((key, REASON_DUPLICATE))
             continue
         try:
@@ -491,7 +513,7 @@ def convert_litellm(
         except _Skip as why:
             skipped.append((key, str(why)))
             continue
-        seen.add(key)
+        seen.add(name)
         models.append(spec)
         imported.append(key)
 
