@@ -121,6 +121,20 @@ def test_price_with_an_override_that_is_not_utf8_fails_on_one_line_naming_it(
         load_catalog(extra=[bad])
 
 
+def test_an_override_with_several_problems_lists_each_on_a_line_of_its_own(isolated_user_dirs: Path) -> None:
+    """As `pricing check` lists them: a head line, then one line a problem (not one line with
+    literal backslash-n escapes in it)."""
+    bad = isolated_user_dirs / "pricing" / "bad.toml"
+    bad.parent.mkdir()
+    bad.write_text('provider = "acme"\nname = "Acme"\n')  # no sources, no checked date, no models
+    r = costpanel("price", "gpt-4o", "--input", "10")
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    head, *problems = r.stderr.strip().splitlines()
+    assert head.startswith("error: invalid pricing data (") and head.endswith(" problems):"), head
+    assert len(problems) == int(head.split("(")[1].split()[0]) >= 2
+    assert all(line.startswith(f"  {bad}") for line in problems) and "\\n" not in r.stderr, r.stderr
+
+
 def test_pricing_check_notes_an_override_that_replaces_a_bundled_model(isolated_user_dirs: Path) -> None:
     override = isolated_user_dirs / "pricing" / "x.toml"
     override.parent.mkdir()

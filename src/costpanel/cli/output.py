@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -48,17 +49,23 @@ def console(stderr: bool = False) -> Any:
     return c
 
 
-def error(message: str) -> None:
+def error(message: str, details: Sequence[str] = ()) -> None:
+    """``error: message`` on stderr, then each of ``details`` indented on a line of its own (each
+    made printable: a path's escapes are shown, not run; a newline inside one stays visible)."""
     from rich.markup import escape
 
-    console(stderr=True).print(f"[bold red]error:[/] {escape(printable(message))}")  # a path's escapes shown, not run
+    out = console(stderr=True)
+    out.print(f"[bold red]error:[/] {escape(printable(message))}")
+    for line in details:
+        out.print(f"  {escape(printable(line))}")
 
 
-def pricing_problems(exc: Any) -> str:
-    """A PricingError for the terminal: one line for one problem, a list for several."""
+def pricing_problems(exc: Any) -> tuple[str, list[str]]:
+    """A PricingError for the terminal: one line for one problem; for several, a head line and
+    one line each (as `costpanel pricing check` lists them)."""
     if len(exc.problems) == 1:
-        return f"invalid pricing data: {exc.problems[0]}"
-    return str(exc)
+        return f"invalid pricing data: {exc.problems[0]}", []
+    return f"invalid pricing data ({len(exc.problems)} problems):", list(exc.problems)
 
 
 def catalog_or_none() -> Any:
@@ -68,5 +75,5 @@ def catalog_or_none() -> Any:
     try:
         return load_catalog()
     except PricingError as exc:
-        error(pricing_problems(exc))
+        error(*pricing_problems(exc))
         return None

@@ -52,7 +52,7 @@ def open_tracker(args: argparse.Namespace, session: str, **options: Any) -> Any:
             check_integrity(args.db.expanduser() if args.db else default_path())
         return CostTracker(ledger=None if args.no_ledger else (args.db or True), session=session, **options)
     except PricingError as exc:
-        error(pricing_problems(exc))
+        error(*pricing_problems(exc))
     except LedgerError as exc:
         error(f"{exc} (use --no-ledger to run without one)")
     return None
