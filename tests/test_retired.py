@@ -244,6 +244,8 @@ def test_every_retirement_day_is_sourced(catalog: Catalog) -> None:
                       "(calls now fail or are redirected)")),
     ("acme-old", ("--at", "2025-03-01"), "note: acme-old was retired on 2025-07-14 (calls now fail or are redirected)"),
     ("acme-soon", (), "note: acme-soon retires on 2099-01-15; calls after that day will fail or be redirected"),
+    ("acme-soon", ("--at", "2099-06-01"), ("note: acme-soon retires on 2099-01-15: a call on 2099-06-01 comes after "
+                                           "that day (it would fail or be redirected); priced at its last price")),
     ("acme-now", (), None),
 ])
 def test_price_says_a_model_is_retired_or_when_it_retires(acme: Path, model_id: str, args: tuple[str, ...],

@@ -109,6 +109,9 @@ def _retirement_note(q: Any) -> str:
         return ""
     day = q.retired.isoformat()
     if status == "scheduled":
+        if q.at.date() >= q.retired:  # --at a day past it: that call, not today's, is what is asked about
+            return (f"note: {q.matched} retires on {day}: a call on {q.at.date().isoformat()} comes after that day "
+                    "(it would fail or be redirected); priced at its last price")
         return f"note: {q.matched} retires on {day}; calls after that day will fail or be redirected"
     if q.at.date() >= q.retired:
         return f"note: {q.matched} was retired on {day}; priced at its last price (calls now fail or are redirected)"
