@@ -394,6 +394,8 @@ def test_budget_show_before_any_ledger_shows_0_spent_and_the_budgets_and_creates
         assert "Today: spent $0.00 of $5.00 (0%, $5.00 left) [OK]" in r.stdout
         assert "This month: spent $0.00 of $100.00" in r.stdout
     assert not missing.exists()
+    # a ledger named that is not there is said (a typo would otherwise read as nothing spent)
+    assert r.stderr.splitlines() == [f"note: no ledger at {missing} yet (--db): nothing spent there"]
 
 
 LEDGER_COMMANDS = {"report": ["report", "--range", "all"], "export": ["export", "--range", "all", "OUT/out.csv"],

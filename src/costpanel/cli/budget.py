@@ -81,9 +81,15 @@ def run_show(args: argparse.Namespace) -> int:
     except ValueError as exc:  # --db names a folder
         error(str(exc))
         return 2
+    from .ledger_arg import named_ledger
+
     try:
         budgets = load_budgets()
         conn = open_ledger(args) if path.exists() else None  # no ledger yet: $0 spent, and no file made
+        named = named_ledger(args)
+        if conn is None and named is not None:  # named (--db, COSTPANEL_DB): a typo would read as $0 spent
+            console(stderr=True).print(f"note: no ledger at {path} yet ({named[1]}): nothing spent there",
+                                       markup=False, highlight=False)
         try:
             lines = budget_lines(conn, budgets)
         finally:
