@@ -121,6 +121,18 @@ def test_an_unknown_target_is_a_clear_error_never_zero(session: CostTracker) -> 
         snap.reprice({1: "wi-cached"})  # type: ignore[dict-item]
 
 
+def test_a_retired_target_is_priced_at_its_last_price_and_says_it_is_retired(catalog: Catalog) -> None:
+    gpt4 = catalog.match("gpt-4")
+    assert gpt4 is not None and gpt4.retired is not None and gpt4.retired < dt.date.today()
+    tracker = CostTracker(catalog)
+    tracker.record("gpt-4o", Usage(input=1000, output=100), tier="Tier 3")
+    w = tracker.snapshot().reprice({"Tier 3": "gpt-4"})
+    assert w.total_usd == Decimal("0.036")  # 1k x $30/M + 100 x $60/M: its last price
+    note = f"gpt-4 was retired on {gpt4.retired.isoformat()}: priced at its last price (calls to it now fail or are redirected)"
+    assert note in w.notes
+    assert not any("retired" in n for n in tracker.snapshot().reprice("gpt-4o-mini").notes)
+
+
 def test_an_unpriced_actual_row_states_the_what_if_and_no_difference(wi_catalog: Catalog) -> None:
     t = CostTracker(wi_catalog, fallback=False)
     t.record("mystery-model", Usage(1000, 1000), tier="Tier 3")

@@ -12,6 +12,7 @@ from operator import add, attrgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..pricing.rates import Period, cost_units, rates_for, unstated
+from ..pricing.retirement import is_retired
 from ..snapshot import CALLS, COST, UNPRICED, natural_key
 from ..usage import BUCKETS, Usage
 from .rows import WhatIf, WhatIfRow
@@ -116,6 +117,9 @@ class _Pair:
             notes.append(f"{self.actual_unpriced:,} call(s) recorded unpriced: no actual cost to compare them with")
         if t.current is None:
             notes.append(f"{t.id} has no price in force: not priced")
+        if is_retired(t.entry.retired):  # its last price: a comparison, not a model to move to
+            notes.append(f"{t.id} was retired on {t.entry.retired.isoformat()}: priced at its last price "
+                         "(calls to it now fail or are redirected)")
         if "web_search" in self.unstated:
             notes.append(f"web searches: {t.id} states no web-search fee, so calls that searched are not priced")
         notes += [f"{n:,} call(s) under variant {v!r} priced at {t.id}'s standard rates (it has no {v!r} price)"
