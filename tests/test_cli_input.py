@@ -20,6 +20,17 @@ def usage_error(r: subprocess.CompletedProcess[str], flag: str, value: str) -> N
     assert r.stdout == ""
 
 
+@pytest.mark.parametrize(("args", "said_by"), [(["price", "gpt-4o", "--bogus", "3"], "costpanel price"),
+                                               (["pricing", "list", "--bogus"], "costpanel pricing list"),
+                                               (["--bogus"], "costpanel")])
+def test_an_unknown_flag_is_said_by_the_command_it_was_given_to(args: list[str], said_by: str) -> None:
+    r = costpanel(*args)
+    assert r.returncode == 2 and r.stdout == ""
+    (line,) = r.stderr.splitlines()
+    assert line.startswith(f"{said_by}: error: unrecognized arguments: --bogus") and line.endswith(
+        f"(see {said_by} --help)"), line
+
+
 # -- one rule for numbers ---------------------------------------------------------------------------------
 @pytest.mark.parametrize(("text", "value"), [("1200", 1200), ("1_200", 1200), ("1,200", 1200),
                                              ("12,345,678", 12_345_678), (" 7 ", 7), ("0", 0)])

@@ -54,7 +54,18 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     for module in dict.fromkeys([named] if named else COMMANDS.values()):
         command = importlib.import_module(f"{__package__}.{module}")
         (command.add_parsers if module == "history" else command.add_parser)(sub)
+    _own_parsers(parser)
     return parser
+
+
+def _own_parsers(parser: argparse.ArgumentParser) -> None:
+    """Every command's namespace carries its own parser (``args.parser``): its help for a bare
+    group, its name and --help in a usage error the top parser would otherwise say."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):  # (an alias maps to the same parser)
+                child.set_defaults(parser=child)
+                _own_parsers(child)
 
 
 def _version() -> str:
@@ -93,7 +104,9 @@ def _main(argv: Sequence[str] | None) -> tuple[int, bool]:
     """(exit code, whether the process may end without tearing Python down: see :func:`run`)."""
     _one_line_warnings()
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser(argv).parse_args(argv)  # exits 2 with the flag named on bad usage
+    args, extra = build_parser(argv).parse_known_args(argv)  # exits 2 with the flag named on bad usage
+    if extra:  # said by the command's own parser (`costpanel price: error: …`, its --help), not the top one's
+        args.parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.handler is None:  # `costpanel` or `costpanel pricing` alone: what can I do here?
         args.parser.print_help(sys.stdout)
         return EXIT_USAGE, False  # nothing was done: a script must not take it for success
