@@ -353,3 +353,23 @@ def test_exact_repricing_refuses_sums_without_their_prompt_class(session: CostTr
     session.record("wi-actual", Usage(10, 0), tier="Tier 1")  # a cell of two calls
     with pytest.raises(ValueError, match="exact=True reprices calls, or groups from ledger_items"):
         reprice(items_of_cells(session.snapshot()._cells), make_plan(wi_catalog, "wi-cliff"), exact=True)
+
+
+def test_the_docs_reprice_example_shows_the_values_it_returns() -> None:
+    """docs/whatif.md's API block, run as written: each `# Decimal(...)` comment is the repr returned."""
+    import re
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "whatif.md").read_text()
+    block = text.split("## From the API: `Snapshot.reprice`", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    names: dict[str, object] = {}
+    shown = []
+    for line in block.splitlines():
+        code, _, comment = line.partition("#")
+        found = re.match(r"\s*(Decimal\('[^']*'\))", comment)
+        if found and code.strip():
+            shown.append((code.strip(), found[1]))
+        elif code.strip():
+            exec(code, names)  # noqa: S102 - the documented lines, in order
+    assert len(shown) == 4
+    for expression, expected in shown:
+        assert repr(eval(expression, names)) == expected, expression  # noqa: S307
