@@ -293,8 +293,19 @@ def test_theme_and_font_scale_switches_are_applied_and_remembered(panel: CostPan
     assert (panel.settings.theme, panel.settings.font_scale) == ("light", 1.5)
 
 
-def test_history_tab_shows_the_ledger_by_day_model_and_tier(catalog, tmp_path) -> None:
+def test_history_tab_shows_the_ledger_by_day_model_and_tier(catalog, tmp_path, monkeypatch) -> None:
     import datetime as dt
+
+    from costpanel.gui import ticks
+
+    set_ticks = dpg.set_axis_ticks
+    axis_labels: dict[object, list[str]] = {}
+
+    def recorded(axis: object, pairs: tuple[tuple[str, float], ...]) -> None:
+        axis_labels[axis] = [label for label, _ in pairs]
+        set_ticks(axis, pairs)
+
+    monkeypatch.setattr(dpg, "set_axis_ticks", recorded)
 
     tracker = CostTracker(catalog, ledger=tmp_path / "ledger.sqlite3")
     yesterday = dt.datetime.now().astimezone() - dt.timedelta(days=1)
@@ -319,6 +330,10 @@ def test_history_tab_shows_the_ledger_by_day_model_and_tier(catalog, tmp_path) -
         assert trend_x[1:] == xs and trend_y == pytest.approx([0, 2.5 / 7, (2.5 + 0.15) / 7])  # from $0 the day before
         first, last = panel.history.days_shown  # the range's seven days on the axis, today the last
         assert last - first == pytest.approx(7 * 86400, abs=3600) and first < xs[0] < xs[1] < last
+        clock = ticks.clock_from_locale()
+        days = [(dt.date.today() - dt.timedelta(days=k)).strftime(clock.day_format) for k in range(6, -1, -1)]
+        assert axis_labels[h.plot_x] == days  # each day in the locale's order, no times of day
+        assert dpg.get_item_configuration(panel.tags("history", "plot"))["height"] == 240  # at 100 %
         panel.set_history_range("today")
         panel.update()
         assert dpg.get_value(h.summary).startswith("today: $0.15 over 2 calls")

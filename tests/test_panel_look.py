@@ -133,6 +133,27 @@ def test_time_ticks_follow_the_zoom_and_the_clock_convention(span: float, clock:
     assert 2 <= len(got) <= ticks.TICKS + 2
 
 
+def _noon(day: str) -> float:
+    import datetime as dt
+
+    return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(12)).astimezone().timestamp()
+
+
+@pytest.mark.parametrize(("first", "last", "clock", "labels"), [
+    ("2026-11-28", "2026-12-04", DE, ["28.11", "29.11", "30.11", "01.12", "02.12", "03.12", "04.12"]),  # 7d: each day
+    ("2026-11-05", "2026-12-04", US, ["11/05", "11/12", "11/19", "11/26", "12/03"]),  # 30d: a week apart
+    ("2026-12-04", "2026-12-04", US, ["12/04"]),  # today
+    ("2025-01-01", "2026-12-04", DE, ["Jan 2025", "Jul 2025", "Jan 2026", "Jul 2026"]),  # months, with the year
+    ("2026-03-15", "2026-12-04", DE, ["Apr 2026", "Jun 2026", "Aug 2026", "Oct 2026", "Dec 2026"]),
+])
+def test_history_days_are_labelled_in_the_locales_order_never_with_times(first: str, last: str, clock: ticks.Clock,
+                                                                         labels: list[str]) -> None:
+    """The History tab's axis: Dear PyGui's own time axis wrote "12am 12pm" over "11/28/26"."""
+    got = ticks.day_ticks(_noon(first), _noon(last), clock)
+    assert [label for label, _ in got] == labels
+    assert all(x == _noon(__import__("datetime").datetime.fromtimestamp(x).date().isoformat()) for _, x in got)  # noons
+
+
 def test_a_short_session_starts_at_the_left_edge_and_grows_to_the_right() -> None:
     lo, hi = ticks.x_limits(T, T + 6)
     assert lo < T < lo + 0.05 * (hi - lo) and hi == T + ticks.MIN_SPAN_S  # no empty stretch before the first call

@@ -17,6 +17,7 @@ CHART_MODES = ("Lines", "Stacked")
 HEADER_FIELDS = ("tokens", "calls", "elapsed", "burn_5m", "burn_session", "projection")
 MODEL_TABLE_HEIGHT = 260  # px at 100 %; scaled with the font
 PLOT_HEIGHT = 200
+HISTORY_PLOT_HEIGHT = 240  # at 100 %; the panel scales it with the text (bars under labels read at any scale)
 NOTICE_FIELDS = ("unpriced", "pending", "discarded")
 # The cost cell's tooltip carries every exact figure; name-like cells show their whole text (they
 # are cut with "…" to their column).
@@ -304,10 +305,11 @@ def _history(t: Tags, actions: Actions, parent: int | str) -> HistoryWidgets:
             bars.append(dpg.add_progress_bar(tag=t("history", "budget", period), width=220, default_value=0.0,
                                              overlay=""))  # the label beside it has the percentage
             labels.append(dpg.add_text("", tag=t("history", "budget", period, "label")))
-    with dpg.plot(tag=t("history", "plot"), height=180, width=-1, label="Cost per day (local days)",
+    with dpg.plot(tag=t("history", "plot"), height=HISTORY_PLOT_HEIGHT, width=-1, label="Cost per day (local days)",
                   parent=parent, no_mouse_pos=True):
-        dpg.add_plot_legend(location=dpg.mvPlot_Location_North, horizontal=True)
-        x = dpg.add_plot_axis(dpg.mvXAxis, scale=dpg.mvPlotScale_Time, tag=t("history", "x"), no_gridlines=True)
+        # beside the plot, as the Overview's (inside, it sat among the bars); days labelled by ticks.day_ticks
+        dpg.add_plot_legend(location=dpg.mvPlot_Location_East, outside=True)
+        x = dpg.add_plot_axis(dpg.mvXAxis, tag=t("history", "x"), no_gridlines=True)
         y = dpg.add_plot_axis(dpg.mvYAxis, tag=t("history", "y"))
         series = dpg.add_bar_series([], [], weight=86400 * 0.8, parent=y, tag=t("history", "bars"), label="day")
         trend = dpg.add_line_series([], [], parent=y, tag=t("history", "trend"), label="7-day average")

@@ -659,7 +659,7 @@ class CostPanel:
 
     # -- History tab (reads the ledger on this thread, with its own read-only connection) -----------
     def refresh_history(self) -> None:
-        from .history import history_view
+        from .history import HALF_DAY, history_view
 
         w = self.widgets
         assert w is not None and w.history is not None and self.themes is not None
@@ -693,6 +693,10 @@ class CostPanel:
         dpg.set_value(h.bars, [view.bars[0], view.bars[1]])
         dpg.set_value(h.trend, [view.trend[0], view.trend[1]])
         dpg.set_axis_limits(h.plot_x, *view.days_shown)
+        first_noon, last_noon = view.days_shown[0] + HALF_DAY, view.days_shown[1] - HALF_DAY
+        clock = self.chart.clock if self.chart is not None else ticks.clock_from_locale()
+        dpg.set_axis_ticks(h.plot_x, tuple(ticks.day_ticks(first_noon, last_noon, clock)))  # the locale's days
+        self._configure(self.tags("history", "plot"), height=int(layout.HISTORY_PLOT_HEIGHT * self.scale / 100))
         top = max([*view.bars[1], *view.trend[1], 0.0])
         y_hi = top * 1.15 if top > 0 else 1.0  # headroom for the tallest bar
         dpg.set_axis_limits(h.plot_y, 0.0, y_hi)

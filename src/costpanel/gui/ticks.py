@@ -151,6 +151,42 @@ def time_ticks(low: float, high: float, clock: Clock, *, tz_offset: int | None =
     return out
 
 
+_DAY_STEPS = (1, 2, 7, 14)  # days between labels: a day, two, a week, two weeks …
+_MONTH_STEPS = (1, 2, 3, 6, 12)  # … then months (labels on their first day)
+
+
+def day_ticks(first: float, last: float, clock: Clock) -> list[tuple[str, float]]:
+    """(label, epoch seconds) at local noons from ``first`` to ``last`` (each a local noon, where the
+    History tab centres its bars): at most about ``TICKS + 2`` labels; every ``step``-th day in the
+    locale's date order without the year (``12/04``, ``04.12``), or, over months, the first of every
+    ``step``-th month with its year (``Jan 2026``). Never a time of day."""
+    if not (math.isfinite(first) and math.isfinite(last)) or last < first:
+        return []
+    start = time.localtime(first)
+    days = round((last - first) / 86400) + 1
+
+    def noon(year: int, month: int, day: int) -> float:  # by calendar: a DST day is 23 or 25 h long
+        return time.mktime((year, month, day, 12, 0, 0, 0, 0, -1))
+
+    out: list[tuple[str, float]] = []
+    step = next((s for s in _DAY_STEPS if days / s <= TICKS + 2), None)
+    if step is not None:
+        for k in range(0, days, step):
+            day = noon(start.tm_year, start.tm_mon, start.tm_mday + k)
+            out.append((time.strftime(clock.day_format, time.localtime(day)), float(day)))
+        return out
+    months = days / 30.4
+    step = next((s for s in _MONTH_STEPS if months / s <= TICKS + 2), 12 * math.ceil(months / 12 / (TICKS + 2)))
+    year, month = start.tm_year, start.tm_mon + (start.tm_mday > 1)  # the first 1st of a month in range
+    while True:
+        year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+        day = noon(year, month, 1)
+        if day > last + 1 or len(out) >= TICKS * 3:
+            return out
+        out.append((time.strftime("%b %Y", time.localtime(day)), float(day)))
+        month += step
+
+
 def _utc_offset(t: float) -> int:
     return time.localtime(t).tm_gmtoff
 
