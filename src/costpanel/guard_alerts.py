@@ -123,6 +123,7 @@ class GuardAlerts:
     def __init__(self, notices: DesktopNotices | None = None) -> None:
         self.notices = notices
         self._lines: deque[str] = deque(maxlen=_KEPT)
+        self._scopes: deque[str] = deque(maxlen=_KEPT)  # each line's guard (its scope), in step with _lines
         self._lock = threading.Lock()
         self.count = 0  # crossings seen (the panel redraws its notice when this changes)
 
@@ -130,6 +131,7 @@ class GuardAlerts:
         text = crossing_text(crossing)
         with self._lock:
             self._lines.append(text)
+            self._scopes.append(crossing.scope)
             self.count += 1
         notice = notice_for(crossing)
         if notice is not None and self.notices is not None:
@@ -139,6 +141,11 @@ class GuardAlerts:
         """The crossings so far, oldest first (the last :data:`_KEPT`)."""
         with self._lock:
             return list(self._lines)
+
+    def entries(self) -> list[tuple[str, str]]:
+        """(guard scope, line) of the crossings so far, oldest first: a notice per guard keeps its latest."""
+        with self._lock:
+            return list(zip(self._scopes, self._lines))
 
     def latest(self) -> str | None:
         with self._lock:

@@ -107,6 +107,7 @@ class CostPanel:
         self.view: PanelView | None = None
         self.snapshot: Snapshot | None = None
         self.notices: list[str] = []
+        self._notice_about: dict[str, str] = {}  # what a notice is about (a guard) -> the notice shown for it
         self.set_value_calls = 0  # cells actually written: a bench/test figure
         self.settings_error: str | None = None  # why the settings could not be saved at the end, if so
         self._values: dict[Any, Any] = {}
@@ -494,21 +495,30 @@ class CostPanel:
         self._geometry_key = None  # the chart starts a row lower (or higher): measured again next frame
 
     # -- actions (run on the main thread: callbacks are queued and run by the loop) ------------------
-    def notify(self, message: str) -> None:
+    def notify(self, message: str, about: str | None = None) -> None:
+        """Show ``message`` (the last four stay, dismissible); one ``about`` the same thing as an
+        earlier notice (a guard) takes its place instead of stacking under it."""
         w = self.widgets
+        if about is not None:
+            self._notice_about = {k: v for k, v in self._notice_about.items() if v in self.notices}
+            old = self._notice_about.get(about)
+            if old is not None and old in self.notices:
+                self.notices.remove(old)
+            self._notice_about[about] = message
         self.notices = [*self.notices[-3:], message]
         if w is not None:
             self._set(w.alert_text, "\n".join(self.notices))
             self._configure(w.alert_group, show=True)
 
     def _apply_crossings(self) -> None:
-        """A guard's new crossing becomes a notice (dismissible; the Guards tab keeps them all)."""
+        """A guard's new crossing becomes a notice (dismissible; the Guards tab keeps them all): its
+        latest only, so one call that crosses 50 %, 80 % and 100 % of a guard reads once, reached."""
         alerts = self.alerts
         if alerts is not None and alerts.count != self._crossings_seen:
             new = alerts.count - self._crossings_seen
             self._crossings_seen = alerts.count
-            for text in alerts.lines()[-new:]:  # every crossing since the last frame, in order
-                self.notify(f"Guard: {text}")
+            for scope, text in alerts.entries()[-new:]:  # every crossing since the last frame, in order
+                self.notify(f"Guard: {text}", about=f"guard:{scope}")
 
     def dismiss_alerts(self) -> None:
         self.notices = []
