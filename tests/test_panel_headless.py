@@ -468,6 +468,19 @@ def test_a_long_name_is_cut_to_its_column_with_the_full_name_in_the_tooltip(trac
         dpg.destroy_context()
 
 
+def test_the_tier_table_says_when_its_rounded_rows_miss_the_total_by_a_cent(panel: CostPanel,
+                                                                           tracker: CostTracker) -> None:
+    from costpanel.gui.viewmodel import ROUNDED_NOTE
+
+    tracker.record("gpt-4o", Usage(input=1_000_000), tier="Tier 1")  # $2.50 + $1.00: the rows add up
+    tracker.record("gpt-4o", Usage(input=400_000), tier="Tier 2")
+    panel.update(force=True)
+    assert dpg.get_value(panel.tags("label", "tiers")) == "By tier"
+    tracker.record("gpt-4o", Usage(input=2002), tier="Tier 3")  # $0.005005: $2.50 + $1.00 + $0.0050 vs $3.51
+    panel.update(force=True)
+    assert dpg.get_value(panel.tags("label", "tiers")) == "By tier" + ROUNDED_NOTE
+
+
 def test_the_model_table_is_written_only_while_its_tab_is_shown(panel: CostPanel, tracker: CostTracker) -> None:
     feed(tracker)
     panel.update()  # the Overview: tier rows, not the 5 model rows behind the Models tab

@@ -17,6 +17,7 @@ from costpanel.gui.viewmodel import (
     build_view,
     chart_series,
     chart_title,
+    rows_round_off,
     sort_rows,
     stacked,
     steps,
@@ -289,3 +290,21 @@ def test_a_watched_day_says_since_midnight_rather_than_a_clock_like_length(catal
     fresh = CostTracker(catalog).snapshot()  # a Reset in `watch`: a new session, begun now
     assert header_view(fresh).elapsed.startswith("elapsed 0:00:0")
     assert header_view(fresh, since_midnight=True).elapsed == f"today, since {fresh.started_at.astimezone():%H:%M}"
+
+
+def test_a_table_whose_rounded_rows_miss_the_rounded_total_says_so(catalog: Catalog) -> None:
+    """$11.805 + $6.975 + $0.22425 = $19.00425: shown $11.81 + $6.98 + $0.22 = $19.01 against a
+    total of $19.00. Each figure is exact; the table says its rows are rounded."""
+    assert rows_round_off(Decimal("19.00425"), [Decimal("11.805"), Decimal("6.975"), Decimal("0.22425")])
+    assert not rows_round_off(Decimal("3.5"), [Decimal("2.5"), Decimal("1"), None])  # an unpriced row aside
+    assert not rows_round_off(Decimal(0), [None])
+    tracker = CostTracker(catalog)
+    tracker.record("gpt-4o", Usage(input=4_722_000), tier="Tier 1")  # $11.805
+    tracker.record("gpt-4o", Usage(input=2_790_000), tier="Tier 2")  # $6.975
+    tracker.record("gpt-4o", Usage(input=89_700), tier="Tier 3")  # $0.22425
+    view = build_view(tracker.snapshot())
+    assert view.header.cost == "$19.00" and view.rounded == frozenset({"tiers"})  # one model: its row is the total
+    even = CostTracker(catalog)
+    even.record("gpt-4o", Usage(input=1_000_000), tier="Tier 1")
+    even.record("gpt-4o", Usage(input=400_000), tier="Tier 2")
+    assert build_view(even.snapshot()).rounded == frozenset()

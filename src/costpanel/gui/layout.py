@@ -10,7 +10,7 @@ import dearpygui.dearpygui as dpg
 
 from .tags import Tags
 from .geometry import HEADER_GAP, NAME_COLUMNS, WIDGETS
-from .viewmodel import CHART_TITLE, STANDARD_TIERS, TABLES, Column
+from .viewmodel import CHART_TITLE, STANDARD_TIERS, TABLE_LABELS, TABLES, Column
 
 SCALE_CHOICES = ("100%", "125%", "150%", "175%", "200%")
 CHART_MODES = ("Lines", "Stacked")
@@ -229,7 +229,7 @@ def build(t: Tags, actions: Actions, parent: int | str | None, *, theme_name: st
     pools: dict[str, RowPool] = {}
     with dpg.tab_bar(parent=root, tag=t("tabs")):
         with dpg.tab(label="Overview", tag=t("tab", "overview")) as overview:
-            dpg.add_text("By tier", tag=t("label", "tiers"))
+            dpg.add_text(TABLE_LABELS["tiers"], tag=t("label", "tiers"), wrap=0)
             pools["tiers"] = RowPool("tiers", _table(t, "tiers", overview, actions.sort, 0), TABLES["tiers"], t)
             # Software rendering pays per pixel: no vertical grid lines or mouse read-out, which
             # cost several milliseconds a frame under llvmpipe for little reading value. Ticks are
@@ -240,7 +240,7 @@ def build(t: Tags, actions: Actions, parent: int | str | None, *, theme_name: st
                 plot_x = dpg.add_plot_axis(dpg.mvXAxis, tag=t("plot", "x"), no_gridlines=True)
                 plot_y = dpg.add_plot_axis(dpg.mvYAxis, tag=t("plot", "y"))
         with dpg.tab(label="Models", tag=t("tab", "models")) as models_tab:
-            dpg.add_text("By model", tag=t("label", "models"))
+            dpg.add_text(TABLE_LABELS["models"], tag=t("label", "models"), wrap=0)
             pools["models"] = RowPool("models", _table(t, "models", models_tab, actions.sort, MODEL_TABLE_HEIGHT),
                                       TABLES["models"], t, scrolls=True)
         with dpg.tab(label="Tier \u00d7 model", tag=t("tab", "pairs")) as pairs:

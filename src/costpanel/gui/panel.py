@@ -32,7 +32,8 @@ from .palette import PALETTES
 from .chart import ChartView
 from .decide import DecideTabs
 from .theme import Themes, build_themes, style_theme
-from .viewmodel import ALL_SOURCES, STANDARD_TIERS, TABLES, PanelView, RowView, WatchFeed, build_view
+from .viewmodel import (ALL_SOURCES, ROUNDED_NOTE, STANDARD_TIERS, TABLE_LABELS, TABLES, PanelView, RowView, WatchFeed,
+                        build_view)
 from .whatif_pane import WhatIfPane
 
 CLOCK_REFRESH_S = 1.0  # elapsed time and burn rate move even when no call arrives
@@ -235,6 +236,8 @@ class CostPanel:
             for name, rows in view.tables.items():
                 self._apply_rows(w.pools[name], rows, tooltips=details_due, everything=everything)
                 self._last_rows[name] = rows
+                if name in TABLE_LABELS:  # says so when its rows, rounded, do not add up to the total shown
+                    self._set(self.tags("label", name), TABLE_LABELS[name] + (ROUNDED_NOTE if name in view.rounded else ""))
             self._tables_version, self._last_tables = snap.version, now
         if details_due:
             assert self.chart is not None

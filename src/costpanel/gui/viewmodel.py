@@ -5,7 +5,7 @@ The panel only copies these texts into widgets, so every number on screen is tes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import chain
@@ -104,6 +104,8 @@ class HeaderView:
 
 
 CHART_TITLE = "Cumulative cost"  # the chart's title while every call is on it
+TABLE_LABELS = {"tiers": "By tier", "models": "By model"}
+ROUNDED_NOTE = " (costs rounded: the rows can differ from the total by a cent; each row's tooltip has its exact cost)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +115,7 @@ class PanelView:
     chart: Mapping[str, tuple[list[float], list[float]]]  # line label → (x epoch s, y cumulative USD)
     budget: BudgetStatus | None
     chart_title: str = CHART_TITLE
+    rounded: frozenset[str] = frozenset()  # tables whose rows, as shown, do not add up to the total as shown
 
 
 # -- cells ------------------------------------------------------------------------------------------
@@ -380,8 +383,20 @@ def build_view(
     }
     rows = {name: sort_rows(builders[name](), TABLES[name], sort.get(name)) for name in tables}
     lines = chart_series(s) if chart else {}
+    rounded = frozenset(name for name, by in (("tiers", s.by_tier), ("models", s.by_model))
+                        if name in tables and rows_round_off(s.total_usd, (r.cost_usd for r in by.values())))
     return PanelView(header_view(s, glyphs, since_midnight=since_midnight), rows, lines, budget_status(s.total_usd, budget),
-                     chart_title(s, lines) if chart else CHART_TITLE)
+                     chart_title(s, lines) if chart else CHART_TITLE, rounded)
+
+
+def rows_round_off(total: Decimal, costs: Iterable[Decimal | None]) -> bool:
+    """Whether rows' costs, rounded as the table shows them, add up to something else than the
+    total rounded as the header shows it (each is exact; the rounding of each is not)."""
+    def shown(value: Decimal) -> Decimal:
+        return Decimal(fmt.usd(value).replace("$", "").replace(",", ""))
+
+    priced = [shown(c) for c in costs if c is not None]
+    return bool(priced) and sum(priced) != shown(total)
 
 
 def _tier_rows(s: Snapshot, standard: Sequence[str], g: Glyphs) -> list[RowView]:
