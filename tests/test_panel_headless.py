@@ -106,6 +106,15 @@ def test_model_table_marks_unpriced_models_with_a_badge_and_a_hint(panel: CostPa
     assert "input 120,000" in cost_tip and "output 3,000 tokens" in cost_tip  # exact figures behind 120k
 
 
+def test_no_discarded_attempts_no_heading_over_an_empty_table(panel: CostPanel, tracker: CostTracker) -> None:
+    feed(tracker)
+    dpg.set_value(panel.tags("tabs"), panel.tags("tab", "pairs"))
+    panel.update()
+    assert table_texts(panel, "pairs") and table_texts(panel, "discarded") == []
+    assert not dpg.is_item_shown(panel.tags("label", "discarded"))
+    assert not dpg.is_item_shown(panel.tags("discarded", "table"))
+
+
 def test_tier_by_model_and_discarded_tables(panel: CostPanel, tracker: CostTracker) -> None:
     feed(tracker)
     with pytest.raises(TimeoutError):
@@ -123,6 +132,7 @@ def test_tier_by_model_and_discarded_tables(panel: CostPanel, tracker: CostTrack
     discarded = table_texts(panel, "discarded")
     # gpt-5: 1000 x $1.25/M + 10 x $10/M = $0.00135
     assert discarded == [["Tier 2", "gpt-5", "1", "1.01k", "$0.0014", "100%"]]
+    assert dpg.is_item_shown(panel.tags("label", "discarded")) and dpg.is_item_shown(panel.tags("discarded", "table"))
     assert dpg.get_value(panel.widgets.notices["discarded"]) == "1 discarded fallback call(s), $0.0014 not in the total"
 
 

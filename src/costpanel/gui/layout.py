@@ -245,9 +245,11 @@ def build(t: Tags, actions: Actions, parent: int | str | None, *, theme_name: st
                                       TABLES["models"], t, scrolls=True)
         with dpg.tab(label="Tier \u00d7 model", tag=t("tab", "pairs")) as pairs:
             pools["pairs"] = RowPool("pairs", _table(t, "pairs", pairs, actions.sort, 0), TABLES["pairs"], t)
-            dpg.add_text("Discarded fallback attempts (spent, not in the total)")
+            # shown only when there are some (an empty table under a heading read as something missing)
+            dpg.add_text("Discarded fallback attempts (spent, not in the total)", tag=t("label", "discarded"), show=False)
             pools["discarded"] = RowPool("discarded", _table(t, "discarded", pairs, actions.sort, 0),
                                          TABLES["discarded"], t)
+            dpg.configure_item(t("discarded", "table"), show=False)
         with dpg.tab(label="History", tag=t("tab", "history")) as history_tab:
             history = _history(t, actions, history_tab)
         # What-if and guards views go in further tabs here (issue 12, sections 2 and 3).

@@ -238,6 +238,9 @@ class CostPanel:
                 self._last_rows[name] = rows
                 if name in TABLE_LABELS:  # says so when its rows, rounded, do not add up to the total shown
                     self._set(self.tags("label", name), TABLE_LABELS[name] + (ROUNDED_NOTE if name in view.rounded else ""))
+                elif name == "discarded":  # heading and table only when a fallback attempt was discarded
+                    self._configure(self.tags("label", name), show=bool(rows))
+                    self._configure(self.tags(name, "table"), show=bool(rows))
             self._tables_version, self._last_tables = snap.version, now
         if details_due:
             assert self.chart is not None
