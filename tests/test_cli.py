@@ -192,10 +192,14 @@ def test_import_litellm_to_stdout_writes_toml() -> None:
 def test_demo_prints_the_tier_table_and_a_total() -> None:
     r = costpanel("demo", "--headless", "--seconds", "1", "--rate", "100")
     assert r.returncode == 0, r.stderr
-    assert re.search(r"Session \S+: \$[\d,]+\.\d+ · [\d,]+ tokens · [\d,]+ calls", r.stdout)
+    # the demo's local model has no price: its spend is marked as the panel marks it (+?), never $0
+    assert re.search(r"Session \S+: \$[\d,]+\.\d+( \+\?)? · [\d,]+ tokens · [\d,]+ calls", r.stdout)
     assert "By tier" in r.stdout and "Cost" in r.stdout and "Est. cost" not in r.stdout
     for tier in ("Tier 1", "Tier 2", "Tier 3", "Tier 4"):
         assert re.search(rf"│ {tier}\s*│", r.stdout), tier
+    (local,) = [line for line in r.stdout.splitlines() if line.startswith("│ acme-local-llm-7b ")]
+    assert "unpriced" in local and local.rstrip(" │").endswith("—") and "0.0%" not in local, local  # share unknown
+    assert "(+unpriced)" not in r.stdout
 
 
 def litellm_json(path: Path, prices: dict[str, tuple[float, float]]) -> Path:

@@ -200,22 +200,27 @@ def print_snapshot(snap: Any) -> None:
     """Session header, tier table and model table, as the panel shows them."""
     from rich.table import Table
 
+    from ..gui import format as fmt  # the panel's words for costs and shares (plain Python)
+
     out = console()
-    unpriced = f" · {snap.unpriced_calls:,} calls unpriced ({', '.join(snap.unpriced)})" if snap.unpriced_calls else ""
-    out.print(f"[bold]Session {snap.session}[/]: {format_usd(snap.total_usd)} · {snap.tokens:,} tokens · "
+    n = snap.unpriced_calls
+    unpriced = f" · {n:,} call{'s' * (n != 1)} unpriced ({', '.join(snap.unpriced)})" if n else ""
+    out.print(f"[bold]Session {snap.session}[/]: {fmt.cost(snap.total_usd, n)} · {snap.tokens:,} tokens · "
               f"{snap.calls:,} calls · {snap.elapsed_s:.1f} s{unpriced}")
     tiers = Table(title="By tier", title_justify="left")
     for col in ("Tier", "Model(s)", "Calls", "Input", "Cache read", "Cache write", "Output", "Cost", "Share"):
         tiers.add_column(col, justify="left" if col in ("Tier", "Model(s)") else "right")
     for name, row in snap.by_tier.items():
         tiers.add_row(name, ", ".join(row.models), f"{row.calls:,}", f"{row.input:,}", f"{row.cache_read:,}",
-                      f"{row.cache_write + row.cache_write_1h:,}", f"{row.output:,}", _cost(row), f"{row.share:.1%}")
+                      f"{row.cache_write + row.cache_write_1h:,}", f"{row.output:,}", fmt.cost(row.cost_usd, row.unpriced_calls),
+                      fmt.row_share(row))
     models = Table(title="By model", title_justify="left")
     for col in ("Model", "Provider", "Calls", "Tokens", "Cost", "$/call", "Share"):
         models.add_column(col, justify="left" if col in ("Model", "Provider") else "right")
     for name, row in snap.by_model.items():
-        models.add_row(name, row.provider or "—", f"{row.calls:,}", f"{row.tokens:,}", _cost(row),
-                       format_usd(row.usd_per_call, unpriced="—"), f"{row.share:.1%}")
+        models.add_row(name, row.provider or "—", f"{row.calls:,}", f"{row.tokens:,}",
+                       fmt.cost(row.cost_usd, row.unpriced_calls), format_usd(row.usd_per_call, unpriced="—"),
+                       fmt.row_share(row))
     out.print(tiers)
     out.print(models)
     if snap.discarded.calls:
@@ -223,6 +228,3 @@ def print_snapshot(snap: Any) -> None:
                   f"{format_usd(snap.discarded.cost_usd)} (not in the total)")
 
 
-def _cost(row: Any) -> str:
-    text = format_usd(row.cost_usd)
-    return text + " (+unpriced)" if row.unpriced_calls and row.cost_usd is not None else text

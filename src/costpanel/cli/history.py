@@ -227,15 +227,17 @@ def _shown_exactly(value: Decimal | None) -> bool:
 
 
 def _cost(r: Any) -> str:
-    text = format_usd(r.cost_usd)
-    return f"{text} +?" if r.unpriced_calls and r.cost_usd is not None else text
+    from ..gui import format as fmt  # the panel's words for a cost (plain Python)
+
+    return fmt.cost(r.cost_usd, r.unpriced_calls)
 
 
 def _cost_average(a: Any) -> str:
     """A 7-day average as a day's cost reads: ``unpriced`` when no call of its window has a price,
     ``+?`` when some lack one (never a bare $0 for unpriced spend)."""
-    text = format_usd(a.usd)
-    return f"{text} +?" if a.unpriced_calls and a.usd is not None else text
+    from ..gui import format as fmt
+
+    return fmt.cost(a.usd, a.unpriced_calls)
 
 
 def run_export(args: argparse.Namespace) -> int:

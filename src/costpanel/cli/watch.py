@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..money import format_usd
 from . import args as types
 from .demo import _png_path, add_look_flags, look_settings
 from .format_check import warn_other_formats
@@ -228,7 +227,9 @@ def summary(snap: Any, stats: Any) -> str:
 
 def _cost(snap: Any) -> str:
     """Today's cost, ``+?`` when some calls have no price (as the panel and `report` write it)."""
-    return format_usd(snap.total_usd) + (" +?" if snap.unpriced_calls else "")
+    from ..gui import format as fmt
+
+    return fmt.cost(snap.total_usd, snap.unpriced_calls)
 
 
 def _unpriced(snap: Any, names: bool = False) -> str:
@@ -289,7 +290,8 @@ def _table(tracker: Any, stats: Any, alerts: Any = None) -> Any:
     from rich.table import Table
     from rich.text import Text
 
-    from ..gui.viewmodel import burn_texts  # plain Python: no Dear PyGui
+    from ..gui import format as fmt  # plain Python: no Dear PyGui
+    from ..gui.viewmodel import burn_texts
 
     snap = tracker.snapshot()
     head = Text(f"Today: {_cost(snap)} · {snap.calls:,} call{'s' * (snap.calls != 1)} · {snap.tokens:,} tokens"
@@ -299,12 +301,14 @@ def _table(tracker: Any, stats: Any, alerts: Any = None) -> Any:
     for col in ("Tier", "Calls", "Tokens", "Cost", "Share"):
         tiers.add_column(col, justify="left" if col == "Tier" else "right")
     for name, row in snap.by_tier.items():
-        tiers.add_row(name, f"{row.calls:,}", f"{row.tokens:,}", format_usd(row.cost_usd), f"{row.share:.1%}")
+        tiers.add_row(name, f"{row.calls:,}", f"{row.tokens:,}", fmt.cost(row.cost_usd, row.unpriced_calls),
+                      fmt.row_share(row))
     models = Table(title="By model", title_justify="left")
     for col in ("Model", "Calls", "Tokens", "Cost", "Share"):
         models.add_column(col, justify="left" if col == "Model" else "right")
     for name, row in snap.by_model.items():
-        models.add_row(name, f"{row.calls:,}", f"{row.tokens:,}", format_usd(row.cost_usd), f"{row.share:.1%}")
+        models.add_row(name, f"{row.calls:,}", f"{row.tokens:,}", fmt.cost(row.cost_usd, row.unpriced_calls),
+                       fmt.row_share(row))
     parts = [head, burn, tiers, models]
     if alerts is not None:
         parts.append(guards_table(tracker))

@@ -24,6 +24,17 @@ def usd(value: Decimal | None) -> str:
     return format_usd(value, unpriced=UNPRICED)
 
 
+def cost(value: Decimal | None, unpriced_calls: int) -> str:
+    """A row's or a total's cost as every view writes it: ``$2.50``; ``$2.50 +?`` when some of its
+    calls have no price (their spend is not in it); ``unpriced`` when none has (never $0)."""
+    return usd(value) + (" +?" if unpriced_calls and value is not None else "")
+
+
+def row_share(row: object) -> str:
+    """A row's share of the session's cost; "—" for a row without any price (unknown, not 0 %)."""
+    return NONE if getattr(row, "cost_usd") is None else share(getattr(row, "share"))
+
+
 def usd_exact(value: Decimal | None) -> str:
     """Every digit, for tooltips: ``$0.000123456789``, ``$1,234.5`` (no exponent, no trailing zeros)."""
     text = usd_str(value)

@@ -147,9 +147,7 @@ def _cache_write_cell(row: Row) -> tuple[str, str | None]:
     return text, f"5-minute writes {fmt.tokens(row.cache_write)}, 1-hour writes {fmt.tokens(row.cache_write_1h)}"
 
 
-def _share(row: Row) -> str:
-    """Share of the session's cost; "—" for a row without any price (its share is unknown, not 0 %)."""
-    return fmt.NONE if row.cost_usd is None else fmt.share(row.share)
+_share = fmt.row_share
 
 
 def _cost_sort(row: Row) -> object:
