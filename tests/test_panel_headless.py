@@ -106,6 +106,15 @@ def test_model_table_marks_unpriced_models_with_a_badge_and_a_hint(panel: CostPa
     assert "input 120,000" in cost_tip and "output 3,000 tokens" in cost_tip  # exact figures behind 120k
 
 
+def test_a_tiers_models_fill_the_room_their_column_has(panel: CostPanel, tracker: CostTracker) -> None:
+    """1280 px at 100 %: the Model(s) column has room for four names (a fixed 34 characters showed one and "+3")."""
+    for model in ("gpt-4o", "gpt-4o-mini", "claude-haiku-4-5", "gemini-2.5-flash"):
+        tracker.record(model, Usage(input=1000, output=10), tier="Tier 4")
+    panel.update(force=True)
+    (row,) = [r for r in table_texts(panel, "tiers") if r[0] == "Tier 4"]
+    assert "+" not in row[1] and row[1].count(", ") == 3, row[1]
+
+
 def test_no_discarded_attempts_no_heading_over_an_empty_table(panel: CostPanel, tracker: CostTracker) -> None:
     feed(tracker)
     dpg.set_value(panel.tags("tabs"), panel.tags("tab", "pairs"))

@@ -203,3 +203,14 @@ def test_every_chart_line_of_a_palette_has_a_colour_of_its_own(name: str) -> Non
 def test_contrast_ratio_is_wcags() -> None:
     assert contrast((0, 0, 0), (255, 255, 255)) == pytest.approx(21.0)
     assert contrast((118, 118, 118), (255, 255, 255)) == pytest.approx(4.54, abs=0.01)
+
+
+def test_a_tiers_models_are_as_many_whole_names_as_the_column_holds() -> None:
+    font = fonts.metrics(fonts.ui_font_file())
+    names = ["gemini-3.5-flash-lite", "gpt-5.4-nano", "claude-haiku-5-5", "acme-local-llm-7b"]
+    wide = font.width(", ".join(names), 15) + 1
+    assert fonts.fit_names(names, wide, font, 15) == ", ".join(names)  # room: every name (it showed "+3")
+    two = font.width(", ".join(names[:2]) + " +2", 15) + 1
+    assert fonts.fit_names(names, two, font, 15) == "gemini-3.5-flash-lite, gpt-5.4-nano +2"  # whole names, the rest counted
+    narrow = fonts.fit_names(names, 60, font, 15)
+    assert narrow.endswith("…") and font.width(narrow, 15) <= 60  # not even one whole: cut with "…"

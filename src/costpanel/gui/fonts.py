@@ -158,3 +158,17 @@ def fit(text: str, width_px: float, font: FontMetrics, size: float) -> str:
         used += step
         n += 1
     return text[:n].rstrip() + ELLIPSIS
+
+
+def fit_names(names: list[str], width_px: float, font: FontMetrics, size: float) -> str:
+    """As many whole ``names`` as fit in ``width_px``, then ``+N`` for the rest (a name cut by the
+    column's edge could read as another model: ``gpt-4o-mini`` as ``gpt-4``); the first name cut
+    with "…" when even it does not fit."""
+    shown = 1
+    for k in range(2, len(names) + 1):
+        rest = len(names) - k
+        if font.width(", ".join(names[:k]) + (f" +{rest}" if rest else ""), size) > width_px:
+            break
+        shown = k
+    rest = len(names) - shown
+    return fit(", ".join(names[:shown]) + (f" +{rest}" if rest else ""), width_px, font, size)

@@ -383,10 +383,13 @@ class CostPanel:
         texts, tips = row.cells, row.tooltips
         plan = self._plans.get(pool.name)
         widths = {c: plan.widths[key] for c, key in pool.fitted if key in plan.widths} if plan is not None else {}
+        models_at = next((c for c, key in pool.fitted if key == "models"), -1) if pool.name == "tiers" else -1
         for c, cell in enumerate(pooled.cells):
             text = texts[c]
             width = widths.get(c)
-            if width is not None:  # free text cut to its column with "…"; the tooltip has it whole
+            if width is not None and c == models_at and tips[c]:  # a tier's models: as many whole names as fit
+                text = fonts.fit_names(tips[c].split(", "), width, self._cell_font(cell, tips[c]), self._style.font)
+            elif width is not None:  # free text cut to its column with "…"; the tooltip has it whole
                 text = fonts.fit(text, width, self._cell_font(cell, text), self._style.font)
             self._set(cell, text)
             tip = pooled.tips[c]
