@@ -296,7 +296,7 @@ def _table(tracker: Any, stats: Any, alerts: Any = None) -> Any:
     snap = tracker.snapshot()
     head = Text(f"Today: {_cost(snap)} · {snap.calls:,} call{'s' * (snap.calls != 1)} · {snap.tokens:,} tokens"
                 + _unpriced(snap, names=True), style="bold")
-    burn = Text("Burn rate: " + " · ".join(burn_texts(snap)))  # as the panel says it: from the run's first call
+    burn = Text("Burn rate: " + " · ".join(t for t in burn_texts(snap) if t))  # as the panel says it: from the run's first call
     tiers = Table(title="By tier", title_justify="left")
     for col in ("Tier", "Calls", "Tokens", "Cost", "Share"):
         tiers.add_column(col, justify="left" if col == "Tier" else "right")

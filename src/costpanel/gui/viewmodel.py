@@ -285,7 +285,7 @@ def burn_texts(s: Snapshot) -> tuple[str, str, str]:
     measured from its first call); each says which window it is taken over."""
     if s.active_s < BURN_MIN_S or s.calls < BURN_MIN_CALLS:
         wait = f"{fmt.NONE} (shown after {BURN_MIN_S:.0f} s and {BURN_MIN_CALLS} calls)"
-        return wait, f"{fmt.NONE} session average", f"in 1 h: {fmt.NONE}"
+        return wait, "", f"in 1 h: {fmt.NONE}"  # no second "—" beside the first: one wait said once
     active = int(min(300.0, s.active_s))
     window = "last 5 min" if active >= 300 else (
         f"last {active // 60} min {active % 60:02} s (the whole run)" if active % 60 else f"last {active // 60} min (the whole run)")
