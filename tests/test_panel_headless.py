@@ -342,7 +342,7 @@ def test_history_tab_shows_the_ledger_by_day_model_and_tier(catalog, tmp_path, m
         assert dpg.get_value(h.summary).startswith("7d: $2.65 over 3 calls (1 unpriced")
         models = [[dpg.get_value(c) for c in r.cells] for r in h.pools["model"].rows if dpg.is_item_shown(r.tag)]
         assert models[0][:2] == ["gpt-4o", "1"] and models[0][3] == "$2.50"
-        assert ["mystery", "1"] == models[-1][:2] and models[-1][3] == "unpriced"
+        assert ["mystery [unpriced]", "1"] == models[-1][:2] and models[-1][3] == "unpriced"
         xs, ys = dpg.get_value(h.bars)[:2]
         assert len(xs) == 2 and ys == pytest.approx([2.5, 0.15])
         trend_x, trend_y = dpg.get_value(h.trend)[:2]  # the 7-day average: the day and the six before it

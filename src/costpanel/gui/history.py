@@ -46,10 +46,9 @@ def _noon(day: str) -> float:
 
 
 def _row_texts(r: ReportRow) -> tuple[str, ...]:
-    cost = fmt.usd(r.cost_usd)
-    if r.unpriced_calls and r.cost_usd is not None:
-        cost += " +?"
-    return (r.key, f"{r.calls:,}", fmt.tokens(r.tokens, short=True), cost, f"{r.unpriced_calls:,}")
+    name = f"{r.key} [unpriced]" if r.cost_usd is None else r.key  # as the Models tab marks a model without a price
+    return (name, f"{r.calls:,}", fmt.tokens(r.tokens, short=True), fmt.cost(r.cost_usd, r.unpriced_calls),
+            f"{r.unpriced_calls:,}")
 
 
 def history_view(conn: sqlite3.Connection, range_label: str, *, now: dt.datetime | None = None,
