@@ -688,3 +688,17 @@ def test_without_a_cjk_font_cjk_names_show_as_code_points_not_boxes(tracker: Cos
         assert points.startswith(dpg.get_value(cell).rstrip("…"))  # cut to its column, never boxes
     finally:
         dpg.destroy_context()
+
+
+def test_the_what_if_choices_widen_with_the_text(tracker: CostTracker) -> None:
+    """At 150 % "This session" was cut to "This sessi": the combos' widths scale with the font."""
+    dpg.create_context()
+    try:
+        panel = CostPanel(tracker, persist_settings=False)
+        panel.build()
+        widths = {k: dpg.get_item_configuration(panel.tags("whatif", k))["width"] for k in ("target", "scope")}
+        panel.set_font_scale("150%")
+        wider = {k: dpg.get_item_configuration(panel.tags("whatif", k))["width"] for k in ("target", "scope")}
+        assert wider == {k: int(v * 1.5) for k, v in widths.items()}, (widths, wider)
+    finally:
+        dpg.destroy_context()

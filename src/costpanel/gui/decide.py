@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import dearpygui.dearpygui as dpg
 
 from ..guard_alerts import GuardLine, guard_lines
+from .geometry import WIDGETS
 from .tags import Tags
 from .whatif_pane import SESSION, WhatIfPane, WhatIfView
 
@@ -48,10 +49,10 @@ class DecideTabs:
         with dpg.tab(label="What if", parent=tab_bar, tag=t("tab", "whatif")):
             with dpg.group(horizontal=True):
                 dpg.add_text("Reprice on")
-                dpg.add_combo(self.pane.choices(), tag=t("whatif", "target"), width=280,
+                dpg.add_combo(self.pane.choices(), tag=t("whatif", "target"), width=WIDGETS["whatif_target"],
                               callback=lambda s, a: self.pane.choose(a))
                 dpg.add_text("over")
-                dpg.add_combo(SCOPES, default_value=SESSION, tag=t("whatif", "scope"), width=130,
+                dpg.add_combo(SCOPES, default_value=SESSION, tag=t("whatif", "scope"), width=WIDGETS["whatif_scope"],
                               callback=lambda s, a: self.pane.set_scope(a))
             dpg.add_text("", tag=t("whatif", "heading"), wrap=-1)
             with dpg.table(tag=t("whatif", "table"), header_row=True, row_background=True,

@@ -75,7 +75,8 @@ def column_width(col: Column, font: FontMetrics, st: Style) -> float:
 
 
 # Widths at 100 % of the header's input fields, bar and combos (scaled with the text).
-WIDGETS = {"budget_input": 90, "budget_bar": 220, "theme": 90, "scale": 90, "chart": 110}
+WIDGETS = {"budget_input": 90, "budget_bar": 220, "theme": 90, "scale": 90, "chart": 110,
+           "whatif_target": 280, "whatif_scope": 130}  # px at 100 %, scaled with the text
 HEADER_GAP = 16  # px at 100 % between the session total and the figures beside it
 # The longest texts each header row can show, as (text items, widget widths) per row.
 EXTREME_ROWS = {

@@ -306,7 +306,7 @@ def _history(t: Tags, actions: Actions, parent: int | str) -> HistoryWidgets:
         with dpg.group(horizontal=True, parent=parent):
             bars.append(dpg.add_progress_bar(tag=t("history", "budget", period), width=220, default_value=0.0,
                                              overlay=""))  # the label beside it has the percentage
-            labels.append(dpg.add_text("", tag=t("history", "budget", period, "label")))
+            labels.append(dpg.add_text("", tag=t("history", "budget", period, "label"), wrap=0))  # wraps at the edge
     with dpg.plot(tag=t("history", "plot"), height=HISTORY_PLOT_HEIGHT, width=-1, label="Cost per day (local days)",
                   parent=parent, no_mouse_pos=True):
         # beside the plot, as the Overview's (inside, it sat among the bars); days labelled by ticks.day_ticks

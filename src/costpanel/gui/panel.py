@@ -614,8 +614,11 @@ class CostPanel:
             for tag, width in ((self.widgets.budget_input, w["budget_input"]), (self.widgets.budget_bar, w["budget_bar"]),
                                (self.widgets.theme_toggle, w["theme"]), (self.widgets.font_scale, w["scale"]),
                                (self.tags("chart", "mode"), w["chart"]), (self.tags("gap", "header"), geometry.HEADER_GAP),
-                               (self.tags("gap", "controls"), geometry.HEADER_GAP)):
-                dpg.configure_item(tag, width=int(width * st.scale))
+                               (self.tags("gap", "controls"), geometry.HEADER_GAP),
+                               (self.tags("whatif", "target"), w["whatif_target"]),
+                               (self.tags("whatif", "scope"), w["whatif_scope"])):
+                if dpg.does_item_exist(tag):  # (the What if tab is there once built)
+                    dpg.configure_item(tag, width=int(width * st.scale))
             self._set(self.widgets.font_scale, f"{scale}%")
             self._geometry_key = ()
             self._dirty = True
