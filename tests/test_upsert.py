@@ -138,6 +138,77 @@ def test_an_attempts_call_is_a_duplicate_while_pending_and_replaceable_once_comm
     assert tracker.snapshot().total.cost_units == final.cost_units
 
 
+def check_exact(tracker: CostTracker) -> None:
+    snap = tracker.snapshot()
+    total = snap.total
+    for by in (snap.by_tier, snap.by_model):
+        assert sum(r.cost_units for r in by.values()) == total.cost_units
+        assert sum(r.calls for r in by.values()) == total.calls
+
+
+def test_an_attempt_repeating_a_counted_id_is_a_duplicate_not_an_error(catalog: Catalog) -> None:
+    """An orchestrator's retry reports a call already counted: a duplicate, as record() says it,
+    and the attempt's other calls keep their fate (it raised, and the exception discarded them)."""
+    tracker = CostTracker(catalog, fallback=False)
+    first = tracker.record(SONNET, FINAL, tier="main", event_id="req-1")
+    with tracker.attempt(tier="main") as attempt:
+        other = attempt.record("gpt-4o", Usage(input=1000, output=10))
+        again = attempt.record(SONNET, FINAL, event_id="req-1")  # as many tokens
+        fewer = attempt.record(SONNET, PARTIAL, event_id="req-1")
+    assert (again.status, fewer.status) == (DUPLICATE, DUPLICATE)
+    snap = tracker.snapshot()
+    assert snap.calls == 2 and snap.discarded.calls == 0 and snap.pending_calls == 0
+    assert snap.total.cost_units == first.cost_units + other.cost_units
+    assert [e.status for e in attempt.events] == [COMMITTED]  # only its own call was held
+    check_exact(tracker)
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_an_attempts_call_with_more_tokens_replaces_the_counted_one_when_it_commits(catalog: Catalog,
+                                                                                  keep: bool) -> None:
+    tracker = CostTracker(catalog, fallback=False)
+    partial = tracker.record(SONNET, PARTIAL, tier="main", event_id="req-1")
+    seen: list[Event] = []
+    tracker.subscribe(seen.append)
+    try:
+        with tracker.attempt(tier="subagent") as attempt:
+            pending = attempt.record(SONNET, FINAL, event_id="req-1")
+            assert pending.status == "pending" and tracker.snapshot().calls == 1  # the partial counts meanwhile
+            if not keep:
+                raise TimeoutError  # the attempt failed: discarded
+    except TimeoutError:
+        pass
+    events = attempt.events
+    snap = tracker.snapshot()
+    if keep:  # the final line's usage, under the attempt's tier, once
+        assert [e.status for e in events] == [REPLACED] and [e.status for e in seen] == [REPLACED]
+        assert snap.calls == 1 and snap.by_tier["subagent"].output == 740 and "main" not in snap.by_tier
+        assert snap.total.cost_units == events[0].cost_units > partial.cost_units
+        assert tracker.record(SONNET, FINAL, tier="main", event_id="req-1").status == DUPLICATE
+    else:  # discarded: the counted call stays, the attempt's spend is shown apart
+        assert snap.calls == 1 and snap.total.cost_units == partial.cost_units and snap.discarded.calls == 1
+        assert tracker.record(SONNET, FINAL, tier="main", event_id="req-1").status == REPLACED  # still replaceable
+    assert snap.pending_calls == 0
+    check_exact(tracker)
+
+
+def test_an_attempts_replacement_is_one_row_in_the_ledger(tmp_path: Path, catalog: Catalog) -> None:
+    db = tmp_path / "ledger.sqlite3"
+    with CostTracker(catalog, fallback=False, ledger=db) as tracker:
+        tracker.record(SONNET, PARTIAL, tier="main", event_id="req-1")
+        with tracker.attempt(tier="main") as attempt:
+            attempt.record(SONNET, FINAL, event_id="req-1")
+        final = attempt.events[0]
+    conn = sqlite3.connect(db)
+    try:
+        assert rows(conn, "SELECT event_id, output, cost_units FROM events WHERE status = 'committed'") == [
+            ("req-1", 740, final.cost_units)]
+        assert rows(conn, "SELECT SUM(calls), SUM(cost_units) FROM rollup WHERE status = 'committed'") == [
+            (1, final.cost_units)]
+    finally:
+        conn.close()
+
+
 def event(event_id: str, usage: Usage, cost: int, ts: float, session: str = "cc-1", tier: str = "main",
           source: str = "claude-code") -> Event:
     return Event(SONNET, SONNET, "anthropic", tier, session, usage, cost, ts, event_id, COMMITTED, None, "catalog",

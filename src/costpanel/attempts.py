@@ -6,7 +6,7 @@ import datetime as dt
 import threading
 from typing import TYPE_CHECKING, NamedTuple
 
-from .events import PENDING, Event
+from .events import DUPLICATE, PENDING, Event
 from .labels import check_label
 from .usage import Usage
 
@@ -48,6 +48,7 @@ class Attempt:
         self.source = source
         self.project = project
         self._held: list[tuple[HeldCall, str | None]] = []
+        self._replacing: set[int] = set()  # indexes in _held of calls replacing one counted with fewer tokens
         self._lock = threading.Lock()
         self.open = True
         self.events: tuple[Event, ...] = ()
@@ -62,7 +63,11 @@ class Attempt:
         with self._lock:
             if not self.open:
                 raise RuntimeError("this attempt is already finished; open a new one")
-            session = self._tracker.hold(held, event_id)
+            session, replaces = self._tracker.hold(held, event_id)
+            if replaces is False:  # its id counted with as many tokens (or pending): as record() says it
+                return held.event(self.tier, self.session or session, event_id, DUPLICATE)
+            if replaces:
+                self._replacing.add(len(self._held))
             self._held.append((held, event_id))
         return held.event(self.tier, self.session or session, event_id, PENDING)
 
@@ -72,7 +77,8 @@ class Attempt:
                 raise RuntimeError("this attempt is already finished")
             self.open = False
             held, self._held = self._held, []
-        self.events = self._tracker.finish_attempt(held, self.tier, self.session, keep)
+            replacing, self._replacing = frozenset(self._replacing), set()
+        self.events = self._tracker.finish_attempt(held, self.tier, self.session, keep, replacing)
         return self.events
 
     def commit(self) -> tuple[Event, ...]:

@@ -862,6 +862,8 @@ class CostTracker:
         (or ``a.commit()``), discarded on an exception (or ``a.discard()``). Discarded calls are
         shown apart in the snapshot, never silently dropped. ``source`` and ``project`` (as
         :meth:`record` takes them) apply to the attempt's calls unless ``Attempt.record`` names others.
+        A call under an ``event_id`` counted already is a ``duplicate`` (not held) unless it has more
+        tokens; then it replaces the counted call when the attempt commits, as :meth:`record` would.
         """
         check_label("tier", tier)
         check_label("session", session, optional=True)
@@ -877,34 +879,51 @@ class CostTracker:
             a.commit()
 
     # -- attempt support ----------------------------------------------------------------------------
-    def hold(self, held: HeldCall, event_id: str | None) -> str:
-        """Count a call as pending; returns the session it would land in."""
+    def hold(self, held: HeldCall, event_id: str | None) -> tuple[str, bool | None]:
+        """Count a call as pending; returns the session it would land in, and what its event id
+        does: None (new, claimed for it), False (counted already with as many tokens or more, or
+        pending: a duplicate, not held), True (counted with fewer tokens: held, and on commit it
+        replaces that call, as :meth:`record` does)."""
         with self._lock:
             state = self._state
+            replaces: bool | None = None
             if event_id is not None:
-                if event_id in state.seen_ids:
-                    raise ValueError(f"event_id {event_id!r} was already recorded")
-                state.seen_ids[event_id] = HELD
+                earlier = state.seen_ids.get(event_id)
+                if earlier is None:
+                    state.seen_ids[event_id] = HELD
+                elif earlier and held.usage.total_tokens > earlier[1].total_tokens:
+                    replaces = True  # the counted call stays counted until this one commits
+                else:
+                    return state.id, False
             state.pending_calls += 1
             state.pending_units += held.cost or 0
             state.locked_changes += 1
-            return state.id
+            return state.id, replaces
 
     def finish_attempt(self, held: list[tuple[HeldCall, str | None]], tier: str, session: str | None,
-                       keep: bool) -> tuple[Event, ...]:
-        """Move an attempt's pending calls into the totals (keep) or the discarded figures."""
+                       keep: bool, replacing: frozenset[int] = frozenset()) -> tuple[Event, ...]:
+        """Move an attempt's pending calls into the totals (keep) or the discarded figures.
+        ``replacing``: the indexes of calls whose id was counted with fewer tokens (see :meth:`hold`):
+        kept, they replace that call (or are duplicates if it has grown since); discarded, it stays."""
         state = self._state
         shard = getattr(self._local, "shard", None)
         if keep and (shard is None or shard.session is not state):
             shard = self._shard(state)
+        upserts: list[tuple[int, HeldCall, str]] = []
         with self._lock:
             state = self._state
-            for h, event_id in held:
+            for k, (h, event_id) in enumerate(held):
                 state.pending_calls -= 1
                 state.pending_units -= h.cost or 0
                 pair = (tier, h.key)
                 state.add_model(h.key, (h.entry.id, h.entry.provider, h.entry.priced_by) if h.entry is not None
                                 else NO_META)
+                if k in replacing and event_id is not None:
+                    if keep:
+                        upserts.append((k, h, event_id))  # counted below, as record() counts a final line
+                    else:  # the call counted under its id stays counted
+                        state.discarded[pair] = add_to_cell(state.discarded.get(pair, ZERO_CELL), h.usage, h.cost)
+                    continue
                 if keep:
                     # a reset since this thread's shard was made: the session's retired shard takes it
                     cells = shard.cells if shard is not None and shard.session is state else state.retired.cells
@@ -919,10 +938,25 @@ class CostTracker:
             state.locked_changes += 1
             sess = session or state.id
         status = COMMITTED if keep else DISCARDED
-        events = tuple(h.event(tier, sess, event_id, status) for h, event_id in held)
-        if self._subscribers or self._ledger_queue is not None:
-            self._notify(events)
+        events = [h.event(tier, sess, event_id, status) for h, event_id in held]
+        for k, h, event_id in upserts:
+            events[k] = self._upsert_held(state, h, tier, sess, event_id)
+        counted = tuple(e for k, e in enumerate(events) if k not in replacing)  # (the upserts notified themselves)
+        if counted and (self._subscribers or self._ledger_queue is not None):
+            self._notify(counted)
         guards = self._guards
-        if keep and guards is not None:
-            guards.count_events(events)
-        return events
+        if keep and guards is not None and counted:
+            guards.count_events(counted)
+        return tuple(events)
+
+    def _upsert_held(self, state: SessionState, h: HeldCall, tier: str, session: str, event_id: str) -> Event:
+        """An attempt's call committed under an id counted before with fewer tokens: it replaces that
+        call (status ``replaced``), or, when the id has as many tokens by now, is a duplicate."""
+        pair = (tier, h.key)
+        event = h.event(tier, session, event_id, REPLACED)
+        with self._lock:
+            earlier = state.seen_ids.get(event_id)
+            if not earlier or h.usage.total_tokens <= earlier[1].total_tokens:
+                return event._replace(status=DUPLICATE)
+            state.seen_ids[event_id] = (pair, h.usage, h.cost, h.ts)
+        return self._replace(state, earlier, event, pair, h.entry, True)
