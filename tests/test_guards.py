@@ -71,7 +71,7 @@ def test_thresholds_already_passed_fire_at_creation_on_the_creating_thread(t: Co
     with pytest.raises(BudgetExceeded) as exc:
         g.check()
     assert exc.value.spent == D("1.00") and exc.value.limit == D("1.00") and exc.value.scope == "session"
-    assert str(exc.value) == "budget guard 'session' exceeded: spent $1.00 of $1.00"
+    assert str(exc.value) == "budget guard 'session' reached: spent $1.00 of $1.00"  # the limit itself stops
 
 
 def test_the_error_and_the_repr_say_amounts_exactly_not_rounded(t: CostTracker) -> None:

@@ -49,7 +49,8 @@ class BudgetExceeded(Exception):
 
     def __init__(self, guard: Guard, spent: Decimal) -> None:
         self.guard, self.scope, self.limit, self.spent = guard, guard.scope, guard.limit, spent
-        super().__init__(f"budget guard {guard.scope!r} exceeded: spent {format_usd_exact(spent)} "
+        state = "reached" if spent == guard.limit else "exceeded"  # (the limit itself stops too: spent >= limit)
+        super().__init__(f"budget guard {guard.scope!r} {state}: spent {format_usd_exact(spent)} "
                          f"of {format_usd_exact(guard.limit)}")
 
 
