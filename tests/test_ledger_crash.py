@@ -6,6 +6,7 @@ A real child process (tests/ledger_writer.py) records calls with ids 0, 1, 2, â€
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import sqlite3
@@ -149,6 +150,64 @@ def test_sigterm_flushes_everything_recorded(tmp_path: Path) -> None:
     ids = landed(db)
     assert ids == list(range(len(ids))) and len(ids) >= len(recorded), (
         f"{len(recorded) - len(ids)} of {len(recorded)} recorded calls lost on SIGTERM")
+
+
+NON_DAEMON_RECORDER = """
+import sys, threading, time
+from costpanel import CostTracker, Usage
+from costpanel.ledger import Ledger
+
+tracker = CostTracker(ledger=Ledger(sys.argv[1], flush_interval=60))  # only the SIGTERM path writes
+said = threading.Lock()
+def work(k):
+    n = 0
+    while True:  # never ends: SIGTERM's default would kill it, and so must the ledger's handler
+        tracker.record("gpt-4o", Usage(input=100, output=1), tier="T", event_id=f"{k}-{n}")
+        with said:  # one whole line each (print writes the text and its newline apart)
+            sys.stdout.write(f"{k}-{n}\\n")
+            sys.stdout.flush()
+        n += 1
+        time.sleep(0.001)
+threads = [threading.Thread(target=work, args=(k,)) for k in range(3)]  # non-daemon
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+"""
+
+
+def test_sigterm_twice_ends_a_process_with_non_daemon_threads_and_loses_nothing(tmp_path: Path) -> None:
+    """A supervisor signals the process group (SIGTERM twice, ms apart) of a program whose threads
+    never end: the second signal cut the exit flush short (calls lost without a word), and the
+    first never ended the process (shutdown waited for its threads; SIGTERM's default kills)."""
+    db, script = tmp_path / "nd.sqlite3", tmp_path / "recorder.py"
+    script.write_text(NON_DAEMON_RECORDER)
+    with subprocess.Popen([sys.executable, str(script), str(db)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True) as proc:
+        try:
+            assert proc.stdout is not None
+            for _ in range(300):  # a few hundred calls queued, none written yet
+                proc.stdout.readline()
+            proc.send_signal(signal.SIGTERM)
+            time.sleep(0.002)
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    check_file_is_sound(db)
+    conn = sqlite3.connect(db)
+    try:
+        stored = {r[0] for r in conn.execute("SELECT event_id FROM events")}
+    finally:
+        conn.close()
+    rejected = db.with_name(db.name + ".rejected.jsonl")
+    aside = {json.loads(line)["event_id"] for line in rejected.read_text().splitlines()} if rejected.exists() else set()
+    printed = set(out.split())  # each printed once its record() returned
+    assert printed and printed <= stored | aside, f"{len(printed - stored - aside)} recorded calls lost"
+    assert len(stored) >= 300
+    assert err.count("recorded after the ledger was closed") <= 1  # one line, not one a call
 
 
 def test_ctrl_c_flushes_everything_recorded(tmp_path: Path) -> None:

@@ -680,7 +680,7 @@ FAULTS: tuple[Fault, ...] = (
           "if k in (\"input\", \"output\") or v != (1 if k == \"requests\" else 0))", "if k in (\"input\", \"output\") or v)",
           ("tests/test_buckets.py",), ("tests/test_buckets.py::test_the_repr_rebuilds_the_same_usage",)),
     Fault("gd1", "a guard's error rounds the amounts ($0.013 of $0.010)", "src/costpanel/guards.py",
-          'exceeded: spent {format_usd_exact(spent)} "', 'exceeded: spent {format_usd(spent)} "',
+          '{state}: spent {format_usd_exact(spent)} "', '{state}: spent {format_usd(spent)} "',
           ("tests/test_guards.py",), ("tests/test_guards.py::test_the_error_and_the_repr_say_amounts_exactly_not_rounded",)),
     Fault("lg6", "the SIGTERM handler stays after the last ledger closed", STORE,
           "            if not _open_ledgers:\n                _uninstall_sigterm_flush()\n", "",
@@ -883,6 +883,19 @@ FAULTS: tuple[Fault, ...] = (
           "    return NONE if getattr(row, \"cost_usd\") is None else share(getattr(row, \"share\"))",
           "    return share(getattr(row, \"share\"))", ("tests/test_cli.py", T_VIEW),
           ("tests/test_cli.py::test_demo_prints_the_tier_table_and_a_total",)),
+    Fault("s8a1", "an attempt's call under a counted id raises (its other calls discarded with it)", TRACKER,
+          "                else:\n                    return state.id, False\n",
+          "                else:\n                    raise ValueError(f\"event_id {event_id!r} was already recorded\")\n",
+          ("tests/test_upsert.py",),
+          ("tests/test_upsert.py::test_an_attempt_repeating_a_counted_id_is_a_duplicate_not_an_error",)),
+    Fault("s8a2", "an attempt's final line is counted beside its partial, not in its place", TRACKER,
+          "            events[k] = self._upsert_held(state, h, tier, sess, event_id)",
+          "            events[k] = h.event(tier, sess, event_id, DUPLICATE)", ("tests/test_upsert.py",),
+          ("tests/test_upsert.py::test_an_attempts_call_with_more_tokens_replaces_the_counted_one_when_it_commits",)),
+    Fault("s8a3", "a guard stopped at exactly its limit says exceeded", GUARDS,
+          "        state = \"reached\" if spent == guard.limit else \"exceeded\"",
+          "        state = \"exceeded\"", ("tests/test_guards.py",),
+          ("tests/test_guards.py::test_thresholds_already_passed_fire_at_creation_on_the_creating_thread",)),
 )
 
 

@@ -43,13 +43,10 @@ def open_tracker(args: argparse.Namespace, session: str, **options: Any) -> Any:
     ledger ``--db`` names (or the default one; none with ``--no-ledger``), a damaged one refused
     before anything is added to it. None after saying why in one line (the command exits 1)."""
     from ..ledger import LedgerError
-    from ..ledger.sqlite_storage import check_integrity, default_path
     from ..pricing import PricingError
     from ..tracker import CostTracker
 
-    try:
-        if not args.no_ledger:
-            check_integrity(args.db.expanduser() if args.db else default_path())
+    try:  # (a damaged ledger is refused by the tracker's ledger before anything is written)
         return CostTracker(ledger=None if args.no_ledger else (args.db or True), session=session, **options)
     except PricingError as exc:
         error(*pricing_problems(exc))

@@ -143,9 +143,9 @@ def open_read_only(path: Path, *, verify: bool = False) -> sqlite3.Connection:
 
 def check_integrity(path: Path) -> None:
     """Raise :class:`LedgerError` if the ledger at ``path`` (when there is one) is damaged: SQLite's
-    ``PRAGMA quick_check``, read-only. It reads the whole file (~0.2 s for a million calls), so
-    it runs where a person waits for one answer — the CLI's reads and ``costpanel demo --db`` —
-    not on every open: the writer and the panel turn a damaged page into an error when they meet it."""
+    ``PRAGMA quick_check``, read-only. It reads the whole file (~0.2 s for a million calls): the
+    CLI's reads run it, and every ledger a tracker opens for writing (a writer meets a damaged page
+    only if it happens to touch it: it went on adding calls around one that no report could read)."""
     if not path.is_file() or not path.stat().st_size:
         return  # nothing there yet: a new ledger
     try:
@@ -241,6 +241,11 @@ class SqliteStorage:
         self.path: Path | None = path
         self.name = str(path)
         self.rejected_path = path.with_name(path.name + ".rejected.jsonl")
+        # A damaged file is refused before anything is written to it: SQLite writes new pages
+        # around a damaged one without a word, and no report would read that spend back. (One
+        # that cannot be written is refused by connect(), before a reader's -wal and -shm are made.)
+        if os.access(path, os.R_OK | os.W_OK):
+            check_integrity(path)
         self.conn = connect(path, busy_timeout_ms=WRITER_BUSY_TIMEOUT_MS)
         self._dims = Dims()
 

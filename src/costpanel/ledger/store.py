@@ -11,6 +11,7 @@ is saved to a side file and ``close()`` raises, naming it — events are never d
 from __future__ import annotations
 
 import atexit
+import contextlib
 import collections
 import os
 import signal
@@ -88,6 +89,7 @@ class Ledger:
         # for the move to end, so a call is never counted both queued and in flight, nor neither.
         self._moving = 0
         self._rejected = 0
+        self._late = 0  # calls recorded after close(), set aside (one warning says so, not one each)
         self.pace_waits = 0  # times record() waited for the writer (never while writes fail)
         self._busy = False  # the last failure was another writer holding the store
         self._last_error: str | None = None
@@ -123,7 +125,9 @@ class Ledger:
             except ValueError:
                 pass  # close() took it after all: stored or saved with the rest
             else:
-                raise RuntimeError(self._save_late(event))
+                said = self._save_late(event)
+                if said is not None:
+                    raise RuntimeError(said)
             return
         self._keep_pace()
 
@@ -334,17 +338,20 @@ class Ledger:
             return f"{self.storage.name}: {what} could not be stored ({reason}); saved in {saved}"
         return f"{self.storage.name}: {what} could not be stored ({reason}) nor saved ({'; '.join(failed)}); lost"
 
-    def _save_late(self, event: Event) -> str:
+    def _save_late(self, event: Event) -> str | None:
         """A call recorded after :meth:`close` (a library's callback at interpreter exit, after the
-        ledger's own exit handler): kept in the rejected side file, as close() keeps what it could
-        not store; returns the one line that says so."""
+        ledger's own exit handler; threads still recording while a SIGTERM'd process ends): kept in
+        the rejected side file, as close() keeps what it could not store. Returns the one line that
+        says so for the first such call; None for later ones (saved alike: one line, not one each)."""
+        self._late += 1
         line = [_json_line(event, "not stored: recorded after the ledger was closed")]
         where = f"{self.storage.name}: a call recorded after the ledger was closed ({event.model}, {event.tier})"
         for target in (self.rejected_path, None):
             try:
-                return f"{where} is not stored; saved in {_save_lines(target, line)}"
+                saved = _save_lines(target, line)
             except OSError:
                 continue
+            return f"{where} is not stored; saved in {saved} (as are any later ones)" if self._late == 1 else None
         return f"{where} is not stored nor saved; lost"
 
     def __enter__(self) -> Ledger:
@@ -445,5 +452,36 @@ def _uninstall_sigterm_flush() -> None:
     _sigterm_installed = False
 
 
+_terminating = False  # a SIGTERM turned into an exit: the ledgers are flushed, then the process ends
+_terminating_at = 0.0  # (monotonic) when
+_flushing = False  # that flush is under way: a second SIGTERM (a supervisor signalling the group) waits
+_REPEAT_S = 5.0  # a SIGTERM this soon after the first adds nothing: the exit it asked for is under way
+
+
 def _exit_on_sigterm(signum: int, frame: object) -> None:
+    global _terminating, _terminating_at
+    # Raised again while the first exit unwinds or flushes, it would cut the flush short and lose
+    # what is still queued. (Long after, the program must have swallowed the first: raise again.)
+    if _flushing or (_terminating and time.monotonic() - _terminating_at < _REPEAT_S):
+        return
+    _terminating, _terminating_at = True, time.monotonic()
     raise SystemExit(128 + signum)
+
+
+def _flush_then_end() -> None:
+    """At shutdown after a SIGTERM, before Python waits for the program's non-daemon threads
+    (which, still running, kept the process alive where SIGTERM's default would have ended it):
+    every ledger flushed and closed, then the exit SIGTERM means (status 143)."""
+    global _flushing
+    if not _terminating:
+        return
+    _flushing = True
+    _close_all()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(128 + signal.SIGTERM)
+
+
+if hasattr(threading, "_register_atexit"):  # CPython 3.9+: runs before non-daemon threads are joined
+    threading._register_atexit(_flush_then_end)
