@@ -896,6 +896,20 @@ FAULTS: tuple[Fault, ...] = (
           "        state = \"reached\" if spent == guard.limit else \"exceeded\"",
           "        state = \"exceeded\"", ("tests/test_guards.py",),
           ("tests/test_guards.py::test_thresholds_already_passed_fire_at_creation_on_the_creating_thread",)),
+    Fault("s8d1", "a tracker writes its calls around a damaged page of its ledger", "src/costpanel/ledger/sqlite_storage.py",
+          "        if os.access(path, os.R_OK | os.W_OK):\n            check_integrity(path)\n", "",
+          ("tests/test_ledger.py",),
+          ("tests/test_ledger.py::test_a_new_session_in_a_damaged_ledger_is_refused_before_anything_is_written",)),
+    Fault("s8d2", "a second SIGTERM cuts the exit flush short", STORE,
+          "    if _flushing or (_terminating and time.monotonic() - _terminating_at < _REPEAT_S):\n        return\n",
+          "", ("tests/test_ledger_crash.py",),
+          ("tests/test_ledger_crash.py::test_sigterm_twice_ends_a_process_with_non_daemon_threads_and_loses_nothing",)),
+    Fault("s8d3", "after a SIGTERM, shutdown waits for threads that never end (the process hangs)", STORE,
+          "    threading._register_atexit(_flush_then_end)", "    pass", ("tests/test_ledger_crash.py",),
+          ("tests/test_ledger_crash.py::test_sigterm_twice_ends_a_process_with_non_daemon_threads_and_loses_nothing",)),
+    Fault("s8d4", "every call recorded after close gets a warning line of its own", STORE,
+          "if self._late == 1 else None", "", ("tests/test_ledger.py",),
+          ("tests/test_ledger.py::test_a_call_after_the_ledger_is_closed_is_saved_aside_and_said_not_queued_and_not_raised",)),
 )
 
 
