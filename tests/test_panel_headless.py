@@ -165,6 +165,9 @@ def test_reset_zeroes_the_header_and_tables_on_the_next_update(panel: CostPanel,
     modal, text = dpg.get_item_configuration(panel.widgets.reset_modal), dpg.get_item_configuration(
         panel.tags("reset", "text"))
     assert modal["autosize"] and 0 < text["wrap"] < modal["width"]
+    width = panel._window_size()[0]  # centred across the window (it opened left of centre)
+    left = dpg.get_item_pos(panel.widgets.reset_modal)[0]
+    assert abs(left + modal["width"] / 2 - width / 2) <= 1, (left, modal["width"], width)
     assert tracker.session == old_session, "nothing happens before the user confirms"
     panel.confirm_reset()
     assert dpg.get_item_configuration(panel.widgets.reset_modal)["show"] is False

@@ -536,7 +536,10 @@ class CostPanel:
 
     def request_reset(self) -> None:
         if self.widgets is not None:
-            dpg.configure_item(self.widgets.reset_modal, show=True)
+            width, height = self._window_size()  # centred across, a third of the way down
+            modal_width = int(RESET_DIALOG_PX * self._style.scale)
+            dpg.configure_item(self.widgets.reset_modal, show=True,
+                               pos=(max(0, (width - modal_width) // 2), max(0, height // 3 - 60)))
 
     def cancel_reset(self) -> None:
         if self.widgets is not None:
