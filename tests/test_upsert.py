@@ -185,8 +185,9 @@ def test_an_attempts_call_with_more_tokens_replaces_the_counted_one_when_it_comm
         assert snap.calls == 1 and snap.by_tier["subagent"].output == 740 and "main" not in snap.by_tier
         assert snap.total.cost_units == events[0].cost_units > partial.cost_units
         assert tracker.record(SONNET, FINAL, tier="main", event_id="req-1").status == DUPLICATE
-    else:  # discarded: the counted call stays, the attempt's spend is shown apart
+    else:  # discarded: the counted call stays, the attempt's spend is shown apart (and said, as any discard)
         assert snap.calls == 1 and snap.total.cost_units == partial.cost_units and snap.discarded.calls == 1
+        assert [e.status for e in seen] == ["discarded"]
         assert tracker.record(SONNET, FINAL, tier="main", event_id="req-1").status == REPLACED  # still replaceable
     assert snap.pending_calls == 0
     check_exact(tracker)

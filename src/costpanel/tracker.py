@@ -941,7 +941,8 @@ class CostTracker:
         events = [h.event(tier, sess, event_id, status) for h, event_id in held]
         for k, h, event_id in upserts:
             events[k] = self._upsert_held(state, h, tier, sess, event_id)
-        counted = tuple(e for k, e in enumerate(events) if k not in replacing)  # (the upserts notified themselves)
+        upserted = {k for k, _, _ in upserts}  # (they notified their subscribers themselves)
+        counted = tuple(e for k, e in enumerate(events) if k not in upserted)
         if counted and (self._subscribers or self._ledger_queue is not None):
             self._notify(counted)
         guards = self._guards
