@@ -203,10 +203,8 @@ def print_snapshot(snap: Any) -> None:
     from ..gui import format as fmt  # the panel's words for costs and shares (plain Python)
 
     out = console()
-    n = snap.unpriced_calls
-    unpriced = f" · {n:,} call{'s' * (n != 1)} unpriced ({', '.join(snap.unpriced)})" if n else ""
-    out.print(f"[bold]Session {snap.session}[/]: {fmt.cost(snap.total_usd, n)} · {snap.tokens:,} tokens · "
-              f"{snap.calls:,} calls · {snap.elapsed_s:.1f} s{unpriced}")
+    out.print(f"[bold]Session {snap.session}[/]: {fmt.cost(snap.total_usd, snap.unpriced_calls)} · "
+              f"{snap.tokens:,} tokens · {snap.calls:,} calls · {snap.elapsed_s:.1f} s{fmt.unpriced_calls(snap)}")
     tiers = Table(title="By tier", title_justify="left")
     for col in ("Tier", "Model(s)", "Calls", "Input", "Cache read", "Cache write", "Output", "Cost", "Share"):
         tiers.add_column(col, justify="left" if col in ("Tier", "Model(s)") else "right")

@@ -221,8 +221,11 @@ END_SLACK_S = 0.05  # `--seconds` is reached when this close to its end
 
 def summary(snap: Any, stats: Any) -> str:
     """One line: time, today's cost, calls, tokens and the Sources line."""
+    from ..gui import format as fmt
+
     return (f"{time.strftime('%H:%M:%S')} {_cost(snap)} · {snap.calls:,} call{'s' * (snap.calls != 1)} · "
-            f"{snap.tokens:,} tokens{_unpriced(snap)} · sources: {stats.line(calls=stats.calls != snap.calls)}")
+            f"{snap.tokens:,} tokens{fmt.unpriced_calls(snap, names=False)} · sources: "
+            f"{stats.line(calls=stats.calls != snap.calls)}")
 
 
 def _cost(snap: Any) -> str:
@@ -230,13 +233,6 @@ def _cost(snap: Any) -> str:
     from ..gui import format as fmt
 
     return fmt.cost(snap.total_usd, snap.unpriced_calls)
-
-
-def _unpriced(snap: Any, names: bool = False) -> str:
-    n = snap.unpriced_calls
-    if not n:
-        return ""
-    return f" · {n:,} call{'s' * (n != 1)} unpriced" + (f" ({', '.join(snap.unpriced_labels)})" if names else "")
 
 
 class PipeLines:
@@ -295,7 +291,7 @@ def _table(tracker: Any, stats: Any, alerts: Any = None) -> Any:
 
     snap = tracker.snapshot()
     head = Text(f"Today: {_cost(snap)} · {snap.calls:,} call{'s' * (snap.calls != 1)} · {snap.tokens:,} tokens"
-                + _unpriced(snap, names=True), style="bold")
+                + fmt.unpriced_calls(snap), style="bold")
     burn = Text("Burn rate: " + " · ".join(t for t in burn_texts(snap) if t))  # as the panel says it: from the run's first call
     tiers = Table(title="By tier", title_justify="left")
     for col in ("Tier", "Calls", "Tokens", "Cost", "Share"):

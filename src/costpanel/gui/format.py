@@ -30,6 +30,16 @@ def cost(value: Decimal | None, unpriced_calls: int) -> str:
     return usd(value) + (" +?" if unpriced_calls and value is not None else "")
 
 
+def unpriced_calls(snap: object, names: bool = True) -> str:
+    """`` · 2 calls unpriced (acme-7b, claude-haiku-4-5 (flex))`` for a snapshot with calls that have
+    no price, with their names (as people read them) when ``names``; "" when every call is priced."""
+    n = getattr(snap, "unpriced_calls")
+    if not n:
+        return ""
+    return f" · {n:,} call{'s' * (n != 1)} unpriced" + (f" ({', '.join(getattr(snap, 'unpriced_labels'))})"
+                                                         if names else "")
+
+
 def row_share(row: object) -> str:
     """A row's share of the session's cost; "—" for a row without any price (unknown, not 0 %)."""
     return NONE if getattr(row, "cost_usd") is None else share(getattr(row, "share"))

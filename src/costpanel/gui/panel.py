@@ -537,9 +537,11 @@ class CostPanel:
     def request_reset(self) -> None:
         if self.widgets is not None:
             width, height = self._window_size()  # centred across, a third of the way down
-            modal_width = int(RESET_DIALOG_PX * self._style.scale)
             dpg.configure_item(self.widgets.reset_modal, show=True,
-                               pos=(max(0, (width - modal_width) // 2), max(0, height // 3 - 60)))
+                               pos=(max(0, (width - self._reset_dialog_width()) // 2), max(0, height // 3 - 60)))
+
+    def _reset_dialog_width(self) -> int:
+        return int(RESET_DIALOG_PX * self._style.scale)
 
     def cancel_reset(self) -> None:
         if self.widgets is not None:
@@ -608,7 +610,7 @@ class CostPanel:
             self._bind_look()
             st = self._style
             # The dialog grows with its text (a long ledger path wraps, the buttons keep their labels)
-            modal_width = int(RESET_DIALOG_PX * st.scale)
+            modal_width = self._reset_dialog_width()
             dpg.configure_item(self.widgets.reset_modal, width=modal_width, autosize=True)
             dpg.configure_item(self.tags("reset", "text"), wrap=modal_width - 2 * int(st.window_pad) - 4)
             for button in (self.tags("reset", "confirm"), self.tags("reset", "cancel")):

@@ -427,16 +427,17 @@ class Importer:
                 take(read_block(last + b"\n"))
                 return
             result.lines += 1
+            where = f"{getattr(reader, 'path', '?')}:{getattr(reader, 'lines', 0) + 1}"  # the file and its last line
             if not being_written(last):  # binary, or not a JSON line at all: no newline will make it one
                 result.skipped[MALFORMED] += 1
                 if len(result.errors) < _MAX_ERRORS:
-                    result.errors.append(f"{getattr(reader, 'path', '?')}:{getattr(reader, 'lines', 0) + 1}: not JSON "
-                                         "(a last line without a newline that does not start a JSON object, or binary)")
+                    result.errors.append(f"{where}: not JSON (a last line without a newline that does not start "
+                                         "a JSON object, or binary)")
                 return
             result.skipped[TORN] += 1
             if len(result.waiting) < _MAX_ERRORS:  # named, apart from bad lines: it only waits
-                result.waiting.append(f"{getattr(reader, 'path', '?')}:{getattr(reader, 'lines', 0) + 1}: no newline "
-                                      "yet (still being written?): read by the next import once complete")
+                result.waiting.append(f"{where}: no newline yet (still being written?): read by the next import "
+                                      "once complete")
 
     def _document(self, fd: int, size: int, path: Path, reader: Any) -> None:
         if size > MAX_DOCUMENT_BYTES:

@@ -292,9 +292,13 @@ def day_averages(conn: sqlite3.Connection, span: TimeRange, days: Sequence[Repor
         seen = [r for k in range(window) if (d := _shift(day, -k)) is not None and (r := by_day.get(d)) is not None]
         calls, unpriced = sum(r.calls for r in seen), sum(r.unpriced_calls for r in seen)
         units = sum(r.cost_units for r in seen)
-        out[row.key] = Average(None if calls and unpriced == calls else (units_to_usd(units) / window).quantize(_UNIT),
-                               unpriced)
+        out[row.key] = Average(None if calls and unpriced == calls else _average(units, window), unpriced)
     return out
+
+
+def _average(units: int, days: int) -> Decimal:
+    """The mean cost a day of ``units`` (1e-12 USD) spent over ``days`` ($0 days counted), to the unit."""
+    return (units_to_usd(units) / days).quantize(_UNIT)
 
 
 def day_bounds(span: TimeRange, days: Sequence[ReportRow], today: dt.date) -> tuple[dt.date, dt.date]:
@@ -318,8 +322,7 @@ def moving_average(days: Sequence[ReportRow], window: int = 7, *, earlier: Seque
     out = []
     for day in sorted(p for p in points if (first is None or p >= first) and (last is None or p <= last)):
         window_units = sum(units.get(d.isoformat(), 0) for k in range(window) if (d := _shift(day, -k)) is not None)
-        out.append((day.isoformat(), units_to_usd(units.get(day.isoformat(), 0)),
-                    (units_to_usd(window_units) / window).quantize(_UNIT)))
+        out.append((day.isoformat(), units_to_usd(units.get(day.isoformat(), 0)), _average(window_units, window)))
     return out
 
 
