@@ -1144,6 +1144,25 @@ def test_a_new_session_in_a_damaged_ledger_is_refused_before_anything_is_written
     assert not [t.name for t in threading.enumerate() if t.ident not in threads]
 
 
+def test_a_tracker_whose_resume_fails_leaves_no_writer_running(tmp_path: Path, catalog: Catalog,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure while the session is read back (a damaged ledger is refused before, at open: here
+    the read itself fails, as a disk error would make it) closes the ledger the tracker opened."""
+    import costpanel.ledger.resume as resume
+
+    db = tmp_path / "ledger.sqlite3"
+    CostTracker(catalog, ledger=db).close()
+
+    def fails(*args: object, **kwargs: object) -> None:
+        raise LedgerError(f"{db}: the session could not be read back")
+
+    monkeypatch.setattr(resume, "restore_session", fails)
+    before = {t.ident for t in threading.enumerate()}
+    with pytest.raises(LedgerError, match="could not be read back"):
+        CostTracker(catalog, ledger=db, resume=True)
+    assert not [t.name for t in threading.enumerate() if t.ident not in before]
+
+
 def test_resuming_from_a_damaged_ledger_is_a_ledger_error_and_leaves_no_writer_running(
         tmp_path: Path, catalog: Catalog) -> None:
     """A damaged page met while the session is read back: the error names the file and the way

@@ -918,11 +918,8 @@ class CostTracker:
                 pair = (tier, h.key)
                 state.add_model(h.key, (h.entry.id, h.entry.provider, h.entry.priced_by) if h.entry is not None
                                 else NO_META)
-                if k in replacing and event_id is not None:
-                    if keep:
-                        upserts.append((k, h, event_id))  # counted below, as record() counts a final line
-                    else:  # the call counted under its id stays counted
-                        state.discarded[pair] = add_to_cell(state.discarded.get(pair, ZERO_CELL), h.usage, h.cost)
+                if keep and k in replacing and event_id is not None:
+                    upserts.append((k, h, event_id))  # counted below, as record() counts a final line
                     continue
                 if keep:
                     # a reset since this thread's shard was made: the session's retired shard takes it
@@ -933,7 +930,7 @@ class CostTracker:
                         state.seen_ids[event_id] = (pair, h.usage, h.cost, h.ts)  # now a later final may replace it
                 else:
                     state.discarded[pair] = add_to_cell(state.discarded.get(pair, ZERO_CELL), h.usage, h.cost)
-                    if event_id is not None:
+                    if event_id is not None and k not in replacing:  # (a replacer's id is the counted call's: kept)
                         state.seen_ids.pop(event_id, None)  # a retry under the same id may count
             state.locked_changes += 1
             sess = session or state.id
