@@ -61,26 +61,26 @@ def test_crossings_become_lines_and_notices_from_80_percent(catalog: Catalog, se
     tracker.record("gpt-4o", QUARTER, "Tier 3")  # session $0.75, Tier 3 $0.50 (80 %, reached)
     tracker.record("gpt-4o", Usage(input=200_000), "Tier 1")  # session $1.25: 80 %, reached
     assert alerts.lines() == [
-        "50 % of the session budget: $0.50 of $1.00 spent",
-        "50 % of the Tier 3 budget: $0.25 of $0.50 spent",
-        "80 % of the Tier 3 budget: $0.50 of $0.50 spent",
+        "50% of the session budget: $0.50 of $1.00 spent",
+        "50% of the Tier 3 budget: $0.25 of $0.50 spent",
+        "80% of the Tier 3 budget: $0.50 of $0.50 spent",
         "Tier 3 budget reached: $0.50 of $0.50 spent",
-        "80 % of the session budget: $1.25 of $1.00 spent",
+        "80% of the session budget: $1.25 of $1.00 spent",
         "Session budget reached: $1.25 of $1.00 spent",
     ]
     assert alerts.count == 6 and alerts.latest() == "Session budget reached: $1.25 of $1.00 spent"
     alerts.close()
     assert wait_for(lambda: len(server.shown) == 4)
     assert server.shown == [  # 50 % is shown in the panel, never a desktop interruption
-        ("costpanel", "costpanel: 80 % of a budget", "80 % of the Tier 3 budget: $0.50 of $0.50 spent"),
+        ("costpanel", "costpanel: 80% of a budget", "80% of the Tier 3 budget: $0.50 of $0.50 spent"),
         ("costpanel", "costpanel: budget reached", "Tier 3 budget reached: $0.50 of $0.50 spent"),
-        ("costpanel", "costpanel: 80 % of a budget", "80 % of the session budget: $1.25 of $1.00 spent"),
+        ("costpanel", "costpanel: 80% of a budget", "80% of the session budget: $1.25 of $1.00 spent"),
         ("costpanel", "costpanel: budget reached", "Session budget reached: $1.25 of $1.00 spent"),
     ]
     assert alerts.problem() is None
     assert guard_lines(tracker.guards()) == [
-        GuardLine("Session", "$1.25", "$1.00", "125 %", "exceeded", 3),
-        GuardLine("Tier 3", "$0.50", "$0.50", "100 %", "exceeded", 3),
+        GuardLine("Session", "$1.25", "$1.00", "125%", "exceeded", 3),
+        GuardLine("Tier 3", "$0.50", "$0.50", "100%", "exceeded", 3),
     ]
 
 
@@ -92,11 +92,11 @@ def test_guard_rows_say_the_highest_threshold_passed(catalog: Catalog) -> None:
     for _ in range(3):
         tracker.record("gpt-4o", QUARTER)  # $0.75
     lines = guard_lines(tracker.guards())
-    assert lines[0] == GuardLine("Session", "$0.75", "$1.00", "75 %", "50 %", 1)
-    assert lines[1] == GuardLine("Today", "$0.75", "$10.00", "7 %", "ok", 0)
-    assert lines[2] == GuardLine("This month", "$0.75", "$4.00", "18 %", "ok", 0)
+    assert lines[0] == GuardLine("Session", "$0.75", "$1.00", "75%", "50%", 1)
+    assert lines[1] == GuardLine("Today", "$0.75", "$10.00", "7%", "ok", 0)
+    assert lines[2] == GuardLine("This month", "$0.75", "$4.00", "18%", "ok", 0)
     tracker.record("gpt-4o", Usage(input=20_000))  # $0.80: 80 %
-    assert guard_lines(tracker.guards())[0] == GuardLine("Session", "$0.80", "$1.00", "80 %", "80 %", 2)
+    assert guard_lines(tracker.guards())[0] == GuardLine("Session", "$0.80", "$1.00", "80%", "80%", 2)
     assert alerts.problem() is None  # no notices asked for: none to fail
 
 
@@ -105,7 +105,7 @@ def test_a_threshold_above_the_limit_reads_as_exceeded_by(catalog: Catalog) -> N
     texts: list[str] = []
     tracker.guard(D("1.00"), at=(D("1.5"),), on_cross=lambda c: texts.append(crossing_text(c)))
     tracker.record("gpt-4o", Usage(input=600_000))  # $1.50
-    assert texts == ["Session budget exceeded by 50 %: $1.50 of $1.00 spent"]
+    assert texts == ["Session budget exceeded by 50%: $1.50 of $1.00 spent"]
     crossing = None
 
     def keep(c: object) -> None:
@@ -114,7 +114,7 @@ def test_a_threshold_above_the_limit_reads_as_exceeded_by(catalog: Catalog) -> N
 
     tracker.guard(D("10"), at=(D("0.1"),), on_cross=keep)  # fires at creation: $1.50 of $10
     assert crossing is not None and notice_for(crossing) is None  # type: ignore[arg-type]
-    assert crossing_text(crossing) == "10 % of the session budget: $1.50 of $10.00 spent (already passed when the guard was set)"  # type: ignore[arg-type]
+    assert crossing_text(crossing) == "10% of the session budget: $1.50 of $10.00 spent (already passed when the guard was set)"  # type: ignore[arg-type]
 
 
 def test_demo_headless_prints_its_guards_and_their_crossings() -> None:
@@ -129,7 +129,7 @@ def test_demo_headless_prints_its_guards_and_their_crossings() -> None:
     month = next(line for line in table.splitlines() if "This month" in line)
     assert "$100,000.00" in month and " ok " in month
     crossings = [line for line in r.stdout.splitlines() if line.startswith("guard: ")]
-    assert [c.split(":")[1].strip() for c in crossings] == ["50 % of the session budget", "80 % of the session budget",
+    assert [c.split(":")[1].strip() for c in crossings] == ["50% of the session budget", "80% of the session budget",
                                                             "Session budget reached"]
 
 

@@ -19,10 +19,10 @@ from costpanel import notify  # noqa: E402
 def test_notices_reach_the_desktops_notification_server_in_order(server: Notifications) -> None:
     notices = notify.DesktopNotices()
     assert notices.problem is None
-    assert notices.send("costpanel: 80 % of the session budget", "$8.00 of $10.00 spent")
+    assert notices.send("costpanel: 80% of the session budget", "$8.00 of $10.00 spent")
     assert notices.send("costpanel: session budget exceeded", "$10.40 of $10.00 spent")
     notices.close(timeout=10)
-    assert server.shown == [("costpanel", "costpanel: 80 % of the session budget", "$8.00 of $10.00 spent"),
+    assert server.shown == [("costpanel", "costpanel: 80% of the session budget", "$8.00 of $10.00 spent"),
                             ("costpanel", "costpanel: session budget exceeded", "$10.40 of $10.00 spent")]
     assert (notices.sent, notices.problem) == (2, None)
 

@@ -31,7 +31,7 @@ def test_guard_crossings_appear_as_notices_each_guards_latest(seen: dict) -> Non
     crossing stays listed in the Guards tab); the session guard's 80 % took its 50 %'s place."""
     assert seen["notices"].splitlines() == [
         "Guard: Tier 1 budget reached: $0.38 of $0.30 spent",
-        "Guard: 80 % of the session budget: $0.88 of $1.00 spent",
+        "Guard: 80% of the session budget: $0.88 of $1.00 spent",
     ]
 
 
@@ -52,9 +52,9 @@ def test_a_history_range_is_repriced_from_the_ledger_in_the_tab(seen: dict) -> N
 
 
 def test_the_guards_tab_lists_each_guard_and_its_crossings(seen: dict) -> None:
-    assert seen["guards"]["rows"] == [["Session", "$0.88", "$1.00", "87 %", "80 %"],
-                                      ["Tier 1", "$0.38", "$0.30", "125 %", "exceeded"]]
-    assert seen["guards"]["crossings"].splitlines()[-1] == "80 % of the session budget: $0.88 of $1.00 spent"
+    assert seen["guards"]["rows"] == [["Session", "$0.88", "$1.00", "87%", "80%"],
+                                      ["Tier 1", "$0.38", "$0.30", "125%", "exceeded"]]
+    assert seen["guards"]["crossings"].splitlines()[-1] == "80% of the session budget: $0.88 of $1.00 spent"
 
 
 def test_both_tabs_were_pictured(seen: dict) -> None:

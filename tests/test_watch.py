@@ -370,15 +370,15 @@ def test_headless_with_a_pipe_prints_summary_lines_and_stores_the_calls(tmp_path
 
 
 def test_guards_say_each_crossing_once_before_the_summary_lines(tmp_path: Path) -> None:
-    """claude-sonnet-4-5 at $3/$15 per 1M: call 1 costs $0.003153 (63 % of $0.005), call 2 $0.003156."""
+    """claude-sonnet-4-5 at $3/$15 per 1M: call 1 costs $0.003153 (63% of $0.005), call 2 $0.003156."""
     f = tmp_path / "events.jsonl"
     f.write_text(event(1) + event(2))
     r = costpanel("watch", "--headless", "--seconds", "1.5", "--format", "costpanel", str(f), "--no-ledger",
                   "--guard", "0.005", "--guard", "1@day")
     assert r.returncode == 0 and r.stderr == "", r.stderr
     lines = r.stdout.splitlines()
-    assert lines[:3] == ["guard: 50 % of the session budget: $0.0032 of $0.0050 spent",
-                         "guard: 80 % of the session budget: $0.0063 of $0.0050 spent",
+    assert lines[:3] == ["guard: 50% of the session budget: $0.0032 of $0.0050 spent",
+                         "guard: 80% of the session budget: $0.0063 of $0.0050 spent",
                          "guard: Session budget reached: $0.0063 of $0.0050 spent"]
     assert all(" $0.0063 · 2 calls · " in line for line in lines[3:]) and len(lines) >= 4
     assert sum(line.startswith("guard: ") for line in lines) == 3  # each said once, however many refreshes

@@ -58,7 +58,7 @@ def scope_name(scope: str) -> str:
 
 
 def percent(threshold: Decimal) -> str:
-    return f"{(threshold * 100).normalize():f} %"
+    return f"{(threshold * 100).normalize():f}%"  # as every other percent costpanel shows
 
 
 def scope_title(scope: str) -> str:
@@ -68,7 +68,7 @@ def scope_title(scope: str) -> str:
 
 
 def crossing_text(c: Crossing) -> str:
-    """One line: ``80 % of the session budget: $8.10 of $10.00 spent``, ``Session budget reached: …``;
+    """One line: ``80% of the session budget: $8.10 of $10.00 spent``, ``Session budget reached: …``;
     a threshold already passed when the guard was set says so."""
     if c.threshold == 1:
         what = f"{scope_title(c.scope)} reached"
@@ -94,8 +94,8 @@ class GuardLine(NamedTuple):
     scope: str  # "Session", "Tier 3", "Today", "This month"
     spent: str
     limit: str
-    percent: str  # of the limit, whole percent rounded down ("100 %" only once reached)
-    state: str  # "ok", "50 %", "80 %", "exceeded"
+    percent: str  # of the limit, whole percent rounded down ("100%" only once reached)
+    state: str  # "ok", "50%", "80%", "exceeded"
     level: int  # 0 ok, 1 past the first threshold below 80 %, 2 from 80 %, 3 reached
 
 
@@ -110,7 +110,7 @@ def guard_line(state: GuardState) -> GuardLine:
         level, label = (2 if top >= NOTIFY_FROM else 1), percent(top)
     else:
         level, label = 0, "ok"
-    return GuardLine(scope, format_usd(state.spent), format_usd(state.limit), f"{share:,} %", label, level)
+    return GuardLine(scope, format_usd(state.spent), format_usd(state.limit), f"{share:,}%", label, level)
 
 
 def guard_lines(guards: Iterable[Guard]) -> list[GuardLine]:
