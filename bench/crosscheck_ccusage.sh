@@ -36,7 +36,9 @@ echo "# writing a corpus of ~$LINES lines (seed $SEED) to $CORPUS" >&2
 import sys
 from pathlib import Path
 from corpora.claude_code import write_corpus
-truth = write_corpus(Path(sys.argv[1]), seed=int(sys.argv[3]), lines=int(sys.argv[2]))
+# current=False: the shapes both ccusage releases know (no /advisor calls, no /btw forks: neither
+# counts an advisor's call, and 18.0.11 counts a fork's replays again; see docs/integrations.md)
+truth = write_corpus(Path(sys.argv[1]), seed=int(sys.argv[3]), lines=int(sys.argv[2]), current=False)
 print(f"# {sum(truth.lines.values()):,} lines, {truth.bytes / 1e6:.1f} MB, {len(truth.files)} files, "
       f"{len(truth.calls):,} calls", file=sys.stderr)
 EOF
@@ -73,7 +75,7 @@ import test_claude_code_corpus as ref  # the independent price table
 from costpanel.integrations import claude_code as cc
 
 corpus, lines, seed, work = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
-truth = write_corpus(work / "truth-copy", seed=seed, lines=lines)  # same seed: the same calls, known exactly
+truth = write_corpus(work / "truth-copy", seed=seed, lines=lines, current=False)  # same seed: the same calls, known exactly
 exact = defaultdict(D)
 for call in truth.calls:
     exact[call.day] += ref.exact_cost(call)

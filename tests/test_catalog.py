@@ -533,3 +533,23 @@ def test_a_scheduled_price_change_is_not_listed_as_current_before_its_day(tmp_pa
     (row,) = [r for r in list_models(cat, provider="acme") if r.id == "acme-1"]
     assert (row.rates["input"], row.rates["output"], row.effective) == (Decimal(1), Decimal(2), "2025-01-01")
     assert usd("acme-1", cat, input=10**6, output=10**6)["total"] == Decimal(3)  # today's price: $1 + $2
+
+
+def test_a_model_from_an_override_file_is_priced_by_override_and_a_bundled_one_by_the_catalog(
+        isolated_user_dirs: Path, catalog: Catalog) -> None:
+    """The user's own price is said to be theirs (reports' "Priced by", the panel's tooltip,
+    `costpanel price`), so that a price set by mistake is found where it was set."""
+    write(isolated_user_dirs / "pricing" / "gpt4.toml", REPLACE_GPT4)
+    write(isolated_user_dirs / "pricing" / "acme.toml", HEAD + model_toml())
+    cat = load_catalog()
+    assert (cat.match("gpt-4").priced_by, cat.match("acme-1").priced_by) == ("override", "override")
+    assert cat.match("gpt-4o").priced_by == catalog.match("gpt-4").priced_by == "catalog"
+    tracker = CostTracker(cat)
+    tracker.record("gpt-4", Usage(input=10**6))
+    tracker.record("gpt-4o", Usage(input=10**6))
+    snap = tracker.snapshot()
+    assert (snap.by_model["gpt-4"].priced_by, snap.by_model["gpt-4o"].priced_by) == ("override", "catalog")
+    from costpanel.gui.viewmodel import OVERRIDE_HINT, build_view
+
+    rows = {r.key: (r.cells[0], r.tooltips[0]) for r in build_view(snap).tables["models"]}
+    assert rows["gpt-4"] == ("gpt-4", OVERRIDE_HINT) and rows["gpt-4o"] == ("gpt-4o", None)  # no genai-prices mark

@@ -553,3 +553,144 @@ def test_a_bad_line_is_named_by_its_file_line_and_column_not_orjsons_line_1(log:
     (message,) = reader.errors
     assert message == f"{log}:2: not JSON (unexpected end of data at column 60)"  # the line is 59 bytes: just past it
     assert "line 1" not in message
+
+
+# ------------------------------------------------------------------------------ advisor calls
+def advised(**advisor: Any) -> dict[str, Any]:
+    """A usage whose executor consulted an advisor (Claude Code's /advisor): the top-level counts are
+    the executor's two ``message`` iterations summed; the advisor's are only in its own entry."""
+    entry = {"type": "advisor_message", "model": "claude-opus-4-7", "input_tokens": 159_419, "output_tokens": 7_805,
+             "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0, **advisor}
+    return usage(input_tokens=2, output_tokens=491, cache_read_input_tokens=226_584, cache_creation_input_tokens=7_853,
+                 cache_creation={"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 7_853}, iterations=[
+                     {"type": "message", "input_tokens": 1, "output_tokens": 45, "cache_read_input_tokens": 109_696,
+                      "cache_creation_input_tokens": 7_192},
+                     {k: v for k, v in entry.items() if v is not ...},
+                     {"type": "message", "input_tokens": 1, "output_tokens": 446, "cache_read_input_tokens": 116_888,
+                      "cache_creation_input_tokens": 661}])
+
+
+def test_an_advisors_tokens_are_a_call_of_their_own_at_the_advisors_model(log: Path) -> None:
+    (executor, advisor), reader = read(log, line(msg={"model": "claude-sonnet-4-6", "usage": advised()},
+                                                 advisorModel="claude-opus-4-7", isSidechain=True))
+    base = "claude-code:msg_01XhL6sQ8JkvJ1cW2mWcU8Ra:req_011CVbN2mJ9xq7Lk3RtYp4Wd"
+    assert executor == LogCall(base, EPOCH, "claude-sonnet-4-6",
+                               Usage(input=2, cache_read=226_584, cache_write_1h=7_853, output=491), "subagent",
+                               SESSION, "/home/me/shop", None, "claude-code")
+    assert advisor == LogCall(f"{base}:advisor1", EPOCH, "claude-opus-4-7", Usage(input=159_419, output=7_805),
+                              "subagent", SESSION, "/home/me/shop", None, "claude-code")
+    assert (reader.lines, dict(reader.skipped)) == (1, {})
+
+
+def test_an_advisor_entry_without_a_model_takes_the_lines_advisor_model(log: Path) -> None:
+    calls, _ = read(log, line(msg={"usage": advised(model=..., cache_creation_input_tokens=1_000,
+                                                    cache_creation={"ephemeral_5m_input_tokens": 0,
+                                                                    "ephemeral_1h_input_tokens": 1_000})},
+                              advisorModel="claude-fable-5"))
+    assert [(c.model, c.usage.cache_write_1h, c.event_id.endswith(":advisor1")) for c in calls[1:]] == [
+        ("claude-fable-5", 1_000, True)]
+
+
+def test_an_advisor_entry_with_no_model_anywhere_is_skipped_and_the_executor_kept(log: Path) -> None:
+    calls, reader = read(log, line(msg={"usage": advised(model=...)}))
+    assert [c.model for c in calls] == ["claude-opus-4-8"]
+    assert reader.skipped == {NO_MODEL: 1} and "iterations[1]" in reader.errors[-1]
+
+
+def test_an_advisor_entry_with_a_bad_count_is_skipped_naming_it(log: Path) -> None:
+    calls, reader = read(log, line(msg={"usage": advised(output_tokens=-5)}))
+    assert [c.model for c in calls] == ["claude-opus-4-8"] and reader.skipped == {BAD_FIELD: 1}
+    assert "message.usage.iterations[1].output_tokens" in reader.errors[-1] and "-5" in reader.errors[-1]
+
+
+def test_two_advisor_entries_are_two_calls_and_message_iterations_none(log: Path) -> None:
+    u = advised()
+    u["iterations"].append({"type": "advisor_message", "model": "claude-opus-4-7", "input_tokens": 170_000,
+                            "output_tokens": 900, "cache_read_input_tokens": 159_000})
+    calls, _ = read(log, line(msg={"usage": u}))
+    assert [c.event_id.rsplit(":", 1)[-1] for c in calls] == ["req_011CVbN2mJ9xq7Lk3RtYp4Wd", "advisor1", "advisor2"]
+    assert calls[2].usage == Usage(input=170_000, cache_read=159_000, output=900)
+
+
+def test_a_line_that_only_mentions_advisor_message_is_one_call(log: Path) -> None:
+    calls, _ = read(log, line(msg={"content": [{"type": "text", "text": 'the "advisor_message" type'}],
+                                   "usage": usage(iterations=[{"type": "message", "input_tokens": 3}])}))
+    assert [c.model for c in calls] == ["claude-opus-4-8"]
+
+
+def test_advisor_calls_are_imported_once_and_priced_at_the_advisors_rates(tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    from costpanel.integrations.ingest import import_logs
+
+    folder = tmp_path / "projects" / "-home-me-shop"
+    folder.mkdir(parents=True)
+    advisor_line = line(msg={"model": "claude-sonnet-4-6", "usage": advised()})
+    (folder / f"{SESSION}.jsonl").write_bytes(advisor_line + b"\n" + advisor_line + b"\n")  # written twice
+    db = tmp_path / "l.db"
+    first = import_logs([tmp_path], ledger=db, workers=1)
+    again = import_logs([tmp_path], ledger=db, workers=1)
+    assert (first.added, first.duplicates, again.added, again.replaced) == (2, 2, 0, 0)
+    # the advisor: Opus 4.7 at $5 / $25 per million (159,419 in, 7,805 out); the executor: Sonnet 4.6
+    # at $3 in, $0.30 cache reads, $6 1-hour writes, $15 out
+    assert Decimal(first.added_cost_units) / 10**12 == Decimal("0.797095") + Decimal("0.195125") + \
+        Decimal("0.000006") + Decimal("0.0073650") + Decimal("0.0679752") + Decimal("0.0471180")
+
+
+# ------------------------------------------------------------------------------ context forks
+def _session_with_fork(root: Path, fork_name: str) -> tuple[Path, Path]:
+    """A session that billed msg_A and msg_B, and a context fork of it that replays both under its
+    own request id (as a /btw side question does) before its own call msg_C."""
+    session = root / "projects" / "-home-me-shop" / f"{SESSION}.jsonl"
+    fork = session.parent / SESSION / "subagents" / fork_name
+    fork.parent.mkdir(parents=True)
+
+    def billed(mid: str, req: str, out: int, **over: Any) -> bytes:
+        return line(msg={"id": mid, "usage": usage(output_tokens=out)}, requestId=req, **over) + b"\n"
+
+    session.write_bytes(billed("msg_A", "req_A", 100) + billed("msg_B", "req_B", 200))
+    fork.write_bytes(billed("msg_A", "req_btw", 100, isSidechain=True) + billed("msg_B", "req_btw", 200, isSidechain=True)
+                     + billed("msg_C", "req_btw", 50, isSidechain=True))
+    return session, fork
+
+
+@pytest.mark.parametrize("name", ["agent-aside_question-7f3a9c.jsonl", "agent-acompact-1b2c3d.jsonl"])
+def test_a_context_forks_replay_of_its_session_is_skipped_and_its_own_call_kept(tmp_path: Path, name: str) -> None:
+    _, fork = _session_with_fork(tmp_path, name)
+    calls, reader = read(fork, *fork.read_bytes().splitlines())
+    assert [(c.event_id, c.tier) for c in calls] == [("claude-code:msg_C:req_btw", "subagent")]
+    assert reader.skipped == {cc.REPLAYED: 2} and reader.lines == 3
+
+
+def test_an_ordinary_subagents_lines_are_never_taken_for_replays(tmp_path: Path) -> None:
+    _, fork = _session_with_fork(tmp_path, "agent-a1b2c3d.jsonl")  # a Task subagent: its own calls
+    calls, reader = read(fork, *fork.read_bytes().splitlines())
+    assert len(calls) == 3 and not reader.skipped
+
+
+def test_a_fork_whose_session_file_is_gone_counts_its_lines(tmp_path: Path) -> None:
+    session, fork = _session_with_fork(tmp_path, "agent-aside_question-7f3a9c.jsonl")
+    session.unlink()
+    calls, reader = read(fork, *fork.read_bytes().splitlines())
+    assert len(calls) == 3 and not reader.skipped
+
+
+def test_a_fork_read_before_its_session_grew_reads_the_session_again(tmp_path: Path) -> None:
+    session, fork = _session_with_fork(tmp_path, "agent-aside_question-7f3a9c.jsonl")
+    first, second, own = fork.read_bytes().splitlines()
+    reader = cc.Reader(fork)
+    assert len(reader.read_lines([first])) == 0
+    session.write_bytes(session.read_bytes() + line(msg={"id": "msg_D"}, requestId="req_D") + b"\n")
+    replay_of_d = line(msg={"id": "msg_D"}, requestId="req_btw", isSidechain=True)
+    assert reader.read_lines([replay_of_d, own]) == [reader.read_lines([own])[0]]  # msg_D: a replay too
+    assert reader.skipped[cc.REPLAYED] == 2
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_import_bills_a_replayed_call_once_in_any_reading_order(tmp_path: Path, workers: int) -> None:
+    from costpanel.integrations.ingest import import_logs
+
+    _session_with_fork(tmp_path, "agent-aside_question-7f3a9c.jsonl")
+    (tmp_path / "projects" / "big.jsonl").write_bytes(b'{"type":"user"}\n' * 300_000)  # enough to fork workers
+    result = import_logs([tmp_path], ledger=tmp_path / "l.db", workers=workers)
+    assert (result.added, result.duplicates, result.skipped[cc.REPLAYED]) == (3, 0, 2)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from corpora.claude_code import CALL, TORN, Truth, TrueCall, write_corpus
+from corpora.claude_code import CALL, REPLAYED, TORN, Truth, TrueCall, write_corpus
 
 from costpanel import CostTracker
 from costpanel.integrations import claude_code as cc
@@ -124,6 +124,9 @@ def test_the_corpus_has_every_trap_it_promises(corpus: tuple[Path, Truth]) -> No
     assert any("subagents" in p.parts for p in truth.files)
     assert truth.lines[CALL] > len(calls)  # streaming partials and resumed copies
     assert truth.lines[TORN] == 1 and all(truth.lines[k] for k in ("synthetic", "api error", "malformed json"))
+    advisors = [c for c in calls if c.event_id.endswith(":advisor1")]  # /advisor: a second model's call
+    assert truth.advisor_entries >= len(advisors) > 5 and {c.tier for c in advisors} == {"main", "subagent"}
+    assert truth.lines[REPLAYED] > 5 and any("aside_question" in p.name for p in truth.files)  # /btw side questions
     assert max(p.stat().st_size for p in truth.files) > 1_000_000 or any(
         len(x) > 100_000 for p in truth.files for x in p.read_bytes().split(b"\n"))
 
@@ -131,7 +134,7 @@ def test_the_corpus_has_every_trap_it_promises(corpus: tuple[Path, Truth]) -> No
 def test_reading_the_corpus_gives_back_every_call_with_its_final_usage(corpus: tuple[Path, Truth]) -> None:
     root, truth = corpus
     calls, skipped = read_corpus(root)
-    assert len(calls) == truth.lines[CALL]
+    assert len(calls) == truth.lines[CALL] + truth.advisor_entries  # an advisor's entry is one call more
     assert skipped == Counter({k: n for k, n in truth.lines.items() if k != CALL})
     kept = deduplicated(calls)
     assert kept.keys() == {c.event_id for c in truth.calls}

@@ -237,3 +237,17 @@ def test_import_litellm_replace_swaps_a_bundled_model_and_the_override_loads(tmp
     priced = costpanel("price", "gpt-4o-mini-2024-07-18", "--input", "1000000", "--output", "1000000", "--json")
     assert priced.returncode == 0, priced.stderr
     assert json.loads(priced.stdout)["cost_usd"] == "1"  # $0.20 + $0.80 per 1M: the replacement's prices
+
+
+def test_price_names_the_users_own_price_file_when_it_priced_the_model(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.toml"
+    mine.write_text('provider = "mine"\nname = "Mine"\nsources = ["https://example.com/prices"]\nchecked = 2026-12-01\n\n'
+                    '[[models]]\nid = "gpt-4o"\n\n[[models.prices]]\neffective = 2024-01-01\n'
+                    'source = "https://example.com/prices"\ninput = 1\noutput = 2\n')
+    env = {"COSTPANEL_PRICING": str(mine)}
+    data = json.loads(costpanel("price", "gpt-4o", "--input", "1000000", "--json", env=env).stdout)
+    assert (data["priced_by"], data["price_file"], data["cost_usd"]) == ("override", str(mine), "1")
+    shown = costpanel("price", "gpt-4o", "--input", "1000000", env=env)
+    assert f"priced by override ({mine})" in " ".join(shown.stdout.split()), shown.stdout
+    bundled = json.loads(costpanel("price", "gpt-4o", "--input", "1000000", "--json").stdout)
+    assert (bundled["priced_by"], bundled["price_file"]) == ("catalog", None)

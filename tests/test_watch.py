@@ -875,3 +875,37 @@ def test_the_terminal_view_wraps_a_long_sources_line_in_a_narrow_terminal(tmp_pa
     assert all(len(line) <= 60 for line in lines[start:start + 4])
     assert ("Sources: 1 folder watched · 1 file · 1 call · skipped 2 lines (malformed json 1, no usage 1) · 1 file "
             "deleted or not read (not a known log format 1)") in text, lines[start:]
+
+
+def test_a_side_question_written_while_watched_adds_its_own_call_only(tmp_path: Path) -> None:
+    """A /btw side question's file replays its session's calls (same message ids, its own request
+    id) before its own: the watch bills the session's calls once and the side question's once."""
+    from costpanel.integrations import claude_code
+
+    now = dt.datetime.now(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+    def billed(mid: str, req: str, out: int, side: bool = False) -> str:
+        return json.dumps({"type": "assistant", "sessionId": "s1", "requestId": req, "timestamp": now, "cwd": "/w",
+                           "isSidechain": side, "message": {"id": mid, "model": MODEL, "usage": {
+                               "input_tokens": 1000, "output_tokens": out}}}) + "\n"
+
+    session = tmp_path / "projects" / "-w" / "s1.jsonl"
+    session.parent.mkdir(parents=True)
+    session.write_text(billed("msg_A", "req_A", 100) + billed("msg_B", "req_B", 200))
+    tracker = CostTracker()
+    watcher = Watcher(tracker, [Root(tmp_path, (claude_code,))])
+    try:
+        start(watcher)
+        wait_for(lambda: tracker.snapshot().calls == 2)
+        fork = session.parent / "s1" / "subagents" / "agent-aside_question-0a1b2c.jsonl"
+        fork.parent.mkdir(parents=True)
+        fork.write_text(billed("msg_A", "req_btw", 100, True) + billed("msg_B", "req_btw", 200, True)
+                        + billed("msg_C", "req_btw", 50, True))
+        wait_for(lambda: tracker.snapshot().calls == 3)
+        time.sleep(0.3)  # (a replay counted late would show here)
+        snap = tracker.snapshot()
+        assert snap.calls == 3 and snap.by_model[MODEL].cost_units == cost_of(Usage(1000, 100), Usage(1000, 200),
+                                                                                 Usage(1000, 50))
+        assert watcher.stats().skipped == {claude_code.REPLAYED: 2}
+    finally:
+        watcher.stop()

@@ -27,11 +27,12 @@ class Quote:
     tier_threshold: int | None  # the cliff tier that applied, if any
     source: str | None  # the price page's URL
     variant: str | None = None  # the price variant billed (the name's implied one included)
-    priced_by: str | None = None  # ``catalog`` or ``genai-prices x.y.z``
+    priced_by: str | None = None  # ``catalog``, ``override`` or ``genai-prices x.y.z``
     offered: tuple[str, ...] = ()  # the variants the model's period offers (for a message)
     unstated: tuple[str, ...] = ()  # buckets used whose fee the catalog does not state (why unpriced)
     retired: dt.date | None = None  # the provider's retirement day (UTC; a later day is scheduled)
     listed_by: str | None = None  # what lists the matched model's prices, priced or not (``catalog`` …)
+    price_file: str | None = None  # the user's override file that lists the model (None: bundled or a library)
 
     @property
     def priced(self) -> bool:
@@ -55,6 +56,7 @@ class Quote:
             "source": self.source,
             "variant": self.variant,
             "priced_by": self.priced_by,
+            "price_file": self.price_file,
             "retired": None if self.retired is None else self.retired.isoformat(),
         }
 
@@ -81,7 +83,8 @@ def quote(catalog: Catalog, model: str, usage: Usage, at: dt.datetime | None = N
     offered = tuple(sorted(period.variants))
     billed = period if variant is None else with_variant(period, variant)
     unpriced = Quote(model, entry.id, entry.provider, usage, when, None, None, None, variant, None, offered,
-                     retired=entry.retired, listed_by=entry.priced_by)
+                     retired=entry.retired, listed_by=entry.priced_by,
+                     price_file=entry.origin if entry.override else None)
     if billed is None:  # the model has no price for this variant: unpriced, as the tracker counts it
         return unpriced
     units = breakdown_units(billed, usage)

@@ -8,7 +8,12 @@ sessions that copy earlier lines verbatim, 5-minute and 1-hour cache writes (and
 the TTL breakdown), prompts past 200k tokens on models with a long-context price cliff, fast mode,
 web searches, ``<synthetic>`` and API-error lines, subagent progress lines and Task results that
 carry a ``usage`` of their own, user prompts, tool results, summaries, compaction markers,
-file-history snapshots (a few of them large), a line cut by a crash and a torn last line.
+file-history snapshots (a few of them large), a line cut by a crash and a torn last line; and
+(``current=True``, the default) Claude Code's newer shapes: advisor calls (``/advisor``: an
+``advisor_message`` entry in ``usage.iterations``, billed at the advisor model's prices and left out
+of the top-level counts) and context forks (``/btw`` side questions and compactions: a
+``subagents/agent-aside_question-*.jsonl`` that replays its session's calls under its own request id
+before making its own).
 
 The returned :class:`Truth` is what the generator decided, never re-read from the files: the final
 usage of every distinct call, and how many lines of each kind it wrote. It imports nothing from
@@ -52,6 +57,8 @@ SYNTHETIC = "synthetic"
 API_ERROR = "api error"
 MALFORMED = "malformed json"
 TORN = "waiting for a newline"  # costpanel.integrations.logs.TORN, written out: the corpus is independent
+REPLAYED = "copied from its session"  # a context fork's copy of a call its session's file bills
+ADVISORS = {"claude-sonnet-4-6": "claude-opus-4-6", "claude-haiku-4-5-20251001": "claude-opus-4-5-20251101"}
 
 
 class TrueCall(NamedTuple):
@@ -86,6 +93,7 @@ class Truth:
     lines: Counter[str] = field(default_factory=Counter)  # lines written, by kind
     files: list[Path] = field(default_factory=list)
     bytes: int = 0
+    advisor_entries: int = 0  # advisor entries on the CALL lines written (copies included): a call each when read
 
 
 def encode_cwd(cwd: str) -> str:
@@ -101,12 +109,14 @@ def _iso(ms: int) -> str:
 class _Gen:
     def __init__(self, root: Path, seed: int) -> None:
         self.rng = random.Random(seed)
+        self.extra = random.Random(seed + 1_000_003)  # the newer shapes' choices: the rest stays as it was
         self.root = root
         self.truth = Truth()
         words = ("the", "cache", "function", "test", "returns", "import", "request", "value", "config",
                  "error", "user", "we", "should", "file", "line", "fix", "add", "path", "model", "token")
         self.filler = " ".join(self.rng.choice(words) for _ in range(60_000))
         self.serial = 0
+        self.fork_lines = 0  # lines of context forks: on top of the lines asked for (the rest as it was)
 
     # -- ids and text ----------------------------------------------------------------------------
     def hex(self, n: int) -> str:
@@ -183,6 +193,7 @@ class _Session:
         self.agent = agent
         self.last_uuid: str | None = None
         self.out: list[bytes] = []
+        self.finals: list[bytes] = []  # the final line of each of its own calls (what a context fork replays)
 
     def emit(self, line: dict[str, Any], kind: str) -> bytes:
         data = orjson.dumps(line)
@@ -198,7 +209,8 @@ class _Session:
         self.gen.truth.bytes += len(body)
 
 
-def _usage(i: int, r: int, w5: int, w1h: int, o: int, ttl: str, search: int, fast: bool) -> dict[str, Any]:
+def _usage(i: int, r: int, w5: int, w1h: int, o: int, ttl: str, search: int, fast: bool,
+           advisor: dict[str, Any] | None = None) -> dict[str, Any]:
     usage: dict[str, Any] = {"input_tokens": i, "cache_creation_input_tokens": w5 + w1h, "cache_read_input_tokens": r}
     if ttl != "legacy":  # lines from before the TTL breakdown have the total only (all 5-minute)
         usage["cache_creation"] = {"ephemeral_5m_input_tokens": w5, "ephemeral_1h_input_tokens": w1h}
@@ -208,6 +220,13 @@ def _usage(i: int, r: int, w5: int, w1h: int, o: int, ttl: str, search: int, fas
         usage["server_tool_use"] = {"web_search_requests": search, "web_fetch_requests": 0}
     if fast:
         usage["speed"] = "fast"
+    if advisor is not None:  # the executor's two steps sum to the top level; the advisor's stand apart
+        usage["iterations"] = [
+            {"type": "message", "input_tokens": i - i // 2, "output_tokens": o // 3, "cache_read_input_tokens": r,
+             "cache_creation_input_tokens": w5 + w1h},
+            advisor,
+            {"type": "message", "input_tokens": i // 2, "output_tokens": o - o // 3, "cache_read_input_tokens": 0,
+             "cache_creation_input_tokens": 0}]
     return usage
 
 
@@ -218,7 +237,7 @@ _ZERO = {"input_tokens": 0, "output_tokens": 0, "cache_creation_input_tokens": 0
 
 def _conversation(g: _Gen, s: _Session, model: str, start_ms: int, calls: int, *, long: bool, proxy: bool,
                   ttl: str, fast: bool, sub_parent: _Session | None = None, tear_last: bool = False,
-                  crash_line: bool = False, search_once: bool = False) -> tuple[int, bytes]:
+                  crash_line: bool = False, search_once: bool = False, advisor: str | None = None) -> tuple[int, bytes]:
     """Write ``calls`` model calls (with their user lines) into ``s``; returns (end ms, torn bytes)."""
     rng = g.rng
     ms = start_ms
@@ -264,11 +283,23 @@ def _conversation(g: _Gen, s: _Session, model: str, start_ms: int, calls: int, *
                 s.out.append(line[:cut] + b"\x00" * 24)
                 g.truth.lines[MALFORMED] += 1
         stop = "tool_use" if not last else "end_turn"
-        g.assistant(s, final_ms, msg, req, model, _usage(i, r, w5, w1h, o, ttl, search, fast), stop,
-                    [{"type": "tool_use", "id": "toolu_01" + g.hex(22), "name": rng.choice(("Read", "Edit", "Bash")),
-                      "input": {"command": g.text(rng.randint(10, 120))}}])
+        consulted = None
+        if advisor is not None and n and g.extra.random() < 0.2:  # the executor asked its advisor (final line only)
+            a_in, a_out = min(r + new, 190_000), g.extra.randint(400, 1_800)
+            a_read = g.extra.choice((0, a_in // 2))
+            consulted = {"type": "advisor_message", "model": advisor, "input_tokens": a_in - a_read,
+                         "cache_read_input_tokens": a_read, "cache_creation_input_tokens": 0, "output_tokens": a_out}
+        s.finals.append(g.assistant(s, final_ms, msg, req, model, _usage(i, r, w5, w1h, o, ttl, search, fast, consulted),
+                                    stop, [{"type": "tool_use", "id": "toolu_01" + g.hex(22),
+                                            "name": rng.choice(("Read", "Edit", "Bash")),
+                                            "input": {"command": g.text(rng.randint(10, 120))}}]))
         g.truth.calls.append(TrueCall(f"claude-code:{msg}:{req or ''}", final_ms / 1000, model, i, o, r, w5, w1h,
                                       search, s.cwd, s.session, tier, "fast" if fast else None))
+        if consulted is not None:
+            g.truth.advisor_entries += 1
+            g.truth.calls.append(TrueCall(f"claude-code:{msg}:{req or ''}:advisor1", final_ms / 1000, advisor,
+                                          consulted["input_tokens"], consulted["output_tokens"], consulted["cache_read_input_tokens"],
+                                          0, 0, 0, s.cwd, s.session, tier, None))
         ms = final_ms
         context = r + new + o
         if sub_parent is not None and rng.random() < 0.3:  # the parent shows the subagent's progress
@@ -295,8 +326,42 @@ def _conversation(g: _Gen, s: _Session, model: str, start_ms: int, calls: int, *
     return ms, torn
 
 
-def write_corpus(root: Path, *, seed: int = 0, lines: int = 2000) -> Truth:
+def _side_question(g: _Gen, s: _Session, folder: Path, end_ms: int, model: str) -> None:
+    """A /btw side question of session ``s``: its file replays some of the session's calls (their
+    lines as the session wrote them, under the side question's request id) and then makes its own."""
+    rng, g.rng = g.rng, g.extra  # ids and text from the newer shapes' generator: the rest stays as it was
+    try:
+        _write_side_question(g, s, folder, end_ms, model)
+    finally:
+        g.rng = rng
+
+
+def _write_side_question(g: _Gen, s: _Session, folder: Path, end_ms: int, model: str) -> None:
+    rng = g.rng
+    before = sum(g.truth.lines.values())
+    fork = _Session(g, folder / f"agent-aside_question-{g.hex(16)}.jsonl", s.session, s.cwd, s.cwd_in_lines, None)
+    req = "req_011C" + g.hex(20)
+    for data in s.finals[-rng.randint(1, min(6, len(s.finals))):]:
+        line = orjson.loads(data)
+        line["requestId"], line["isSidechain"] = req, True
+        fork.emit(line, REPLAYED)
+    ms = end_ms + rng.randint(1_000, 60_000)
+    i, r, o = rng.randint(1, 9), rng.randint(20_000, 150_000), rng.randint(40, 900)
+    msg = g.msg_id()
+    line = g.base(fork, "assistant", ms) | {"isSidechain": True, "requestId": req}
+    line["message"] = {"model": model, "id": msg, "type": "message", "role": "assistant", "stop_reason": "end_turn",
+                       "content": [{"type": "text", "text": g.text(rng.randint(20, 300))}],
+                       "usage": _usage(i, r, 0, 0, o, "5m", 0, False)}
+    fork.emit(line, CALL)
+    g.truth.calls.append(TrueCall(f"claude-code:{msg}:{req}", ms / 1000, model, i, o, r, 0, 0, 0, s.cwd, s.session,
+                                  "subagent", None))
+    fork.save()
+    g.fork_lines += sum(g.truth.lines.values()) - before
+
+
+def write_corpus(root: Path, *, seed: int = 0, lines: int = 2000, current: bool = True) -> Truth:
     """Write a Claude config dir of about ``lines`` log lines at ``root``; return what it holds.
+    ``current=False``: without advisor calls and context forks (the shapes of Claude Code 2.1.37).
 
     At ``lines=57_000`` the files total about 43 MB, the size ccusage's speed was measured on."""
     g = _Gen(root, seed)
@@ -315,7 +380,7 @@ def write_corpus(root: Path, *, seed: int = 0, lines: int = 2000) -> Truth:
                                                           "claude-sonnet-4-5-20250929") for day in (1, 4)]
     plan += [("claude-sonnet-4-20250514", True, "mixed", False, False, 2)]
     plan += [(FAST_MODEL, False, "1h", True, True, None)]
-    while sum(g.truth.lines.values()) < lines or first:
+    while sum(g.truth.lines.values()) - g.fork_lines < lines or first:
         cwd = rng.choice(PROJECTS + (NO_CWD_PROJECT,))
         session_id = g.uuid()
         path = root / "projects" / encode_cwd(cwd) / f"{session_id}.jsonl"
@@ -348,11 +413,16 @@ def write_corpus(root: Path, *, seed: int = 0, lines: int = 2000) -> Truth:
                     if isinstance(message, dict) and "usage" in message:
                         kind = API_ERROR if b'"isApiErrorMessage":true' in data else \
                             SYNTHETIC if message["model"] == "<synthetic>" else CALL
+                        if kind == CALL:
+                            g.truth.advisor_entries += data.count(b'"advisor_message"')
                 g.truth.lines[kind] += 1
         tear = first  # the corpus's first file ends with a torn line
+        advisor = ADVISORS.get(model) if current and (planned or g.extra.random() < 0.5) else None
         end_ms, torn = _conversation(g, s, model, ms, calls, long=long, proxy=proxy, ttl=ttl, fast=fast,
                                      tear_last=tear, crash_line=not first and rng.random() < 0.1,
-                                     search_once=planned)
+                                     search_once=planned, advisor=advisor)
+        if current and s.finals and g.extra.random() < 0.15:
+            _side_question(g, s, path.parent / session_id / "subagents", end_ms, model)
         if torn:
             g.truth.lines[TORN] += 1
         for _ in range(rng.choice((0, 0, 1, 2, 3))):  # subagents (Task tool): files of their own
@@ -362,7 +432,8 @@ def write_corpus(root: Path, *, seed: int = 0, lines: int = 2000) -> Truth:
             sub_model = SUBAGENT_MODEL if rng.random() < 0.7 else model
             sub_start = ms + rng.randrange(max(1, end_ms - ms))
             sub_end, _ = _conversation(g, sub, sub_model, sub_start, rng.randint(3, 25), long=False, proxy=proxy,
-                                       ttl=rng.choice(("5m", "1h")), fast=False, sub_parent=s)
+                                       ttl=rng.choice(("5m", "1h")), fast=False, sub_parent=s,
+                                       advisor=ADVISORS.get(sub_model) if current and g.extra.random() < 0.5 else None)
             g.user(s, sub_end + 500, rng.randint(200, 1_500), tool=True, extra={"toolUseResult": {
                 "status": "completed", "agentId": agent, "totalDurationMs": sub_end - sub_start,
                 "totalTokens": rng.randint(10_000, 90_000),

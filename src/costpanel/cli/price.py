@@ -68,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
 def _where(q: Any) -> str:
     """Where the matched model's prices come from, for a message (``priced_by`` is None when the
     call is unpriced: the entry's own source says it)."""
+    if q.price_file:
+        return f"your price file {q.price_file}"
     source = q.priced_by or q.listed_by
     return source if source and source != "catalog" else "the catalog"
 
@@ -90,6 +92,8 @@ def _print_table(q: Any) -> None:
     c = console()
     c.print(t)
     note = f"≈ {format_usd(q.cost_usd)}; prices as of {q.at.date().isoformat()}; priced by {q.priced_by}"
+    if q.price_file:  # the user's own price: say which file, so a mistake in it is found
+        note += f" ({q.price_file})"
     if q.tier_threshold is not None:
         note += f"; long-context tier (prompt > {q.tier_threshold:,} tokens) applied to the whole request"
     c.print(note)

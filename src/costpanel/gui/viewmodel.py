@@ -12,6 +12,7 @@ from itertools import chain
 from typing import Any
 
 from ..budgets import BudgetStatus, budget_status
+from ..pricing.catalog import FALLBACK_ORIGIN_PREFIX, OVERRIDE_SOURCE
 from ..snapshot import Row, Snapshot, natural_key
 from . import format as fmt
 from .fonts import Glyphs, default_glyphs
@@ -195,17 +196,19 @@ def _tier_row(name: str, row: Row | None, g: Glyphs) -> RowView:
 
 FALLBACK_MARK = " ·gp"  # a model row priced by genai-prices, not the catalog (its tooltip says which)
 FALLBACK_HINT = "priced by {source}: {model} is not in costpanel's catalog"
+OVERRIDE_HINT = "priced by your own price file: an override of costpanel's catalog"
 
 
 def _model_row(name: str, row: Row, config_dir: str, g: Glyphs) -> RowView:
     unpriced = row.matched is None
-    fallback = not unpriced and row.priced_by not in (None, "catalog")
+    fallback = not unpriced and (row.priced_by or "").startswith(FALLBACK_ORIGIN_PREFIX)
+    override = not unpriced and row.priced_by == OVERRIDE_SOURCE
 
     def cells() -> Cells:
         shown = g(name)
         label = f"{shown} [unpriced]" if unpriced else f"{shown}{FALLBACK_MARK}" if fallback else shown
         tip = UNPRICED_HINT.format(model=shown, config=config_dir) if unpriced else \
-            FALLBACK_HINT.format(source=row.priced_by, model=shown) if fallback else None
+            FALLBACK_HINT.format(source=row.priced_by, model=shown) if fallback else OVERRIDE_HINT if override else None
         return [
             (label, tip), (g(row.provider) if row.provider else fmt.NONE, None), (f"{row.calls:,}", None),
             _tokens_cell(row.input), _tokens_cell(row.cache_read), _cache_write_cell(row), _tokens_cell(row.output),

@@ -10,6 +10,19 @@ beside its parent session. Every assistant line that carries ``message.usage`` i
      "cache_creation_input_tokens": 1800, "cache_creation": {"ephemeral_5m_input_tokens": 0,
      "ephemeral_1h_input_tokens": 1800}, "output_tokens": 412, "service_tier": "standard"}}}
 
+An advisor (Claude Code's ``/advisor``, the API's advisor tool) runs a second model inside the
+same request: its tokens are in ``message.usage.iterations[]`` as ``{"type": "advisor_message",
+"model": …, "input_tokens": …}`` entries, left out of the top-level counts (which are the executor's:
+the sum of its ``message`` iterations) and billed at the advisor model's prices. Each is one more
+call, event id ``claude-code:<message.id>:<requestId>:advisor<k>`` (k from 1), with the line's tier,
+session and time; its model is the entry's ``model``, else the line's ``advisorModel``.
+
+A context fork (``agent-aside_question-*.jsonl``: a ``/btw`` side question; ``agent-acompact-*.jsonl``:
+a compaction) under ``<session>/subagents/`` first replays its session's history, the same
+``message.id`` and usage under another ``requestId``, then makes its own call. A line of such a
+file whose ``message.id`` the session's own file bills is that call again: skipped as
+:data:`REPLAYED` (ccusage does the same since 2026-05: its issue #913). Its own call is counted.
+
 Event id ``claude-code:<message.id>:<requestId or "">``. Streaming writes one id several times
 (partials first with ``stop_reason: null`` and fewer output tokens): every line is yielded, and the
 tracker's and the ledger's upsert keep the one with the most tokens. Lines without ``"usage"``
@@ -59,6 +72,11 @@ SUBAGENT = "subagent"
 _USAGE_MARK = b'"usage"'
 _TYPE = re.compile(rb'"type"\s*:\s*"([a-z-]+)"')  # a line's kind, as looks_like() reads it
 _SYNTHETIC_MODEL = "<synthetic>"
+REPLAYED = "copied from its session"  # a context fork's replay of its session's calls (billed there)
+# Subagent files that begin with a copy of their session's history (a fork of its context).
+CONTEXT_FORKS = ("agent-aside_question-", "agent-acompact-")
+ADVISOR = "advisor_message"  # an iteration billed at the advisor model's prices (outside the top-level counts)
+_ADVISOR_MARK = b'"advisor_message"'
 # Values of usage's service_tier / speed / inference_geo that mean the standard price: on almost
 # every line, so variant_of (a few microseconds) only runs when one of them says something else.
 _PLAIN = (None, "standard", "global", "not_available", "default")  # a tuple: `in` compares, never hashes
@@ -96,6 +114,7 @@ class _Usage(msgspec.Struct):
     service_tier: str | None = None
     speed: str | None = None
     inference_geo: str | None = None
+    iterations: msgspec.Raw | None = None  # only looked into for advisor entries (the full parse reads them)
 
 
 class _Message(msgspec.Struct):
@@ -201,7 +220,7 @@ def _count(usage: dict[str, Any], key: str, where: str = "message.usage") -> int
     raise BadLine(f"{where}.{key} must be an integer from 0 to {MAX_COUNT:,}, got {type(value).__name__} {value!r}")
 
 
-def usage_of(usage: dict[str, Any]) -> Usage:
+def usage_of(usage: dict[str, Any], where: str = "message.usage") -> Usage:
     """Claude's ``message.usage`` in costpanel's buckets, read as :func:`~costpanel.adapters.from_anthropic`
     reads it (a test holds the two equal): 1-hour writes from ``cache_creation``, what that breakdown
     leaves unexplained of ``cache_creation_input_tokens`` (all of it on lines without one) 5-minute;
@@ -227,32 +246,59 @@ def usage_of(usage: dict[str, Any]) -> Usage:
             and (tools is None or type(tools) is dict)):
         # Every count checked above as Usage() would: build the tuple directly (~1 us a line less).
         return _new_usage(Usage, (i, r, total - w1h, w1h, o, 1, ws))
-    return _usage_checked(usage)
+    return _usage_checked(usage, where)
 
 
-def _usage_checked(usage: dict[str, Any]) -> Usage:
+def _usage_checked(usage: dict[str, Any], at: str = "message.usage") -> Usage:
     """:func:`usage_of` for a line the fast path refused: nulls read as 0, anything else wrong raises
     :class:`BadLine` naming the field and its value."""
     creation = usage.get("cache_creation")
     tools = usage.get("server_tool_use")
     if creation is not None and type(creation) is not dict:
-        raise BadLine(f"message.usage.cache_creation must be an object, got {type(creation).__name__}")
+        raise BadLine(f"{at}.cache_creation must be an object, got {type(creation).__name__}")
     if tools is not None and type(tools) is not dict:
-        raise BadLine(f"message.usage.server_tool_use must be an object, got {type(tools).__name__}")
-    where = "message.usage.cache_creation"
+        raise BadLine(f"{at}.server_tool_use must be an object, got {type(tools).__name__}")
+    where = f"{at}.cache_creation"
     w5 = _count(creation, "ephemeral_5m_input_tokens", where) if creation else 0
     w1h = _count(creation, "ephemeral_1h_input_tokens", where) if creation else 0
     if usage.get("cache_creation_input_tokens") is not None:
         # The total is authoritative; what the breakdown leaves unexplained was a 5-minute write.
-        total = _count(usage, "cache_creation_input_tokens")
+        total = _count(usage, "cache_creation_input_tokens", at)
         if w5 + w1h > total:
             raise BadLine(f"{where}: ephemeral_5m_input_tokens ({w5}) + ephemeral_1h_input_tokens ({w1h}) "
-                          f"exceeds message.usage.cache_creation_input_tokens ({total})")
+                          f"exceeds {at}.cache_creation_input_tokens ({total})")
         w5 = total - w1h
-    web = _count(tools, "web_search_requests", "message.usage.server_tool_use") if tools else 0
-    return Usage(input=_count(usage, "input_tokens"), output=_count(usage, "output_tokens"),
-                 cache_read=_count(usage, "cache_read_input_tokens"), cache_write=w5, cache_write_1h=w1h,
+    web = _count(tools, "web_search_requests", f"{at}.server_tool_use") if tools else 0
+    return Usage(input=_count(usage, "input_tokens", at), output=_count(usage, "output_tokens", at),
+                 cache_read=_count(usage, "cache_read_input_tokens", at), cache_write=w5, cache_write_1h=w1h,
                  web_search=web)
+
+
+class _Billed(msgspec.Struct):
+    message: _Message | None = None
+
+
+_decode_billed = msgspec.json.Decoder(_Billed).decode
+
+
+def billed_message_ids(path: Path) -> set[str]:
+    """The ``message.id`` of every line with usage in a Claude Code log (an unreadable file: none;
+    a line that does not decode is passed over: this only tells replays apart)."""
+    ids: set[str] = set()
+    try:
+        with open(path, "rb") as f:
+            for line in f:
+                if _USAGE_MARK not in line:
+                    continue
+                try:
+                    message = _decode_billed(line).message
+                except msgspec.DecodeError:
+                    continue
+                if message is not None and message.usage is not None and message.id:
+                    ids.add(message.id)
+    except OSError:
+        pass
+    return ids
 
 
 def timestamp(value: object) -> float:
@@ -273,6 +319,11 @@ class Reader:
         self.folder_project = label_from(decode_project(folder)) if folder else decode_project(folder)
         self.skipped = Skips()
         self.lines = 0
+        # a context fork's session file, whose billed message ids this file replays (None: not a fork)
+        self.fork_of = (path.parent.parent.with_suffix(SUFFIX) if self.subagent_file
+                        and path.name.startswith(CONTEXT_FORKS) else None)
+        self._billed: set[str] = set()  # message ids the session file bills (read on first need)
+        self._billed_size = -1  # the session file's size when they were read
         self.last_error: str | None = None
         self.errors = Examples()
         # model, session and project names that passed check_label, each to its first copy: calls
@@ -332,6 +383,8 @@ class Reader:
                 continue
             if type(call) is str:
                 skipped[call] += 1
+            elif type(call) is list:  # the executor's call and its advisor's
+                calls.extend(call)
             else:
                 append(call)  # type: ignore[arg-type]
         if done < len(block):
@@ -368,6 +421,8 @@ class Reader:
         i, o = usage.input_tokens, usage.output_tokens
         if i == _ABSENT and o == _ABSENT:  # {} is no usage; the full parse tells the rest apart
             return None
+        if usage.iterations is not None and _ADVISOR_MARK in line:  # an advisor's own call: the full parse
+            return None
         if obj.isApiErrorMessage is True:
             return API_ERROR
         model = message.model
@@ -380,6 +435,8 @@ class Reader:
             message_id = obj.uuid
             if message_id is None:
                 return None
+        if self.fork_of is not None and self.replayed(message_id):
+            return REPLAYED
         event_id = f"claude-code:{message_id}:{obj.requestId or ''}"
         if len(event_id) > MAX_LABEL or not event_id.isprintable():
             return None
@@ -407,8 +464,9 @@ class Reader:
                                   0 if o == _ABSENT else o, 1, 0 if tools is None else tools.web_search_requests))
         return _new_usage(LogCall, (event_id, when.timestamp(), model, used, tier, session, project, None, SOURCE))
 
-    def _parse(self, line: bytes) -> LogCall | str:
-        """One line: its call, or the reason it bills nothing. Raises JSONDecodeError or BadLine."""
+    def _parse(self, line: bytes) -> LogCall | list[LogCall] | str:
+        """One line: its call (and its advisor's, a list then), or the reason it bills nothing.
+        Raises JSONDecodeError or BadLine."""
         obj = orjson.loads(line)
         if type(obj) is not dict:
             raise BadLine(f"a log line is a JSON object, got {type(obj).__name__}")
@@ -434,6 +492,8 @@ class Reader:
         request_id = obj.get("requestId")
         if type(message_id) is not str or not (request_id is None or type(request_id) is str):
             raise BadLine(f"message.id and requestId must be strings, got {message_id!r} and {request_id!r}")
+        if self.fork_of is not None and self.replayed(message_id):
+            return REPLAYED
         event_id = f"claude-code:{message_id}:{request_id or ''}"
         if len(event_id) > MAX_LABEL or not event_id.isprintable():
             raise BadLine(f"message.id / requestId do not make a usable event id: {event_id[:80]!r}")
@@ -460,8 +520,59 @@ class Reader:
                 variant = variant_of(message)
             except (TypeError, ValueError) as exc:
                 raise BadLine(f"message.usage: {exc}") from None
-        return _new_usage(LogCall, (event_id, timestamp(obj.get("timestamp")), model, usage_of(usage), tier, session,
+        call = _new_usage(LogCall, (event_id, timestamp(obj.get("timestamp")), model, usage_of(usage), tier, session,
                                     project, variant, SOURCE))
+        iterations = usage.get("iterations")
+        if iterations is None or _ADVISOR_MARK not in line:
+            return call
+        return [call, *self._advisors(obj, iterations, call)]
+
+    def _advisors(self, obj: dict[str, Any], iterations: object, call: LogCall) -> list[LogCall]:
+        """The advisor calls of a line's ``usage.iterations`` (see the module's docstring). One
+        without a usable model or with bad counts is skipped and counted; the executor's call stands."""
+        if type(iterations) is not list:
+            raise BadLine(f"message.usage.iterations must be a list, got {type(iterations).__name__}")
+        found: list[LogCall] = []
+        k = 0
+        for n, entry in enumerate(iterations):
+            if type(entry) is not dict or entry.get("type") != ADVISOR:
+                continue
+            k += 1
+            where = f"message.usage.iterations[{n}]"
+            model = entry.get("model") or obj.get("advisorModel")
+            if model is None or model == "":
+                self.skipped[NO_MODEL] += 1
+                self.errors.add(f"{self.path}: message {call.event_id.split(':')[1]}: {where}: an advisor's usage "
+                                "without a model (nor advisorModel on the line): not counted")
+                continue
+            try:
+                check_label(f"{where}.model", model)
+                usage = usage_of(entry, where)
+                variant = None
+                if not (entry.get("speed") in _PLAIN and entry.get("service_tier") in _PLAIN
+                        and entry.get("inference_geo") in _PLAIN):
+                    variant = variant_of({"usage": entry})
+            except (TypeError, ValueError) as exc:  # BadLine included
+                self.skipped[BAD_FIELD] += 1
+                self.last_error = self.errors.add(f"{self.path}: message {call.event_id.split(':')[1]}: {exc}")
+                continue
+            found.append(call._replace(event_id=f"{call.event_id}:advisor{k}", model=self._checked.get(model, model),
+                                       usage=usage, variant=variant))
+        return found
+
+    def replayed(self, message_id: str) -> bool:
+        """Whether this context fork's line of ``message_id`` replays a call its session's file bills.
+        The session file is read again when it has grown since (a fork written while it streams)."""
+        if message_id in self._billed:
+            return True
+        assert self.fork_of is not None
+        try:
+            size = os.stat(self.fork_of).st_size
+        except OSError:  # no session file (deleted, or the fork copied elsewhere): nothing to match
+            return False
+        if size != self._billed_size:
+            self._billed, self._billed_size = billed_message_ids(self.fork_of), size
+        return message_id in self._billed
 
     def _check(self, model: object, session: object, project: object) -> str:
         """Check names once each (they repeat on every line); returns the project as recorded."""

@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # file handling (pathlib, tomllib, pydantic) loads only when 
 
 _EARLIEST = float("-inf")
 CATALOG_SOURCE = "catalog"
+OVERRIDE_SOURCE = "override"  # a model priced by the user's own price file (it replaced or added the model)
 FALLBACK_ORIGIN_PREFIX = "genai-prices"  # the origin of entries priced by the genai-prices fallback
 
 
@@ -101,6 +102,7 @@ class ModelEntry(NamedTuple):
     periods: tuple[Period, ...]
     origin: str
     spec_ref: SpecRef
+    override: bool = False  # from an override file (the user's), not a bundled one
 
     def __repr__(self) -> str:
         return f"ModelEntry(id={self.id!r}, provider={self.provider!r}, periods={len(self.periods)})"
@@ -123,8 +125,11 @@ class ModelEntry(NamedTuple):
 
     @property
     def priced_by(self) -> str:
-        """What priced it, as events, snapshots and reports say: ``catalog`` (bundled or override
-        files) or the library it came from (``genai-prices 0.2.3``)."""
+        """What priced it, as events, snapshots and reports say: ``catalog`` (a bundled file),
+        ``override`` (the user's own file: a price they set, shown as theirs) or the library it
+        came from (``genai-prices 0.2.3``)."""
+        if self.override:
+            return OVERRIDE_SOURCE
         return self.origin if self.origin.startswith(FALLBACK_ORIGIN_PREFIX) else CATALOG_SOURCE
 
     @property
@@ -168,7 +173,7 @@ def _compile_period(p: PricePeriod, shared: Mapping[str, ProviderVariant] | None
                   search_once=p.web_search_per == "request")
 
 
-def _entry(pf: ProviderFile, spec: ModelSpec, origin: str, raw: Mapping[str, Any]) -> ModelEntry:
+def _entry(pf: ProviderFile, spec: ModelSpec, origin: str, raw: Mapping[str, Any], override: bool = False) -> ModelEntry:
     shared = pf.variants_for(spec.id)
     periods = tuple(_compile_period(p, shared) for p in spec.prices)
     if spec.free and not periods:
@@ -184,6 +189,7 @@ def _entry(pf: ProviderFile, spec: ModelSpec, origin: str, raw: Mapping[str, Any
         periods=periods,
         origin=origin,
         spec_ref=SpecRef(raw, spec),
+        override=override,
     )
 
 
@@ -346,7 +352,7 @@ def build_catalog(bundled: Sequence[Path], overrides: Sequence[Path], rules_fold
                 replaced.append(Replacement(spec.id, str(path), before.origin, spec.id in bundled_ids))
             elif not is_override:
                 bundled_ids.add(spec.id)
-            entries[spec.id] = _entry(pf, spec, str(path), raw)  # an override replaces the whole model
+            entries[spec.id] = _entry(pf, spec, str(path), raw, is_override)  # an override replaces the whole model
     if problems:
         raise PricingError(problems)
     return Catalog(entries.values(), prefixes, rules.strip_suffixes, replaced,
