@@ -694,3 +694,24 @@ def test_an_import_bills_a_replayed_call_once_in_any_reading_order(tmp_path: Pat
     (tmp_path / "projects" / "big.jsonl").write_bytes(b'{"type":"user"}\n' * 300_000)  # enough to fork workers
     result = import_logs([tmp_path], ledger=tmp_path / "l.db", workers=workers)
     assert (result.added, result.duplicates, result.skipped[cc.REPLAYED]) == (3, 0, 2)
+
+
+def test_an_advisor_line_read_after_its_names_are_known_still_gives_both_calls(log: Path) -> None:
+    """The second line of a session takes the fast path (its names are checked): an advisor's entry
+    must still send it to the full parse, and a line whose iterations hold no advisor must not."""
+    advisor_line = line(msg={"model": "claude-sonnet-4-6", "usage": advised()})
+    calls, reader = read(log, advisor_line, advisor_line)
+    assert [c.model for c in calls] == ["claude-sonnet-4-6", "claude-opus-4-7"] * 2
+    plain = line(msg={"model": "claude-sonnet-4-6", "usage": usage(iterations=[{"type": "message", "input_tokens": 3}])})
+    fast = reader._fast(plain)
+    assert isinstance(fast, LogCall) and fast.usage.input == 3  # Claude Code writes iterations on most lines now
+    assert reader._fast(advisor_line) is None
+
+
+def test_a_replay_after_the_forks_own_call_is_skipped_on_the_fast_path_too(tmp_path: Path) -> None:
+    """A second side question in one file replays the session again after the first one's own
+    call: those lines come when the file's names are known (the fast path)."""
+    _, fork = _session_with_fork(tmp_path, "agent-aside_question-7f3a9c.jsonl")
+    first, second, own = fork.read_bytes().splitlines()
+    calls, reader = read(fork, own, first, second)
+    assert [c.event_id for c in calls] == ["claude-code:msg_C:req_btw"] and reader.skipped == {cc.REPLAYED: 2}

@@ -641,3 +641,75 @@ def test_an_embedding_is_recorded_at_the_catalogs_price(tracker: CostTracker, lo
     row = only_model_row(tracker)
     assert (row.key, row.calls, row.input, row.output, row.unpriced_calls) == ("text-embedding-3-small", 1, 10, 0, 0)
     assert units_to_usd(row.cost_units) == Decimal(10) * Decimal("0.02") / M
+
+
+def _run_script(body: str, db: Path) -> Any:
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent("""
+        import asyncio, litellm
+        from costpanel import CostTracker
+        from costpanel.integrations.litellm import CostpanelLogger
+        MESSAGES = [{"role": "user", "content": "hi"}]
+    """) + textwrap.dedent(body).replace("DB", repr(str(db)))
+    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    return subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+
+
+def _stored(db: Path) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(db) as con:
+        return con.execute("SELECT tier, status, input, output FROM events ORDER BY output").fetchall()
+
+
+def test_a_sync_call_just_before_the_trackers_block_ends_is_in_its_ledger_and_snapshot(tmp_path: Path) -> None:
+    """``with CostTracker(...)`` around sync ``litellm.completion`` calls, as a test of an orchestrator
+    does: LiteLLM runs the hooks on its logging threads after the call returns; the block's end (the
+    tracker's close) waits for them, so nothing lands in ``.rejected.jsonl``."""
+    db = tmp_path / "ledger.sqlite3"
+    done = _run_script("""
+        with CostTracker(ledger=DB, fallback=False) as tracker:
+            logger = CostpanelLogger(tracker, tier="sync")
+            litellm.callbacks = [logger]
+            litellm.completion(model="gpt-4o", messages=MESSAGES, mock_response="hello")
+            assert logger.wait(), "LiteLLM's logging threads did not finish"
+            print("calls", tracker.snapshot().calls)
+            litellm.completion(model="gpt-4o", messages=MESSAGES, mock_response="hello again, longer")
+    """, db)
+    assert done.returncode == 0 and "calls 1" in done.stdout, done.stdout + done.stderr
+    assert "not stored" not in done.stderr and "after the ledger was closed" not in done.stderr, done.stderr
+    assert [(t, s) for t, s, _, _ in _stored(db)] == [("sync", "committed")] * 2
+    assert not Path(f"{db}.rejected.jsonl").exists()
+
+
+def test_an_async_call_then_a_close_from_sync_code_is_in_the_ledger(tmp_path: Path) -> None:
+    """``asyncio.run(main())`` then ``tracker.close()`` in plain code: the call's hook, left queued by
+    the loop that ended, runs in the close before the ledger's last flush."""
+    db = tmp_path / "ledger.sqlite3"
+    done = _run_script("""
+        tracker = CostTracker(ledger=DB, fallback=False)
+        litellm.callbacks = [CostpanelLogger(tracker, tier="async")]
+
+        async def main():
+            await litellm.acompletion(model="gpt-4o", messages=MESSAGES, mock_response="hello")
+
+        asyncio.run(main())
+        tracker.close()
+        print("closed")
+        asyncio.run(asyncio.sleep(0))  # asyncio still works after the close ran LiteLLM's queue
+    """, db)
+    assert done.returncode == 0 and "closed" in done.stdout, done.stdout + done.stderr
+    assert _stored(db) == [("async", "committed", 10, 20)]
+    assert not Path(f"{db}.rejected.jsonl").exists(), Path(f"{db}.rejected.jsonl").read_text()
+
+
+def test_before_close_hooks_run_first_and_a_failing_one_does_not_keep_the_ledger_open(tmp_path: Path) -> None:
+    order: list[str] = []
+    tracker = CostTracker(ledger=tmp_path / "l.db", fallback=False)
+    tracker.before_close(lambda: order.append("hook") or 1 / 0)
+    tracker.before_close(lambda: order.append(f"ledger open: {not tracker.ledger.closed}"))
+    tracker.close()
+    assert order == ["hook", "ledger open: True"]
+    with pytest.raises(TypeError, match="callable"):
+        tracker.before_close("not a function")  # type: ignore[arg-type]

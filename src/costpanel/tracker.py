@@ -170,6 +170,7 @@ class CostTracker:
         # Names whose waiting calls a thread has taken and is committing: settle()/close() wait for
         # them too, or a lookup finishing during close() would commit into a closed ledger.
         self._settling = 0
+        self._before_close: list[Callable[[], object]] = []  # see before_close()
         self._settled = threading.Condition(self._lock)
         if ledger:
             self._attach_ledger(ledger, resume=resume, session=session)
@@ -208,6 +209,13 @@ class CostTracker:
 
         Calls waiting for a genai-prices lookup are committed first: close waits for the lookup
         up to ``SETTLE_TIMEOUT_S`` (its first load takes ~0.3 s), then counts what is left unpriced."""
+        for hook in list(self._before_close):  # integrations that deliver calls from threads of their own
+            try:
+                hook()
+            except Exception:  # noqa: BLE001 - a hook's failure must not keep the ledger from its flush
+                import logging
+
+                logging.getLogger(__name__).exception("costpanel: a before_close hook failed; closing anyway")
         if self._waiting or self._settling:
             self.settle()
         if self.ledger is not None:
@@ -217,6 +225,14 @@ class CostTracker:
                 self.ledger.close()
             else:
                 self.ledger.flush()
+
+    def before_close(self, hook: Callable[[], object]) -> None:
+        """Run ``hook()`` at the start of :meth:`close`, before the ledger's last flush: an
+        integration whose calls reach the tracker from threads of its own (LiteLLM's logging
+        threads) waits there for the calls made so far, so that none arrives after the ledger closed."""
+        if not callable(hook):
+            raise TypeError(f"before_close takes a callable, got {type(hook).__name__}")
+        self._before_close.append(hook)
 
     def __enter__(self) -> CostTracker:
         return self

@@ -114,7 +114,9 @@ class _Usage(msgspec.Struct):
     service_tier: str | None = None
     speed: str | None = None
     inference_geo: str | None = None
-    iterations: msgspec.Raw | None = None  # only looked into for advisor entries (the full parse reads them)
+    # Only whether it is there (an advisor's entry: the full parse reads it). Raw, not `Raw | None`:
+    # msgspec takes no Raw in a union, and would refuse every line that has iterations.
+    iterations: msgspec.Raw = msgspec.Raw()
 
 
 class _Message(msgspec.Struct):
@@ -421,7 +423,7 @@ class Reader:
         i, o = usage.input_tokens, usage.output_tokens
         if i == _ABSENT and o == _ABSENT:  # {} is no usage; the full parse tells the rest apart
             return None
-        if usage.iterations is not None and _ADVISOR_MARK in line:  # an advisor's own call: the full parse
+        if usage.iterations and _ADVISOR_MARK in line:  # an advisor's own call: the full parse
             return None
         if obj.isApiErrorMessage is True:
             return API_ERROR

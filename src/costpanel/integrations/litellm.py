@@ -29,6 +29,7 @@ import datetime as dt
 import logging
 import math
 import threading
+import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -90,6 +91,31 @@ def _flush_litellm() -> None:
         flush()
 
 
+WAIT_S = 5.0  # CostpanelLogger.wait()'s default: LiteLLM's hooks take milliseconds each
+_LOGGING_THREAD = "litellm-logging"  # LiteLLM's logging threads' name prefix
+
+
+def _wait_for_logging_threads(deadline: float) -> bool:
+    """Until LiteLLM's logging pool has no task queued or running (its bounded pool counts both in
+    a semaphore's free slots), or ``deadline`` (monotonic) passes. True when it is idle."""
+    try:
+        from litellm.litellm_core_utils.thread_pool_executor import executor
+    except ImportError:  # a LiteLLM without the pool
+        return True
+    slots, cap = getattr(executor, "_pending_slots", None), getattr(executor, "_max_pending_tasks", None)
+    if slots is None or cap is None:  # another pool: a task submitted now runs after those queued before it
+        try:
+            executor.submit(lambda: None).result(timeout=max(0.0, deadline - time.monotonic()))
+        except Exception:  # noqa: BLE001 - timed out, or the pool is shut down
+            return False
+        return True
+    while getattr(slots, "_value", cap) < cap:
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.002)
+    return True
+
+
 def _get(obj: Any, key: str) -> Any:
     """``obj[key]`` or ``obj.key``; None when absent (LiteLLM hands over dicts and pydantic objects)."""
     if obj is None:
@@ -124,6 +150,26 @@ class CostpanelLogger(CustomLogger):
         self._lock = threading.Lock()
         self._warned: set[str] = set()
         self._failed: OrderedDict[str, None] = OrderedDict()
+        tracker.before_close(self.wait)  # `with CostTracker(...)`: the calls made in the block are in it when it ends
+
+    def wait(self, timeout: float = WAIT_S) -> bool:
+        """Wait (up to ``timeout`` seconds) until LiteLLM has run the hooks of the calls made so
+        far, from synchronous code: those of sync calls, which LiteLLM runs on its logging threads
+        just after ``completion()`` returns (a snapshot taken at once may not show the call yet),
+        and those an ended event loop left queued (``asyncio.run(...)`` then sync code). True when
+        none is left. ``tracker.close()`` calls it; inside a running event loop use ``await
+        flush()``, which this cannot do (it waits for the threads only there)."""
+        deadline = time.monotonic() + timeout
+        if threading.current_thread().name.startswith(_LOGGING_THREAD):  # called from a hook: it waits for itself
+            return False
+        drained = _wait_for_logging_threads(deadline)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # no loop running here: hooks queued by a loop that has ended can run now
+            _flush_litellm()
+            asyncio.set_event_loop(None)  # LiteLLM's flush leaves its own (closed) loop set: as asyncio.run would
+            drained = _wait_for_logging_threads(deadline) and drained  # (a hook it ran may queue sync work)
+        return drained
 
     async def flush(self) -> None:
         """Wait until LiteLLM has run the hooks of the async calls made so far: ``await
