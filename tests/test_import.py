@@ -1026,3 +1026,12 @@ def test_a_listing_shared_in_one_thread_never_serves_another(tmp_path: Path) -> 
     (folder / "c.jsonl").write_text("")
     assert seen == {"first": ["a.jsonl"], "second": ["a.jsonl", "b.jsonl"]}
     assert names() == ["a.jsonl", "b.jsonl", "c.jsonl"], "a listing was left behind"
+
+
+def test_the_summary_says_how_many_bad_lines_it_did_not_name(logs: Path, db: Path) -> None:
+    """Only the first five bad lines are named: the summary says how many more there were."""
+    (logs / "b.jsonl").write_text("".join(line(f"b{k}", 1, "many") for k in range(8)) + "not json\n")  # type: ignore[arg-type]
+    r = costpanel("import", str(logs), "--format", "costpanel", "--db", str(db))
+    named = [s for s in r.stdout.splitlines() if s.startswith("bad line: ")]
+    assert len(named) == 6 and named[-1] == ("bad line: … and 4 more (malformed json or bad field: the first 5 "
+                                             "are shown)"), r.stdout

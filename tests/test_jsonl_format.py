@@ -39,8 +39,8 @@ def test_defaults_session_from_the_file_tier_default_and_a_digest_id(tmp_path: P
     (b'{"ts": 1, "model": "gpt-4o", "usage": {"input": 1, "output": 1}', MALFORMED, None),
     (b'["not", "an", "object"]', BAD_FIELD, "JSON object"),
     (b'{"ts": 1, "model": "gpt-4o"}', NO_USAGE, None),
-    (b'{"ts": 1, "model": "gpt-4o", "usage": {}}', NO_USAGE, None),
-    (b'{"ts": 1, "model": "gpt-4o", "usage": null}', NO_USAGE, None),
+    (b'{"ts": 1, "model": "gpt-4o", "usage": {}}', NO_USAGE, "usage: empty"),
+    (b'{"ts": 1, "model": "gpt-4o", "usage": null}', NO_USAGE, "usage: missing"),
     (b'{"ts": 1, "usage": {"input": 1}}', NO_MODEL, None),
     (b'{"ts": 1, "model": "gpt-4o", "usage": {"input": -5}}', BAD_FIELD, "Usage.input must be >= 0, got -5"),
     (b'{"ts": 1, "model": "gpt-4o", "usage": {"input": 1.5}}', BAD_FIELD, "Usage.input"),
@@ -77,3 +77,13 @@ def test_files_and_detection(tmp_path: Path) -> None:
     assert not jsonl.looks_like(tmp_path / "c.jsonl", b'{"type": "assistant", "message": {"usage": {}}}\n')
     assert not jsonl.looks_like(tmp_path / "c.jsonl", b"\x89PNG\r\n")
     assert jsonl.default_roots() == []
+
+
+def test_optional_fields_written_as_null_take_their_defaults(tmp_path: Path) -> None:
+    """serde's Option, Jackson and Go pointers write a missing value as null: as if absent."""
+    line = (b'{"ts": 1764770709, "model": "gpt-4o", "usage": {"input": 10}, "id": null, "session": null, '
+            b'"tier": null, "project": null, "variant": null}')
+    reader = jsonl.Reader(tmp_path / "run-9.jsonl")
+    call, = reader.read_lines([line])
+    assert (call.session, call.tier, call.project, call.variant) == ("run-9", "default", "", None)
+    assert call.event_id.startswith("costpanel:") and not reader.skipped

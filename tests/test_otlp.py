@@ -623,3 +623,20 @@ def test_the_docs_curl_example_is_counted_as_written(tracker: CostTracker) -> No
     assert (event.model, event.tier, event.session, event.cost_usd) == ("claude-haiku-4-5", "main", "try-otlp",
                                                                          Decimal("0.0025"))
     assert abs(event.ts - time.time()) < 60  # "the time now"
+
+
+def test_a_client_that_sends_a_big_body_whole_before_reading_gets_the_413(run: Callable[..., Running]) -> None:
+    """urllib and most exporters send the whole body before reading the reply: refused on its
+    Content-Length, the receiver reads and drops the rest before it closes, so the client reads
+    the 413 instead of a broken pipe (8 MB here: far more than the socket buffers hold)."""
+    import urllib.error
+    import urllib.request
+
+    running = run(max_body=2000)
+    body = b"\x00" * (8 << 20)
+    request = urllib.request.Request(f"http://127.0.0.1:{running.client.port}/v1/logs", data=body, method="POST",
+                                     headers={"Content-Type": PB})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=20)
+    assert refused.value.code == 413 and b"at most 2,000" in refused.value.read()
+    assert running.receiver.stats.rejected == {413: 1}

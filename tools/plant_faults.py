@@ -968,6 +968,21 @@ FAULTS: tuple[Fault, ...] = (
           "            finally:\n                pass",
           ("tests/test_litellm_logger.py",),
           ("tests/test_litellm_logger.py::test_before_close_hooks_run_first_and_a_failing_one_does_not_keep_the_ledger_open",)),
+    Fault("s9t1", "an OTLP request refused on its size closes before its body is read (the client gets a broken pipe)",
+          "src/costpanel/integrations/otlp.py",
+          "            self._linger()\n            return\n", "            return\n",
+          ("tests/test_otlp.py",),
+          ("tests/test_otlp.py::test_a_client_that_sends_a_big_body_whole_before_reading_gets_the_413",)),
+    Fault("s9j1", "an event line's null tier dropped as a bad field (not the default tier)",
+          "src/costpanel/integrations/jsonl.py",
+          "    value = obj.get(field)\n    if value is None:", "    value = obj.get(field, default)\n    if False:",
+          ("tests/test_jsonl_format.py",),
+          ("tests/test_jsonl_format.py::test_optional_fields_written_as_null_take_their_defaults",)),
+    Fault("s9i1", "the import summary names five bad lines and says nothing of the rest",
+          "src/costpanel/cli/import_cmd.py",
+          "    if result.errors and bad > len(result.errors):", "    if False:",
+          ("tests/test_import.py",),
+          ("tests/test_import.py::test_the_summary_says_how_many_bad_lines_it_did_not_name",)),
 )
 
 

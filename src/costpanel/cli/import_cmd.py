@@ -147,6 +147,12 @@ def _print(result: Any, looked_in: str, source: str = "all", others: int = 0, fi
         out.append("unpriced models: " + ", ".join(sorted(result.unpriced_models)))
     out += [f"could not read {path}: {why}" for path, why in sorted(result.unreadable.items())]
     out += [f"bad line: {line}" for line in result.errors]
+    from ..integrations.logs import BAD_FIELD, MALFORMED
+
+    bad = sum(result.skipped.get(reason, 0) for reason in (MALFORMED, BAD_FIELD))
+    if result.errors and bad > len(result.errors):  # only the first few are kept, in file order
+        out.append(f"bad line: … and {bad - len(result.errors):,} more (malformed json or bad field: "
+                   f"the first {len(result.errors)} are shown)")
     out += [f"waiting: {line}" for line in result.waiting]
     if not result.files and not result.unreadable:
         if others:  # --source named one tool; the files there are another's

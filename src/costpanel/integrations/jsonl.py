@@ -83,6 +83,10 @@ def looks_like(path: Path, head: bytes) -> bool:
 BadLine = BadField  # a line with a field of the wrong type or value; the message names it
 
 
+_NO_USAGE = "usage: missing"
+_EMPTY_USAGE = "usage: empty (no bucket)"
+
+
 def _timestamp(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise BadLine(f"ts must be an ISO 8601 time or epoch seconds, got {type(value).__name__} {value!r}")
@@ -106,7 +110,9 @@ def _usage(value: Any) -> Usage:
 
 
 def _label(obj: dict[str, Any], field: str, default: str) -> str:
-    value = obj.get(field, default)
+    value = obj.get(field)
+    if value is None:  # absent or null (serializers write a missing optional value as null): the default
+        value = default
     try:
         check_label(field, value)
     except (TypeError, ValueError) as exc:
@@ -120,14 +126,16 @@ def parse(line: bytes, default_session: str) -> LogCall:
     if not isinstance(obj, dict):
         raise BadLine(f"an event line is a JSON object, got {type(obj).__name__}")
     if not obj.get("usage") and obj.get("usage") != []:  # absent, null or {}: nothing billed, not a $0 call
-        raise BadLine("usage: missing")
+        raise BadLine(_NO_USAGE if obj.get("usage") is None else _EMPTY_USAGE)
     model = obj.get("model")
     if model is None:
         raise BadLine("model: missing")
     try:
         check_label("model", model)
         variant = canonical_variant(obj.get("variant"))
-        project = obj.get("project", "")
+        project = obj.get("project")
+        if project is None:  # absent or null: no project
+            project = ""
         check_project(project)
     except (TypeError, ValueError) as exc:
         raise BadLine(str(exc)) from None
@@ -175,7 +183,7 @@ class Reader:
                 self.errors.add(f"{self.path}:{self.lines}: {not_json(exc)}")
             except BadLine as exc:
                 text = str(exc)
-                reason = NO_USAGE if text == "usage: missing" else NO_MODEL if text == "model: missing" else BAD_FIELD
+                reason = NO_USAGE if text in (_NO_USAGE, _EMPTY_USAGE) else NO_MODEL if text == "model: missing" else BAD_FIELD
                 self.skipped[reason] += 1
                 self.last_error = self.errors.add(f"{self.path}:{self.lines}: {text}")
         return calls

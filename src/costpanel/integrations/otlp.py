@@ -71,6 +71,7 @@ from .logs import NO_MODEL
 log = logging.getLogger(__name__)
 
 MAX_BODY = 16 * 1024 * 1024  # bytes, after gzip expansion too: SDK exporters send batches of ~512 items
+LINGER_S, LINGER_BYTES = 2.0, 256 << 20  # what a refused request's unread body may still take, then the close
 OWNED_SESSION = "session read from its logs"  # skip reason: the log watcher owns this session
 # Skip reasons of records that should have been a call and were not: the reply says how many
 # (OTLP partial success); the others (another event, an agent span, the logs' session) are not calls.
@@ -413,6 +414,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # the body may be unread (or half read): never parse it as a request
             receiver._counts.rejected(error.status)
             self._reply(error.status, "text/plain; charset=utf-8", str(error).encode())
+            self._linger()
             return
         response = response_type()
         if refused:  # OTLP's partial success: the exporter learns how many were not counted, and why
@@ -477,6 +479,30 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(payload)
+
+    def _linger(self) -> None:
+        """After an error reply to a request whose body was not read (413 on its Content-Length, say):
+        read and drop what the client is still sending, up to LINGER_BYTES or LINGER_S, before the
+        connection closes. A client that sends its whole body before it reads the reply (urllib,
+        most SDK exporters) then reads the status rather than a broken pipe."""
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)  # the reply is complete: the client may read it now
+            self.connection.settimeout(0.1)
+        except OSError:
+            return
+        deadline = time.monotonic() + LINGER_S
+        left = LINGER_BYTES
+        while left > 0 and time.monotonic() < deadline:
+            try:
+                data = self.connection.recv(min(left, 1 << 16))
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if not data:  # the client finished sending (or closed)
+                return
+            left -= len(data)
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("OTLP %s: " + format, self.client_address[0], *args)
