@@ -386,3 +386,99 @@ def test_cache_writes_of_newer_models_are_their_own_bucket_and_priced() -> None:
     assert [e.cost_units for e in events] == [
         (2000 * 5 * 10**6) + (28000 * 6_250_000) + (500 * 30 * 10**6),
         (2000 * 5 * 10**6) + (28000 * 500_000) + (2000 * 6_250_000) + (400 * 30 * 10**6)]
+
+
+# -- Codex 0.153+: per-response token_usage_record lines, the service tier, paginated rollouts ----------
+def used(i: int, c: int, o: int, r: int = 0) -> dict[str, int]:
+    return {"input_tokens": i, "cached_input_tokens": c, "cache_write_input_tokens": 0, "output_tokens": o,
+            "reasoning_output_tokens": r, "total_tokens": i + o}
+
+
+def record(response: str, usage: tuple[int, int, int], thread_total: tuple[int, int, int], *, turn: str = "t1",
+           ts: str = "2026-11-30T09:01:00.000Z", ordinal: int | None = None) -> bytes:
+    body: dict[str, Any] = {"timestamp": ts}
+    if ordinal is not None:
+        body["ordinal"] = ordinal
+    body |= {"type": "token_usage_record", "payload": {
+        "thread_id": SESSION, "turn_id": turn, "session_id": SESSION, "root_turn_id": turn, "response_id": response,
+        "usage": used(*usage), "turn_token_usage": used(*usage), "thread_token_usage": used(*thread_total)}}
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def settings(tier: str | None, model: str = "gpt-5.4") -> bytes:
+    thread = {"model": model, "model_provider_id": "openai", "approval_policy": "on-request"}
+    if tier is not None:
+        thread["service_tier"] = tier
+    return line("event_msg", {"type": "thread_settings_applied", "thread_id": SESSION, "thread_settings": thread})
+
+
+def test_records_bill_each_response_and_the_totals_after_them_are_not_billed_again() -> None:
+    lines = [meta(), turn("gpt-5.4"), *chatter("go"),
+             record("resp_1", (12000, 0, 400), (12000, 0, 400)), tokens(12000, 0, 400, 0),
+             record("resp_2", (13000, 11800, 500), (25000, 11800, 900)), tokens(25000, 11800, 900, 0),
+             # a remote compaction: a response of its own, kept out of the running total
+             record("resp_3", (30000, 0, 2000), (25000, 11800, 900)), tokens(25000, 11800, 900, 0)]
+    reader, calls = read(lines)
+    assert [(c.event_id, c.usage) for c in calls] == [
+        (f"codex:{SESSION}:12400", Usage(input=12000, output=400)),
+        (f"codex:{SESSION}:25900", Usage(input=1200, cache_read=11800, output=500)),
+        (f"codex:{SESSION}:25900:resp_3", Usage(input=30000, output=2000))]
+    assert reader.skipped[codex.RUNNING_TOTAL] == 3
+    # the same ids the totals gave before records: an older import of the file counts them once
+    _, by_totals = read([meta(), turn("gpt-5.4"), tokens(12000, 0, 400, 0), tokens(25000, 11800, 900, 0)])
+    assert [c.event_id for c in by_totals] == [c.event_id for c in calls[:2]]
+
+
+def test_a_file_continued_by_a_newer_codex_is_billed_by_totals_then_by_records() -> None:
+    lines = [meta(), turn("gpt-5.4"), tokens(12000, 0, 400, 0),  # an older Codex: totals only
+             record("resp_2", (13000, 11800, 500), (25000, 11800, 900)), tokens(25000, 11800, 900, 0)]
+    _, calls = read(lines)
+    assert [c.event_id for c in calls] == [f"codex:{SESSION}:12400", f"codex:{SESSION}:25900"]
+    assert sum(c.usage.total_tokens for c in calls) == 25900
+
+
+def test_the_service_tier_in_force_prices_the_call_and_fast_is_priority() -> None:
+    lines = [meta(), settings(None), turn("gpt-5.4"), record("resp_1", (1000, 0, 100), (1000, 0, 100)),
+             settings("fast"), record("resp_2", (1000, 0, 100), (2000, 0, 200)),
+             settings("flex"), record("resp_3", (1000, 0, 100), (3000, 0, 300)),
+             settings("default"), record("resp_4", (1000, 0, 100), (4000, 0, 400)),
+             settings("priority"), tokens(4000, 0, 400, 0)]
+    _, calls = read(lines)
+    assert [c.variant for c in calls] == [None, "priority", "flex", None]
+    tracker = CostTracker(fallback=False)
+    events = record_all(tracker, calls)
+    standard, priority = events[0].cost_units, events[1].cost_units
+    assert priority == 2 * standard > 0  # OpenAI's priority processing: twice the standard price for gpt-5.4
+    # the totals-only path reads the tier too
+    _, old = read([meta(), turn("gpt-5.4"), settings("priority"), tokens(1000, 0, 100, 0)])
+    assert old[0].variant == "priority"
+
+
+def test_a_paginated_subagent_bills_its_own_records_only() -> None:
+    """A spawned subagent's rollout: its parent's history copied below subagent_history_start_ordinal,
+    a checkpoint's token_count carrying another thread's running total; its own responses as records."""
+    lines = [json.dumps({"timestamp": "2026-11-30T09:00:00.000Z", "ordinal": 0, "type": "session_meta", "payload": {
+        "id": SESSION, "cwd": CWD, "history_mode": "paginated", "subagent_history_start_ordinal": 5,
+        "source": {"subagent": {"thread_spawn": {"parent_thread_id": PARENT}}}}}).encode(),
+        turn("gpt-5.4"),
+        tokens(90000, 50000, 9000, 0),  # a checkpoint: another thread's running total, before any record
+        record("resp_parent", (9000, 0, 900), (9000, 0, 900), ordinal=3),  # a copy (never written, but never billed)
+        record("resp_own", (2000, 1000, 300), (2000, 1000, 300), ordinal=7)]
+    reader, calls = read(lines)
+    assert [(c.event_id, c.tier, c.usage) for c in calls] == [
+        (f"codex:{SESSION}:2300", "subagent", Usage(input=1000, cache_read=1000, output=300))]
+    assert reader.skipped[codex.COPIED] == 1 and reader.skipped[codex.RUNNING_TOTAL] == 1
+
+
+def test_a_compacted_lines_snapshot_of_a_record_is_never_billed() -> None:
+    snapshot = line("compacted", {"message": "summary", "compaction_response_id": "resp_9",
+                                  "latest_token_usage_record": {"response_id": "resp_9", "usage": used(5000, 0, 500)}})
+    reader, calls = read([meta(), turn("gpt-5.4"), snapshot])
+    assert calls == [] and reader.skipped == {NO_USAGE: 3}
+
+
+def test_a_bad_service_tier_or_record_is_a_bad_field_naming_it() -> None:
+    reader, calls = read([meta(), line("event_msg", {"type": "thread_settings_applied", "thread_settings": {
+        "service_tier": 2}}), turn("gpt-5.4"), record("", (1, 0, 1), (1, 0, 1))])
+    assert calls == [] and reader.skipped[BAD_FIELD] == 2
+    assert "service_tier must be a string" in reader.errors[0] and "response_id" in reader.errors[1]

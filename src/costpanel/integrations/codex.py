@@ -26,6 +26,30 @@ the copied events get the parent's event ids and count once; Codex marks no end 
 the fork's own calls are labelled with that session too (their ids are new totals: still
 counted once).
 
+Since Codex 0.153 (2026) each response also gets a ``token_usage_record`` line, written just
+before the ``token_count`` that reports it::
+
+    {"timestamp":"…Z","type":"token_usage_record","payload":{"thread_id":"…","turn_id":"…",
+        "response_id":"resp_…","usage":{"input_tokens":…,"cached_input_tokens":…,"output_tokens":…,…},
+        "turn_token_usage":{…},"thread_token_usage":{…}}}
+
+Its ``usage`` is that response's alone, and a response whose usage Codex leaves out of the running
+total (a remote compaction) has one too: once a file has a record, records bill its calls and its
+``token_count`` lines are counted as :data:`RUNNING_TOTAL` (a file written by an older Codex and
+continued by a newer one is billed by totals up to its first record). A record's event id is the
+total's form, ``codex:<session>:<thread_token_usage.total_tokens>`` (the id the same response got
+from its ``token_count``: an import from before records stays counted once), or
+``codex:<session>:<total>:<response_id>`` when that total did not grow. A paginated rollout
+(``session_meta.history_mode: "paginated"``, Codex 0.155) is billed by records only: a subagent's or
+review's copy of its parent's history (``ordinal`` below ``subagent_history_start_ordinal``) or a
+checkpoint carries a ``token_count`` with another thread's running total. A ``compacted`` line's
+``latest_token_usage_record`` is a snapshot, never billed.
+
+Service tier: ``event_msg`` ``thread_settings_applied`` (Codex 0.149+) carries
+``thread_settings.service_tier`` (absent, ``default``: standard; ``priority``, or ``fast``, which
+Codex sends as ``priority``; ``flex``) and ``thread_settings.model``; the last one before a call
+is in force for it. Older rollouts do not say (their calls are priced standard).
+
 Tier ``main``, or ``subagent`` for the sessions Codex starts itself (``session_meta.source`` is
 ``{"subagent": …}``: a review, a spawned agent thread).
 """
@@ -42,6 +66,7 @@ from typing import Any
 import orjson
 
 from ..usage import Usage
+from ..variants import canonical_variant
 from ._fields import BadField, Fields, clip_path, count
 from .logs import (
     BAD_FIELD,
@@ -66,6 +91,11 @@ SUBAGENT = "subagent"
 PREFIX = "rollout-"
 SUFFIX = ".jsonl"
 FOLDERS = ("sessions", "archived_sessions")
+RUNNING_TOTAL = "running total (billed per response)"  # a token_count of a file whose records bill its calls
+COPIED = "copied from its parent"  # a record below subagent_history_start_ordinal: the parent's, billed there
+# Codex's service_tier values -> the catalog's variant names (Codex sends a configured "fast" as "priority").
+_TIERS = {"priority": "priority", "fast": "priority", "flex": "flex", "default": None, "standard": None,
+          "auto": None}
 # Only lines naming token_count, turn_context or session_meta are parsed; the rest (messages,
 # tool calls, reasoning: most of the bytes) are counted as billing nothing on a byte search.
 _UUID = re.compile(r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")
@@ -172,13 +202,20 @@ class Reader:
         self._previous: Total | None = None  # the session's last cumulative total
         self._previous_call: LogCall | None = None  # the call that total ended
         self._restarts: dict[str, int] = {}  # per session: how often its total went down
+        self.variant: str | None = None  # the service tier in force (thread_settings_applied)
+        self._records = False  # a token_usage_record was seen: records bill, totals do not
+        self._paginated = False  # session_meta.history_mode "paginated": records only
+        self._copied_below = -1  # subagent_history_start_ordinal: lines below it are the parent's
+        self._turn_models: dict[str, str] = {}  # turn_id -> its turn_context's model
+        self._record_total = -1  # the last record's thread total (its event id)
 
     def read_lines(self, lines: Iterable[bytes]) -> list[LogCall]:
         calls: list[LogCall] = []
         skipped = self.skipped
         for line in lines:
             self.lines += 1
-            if b"token_count" not in line and b"turn_context" not in line and b"session_meta" not in line:
+            if (b"token_count" not in line and b"turn_context" not in line and b"session_meta" not in line
+                    and b"token_usage_record" not in line and b"thread_settings_applied" not in line):
                 skipped[NO_USAGE if line.strip() else BLANK] += 1
                 continue
             try:
@@ -210,8 +247,17 @@ class Reader:
         if kind == "turn_context":
             self._turn_context(self._object(payload, "turn_context.payload"))
             return NO_USAGE
-        if kind != "event_msg" or type(payload) is not dict or payload.get("type") != "token_count":
-            return NO_USAGE  # the word was in a message or a tool's output
+        if kind == "token_usage_record":
+            return self._record(obj, self._object(payload, "token_usage_record.payload"))
+        if kind != "event_msg" or type(payload) is not dict:
+            return NO_USAGE  # the word was in a message, a tool's output or a compacted snapshot
+        if payload.get("type") == "thread_settings_applied":
+            self._settings(self._object(payload.get("thread_settings"), "thread_settings_applied.thread_settings"))
+            return NO_USAGE
+        if payload.get("type") != "token_count":
+            return NO_USAGE
+        if self._records or self._paginated:  # records bill this file's calls (a checkpoint's total is another's)
+            return RUNNING_TOTAL
         info = payload.get("info")
         if info is None:
             return NO_USAGE  # before the first response of a session, and rate-limit-only updates
@@ -233,6 +279,7 @@ class Reader:
             if session != self.session:  # a new file's own id, or a fork's copy of its parent's lines
                 self.session = session
                 self._previous = self._previous_call = None
+                self._record_total = -1
         self._cwd(payload, "session_meta")
         source = payload.get("source")  # "cli", "exec", "vscode" … or {"subagent": "review" | {"thread_spawn": …}}
         if source is not None:
@@ -240,12 +287,66 @@ class Reader:
         model = payload.get("model")
         if model is not None and self.model is None:
             self.model = self._fields.label("session_meta.payload.model", model)
+        if payload.get("history_mode") == "paginated":
+            self._paginated = True
+        start = payload.get("subagent_history_start_ordinal")
+        if start is not None:
+            self._copied_below = count(payload, "subagent_history_start_ordinal", "session_meta.payload")
 
     def _turn_context(self, payload: dict[str, Any]) -> None:
         self._cwd(payload, "turn_context")
         model = payload.get("model")
         if model is not None:
             self.model = self._fields.label("turn_context.payload.model", model)
+            turn = payload.get("turn_id")
+            if type(turn) is str and len(self._turn_models) < 10_000:
+                self._turn_models[turn] = self.model
+
+    def _settings(self, settings: dict[str, Any]) -> None:
+        """``thread_settings_applied``: the service tier (and model) in force from here on."""
+        tier = settings.get("service_tier")
+        if tier is None:
+            self.variant = None
+        elif type(tier) is not str:
+            raise BadField(f"thread_settings.service_tier must be a string, got {type(tier).__name__} {tier!r}")
+        else:
+            known = tier.strip().lower()
+            try:  # a tier the catalog does not know is passed on: the call is unpriced, never standard
+                self.variant = _TIERS[known] if known in _TIERS else canonical_variant(tier)
+            except ValueError as exc:
+                raise BadField(f"thread_settings.service_tier: {exc}") from None
+        model = settings.get("model")
+        if model is not None:
+            self.model = self._fields.label("thread_settings.model", model)
+
+    def _record(self, obj: dict[str, Any], payload: dict[str, Any]) -> LogCall | str:
+        """A ``token_usage_record``: one response's own usage (see the module's docstring)."""
+        self._records = True
+        ordinal = obj.get("ordinal")
+        if type(ordinal) is int and ordinal < self._copied_below:
+            return COPIED
+        usage = payload.get("usage")
+        if usage is None:
+            return NO_USAGE
+        inp, cached, written, out, _reasoning, _ = _total(usage, "token_usage_record.payload.usage")
+        response = payload.get("response_id")
+        if type(response) is not str or not response:
+            raise BadField(f"token_usage_record.payload.response_id must be a non-empty string, got {response!r}")
+        thread = payload.get("thread_token_usage")
+        total = _total(thread, "token_usage_record.payload.thread_token_usage")[5] if thread is not None else -1
+        event_id = f"codex:{self.session}:{total}"
+        if total <= self._record_total:  # a response Codex kept out of the running total (a remote compaction)
+            event_id += f":{response}"
+        else:
+            self._record_total = total
+        turn = payload.get("turn_id")
+        model = self._turn_models.get(turn, self.model) if type(turn) is str else self.model
+        if model is None:
+            return NO_MODEL
+        ts = self._fields.ts("timestamp", obj.get("timestamp"))
+        usage_ = Usage(input=inp - cached - written, cache_read=cached, cache_write=written, output=out)
+        return LogCall(self._fields.label("event id", event_id), ts, model, usage_, self.tier, self.session,
+                       self.project, self.variant, SOURCE)
 
     def _cwd(self, payload: dict[str, Any], kind: str) -> None:
         cwd = payload.get("cwd")
@@ -285,6 +386,6 @@ class Reader:
         usage = Usage(input=inp - cached - written, cache_read=cached, cache_write=written, output=out)
         event_id = f"codex:{self.session}:{total[5]}" + (f":{restarts}" if restarts else "")
         call = LogCall(self._fields.label("event id", event_id), ts, self.model, usage, self.tier, self.session,
-                       self.project, None, SOURCE)
+                       self.project, self.variant, SOURCE)
         self._previous_call = call
         return call
