@@ -46,7 +46,10 @@ def test_price_json_has_the_documented_shape() -> None:
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert set(data) == {"model", "matched", "priced", "cost_usd", "breakdown", "provider", "usage", "at",
-                         "tier_above_prompt_tokens", "source", "variant", "priced_by", "retired"}
+                         "tier_above_prompt_tokens", "source", "variant", "priced_by", "price_file", "rates",
+                         "retired"}
+    assert data["rates"] == {"input": "2.5", "cache_read": "1.25", "cache_write": "2.5", "cache_write_1h": "2.5",
+                             "output": "10", "requests": "0", "web_search": "25"}, data["rates"]
     assert data["variant"] is None and data["priced_by"] == "catalog" and data["retired"] == "2027-01-14"
     assert data["model"] == "gpt-4o" and data["matched"] == "gpt-4o" and data["priced"] is True
     assert data["cost_usd"] == "0.00725"  # 1200 x 2.5/M + 1000 x 1.25/M + 300 x 10/M, a decimal string
@@ -251,3 +254,19 @@ def test_price_names_the_users_own_price_file_when_it_priced_the_model(tmp_path:
     assert f"priced by override ({mine})" in " ".join(shown.stdout.split()), shown.stdout
     bundled = json.loads(costpanel("price", "gpt-4o", "--input", "1000000", "--json").stdout)
     assert (bundled["priced_by"], bundled["price_file"]) == ("catalog", None)
+
+
+def test_price_without_token_counts_shows_the_models_rates() -> None:
+    """`costpanel price MODEL` asks what the model costs: its prices per 1M tokens (a cache write
+    billed as input not said apart), its long-context tier and its fees, not a table of zeros."""
+    r = costpanel("price", "claude-sonnet-4-6", "--at", "2026-11-01")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == ("claude-sonnet-4-6 (anthropic): USD per 1M tokens, prices as of 2026-11-01, "
+                        "priced by catalog"), r.stdout
+    assert lines[1] == "  input $3.00 · cache read $0.30 · cache write (5 min) $3.75 · cache write (1 h) $6.00 · output $15.00"
+    assert "  plus $10.00 per 1,000 web searches" in lines and "bucket" not in r.stdout
+    tiered = costpanel("price", "gpt-5.4", "--variant", "priority", "--at", "2026-11-01").stdout.splitlines()
+    assert tiered[1] == "  input $5.00 · cache read $0.50 · output $30.00", tiered
+    assert tiered[2] == "  a prompt above 272,000 tokens bills the whole call at: input $10.00 · cache read $1.00 · output $45.00"
+    assert "bucket" in costpanel("price", "gpt-5.4", "--output", "1").stdout  # counts given: the table

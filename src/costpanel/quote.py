@@ -12,7 +12,7 @@ from .labels import check_label
 from .money import units_to_usd, usd_str
 from .pricing import Catalog
 from .pricing.rates import breakdown_units, unstated, with_variant
-from .usage import BUCKETS, Usage
+from .usage import BUCKETS, REGISTRY, Usage
 from .variants import canonical_variant, combine
 
 
@@ -33,6 +33,17 @@ class Quote:
     retired: dt.date | None = None  # the provider's retirement day (UTC; a later day is scheduled)
     listed_by: str | None = None  # what lists the matched model's prices, priced or not (``catalog`` …)
     price_file: str | None = None  # the user's override file that lists the model (None: bundled or a library)
+    rates: tuple[int, ...] | None = None  # the billed period's rates (1e-12 USD per token / per request or search)
+    tiers: tuple[tuple[int, tuple[int, ...]], ...] = ()  # its cliff tiers: (prompt tokens above, rates)
+
+    def rates_per_1m(self, rates: tuple[int, ...] | None = None) -> dict[str, Decimal | None]:
+        """USD per 1M tokens for each token bucket, per 1,000 for ``requests`` and ``web_search``
+        (None: a fee the catalog does not state); ``rates``: a tier's instead of the base ones."""
+        rates = self.rates if rates is None else rates
+        if rates is None:
+            return {}
+        return {b.name: None if r < 0 else Decimal(r) / (10**6 if b.unit == "tokens" else 10**9)
+                for b, r in zip(REGISTRY, rates, strict=True)}
 
     @property
     def priced(self) -> bool:
@@ -57,6 +68,8 @@ class Quote:
             "variant": self.variant,
             "priced_by": self.priced_by,
             "price_file": self.price_file,
+            "rates": None if self.rates is None else {  # USD per 1M tokens; requests and web_search per 1,000
+                k: usd_str(v) for k, v in self.rates_per_1m().items()},
             "retired": None if self.retired is None else self.retired.isoformat(),
         }
 
@@ -95,4 +108,5 @@ def quote(catalog: Catalog, model: str, usage: Usage, at: dt.datetime | None = N
         if usage.prompt_tokens > limit:
             threshold = limit
     return replace(unpriced, breakdown={b: units_to_usd(units[b]) for b in BUCKETS}, tier_threshold=threshold,
-                   source=billed.source, priced_by=entry.priced_by)
+                   source=billed.source, priced_by=entry.priced_by, rates=tuple(billed.base),
+                   tiers=tuple((limit, tuple(r)) for limit, r in billed.tiers))

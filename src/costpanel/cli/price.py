@@ -61,8 +61,58 @@ def run(args: argparse.Namespace) -> int:
               "and validate it with `costpanel pricing check`.")
         return EXIT_UNKNOWN_MODEL
     if not args.json:
-        _print_table(q)
+        if _counts_given(args):
+            _print_table(q)
+        else:  # `costpanel price MODEL`: what does it cost? Its rates, not a table of zeros
+            _print_rates(q, args.model)
     return 0
+
+
+def _counts_given(args: argparse.Namespace) -> bool:
+    return any(getattr(args, b.name) != b.default for b in REGISTRY)
+
+
+def _rates_text(rates: dict[str, Any]) -> str:
+    """``input $2.50 · cache read $0.25 · output $15.00``: the token buckets with a price, per 1M; a
+    cache write billed as input (OpenAI's, Gemini's) is not said apart."""
+    names = {b.name: b.label.lower() for b in REGISTRY if b.unit == "tokens"}
+    shown = {k: v for k, v in rates.items() if k in names and v
+             and not (k.startswith("cache_write") and v == rates.get("input"))}
+    return " · ".join(f"{names[k]} {_dollars(v)}" for k, v in shown.items())
+
+
+def _dollars(value: Any) -> str:
+    """``$2.50``, ``$0.125``, ``$15.00``: a price with at least cents, and every digit it has."""
+    text = usd_str(value)
+    whole, _, cents = text.partition(".")
+    return f"${whole}.{cents.ljust(2, '0')}"
+
+
+def _print_rates(q: Any, model: str) -> None:
+    """The model's prices per 1M tokens (and its fees), as billed at ``--at`` under ``--variant``."""
+    c = console()
+    name = f"{q.model} → {q.matched}" if q.matched != q.model else q.model
+    variant = f" · {q.variant}" if q.variant else ""
+    where = f"{q.priced_by}" + (f" ({q.price_file})" if q.price_file else "")
+    c.print(f"{name} ({q.provider}){variant}: USD per 1M tokens, prices as of {q.at.date().isoformat()}, "
+            f"priced by {where}", markup=False, highlight=False)
+    rates = q.rates_per_1m()
+    c.print("  " + (_rates_text(rates) or "free: $0 for every token"), markup=False, highlight=False)
+    for limit, tier in q.tiers:
+        c.print(f"  a prompt above {limit:,} tokens bills the whole call at: {_rates_text(q.rates_per_1m(tier))}",
+                markup=False, highlight=False)
+    fees = [f"{_dollars(rates[k])} per 1,000 {what}" for k, what in (("requests", "requests"),
+                                                                      ("web_search", "web searches"))
+            if rates.get(k)]
+    if fees:
+        c.print("  plus " + ", ".join(fees), markup=False, highlight=False)
+    c.print(f"one call's cost: costpanel price {model} --input N --output N (--cache-read N …)",
+            markup=False, highlight=False)
+    if q.source:
+        c.print(f"source: {q.source}", markup=False, highlight=False)
+    retirement = _retirement_note(q)
+    if retirement:
+        c.print(retirement, markup=False, highlight=False)
 
 
 def _where(q: Any) -> str:
