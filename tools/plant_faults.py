@@ -1009,6 +1009,10 @@ FAULTS: tuple[Fault, ...] = (
           "\"fast\": \"priority\", ", "",
           ("tests/test_codex.py",),
           ("tests/test_codex.py::test_the_service_tier_in_force_prices_the_call_and_fast_is_priority",)),
+    Fault("s9r1", "price MODEL without counts prints a table of zeros, not the model's prices", "src/costpanel/cli/price.py",
+          "    return any(getattr(args, b.name) != b.default for b in REGISTRY)", "    return True",
+          ("tests/test_cli.py",),
+          ("tests/test_cli.py::test_price_without_token_counts_shows_the_models_rates",)),
 )
 
 
