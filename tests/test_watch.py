@@ -319,6 +319,8 @@ def test_stats_line_names_every_reason_most_frequent_first() -> None:
                       ).line().endswith("not found (yet): ~/.codex/sessions, /srv/logs +2 more")  # named, not counted
     assert WatchStats(folders=1, files=1, calls=0, replaced=0, duplicates=0, lines=0, skipped={}, missing=(),
                       waiting=1).line() == "1 folder watched · 1 file · 0 calls · 1 line waiting for a newline"
+    assert WatchStats(folders=0, files=0, calls=0, replaced=0, duplicates=0, lines=0, skipped={},
+                      missing=("/a/events.jsonl",)).line() == "waiting for /a/events.jsonl (not found yet) · 0 calls"
     assert WatchStats(folders=1, files=1, calls=3, replaced=0, duplicates=0, lines=3, skipped={},
                       missing=()).line(calls=False) == "1 folder watched · 1 file"  # the summary said the calls
     # a folder and a file named: each said as what it is (the file's folder is not watched)
@@ -481,7 +483,7 @@ def test_a_named_file_not_written_yet_is_watched_until_it_appears(tmp_path: Path
             assert proc.stderr.readline().strip() == (  # type: ignore[union-attr]
                 f"costpanel: {f} does not exist yet; watching for it to appear")
             lines = _reader(proc)
-            assert f"not found (yet): {f}" in lines.get(timeout=30)
+            assert f"sources: waiting for {f} (not found yet)" in lines.get(timeout=30)
             f.write_text(event(1) + event(2))
             deadline = time.monotonic() + 20
             while " 2 calls " not in lines.get(timeout=20):
@@ -541,7 +543,7 @@ def test_a_watch_started_before_any_agent_ran_waits_for_the_logs_to_appear(tmp_p
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as proc:
         assert proc.stdout is not None and proc.stderr is not None
         first = proc.stdout.readline()  # the first summary: the watch is set up
-        assert " 0 calls · " in first and "not found (yet): " in first, first
+        assert " 0 calls · " in first and "sources: waiting for ~/codex/sessions, ~/codex/archived_sessions +2 more (not found yet)" in first, first
         log = tmp_path / "claude" / "projects" / "-home-me-shop" / "s1.jsonl"
         log.parent.mkdir(parents=True)
         now = dt.datetime.now(dt.timezone.utc).isoformat().replace("+00:00", "Z")

@@ -96,10 +96,16 @@ class WatchStats:
         """One line for people: ``2 folders watched · 14 files · 1,203 calls · skipped 40 lines (no
         usage 38, malformed json 2) · 1 file deleted or not read (deleted while watched 1)`` (the
         panel's ASCII-only font takes ``sep=" | "``)."""
-        watched = [f"{self.folders:,} folder{'s' * (self.folders != 1)}"] if self.folders or not self.files_named else []
-        if self.files_named:
-            watched.append(f"{self.files_named:,} file{'s' * (self.files_named != 1)}")
-        parts = [f"{' and '.join(watched)} watched", f"{self.files:,} file{'s' * (self.files != 1)}"]
+        shown_missing = ", ".join(map(_home_short, self.missing[:2]))
+        more_missing = f" +{len(self.missing) - 2:,} more" if len(self.missing) > 2 else ""
+        if not (self.folders or self.files_named or self.files) and self.missing:  # nothing there yet
+            parts = [f"waiting for {shown_missing}{more_missing} (not found yet)"]
+        else:
+            watched = [f"{self.folders:,} folder{'s' * (self.folders != 1)}"] if self.folders or not self.files_named \
+                else []
+            if self.files_named:
+                watched.append(f"{self.files_named:,} file{'s' * (self.files_named != 1)}")
+            parts = [f"{' and '.join(watched)} watched", f"{self.files:,} file{'s' * (self.files != 1)}"]
         if calls:  # (left out where the same count is said just before)
             parts.append(f"{self.calls:,} call{'s' * (self.calls != 1)}")
         skipped = sum(self.skipped.values())
@@ -113,10 +119,8 @@ class WatchStats:
         if self.folders_unreadable:
             n = self.folders_unreadable
             parts.append(f"{n:,} folder{'s' * (n != 1)} not readable (logs in {'them' if n != 1 else 'it'} not counted)")
-        if self.missing:  # the first two named (home as ~), the rest counted
-            shown = ", ".join(map(_home_short, self.missing[:2]))
-            more = f" +{len(self.missing) - 2:,} more" if len(self.missing) > 2 else ""
-            parts.append(f"not found (yet): {shown}{more}")
+        if self.missing and not parts[0].startswith("waiting for"):  # the first two named (home as ~), the rest counted
+            parts.append(f"not found (yet): {shown_missing}{more_missing}")
         if self.otlp is not None:
             parts.append(_otlp_part(self.otlp))
         if self.error:
