@@ -387,8 +387,8 @@ class CostPanel:
         for c, cell in enumerate(pooled.cells):
             text = texts[c]
             width = widths.get(c)
-            if width is not None and c == models_at and tips[c]:  # a tier's models: as many whole names as fit
-                text = fonts.fit_names(tips[c].split(", "), width, self._cell_font(cell, tips[c]), self._style.font)
+            if width is not None and c == models_at and len(row.names) > 1:  # a tier's models: as many whole names as fit
+                text = fonts.fit_names(list(row.names), width, self._cell_font(cell, tips[c] or text), self._style.font)
             elif width is not None:  # free text cut to its column with "…"; the tooltip has it whole
                 text = fonts.fit(text, width, self._cell_font(cell, text), self._style.font)
             self._set(cell, text)

@@ -61,13 +61,14 @@ class RowView:
     """One table row: sort values now, display texts on first use — a panel formats only the rows
     a user can see (a scrolled 40-row table shows about ten)."""
 
-    __slots__ = ("key", "sort_values", "unpriced", "_make", "_cells")
+    __slots__ = ("key", "sort_values", "unpriced", "names", "_make", "_cells")
 
     def __init__(self, key: str, sort_values: tuple[object, ...], make: Callable[[], Cells],
-                 *, unpriced: bool = False) -> None:
+                 *, unpriced: bool = False, names: tuple[str, ...] = ()) -> None:
         self.key = key
         self.sort_values = sort_values
         self.unpriced = unpriced  # the whole row has no price: shown with a badge colour
+        self.names = names  # a tier row's model names, as shown (the panel fits as many as its column holds)
         self._make: Callable[[], Cells] | None = make
         self._cells: Cells = []
 
@@ -180,8 +181,9 @@ def _tier_row(name: str, row: Row | None, g: Glyphs) -> RowView:
 
         return RowView(name, (natural_key(name), "", 0, 0, 0, 0, 0, 0, 0.0), zero)
 
+    names = tuple(g(m) for m in row.models)
+
     def cells() -> Cells:
-        names = tuple(g(m) for m in row.models)
         models = models_text(names)
         return [
             (g(name), None), (models, ", ".join(names) if len(names) > 1 else None), (f"{row.calls:,}", None),
@@ -191,7 +193,7 @@ def _tier_row(name: str, row: Row | None, g: Glyphs) -> RowView:
 
     sort = (natural_key(name), ", ".join(row.models), row.calls, row.input, row.cache_read,
             row.cache_write + row.cache_write_1h, row.output, _cost_sort(row), row.share)
-    return RowView(name, sort, cells, unpriced=row.cost_usd is None)
+    return RowView(name, sort, cells, unpriced=row.cost_usd is None, names=names)
 
 
 FALLBACK_MARK = " ·gp"  # a model row priced by genai-prices, not the catalog (its tooltip says which)
