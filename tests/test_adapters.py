@@ -774,3 +774,25 @@ def test_a_count_of_the_wrong_type_is_a_type_error_as_usage_says_and_still_a_val
         Usage(input=1.0)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="must be between 0 and"):  # a wrong value stays a ValueError only
         Usage.from_openai({"prompt_tokens": -1, "completion_tokens": 1})
+
+
+def test_an_anthropic_responses_advisor_calls_are_read_apart_from_its_usage() -> None:
+    """The advisor tool: top-level usage is the executor's; each advisor_message iteration is a call
+    at the advisor model's prices (platform.claude.com advisor-tool docs, "Usage and billing")."""
+    from types import SimpleNamespace
+
+    from costpanel import anthropic_advisors
+
+    usage = {"input_tokens": 412, "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0, "output_tokens": 531,
+             "iterations": [
+                 {"type": "message", "input_tokens": 412, "output_tokens": 89},
+                 {"type": "advisor_message", "model": "claude-fable-5", "input_tokens": 823,
+                  "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0, "output_tokens": 1612},
+                 {"type": "message", "input_tokens": 1348, "cache_read_input_tokens": 412, "output_tokens": 442}]}
+    assert Usage.from_anthropic({"usage": usage}) == Usage(input=412, output=531)  # the executor's alone
+    assert anthropic_advisors({"usage": usage}) == [("claude-fable-5", Usage(input=823, output=1612))]
+    sdk = SimpleNamespace(usage=SimpleNamespace(**{**usage, "iterations": [SimpleNamespace(**i) for i in usage["iterations"]]}))
+    assert anthropic_advisors(sdk) == [("claude-fable-5", Usage(input=823, output=1612))]
+    assert anthropic_advisors({"usage": {"input_tokens": 3, "output_tokens": 4}}) == []
+    with pytest.raises(ValueError, match=r"iterations\[0\].*without a model"):
+        anthropic_advisors({"usage": {"input_tokens": 3, "iterations": [{"type": "advisor_message", "input_tokens": 1}]}})

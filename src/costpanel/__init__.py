@@ -4,7 +4,7 @@ Importing this package never imports Dear PyGui (``costpanel.gui`` does) nor pyd
 when price files are first read), so headless users and test suites stay fast.
 """
 
-from .adapters import variant_of
+from .adapters import anthropic_advisors, variant_of
 from .attempts import Attempt
 from .events import Event
 from .guards import BudgetExceeded, Crossing, Guard
@@ -28,6 +28,7 @@ __all__ = [
     "Snapshot",
     "Usage",
     "__version__",
+    "anthropic_advisors",
     "load_catalog",
     "variant_of",
 ]

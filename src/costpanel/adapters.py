@@ -163,6 +163,30 @@ def from_anthropic(obj: Any) -> Usage:
     )
 
 
+ADVISOR_ITERATION = "advisor_message"
+
+
+def anthropic_advisors(obj: Any) -> list[tuple[str, Usage]]:
+    """The advisor calls inside an Anthropic response (the advisor tool, ``advisor_20260301``):
+    ``(advisor model, its usage)`` for each ``usage.iterations[]`` entry of type
+    ``advisor_message``. Their tokens are outside the response's top-level usage (the executor's,
+    which :func:`from_anthropic` reads) and billed at the advisor model's prices, so record each as
+    a call of its own: ``for model, usage in anthropic_advisors(msg): tracker.record(model, usage)``.
+    An entry without a model raises ValueError (its price is unknown: never priced as the executor).
+    """
+    u = _unwrap(obj, "anthropic", ("input_tokens", "output_tokens", "iterations"))
+    iterations = _get(u, "iterations") or ()
+    found: list[tuple[str, Usage]] = []
+    for n, entry in enumerate(iterations):
+        if _get(entry, "type") != ADVISOR_ITERATION:
+            continue
+        model = _get(entry, "model")
+        if not isinstance(model, str) or not model:
+            raise ValueError(f"usage.iterations[{n}]: an advisor_message without a model: its price is unknown")
+        found.append((model, from_anthropic(entry)))
+    return found
+
+
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
