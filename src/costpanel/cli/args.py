@@ -95,5 +95,5 @@ def guard_spec(text: str) -> tuple[object, str]:
 
 
 GUARD_HELP = ("a budget guard, repeatable: AMOUNT[@SCOPE] with SCOPE session (the default), tier:NAME, day or "
-              "month, e.g. --guard 5 --guard '2@tier:Tier 3' --guard 20@day; crossings at 50/80/100 %% are "
-              "shown, and from 80 %% sent as desktop notices when the notify extra is installed")
+              "month, e.g. --guard 5 --guard '2@tier:Tier 3' --guard 20@day; crossings at 50/80/100%% are "
+              "shown, and from 80%% sent as desktop notices when the notify extra is installed")
