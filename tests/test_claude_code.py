@@ -715,3 +715,33 @@ def test_a_replay_after_the_forks_own_call_is_skipped_on_the_fast_path_too(tmp_p
     first, second, own = fork.read_bytes().splitlines()
     calls, reader = read(fork, own, first, second)
     assert [c.event_id for c in calls] == ["claude-code:msg_C:req_btw"] and reader.skipped == {cc.REPLAYED: 2}
+
+
+def test_iterations_of_the_wrong_shape_keep_the_executors_call(log: Path) -> None:
+    calls, reader = read(log, line(msg={"usage": usage(iterations={"type": "advisor_message", "input_tokens": 5})}))
+    assert [c.model for c in calls] == ["claude-opus-4-8"] and reader.skipped == {BAD_FIELD: 1}
+    assert reader.errors[-1].startswith(f"{log}:1: message.usage.iterations must be a list, got dict")
+    assert reader.errors[-1].endswith("(the line's own call is counted)")
+
+
+def test_a_bad_advisor_model_on_the_line_is_named_as_the_lines(log: Path) -> None:
+    calls, reader = read(log, line(msg={"usage": advised(model=...)}, advisorModel=7))
+    assert len(calls) == 1 and reader.skipped == {BAD_FIELD: 1}
+    assert "advisorModel must be a str, got int 7" in reader.errors[-1] and "iterations[1].model" not in reader.errors[-1]
+
+
+def test_an_advisor_entry_without_counts_bills_nothing(log: Path) -> None:
+    calls, reader = read(log, line(msg={"usage": usage(iterations=[{"type": "advisor_message",
+                                                                    "model": "claude-opus-4-7"}])}))
+    assert [c.model for c in calls] == ["claude-opus-4-8"] and reader.skipped == {NO_USAGE: 1}
+
+
+def test_a_replay_of_the_line_its_session_is_still_writing_is_a_replay(tmp_path: Path) -> None:
+    """The session's last line has no newline yet (Claude Code is writing it) when the fork is read:
+    its message id is there all the same, and the replay is not billed under the fork's request."""
+    session, fork = _session_with_fork(tmp_path, "agent-aside_question-7f3a9c.jsonl")
+    z = line(msg={"id": "msg_Z", "usage": usage(output_tokens=70)}, requestId="req_Z")
+    session.write_bytes(session.read_bytes() + z[: len(z) // 2])  # torn: half of the line written
+    replay = line(msg={"id": "msg_Z", "usage": usage(output_tokens=70)}, requestId="req_btw", isSidechain=True)
+    calls, reader = read(fork, replay, *fork.read_bytes().splitlines())
+    assert [c.event_id for c in calls] == ["claude-code:msg_C:req_btw"] and reader.skipped == {cc.REPLAYED: 3}

@@ -269,4 +269,5 @@ def test_price_without_token_counts_shows_the_models_rates() -> None:
     tiered = costpanel("price", "gpt-5.4", "--variant", "priority", "--at", "2026-11-01").stdout.splitlines()
     assert tiered[1] == "  input $5.00 · cache read $0.50 · output $30.00", tiered
     assert tiered[2] == "  a prompt above 272,000 tokens bills the whole call at: input $10.00 · cache read $1.00 · output $45.00"
+    assert "one call's cost: costpanel price gpt-5.4 --variant priority --at 2026-11-01 --input N" in tiered[-2], tiered
     assert "bucket" in costpanel("price", "gpt-5.4", "--output", "1").stdout  # counts given: the table

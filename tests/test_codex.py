@@ -482,3 +482,27 @@ def test_a_bad_service_tier_or_record_is_a_bad_field_naming_it() -> None:
         "service_tier": 2}}), turn("gpt-5.4"), record("", (1, 0, 1), (1, 0, 1))])
     assert calls == [] and reader.skipped[BAD_FIELD] == 2
     assert "service_tier must be a string" in reader.errors[0] and "response_id" in reader.errors[1]
+
+
+@pytest.mark.parametrize("bad", [{"response_id": None}, {"usage": "lots"}, {"usage": None}, {"response_id": 42}])
+def test_a_record_that_cannot_be_read_is_said_and_its_response_billed_from_the_next_total(bad: dict[str, Any]) -> None:
+    broken = json.loads(record("resp_2", (13000, 11800, 500), (25000, 11800, 900)))
+    broken["payload"].update(bad)
+    lines = [meta(), turn("gpt-5.4"), record("resp_1", (12000, 0, 400), (12000, 0, 400)), tokens(12000, 0, 400, 0),
+             json.dumps(broken).encode(), tokens(25000, 11800, 900, 0),
+             record("resp_3", (1000, 0, 100), (26000, 11800, 1000)), tokens(26000, 11800, 1000, 0)]
+    reader, calls = read(lines)
+    assert [(c.event_id, c.usage) for c in calls] == [
+        (f"codex:{SESSION}:12400", Usage(input=12000, output=400)),
+        (f"codex:{SESSION}:25900", Usage(input=1200, cache_read=11800, output=500)),  # from the totals
+        (f"codex:{SESSION}:27000", Usage(input=1000, output=100))]
+    assert reader.skipped[BAD_FIELD] == 1 and reader.skipped[codex.RUNNING_TOTAL] == 2
+
+
+def test_an_ordinal_that_is_not_a_number_is_a_bad_field_not_the_threads_own() -> None:
+    meta_line = json.dumps({"timestamp": "2026-11-30T09:00:00.000Z", "ordinal": 0, "type": "session_meta", "payload": {
+        "id": SESSION, "cwd": CWD, "history_mode": "paginated", "subagent_history_start_ordinal": 3}}).encode()
+    copied = json.loads(record("resp_parent", (7000, 0, 700), (7000, 0, 700)))
+    copied["ordinal"] = "2"
+    reader, calls = read([meta_line, turn("gpt-5.4"), json.dumps(copied).encode()])
+    assert calls == [] and reader.skipped[BAD_FIELD] == 1 and "ordinal must be" in reader.errors[-1]

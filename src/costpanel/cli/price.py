@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         if _counts_given(args):
             _print_table(q)
         else:  # `costpanel price MODEL`: what does it cost? Its rates, not a table of zeros
-            _print_rates(q, args.model)
+            _print_rates(q, args)
     return 0
 
 
@@ -88,7 +88,7 @@ def _dollars(value: Any) -> str:
     return f"${whole}.{cents.ljust(2, '0')}"
 
 
-def _print_rates(q: Any, model: str) -> None:
+def _print_rates(q: Any, args: argparse.Namespace) -> None:
     """The model's prices per 1M tokens (and its fees), as billed at ``--at`` under ``--variant``."""
     c = console()
     name = f"{q.model} → {q.matched}" if q.matched != q.model else q.model
@@ -106,7 +106,11 @@ def _print_rates(q: Any, model: str) -> None:
             if rates.get(k)]
     if fees:
         c.print("  plus " + ", ".join(fees), markup=False, highlight=False)
-    c.print(f"one call's cost: costpanel price {model} --input N --output N (--cache-read N …)",
+    import shlex
+
+    same = "".join(f" {flag} {shlex.quote(str(value))}" for flag, value in (
+        ("--variant", args.variant), ("--at", args.at.date().isoformat() if args.at else None)) if value)
+    c.print(f"one call's cost: costpanel price {shlex.quote(args.model)}{same} --input N --output N (--cache-read N …)",
             markup=False, highlight=False)
     if q.source:
         c.print(f"source: {q.source}", markup=False, highlight=False)

@@ -283,13 +283,18 @@ class _Billed(msgspec.Struct):
 _decode_billed = msgspec.json.Decoder(_Billed).decode
 
 
-def billed_message_ids(path: Path) -> set[str]:
-    """The ``message.id`` of every line with usage in a Claude Code log (an unreadable file: none;
-    a line that does not decode is passed over: this only tells replays apart)."""
+def billed_message_ids(path: Path) -> tuple[set[str], bytes]:
+    """The ``message.id`` of every line with usage in a Claude Code log, and its last line if it has
+    no newline yet (being written: a line that does not decode is passed over, this only tells
+    replays apart). An unreadable file: none."""
     ids: set[str] = set()
+    tail = b""
     try:
         with open(path, "rb") as f:
             for line in f:
+                if not line.endswith(b"\n"):
+                    tail = line
+                    continue
                 if _USAGE_MARK not in line:
                     continue
                 try:
@@ -300,7 +305,7 @@ def billed_message_ids(path: Path) -> set[str]:
                     ids.add(message.id)
     except OSError:
         pass
-    return ids
+    return ids, tail
 
 
 def timestamp(value: object) -> float:
@@ -326,6 +331,8 @@ class Reader:
                         and path.name.startswith(CONTEXT_FORKS) else None)
         self._billed: set[str] = set()  # message ids the session file bills (read on first need)
         self._billed_size = -1  # the session file's size when they were read
+        self._session_tail = b""  # the session file's last line when it had no newline yet (being written)
+        self._number = 0  # the line being read (1-based)
         self.last_error: str | None = None
         self.errors = Examples()
         # model, session and project names that passed check_label, each to its first copy: calls
@@ -364,6 +371,7 @@ class Reader:
                 end = len(block)
             line = block[start:end]
             number += 1
+            self._number = number  # (an advisor's message names the line)
             done = end + 1
             at = find(_USAGE_MARK, done)
             try:
@@ -530,10 +538,14 @@ class Reader:
         return [call, *self._advisors(obj, iterations, call)]
 
     def _advisors(self, obj: dict[str, Any], iterations: object, call: LogCall) -> list[LogCall]:
-        """The advisor calls of a line's ``usage.iterations`` (see the module's docstring). One
-        without a usable model or with bad counts is skipped and counted; the executor's call stands."""
+        """The advisor calls of a line's ``usage.iterations`` (see the module's docstring). One that
+        cannot be read (no model, bad counts, iterations not a list) is skipped and counted, with a
+        message naming the line; the executor's call stands."""
+        at = f"{self.path}:{self._number}"
         if type(iterations) is not list:
-            raise BadLine(f"message.usage.iterations must be a list, got {type(iterations).__name__}")
+            self._advisor_skipped(BAD_FIELD, f"{at}: message.usage.iterations must be a list, got "
+                                  f"{type(iterations).__name__}: its advisor's usage not counted")
+            return []
         found: list[LogCall] = []
         k = 0
         for n, entry in enumerate(iterations):
@@ -541,26 +553,35 @@ class Reader:
                 continue
             k += 1
             where = f"message.usage.iterations[{n}]"
-            model = entry.get("model") or obj.get("advisorModel")
+            model, named = entry.get("model"), f"{where}.model"
             if model is None or model == "":
-                self.skipped[NO_MODEL] += 1
-                self.errors.add(f"{self.path}: message {call.event_id.split(':')[1]}: {where}: an advisor's usage "
-                                "without a model (nor advisorModel on the line): not counted")
+                model, named = obj.get("advisorModel"), "advisorModel"
+            if model is None or model == "":
+                self._advisor_skipped(NO_MODEL, f"{at}: {where}: an advisor's usage without a model (nor "
+                                      "advisorModel on the line): not counted")
                 continue
             try:
-                check_label(f"{where}.model", model)
+                check_label(named, model)
                 usage = usage_of(entry, where)
                 variant = None
                 if not (entry.get("speed") in _PLAIN and entry.get("service_tier") in _PLAIN
                         and entry.get("inference_geo") in _PLAIN):
                     variant = variant_of({"usage": entry})
             except (TypeError, ValueError) as exc:  # BadLine included
-                self.skipped[BAD_FIELD] += 1
-                self.last_error = self.errors.add(f"{self.path}: message {call.event_id.split(':')[1]}: {exc}")
+                self._advisor_skipped(BAD_FIELD, f"{at}: {exc}: that advisor's usage not counted")
+                continue
+            if not usage.total_tokens and not usage.web_search:  # an entry without counts: nothing billed
+                self._advisor_skipped(NO_USAGE)
                 continue
             found.append(call._replace(event_id=f"{call.event_id}:advisor{k}", model=self._checked.get(model, model),
                                        usage=usage, variant=variant))
         return found
+
+    def _advisor_skipped(self, reason: str, message: str | None = None) -> None:
+        """An advisor entry not counted (the line's own call was): counted by reason, and said."""
+        self.skipped[reason] += 1
+        if message is not None:
+            self.last_error = self.errors.add(message + " (the line's own call is counted)")
 
     def replayed(self, message_id: str) -> bool:
         """Whether this context fork's line of ``message_id`` replays a call its session's file bills.
@@ -573,8 +594,10 @@ class Reader:
         except OSError:  # no session file (deleted, or the fork copied elsewhere): nothing to match
             return False
         if size != self._billed_size:
-            self._billed, self._billed_size = billed_message_ids(self.fork_of), size
-        return message_id in self._billed
+            self._billed, self._session_tail = billed_message_ids(self.fork_of)
+            self._billed_size = size
+        # a session line still being written (no newline yet) may be the one this replays
+        return message_id in self._billed or f'"{message_id}"'.encode() in self._session_tail
 
     def _check(self, model: object, session: object, project: object) -> str:
         """Check names once each (they repeat on every line); returns the project as recorded."""

@@ -208,6 +208,7 @@ class Reader:
         self._copied_below = -1  # subagent_history_start_ordinal: lines below it are the parent's
         self._turn_models: dict[str, str] = {}  # turn_id -> its turn_context's model
         self._record_total = -1  # the last record's thread total (its event id)
+        self._record_failed = False  # a record could not be read: the next running total bills its response
 
     def read_lines(self, lines: Iterable[bytes]) -> list[LogCall]:
         calls: list[LogCall] = []
@@ -256,8 +257,12 @@ class Reader:
             return NO_USAGE
         if payload.get("type") != "token_count":
             return NO_USAGE
-        if self._records or self._paginated:  # records bill this file's calls (a checkpoint's total is another's)
+        if self._paginated:  # records alone bill it (a checkpoint's total is another thread's)
             return RUNNING_TOTAL
+        if self._records and not self._record_failed:  # records bill this file's calls: keep the total only
+            self._note_total(payload.get("info"))
+            return RUNNING_TOTAL
+        self._record_failed = False  # (a record that could not be read: its response is billed from this total)
         info = payload.get("info")
         if info is None:
             return NO_USAGE  # before the first response of a session, and rate-limit-only updates
@@ -319,15 +324,33 @@ class Reader:
         if model is not None:
             self.model = self._fields.label("thread_settings.model", model)
 
+    def _note_total(self, info: Any) -> None:
+        """Keep a token_count's running total as the base of the next difference, without billing it."""
+        if type(info) is dict and type(info.get("total_token_usage")) is dict:
+            try:
+                self._previous, self._previous_call = _total(info["total_token_usage"], "token_count"), None
+            except BadField:
+                pass
+
     def _record(self, obj: dict[str, Any], payload: dict[str, Any]) -> LogCall | str:
-        """A ``token_usage_record``: one response's own usage (see the module's docstring)."""
+        """A ``token_usage_record``: one response's own usage (see the module's docstring). One that
+        cannot be read is a bad field, and its response is billed from the next running total."""
         self._records = True
+        try:
+            return self._read_record(obj, payload)
+        except BadField:
+            self._record_failed = True
+            raise
+
+    def _read_record(self, obj: dict[str, Any], payload: dict[str, Any]) -> LogCall | str:
         ordinal = obj.get("ordinal")
-        if type(ordinal) is int and ordinal < self._copied_below:
+        if ordinal is not None and (type(ordinal) is not int or ordinal < 0):
+            raise BadField(f"ordinal must be a non-negative integer, got {type(ordinal).__name__} {ordinal!r}")
+        if ordinal is not None and ordinal < self._copied_below:
             return COPIED
         usage = payload.get("usage")
         if usage is None:
-            return NO_USAGE
+            raise BadField("token_usage_record.payload.usage is missing: the response's usage is unknown")
         inp, cached, written, out, _reasoning, _ = _total(usage, "token_usage_record.payload.usage")
         response = payload.get("response_id")
         if type(response) is not str or not response:
