@@ -1013,6 +1013,21 @@ FAULTS: tuple[Fault, ...] = (
           "    return any(getattr(args, b.name) != b.default for b in REGISTRY)", "    return True",
           ("tests/test_cli.py",),
           ("tests/test_cli.py::test_price_without_token_counts_shows_the_models_rates",)),
+    Fault("s9f4", "a fork's replay of a session line still being written is billed again", CLAUDE,
+          """        return message_id in self._billed or f'"{message_id}"'.encode() in self._session_tail""",
+          "        return message_id in self._billed",
+          ("tests/test_claude_code.py",),
+          ("tests/test_claude_code.py::test_a_replay_of_the_line_its_session_is_still_writing_is_a_replay",)),
+    Fault("s9a5", "iterations of the wrong shape drop the line's own (executor's) call", CLAUDE,
+          "                                  f\"{type(iterations).__name__}: its advisor's usage not counted\")\n            return []",
+          "                                  f\"{type(iterations).__name__}: its advisor's usage not counted\")\n            raise BadLine(\"iterations\")",
+          ("tests/test_claude_code.py",),
+          ("tests/test_claude_code.py::test_iterations_of_the_wrong_shape_keep_the_executors_call",)),
+    Fault("s9c6", "a Codex record that cannot be read loses its response (no fallback to the running total)",
+          "src/costpanel/integrations/codex.py",
+          "            self._record_failed = True\n            raise", "            raise",
+          ("tests/test_codex.py",),
+          ("tests/test_codex.py::test_a_record_that_cannot_be_read_is_said_and_its_response_billed_from_the_next_total",)),
 )
 
 
