@@ -643,7 +643,10 @@ def test_the_same_events_written_twice_count_once(db: Path, catalog: Catalog) ->
     assert rollup_sums(db, COMMITTED)[0] == sum(e.status == COMMITTED for e in events)
 
 
-def test_two_trackers_sending_the_same_event_ids_count_once(db: Path, catalog: Catalog) -> None:
+def test_two_sessions_using_the_same_event_ids_each_keep_their_calls(db: Path, catalog: Catalog) -> None:
+    """A caller's event ids name calls within a session (a tracker after Reset, or a new process,
+    may use them again for calls of its own): each session's are stored, the second's under
+    <id>@<session>, and neither replaces the other's."""
     first = CostTracker(catalog, ledger=db, session="a")
     for n in range(20):
         first.record("gpt-4o", Usage(input=n + 1, output=2), event_id=f"shared-{n}")
@@ -654,9 +657,22 @@ def test_two_trackers_sending_the_same_event_ids_count_once(db: Path, catalog: C
         second.record("gpt-4o", Usage(input=n + 1, output=2), event_id=f"shared-{n}")
     new = second.record("gpt-4o", Usage(input=1000, output=2), event_id="only-in-b")  # in the same batch
     second.close()
-    assert query(db, "SELECT session, COUNT(*) FROM events GROUP BY session ORDER BY session") == [("a", 20), ("b", 1)]
+    assert query(db, "SELECT session, COUNT(*) FROM events GROUP BY session ORDER BY session") == [("a", 20), ("b", 21)]
     assert rollup_sums(db, session="a") == figures(expected.total)
-    assert rollup_sums(db, session="b")[:2] == (1, new.usage.input)
+    assert rollup_sums(db, session="b")[:2] == (21, expected.total.input + new.usage.input)
+    assert query(db, "SELECT event_id FROM events WHERE session = 'b' AND event_id LIKE 'shared-0%'") == [("shared-0@b",)]
+
+
+def test_an_integrations_call_stored_by_another_session_is_that_call(db: Path, catalog: Catalog) -> None:
+    """The integrations' ids (a provider's message id …) name a call everywhere: the same id from
+    another session label is the same call (counted once; more tokens replace)."""
+    first = CostTracker(catalog, ledger=db, session="a")
+    first.record("gpt-4o", Usage(input=10, output=2), event_id="claude-code:msg_1:req_1", source="claude-code")
+    first.close()
+    second = CostTracker(catalog, ledger=db, session="b")
+    second.record("gpt-4o", Usage(input=10, output=2), event_id="claude-code:msg_1:req_1", source="claude-code")
+    second.close()
+    assert query(db, "SELECT session, event_id FROM events") == [("a", "claude-code:msg_1:req_1")]
 
 
 def test_a_discarded_attempt_retried_under_the_same_id_is_counted_in_the_ledger(db: Path, catalog: Catalog) -> None:
@@ -1175,3 +1191,78 @@ def test_resuming_from_a_damaged_ledger_is_a_ledger_error_and_leaves_no_writer_r
     with pytest.raises(LedgerError, match=rf"{re.escape(str(db))} is damaged .*sqlite3 .* \.recover"):
         CostTracker(catalog, ledger=db, resume=True)
     assert not [t.name for t in threading.enumerate() if t.ident not in before]
+
+
+def test_threads_still_recording_while_the_ledger_closes_get_one_warning_and_lose_nothing(
+        db: Path, catalog: Catalog, caplog: pytest.LogCaptureFixture) -> None:
+    """Four threads record while close() runs: the calls after it go to the side file, and exactly
+    one line says so (the first-call check raced: no thread saw the first, and nothing was said)."""
+    ledger = Ledger(db, install_signal_handlers=False)
+    tracker = CostTracker(catalog, ledger=ledger)
+    stop = threading.Event()
+    recorded = [0] * 4
+
+    def work(n: int) -> None:
+        while not stop.is_set():
+            tracker.record("gpt-4o", Usage(input=1, output=1), tier=f"Tier {n + 1}")
+            recorded[n] += 1
+
+    with caplog.at_level("WARNING", logger="costpanel.tracker"):
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        time.sleep(0.2)
+        ledger.close()
+        time.sleep(0.2)
+        stop.set()
+        for t in threads:
+            t.join()
+    said = [r.getMessage() for r in caplog.records if "recorded after the ledger was closed" in r.getMessage()]
+    kept = len(ledger.rejected_path.read_text().splitlines()) if ledger.rejected_path.exists() else 0
+    with sqlite3.connect(db) as conn:
+        stored = conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    assert kept > 0, "calls were recorded after the close"
+    assert len(said) == 1, said
+    assert stored + kept == sum(recorded) == tracker.snapshot().calls  # nothing lost
+
+
+def test_an_id_used_again_after_reset_is_stored_for_each_session_and_resumes_as_its_own(
+        db: Path, catalog: Catalog) -> None:
+    """A rerun after Reset with the same (the caller's own) event ids: each session's call is
+    stored — the second under <id>@<session> — never dropped as the first's duplicate nor replacing
+    it; resuming the second session knows the id as its own."""
+    tracker = CostTracker(catalog, ledger=db)
+    tracker.record("gpt-4o", Usage(input=1000, output=100), event_id="job-1")
+    first = tracker.session
+    tracker.reset()
+    assert tracker.record("gpt-4o", Usage(input=1000, output=200), event_id="job-1").status == "committed"
+    second = tracker.session
+    tracker.close()
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT session, event_id, output FROM events ORDER BY output").fetchall()
+    assert rows == [(first, "job-1", 100), (second, f"job-1@{second}", 200)]
+    resumed = CostTracker(catalog, ledger=db, resume=True)
+    assert resumed.session == second and resumed.snapshot().calls == 1
+    assert resumed.record("gpt-4o", Usage(input=1000, output=200), event_id="job-1").status == "duplicate"
+    assert resumed.record("gpt-4o", Usage(input=1000, output=300), event_id="job-1").status == "replaced"
+    resumed.close()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT session, output FROM events ORDER BY output").fetchall() == [
+            (first, 100), (second, 300)]
+
+
+def test_failed_attempts_retried_under_one_id_are_each_stored_as_the_tracker_counts_them(
+        db: Path, catalog: Catalog) -> None:
+    tracker = CostTracker(catalog, ledger=db)
+    for _ in range(3):
+        with tracker.attempt(tier="Tier 1") as a:
+            a.record("gpt-4o", Usage(input=1000, output=100), event_id="fail-1")
+            a.discard()
+    assert tracker.snapshot().discarded.calls == 3
+    tracker.close()
+    with sqlite3.connect(db) as conn:
+        assert [r[0] for r in conn.execute("SELECT event_id FROM events WHERE status = 'discarded' ORDER BY id")] == [
+            "fail-1", "fail-1#2", "fail-1#3"]
+    resumed = CostTracker(catalog, ledger=db, resume=True)
+    assert resumed.snapshot().discarded.calls == 3
+    resumed.close()

@@ -38,11 +38,17 @@ def as_row(e: Event) -> tuple[object, ...]:
             *e.usage, e.cost_units, e.status, e.variant, e.priced_by)
 
 
+USER_IDS = ("api", "costpanel")  # sources whose ids are the caller's own (rows.USER_ID_SOURCES)
+
+
 def stored(*batches: list[Event]) -> tuple[list[Event], list[Event]]:
     """What the ledger keeps of ``batches`` written one after the other, and every call it ever
-    stored (a replaced one started its session too). A discarded attempt's (id, status) is kept the
-    first time it is seen; a counted call's id keeps its call with the most tokens, the first of
-    equals: within a batch the most tokens win, across batches a later call replaces only with more."""
+    stored (a replaced one started its session too). An integration's id is one call wherever it
+    comes from: a discarded attempt's (id, status) is kept the first time it is seen; a counted
+    call's id keeps its call with the most tokens, the first of equals: within a batch the most
+    tokens win, across batches a later call replaces only with more. A caller's own id (source
+    ``api``) is one call per session, and every failed attempt under it is kept (each retry cost),
+    but for the same attempt written again (same time and usage)."""
     def more(e: Event, than: Event | None) -> bool:
         return than is None or (e.status != DISCARDED and e.usage.total_tokens > than.usage.total_tokens)
 
@@ -51,7 +57,13 @@ def stored(*batches: list[Event]) -> tuple[list[Event], list[Event]]:
     for b, batch in enumerate(batches):
         winners: dict[object, Event] = {}
         for n, e in enumerate(batch):
-            key = ("no id", b, n) if e.event_id is None else (e.event_id, e.status == DISCARDED)
+            if e.event_id is None or (e.source in USER_IDS and e.status == DISCARDED):
+                key: object = ("each", b, n) if e.event_id is None else (
+                    "retry", e.event_id, e.session, e.ts, tuple(e.usage))
+            elif e.source in USER_IDS:
+                key = (e.event_id, False, e.session)
+            else:
+                key = (e.event_id, e.status == DISCARDED)
             if more(e, winners.get(key)):
                 winners[key] = e
         for key, e in winners.items():
@@ -64,7 +76,7 @@ def stored(*batches: list[Event]) -> tuple[list[Event], list[Event]]:
 def naive_rollups(events: list[Event], size: int, with_session: bool) -> dict[tuple[object, ...], list[int]]:
     out: dict[tuple[object, ...], list[int]] = {}
     for e in events:
-        key: tuple[object, ...] = (int(e.ts // size) * size, e.tier, e.matched or e.model.strip(), e.status)
+        key: tuple[object, ...] = (int(e.ts // size) * size, e.tier, e.matched or e.model.strip(), e.status, e.source)
         if with_session:
             key = (key[0], e.session, *key[1:])
         acc = out.setdefault(key, [0] * (len(BUCKETS) + 3))
@@ -76,10 +88,10 @@ def naive_rollups(events: list[Event], size: int, with_session: bool) -> dict[tu
 def ledger_contents(conn: sqlite3.Connection) -> tuple[list[tuple[object, ...]], dict[tuple[object, ...], list[int]],
                                                        dict[tuple[object, ...], list[int]], dict[str, float]]:
     events = conn.execute(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY id").fetchall()
-    rollup = {tuple(r[:5]): list(r[5:]) for r in conn.execute(
-        f"SELECT bucket, session, tier, model_key, status, {FIGURES} FROM rollup")}
-    hourly = {tuple(r[:4]): list(r[4:]) for r in conn.execute(
-        f"SELECT hour, tier, model_key, status, {FIGURES} FROM rollup_hour")}
+    rollup = {tuple(r[:6]): list(r[6:]) for r in conn.execute(
+        f"SELECT bucket, session, tier, model_key, status, source, {FIGURES} FROM rollup")}
+    hourly = {tuple(r[:5]): list(r[5:]) for r in conn.execute(
+        f"SELECT hour, tier, model_key, status, source, {FIGURES} FROM rollup_hour")}
     sessions = dict(conn.execute("SELECT id, started_at FROM sessions").fetchall())
     return events, rollup, hourly, sessions
 
@@ -87,7 +99,15 @@ def ledger_contents(conn: sqlite3.Connection) -> tuple[list[tuple[object, ...]],
 def check_matches(conn: sqlite3.Connection, *written: list[Event]) -> None:
     events, rollup, hourly, sessions = ledger_contents(conn)
     kept, ever = stored(*written)
-    assert sorted(events, key=repr) == sorted((as_row(e) for e in kept), key=repr)
+    # A caller's id that another session (or a failed attempt) holds is stored under a variant of it
+    # (<id>@<session>, <id>#<n>): rows are compared without it, then each id is checked for its form.
+    assert sorted((r[1:] for r in events), key=repr) == sorted((as_row(e)[1:] for e in kept), key=repr)
+    ids = {(r[0], r[2], r[16]) for r in events}  # (stored id, session, status)
+    for e in kept:
+        assert any(i == e.event_id or (i is not None and e.event_id is not None and e.source in USER_IDS and s == e.session and (
+            i.startswith(f"{e.event_id}@{e.session}") or i.startswith(f"{e.event_id}#"))) for i, s, _ in ids), e
+    assert len({r[0] for r in events if r[0] is not None and r[16] == COMMITTED}) == sum(
+        1 for r in events if r[0] is not None and r[16] == COMMITTED), "a stored id holds one counted call"
     assert rollup == naive_rollups(kept, BUCKET_SECONDS, with_session=True)
     assert hourly == naive_rollups(kept, HOUR, with_session=False)
     firsts: dict[str, float] = {}
@@ -104,6 +124,7 @@ def batches(draw: st.DrawFn) -> list[Event]:
     start = draw(st.floats(1.6e9, 1.9e9, allow_nan=False))
     gaps = draw(st.lists(st.floats(0, 2000, allow_nan=False), min_size=n, max_size=n))
     ordered = draw(st.booleans())
+    origin = draw(st.sampled_from(["claude-code", "api"]))  # the integrations' ids, or the caller's own
     events = []
     ts = start
     for k in range(n):
@@ -115,10 +136,11 @@ def batches(draw: st.DrawFn) -> list[Event]:
         cost = None if matched is None else draw(st.integers(0, 10**15))
         variant = draw(st.sampled_from([None, None, "batch", "fast+us"]))
         source = None if cost is None else draw(st.sampled_from(["catalog", "catalog", "genai-prices 0.2.3"]))
-        event_id = draw(st.sampled_from([None, None, f"id-{k}", "id-repeated"]))
+        event_id = draw(st.sampled_from([None, None, f"{origin}:id-{k}", f"{origin}:id-repeated"]))  # never shared by sources
         events.append(Event(model, matched, provider, draw(st.sampled_from(["Tier 1", "Tier 2"])),
                             draw(st.sampled_from(["s-a", "s-b"])), usage, cost, ts, event_id,
-                            draw(st.sampled_from([COMMITTED, COMMITTED, COMMITTED, DISCARDED])), variant, source))
+                            draw(st.sampled_from([COMMITTED, COMMITTED, COMMITTED, DISCARDED])), variant, source,
+                            source=origin))
     if not ordered:
         random.Random(draw(st.integers(0, 2**32))).shuffle(events)
     return events

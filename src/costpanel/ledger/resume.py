@@ -69,7 +69,9 @@ def restore_from(read: Read, series_seconds: int, session: str | None = None) ->
     state.approximate_calls = read("SELECT COUNT(*) FROM calls AS c JOIN dims AS d ON d.id = c.dim "
                                    "WHERE d.session = ? AND d.approximate = 1 AND c.committed = 1", (session_id,))[0][0]
     # What each id counted, so a call with more tokens under it still replaces it after a restart.
-    state.seen_ids = {event_id: ((tier, key), Usage(*usage), cost, ts) for event_id, tier, key, ts, cost, *usage in read(
+    scoped = f"@{session_id}"  # a user's id another session used first is stored as <id>@<session>
+    state.seen_ids = {event_id.removesuffix(scoped): ((tier, key), Usage(*usage), cost, ts)
+                      for event_id, tier, key, ts, cost, *usage in read(
         f"SELECT c.event_id, d.tier, d.model_key, c.ts, c.cost_units, {', '.join(f'c.{b}' for b in USAGE_ARGS)} "
         "FROM calls AS c JOIN dims AS d ON d.id = c.dim "
         "WHERE c.event_id IS NOT NULL AND c.committed = 1 AND d.session = ?", (session_id,))}

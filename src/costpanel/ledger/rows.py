@@ -194,7 +194,11 @@ def _inserted(conn: sqlite3.Connection, events: list[Event], last: int) -> tuple
                                           (last,))}
         kept, clashed = [], []
         for e in events:
-            (kept if e.event_id is None or e.event_id in ids else clashed).append(e)
+            if e.event_id is None or e.event_id in ids:
+                ids.discard(e.event_id)  # an id twice in the batch (two sessions' own ids): the first landed
+                kept.append(e)
+            else:
+                clashed.append(e)
         return kept, clashed
     landed = set(conn.execute("SELECT event_id, committed FROM calls WHERE id > ? AND event_id IS NOT NULL",
                               (last,)))
@@ -216,16 +220,18 @@ def _most_tokens(batch: list[Event]) -> list[Event]:
     ids = list(map(_EVENT_ID, batch))
     if None not in ids and len(set(ids)) == len(ids):  # each id once (an import's batch): nothing to choose
         return batch
-    best: dict[str, int] = {}
+    best: dict[object, int] = {}
     drop: set[int] = set()
     for n, e in enumerate(batch):
         if e.event_id is None or e.status == DISCARDED:
             continue
-        k = best.setdefault(e.event_id, n)
+        # a user's id is one call per session (a rerun after Reset used it again: both are kept)
+        key = (e.event_id, e.session) if e.source in USER_ID_SOURCES else e.event_id
+        k = best.setdefault(key, n)
         if k != n:
             if e.usage.total_tokens > batch[k].usage.total_tokens:
                 drop.add(k)
-                best[e.event_id] = n
+                best[key] = n
             else:
                 drop.add(n)
     return [e for n, e in enumerate(batch) if n not in drop] if drop else batch
@@ -233,6 +239,69 @@ def _most_tokens(batch: list[Event]) -> list[Event]:
 
 _STORED = ("id", "event_id", "ts", "dim", *BUCKETS, "cost_units")
 _TOKEN_AT = [_STORED.index(b) for b in TOKEN_BUCKETS]
+
+
+# Sources whose event ids are the user's own (record(), costpanel's event lines): unique within a
+# run, not necessarily across them. The integrations' ids (a provider's message or response id, a
+# trace's span) are unique everywhere, so another session's call under the same id is that call.
+USER_ID_SOURCES = frozenset(("api", "costpanel"))
+SCOPE_MARK = "@"
+
+
+def session_scoped(event_id: str, session: str) -> str:
+    """The id a user's event id is stored under when another session stored it first:
+    ``<id>@<session>`` (resume reads it back as ``<id>``)."""
+    return f"{event_id}{SCOPE_MARK}{session}"
+
+
+def _other_sessions(conn: sqlite3.Connection, dims: Dims, clashed: list[Event]) -> tuple[list[Event], list[Event]]:
+    """``clashed`` split into calls whose id a call of their own session holds (the upsert decides:
+    a duplicate, or a replacement), and calls of a user-id source whose id another session's call
+    holds: a rerun after Reset, or a new process, that used its ids again (never that other
+    session's call: stored apart, under :func:`session_scoped` ids)."""
+    mine = [e for e in clashed if e.source in USER_ID_SOURCES]
+    if not mine:
+        return clashed, []
+    ids = sorted({e.event_id for e in mine})  # type: ignore[type-var]
+    held: dict[tuple[str, int], int] = {}
+    for a in range(0, len(ids), 500):
+        chunk = ids[a:a + 500]
+        for event_id, committed, dim in conn.execute(
+                f"SELECT event_id, committed, dim FROM calls WHERE event_id IN ({', '.join('?' * len(chunk))})", chunk):
+            held[(event_id, committed)] = dim
+    same, other = [], []
+    for e in clashed:
+        dim = held.get((e.event_id, int(e.status != DISCARDED))) if e.source in USER_ID_SOURCES else None  # type: ignore[arg-type]
+        if dim is not None and dims.describe(conn, dim)[0] != e.session:
+            other.append(e)
+        else:
+            same.append(e)
+    return same, other
+
+
+def _retry_ids(conn: sqlite3.Connection, retries: list[Event]) -> list[Event]:
+    """Failed attempts whose id a failed attempt of their session holds (a retry under the caller's
+    one id): each its own ``<id>#<n>`` (n from 2), as the tracker counts each in its discarded total.
+    The same attempt written again (same time and usage: a batch replayed) is left out, a duplicate."""
+    out: list[Event] = []
+    taken: set[str] = set()
+    for e in retries:
+        same = conn.execute(
+            f"SELECT 1 FROM calls WHERE committed = 0 AND ts = ? AND {' AND '.join(f'{b} = ?' for b in BUCKETS)} "
+            "AND (event_id = ? OR substr(event_id, 1, ?) = ?)",
+            (e.ts, *e.usage, e.event_id, len(e.event_id) + 1, f"{e.event_id}#")).fetchone()  # type: ignore[arg-type]
+        if same is not None:
+            continue
+        n = 2
+        while True:
+            candidate = f"{e.event_id}#{n}"
+            if candidate not in taken and conn.execute(
+                    "SELECT 1 FROM calls WHERE event_id = ? AND committed = 0", (candidate,)).fetchone() is None:
+                break
+            n += 1
+        taken.add(candidate)
+        out.append(e._replace(event_id=candidate))
+    return out
 
 
 def _stored(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[Any, ...]]:
@@ -450,6 +519,7 @@ def upsert_events(conn: sqlite3.Connection, events: Iterable[Event], dims: Dims 
     has_ids = any(map(_EVENT_ID, batch))
     replacing: list[Event] = []
     delta = priced_now = 0
+    other_added = other_replaced = other_duplicates = 0  # calls kept apart under session-scoped ids
     if has_ids:
         batch = _most_tokens(batch)
     columns: _Columns | None = _Columns(conn, dims, batch)
@@ -461,13 +531,23 @@ def upsert_events(conn: sqlite3.Connection, events: Iterable[Event], dims: Dims 
     if has_ids and _last_call(conn) - last != len(batch):
         batch, clashed = _inserted(conn, batch, last)
         columns = None
+        if clashed:
+            clashed, other = _other_sessions(conn, dims, clashed)
+            other = [e._replace(event_id=session_scoped(e.event_id, e.session)) for e in other]  # type: ignore[arg-type]
+            retries = [e for e in clashed if e.status == DISCARDED and e.source in USER_ID_SOURCES]
+            if retries:  # a failed attempt under an id a failed attempt of its session used: each counts
+                clashed = [e for e in clashed if not (e.status == DISCARDED and e.source in USER_ID_SOURCES)]
+                other += _retry_ids(conn, retries)
+            if other:  # ids of the user's own, used again by another session (a rerun after Reset): kept apart
+                again = upsert_events(conn, other, dims)
+                other_added, other_replaced, other_duplicates, delta, priced_now = again
         if clashed:  # stored calls, to replace or not (a discarded attempt's id stored already: dropped)
             _, replacing, old, _ = _split_stored(conn, clashed)
             if replacing:
                 _replace_rows(conn, dims, replacing, old)
                 was = [row[-1] for row in old]  # the stored cost (None: unpriced)
-                delta = sum(e.cost_units or 0 for e in replacing) - sum(c or 0 for c in was)
-                priced_now = sum(c is None and e.cost_units is not None for e, c in zip(replacing, was, strict=True))
+                delta += sum(e.cost_units or 0 for e in replacing) - sum(c or 0 for c in was)
+                priced_now += sum(c is None and e.cost_units is not None for e, c in zip(replacing, was, strict=True))
     added = len(batch)
     batch += replacing  # (a replacement only comes with a clash: the columns are None already)
     if batch:
@@ -477,4 +557,6 @@ def upsert_events(conn: sqlite3.Connection, events: Iterable[Event], dims: Dims 
         _ROLLUP.run_rows(conn, rollups)
         _HOURLY.run_rows(conn, _hourly_rows(rollups))
         _SESSIONS.run_rows(conn, [(session, first, last_ts) for session, (first, last_ts) in spans.items()])
-    return Upserted(added, len(replacing), given - added - len(replacing), delta, priced_now)
+    added += other_added
+    replaced = len(replacing) + other_replaced
+    return Upserted(added, replaced, given - added - replaced, delta, priced_now)

@@ -90,6 +90,7 @@ class Ledger:
         self._moving = 0
         self._rejected = 0
         self._late = 0  # calls recorded after close(), set aside (one warning says so, not one each)
+        self._late_lock = threading.Lock()  # threads still recording while close() runs: one first, one warning
         self.pace_waits = 0  # times record() waited for the writer (never while writes fail)
         self._busy = False  # the last failure was another writer holding the store
         self._last_error: str | None = None
@@ -343,15 +344,17 @@ class Ledger:
         ledger's own exit handler; threads still recording while a SIGTERM'd process ends): kept in
         the rejected side file, as close() keeps what it could not store. Returns the one line that
         says so for the first such call; None for later ones (saved alike: one line, not one each)."""
-        self._late += 1
         line = [_json_line(event, "not stored: recorded after the ledger was closed")]
         where = f"{self.storage.name}: a call recorded after the ledger was closed ({event.model}, {event.tier})"
-        for target in (self.rejected_path, None):
-            try:
-                saved = _save_lines(target, line)
-            except OSError:
-                continue
-            return f"{where} is not stored; saved in {saved} (as are any later ones)" if self._late == 1 else None
+        with self._late_lock:
+            self._late += 1
+            first = self._late == 1
+            for target in (self.rejected_path, None):
+                try:
+                    saved = _save_lines(target, line)
+                except OSError:
+                    continue
+                return f"{where} is not stored; saved in {saved} (as are any later ones)" if first else None
         return f"{where} is not stored nor saved; lost"
 
     def __enter__(self) -> Ledger:
