@@ -823,3 +823,17 @@ def test_the_table_says_when_it_rounds_costs_and_where_the_exact_ones_are(tmp_pa
     assert r.returncode == 0 and "$2.50" in r.stdout and note not in r.stdout, r.stdout
     r = costpanel("report", "--db", str(rounded), "--range", "all", "--by", "tier")
     assert r.returncode == 0 and r.stdout.count("$0.33") == 3 and "$1.00" in r.stdout and note in r.stdout, r.stdout
+
+
+def test_a_range_of_only_discarded_attempts_says_so(tmp_path: Path) -> None:
+    db = tmp_path / "only-discarded.sqlite3"
+    tracker = CostTracker(ledger=db, fallback=False)
+    with tracker.attempt(tier="Tier 1") as a:
+        a.record("gpt-4o", Usage(input=1000, output=10))
+        a.discard()
+    tracker.close()
+    r = run_costpanel("report", "--db", str(db))
+    assert r.returncode == 0, r.stderr
+    assert "discarded fallback attempts: 1 call, $0.0026 (not in the total)" in r.stdout
+    assert "no counted calls in this range (only the discarded attempts above)" in r.stdout
+    assert "no calls recorded" not in r.stdout

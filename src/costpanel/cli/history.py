@@ -208,7 +208,8 @@ def _report(args: argparse.Namespace) -> int:
         out.print(f"≈ {report.approximate:,} call(s) approximate: their source gave cache writes without the "
                   "5-minute/1-hour split (Claude Code telemetry), priced at the 5-minute rate")
     if not rows:
-        out.print("no calls recorded in this range")
+        out.print("no counted calls in this range (only the discarded attempts above)" if discarded.calls
+                  else "no calls recorded in this range")
         if report.held is not None:  # history imported from months ago, say: where the calls are
             calls, first, last = report.held
             out.print(f"the ledger holds {calls:,} call(s) from {first} to {last}: try --range all "
