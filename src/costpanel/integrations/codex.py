@@ -91,7 +91,7 @@ SUBAGENT = "subagent"
 PREFIX = "rollout-"
 SUFFIX = ".jsonl"
 FOLDERS = ("sessions", "archived_sessions")
-RUNNING_TOTAL = "running total (billed per response)"  # a token_count of a file whose records bill its calls
+RUNNING_TOTAL = "running total"  # a token_count of a file whose records bill its calls (each response once)
 COPIED = "copied from its parent"  # a record below subagent_history_start_ordinal: the parent's, billed there
 # Codex's service_tier values -> the catalog's variant names (Codex sends a configured "fast" as "priority").
 _TIERS = {"priority": "priority", "fast": "priority", "flex": "flex", "default": None, "standard": None,
