@@ -911,3 +911,20 @@ def test_a_side_question_written_while_watched_adds_its_own_call_only(tmp_path: 
         assert watcher.stats().skipped == {claude_code.REPLAYED: 2}
     finally:
         watcher.stop()
+
+
+def test_export_writes_the_view_the_filter_shows(watched_panel, tmp_path: Path) -> None:
+    """Show = one project: the header says its cost, and Export writes those calls, not everyone's."""
+    import json as json_
+
+    panel, watcher, tracker, logs = watched_panel
+    panel.export_dir = tmp_path / "exports"
+    panel.update(force=True)
+    panel.set_source_filter("costpanel / blog")
+    panel.update()
+    path = panel.export("json")
+    assert path is not None
+    data = json_.loads(path.read_text())
+    blog = watcher.views.get("costpanel / blog").snapshot()
+    assert data["total"]["calls"] == blog.calls == 1 != tracker.snapshot().calls
+    assert "(costpanel / blog only)" in panel.notices[-1]

@@ -373,3 +373,17 @@ def test_the_docs_reprice_example_shows_the_values_it_returns() -> None:
     assert len(shown) == 4
     for expression, expected in shown:
         assert repr(eval(expression, names)) == expected, expression  # noqa: S307
+
+
+def test_a_sum_of_which_only_some_calls_are_already_on_the_target_says_how_many(wi_catalog: Catalog) -> None:
+    """Reprice on one model: a tier that used it and another model, and the total, are not
+    "already on this model" — they say how many of their calls are (the trial found every row said it)."""
+    t = CostTracker(wi_catalog, fallback=False)
+    t.record("wi-actual", Usage(1_000, 100), tier="Tier 1")
+    t.record("wi-cached", Usage(1_000, 100), tier="Tier 1")
+    t.record("wi-actual", Usage(1_000, 100), tier="Tier 2")
+    w = t.snapshot().reprice("wi-actual")
+    assert w.by_tier["Tier 2"].notes == ("already on this model: cost unchanged",)
+    assert w.by_tier["Tier 1"].notes[0] == "1 of its calls already on their target model: their cost unchanged"
+    assert "already on this model: cost unchanged" not in w.notes
+    assert "2 of its calls already on their target model: their cost unchanged" in w.notes

@@ -1051,6 +1051,19 @@ FAULTS: tuple[Fault, ...] = (
           "            first = self._late == 1\n", "            first = True\n",
           ("tests/test_ledger.py",),
           ("tests/test_ledger.py::test_threads_still_recording_while_the_ledger_closes_get_one_warning_and_lose_nothing",)),
+    Fault("s9x1", "Export writes every source's calls while the filter shows one", "src/costpanel/gui/panel.py",
+          "            path = write_export(self.shown_tracker().snapshot(),", "            path = write_export(self.tracker.snapshot(),",
+          ("tests/test_watch.py",),
+          ("tests/test_watch.py::test_export_writes_the_view_the_filter_shows",)),
+    Fault("s9x2", "what if: a tier or total of which some calls are on the target says all are", "src/costpanel/whatif/rows.py",
+          "    if same and len(same) < len(rows):", "    if False:",
+          ("tests/test_whatif.py",),
+          ("tests/test_whatif.py::test_a_sum_of_which_only_some_calls_are_already_on_the_target_says_how_many",)),
+    Fault("s9x3", "report of only discarded attempts says no calls were recorded", "src/costpanel/cli/history.py",
+          "        out.print(\"no counted calls in this range (only the discarded attempts above)\" if discarded.calls",
+          "        out.print(\"no counted calls in this range (only the discarded attempts above)\" if False",
+          ("tests/test_history_cli.py",),
+          ("tests/test_history_cli.py::test_a_range_of_only_discarded_attempts_says_so",)),
 )
 
 

@@ -560,12 +560,14 @@ class CostPanel:
         self._dirty = True
 
     def export(self, fmt: str) -> Path | None:
+        """Write the view on screen (the filter's source or project, if one is chosen) to a file."""
         try:
-            path = write_export(self.tracker.snapshot(), self.export_dir, fmt)  # type: ignore[arg-type]
+            path = write_export(self.shown_tracker().snapshot(), self.export_dir, fmt)  # type: ignore[arg-type]
         except OSError as exc:
             self.notify(f"Export failed: {exc}")
             return None
-        self.notify(f"Saved {fmt.upper()}: {path}")
+        only = "" if self.shown == ALL_SOURCES else f" ({self.glyphs(self.shown)} only)"
+        self.notify(f"Saved {fmt.upper()}{only}: {path}")
         return path
 
     def set_budget(self, text: str) -> None:

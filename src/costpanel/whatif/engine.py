@@ -88,6 +88,9 @@ def _for_sums(period: Period, item: Item) -> tuple[Period, Usage, tuple[str, ...
     return period, usage, why
 
 
+SAME_NOTE = "already on this model: cost unchanged"  # a pair's row (rows.merge says it for a part of a sum)
+
+
 class _Pair:
     """Running sums of one (tier, actual model) pair."""
 
@@ -105,7 +108,7 @@ class _Pair:
     def row(self, key: tuple[str, str]) -> WhatIfRow:
         t = self.target
         if t is None or self.same:
-            note = ("already on this model: cost unchanged",) if self.same else ()
+            note = (SAME_NOTE,) if self.same else ()
             return WhatIfRow(key, None if t is None else t.id, self.calls, self.actual, self.actual_unpriced,
                              self.actual, self.actual_unpriced, notes=note)
         used = dict(zip(BUCKETS, self.usage))

@@ -86,9 +86,18 @@ def _usd(units: int, calls: int, unpriced: int) -> Decimal | None:
     return None if calls and unpriced == calls else units_to_usd(units)
 
 
+SAME_NOTE = "already on this model: cost unchanged"  # (engine.SAME_NOTE)
+
+
 def merge(key: Any, rows: list[WhatIfRow], target: str | None) -> WhatIfRow:
-    """Rows summed into one under ``key`` (notes and cache buckets once each, in order)."""
+    """Rows summed into one under ``key`` (notes and cache buckets once each, in order); a sum of
+    which only some rows are already on their target says how many of its calls those are."""
     notes = tuple(dict.fromkeys(n for r in rows for n in r.notes))
+    same = [r for r in rows if SAME_NOTE in r.notes]
+    if same and len(same) < len(rows):
+        calls = sum(r.calls for r in same)
+        notes = tuple(f"{calls:,} of its calls already on their target model: their cost unchanged" if n == SAME_NOTE
+                      else n for n in notes)
     cache = tuple(dict.fromkeys(b for r in rows for b in r.cache_as_input))
     return WhatIfRow(key, target, sum(r.calls for r in rows), sum(r.actual_units for r in rows),
                      sum(r.actual_unpriced_calls for r in rows), sum(r.what_if_units for r in rows),
