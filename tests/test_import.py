@@ -1035,3 +1035,28 @@ def test_the_summary_says_how_many_bad_lines_it_did_not_name(logs: Path, db: Pat
     named = [s for s in r.stdout.splitlines() if s.startswith("bad line: ")]
     assert len(named) == 6 and named[-1] == ("bad line: … and 4 more (malformed json or bad field: the first 5 "
                                              "are shown)"), r.stdout
+
+
+def test_event_lines_of_two_sessions_under_one_id_are_two_calls_however_they_batch(tmp_path: Path) -> None:
+    """A caller's ids name calls within a session (a rerun writes the same ids under another
+    session): both are stored whether they meet in one batch or not, and a second import adds none."""
+    from costpanel.integrations import ingest
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    lines = [json.dumps({"ts": 1764770709, "model": "gpt-4o", "session": s, "usage": {"input": 100, "output": o},
+                         "id": "step-1"}) for s, o in (("run-1", 10), ("run-2", 20))]
+    (logs / "events.jsonl").write_text("\n".join(lines) + "\n")
+    for batch in (10_000, 1):  # together in one batch, and one call a batch
+        db = tmp_path / f"l{batch}.db"
+        saved = ingest.BATCH_CALLS, ingest.KEEP_RECENT
+        try:
+            ingest.BATCH_CALLS, ingest.KEEP_RECENT = batch, (512 if batch > 1 else 0)
+            first = import_logs([logs], "costpanel", db, workers=1)
+            again = import_logs([logs], "costpanel", db, workers=1)
+        finally:
+            ingest.BATCH_CALLS, ingest.KEEP_RECENT = saved
+        assert (first.added, first.duplicates, again.added, again.replaced) == (2, 0, 0, 0), batch
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("SELECT session, output FROM events ORDER BY output").fetchall() == [
+                ("run-1", 10), ("run-2", 20)]

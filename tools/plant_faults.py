@@ -1064,6 +1064,11 @@ FAULTS: tuple[Fault, ...] = (
           "        out.print(\"no counted calls in this range (only the discarded attempts above)\" if False",
           ("tests/test_history_cli.py",),
           ("tests/test_history_cli.py::test_a_range_of_only_discarded_attempts_says_so",)),
+    Fault("s9e5", "an import's batch takes two sessions' calls under one own id for one", INGEST,
+          "        per_session = calls[0].source in USER_ID_SOURCES  # (one reader's calls: one source)",
+          "        per_session = False",
+          ("tests/test_import.py",),
+          ("tests/test_import.py::test_event_lines_of_two_sessions_under_one_id_are_two_calls_however_they_batch",)),
 )
 
 

@@ -36,6 +36,7 @@ from typing import Any
 
 from ..events import Event
 from ..ledger.backfill import Backfill, Upserted
+from ..ledger.rows import USER_ID_SOURCES
 from ..ledger.sqlite_storage import check_integrity, default_path
 from ..usage import Usage
 from .logs import (
@@ -231,6 +232,12 @@ def _walk(root: Path, module: ModuleType, name: str, ask: bool, add: Any, result
         result.unreadable_once(str(exc.filename or root), exc.strerror or str(exc))
 
 
+def _key(call: LogCall) -> Any:
+    """A call's de-duplication key: its event id, within its session for an id of the caller's own
+    (costpanel's event lines: ids name calls within a session, as the ledger stores them)."""
+    return (call.event_id, call.session) if call.source in USER_ID_SOURCES else call.event_id
+
+
 class Importer:
     """Reads files into a ledger; ``close()`` (or the end of a ``with``) writes what is waiting."""
 
@@ -253,8 +260,8 @@ class Importer:
         if open_ledger:
             self.open_ledger()
         # event id -> the call with the most tokens: one batch, in first-seen order
-        self._waiting: dict[str, LogCall] = {}
-        self._raised: dict[str, int] = {}  # event id -> lines that raised its tokens (streaming partials)
+        self._waiting: dict[Any, LogCall] = {}
+        self._raised: dict[Any, int] = {}  # event id (key) -> lines that raised its tokens (streaming partials)
         self._sessions: set[str] = set()  # session labels already validated
         # SQLite runs without the GIL: writing batch N in a thread while batch N+1 is read and
         # priced hides much of the ledger's time on two cores.
@@ -455,8 +462,9 @@ class Importer:
         waiting, raised = self._waiting, self._raised
         get = waiting.get
         duplicates = 0
+        per_session = calls[0].source in USER_ID_SOURCES  # (one reader's calls: one source)
         for call in calls:
-            event_id = call.event_id
+            event_id: Any = (call.event_id, call.session) if per_session else call.event_id
             best = get(event_id)
             if best is None:  # the usual line: one dict store, its tokens not even summed
                 waiting[event_id] = call
@@ -470,7 +478,7 @@ class Importer:
         if len(waiting) >= self.batch_calls + KEEP_RECENT:
             entries = list(waiting.values())
             cut = len(entries) - KEEP_RECENT
-            self._waiting = {call.event_id: call for call in entries[cut:]}
+            self._waiting = {_key(call): call for call in entries[cut:]}
             self._write(entries[:cut])
 
     # -- pricing and writing ---------------------------------------------------------------------
@@ -483,7 +491,7 @@ class Importer:
         groups: dict[int, list[Event]] = {}
         pop = self._raised.pop
         for call in entries:
-            raised = pop(call.event_id, 0) if self._raised else 0
+            raised = pop(_key(call), 0) if self._raised else 0
             try:
                 event = price(call.model, call.usage, call.tier, call.session, call.event_id, call.ts, call.variant,
                               call.source, call.project)
