@@ -308,3 +308,17 @@ def test_a_table_whose_rounded_rows_miss_the_rounded_total_says_so(catalog: Cata
     even.record("gpt-4o", Usage(input=1_000_000), tier="Tier 1")
     even.record("gpt-4o", Usage(input=400_000), tier="Tier 2")
     assert build_view(even.snapshot()).rounded == frozenset()
+
+
+def test_a_rows_cost_tooltip_names_its_web_searches_a_fee_apart_from_the_tokens() -> None:
+    """The tooltip's token counts alone do not add up to the cost of a row that searched: the
+    searches are said (the GUI trial summed the tokens and missed $0.03)."""
+    from costpanel import CostTracker, Usage
+    from costpanel.gui.viewmodel import build_view
+
+    t = CostTracker(fallback=False)
+    t.record("claude-sonnet-4-6", Usage(input=1000, output=100, web_search=3), tier="Tier 1")
+    t.record("gpt-4o", Usage(input=1000, output=100), tier="Tier 2")
+    rows = {r.key: r for r in build_view(t.snapshot()).tables["models"]}
+    assert rows["claude-sonnet-4-6"].tooltips[7].endswith("; 1 request(s), 3 web search(es) billed per search")
+    assert "web search" not in rows["gpt-4o"].tooltips[7]

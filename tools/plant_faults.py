@@ -1069,6 +1069,10 @@ FAULTS: tuple[Fault, ...] = (
           "        per_session = False",
           ("tests/test_import.py",),
           ("tests/test_import.py::test_event_lines_of_two_sessions_under_one_id_are_two_calls_however_they_batch",)),
+    Fault("s9v1", "a row's cost tooltip says nothing of its web searches (the tokens do not add up to the cost)", VIEWMODEL,
+          "    if row.web_search:  # a fee of its own", "    if False:  # a fee of its own",
+          (T_VIEW,),
+          ("tests/test_viewmodel.py::test_a_rows_cost_tooltip_names_its_web_searches_a_fee_apart_from_the_tokens",)),
 )
 
 

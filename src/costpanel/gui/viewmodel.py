@@ -127,6 +127,8 @@ def _cost_cell(row: Row) -> tuple[str, str | None]:
     exact = (f"input {fmt.tokens(row.input)}, cache read {fmt.tokens(row.cache_read)}, "
              f"cache write {fmt.tokens(row.cache_write)} (5 min) + {fmt.tokens(row.cache_write_1h)} (1 h), "
              f"output {fmt.tokens(row.output)} tokens; {row.requests:,} request(s)")
+    if row.web_search:  # a fee of its own, not in the token counts (Anthropic $10 per 1,000 …)
+        exact += f", {row.web_search:,} web search(es) billed per search"
     cost = row.cost_usd
     if cost is None:
         return "unpriced", f"{row.unpriced_calls:,} unpriced call(s): cost unknown\n{exact}"
