@@ -928,3 +928,37 @@ def test_export_writes_the_view_the_filter_shows(watched_panel, tmp_path: Path) 
     blog = watcher.views.get("costpanel / blog").snapshot()
     assert data["total"]["calls"] == blog.calls == 1 != tracker.snapshot().calls
     assert "(costpanel / blog only)" in panel.notices[-1]
+
+
+def test_history_says_it_is_every_sources_when_the_filter_shows_one(tmp_path: Path) -> None:
+    """History reads the whole ledger: with Show on one project its summary says so (the GUI trial
+    saw the header at one project's cost and History at everyone's, without a word)."""
+    import dearpygui.dearpygui as dpg
+
+    from costpanel.gui import CostPanel
+    from costpanel.gui.viewmodel import WatchFeed
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    tracker = CostTracker(ledger=tmp_path / "ledger.sqlite3")
+    watcher = Watcher(tracker, [Root(logs, (jsonl,))], views=Views(tracker.catalog))
+    (logs / "a.jsonl").write_text(event(1, project="shop") + event(2, project="blog"))
+    watcher.catch_up()
+    dpg.create_context()
+    try:
+        panel = CostPanel(tracker, persist_settings=False, table_refresh_s=0, detail_refresh_s=0,
+                          feed=WatchFeed(watcher.stats, watcher.views.names, watcher.views.get))
+        panel.build()
+        panel.refresh_history()
+        summary = panel.widgets.history.summary
+        assert dpg.get_value(summary).startswith("7d: ") and "every source" not in dpg.get_value(summary)
+        panel.set_source_filter("costpanel / blog")
+        assert dpg.get_value(summary).endswith("(every source: the filter applies to the live views)")
+        panel.refresh_history()
+        assert dpg.get_value(summary).endswith("(every source: the filter applies to the live views)")
+        panel.set_source_filter("All sources")
+        assert "every source" not in dpg.get_value(summary)
+    finally:
+        dpg.destroy_context()
+        watcher.stop()
+        tracker.close()

@@ -1073,6 +1073,10 @@ FAULTS: tuple[Fault, ...] = (
           "    if row.web_search:  # a fee of its own", "    if False:  # a fee of its own",
           (T_VIEW,),
           ("tests/test_viewmodel.py::test_a_rows_cost_tooltip_names_its_web_searches_a_fee_apart_from_the_tokens",)),
+    Fault("s9v2", "History shows the whole ledger under a filter on one source without a word", "src/costpanel/gui/panel.py",
+          "        if self.shown != ALL_SOURCES and text:", "        if False and text:",
+          ("tests/test_watch.py",),
+          ("tests/test_watch.py::test_history_says_it_is_every_sources_when_the_filter_shows_one",)),
 )
 
 

@@ -320,6 +320,14 @@ class CostPanel:
             dpg.configure_item(w.source_filter, items=list(self._choice_names))
             self._set(w.source_filter, self.glyphs(self.shown))
 
+    def _history_summary(self) -> str:
+        """History's summary line; with the filter on one source or project, it says History is the
+        whole ledger's (the filter shows the live views only)."""
+        text = self.history.summary if self.history is not None else ""
+        if self.shown != ALL_SOURCES and text:
+            text += "  (every source: the filter applies to the live views)"
+        return text
+
     def set_source_filter(self, name: str) -> None:
         """Show one source or project (or all): the next frame redraws everything from its tracker."""
         name = self._choice_names.get(name, name)  # the filter gives what it shows (code points, maybe)
@@ -331,6 +339,8 @@ class CostPanel:
             if self.widgets.source_filter is not None:  # a stale choice falls back to all: say so
                 dpg.set_value(self.widgets.source_filter, self.glyphs(self.shown))
                 self._values[self.widgets.source_filter] = self.glyphs(self.shown)
+            if self.widgets.history is not None and self.history is not None:
+                self._set(self.widgets.history.summary, self._history_summary())
         # (the chart drops the previous choice's lines itself: its next apply draws another tracker)
 
     def _apply_budget(self, view: PanelView) -> None:
@@ -709,7 +719,7 @@ class CostPanel:
             self._set(h.summary, f"History unavailable: {exc}")
             return
         self.history = view
-        self._set(h.summary, view.summary)
+        self._set(h.summary, self._history_summary())
         for tag, line in zip((self.tags("history", "daily"), self.tags("history", "monthly")), view.budgets):
             if line.status is not None and not dpg.get_value(tag):
                 dpg.set_value(tag, usd_str(line.status.budget))
