@@ -687,24 +687,29 @@ def test_the_panel_ends_cleanly_on_sigterm_with_the_calls_stored(display_env: di
     assert ended == 1
 
 
+def panel_of(watcher: Watcher, tracker: CostTracker) -> object:
+    """A built panel on ``tracker`` with the watcher's Sources line and filter (in a Dear PyGui context)."""
+    from costpanel.gui import CostPanel
+    from costpanel.gui.viewmodel import WatchFeed
+
+    panel = CostPanel(tracker, persist_settings=False, table_refresh_s=0, detail_refresh_s=0,
+                      feed=WatchFeed(watcher.stats, watcher.views.names, watcher.views.get))
+    panel.build()
+    return panel
+
+
 @pytest.fixture
 def watched_panel(watched) -> Iterator[tuple[object, Watcher, CostTracker, Path]]:
     """A panel fed by a watcher, built with only a Dear PyGui context (no display needed)."""
     import dearpygui.dearpygui as dpg
 
-    from costpanel.gui import CostPanel
-    from costpanel.gui.viewmodel import WatchFeed
 
     watcher, tracker, logs = watched
     (logs / "a.jsonl").write_text(event(1, project="shop") + event(2, project="blog", tier="subagent"))
     watcher.catch_up()
-    views = watcher.views
     dpg.create_context()
     try:
-        panel = CostPanel(tracker, persist_settings=False, table_refresh_s=0, detail_refresh_s=0,
-                          feed=WatchFeed(watcher.stats, views.names, views.get))
-        panel.build()
-        yield panel, watcher, tracker, logs
+        yield panel_of(watcher, tracker), watcher, tracker, logs
     finally:
         dpg.destroy_context()
 
@@ -829,9 +834,8 @@ def test_a_cjk_project_in_the_filter_is_never_boxes_and_can_be_chosen(watched, m
     one, else as code points; either way choosing it in the filter shows that project."""
     import dearpygui.dearpygui as dpg
 
-    from costpanel.gui import CostPanel, fonts
+    from costpanel.gui import fonts
     from costpanel.gui.panel import _item_id
-    from costpanel.gui.viewmodel import WatchFeed
 
     if cjk_font and fonts.cjk_font_file() is None:
         if os.environ.get("CI", "").lower() == "true":
@@ -844,9 +848,7 @@ def test_a_cjk_project_in_the_filter_is_never_boxes_and_can_be_chosen(watched, m
     watcher.catch_up()
     dpg.create_context()
     try:
-        panel = CostPanel(tracker, persist_settings=False, table_refresh_s=0, detail_refresh_s=0,
-                          feed=WatchFeed(watcher.stats, watcher.views.names, watcher.views.get))
-        panel.build()
+        panel = panel_of(watcher, tracker)
         panel.update(force=True)
         items = dpg.get_item_configuration(panel.widgets.source_filter)["items"]
         shown = "costpanel / 项目" if cjk_font else "costpanel / U+9879U+76EE"
@@ -935,8 +937,6 @@ def test_history_says_it_is_every_sources_when_the_filter_shows_one(tmp_path: Pa
     saw the header at one project's cost and History at everyone's, without a word)."""
     import dearpygui.dearpygui as dpg
 
-    from costpanel.gui import CostPanel
-    from costpanel.gui.viewmodel import WatchFeed
 
     logs = tmp_path / "logs"
     logs.mkdir()
@@ -946,9 +946,7 @@ def test_history_says_it_is_every_sources_when_the_filter_shows_one(tmp_path: Pa
     watcher.catch_up()
     dpg.create_context()
     try:
-        panel = CostPanel(tracker, persist_settings=False, table_refresh_s=0, detail_refresh_s=0,
-                          feed=WatchFeed(watcher.stats, watcher.views.names, watcher.views.get))
-        panel.build()
+        panel = panel_of(watcher, tracker)
         panel.refresh_history()
         summary = panel.widgets.history.summary
         assert dpg.get_value(summary).startswith("7d: ") and "every source" not in dpg.get_value(summary)
