@@ -560,7 +560,7 @@ def test_the_chart_title_names_its_span_once_calls_have_left_it(catalog, clock: 
         panel = CostPanel(tracker, persist_settings=False, table_refresh_s=0, detail_refresh_s=0)
         panel.build()
         panel.update()
-        assert dpg.get_item_label(panel.tags("plot")) == "Cumulative cost, the last hour"
+        assert dpg.get_item_label(panel.tags("plot")) == "Cumulative cost, the hour up to the last call"
         x, y = dpg.get_value(panel.widgets.series["Total"])[:2]
         assert y[0] == 2.5 and y[-1] == 3.5  # from the $2.50 spent before the hour, not from $0
         tracker.reset()

@@ -74,8 +74,8 @@ def test_a_line_whose_first_calls_left_the_window_starts_at_their_sum_not_at_zer
     assert lines["main"] == ([now - 31, now - 30, now], [0.0, 1.0, 1.0])  # nothing folded: from zero
     xs, bottom, top = stacked(lines)["Tier 1"]  # on top of main: from $2.50 at the window's start up to the total
     assert (xs[0], bottom[0], top[0]) == (first, 0.0, 2.5) and top[-1] == 4.5
-    assert chart_title(tracker.snapshot(), lines) == "Cumulative cost, the last 10 min"  # says what span it shows
-    assert build_view(tracker.snapshot()).chart_title == "Cumulative cost, the last 10 min"
+    assert chart_title(tracker.snapshot(), lines) == "Cumulative cost, the 10 min up to the last call"  # says what span it shows
+    assert build_view(tracker.snapshot()).chart_title == "Cumulative cost, the 10 min up to the last call"
     fresh = CostTracker(catalog)
     fresh.record("gpt-4o", Usage(input=1_000), tier="main", at=t0)
     assert build_view(fresh.snapshot()).chart_title == "Cumulative cost"  # every call on the chart: no span to name
@@ -88,7 +88,7 @@ def test_a_line_whose_first_calls_left_the_window_starts_at_their_sum_not_at_zer
     hour = CostTracker(catalog)
     hour.record("gpt-4o", Usage(input=1_000), tier="main", at=t0)
     hour.record("gpt-4o", Usage(input=1_000), tier="main", at=t0 + dt.timedelta(hours=2))
-    assert build_view(hour.snapshot()).chart_title == "Cumulative cost, the last hour"
+    assert build_view(hour.snapshot()).chart_title == "Cumulative cost, the hour up to the last call"
 
 
 def test_burn_rate_and_projection_wait_for_60_s_and_5_calls(catalog: Catalog, clock: Clock) -> None:

@@ -312,7 +312,7 @@ def chart_title(s: Snapshot, lines: Mapping[str, tuple[list[float], list[float]]
     hours, minutes = divmod(span, 3600)
     window = ("hour" if hours == 1 else f"{hours} hours") if not minutes else \
         f"{span // 60} min" if not span % 60 else f"{span} s"
-    return f"{CHART_TITLE}, the last {window}"
+    return f"{CHART_TITLE}, the {window} up to the last call"  # (not "the last hour": no call lately leaves it earlier)
 
 
 def chart_series(s: Snapshot) -> dict[str, tuple[list[float], list[float]]]:
