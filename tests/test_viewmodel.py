@@ -322,3 +322,15 @@ def test_a_rows_cost_tooltip_names_its_web_searches_a_fee_apart_from_the_tokens(
     rows = {r.key: r for r in build_view(t.snapshot()).tables["models"]}
     assert rows["claude-sonnet-4-6"].tooltips[7].endswith("; 1 request(s), 3 web search(es) billed per search")
     assert "web search" not in rows["gpt-4o"].tooltips[7]
+
+
+def test_a_row_with_unpriced_calls_says_its_per_call_average_is_over_the_priced_ones() -> None:
+    from costpanel import CostTracker, Usage
+    from costpanel.gui.viewmodel import build_view
+
+    t = CostTracker(fallback=False)
+    t.record("gpt-4o", Usage(input=100_000), tier="Tier 1")  # $0.25
+    t.record("gpt-4o", Usage(input=100_000), tier="Tier 1", variant="scale")  # no price: unpriced
+    row = {r.key: r for r in build_view(t.snapshot()).tables["models"]}["gpt-4o"]
+    assert row.cells[8] == "$0.25" and row.tooltips[7].startswith(
+        "$0.25 exactly; plus 1 unpriced call(s) not included (the $/call column averages the 1 priced)")

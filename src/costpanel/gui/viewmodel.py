@@ -136,7 +136,8 @@ def _cost_cell(row: Row) -> tuple[str, str | None]:
     tip = f"{fmt.usd_exact(cost)} exactly"
     if row.unpriced_calls:
         text += " +?"
-        tip += f"; plus {row.unpriced_calls:,} unpriced call(s) not included"
+        tip += (f"; plus {row.unpriced_calls:,} unpriced call(s) not included (the $/call column averages the "
+                f"{row.priced_calls:,} priced)")
     return text, f"{tip}\n{exact}"
 
 
