@@ -646,7 +646,7 @@ def test_the_same_events_written_twice_count_once(db: Path, catalog: Catalog) ->
 def test_two_sessions_using_the_same_event_ids_each_keep_their_calls(db: Path, catalog: Catalog) -> None:
     """A caller's event ids name calls within a session (a tracker after Reset, or a new process,
     may use them again for calls of its own): each session's are stored, the second's under
-    <id>@<session>, and neither replaces the other's."""
+    "<id> (session <session>)", and neither replaces the other's."""
     first = CostTracker(catalog, ledger=db, session="a")
     for n in range(20):
         first.record("gpt-4o", Usage(input=n + 1, output=2), event_id=f"shared-{n}")
@@ -660,7 +660,8 @@ def test_two_sessions_using_the_same_event_ids_each_keep_their_calls(db: Path, c
     assert query(db, "SELECT session, COUNT(*) FROM events GROUP BY session ORDER BY session") == [("a", 20), ("b", 21)]
     assert rollup_sums(db, session="a") == figures(expected.total)
     assert rollup_sums(db, session="b")[:2] == (21, expected.total.input + new.usage.input)
-    assert query(db, "SELECT event_id FROM events WHERE session = 'b' AND event_id LIKE 'shared-0%'") == [("shared-0@b",)]
+    assert query(db, "SELECT event_id FROM events WHERE session = 'b' AND event_id LIKE 'shared-0%'") == [
+        ("shared-0 (session b)",)]
 
 
 def test_an_integrations_call_stored_by_another_session_is_that_call(db: Path, catalog: Catalog) -> None:
@@ -1229,7 +1230,7 @@ def test_threads_still_recording_while_the_ledger_closes_get_one_warning_and_los
 def test_an_id_used_again_after_reset_is_stored_for_each_session_and_resumes_as_its_own(
         db: Path, catalog: Catalog) -> None:
     """A rerun after Reset with the same (the caller's own) event ids: each session's call is
-    stored — the second under <id>@<session> — never dropped as the first's duplicate nor replacing
+    stored — the second under "<id> (session <session>)" — never dropped as the first's duplicate nor replacing
     it; resuming the second session knows the id as its own."""
     tracker = CostTracker(catalog, ledger=db)
     tracker.record("gpt-4o", Usage(input=1000, output=100), event_id="job-1")
@@ -1240,7 +1241,7 @@ def test_an_id_used_again_after_reset_is_stored_for_each_session_and_resumes_as_
     tracker.close()
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT session, event_id, output FROM events ORDER BY output").fetchall()
-    assert rows == [(first, "job-1", 100), (second, f"job-1@{second}", 200)]
+    assert rows == [(first, "job-1", 100), (second, f"job-1 (session {second})", 200)]
     resumed = CostTracker(catalog, ledger=db, resume=True)
     assert resumed.session == second and resumed.snapshot().calls == 1
     assert resumed.record("gpt-4o", Usage(input=1000, output=200), event_id="job-1").status == "duplicate"
@@ -1262,7 +1263,21 @@ def test_failed_attempts_retried_under_one_id_are_each_stored_as_the_tracker_cou
     tracker.close()
     with sqlite3.connect(db) as conn:
         assert [r[0] for r in conn.execute("SELECT event_id FROM events WHERE status = 'discarded' ORDER BY id")] == [
-            "fail-1", "fail-1#2", "fail-1#3"]
+            "fail-1", "fail-1 (retry 2)", "fail-1 (retry 3)"]
     resumed = CostTracker(catalog, ledger=db, resume=True)
     assert resumed.snapshot().discarded.calls == 3
     resumed.close()
+
+
+def test_a_callers_id_that_looks_like_a_scoped_one_is_its_own_call(db: Path, catalog: Catalog) -> None:
+    """``s1@B`` is a fine id of the caller's own: it never meets the name another session's ``s1``
+    is stored under (the trial's ids with ``@`` collided with an ``@``-scoped form and lost a call)."""
+    first = CostTracker(catalog, ledger=db, session="A")
+    first.record("gpt-4o", Usage(input=1000, output=100), event_id="s1")
+    first.close()
+    second = CostTracker(catalog, ledger=db, session="B")
+    second.record("gpt-4o", Usage(input=1000, output=100), event_id="s1")
+    second.record("gpt-4o", Usage(input=1000, output=300), event_id="s1@B")
+    second.close()
+    assert sorted(query(db, "SELECT session, event_id, output FROM events")) == [
+        ("A", "s1", 100), ("B", "s1 (session B)", 100), ("B", "s1@B", 300)]

@@ -100,12 +100,12 @@ def check_matches(conn: sqlite3.Connection, *written: list[Event]) -> None:
     events, rollup, hourly, sessions = ledger_contents(conn)
     kept, ever = stored(*written)
     # A caller's id that another session (or a failed attempt) holds is stored under a variant of it
-    # (<id>@<session>, <id>#<n>): rows are compared without it, then each id is checked for its form.
+    # ("<id> (session <s>)", "<id> (retry <n>)"): rows are compared without it, then each id is checked for its form.
     assert sorted((r[1:] for r in events), key=repr) == sorted((as_row(e)[1:] for e in kept), key=repr)
     ids = {(r[0], r[2], r[16]) for r in events}  # (stored id, session, status)
     for e in kept:
         assert any(i == e.event_id or (i is not None and e.event_id is not None and e.source in USER_IDS and s == e.session and (
-            i.startswith(f"{e.event_id}@{e.session}") or i.startswith(f"{e.event_id}#"))) for i, s, _ in ids), e
+            i.startswith(f"{e.event_id} (session {e.session})") or i.startswith(f"{e.event_id} (retry "))) for i, s, _ in ids), e
     assert len({r[0] for r in events if r[0] is not None and r[16] == COMMITTED}) == sum(
         1 for r in events if r[0] is not None and r[16] == COMMITTED), "a stored id holds one counted call"
     assert rollup == naive_rollups(kept, BUCKET_SECONDS, with_session=True)

@@ -1033,8 +1033,8 @@ FAULTS: tuple[Fault, ...] = (
           "    mine = []\n    if not mine:",
           ("tests/test_ledger.py", "tests/test_ledger_rows.py"),
           ("tests/test_ledger.py::test_an_id_used_again_after_reset_is_stored_for_each_session_and_resumes_as_its_own",)),
-    Fault("s9e2", "a resumed session does not know its own ids stored under <id>@<session> (counts them again)",
-          "src/costpanel/ledger/resume.py", "    state.seen_ids = {event_id.removesuffix(scoped):",
+    Fault("s9e2", "a resumed session does not know its own ids stored under \"<id> (session <session>)\" (counts them again)",
+          "src/costpanel/ledger/resume.py", "    state.seen_ids = {own_id(event_id, session_id):",
           "    state.seen_ids = {event_id:",
           ("tests/test_ledger.py",),
           ("tests/test_ledger.py::test_an_id_used_again_after_reset_is_stored_for_each_session_and_resumes_as_its_own",)),
@@ -1082,6 +1082,10 @@ FAULTS: tuple[Fault, ...] = (
           "not included\")",
           (T_VIEW,),
           ("tests/test_viewmodel.py::test_a_row_with_unpriced_calls_says_its_per_call_average_is_over_the_priced_ones",)),
+    Fault("s9e6", "a caller's own id like step-1@run-9 meets the name another session's step-1 is stored under", ROWS,
+          'SCOPED = "{id} (session {session})"', 'SCOPED = "{id}@{session}"',
+          ("tests/test_ledger.py",),
+          ("tests/test_ledger.py::test_a_callers_id_that_looks_like_a_scoped_one_is_its_own_call",)),
 )
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..shards import SessionState
 from ..snapshot import ModelMeta, TierModel
 from ..usage import BUCKETS, TOKEN_BUCKETS, USAGE_ARGS, Usage
+from .rows import own_id
 
 if TYPE_CHECKING:
     from .store import Ledger
@@ -69,8 +70,8 @@ def restore_from(read: Read, series_seconds: int, session: str | None = None) ->
     state.approximate_calls = read("SELECT COUNT(*) FROM calls AS c JOIN dims AS d ON d.id = c.dim "
                                    "WHERE d.session = ? AND d.approximate = 1 AND c.committed = 1", (session_id,))[0][0]
     # What each id counted, so a call with more tokens under it still replaces it after a restart.
-    scoped = f"@{session_id}"  # a user's id another session used first is stored as <id>@<session>
-    state.seen_ids = {event_id.removesuffix(scoped): ((tier, key), Usage(*usage), cost, ts)
+    # a caller's id another session's call holds is stored as "<id> (session <session>)": read back as <id>
+    state.seen_ids = {own_id(event_id, session_id): ((tier, key), Usage(*usage), cost, ts)
                       for event_id, tier, key, ts, cost, *usage in read(
         f"SELECT c.event_id, d.tier, d.model_key, c.ts, c.cost_units, {', '.join(f'c.{b}' for b in USAGE_ARGS)} "
         "FROM calls AS c JOIN dims AS d ON d.id = c.dim "

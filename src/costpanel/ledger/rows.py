@@ -245,13 +245,21 @@ _TOKEN_AT = [_STORED.index(b) for b in TOKEN_BUCKETS]
 # run, not necessarily across them. The integrations' ids (a provider's message or response id, a
 # trace's span) are unique everywhere, so another session's call under the same id is that call.
 USER_ID_SOURCES = frozenset(("api", "costpanel"))
-SCOPE_MARK = "@"
+# How a caller's id is stored apart: readable in reports and exports, and unlike any id a caller
+# uses (``step-1@run-9`` is a fine id of the caller's own: ``@`` cannot mark the scope).
+SCOPED = "{id} (session {session})"
+RETRIED = "{id} (retry {n})"
 
 
 def session_scoped(event_id: str, session: str) -> str:
-    """The id a user's event id is stored under when another session stored it first:
-    ``<id>@<session>`` (resume reads it back as ``<id>``)."""
-    return f"{event_id}{SCOPE_MARK}{session}"
+    """The id a caller's event id is stored under when another session's call holds it:
+    ``<id> (session <session>)`` (resume reads it back as ``<id>``)."""
+    return SCOPED.format(id=event_id, session=session)
+
+
+def own_id(stored: str, session: str) -> str:
+    """The caller's id of a call of ``session`` stored under ``stored`` (see :func:`session_scoped`)."""
+    return stored.removesuffix(SCOPED.format(id="", session=session))
 
 
 def _other_sessions(conn: sqlite3.Connection, dims: Dims, clashed: list[Event]) -> tuple[list[Event], list[Event]]:
@@ -281,7 +289,7 @@ def _other_sessions(conn: sqlite3.Connection, dims: Dims, clashed: list[Event]) 
 
 def _retry_ids(conn: sqlite3.Connection, retries: list[Event]) -> list[Event]:
     """Failed attempts whose id a failed attempt of their session holds (a retry under the caller's
-    one id): each its own ``<id>#<n>`` (n from 2), as the tracker counts each in its discarded total.
+    one id): each its own ``<id> (retry <n>)`` (n from 2), as the tracker counts each in its discarded total.
     The same attempt written again (same time and usage: a batch replayed) is left out, a duplicate."""
     out: list[Event] = []
     taken: set[str] = set()
@@ -289,12 +297,13 @@ def _retry_ids(conn: sqlite3.Connection, retries: list[Event]) -> list[Event]:
         same = conn.execute(
             f"SELECT 1 FROM calls WHERE committed = 0 AND ts = ? AND {' AND '.join(f'{b} = ?' for b in BUCKETS)} "
             "AND (event_id = ? OR substr(event_id, 1, ?) = ?)",
-            (e.ts, *e.usage, e.event_id, len(e.event_id) + 1, f"{e.event_id}#")).fetchone()  # type: ignore[arg-type]
+            (e.ts, *e.usage, e.event_id, len(retry_prefix := RETRIED.format(id=e.event_id, n="")[:-1]),
+             retry_prefix)).fetchone()  # type: ignore[arg-type]
         if same is not None:
             continue
         n = 2
         while True:
-            candidate = f"{e.event_id}#{n}"
+            candidate = RETRIED.format(id=e.event_id, n=n)
             if candidate not in taken and conn.execute(
                     "SELECT 1 FROM calls WHERE event_id = ? AND committed = 0", (candidate,)).fetchone() is None:
                 break
