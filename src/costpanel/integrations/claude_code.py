@@ -308,6 +308,15 @@ def billed_message_ids(path: Path) -> tuple[set[str], bytes]:
     return ids, tail
 
 
+def _variant(payload: dict[str, Any], usage: dict[str, Any]) -> str | None:
+    """The price variant ``usage`` (within ``payload``, a message or an advisor's entry) was billed
+    under; None for the standard price, without calling variant_of on the usual plain line.
+    Raises TypeError/ValueError as :func:`~costpanel.adapters.variant_of` does."""
+    if usage.get("speed") in _PLAIN and usage.get("service_tier") in _PLAIN and usage.get("inference_geo") in _PLAIN:
+        return None
+    return variant_of(payload)
+
+
 def timestamp(value: object) -> float:
     """Epoch seconds of a line's ISO 8601 time with its offset (Claude Code writes UTC with ``Z``):
     what the fast path's msgspec reads (see :func:`~._fields.iso_seconds`). Raises BadLine."""
@@ -523,13 +532,10 @@ class Reader:
         tier = MAIN
         if self.subagent_file or obj.get("isSidechain") is True or obj.get("agentId"):
             tier = SUBAGENT
-        variant = None
-        if not (usage.get("speed") in _PLAIN and usage.get("service_tier") in _PLAIN
-                and usage.get("inference_geo") in _PLAIN):
-            try:
-                variant = variant_of(message)
-            except (TypeError, ValueError) as exc:
-                raise BadLine(f"message.usage: {exc}") from None
+        try:
+            variant = _variant(message, usage)
+        except (TypeError, ValueError) as exc:
+            raise BadLine(f"message.usage: {exc}") from None
         call = _new_usage(LogCall, (event_id, timestamp(obj.get("timestamp")), model, usage_of(usage), tier, session,
                                     project, variant, SOURCE))
         iterations = usage.get("iterations")
@@ -563,10 +569,7 @@ class Reader:
             try:
                 check_label(named, model)
                 usage = usage_of(entry, where)
-                variant = None
-                if not (entry.get("speed") in _PLAIN and entry.get("service_tier") in _PLAIN
-                        and entry.get("inference_geo") in _PLAIN):
-                    variant = variant_of({"usage": entry})
+                variant = _variant({"usage": entry}, entry)
             except (TypeError, ValueError) as exc:  # BadLine included
                 self._advisor_skipped(BAD_FIELD, f"{at}: {exc}: that advisor's usage not counted")
                 continue

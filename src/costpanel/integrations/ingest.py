@@ -36,7 +36,7 @@ from typing import Any
 
 from ..events import Event
 from ..ledger.backfill import Backfill, Upserted
-from ..ledger.rows import USER_ID_SOURCES
+from ..ledger.rows import USER_ID_SOURCES, call_key
 from ..ledger.sqlite_storage import check_integrity, default_path
 from ..usage import Usage
 from .logs import (
@@ -230,12 +230,6 @@ def _walk(root: Path, module: ModuleType, name: str, ask: bool, add: Any, result
             add(path, (name,), ask)
     except OSError as exc:  # a folder that cannot be listed: what was found before it is kept
         result.unreadable_once(str(exc.filename or root), exc.strerror or str(exc))
-
-
-def _key(call: LogCall) -> Any:
-    """A call's de-duplication key: its event id, within its session for an id of the caller's own
-    (costpanel's event lines: ids name calls within a session, as the ledger stores them)."""
-    return (call.event_id, call.session) if call.source in USER_ID_SOURCES else call.event_id
 
 
 class Importer:
@@ -462,7 +456,7 @@ class Importer:
         waiting, raised = self._waiting, self._raised
         get = waiting.get
         duplicates = 0
-        per_session = calls[0].source in USER_ID_SOURCES  # (one reader's calls: one source)
+        per_session = calls[0].source in USER_ID_SOURCES  # call_key, inline: one reader's calls, one source
         for call in calls:
             event_id: Any = (call.event_id, call.session) if per_session else call.event_id
             best = get(event_id)
@@ -478,7 +472,7 @@ class Importer:
         if len(waiting) >= self.batch_calls + KEEP_RECENT:
             entries = list(waiting.values())
             cut = len(entries) - KEEP_RECENT
-            self._waiting = {_key(call): call for call in entries[cut:]}
+            self._waiting = {call_key(call): call for call in entries[cut:]}
             self._write(entries[:cut])
 
     # -- pricing and writing ---------------------------------------------------------------------
@@ -491,7 +485,7 @@ class Importer:
         groups: dict[int, list[Event]] = {}
         pop = self._raised.pop
         for call in entries:
-            raised = pop(_key(call), 0) if self._raised else 0
+            raised = pop(call_key(call), 0) if self._raised else 0
             try:
                 event = price(call.model, call.usage, call.tier, call.session, call.event_id, call.ts, call.variant,
                               call.source, call.project)

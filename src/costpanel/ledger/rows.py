@@ -225,8 +225,7 @@ def _most_tokens(batch: list[Event]) -> list[Event]:
     for n, e in enumerate(batch):
         if e.event_id is None or e.status == DISCARDED:
             continue
-        # a user's id is one call per session (a rerun after Reset used it again: both are kept)
-        key = (e.event_id, e.session) if e.source in USER_ID_SOURCES else e.event_id
+        key = call_key(e)
         k = best.setdefault(key, n)
         if k != n:
             if e.usage.total_tokens > batch[k].usage.total_tokens:
@@ -249,6 +248,12 @@ USER_ID_SOURCES = frozenset(("api", "costpanel"))
 # uses (``step-1@run-9`` is a fine id of the caller's own: ``@`` cannot mark the scope).
 SCOPED = "{id} (session {session})"
 RETRIED = "{id} (retry {n})"
+
+
+def call_key(call: Any) -> Any:
+    """What names one call (an Event or a log's call): its event id, within its session for an id of
+    the caller's own (a rerun after Reset used it again: both are kept)."""
+    return (call.event_id, call.session) if call.source in USER_ID_SOURCES else call.event_id
 
 
 def session_scoped(event_id: str, session: str) -> str:
@@ -528,7 +533,7 @@ def upsert_events(conn: sqlite3.Connection, events: Iterable[Event], dims: Dims 
     has_ids = any(map(_EVENT_ID, batch))
     replacing: list[Event] = []
     delta = priced_now = 0
-    other_added = other_replaced = other_duplicates = 0  # calls kept apart under session-scoped ids
+    other_added = other_replaced = 0  # calls kept apart under session-scoped ids
     if has_ids:
         batch = _most_tokens(batch)
     columns: _Columns | None = _Columns(conn, dims, batch)
@@ -549,7 +554,7 @@ def upsert_events(conn: sqlite3.Connection, events: Iterable[Event], dims: Dims 
                 other += _retry_ids(conn, retries)
             if other:  # ids of the user's own, used again by another session (a rerun after Reset): kept apart
                 again = upsert_events(conn, other, dims)
-                other_added, other_replaced, other_duplicates, delta, priced_now = again
+                other_added, other_replaced, _, delta, priced_now = again
         if clashed:  # stored calls, to replace or not (a discarded attempt's id stored already: dropped)
             _, replacing, old, _ = _split_stored(conn, clashed)
             if replacing:

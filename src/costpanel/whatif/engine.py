@@ -15,7 +15,7 @@ from ..pricing.rates import Period, cost_units, rates_for, unstated
 from ..pricing.retirement import is_retired
 from ..snapshot import CALLS, COST, UNPRICED, natural_key
 from ..usage import BUCKETS, Usage
-from .rows import WhatIf, WhatIfRow
+from .rows import SAME_NOTE, WhatIf, WhatIfRow
 from .target import Plan, Target
 
 if TYPE_CHECKING:
@@ -86,9 +86,6 @@ def _for_sums(period: Period, item: Item) -> tuple[Period, Usage, tuple[str, ...
         usage = tuple.__new__(Usage, (*usage[:_WEB_SEARCH], billed, *usage[_WEB_SEARCH + 1:]))
         period = period._replace(search_once=False)
     return period, usage, why
-
-
-SAME_NOTE = "already on this model: cost unchanged"  # a pair's row (rows.merge says it for a part of a sum)
 
 
 class _Pair:

@@ -86,7 +86,7 @@ def _usd(units: int, calls: int, unpriced: int) -> Decimal | None:
     return None if calls and unpriced == calls else units_to_usd(units)
 
 
-SAME_NOTE = "already on this model: cost unchanged"  # (engine.SAME_NOTE)
+SAME_NOTE = "already on this model: cost unchanged"  # a pair's row (merge says it for a part of a sum)
 
 
 def merge(key: Any, rows: list[WhatIfRow], target: str | None) -> WhatIfRow:
