@@ -454,6 +454,15 @@ def test_the_service_tier_in_force_prices_the_call_and_fast_is_priority() -> Non
     assert old[0].variant == "priority"
 
 
+def test_ultrafast_is_read_and_priced_at_three_times_standard_on_gpt_6_2() -> None:
+    lines = [meta(), turn("gpt-6.2-sol"), record("resp_1", (1000, 0, 100), (1000, 0, 100)),
+             settings("ultrafast"), record("resp_2", (1000, 0, 100), (2000, 0, 200))]
+    _, calls = read(lines)
+    assert [c.variant for c in calls] == [None, "ultrafast"]
+    events = record_all(CostTracker(fallback=False), calls)
+    assert events[1].cost_units == 3 * events[0].cost_units > 0  # 3x through 2027-02-28 (pricing/openai.toml)
+
+
 def test_a_paginated_subagent_bills_its_own_records_only() -> None:
     """A spawned subagent's rollout: its parent's history copied below subagent_history_start_ordinal,
     a checkpoint's token_count carrying another thread's running total; its own responses as records."""

@@ -51,8 +51,13 @@ def genai_total(name: str, usage: Usage, at: dt.datetime) -> Decimal:
     return genai_prices.calc_price(their, ref, provider_id=provider.id, genai_request_timestamp=at).total_price
 
 
-def test_version_is_the_one_this_suite_expects() -> None:
-    assert SOURCE == "genai-prices 0.2.3"
+def test_the_installed_genai_prices_is_the_release_the_test_extra_pins() -> None:
+    # A venv installed before the pin moved would check the catalog against other data.
+    import tomllib
+
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    [pin] = [d for d in pyproject["project"]["optional-dependencies"]["test"] if d.startswith("genai-prices==")]
+    assert SOURCE == "genai-prices " + pin.split("==")[1], "reinstall the test extra: pip install -e '.[test]'"
 
 
 # -- exact prices ------------------------------------------------------------------------------------------

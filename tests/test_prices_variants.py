@@ -8,8 +8,9 @@ each computed by hand from the provider's published figures (USD per 1M tokens; 
   .../build-with-claude/batch-processing (50 % off, cache multipliers on top), web search $10 / 1k.
 - Amazon Bedrock: regional (geo) profiles +10 % from Sonnet 4.5 on, GovCloud +20 % (LiteLLM 1.110.2).
 - OpenAI: developers.openai.com/api/docs/pricing, Flex / Priority / Batch tables (via LiteLLM 1.110.2);
-  web search $10 / 1k calls (reasoning models), $25 / 1k (gpt-4o, gpt-4.1 families).
-- Gemini: batch 50 %, Flex 50 %, Priority 180 % (LiteLLM 1.110.2, unverified); Search grounding $14 / 1k queries (Gemini 3+), $35 / 1k grounded prompts (2.x).
+  Fast mode = Priority renamed (openai.com/api-fast-mode); Ultrafast 3x, 6x from 2027-03-01 (GPT-6.2,
+  genai-prices 0.2.5); web search $10 / 1k calls (reasoning models), $25 / 1k (gpt-4o, gpt-4.1 families).
+- Gemini: batch 50 %, Flex 50 %, Priority 180 % (LiteLLM 1.110.2; genai-prices 0.2.5 for Gemini 4); Search grounding $14 / 1k queries (Gemini 3+), $35 / 1k grounded prompts (2.x).
 - xAI: batch 20 % off (Grok 4.20 / 4.3 / 4.7); web search $5 / 1k calls. Mistral: batch 50 % off.
 """
 
@@ -127,6 +128,31 @@ PRICED = [
     ("grok-4.7", Usage(input=1_000, web_search=10), NOW, None, "0.052"),
     # --- Mistral batch 50 % off: Large 3 (2512) $0.50 / $1.50 → 100k×$0.25 + 10k×$0.75
     ("mistral-large-2512", Usage(input=100_000, output=10_000), NOW, "batch", "0.0325"),
+    # --- OpenAI Fast mode: Priority renamed (2026-07-30); service_tier "fast" bills as "priority".
+    # GPT-6.2 Sol 2x ($4 / $20 / $0.40): 100k×$4 + 10k×$20 + 50k×$0.20 = 0.40 + 0.20 + 0.01
+    ("gpt-6.2-sol", OAI, NOW, "priority", "0.61"),
+    ("gpt-6.2-sol", OAI, NOW, "fast", "0.61"),
+    # gpt-6.1-sol's own priority (2x) under the new name: 100k×$4 + 10k×$20 + 50k×$0.20
+    ("gpt-6.1-sol", OAI, NOW, "Fast", "0.61"),
+    # GPT-6.2 Astra ultrafast, 3x through 2027-02-28 ($24 / $120 / $1.20): 2.40 + 1.20 + 0.06
+    ("gpt-6.2-astra", OAI, NOW, "ultrafast", "3.66"),
+    # ... and 6x from 2027-03-01 ($48 / $240 / $2.40): 4.80 + 2.40 + 0.12
+    ("gpt-6.2-astra", OAI, dt.datetime(2027, 3, 1, tzinfo=UTC), "ultrafast", "7.32"),
+    # the day before, still 3x
+    ("gpt-6.2-astra", OAI, dt.datetime(2027, 2, 28, 23, 59, tzinfo=UTC), "ultrafast", "3.66"),
+    # GPT-6.2 Sol ultrafast above 272k: 3x its long-context $4 / $15 = $12 / $45: 300k×$12 + 1k×$45
+    ("gpt-6.2-sol", Usage(input=300_000, output=1_000), NOW, "ultrafast", "3.645"),
+    # Fast mode and batch, at Astra 6.2: priority 2x ($16 / $80): 10k×$16 + 1k×$80; batch ½: $4 / $20
+    ("gpt-6.2-astra", SMALL, NOW, "fast", "0.24"),
+    ("gpt-6.2-astra", SMALL, NOW, "batch", "0.06"),
+    # --- Gemini 4 Carbon / Neon, Flex ½ and Priority 1.8x (genai-prices 0.2.5).
+    # Carbon from 2026-12-01 ($4 / $20 / $0.20): flex 100k×$2 + 10k×$10 + 50k×$0.10 = 0.20 + 0.10 + 0.005
+    ("gemini-4-carbon", OAI, NOW, "flex", "0.305"),
+    # priority $7.20 / $36 / $0.36: 0.72 + 0.36 + 0.018
+    ("gemini-4-carbon", OAI, NOW, "priority", "1.098"),
+    # Neon ($3 / $15 / $0.15): flex 0.15 + 0.075 + 0.00375; priority $5.40 / $27 / $0.27: 0.54 + 0.27 + 0.0135
+    ("gemini-4-neon", OAI, NOW, "flex", "0.22875"),
+    ("gemini-4-neon", OAI, NOW, "priority", "0.8235"),
 ]
 
 
@@ -160,6 +186,12 @@ UNPRICED = [
     ("zai-glm-5-3", OAI, NOW, "batch"),  # third-party model on Mistral: no batch price
     ("mistral-large-2512", Usage(input=10, web_search=1), NOW, None),  # no search fee found
     ("deepseek-v4-flash", OAI, NOW, "batch"),  # DeepSeek has no batch API
+    ("gpt-6.2-sol", OAI, NOW, "flex"),  # no Flex rate published for GPT-6.2
+    ("gpt-6-astra", OAI, NOW, "ultrafast"),  # Ultrafast priced for GPT-6.2 only (genai-prices 0.2.5)
+    ("gpt-5-nano", OAI, NOW, "fast"),  # the alias needs the model's priority: none here
+    ("gpt-6.1-sol", OAI, NOW, "fast+flex"),  # fast is OpenAI's priority: two service tiers in one call
+    ("gpt-6.1-sol", OAI, NOW, "fast+priority"),  # one tier named twice is not 2x twice
+    ("claude-opus-4-6", SMALL, NOW, "ultrafast"),  # OpenAI's tier, not Anthropic's
 ]
 
 
@@ -200,13 +232,13 @@ def test_a_bedrock_region_prefix_is_recorded_as_the_regional_variant(catalog: Ca
 
 def test_every_variant_named_in_the_catalog_is_one_a_call_can_carry(catalog: Catalog) -> None:
     """The variant names the adapters and users send; a typo in a price file would never be billed."""
-    known = {"batch", "flex", "priority", "fast", "us", "regional", "govcloud"}
+    known = {"batch", "flex", "priority", "ultrafast", "fast", "us", "regional", "govcloud"}
     seen: set[str] = set()
     for entry in catalog.models.values():
         for period in entry.periods:
             seen.update(period.variants)
     assert seen <= known, seen - known
-    assert {"batch", "flex", "priority", "fast", "us", "regional", "govcloud"} <= seen
+    assert known <= seen
 
 
 # ----------------------------------------------- Gemini 2.x grounding: one fee per grounded prompt
@@ -242,3 +274,19 @@ def test_gemini_2_grounding_is_one_fee_per_call_and_gemini_3_one_per_query(
     table = costpanel("price", model, "--input", "1000", "--web-search", "3", "--at", at.date().isoformat())
     row = [line.replace("│", " ").split() for line in table.stdout.splitlines() if "web_search" in line]
     assert table.returncode == 0 and row == [["web_search", "3", str(Decimal(fees * fee).scaleb(-12).normalize())]]
+
+
+def test_openai_ultrafast_stacked_with_batch_or_flex_is_refused_as_two_service_tiers(catalog: Catalog) -> None:
+    tracker = CostTracker(catalog)
+    for variant in ("batch+ultrafast", "flex+ultrafast", "priority+ultrafast"):
+        with pytest.raises(ValueError, match="service tiers; a call has one"):
+            tracker.record("gpt-6.2-astra", SMALL, variant=variant)
+    assert tracker.snapshot().calls == 0
+
+
+def test_a_call_reported_fast_and_one_reported_priority_are_one_price_and_keep_their_words(catalog: Catalog) -> None:
+    tracker = CostTracker(catalog)
+    fast = tracker.record("gpt-6.2-sol", OAI, at=NOW, variant="fast")
+    priority = tracker.record("gpt-6.2-sol", OAI, at=NOW, variant="priority")
+    assert (fast.variant, priority.variant) == ("fast", "priority")  # what the provider said, kept
+    assert fast.cost_usd == priority.cost_usd == Decimal("0.61")

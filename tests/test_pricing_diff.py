@@ -28,9 +28,10 @@ def _theirs(model_id: str) -> TheirModel:
     return next(m for m in genai_prices_models(["openai"]) if m.id == model_id)
 
 
-def _override(tmp_path: Path, sol_input: Decimal) -> Path:
-    """gpt-6.1-sol at ``sol_input`` (genai-prices' other rates), a model genai-prices cannot
-    know, and gpt-4o marked retired, which genai-prices lists as current."""
+def _override(tmp_path: Path, sol_input: Decimal, sol_priority: str = "2") -> Path:
+    """gpt-6.1-sol at ``sol_input`` (genai-prices' other rates and its batch / flex / priority
+    factors, priority ``sol_priority``), a model genai-prices cannot know, and gpt-4o marked
+    retired, which genai-prices lists as current."""
     sol = _theirs("gpt-6.1-sol").rates
     path = tmp_path / "mine.toml"
     path.write_text(f"""
@@ -48,6 +49,12 @@ id = "gpt-6.1-sol"
   output = {sol["output"]}
   cache_read = {sol["cache_read"]}
   cache_write = {sol["cache_write"]}
+    [models.prices.variants.batch]
+    multiplier = 0.5
+    [models.prices.variants.flex]
+    multiplier = 0.5
+    [models.prices.variants.priority]
+    multiplier = {sol_priority}
 
 [[models]]
 id = "acme-house-model-1"
@@ -94,6 +101,21 @@ def test_equal_prices_give_no_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("COSTPANEL_PRICING", str(_override(tmp_path, _theirs("gpt-6.1-sol").rates["input"])))
     rows = diff_catalog(load_catalog(), providers=["openai"], known={})
     assert not _rows(rows, model="gpt-6.1-sol")
+
+
+def test_a_genai_prices_variant_is_compared_rate_by_rate_and_one_we_lack_is_a_row(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sol = _theirs("gpt-6.1-sol")
+    assert set(sol.variants) >= {"batch", "flex", "priority"}  # genai-prices' service tiers, read as ours
+    monkeypatch.setenv("COSTPANEL_PRICING", str(_override(tmp_path, sol.rates["input"], sol_priority="2.5")))
+    rows = _rows(diff_catalog(load_catalog(), providers=["openai"], known={}), model="gpt-6.1-sol")
+    assert {(r.kind, r.field, r.ours, r.theirs) for r in rows} == {
+        ("variant", "priority.input", "5", "4"), ("variant", "priority.output", "25", "20"),
+        ("variant", "priority.cache_read", "0.25", "0.2")}
+    # GPT-6.2 Astra's Ultrafast (3x) read in our terms (the catalog prices it alike: no row in the bundled diff)
+    astra = _theirs("gpt-6.2-astra")
+    assert astra.variants["ultrafast"] == {"input": Decimal(24), "output": Decimal(120), "cache_read": Decimal("1.2")}
+    assert astra.variants["priority"]["input"] == Decimal(16)  # "fast" is not a second row: it is priority
 
 
 def test_our_model_the_source_does_not_list_and_a_retirement_it_does_not_share(overridden: Path) -> None:
@@ -222,3 +244,55 @@ def test_importing_costpanel_and_the_diff_module_does_not_load_genai_prices() ->
     code = "import sys, costpanel, costpanel.pricing.diff; print('genai_prices' in sys.modules)"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.stdout.strip() == "False", r.stderr
+
+
+# -- stale known differences -----------------------------------------------------------------------------
+def _litellm_json_of_the_installed_release() -> Path:
+    """The price JSON the pinned LiteLLM ships (found without importing LiteLLM, which is slow)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("litellm")
+    assert spec is not None and spec.submodule_search_locations, "LiteLLM is in the test extra"
+    return Path(next(iter(spec.submodule_search_locations))) / "model_prices_and_context_window_backup.json"
+
+
+@pytest.fixture(scope="module")
+def full_diff() -> tuple[list[DiffRow], dict[tuple[str, str], str]]:
+    known = load_known_differences()
+    litellm = load_litellm_json(_litellm_json_of_the_installed_release())
+    return diff_catalog(load_catalog(overrides=False), litellm=litellm, known=known), known
+
+
+def test_every_known_difference_still_occurs_against_the_pinned_sources(full_diff) -> None:
+    # One that no longer occurs would hide the next real difference of its model and field.
+    rows, _ = full_diff
+    stale = [f"{r.model} / {r.field}" for r in rows if r.kind == "stale"]
+    assert not stale, "remove from pricing/_known_differences.toml (no source differs any more): " + ", ".join(stale)
+
+
+def test_a_known_difference_no_source_shows_is_a_new_stale_row(full_diff) -> None:
+    rows, known = full_diff
+    planted = {**known, ("gpt-4o", "output"): "planted: gpt-4o's output price agrees everywhere"}
+    litellm = load_litellm_json(_litellm_json_of_the_installed_release())
+    again = diff_catalog(load_catalog(overrides=False), litellm=litellm, known=planted)
+    [row] = [r for r in again if r.kind == "stale"]
+    assert (row.model, row.field, row.status, row.provider) == ("gpt-4o", "output", "new", "openai")
+    assert "remove it" in row.reason and "planted" in row.reason
+    assert len(again) == len(rows) + 1  # nothing else moved
+
+
+def test_stale_is_judged_only_when_every_provider_and_both_sources_are_compared(full_diff) -> None:
+    _, known = full_diff
+    planted = {**known, ("gpt-4o", "output"): "planted"}
+    litellm = load_litellm_json(_litellm_json_of_the_installed_release())
+    catalog = load_catalog(overrides=False)
+    assert not [r for r in diff_catalog(catalog, known=planted) if r.kind == "stale"]  # genai-prices only
+    one = diff_catalog(catalog, providers=["openai"], litellm=litellm, known=planted)
+    assert not [r for r in one if r.kind == "stale"]  # another provider's known rows would look stale
+
+
+def test_the_command_over_both_sources_passes_with_the_bundled_known_file() -> None:
+    r = costpanel("pricing", "diff", "--litellm", str(_litellm_json_of_the_installed_release()), "--new", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["new"] == 0 and out["known"] > 300 and out["differences"] == []

@@ -402,6 +402,16 @@ def _catalog_with(tmp_path: Path, text: str) -> Catalog:
     ('models = ["acme-big"]\n', "", ["a second 'regional' entry without models"]),
     ('source = "https://acme.example/batch"', 'source = "acme batch page"', ["source must be a URL"]),
     ("web_search_per_1k = 10", 'web_search_per_1k = 10\nweb_search_per = "query"', ["web_search_per", "'search'", "'request'"]),
+    ("checked = 2026-12-01\n", 'checked = 2026-12-01\nvariant_aliases = { fast = "fast" }\n',
+     ["variant_aliases", "'fast' -> 'fast' must name a variant, not itself or another alias"]),
+    ("checked = 2026-12-01\n", 'checked = 2026-12-01\nvariant_aliases = { speedy = "priority", quick = "speedy" }\n',
+     ["'quick' -> 'speedy' must name a variant"]),
+    ("checked = 2026-12-01\n", 'checked = 2026-12-01\nvariant_aliases = { batch = "priority" }\n',
+     ["'batch' is also a variant of this file"]),
+    ("checked = 2026-12-01\n", 'checked = 2026-12-01\nvariant_aliases = { priority = "us" }\n',
+     ["'priority' is also a variant of this file"]),  # a model's own variant, not only a file-wide one
+    ("checked = 2026-12-01\n", 'checked = 2026-12-01\nvariant_aliases = { Speedy = "priority" }\n',
+     ["variant_aliases", "Speedy"]),
 ])
 def test_a_malformed_variant_is_one_clear_problem_naming_the_file_and_field(tmp_path: Path, old: str, new: str,
                                                                             words: list[str]) -> None:
@@ -548,3 +558,17 @@ def test_a_variants_own_source_must_be_a_url_one_problem(tmp_path: Path) -> None
         _catalog_with(tmp_path, text)
     assert len(exc.value.problems) == 1
     assert "variants.fast.source" in exc.value.problems[0] and "source must be a URL" in exc.value.problems[0]
+
+
+def test_a_variant_alias_bills_the_variant_it_names_and_only_where_the_model_offers_it(tmp_path: Path) -> None:
+    catalog = _catalog_with(tmp_path, PRICES.replace("checked = 2026-12-01\n",
+                                                     'checked = 2026-12-01\nvariant_aliases = { speedy = "priority" }\n'))
+    at = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)  # acme-big's first period: priority $4 / $16
+    usage = Usage(input=1_000_000, output=1_000_000)
+    speedy = quote(catalog, "acme-big", usage, at, variant="speedy")
+    assert speedy.cost_usd == quote(catalog, "acme-big", usage, at, variant="priority").cost_usd == Decimal(20)
+    assert quote(catalog, "acme-big", usage, at, variant="batch+speedy").cost_usd is None  # two tiers, once aliased
+    assert quote(catalog, "acme-big", usage, at, variant="priority+speedy").cost_usd is None  # one tier twice
+    assert quote(catalog, "acme-small", usage, at, variant="speedy").cost_usd == Decimal(6)  # its own priority
+    later = dt.datetime(2026, 7, 1, tzinfo=dt.timezone.utc)  # acme-big's second period offers no priority
+    assert quote(catalog, "acme-big", usage, later, variant="speedy").cost_usd is None

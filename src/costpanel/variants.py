@@ -1,5 +1,5 @@
-"""Price variants a call can carry: batch, a service tier (``flex``, ``priority``), Anthropic's fast
-mode, a data-residency or regional surcharge.
+"""Price variants a call can carry: batch, a service tier (``flex``, ``priority``, ``ultrafast``),
+Anthropic's fast mode, a data-residency or regional surcharge.
 
 A call's variant is a name, or several joined by ``+`` when they stack (``fast+us``); the catalog
 says what each costs for each model (``pricing/*.toml``). The provider's words for the standard
@@ -16,12 +16,13 @@ _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
 
 # Parts no call can carry together: a variant stacking two of one group is refused (ValueError),
 # never priced by multiplying made-up factors. A call is processed in one service tier (OpenAI's
-# and Gemini's batch, flex and priority; Anthropic's Message Batches and Priority Tier); Anthropic's
+# batch, flex, priority and ultrafast, Gemini's batch, flex and priority; Anthropic's Message
+# Batches and Priority Tier); Anthropic's
 # fast mode is a synchronous Messages API option, not offered through the Batch API; and a call
 # goes through one endpoint: the Anthropic API with US-only inference (``inference_geo``), a
 # Bedrock regional (geo) profile or Bedrock GovCloud.
 EXCLUSIVE: tuple[frozenset[str], ...] = (
-    frozenset(("batch", "flex", "priority")),
+    frozenset(("batch", "flex", "priority", "ultrafast")),
     frozenset(("batch", "fast")),
     frozenset(("us", "regional", "govcloud")),
 )
@@ -32,6 +33,11 @@ _WHY = dict(zip(EXCLUSIVE, (
     ("are different endpoints (Anthropic API US-only inference, Bedrock regional, Bedrock GovCloud); "
      "a call goes through one"),
 ), strict=True))
+
+
+def clashes(parts: set[str] | frozenset[str]) -> bool:
+    """Whether ``parts`` stack two of one group (:data:`EXCLUSIVE`)."""
+    return any(len(group.intersection(parts)) > 1 for group in EXCLUSIVE)
 
 
 def _check_exclusive(name: str, parts: set[str] | frozenset[str]) -> None:

@@ -47,7 +47,7 @@ checkpoint carries a ``token_count`` with another thread's running total. A ``co
 
 Service tier: ``event_msg`` ``thread_settings_applied`` (Codex 0.149+) carries
 ``thread_settings.service_tier`` (absent, ``default``: standard; ``priority``, or ``fast``, which
-Codex sends as ``priority``; ``flex``) and ``thread_settings.model``; the last one before a call
+Codex sends as ``priority``; ``ultrafast``; ``flex``) and ``thread_settings.model``; the last one before a call
 is in force for it. Older rollouts do not say (their calls are priced standard).
 
 Tier ``main``, or ``subagent`` for the sessions Codex starts itself (``session_meta.source`` is

@@ -166,16 +166,20 @@ def _compile_variant(p: PricePeriod, fees: Mapping[str, object], v: VariantPrice
     return Variant(factor, own)
 
 
-def _compile_period(p: PricePeriod, shared: Mapping[str, ProviderVariant] | None = None) -> Period:
+def _compile_period(p: PricePeriod, shared: Mapping[str, ProviderVariant] | None = None,
+                    aliases: Mapping[str, str] | None = None) -> Period:
     fees = {f: getattr(p, f) for f in FEE_FIELDS}
     variants = {name: _compile_variant(p, fees, v) for name, v in {**(shared or {}), **p.variants}.items()}
+    for alias, name in (aliases or {}).items():
+        if name in variants:  # the one variant under both names; with_variant refuses it twice in a call
+            variants[alias] = variants[name] = variants[name]._replace(name=name)
     return Period(_ts(p.effective), compile_rates(dict(p)), _compile_tiers(p.tiers, fees), p.source, variants,
                   search_once=p.web_search_per == "request")
 
 
 def _entry(pf: ProviderFile, spec: ModelSpec, origin: str, raw: Mapping[str, Any], override: bool = False) -> ModelEntry:
     shared = pf.variants_for(spec.id)
-    periods = tuple(_compile_period(p, shared) for p in spec.prices)
+    periods = tuple(_compile_period(p, shared, pf.variant_aliases) for p in spec.prices)
     if spec.free and not periods:
         periods = (Period(_EARLIEST, ZERO_RATES, (), pf.sources[0]),)
     return ModelEntry(

@@ -9,7 +9,10 @@ The tool a maintainer runs before a release. Each other source is first read int
 - ``price``      — a rate of the period in force now differs (Decimals compared exactly);
 - ``retirement`` — one side says retired/deprecated, the other current;
 - ``variant``    — a price variant (batch, flex, priority) the source prices: missing here, or a
-  rate of it that differs (field ``<variant>.<rate>``, e.g. ``batch.input``).
+  rate of it that differs (field ``<variant>.<rate>``, e.g. ``batch.input``);
+- ``stale``      — a known difference no source shows any more (fixed upstream or here): it would
+  hide the next real difference of that model and field. Judged only when every provider is
+  compared with both sources, since a known difference may be one source's.
 
 Deliberate differences live in data, ``pricing/_known_differences.toml``; a row they cover is
 ``known`` (with the reason), every other row is ``new``. genai-prices is imported only here,
@@ -95,9 +98,19 @@ class TheirModel(NamedTuple):
     variants: Mapping[str, Mapping[str, Decimal | None]] = {}  # noqa: RUF012 - variant -> rates, never mutated
 
 
-DiffKind = Literal["missing", "unlisted", "price", "retirement", "variant"]
+DiffKind = Literal["missing", "unlisted", "price", "retirement", "variant", "stale"]
 # LiteLLM's field suffix of each variant it prices (``input_cost_per_token_batches``) -> our variant.
 LITELLM_VARIANTS: Mapping[str, str] = {"batches": "batch", "flex": "flex", "priority": "priority"}
+# genai-prices' price-variant conditions (``when``) -> the catalog's variant names. OpenAI's
+# service_tier "fast" is Priority renamed (both accepted), so it is compared once, as priority;
+# "default" is the standard price; Perplexity's search_type prices requests, not tokens.
+GENAI_VARIANTS: Mapping[tuple[tuple[str, str], ...], str] = {
+    (("processing", "batch"),): "batch",
+    (("service_tier", "flex"),): "flex",
+    (("service_tier", "priority"),): "priority",
+    (("service_tier", "ultrafast"),): "ultrafast",
+    (("speed", "fast"),): "fast",
+}
 VARIANT_RATES = ("input", "output", "cache_read")  # the rates LiteLLM gives per variant
 
 
@@ -175,7 +188,25 @@ def genai_prices_models(providers: Iterable[str] | None = None,
                 rates[name] = v.base if isinstance(v, TieredPrices) else v  # below the first cliff
             names = (m.id, *(n for n in _equals_names(m.match) if n != m.id))
             out.append(TheirModel(ours, m.id, not m.deprecated, is_text_model(m.id, values), rates, m.is_match,
-                                  names))
+                                  names, _genai_variants(m, now)))
+    return out
+
+
+def _genai_variants(model: Any, now: dt.datetime) -> dict[str, dict[str, Decimal | None]]:
+    """A genai-prices model's variants in force at ``now``: our name -> the rates a call in it is
+    billed at, as genai-prices resolves them (its variant's own prices over the standard ones)."""
+    from genai_prices.types import TieredPrices
+
+    standard = model.get_prices(now)
+    out: dict[str, dict[str, Decimal | None]] = {}
+    for key, name in GENAI_VARIANTS.items():
+        prices = model.get_prices(now, dict(key))
+        values = {k: getattr(prices, k, None) for _, k in RATE_FIELDS}
+        if values == {k: getattr(standard, k, None) for _, k in RATE_FIELDS}:
+            continue  # no variant of that condition in force
+        out[name] = {ours: v.base if isinstance(v, TieredPrices) else v
+                     for ours, theirs in RATE_FIELDS if ours in VARIANT_RATES
+                     for v in (values[theirs],)}
     return out
 
 
@@ -264,7 +295,7 @@ def compare(catalog: Catalog, theirs: Sequence[TheirModel], *, source: str,
 
     def row(provider: str, kind: DiffKind, model: str, their_id: str, field: str, ours: str, them: str,
             meaning: str) -> None:
-        reason = known.get((model, field)) or known.get((their_id, field))
+        reason = known.get((model, field)) or known.get((their_id, field))  # known_key() says which
         rows.append(DiffRow(source, provider, kind, model, their_id, field, ours, them,
                             "known" if reason else "new", reason or meaning))
 
@@ -313,18 +344,46 @@ def compare(catalog: Catalog, theirs: Sequence[TheirModel], *, source: str,
     return rows
 
 
+def known_key(row: DiffRow, known: Mapping[tuple[str, str], str]) -> tuple[str, str] | None:
+    """The known-differences entry that covers ``row`` (looked up as :func:`compare` does), or None."""
+    for key in ((row.model, row.field), (row.their_id, row.field)):
+        if key in known:
+            return key
+    return None
+
+
+def stale_rows(rows: Sequence[DiffRow], known: Mapping[tuple[str, str], str],
+               catalog: Catalog) -> list[DiffRow]:
+    """A ``stale`` row (status new) per known difference that none of ``rows`` shows: ``rows`` must
+    compare every provider with every source, or a difference of the one left out looks stale."""
+    seen = {known_key(r, known) for r in rows if r.status == "known"}
+    out: list[DiffRow] = []
+    for (model, field), reason in sorted(known.items()):
+        if (model, field) in seen:
+            continue
+        entry = catalog.models.get(model)
+        out.append(DiffRow("known differences", entry.provider if entry else "", "stale", model, model, field,
+                           "", "", "new", f"no source differs here any more: remove it (it said: {reason})"))
+    return out
+
+
 def diff_catalog(catalog: Catalog, *, providers: Iterable[str] | None = None,
                  litellm: Mapping[str, Any] | None = None,
                  known: Mapping[tuple[str, str], str] | None = None) -> list[DiffRow]:
-    """The catalog against the installed genai-prices, and against LiteLLM's data if given."""
-    wanted = set(GENAI_PROVIDERS.values()) if providers is None else set(providers)
+    """The catalog against the installed genai-prices, and against LiteLLM's data if given; with
+    both sources and every provider, also the known differences that no longer occur (``stale``)."""
+    everyone = set(GENAI_PROVIDERS.values())
+    wanted = everyone if providers is None else set(providers)
     known = load_known_differences() if known is None else known
     rows = compare(catalog, genai_prices_models(wanted), source=f"genai-prices {genai_prices_version()}",
                    known=known, providers=wanted)
     if litellm is not None:
         rows += compare(catalog, litellm_models(litellm, wanted), source="litellm", known=known, providers=wanted)
+        if wanted == everyone:
+            rows += stale_rows(rows, known, catalog)
     return rows
 
 
 __all__ = ["DiffRow", "GENAI_PROVIDERS", "LITELLM_PROVIDERS", "TheirModel", "compare", "diff_catalog",
-           "genai_prices_models", "is_text_model", "litellm_models", "load_known_differences"]
+           "genai_prices_models", "is_text_model", "known_key", "litellm_models", "load_known_differences",
+           "stale_rows"]

@@ -14,6 +14,7 @@ from operator import mul
 from typing import NamedTuple
 
 from ..usage import BUCKETS, REGISTRY, Usage
+from ..variants import clashes
 
 # 1e-12 USD units per token for a price given in USD per 1M tokens, and per request for a fee
 # given in USD per 1,000 requests.
@@ -37,6 +38,7 @@ class Variant(NamedTuple):
 
     factor: Fraction
     explicit: Period | None
+    name: str = ""  # the catalog's name for it, where the period offers it under another too (an alias)
 
 
 class Period(NamedTuple):
@@ -167,15 +169,19 @@ def with_variant(period: Period, variant: str) -> Period | None:
     At most one part may bring its own rates; the others' factors apply on top of them."""
     base: Period = period
     factor = Fraction(1)
+    own: set[str] = set()
     for name in variant.split("+"):
         rule = period.variants.get(name)
-        if rule is None:
-            return None
+        if rule is None or (rule.name or name) in own:
+            return None  # not offered, or one variant named twice (OpenAI's fast is its priority)
+        own.add(rule.name or name)
         if rule.explicit is not None:
             if base is not period:
                 return None  # two explicit price sets for one call: no provider bills that way
             base = rule.explicit
         factor *= rule.factor
+    if len(own) > 1 and clashes(own):
+        return None  # an alias stacked with a tier its target excludes: ``fast+flex`` at OpenAI
     return Period(period.start_ts, _scaled(base.base, factor),
                   tuple((threshold, _scaled(rates, factor)) for threshold, rates in base.tiers), base.source,
                   search_once=period.search_once)  # fees, and how the search fee counts, are the period's

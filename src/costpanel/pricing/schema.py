@@ -254,6 +254,22 @@ class ProviderFile(_Strict):
     )
     models: tuple[ModelSpec, ...] = Field(min_length=1)
     variants: tuple[ProviderVariant, ...] = Field(default=(), description="Variants for many models at once.")
+    variant_aliases: dict[VariantName, VariantName] = Field(
+        default_factory=dict, description="Other names the provider reports for a variant, alias -> the "
+                                          "variant's name (OpenAI's service_tier `fast` is Priority renamed): "
+                                          "a model offering the variant is billed alike under either name.")
+
+    @model_validator(mode="after")
+    def _aliases_name_variants(self) -> ProviderFile:
+        for alias, target in self.variant_aliases.items():
+            if alias == target or target in self.variant_aliases:
+                raise ValueError(f"variant_aliases: {alias!r} -> {target!r} must name a variant, not itself or "
+                                 "another alias")
+            own = {v.name for v in self.variants} | {n for m in self.models for p in m.prices for n in p.variants}
+            if alias in own:
+                raise ValueError(f"variant_aliases: {alias!r} is also a variant of this file; an alias cannot "
+                                 "price differently from its variant")
+        return self
 
     @model_validator(mode="after")
     def _unique_ids(self) -> ProviderFile:
@@ -370,7 +386,7 @@ class MatchingRules(_Strict):
 # `model` (listed on one side only), a rate, `retired`, a variant (`batch`) or one of its rates (`batch.input`).
 DiffField = Annotated[str, StringConstraints(
     pattern=r"^(model|input|output|cache_read|cache_write|cache_write_1h|retired"
-            r"|(batch|flex|priority)(\.(input|output|cache_read))?)$")]  # the variants `pricing diff` compares
+            r"|(batch|flex|priority|ultrafast|fast)(\.(input|output|cache_read))?)$")]  # the variants `pricing diff` compares
 
 
 class KnownDifference(_Strict):
