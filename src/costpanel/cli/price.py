@@ -106,6 +106,9 @@ def _print_rates(q: Any, args: argparse.Namespace) -> None:
             if rates.get(k)]
     if fees:
         c.print("  plus " + ", ".join(fees), markup=False, highlight=False)
+    if q.offered and not q.variant:  # batch, service tiers …: what else a call of it may be billed at
+        c.print(f"  price variants: {', '.join(q.offered)} (--variant NAME shows one's rates)",
+                markup=False, highlight=False)
     import shlex
 
     same = "".join(f" {flag} {shlex.quote(str(value))}" for flag, value in (
