@@ -454,6 +454,32 @@ def test_the_service_tier_in_force_prices_the_call_and_fast_is_priority() -> Non
     assert old[0].variant == "priority"
 
 
+def served(line_: bytes, requested: str, response: Any) -> bytes:
+    """A token_count line with the models Codex names beside its usage."""
+    obj = json.loads(line_)
+    obj["payload"]["info"] |= {"requested_model": requested, "latest_response_model": response}
+    return json.dumps(obj, separators=(",", ":")).encode()
+
+
+def test_the_model_the_response_named_is_billed_over_the_one_asked_for() -> None:
+    lines = [meta(), turn("gpt-6.2-sol"),
+             served(tokens(1000, 0, 100, 0), "gpt-6.2-sol", "gpt-6.1-sol-2026-09-29"),  # served another
+             tokens(2000, 0, 200, 0),  # says nothing: the turn's model
+             served(tokens(3000, 0, 300, 0), "gpt-6.2-sol", "gpt-6.2-sol")]
+    _, calls = read(lines)
+    assert [c.model for c in calls] == ["gpt-6.1-sol-2026-09-29", "gpt-6.2-sol", "gpt-6.2-sol"]
+    tracker = CostTracker(fallback=False)
+    first = record_all(tracker, calls)[0]
+    assert first.matched == "gpt-6.1-sol"
+
+
+def test_a_response_model_that_is_not_a_name_is_a_bad_field_and_its_tokens_go_to_the_next_call() -> None:
+    reader, calls = read([meta(), turn("gpt-6.2-sol"), served(tokens(1000, 0, 100, 0), "gpt-6.2-sol", 7),
+                          tokens(2000, 0, 200, 0)])
+    assert reader.skipped[BAD_FIELD] == 1 and "token_count.info.latest_response_model" in reader.last_error
+    assert [(c.model, c.usage.input, c.usage.output) for c in calls] == [("gpt-6.2-sol", 2000, 200)]
+
+
 def test_ultrafast_is_read_and_priced_at_three_times_standard_on_gpt_6_2() -> None:
     lines = [meta(), turn("gpt-6.2-sol"), record("resp_1", (1000, 0, 100), (1000, 0, 100)),
              settings("ultrafast"), record("resp_2", (1000, 0, 100), (2000, 0, 200))]

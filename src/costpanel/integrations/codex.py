@@ -50,6 +50,11 @@ Service tier: ``event_msg`` ``thread_settings_applied`` (Codex 0.149+) carries
 Codex sends as ``priority``; ``ultrafast``; ``flex``) and ``thread_settings.model``; the last one before a call
 is in force for it. Older rollouts do not say (their calls are priced standard).
 
+Model: the last ``turn_context.model`` (or ``thread_settings.model``) before a call; a
+``token_count`` whose ``info.latest_response_model`` names the model the response came from
+(Codex writes it beside ``requested_model`` when the two may differ) bills that model. A record
+names no model: it is billed at its turn's.
+
 Tier ``main``, or ``subagent`` for the sessions Codex starts itself (``session_meta.source`` is
 ``{"subagent": …}``: a review, a spawned agent thread).
 """
@@ -381,6 +386,9 @@ class Reader:
 
     def _token_count(self, obj: dict[str, Any], info: dict[str, Any]) -> LogCall | str:
         total = _total(info["total_token_usage"], "token_count.info.total_token_usage")
+        # The model the response named (OpenAI may serve another than the one asked for): it is billed.
+        served = info.get("latest_response_model")
+        model = self.model if served is None else self._fields.label("token_count.info.latest_response_model", served)
         ts = self._fields.ts("timestamp", obj.get("timestamp"))
         previous = self._previous
         if previous == total:  # the same total written again: the same call, a duplicate
@@ -398,7 +406,7 @@ class Reader:
                 return NO_USAGE
             delta = total
         self._previous, self._previous_call = total, None  # moved on, whatever this line turns out to be
-        if self.model is None:
+        if model is None:
             return NO_MODEL
         inp, cached, written, out, _reasoning, _ = delta
         if cached + written > inp:
@@ -408,7 +416,7 @@ class Reader:
         # includes reasoning. from_openai reads the same, but has no cache writes.
         usage = Usage(input=inp - cached - written, cache_read=cached, cache_write=written, output=out)
         event_id = f"codex:{self.session}:{total[5]}" + (f":{restarts}" if restarts else "")
-        call = LogCall(self._fields.label("event id", event_id), ts, self.model, usage, self.tier, self.session,
+        call = LogCall(self._fields.label("event id", event_id), ts, model, usage, self.tier, self.session,
                        self.project, self.variant, SOURCE)
         self._previous_call = call
         return call
