@@ -756,6 +756,24 @@ def test_reset_zeroes_the_session_and_every_filter_view(watched_panel) -> None:
     assert _tiers(panel) == []
 
 
+
+def test_after_reset_the_sources_line_counts_calls_and_skipped_lines_from_then_on(watched_panel) -> None:
+    from costpanel.gui.viewmodel import WatchFeed
+
+    panel, watcher, tracker, logs = watched_panel
+    feed: WatchFeed = panel.feed  # type: ignore[attr-defined]
+    assert feed.sources_text() == "Sources: 1 folder watched | 1 file | 2 calls"
+    panel.confirm_reset()
+    assert feed.sources_text() == "Sources: 1 folder watched | 1 file | 0 calls since Reset"
+    with (logs / "a.jsonl").open("a", encoding="utf-8") as f:
+        f.write(event(3) + "not json\n")
+    watcher.catch_up()
+    assert feed.sources_text() == ("Sources: 1 folder watched | 1 file | 1 call since Reset | "
+                                   "skipped 1 line (malformed json 1)")
+    assert tracker.snapshot().calls == 1  # as the totals say
+    assert watcher.stats().calls == 3  # the watcher's own figures are whole (the headless view, --json)
+
+
 def test_screenshot_pictures_the_panel_once_the_logs_are_read(display_env: dict[str, str], tmp_path: Path) -> None:
     from test_panel_rendered import png_size_and_colours
 

@@ -560,7 +560,8 @@ class CostPanel:
     def confirm_reset(self) -> None:
         """Start a new session; the next update shows zeros."""
         self.tracker.reset()
-        if self.feed is not None:  # the filter's trackers start over with it
+        if self.feed is not None:  # the filter's trackers start over with it, and the Sources line's counts
+            self.feed.mark_reset()
             for name in self.feed.names():
                 view = self.feed.get(name)
                 if view is not None:

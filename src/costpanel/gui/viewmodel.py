@@ -6,7 +6,7 @@ The panel only copies these texts into widgets, so every number on screen is tes
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain
 from typing import Any
@@ -428,9 +428,17 @@ class WatchFeed:
     stats: Callable[[], Any]  # -> an object with .line() (integrations.watch.WatchStats)
     names: Callable[[], list[str]]
     get: Callable[[str], Any]  # name -> CostTracker, None when unknown
+    _reset_at: list[Any] = field(default_factory=list)  # the stats when Reset was pressed (the last)
+
+    def mark_reset(self) -> None:
+        """Reset pressed: the Sources line counts calls and skipped lines from here on, as the totals do."""
+        self._reset_at[:] = [self.stats()]
 
     def sources_text(self) -> str:
-        return f"Sources: {self.stats().line(sep=' | ')}"
+        stats = self.stats()
+        if self._reset_at:
+            return f"Sources: {stats.since(self._reset_at[0]).line(sep=' | ', since=' since Reset')}"
+        return f"Sources: {stats.line(sep=' | ')}"
 
     def bad_lines_text(self) -> str:
         """The Sources line's tooltip: the first bad lines, by file and line ("" when none)."""

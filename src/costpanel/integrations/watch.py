@@ -17,7 +17,7 @@ import re
 import stat
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any, NamedTuple
@@ -92,7 +92,15 @@ class WatchStats:
     otlp: Any = None  # the OTLP receiver's FeedStats when `watch --otlp-port` runs one
     folders_unreadable: int = 0  # folders inside watched trees that cannot be listed (their logs unread)
 
-    def line(self, sep: str = " · ", *, calls: bool = True) -> str:
+    def since(self, earlier: WatchStats) -> WatchStats:
+        """These figures with the counts (calls, lines, skipped lines) taken from ``earlier`` on: what
+        was read since then (the panel's Reset). Folders and files are states, kept whole."""
+        skipped = {k: n - earlier.skipped.get(k, 0) for k, n in self.skipped.items()}
+        return replace(self, calls=self.calls - earlier.calls, replaced=self.replaced - earlier.replaced,
+                       duplicates=self.duplicates - earlier.duplicates, lines=self.lines - earlier.lines,
+                       skipped={k: n for k, n in skipped.items() if n > 0})
+
+    def line(self, sep: str = " · ", *, calls: bool = True, since: str = "") -> str:
         """One line for people: ``2 folders watched · 14 files · 1,203 calls · skipped 40 lines (no
         usage 38, malformed json 2) · 1 file deleted or not read (deleted while watched 1)`` (the
         panel's ASCII-only font takes ``sep=" | "``)."""
@@ -107,7 +115,7 @@ class WatchStats:
                 watched.append(f"{self.files_named:,} file{'s' * (self.files_named != 1)}")
             parts = [f"{' and '.join(watched)} watched", f"{self.files:,} file{'s' * (self.files != 1)}"]
         if calls:  # (left out where the same count is said just before)
-            parts.append(f"{self.calls:,} call{'s' * (self.calls != 1)}")
+            parts.append(f"{self.calls:,} call{'s' * (self.calls != 1)}{since}")
         skipped = sum(self.skipped.values())
         if skipped:
             parts.append(f"skipped {skipped:,} line{'s' * (skipped != 1)} ({_reasons(self.skipped)})")
