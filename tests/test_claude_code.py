@@ -215,7 +215,6 @@ ERROR_LINE["message"]["content"] = [{"type": "text", "text": 'API Error: 529 {"t
      BAD_FIELD, "ephemeral_5m_input_tokens (1) + ephemeral_1h_input_tokens (1800) exceeds"),
     (line(msg={"usage": usage(server_tool_use={"web_search_requests": -1})}), BAD_FIELD, "web_search_requests"),
     (line(msg={"usage": usage(server_tool_use=3)}), BAD_FIELD, "server_tool_use must be an object"),
-    (line(msg={"usage": usage(speed="very fast")}), BAD_FIELD, "speed"),
     (line(timestamp=...), BAD_FIELD, "timestamp must be an ISO 8601 string, got NoneType"),
     (line(timestamp="2026-11-30T09:12:04"), BAD_FIELD, "offset"),
     (line(timestamp="yesterday"), BAD_FIELD, "'yesterday'"),
@@ -247,6 +246,17 @@ def test_a_line_that_bills_nothing_is_skipped_with_its_reason_and_reading_goes_o
 def test_unhashable_values_after_good_lines_are_bad_fields_not_crashes(log: Path, raw: bytes) -> None:
     calls, reader = read(log, line(), raw, line())  # the first line fills the reader's caches
     assert len(calls) == 2 and dict(reader.skipped) == {BAD_FIELD: 1}
+
+
+@pytest.mark.parametrize("fields", [{"speed": "very fast"}, {"service_tier": ""}, {"service_tier": "batch", "speed": "fast"}])
+def test_a_tier_that_is_no_variant_name_counts_the_call_unpriced_not_dropped(log: Path, fields: dict[str, Any]) -> None:
+    from costpanel import CostTracker
+    from costpanel.variants import UNREADABLE
+
+    (call,), reader = read(log, line(msg={"usage": usage(**fields)}))
+    assert call.variant == UNREADABLE and call.usage.output == 412 and not reader.skipped
+    event = CostTracker(fallback=False).record(call.model, call.usage, variant=call.variant)
+    assert event.cost_units is None and event.usage.output == 412  # its tokens counted, never at a price guessed
 
 
 @pytest.mark.parametrize("fields", [{"speed": ["fast"]}, {"service_tier": {"x": 1}}, {"inference_geo": []}])

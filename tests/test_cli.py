@@ -62,6 +62,17 @@ def test_price_json_has_the_documented_shape() -> None:
     assert data["at"].startswith("2025-06-01T00:00:00") and data["source"].startswith("https://")
 
 
+def test_price_json_rates_are_the_rates_billed_above_a_cliff() -> None:
+    """A prompt past the model's long-context cliff is billed at the tier's rates: `rates` says those."""
+    data = json.loads(costpanel("price", "gpt-6.2-astra", "--variant", "fast", "--input", "300000", "--output", "10",
+                                "--json").stdout)
+    assert data["tier_above_prompt_tokens"] == 272000
+    assert (data["rates"]["input"], data["rates"]["output"]) == ("32", "120")  # 2x (fast) of the tier's $16 / $60
+    assert Decimal(data["breakdown"]["input"]) == Decimal(data["rates"]["input"]) * 300000 / 1_000_000
+    below = json.loads(costpanel("price", "gpt-6.2-astra", "--input", "1000", "--json").stdout)
+    assert below["tier_above_prompt_tokens"] is None and below["rates"]["input"] == "8"
+
+
 def test_price_at_an_older_date_uses_that_period() -> None:
     r = costpanel("price", "gpt-4o", "--input", "1000000", "--output", "1000000", "--at", "2024-06-01", "--json")
     assert r.returncode == 0, r.stderr

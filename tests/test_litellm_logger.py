@@ -301,6 +301,22 @@ def test_openai_cached_tokens_move_out_of_input_and_the_service_tier_picks_the_p
     assert event.cost_usd == usd(GPT_4O_PRIORITY, input=464, cache_read=1536, output=100)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("tier", ["us east", ""])
+def test_a_service_tier_that_is_no_variant_name_counts_the_call_unpriced_not_dropped(
+        tracker: CostTracker, logger: CostpanelLogger, events: list[Event], tier: str,
+        caplog: pytest.LogCaptureFixture) -> None:
+    usage = LiteLLMUsage(prompt_tokens=2000, completion_tokens=100, total_tokens=2100)
+    reply = ModelResponse(model="gpt-4o", usage=usage, service_tier=tier,
+                          choices=[{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "x"}}])
+    with caplog.at_level("WARNING", logger="costpanel"):
+        litellm.completion(model="gpt-4o", messages=MESSAGES, mock_response=reply)
+        wait_until(lambda: handled(logger) >= 1, "one completion")
+    [event] = events
+    assert (event.variant, event.cost_units, event.usage.output) == ("unreadable", None, 100)
+    assert not logger.skipped and tracker.snapshot().total.unpriced_calls == 1
+    assert "counted unpriced (variant 'unreadable')" in caplog.text
+
+
 def test_an_unknown_model_is_counted_unpriced_never_at_zero_dollars(
         tracker: CostTracker, logger: CostpanelLogger, events: list[Event]) -> None:
     litellm.completion(model="openai/acme-unreleased-model-9", messages=MESSAGES, mock_response="hi")

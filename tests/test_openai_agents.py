@@ -320,6 +320,17 @@ def test_a_service_tier_in_the_raw_usage_prices_the_variant(tracker: CostTracker
     assert event.cost_usd == 2 * cost(SOL, MAIN_BUCKETS)  # Priority: 2x standard
 
 
+def test_a_service_tier_that_is_no_variant_name_counts_the_response_unpriced_not_dropped(tracker: CostTracker) -> None:
+    events = recorded(tracker)
+    step = answer("ok", MAIN, "resp_u", raw_usage={"input_tokens": 12_000, "service_tier": "us east"})
+    agent = Agent(name="A", model=Named("gpt-5.6-sol", [step]), model_settings=ModelSettings(preserve_raw_usage=True))
+    hooks = CostpanelHooks(tracker)
+    Runner.run_sync(agent, "hi", hooks=hooks)
+    (event,) = events
+    assert (event.variant, event.cost_units) == ("unreadable", None) and event.usage.total_tokens > 0
+    assert not hooks.skipped
+
+
 def test_the_constructors_variant_applies_when_the_response_states_none(tracker: CostTracker) -> None:
     agent = Agent(name="A", model=Named("gpt-5.6-sol", [answer("ok", MAIN, "resp_f")]))
     Runner.run_sync(agent, "hi", hooks=CostpanelHooks(tracker, variant="Flex"))

@@ -189,8 +189,6 @@ UNPRICED = [
     ("gpt-6.2-sol", OAI, NOW, "flex"),  # no Flex rate published for GPT-6.2
     ("gpt-6-astra", OAI, NOW, "ultrafast"),  # Ultrafast priced for GPT-6.2 only (genai-prices 0.2.5)
     ("gpt-5-nano", OAI, NOW, "fast"),  # the alias needs the model's priority: none here
-    ("gpt-6.1-sol", OAI, NOW, "fast+flex"),  # fast is OpenAI's priority: two service tiers in one call
-    ("gpt-6.1-sol", OAI, NOW, "fast+priority"),  # one tier named twice is not 2x twice
     ("claude-opus-4-6", SMALL, NOW, "ultrafast"),  # OpenAI's tier, not Anthropic's
 ]
 
@@ -282,6 +280,24 @@ def test_openai_ultrafast_stacked_with_batch_or_flex_is_refused_as_two_service_t
         with pytest.raises(ValueError, match="service tiers; a call has one"):
             tracker.record("gpt-6.2-astra", SMALL, variant=variant)
     assert tracker.snapshot().calls == 0
+
+
+@pytest.mark.parametrize(("variant", "words"), [
+    ("fast+flex", "fast is the provider's name for priority; flex and priority are service tiers; a call has one"),
+    ("fast+ultrafast", "priority and ultrafast are service tiers"),
+    ("fast+priority", "so it names priority twice"),  # one tier named twice is not 2x twice
+])
+def test_openai_fast_stacked_with_another_tier_is_refused_as_priority_would_be(catalog: Catalog, variant: str,
+                                                                              words: str) -> None:
+    tracker = CostTracker(catalog)
+    tracker.record("gpt-6.1-sol", OAI, at=NOW)
+    before = tracker.snapshot()
+    with pytest.raises(ValueError, match=words):
+        tracker.record("gpt-6.1-sol", OAI, at=NOW, variant=variant)
+    with pytest.raises(ValueError, match=words):
+        quote(catalog, "gpt-6.1-sol", OAI, NOW, variant=variant)
+    after = tracker.snapshot()
+    assert after.total == before.total and after.calls == 1
 
 
 def test_a_call_reported_fast_and_one_reported_priority_are_one_price_and_keep_their_words(catalog: Catalog) -> None:

@@ -293,6 +293,6 @@ def test_stale_is_judged_only_when_every_provider_and_both_sources_are_compared(
 
 def test_the_command_over_both_sources_passes_with_the_bundled_known_file() -> None:
     r = costpanel("pricing", "diff", "--litellm", str(_litellm_json_of_the_installed_release()), "--new", "--json")
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 0, r.stderr + r.stdout[:3000]
     out = json.loads(r.stdout)
     assert out["new"] == 0 and out["known"] > 300 and out["differences"] == []

@@ -412,6 +412,12 @@ def _catalog_with(tmp_path: Path, text: str) -> Catalog:
      ["'priority' is also a variant of this file"]),  # a model's own variant, not only a file-wide one
     ("checked = 2026-12-01\n", 'checked = 2026-12-01\nvariant_aliases = { Speedy = "priority" }\n',
      ["variant_aliases", "Speedy"]),
+    ("checked = 2026-12-01\n", 'checked = 2026-12-01\nvariant_aliases = { turbo = "nothing" }\n',
+     ["'turbo' -> 'nothing': no model of this file offers a 'nothing' variant (offered: batch, fast, priority"]),
+    ("checked = 2026-12-01\n", 'checked = 2026-12-01\nvariant_aliases = { standard = "priority" }\n',
+     ["variant_aliases", "'standard' is reserved: the standard price"]),
+    ("[models.prices.variants.fast]\nmultiplier = 6", "[models.prices.variants.unreadable]\nmultiplier = 6",
+     ["variants.unreadable", "'unreadable' is reserved: a call whose tier cannot be read, never priced"]),
 ])
 def test_a_malformed_variant_is_one_clear_problem_naming_the_file_and_field(tmp_path: Path, old: str, new: str,
                                                                             words: list[str]) -> None:
@@ -567,8 +573,11 @@ def test_a_variant_alias_bills_the_variant_it_names_and_only_where_the_model_off
     usage = Usage(input=1_000_000, output=1_000_000)
     speedy = quote(catalog, "acme-big", usage, at, variant="speedy")
     assert speedy.cost_usd == quote(catalog, "acme-big", usage, at, variant="priority").cost_usd == Decimal(20)
-    assert quote(catalog, "acme-big", usage, at, variant="batch+speedy").cost_usd is None  # two tiers, once aliased
-    assert quote(catalog, "acme-big", usage, at, variant="priority+speedy").cost_usd is None  # one tier twice
+    with pytest.raises(ValueError, match="speedy is the provider's name for priority; batch and priority are "
+                                         "service tiers"):
+        quote(catalog, "acme-big", usage, at, variant="batch+speedy")  # two tiers, once aliased
+    with pytest.raises(ValueError, match="so it names priority twice"):
+        quote(catalog, "acme-big", usage, at, variant="priority+speedy")
     assert quote(catalog, "acme-small", usage, at, variant="speedy").cost_usd == Decimal(6)  # its own priority
     later = dt.datetime(2026, 7, 1, tzinfo=dt.timezone.utc)  # acme-big's second period offers no priority
     assert quote(catalog, "acme-big", usage, later, variant="speedy").cost_usd is None

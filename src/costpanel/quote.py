@@ -11,7 +11,7 @@ from .events import timestamp_of
 from .labels import check_label
 from .money import units_to_usd, usd_str
 from .pricing import Catalog
-from .pricing.rates import breakdown_units, unstated, with_variant
+from .pricing.rates import breakdown_units, check_variant_aliases, unstated, with_variant
 from .usage import BUCKETS, REGISTRY, Usage
 from .variants import canonical_variant, combine
 
@@ -46,6 +46,15 @@ class Quote:
                 for b, r in zip(REGISTRY, rates, strict=True)}
 
     @property
+    def billed_rates(self) -> tuple[int, ...] | None:
+        """The rates this call is billed at: its cliff tier's when its prompt passed one."""
+        if self.tier_threshold is not None:
+            for limit, rates in self.tiers:
+                if limit == self.tier_threshold:
+                    return rates
+        return self.rates
+
+    @property
     def priced(self) -> bool:
         return self.breakdown is not None
 
@@ -69,7 +78,7 @@ class Quote:
             "priced_by": self.priced_by,
             "price_file": self.price_file,
             "rates": None if self.rates is None else {  # USD per 1M tokens; requests and web_search per 1,000
-                k: usd_str(v) for k, v in self.rates_per_1m().items()},
+                k: usd_str(v) for k, v in self.rates_per_1m(self.billed_rates).items()},
             "retired": None if self.retired is None else self.retired.isoformat(),
         }
 
@@ -95,6 +104,8 @@ def quote(catalog: Catalog, model: str, usage: Usage, at: dt.datetime | None = N
     period = entry.period_at(ts)
     offered = tuple(sorted(period.variants))
     billed = period if variant is None else with_variant(period, variant)
+    if billed is None and variant is not None:
+        check_variant_aliases(period, variant)  # ``fast+flex`` at OpenAI is refused, as ``priority+flex`` is
     unpriced = Quote(model, entry.id, entry.provider, usage, when, None, None, None, variant, None, offered,
                      retired=entry.retired, listed_by=entry.priced_by,
                      price_file=entry.origin if entry.override else None)

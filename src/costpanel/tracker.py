@@ -25,7 +25,7 @@ from .labels import check_label
 from .pricing import Catalog, load_catalog
 from .pricing.catalog import ModelEntry
 from .pricing.rates import (IN, OUT, PER_REQUEST, READ, WEB_SEARCH, WRITE, WRITE_1H, Period, Rates, cost_units,
-                            flat_cost, rates_for, with_variant)
+                            check_variant_aliases, flat_cost, rates_for, with_variant)
 from .shards import HELD, Counted, SessionState, Shard
 from .sources import API, KNOWN_SOURCES, NO_PROJECT, check_project, check_source
 from .snapshot import CELL_WIDTH, NO_META, ZERO_CELL, Cell, Snapshot
@@ -293,6 +293,8 @@ class CostTracker:
         except KeyError:
             pass
         billed = with_variant(period, variant)
+        if billed is None:
+            check_variant_aliases(period, variant)  # ``fast+flex`` at OpenAI: refused, as ``priority+flex`` is
         if billed is None and _first_time(self.catalog, (entry.id, variant)):  # once per catalog: watch's views share one
             import logging
 

@@ -11,6 +11,9 @@ from __future__ import annotations
 # Values providers report for the ordinary price: OpenAI's ``service_tier`` "default" (and the
 # request's "auto"), Anthropic's "standard" service tier and speed.
 STANDARD = frozenset(("standard", "default", "auto"))
+# The variant of a call whose provider named a tier that is not a variant name ("us east", a
+# clash): its tokens are counted, unpriced (no price file may define it), never dropped or priced standard.
+UNREADABLE = "unreadable"
 MAX_VARIANT = 120
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
 
@@ -29,7 +32,7 @@ EXCLUSIVE: tuple[frozenset[str], ...] = (
 # Why each group excludes, as the error says it (after "a and b").
 _WHY = dict(zip(EXCLUSIVE, (
     "are service tiers; a call has one",
-    "do not stack: Anthropic's fast mode is not offered through the Batch API",
+    "do not stack: a batch runs neither in Anthropic's fast mode nor in OpenAI's Fast tier",
     ("are different endpoints (Anthropic API US-only inference, Bedrock regional, Bedrock GovCloud); "
      "a call goes through one"),
 ), strict=True))
@@ -68,6 +71,21 @@ def canonical_variant(value: object) -> str | None:
     if len(parts) > 1:
         _check_exclusive(value, parts)
     return "+".join(sorted(parts)) or None
+
+
+def check_aliased(name: str, parts: list[tuple[str, str]]) -> None:
+    """Raise ValueError when ``parts`` ((as the call said it, as the model's price file names it)
+    pairs) name one variant twice or stack two of one group once a provider's aliases are read as
+    the variants they name: OpenAI's ``fast`` is its ``priority``, so ``fast+flex`` is two tiers."""
+    own = [target for _, target in parts]
+    said = ", ".join(f"{given} is the provider's name for {target}" for given, target in parts if given != target)
+    if len(set(own)) < len(own):
+        twice = next(t for t in own if own.count(t) > 1)
+        raise ValueError(f"variant {name!r}: {said}, so it names {twice} twice")
+    for group in EXCLUSIVE:
+        clash = sorted(group.intersection(own))
+        if len(clash) > 1:
+            raise ValueError(f"variant {name!r}: {said}; {', '.join(clash[:-1])} and {clash[-1]} {_WHY[group]}")
 
 
 def combine(*variants: str | None) -> str | None:

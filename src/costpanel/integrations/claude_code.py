@@ -43,6 +43,7 @@ import msgspec
 import orjson
 
 from ..adapters import variant_of
+from ..variants import UNREADABLE
 from ..labels import MAX_LABEL, check_label, label_from
 from ..usage import BUCKETS, MAX_COUNT, Usage
 from ._fields import BadField, iso_seconds
@@ -311,10 +312,14 @@ def billed_message_ids(path: Path) -> tuple[set[str], bytes]:
 def _variant(payload: dict[str, Any], usage: dict[str, Any]) -> str | None:
     """The price variant ``usage`` (within ``payload``, a message or an advisor's entry) was billed
     under; None for the standard price, without calling variant_of on the usual plain line.
-    Raises TypeError/ValueError as :func:`~costpanel.adapters.variant_of` does."""
+    A tier that is not a variant name (or a clash) is :data:`~costpanel.variants.UNREADABLE`: the
+    call is counted unpriced, never dropped."""
     if usage.get("speed") in _PLAIN and usage.get("service_tier") in _PLAIN and usage.get("inference_geo") in _PLAIN:
         return None
-    return variant_of(payload)
+    try:
+        return variant_of(payload)
+    except (TypeError, ValueError):
+        return UNREADABLE
 
 
 def timestamp(value: object) -> float:

@@ -41,7 +41,7 @@ from ..labels import check_label
 from ..sources import NO_PROJECT, check_project
 from ..tracker import DEFAULT_TIER, CostTracker
 from ..usage import Usage
-from ..variants import canonical_variant
+from ..variants import UNREADABLE, canonical_variant
 from .logs import BAD_FIELD, NO_MODEL, NO_USAGE, Skips
 
 __all__ = ["SOURCE", "CostpanelHooks"]
@@ -98,10 +98,15 @@ class CostpanelHooks(RunHooks[Any]):
                               name, getattr(agent, "model", None))
         try:
             calls = usages_of(response)
-            variant = variant_of(response) or variant_of(response.raw_usage) or self.variant
         except (TypeError, ValueError) as error:
             return self._skip(BAD_FIELD, "unreadable usage of agent %r's response %r: %s",
                               name, response.response_id, error)
+        try:
+            variant = variant_of(response) or variant_of(response.raw_usage) or self.variant
+        except (TypeError, ValueError) as error:  # its tokens are real: counted, unpriced, never dropped
+            variant = UNREADABLE
+            log.warning("costpanel: agent %r's response %r: %s; counted unpriced (variant 'unreadable')",
+                        name, response.response_id, error)
         if not calls:
             return self._skip(NO_USAGE, "agent %r's response %r reports no usage: not counted",
                               name, response.response_id)

@@ -14,7 +14,7 @@ from operator import mul
 from typing import NamedTuple
 
 from ..usage import BUCKETS, REGISTRY, Usage
-from ..variants import clashes
+from ..variants import check_aliased, clashes
 
 # 1e-12 USD units per token for a price given in USD per 1M tokens, and per request for a fee
 # given in USD per 1,000 requests.
@@ -161,6 +161,15 @@ def _scaled(rates: Rates, factor: Fraction) -> Rates:
     if factor == 1:
         return rates
     return Rates(*(round(r * factor) if k in _TOKEN_POSITIONS else r for k, r in enumerate(rates)))  # fees as they are
+
+
+def check_variant_aliases(period: Period, variant: str) -> None:
+    """Raise ValueError when ``variant`` stacks parts no call can carry once the period's aliases
+    are read as the variants they name (``fast+flex`` where ``fast`` is OpenAI's priority); a
+    variant with no alias in it is left to :func:`with_variant` (offered, or unpriced)."""
+    parts = [(p, (period.variants[p].name or p) if p in period.variants else p) for p in variant.split("+")]
+    if any(given != own for given, own in parts):
+        check_aliased(variant, parts)
 
 
 def with_variant(period: Period, variant: str) -> Period | None:

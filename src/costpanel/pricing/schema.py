@@ -87,7 +87,16 @@ class CliffTier(Rates):
     above_prompt_tokens: int = Field(gt=0, description="Threshold on the request's total prompt tokens.")
 
 
-VariantName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)]
+def _not_reserved(name: str) -> str:
+    from ..variants import STANDARD, UNREADABLE
+
+    if name == UNREADABLE or name in STANDARD:
+        raise ValueError(f"{name!r} is reserved: {'a call whose tier cannot be read, never priced' if name == UNREADABLE else 'the standard price, no variant'}")
+    return name
+
+
+VariantName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40),
+                        AfterValidator(_not_reserved)]
 MAX_MULTIPLIER = Decimal(100)
 
 
@@ -261,11 +270,14 @@ class ProviderFile(_Strict):
 
     @model_validator(mode="after")
     def _aliases_name_variants(self) -> ProviderFile:
+        own = {v.name for v in self.variants} | {n for m in self.models for p in m.prices for n in p.variants}
         for alias, target in self.variant_aliases.items():
             if alias == target or target in self.variant_aliases:
                 raise ValueError(f"variant_aliases: {alias!r} -> {target!r} must name a variant, not itself or "
                                  "another alias")
-            own = {v.name for v in self.variants} | {n for m in self.models for p in m.prices for n in p.variants}
+            if target not in own:
+                raise ValueError(f"variant_aliases: {alias!r} -> {target!r}: no model of this file offers a "
+                                 f"{target!r} variant (offered: {', '.join(sorted(own)) or 'none'})")
             if alias in own:
                 raise ValueError(f"variant_aliases: {alias!r} is also a variant of this file; an alias cannot "
                                  "price differently from its variant")
