@@ -27,7 +27,7 @@ from costpanel.events import COMMITTED, Event
 from costpanel.pricing import Catalog
 
 UTC = dt.timezone.utc
-GROUPS = ("model", "tier", "provider", "session", "day", "project", "source")
+GROUPS = ("model", "tier", "provider", "session", "day", "project", "source", "variant")
 COLUMNS = ("calls", "input", "cache_read", "cache_write", "cache_write_1h", "output", "requests", "web_search", "tokens",
            "cost_usd",
            "unpriced_calls")
@@ -55,6 +55,7 @@ def key_of(e: Event, by: str) -> str:
         "day": dt.datetime.fromtimestamp(e.ts, UTC).date().isoformat(),
         "project": e.project or "",
         "source": e.source,
+        "variant": e.variant or "standard",  # the calls billed at no variant
     }[by]
 
 

@@ -17,7 +17,7 @@ from .output import console, error, print_json
 
 # costpanel.ledger.queries.GROUPS, written out: importing the ledger's queries here would load sqlite
 # for every command (tests/test_history_cli.py checks the two agree).
-GROUPS = ("day", "model", "provider", "tier", "session", "project", "source")
+GROUPS = ("day", "model", "provider", "tier", "session", "project", "source", "variant")
 
 
 def add_parsers(sub: Any) -> None:
@@ -35,7 +35,8 @@ def add_parsers(sub: Any) -> None:
 
     e = sub.add_parser("export", help="write grouped history, or every call, for a range to a file",
                        description="Export history as CSV or JSON (file mode 0600): totals grouped by day, model, "
-                                   "provider, tier, session, project or source, or every call (--by call).")
+                                   "provider, tier, session, project, source or price variant (batch, "
+                                   "priority …), or every call (--by call).")
     _common(e)
     e.add_argument("--format", choices=("csv", "json"), default=None,
                    help="file format (default: from FILE's extension, .csv or .json)")

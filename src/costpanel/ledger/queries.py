@@ -22,8 +22,8 @@ from ..usage import BUCKETS
 from .schema import BUCKET_SECONDS, HOUR
 from .sqlite_storage import open_read_only  # noqa: F401  (readers have always imported it from here)
 
-GroupBy = Literal["day", "model", "provider", "tier", "session", "project", "source"]
-GROUPS: tuple[str, ...] = ("day", "model", "provider", "tier", "session", "project", "source")
+GroupBy = Literal["day", "model", "provider", "tier", "session", "project", "source", "variant"]
+GROUPS: tuple[str, ...] = ("day", "model", "provider", "tier", "session", "project", "source", "variant")
 RANGES = ("today", "7d", "30d", "month", "all")
 _TOTALS = ("calls", *BUCKETS, "cost_units", "unpriced_calls")  # a roll-up's summed columns
 _SUMS = ", ".join(f"SUM({c})" for c in _TOTALS)
@@ -165,6 +165,7 @@ def _grouped(conn: sqlite3.Connection, span: TimeRange, column: str, status: str
 
 
 NO_GROUP = ""  # the key of calls without a project (or a provider: unpriced models); JSON null, CSV empty
+STANDARD_GROUP = "standard"  # by variant: the calls billed at the standard price (no variant)
 
 
 def report(conn: sqlite3.Connection, span: TimeRange, by: GroupBy) -> list[ReportRow]:
@@ -178,6 +179,14 @@ def report(conn: sqlite3.Connection, span: TimeRange, by: GroupBy) -> list[Repor
         rows = [ReportRow(key, *(v or 0 for v in sums)) for key, *sums in conn.execute(
             f"SELECT session, {_SUMS} FROM rollup WHERE bucket >= ? AND bucket < ? AND status = 'committed' "
             "GROUP BY 1", (lo, hi))]
+        return sorted(rows, key=lambda r: (-r.cost_units, r.key))
+    if by == "variant":  # not in the roll-ups (few calls have one): summed from the calls themselves
+        lo, hi = _bucket_bounds(span)
+        sums = ", ".join(("COUNT(*)", *(f"SUM(c.{b})" for b in BUCKETS), "COALESCE(SUM(c.cost_units), 0)",
+                          "SUM(c.cost_units IS NULL)"))
+        rows = [ReportRow(key or STANDARD_GROUP, *(v or 0 for v in sums_)) for key, *sums_ in conn.execute(
+            f"SELECT d.variant, {sums} FROM calls AS c JOIN dims AS d ON d.id = c.dim "
+            "WHERE c.committed = 1 AND c.ts >= ? AND c.ts < ? GROUP BY 1", (lo, hi))]
         return sorted(rows, key=lambda r: (-r.cost_units, r.key))
     if by not in _COLUMN:
         raise ValueError(f"--by must be one of {', '.join(GROUPS)}, got {by!r}")
