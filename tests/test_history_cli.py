@@ -522,6 +522,7 @@ def test_a_damaged_ledger_gives_one_line_and_exit_1_and_never_figures(tmp_path: 
     assert r.stdout == ""  # no figures
     (line,) = r.stderr.splitlines()
     assert line.startswith(f"error: {db} is damaged") and "restore it from a backup" in line, line
+    assert "move it aside together with its -wal and -shm files" in line  # or its last writes are lost
     assert db.read_bytes() == before
     made = {p.name for p in tmp_path.iterdir()} - {"ledger.sqlite3", "ledger.sqlite3-wal", "ledger.sqlite3-shm"}
     assert made == set()  # no export, no rejected calls (a reader's -wal and -shm are SQLite's own)

@@ -172,7 +172,9 @@ def _quick_check(conn: sqlite3.Connection, path: Path) -> None:
 def damaged(path: Path | str, detail: object) -> LedgerError:
     """The error for a ledger whose pages are damaged (a disk fault, a copy made mid-write)."""
     return LedgerError(f"{path} is damaged ({detail}); no figures are read from it: restore it from a backup, "
-                       f"or recover what is left with `sqlite3 {path} .recover`")
+                       f"or recover what is left with `sqlite3 {path} .recover`; to start a new ledger there, "
+                       f"move it aside together with its -wal and -shm files (its last writes may be in the -wal, "
+                       f"which a new ledger would discard)")
 
 
 def is_damage(exc: BaseException) -> bool:
