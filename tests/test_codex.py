@@ -442,13 +442,13 @@ def test_the_service_tier_in_force_prices_the_call_and_fast_is_priority() -> Non
              settings("fast"), record("resp_2", (1000, 0, 100), (2000, 0, 200)),
              settings("flex"), record("resp_3", (1000, 0, 100), (3000, 0, 300)),
              settings("default"), record("resp_4", (1000, 0, 100), (4000, 0, 400)),
-             settings("priority"), tokens(4000, 0, 400, 0)]
+             settings("Priority"), record("resp_5", (1000, 0, 100), (5000, 0, 500))]
     _, calls = read(lines)
-    assert [c.variant for c in calls] == [None, "priority", "flex", None]
+    assert [c.variant for c in calls] == [None, "fast", "flex", None, "priority"]  # as Codex wrote it
     tracker = CostTracker(fallback=False)
     events = record_all(tracker, calls)
-    standard, priority = events[0].cost_units, events[1].cost_units
-    assert priority == 2 * standard > 0  # OpenAI's priority processing: twice the standard price for gpt-5.4
+    standard, fast, priority = events[0].cost_units, events[1].cost_units, events[4].cost_units
+    assert fast == priority == 2 * standard > 0  # OpenAI's Fast (priority) processing: twice standard for gpt-5.4
     # the totals-only path reads the tier too
     _, old = read([meta(), turn("gpt-5.4"), settings("priority"), tokens(1000, 0, 100, 0)])
     assert old[0].variant == "priority"
@@ -478,6 +478,24 @@ def test_a_response_model_that_is_not_a_name_is_a_bad_field_and_its_tokens_go_to
                           tokens(2000, 0, 200, 0)])
     assert reader.skipped[BAD_FIELD] == 1 and "token_count.info.latest_response_model" in reader.last_error
     assert [(c.model, c.usage.input, c.usage.output) for c in calls] == [("gpt-6.2-sol", 2000, 200)]
+
+
+@pytest.mark.parametrize("tier", ["us east", 7])
+def test_an_unreadable_service_tier_leaves_the_calls_after_it_unpriced_not_at_the_tier_before(tier: Any) -> None:
+    lines = [meta(), turn("gpt-5.4"), settings("fast"), tokens(1000, 0, 100, 0),
+             settings(tier), tokens(2000, 0, 200, 0), settings("default"), tokens(3000, 0, 300, 0)]
+    reader, calls = read(lines)
+    assert [c.variant for c in calls] == ["fast", "unreadable", None]
+    assert reader.skipped[BAD_FIELD] == 1 and "thread_settings.service_tier" in reader.last_error
+    events = record_all(CostTracker(fallback=False), calls)
+    assert events[1].cost_units is None and events[1].usage.input == 1000  # counted, unpriced
+
+
+def test_a_reasoning_count_that_shrinks_is_no_restart() -> None:
+    """Reasoning is inside output: a running total whose reasoning falls while the rest grows bills the call."""
+    _, calls = read([meta(), turn("gpt-5.4"), tokens(1000, 0, 100, 50), tokens(2000, 0, 200, 40)])
+    assert [(c.event_id, c.usage.input, c.usage.output) for c in calls] == [
+        (f"codex:{SESSION}:1100", 1000, 100), (f"codex:{SESSION}:2200", 1000, 100)]
 
 
 def test_ultrafast_is_read_and_priced_at_three_times_standard_on_gpt_6_2() -> None:

@@ -46,9 +46,11 @@ checkpoint carries a ``token_count`` with another thread's running total. A ``co
 ``latest_token_usage_record`` is a snapshot, never billed.
 
 Service tier: ``event_msg`` ``thread_settings_applied`` (Codex 0.149+) carries
-``thread_settings.service_tier`` (absent, ``default``: standard; ``priority``, or ``fast``, which
-Codex sends as ``priority``; ``ultrafast``; ``flex``) and ``thread_settings.model``; the last one before a call
-is in force for it. Older rollouts do not say (their calls are priced standard).
+``thread_settings.service_tier`` (absent, ``default``: standard; ``priority`` or ``fast``, OpenAI's
+two names for one tier, kept as written; ``ultrafast``; ``flex``) and ``thread_settings.model``; the
+last one before a call is in force for it. One that is no variant name is a bad field, and the calls
+after it are counted unpriced (:data:`~costpanel.variants.UNREADABLE`), never at the tier before.
+Older rollouts do not say (their calls are priced standard).
 
 Model: the last ``turn_context.model`` (or ``thread_settings.model``) before a call; a
 ``token_count`` whose ``info.latest_response_model`` names the model the response came from
@@ -71,7 +73,7 @@ from typing import Any
 import orjson
 
 from ..usage import Usage
-from ..variants import canonical_variant
+from ..variants import UNREADABLE, canonical_variant
 from ._fields import BadField, Fields, clip_path, count
 from .logs import (
     BAD_FIELD,
@@ -98,9 +100,6 @@ SUFFIX = ".jsonl"
 FOLDERS = ("sessions", "archived_sessions")
 RUNNING_TOTAL = "running total"  # a token_count of a file whose records bill its calls (each response once)
 COPIED = "copied from its parent"  # a record below subagent_history_start_ordinal: the parent's, billed there
-# Codex's service_tier values -> the catalog's variant names (Codex sends a configured "fast" as "priority").
-_TIERS = {"priority": "priority", "fast": "priority", "flex": "flex", "default": None, "standard": None,
-          "auto": None}
 # Only lines naming token_count, turn_context or session_meta are parsed; the rest (messages,
 # tool calls, reasoning: most of the bytes) are counted as billing nothing on a byte search.
 _UUID = re.compile(r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")
@@ -318,12 +317,13 @@ class Reader:
         if tier is None:
             self.variant = None
         elif type(tier) is not str:
+            self.variant = UNREADABLE  # the calls from here on: counted, unpriced, never at the tier before
             raise BadField(f"thread_settings.service_tier must be a string, got {type(tier).__name__} {tier!r}")
         else:
-            known = tier.strip().lower()
-            try:  # a tier the catalog does not know is passed on: the call is unpriced, never standard
-                self.variant = _TIERS[known] if known in _TIERS else canonical_variant(tier)
+            try:  # as Codex says it (fast is OpenAI's priority: the catalog prices both alike); a tier
+                self.variant = canonical_variant(tier)  # the catalog does not know leaves the call unpriced
             except ValueError as exc:
+                self.variant = UNREADABLE
                 raise BadField(f"thread_settings.service_tier: {exc}") from None
         model = settings.get("model")
         if model is not None:
@@ -395,7 +395,8 @@ class Reader:
             return self._previous_call or NO_USAGE
         restarts = self._restarts.get(self.session, 0)
         delta: Total = total if previous is None else tuple(map(sub, total, previous))  # type: ignore[assignment]
-        if min(delta) < 0:
+        # Reasoning is inside output, never billed apart: a reasoning count that shrinks is no restart.
+        if min(delta[0], delta[1], delta[2], delta[3], delta[5]) < 0:
             # The total went down (the session's count started over): never a negative call. If
             # the line's last call is the whole new total, that call is the first of the new count.
             restarts += 1
