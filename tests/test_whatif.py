@@ -150,6 +150,18 @@ def test_an_unpriced_actual_row_states_the_what_if_and_no_difference(wi_catalog:
     assert w.by_model["mystery-model"].target == "wi-cached" and w.by_model["mystery-model"].actual_usd is None
 
 
+def test_notes_that_count_calls_say_the_sum_over_the_rows_they_merge(wi_catalog: Catalog) -> None:
+    t = CostTracker(wi_catalog, fallback=False)
+    for tier in ("Tier 1", "Tier 2", "Tier 2"):
+        t.record("mystery-model", Usage(1000, 10), tier=tier)
+        t.record("wi-actual", Usage(1000, 0), tier=tier)
+    w = t.snapshot().reprice("wi-cached")
+    assert w.total.actual_unpriced_calls == 3
+    assert "3 call(s) recorded unpriced: no actual cost to compare them with" in w.notes
+    assert "2 call(s) recorded unpriced: no actual cost to compare them with" in w.by_tier["Tier 2"].notes
+    assert sum(n.startswith("3 call(s) recorded unpriced") for n in w.notes) == 1  # once, summed
+
+
 def test_searches_are_priced_at_the_target_fee_or_left_unpriced_when_it_states_none(wi_catalog: Catalog) -> None:
     t = CostTracker(wi_catalog, fallback=False)
     t.record("wi-actual", Usage(1000, 0, web_search=2))  # $0.003 + 2 x $0.01 = $0.023

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
@@ -92,7 +93,7 @@ SAME_NOTE = "already on this model: cost unchanged"  # a pair's row (merge says 
 def merge(key: Any, rows: list[WhatIfRow], target: str | None) -> WhatIfRow:
     """Rows summed into one under ``key`` (notes and cache buckets once each, in order); a sum of
     which only some rows are already on their target says how many of its calls those are."""
-    notes = tuple(dict.fromkeys(n for r in rows for n in r.notes))
+    notes = _summed_notes(rows)
     same = [r for r in rows if SAME_NOTE in r.notes]
     if same and len(same) < len(rows):
         calls = sum(r.calls for r in same)
@@ -102,6 +103,22 @@ def merge(key: Any, rows: list[WhatIfRow], target: str | None) -> WhatIfRow:
     return WhatIfRow(key, target, sum(r.calls for r in rows), sum(r.actual_units for r in rows),
                      sum(r.actual_unpriced_calls for r in rows), sum(r.what_if_units for r in rows),
                      sum(r.what_if_unpriced_calls for r in rows), cache, any(r.approximate for r in rows), notes)
+
+
+_COUNTED = re.compile(r"([0-9][0-9,]*) (call\(s\) .+)")  # "3 call(s) recorded unpriced: …"
+
+
+def _summed_notes(rows: list[WhatIfRow]) -> tuple[str, ...]:
+    """The rows' notes once each, in order; those counting calls say the sum of the rows' counts."""
+    counts: dict[str, int] = {}
+    order: dict[str, None] = {}
+    for note in (n for r in rows for n in r.notes):
+        counted = _COUNTED.fullmatch(note)
+        text = note if counted is None else counted.group(2)
+        if counted is not None:
+            counts[text] = counts.get(text, 0) + int(counted.group(1).replace(",", ""))
+        order.setdefault(text, None)
+    return tuple(f"{counts[t]:,} {t}" if t in counts else t for t in order)
 
 
 def _common_target(rows: list[WhatIfRow]) -> str | None:
