@@ -82,6 +82,18 @@ def test_agent_and_tool_spans_carry_summed_usage_and_are_skipped(setup: Setup, o
     assert setup.processor.stats.skipped == {genai.SUMMARY: 1}
 
 
+@pytest.mark.parametrize("operation", ["invoke_agent", "execute_tool"])
+def test_a_summary_span_known_only_by_its_conventional_name_is_skipped_too(setup: Setup, operation: str) -> None:
+    def bare(**usage: int) -> dict[str, Any]:  # an instrumentation that sets no gen_ai.operation.name
+        return {k: v for k, v in chat(**usage).items() if k != "gen_ai.operation.name"}
+
+    setup.span(bare(input_tokens=5000, output_tokens=500), name=f"{operation} Planner")
+    setup.span(bare(input_tokens=100, output_tokens=10), name="chat gpt-4.1")
+    setup.span(chat(input_tokens=200, output_tokens=10), name=f"{operation} x")  # the attribute says chat
+    assert [e.usage.input for e in setup.events] == [100, 200]  # the attribute, when set, decides
+    assert setup.processor.stats.skipped == {genai.SUMMARY: 1}
+
+
 def test_other_operations_with_usage_are_model_calls(setup: Setup) -> None:
     setup.span(chat(input_tokens=2000, output_tokens=5) | {"gen_ai.operation.name": "text_completion"})
     setup.span(chat(input_tokens=3000) | {"gen_ai.operation.name": "embeddings"})
@@ -116,6 +128,8 @@ def test_cache_writes_under_either_name_are_5_minute_writes_inside_the_input(set
     [event] = setup.events
     assert event.usage == Usage(input=1000, cache_read=6000, cache_write=3000, output=200)
     assert event.cost_usd == usd((1000, "1"), (6000, "0.10"), (3000, "1.25"), (200, "5"))
+    assert event.approximate  # the conventions carry no TTL: priced as 5-minute writes, and said so
+    assert setup.processor.stats.approximate == 1 and setup.processor.tracker.snapshot().approximate_calls == 1
 
 
 def test_both_cache_write_names_must_agree(setup: Setup) -> None:

@@ -421,6 +421,13 @@ def test_a_gen_ai_span_is_recorded_with_its_trace_and_span_id(otlp: Running) -> 
     assert otlp.receiver.stats.approximate == 0
 
 
+def test_a_spans_cache_writes_are_priced_as_5_minute_writes_and_marked_approximate(otlp: Running) -> None:
+    otlp.client.traces(traces_request(gen_ai_span(chat(**{"gen_ai.usage.cache_creation.input_tokens": 200}))))
+    [event] = otlp.events
+    assert event.usage == Usage(input=400, cache_read=400, cache_write=200, output=100) and event.approximate
+    assert otlp.receiver.stats.approximate == 1
+
+
 def test_the_same_span_as_otlp_json_has_the_same_id_and_counts_once(otlp: Running) -> None:
     request = traces_request(gen_ai_span(chat()))
     reply = otlp.client.traces(request, as_json=True)

@@ -43,21 +43,21 @@ import msgspec
 import orjson
 
 from ..adapters import variant_of
-from ..variants import UNREADABLE
 from ..labels import MAX_LABEL, check_label, label_from
 from ..usage import BUCKETS, MAX_COUNT, Usage
+from ..variants import UNREADABLE
 from ._fields import BadField, iso_seconds
 from .logs import (
     API_ERROR,
     BAD_FIELD,
     BLANK,
-    Examples,
     LINES,
-    LogCall,
     MALFORMED,
     NO_MODEL,
     NO_USAGE,
     SYNTHETIC,
+    Examples,
+    LogCall,
     Skips,
     home,
     not_json,

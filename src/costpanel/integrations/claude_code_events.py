@@ -31,7 +31,7 @@ from typing import Any
 
 from ..adapters import from_anthropic
 from ._fields import iso_seconds
-from .genai import GenAiCall, NotACall, count, text
+from .genai import GenAiCall, NotACall, cache_ttl_unknown, count, text
 from .logs import NO_MODEL, NO_USAGE
 
 API_REQUEST_NAMES = frozenset(("claude_code.api_request", "api_request"))
@@ -96,6 +96,4 @@ def call_from_api_request(attributes: Mapping[str, Any], *, time_ns: int = 0, ob
     )
 
 
-def approximate(call: GenAiCall) -> bool:
-    """Priced on an assumption: cache writes of unknown TTL taken as 5-minute writes."""
-    return call.usage.cache_write > 0
+approximate = cache_ttl_unknown  # its cache writes carry no 5-minute/1-hour split

@@ -162,7 +162,10 @@ def call_from_span(attributes: Mapping[str, Any], *, trace_id: int, span_id: int
     and TypeError/ValueError (naming the attribute and value) for one whose attributes cannot be billed."""
     if name.startswith("claude_code."):
         raise NotACall(CLAUDE_CODE_SPAN)
-    if attributes.get("gen_ai.operation.name") in SUMMARY_OPERATIONS:
+    operation = attributes.get("gen_ai.operation.name")
+    # The conventions name these spans "invoke_agent {agent}" / "execute_tool {tool}": an
+    # instrumentation that sets the name and not the attribute is not counted twice either.
+    if operation in SUMMARY_OPERATIONS or (operation is None and name.split(" ", 1)[0] in SUMMARY_OPERATIONS):
         raise NotACall(SUMMARY)
     if not any(attributes.get(key) is not None for key in _USAGE_KEYS):
         raise NotACall(NO_USAGE)
@@ -199,6 +202,12 @@ def tier_of(attributes: Mapping[str, Any], key: str, resource: Mapping[str, Any]
     except (TypeError, ValueError) as error:
         return DEFAULT_TIER, f"{key} ignored ({error}); counted under tier {DEFAULT_TIER!r}"
     return tier, None
+
+
+def cache_ttl_unknown(call: GenAiCall) -> bool:
+    """Priced on an assumption: cache writes whose TTL the source does not say (OTLP's GenAI
+    conventions, Claude Code's events) taken as 5-minute writes. Marked approximate everywhere."""
+    return call.usage.cache_write > 0
 
 
 def record_call(tracker: CostTracker, call: GenAiCall, source: str = SOURCE, approximate: bool = False) -> Event:

@@ -28,6 +28,7 @@ from .genai import (
     Counters,
     FeedStats,
     NotACall,
+    cache_ttl_unknown,
     call_from_span,
     record_call,
 )
@@ -62,7 +63,8 @@ class CostpanelSpanProcessor(SpanProcessor):
                                   end_ns=span.end_time, name=span.name or "",
                                   resource=span.resource.attributes if span.resource else None,
                                   tier_attribute=self.tier_attribute)
-            self._counts.recorded(record_call(self.tracker, call))
+            estimated = cache_ttl_unknown(call)
+            self._counts.recorded(record_call(self.tracker, call, approximate=estimated), estimated)
         except NotACall as skip:
             self._counts.skipped(skip.reason)
         except (TypeError, ValueError) as error:

@@ -63,6 +63,7 @@ from .genai import (
     FeedStats,
     GenAiCall,
     NotACall,
+    cache_ttl_unknown,
     call_from_span,
     record_call,
 )
@@ -277,7 +278,8 @@ class OtlpReceiver:
             resource = attributes_of(resource_spans.resource.attributes)
             for scope_spans in resource_spans.scope_spans:
                 for span in scope_spans.spans:
-                    self._one(span.name, partial(self._span_call, span, resource), refused=refused)
+                    self._one(span.name, partial(self._span_call, span, resource), cache_ttl_unknown,
+                              refused=refused)
 
     @staticmethod
     def _span_call(span: Any, resource: Mapping[str, Any]) -> GenAiCall:
