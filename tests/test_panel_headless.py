@@ -252,6 +252,16 @@ def test_export_buttons_write_the_current_view(panel: CostPanel, tracker: CostTr
     assert "acme-local-7b" in csv_path.read_text()
     assert str(csv_path) in panel.notices[-2]
 
+    # a saved export reads in the text colour; a failure among the notices turns them to the warning one
+    def colour() -> tuple[int, ...]:  # Dear PyGui keeps colours as float32 fractions of 255
+        return tuple(round(c * 255) for c in dpg.get_item_configuration(panel.widgets.alert_text)["color"][:3])
+
+    assert panel.notices_ok() and colour() == panel._palette.text
+    panel.export_dir = tmp_path / "a-file"
+    panel.export_dir.write_text("")  # a folder that cannot be made: the export fails
+    assert panel.export("csv") is None and panel.notices[-1].startswith("Export failed")
+    assert not panel.notices_ok() and colour() == panel._palette.notice
+
 
 def test_rows_refresh_at_most_at_the_table_rate_but_never_stay_stale(catalog, clock: Clock) -> None:
     tracker = CostTracker(catalog)  # the panel's intervals run on the test's clock: no sleeping, no race

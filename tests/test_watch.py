@@ -149,7 +149,7 @@ def test_a_watched_file_is_followed_alone_in_its_folder(tmp_path: Path) -> None:
         append(f, event(4))
         wait_for(lambda: tracker.snapshot().calls == 2)
         assert set(watcher.tail.files) == {f}
-        assert watcher.stats().line().startswith("1 file watched · 1 file · 2 calls")
+        assert watcher.stats().line().startswith("1 file watched · 2 calls")
     finally:
         watcher.stop()
 
@@ -327,7 +327,7 @@ def test_stats_line_names_every_reason_most_frequent_first() -> None:
     assert WatchStats(folders=1, files=3, calls=2, replaced=0, duplicates=0, lines=2, skipped={}, missing=(),
                       files_named=1).line() == "1 folder and 1 file watched · 3 files · 2 calls"
     assert WatchStats(folders=0, files=2, calls=0, replaced=0, duplicates=0, lines=0, skipped={}, missing=(),
-                      files_named=2).line() == "2 files watched · 2 files · 0 calls"
+                      files_named=2).line() == "2 files watched · 0 calls"
     # the OTLP receiver's own counts: calls (duplicates left out), skipped by reason, requests refused
     from costpanel.integrations.genai import FeedStats
 
@@ -366,7 +366,7 @@ def test_headless_with_a_pipe_prints_summary_lines_and_stores_the_calls(tmp_path
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert 1 <= len(lines) <= 3
-    assert all(" · 1 call · 1,011 tokens · sources: 1 file watched · 1 file · skipped 1 line (before today 1)"
+    assert all(" · 1 call · 1,011 tokens · sources: 1 file watched · skipped 1 line (before today 1)"
                in line for line in lines), lines
     assert ledger_calls(db) == {"call-1": (1001, 10, cost_of(Usage(input=1001, output=10)))}
 
@@ -755,6 +755,38 @@ def test_reset_zeroes_the_session_and_every_filter_view(watched_panel) -> None:
     assert all(watcher.views.get(n).snapshot().calls == 0 for n in watcher.views.names())
     assert _tiers(panel) == []
 
+
+
+def test_the_show_filter_is_as_wide_as_its_longest_choice_up_to_a_limit(watched_panel) -> None:
+    import dearpygui.dearpygui as dpg
+
+    from costpanel.gui import panel as panel_module
+
+    panel, watcher, tracker, logs = watched_panel
+    long_name = "/home/me/work/a-project-with-a-rather-long-folder-name/and-a-subfolder"
+    with (logs / "a.jsonl").open("a", encoding="utf-8") as f:
+        f.write(event(9, project=long_name))
+    watcher.catch_up()
+    panel.update()
+    choice = f"costpanel / {long_name}"
+    assert choice in panel.feed.choices()  # type: ignore[attr-defined]
+    width = dpg.get_item_configuration(panel.widgets.source_filter)["width"]
+    assert width >= panel._ui_metrics.width(choice, panel._style.font) > panel_module.FILTER_MIN_PX
+    with (logs / "a.jsonl").open("a", encoding="utf-8") as f:
+        f.write(event(10, project="/" + "W" * 100))
+    watcher.catch_up()
+    panel._apply_sources()  # (update() refreshes the Sources line twice a second at most)
+    assert dpg.get_item_configuration(panel.widgets.source_filter)["width"] == panel_module.FILTER_MAX_PX
+
+
+def test_history_of_a_watch_without_a_ledger_names_the_flag(watched_panel) -> None:
+    import dearpygui.dearpygui as dpg
+
+    panel, watcher, tracker, logs = watched_panel
+    assert tracker.ledger is None
+    panel.refresh_history()
+    assert dpg.get_value(panel.widgets.history.summary) == \
+        "No ledger: this watch runs with --no-ledger, so it keeps no history."
 
 
 def test_after_reset_the_sources_line_counts_calls_and_skipped_lines_from_then_on(watched_panel) -> None:

@@ -38,6 +38,7 @@ from .whatif_pane import WhatIfPane
 
 CLOCK_REFRESH_S = 1.0  # elapsed time and burn rate move even when no call arrives
 TABLE_REFRESH_S = 1 / 15  # rows: faster than anyone reads, slower than the frame rate
+FILTER_MIN_PX, FILTER_MAX_PX = 260, 720  # the Show filter's width at 100 %: its least, and its most
 DETAIL_REFRESH_S = 0.5  # tooltips (hidden until hovered) and the chart, the costliest widget to feed
 RESET_DIALOG_PX = 460  # the Reset dialog's width at 100 % (its text wraps within it)
 HISTORY_REFRESH_S = 5.0  # the ledger only changes a few times a second; history is not live-critical
@@ -108,6 +109,7 @@ class CostPanel:
         self.view: PanelView | None = None
         self.snapshot: Snapshot | None = None
         self.notices: list[str] = []
+        self._ok_notices: set[str] = set()  # notices that report something done, not a problem
         self._notice_about: dict[str, str] = {}  # what a notice is about (a guard) -> the notice shown for it
         self.set_value_calls = 0  # cells actually written: a bench/test figure
         self.settings_error: str | None = None  # why the settings could not be saved at the end, if so
@@ -316,9 +318,15 @@ class CostPanel:
         if choices != self._choices:
             self._choices = choices
             self._choice_names = {self.glyphs(name): name for name in choices}  # what is shown -> the name
-            self._cell_font(w.source_filter, "".join(self._choice_names))
             dpg.configure_item(w.source_filter, items=list(self._choice_names))
             self._set(w.source_filter, self.glyphs(self.shown))
+        # As wide as its longest choice (a project path), up to a limit: a chosen name is never cut
+        # where the list shows it whole. At the scale's font size, so again after a scale change.
+        font = self._cell_font(w.source_filter, "".join(self._choice_names))
+        st = self._style
+        widest = max((font.width(n, st.font) for n in self._choice_names), default=0.0)
+        self._configure(w.source_filter, width=int(min(max(FILTER_MIN_PX * st.scale, widest + 3 * st.font),
+                                                        FILTER_MAX_PX * st.scale)))
 
     def _history_summary(self) -> str:
         """History's summary line; with the filter on one source or project, it says History is the
@@ -514,9 +522,12 @@ class CostPanel:
         self._geometry_key = None  # the chart starts a row lower (or higher): measured again next frame
 
     # -- actions (run on the main thread: callbacks are queued and run by the loop) ------------------
-    def notify(self, message: str, about: str | None = None) -> None:
+    def notify(self, message: str, about: str | None = None, *, ok: bool = False) -> None:
         """Show ``message`` (the last four stay, dismissible); one ``about`` the same thing as an
-        earlier notice (a guard) takes its place instead of stacking under it."""
+        earlier notice (a guard) takes its place instead of stacking under it. ``ok``: it reports
+        something done (an export saved): shown in the text colour unless a warning is on screen."""
+        if ok:
+            self._ok_notices.add(message)
         w = self.widgets
         if about is not None:
             self._notice_about = {k: v for k, v in self._notice_about.items() if v in self.notices}
@@ -525,9 +536,19 @@ class CostPanel:
                 self.notices.remove(old)
             self._notice_about[about] = message
         self.notices = [*self.notices[-3:], message]
+        self._ok_notices &= set(self.notices)
         if w is not None:
             self._set(w.alert_text, "\n".join(self.notices))
+            self._paint_notices()
             self._configure(w.alert_group, show=True)
+
+    def notices_ok(self) -> bool:
+        """Whether every notice on screen reports something done (none is a failure or a guard)."""
+        return all(n in self._ok_notices for n in self.notices)
+
+    def _paint_notices(self) -> None:
+        colour = self._palette.text if self.notices_ok() else self._palette.notice
+        dpg.configure_item(self.widgets.alert_text, color=(*colour, 255))  # type: ignore[union-attr]
 
     def _apply_crossings(self) -> None:
         """A guard's new crossing becomes a notice (dismissible; the Guards tab keeps them all): its
@@ -578,7 +599,7 @@ class CostPanel:
             self.notify(f"Export failed: {exc}")
             return None
         only = "" if self.shown == ALL_SOURCES else f" ({self.glyphs(self.shown)} only)"
-        self.notify(f"Saved {fmt.upper()}{only}: {path}")
+        self.notify(f"Saved {fmt.upper()}{only}: {path}", ok=True)
         return path
 
     def set_budget(self, text: str) -> None:
@@ -661,7 +682,7 @@ class CostPanel:
         muted = (*self._palette.muted, 255)
         for tag in (self.tags("label", "tiers"), self.tags("label", "models"), self.tags("header", "burn", "label")):
             dpg.configure_item(tag, color=muted)
-        dpg.configure_item(self.widgets.alert_text, color=(*self._palette.notice, 255))
+        self._paint_notices()
 
     def on_sort(self, table: str, sort_specs: object) -> None:
         """Dear PyGui reports [[column id, direction]]; rows are ordered by the view model."""
@@ -707,7 +728,9 @@ class CostPanel:
         h = w.history
         ledger = self.tracker.ledger
         if ledger is None:
-            self._set(h.summary, "No ledger: history needs CostTracker(ledger=True) (costpanel demo keeps one).")
+            self._set(h.summary, "No ledger: this watch runs with --no-ledger, so it keeps no history."
+                      if self.feed is not None else
+                      "No ledger: history needs CostTracker(ledger=True) (costpanel demo keeps one).")
             return
         try:
             if self._history_conn is None:
@@ -793,7 +816,7 @@ class CostPanel:
         except OSError as exc:
             self.notify(f"Export failed: {exc}")
             return None
-        self.notify(f"Saved {fmt.upper()}: {path}")
+        self.notify(f"Saved {fmt.upper()}: {path}", ok=True)
         return path
 
     def on_input(self, *_: object) -> None:

@@ -113,7 +113,9 @@ class WatchStats:
                 else []
             if self.files_named:
                 watched.append(f"{self.files_named:,} file{'s' * (self.files_named != 1)}")
-            parts = [f"{' and '.join(watched)} watched", f"{self.files:,} file{'s' * (self.files != 1)}"]
+            parts = [f"{' and '.join(watched)} watched"]
+            if self.folders or self.files != self.files_named:  # "2 files watched · 2 files" says it twice
+                parts.append(f"{self.files:,} file{'s' * (self.files != 1)}")
         if calls:  # (left out where the same count is said just before)
             parts.append(f"{self.calls:,} call{'s' * (self.calls != 1)}{since}")
         skipped = sum(self.skipped.values())
