@@ -335,7 +335,7 @@ def test_stats_line_names_every_reason_most_frequent_first() -> None:
                      skipped={"session read from its logs": 2, "no model": 1}, approximate=2, rejected={413: 1})
     assert WatchStats(folders=1, files=0, calls=0, replaced=0, duplicates=0, lines=0, skipped={}, missing=(),
                       otlp=otlp).line() == (
-        "1 folder watched · 0 files · 0 calls · OTLP: 5 calls (2 approximate), skipped 3 (session read from its "
+        "1 folder watched · 0 files · 0 calls from logs · OTLP: 5 calls (2 approximate), skipped 3 (session read from its "
         "logs 2, no model 1), 1 request refused (413 1)")
 
 

@@ -116,8 +116,9 @@ class WatchStats:
             parts = [f"{' and '.join(watched)} watched"]
             if self.folders or self.files != self.files_named:  # "2 files watched · 2 files" says it twice
                 parts.append(f"{self.files:,} file{'s' * (self.files != 1)}")
-        if calls:  # (left out where the same count is said just before)
-            parts.append(f"{self.calls:,} call{'s' * (self.calls != 1)}{since}")
+        if calls:  # (left out where the same count is said just before); beside OTLP's: the logs' own
+            parts.append(f"{self.calls:,} call{'s' * (self.calls != 1)}{' from logs' if self.otlp is not None else ''}"
+                         f"{since}")
         skipped = sum(self.skipped.values())
         if skipped:
             parts.append(f"skipped {skipped:,} line{'s' * (skipped != 1)} ({_reasons(self.skipped)})")
