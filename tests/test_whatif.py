@@ -177,12 +177,27 @@ def test_searches_are_priced_at_the_target_fee_or_left_unpriced_when_it_states_n
 def test_a_target_with_long_context_cliffs_is_approximate_from_sums(session: CostTracker) -> None:
     w = session.snapshot().reprice({"Tier 2": "wi-cliff"})
     t2 = w.by_tier["Tier 2"]
-    # Tier 2's call had 2,000 prompt tokens (above 1,000): per call it costs $0.005 on wi-cliff, but the
-    # snapshot keeps sums, so its base rates apply: 2,000 x $1 + 100 x $5 = $0.0025 (a lower bound)
-    assert t2.what_if_usd == Decimal("0.0025") and t2.approximate and w.approximate
+    # Tier 2's one call had 2,000 prompt tokens (above 1,000): its sums are that call, billed at its
+    # tier exactly: 2,000 x $2 + 100 x $10 = $0.005
+    assert t2.what_if_usd == Decimal("0.005") and not t2.approximate and not w.approximate
+    # two calls of 600 prompt tokens each: neither crossed, but their sum (1,200) cannot tell: the base
+    # rates (1,200 x $1 + 200 x $5 = $0.0022) are a lower bound, and said so
+    session.record("wi-actual", Usage(600, 100), tier="Tier 3")
+    session.record("wi-actual", Usage(600, 100), tier="Tier 3")
+    w = session.snapshot().reprice({"Tier 3": "wi-cliff"})
+    t3 = w.by_tier["Tier 3"]
+    assert t3.what_if_usd == Decimal("0.0022") and t3.approximate and w.approximate
     assert not w.by_tier["Tier 1"].approximate
-    assert any("above 1,000 prompt tokens" in n for n in t2.notes)
+    assert any("above 1,000 prompt tokens" in n for n in t3.notes)
     assert not session.snapshot().reprice("wi-cached").approximate
+
+
+def test_sums_at_or_under_the_first_cliff_are_exact(wi_catalog: Catalog) -> None:
+    t = CostTracker(wi_catalog, fallback=False)
+    for _ in range(2):
+        t.record("wi-actual", Usage(500, 100), tier="Tier 1")  # 1,000 prompt tokens in all: not above 1,000
+    w = t.snapshot().reprice("wi-cliff")
+    assert w.total_usd == Decimal("0.002") and not w.approximate and not w.notes  # 1,000 x $1 + 200 x $5
 
 
 def test_the_issue_example_tier_4_on_haiku_others_unchanged(catalog: Catalog) -> None:
@@ -194,7 +209,7 @@ def test_the_issue_example_tier_4_on_haiku_others_unchanged(catalog: Catalog) ->
     assert w.by_tier["Tier 4"].what_if_usd == Decimal("0.002")  # $0.10 and $0.50 per 1M
     assert w.total_usd == Decimal("0.042") and w.difference_usd == Decimal("-0.038")
     assert w.difference_pct == Decimal("-47.50")
-    assert w.approximate  # Haiku 5.5 bills a whole request above 100,000 prompt tokens at 5x
+    assert not w.approximate  # 10,000 prompt tokens: no call can pass Haiku 5.5's 100,000 cliff
 
 
 def test_the_same_model_costs_what_it_cost_and_unseen_tiers_are_noted(session: CostTracker) -> None:

@@ -116,6 +116,8 @@ def test_the_view_lines_state_money_difference_and_percent_as_text(wi_catalog: C
     assert tier2[:7] == ("Tier 2", "wi-cached", "1", "unpriced", "$0.012", "—", "—")
     assert total[:7] == ("Total", "mixed", "2", "$0.011 +?", "$0.020", "—", "—")
     assert [ln.label for ln in model_lines(w)] == ["Tier 1 · wi-actual", "Tier 2 · mystery-model"]
+    assert tier_lines(t.snapshot().reprice({"Tier 1": "wi-cliff"}))[0].flags == ""  # one call: exact at its tier
+    t.record("wi-actual", Usage(1000, 200), tier="Tier 1")  # two calls, 8,000 prompt tokens: which crossed?
     assert tier_lines(t.snapshot().reprice({"Tier 1": "wi-cliff"}))[0].flags == "≈"
 
 

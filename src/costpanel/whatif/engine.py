@@ -76,7 +76,12 @@ def _for_sums(period: Period, item: Item) -> tuple[Period, Usage, tuple[str, ...
     search fee charged once per request (each search counts, at most one per call)."""
     why: tuple[str, ...] = ()
     if period.tiers:
-        why = ("cliff",)
+        # No call's prompt is above its cell's sum: a sum at or under the first cliff is exact at the
+        # base rates, and a single call's sum is that call (billed at its own tier, exactly).
+        if item.calls == 1:
+            period = period._replace(base=rates_for(period, item.usage))
+        elif item.usage.prompt_tokens > period.tiers[0][0]:
+            why = ("cliff",)
         period = period._replace(tiers=())
     usage = item.usage
     if period.search_once and usage[_WEB_SEARCH]:
