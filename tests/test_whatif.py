@@ -414,3 +414,30 @@ def test_a_sum_of_which_only_some_calls_are_already_on_the_target_says_how_many(
     assert w.by_tier["Tier 1"].notes[0] == "1 of its calls already on their target model: their cost unchanged"
     assert "already on this model: cost unchanged" not in w.notes
     assert "2 of its calls already on their target model: their cost unchanged" in w.notes
+
+
+def test_sums_holding_variant_calls_say_so_and_are_approximate(catalog: Catalog, tmp_path: Path) -> None:
+    """A snapshot's sums keep no split by variant: repriced at the target's standard rates, and said so."""
+    t = CostTracker(catalog, ledger=tmp_path / "l.db", fallback=False)
+    t.record("gpt-6.2-sol", Usage(10_000, 1_000), tier="Tier 2", variant="fast")
+    t.record("gpt-6.2-sol", Usage(10_000, 1_000), tier="Tier 2")
+    t.record("gpt-6.2-sol", Usage(10_000, 1_000), tier="Tier 1")
+    with t.attempt("Tier 3") as attempt:  # a committed attempt's variant counts too
+        attempt.record("gpt-6.2-sol", Usage(1_000, 100), variant="batch")
+    snap = t.snapshot()
+    assert dict(snap._variants) == {("Tier 2", "gpt-6.2-sol"): ("fast",), ("Tier 3", "gpt-6.2-sol"): ("batch",)}
+    w = snap.reprice("claude-opus-5")
+    t2, t1 = w.by_tier["Tier 2"], w.by_tier["Tier 1"]
+    assert t2.approximate and not t1.approximate and w.approximate
+    assert any("calls billed under 'fast' are in these sums, priced at claude-opus-5's standard rates" in n
+               for n in t2.notes)
+    # 20,000 x $5 + 2,000 x $25 per 1M at standard rates, the fast call included
+    assert t2.what_if_usd == Decimal("0.15")
+    t.close()
+    resumed = CostTracker(catalog, ledger=tmp_path / "l.db", resume=True, fallback=False)
+    try:
+        assert dict(resumed.snapshot()._variants) == dict(snap._variants)  # read back from the ledger
+        resumed.reset()
+        assert dict(resumed.snapshot()._variants) == {}
+    finally:
+        resumed.close()

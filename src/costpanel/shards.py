@@ -37,7 +37,7 @@ def new_session_id() -> str:
 class Shard:
     """Cells written by one thread only."""
 
-    __slots__ = ("session", "cells", "writes", "thread", "guard_units", "guard_limit")
+    __slots__ = ("session", "cells", "writes", "thread", "guard_units", "guard_limit", "variants_said")
 
     def __init__(self, session: SessionState, thread: threading.Thread | None) -> None:
         self.session = session
@@ -48,6 +48,7 @@ class Shard:
         # which record() asks the guards to settle (0: at its first call, so they learn the shard).
         self.guard_units = 0
         self.guard_limit = 0
+        self.variants_said: set[tuple[TierModel, str]] = set()  # (pair, variant) put in the session's ``variants``
 
 
 def merge_cells(parts: list[dict[TierModel, Cell]]) -> dict[TierModel, Cell]:
@@ -93,6 +94,7 @@ class SessionState:
         self.approximate_calls = 0
         self.first_ts: float | None = None  # the session's earliest call (rates are measured from it)
         self.unpriced_variants: dict[str, set[str]] = {}  # model -> variants it has no price for (called so)
+        self.variants: dict[TierModel, set[str]] = {}  # (tier, model key) -> variants its calls were billed under
         self.pending_units = 0
         # Series: calls timed "now" are placed lazily. A tier's cost since the last roll is the
         # difference between its cells and what the rings already hold (``placed``), and it all

@@ -160,6 +160,8 @@ class Snapshot:
     _roll_sec: int | None  # the second the unplaced remainder belongs to
     _catalog: Catalog | None = None  # the tracker's catalog (a reference, for reprice); None: load it
     _unpriced_variants: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # model -> variants without a price
+    # (tier, model key) -> the price variants its calls were billed under (their sums hold no split)
+    _variants: Mapping[TierModel, tuple[str, ...]] = MappingProxyType({})
     first_call_at: dt.datetime | None = None  # the session's earliest call (None: none yet)
 
     def __init__(self, **fields: object) -> None:
@@ -276,7 +278,7 @@ class Snapshot:
             from .pricing import load_catalog
 
             catalog = load_catalog()
-        return reprice(items_of_cells(self._cells), make_plan(catalog, target), exact=False)
+        return reprice(items_of_cells(self._cells, self._variants), make_plan(catalog, target), exact=False)
 
     # -- discarded fallback attempts --------------------------------------------------------------
     @cached_property

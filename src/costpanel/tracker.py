@@ -567,6 +567,8 @@ class CostTracker:
             cells[pair] = (calls + 1, c_uncached + uncached, c_read + cache_read, c_write + cache_write,
                            c_write_1h + cache_write_1h, c_output + output, c_requests + requests,
                            c_search + web_search, c_cost + cost, c_unpriced)
+        if variant is not None and (pair, variant) not in shard.variants_said:  # once per thread, pair, variant
+            self._note_variant(state, shard, pair, variant)
         shard.writes += 1
 
         if approximate:
@@ -643,6 +645,12 @@ class CostTracker:
                 return True
         return False
 
+    def _note_variant(self, state: SessionState, shard: Shard, pair: tuple[str, str], variant: str) -> None:
+        """The session's sums of ``pair`` now hold calls billed under ``variant`` (what if says so)."""
+        shard.variants_said.add((pair, variant))
+        with self._lock:
+            state.variants.setdefault(pair, set()).add(variant)
+
     def _replace(self, state: SessionState, earlier: Counted, event: Event, pair: tuple[str, str],
                  entry: ModelEntry | None, timed: bool) -> Event:
         """Count ``event`` in place of the call ``earlier`` counted under the same id: the earlier
@@ -659,6 +667,8 @@ class CostTracker:
         cells[old_pair] = (cell[0] - 1, *map(sub, cell[1:-2], old_usage), cell[-2] - (old_cost or 0),
                            cell[-1] - (old_cost is None))
         cells[pair] = add_to_cell(cells.get(pair, ZERO_CELL), event.usage, event.cost_units)
+        if event.variant is not None and (pair, event.variant) not in shard.variants_said:
+            self._note_variant(state, shard, pair, event.variant)
         shard.writes += 1
         guards = self._guards
         if guards is not None:
@@ -749,6 +759,7 @@ class CostTracker:
             approximate_calls = state.approximate_calls
             first_ts = state.first_ts
             unpriced_variants = {m: tuple(sorted(v)) for m, v in state.unpriced_variants.items()}
+            variants = {pair: tuple(sorted(v)) for pair, v in state.variants.items()}
         from .shards import drop_empty, merge_cells
 
         now_wall, now_mono = time.time(), time.monotonic()
@@ -771,6 +782,7 @@ class CostTracker:
             _roll_sec=roll_sec,
             _catalog=self.catalog,
             _unpriced_variants=MappingProxyType(unpriced_variants),
+            _variants=MappingProxyType(variants),
             first_call_at=None if first_ts is None else dt.datetime.fromtimestamp(first_ts, dt.timezone.utc),
         )
 
@@ -943,6 +955,8 @@ class CostTracker:
                     # a reset since this thread's shard was made: the session's retired shard takes it
                     cells = shard.cells if shard is not None and shard.session is state else state.retired.cells
                     cells[pair] = add_to_cell(cells.get(pair, ZERO_CELL), h.usage, h.cost)
+                    if h.variant is not None:  # (under the lock already)
+                        state.variants.setdefault(pair, set()).add(h.variant)
                     state.place(tier, h.ts, h.cost or 0, h.usage.total_tokens)
                     if event_id is not None and state.seen_ids.get(event_id) == HELD:
                         state.seen_ids[event_id] = (pair, h.usage, h.cost, h.ts)  # now a later final may replace it

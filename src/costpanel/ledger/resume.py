@@ -69,6 +69,11 @@ def restore_from(read: Read, series_seconds: int, session: str | None = None) ->
                           "WHERE d.session = ? AND c.committed = 1", (session_id,))[0][0]
     state.approximate_calls = read("SELECT COUNT(*) FROM calls AS c JOIN dims AS d ON d.id = c.dim "
                                    "WHERE d.session = ? AND d.approximate = 1 AND c.committed = 1", (session_id,))[0][0]
+    # The variants the session's sums hold (a what-if from them says so): its dims say, not each call.
+    for tier, key, variant in read("SELECT DISTINCT d.tier, d.model_key, d.variant FROM dims AS d "
+                                   "WHERE d.session = ? AND d.variant != '' AND EXISTS (SELECT 1 FROM calls AS c "
+                                   "WHERE c.dim = d.id AND c.committed = 1)", (session_id,)):
+        state.variants.setdefault((tier, key), set()).add(variant)
     # What each id counted, so a call with more tokens under it still replaces it after a restart.
     # a caller's id another session's call holds is stored as "<id> (session <session>)": read back as <id>
     state.seen_ids = {own_id(event_id, session_id): ((tier, key), Usage(*usage), cost, ts)

@@ -126,7 +126,8 @@ def cheapest(snapshot: Snapshot, candidates: Candidates | Sequence[str] | None =
         from ..pricing import load_catalog
 
         catalog = load_catalog()
-    return cheapest_of(list(items_of_cells(snapshot._cells)), catalog, candidates, exact=False, per_tier=per_tier)
+    return cheapest_of(list(items_of_cells(snapshot._cells, snapshot._variants)), catalog, candidates, exact=False,
+                       per_tier=per_tier)
 
 
 def cheapest_in_ledger(conn: sqlite3.Connection, span: TimeRange, catalog: Catalog,

@@ -40,13 +40,17 @@ class Item(NamedTuple):
     variant: str | None = None  # the price variant it was billed under (calls from the ledger)
     prompt: int | None = None  # a group's: a prompt size in the same cliff class as each of its calls'
     searching: int | None = None  # a group's: how many of its calls searched
+    mixed: tuple[str, ...] = ()  # sums': the price variants some of their calls were billed under
 
 
-def items_of_cells(cells: Mapping[tuple[str, str], tuple[int, ...]]) -> Iterator[Item]:
-    """A snapshot's cells: the sums per (tier, model)."""
+def items_of_cells(cells: Mapping[tuple[str, str], tuple[int, ...]],
+                   variants: Mapping[tuple[str, str], tuple[str, ...]] | None = None) -> Iterator[Item]:
+    """A snapshot's cells: the sums per (tier, model), with the variants some of their calls had."""
+    variants = variants or {}
     for (tier, model), c in cells.items():
         if c[CALLS]:
-            yield Item(tier, model, c[CALLS], tuple.__new__(Usage, c[CALLS + 1:COST]), c[COST], c[UNPRICED])
+            yield Item(tier, model, c[CALLS], tuple.__new__(Usage, c[CALLS + 1:COST]), c[COST], c[UNPRICED],
+                       mixed=variants.get((tier, model), ()))
 
 
 def items_of_calls(rows: Iterable[CallRow]) -> Iterator[Item]:
@@ -97,7 +101,7 @@ class _Pair:
     """Running sums of one (tier, actual model) pair."""
 
     __slots__ = ("approximate", "calls", "actual", "actual_unpriced", "no_variant", "target", "unstated", "usage",
-                 "what_if", "what_if_unpriced", "same")
+                 "what_if", "what_if_unpriced", "same", "mixed")
 
     def __init__(self, target: Target | None, same: bool) -> None:
         self.target, self.same = target, same
@@ -106,6 +110,7 @@ class _Pair:
         self.approximate: set[str] = set()  # why sums could only estimate it: "cliff", "search"
         self.no_variant: dict[str, int] = {}  # variant the target lacks -> calls billed at its standard rates
         self.unstated: set[str] = set()  # buckets whose fee the target does not state
+        self.mixed: set[str] = set()  # variants inside the sums (a snapshot's): billed at standard rates
 
     def row(self, key: tuple[str, str]) -> WhatIfRow:
         t = self.target
@@ -129,7 +134,11 @@ class _Pair:
             notes.append(f"web searches: {t.id} states no web-search fee, so calls that searched are not priced")
         notes += [f"{n:,} call(s) under variant {v!r} priced at {t.id}'s standard rates (it has no {v!r} price)"
                   for v, n in sorted(self.no_variant.items())]
-        notes += [_approximate_note(t, why) for why in sorted(self.approximate)]
+        notes += [_approximate_note(t, why) for why in sorted(self.approximate - {"variant"})]
+        if self.mixed:
+            notes.append(f"calls billed under {', '.join(map(repr, sorted(self.mixed)))} are in these sums, priced at "
+                         f"{t.id}'s standard rates (the session keeps no split by variant): `costpanel whatif` "
+                         "reprices each call under its own variant")
         return WhatIfRow(key, t.id, self.calls, self.actual, self.actual_unpriced, self.what_if,
                          self.what_if_unpriced, cache, bool(self.approximate), tuple(notes))
 
@@ -179,6 +188,9 @@ def reprice(items: Iterable[Item], plan: Plan, *, exact: bool) -> WhatIf:
         else:
             period, usage, why = _for_sums(period, item)
             pair.approximate.update(why)
+            if item.mixed:  # some of these calls were batch / priority …: their sums are billed at standard
+                pair.approximate.add("variant")
+                pair.mixed.update(item.mixed)
         cost = cost_units(period, usage)
         if cost is None:
             pair.what_if_unpriced += item.calls
