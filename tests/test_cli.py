@@ -282,6 +282,9 @@ def test_price_without_token_counts_shows_the_models_rates() -> None:
     assert tiered[2] == "  a prompt above 272,000 tokens bills the whole call at: input $10.00 · cache read $1.00 · output $45.00"
     assert "one call's cost: costpanel price gpt-5.4 --variant priority --at 2026-11-01 --input N" in tiered[-2], tiered
     assert "bucket" in costpanel("price", "gpt-5.4", "--output", "1").stdout  # counts given: the table
+    # a 1-hour write the file states no price for (billed at the 5-minute rate) is not said apart
+    assert costpanel("price", "gpt-6.2-astra").stdout.splitlines()[1] == \
+        "  input $8.00 · cache read $0.40 · cache write (5 min) $10.00 · output $40.00"
     # the variants it may be billed at, under every name a provider reports (OpenAI's fast is priority)
     assert "  price variants: batch, fast, priority, ultrafast (--variant NAME shows one's rates)" in \
         costpanel("price", "gpt-6.2-astra").stdout.splitlines()

@@ -241,6 +241,12 @@ def test_budget_bar_levels_and_notices(panel: CostPanel, tracker: CostTracker) -
     panel.set_budget("-3")
     assert panel.budget == Decimal("1.00"), "a bad budget changes nothing"
     assert "-3" in panel.notices[-1]
+    panel.notify("Guard: session $1.00 reached", about="guard:session")
+    panel.set_budget("-3")
+    panel.set_budget("5.555")
+    assert len([n for n in panel.notices if n.startswith("Budget not changed")]) == 1  # the last refusal, once
+    panel.set_budget("2")
+    assert panel.budget == Decimal("2") and panel.notices == ["Guard: session $1.00 reached"]  # a guard's stays
 
 
 def test_export_buttons_write_the_current_view(panel: CostPanel, tracker: CostTracker, tmp_path) -> None:

@@ -74,10 +74,12 @@ def _counts_given(args: argparse.Namespace) -> bool:
 
 def _rates_text(rates: dict[str, Any]) -> str:
     """``input $2.50 · cache read $0.25 · output $15.00``: the token buckets with a price, per 1M; a
-    cache write billed as input (OpenAI's, Gemini's) is not said apart."""
+    cache write billed as input (OpenAI's, Gemini's), or a 1-hour write billed as a 5-minute one
+    (a price file that states none), is not said apart."""
     names = {b.name: b.label.lower() for b in REGISTRY if b.unit == "tokens"}
     shown = {k: v for k, v in rates.items() if k in names and v
-             and not (k.startswith("cache_write") and v == rates.get("input"))}
+             and not (k.startswith("cache_write") and v == rates.get("input"))
+             and not (k == "cache_write_1h" and v == rates.get("cache_write"))}  # a 1-hour write at the 5-minute rate
     return " · ".join(f"{names[k]} {_dollars(v)}" for k, v in shown.items())
 
 

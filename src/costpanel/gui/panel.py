@@ -606,13 +606,24 @@ class CostPanel:
         try:
             budget = parse_budget(text)
         except ValueError as exc:
-            self.notify(f"Budget not changed: {exc}")
+            self.notify(f"Budget not changed: {exc}", about="budget")  # the same mistake twice reads once
             return
         self.budget = budget
         self._remember(budget_usd=budget)
         self.budget_notice.rearm()
-        self.dismiss_alerts()  # earlier budget notices no longer apply
+        self._drop_notice("budget")  # an earlier refusal no longer applies; guards' and exports' notices stay
         self._dirty = True
+
+    def _drop_notice(self, about: str) -> None:
+        old = self._notice_about.pop(about, None)
+        if old is None or old not in self.notices:
+            return
+        self.notices.remove(old)
+        if not self.notices:
+            self.dismiss_alerts()
+        elif self.widgets is not None:
+            self._set(self.widgets.alert_text, "\n".join(self.notices))
+            self._paint_notices()
 
     def set_theme(self, name: str) -> None:
         if self.themes is None or name not in PALETTES:
