@@ -581,3 +581,53 @@ def test_a_variant_alias_bills_the_variant_it_names_and_only_where_the_model_off
     assert quote(catalog, "acme-small", usage, at, variant="speedy").cost_usd == Decimal(6)  # its own priority
     later = dt.datetime(2026, 7, 1, tzinfo=dt.timezone.utc)  # acme-big's second period offers no priority
     assert quote(catalog, "acme-big", usage, later, variant="speedy").cost_usd is None
+
+
+OPENAI_OVERRIDE = """
+provider = "openai"
+name = "OpenAI"
+sources = ["https://example.com/pricing"]
+checked = 2026-12-04
+
+[[models]]
+id = "gpt-6.3-sol"
+
+  [[models.prices]]
+  effective = 2026-12-04
+  source = "https://example.com/pricing"
+  input = 3
+  output = 15
+
+    [models.prices.variants.priority]
+    multiplier = 2
+
+[[models]]
+id = "gpt-6.3-terra"
+
+  [[models.prices]]
+  effective = 2026-12-04
+  source = "https://example.com/pricing"
+  input = 1
+  output = 5
+
+    [models.prices.variants.priority]
+    multiplier = 2
+
+    [models.prices.variants.fast]
+    multiplier = 3
+"""
+
+
+def test_an_override_files_models_take_their_providers_variant_aliases(tmp_path: Path) -> None:
+    """OpenAI's `fast` is its priority whichever file prices the model: a user's override for a
+    model released today bills a `fast` call at its priority price, as the bundled file's do."""
+    override = tmp_path / "mine.toml"
+    override.write_text(OPENAI_OVERRIDE, encoding="utf-8")
+    catalog = build_catalog(provider_paths(bundled_dir()), [override], bundled_dir())
+    usage = Usage(input=1_000_000, output=1_000_000)
+    at = dt.datetime(2026, 12, 5, tzinfo=dt.timezone.utc)
+    assert quote(catalog, "gpt-6.3-sol", usage, at, variant="fast").cost_usd == Decimal(36)  # 2 x ($3 + $15)
+    with pytest.raises(ValueError, match="so it names priority twice"):
+        quote(catalog, "gpt-6.3-sol", usage, at, variant="fast+priority")
+    # an override's own variant of the alias's name is its own price, not the alias
+    assert quote(catalog, "gpt-6.3-terra", usage, at, variant="fast").cost_usd == Decimal(18)  # 3 x ($1 + $5)

@@ -171,15 +171,20 @@ def _compile_period(p: PricePeriod, shared: Mapping[str, ProviderVariant] | None
     fees = {f: getattr(p, f) for f in FEE_FIELDS}
     variants = {name: _compile_variant(p, fees, v) for name, v in {**(shared or {}), **p.variants}.items()}
     for alias, name in (aliases or {}).items():
-        if name in variants:  # the one variant under both names; with_variant refuses it twice in a call
+        # the one variant under both names (with_variant refuses it twice in a call); an override
+        # file's own variant of the alias's name is its own price, and stays
+        if name in variants and alias not in variants:
             variants[alias] = variants[name] = variants[name]._replace(name=name)
     return Period(_ts(p.effective), compile_rates(dict(p)), _compile_tiers(p.tiers, fees), p.source, variants,
                   search_once=p.web_search_per == "request")
 
 
-def _entry(pf: ProviderFile, spec: ModelSpec, origin: str, raw: Mapping[str, Any], override: bool = False) -> ModelEntry:
+def _entry(pf: ProviderFile, spec: ModelSpec, origin: str, raw: Mapping[str, Any], override: bool = False,
+           aliases: Mapping[str, str] | None = None) -> ModelEntry:
+    """``aliases``: the provider's variant aliases from all its files (default: this file's)."""
     shared = pf.variants_for(spec.id)
-    periods = tuple(_compile_period(p, shared, pf.variant_aliases) for p in spec.prices)
+    aliases = pf.variant_aliases if aliases is None else aliases
+    periods = tuple(_compile_period(p, shared, aliases) for p in spec.prices)
     if spec.free and not periods:
         periods = (Period(_EARLIEST, ZERO_RATES, (), pf.sources[0]),)
     return ModelEntry(
@@ -342,6 +347,11 @@ def build_catalog(bundled: Sequence[Path], overrides: Sequence[Path], rules_fold
     bundled_ids: set[str] = set()
     replaced: list[Replacement] = []
     prefixes = list(rules.strip_prefixes)
+    # A provider's variant aliases are its API's words, whichever file a model of it is in: an
+    # override file for openai gets `fast` for its models' priority as the bundled file's do.
+    aliases: dict[str, dict[str, str]] = {}
+    for _, pf, _, _ in loaded:
+        aliases.setdefault(pf.provider, {}).update(pf.variant_aliases)
     for path, pf, raw_models, is_override in loaded:
         prefixes.extend(pf.prefixes)
         for spec, raw in zip(pf.models, raw_models, strict=True):
@@ -356,7 +366,8 @@ def build_catalog(bundled: Sequence[Path], overrides: Sequence[Path], rules_fold
                 replaced.append(Replacement(spec.id, str(path), before.origin, spec.id in bundled_ids))
             elif not is_override:
                 bundled_ids.add(spec.id)
-            entries[spec.id] = _entry(pf, spec, str(path), raw, is_override)  # an override replaces the whole model
+            entries[spec.id] = _entry(pf, spec, str(path), raw, is_override,  # an override replaces the whole model
+                                      aliases[pf.provider])
     if problems:
         raise PricingError(problems)
     return Catalog(entries.values(), prefixes, rules.strip_suffixes, replaced,
