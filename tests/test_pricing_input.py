@@ -141,10 +141,47 @@ def test_pricing_check_notes_an_override_that_replaces_a_bundled_model(isolated_
     override.write_text(GPT_4O_OVERRIDE, encoding="utf-8")
     r = costpanel("pricing", "check")
     assert r.returncode == 0, r.stdout + r.stderr
-    assert f"note: {override} overrides bundled model gpt-4o" in r.stdout.splitlines()
+    # an override replaces the whole model: the variants the bundled one offered and it does not are named
+    assert (f"note: {override} overrides bundled model gpt-4o; it no longer offers the variants batch, fast, "
+            "priority (calls under them are counted unpriced: give them in your file, as the bundled one does, "
+            "to keep them)") in r.stdout.splitlines()
     assert "✓" in r.stdout
     r = costpanel("pricing", "check", str(override))  # the same file given on the command line
     assert r.returncode == 0 and f"note: {override} overrides bundled model gpt-4o" in r.stdout
+    kept = override.read_text(encoding="utf-8") + "[models.prices.variants.batch]\nmultiplier = 0.5\n" \
+        "[models.prices.variants.priority]\nmultiplier = 2\n"
+    override.write_text(kept, encoding="utf-8")
+    r = costpanel("pricing", "check")
+    assert f"note: {override} overrides bundled model gpt-4o; it no longer offers the variants fast (" in r.stdout
+
+
+def test_pricing_check_of_a_file_meets_the_users_other_overrides_as_a_tracker_would(
+        isolated_user_dirs: Path, tmp_path: Path) -> None:
+    model = """provider = "acme"
+name = "Acme"
+sources = ["https://acme.example/p"]
+checked = 2026-01-01
+
+[[models]]
+id = "{id}"
+aliases = ["acme-latest"]
+
+[[models.prices]]
+effective = 2025-01-01
+source = "https://acme.example/p"
+input = 1
+output = 2
+"""
+    installed = isolated_user_dirs / "pricing" / "a.toml"
+    installed.parent.mkdir()
+    installed.write_text(model.format(id="acme-1"), encoding="utf-8")
+    new = tmp_path / "b.toml"  # a file about to be added: its alias is taken by the installed one
+    new.write_text(model.format(id="acme-2"), encoding="utf-8")
+    r = costpanel("pricing", "check", str(new))
+    assert r.returncode == 1, r.stdout
+    assert "'acme-latest'" in r.stdout and "acme-1" in r.stdout and "acme-2" in r.stdout
+    r = costpanel("pricing", "check", str(installed))  # an installed file checked alone is not met twice
+    assert r.returncode == 0, r.stdout
 
 
 def test_pricing_check_without_overrides_has_no_notes() -> None:

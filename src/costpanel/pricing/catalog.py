@@ -209,6 +209,7 @@ class Replacement(NamedTuple):
     origin: str  # the file whose model is in force
     replaced_origin: str  # the file it replaced
     bundled: bool  # whether the replaced model was a bundled one
+    dropped: tuple[str, ...] = ()  # price variants the replaced model offered now and this one does not
 
 
 class Catalog:
@@ -362,12 +363,13 @@ def build_catalog(bundled: Sequence[Path], overrides: Sequence[Path], rules_fold
                     "a model id may appear in one bundled file only"
                 )
                 continue
-            if before is not None:
-                replaced.append(Replacement(spec.id, str(path), before.origin, spec.id in bundled_ids))
             elif not is_override:
                 bundled_ids.add(spec.id)
             entries[spec.id] = _entry(pf, spec, str(path), raw, is_override,  # an override replaces the whole model
                                       aliases[pf.provider])
+            if before is not None:  # its variants too: say which ones it no longer offers
+                dropped = tuple(sorted(set(before.current.variants) - set(entries[spec.id].current.variants)))
+                replaced.append(Replacement(spec.id, str(path), before.origin, spec.id in bundled_ids, dropped))
     if problems:
         raise PricingError(problems)
     return Catalog(entries.values(), prefixes, rules.strip_suffixes, replaced,
@@ -423,14 +425,17 @@ def load_catalog(*, overrides: bool = True, extra: Sequence[Path | str] = ()) ->
 
 
 def checked_catalog(paths: Sequence[Path]) -> Catalog:
-    """The catalog of the given files as overrides on top of the bundled ones (so clashes show
-    too), or of the bundled files plus the user's overrides when none are given. Raises
-    PricingError listing every problem."""
-    from .files import bundled_dir, provider_paths
+    """The catalog of the given files as overrides on top of the bundled ones and the user's other
+    overrides (so a clash with any of them shows, as a tracker would meet it; the given files come
+    last, so they win), or of the bundled files plus the user's overrides when none are given.
+    Raises PricingError listing every problem."""
+    from .files import bundled_dir, override_paths, provider_paths
 
     if paths:
         folder = bundled_dir()
-        return build_catalog(provider_paths(folder), list(paths), folder)
+        given = {p.resolve() for p in paths}
+        others = [p for p in override_paths() if p.resolve() not in given]
+        return build_catalog(provider_paths(folder), [*others, *paths], folder)
     return load_catalog()
 
 
@@ -445,8 +450,14 @@ def check_files(paths: Sequence[Path]) -> list[str]:
 
 def replacement_notes(catalog: Catalog) -> list[str]:
     """``note: <file> overrides bundled model gpt-4o``, one per replaced model (intended or not)."""
-    return [f"note: {r.origin} overrides bundled model {r.model}" if r.bundled
-            else f"note: {r.origin} overrides model {r.model} from {r.replaced_origin}"
+    def dropped(r: Replacement) -> str:
+        if not r.dropped:
+            return ""
+        return (f"; it no longer offers the variants {', '.join(r.dropped)} (calls under them are counted "
+                "unpriced: give them in your file, as the bundled one does, to keep them)")
+
+    return [(f"note: {r.origin} overrides bundled model {r.model}" if r.bundled
+             else f"note: {r.origin} overrides model {r.model} from {r.replaced_origin}") + dropped(r)
             for r in catalog.replaced]
 
 
