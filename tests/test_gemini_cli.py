@@ -177,8 +177,21 @@ def test_a_checkpoint_set_of_messages_is_read(gemini_home: Path) -> None:
     records = [header(), {"$set": {"messages": [user("u1", "x"), reply("g9", "gemini-3.5-flash",
                                                                        "2026-11-30T10:00:00Z", toks(100, 10))]}}]
     path = chat_file(gemini_home, records)
-    calls = gemini_cli.Reader(path).read_document(path.read_bytes())
+    reader = gemini_cli.Reader(path)
+    calls = reader.read_document(path.read_bytes())
     assert [(c.event_id, c.usage) for c in calls] == [(f"gemini-cli:{SESSION}:g9", Usage(input=100, output=10))]
+    # each message of the checkpoint is a call or a reason, as a line is: lines = calls + skipped
+    assert reader.lines == len(calls) + sum(reader.skipped.values()) == 3  # the header, u1, g9
+
+
+def test_a_bad_line_after_a_checkpoint_is_named_by_its_own_line_number(gemini_home: Path) -> None:
+    records = [header(), {"$set": {"messages": [user("u1", "x"), user("u2", "y"), user("u3", "z")]}}]
+    path = chat_file(gemini_home, records)
+    with path.open("ab") as f:
+        f.write(b"{not json\n")
+    reader = gemini_cli.Reader(path)
+    reader.read_document(path.read_bytes())
+    assert any(e.startswith(f"{path}:3: ") for e in reader.errors), list(reader.errors)
 
 
 def test_a_subagents_file_is_tier_subagent(gemini_home: Path) -> None:
@@ -212,7 +225,7 @@ def test_the_project_is_the_working_directory_behind_the_folder(gemini_home: Pat
     (reply("b1", "gemini-3.5-flash", "2026-11-30T09:03:00Z", {"input": 10, "output": -3}), BAD_FIELD,
      "tokens.output must be a non-negative integer, got int -3"),
     (reply("b1", "gemini-3.5-flash", "2026-11-30T09:03:00Z", toks(10, 3, c=11)), BAD_FIELD,
-     "cachedContentTokenCount (11) exceeds promptTokenCount (10)"),
+     "tokens.cached (11) exceeds tokens.input (10)"),
     (reply("b1", "gemini-3.5-flash", "yesterday", toks(10, 3)), BAD_FIELD, "timestamp must be an ISO 8601 time"),
     (reply("b1", 42, "2026-11-30T09:03:00Z", toks(10, 3)), BAD_FIELD, "model must be a str"),  # type: ignore[arg-type]
     (reply("b1", None, "2026-11-30T09:03:00Z", toks(10, 3)), NO_MODEL, None),

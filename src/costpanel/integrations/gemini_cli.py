@@ -168,11 +168,13 @@ class Reader:
         self.last_error: str | None = None
         self.errors = Examples()
         self._fields = Fields()
+        self._line_no = 0  # the .jsonl file's own line number (``lines`` counts a checkpoint's messages)
         self._meta: dict[str, Any] = {}  # the metadata line and its $set updates
 
     def reset(self) -> None:
         """The file was truncated or replaced: read it as new (its calls come again, as duplicates)."""
         self._meta.clear()
+        self._line_no = 0
 
     def read_lines(self, lines: Iterable[bytes]) -> list[LogCall]:
         """The calls in complete ``.jsonl`` lines appended since the last read."""
@@ -181,18 +183,19 @@ class Reader:
             if not line.strip():
                 continue
             self.lines += 1
+            self._line_no += 1
             try:
                 record = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
                 self.skipped[MALFORMED] += 1
-                self.errors.add(f"{self.path}:{self.lines}: {not_json(exc)}")
+                self.errors.add(f"{self.path}:{self._line_no}: {not_json(exc)}")
                 continue
             if type(record) is dict:
                 self._record(record, calls)
             else:
                 self.skipped[BAD_FIELD] += 1
                 self.last_error = self.errors.add(
-                    f"{self.path}:{self.lines}: a record is a JSON object, got {type(record).__name__}")
+                    f"{self.path}:{self._line_no}: a record is a JSON object, got {type(record).__name__}")
         return calls
 
     def read_document(self, data: bytes) -> list[LogCall]:
@@ -200,7 +203,7 @@ class Reader:
         document, or all of a ``.jsonl`` file (its last line without a newline is torn: left out)."""
         self.skipped.clear()
         self.errors.clear()
-        self.lines = 0
+        self.lines = self._line_no = 0
         self.reset()
         if self.path.name.endswith(".jsonl"):
             lines = data.split(b"\n")
@@ -235,6 +238,7 @@ class Reader:
             if type(update) is dict:
                 self._meta.update((k, v) for k, v in update.items() if k != "messages")
                 if type(update.get("messages")) is list:  # a checkpoint: its messages are counted
+                    self.lines += len(update["messages"]) - 1  # each a call or a reason, as a line is
                     self._messages(update["messages"], calls)
                     return
             self.skipped[NO_USAGE] += 1
@@ -291,7 +295,10 @@ class Reader:
         try:
             usage = from_gemini(metadata)
         except (TypeError, ValueError) as exc:
-            raise BadField(f"tokens: {exc}") from None
+            said = str(exc)
+            for field, api_name in _TOKENS.items():  # in the file's own words: tokens.cached, not the API's
+                said = said.replace(api_name, f"tokens.{field}")
+            raise BadField(said) from None
         label = self._fields.label
         session = label("sessionId", session)
         event_id = label("event id", f"gemini-cli:{session}:{message['id']}")
