@@ -157,26 +157,14 @@ def test_pricing_check_notes_an_override_that_replaces_a_bundled_model(isolated_
 
 def test_pricing_check_of_a_file_meets_the_users_other_overrides_as_a_tracker_would(
         isolated_user_dirs: Path, tmp_path: Path) -> None:
-    model = """provider = "acme"
-name = "Acme"
-sources = ["https://acme.example/p"]
-checked = 2026-01-01
+    def model(model_id: str) -> str:  # an acme model that goes by acme-latest too
+        return GPT_4O_OVERRIDE.replace('id = "gpt-4o"', f'id = "{model_id}"\naliases = ["acme-latest"]')
 
-[[models]]
-id = "{id}"
-aliases = ["acme-latest"]
-
-[[models.prices]]
-effective = 2025-01-01
-source = "https://acme.example/p"
-input = 1
-output = 2
-"""
     installed = isolated_user_dirs / "pricing" / "a.toml"
     installed.parent.mkdir()
-    installed.write_text(model.format(id="acme-1"), encoding="utf-8")
+    installed.write_text(model("acme-1"), encoding="utf-8")
     new = tmp_path / "b.toml"  # a file about to be added: its alias is taken by the installed one
-    new.write_text(model.format(id="acme-2"), encoding="utf-8")
+    new.write_text(model("acme-2"), encoding="utf-8")
     r = costpanel("pricing", "check", str(new))
     assert r.returncode == 1, r.stdout
     assert "'acme-latest'" in r.stdout and "acme-1" in r.stdout and "acme-2" in r.stdout
