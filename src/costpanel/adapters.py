@@ -21,9 +21,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from .usage import MAX_COUNT, Usage
-from .variants import canonical_variant, combine
+from .variants import UNREADABLE, canonical_variant, combine
 
-__all__ = ["from_anthropic", "from_gemini", "from_litellm", "from_openai", "from_otel", "variant_of"]
+__all__ = ["from_anthropic", "from_gemini", "from_litellm", "from_openai", "from_otel", "variant_of",
+           "variant_or_unreadable"]
 
 
 def _get(obj: Any, *path: str) -> Any:
@@ -348,3 +349,13 @@ def variant_of(payload: Any) -> str | None:
         except ValueError as error:
             raise ValueError(f"{name}: {error}") from None
     return combine(*parts)
+
+
+def variant_or_unreadable(payload: Any) -> tuple[str | None, str | None]:
+    """:func:`variant_of` for a feed that counts every call whatever its tier says: ``(variant,
+    None)``, or, for a tier that is no variant name (or two that clash), ``(UNREADABLE, why)`` —
+    the call is then counted unpriced (no price file may define that variant), never dropped."""
+    try:
+        return variant_of(payload), None
+    except (TypeError, ValueError) as error:
+        return UNREADABLE, str(error)

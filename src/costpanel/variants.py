@@ -8,6 +8,8 @@ price (``standard``, ``default``) mean no variant. Plain Python: it is on ``impo
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 # Values providers report for the ordinary price: OpenAI's ``service_tier`` "default" (and the
 # request's "auto"), Anthropic's "standard" service tier and speed.
 STANDARD = frozenset(("standard", "default", "auto"))
@@ -43,13 +45,14 @@ def clashes(parts: set[str] | frozenset[str]) -> bool:
     return any(len(group.intersection(parts)) > 1 for group in EXCLUSIVE)
 
 
-def _check_exclusive(name: str, parts: set[str] | frozenset[str]) -> None:
-    """Raise ValueError naming ``name`` and the clash when ``parts`` stack two of one group."""
+def _check_exclusive(name: str, parts: Iterable[str], said: str = "") -> None:
+    """Raise ValueError naming ``name`` and the clash when ``parts`` stack two of one group
+    (``said``: what the message tells first, e.g. which part an alias stands for)."""
     for group in EXCLUSIVE:
         clash = sorted(group.intersection(parts))
         if len(clash) > 1:
             both = ", ".join(clash[:-1]) + " and " + clash[-1]
-            raise ValueError(f"variant {name!r}: {both} {_WHY[group]}")
+            raise ValueError(f"variant {name!r}: {said + '; ' if said else ''}{both} {_WHY[group]}")
 
 
 def canonical_variant(value: object) -> str | None:
@@ -82,10 +85,7 @@ def check_aliased(name: str, parts: list[tuple[str, str]]) -> None:
     if len(set(own)) < len(own):
         twice = next(t for t in own if own.count(t) > 1)
         raise ValueError(f"variant {name!r}: {said}, so it names {twice} twice")
-    for group in EXCLUSIVE:
-        clash = sorted(group.intersection(own))
-        if len(clash) > 1:
-            raise ValueError(f"variant {name!r}: {said}; {', '.join(clash[:-1])} and {clash[-1]} {_WHY[group]}")
+    _check_exclusive(name, own, said)
 
 
 def combine(*variants: str | None) -> str | None:

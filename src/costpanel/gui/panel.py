@@ -528,7 +528,6 @@ class CostPanel:
         something done (an export saved): shown in the text colour unless a warning is on screen."""
         if ok:
             self._ok_notices.add(message)
-        w = self.widgets
         if about is not None:
             self._notice_about = {k: v for k, v in self._notice_about.items() if v in self.notices}
             old = self._notice_about.get(about)
@@ -536,11 +535,18 @@ class CostPanel:
                 self.notices.remove(old)
             self._notice_about[about] = message
         self.notices = [*self.notices[-3:], message]
+        self._show_notices()
+
+    def _show_notices(self) -> None:
+        """The notices line as ``notices`` says: their text and colour, or hidden when there are none."""
         self._ok_notices &= set(self.notices)
-        if w is not None:
+        w = self.widgets
+        if w is None:
+            return
+        if self.notices:
             self._set(w.alert_text, "\n".join(self.notices))
             self._paint_notices()
-            self._configure(w.alert_group, show=True)
+        self._configure(w.alert_group, show=bool(self.notices))
 
     def notices_ok(self) -> bool:
         """Whether every notice on screen reports something done (none is a failure or a guard)."""
@@ -562,8 +568,7 @@ class CostPanel:
 
     def dismiss_alerts(self) -> None:
         self.notices = []
-        if self.widgets is not None:
-            self._configure(self.widgets.alert_group, show=False)
+        self._show_notices()
 
     def request_reset(self) -> None:
         if self.widgets is not None:
@@ -619,11 +624,7 @@ class CostPanel:
         if old is None or old not in self.notices:
             return
         self.notices.remove(old)
-        if not self.notices:
-            self.dismiss_alerts()
-        elif self.widgets is not None:
-            self._set(self.widgets.alert_text, "\n".join(self.notices))
-            self._paint_notices()
+        self._show_notices()
 
     def set_theme(self, name: str) -> None:
         if self.themes is None or name not in PALETTES:

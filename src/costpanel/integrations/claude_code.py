@@ -42,10 +42,9 @@ from typing import Annotated, Any
 import msgspec
 import orjson
 
-from ..adapters import variant_of
+from ..adapters import variant_or_unreadable
 from ..labels import MAX_LABEL, check_label, label_from
 from ..usage import BUCKETS, MAX_COUNT, Usage
-from ..variants import UNREADABLE
 from ._fields import BadField, iso_seconds
 from .logs import (
     API_ERROR,
@@ -316,10 +315,7 @@ def _variant(payload: dict[str, Any], usage: dict[str, Any]) -> str | None:
     call is counted unpriced, never dropped."""
     if usage.get("speed") in _PLAIN and usage.get("service_tier") in _PLAIN and usage.get("inference_geo") in _PLAIN:
         return None
-    try:
-        return variant_of(payload)
-    except (TypeError, ValueError):
-        return UNREADABLE
+    return variant_or_unreadable(payload)[0]
 
 
 def timestamp(value: object) -> float:

@@ -36,11 +36,10 @@ from typing import TYPE_CHECKING, Any
 
 from litellm.integrations.custom_logger import CustomLogger
 
-from ..adapters import from_litellm, variant_of
+from ..adapters import from_litellm, variant_or_unreadable
 from ..labels import check_label
 from ..sources import NO_PROJECT, check_project
 from ..usage import Usage
-from ..variants import UNREADABLE
 from .logs import BAD_FIELD, NO_MODEL, NO_USAGE, Skips
 
 if TYPE_CHECKING:
@@ -261,11 +260,9 @@ class CostpanelLogger(CustomLogger):
             usage = _usage(response, call)
         except (TypeError, ValueError) as error:
             raise _Skip(BAD_FIELD, str(error)) from None
-        try:
-            variant = variant_of(response) if response is not None else None
-        except (TypeError, ValueError) as error:  # its tokens are real: counted, unpriced, never dropped
-            variant = UNREADABLE
-            self._warn("unreadable tier", f"costpanel: LiteLLM call {kwargs.get('litellm_call_id')}: {error}; "
+        variant, why = variant_or_unreadable(response) if response is not None else (None, None)
+        if why is not None:  # its tokens are real: counted, unpriced, never dropped
+            self._warn("unreadable tier", f"costpanel: LiteLLM call {kwargs.get('litellm_call_id')}: {why}; "
                                           "counted unpriced (variant 'unreadable'), as later such calls are")
         call_id = kwargs.get("litellm_call_id") or call.get("litellm_call_id")
         event_id = f"litellm:{call_id}" if isinstance(call_id, str) and call_id else None

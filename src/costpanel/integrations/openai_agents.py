@@ -36,12 +36,12 @@ from typing import Any
 from agents import Agent, ModelResponse, RunContextWrapper, RunHooks
 from agents.models import get_default_model
 
-from ..adapters import from_openai, variant_of
+from ..adapters import from_openai, variant_or_unreadable
 from ..labels import check_label
 from ..sources import NO_PROJECT, check_project
 from ..tracker import DEFAULT_TIER, CostTracker
 from ..usage import Usage
-from ..variants import UNREADABLE, canonical_variant
+from ..variants import canonical_variant
 from .logs import BAD_FIELD, NO_MODEL, NO_USAGE, Skips
 
 __all__ = ["SOURCE", "CostpanelHooks"]
@@ -101,12 +101,13 @@ class CostpanelHooks(RunHooks[Any]):
         except (TypeError, ValueError) as error:
             return self._skip(BAD_FIELD, "unreadable usage of agent %r's response %r: %s",
                               name, response.response_id, error)
-        try:
-            variant = variant_of(response) or variant_of(response.raw_usage) or self.variant
-        except (TypeError, ValueError) as error:  # its tokens are real: counted, unpriced, never dropped
-            variant = UNREADABLE
+        variant, why = variant_or_unreadable(response)
+        if variant is None:
+            variant, why = variant_or_unreadable(response.raw_usage)
+        if why is not None:  # its tokens are real: counted, unpriced, never dropped
             log.warning("costpanel: agent %r's response %r: %s; counted unpriced (variant 'unreadable')",
-                        name, response.response_id, error)
+                        name, response.response_id, why)
+        variant = variant or self.variant
         if not calls:
             return self._skip(NO_USAGE, "agent %r's response %r reports no usage: not counted",
                               name, response.response_id)

@@ -179,11 +179,10 @@ def _compile_period(p: PricePeriod, shared: Mapping[str, ProviderVariant] | None
                   search_once=p.web_search_per == "request")
 
 
-def _entry(pf: ProviderFile, spec: ModelSpec, origin: str, raw: Mapping[str, Any], override: bool = False,
-           aliases: Mapping[str, str] | None = None) -> ModelEntry:
-    """``aliases``: the provider's variant aliases from all its files (default: this file's)."""
+def _entry(pf: ProviderFile, spec: ModelSpec, origin: str, raw: Mapping[str, Any], override: bool,
+           aliases: Mapping[str, str]) -> ModelEntry:
+    """``aliases``: the provider's variant aliases, from all its files."""
     shared = pf.variants_for(spec.id)
-    aliases = pf.variant_aliases if aliases is None else aliases
     periods = tuple(_compile_period(p, shared, aliases) for p in spec.prices)
     if spec.free and not periods:
         periods = (Period(_EARLIEST, ZERO_RATES, (), pf.sources[0]),)

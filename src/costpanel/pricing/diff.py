@@ -295,7 +295,8 @@ def compare(catalog: Catalog, theirs: Sequence[TheirModel], *, source: str,
 
     def row(provider: str, kind: DiffKind, model: str, their_id: str, field: str, ours: str, them: str,
             meaning: str) -> None:
-        reason = known.get((model, field)) or known.get((their_id, field))  # known_key() says which
+        key = _known(known, model, their_id, field)
+        reason = known[key] if key is not None else None
         rows.append(DiffRow(source, provider, kind, model, their_id, field, ours, them,
                             "known" if reason else "new", reason or meaning))
 
@@ -344,12 +345,18 @@ def compare(catalog: Catalog, theirs: Sequence[TheirModel], *, source: str,
     return rows
 
 
-def known_key(row: DiffRow, known: Mapping[tuple[str, str], str]) -> tuple[str, str] | None:
-    """The known-differences entry that covers ``row`` (looked up as :func:`compare` does), or None."""
-    for key in ((row.model, row.field), (row.their_id, row.field)):
+def _known(known: Mapping[tuple[str, str], str], model: str, their_id: str,
+           field: str) -> tuple[str, str] | None:
+    """The known-differences entry for a difference of ``field``: under our id, else the source's."""
+    for key in ((model, field), (their_id, field)):
         if key in known:
             return key
     return None
+
+
+def known_key(row: DiffRow, known: Mapping[tuple[str, str], str]) -> tuple[str, str] | None:
+    """The known-differences entry that covers ``row`` (as :func:`compare` found it), or None."""
+    return _known(known, row.model, row.their_id, row.field)
 
 
 def stale_rows(rows: Sequence[DiffRow], known: Mapping[tuple[str, str], str],

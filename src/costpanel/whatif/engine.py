@@ -134,13 +134,13 @@ class _Pair:
             notes.append(f"web searches: {t.id} states no web-search fee, so calls that searched are not priced")
         notes += [f"{n:,} call(s) under variant {v!r} priced at {t.id}'s standard rates (it has no {v!r} price)"
                   for v, n in sorted(self.no_variant.items())]
-        notes += [_approximate_note(t, why) for why in sorted(self.approximate - {"variant"})]
+        notes += [_approximate_note(t, why) for why in sorted(self.approximate)]
         if self.mixed:
             notes.append(f"calls billed under {', '.join(map(repr, sorted(self.mixed)))} are in these sums, priced at "
                          f"{t.id}'s standard rates (the session keeps no split by variant): `costpanel whatif` "
                          "reprices each call under its own variant")
         return WhatIfRow(key, t.id, self.calls, self.actual, self.actual_unpriced, self.what_if,
-                         self.what_if_unpriced, cache, bool(self.approximate), tuple(notes))
+                         self.what_if_unpriced, cache, bool(self.approximate or self.mixed), tuple(notes))
 
 
 def _approximate_note(t: Target, why: str) -> str:
@@ -188,9 +188,7 @@ def reprice(items: Iterable[Item], plan: Plan, *, exact: bool) -> WhatIf:
         else:
             period, usage, why = _for_sums(period, item)
             pair.approximate.update(why)
-            if item.mixed:  # some of these calls were batch / priority …: their sums are billed at standard
-                pair.approximate.add("variant")
-                pair.mixed.update(item.mixed)
+            pair.mixed.update(item.mixed)  # batch / priority … calls in these sums: billed at standard rates
         cost = cost_units(period, usage)
         if cost is None:
             pair.what_if_unpriced += item.calls
