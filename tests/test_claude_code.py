@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from costpanel import Usage
 from costpanel.adapters import from_anthropic
+from costpanel.usage import MAX_COUNT
 from costpanel.integrations import claude_code as cc
 from costpanel.integrations.logs import (
     API_ERROR,
@@ -164,6 +165,20 @@ def test_decode_project_reverses_claude_codes_folder_names() -> None:
     assert cc.decode_project("plain") == "plain"
 
 
+def test_names_checked_once_are_shared_by_readers_and_the_cache_stays_bounded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Readers of one process share the names they checked (an import reads hundreds of files of the
+    same models and projects), and the cache starts over at its bound: every call is still read."""
+    monkeypatch.setattr(cc, "MAX_CHECKED", 4)
+    monkeypatch.setattr(cc, "_CHECKED", {})
+    sessions = [f"s-{n}" for n in range(10)]
+    calls, reader = read(tmp_path / "a.jsonl", *(line(sessionId=s, msg={"id": f"msg_{s}"}) for s in sessions))
+    assert [c.session for c in calls] == sessions
+    assert reader._checked is cc._CHECKED and len(cc._CHECKED) <= 4
+    again, other = read(tmp_path / "b.jsonl", line(sessionId="s-9", msg={"id": "msg_x"}))
+    assert other._checked is reader._checked and again[0].session == "s-9"
+
+
 def test_a_cwd_longer_than_a_label_keeps_its_tail(log: Path) -> None:
     deep = "/home/me/" + "nested/" * 60 + "project-at-the-end"
     (call,), _ = read(log, line(cwd=deep))
@@ -288,7 +303,7 @@ def test_reset_changes_nothing_a_reread_would_double(log: Path) -> None:
 
 
 counts = st.one_of(st.none(), st.integers(0, 3_000_000), st.integers(-5, -1), st.booleans(), st.just("7"),
-                 st.sampled_from([10**12, 10**12 + 1]), st.just(2.0))
+                 st.sampled_from([MAX_COUNT, MAX_COUNT + 1]), st.just(2.0))
 
 
 @settings(max_examples=150, deadline=None)
@@ -542,6 +557,27 @@ def test_a_block_is_read_as_its_lines_are(raw: bytes) -> None:
     calls, line count, skips and named bad lines that reading the same lines one by one gives."""
     by_lines, by_block = _read_both_ways(raw)
     assert by_block == by_lines
+
+
+def _lines_by_split(block: bytes, start: int, end: int) -> tuple[int, int]:
+    lines = block[start:end].split(b"\n")
+    if not lines[-1]:
+        lines.pop()
+    return len(lines), sum(not line.strip() for line in lines)
+
+
+@given(st.lists(st.sampled_from([b"{}", b"{", b"}", b"", b" ", b"\t", b"\r", b"x", b' {"a":1}', b"{ }"]),
+                max_size=8).map(b"\n".join), st.booleans(), st.data())
+@settings(max_examples=400, deadline=None)
+def test_lines_and_blank_lines_between_usage_lines_are_counted_exactly(body: bytes, newline: bool,
+                                                                       data: st.DataObject) -> None:
+    """``_lines_in`` (C counts when every line starts with ``{``) counts lines and blank or
+    whitespace-only ones as splitting the span into lines does, from any line's start."""
+    block = body + b"\n" if newline else body
+    starts = [0] + [n + 1 for n, byte in enumerate(block) if byte == 10]
+    start = data.draw(st.sampled_from(starts))
+    end = data.draw(st.sampled_from([n for n in [*starts, len(block)] if n >= start]))
+    assert cc._lines_in(block, start, end) == _lines_by_split(block, start, end)
 
 
 def test_a_realistic_corpus_is_read_as_blocks_as_it_is_line_by_line(tmp_path: Path) -> None:

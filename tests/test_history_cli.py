@@ -288,6 +288,55 @@ def test_report_of_an_empty_range_says_so_and_where_the_calls_are(history: Histo
     assert json.loads(empty.stdout)["rows"] == []  # machine output unchanged: no hint in it
 
 
+@pytest.mark.parametrize("by", ["day", "model", "project"])
+def test_a_csv_of_an_empty_range_has_the_same_header_as_a_full_one(history: History, tmp_path: Path, by: str) -> None:
+    """A script appending reports (or exports) meets the same columns whether the range had calls."""
+    def header(*range_: str) -> list[str]:
+        r = costpanel("report", "--db", str(history.db), "--by", by, "--csv", *range_)
+        assert r.returncode == 0, r.stderr
+        return next(csv.reader(io.StringIO(r.stdout)))
+
+    full = header("--range", "all")
+    assert full[0] == by and len(full) > 10
+    assert header("--range", "2025-01-01..2025-01-31") == full
+    out = tmp_path / "empty.csv"
+    r = costpanel("export", "--db", str(history.db), "--by", by, "--range", "2025-01-01..2025-01-31", str(out))
+    assert r.returncode == 0, r.stderr
+    assert out.read_text().splitlines() == [",".join(full)]
+
+
+def test_a_narrow_terminal_folds_names_and_keeps_every_figure_whole(tmp_path: Path, catalog: Catalog) -> None:
+    """Rich would cut names and figures to fit 80 columns ("claude-o…", "27,000,…"): the figures
+    keep their width (token counts shortened, said so), the names fold, nothing is cut."""
+    import re
+
+    from test_watch import on_a_terminal
+
+    db = tmp_path / "big.sqlite3"
+    tracker = CostTracker(catalog, ledger=db)
+    models = ("claude-sonnet-4-5", "claude-opus-4-1", "gpt-4o-mini")
+    for n in range(30):
+        tracker.record(models[n % 3], Usage(input=900_000_000, output=1000, web_search=3), tier="Tier 1",
+                       event_id=f"w{n}", at=dt.datetime(2026, 1, 10, 12, n, tzinfo=UTC), project="/src/shop")
+    tracker.close()
+    args = ["report", "--db", str(db), "--range", "all", "--by", "model"]
+    wide = run_costpanel(*args).stdout  # captured: 160 columns, every figure in full
+    assert "27,000,030,000" in wide and "tokens shortened" not in wide
+    costs = re.findall(r"\$[\d,]+\.\d\d", wide)
+    assert len(costs) == 4
+    for columns in (80, 60):
+        text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", on_a_terminal(args, columns))
+        lines = text.splitlines()
+        table = [line for line in lines if line[:1] in "┏┃┡│└"]  # (the notes under it are the terminal's to wrap)
+        assert "…" not in text, text
+        assert columns < 80 or max(map(len, table)) <= columns, text  # 60: the figures alone take 52, and stay whole
+        assert re.findall(r"\$[\d,]+\.\d\d", text) == costs  # each cost whole, in the same order
+        assert "27.0B" in text and f"tokens shortened to fit {columns} columns (no unpriced calls)" in text
+        names = "".join(line.split("│")[1].strip() for line in lines if line.startswith("│"))  # folded names joined
+        assert all(model in names for model in models), names
+    assert all(any(model in line for line in on_a_terminal(args, 80).splitlines()) for model in models)  # 80: whole
+
+
 def test_report_reads_the_ledger_named_by_costpanel_db(history: History) -> None:
     r = costpanel("report", "--range", "all", "--by", "session", "--json", env={"COSTPANEL_DB": str(history.db)})
     assert r.returncode == 0, r.stderr

@@ -88,6 +88,29 @@ def isolated_env(tmp_path: Path) -> dict[str, str]:
 
 
 # -- the command line ------------------------------------------------------------------------------
+def test_a_count_past_the_bound_is_a_bad_field_and_the_files_other_calls_are_imported(
+        logs: Path, db: Path, tmp_path: Path) -> None:
+    """A trillion tokens (past MAX_COUNT: no call is that large, and its cost would not fit the
+    ledger) skips that line, named; the file's other calls are stored."""
+    (logs / "a.jsonl").write_text(line("a1", 10**12, 1) + line("a2", 1000, 100) + line("a3", 4 * 10**11, 1))
+    r = costpanel("import", str(logs), "--db", str(db), "--json", env=isolated_env(tmp_path))
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    out = json.loads(r.stdout)
+    assert out["added"] == 1 and out["skipped"] == {"bad field": 2}
+    assert "1,000,000,000" in out["errors"][0] and ":1:" in out["errors"][0]
+    assert stored(db) == {"a2": (1000, 100, int(cost(1000, 100) * 10**12))}
+
+
+def test_calls_that_add_up_past_the_ledgers_integers_end_the_import_in_one_line(
+        logs: Path, db: Path, tmp_path: Path) -> None:
+    """Each count within the bound, but 120 calls of a billion input and output tokens in one
+    15-minute row cost more than a 64-bit integer holds: one line naming the ledger, no traceback."""
+    (logs / "a.jsonl").write_text("".join(line(f"a{n}", 10**9, 10**9, model="claude-opus-4-1") for n in range(120)))
+    r = costpanel("import", str(logs), "--db", str(db), env=isolated_env(tmp_path))
+    assert r.returncode == 1
+    assert one_line_error(r).startswith(f"error: {db}: the calls read cost more than the ledger stores exactly")
+
+
 def test_import_prints_its_counts_and_a_second_run_adds_nothing(logs: Path, db: Path, tmp_path: Path) -> None:
     (logs / "a.jsonl").write_text(line("a1", 1000, 100) + line("a2", 2000, 200) + "not json\n")
     (logs / "b.jsonl").write_text(line("b1", 10, 1))

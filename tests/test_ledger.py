@@ -1091,16 +1091,24 @@ def test_range_all_includes_calls_dated_in_the_future(tmp_path: Path, catalog: C
         conn.close()
 
 
-def test_a_call_sqlite_cannot_store_is_set_aside_and_the_rest_still_land(tmp_path: Path, catalog: Catalog) -> None:
+def test_a_call_sqlite_cannot_store_is_set_aside_and_the_rest_still_land(tmp_path: Path) -> None:
     import json
 
     from costpanel.ledger import Ledger
+    from costpanel.pricing import load_catalog
 
+    # A user's price at the schema's ceiling ($1 a token) on 10^8 tokens: a cost beyond SQLite's
+    # 64-bit integers (no bundled price makes one of a count within Usage's bound)
+    prices = tmp_path / "dear.toml"
+    prices.write_text('provider = "dear"\nname = "Dear"\nsources = ["https://dear.example/pricing"]\n'
+                      'checked = 2026-01-01\n\n[[models]]\nid = "dear-1"\n\n[[models.prices]]\n'
+                      'effective = 2025-01-01\nsource = "https://dear.example/pricing"\ninput = 1\n'
+                      'output = 1000000\n', encoding="utf-8")
     ledger = Ledger(tmp_path / "poison.sqlite3", flush_interval=0.05)
-    tracker = CostTracker(catalog, ledger=ledger)
+    tracker = CostTracker(load_catalog(overrides=False, extra=[prices]), ledger=ledger)
     tracker.record("gpt-4o", Usage(input=10), tier="Tier 1", event_id="before")
-    # 10^12 output tokens of Opus: a cost beyond SQLite's 64-bit integers
-    huge = tracker.record("claude-opus-4-1", Usage(output=10**12), tier="Tier 1", event_id="huge")
+    huge = tracker.record("dear-1", Usage(output=10**8), tier="Tier 1", event_id="huge")
+    assert huge.cost_units is not None and huge.cost_units >= 2**63
     tracker.record("gpt-4o", Usage(input=20), tier="Tier 1", event_id="after")
     assert ledger.flush()
     health = ledger.health()

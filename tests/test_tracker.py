@@ -220,6 +220,8 @@ def test_usage_rejects_bad_counts_naming_the_bucket() -> None:
         Usage(requests=True)
     with pytest.raises(ValueError, match="implausibly large"):
         Usage(input=10**13)
+    with pytest.raises(ValueError, match=r"Usage.output is implausibly large \(1764806400 > 1,000,000,000\)"):
+        Usage(output=1764806400)  # a timestamp in a token count's place
 
 
 def test_reset_starts_a_new_zero_session(tracker: CostTracker) -> None:

@@ -177,6 +177,29 @@ def test_a_known_model_unpriced_under_a_variant_is_named_with_the_variant(tracke
     assert tracker.snapshot().unpriced_labels == () and build_view(tracker.snapshot()).header.unpriced == ""
 
 
+def test_a_model_some_of_whose_calls_were_billed_at_a_variant_says_which(tracker: CostTracker) -> None:
+    """Fast mode bills claude-opus-4-6 at 2x: its row (and its tier's pair row) names the variant,
+    since the row sums fast and standard calls; a model called at standard rates only, or a tier
+    that made no fast call, says nothing; a reset forgets it."""
+    tracker.record("claude-opus-4-6", Usage(input=1000, output=100), tier="Tier 3", variant="fast")
+    tracker.record("claude-opus-4-6", Usage(input=1000, output=100), tier="Tier 1")
+    tracker.record("claude-haiku-4-5", Usage(input=1000, output=100), tier="Tier 3")
+    s = tracker.snapshot()
+    assert s.variants("claude-opus-4-6") == ("fast",) and s.variants("claude-opus-4-6", "Tier 1") == ()
+    view = build_view(s, tables=("models", "pairs"))
+    models = {r.key: (r.cells[0], r.tooltips[0]) for r in view.tables["models"]}
+    assert models["claude-opus-4-6"][0] == "claude-opus-4-6 (fast)"
+    assert "calls billed at fast prices are among these" in models["claude-opus-4-6"][1]
+    assert models["claude-haiku-4-5"] == ("claude-haiku-4-5", None)
+    pairs = {r.key: r.cells[1] for r in view.tables["pairs"]}
+    assert pairs["Tier 3\x1fclaude-opus-4-6"] == "claude-opus-4-6 (fast)"
+    assert pairs["Tier 1\x1fclaude-opus-4-6"] == "claude-opus-4-6"
+    tracker.reset()
+    tracker.record("claude-opus-4-6", Usage(input=1, output=1))
+    assert {r.cells[0] for r in build_view(tracker.snapshot(), tables=("models",)).tables["models"]} == {
+        "claude-opus-4-6"}
+
+
 def test_the_total_says_plainly_when_it_leaves_out_nothing(tracker: CostTracker) -> None:
     tracker.record("gpt-4o", Usage(input=1_000_000, output=1), tier="Tier 1")
     h = build_view(tracker.snapshot()).header

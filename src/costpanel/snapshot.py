@@ -214,6 +214,13 @@ class Snapshot:
         variants = self._unpriced_variants
         return tuple(f"{m} ({', '.join(variants[m])})" if m in variants else m for m in self.unpriced)
 
+    def variants(self, model: str, tier: str | None = None) -> tuple[str, ...]:
+        """The price variants (``fast``, ``batch``, ``priority`` …) calls of ``model`` (in ``tier``,
+        or in any) were billed under, sorted; () when all were standard. Its rows sum them with its
+        standard calls, unsplit (``costpanel report --by variant`` splits the ledger's calls)."""
+        found = {v for (t, m), names in self._variants.items() if m == model and tier in (None, t) for v in names}
+        return tuple(sorted(found))
+
     @property
     def pending_usd(self) -> Decimal:
         """Cost recorded inside attempts that are still open (not yet in the totals)."""

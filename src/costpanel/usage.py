@@ -48,9 +48,10 @@ PROMPT_BUCKETS: tuple[str, ...] = tuple(b.name for b in REGISTRY if b.in_prompt)
 # Usage(...)'s positional order: input and output first (``Usage(1200, 300)``), then the rest.
 USAGE_ARGS: tuple[str, ...] = ("input", "output", *(b for b in BUCKETS if b not in ("input", "output")))
 
-# Far above any real call (the largest context windows are ~2M tokens); keeps a typo such as
-# a timestamp passed as a token count from poisoning a session's totals.
-MAX_COUNT = 10**12
+# Far above any real call (the largest context windows are ~10M tokens); keeps a typo such as
+# a timestamp passed as a token count (1.7e9 s) from poisoning a session's totals, and any one
+# call's exact cost within the ledger's 64-bit integers ($600/M tokens in every bucket: ~$4.2M).
+MAX_COUNT = 10**9
 
 
 def check_count(name: str, value: object) -> int:

@@ -117,8 +117,8 @@ def _rows(args: argparse.Namespace) -> _Report:
 
     top = getattr(args, "top", None)
     if top is not None and args.by == "day":
-        raise ValueError("--top picks the costliest groups: use it with --by model, provider, tier, session, project "
-                         "or source")
+        raise ValueError("--top picks the costliest groups: use it with --by "
+                         + ", ".join(g for g in GROUPS if g != "day"))
     span = parse_range(args.range)
     conn = open_ledger(args)
     try:
@@ -173,7 +173,7 @@ def _report(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     t = Table(title=f"Costs by {args.by}, range {span.label}{f', top {top}' if top else ''}", title_justify="left")
-    columns = [args.by.capitalize(), "Calls", "Tokens", "Cost", "Unpriced calls"]
+    columns = [args.by.capitalize(), "Calls", "Tokens", "Cost", UNPRICED_COLUMN]
     searches = any(r.web_search for r in rows)  # a column only when some call searched
     if searches:
         columns.insert(3, "Web searches")
@@ -181,8 +181,7 @@ def _report(args: argparse.Namespace) -> int:
         columns.append("7-day avg")
     if sources is not None:
         columns.append("Priced by")
-    for col in columns:
-        t.add_column(col, justify="left" if col == args.by.capitalize() else "right")
+    lines = []
     for r in rows:
         cells = [escape(r.key) if r.key else NONE_SHOWN, f"{r.calls:,}", f"{r.tokens:,}", _cost(r), f"{r.unpriced_calls:,}"]
         if searches:
@@ -191,13 +190,40 @@ def _report(args: argparse.Namespace) -> int:
             cells.append(_cost_average(averages[r.key]))
         if sources is not None:
             cells.append(escape(sources.get(r.key, "—")))
-        t.add_row(*cells)
+        lines.append(cells)
     whole = total(rows, "total" if overall is None else f"total (top {top})")
     for row in (whole, overall) if overall is not None else (whole,):  # the top N's total, then everyone's
-        t.add_row(f"[bold]{row.key}[/]", f"{row.calls:,}", f"{row.tokens:,}",
-                  *([f"{row.web_search:,}"] if searches else []), f"[bold]{_cost(row)}[/]", f"{row.unpriced_calls:,}")
+        lines.append([f"[bold]{row.key}[/]", f"{row.calls:,}", f"{row.tokens:,}",
+                      *([f"{row.web_search:,}"] if searches else []), f"[bold]{_cost(row)}[/]",
+                      f"{row.unpriced_calls:,}"])
+    # Rich would cut names and figures alike to fit a narrow terminal ("claude-o…", "265,491,…"),
+    # leaving rows no one can tell apart: the figures keep their width (token counts shortened to
+    # 265M first, said below the table), the names get the rest and fold onto more lines past it.
     out = console()
+    widths, figures = _widths(columns, lines)
+    short = widths[0] + figures + 4 > out.width
+    if short:
+        from ..gui import format as fmt
+
+        tokens = [r.tokens for r in rows] + [r.tokens for r in ((whole, overall) if overall is not None else (whole,))]
+        for cells, n in zip(lines, tokens, strict=True):
+            cells[2] = fmt.tokens(n, short=True)
+        at = columns.index(UNPRICED_COLUMN)
+        if not any(r.unpriced_calls for r in rows):  # a column of zeros: the room goes to the names
+            del columns[at]
+            for cells in lines:
+                del cells[at]
+        widths, figures = _widths(columns, lines)
+    t.add_column(columns[0], justify="left", overflow="fold", min_width=min(widths[0], max(out.width - figures - 4, 6)))
+    for width, col in zip(widths[1:], columns[1:], strict=True):  # narrow: as wide as their figures, headers fold
+        fixed = max(width, *map(len, col.split()))
+        t.add_column(col, justify="right", overflow="fold", min_width=fixed, max_width=fixed if short else None)
+    for cells in lines:
+        t.add_row(*cells)
     out.print(t)
+    if short:
+        out.print(f"tokens shortened to fit {out.width} columns{'' if UNPRICED_COLUMN in columns else ' (no unpriced calls)'}; "
+                  "exact: a wider terminal, --json or --csv")
     shown = [*rows, whole] if overall is None else [*rows, whole, overall]
     if any(not _shown_exactly(r.cost_usd) for r in shown):  # rows that look off by a cent are rounding, said so
         out.print("costs rounded for display (the total is the exact sum, rounded once); exact to 1e-12 USD: "
@@ -226,6 +252,20 @@ def _shown_exactly(value: Decimal | None) -> bool:
     if value is None:
         return True
     return Decimal(format_usd(value).replace("$", "").replace(",", "")) == abs(value)
+
+
+UNPRICED_COLUMN = "Unpriced calls"
+
+
+def _widths(columns: list[str], lines: list[list[str]]) -> tuple[list[int], int]:
+    """Each column's widest cell, and the width the figures' columns take: each at its widest
+    figure or header word (a header folds at its spaces), with its padding and rule."""
+    from rich.text import Text
+
+    widths = [max((Text.from_markup(cells[n]).cell_len for cells in lines if n < len(cells)), default=0)
+              for n in range(len(columns))]
+    figures = sum(max(w, *map(len, col.split())) + 3 for w, col in zip(widths[1:], columns[1:], strict=True))
+    return widths, figures
 
 
 def _cost(r: Any) -> str:

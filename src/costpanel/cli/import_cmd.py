@@ -69,6 +69,11 @@ def run_import(args: argparse.Namespace) -> int:
     except sqlite3.DatabaseError as exc:  # a damaged page met while writing
         error(str(damaged(db, exc)))
         return 1
+    except OverflowError:  # counts are bounded (MAX_COUNT), prices too: only both at their limits get here
+        error(f"{db}: the calls read cost more than the ledger stores exactly in one 15-minute row "
+              "(USD 9,223,372): no real calls do, so check the files' token counts and your price files; "
+              "what was not committed before this batch was rolled back")
+        return 1
     if args.json:
         print_json(result.as_json())
     else:

@@ -287,7 +287,7 @@ def _table(tracker: Any, stats: Any, alerts: Any = None) -> Any:
     from rich.text import Text
 
     from ..gui import format as fmt  # plain Python: no Dear PyGui
-    from ..gui.viewmodel import burn_texts
+    from ..gui.viewmodel import burn_texts, with_variants
 
     snap = tracker.snapshot()
     head = Text(f"Today: {_cost(snap)} · {snap.calls:,} call{'s' * (snap.calls != 1)} · {snap.tokens:,} tokens"
@@ -303,7 +303,9 @@ def _table(tracker: Any, stats: Any, alerts: Any = None) -> Any:
     for col in ("Model", "Calls", "Tokens", "Cost", "Share"):
         models.add_column(col, justify="left" if col == "Model" else "right")
     for name, row in snap.by_model.items():
-        models.add_row(name, f"{row.calls:,}", f"{row.tokens:,}", fmt.cost(row.cost_usd, row.unpriced_calls),
+        # a model some of whose calls were billed at fast, batch … prices says so, as the panel does
+        models.add_row(with_variants(name, None, snap.variants(name))[0], f"{row.calls:,}", f"{row.tokens:,}",
+                       fmt.cost(row.cost_usd, row.unpriced_calls),
                        fmt.row_share(row))
     parts = [head, burn, tiers, models]
     if alerts is not None:

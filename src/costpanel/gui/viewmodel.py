@@ -200,11 +200,22 @@ def _tier_row(name: str, row: Row | None, g: Glyphs) -> RowView:
 
 
 FALLBACK_MARK = " ·gp"  # a model row priced by genai-prices, not the catalog (its tooltip says which)
+VARIANT_HINT = ("calls billed at {names} prices are among these (the rest standard, if any): the row sums "
+                "them all; costpanel report --by variant splits the ledger's calls")
 FALLBACK_HINT = "priced by {source}: {model} is not in costpanel's catalog"
 OVERRIDE_HINT = "priced by your own price file: an override of costpanel's catalog"
 
 
-def _model_row(name: str, row: Row, config_dir: str, g: Glyphs) -> RowView:
+def with_variants(label: str, tip: str | None, variants: tuple[str, ...]) -> tuple[str, str | None]:
+    """A model's cell naming the price variants some of its calls were billed under (``fast`` …):
+    its cost is not what standard rates would make of its tokens, and the row does not split it."""
+    if not variants:
+        return label, tip
+    hint = VARIANT_HINT.format(names=", ".join(variants))
+    return f"{label} ({', '.join(variants)})", hint if tip is None else f"{tip}\n{hint}"
+
+
+def _model_row(name: str, row: Row, config_dir: str, g: Glyphs, variants: tuple[str, ...] = ()) -> RowView:
     unpriced = row.matched is None
     fallback = not unpriced and (row.priced_by or "").startswith(FALLBACK_ORIGIN_PREFIX)
     override = not unpriced and row.priced_by == OVERRIDE_SOURCE
@@ -215,7 +226,7 @@ def _model_row(name: str, row: Row, config_dir: str, g: Glyphs) -> RowView:
         tip = UNPRICED_HINT.format(model=shown, config=config_dir) if unpriced else \
             FALLBACK_HINT.format(source=row.priced_by, model=shown) if fallback else OVERRIDE_HINT if override else None
         return [
-            (label, tip), (g(row.provider) if row.provider else fmt.NONE, None), (f"{row.calls:,}", None),
+            with_variants(label, tip, variants), (g(row.provider) if row.provider else fmt.NONE, None), (f"{row.calls:,}", None),
             _tokens_cell(row.input), _tokens_cell(row.cache_read), _cache_write_cell(row), _tokens_cell(row.output),
             _cost_cell(row), (fmt.per_call(row.usd_per_call), None), (_share(row), None),
         ]
@@ -226,10 +237,10 @@ def _model_row(name: str, row: Row, config_dir: str, g: Glyphs) -> RowView:
     return RowView(name, sort, cells, unpriced=unpriced)
 
 
-def _pair_row(tier: str, model: str, row: Row, g: Glyphs) -> RowView:
+def _pair_row(tier: str, model: str, row: Row, g: Glyphs, variants: tuple[str, ...] = ()) -> RowView:
     def cells() -> Cells:
         shown = g(model)
-        return [(g(tier), None), (f"{shown} [unpriced]" if row.matched is None else shown, None),
+        return [(g(tier), None), with_variants(f"{shown} [unpriced]" if row.matched is None else shown, None, variants),
                 (f"{row.calls:,}", None), _tokens_cell(row.tokens), _cost_cell(row), (_share(row), None)]
 
     sort = (natural_key(tier), model.casefold(), row.calls, row.tokens, _cost_sort(row), row.share)
@@ -383,8 +394,8 @@ def build_view(
     g = glyphs if glyphs is not None else default_glyphs()
     builders: dict[str, Callable[[], list[RowView]]] = {
         "tiers": lambda: _tier_rows(s, standard_tiers, g),
-        "models": lambda: [_model_row(m, r, config_dir, g) for m, r in s.by_model.items()],
-        "pairs": lambda: [_pair_row(t, m, r, g) for (t, m), r in s.by_tier_model.items()],
+        "models": lambda: [_model_row(m, r, config_dir, g, s.variants(m)) for m, r in s.by_model.items()],
+        "pairs": lambda: [_pair_row(t, m, r, g, s.variants(m, t)) for (t, m), r in s.by_tier_model.items()],
         "discarded": lambda: [_pair_row(t, m, r, g) for (t, m), r in s.discarded_by_tier_model.items()],
     }
     rows = {name: sort_rows(builders[name](), TABLES[name], sort.get(name)) for name in tables}

@@ -203,7 +203,18 @@ def _place(path: Path) -> tuple[str, str, bool]:
 
 
 def _lines_in(block: bytes, start: int, end: int) -> tuple[int, int]:
-    """(lines, blank or whitespace-only ones) in ``block[start:end]``, whole lines."""
+    """(lines, blank or whitespace-only ones) in ``block[start:end]``, whole lines (``start`` at a
+    line's start). Counted in C when every line starts with ``{`` (none is blank then): the usual
+    log, whose lines are each split and looked at only otherwise."""
+    if end <= start:
+        return 0, 0
+    lines = block.count(b"\n", start, end) + (block[end - 1] != 10)  # 10: a last line without its newline
+    if start:  # the newline before this line counts it
+        objects = block.count(b"\n{", start - 1, end)
+    else:
+        objects = (block[0] == 123) + block.count(b"\n{", 0, end)  # 123: {
+    if objects == lines:
+        return lines, 0
     lines = block[start:end].split(b"\n")
     if not lines[-1]:  # the newline ending the last line
         lines.pop()
@@ -324,6 +335,14 @@ def timestamp(value: object) -> float:
     return iso_seconds("timestamp", value)
 
 
+# Model, session and project names that passed check_label, each to its first copy, shared by
+# every reader of the process (a name does not depend on the file: an import's hundreds of files
+# then check each name once, not once a file); calls share one string per name (a batch pickles
+# each once, and its hash is kept).
+_CHECKED: dict[str, str] = {}
+MAX_CHECKED = 10_000
+
+
 class Reader:
     """Reads one Claude Code log file. Lines it cannot use are counted in :attr:`skipped` by reason;
     the last bad field's message (file and line number) is kept in :attr:`last_error`."""
@@ -345,9 +364,7 @@ class Reader:
         self._number = 0  # the line being read (1-based)
         self.last_error: str | None = None
         self.errors = Examples()
-        # model, session and project names that passed check_label, each to its first copy: calls
-        # then share one string per name (a batch pickles each once, and its hash is kept)
-        self._checked: dict[str, str] = {}
+        self._checked = _CHECKED
 
     def reset(self) -> None:
         """Nothing carries over between lines (no cumulative counters): a truncated or replaced file
@@ -616,7 +633,9 @@ class Reader:
                 check_label(field, value)
             except (TypeError, ValueError) as exc:
                 raise BadLine(str(exc)) from None
-        if len(self._checked) < 10_000:
-            for name in (model, session, project):
-                self._checked.setdefault(name, name)  # type: ignore[arg-type]
+        checked = self._checked
+        if len(checked) >= MAX_CHECKED:  # bounded: start over rather than stop caching new names
+            checked.clear()
+        for name in (model, session, project):
+            checked.setdefault(name, name)  # type: ignore[arg-type]
         return project

@@ -32,6 +32,12 @@ def row_dict(by: str, r: Any, averages: dict[str, Any] | None = None,
     return d
 
 
+def report_fields(by: str, averages: bool = False, priced_by: bool = False) -> list[str]:
+    """The columns of :func:`row_dict`'s rows, in order (a CSV's header, with no rows too)."""
+    return [by, "calls", *BUCKETS, "tokens", "cost_usd", "unpriced_calls",
+            *(("avg_7d_usd", "avg_7d_unpriced_calls") if averages else ()), *(("priced_by",) if priced_by else ())]
+
+
 def report_csv(by: str, rows: list[Any], averages: dict[str, Any] | None = None, *, top: int | None = None,
                overall: Any = None, priced_by: dict[str, str] | None = None) -> str:
     """The rows; with ``top`` (``report --top N``), then a ``total (top N)`` row and ``overall``,
@@ -41,7 +47,7 @@ def report_csv(by: str, rows: list[Any], averages: dict[str, Any] | None = None,
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    fields = list(row_dict(by, rows[0], averages, priced_by).keys()) if rows else [by]
+    fields = report_fields(by, averages is not None, priced_by is not None)  # an empty report's too
     writer.writerow(fields)
     lines = [row_dict(by, r, averages, priced_by) for r in rows]
     if top is not None:  # (never with day rows: no averages to leave out)
