@@ -216,6 +216,29 @@ def test_demo_prints_the_tier_table_and_a_total() -> None:
     assert "(+unpriced)" not in r.stdout
 
 
+def test_demo_headless_says_where_the_session_stands_against_its_budget() -> None:
+    """--budget is the panel's budget bar; the terminal view says it as a line (it said nothing)."""
+    r = costpanel("demo", "--headless", "--seconds", "1", "--rate", "100", "--no-ledger", "--seed", "1",
+                  "--budget", "0.01")
+    assert r.returncode == 0, r.stderr
+    spent = re.search(r"Session \S+: (\$[\d,]+\.\d+)", r.stdout).group(1)  # type: ignore[union-attr]
+    (line,) = [ln for ln in r.stdout.splitlines() if ln.startswith("Budget: ")]
+    assert re.fullmatch(rf"Budget: \{spent} of \$0\.01 \([\d,]{{3,}}%\), \$[\d.,]+ over", line), line  # as set
+    assert "Budget: " not in costpanel("demo", "--headless", "--seconds", "1", "--no-ledger").stdout
+
+
+def test_pricing_list_in_a_narrow_terminal_keeps_prices_in_the_table_and_lists_notes_under_it() -> None:
+    from test_watch import on_a_terminal
+
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", on_a_terminal(["pricing", "list", "--provider", "anthropic"], 80))
+    table = [ln for ln in text.splitlines() if ln[:1] in "┏┃┡│└"]
+    assert "…" not in text and max(map(len, table)) <= 80
+    assert any(ln.startswith("│ claude-opus-4-6 ") and "│     5 │" in ln for ln in table), table  # $5 input, whole
+    assert "claude-opus-4-6: anthropic; search $10/1k, variants: " in text
+    wide = costpanel("pricing", "list", "--provider", "anthropic").stdout  # captured: 160 columns, notes in the table
+    assert "notes" in wide and "claude-opus-4-6: anthropic" not in wide
+
+
 def litellm_json(path: Path, prices: dict[str, tuple[float, float]]) -> Path:
     """A LiteLLM price list: model -> (USD per input token, USD per output token)."""
     path.write_text(json.dumps({name: {"input_cost_per_token": i, "output_cost_per_token": o,

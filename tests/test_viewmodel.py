@@ -188,11 +188,11 @@ def test_a_model_some_of_whose_calls_were_billed_at_a_variant_says_which(tracker
     assert s.variants("claude-opus-4-6") == ("fast",) and s.variants("claude-opus-4-6", "Tier 1") == ()
     view = build_view(s, tables=("models", "pairs"))
     models = {r.key: (r.cells[0], r.tooltips[0]) for r in view.tables["models"]}
-    assert models["claude-opus-4-6"][0] == "claude-opus-4-6 (fast)"
+    assert models["claude-opus-4-6"][0] == "claude-opus-4-6 (incl. fast)"  # 1 of 2 calls: "incl.", not "(fast)"
     assert "calls billed at fast prices are among these" in models["claude-opus-4-6"][1]
     assert models["claude-haiku-4-5"] == ("claude-haiku-4-5", None)
     pairs = {r.key: r.cells[1] for r in view.tables["pairs"]}
-    assert pairs["Tier 3\x1fclaude-opus-4-6"] == "claude-opus-4-6 (fast)"
+    assert pairs["Tier 3\x1fclaude-opus-4-6"] == "claude-opus-4-6 (incl. fast)"
     assert pairs["Tier 1\x1fclaude-opus-4-6"] == "claude-opus-4-6"
     tracker.reset()
     tracker.record("claude-opus-4-6", Usage(input=1, output=1))

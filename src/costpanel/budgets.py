@@ -14,7 +14,7 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import NamedTuple
 
 from .digits import DECIMAL_NUMBER
-from .money import format_usd
+from .money import format_usd, format_usd_exact
 
 CENT = Decimal("0.01")
 MAX_BUDGET = Decimal(10**9)  # USD; also keeps every budget well inside Decimal's 28 digits
@@ -124,8 +124,8 @@ class BudgetStatus:
 
     @property
     def amounts(self) -> str:
-        """``$3.10 of $5.00``."""
-        return f"{format_usd(self.spent)} of {format_usd(self.budget)}"
+        """``$3.10 of $5.00``; a budget is said as set (whole cents: ``$0.02``, not ``$0.020``)."""
+        return f"{format_usd(self.spent)} of {format_usd_exact(self.budget)}"
 
     @property
     def label(self) -> str:

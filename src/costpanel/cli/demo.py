@@ -187,7 +187,14 @@ def run(args: argparse.Namespace) -> int:
     if unstored:
         return 1
     if args.headless:
-        print_snapshot(tracker.snapshot())
+        snap = tracker.snapshot()
+        print_snapshot(snap)
+        if args.budget is not None:  # the panel's budget bar, as a line
+            from ..budgets import budget_status
+
+            status = budget_status(snap.total_usd, args.budget)
+            assert status is not None
+            console().print(f"Budget: {status.label}, {status.left}", markup=False, highlight=False)
         if alerts is not None:
             print_guards(tracker, alerts)
         if not args.no_ledger:
@@ -198,29 +205,32 @@ def run(args: argparse.Namespace) -> int:
 
 def print_snapshot(snap: Any) -> None:
     """Session header, tier table and model table, as the panel shows them."""
-    from rich.table import Table
+    from rich.markup import escape
 
     from ..gui import format as fmt  # the panel's words for costs and shares (plain Python)
+    from ..gui.viewmodel import with_variants
+    from .tables import Col, print_table
 
     out = console()
     out.print(f"[bold]Session {snap.session}[/]: {fmt.cost(snap.total_usd, snap.unpriced_calls)} · "
               f"{snap.tokens:,} tokens · {snap.calls:,} calls · {snap.elapsed_s:.1f} s{fmt.unpriced_calls(snap)}")
-    tiers = Table(title="By tier", title_justify="left")
-    for col in ("Tier", "Model(s)", "Calls", "Input", "Cache read", "Cache write", "Output", "Cost", "Share"):
-        tiers.add_column(col, justify="left" if col in ("Tier", "Model(s)") else "right")
-    for name, row in snap.by_tier.items():
-        tiers.add_row(name, ", ".join(row.models), f"{row.calls:,}", f"{row.input:,}", f"{row.cache_read:,}",
-                      f"{row.cache_write + row.cache_write_1h:,}", f"{row.output:,}", fmt.cost(row.cost_usd, row.unpriced_calls),
-                      fmt.row_share(row))
-    models = Table(title="By model", title_justify="left")
-    for col in ("Model", "Provider", "Calls", "Tokens", "Cost", "$/call", "Share"):
-        models.add_column(col, justify="left" if col in ("Model", "Provider") else "right")
-    for name, row in snap.by_model.items():
-        models.add_row(name, row.provider or "—", f"{row.calls:,}", f"{row.tokens:,}",
-                       fmt.cost(row.cost_usd, row.unpriced_calls), format_usd(row.usd_per_call, unpriced="—"),
-                       fmt.row_share(row))
-    out.print(tiers)
-    out.print(models)
+    tier_cols = [Col(c, name=c in ("Tier", "Model(s)")) for c in (
+        "Tier", "Model(s)", "Calls", "Input", "Cache read", "Cache write", "Output", "Cost", "Share")]
+    tiers = [[escape(name), escape(", ".join(row.models)), f"{row.calls:,}", f"{row.input:,}", f"{row.cache_read:,}",
+              f"{row.cache_write + row.cache_write_1h:,}", f"{row.output:,}", fmt.cost(row.cost_usd, row.unpriced_calls),
+              fmt.row_share(row)] for name, row in snap.by_tier.items()]
+    # a narrow terminal: token counts shortened, and each tier's models left to the table below
+    short = [[cells[0], cells[2], *(fmt.tokens(n, short=True) for n in (row.input, row.cache_read,
+                                                                        row.cache_write + row.cache_write_1h, row.output)),
+              *cells[7:]] for cells, row in zip(tiers, snap.by_tier.values(), strict=True)]
+    shortened = print_table(out, "By tier", tier_cols, tiers, ([tier_cols[0], *tier_cols[2:]], short))
+    print_table(out, "By model", [Col(c, name=c in ("Model", "Provider")) for c in (
+        "Model", "Provider", "Calls", "Tokens", "Cost", "$/call", "Share")],
+                [[escape(with_variants(name, None, snap.variants(name))[0]), escape(row.provider or "—"),
+                  f"{row.calls:,}", f"{row.tokens:,}", fmt.cost(row.cost_usd, row.unpriced_calls),
+                  format_usd(row.usd_per_call, unpriced="—"), fmt.row_share(row)] for name, row in snap.by_model.items()])
+    if shortened:
+        out.print(f"token counts shortened to fit {out.width} columns; exact: a wider terminal")
     if snap.discarded.calls:
         out.print(f"discarded fallback attempts: {snap.discarded.calls:,} call{'s' * (snap.discarded.calls != 1)}, "
                   f"{format_usd(snap.discarded.cost_usd)} (not in the total)")

@@ -25,24 +25,23 @@ def guard_alerts(tracker: Any, specs: list[Any], *, notify: bool) -> Any:
     return alerts
 
 
-def guards_table(tracker: Any) -> Any:
-    """The guards' state as a rich table."""
-    from rich.table import Table
+def guards_table(tracker: Any, width: int) -> Any:
+    """The guards' state as a rich table fitted to ``width`` columns."""
+    from rich.markup import escape
 
     from ..guard_alerts import guard_lines
+    from .tables import Col, build
 
-    table = Table(title="Budget guards", title_justify="left")
-    for col in ("Scope", "Spent", "Limit", "Used", "State"):
-        table.add_column(col, justify="left" if col in ("Scope", "State") else "right")
-    for line in guard_lines(tracker.guards()):
-        table.add_row(line.scope, line.spent, line.limit, line.percent, line.state)
-    return table
+    cols = [Col(c, name=c in ("Scope", "State")) for c in ("Scope", "Spent", "Limit", "Used", "State")]
+    rows = [[escape(line.scope), line.spent, line.limit, line.percent, line.state]
+            for line in guard_lines(tracker.guards())]
+    return build("Budget guards", cols, rows, width)[0]
 
 
 def print_guards(tracker: Any, alerts: Any) -> None:
     """The guards' state, then each crossing in the order found."""
     out = console()
-    out.print(guards_table(tracker))
+    out.print(guards_table(tracker, out.width))
     for text in alerts.lines():
         out.print(f"guard: {text}")
 

@@ -170,9 +170,9 @@ def _report(args: argparse.Namespace) -> int:
         print(report_csv(args.by, rows, averages, top=top, overall=overall, priced_by=sources), end="")
         return 0
     from rich.markup import escape
-    from rich.table import Table
 
-    t = Table(title=f"Costs by {args.by}, range {span.label}{f', top {top}' if top else ''}", title_justify="left")
+    from .tables import Col, print_table
+
     columns = [args.by.capitalize(), "Calls", "Tokens", "Cost", UNPRICED_COLUMN]
     searches = any(r.web_search for r in rows)  # a column only when some call searched
     if searches:
@@ -192,38 +192,31 @@ def _report(args: argparse.Namespace) -> int:
             cells.append(escape(sources.get(r.key, "—")))
         lines.append(cells)
     whole = total(rows, "total" if overall is None else f"total (top {top})")
-    for row in (whole, overall) if overall is not None else (whole,):  # the top N's total, then everyone's
+    totals = (whole, overall) if overall is not None else (whole,)
+    for row in totals:  # the top N's total, then everyone's
         lines.append([f"[bold]{row.key}[/]", f"{row.calls:,}", f"{row.tokens:,}",
                       *([f"{row.web_search:,}"] if searches else []), f"[bold]{_cost(row)}[/]",
                       f"{row.unpriced_calls:,}"])
-    # Rich would cut names and figures alike to fit a narrow terminal ("claude-o…", "265,491,…"),
-    # leaving rows no one can tell apart: the figures keep their width (token counts shortened to
-    # 265M first, said below the table), the names get the rest and fold onto more lines past it.
-    out = console()
-    widths, figures = _widths(columns, lines)
-    short = widths[0] + figures + 4 > out.width
-    if short:
-        from ..gui import format as fmt
+    # A narrow terminal: token counts shortened (265M) and a column of zero unpriced calls left
+    # out, so the names have room (said below the table)
+    from ..gui import format as fmt
 
-        tokens = [r.tokens for r in rows] + [r.tokens for r in ((whole, overall) if overall is not None else (whole,))]
-        for cells, n in zip(lines, tokens, strict=True):
-            cells[2] = fmt.tokens(n, short=True)
+    narrow_columns = list(columns)
+    narrow = [[*cells[:2], fmt.tokens(r.tokens, short=True), *cells[3:]] for cells, r in zip(lines, [*rows, *totals],
+                                                                                            strict=True)]
+    if not any(r.unpriced_calls for r in rows):
         at = columns.index(UNPRICED_COLUMN)
-        if not any(r.unpriced_calls for r in rows):  # a column of zeros: the room goes to the names
-            del columns[at]
-            for cells in lines:
-                del cells[at]
-        widths, figures = _widths(columns, lines)
-    t.add_column(columns[0], justify="left", overflow="fold", min_width=min(widths[0], max(out.width - figures - 4, 6)))
-    for width, col in zip(widths[1:], columns[1:], strict=True):  # narrow: as wide as their figures, headers fold
-        fixed = max(width, *map(len, col.split()))
-        t.add_column(col, justify="right", overflow="fold", min_width=fixed, max_width=fixed if short else None)
-    for cells in lines:
-        t.add_row(*cells)
-    out.print(t)
+        del narrow_columns[at]
+        for cells in narrow:
+            del cells[at]
+    out = console()
+    title = f"Costs by {args.by}, range {span.label}{f', top {top}' if top else ''}"
+    short = print_table(out, title, [Col(c, name=n == 0) for n, c in enumerate(columns)], lines,
+                        ([Col(c, name=n == 0) for n, c in enumerate(narrow_columns)], narrow))
     if short:
-        out.print(f"tokens shortened to fit {out.width} columns{'' if UNPRICED_COLUMN in columns else ' (no unpriced calls)'}; "
-                  "exact: a wider terminal, --json or --csv")
+        out.print(f"tokens shortened to fit {out.width} columns"
+                  f"{'' if UNPRICED_COLUMN in narrow_columns else ' (no unpriced calls)'}; exact: a wider terminal, "
+                  "--json or --csv")
     shown = [*rows, whole] if overall is None else [*rows, whole, overall]
     if any(not _shown_exactly(r.cost_usd) for r in shown):  # rows that look off by a cent are rounding, said so
         out.print("costs rounded for display (the total is the exact sum, rounded once); exact to 1e-12 USD: "
@@ -255,17 +248,6 @@ def _shown_exactly(value: Decimal | None) -> bool:
 
 
 UNPRICED_COLUMN = "Unpriced calls"
-
-
-def _widths(columns: list[str], lines: list[list[str]]) -> tuple[list[int], int]:
-    """Each column's widest cell, and the width the figures' columns take: each at its widest
-    figure or header word (a header folds at its spaces), with its padding and rule."""
-    from rich.text import Text
-
-    widths = [max((Text.from_markup(cells[n]).cell_len for cells in lines if n < len(cells)), default=0)
-              for n in range(len(columns))]
-    figures = sum(max(w, *map(len, col.split())) + 3 for w, col in zip(widths[1:], columns[1:], strict=True))
-    return widths, figures
 
 
 def _cost(r: Any) -> str:

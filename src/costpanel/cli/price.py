@@ -134,22 +134,18 @@ def _where(q: Any) -> str:
 
 
 def _print_table(q: Any) -> None:
-    from rich.table import Table
+    from rich.markup import escape
+
+    from .tables import Col, print_table
 
     title = f"{q.model}" + (f" → {q.matched} ({q.provider})" if q.matched != q.model else f" ({q.provider})")
     if q.variant:
         title += f" · {q.variant}"
-    t = Table(title=title, title_justify="left")
-    t.add_column("bucket")
-    t.add_column("count", justify="right")
-    t.add_column("cost (USD)", justify="right")
-    for bucket in BUCKETS:
-        n = getattr(q.usage, bucket)
-        if n or q.breakdown[bucket]:
-            t.add_row(bucket, f"{n:,}", usd_str(q.breakdown[bucket]))
-    t.add_row("[bold]total[/]", f"{q.usage.total_tokens:,} tokens", f"[bold]{usd_str(q.cost_usd)}[/]")
+    rows = [[bucket, f"{getattr(q.usage, bucket):,}", usd_str(q.breakdown[bucket])] for bucket in BUCKETS
+            if getattr(q.usage, bucket) or q.breakdown[bucket]]
+    rows.append(["[bold]total[/]", f"{q.usage.total_tokens:,} tokens", f"[bold]{usd_str(q.cost_usd)}[/]"])
     c = console()
-    c.print(t)
+    print_table(c, escape(title), [Col("bucket", name=True), Col("count"), Col("cost (USD)")], rows)
     note = f"≈ {format_usd(q.cost_usd)}; prices as of {q.at.date().isoformat()}; priced by {q.priced_by}"
     if q.price_file:  # the user's own price: say which file, so a mistake in it is found
         note += f" ({q.price_file})"

@@ -121,11 +121,13 @@ def list_(args: argparse.Namespace) -> int:
             "most_expensive": dearest.id if dearest else None,
         })
         return 0
-    from rich.table import Table
+    from rich.markup import escape
 
-    t = Table(title="Prices in USD per 1M tokens (current period)", title_justify="left")
-    for col in ("model", "provider", "input", "output", "cache read", "cache write", "write 1h", "per 1k req", "notes"):
-        t.add_column(col, justify="left" if col in ("model", "provider", "notes") else "right")
+    from .tables import Col, print_table
+
+    cols = [Col(c, name=c in ("model", "provider", "notes"), prose=c == "notes") for c in (
+        "model", "provider", "input", "output", "cache read", "cache write", "write 1h", "per 1k req", "notes")]
+    lines = []
     for r in rows:
         notes = ", ".join(filter(None, [
             "free" if r.entry.free else "",
@@ -135,10 +137,14 @@ def list_(args: argparse.Namespace) -> int:
             if r.web_search_per_1k is not None else "",
             f"variants: {'/'.join(r.variants)}" if r.variants else "",
         ]))
-        t.add_row(r.id, r.entry.provider, *(usd_str(r.rates[k]) or "—" for k in r.rates),
-                  usd_str(r.per_1k_requests) or "—", notes)
+        lines.append([escape(r.id), escape(r.entry.provider), *(usd_str(r.rates[k]) or "—" for k in r.rates),
+                      usd_str(r.per_1k_requests) or "—", escape(notes)])
     out = console()
-    out.print(t)
+    # A narrow terminal: the prices in the table, each model's provider and notes listed under it
+    narrow = ([cols[0], *cols[2:-1]], [[cells[0], *cells[2:-1]] for cells in lines])
+    if print_table(out, "Prices in USD per 1M tokens (current period)", cols, lines, narrow):
+        for cells in lines:
+            out.print(f"{cells[0]}: {cells[1]}" + (f"; {cells[-1]}" if cells[-1] else ""), highlight=False)
     if cheapest and dearest:
         out.print(f"cheapest: {cheapest.id} · most expensive: {dearest.id} (input + output, current paid models)")
     return 0
@@ -231,17 +237,16 @@ def diff(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"differences": [r.to_json() for r in rows], "new": new, "known": known})
         return 1 if new else 0
-    from rich.table import Table
+    from .tables import Col, print_table
 
-    t = Table(title="Catalog vs other sources (USD per 1M tokens, period in force now)", title_justify="left")
-    for col in ("source", "provider", "kind", "model", "their id", "field", "ours", "theirs", "status", "reason"):
-        t.add_column(col, justify="right" if col in ("ours", "theirs") else "left")
-    for r in sorted(rows, key=lambda r: (r.status != "new", r.source, r.provider, r.kind, r.model, r.field)):
-        t.add_row(*(_escape(v) for v in (r.source, r.provider, r.kind, r.model,
-                                         "" if r.their_id == r.model else r.their_id, r.field, r.ours, r.theirs)),
-                  "[yellow]new[/]" if r.status == "new" else "known", _escape(r.reason))
+    cols = [Col(c, name=c not in ("ours", "theirs")) for c in (
+        "source", "provider", "kind", "model", "their id", "field", "ours", "theirs", "status", "reason")]
+    lines = [[*(_escape(v) for v in (r.source, r.provider, r.kind, r.model, "" if r.their_id == r.model else r.their_id,
+                                     r.field, r.ours, r.theirs)),
+              "[yellow]new[/]" if r.status == "new" else "known", _escape(r.reason)]
+             for r in sorted(rows, key=lambda r: (r.status != "new", r.source, r.provider, r.kind, r.model, r.field))]
     out = console()
     if rows:
-        out.print(t)
+        print_table(out, "Catalog vs other sources (USD per 1M tokens, period in force now)", cols, lines)
     out.print(f"{new} new difference(s), {known} known.")
     return 1 if new else 0

@@ -273,43 +273,43 @@ def _headless(tracker: Any, watcher: Any, stop: threading.Event, seconds: float 
     from rich.live import Live
 
     out = Console(highlight=False)  # the live view wraps long lines (soft wrap would cut them at the edge)
-    with Live(_table(tracker, watcher.stats(), alerts), console=out, refresh_per_second=4) as live:
+    with Live(_table(tracker, watcher.stats(), alerts, out.width), console=out, refresh_per_second=4) as live:
         while not stop.wait(left()):
-            live.update(_table(tracker, watcher.stats(), alerts))
+            live.update(_table(tracker, watcher.stats(), alerts, out.width))
             if end is not None and time.monotonic() >= end or watcher.error is not None:
                 break
-        live.update(_table(tracker, watcher.stats(), alerts))
+        live.update(_table(tracker, watcher.stats(), alerts, out.width))
 
 
-def _table(tracker: Any, stats: Any, alerts: Any = None) -> Any:
+def _table(tracker: Any, stats: Any, alerts: Any = None, width: int = 160) -> Any:
+    """The live view, its tables fitted to ``width`` columns (names fold, figures stay whole)."""
     from rich.console import Group
-    from rich.table import Table
+    from rich.markup import escape
     from rich.text import Text
 
     from ..gui import format as fmt  # plain Python: no Dear PyGui
     from ..gui.viewmodel import burn_texts, with_variants
+    from .tables import Col, build
 
     snap = tracker.snapshot()
     head = Text(f"Today: {_cost(snap)} · {snap.calls:,} call{'s' * (snap.calls != 1)} · {snap.tokens:,} tokens"
                 + fmt.unpriced_calls(snap), style="bold")
     burn = Text("Burn rate: " + " · ".join(t for t in burn_texts(snap) if t))  # as the panel says it: from the run's first call
-    tiers = Table(title="By tier", title_justify="left")
-    for col in ("Tier", "Calls", "Tokens", "Cost", "Share"):
-        tiers.add_column(col, justify="left" if col == "Tier" else "right")
-    for name, row in snap.by_tier.items():
-        tiers.add_row(name, f"{row.calls:,}", f"{row.tokens:,}", fmt.cost(row.cost_usd, row.unpriced_calls),
-                      fmt.row_share(row))
-    models = Table(title="By model", title_justify="left")
-    for col in ("Model", "Calls", "Tokens", "Cost", "Share"):
-        models.add_column(col, justify="left" if col == "Model" else "right")
-    for name, row in snap.by_model.items():
-        # a model some of whose calls were billed at fast, batch … prices says so, as the panel does
-        models.add_row(with_variants(name, None, snap.variants(name))[0], f"{row.calls:,}", f"{row.tokens:,}",
-                       fmt.cost(row.cost_usd, row.unpriced_calls),
-                       fmt.row_share(row))
+    figures = [Col("Calls"), Col("Tokens"), Col("Cost"), Col("Share")]
+
+    def cells(name: str, row: Any) -> list[str]:
+        return [escape(name), f"{row.calls:,}", f"{row.tokens:,}", fmt.cost(row.cost_usd, row.unpriced_calls),
+                fmt.row_share(row)]
+
+    tiers, _ = build("By tier", [Col("Tier", name=True), *figures],
+                     [cells(name, row) for name, row in snap.by_tier.items()], width)
+    # a model some of whose calls were billed at fast, batch … prices says so, as the panel does
+    models, _ = build("By model", [Col("Model", name=True), *figures],
+                      [cells(with_variants(name, None, snap.variants(name))[0], row) for name, row in snap.by_model.items()],
+                      width)
     parts = [head, burn, tiers, models]
     if alerts is not None:
-        parts.append(guards_table(tracker))
+        parts.append(guards_table(tracker, width))
         latest = alerts.latest()
         if latest is not None:
             parts.append(Text(f"Last crossing: {latest}", style="bold"))

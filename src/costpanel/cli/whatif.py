@@ -129,9 +129,9 @@ def _cheapest(args: argparse.Namespace) -> int:
 
 def _print(result: Any, label: str, model: str | None, per_tier: dict[str, str]) -> None:
     from rich.markup import escape
-    from rich.table import Table
 
     from ..whatif.view import model_lines, tier_lines
+    from .tables import Col, print_table
 
     parts = [f"{tier} → {m}" for tier, m in per_tier.items()]
     if model:
@@ -140,21 +140,17 @@ def _print(result: Any, label: str, model: str | None, per_tier: dict[str, str])
         parts.append("other tiers unchanged")
     out = console()
     head = ("Tier", "Target", "Calls", "Actual", "What-if", "Difference", "%")
-    t = Table(title=f"What if: {', '.join(parts)} — range {label}, {result.calls:,} calls repriced one by one",
-              title_justify="left")
-    for col in head:
-        t.add_column(col, justify="left" if col in ("Tier", "Target") else "right")
     lines = tier_lines(result)
+    rows = []
     for ln in lines:
         cells = [escape(ln.label), escape(ln.target), ln.calls, ln.actual, ln.what_if, ln.difference, ln.pct]
-        t.add_row(*(f"[bold]{c}[/]" for c in cells) if ln is lines[-1] else cells)
-    out.print(t)
-    m = Table(title="By model (actual → target)", title_justify="left")
-    for col in ("Tier · model", *head[1:]):
-        m.add_column(col, justify="left" if col in ("Tier · model", "Target") else "right")
-    for ln in model_lines(result):
-        m.add_row(escape(ln.label), escape(ln.target), ln.calls, ln.actual, ln.what_if, ln.difference, ln.pct)
-    out.print(m)
+        rows.append([f"[bold]{c}[/]" for c in cells] if ln is lines[-1] else cells)
+    print_table(out, f"What if: {', '.join(parts)} — range {label}, {result.calls:,} calls repriced one by one",
+                [Col(c, name=c in ("Tier", "Target")) for c in head], rows)
+    print_table(out, "By model (actual → target)",
+                [Col(c, name=c in ("Tier · model", "Target")) for c in ("Tier · model", *head[1:])],
+                [[escape(ln.label), escape(ln.target), ln.calls, ln.actual, ln.what_if, ln.difference, ln.pct]
+                 for ln in model_lines(result)])
     for note in result.notes:
         out.print(f"note: {escape(note)}")
     if result.difference_usd is None:

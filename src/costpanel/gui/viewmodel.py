@@ -212,7 +212,7 @@ def with_variants(label: str, tip: str | None, variants: tuple[str, ...]) -> tup
     if not variants:
         return label, tip
     hint = VARIANT_HINT.format(names=", ".join(variants))
-    return f"{label} ({', '.join(variants)})", hint if tip is None else f"{tip}\n{hint}"
+    return f"{label} (incl. {', '.join(variants)})", hint if tip is None else f"{tip}\n{hint}"
 
 
 def _model_row(name: str, row: Row, config_dir: str, g: Glyphs, variants: tuple[str, ...] = ()) -> RowView:
