@@ -8,7 +8,7 @@ import re
 import pytest
 from rich.console import Console
 
-from costpanel.cli.tables import NAME_FLOOR, Col, build, fits, layout, print_table
+from costpanel.cli.tables import NAME_FLOOR, Col, fits, layout, print_table
 
 COLS = [Col("Model", name=True), Col("Calls"), Col("Tokens"), Col("Cost"), Col("Unpriced calls"), Col("Notes", name=True)]
 ROWS = [["claude-sonnet-4-5-20250929", "12,345", "1,226,321,458", "$1,844.58", "0", "retired 2025-07-21, batch"],
