@@ -16,8 +16,9 @@ ROWS = [["claude-sonnet-4-5-20250929", "12,345", "1,226,321,458", "$1,844.58", "
         ["[bold]total[/]", "12,352", "1,226,321,548", "[bold]$1,844.58 +?[/]", "3"]]  # a short last row
 
 
-def rendered(width: int, cols: list[Col] = COLS, rows: list[list[str]] = ROWS, shorter=None) -> tuple[str, bool]:
-    out = Console(file=io.StringIO(), width=width, color_system=None, soft_wrap=True)
+def rendered(width: int, cols: list[Col] = COLS, rows: list[list[str]] = ROWS, shorter=None,
+             soft_wrap: bool = True) -> tuple[str, bool]:
+    out = Console(file=io.StringIO(), width=width, color_system=None, soft_wrap=soft_wrap)
     short = print_table(out, "Costs", cols, rows, shorter)
     return out.file.getvalue(), short  # type: ignore[attr-defined]
 
@@ -54,8 +55,10 @@ def test_a_table_wider_than_the_terminal_even_folded_is_printed_wider_not_croppe
     sizes, width = layout(COLS, ROWS, 30)
     assert sizes is not None and width > 30
     assert sizes[0] == NAME_FLOOR and sizes[5] == NAME_FLOOR
-    text, _ = rendered(30)
-    assert max(map(len, table_lines(text))) == width  # every column there, none cropped off
+    for soft_wrap in (True, False):  # (a console that crops its lines, too)
+        text, _ = rendered(30, soft_wrap=soft_wrap)
+        assert max(map(len, table_lines(text))) == width  # every column there, none cropped off
+        assert "Notes" in text and "$0.0028" in text
 
 
 def test_a_shorter_table_is_printed_only_when_the_full_one_does_not_fit() -> None:

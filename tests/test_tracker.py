@@ -8,6 +8,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from costpanel import CostTracker, Usage
 from costpanel.events import COMMITTED, DISCARDED, DUPLICATE, PENDING
@@ -382,3 +384,15 @@ def test_a_session_can_have_begun_before_its_tracker(catalog: Catalog) -> None:
         CostTracker(catalog, started_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1))
     with pytest.raises(ValueError, match="timezone-aware"):
         CostTracker(catalog, started_at=dt.datetime.now())
+
+
+@given(st.integers(-10**24, 10**24))  # (within the decimal context's 28 digits, for the division below)
+def test_a_cost_is_the_exact_decimal_of_its_units_printed_without_trailing_zeros(units: int) -> None:
+    """``print(snap.total_usd)`` says 0.00825, not 0.008250000000; the value is exact either way."""
+    from costpanel.money import units_to_usd, usd_to_units
+
+    usd = units_to_usd(units)
+    assert usd == Decimal(units) / 10**12 and usd_to_units(usd) == units
+    digits = usd.as_tuple().digits
+    assert units == 0 or digits[-1] != 0 or usd.as_tuple().exponent == 0  # no zero kept past the point
+    assert str(units_to_usd(8_250_000_000)) == "0.00825" and str(units_to_usd(15 * 10**11)) == "1.5"

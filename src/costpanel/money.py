@@ -13,9 +13,14 @@ _EXPONENT = -12
 
 
 def units_to_usd(units: int) -> Decimal:
-    """Exact Decimal for an integer amount of units (no context rounding involved)."""
+    """Exact Decimal for an integer amount of units (no context rounding involved), without
+    trailing zeros: ``print(cost)`` says ``0.00825``, not ``0.008250000000`` (equal either way)."""
+    if not units:
+        return Decimal(0)
     # Built from text, not scaleb(): construction is exact whatever the context precision.
-    return Decimal(f"{units}E{_EXPONENT}") if units else Decimal(0)
+    digits = str(units)
+    zeros = min(len(digits) - len(digits.rstrip("0")), -_EXPONENT)
+    return Decimal(f"{digits[:len(digits) - zeros]}E{_EXPONENT + zeros}")
 
 
 def usd_to_units(usd: Decimal) -> int:
