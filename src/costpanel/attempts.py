@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from .events import DUPLICATE, PENDING, Event
@@ -53,7 +54,7 @@ class Attempt:
         self.open = True
         self.events: tuple[Event, ...] = ()
 
-    def record(self, model: str, usage: Usage, *, event_id: str | None = None, at: dt.datetime | None = None,
+    def record(self, model: str, usage: Usage | Mapping[str, int], *, event_id: str | None = None, at: dt.datetime | None = None,
                variant: str | None = None, source: str | None = None, project: str | None = None) -> Event:
         """Record a call of this attempt; pending until commit or discard. ``source`` and ``project``
         default to the attempt's (see :meth:`CostTracker.record`)."""

@@ -443,7 +443,7 @@ class CostTracker:
     def record(
         self,
         model: str,
-        usage: Usage,
+        usage: Usage | Mapping[str, int],
         tier: str = DEFAULT_TIER,
         session: str | None = None,
         event_id: str | None = None,
