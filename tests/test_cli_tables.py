@@ -8,7 +8,7 @@ import re
 import pytest
 from rich.console import Console
 
-from costpanel.cli.tables import NAME_FLOOR, Col, fits, layout, print_table
+from costpanel.cli.tables import NAME_FLOOR, PROSE_WIDTH, Col, choose, fits, layout, needed, print_table
 
 COLS = [Col("Model", name=True), Col("Calls"), Col("Tokens"), Col("Cost"), Col("Unpriced calls"), Col("Notes", name=True)]
 ROWS = [["claude-sonnet-4-5-20250929", "12,345", "1,226,321,458", "$1,844.58", "0", "retired 2025-07-21, batch"],
@@ -67,3 +67,17 @@ def test_a_shorter_table_is_printed_only_when_the_full_one_does_not_fit() -> Non
     assert not short and "1,226,321,458" in text
     text, short = rendered(50, shorter=shorter)
     assert short and "1.23B" in text and "Calls" not in text
+
+
+def test_the_shorter_table_is_chosen_only_where_the_full_one_would_fold_its_names() -> None:
+    """Headers folding is no reason to shorten figures: only names that would fold are."""
+    shorter = ([COLS[0]], [[r[0]] for r in ROWS])
+    width = needed(COLS, ROWS)  # headers folded ("Unpriced calls" -> 8), names whole
+    assert width == 1 + sum(w + 3 for w in (26, 6, 13, 12, 8, 25))
+    assert not fits(COLS, ROWS, width)  # the natural table (headers on one line) is wider still
+    assert choose(COLS, ROWS, shorter, width)[2] is False
+    assert choose(COLS, ROWS, shorter, width - 1)[2] is True
+    assert choose(COLS, ROWS, None, 10)[2] is False  # nothing shorter to give
+    notes = [Col("Model", name=True), Col("Notes", name=True, prose=True)]
+    long = [["gpt-4o", "x" * 200]]
+    assert needed(notes, long) == 1 + 6 + 3 + PROSE_WIDTH + 3  # prose counts only so far: it folds past it

@@ -331,10 +331,14 @@ def test_a_narrow_terminal_folds_names_and_keeps_every_figure_whole(tmp_path: Pa
         assert "…" not in text, text
         assert columns < 80 or max(map(len, table)) <= columns, text  # 60: the figures alone take 52, and stay whole
         assert re.findall(r"\$[\d,]+\.\d\d", text) == costs  # each cost whole, in the same order
-        assert "27.0B" in text and f"tokens shortened to fit {columns} columns (no unpriced calls)" in text
+        assert "27.0B" in text and f"tokens shortened for a {columns}-column terminal (no unpriced calls)" in text
         names = "".join(line.split("│")[1].strip() for line in lines if line.startswith("│"))  # folded names joined
         assert all(model in names for model in models), names
     assert all(any(model in line for line in on_a_terminal(args, 80).splitlines()) for model in models)  # 80: whole
+    # 100 columns: the exact table fits once its headers fold, so its token counts are not shortened
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", on_a_terminal(args, 100))
+    assert "27,000,030,000" in text and "tokens shortened" not in text
+    assert max(len(line) for line in text.splitlines() if line[:1] in "┏┃┡│└") <= 100
 
 
 def test_report_reads_the_ledger_named_by_costpanel_db(history: History) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import os
 import queue
 import shutil
@@ -659,6 +660,21 @@ def test_headless_on_a_terminal_draws_the_live_tables_and_no_ledger_keeps_nothin
     assert "Budget guards" in text and "Last crossing: Session budget reached: $0.0063 of $0.0050 spent" in text
     assert any("Session" in row and "$0.0050" in row and "exceeded" in row for row in text.splitlines())
     assert any("subagent" in row and "$3.00" in row and " ok " in row for row in text.splitlines())
+
+
+def test_the_live_view_in_a_narrow_terminal_shortens_token_counts_and_cuts_nothing(tmp_path: Path) -> None:
+    """The live view cannot print wider than the terminal: its token counts shorten, nothing is cut."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "events.jsonl").write_text("".join(
+        json.dumps({"ts": time.time(), "model": MODEL, "session": "s", "tier": "a-rather-long-tier-name",
+                    "usage": {"input": 900_000_000 + n, "output": 10}, "id": f"big-{n}"}) + "\n" for n in range(3)))
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", on_a_terminal(
+        ["watch", "--headless", "--seconds", "1", "--no-ledger", str(logs)], 50))
+    table = [line for line in text.splitlines() if line[:1] in "┏┃┡│└"]
+    assert table and "…" not in text and max(map(len, table)) <= 50, text
+    assert "2.70B" in text and "tokens shortened for a 50-column terminal" in text
+    assert "a-rather-long-tier-name" in "".join(line.split("│")[1].strip() for line in table if line.startswith("│"))
 
 
 def test_the_panel_ends_cleanly_on_sigterm_with_the_calls_stored(display_env: dict[str, str], tmp_path: Path) -> None:

@@ -214,7 +214,7 @@ def print_snapshot(snap: Any) -> None:
     out = console()
     out.print(f"[bold]Session {snap.session}[/]: {fmt.cost(snap.total_usd, snap.unpriced_calls)} · "
               f"{snap.tokens:,} tokens · {snap.calls:,} calls · {snap.elapsed_s:.1f} s{fmt.unpriced_calls(snap)}")
-    tier_cols = [Col(c, name=c in ("Tier", "Model(s)")) for c in (
+    tier_cols = [Col(c, name=c in ("Tier", "Model(s)"), prose=c == "Model(s)") for c in (
         "Tier", "Model(s)", "Calls", "Input", "Cache read", "Cache write", "Output", "Cost", "Share")]
     tiers = [[escape(name), escape(", ".join(row.models)), f"{row.calls:,}", f"{row.input:,}", f"{row.cache_read:,}",
               f"{row.cache_write + row.cache_write_1h:,}", f"{row.output:,}", fmt.cost(row.cost_usd, row.unpriced_calls),
@@ -224,13 +224,18 @@ def print_snapshot(snap: Any) -> None:
                                                                         row.cache_write + row.cache_write_1h, row.output)),
               *cells[7:]] for cells, row in zip(tiers, snap.by_tier.values(), strict=True)]
     shortened = print_table(out, "By tier", tier_cols, tiers, ([tier_cols[0], *tier_cols[2:]], short))
-    print_table(out, "By model", [Col(c, name=c in ("Model", "Provider")) for c in (
-        "Model", "Provider", "Calls", "Tokens", "Cost", "$/call", "Share")],
-                [[escape(with_variants(name, None, snap.variants(name))[0]), escape(row.provider or "—"),
-                  f"{row.calls:,}", f"{row.tokens:,}", fmt.cost(row.cost_usd, row.unpriced_calls),
-                  format_usd(row.usd_per_call, unpriced="—"), fmt.row_share(row)] for name, row in snap.by_model.items()])
+    model_cols = [Col(c, name=c in ("Model", "Provider")) for c in ("Model", "Provider", "Calls", "Tokens", "Cost",
+                                                                     "$/call", "Share")]
+    models = [[escape(with_variants(name, None, snap.variants(name))[0]), escape(row.provider or "—"), f"{row.calls:,}",
+               f"{row.tokens:,}", fmt.cost(row.cost_usd, row.unpriced_calls), format_usd(row.usd_per_call, unpriced="—"),
+               fmt.row_share(row)] for name, row in snap.by_model.items()]
+    # a narrow terminal: token counts shortened, the provider left out (the model's name says it)
+    short_models = [[cells[0], cells[2], fmt.tokens(row.tokens, short=True), *cells[4:]]
+                    for cells, row in zip(models, snap.by_model.values(), strict=True)]
+    shortened |= print_table(out, "By model", model_cols, models, ([model_cols[0], *model_cols[2:]], short_models))
     if shortened:
-        out.print(f"token counts shortened to fit {out.width} columns; exact: a wider terminal")
+        out.print(f"shortened for a {out.width}-column terminal: token counts rounded, each tier's models and the "
+                  "providers left out (all of them: a wider terminal)")
     if snap.discarded.calls:
         out.print(f"discarded fallback attempts: {snap.discarded.calls:,} call{'s' * (snap.discarded.calls != 1)}, "
                   f"{format_usd(snap.discarded.cost_usd)} (not in the total)")

@@ -214,7 +214,7 @@ def _report(args: argparse.Namespace) -> int:
     short = print_table(out, title, [Col(c, name=n == 0) for n, c in enumerate(columns)], lines,
                         ([Col(c, name=n == 0) for n, c in enumerate(narrow_columns)], narrow))
     if short:
-        out.print(f"tokens shortened to fit {out.width} columns"
+        out.print(f"tokens shortened for a {out.width}-column terminal"
                   f"{'' if UNPRICED_COLUMN in narrow_columns else ' (no unpriced calls)'}; exact: a wider terminal, "
                   "--json or --csv")
     shown = [*rows, whole] if overall is None else [*rows, whole, overall]

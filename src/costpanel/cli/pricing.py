@@ -239,7 +239,7 @@ def diff(args: argparse.Namespace) -> int:
         return 1 if new else 0
     from .tables import Col, print_table
 
-    cols = [Col(c, name=c not in ("ours", "theirs")) for c in (
+    cols = [Col(c, name=c not in ("ours", "theirs"), prose=c == "reason") for c in (
         "source", "provider", "kind", "model", "their id", "field", "ours", "theirs", "status", "reason")]
     lines = [[*(_escape(v) for v in (r.source, r.provider, r.kind, r.model, "" if r.their_id == r.model else r.their_id,
                                      r.field, r.ours, r.theirs)),

@@ -42,9 +42,20 @@ def _word(header: str) -> int:
     return max(map(len, header.split()), default=0)
 
 
+def _widest(cols: Sequence[Col], rows: Sequence[Sequence[str]]) -> list[int]:
+    return [max((_cell_len(r[n]) for r in rows if n < len(r)), default=0) for n in range(len(cols))]
+
+
+def needed(cols: Sequence[Col], rows: Sequence[Sequence[str]]) -> int:
+    """The width the table takes with its headers folded and its names whole (prose up to
+    :data:`PROSE_WIDTH`): wider than the terminal, a shorter table is worth it."""
+    return 1 + sum(max(min(w, PROSE_WIDTH) if c.prose else w, _word(c.header)) + _EDGE
+                   for w, c in zip(_widest(cols, rows), cols, strict=True))
+
+
 def layout(cols: Sequence[Col], rows: Sequence[Sequence[str]], width: int) -> tuple[list[int] | None, int]:
     """(each column's fixed width, or None when the table fits as it is; the width it is printed at)."""
-    widest = [max((_cell_len(r[n]) for r in rows if n < len(r)), default=0) for n in range(len(cols))]
+    widest = _widest(cols, rows)
     natural = 1 + sum(max(min(w, PROSE_WIDTH) if c.prose else w, len(c.header)) + _EDGE
                       for w, c in zip(widest, cols, strict=True))
     if natural <= width:
@@ -66,6 +77,18 @@ def fits(cols: Sequence[Col], rows: Sequence[Sequence[str]], width: int) -> bool
     return layout(cols, rows, width)[0] is None
 
 
+Rows = Sequence[Sequence[str]]
+
+
+def choose(cols: Sequence[Col], rows: Rows, shorter: tuple[Sequence[Col], Rows] | None,
+           width: int) -> tuple[Sequence[Col], Rows, bool]:
+    """The table to show in ``width`` columns: ``shorter`` (shorter figures, fewer columns) only
+    where the full one would fold its names, not merely its headers; and whether it is."""
+    if shorter is None or needed(cols, rows) <= width:
+        return cols, rows, False
+    return shorter[0], shorter[1], True
+
+
 def build(title: str, cols: Sequence[Col], rows: Sequence[Sequence[str]], width: int) -> tuple[Any, int]:
     """The rich Table and the width to print it at."""
     from rich.table import Table
@@ -80,17 +103,12 @@ def build(title: str, cols: Sequence[Col], rows: Sequence[Sequence[str]], width:
     return t, print_width
 
 
-Rows = Sequence[Sequence[str]]
-
-
 def print_table(out: Any, title: str, cols: Sequence[Col], rows: Rows,
                 shorter: tuple[Sequence[Col], Rows] | None = None) -> bool:
     """Print the table on ``out`` (a rich Console); ``shorter``: the same table with shorter
-    figures (or fewer columns), printed instead when the full one does not fit. Returns whether
-    it was."""
-    short = shorter is not None and not fits(cols, rows, out.width)
-    if short and shorter is not None:
-        cols, rows = shorter
+    figures (or fewer columns), printed instead where the full one would fold its names (see
+    :func:`choose`). Returns whether it was."""
+    cols, rows, short = choose(cols, rows, shorter, out.width)
     t, width = build(title, cols, rows, out.width)
     out.print(t, width=width, crop=False)
     return short

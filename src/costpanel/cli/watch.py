@@ -289,7 +289,7 @@ def _table(tracker: Any, stats: Any, alerts: Any = None, width: int = 160) -> An
 
     from ..gui import format as fmt  # plain Python: no Dear PyGui
     from ..gui.viewmodel import burn_texts, with_variants
-    from .tables import Col, build
+    from .tables import Col, build, choose
 
     snap = tracker.snapshot()
     head = Text(f"Today: {_cost(snap)} · {snap.calls:,} call{'s' * (snap.calls != 1)} · {snap.tokens:,} tokens"
@@ -297,17 +297,24 @@ def _table(tracker: Any, stats: Any, alerts: Any = None, width: int = 160) -> An
     burn = Text("Burn rate: " + " · ".join(t for t in burn_texts(snap) if t))  # as the panel says it: from the run's first call
     figures = [Col("Calls"), Col("Tokens"), Col("Cost"), Col("Share")]
 
-    def cells(name: str, row: Any) -> list[str]:
-        return [escape(name), f"{row.calls:,}", f"{row.tokens:,}", fmt.cost(row.cost_usd, row.unpriced_calls),
-                fmt.row_share(row)]
+    def cells(name: str, row: Any, short: bool = False) -> list[str]:
+        return [escape(name), f"{row.calls:,}", fmt.tokens(row.tokens, short=short),
+                fmt.cost(row.cost_usd, row.unpriced_calls), fmt.row_share(row)]
 
-    tiers, _ = build("By tier", [Col("Tier", name=True), *figures],
-                     [cells(name, row) for name, row in snap.by_tier.items()], width)
+    def table(title: str, key: str, rows: dict[str, Any]) -> tuple[Any, bool]:
+        """A live table fits the terminal (the view cannot be wider): token counts shortened if need be."""
+        cols = [Col(key, name=True), *figures]
+        chosen, lines, short = choose(cols, [cells(n, r) for n, r in rows.items()], (cols, [
+            cells(n, r, short=True) for n, r in rows.items()]), width)
+        return build(title, chosen, lines, width)[0], short
+
+    tiers, short = table("By tier", "Tier", dict(snap.by_tier))
     # a model some of whose calls were billed at fast, batch … prices says so, as the panel does
-    models, _ = build("By model", [Col("Model", name=True), *figures],
-                      [cells(with_variants(name, None, snap.variants(name))[0], row) for name, row in snap.by_model.items()],
-                      width)
+    models, short_models = table("By model", "Model", {with_variants(name, None, snap.variants(name))[0]: row
+                                                       for name, row in snap.by_model.items()})
     parts = [head, burn, tiers, models]
+    if short or short_models:
+        parts.append(Text(f"tokens shortened for a {width}-column terminal", style="dim"))
     if alerts is not None:
         parts.append(guards_table(tracker, width))
         latest = alerts.latest()

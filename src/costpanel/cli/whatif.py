@@ -145,13 +145,24 @@ def _print(result: Any, label: str, model: str | None, per_tier: dict[str, str])
     for ln in lines:
         cells = [escape(ln.label), escape(ln.target), ln.calls, ln.actual, ln.what_if, ln.difference, ln.pct]
         rows.append([f"[bold]{c}[/]" for c in cells] if ln is lines[-1] else cells)
-    print_table(out, f"What if: {', '.join(parts)} — range {label}, {result.calls:,} calls repriced one by one",
-                [Col(c, name=c in ("Tier", "Target")) for c in head], rows)
-    print_table(out, "By model (actual → target)",
-                [Col(c, name=c in ("Tier · model", "Target")) for c in ("Tier · model", *head[1:])],
-                [[escape(ln.label), escape(ln.target), ln.calls, ln.actual, ln.what_if, ln.difference, ln.pct]
-                 for ln in model_lines(result)])
+    # A narrow terminal: one target for every row is left to the title
+    one = model if model and not per_tier else None
+    title = f"What if: {', '.join(parts)} — range {label}, {result.calls:,} calls repriced one by one"
+    print_table(out, title, [Col(c, name=c in ("Tier", "Target")) for c in head], rows,
+                _without_target([Col(c, name=c in ("Tier", "Target")) for c in head], rows, one))
+    model_cols = [Col(c, name=c in ("Tier · model", "Target")) for c in ("Tier · model", *head[1:])]
+    model_rows = [[escape(ln.label), escape(ln.target), ln.calls, ln.actual, ln.what_if, ln.difference, ln.pct]
+                  for ln in model_lines(result)]
+    print_table(out, f"By model (actual → {one})" if one else "By model (actual → target)", model_cols, model_rows,
+                _without_target(model_cols, model_rows, one))
     for note in result.notes:
         out.print(f"note: {escape(note)}")
     if result.difference_usd is None:
         out.print("the difference is stated only where every call is priced on both sides (— otherwise)")
+
+
+def _without_target(cols: list[Any], rows: list[list[Any]], target: str | None) -> tuple[list[Any], list[list[Any]]] | None:
+    """The table without its Target column, where every row has the one ``target`` (None: not so)."""
+    if target is None:
+        return None
+    return [cols[0], *cols[2:]], [[row[0], *row[2:]] for row in rows]
