@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -49,3 +50,39 @@ def unlistable(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
         return real(path)  # type: ignore[arg-type]
 
     monkeypatch.setattr(os, "scandir", scandir)
+
+
+def on_a_terminal(args: list[str], columns: int, env: dict[str, str] | None = None) -> str:
+    """What ``python -m costpanel ARGS`` writes to a terminal ``columns`` wide (a pty), escapes and all."""
+    import pty
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, **(env or {}), "COLUMNS": str(columns), "LINES": "50", "TERM": "xterm"}
+    with subprocess.Popen([sys.executable, "-m", "costpanel", *args], stdout=follower, stderr=subprocess.PIPE,
+                          env=env) as proc:
+        os.close(follower)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the terminal's other end closed with the process
+                break
+            if not chunk:
+                break
+            out += chunk
+        assert proc.wait(timeout=30) == 0, proc.stderr.read()  # type: ignore[union-attr]
+    os.close(leader)
+    return out.decode(errors="replace")
+
+
+ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def terminal_text(args: list[str], columns: int, env: dict[str, str] | None = None) -> str:
+    """:func:`on_a_terminal` without its escape sequences: the text a user reads."""
+    return ESCAPES.sub("", on_a_terminal(args, columns, env))
+
+
+def table_lines(text: str) -> list[str]:
+    """The lines of ``text`` that belong to a table (its rules and rows), not the notes under it."""
+    return [line for line in text.splitlines() if line[:1] in "┏┃┡│└"]

@@ -228,10 +228,10 @@ def test_demo_headless_says_where_the_session_stands_against_its_budget() -> Non
 
 
 def test_pricing_list_in_a_narrow_terminal_keeps_prices_in_the_table_and_lists_notes_under_it() -> None:
-    from test_watch import on_a_terminal
+    from cli_run import table_lines, terminal_text
 
-    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", on_a_terminal(["pricing", "list", "--provider", "anthropic"], 80))
-    table = [ln for ln in text.splitlines() if ln[:1] in "┏┃┡│└"]
+    text = terminal_text(["pricing", "list", "--provider", "anthropic"], 80)
+    table = table_lines(text)
     assert "…" not in text and max(map(len, table)) <= 80
     assert any(ln.startswith("│ claude-opus-4-6 ") and "│     5 │" in ln for ln in table), table  # $5 input, whole
     assert "claude-opus-4-6: anthropic; search $10/1k, variants: " in text

@@ -310,7 +310,7 @@ def test_a_narrow_terminal_folds_names_and_keeps_every_figure_whole(tmp_path: Pa
     keep their width (token counts shortened, said so), the names fold, nothing is cut."""
     import re
 
-    from test_watch import on_a_terminal
+    from cli_run import on_a_terminal, table_lines, terminal_text
 
     db = tmp_path / "big.sqlite3"
     tracker = CostTracker(catalog, ledger=db)
@@ -325,9 +325,9 @@ def test_a_narrow_terminal_folds_names_and_keeps_every_figure_whole(tmp_path: Pa
     costs = re.findall(r"\$[\d,]+\.\d\d", wide)
     assert len(costs) == 4
     for columns in (80, 60):
-        text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", on_a_terminal(args, columns))
+        text = terminal_text(args, columns)
         lines = text.splitlines()
-        table = [line for line in lines if line[:1] in "┏┃┡│└"]  # (the notes under it are the terminal's to wrap)
+        table = table_lines(text)  # (the notes under it are the terminal's to wrap)
         assert "…" not in text, text
         assert columns < 80 or max(map(len, table)) <= columns, text  # 60: the figures alone take 52, and stay whole
         assert re.findall(r"\$[\d,]+\.\d\d", text) == costs  # each cost whole, in the same order
@@ -336,9 +336,9 @@ def test_a_narrow_terminal_folds_names_and_keeps_every_figure_whole(tmp_path: Pa
         assert all(model in names for model in models), names
     assert all(any(model in line for line in on_a_terminal(args, 80).splitlines()) for model in models)  # 80: whole
     # 100 columns: the exact table fits once its headers fold, so its token counts are not shortened
-    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", on_a_terminal(args, 100))
+    text = terminal_text(args, 100)
     assert "27,000,030,000" in text and "tokens shortened" not in text
-    assert max(len(line) for line in text.splitlines() if line[:1] in "┏┃┡│└") <= 100
+    assert max(map(len, table_lines(text))) <= 100
 
 
 def test_report_reads_the_ledger_named_by_costpanel_db(history: History) -> None:

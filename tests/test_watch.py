@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import os
 import queue
 import shutil
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_run import costpanel, one_line_error
+from cli_run import costpanel, on_a_terminal, one_line_error, table_lines, terminal_text
 from test_panel_rendered import xvfb  # noqa: F401  (the fixture: a private Xvfb server)
 from costpanel import CostTracker, Usage
 from costpanel.integrations import jsonl
@@ -622,29 +621,6 @@ def test_rendered_panel_fed_by_watch_shows_sources_line_main_and_subagent_rows_a
     assert shot.stat().st_size > 10_000
 
 
-def on_a_terminal(args: list[str], columns: int, env: dict[str, str] | None = None) -> str:
-    """What ``python -m costpanel ARGS`` writes to a terminal ``columns`` wide (a pty), escapes and all."""
-    import pty
-
-    leader, follower = pty.openpty()
-    env = {**os.environ, **(env or {}), "COLUMNS": str(columns), "LINES": "50", "TERM": "xterm"}
-    with subprocess.Popen([sys.executable, "-m", "costpanel", *args], stdout=follower, stderr=subprocess.PIPE,
-                          env=env) as proc:
-        os.close(follower)
-        out = b""
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # EIO: the terminal's other end closed with the process
-                break
-            if not chunk:
-                break
-            out += chunk
-        assert proc.wait(timeout=30) == 0, proc.stderr.read()  # type: ignore[union-attr]
-    os.close(leader)
-    return out.decode(errors="replace")
-
-
 def test_headless_on_a_terminal_draws_the_live_tables_and_no_ledger_keeps_nothing(tmp_path: Path) -> None:
     logs, default_db = tmp_path / "logs", tmp_path / "default.sqlite3"
     logs.mkdir()
@@ -669,9 +645,8 @@ def test_the_live_view_in_a_narrow_terminal_shortens_token_counts_and_cuts_nothi
     (logs / "events.jsonl").write_text("".join(
         json.dumps({"ts": time.time(), "model": MODEL, "session": "s", "tier": "a-rather-long-tier-name",
                     "usage": {"input": 900_000_000 + n, "output": 10}, "id": f"big-{n}"}) + "\n" for n in range(3)))
-    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", on_a_terminal(
-        ["watch", "--headless", "--seconds", "1", "--no-ledger", str(logs)], 50))
-    table = [line for line in text.splitlines() if line[:1] in "┏┃┡│└"]
+    text = terminal_text(["watch", "--headless", "--seconds", "1", "--no-ledger", str(logs)], 50)
+    table = table_lines(text)
     assert table and "…" not in text and max(map(len, table)) <= 50, text
     assert "2.70B" in text and "tokens shortened for a 50-column terminal" in text
     assert "a-rather-long-tier-name" in "".join(line.split("│")[1].strip() for line in table if line.startswith("│"))

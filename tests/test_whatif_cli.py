@@ -129,14 +129,12 @@ def test_the_table_shows_each_tier_the_total_and_the_notes(ledger: Path) -> None
 
 def test_a_narrow_terminal_leaves_one_target_to_the_title_and_cuts_nothing(ledger: Path) -> None:
     """Every tier on one model: in 50 columns its Target column gives way (the title names it)."""
-    import re
-
-    from test_watch import on_a_terminal
+    from cli_run import terminal_text
 
     args = ["whatif", "--db", str(ledger), "--model", "wi-nocache", "--range", "2026-03-10..2026-03-10"]
     env = {"TZ": "UTC", "COSTPANEL_PRICING": str(PRICES)}
     wide = whatif(ledger, *args[3:])
-    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", on_a_terminal(args, 50, env))
+    text = terminal_text(args, 50, env)
     assert "…" not in text and "Target" in wide.stdout and "Target" not in text
     assert "every tier → wi-nocache" in text and "By model (actual → wi-nocache)" in text
     for figure in ("$0.011", "$0.0078", "-$0.0035", "-30.67%", "-48.97%"):

@@ -1335,7 +1335,7 @@ FAULTS: tuple[Fault, ...] = (
           ("tests/test_tracker.py::test_a_cost_is_the_exact_decimal_of_its_units_printed_without_trailing_zeros",
            "tests/test_whatif.py::test_the_docs_reprice_example_shows_the_values_it_returns")),
     Fault("s11p", "a narrow terminal shortens figures where only the headers would fold", "src/costpanel/cli/tables.py",
-          "    if shorter is None or needed(cols, rows) <= width:\n", "    if shorter is None or fits(cols, rows, width):\n",
+          "    if shorter is None or needed(cols, rows) <= width:\n", "    if shorter is None or layout(cols, rows, width)[0] is None:\n",
           ("tests/test_cli_tables.py", "tests/test_history_cli.py"),
           ("tests/test_cli_tables.py::test_the_shorter_table_is_chosen_only_where_the_full_one_would_fold_its_names",
            "tests/test_history_cli.py::test_a_narrow_terminal_folds_names_and_keeps_every_figure_whole")),

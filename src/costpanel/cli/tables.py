@@ -10,15 +10,15 @@ its lines: ugly, but nothing is lost). A command may offer shorter figures for a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 NAME_FLOOR = 10  # a name keeps this many columns (a date, a short model name) before it folds
+PROSE_WIDTH = 40  # a column of prose (notes) folds past this without the table counting as too wide
 _EDGE = 3  # a column's padding (1 + 1) and the rule on its right; the table's left rule is 1 more
 
-
-PROSE_WIDTH = 40  # a column of prose (notes) folds past this without the table counting as too wide
+Rows = Sequence[Sequence[str]]  # each row's cells, rich markup; a total row may have fewer
 
 
 @dataclass(frozen=True)
@@ -42,23 +42,28 @@ def _word(header: str) -> int:
     return max(map(len, header.split()), default=0)
 
 
-def _widest(cols: Sequence[Col], rows: Sequence[Sequence[str]]) -> list[int]:
+def _widest(cols: Sequence[Col], rows: Rows) -> list[int]:
     return [max((_cell_len(r[n]) for r in rows if n < len(r)), default=0) for n in range(len(cols))]
 
 
-def needed(cols: Sequence[Col], rows: Sequence[Sequence[str]]) -> int:
+def _total(widest: list[int], cols: Sequence[Col], header: Callable[[str], int]) -> int:
+    """The table's width with names whole (prose up to :data:`PROSE_WIDTH`), each header taking
+    ``header(text)`` columns: its length on one line, or its longest word folded."""
+    return 1 + sum(max(min(w, PROSE_WIDTH) if c.prose else w, header(c.header)) + _EDGE
+                   for w, c in zip(widest, cols, strict=True))
+
+
+def needed(cols: Sequence[Col], rows: Rows) -> int:
     """The width the table takes with its headers folded and its names whole (prose up to
     :data:`PROSE_WIDTH`): wider than the terminal, a shorter table is worth it."""
-    return 1 + sum(max(min(w, PROSE_WIDTH) if c.prose else w, _word(c.header)) + _EDGE
-                   for w, c in zip(_widest(cols, rows), cols, strict=True))
+    return _total(_widest(cols, rows), cols, _word)
 
 
-def layout(cols: Sequence[Col], rows: Sequence[Sequence[str]], width: int) -> tuple[list[int] | None, int]:
-    """(each column's fixed width, or None when the table fits as it is; the width it is printed at)."""
+def layout(cols: Sequence[Col], rows: Rows, width: int) -> tuple[list[int] | None, int]:
+    """(each column's fixed width, or None when the table fits as it is, headers and names on
+    one line; the width it is printed at)."""
     widest = _widest(cols, rows)
-    natural = 1 + sum(max(min(w, PROSE_WIDTH) if c.prose else w, len(c.header)) + _EDGE
-                      for w, c in zip(widest, cols, strict=True))
-    if natural <= width:
+    if _total(widest, cols, len) <= width:
         return None, width
     sizes = [max(w, _word(c.header)) for w, c in zip(widest, cols, strict=True)]  # headers fold
     names = [n for n, c in enumerate(cols) if c.name]
@@ -72,14 +77,6 @@ def layout(cols: Sequence[Col], rows: Sequence[Sequence[str]], width: int) -> tu
     return sizes, max(width, 1 + sum(s + _EDGE for s in sizes))
 
 
-def fits(cols: Sequence[Col], rows: Sequence[Sequence[str]], width: int) -> bool:
-    """Whether the table fits ``width`` columns as it is (no header folded, no name folded)."""
-    return layout(cols, rows, width)[0] is None
-
-
-Rows = Sequence[Sequence[str]]
-
-
 def choose(cols: Sequence[Col], rows: Rows, shorter: tuple[Sequence[Col], Rows] | None,
            width: int) -> tuple[Sequence[Col], Rows, bool]:
     """The table to show in ``width`` columns: ``shorter`` (shorter figures, fewer columns) only
@@ -89,7 +86,7 @@ def choose(cols: Sequence[Col], rows: Rows, shorter: tuple[Sequence[Col], Rows] 
     return shorter[0], shorter[1], True
 
 
-def build(title: str, cols: Sequence[Col], rows: Sequence[Sequence[str]], width: int) -> tuple[Any, int]:
+def build(title: str, cols: Sequence[Col], rows: Rows, width: int) -> tuple[Any, int]:
     """The rich Table and the width to print it at."""
     from rich.table import Table
 

@@ -148,8 +148,8 @@ def _print(result: Any, label: str, model: str | None, per_tier: dict[str, str])
     # A narrow terminal: one target for every row is left to the title
     one = model if model and not per_tier else None
     title = f"What if: {', '.join(parts)} — range {label}, {result.calls:,} calls repriced one by one"
-    print_table(out, title, [Col(c, name=c in ("Tier", "Target")) for c in head], rows,
-                _without_target([Col(c, name=c in ("Tier", "Target")) for c in head], rows, one))
+    tier_cols = [Col(c, name=c in ("Tier", "Target")) for c in head]
+    print_table(out, title, tier_cols, rows, _without_target(tier_cols, rows, one))
     model_cols = [Col(c, name=c in ("Tier · model", "Target")) for c in ("Tier · model", *head[1:])]
     model_rows = [[escape(ln.label), escape(ln.target), ln.calls, ln.actual, ln.what_if, ln.difference, ln.pct]
                   for ln in model_lines(result)]
